@@ -1,0 +1,140 @@
+"""Balances and who owes whom, as of a time and under a decay policy.
+
+The ledger answers the plain questions from its index in O(1) or O(pairs).
+This module answers the dated and decayed ones by valuing each live
+obligation once, so whatever a debtor loses to decay its creditor loses too
+and the balances still sum to exactly zero.
+
+Examples
+--------
+>>> from datetime import datetime, timedelta, timezone
+>>> from favorledger import Ledger, Decay
+>>> led = Ledger()
+>>> start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+>>> _ = led.record("ann", "bob", 8, kind="coffee", at=start)
+>>> _ = led.record("ann", "bob", 8, kind="job", at=start)
+>>> decay = Decay(half_lives={"coffee": timedelta(days=30)})
+>>> valued_balances(led, at=start + timedelta(days=60), decay=decay)
+{'ann': Decimal('10.00'), 'bob': Decimal('-10.00')}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from favorledger import _exact
+from favorledger._exact import ZERO, Amount
+from favorledger.model import Debt, Favor, as_moment, favor_effects, utcnow
+from favorledger.policy import Decay
+
+if TYPE_CHECKING:
+    from favorledger.ledger import Ledger
+
+__all__ = ["net_debts", "valued_balances", "valued_debts"]
+
+Gross = Mapping[str, Mapping[str, Amount]]
+"""Gross amounts owed: ``gross[debtor][creditor]``."""
+
+
+def net_debts(gross: Gross) -> list[Debt]:
+    """Net each pair's gross amounts into debts, largest first.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> net_debts({"a": {"b": Decimal(5)}, "b": {"a": Decimal(2)}})
+    [Debt(debtor='a', creditor='b', amount=Decimal('3'))]
+    """
+    debts = []
+    for debtor, row in gross.items():
+        for creditor, amount in row.items():
+            back = gross.get(creditor, {}).get(debtor, ZERO)
+            net = _exact.sub(amount, back)
+            if net > 0:
+                debts.append(Debt(debtor, creditor, net))
+    debts.sort(key=lambda d: (-d.amount, d.debtor, d.creditor))
+    return debts
+
+
+def valued_balances(
+    ledger: Ledger, *, at: datetime | str | None = None, decay: Decay | None = None
+) -> dict[str, Amount]:
+    """Each person's balance from the favors dated at or before ``at``.
+
+    Parameters
+    ----------
+    ledger
+        The ledger to read.
+    at
+        The moment to look from (timezone-aware); default now.
+    decay
+        A valuation policy; each obligation is valued at ``at``. ``None``
+        values every obligation in full.
+
+    Returns
+    -------
+    dict
+        Every person in the ledger (people are not dated) to their balance;
+        the values sum to exactly zero.
+
+    Raises
+    ------
+    InvalidValueError
+        If ``at`` is not a timezone-aware datetime (or ISO-8601 text).
+    """
+    result: dict[str, Amount] = dict.fromkeys(ledger.people, ZERO)
+    for debtor, creditor, amount in _valued(ledger, at, decay):
+        result[creditor] = _exact.add(result[creditor], amount)
+        result[debtor] = _exact.sub(result[debtor], amount)
+    return result
+
+
+def valued_debts(
+    ledger: Ledger, *, at: datetime | str | None = None, decay: Decay | None = None
+) -> list[Debt]:
+    """Who owes whom, pairwise netted, as of ``at`` and under ``decay``.
+
+    Parameters are as for :func:`valued_balances`.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 3, at="2024-01-01T00:00+00:00")
+    >>> _ = led.record("bob", "ann", 5, at="2024-02-01T00:00+00:00")
+    >>> valued_debts(led, at=datetime.fromisoformat("2024-01-15T00:00+00:00"))
+    [Debt(debtor='bob', creditor='ann', amount=Decimal('3'))]
+    """
+    gross: dict[str, dict[str, Amount]] = {}
+    for debtor, creditor, amount in _valued(ledger, at, decay):
+        row = gross.setdefault(debtor, {})
+        row[creditor] = _exact.add(row.get(creditor, ZERO), amount)
+    return net_debts(gross)
+
+
+def _valued(
+    ledger: Ledger, at: datetime | str | None, decay: Decay | None
+) -> Iterator[tuple[str, str, Amount]]:
+    moment = _moment(at)
+    for favor in _live_favors(ledger, moment):
+        for debtor, creditor, amount in favor_effects(favor):
+            if decay is not None:
+                amount = decay.worth(amount, favor.kind, since=favor.at, at=moment)
+            if amount:
+                yield debtor, creditor, amount
+
+
+def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:
+    reversals = ledger.reversals
+    for favor in ledger.favors.values():
+        if favor.at > moment:
+            continue
+        reversal = reversals.get(favor.id)
+        if reversal is None or reversal.at > moment:
+            yield favor
+
+
+def _moment(at: datetime | str | None) -> datetime:
+    return utcnow() if at is None else as_moment(at)

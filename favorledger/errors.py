@@ -1,0 +1,90 @@
+"""The exceptions favorledger raises.
+
+Every error derives from :class:`FavorLedgerError`, and each one also derives
+from the builtin exception a Python programmer would expect (``ValueError``
+for bad values, ``LookupError`` for unknown names), so both
+``except FavorLedgerError`` and ``except ValueError`` work.
+
+A rejected call never changes the ledger: the ledger validates a whole request
+before it touches its state.
+
+Examples
+--------
+>>> from favorledger import Ledger, InvalidFavorError
+>>> led = Ledger()
+>>> try:
+...     led.record("ann", "bob", -3)
+... except InvalidFavorError as exc:
+...     print(exc)
+Favor.value must be positive, got -3
+>>> isinstance(InvalidFavorError("x"), ValueError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlreadyReversedError",
+    "DuplicateFavorError",
+    "FavorLedgerError",
+    "FormatError",
+    "InvalidFavorError",
+    "InvalidPersonError",
+    "InvalidPolicyError",
+    "InvalidValueError",
+    "UnknownFavorError",
+    "UnknownPersonError",
+]
+
+
+class FavorLedgerError(Exception):
+    """The root of every exception favorledger raises."""
+
+
+class InvalidValueError(FavorLedgerError, ValueError):
+    """A field was given a value it cannot hold (the message names both)."""
+
+
+class InvalidFavorError(InvalidValueError):
+    """A favor (or a reversal of one) has an invalid field."""
+
+
+class InvalidPersonError(InvalidValueError):
+    """A person has an invalid field."""
+
+
+class InvalidPolicyError(InvalidValueError):
+    """A valuation policy (referral share, decay) has an invalid setting."""
+
+
+class DuplicateFavorError(FavorLedgerError, ValueError):
+    """An entry id is already recorded with a different body."""
+
+
+class AlreadyReversedError(FavorLedgerError, ValueError):
+    """A favor that has already been reversed was reversed again."""
+
+
+class UnknownPersonError(FavorLedgerError, LookupError):
+    """A person id is not in the ledger."""
+
+
+class UnknownFavorError(FavorLedgerError, LookupError):
+    """A favor id is not in the ledger."""
+
+
+class FormatError(FavorLedgerError, ValueError):
+    """A file could not be read; the message names the file, line and field.
+
+    Attributes
+    ----------
+    path : str
+        The file's name.
+    line : int
+        The 1-based line number of the bad line.
+    """
+
+    def __init__(self, message: str, *, path: str = "", line: int = 0) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line

@@ -1,0 +1,653 @@
+"""The ledger: an append-only log of favors and the index that answers from it.
+
+The log is the source of truth; everything else (people's balances, what each
+pair owes) is an index kept in step with it as entries arrive, so
+``balance`` and ``owes`` are O(1) and ``balances`` and ``who_owes_whom`` never
+rescan the log.
+
+Examples
+--------
+The article's story: the job seeker ("me") is referred by a friend (Bob) to
+a contact (Carol), who helps. Two people now owe Carol.
+
+>>> led = Ledger()
+>>> led.add_person("carol", name="Carol", tags={"marketing"})
+Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
+>>> f = led.record("carol", "me", 3, kind="introduction", via="bob")
+>>> led.balance("carol"), led.balance("me"), led.balance("bob")
+(Decimal('4.5'), Decimal('-3'), Decimal('-1.5'))
+>>> led.owes("me", "carol"), led.owes("carol", "me")
+(Decimal('3'), Decimal('0'))
+>>> [(o.debtor, o.role, o.amount) for o in led.obligations()]
+[('me', 'recipient', Decimal('3')), ('bob', 'referrer', Decimal('1.5'))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+import attrs
+import networkx as nx
+
+from favorledger import _exact
+from favorledger._exact import ZERO, Amount
+from favorledger.balances import net_debts, valued_balances, valued_debts
+from favorledger.errors import (
+    AlreadyReversedError,
+    DuplicateFavorError,
+    InvalidFavorError,
+    UnknownFavorError,
+    UnknownPersonError,
+)
+from favorledger.model import (
+    Debt,
+    Entry,
+    Favor,
+    Obligation,
+    Person,
+    Reversal,
+    as_moment,
+    favor_effects,
+    utcnow,
+)
+from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
+
+if TYPE_CHECKING:
+    from os import PathLike
+
+__all__ = ["Ledger"]
+
+_NO_TAGS: frozenset[str] = frozenset()
+
+
+class Ledger:
+    """An append-only ledger of favors between people.
+
+    Parameters
+    ----------
+    referral_share
+        What a referrer owes the giver of a favor done ``via`` them, as a
+        share of its value: an exact number from 0 to 1 (default ``1/2``).
+        Each favor records the share it was recorded with.
+    strict
+        If true, every person must be added with :meth:`add_person` before a
+        favor names them; otherwise unknown people are added on first use.
+
+    Raises
+    ------
+    InvalidPolicyError
+        If ``referral_share`` is not an exact number from 0 to 1.
+
+    Notes
+    -----
+    Nothing recorded can be edited or deleted. A correction is a new entry
+    (:meth:`reverse`), and the log (:attr:`log`) keeps both. Every call that
+    is refused raises a :class:`~favorledger.FavorLedgerError` and leaves the
+    ledger exactly as it was.
+
+    The ledger is not thread-safe; guard it with a lock if several threads
+    write to it.
+    """
+
+    def __init__(
+        self,
+        *,
+        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        strict: bool = False,
+    ) -> None:
+        self._share = parse_share(referral_share)
+        self._strict = bool(strict)
+        self._log: list[Entry] = []
+        self._people: dict[str, Person] = {}
+        self._favors: dict[str, Favor] = {}
+        self._reversals: dict[str, Reversal] = {}
+        self._reversal_of: dict[str, Reversal] = {}
+        self._balance: dict[str, Amount] = {}
+        self._owed: dict[str, dict[str, Amount]] = {}
+
+    # ------------------------------------------------------------------ setup
+    @classmethod
+    def from_entries(
+        cls,
+        entries: Iterable[Entry],
+        *,
+        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        strict: bool = False,
+    ) -> Ledger:
+        """Build a ledger by replaying ``entries`` (for example another's log).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 2)
+        >>> Ledger.from_entries(led.log).balances() == led.balances()
+        True
+        """
+        ledger = cls(referral_share=referral_share, strict=strict)
+        ledger.add_many(entries)
+        return ledger
+
+    @property
+    def referral_share(self) -> Amount:
+        """The default share of a favor's value that its referrer owes."""
+        return self._share
+
+    @property
+    def strict(self) -> bool:
+        """Whether people must be added before favors name them."""
+        return self._strict
+
+    # ------------------------------------------------------------------ views
+    @property
+    def people(self) -> Mapping[str, Person]:
+        """A read-only, live view of the people, by id."""
+        return MappingProxyType(self._people)
+
+    @property
+    def favors(self) -> Mapping[str, Favor]:
+        """A read-only, live view of every favor recorded, by id, in order.
+
+        Reversed favors stay here (nothing is deleted); see :meth:`is_reversed`.
+        """
+        return MappingProxyType(self._favors)
+
+    @property
+    def reversals(self) -> Mapping[str, Reversal]:
+        """A read-only, live view of the reversals, by the favor they reverse."""
+        return MappingProxyType(self._reversal_of)
+
+    @property
+    def log(self) -> tuple[Entry, ...]:
+        """Every entry in the order it was recorded: people, favors, reversals.
+
+        Replaying it into a new ledger (:meth:`from_entries`) gives the same
+        state. People added implicitly by a favor are not entries.
+        """
+        return tuple(self._log)
+
+    def __len__(self) -> int:
+        """The number of favors recorded (reversed ones included)."""
+        return len(self._favors)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Ledger: {len(self._people)} people, {len(self._favors)} favors,"
+            f" {len(self._reversal_of)} reversed>"
+        )
+
+    # -------------------------------------------------------------- recording
+    def add_person(
+        self, id: str, name: str | None = None, *, tags: Iterable[str] = _NO_TAGS
+    ) -> Person:
+        """Add a person, or restate one (the latest statement wins).
+
+        Restating a person with the same name and tags changes nothing; with
+        different ones it records a new entry, and the log keeps the old one.
+
+        Raises
+        ------
+        InvalidPersonError
+            If the id is empty or not a string, or a tag is invalid.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> led.add_person("ann", tags=["python"]).tags
+        frozenset({'python'})
+        """
+        person = Person(id, tags=tags) if name is None else Person(id, name, tags=tags)
+        return self.add(person)
+
+    def record(
+        self,
+        giver: str,
+        receiver: str,
+        value: int | str | Amount,
+        *,
+        kind: str = "favor",
+        at: datetime | str | None = None,
+        via: str | None = None,
+        reason: str = "",
+        tags: Iterable[str] = _NO_TAGS,
+        referral_share: int | str | Amount | None = None,
+        id: str | None = None,
+    ) -> Favor:
+        """Record that ``giver`` did ``receiver`` a favor worth ``value``.
+
+        The receiver then owes the giver ``value``. With ``via``, the referrer
+        owes the giver ``value * referral_share`` as well (the ledger's share
+        unless one is given here). Parameters are those of
+        :class:`~favorledger.Favor`; ``at`` defaults to now and ``id`` to a
+        fresh unique id.
+
+        Returns
+        -------
+        Favor
+            The favor as stored, with its referral share filled in.
+
+        Raises
+        ------
+        InvalidFavorError
+            If a field is invalid (the message names it and the value).
+        UnknownPersonError
+            In a strict ledger, if a person has not been added.
+        DuplicateFavorError
+            If ``id`` is already recorded with a different body.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> f = led.record("carol", "me", "2.5", via="bob", referral_share="1/3")
+        >>> led.balance("bob")
+        Fraction(-5, 6)
+        """
+        fields: dict[str, Any] = {"kind": kind, "via": via, "reason": reason}
+        if at is not None:
+            fields["at"] = at
+        if id is not None:
+            fields["id"] = id
+        if referral_share is not None:
+            fields["referral_share"] = referral_share
+        favor = Favor(giver=giver, receiver=receiver, value=value, tags=tags, **fields)
+        return self.add(favor)
+
+    def reverse(
+        self,
+        favor_id: str,
+        *,
+        reason: str = "",
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Reversal:
+        """Cancel a favor's obligations with a correcting entry.
+
+        The favor stays in the log and in :attr:`favors`; the reversal is
+        dated ``at`` (default: now, or the favor's own time if that is later).
+
+        Raises
+        ------
+        UnknownFavorError
+            If no favor has that id.
+        AlreadyReversedError
+            If the favor was already reversed by another entry.
+        InvalidFavorError
+            If ``at`` is before the favor's own time.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> f = led.record("ann", "bob", 5)
+        >>> r = led.reverse(f.id, reason="entered twice")
+        >>> led.balance("ann"), led.is_reversed(f.id), len(led.log)
+        (Decimal('0'), True, 2)
+        """
+        favor = self._favor(favor_id)
+        stamp = at if at is not None else max(utcnow(), favor.at)
+        fields: dict[str, Any] = {"favor_id": favor.id, "at": stamp, "reason": reason}
+        if id is not None:
+            fields["id"] = id
+        return self.add(Reversal(**fields))
+
+    @overload
+    def add(self, entry: Favor) -> Favor: ...
+    @overload
+    def add(self, entry: Reversal) -> Reversal: ...
+    @overload
+    def add(self, entry: Person) -> Person: ...
+    def add(self, entry: Entry) -> Entry:
+        """Record an existing entry (a Favor, Reversal or Person), idempotently.
+
+        Adding an entry whose id is already recorded with the same body
+        changes nothing and returns the stored entry.
+
+        Returns
+        -------
+        Favor, Reversal or Person
+            The entry as stored.
+
+        Raises
+        ------
+        DuplicateFavorError
+            If the id is already recorded with a different body.
+        InvalidFavorError, UnknownPersonError, UnknownFavorError,
+        AlreadyReversedError
+            As for :meth:`record` and :meth:`reverse`.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> f = led.record("ann", "bob", 1, id="f1")
+        >>> led.add(f) is f
+        True
+        """
+        if isinstance(entry, Favor):
+            return self._add_favor(entry)
+        if isinstance(entry, Reversal):
+            return self._add_reversal(entry)
+        if isinstance(entry, Person):
+            return self._add_person(entry)
+        raise InvalidFavorError(
+            f"entry must be a Favor, Reversal or Person, got {entry!r}"
+        )
+
+    def add_many(self, entries: Iterable[Entry]) -> int:
+        """Record many entries, all or nothing.
+
+        Returns
+        -------
+        int
+            How many entries were new (re-added duplicates count zero).
+
+        Raises
+        ------
+        FavorLedgerError
+            As for :meth:`add`; then none of the entries is recorded.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> t = "2024-01-01T00:00+00:00"
+        >>> led.add_many([Favor(giver="a", receiver="b", value=1, id="f1", at=t),
+        ...               Favor(giver="a", receiver="b", value=2, id="f1", at=t)])
+        Traceback (most recent call last):
+        ...
+        favorledger.errors.DuplicateFavorError: Favor.id 'f1' is already \
+recorded with a different body: value Decimal('1') != Decimal('2')
+        >>> len(led)
+        0
+        """
+        before = len(self._log)
+        try:
+            for entry in entries:
+                self.add(entry)
+        except BaseException:
+            self._rebuild(self._log[:before])
+            raise
+        return len(self._log) - before
+
+    # ---------------------------------------------------------------- queries
+    def balance(self, person: str) -> Amount:
+        """What others owe ``person``, minus what ``person`` owes them. O(1).
+
+        Raises
+        ------
+        UnknownPersonError
+            If the person is not in the ledger.
+        """
+        try:
+            return self._balance[person]
+        except KeyError:
+            raise self._unknown(person) from None
+
+    def balances(
+        self, *, at: datetime | str | None = None, decay: Decay | None = None
+    ) -> dict[str, Amount]:
+        """Every person's balance; they sum to exactly zero.
+
+        With ``at`` the balances are those of the favors dated at or before
+        it; with ``decay`` each obligation is valued by that policy as seen at
+        ``at`` (default now). Without either, no favor is rescanned.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 2)
+        >>> led.balances()
+        {'ann': Decimal('2'), 'bob': Decimal('-2')}
+        """
+        if at is None and decay is None:
+            return dict(self._balance)
+        return valued_balances(self, at=at, decay=decay)
+
+    def owes(self, debtor: str, creditor: str) -> Amount:
+        """The net amount ``debtor`` owes ``creditor``: never negative. O(1).
+
+        Raises
+        ------
+        UnknownPersonError
+            If either person is not in the ledger.
+        """
+        for person in (debtor, creditor):
+            if person not in self._people:
+                raise self._unknown(person)
+        net = _exact.sub(self._gross(debtor, creditor), self._gross(creditor, debtor))
+        return net if net > 0 else ZERO
+
+    def who_owes_whom(
+        self, *, at: datetime | str | None = None, decay: Decay | None = None
+    ) -> list[Debt]:
+        """Pairwise netted debts, largest first (then by debtor and creditor).
+
+        ``at`` and ``decay`` are as for :meth:`balances`.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 5)
+        >>> _ = led.record("bob", "ann", 2)
+        >>> led.who_owes_whom()
+        [Debt(debtor='bob', creditor='ann', amount=Decimal('3'))]
+        """
+        if at is not None or decay is not None:
+            return valued_debts(self, at=at, decay=decay)
+        return net_debts(self._owed)
+
+    def obligations(self, person: str | None = None) -> list[Obligation]:
+        """Every obligation a (not reversed) favor created, in record order.
+
+        With ``person``, only those where that person is debtor or creditor.
+        """
+        if person is not None and person not in self._people:
+            raise self._unknown(person)
+        found = []
+        for favor in self._favors.values():
+            if favor.id in self._reversal_of:
+                continue
+            for obligation in favor.obligations():
+                if person is None or person in (obligation.debtor, obligation.creditor):
+                    found.append(obligation)
+        return found
+
+    def history(self, person: str) -> list[Favor | Reversal]:
+        """The favors involving ``person`` and their reversals, in time order.
+
+        Entries at the same time keep the order they were recorded in.
+        """
+        if person not in self._people:
+            raise self._unknown(person)
+        found: list[Favor | Reversal] = []
+        for entry in self._log:
+            if (isinstance(entry, Favor) and person in entry.people) or (
+                isinstance(entry, Reversal)
+                and person in self._favors[entry.favor_id].people
+            ):
+                found.append(entry)
+        return sorted(found, key=lambda entry: entry.at)
+
+    def is_reversed(self, favor_id: str) -> bool:
+        """Whether the favor has been reversed.
+
+        Raises
+        ------
+        UnknownFavorError
+            If no favor has that id.
+        """
+        return self._favor(favor_id).id in self._reversal_of
+
+    def as_of(self, at: datetime | str) -> Ledger:
+        """A new ledger holding what was dated at or before ``at``.
+
+        People are not dated, so all of them appear (with zero balances if
+        they had no favors yet). The result is an independent snapshot.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 1, at="2024-01-01T00:00:00+00:00")
+        >>> _ = led.record("ann", "bob", 2, at="2024-06-01T00:00:00+00:00")
+        >>> led.as_of(datetime(2024, 3, 1, tzinfo=timezone.utc)).balance("ann")
+        Decimal('1')
+        """
+        moment = as_moment(at)
+        kept = (e for e in self._log if isinstance(e, Person) or e.at <= moment)
+        return Ledger.from_entries(
+            kept, referral_share=self._share, strict=self._strict
+        )
+
+    def to_networkx(self) -> nx.DiGraph[str]:
+        """A new ``networkx.DiGraph`` of who owes whom.
+
+        Nodes are people, with ``name``, ``tags`` and ``balance`` attributes;
+        an edge ``debtor -> creditor`` has ``weight``, the net amount owed.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 2)
+        >>> list(led.to_networkx().edges(data="weight"))
+        [('bob', 'ann', Decimal('2'))]
+        """
+        graph: nx.DiGraph[str] = nx.DiGraph()
+        for person in self._people.values():
+            graph.add_node(
+                person.id,
+                name=person.name,
+                tags=person.tags,
+                balance=self._balance[person.id],
+            )
+        for debt in net_debts(self._owed):
+            graph.add_edge(debt.debtor, debt.creditor, weight=debt.amount)
+        return graph
+
+    def to_jsonl(self, path: str | PathLike[str]) -> None:
+        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`)."""
+        from favorledger.io.jsonl import write_jsonl
+
+        write_jsonl(self._log, path)
+
+    @classmethod
+    def from_jsonl(cls, path: str | PathLike[str], **settings: Any) -> Ledger:
+        """Read a ledger written by :meth:`to_jsonl`."""
+        from favorledger.io.jsonl import read_jsonl
+
+        return cls.from_entries(read_jsonl(path), **settings)
+
+    # --------------------------------------------------------------- internals
+    def _unknown(self, person: str) -> UnknownPersonError:
+        return UnknownPersonError(f"person {person!r} is not in the ledger")
+
+    def _favor(self, favor_id: str) -> Favor:
+        try:
+            return self._favors[favor_id]
+        except (KeyError, TypeError):
+            raise UnknownFavorError(
+                f"favor {favor_id!r} is not in the ledger"
+            ) from None
+
+    def _gross(self, debtor: str, creditor: str) -> Amount:
+        row = self._owed.get(debtor)
+        return ZERO if row is None else row.get(creditor, ZERO)
+
+    def _add_person(self, person: Person) -> Person:
+        current = self._people.get(person.id)
+        if current == person:
+            return current
+        self._log.append(person)
+        self._people[person.id] = person
+        self._balance.setdefault(person.id, ZERO)
+        return person
+
+    def _add_favor(self, favor: Favor) -> Favor:
+        if favor.via is not None and favor.referral_share is None:
+            favor = attrs.evolve(favor, referral_share=self._share)
+        stored = self._favors.get(favor.id)
+        if stored is not None or favor.id in self._reversals:
+            return _same_or_raise(stored or self._reversals[favor.id], favor)
+        people = self._people
+        if self._strict:
+            for person in favor.people:
+                if person not in people:
+                    raise self._unknown(person)
+        for person in favor.people:
+            if person not in people:
+                people[person] = Person(person)
+                self._balance[person] = ZERO
+        self._log.append(favor)
+        self._favors[favor.id] = favor
+        self._post(favor, reverse=False)
+        return favor
+
+    def _add_reversal(self, reversal: Reversal) -> Reversal:
+        stored = self._reversals.get(reversal.id)
+        if stored is not None or reversal.id in self._favors:
+            return _same_or_raise(stored or self._favors[reversal.id], reversal)
+        favor = self._favor(reversal.favor_id)
+        earlier = self._reversal_of.get(favor.id)
+        if earlier is not None:
+            raise AlreadyReversedError(
+                f"favor {favor.id!r} was already reversed by {earlier.id!r}"
+            )
+        if reversal.at < favor.at:
+            raise InvalidFavorError(
+                "Reversal.at must not be before the favor's time"
+                f" {favor.at.isoformat()}, got {reversal.at.isoformat()!r}"
+            )
+        self._log.append(reversal)
+        self._reversals[reversal.id] = reversal
+        self._reversal_of[favor.id] = reversal
+        self._post(favor, reverse=True)
+        return reversal
+
+    def _post(self, favor: Favor, *, reverse: bool) -> None:
+        """Move the index by a favor's obligations (backwards for a reversal)."""
+        balance = self._balance
+        for debtor, creditor, amount in favor_effects(favor):
+            if reverse:
+                amount = _exact.neg(amount)
+            self._owe(debtor, creditor, amount)
+            balance[creditor] = _exact.add(balance[creditor], amount)
+            balance[debtor] = _exact.sub(balance[debtor], amount)
+
+    def _owe(self, debtor: str, creditor: str, amount: Amount) -> None:
+        row = self._owed.get(debtor)
+        if row is None:
+            row = self._owed[debtor] = {}
+        gross = _exact.add(row.get(creditor, ZERO), amount)
+        if gross:
+            row[creditor] = gross
+        else:
+            del row[creditor]
+            if not row:
+                del self._owed[debtor]
+
+    def _rebuild(self, entries: list[Entry]) -> None:
+        """Reset the ledger to the state ``entries`` give (used to roll back)."""
+        fresh = Ledger(referral_share=self._share, strict=self._strict)
+        for entry in entries:
+            fresh.add(entry)
+        self.__dict__.update(fresh.__dict__)
+
+
+_E = TypeVar("_E", Favor, Reversal)
+
+
+def _same_or_raise(stored: Entry, new: _E) -> _E:
+    if stored == new:
+        return stored
+    kind = type(new).__name__
+    if type(stored) is not type(new):
+        raise DuplicateFavorError(
+            f"{kind}.id {new.id!r} is already recorded as a {type(stored).__name__}"
+        )
+    changes = ", ".join(
+        f"{field.name} {getattr(stored, field.name)!r} != {getattr(new, field.name)!r}"
+        for field in attrs.fields(type(new))
+        if getattr(stored, field.name) != getattr(new, field.name)
+    )
+    raise DuplicateFavorError(
+        f"{kind}.id {new.id!r} is already recorded with a different body: {changes}"
+    )
