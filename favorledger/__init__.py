@@ -13,7 +13,7 @@ Examples
 Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
-from favorledger._exact import Amount
+from favorledger._exact import Amount, total
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
@@ -26,7 +26,15 @@ from favorledger.errors import (
     UnknownPersonError,
 )
 from favorledger.ledger import Ledger
-from favorledger.model import Debt, Entry, Favor, Obligation, Person, Reversal
+from favorledger.model import (
+    Debt,
+    Entry,
+    Favor,
+    Obligation,
+    Person,
+    Reversal,
+    Transfer,
+)
 from favorledger.policy import Decay
 
 __version__ = "0.1.0"
@@ -48,7 +56,9 @@ __all__ = [
     "Obligation",
     "Person",
     "Reversal",
+    "Transfer",
     "UnknownFavorError",
     "UnknownPersonError",
     "__version__",
+    "total",
 ]

@@ -74,6 +74,7 @@ _EXACT = decimal.Context(
     ],
 )
 _SMALL_INTS = {n: Decimal(n) for n in range(1025)}
+_MAX_INT = int(MAX_VALUE)
 
 
 def is_decimal_denominator(denominator: int) -> bool:
@@ -162,6 +163,9 @@ def neg(a: Amount) -> Amount:
 
 def total(values: Iterable[Amount]) -> Amount:
     """Return the exact sum of ``values`` (``Decimal(0)`` when empty).
+
+    Python cannot add a ``Decimal`` to a ``Fraction``, so the builtin ``sum``
+    fails on a ledger that holds thirds; ``total`` adds any mix exactly.
 
     Examples
     --------
@@ -259,6 +263,8 @@ def parse_amount(
     favorledger.errors.InvalidValueError: Favor.value must be an exact number \
 (int, Decimal, Fraction or a numeric string), not a float: got 0.1
     """
+    if type(raw) is int and 0 < raw < _MAX_INT:
+        return _SMALL_INTS.get(raw) or Decimal(raw)  # the common case
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
         wanted = "zero or positive" if allow_zero else "positive"

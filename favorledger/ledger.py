@@ -24,10 +24,10 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
 
 import attrs
 import networkx as nx
@@ -49,8 +49,10 @@ from favorledger.model import (
     Obligation,
     Person,
     Reversal,
+    Transfer,
     as_moment,
     favor_effects,
+    new_id,
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
@@ -58,7 +60,21 @@ from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 if TYPE_CHECKING:
     from os import PathLike
 
-__all__ = ["Ledger"]
+__all__ = ["Ledger", "Plan"]
+
+
+@runtime_checkable
+class Plan(Protocol):
+    """Anything :meth:`Ledger.apply` can record: transfers of one kind."""
+
+    @property
+    def transfers(self) -> Sequence[Transfer]:
+        """The transfers to record."""
+
+    @property
+    def kind(self) -> str:
+        """The kind of the favors that record them."""
+
 
 _NO_TAGS: frozenset[str] = frozenset()
 
@@ -244,15 +260,19 @@ class Ledger:
         >>> led.balance("bob")
         Fraction(-5, 6)
         """
-        fields: dict[str, Any] = {"kind": kind, "via": via, "reason": reason}
-        if at is not None:
-            fields["at"] = at
-        if id is not None:
-            fields["id"] = id
-        if referral_share is not None:
-            fields["referral_share"] = referral_share
-        favor = Favor(giver=giver, receiver=receiver, value=value, tags=tags, **fields)
-        return self.add(favor)
+        favor = Favor(
+            id=new_id() if id is None else id,
+            giver=giver,
+            receiver=receiver,
+            value=value,
+            kind=kind,
+            at=utcnow() if at is None else at,
+            via=via,
+            reason=reason,
+            tags=tags,
+            referral_share=referral_share,
+        )
+        return self._add_favor(favor)
 
     def reverse(
         self,
@@ -367,6 +387,59 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             self._rebuild(self._log[:before])
             raise
         return len(self._log) - before
+
+    def apply(
+        self,
+        plan: Iterable[Transfer] | Plan,
+        *,
+        at: datetime | str | None = None,
+        reason: str = "",
+        kind: str | None = None,
+    ) -> list[Favor]:
+        """Record suggested transfers as favors, all or nothing.
+
+        Parameters
+        ----------
+        plan
+            Transfers (from settlement), or an object with a ``transfers``
+            attribute and a ``kind`` (such as a cycle clearing).
+        at
+            When they happened (default now); all share that time.
+        reason
+            Why, in words (recorded on every favor).
+        kind
+            The favors' kind; default the plan's ``kind``, else
+            ``"settlement"``.
+
+        Returns
+        -------
+        list of Favor
+            The favors recorded, one per transfer.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 5)
+        >>> _ = led.apply([Transfer("bob", "ann", 5)], reason="squared up")
+        >>> led.balances()
+        {'ann': Decimal('0'), 'bob': Decimal('0')}
+        """
+        stamp = utcnow() if at is None else at
+        kind = kind or getattr(plan, "kind", "settlement")
+        transfers = plan.transfers if isinstance(plan, Plan) else plan
+        favors = [
+            Favor(
+                giver=t.payer,
+                receiver=t.payee,
+                value=t.amount,
+                kind=kind,
+                at=stamp,
+                reason=reason,
+            )
+            for t in transfers
+        ]
+        self.add_many(favors)
+        return favors
 
     # ---------------------------------------------------------------- queries
     def balance(self, person: str) -> Amount:

@@ -39,6 +39,7 @@ __all__ = [
     "Obligation",
     "Person",
     "Reversal",
+    "Transfer",
     "new_id",
     "utcnow",
 ]
@@ -77,7 +78,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_NO_TAGS: Final[frozenset[str]] = frozenset()
+
+
 def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
+    if type(raw) is str:
+        return raw
     if not isinstance(raw, str):
         raise error(f"{field} must be a string, got {raw!r}")
     return raw
@@ -85,6 +91,8 @@ def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
     """A non-empty identifier, stripped of surrounding whitespace."""
+    if type(raw) is str and raw and not raw[0].isspace() and not raw[-1].isspace():
+        return raw  # the common case, checked without making a new string
     text = _text(raw, field, error).strip()
     if not text:
         raise error(f"{field} must be a non-empty string, got {raw!r}")
@@ -92,12 +100,16 @@ def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
+    if not raw and isinstance(raw, frozenset | tuple | list | set):
+        return _NO_TAGS  # shared: most entries have no tags
     if isinstance(raw, str) or not isinstance(raw, Iterable):
         raise error(f"{field} must be a collection of strings, got {raw!r}")
     return frozenset(_name(tag, field, error) for tag in raw)
 
 
 def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
+    if type(raw) is datetime and raw.tzinfo is UTC:
+        return raw
     if isinstance(raw, str):
         try:
             raw = datetime.fromisoformat(raw)
@@ -398,3 +410,48 @@ class Debt:
     debtor: str
     creditor: str
     amount: Amount
+
+
+def _transfer_payer(raw: object) -> str:
+    return _name(raw, "Transfer.payer", InvalidValueError)
+
+
+def _transfer_payee(raw: object) -> str:
+    return _name(raw, "Transfer.payee", InvalidValueError)
+
+
+def _transfer_amount(raw: int | str | Amount) -> Amount:
+    return parse_amount(raw, field="Transfer.amount", error=InvalidValueError)
+
+
+def _explanation(raw: Iterable[Obligation]) -> tuple[Obligation, ...]:
+    return tuple(raw)
+
+
+@attrs.frozen
+class Transfer:
+    """A suggested favor-return: ``payer`` does ``payee`` a favor worth ``amount``.
+
+    Settlement suggests transfers; :meth:`Ledger.apply` records them as favors
+    of kind ``"settlement"``. ``explained_by`` holds the obligations the
+    transfer discharges, so a user can see why it is owed.
+
+    Examples
+    --------
+    >>> Transfer("me", "carol", 3)
+    Transfer(payer='me', payee='carol', amount=Decimal('3'), explained_by=())
+    """
+
+    payer: str = attrs.field(converter=_transfer_payer)
+    payee: str = attrs.field(converter=_transfer_payee)
+    amount: Amount = attrs.field(converter=_transfer_amount)
+    explained_by: tuple[Obligation, ...] = attrs.field(
+        default=(), converter=_explanation, kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.payer == self.payee:
+            raise InvalidValueError(
+                f"Transfer.payee must differ from Transfer.payer, got {self.payer!r}"
+                " for both"
+            )

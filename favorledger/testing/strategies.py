@@ -1,0 +1,164 @@
+"""Hypothesis strategies for favorledger, for your own property-based tests.
+
+Every function takes keyword arguments only and returns a strategy. They are
+the ones favorledger's own specification is written with. This module needs
+the ``testing`` extra (``pip install 'favorledger[testing]'``).
+
+Examples
+--------
+>>> from hypothesis import given
+>>> from favorledger import total
+>>> from favorledger.testing.strategies import ledgers
+>>> @given(ledgers(max_favors=10))
+... def test_balances_sum_to_zero(led):
+...     assert total(led.balances().values()) == 0
+>>> test_balances_sum_to_zero()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+from favorledger._exact import Amount
+from favorledger.ledger import Ledger
+from favorledger.model import Favor
+
+__all__ = ["favors", "ledgers", "person_ids", "times", "values"]
+
+_NAMES = ("ann", "bob", "carol", "dan", "eve", "fay", "gus", "hal", "ivy", "jo")
+_START = datetime(2020, 1, 1)
+_END = datetime(2030, 1, 1)
+
+
+def person_ids(*, pool: Sequence[str] | None = _NAMES) -> st.SearchStrategy[str]:
+    """Person ids: drawn from ``pool``, or any valid id when ``pool`` is None.
+
+    A small pool makes people meet often, which is what finds bugs.
+    """
+    if pool is not None:
+        return st.sampled_from(tuple(pool))
+    return st.text(min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+def values(
+    *,
+    max_value: int = 1000,
+    decimals: bool = True,
+    fractions: bool = True,
+) -> st.SearchStrategy[Amount]:
+    """Exact positive favor values: ints, Decimals with up to 2 places, Fractions.
+
+    Fractions have small denominators (up to 12), so thirds and sevenths
+    appear: a ledger must keep them exact.
+    """
+    choices: list[st.SearchStrategy[Amount]] = [st.integers(1, max_value).map(Decimal)]
+    if decimals:
+        choices.append(
+            st.integers(1, max_value * 100).map(lambda n: Decimal(n).scaleb(-2))
+        )
+    if fractions:
+        choices.append(
+            st.builds(Fraction, st.integers(1, max_value * 12), st.integers(1, 12))
+        )
+    return st.one_of(choices)
+
+
+def times(
+    *, start: datetime = _START, end: datetime = _END
+) -> st.SearchStrategy[datetime]:
+    """Timezone-aware times (UTC) between naive ``start`` and ``end``."""
+    return st.datetimes(min_value=start, max_value=end, timezones=st.just(UTC))
+
+
+@st.composite
+def _favors(
+    draw: st.DrawFn,
+    people: st.SearchStrategy[str],
+    amounts: st.SearchStrategy[Amount],
+    referrals: bool,
+    ids: st.SearchStrategy[str] | None,
+) -> Favor:
+    giver = draw(people)
+    receiver = draw(people.filter(lambda p: p != giver))
+    via = None
+    share = None
+    if referrals and draw(st.booleans()):
+        via = draw(people.filter(lambda p: p not in (giver, receiver)))
+        share = draw(st.none() | st.sampled_from(["0", "1/3", "1/2", "1"]))
+    extra = {} if ids is None else {"id": draw(ids)}
+    return Favor(
+        giver=giver,
+        receiver=receiver,
+        value=draw(amounts),
+        kind=draw(st.sampled_from(["favor", "introduction", "advice", "job"])),
+        at=draw(times()),
+        via=via,
+        referral_share=share,
+        **extra,
+    )
+
+
+def favors(
+    *,
+    people: st.SearchStrategy[str] | None = None,
+    amounts: st.SearchStrategy[Amount] | None = None,
+    referrals: bool = True,
+    ids: st.SearchStrategy[str] | None = None,
+) -> st.SearchStrategy[Favor]:
+    """Valid favors among ``people`` (default: :func:`person_ids`).
+
+    Parameters
+    ----------
+    people
+        Where giver, receiver and referrer come from; it must be able to
+        produce three distinct ids when ``referrals`` is on.
+    amounts
+        The values (default :func:`values`).
+    referrals
+        Whether some favors are done ``via`` a referrer (with a share of
+        ``None``, 0, 1/3, 1/2 or 1).
+    ids
+        Where ids come from (default: fresh unique ids).
+    """
+    return _favors(
+        people if people is not None else person_ids(),
+        amounts if amounts is not None else values(),
+        referrals,
+        ids,
+    )
+
+
+@st.composite
+def _ledgers(
+    draw: st.DrawFn, min_people: int, max_people: int, max_favors: int
+) -> Ledger:
+    count = draw(st.integers(min_people, max_people))
+    pool = _NAMES[:count] if count <= len(_NAMES) else [f"p{i}" for i in range(count)]
+    ledger = Ledger(referral_share=draw(st.sampled_from(["1/2", "1/3", "1", "0"])))
+    for person in pool:
+        ledger.add_person(person)
+    people = st.sampled_from(pool)
+    entries = draw(
+        st.lists(favors(people=people, referrals=count >= 3), max_size=max_favors)
+    )
+    ledger.add_many(entries)
+    return ledger
+
+
+def ledgers(
+    *, min_people: int = 2, max_people: int = 6, max_favors: int = 20
+) -> st.SearchStrategy[Ledger]:
+    """Ledgers of up to ``max_favors`` favors among ``min_people``-``max_people``.
+
+    The ledger's default referral share is drawn too (1/2, 1/3, 1 or 0).
+    """
+    if min_people < 2 or max_people < min_people:
+        raise ValueError(
+            f"need 2 <= min_people <= max_people, got {min_people}, {max_people}"
+        )
+    return _ledgers(min_people, max_people, max_favors)
