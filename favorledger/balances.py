@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
-from favorledger.model import Debt, Favor, as_moment, favor_effects, utcnow
+from favorledger.model import Debt, Favor, Person, as_moment, favor_effects, utcnow
 from favorledger.policy import Decay
 
 if TYPE_CHECKING:
@@ -76,16 +76,18 @@ def valued_balances(
     Returns
     -------
     dict
-        Every person in the ledger (people are not dated) to their balance;
-        the values sum to exactly zero.
+        Each person known by ``at`` (added with ``add_person``, or named by a
+        favor dated by then) to their balance; the values sum to exactly
+        zero. These are the people and balances of ``ledger.as_of(at)``.
 
     Raises
     ------
     InvalidValueError
         If ``at`` is not a timezone-aware datetime (or ISO-8601 text).
     """
-    result: dict[str, Amount] = dict.fromkeys(ledger.people, ZERO)
-    for debtor, creditor, amount in _valued(ledger, at, decay):
+    moment = _moment(at)
+    result: dict[str, Amount] = dict.fromkeys(_people_by(ledger, moment), ZERO)
+    for debtor, creditor, amount in _valued(ledger, moment, decay):
         result[creditor] = _exact.add(result[creditor], amount)
         result[debtor] = _exact.sub(result[debtor], amount)
     return result
@@ -108,22 +110,30 @@ def valued_debts(
     [Debt(debtor='bob', creditor='ann', amount=Decimal('3'))]
     """
     gross: dict[str, dict[str, Amount]] = {}
-    for debtor, creditor, amount in _valued(ledger, at, decay):
+    for debtor, creditor, amount in _valued(ledger, _moment(at), decay):
         row = gross.setdefault(debtor, {})
         row[creditor] = _exact.add(row.get(creditor, ZERO), amount)
     return net_debts(gross)
 
 
 def _valued(
-    ledger: Ledger, at: datetime | str | None, decay: Decay | None
+    ledger: Ledger, moment: datetime, decay: Decay | None
 ) -> Iterator[tuple[str, str, Amount]]:
-    moment = _moment(at)
     for favor in _live_favors(ledger, moment):
         for debtor, creditor, amount in favor_effects(favor):
             if decay is not None:
                 amount = decay.worth(amount, favor.kind, since=favor.at, at=moment)
             if amount:
                 yield debtor, creditor, amount
+
+
+def _people_by(ledger: Ledger, moment: datetime) -> Iterator[str]:
+    """The people ``ledger.as_of(moment)`` knows: stated ones, then favors'."""
+    for entry in ledger.log:
+        if isinstance(entry, Person):
+            yield entry.id
+        elif isinstance(entry, Favor) and entry.at <= moment:
+            yield from entry.people
 
 
 def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:

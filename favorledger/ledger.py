@@ -553,8 +553,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def as_of(self, at: datetime | str) -> Ledger:
         """A new ledger holding what was dated at or before ``at``.
 
-        People are not dated, so all of them appear (with zero balances if
-        they had no favors yet). The result is an independent snapshot.
+        People added with :meth:`add_person` are not dated, so all of them
+        appear; people added by a favor appear once that favor is dated. The
+        result is an independent snapshot.
 
         Examples
         --------

@@ -152,7 +152,7 @@ timedelta or None, got datetime.timedelta(0)
 
         Returns the exact amount when the kind does not decay (or ``at`` is
         not after ``since``); otherwise ``amount * 2 ** -(age / half_life)``
-        rounded half-even to ``quantum``.
+        rounded half-even to ``quantum``, but never more than ``amount``.
         """
         life = self.half_life_of(kind)
         age = at - since
@@ -161,7 +161,8 @@ timedelta or None, got datetime.timedelta(0)
         exponent = Decimal(_microseconds(age)) / Decimal(_microseconds(life))
         factor = _WORKING.power(Decimal(2), -exponent)
         value = _WORKING.multiply(_as_decimal(amount), factor)
-        return value.quantize(self.quantum, rounding=decimal.ROUND_HALF_EVEN)
+        rounded = value.quantize(self.quantum, rounding=decimal.ROUND_HALF_EVEN)
+        return min(rounded, amount)  # rounding never makes a favor worth more
 
 
 def _microseconds(span: timedelta) -> int:
