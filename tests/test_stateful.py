@@ -1,0 +1,138 @@
+"""The ledger driven by random sequences of operations, against a tiny model.
+
+The model is a dict of pairwise totals, ``owed[(debtor, creditor)]``, kept
+with plain ``Fraction`` arithmetic. After every step the machine checks
+conservation, that balances and ``owes`` match the model, that the log only
+ever grew (append-only), and that replaying the log rebuilds the same state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+
+import attrs
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+)
+
+from favorledger import (
+    AlreadyReversedError,
+    DuplicateFavorError,
+    Favor,
+    Ledger,
+    UnknownPersonError,
+    total,
+)
+from favorledger.testing.strategies import favors, person_ids, values
+
+PEOPLE = ("ann", "bob", "carol", "dan", "eve")
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random records, re-records, conflicting ids and reversals."""
+
+    recorded = Bundle("recorded")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger = Ledger()
+        self.owed: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        self.log_before: tuple = ()
+        self.reversed: set[str] = set()
+
+    def _post(self, favor: Favor, sign: int) -> None:
+        self.owed[favor.receiver, favor.giver] += sign * Fraction(favor.value)
+        if favor.via is not None:
+            share = Fraction(favor.referral_share)
+            self.owed[favor.via, favor.giver] += sign * Fraction(favor.value) * share
+
+    @rule(target=recorded, favor=favors(people=person_ids(pool=PEOPLE)))
+    def record(self, favor: Favor) -> Favor:
+        stored = self.ledger.add(favor)
+        assert stored.referral_share is not None or stored.via is None
+        self._post(stored, +1)
+        return stored
+
+    @rule(favor=recorded)
+    def record_again(self, favor: Favor) -> None:
+        """Invariant 3: a favor added twice is recorded once."""
+        before = self.ledger.log
+        assert self.ledger.add(favor) == favor
+        assert self.ledger.log == before
+
+    @rule(favor=recorded, extra=values())
+    def record_conflicting_body(self, favor: Favor, extra) -> None:
+        """Invariant 3 and 9: same id, other body: refused, nothing changes."""
+        before = (self.ledger.log, self.ledger.balances())
+        changed = attrs.evolve(favor, value=Fraction(favor.value) + Fraction(extra))
+        with pytest.raises(DuplicateFavorError):
+            self.ledger.add(changed)
+        assert (self.ledger.log, self.ledger.balances()) == before
+
+    @rule(favor=consumes(recorded))
+    def reverse(self, favor: Favor) -> None:
+        """Invariant 4: a reversal cancels a favor; reversing twice is refused."""
+        if favor.id in self.reversed:
+            return
+        self.ledger.reverse(favor.id, at=favor.at, reason="mistake")
+        self.reversed.add(favor.id)
+        self._post(favor, -1)
+        with pytest.raises(AlreadyReversedError):
+            self.ledger.reverse(favor.id, at=favor.at)
+
+    @rule(person=st.sampled_from(PEOPLE), tag=st.sampled_from(["python", "law"]))
+    def restate_person(self, person: str, tag: str) -> None:
+        self.ledger.add_person(person, name=person.title(), tags={tag})
+        assert self.ledger.people[person].tags == {tag}
+
+    @rule(person=st.text(min_size=1, max_size=3).filter(lambda p: p not in PEOPLE))
+    def ask_about_a_stranger(self, person: str) -> None:
+        """Invariant 9: asking about an unknown person is an error."""
+        if person.strip() in self.ledger.people:
+            return
+        with pytest.raises(UnknownPersonError):
+            self.ledger.balance(person)
+
+    @invariant()
+    def balances_sum_to_exactly_zero(self) -> None:
+        assert total(self.ledger.balances().values()) == 0
+
+    @invariant()
+    def balances_and_owes_match_the_model(self) -> None:
+        expected: dict[str, Fraction] = defaultdict(Fraction)
+        for (debtor, creditor), amount in self.owed.items():
+            expected[debtor] -= amount
+            expected[creditor] += amount
+        for person, balance in self.ledger.balances().items():
+            assert Fraction(balance) == expected[person]
+        for (a, b), amount in self.owed.items():
+            net = amount - self.owed.get((b, a), Fraction(0))
+            assert Fraction(self.ledger.owes(a, b)) == max(net, Fraction(0))
+
+    @invariant()
+    def log_only_grows(self) -> None:
+        log = self.ledger.log
+        assert log[: len(self.log_before)] == self.log_before
+        self.log_before = log
+
+    @invariant()
+    def replaying_the_log_rebuilds_the_state(self) -> None:
+        replay = Ledger.from_entries(self.ledger.log)
+        assert replay.balances() == self.ledger.balances()
+        assert replay.who_owes_whom() == self.ledger.who_owes_whom()
+        assert dict(replay.people) == dict(self.ledger.people)
+        assert replay.obligations() == self.ledger.obligations()
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=30, deadline=None
+)
+TestLedgerMachine = LedgerMachine.TestCase
