@@ -31,6 +31,7 @@ __all__ = [
     "InvalidFavorError",
     "InvalidPersonError",
     "InvalidPolicyError",
+    "InvalidTieError",
     "InvalidValueError",
     "UnknownFavorError",
     "UnknownPersonError",
@@ -51,6 +52,10 @@ class InvalidFavorError(InvalidValueError):
 
 class InvalidPersonError(InvalidValueError):
     """A person has an invalid field."""
+
+
+class InvalidTieError(InvalidValueError):
+    """A tie between two people has an invalid field."""
 
 
 class InvalidPolicyError(InvalidValueError):

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_chec
 import attrs
 import networkx as nx
 
-from favorledger import _exact
+from favorledger import _exact, ties
 from favorledger._exact import ZERO, Amount
 from favorledger.balances import net_debts, valued_balances, valued_debts
 from favorledger.errors import (
@@ -49,6 +49,7 @@ from favorledger.model import (
     Obligation,
     Person,
     Reversal,
+    Tie,
     Transfer,
     as_moment,
     favor_effects,
@@ -121,6 +122,8 @@ class Ledger:
         self._favors: dict[str, Favor] = {}
         self._reversals: dict[str, Reversal] = {}
         self._reversal_of: dict[str, Reversal] = {}
+        self._tie_entries: dict[str, Tie] = {}
+        self._ties: dict[frozenset[str], Tie] = {}
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
 
@@ -177,7 +180,7 @@ class Ledger:
 
     @property
     def log(self) -> tuple[Entry, ...]:
-        """Every entry in the order it was recorded: people, favors, reversals.
+        """Every entry in the order it was recorded: people, ties, favors, reversals.
 
         Replaying it into a new ledger (:meth:`from_entries`) gives the same
         state. People added implicitly by a favor are not entries.
@@ -317,8 +320,12 @@ class Ledger:
     def add(self, entry: Reversal) -> Reversal: ...
     @overload
     def add(self, entry: Person) -> Person: ...
+    @overload
+    def add(self, entry: Tie) -> Tie: ...
+    @overload
+    def add(self, entry: Entry) -> Entry: ...
     def add(self, entry: Entry) -> Entry:
-        """Record an existing entry (a Favor, Reversal or Person), idempotently.
+        """Record an existing entry (Favor, Reversal, Tie or Person), idempotently.
 
         Adding an entry whose id is already recorded with the same body
         changes nothing and returns the stored entry.
@@ -349,8 +356,10 @@ class Ledger:
             return self._add_reversal(entry)
         if isinstance(entry, Person):
             return self._add_person(entry)
+        if isinstance(entry, Tie):
+            return self._add_tie(entry)
         raise InvalidFavorError(
-            f"entry must be a Favor, Reversal or Person, got {entry!r}"
+            f"entry must be a Favor, Reversal, Tie or Person, got {entry!r}"
         )
 
     def add_many(self, entries: Iterable[Entry]) -> int:
@@ -387,6 +396,61 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             self._rebuild(self._log[:before])
             raise
         return len(self._log) - before
+
+    def tie(
+        self,
+        a: str,
+        b: str,
+        strength: float | int | str | Amount,
+        *,
+        kind: str = "acquaintance",
+        reason: str = "",
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Tie:
+        """State that ``a`` and ``b`` know each other, with a ``strength``.
+
+        Ties are undirected and are the roads referral paths travel. Stating
+        a pair's tie again records a new entry; the latest (by ``at``) wins
+        and the log keeps every statement. A favor between two people implies
+        a tie when none is stated (see :func:`favorledger.ties.ties`).
+
+        Raises
+        ------
+        InvalidTieError
+            For a strength outside (0, 1], a self-tie or an unknown kind.
+        UnknownPersonError
+            In a strict ledger, if a person has not been added.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> led.tie("me", "bob", 0.8, kind="friend").strength
+        Decimal('0.8')
+        """
+        tie = Tie(
+            id=new_id() if id is None else id,
+            a=a,
+            b=b,
+            strength=strength,
+            kind=kind,
+            reason=reason,
+            at=utcnow() if at is None else at,
+        )
+        return self._add_tie(tie)
+
+    @property
+    def stated_ties(self) -> Mapping[frozenset[str], Tie]:
+        """A read-only view of the latest stated tie of each pair."""
+        return MappingProxyType(self._ties)
+
+    def ties(self, person: str | None = None) -> list[Tie]:
+        """Every current tie, stated or implied by favors (see :mod:`.ties`)."""
+        return ties.ties(self, person)
+
+    def tie_graph(self) -> nx.Graph[str]:
+        """The tie network as a new ``networkx.Graph`` (see :mod:`.ties`)."""
+        return ties.tie_graph(self)
 
     def apply(
         self,
@@ -635,30 +699,54 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._balance.setdefault(person.id, ZERO)
         return person
 
+    def _stored(self, entry_id: str) -> Favor | Reversal | Tie | None:
+        """The entry already recorded under ``entry_id``, if any."""
+        return (
+            self._favors.get(entry_id)
+            or self._reversals.get(entry_id)
+            or self._tie_entries.get(entry_id)
+        )
+
+    def _admit(self, people: Iterable[str]) -> None:
+        """Check people exist (strict) or add them; call before any change."""
+        known = self._people
+        if self._strict:
+            for person in people:
+                if person not in known:
+                    raise self._unknown(person)
+        for person in people:
+            if person not in known:
+                known[person] = Person(person)
+                self._balance[person] = ZERO
+
+    def _add_tie(self, tie: Tie) -> Tie:
+        stored = self._stored(tie.id)
+        if stored is not None:
+            return _same_or_raise(stored, tie)
+        self._admit((tie.a, tie.b))
+        self._log.append(tie)
+        self._tie_entries[tie.id] = tie
+        current = self._ties.get(tie.pair)
+        if current is None or tie.at >= current.at:
+            self._ties[tie.pair] = tie
+        return tie
+
     def _add_favor(self, favor: Favor) -> Favor:
         if favor.via is not None and favor.referral_share is None:
             favor = attrs.evolve(favor, referral_share=self._share)
-        stored = self._favors.get(favor.id)
-        if stored is not None or favor.id in self._reversals:
-            return _same_or_raise(stored or self._reversals[favor.id], favor)
-        people = self._people
-        if self._strict:
-            for person in favor.people:
-                if person not in people:
-                    raise self._unknown(person)
-        for person in favor.people:
-            if person not in people:
-                people[person] = Person(person)
-                self._balance[person] = ZERO
+        stored = self._stored(favor.id)
+        if stored is not None:
+            return _same_or_raise(stored, favor)
+        self._admit(favor.people)
         self._log.append(favor)
         self._favors[favor.id] = favor
         self._post(favor, reverse=False)
         return favor
 
     def _add_reversal(self, reversal: Reversal) -> Reversal:
-        stored = self._reversals.get(reversal.id)
-        if stored is not None or reversal.id in self._favors:
-            return _same_or_raise(stored or self._favors[reversal.id], reversal)
+        stored = self._stored(reversal.id)
+        if stored is not None:
+            return _same_or_raise(stored, reversal)
         favor = self._favor(reversal.favor_id)
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
@@ -706,7 +794,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self.__dict__.update(fresh.__dict__)
 
 
-_E = TypeVar("_E", Favor, Reversal)
+_E = TypeVar("_E", Favor, Reversal, Tie)
 
 
 def _same_or_raise(stored: Entry, new: _E) -> _E:

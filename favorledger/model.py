@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import secrets
 from collections.abc import Iterable
@@ -30,15 +31,22 @@ from typing import Final, Literal
 import attrs
 
 from favorledger._exact import Amount, mul, parse_amount
-from favorledger.errors import InvalidFavorError, InvalidPersonError, InvalidValueError
+from favorledger.errors import (
+    InvalidFavorError,
+    InvalidPersonError,
+    InvalidTieError,
+    InvalidValueError,
+)
 
 __all__ = [
+    "TIE_KINDS",
     "Debt",
     "Entry",
     "Favor",
     "Obligation",
     "Person",
     "Reversal",
+    "Tie",
     "Transfer",
     "new_id",
     "utcnow",
@@ -371,7 +379,115 @@ class Reversal:
     reason: str = attrs.field(default="", converter=_reversal_reason)
 
 
-Entry = Person | Favor | Reversal
+TIE_KINDS: Final = frozenset(
+    {
+        "acquaintance",
+        "classmate",
+        "client",
+        "colleague",
+        "family",
+        "friend",
+        "implied",
+        "mentor",
+        "neighbor",
+    }
+)
+"""The kinds of tie the ledger knows (``"implied"`` marks ties inferred from
+favors)."""
+
+
+def _tie_id(raw: object) -> str:
+    return _name(raw, "Tie.id", InvalidTieError)
+
+
+def _tie_a(raw: object) -> str:
+    return _name(raw, "Tie.a", InvalidTieError)
+
+
+def _tie_b(raw: object) -> str:
+    return _name(raw, "Tie.b", InvalidTieError)
+
+
+def _strength(raw: float | int | str | Amount) -> Amount:
+    if isinstance(raw, float) and math.isfinite(raw):
+        raw = Decimal(repr(raw))  # the decimal the user typed, e.g. 0.8
+    strength = parse_amount(raw, field="Tie.strength", error=InvalidTieError)
+    if strength > 1:
+        raise InvalidTieError(f"Tie.strength must be in (0, 1], got {raw!r}")
+    return strength
+
+
+def _tie_kind(raw: object) -> str:
+    kind = _name(raw, "Tie.kind", InvalidTieError)
+    if kind not in TIE_KINDS:
+        raise InvalidTieError(
+            f"Tie.kind must be one of {sorted(TIE_KINDS)}, got {raw!r}"
+        )
+    return kind
+
+
+def _tie_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Tie.at", InvalidTieError)
+
+
+def _tie_reason(raw: object) -> str:
+    return _text(raw, "Tie.reason", InvalidTieError)
+
+
+@attrs.frozen(kw_only=True)
+class Tie:
+    """A known relationship between two people: the roads referrals travel.
+
+    Ties are undirected. Stating a tie again records a new entry and the
+    latest statement wins; the log keeps every statement.
+
+    Parameters
+    ----------
+    a, b
+        The two people (distinct).
+    strength
+        How strong the relationship is, in (0, 1]. A float such as ``0.8``
+        is taken as the decimal it spells; it is stored exactly.
+    kind
+        One of :data:`TIE_KINDS` (``"friend"``, ``"colleague"``...).
+    reason
+        How they know each other, in words.
+    at
+        When it was stated (timezone-aware; default now).
+    id
+        The idempotency key; fresh by default.
+
+    Examples
+    --------
+    >>> Tie(a="me", b="bob", strength=0.8, kind="friend").strength
+    Decimal('0.8')
+    >>> Tie(a="me", b="bob", strength=0)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidTieError: Tie.strength must be positive, got 0
+    """
+
+    id: str = attrs.field(factory=new_id, converter=_tie_id)
+    a: str = attrs.field(converter=_tie_a)
+    b: str = attrs.field(converter=_tie_b)
+    strength: Amount = attrs.field(converter=_strength)
+    kind: str = attrs.field(default="acquaintance", converter=_tie_kind)
+    reason: str = attrs.field(default="", converter=_tie_reason)
+    at: datetime = attrs.field(factory=utcnow, converter=_tie_at)
+
+    def __attrs_post_init__(self) -> None:
+        if self.a == self.b:
+            raise InvalidTieError(
+                f"Tie.b must differ from Tie.a, got {self.a!r} for both"
+            )
+
+    @property
+    def pair(self) -> frozenset[str]:
+        """The two people, unordered."""
+        return frozenset((self.a, self.b))
+
+
+Entry = Person | Favor | Reversal | Tie
 """Anything the ledger's log holds."""
 
 

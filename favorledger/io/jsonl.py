@@ -1,7 +1,7 @@
 """JSON Lines: the ledger's native log format, one entry per line.
 
 Each line is a JSON object with the format version, the entry's type
-(``person``, ``favor`` or ``reversal``) and its fields. Amounts are written
+(``person``, ``tie``, ``favor`` or ``reversal``) and its fields. Amounts are written
 as text (``"2.50"``, ``"1/3"``) so they stay exact (a JSON number is read as
 the exact decimal it spells, never as a float); times are ISO-8601 with their
 offset; tags are sorted lists.
@@ -30,7 +30,7 @@ from typing import Any, Final, get_origin
 import cattrs
 
 from favorledger.errors import FavorLedgerError, FormatError
-from favorledger.model import Entry, Favor, Person, Reversal
+from favorledger.model import Entry, Favor, Person, Reversal, Tie
 
 __all__ = [
     "FORMAT_VERSION",
@@ -48,6 +48,7 @@ _TYPES: Final[dict[str, type[Entry]]] = {
     "person": Person,
     "favor": Favor,
     "reversal": Reversal,
+    "tie": Tie,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
 
