@@ -124,6 +124,7 @@ class Ledger:
         self._reversal_of: dict[str, Reversal] = {}
         self._tie_entries: dict[str, Tie] = {}
         self._ties: dict[frozenset[str], Tie] = {}
+        self._tie_cache: tuple[int, nx.Graph[str]] | None = None
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
 
@@ -449,8 +450,28 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return ties.ties(self, person)
 
     def tie_graph(self) -> nx.Graph[str]:
-        """The tie network as a new ``networkx.Graph`` (see :mod:`.ties`)."""
+        """The tie network as a new, mutable ``networkx.Graph`` (see :mod:`.ties`)."""
         return ties.tie_graph(self)
+
+    def tie_view(self) -> nx.Graph[str]:
+        """The tie network as a cached, frozen ``networkx.Graph``.
+
+        Queries (referral paths, priorities) share it instead of rebuilding
+        the graph each time. It stays in step with the log: it is rebuilt on
+        the first call after any new entry, and never mutated (networkx
+        raises if you try).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.tie("me", "bob", 0.5)
+        >>> led.tie_view() is led.tie_view()
+        True
+        """
+        version = len(self._log)
+        if self._tie_cache is None or self._tie_cache[0] != version:
+            self._tie_cache = (version, nx.freeze(ties.tie_graph(self)))
+        return self._tie_cache[1]
 
     def apply(
         self,
