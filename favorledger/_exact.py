@@ -213,10 +213,13 @@ def _parse_text(raw: str, field: str, error: type[InvalidValueError]) -> Amount:
 
 
 def _resolution_ok(value: Amount) -> bool:
-    if isinstance(value, Fraction):
-        return value.denominator <= MAX_DENOMINATOR
-    exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -12
+    """Whether ``value`` is a whole number of ``1/MAX_DENOMINATOR`` or coarser
+    (judged by its value: ``Decimal("1.0000000000000")`` is fine)."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -12:
+            return True
+    return fraction(value).denominator <= MAX_DENOMINATOR
 
 
 def parse_amount(
@@ -272,5 +275,8 @@ def parse_amount(
     if value >= MAX_VALUE:
         raise error(f"{field} must be less than {MAX_VALUE:,}, got {raw!r}")
     if not _resolution_ok(value):
-        raise error(f"{field} must not be finer than 1e-12, got {raw!r}")
+        raise error(
+            f"{field} must have a denominator of at most 10**12 (no finer than"
+            f" 1e-12), got {raw!r}"
+        )
     return value

@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
-from favorledger.model import Debt, Favor, Person, as_moment, favor_effects, utcnow
+from favorledger.errors import InvalidPolicyError
+from favorledger.model import (
+    Debt,
+    Favor,
+    Person,
+    Reversal,
+    as_moment,
+    favor_effects,
+    utcnow,
+)
 from favorledger.policy import Decay
 
 if TYPE_CHECKING:
@@ -76,8 +85,8 @@ def valued_balances(
     Returns
     -------
     dict
-        Each person known by ``at`` (added with ``add_person``, or named by a
-        favor dated by then) to their balance; the values sum to exactly
+        Each person known by ``at`` (stated, or named by a favor or tie
+        dated by then) to their balance; the values sum to exactly
         zero. These are the people and balances of ``ledger.as_of(at)``.
 
     Raises
@@ -119,6 +128,8 @@ def valued_debts(
 def _valued(
     ledger: Ledger, moment: datetime, decay: Decay | None
 ) -> Iterator[tuple[str, str, Amount]]:
+    if decay is not None and not isinstance(decay, Decay):
+        raise InvalidPolicyError(f"decay must be a Decay or None, got {decay!r}")
     for favor in _live_favors(ledger, moment):
         for debtor, creditor, amount in favor_effects(favor):
             if decay is not None:
@@ -128,12 +139,14 @@ def _valued(
 
 
 def _people_by(ledger: Ledger, moment: datetime) -> Iterator[str]:
-    """The people ``ledger.as_of(moment)`` knows: stated ones, then favors'."""
+    """The people ``ledger.as_of(moment)`` knows (maybe repeated)."""
     for entry in ledger.log:
+        if entry.at > moment or isinstance(entry, Reversal):
+            continue
         if isinstance(entry, Person):
             yield entry.id
-        elif isinstance(entry, Favor) and entry.at <= moment:
-            yield from entry.people
+        else:
+            yield from (entry.people if isinstance(entry, Favor) else entry.pair)
 
 
 def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:

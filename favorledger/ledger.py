@@ -39,6 +39,7 @@ from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
+    InvalidPolicyError,
     UnknownFavorError,
     UnknownPersonError,
 )
@@ -96,7 +97,8 @@ class Ledger:
     Raises
     ------
     InvalidPolicyError
-        If ``referral_share`` is not an exact number from 0 to 1.
+        If ``referral_share`` is not an exact number from 0 to 1, or
+        ``strict`` is not a bool.
 
     Notes
     -----
@@ -116,13 +118,16 @@ class Ledger:
         strict: bool = False,
     ) -> None:
         self._share = parse_share(referral_share)
-        self._strict = bool(strict)
+        if not isinstance(strict, bool):
+            raise InvalidPolicyError(f"strict must be True or False, got {strict!r}")
+        self._strict = strict
         self._log: list[Entry] = []
         self._people: dict[str, Person] = {}
         self._favors: dict[str, Favor] = {}
         self._reversals: dict[str, Reversal] = {}
         self._reversal_of: dict[str, Reversal] = {}
         self._tie_entries: dict[str, Tie] = {}
+        self._statements: dict[tuple[str, datetime], Person] = {}
         self._ties: dict[frozenset[str], Tie] = {}
         self._tie_cache: tuple[int, nx.Graph[str]] | None = None
         self._balance: dict[str, Amount] = {}
@@ -389,6 +394,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> len(led)
         0
         """
+        if not isinstance(entries, Iterable) or isinstance(entries, Entry):
+            raise InvalidFavorError(
+                f"entries must be an iterable of entries, got {entries!r}"
+            )
         before = len(self._log)
         try:
             for entry in entries:
@@ -537,7 +546,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """
         try:
             return self._balance[person]
-        except KeyError:
+        except (KeyError, TypeError):
             raise self._unknown(person) from None
 
     def balances(
@@ -568,9 +577,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         UnknownPersonError
             If either person is not in the ledger.
         """
-        for person in (debtor, creditor):
-            if person not in self._people:
-                raise self._unknown(person)
+        self._require(debtor)
+        self._require(creditor)
         net = _exact.sub(self._gross(debtor, creditor), self._gross(creditor, debtor))
         return net if net > 0 else ZERO
 
@@ -598,8 +606,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
         With ``person``, only those where that person is debtor or creditor.
         """
-        if person is not None and person not in self._people:
-            raise self._unknown(person)
+        if person is not None:
+            self._require(person)
         found = []
         for favor in self._favors.values():
             if favor.id in self._reversal_of:
@@ -614,8 +622,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
         Entries at the same time keep the order they were recorded in.
         """
-        if person not in self._people:
-            raise self._unknown(person)
+        self._require(person)
         found: list[Favor | Reversal] = []
         for entry in self._log:
             if (isinstance(entry, Favor) and person in entry.people) or (
@@ -638,9 +645,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def as_of(self, at: datetime | str) -> Ledger:
         """A new ledger holding what was dated at or before ``at``.
 
-        People added with :meth:`add_person` are not dated, so all of them
-        appear; people added by a favor appear once that favor is dated. The
-        result is an independent snapshot.
+        It holds the people, ties, favors and reversals dated by then (a
+        person first named by a favor appears from that favor's time). The
+        result is an independent, non-strict snapshot (a strict ledger may
+        hold favors dated before their people were stated).
 
         Examples
         --------
@@ -652,10 +660,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         Decimal('1')
         """
         moment = as_moment(at)
-        kept = (e for e in self._log if isinstance(e, Person) or e.at <= moment)
-        return Ledger.from_entries(
-            kept, referral_share=self._share, strict=self._strict
-        )
+        kept = (entry for entry in self._log if entry.at <= moment)
+        return Ledger.from_entries(kept, referral_share=self._share)
 
     def to_networkx(self) -> nx.DiGraph[str]:
         """A new ``networkx.DiGraph`` of who owes whom.
@@ -696,7 +702,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return cls.from_entries(read_jsonl(path), **settings)
 
     # --------------------------------------------------------------- internals
-    def _unknown(self, person: str) -> UnknownPersonError:
+    def _unknown(self, person: object) -> UnknownPersonError:
         return UnknownPersonError(f"person {person!r} is not in the ledger")
 
     def _favor(self, favor_id: str) -> Favor:
@@ -712,13 +718,39 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return ZERO if row is None else row.get(creditor, ZERO)
 
     def _add_person(self, person: Person) -> Person:
+        stated = self._statements.get((person.id, person.at))
+        if stated is not None:
+            if stated == person:
+                return stated
+            raise DuplicateFavorError(
+                f"Person {person.id!r} already has a different statement at"
+                f" {person.at.isoformat()}: {stated!r}"
+            )
         current = self._people.get(person.id)
-        if current == person:
-            return current
+        if current is not None and (current.name, current.tags) == (
+            person.name,
+            person.tags,
+        ):
+            return current  # restating what is already current changes nothing
         self._log.append(person)
-        self._people[person.id] = person
+        self._statements[person.id, person.at] = person
+        implicit = current is not None and (
+            self._statements.get((current.id, current.at)) is not current
+        )
+        if current is None or implicit or person.at >= current.at:
+            self._people[person.id] = person  # a statement beats an implicit one
         self._balance.setdefault(person.id, ZERO)
         return person
+
+    def _require(self, person: object) -> str:
+        """Return ``person`` if it is in the ledger, else raise."""
+        try:
+            known = person in self._people
+        except TypeError:  # unhashable
+            known = False
+        if not known:
+            raise self._unknown(person)
+        return person  # type: ignore[return-value]
 
     def _stored(self, entry_id: str) -> Favor | Reversal | Tie | None:
         """The entry already recorded under ``entry_id``, if any."""
@@ -728,7 +760,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             or self._tie_entries.get(entry_id)
         )
 
-    def _admit(self, people: Iterable[str]) -> None:
+    def _admit(self, people: Iterable[str], at: datetime) -> None:
         """Check people exist (strict) or add them; call before any change."""
         known = self._people
         if self._strict:
@@ -737,14 +769,14 @@ recorded with a different body: value Decimal('1') != Decimal('2')
                     raise self._unknown(person)
         for person in people:
             if person not in known:
-                known[person] = Person(person)
+                known[person] = Person(person, at=at)
                 self._balance[person] = ZERO
 
     def _add_tie(self, tie: Tie) -> Tie:
         stored = self._stored(tie.id)
         if stored is not None:
             return _same_or_raise(stored, tie)
-        self._admit((tie.a, tie.b))
+        self._admit((tie.a, tie.b), tie.at)
         self._log.append(tie)
         self._tie_entries[tie.id] = tie
         current = self._ties.get(tie.pair)
@@ -758,7 +790,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(favor.id)
         if stored is not None:
             return _same_or_raise(stored, favor)
-        self._admit(favor.people)
+        self._admit(favor.people, favor.at)
         self._log.append(favor)
         self._favors[favor.id] = favor
         self._post(favor, reverse=False)

@@ -24,7 +24,7 @@ import math
 import os
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -110,24 +110,30 @@ def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
     if not raw and isinstance(raw, frozenset | tuple | list | set):
         return _NO_TAGS  # shared: most entries have no tags
-    if isinstance(raw, str) or not isinstance(raw, Iterable):
+    if isinstance(raw, str | bytes | bytearray) or not isinstance(raw, Iterable):
         raise error(f"{field} must be a collection of strings, got {raw!r}")
     return frozenset(_name(tag, field, error) for tag in raw)
 
 
 def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
+    """A timezone-aware datetime with a fixed offset (named zones are pinned
+    to the offset in force then, so the time round-trips through text)."""
     if type(raw) is datetime and raw.tzinfo is UTC:
         return raw
+    moment = raw
     if isinstance(raw, str):
         try:
-            raw = datetime.fromisoformat(raw)
+            moment = datetime.fromisoformat(raw)
         except ValueError:
             raise error(f"{field} must be an ISO-8601 time, got {raw!r}") from None
-    if not isinstance(raw, datetime):
+    if not isinstance(moment, datetime):
         raise error(f"{field} must be a datetime, got {raw!r}")
-    if raw.tzinfo is None or raw.utcoffset() is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise error(f"{field} must be timezone-aware, got naive {raw!r}")
-    return raw
+    if not isinstance(moment.tzinfo, timezone):
+        moment = moment.replace(tzinfo=timezone(offset))
+    return moment
 
 
 def as_moment(raw: object, field: str = "at") -> datetime:
@@ -154,6 +160,10 @@ def _person_tags(raw: Iterable[str]) -> frozenset[str]:
     return _tag_set(raw, "Person.tags", InvalidPersonError)
 
 
+def _person_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Person.at", InvalidPersonError)
+
+
 @attrs.frozen
 class Person:
     """Someone in the ledger.
@@ -166,6 +176,10 @@ class Person:
         A display name; defaults to the id.
     tags
         What the person is expert at (``{"marketing", "python"}``).
+    at
+        When this was stated (timezone-aware; default now). A ledger keeps
+        every statement of a person; the latest by ``at`` is current, and
+        restating the same person at the same moment is idempotent.
 
     Examples
     --------
@@ -177,6 +191,9 @@ class Person:
     name: str = attrs.field(converter=_person_name)
     tags: frozenset[str] = attrs.field(
         factory=frozenset, converter=_person_tags, kw_only=True
+    )
+    at: datetime = attrs.field(
+        factory=utcnow, converter=_person_at, kw_only=True, repr=False
     )
 
     @name.default
@@ -541,7 +558,12 @@ def _transfer_amount(raw: int | str | Amount) -> Amount:
 
 
 def _explanation(raw: Iterable[Obligation]) -> tuple[Obligation, ...]:
-    return tuple(raw)
+    items = tuple(raw) if isinstance(raw, Iterable) else None
+    if items is None or not all(isinstance(o, Obligation) for o in items):
+        raise InvalidValueError(
+            f"Transfer.explained_by must be a collection of Obligations, got {raw!r}"
+        )
+    return items
 
 
 @attrs.frozen

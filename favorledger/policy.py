@@ -79,14 +79,27 @@ def _default_half_life(raw: timedelta | None) -> timedelta | None:
 def _half_lives(
     raw: Mapping[str, timedelta | None] | Iterable[tuple[str, timedelta | None]],
 ) -> tuple[tuple[str, timedelta | None], ...]:
-    pairs = raw.items() if isinstance(raw, Mapping) else raw
+    if isinstance(raw, Mapping):
+        pairs = list(raw.items())
+    elif isinstance(raw, Iterable) and not isinstance(raw, str | bytes):
+        pairs = list(raw)
+    else:
+        raise InvalidPolicyError(
+            f"Decay.half_lives must map favor kinds to half-lives, got {raw!r}"
+        )
     checked = {}
-    for kind, life in pairs:
-        if not isinstance(kind, str) or not kind:
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise InvalidPolicyError(
+                "Decay.half_lives must hold (kind, half-life) pairs,"
+                f" got {pair!r} in {raw!r}"
+            )
+        kind, life = pair
+        if not isinstance(kind, str) or not kind.strip():
             raise InvalidPolicyError(
                 f"Decay.half_lives keys must be favor kinds, got {kind!r}"
             )
-        checked[kind] = _half_life(life, f"Decay.half_lives[{kind!r}]")
+        checked[kind.strip()] = _half_life(life, f"Decay.half_lives[{kind!r}]")
     return tuple(sorted(checked.items()))
 
 

@@ -27,9 +27,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final, get_origin
 
+import attrs
 import cattrs
 
-from favorledger.errors import FavorLedgerError, FormatError
+from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
 from favorledger.model import Entry, Favor, Person, Reversal, Tie
 
 __all__ = [
@@ -51,6 +52,12 @@ _TYPES: Final[dict[str, type[Entry]]] = {
     "tie": Tie,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
+# Fields a file must state even where the class has a default: an entry read
+# twice must be the same entry, not get a fresh id or time each read.
+_REQUIRED: Final[dict[type[Entry], tuple[str, ...]]] = {
+    cls: tuple(field.name for field in attrs.fields(cls) if field.name in ("id", "at"))
+    for cls in _TYPES.values()
+}
 
 
 class TornLineWarning(UserWarning):
@@ -75,7 +82,12 @@ _CONVERTER: Final = _make_converter()
 
 def dumps_entry(entry: Entry) -> str:
     """Return one entry as a line of JSON (without the newline)."""
-    body = {"format": FORMAT_VERSION, "type": _NAMES[type(entry)]}
+    name = _NAMES.get(type(entry))
+    if name is None:
+        raise InvalidValueError(
+            f"entry must be a Person, Tie, Favor or Reversal, got {entry!r}"
+        )
+    body: dict[str, Any] = {"format": FORMAT_VERSION, "type": name}
     body.update(_CONVERTER.unstructure(entry))
     return json.dumps(body, ensure_ascii=False)
 
@@ -90,10 +102,11 @@ def loads_entry(line: str) -> Entry:
 
     Examples
     --------
-    >>> loads_entry('{"format": 1, "type": "person", "id": "ann", "name": "Ann"}')
+    >>> loads_entry('{"format": 1, "type": "person", "id": "ann", "name": "Ann",'
+    ...             ' "at": "2024-01-01T00:00:00+00:00"}')
     Person(id='ann', name='Ann', tags=frozenset())
     >>> loads_entry('{"format": 1, "type": "favor", "id": "f1", "giver": "a",'
-    ...             ' "receiver": "b", "value": -0.5}')
+    ...             ' "receiver": "b", "value": -0.5, "at": "2024-01-01T00:00Z"}')
     Traceback (most recent call last):
     ...
     favorledger.errors.FormatError: Favor.value must be positive, got \
@@ -106,12 +119,15 @@ Decimal('-0.5')
     if not isinstance(data, dict):
         raise FormatError(f"an entry must be a JSON object, got {line.strip()!r}")
     version = data.pop("format", None)
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise FormatError(f"format must be {FORMAT_VERSION}, got {version!r}")
     kind = data.pop("type", None)
     cls = _TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise FormatError(f"type must be one of {sorted(_TYPES)}, got {kind!r}")
+    missing = [key for key in _REQUIRED[cls] if key not in data]
+    if missing:
+        raise FormatError(f"{cls.__name__}: missing field {missing[0]!r}")
     return _structure(data, cls)
 
 
@@ -147,6 +163,7 @@ def write_jsonl(entries: Iterable[Entry], path: str | os.PathLike[str]) -> int:
     )
     count = 0
     try:
+        os.chmod(temporary, _mode_for(target))
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             for entry in entries:
                 out.write(dumps_entry(entry) + "\n")
@@ -157,7 +174,32 @@ def write_jsonl(entries: Iterable[Entry], path: str | os.PathLike[str]) -> int:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _fsync_directory(target.parent)
     return count
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (where the platform allows it)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[Entry]:
@@ -173,7 +215,7 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[Entry]:
     """
     name = os.fspath(path)
     entries: list[Entry] = []
-    with open(name, encoding="utf-8", newline="") as source:
+    with open(name, encoding="utf-8", newline="\n") as source:
         for number, line in enumerate(source, start=1):
             if not line.strip():
                 continue
