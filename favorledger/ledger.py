@@ -25,6 +25,7 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
@@ -63,6 +64,16 @@ if TYPE_CHECKING:
     from os import PathLike
 
 __all__ = ["Ledger", "Plan"]
+
+
+class Sink(Protocol):
+    """Where a ledger with a store writes each new entry before indexing it."""
+
+    def write(self, entry: Entry) -> None:
+        """Persist ``entry`` (durably, unless inside :meth:`batch`) or raise."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A context in which writes commit together, or not at all."""
 
 
 @runtime_checkable
@@ -130,6 +141,7 @@ class Ledger:
         self._statements: dict[tuple[str, datetime], Person] = {}
         self._ties: dict[frozenset[str], Tie] = {}
         self._tie_cache: tuple[int, nx.Graph[str]] | None = None
+        self._sink: Sink | None = None
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
 
@@ -400,8 +412,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         before = len(self._log)
         try:
-            for entry in entries:
-                self.add(entry)
+            with self._sink.batch() if self._sink is not None else nullcontext():
+                for entry in entries:
+                    self.add(entry)
         except BaseException:
             self._rebuild(self._log[:before])
             raise
@@ -732,7 +745,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             person.tags,
         ):
             return current  # restating what is already current changes nothing
-        self._log.append(person)
+        self._append(person)
         self._statements[person.id, person.at] = person
         implicit = current is not None and (
             self._statements.get((current.id, current.at)) is not current
@@ -760,13 +773,24 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             or self._tie_entries.get(entry_id)
         )
 
-    def _admit(self, people: Iterable[str], at: datetime) -> None:
-        """Check people exist (strict) or add them; call before any change."""
-        known = self._people
+    def _append(self, entry: Entry, people: Iterable[str] = ()) -> None:
+        """The one door into the log, once ``entry`` has passed every check.
+
+        In a strict ledger the people must be known. A ledger with a store
+        writes the entry there first (durably, unless inside a batch), so a
+        failed write leaves the ledger unchanged.
+        """
         if self._strict:
             for person in people:
-                if person not in known:
+                if person not in self._people:
                     raise self._unknown(person)
+        if self._sink is not None:
+            self._sink.write(entry)
+        self._log.append(entry)
+
+    def _admit(self, people: Iterable[str], at: datetime) -> None:
+        """Add the people an entry names that the ledger does not know yet."""
+        known = self._people
         for person in people:
             if person not in known:
                 known[person] = Person(person, at=at)
@@ -776,8 +800,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(tie.id)
         if stored is not None:
             return _same_or_raise(stored, tie)
+        self._append(tie, (tie.a, tie.b))
         self._admit((tie.a, tie.b), tie.at)
-        self._log.append(tie)
         self._tie_entries[tie.id] = tie
         current = self._ties.get(tie.pair)
         if current is None or tie.at >= current.at:
@@ -790,8 +814,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(favor.id)
         if stored is not None:
             return _same_or_raise(stored, favor)
+        self._append(favor, favor.people)
         self._admit(favor.people, favor.at)
-        self._log.append(favor)
         self._favors[favor.id] = favor
         self._post(favor, reverse=False)
         return favor
@@ -811,7 +835,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
                 "Reversal.at must not be before the favor's time"
                 f" {favor.at.isoformat()}, got {reversal.at.isoformat()!r}"
             )
-        self._log.append(reversal)
+        self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
         self._post(favor, reverse=True)
@@ -844,7 +868,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         fresh = Ledger(referral_share=self._share, strict=self._strict)
         for entry in entries:
             fresh.add(entry)
+        sink = self._sink
         self.__dict__.update(fresh.__dict__)
+        self._sink = sink
 
 
 _E = TypeVar("_E", Favor, Reversal, Tie)
