@@ -73,7 +73,8 @@ _EXACT = decimal.Context(
         decimal.Overflow,
     ],
 )
-_SMALL_INTS = {n: Decimal(n) for n in range(1025)}
+SMALL_INTS = {n: Decimal(n) for n in range(1025)}
+"""Shared ``Decimal`` objects for the small whole values most favors have."""
 _MAX_INT = int(MAX_VALUE)
 
 
@@ -101,7 +102,7 @@ def normalize(value: Fraction) -> Amount:
     """
     num, den = value.numerator, value.denominator
     if den == 1:
-        return _SMALL_INTS.get(num) or Decimal(num)
+        return SMALL_INTS.get(num) or Decimal(num)
     if not is_decimal_denominator(den):
         return value
     places = 0
@@ -186,7 +187,7 @@ def _coerce(raw: object, field: str, error: type[InvalidValueError]) -> Amount:
             f" string), not a {kind}: got {raw!r}"
         )
     if isinstance(raw, int):
-        return _SMALL_INTS.get(raw) or Decimal(raw)
+        return SMALL_INTS.get(raw) or Decimal(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise error(f"{field} must be a finite number, got {raw!r}")
@@ -267,7 +268,7 @@ def parse_amount(
 (int, Decimal, Fraction or a numeric string), not a float: got 0.1
     """
     if type(raw) is int and 0 < raw < _MAX_INT:
-        return _SMALL_INTS.get(raw) or Decimal(raw)  # the common case
+        return SMALL_INTS.get(raw) or Decimal(raw)  # the common case
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
         wanted = "zero or positive" if allow_zero else "positive"

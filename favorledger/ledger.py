@@ -45,6 +45,7 @@ from favorledger.errors import (
     UnknownPersonError,
 )
 from favorledger.model import (
+    NO_TAGS,
     Debt,
     Entry,
     Favor,
@@ -87,9 +88,6 @@ class Plan(Protocol):
     @property
     def kind(self) -> str:
         """The kind of the favors that record them."""
-
-
-_NO_TAGS: frozenset[str] = frozenset()
 
 
 class Ledger:
@@ -217,7 +215,7 @@ class Ledger:
 
     # -------------------------------------------------------------- recording
     def add_person(
-        self, id: str, name: str | None = None, *, tags: Iterable[str] = _NO_TAGS
+        self, id: str, name: str | None = None, *, tags: Iterable[str] = NO_TAGS
     ) -> Person:
         """Add a person, or restate one (the latest statement wins).
 
@@ -248,7 +246,7 @@ class Ledger:
         at: datetime | str | None = None,
         via: str | None = None,
         reason: str = "",
-        tags: Iterable[str] = _NO_TAGS,
+        tags: Iterable[str] = NO_TAGS,
         referral_share: int | str | Amount | None = None,
         id: str | None = None,
     ) -> Favor:
@@ -793,7 +791,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         known = self._people
         for person in people:
             if person not in known:
-                known[person] = Person(person, at=at)
+                known[person] = Person.implicit(person, at)
                 self._balance[person] = ZERO
 
     def _add_tie(self, tie: Tie) -> Tie:
@@ -814,8 +812,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(favor.id)
         if stored is not None:
             return _same_or_raise(stored, favor)
-        self._append(favor, favor.people)
-        self._admit(favor.people, favor.at)
+        people = favor.people
+        self._append(favor, people)
+        self._admit(people, favor.at)
         self._favors[favor.id] = favor
         self._post(favor, reverse=False)
         return favor
@@ -843,25 +842,23 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
     def _post(self, favor: Favor, *, reverse: bool) -> None:
         """Move the index by a favor's obligations (backwards for a reversal)."""
-        balance = self._balance
+        balance, owed, add = self._balance, self._owed, _exact.add
         for debtor, creditor, amount in favor_effects(favor):
             if reverse:
                 amount = _exact.neg(amount)
-            self._owe(debtor, creditor, amount)
-            balance[creditor] = _exact.add(balance[creditor], amount)
+            row = owed.get(debtor)
+            if row is None:
+                row = owed[debtor] = {}
+            gross = row.get(creditor)
+            gross = amount if gross is None else add(gross, amount)
+            if gross:
+                row[creditor] = gross
+            else:  # a reversal brought the pair back to nothing
+                del row[creditor]
+                if not row:
+                    del owed[debtor]
+            balance[creditor] = add(balance[creditor], amount)
             balance[debtor] = _exact.sub(balance[debtor], amount)
-
-    def _owe(self, debtor: str, creditor: str, amount: Amount) -> None:
-        row = self._owed.get(debtor)
-        if row is None:
-            row = self._owed[debtor] = {}
-        gross = _exact.add(row.get(creditor, ZERO), amount)
-        if gross:
-            row[creditor] = gross
-        else:
-            del row[creditor]
-            if not row:
-                del self._owed[debtor]
 
     def _rebuild(self, entries: list[Entry]) -> None:
         """Reset the ledger to the state ``entries`` give (used to roll back)."""

@@ -30,7 +30,7 @@ from typing import Final, Literal
 
 import attrs
 
-from favorledger._exact import Amount, mul, parse_amount
+from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount
 from favorledger.errors import (
     InvalidFavorError,
     InvalidPersonError,
@@ -86,7 +86,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_NO_TAGS: Final[frozenset[str]] = frozenset()
+NO_TAGS: Final[frozenset[str]] = frozenset()
+"""The empty tag set, shared by every entry without tags."""
 
 
 def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
@@ -99,8 +100,10 @@ def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
     """A non-empty identifier, stripped of surrounding whitespace."""
-    if type(raw) is str and raw and not raw[0].isspace() and not raw[-1].isspace():
-        return raw  # the common case, checked without making a new string
+    if type(raw) is str:
+        text = raw.strip()  # CPython returns ``raw`` itself when nothing is stripped
+        if text:
+            return text
     text = _text(raw, field, error).strip()
     if not text:
         raise error(f"{field} must be a non-empty string, got {raw!r}")
@@ -108,8 +111,8 @@ def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
-    if not raw and isinstance(raw, frozenset | tuple | list | set):
-        return _NO_TAGS  # shared: most entries have no tags
+    if raw is NO_TAGS or (not raw and isinstance(raw, frozenset | tuple | list | set)):
+        return NO_TAGS  # shared: most entries have no tags
     if isinstance(raw, str | bytes | bytearray) or not isinstance(raw, Iterable):
         raise error(f"{field} must be a collection of strings, got {raw!r}")
     return frozenset(_name(tag, field, error) for tag in raw)
@@ -200,28 +203,55 @@ class Person:
     def _default_name(self) -> str:
         return self.id
 
+    @classmethod
+    def implicit(cls, id: str, at: datetime) -> Person:
+        """The person a favor or tie names before anyone stated them.
 
+        ``id`` must already be a valid person id (it was checked as part of
+        the entry naming it), so no check is repeated: this runs once per new
+        person while recording, on the hot path.
+        """
+        person = object.__new__(cls)
+        for field, value in (("id", id), ("name", id), ("tags", NO_TAGS), ("at", at)):
+            object.__setattr__(person, field, value)
+        return person
+
+
+# Favor's converters run for every favor recorded, so each starts with the
+# common valid case inline and leaves the checks and messages to the helpers.
 def _favor_id(raw: object) -> str:
+    if type(raw) is str and (text := raw.strip()):
+        return text
     return _name(raw, "Favor.id", InvalidFavorError)
 
 
 def _giver(raw: object) -> str:
+    if type(raw) is str and (text := raw.strip()):
+        return text
     return _name(raw, "Favor.giver", InvalidFavorError)
 
 
 def _receiver(raw: object) -> str:
+    if type(raw) is str and (text := raw.strip()):
+        return text
     return _name(raw, "Favor.receiver", InvalidFavorError)
 
 
 def _value(raw: int | str | Amount) -> Amount:
+    if type(raw) is int and 0 < raw <= 1024:
+        return SMALL_INTS[raw]
     return parse_amount(raw, field="Favor.value", error=InvalidFavorError)
 
 
 def _kind(raw: object) -> str:
+    if type(raw) is str and (text := raw.strip()):
+        return text
     return _name(raw, "Favor.kind", InvalidFavorError)
 
 
 def _favor_at(raw: datetime | str) -> datetime:
+    if type(raw) is datetime and raw.tzinfo is UTC:
+        return raw
     return _aware(raw, "Favor.at", InvalidFavorError)
 
 
@@ -230,11 +260,11 @@ def _via(raw: object) -> str | None:
 
 
 def _reason(raw: object) -> str:
-    return _text(raw, "Favor.reason", InvalidFavorError)
+    return raw if type(raw) is str else _text(raw, "Favor.reason", InvalidFavorError)
 
 
 def _favor_tags(raw: Iterable[str]) -> frozenset[str]:
-    return _tag_set(raw, "Favor.tags", InvalidFavorError)
+    return NO_TAGS if raw is NO_TAGS else _tag_set(raw, "Favor.tags", InvalidFavorError)
 
 
 def _share(raw: int | str | Amount | None) -> Amount | None:
