@@ -14,25 +14,33 @@ Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
 from favorledger._exact import Amount, total
+from favorledger.agenda import AgendaItem, agenda
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     FavorLedgerError,
+    InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
     InvalidPolicyError,
     InvalidTieError,
     InvalidValueError,
+    MarketError,
     UnknownFavorError,
     UnknownPersonError,
 )
 from favorledger.ledger import Ledger
 from favorledger.model import (
+    Answer,
+    Ask,
+    Assignment,
     Debt,
     Entry,
     Favor,
     Obligation,
     Person,
+    Pledge,
+    Release,
     Reversal,
     Tie,
     Transfer,
@@ -42,27 +50,36 @@ from favorledger.policy import Decay
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgendaItem",
     "AlreadyReversedError",
     "Amount",
+    "Answer",
+    "Ask",
+    "Assignment",
     "Debt",
     "Decay",
     "DuplicateFavorError",
     "Entry",
     "Favor",
     "FavorLedgerError",
+    "InvalidEntryError",
     "InvalidFavorError",
     "InvalidPersonError",
     "InvalidPolicyError",
     "InvalidTieError",
     "InvalidValueError",
     "Ledger",
+    "MarketError",
     "Obligation",
     "Person",
+    "Pledge",
+    "Release",
     "Reversal",
     "Tie",
     "Transfer",
     "UnknownFavorError",
     "UnknownPersonError",
     "__version__",
+    "agenda",
     "total",
 ]

@@ -30,10 +30,9 @@ from favorledger.errors import InvalidPolicyError
 from favorledger.model import (
     Debt,
     Favor,
-    Person,
-    Reversal,
     as_moment,
     favor_effects,
+    named_people,
     utcnow,
 )
 from favorledger.policy import Decay
@@ -141,12 +140,8 @@ def _valued(
 def _people_by(ledger: Ledger, moment: datetime) -> Iterator[str]:
     """The people ``ledger.as_of(moment)`` knows (maybe repeated)."""
     for entry in ledger.log:
-        if entry.at > moment or isinstance(entry, Reversal):
-            continue
-        if isinstance(entry, Person):
-            yield entry.id
-        else:
-            yield from (entry.people if isinstance(entry, Favor) else entry.pair)
+        if entry.at <= moment:
+            yield from named_people(entry)
 
 
 def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:

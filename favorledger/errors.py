@@ -28,11 +28,13 @@ __all__ = [
     "DuplicateFavorError",
     "FavorLedgerError",
     "FormatError",
+    "InvalidEntryError",
     "InvalidFavorError",
     "InvalidPersonError",
     "InvalidPolicyError",
     "InvalidTieError",
     "InvalidValueError",
+    "MarketError",
     "UnknownFavorError",
     "UnknownPersonError",
 ]
@@ -52,6 +54,16 @@ class InvalidFavorError(InvalidValueError):
 
 class InvalidPersonError(InvalidValueError):
     """A person has an invalid field."""
+
+
+class InvalidEntryError(InvalidValueError):
+    """A pledge, release, ask, answer or assignment has an invalid field."""
+
+
+class MarketError(FavorLedgerError, ValueError):
+    """A market operation is not allowed in the ledger's current state: a
+    pledge that is expired, released or already called; an ask already
+    answered or completed; an assignment of more than is owed."""
 
 
 class InvalidTieError(InvalidValueError):

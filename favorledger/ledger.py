@@ -41,16 +41,23 @@ from favorledger.errors import (
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
+    MarketError,
     UnknownFavorError,
     UnknownPersonError,
 )
+from favorledger.market import MARKET_ENTRIES, AskStatus, Market, PledgeStatus
 from favorledger.model import (
     NO_TAGS,
+    Answer,
+    Ask,
+    Assignment,
     Debt,
     Entry,
     Favor,
     Obligation,
     Person,
+    Pledge,
+    Release,
     Reversal,
     Tie,
     Transfer,
@@ -140,6 +147,8 @@ class Ledger:
         self._ties: dict[frozenset[str], Tie] = {}
         self._tie_cache: tuple[int, nx.Graph[str]] | None = None
         self._sink: Sink | None = None
+        self._market = Market()
+        self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
 
@@ -215,9 +224,14 @@ class Ledger:
 
     # -------------------------------------------------------------- recording
     def add_person(
-        self, id: str, name: str | None = None, *, tags: Iterable[str] = NO_TAGS
+        self,
+        id: str,
+        name: str | None = None,
+        *,
+        tags: Iterable[str] = NO_TAGS,
+        at: datetime | str | None = None,
     ) -> Person:
-        """Add a person, or restate one (the latest statement wins).
+        """Add a person, or restate one (the latest statement, by ``at``, wins).
 
         Restating a person with the same name and tags changes nothing; with
         different ones it records a new entry, and the log keeps the old one.
@@ -233,7 +247,9 @@ class Ledger:
         >>> led.add_person("ann", tags=["python"]).tags
         frozenset({'python'})
         """
-        person = Person(id, tags=tags) if name is None else Person(id, name, tags=tags)
+        stamp = utcnow() if at is None else at
+        named = {} if name is None else {"name": name}
+        person = Person(id, tags=tags, at=stamp, **named)
         return self.add(person)
 
     def record(
@@ -249,6 +265,7 @@ class Ledger:
         tags: Iterable[str] = NO_TAGS,
         referral_share: int | str | Amount | None = None,
         id: str | None = None,
+        fulfils: str | None = None,
     ) -> Favor:
         """Record that ``giver`` did ``receiver`` a favor worth ``value``.
 
@@ -290,6 +307,7 @@ class Ledger:
             reason=reason,
             tags=tags,
             referral_share=referral_share,
+            fulfils=fulfils,
         )
         return self._add_favor(favor)
 
@@ -339,16 +357,26 @@ class Ledger:
     @overload
     def add(self, entry: Tie) -> Tie: ...
     @overload
+    def add(self, entry: Pledge) -> Pledge: ...
+    @overload
+    def add(self, entry: Assignment) -> Assignment: ...
+    @overload
+    def add(self, entry: Release) -> Release: ...
+    @overload
+    def add(self, entry: Ask) -> Ask: ...
+    @overload
+    def add(self, entry: Answer) -> Answer: ...
+    @overload
     def add(self, entry: Entry) -> Entry: ...
     def add(self, entry: Entry) -> Entry:
-        """Record an existing entry (Favor, Reversal, Tie or Person), idempotently.
+        """Record an existing entry of any kind, idempotently.
 
         Adding an entry whose id is already recorded with the same body
         changes nothing and returns the stored entry.
 
         Returns
         -------
-        Favor, Reversal or Person
+        Entry
             The entry as stored.
 
         Raises
@@ -356,8 +384,8 @@ class Ledger:
         DuplicateFavorError
             If the id is already recorded with a different body.
         InvalidFavorError, UnknownPersonError, UnknownFavorError,
-        AlreadyReversedError
-            As for :meth:`record` and :meth:`reverse`.
+        AlreadyReversedError, MarketError
+            As for :meth:`record`, :meth:`reverse` and the market methods.
 
         Examples
         --------
@@ -374,9 +402,9 @@ class Ledger:
             return self._add_person(entry)
         if isinstance(entry, Tie):
             return self._add_tie(entry)
-        raise InvalidFavorError(
-            f"entry must be a Favor, Reversal, Tie or Person, got {entry!r}"
-        )
+        if isinstance(entry, MARKET_ENTRIES):
+            return self._add_market(entry)
+        raise InvalidFavorError(f"entry must be a ledger entry, got {entry!r}")
 
     def add_many(self, entries: Iterable[Entry]) -> int:
         """Record many entries, all or nothing.
@@ -546,6 +574,257 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self.add_many(favors)
         return favors
 
+    # ------------------------------------------------------------ the market
+    def pledge(
+        self,
+        giver: str,
+        receiver: str,
+        value: int | str | Amount,
+        *,
+        expires: datetime | str | None = None,
+        kind: str = "favor",
+        reason: str = "",
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Pledge:
+        """Record that ``giver`` promises ``receiver`` a favor, to be called.
+
+        An open pledge is not an obligation: it moves no balance. See
+        :mod:`favorledger.market`.
+        """
+        return self.add(
+            Pledge(
+                id=new_id() if id is None else id,
+                giver=giver,
+                receiver=receiver,
+                value=value,
+                kind=kind,
+                reason=reason,
+                at=utcnow() if at is None else at,
+                expires=expires,
+            )
+        )
+
+    def call(
+        self,
+        pledge_id: str,
+        *,
+        value: int | str | Amount | None = None,
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Favor:
+        """Call a pledge: record its favor (its value, or a smaller one).
+
+        Raises
+        ------
+        MarketError
+            If the pledge is called, released or expired by ``at``, or the
+            value exceeds the pledge's.
+        UnknownFavorError
+            If no pledge has that id.
+        """
+        pledge = self._market.pledge(pledge_id)
+        return self.record(
+            pledge.giver,
+            pledge.receiver,
+            pledge.value if value is None else value,
+            kind=pledge.kind,
+            reason=pledge.reason,
+            at=at,
+            id=id,
+            fulfils=pledge.id,
+        )
+
+    def release(
+        self,
+        pledge_id: str,
+        *,
+        reason: str = "",
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Release:
+        """The receiver gives up an open pledge; it can no longer be called."""
+        pledge = self._market.pledge(pledge_id)
+        stamp = at if at is not None else max(utcnow(), pledge.at)
+        return self.add(
+            Release(
+                id=new_id() if id is None else id,
+                pledge_id=pledge.id,
+                at=stamp,
+                reason=reason,
+            )
+        )
+
+    def pledge_status(
+        self, pledge_id: str, *, at: datetime | str | None = None
+    ) -> PledgeStatus:
+        """``"open"``, ``"called"``, ``"released"`` or ``"expired"`` at ``at``."""
+        moment = utcnow() if at is None else as_moment(at)
+        return self._market.pledge_status(self._market.pledge(pledge_id), moment)
+
+    def pledges(
+        self,
+        person: str | None = None,
+        *,
+        status: PledgeStatus | None = None,
+        at: datetime | str | None = None,
+    ) -> list[Pledge]:
+        """The pledges made by ``at`` (default now), by or to ``person``, with
+        ``status`` if given, in the order they were made."""
+        if person is not None:
+            self._require(person)
+        moment = utcnow() if at is None else as_moment(at)
+        market = self._market
+        return [
+            pledge
+            for pledge in market.pledges.values()
+            if pledge.at <= moment
+            and (person is None or person in (pledge.giver, pledge.receiver))
+            and (status is None or market.pledge_status(pledge, moment) == status)
+        ]
+
+    def assign(
+        self,
+        holder: str,
+        debtor: str,
+        new_holder: str,
+        amount: int | str | Amount,
+        *,
+        at: datetime | str | None = None,
+        reason: str = "",
+        id: str | None = None,
+    ) -> Assignment:
+        """Pass ``amount`` of what ``debtor`` owes ``holder`` to ``new_holder``.
+
+        It discharges that much of what ``holder`` owes ``new_holder``; no
+        balance changes. Only what ``debtor`` owes ``holder`` net can be
+        assigned.
+
+        Raises
+        ------
+        MarketError
+            If ``amount`` is more than ``debtor`` owes ``holder``.
+        UnknownPersonError
+            If one of the three is not in the ledger.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 5)   # bob owes ann 5
+        >>> _ = led.record("cat", "ann", 3)   # ann owes cat 3
+        >>> _ = led.assign("ann", "bob", "cat", 3, reason="bob pays cat for me")
+        >>> led.owes("bob", "ann"), led.owes("bob", "cat"), led.owes("ann", "cat")
+        (Decimal('2'), Decimal('3'), Decimal('0'))
+        """
+        return self.add(
+            Assignment(
+                id=new_id() if id is None else id,
+                holder=holder,
+                debtor=debtor,
+                new_holder=new_holder,
+                amount=amount,
+                at=utcnow() if at is None else at,
+                reason=reason,
+            )
+        )
+
+    def barter(self, first: Favor, second: Favor) -> tuple[Favor, Favor]:
+        """Record two favors exchanged between two people: both or neither.
+
+        Raises
+        ------
+        MarketError
+            If the favors are not between the same two people in opposite
+            directions.
+        """
+        if (first.giver, first.receiver) != (second.receiver, second.giver):
+            raise MarketError(
+                "a barter is two favors between the same two people, one each"
+                f" way; got {first.giver!r}->{first.receiver!r} and"
+                f" {second.giver!r}->{second.receiver!r}"
+            )
+        self.add_many([first, second])
+        return self._favors[first.id], self._favors[second.id]
+
+    def ask(
+        self,
+        asker: str,
+        asked: str,
+        value: int | str | Amount,
+        *,
+        due: datetime | str | None = None,
+        kind: str = "favor",
+        reason: str = "",
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Ask:
+        """Record that ``asker`` asked ``asked`` for a favor worth ``value``."""
+        return self.add(
+            Ask(
+                id=new_id() if id is None else id,
+                asker=asker,
+                asked=asked,
+                value=value,
+                kind=kind,
+                reason=reason,
+                at=utcnow() if at is None else at,
+                due=due,
+            )
+        )
+
+    def answer(
+        self,
+        ask_id: str,
+        status: str,
+        *,
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Answer:
+        """Accept (``"accepted"``) or decline (``"declined"``) an open ask."""
+        ask = self._market.ask(ask_id)
+        stamp = at if at is not None else max(utcnow(), ask.at)
+        fields: dict[str, Any] = {"ask_id": ask.id, "status": status, "at": stamp}
+        return self.add(Answer(id=new_id() if id is None else id, **fields))
+
+    def complete(
+        self,
+        ask_id: str,
+        *,
+        value: int | str | Amount | None = None,
+        at: datetime | str | None = None,
+        id: str | None = None,
+    ) -> Favor:
+        """Complete an ask: record the favor that fulfils it."""
+        ask = self._market.ask(ask_id)
+        return self.record(
+            ask.asked,
+            ask.asker,
+            ask.value if value is None else value,
+            kind=ask.kind,
+            reason=ask.reason,
+            at=at,
+            id=id,
+            fulfils=ask.id,
+        )
+
+    def ask_status(self, ask_id: str, *, at: datetime | str | None = None) -> AskStatus:
+        """``"open"``, ``"accepted"``, ``"declined"`` or ``"completed"``."""
+        moment = utcnow() if at is None else as_moment(at)
+        return self._market.ask_status(self._market.ask(ask_id), moment)
+
+    def asks(
+        self, person: str | None = None, *, at: datetime | str | None = None
+    ) -> list[Ask]:
+        """The asks made by ``at`` (default now), by or of ``person``."""
+        if person is not None:
+            self._require(person)
+        moment = utcnow() if at is None else as_moment(at)
+        return [
+            ask
+            for ask in self._market.asks.values()
+            if ask.at <= moment and (person is None or person in (ask.asker, ask.asked))
+        ]
+
     # ---------------------------------------------------------------- queries
     def balance(self, person: str) -> Amount:
         """What others owe ``person``, minus what ``person`` owes them. O(1).
@@ -628,19 +907,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
                     found.append(obligation)
         return found
 
-    def history(self, person: str) -> list[Favor | Reversal]:
-        """The favors involving ``person`` and their reversals, in time order.
+    def history(self, person: str) -> list[Entry]:
+        """The entries concerning ``person``, in time order: favors and their
+        reversals, assignments, pledges and asks (not ties or statements).
 
         Entries at the same time keep the order they were recorded in.
         """
         self._require(person)
-        found: list[Favor | Reversal] = []
-        for entry in self._log:
-            if (isinstance(entry, Favor) and person in entry.people) or (
-                isinstance(entry, Reversal)
-                and person in self._favors[entry.favor_id].people
-            ):
-                found.append(entry)
+        found = [
+            entry
+            for entry in self._log
+            if person in self._market.people_of(entry, self._favors)
+        ]
         return sorted(found, key=lambda entry: entry.at)
 
     def is_reversed(self, favor_id: str) -> bool:
@@ -671,8 +949,11 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         Decimal('1')
         """
         moment = as_moment(at)
-        kept = (entry for entry in self._log if entry.at <= moment)
-        return Ledger.from_entries(kept, referral_share=self._share)
+        snapshot = Ledger(referral_share=self._share)
+        snapshot._trusted = True  # every entry was checked when it was recorded
+        snapshot.add_many(entry for entry in self._log if entry.at <= moment)
+        snapshot._trusted = False
+        return snapshot
 
     def to_networkx(self) -> nx.DiGraph[str]:
         """A new ``networkx.DiGraph`` of who owes whom.
@@ -763,12 +1044,13 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise self._unknown(person)
         return person  # type: ignore[return-value]
 
-    def _stored(self, entry_id: str) -> Favor | Reversal | Tie | None:
+    def _stored(self, entry_id: str) -> Entry | None:
         """The entry already recorded under ``entry_id``, if any."""
         return (
             self._favors.get(entry_id)
             or self._reversals.get(entry_id)
             or self._tie_entries.get(entry_id)
+            or self._market.entries.get(entry_id)
         )
 
     def _append(self, entry: Entry, people: Iterable[str] = ()) -> None:
@@ -812,12 +1094,41 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(favor.id)
         if stored is not None:
             return _same_or_raise(stored, favor)
+        if favor.fulfils is not None:
+            self._market.check_favor(favor)
         people = favor.people
         self._append(favor, people)
         self._admit(people, favor.at)
         self._favors[favor.id] = favor
-        self._post(favor, reverse=False)
+        self._post(favor_effects(favor))
+        if favor.fulfils is not None:
+            self._market.file(favor)
         return favor
+
+    def _add_market(
+        self, entry: Pledge | Release | Ask | Answer | Assignment
+    ) -> Pledge | Release | Ask | Answer | Assignment:
+        stored = self._stored(entry.id)
+        if stored is not None:
+            return _same_or_raise(stored, entry)
+        market = self._market
+        if isinstance(entry, Release):
+            market.check_release(entry)
+        elif isinstance(entry, Answer):
+            market.check_answer(entry)
+        people = market.people_of(entry, self._favors)
+        if isinstance(entry, Assignment) and not self._trusted:
+            owed = _exact.sub(
+                self._gross(entry.debtor, entry.holder),
+                self._gross(entry.holder, entry.debtor),
+            )
+            market.check_assignment(entry, owed)
+        self._append(entry, people)
+        self._admit(people, entry.at)
+        market.file(entry)
+        if isinstance(entry, Assignment):
+            self._post(entry.effects())
+        return entry
 
     def _add_reversal(self, reversal: Reversal) -> Reversal:
         stored = self._stored(reversal.id)
@@ -837,13 +1148,16 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
-        self._post(favor, reverse=True)
+        self._post(favor_effects(favor), reverse=True)
         return reversal
 
-    def _post(self, favor: Favor, *, reverse: bool) -> None:
-        """Move the index by a favor's obligations (backwards for a reversal)."""
+    def _post(
+        self, effects: Iterable[tuple[str, str, Amount]], *, reverse: bool = False
+    ) -> None:
+        """Move the index by ``(debtor, creditor, amount)`` effects (backwards
+        for a reversal)."""
         balance, owed, add = self._balance, self._owed, _exact.add
-        for debtor, creditor, amount in favor_effects(favor):
+        for debtor, creditor, amount in effects:
             if reverse:
                 amount = _exact.neg(amount)
             row = owed.get(debtor)
@@ -870,7 +1184,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._sink = sink
 
 
-_E = TypeVar("_E", Favor, Reversal, Tie)
+_E = TypeVar("_E", bound=Entry)
 
 
 def _same_or_raise(stored: Entry, new: _E) -> _E:

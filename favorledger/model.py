@@ -32,6 +32,7 @@ import attrs
 
 from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount
 from favorledger.errors import (
+    InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
     InvalidTieError,
@@ -39,15 +40,22 @@ from favorledger.errors import (
 )
 
 __all__ = [
+    "ANSWERS",
     "TIE_KINDS",
+    "Answer",
+    "Ask",
+    "Assignment",
     "Debt",
     "Entry",
     "Favor",
     "Obligation",
     "Person",
+    "Pledge",
+    "Release",
     "Reversal",
     "Tie",
     "Transfer",
+    "named_people",
     "new_id",
     "utcnow",
 ]
@@ -267,6 +275,10 @@ def _favor_tags(raw: Iterable[str]) -> frozenset[str]:
     return NO_TAGS if raw is NO_TAGS else _tag_set(raw, "Favor.tags", InvalidFavorError)
 
 
+def _fulfils(raw: object) -> str | None:
+    return None if raw is None else _name(raw, "Favor.fulfils", InvalidFavorError)
+
+
 def _share(raw: int | str | Amount | None) -> Amount | None:
     if raw is None:
         return None
@@ -308,6 +320,9 @@ class Favor:
         The referrer's share for this favor, between 0 and 1. ``None`` means
         "the ledger's default", which the ledger fills in when it records the
         favor, so the stored favor always states its own terms.
+    fulfils
+        The id of the pledge called or the ask completed by this favor, if
+        any (see :mod:`favorledger.market`).
     id
         The idempotency key; a fresh unique id by default.
 
@@ -335,6 +350,7 @@ Favor.giver, got 'ann' for both
     reason: str = attrs.field(default="", converter=_reason)
     tags: frozenset[str] = attrs.field(factory=frozenset, converter=_favor_tags)
     referral_share: Amount | None = attrs.field(default=None, converter=_share)
+    fulfils: str | None = attrs.field(default=None, converter=_fulfils)
 
     def __attrs_post_init__(self) -> None:
         if self.giver == self.receiver:
@@ -534,7 +550,258 @@ class Tie:
         return frozenset((self.a, self.b))
 
 
-Entry = Person | Favor | Reversal | Tie
+# The market's entries are not on the hot path: one checked helper per field.
+def _pledge_id(raw: object) -> str:
+    return _name(raw, "Pledge.id", InvalidEntryError)
+
+
+def _pledge_giver(raw: object) -> str:
+    return _name(raw, "Pledge.giver", InvalidEntryError)
+
+
+def _pledge_receiver(raw: object) -> str:
+    return _name(raw, "Pledge.receiver", InvalidEntryError)
+
+
+def _pledge_value(raw: int | str | Amount) -> Amount:
+    return parse_amount(raw, field="Pledge.value", error=InvalidEntryError)
+
+
+def _pledge_kind(raw: object) -> str:
+    return _name(raw, "Pledge.kind", InvalidEntryError)
+
+
+def _pledge_reason(raw: object) -> str:
+    return _text(raw, "Pledge.reason", InvalidEntryError)
+
+
+def _pledge_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Pledge.at", InvalidEntryError)
+
+
+def _pledge_expires(raw: datetime | str | None) -> datetime | None:
+    return None if raw is None else _aware(raw, "Pledge.expires", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Pledge:
+    """A promise: ``giver`` will do ``receiver`` a favor worth ``value`` when
+    called (the article's option). Until called it moves no balance.
+
+    Examples
+    --------
+    >>> Pledge(giver="carol", receiver="me", value=2, id="p1").value
+    Decimal('2')
+    """
+
+    id: str = attrs.field(factory=new_id, converter=_pledge_id)
+    giver: str = attrs.field(converter=_pledge_giver)
+    receiver: str = attrs.field(converter=_pledge_receiver)
+    value: Amount = attrs.field(converter=_pledge_value)
+    kind: str = attrs.field(default="favor", converter=_pledge_kind)
+    reason: str = attrs.field(default="", converter=_pledge_reason)
+    at: datetime = attrs.field(factory=utcnow, converter=_pledge_at)
+    expires: datetime | None = attrs.field(default=None, converter=_pledge_expires)
+
+    def __attrs_post_init__(self) -> None:
+        if self.giver == self.receiver:
+            raise InvalidEntryError(
+                f"Pledge.receiver must differ from Pledge.giver, got {self.giver!r}"
+                " for both"
+            )
+        if self.expires is not None and self.expires <= self.at:
+            raise InvalidEntryError(
+                f"Pledge.expires must be after Pledge.at ({self.at.isoformat()}),"
+                f" got {self.expires.isoformat()!r}"
+            )
+
+
+def _release_id(raw: object) -> str:
+    return _name(raw, "Release.id", InvalidEntryError)
+
+
+def _release_pledge(raw: object) -> str:
+    return _name(raw, "Release.pledge_id", InvalidEntryError)
+
+
+def _release_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Release.at", InvalidEntryError)
+
+
+def _release_reason(raw: object) -> str:
+    return _text(raw, "Release.reason", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Release:
+    """The receiver gives up a pledge; it can no longer be called."""
+
+    id: str = attrs.field(factory=new_id, converter=_release_id)
+    pledge_id: str = attrs.field(converter=_release_pledge)
+    at: datetime = attrs.field(factory=utcnow, converter=_release_at)
+    reason: str = attrs.field(default="", converter=_release_reason)
+
+
+def _ask_id(raw: object) -> str:
+    return _name(raw, "Ask.id", InvalidEntryError)
+
+
+def _asker(raw: object) -> str:
+    return _name(raw, "Ask.asker", InvalidEntryError)
+
+
+def _asked(raw: object) -> str:
+    return _name(raw, "Ask.asked", InvalidEntryError)
+
+
+def _ask_value(raw: int | str | Amount) -> Amount:
+    return parse_amount(raw, field="Ask.value", error=InvalidEntryError)
+
+
+def _ask_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Ask.at", InvalidEntryError)
+
+
+def _ask_due(raw: datetime | str | None) -> datetime | None:
+    return None if raw is None else _aware(raw, "Ask.due", InvalidEntryError)
+
+
+def _ask_reason(raw: object) -> str:
+    return _text(raw, "Ask.reason", InvalidEntryError)
+
+
+def _ask_kind(raw: object) -> str:
+    return _name(raw, "Ask.kind", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Ask:
+    """A request: ``asker`` asks ``asked`` for a favor worth ``value``.
+
+    It is answered (accepted or declined) by an :class:`Answer` and completed
+    by the favor that fulfils it.
+    """
+
+    id: str = attrs.field(factory=new_id, converter=_ask_id)
+    asker: str = attrs.field(converter=_asker)
+    asked: str = attrs.field(converter=_asked)
+    value: Amount = attrs.field(converter=_ask_value)
+    kind: str = attrs.field(default="favor", converter=_ask_kind)
+    reason: str = attrs.field(default="", converter=_ask_reason)
+    at: datetime = attrs.field(factory=utcnow, converter=_ask_at)
+    due: datetime | None = attrs.field(default=None, converter=_ask_due)
+
+    def __attrs_post_init__(self) -> None:
+        if self.asker == self.asked:
+            raise InvalidEntryError(
+                f"Ask.asked must differ from Ask.asker, got {self.asker!r} for both"
+            )
+
+
+ANSWERS: Final = ("accepted", "declined")
+
+
+def _answer_id(raw: object) -> str:
+    return _name(raw, "Answer.id", InvalidEntryError)
+
+
+def _answer_ask(raw: object) -> str:
+    return _name(raw, "Answer.ask_id", InvalidEntryError)
+
+
+def _answer_status(raw: object) -> str:
+    status = _name(raw, "Answer.status", InvalidEntryError)
+    if status not in ANSWERS:
+        raise InvalidEntryError(f"Answer.status must be one of {ANSWERS}, got {raw!r}")
+    return status
+
+
+def _answer_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Answer.at", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Answer:
+    """The asked person's answer to an :class:`Ask`: accepted or declined."""
+
+    id: str = attrs.field(factory=new_id, converter=_answer_id)
+    ask_id: str = attrs.field(converter=_answer_ask)
+    status: str = attrs.field(converter=_answer_status)
+    at: datetime = attrs.field(factory=utcnow, converter=_answer_at)
+
+
+def _assignment_id(raw: object) -> str:
+    return _name(raw, "Assignment.id", InvalidEntryError)
+
+
+def _holder(raw: object) -> str:
+    return _name(raw, "Assignment.holder", InvalidEntryError)
+
+
+def _debtor(raw: object) -> str:
+    return _name(raw, "Assignment.debtor", InvalidEntryError)
+
+
+def _new_holder(raw: object) -> str:
+    return _name(raw, "Assignment.new_holder", InvalidEntryError)
+
+
+def _assigned(raw: int | str | Amount) -> Amount:
+    return parse_amount(raw, field="Assignment.amount", error=InvalidEntryError)
+
+
+def _assignment_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Assignment.at", InvalidEntryError)
+
+
+def _assignment_reason(raw: object) -> str:
+    return _text(raw, "Assignment.reason", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Assignment:
+    """``holder`` passes ``amount`` of what ``debtor`` owes them to
+    ``new_holder``, discharging that much of what ``holder`` owes
+    ``new_holder`` (the article's warrant: a friend of a friend returns the
+    favor on your behalf). Nobody's balance changes.
+    """
+
+    id: str = attrs.field(factory=new_id, converter=_assignment_id)
+    holder: str = attrs.field(converter=_holder)
+    debtor: str = attrs.field(converter=_debtor)
+    new_holder: str = attrs.field(converter=_new_holder)
+    amount: Amount = attrs.field(converter=_assigned)
+    at: datetime = attrs.field(factory=utcnow, converter=_assignment_at)
+    reason: str = attrs.field(default="", converter=_assignment_reason)
+
+    def __attrs_post_init__(self) -> None:
+        people = (self.holder, self.debtor, self.new_holder)
+        if len(set(people)) != 3:
+            raise InvalidEntryError(
+                "Assignment.holder, debtor and new_holder must be three different"
+                f" people, got {people!r}"
+            )
+
+    @property
+    def people(self) -> tuple[str, str, str]:
+        """Holder, debtor and new holder."""
+        return (self.holder, self.debtor, self.new_holder)
+
+    def effects(self) -> tuple[tuple[str, str, Amount], ...]:
+        """``(debtor, creditor, amount)`` moves: a cycle, so balances stay put.
+
+        The debtor owes the holder ``amount`` less and the new holder
+        ``amount`` more; the holder owes the new holder ``amount`` less.
+        """
+        amount = self.amount
+        return (
+            (self.holder, self.debtor, amount),
+            (self.debtor, self.new_holder, amount),
+            (self.new_holder, self.holder, amount),
+        )
+
+
+Entry = Person | Favor | Reversal | Tie | Pledge | Release | Ask | Answer | Assignment
 """Anything the ledger's log holds."""
 
 
@@ -623,3 +890,25 @@ class Transfer:
                 f"Transfer.payee must differ from Transfer.payer, got {self.payer!r}"
                 " for both"
             )
+
+
+def named_people(entry: Entry) -> tuple[str, ...]:
+    """The people an entry names itself (a reversal, release or answer names
+    none: they refer to another entry).
+
+    Examples
+    --------
+    >>> named_people(Tie(a="me", b="bob", strength=1))
+    ('me', 'bob')
+    """
+    if isinstance(entry, Person):
+        return (entry.id,)
+    if isinstance(entry, Tie):
+        return (entry.a, entry.b)
+    if isinstance(entry, Favor | Assignment):
+        return entry.people
+    if isinstance(entry, Pledge):
+        return (entry.giver, entry.receiver)
+    if isinstance(entry, Ask):
+        return (entry.asker, entry.asked)
+    return ()

@@ -1,5 +1,8 @@
 """The ledger driven by random sequences of operations, against a tiny model.
 
+Operations: record, re-record, conflicting ids, reversals, person
+restatements, pledges called or released, and IOU assignments.
+
 The model is a dict of pairwise totals, ``owed[(debtor, creditor)]``, kept
 with plain ``Fraction`` arithmetic. After every step the machine checks
 conservation, that balances and ``owes`` match the model, that the log only
@@ -28,6 +31,8 @@ from favorledger import (
     DuplicateFavorError,
     Favor,
     Ledger,
+    MarketError,
+    Pledge,
     UnknownPersonError,
     total,
 )
@@ -87,6 +92,45 @@ class LedgerMachine(RuleBasedStateMachine):
         self._post(favor, -1)
         with pytest.raises(AlreadyReversedError):
             self.ledger.reverse(favor.id, at=favor.at)
+
+    pledged = Bundle("pledged")
+
+    @rule(target=pledged, favor=favors(people=person_ids(pool=PEOPLE), referrals=False))
+    def pledge(self, favor: Favor) -> Pledge:
+        """A pledge moves no balance (checked by the invariants)."""
+        return self.ledger.pledge(
+            favor.giver, favor.receiver, favor.value, at=favor.at, kind=favor.kind
+        )
+
+    @rule(pledge=consumes(pledged), release=st.booleans())
+    def call_or_release(self, pledge: Pledge, release: bool) -> None:
+        """Calling records the pledged favor; a released pledge can't be called."""
+        if release:
+            self.ledger.release(pledge.id, at=pledge.at)
+            with pytest.raises(MarketError):
+                self.ledger.call(pledge.id, at=pledge.at)
+            return
+        favor = self.ledger.call(pledge.id, at=pledge.at)
+        self._post(favor, +1)
+
+    @rule(data=st.data())
+    def assign(self, data: st.DataObject) -> None:
+        """An assignment moves three pairwise positions and no balance."""
+        owing = [
+            (pair, net)
+            for pair, amount in self.owed.items()
+            if (net := amount - self.owed.get(pair[::-1], Fraction(0))) > 0
+        ]
+        if not owing:
+            return
+        (debtor, holder), net = data.draw(st.sampled_from(owing))
+        new_holder = data.draw(
+            st.sampled_from(PEOPLE).filter(lambda p: p not in (debtor, holder))
+        )
+        amount = data.draw(st.sampled_from([net, net / 2]))
+        self.ledger.assign(holder, debtor, new_holder, amount)
+        for pair in ((holder, debtor), (debtor, new_holder), (new_holder, holder)):
+            self.owed[pair] += amount
 
     @rule(person=st.sampled_from(PEOPLE), tag=st.sampled_from(["python", "law"]))
     def restate_person(self, person: str, tag: str) -> None:

@@ -8,7 +8,7 @@ Examples
 >>> print(dumps_entry(led.log[0]))
 {"format": 1, "type": "favor", "id": "f1", "giver": "ann", "receiver": "bob", \
 "value": "1/3", "kind": "favor", "at": "2024-01-01T00:00:00+00:00", "via": null, \
-"reason": "", "tags": [], "referral_share": null}
+"reason": "", "tags": [], "referral_share": null, "fulfils": null}
 """
 
 from favorledger.io.jsonl import (

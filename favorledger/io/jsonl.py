@@ -31,7 +31,18 @@ import attrs
 import cattrs
 
 from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
-from favorledger.model import Entry, Favor, Person, Reversal, Tie
+from favorledger.model import (
+    Answer,
+    Ask,
+    Assignment,
+    Entry,
+    Favor,
+    Person,
+    Pledge,
+    Release,
+    Reversal,
+    Tie,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -50,6 +61,11 @@ _TYPES: Final[dict[str, type[Entry]]] = {
     "favor": Favor,
     "reversal": Reversal,
     "tie": Tie,
+    "pledge": Pledge,
+    "release": Release,
+    "ask": Ask,
+    "answer": Answer,
+    "assignment": Assignment,
 }
 _NAMES: Final = {cls: name for name, cls in _TYPES.items()}
 # Fields a file must state even where the class has a default: an entry read

@@ -1,0 +1,207 @@
+"""The networker's agenda: what needs attention today, with the reasons.
+
+"When your networking efforts gather momentum ... your greatest problem will
+be trying to find enough time to contact them all, return phone calls,
+schedule meetings ... and make follow-up calls." :func:`agenda` turns the
+ledger into that to-do list:
+
+1. ``"answer"``: asks made of me, past their due date, still unanswered;
+2. ``"chase"``: my asks past their due date with no answer, or accepted but
+   not done;
+3. ``"call-pledge"``: open pledges to me that expire soon (call them or lose
+   them);
+4. ``"return"``: people who did me favors long ago that I have not returned
+   (I still owe them), oldest first, then largest.
+
+Every item names the entries that justify it. The agenda is a pure function
+of the ledger and ``today``: the same inputs give the same rows.
+
+Examples
+--------
+>>> from favorledger import Ledger
+>>> led = Ledger()
+>>> _ = led.record("carol", "me", 3, at="2024-01-10T00:00+00:00", id="f1")
+>>> _ = led.ask("me", "dan", 1, due="2024-05-01T00:00+00:00", id="a1",
+...             at="2024-04-20T00:00+00:00", reason="an intro to his boss")
+>>> for item in agenda(led, "me", today="2024-06-01T00:00+00:00"):
+...     print(item.action, item.person, item.entries)
+chase dan ('a1',)
+return carol ('f1',)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import attrs
+
+from favorledger._exact import Amount
+from favorledger.balances import valued_debts
+from favorledger.errors import InvalidValueError
+from favorledger.model import as_moment
+
+if TYPE_CHECKING:
+    from favorledger.ledger import Ledger
+
+__all__ = ["AgendaItem", "agenda"]
+
+Action = Literal["answer", "chase", "call-pledge", "return"]
+_ORDER: dict[str, int] = {"answer": 0, "chase": 1, "call-pledge": 2, "return": 3}
+
+
+@attrs.frozen
+class AgendaItem:
+    """One thing to do, with whom, why, and the entries behind it."""
+
+    action: Action
+    person: str
+    reason: str
+    since: datetime
+    due: datetime | None = None
+    amount: Amount | None = None
+    entries: tuple[str, ...] = ()
+
+
+def agenda(
+    ledger: Ledger,
+    me: str,
+    *,
+    today: datetime | str,
+    return_after: timedelta = timedelta(days=90),
+    expiring_within: timedelta = timedelta(days=14),
+) -> list[AgendaItem]:
+    """What ``me`` should attend to on ``today``, most urgent kinds first.
+
+    Parameters
+    ----------
+    ledger
+        The ledger to read.
+    me
+        Whose agenda.
+    today
+        The day to plan (timezone-aware datetime or ISO-8601 text).
+    return_after
+        How old an unreturned favor must be to be listed.
+    expiring_within
+        How soon a pledge must expire to be listed.
+
+    Returns
+    -------
+    list of AgendaItem
+        By action (answer, chase, call-pledge, return), then by date.
+
+    Raises
+    ------
+    UnknownPersonError
+        If ``me`` is not in the ledger.
+    InvalidValueError
+        If ``today`` is not a timezone-aware time, or a window is negative.
+    """
+    ledger.balance(me)  # UnknownPersonError for a stranger
+    moment = as_moment(today, "today")
+    for name, window in (
+        ("return_after", return_after),
+        ("expiring_within", expiring_within),
+    ):
+        if not isinstance(window, timedelta) or window < timedelta(0):
+            raise InvalidValueError(
+                f"{name} must be a non-negative timedelta, got {window!r}"
+            )
+    items = [
+        *_asks(ledger, me, moment),
+        *_pledges(ledger, me, moment, expiring_within),
+        *_unreturned(ledger, me, moment, return_after),
+    ]
+    return sorted(items, key=lambda i: (_ORDER[i.action], i.since, i.person))
+
+
+def _asks(ledger: Ledger, me: str, moment: datetime) -> list[AgendaItem]:
+    items = []
+    for ask in ledger.asks(me, at=moment):
+        if ask.due is None or ask.due >= moment:
+            continue
+        status = ledger.ask_status(ask.id, at=moment)
+        if ask.asked == me and status == "open":
+            items.append(
+                AgendaItem(
+                    "answer",
+                    ask.asker,
+                    f"{ask.asker} asked you: {ask.reason or ask.kind}"
+                    f" (due {ask.due.date()}), not yet answered",
+                    ask.at,
+                    ask.due,
+                    ask.value,
+                    (ask.id,),
+                )
+            )
+        elif ask.asker == me and status in ("open", "accepted"):
+            state = "no answer yet" if status == "open" else "accepted, not done"
+            items.append(
+                AgendaItem(
+                    "chase",
+                    ask.asked,
+                    f"you asked {ask.asked}: {ask.reason or ask.kind}"
+                    f" (due {ask.due.date()}), {state}",
+                    ask.at,
+                    ask.due,
+                    ask.value,
+                    (ask.id,),
+                )
+            )
+    return items
+
+
+def _pledges(
+    ledger: Ledger, me: str, moment: datetime, window: timedelta
+) -> list[AgendaItem]:
+    items = []
+    for pledge in ledger.pledges(me, status="open", at=moment):
+        if pledge.receiver != me or pledge.expires is None:
+            continue
+        if pledge.expires <= moment + window:
+            items.append(
+                AgendaItem(
+                    "call-pledge",
+                    pledge.giver,
+                    f"{pledge.giver} pledged you {pledge.reason or pledge.kind};"
+                    f" it expires {pledge.expires.date()}",
+                    pledge.at,
+                    pledge.expires,
+                    pledge.value,
+                    (pledge.id,),
+                )
+            )
+    return items
+
+
+def _unreturned(
+    ledger: Ledger, me: str, moment: datetime, age: timedelta
+) -> list[AgendaItem]:
+    owed = {
+        d.creditor: d.amount for d in valued_debts(ledger, at=moment) if d.debtor == me
+    }
+    received: dict[str, list[str]] = {}
+    first: dict[str, datetime] = {}
+    for favor in ledger.favors.values():
+        if favor.receiver != me or favor.giver not in owed or favor.at > moment - age:
+            continue
+        if ledger.is_reversed(favor.id):
+            continue
+        received.setdefault(favor.giver, []).append(favor.id)
+        first[favor.giver] = min(first.get(favor.giver, favor.at), favor.at)
+    return [
+        AgendaItem(
+            "return",
+            giver,
+            f"{giver} did you {len(ids)} favor(s) since"
+            f" {first[giver].date()}; you still owe {owed[giver]}",
+            first[giver],
+            None,
+            owed[giver],
+            tuple(ids),
+        )
+        for giver, ids in sorted(
+            received.items(), key=lambda kv: (first[kv[0]], -owed[kv[0]])
+        )
+    ]

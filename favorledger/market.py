@@ -1,0 +1,237 @@
+"""The favor market: pledges (options), assignments of IOUs (warrants),
+barter, and asks.
+
+"The Favor Market is a lot like the stock market: it has puts, calls,
+warrants, options, bartering." This module holds the rules; the entries are
+in :mod:`favorledger.model` and the ledger records them through
+:meth:`Ledger.pledge`, :meth:`Ledger.call`, :meth:`Ledger.release`,
+:meth:`Ledger.assign`, :meth:`Ledger.barter`, :meth:`Ledger.ask`,
+:meth:`Ledger.answer` and :meth:`Ledger.complete`.
+
+- A **pledge** promises a favor; it moves no balance until it is *called*,
+  which records the favor (with the pledge's terms or a smaller value). A
+  released or expired pledge cannot be called.
+- An **assignment** passes part of what a debtor owes the holder on to a new
+  holder, discharging that much of what the holder owes the new holder. Only
+  what is really owed can be assigned; nobody's balance changes.
+- An **ask** is a request, answered (accepted or declined) and completed by
+  the favor that fulfils it.
+
+Every check runs before anything is recorded, so a refused operation changes
+nothing.
+
+Examples
+--------
+>>> from favorledger import Ledger
+>>> led = Ledger()
+>>> p = led.pledge("carol", "me", 3, reason="a call to her VP", id="p1",
+...                at="2024-03-01T00:00+00:00", expires="2024-12-31T00:00+00:00")
+>>> led.balance("me"), led.pledge_status("p1", at="2024-06-01T00:00+00:00")
+(Decimal('0'), 'open')
+>>> f = led.call("p1", at="2024-06-01T00:00+00:00")
+>>> led.balance("me"), led.pledge_status("p1")
+(Decimal('-3'), 'called')
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Final, Literal
+
+from favorledger.errors import MarketError, UnknownFavorError
+from favorledger.model import (
+    Answer,
+    Ask,
+    Assignment,
+    Entry,
+    Favor,
+    Person,
+    Pledge,
+    Release,
+    Reversal,
+    Tie,
+    named_people,
+)
+
+if TYPE_CHECKING:
+    from favorledger._exact import Amount
+
+__all__ = ["MARKET_ENTRIES", "AskStatus", "Market", "PledgeStatus"]
+
+PledgeStatus = Literal["open", "called", "released", "expired"]
+AskStatus = Literal["open", "accepted", "declined", "completed"]
+MARKET_ENTRIES: Final = (Pledge, Release, Ask, Answer, Assignment)
+
+
+class Market:
+    """A ledger's book of pledges, asks and assignments (kept by the ledger).
+
+    It checks a market entry against the book (``check``) and then files it
+    (``file``); the ledger calls ``check`` before recording anything.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Pledge | Release | Ask | Answer | Assignment] = {}
+        self.pledges: dict[str, Pledge] = {}
+        self.releases: dict[str, Release] = {}
+        self.calls: dict[str, Favor] = {}
+        self.asks: dict[str, Ask] = {}
+        self.answers: dict[str, Answer] = {}
+        self.completions: dict[str, Favor] = {}
+
+    # ---------------------------------------------------------------- status
+    def pledge(self, pledge_id: str) -> Pledge:
+        """The pledge with that id, or an error naming it."""
+        try:
+            return self.pledges[pledge_id]
+        except (KeyError, TypeError):
+            raise UnknownFavorError(
+                f"pledge {pledge_id!r} is not in the ledger"
+            ) from None
+
+    def ask(self, ask_id: str) -> Ask:
+        """The ask with that id, or an error naming it."""
+        try:
+            return self.asks[ask_id]
+        except (KeyError, TypeError):
+            raise UnknownFavorError(f"ask {ask_id!r} is not in the ledger") from None
+
+    def pledge_status(self, pledge: Pledge, at: datetime) -> PledgeStatus:
+        """What a pledge is at ``at``: open, called, released or expired."""
+        call = self.calls.get(pledge.id)
+        if call is not None and call.at <= at:
+            return "called"
+        release = self.releases.get(pledge.id)
+        if release is not None and release.at <= at:
+            return "released"
+        if pledge.expires is not None and pledge.expires < at:
+            return "expired"
+        return "open"
+
+    def ask_status(self, ask: Ask, at: datetime) -> AskStatus:
+        """What an ask is at ``at``: open, accepted, declined or completed."""
+        done = self.completions.get(ask.id)
+        if done is not None and done.at <= at:
+            return "completed"
+        answer = self.answers.get(ask.id)
+        if answer is not None and answer.at <= at:
+            return "accepted" if answer.status == "accepted" else "declined"
+        return "open"
+
+    # ---------------------------------------------------------------- checks
+    def check_favor(self, favor: Favor) -> None:
+        """A favor that ``fulfils`` a pledge or ask must match it and be due."""
+        if favor.fulfils is None:
+            return
+        if favor.fulfils in self.pledges:
+            self._check_call(self.pledges[favor.fulfils], favor)
+        elif favor.fulfils in self.asks:
+            self._check_completion(self.asks[favor.fulfils], favor)
+        else:
+            raise UnknownFavorError(
+                f"Favor.fulfils names no pledge or ask in the ledger: {favor.fulfils!r}"
+            )
+
+    def _check_call(self, pledge: Pledge, favor: Favor) -> None:
+        status = self.pledge_status(pledge, favor.at)
+        if status != "open" or pledge.id in self.calls or pledge.id in self.releases:
+            state = "called" if pledge.id in self.calls else status
+            state = "released" if pledge.id in self.releases else state
+            raise MarketError(f"pledge {pledge.id!r} is {state}; it cannot be called")
+        if (favor.giver, favor.receiver) != (pledge.giver, pledge.receiver):
+            raise MarketError(
+                f"a call of pledge {pledge.id!r} must be a favor from"
+                f" {pledge.giver!r} to {pledge.receiver!r},"
+                f" got {favor.giver!r} to {favor.receiver!r}"
+            )
+        if favor.value > pledge.value:
+            raise MarketError(
+                f"a call of pledge {pledge.id!r} may not exceed its value"
+                f" {pledge.value}, got value={favor.value!r}"
+            )
+        if favor.at < pledge.at:
+            raise MarketError(
+                f"pledge {pledge.id!r} was made at {pledge.at.isoformat()}; it"
+                f" cannot be called earlier, at {favor.at.isoformat()!r}"
+            )
+
+    def _check_completion(self, ask: Ask, favor: Favor) -> None:
+        status = self.ask_status(ask, favor.at)
+        if ask.id in self.completions or status == "declined":
+            state = "completed" if ask.id in self.completions else status
+            raise MarketError(f"ask {ask.id!r} is {state}; it cannot be completed")
+        if (favor.giver, favor.receiver) != (ask.asked, ask.asker):
+            raise MarketError(
+                f"completing ask {ask.id!r} takes a favor from {ask.asked!r} to"
+                f" {ask.asker!r}, got {favor.giver!r} to {favor.receiver!r}"
+            )
+        if favor.at < ask.at:
+            raise MarketError(
+                f"ask {ask.id!r} was made at {ask.at.isoformat()}; it cannot be"
+                f" completed earlier, at {favor.at.isoformat()!r}"
+            )
+
+    def check_release(self, release: Release) -> None:
+        """Only an open pledge can be released, and not before it was made."""
+        pledge = self.pledge(release.pledge_id)
+        if pledge.id in self.calls or pledge.id in self.releases:
+            state = "called" if pledge.id in self.calls else "released"
+            raise MarketError(f"pledge {pledge.id!r} is {state}; it cannot be released")
+        if release.at < pledge.at:
+            raise MarketError(
+                f"Release.at must not be before the pledge's time"
+                f" {pledge.at.isoformat()}, got {release.at.isoformat()!r}"
+            )
+
+    def check_answer(self, answer: Answer) -> None:
+        """An ask is answered once, before it is completed."""
+        ask = self.ask(answer.ask_id)
+        if ask.id in self.answers or ask.id in self.completions:
+            state = "answered" if ask.id in self.answers else "completed"
+            raise MarketError(f"ask {ask.id!r} is already {state}")
+        if answer.at < ask.at:
+            raise MarketError(
+                f"Answer.at must not be before the ask's time {ask.at.isoformat()},"
+                f" got {answer.at.isoformat()!r}"
+            )
+
+    @staticmethod
+    def check_assignment(assignment: Assignment, owed: Amount) -> None:
+        """Only what the debtor really owes the holder (net) can be assigned."""
+        if assignment.amount > owed:
+            raise MarketError(
+                f"Assignment.amount exceeds what {assignment.debtor!r} owes"
+                f" {assignment.holder!r} ({owed}), got {assignment.amount!r}"
+            )
+
+    # ----------------------------------------------------------------- filing
+    def file(self, entry: Entry) -> None:
+        """File a checked entry in the book."""
+        if isinstance(entry, Favor):
+            if entry.fulfils in self.pledges:
+                self.calls[entry.fulfils] = entry
+            elif entry.fulfils in self.asks:
+                self.completions[entry.fulfils] = entry
+            return
+        if isinstance(entry, Pledge | Release | Ask | Answer | Assignment):
+            self.entries[entry.id] = entry
+        if isinstance(entry, Pledge):
+            self.pledges[entry.id] = entry
+        elif isinstance(entry, Release):
+            self.releases[entry.pledge_id] = entry
+        elif isinstance(entry, Ask):
+            self.asks[entry.id] = entry
+        elif isinstance(entry, Answer):
+            self.answers[entry.ask_id] = entry
+
+    def people_of(self, entry: Entry, favors: dict[str, Favor]) -> tuple[str, ...]:
+        """The people an entry concerns (for history)."""
+        if isinstance(entry, Reversal):
+            return favors[entry.favor_id].people
+        if isinstance(entry, Release):
+            return named_people(self.pledges[entry.pledge_id])
+        if isinstance(entry, Answer):
+            return named_people(self.asks[entry.ask_id])
+        if isinstance(entry, Person | Tie):
+            return ()  # statements about people, not events in their history
+        return named_people(entry)

@@ -1,0 +1,270 @@
+"""The favor market: pledges, assignments, barter, asks and the agenda."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from favorledger import (
+    Favor,
+    Ledger,
+    MarketError,
+    UnknownPersonError,
+    agenda,
+    total,
+)
+from favorledger.io import dumps_entry
+from favorledger.testing.strategies import ledgers, times, values
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+PAIRS = st.tuples(
+    st.sampled_from(["ann", "bob", "carol"]), st.sampled_from(["ann", "bob", "carol"])
+).filter(lambda p: p[0] != p[1])
+
+
+def snapshot(led: Ledger) -> str:
+    return "\n".join(dumps_entry(e) for e in led.log)
+
+
+# -------------------------------------------------------------------- pledges
+@given(ledgers(), PAIRS, values(), times())
+def test_pledges_move_no_balance_until_called(led, pair, value, at):
+    """An open pledge changes no balance; calling it moves balances exactly
+    as recording the same favor would."""
+    giver, receiver = pair
+    before = led.balances()
+    pledge = led.pledge(giver, receiver, value, at=at)
+    assert {p: b for p, b in led.balances().items() if p in before} == before
+    twin = Ledger.from_entries(led.log)
+    twin.record(giver, receiver, value, at=at)
+    favor = led.call(pledge.id, at=at)
+    assert favor.fulfils == pledge.id
+    assert led.balances() == twin.balances()
+    assert led.pledge_status(pledge.id, at=at) == "called"
+
+
+@given(PAIRS, values(), st.sampled_from(["released", "expired", "called"]))
+def test_only_open_pledges_can_be_called(pair, value, how):
+    """A released, expired or already called pledge cannot be called, and
+    the failed call leaves the ledger unchanged."""
+    led = Ledger()
+    pledge = led.pledge(*pair, value, at=T0, expires=T0 + timedelta(days=30))
+    when = T0 + timedelta(days=1)
+    if how == "released":
+        led.release(pledge.id, at=when)
+    elif how == "called":
+        led.call(pledge.id, at=when)
+    else:
+        when = T0 + timedelta(days=31)
+    before = snapshot(led), led.balances()
+    with pytest.raises(MarketError, match=how):
+        led.call(pledge.id, at=when + timedelta(hours=1))
+    assert (snapshot(led), led.balances()) == before
+
+
+def test_a_call_may_not_exceed_the_pledge():
+    """A pledge can be called for less than promised, never more."""
+    led = Ledger()
+    pledge = led.pledge("carol", "me", 3, at=T0, id="p1")
+    with pytest.raises(MarketError, match="may not exceed"):
+        led.call("p1", value=4, at=T0)
+    assert led.call(pledge.id, value=2, at=T0).value == 2
+
+
+def test_pledges_are_listed_by_status_as_of_a_time():
+    """``pledges`` lists pledges by person and status at a moment."""
+    led = Ledger()
+    led.pledge("carol", "me", 3, at=T0, id="p1", expires=T0 + timedelta(days=10))
+    led.pledge("dan", "me", 1, at=T0, id="p2")
+    led.release("p2", at=T0 + timedelta(days=2))
+    day5 = T0 + timedelta(days=5)
+    assert [p.id for p in led.pledges("me", status="open", at=day5)] == ["p1"]
+    assert [p.id for p in led.pledges(status="released", at=day5)] == ["p2"]
+    later = T0 + timedelta(days=11)
+    assert [p.id for p in led.pledges("me", status="expired", at=later)] == ["p1"]
+    assert led.pledges("me", at=T0 - timedelta(days=1)) == []
+
+
+# ---------------------------------------------------------------- assignments
+@given(ledgers(min_people=3), st.data())
+def test_assignment_conserves_every_balance(led, data):
+    """An assignment of up to what is owed moves no balance, keeps the sum at
+    exactly zero, and moves the three pairwise positions as stated; assigning
+    it back restores them."""
+    debts = led.who_owes_whom()
+    if not debts:
+        return
+    debt = data.draw(st.sampled_from(debts))
+    others = [p for p in led.people if p not in (debt.debtor, debt.creditor)]
+    new_holder = data.draw(st.sampled_from(others))
+    amount = data.draw(st.sampled_from([debt.amount, Fraction(debt.amount) / 2]))
+    holder, debtor = debt.creditor, debt.debtor
+
+    def net(a, b):
+        return Fraction(led.owes(a, b)) - Fraction(led.owes(b, a))
+
+    before = led.balances()
+    pairs = {
+        (debtor, holder): net(debtor, holder),
+        (debtor, new_holder): net(debtor, new_holder),
+        (holder, new_holder): net(holder, new_holder),
+    }
+    led.assign(holder, debtor, new_holder, amount, at=T0)
+    assert led.balances() == before
+    assert total(led.balances().values()) == 0
+    a = Fraction(amount)
+    assert net(debtor, holder) == pairs[debtor, holder] - a
+    assert net(debtor, new_holder) == pairs[debtor, new_holder] + a
+    assert net(holder, new_holder) == pairs[holder, new_holder] - a
+    if led.owes(debtor, new_holder) >= amount:  # the IOU can go back
+        led.assign(new_holder, debtor, holder, amount, at=T0)
+        assert {k: net(*k) for k in pairs} == pairs
+    assert Ledger.from_entries(led.log).who_owes_whom() == led.who_owes_whom()
+
+
+@given(ledgers(min_people=3), st.data())
+def test_no_one_assigns_more_than_is_owed(led, data):
+    """Assigning more than the debtor owes the holder is refused and changes
+    nothing."""
+    people = list(led.people)
+    holder, debtor, new_holder = data.draw(st.permutations(people))[:3]
+    too_much = Fraction(led.owes(debtor, holder)) + Fraction(data.draw(values()))
+    before = snapshot(led), led.balances()
+    with pytest.raises(MarketError, match="exceeds what"):
+        led.assign(holder, debtor, new_holder, too_much)
+    assert (snapshot(led), led.balances()) == before
+
+
+def test_assignment_shows_in_all_three_histories():
+    """History shows the assignment on the holder, debtor and new holder."""
+    led = Ledger()
+    led.record("ann", "bob", 5, at=T0)
+    assignment = led.assign("ann", "bob", "cat", 2, at=T0 + timedelta(days=1))
+    for person in ("ann", "bob", "cat"):
+        assert assignment in led.history(person)
+
+
+def test_assignment_follows_the_strict_rule():
+    """A strict ledger refuses an assignment to a stranger; nothing changes."""
+    led = Ledger(strict=True)
+    for person in ("ann", "bob"):
+        led.add_person(person, at=T0)
+    led.record("ann", "bob", 5, at=T0)
+    before = snapshot(led)
+    with pytest.raises(UnknownPersonError, match="'zed'"):
+        led.assign("ann", "bob", "zed", 1)
+    assert snapshot(led) == before
+
+
+# --------------------------------------------------------------------- barter
+@given(PAIRS, values(), values())
+def test_barter_is_atomic(pair, one, two):
+    """Two bartered favors land together; if the second is refused, the first
+    is not recorded either."""
+    a, b = pair
+    led = Ledger()
+    led.record(a, b, 1, id="taken", at=T0)
+    before = snapshot(led)
+    first = Favor(giver=a, receiver=b, value=one, at=T0)
+    clash = Favor(giver=b, receiver=a, value=two, at=T0, id="taken")
+    with pytest.raises(Exception, match="taken"):
+        led.barter(first, clash)
+    assert snapshot(led) == before
+    second = Favor(giver=b, receiver=a, value=one, at=T0)
+    owed = led.owes(a, b), led.owes(b, a)
+    assert led.barter(first, second) == (first, second)
+    assert (led.owes(a, b), led.owes(b, a)) == owed  # equal values: nobody owes more
+
+
+def test_barter_must_go_both_ways():
+    led = Ledger()
+    with pytest.raises(MarketError, match="one each way"):
+        led.barter(
+            Favor(giver="a", receiver="b", value=1),
+            Favor(giver="a", receiver="b", value=1),
+        )
+    assert led.log == ()
+
+
+# ----------------------------------------------------------------------- asks
+def test_an_ask_is_answered_then_completed_by_its_favor():
+    """An accepted ask is completed by a favor from the asked to the asker."""
+    led = Ledger()
+    led.ask("me", "dan", 2, at=T0, id="a1", reason="an intro")
+    assert led.ask_status("a1", at=T0) == "open"
+    led.answer("a1", "accepted", at=T0 + timedelta(days=1))
+    favor = led.complete("a1", at=T0 + timedelta(days=3))
+    assert (favor.giver, favor.receiver, favor.fulfils) == ("dan", "me", "a1")
+    assert led.ask_status("a1") == "completed"
+    assert led.owes("me", "dan") == 2
+    with pytest.raises(MarketError, match="completed"):
+        led.complete("a1", at=T0 + timedelta(days=4))
+
+
+def test_a_declined_ask_cannot_be_completed():
+    led = Ledger()
+    led.ask("me", "dan", 2, at=T0, id="a1")
+    led.answer("a1", "declined", at=T0)
+    before = snapshot(led)
+    with pytest.raises(MarketError, match="declined"):
+        led.complete("a1", at=T0)
+    with pytest.raises(MarketError, match="already answered"):
+        led.answer("a1", "accepted", at=T0)
+    assert snapshot(led) == before
+
+
+# --------------------------------------------------------------------- agenda
+def busy_ledger() -> Ledger:
+    led = Ledger()
+    led.record("carol", "me", 3, at=T0, id="old-favor")
+    led.record("carol", "me", 1, at=T0 + timedelta(days=200), id="recent-favor")
+    led.record("me", "eve", 2, at=T0, id="eve-owes-me")
+    led.ask("dan", "me", 1, at=T0, due=T0 + timedelta(days=5), id="dan-asks")
+    led.ask("me", "bob", 1, at=T0, due=T0 + timedelta(days=5), id="i-ask")
+    led.ask("me", "eve", 1, at=T0, due=T0 + timedelta(days=500), id="not-due")
+    led.pledge("fay", "me", 2, at=T0, expires=T0 + timedelta(days=215), id="soon")
+    led.pledge("gus", "me", 2, at=T0, expires=T0 + timedelta(days=400), id="later")
+    return led
+
+
+def test_the_agenda_lists_what_needs_attention_with_its_reasons():
+    """Overdue asks both ways, soon-expiring pledges to me, and old favors I
+    have not returned, each pointing to its entries."""
+    led = busy_ledger()
+    today = T0 + timedelta(days=210)
+    rows = [(i.action, i.person, i.entries) for i in agenda(led, "me", today=today)]
+    assert rows == [
+        ("answer", "dan", ("dan-asks",)),
+        ("chase", "bob", ("i-ask",)),
+        ("call-pledge", "fay", ("soon",)),
+        ("return", "carol", ("old-favor",)),
+    ]
+
+
+@given(times(start=datetime(2023, 1, 1), end=datetime(2026, 1, 1)))
+def test_the_agenda_is_a_pure_function_of_ledger_and_day(today):
+    """Same ledger and day, same rows; every row's entries exist."""
+    led = busy_ledger()
+    first = agenda(led, "me", today=today)
+    assert first == agenda(Ledger.from_entries(led.log), "me", today=today)
+    known = set(led.favors) | {e.id for e in led.log if hasattr(e, "id")}
+    for item in first:
+        assert item.entries
+        assert set(item.entries) <= known
+        assert item.reason
+
+
+def test_nothing_answered_or_returned_leaves_the_agenda():
+    """Answering the ask, calling the pledge and returning the favor clear
+    those rows."""
+    led = busy_ledger()
+    today = T0 + timedelta(days=210)
+    led.answer("dan-asks", "declined", at=today)
+    led.call("soon", at=today)
+    led.record("me", "carol", 4, at=today)
+    actions = {i.action for i in agenda(led, "me", today=today)}
+    assert actions == {"chase"}
