@@ -28,6 +28,7 @@ from favorledger import _exact
 from favorledger._exact import ZERO, Amount
 from favorledger.errors import InvalidPolicyError
 from favorledger.model import (
+    Assignment,
     Debt,
     Favor,
     as_moment,
@@ -135,6 +136,9 @@ def _valued(
                 amount = decay.worth(amount, favor.kind, since=favor.at, at=moment)
             if amount:
                 yield debtor, creditor, amount
+    for entry in ledger.log:  # assignments move pairs, never balances: no decay
+        if isinstance(entry, Assignment) and entry.at <= moment:
+            yield from entry.effects()
 
 
 def _people_by(ledger: Ledger, moment: datetime) -> Iterator[str]:

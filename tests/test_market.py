@@ -268,3 +268,18 @@ def test_nothing_answered_or_returned_leaves_the_agenda():
     led.record("me", "carol", 4, at=today)
     actions = {i.action for i in agenda(led, "me", today=today)}
     assert actions == {"chase"}
+
+
+@given(ledgers(min_people=3), st.data(), times())
+def test_dated_views_include_assignments(led, data, moment):
+    """``who_owes_whom(at=...)`` counts assignments dated by then, exactly as
+    the ``as_of`` snapshot does."""
+    debts = led.who_owes_whom()
+    if debts:
+        debt = data.draw(st.sampled_from(debts))
+        others = [p for p in led.people if p not in (debt.debtor, debt.creditor)]
+        new_holder = data.draw(st.sampled_from(others))
+        last = max(f.at for f in led.favors.values())
+        led.assign(debt.creditor, debt.debtor, new_holder, debt.amount, at=last)
+    assert led.who_owes_whom(at=moment) == led.as_of(moment).who_owes_whom()
+    assert led.balances(at=moment) == led.as_of(moment).balances()
