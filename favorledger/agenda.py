@@ -11,7 +11,10 @@ ledger into that to-do list:
 3. ``"call-pledge"``: open pledges to me that expire soon (call them or lose
    them);
 4. ``"return"``: people who did me favors long ago that I have not returned
-   (I still owe them), oldest first, then largest.
+   (I still owe them), oldest first, then largest;
+5. ``"ease-off"``: contacts whose ask capacity is exhausted (I owe them as
+   much as our tie can bear, see :func:`~favorledger.ask_capacity`): do not
+   ask them for more before giving something back.
 
 Every item names the entries that justify it. The agenda is a pure function
 of the ledger and ``today``: the same inputs give the same rows.
@@ -46,8 +49,14 @@ if TYPE_CHECKING:
 
 __all__ = ["AgendaItem", "agenda"]
 
-Action = Literal["answer", "chase", "call-pledge", "return"]
-_ORDER: dict[str, int] = {"answer": 0, "chase": 1, "call-pledge": 2, "return": 3}
+Action = Literal["answer", "chase", "call-pledge", "return", "ease-off"]
+_ORDER: dict[str, int] = {
+    "answer": 0,
+    "chase": 1,
+    "call-pledge": 2,
+    "return": 3,
+    "ease-off": 4,
+}
 
 
 @attrs.frozen
@@ -112,6 +121,7 @@ def agenda(
         *_asks(ledger, me, moment),
         *_pledges(ledger, me, moment, expiring_within),
         *_unreturned(ledger, me, moment, return_after),
+        *_exhausted(ledger, me, moment),
     ]
     return sorted(items, key=lambda i: (_ORDER[i.action], i.since, i.person))
 
@@ -205,3 +215,32 @@ def _unreturned(
             received.items(), key=lambda kv: (first[kv[0]], -owed[kv[0]])
         )
     ]
+
+
+def _exhausted(ledger: Ledger, me: str, moment: datetime) -> list[AgendaItem]:
+    from favorledger.priorities import ask_capacity
+
+    past = ledger.as_of(moment)
+    if me not in past.people:
+        return []
+    items = []
+    for tie in past.ties(me):
+        other = tie.b if tie.a == me else tie.a
+        if ask_capacity(past, me, other) > 0:
+            continue
+        theirs = {entry.id for entry in past.history(other)}
+        shared = [entry for entry in past.history(me) if entry.id in theirs]
+        items.append(
+            AgendaItem(
+                "ease-off",
+                other,
+                f"you owe {other} {past.owes(me, other)}, all your"
+                f" {tie.kind} tie (strength {tie.strength}) can bear: give back"
+                " before asking again",
+                shared[0].at if shared else tie.at,
+                None,
+                past.owes(me, other),
+                tuple(e.id for e in shared) or (tie.id,),
+            )
+        )
+    return items

@@ -32,9 +32,11 @@ __all__ = [
     "InvalidFavorError",
     "InvalidPersonError",
     "InvalidPolicyError",
+    "InvalidQueryError",
     "InvalidTieError",
     "InvalidValueError",
     "MarketError",
+    "NoPathError",
     "UnknownFavorError",
     "UnknownPersonError",
 ]
@@ -105,3 +107,11 @@ class FormatError(FavorLedgerError, ValueError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class NoPathError(FavorLedgerError, LookupError):
+    """No referral path joins two people (the message names both)."""
+
+
+class InvalidQueryError(InvalidValueError):
+    """A query was given a bad argument (the message names it and the value)."""

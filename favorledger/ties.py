@@ -24,6 +24,7 @@ Fraction(1, 3)), (['bob', 'carol'], 'implied', Fraction(1, 3))]
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import datetime
 from fractions import Fraction
@@ -118,8 +119,9 @@ def tie_graph(ledger: Ledger) -> nx.Graph[str]:
     """The tie network as a new undirected ``networkx.Graph``.
 
     Every person is a node (with ``name`` and ``tags``); every current tie
-    is an edge with ``strength`` (exact), ``kind``, ``reason`` and ``tie``
-    (the :class:`~favorledger.Tie` itself).
+    is an edge with ``strength`` (exact), ``cost`` (``-ln(strength)``, a
+    float, the weight of the most trusted path), ``kind``, ``reason`` and
+    ``tie`` (the :class:`~favorledger.Tie` itself).
 
     Examples
     --------
@@ -137,6 +139,7 @@ def tie_graph(ledger: Ledger) -> nx.Graph[str]:
             tie.a,
             tie.b,
             strength=tie.strength,
+            cost=0.0 - math.log(tie.strength),
             kind=tie.kind,
             reason=tie.reason,
             tie=tie,

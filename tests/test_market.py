@@ -242,6 +242,7 @@ def test_the_agenda_lists_what_needs_attention_with_its_reasons():
         ("chase", "bob", ("i-ask",)),
         ("call-pledge", "fay", ("soon",)),
         ("return", "carol", ("old-favor",)),
+        ("ease-off", "carol", ("old-favor", "recent-favor")),
     ]
 
 
@@ -266,8 +267,8 @@ def test_nothing_answered_or_returned_leaves_the_agenda():
     led.answer("dan-asks", "declined", at=today)
     led.call("soon", at=today)
     led.record("me", "carol", 4, at=today)
-    actions = {i.action for i in agenda(led, "me", today=today)}
-    assert actions == {"chase"}
+    rows = {(i.action, i.person) for i in agenda(led, "me", today=today)}
+    assert rows == {("chase", "bob"), ("ease-off", "fay")}  # calling fay's pledge
 
 
 @given(ledgers(min_people=3), st.data(), times())
@@ -283,3 +284,16 @@ def test_dated_views_include_assignments(led, data, moment):
         led.assign(debt.creditor, debt.debtor, new_holder, debt.amount, at=last)
     assert led.who_owes_whom(at=moment) == led.as_of(moment).who_owes_whom()
     assert led.balances(at=moment) == led.as_of(moment).balances()
+
+
+def test_the_agenda_says_when_to_ease_off():
+    """A contact I owe as much as our tie can bear is listed: give back
+    before asking again; once I give back, the row goes."""
+    led = Ledger()
+    led.tie("me", "hal", "0.5", kind="colleague", at=T0)
+    led.record("hal", "me", 1, at=T0, id="big-help")
+    today = T0 + timedelta(days=1)
+    rows = [i for i in agenda(led, "me", today=today) if i.action == "ease-off"]
+    assert [(i.person, i.entries) for i in rows] == [("hal", ("big-help",))]
+    led.record("me", "hal", 1, at=today)
+    assert all(i.action != "ease-off" for i in agenda(led, "me", today=today))
