@@ -30,6 +30,7 @@ Examples
 ...     print(item.action, item.person, item.entries)
 chase dan ('a1',)
 return carol ('f1',)
+ease-off carol ('f1',)
 """
 
 from __future__ import annotations
