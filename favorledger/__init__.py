@@ -28,6 +28,7 @@ from favorledger.errors import (
     InvalidValueError,
     MarketError,
     NoPathError,
+    StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "StoreError",
     "Tie",
     "Transfer",
     "UnknownFavorError",

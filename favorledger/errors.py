@@ -37,6 +37,7 @@ __all__ = [
     "InvalidValueError",
     "MarketError",
     "NoPathError",
+    "StoreError",
     "UnknownFavorError",
     "UnknownPersonError",
 ]
@@ -115,3 +116,11 @@ class NoPathError(FavorLedgerError, LookupError):
 
 class InvalidQueryError(InvalidValueError):
     """A query was given a bad argument (the message names it and the value)."""
+
+
+class StoreError(FavorLedgerError, OSError):
+    """A store could not be opened, read or written; the message names the file.
+
+    Also raised for a file that is not a favorledger store, or that a newer
+    version of favorledger wrote.
+    """

@@ -71,6 +71,8 @@ from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 if TYPE_CHECKING:
     from os import PathLike
 
+    from favorledger.io.sqlite import StoredLedger
+
 __all__ = ["Ledger", "Plan"]
 
 
@@ -173,6 +175,42 @@ class Ledger:
         ledger = cls(referral_share=referral_share, strict=strict)
         ledger.add_many(entries)
         return ledger
+
+    @classmethod
+    def open(
+        cls,
+        path: str | PathLike[str],
+        *,
+        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        strict: bool = False,
+        create: bool = True,
+        timeout: float = 10.0,
+    ) -> StoredLedger:
+        """Open (or create) a ledger kept in an SQLite file.
+
+        Every new entry is committed to the file before the call that made it
+        returns; see :func:`favorledger.io.sqlite.open_ledger`. Use the result
+        in a ``with`` block, or call its ``close()``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "favors.db")
+        >>> with Ledger.open(path) as led:
+        ...     _ = led.record("ann", "bob", 2)
+        >>> with Ledger.open(path) as led:
+        ...     led.balance("ann")
+        Decimal('2')
+        """
+        from favorledger.io.sqlite import open_ledger
+
+        return open_ledger(
+            path,
+            referral_share=referral_share,
+            strict=strict,
+            create=create,
+            timeout=timeout,
+        )
 
     @property
     def referral_share(self) -> Amount:

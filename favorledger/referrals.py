@@ -81,8 +81,6 @@ if TYPE_CHECKING:
 __all__ = [
     "WEIGHTS",
     "Hop",
-    "InvalidQueryError",
-    "NoPathError",
     "ReferralPath",
     "Weight",
     "experts",

@@ -1,4 +1,5 @@
-"""Reading and writing ledgers: JSON Lines, the native log format.
+"""Keeping and exchanging ledgers: JSON Lines (the native log), an SQLite
+store, CSV tables, and graph formats (GraphML, GEXF, DOT).
 
 Examples
 --------
@@ -11,6 +12,15 @@ Examples
 "reason": "", "tags": [], "referral_share": null, "fulfils": null}
 """
 
+from favorledger.io.graphs import (
+    favor_graph,
+    read_gexf,
+    read_graphml,
+    to_dot,
+    write_dot,
+    write_gexf,
+    write_graphml,
+)
 from favorledger.io.jsonl import (
     FORMAT_VERSION,
     TornLineWarning,
@@ -19,12 +29,47 @@ from favorledger.io.jsonl import (
     read_jsonl,
     write_jsonl,
 )
+from favorledger.io.sqlite import (
+    SCHEMA_VERSION,
+    StoredLedger,
+    check_store,
+    open_ledger,
+)
+from favorledger.io.tables import (
+    EDGE_COLUMNS,
+    FAVOR_COLUMNS,
+    Edge,
+    import_csv,
+    read_csv,
+    read_edges,
+    write_csv,
+    write_edges,
+)
 
 __all__ = [
+    "EDGE_COLUMNS",
+    "FAVOR_COLUMNS",
     "FORMAT_VERSION",
+    "SCHEMA_VERSION",
+    "Edge",
+    "StoredLedger",
     "TornLineWarning",
+    "check_store",
     "dumps_entry",
+    "favor_graph",
+    "import_csv",
     "loads_entry",
+    "open_ledger",
+    "read_csv",
+    "read_edges",
+    "read_gexf",
+    "read_graphml",
     "read_jsonl",
+    "to_dot",
+    "write_csv",
+    "write_dot",
+    "write_edges",
+    "write_gexf",
+    "write_graphml",
     "write_jsonl",
 ]

@@ -45,9 +45,12 @@ from favorledger.model import (
 )
 
 __all__ = [
+    "ENTRY_TYPES",
     "FORMAT_VERSION",
     "TornLineWarning",
     "dumps_entry",
+    "file_mode_for",
+    "fsync_directory",
     "loads_entry",
     "read_jsonl",
     "write_jsonl",
@@ -67,7 +70,7 @@ _TYPES: Final[dict[str, type[Entry]]] = {
     "answer": Answer,
     "assignment": Assignment,
 }
-_NAMES: Final = {cls: name for name, cls in _TYPES.items()}
+ENTRY_TYPES: Final = {cls: name for name, cls in _TYPES.items()}
 # Fields a file must state even where the class has a default: an entry read
 # twice must be the same entry, not get a fresh id or time each read.
 _REQUIRED: Final[dict[type[Entry], tuple[str, ...]]] = {
@@ -98,7 +101,7 @@ _CONVERTER: Final = _make_converter()
 
 def dumps_entry(entry: Entry) -> str:
     """Return one entry as a line of JSON (without the newline)."""
-    name = _NAMES.get(type(entry))
+    name = ENTRY_TYPES.get(type(entry))
     if name is None:
         raise InvalidValueError(
             f"entry must be a Person, Tie, Favor or Reversal, got {entry!r}"
@@ -179,7 +182,7 @@ def write_jsonl(entries: Iterable[Entry], path: str | os.PathLike[str]) -> int:
     )
     count = 0
     try:
-        os.chmod(temporary, _mode_for(target))
+        os.chmod(temporary, file_mode_for(target))
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             for entry in entries:
                 out.write(dumps_entry(entry) + "\n")
@@ -190,11 +193,11 @@ def write_jsonl(entries: Iterable[Entry], path: str | os.PathLike[str]) -> int:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_directory(target.parent)
+    fsync_directory(target.parent)
     return count
 
 
-def _mode_for(target: Path) -> int:
+def file_mode_for(target: Path) -> int:
     """Keep an existing file's permissions; a new file gets the usual ones."""
     try:
         return target.stat().st_mode & 0o777
@@ -204,7 +207,7 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     """Make the rename itself durable (where the platform allows it)."""
     try:
         handle = os.open(directory, os.O_RDONLY)

@@ -1,0 +1,612 @@
+"""CSV tables: favors for spreadsheets, and an edge table for DuckDB or Spark.
+
+**The favor table** (:func:`write_csv`, :func:`read_csv`, :func:`import_csv`)
+has a header row and one row per favor, in the order recorded: one column
+per field of :class:`~favorledger.Favor` (``id, giver, receiver, value, kind,
+at, via, reason, tags, referral_share, ...``), then ``reversal_id,
+reversed_at, reversal_reason``.
+
+Values are exact text (``2.50``, ``1/3``), times ISO-8601 with their offset,
+tags a JSON list (``["advice", "python"]``), and a reversed favor carries its
+reversal in the last three columns. Only ``id``, ``giver``, ``receiver``,
+``value`` and ``at`` are required when reading; an empty cell of another
+column means that field's default (``favor`` for ``kind``). People's names
+and tags, stated ties and market entries are not part of this table (use
+JSON Lines or the store for the whole log).
+
+A cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+would be run as a formula by a spreadsheet; it is written with a leading
+``'`` (and a cell that begins with ``'`` gets one more), and reading removes
+it again, so every cell round-trips exactly.
+
+**The edge table** (:func:`write_edges`, :func:`read_edges`) has one row per
+obligation of each favor that is not reversed, with the columns
+``id, src, dst, amount, at, via, kind``: ``dst`` owes ``src`` ``amount``
+because of favor ``id``. The receiver's row has ``dst`` = the receiver; the
+referrer's row has ``dst`` = ``via``. A person's balance is what they are owed
+minus what they owe::
+
+    balance(p) = sum(amount where src = p) - sum(amount where dst = p)
+
+Amounts that have no finite decimal expansion are written ``n/d``.
+
+Examples
+--------
+>>> import os, tempfile, favorledger as fl
+>>> led = fl.Ledger()
+>>> _ = led.record("carol", "me", "2.50", via="bob", id="f1",
+...                at="2024-05-01T09:00+00:00", reason="=HYPERLINK()")
+>>> path = os.path.join(tempfile.mkdtemp(), "favors.csv")
+>>> write_csv(led, path)
+1
+>>> from pathlib import Path
+>>> print(Path(path).read_text(encoding="utf-8").splitlines()[1])
+f1,carol,me,2.50,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
+>>> read_csv(path) == list(led.log)
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+
+import attrs
+
+from favorledger._exact import Amount, normalize
+from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
+from favorledger.io.jsonl import file_mode_for as _mode_for
+from favorledger.io.jsonl import fsync_directory as _fsync_directory
+from favorledger.model import Entry, Favor, Reversal, as_moment
+
+if TYPE_CHECKING:
+    from favorledger.ledger import Ledger
+
+__all__ = [
+    "EDGE_COLUMNS",
+    "FAVOR_COLUMNS",
+    "Edge",
+    "Progress",
+    "escape_cell",
+    "import_csv",
+    "read_csv",
+    "read_edges",
+    "unescape_cell",
+    "write_csv",
+    "write_edges",
+]
+
+Progress = Callable[[int, int], object]
+"""A progress callback: called as ``progress(done, total)`` while working."""
+
+_FAVOR_FIELDS: Final = tuple(field.name for field in attrs.fields(Favor))
+_SETS: Final = frozenset(
+    field.name for field in attrs.fields(Favor) if "frozenset" in str(field.type)
+)
+
+FAVOR_COLUMNS: Final = (*_FAVOR_FIELDS, "reversal_id", "reversed_at", "reversal_reason")
+"""The favor table's columns, in the order written: every field of
+:class:`~favorledger.Favor`, then the reversal's id, time and reason."""
+
+_REQUIRED: Final = ("id", "giver", "receiver", "value", "at")
+
+EDGE_COLUMNS: Final = ("id", "src", "dst", "amount", "at", "via", "kind")
+"""The edge table's columns."""
+
+_FORMULA_STARTS: Final = frozenset("=+-@\t\r'")
+
+
+def escape_cell(text: str) -> str:
+    """Make ``text`` safe for a spreadsheet cell, reversibly.
+
+    A cell a spreadsheet would run as a formula (one starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'``; so does
+    one that starts with ``'``, so that :func:`unescape_cell` can always undo
+    it.
+
+    Examples
+    --------
+    >>> escape_cell("=1+1"), escape_cell("-3"), escape_cell("'tis"), escape_cell("ok")
+    ("'=1+1", "'-3", "''tis", 'ok')
+    """
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo :func:`escape_cell` (a lone leading ``'`` before other text stays).
+
+    Examples
+    --------
+    >>> unescape_cell("'=1+1"), unescape_cell("''tis"), unescape_cell("'tis")
+    ('=1+1', "'tis", "'tis")
+    """
+    if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+# ------------------------------------------------------------------ writing
+
+
+@contextmanager
+def _replacing(path: str | os.PathLike[str]) -> Iterator[int]:
+    """Yield a descriptor of a temporary file beside ``path``; rename it over
+    ``path`` when the block ends without error.
+
+    A failure leaves the old file (or none) and no temporary file behind.
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        os.chmod(temporary, _mode_for(target))
+        yield handle
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+@contextmanager
+def _atomic_text(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """A UTF-8 text file that replaces ``path`` atomically (flushed and fsynced)."""
+    with (
+        _replacing(path) as handle,
+        os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
+    ):
+        yield out
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _atomic_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (flushed and fsynced)."""
+    with _replacing(path) as handle, os.fdopen(handle, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _text(value: object) -> str:
+    """A field as table text: exact amounts, ISO times, JSON tag lists."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return json.dumps(sorted(value), ensure_ascii=False) if value else ""
+    return str(value)
+
+
+def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
+    cells = [_text(getattr(favor, name)) for name in _FAVOR_FIELDS]
+    if reversal is None:
+        cells += ["", "", ""]
+    else:
+        cells += [reversal.id, _text(reversal.at), reversal.reason]
+    return [escape_cell(cell) for cell in cells]
+
+
+def write_csv(
+    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+) -> int:
+    """Write every favor (with its reversal, if any) to ``path`` as CSV.
+
+    The file is replaced atomically: a failure leaves the old file as it was.
+
+    Parameters
+    ----------
+    ledger
+        The ledger to export.
+    path
+        The CSV file to write (UTF-8, comma-separated, with a header).
+    progress
+        Called as ``progress(done, total)`` after each row.
+
+    Returns
+    -------
+    int
+        The number of favors written.
+    """
+    favors = list(ledger.favors.values())
+    reversals = ledger.reversals
+    with _atomic_text(path) as out:
+        writer = csv.writer(out)
+        writer.writerow(FAVOR_COLUMNS)
+        for done, favor in enumerate(favors, start=1):
+            writer.writerow(_favor_row(favor, reversals.get(favor.id)))
+            if progress is not None:
+                progress(done, len(favors))
+    return len(favors)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _lines(name: str, source: IO[bytes]) -> Iterator[str]:
+    """Decode ``source`` line by line, naming the line of any bad byte."""
+    for number, raw in enumerate(source, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a byte-order mark, as spreadsheets write
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                f"{name}:{number}: not UTF-8 text (byte {raw[exc.start]:#04x} at"
+                f" column {exc.start + 1})",
+                path=name,
+                line=number,
+            ) from None
+
+
+def _records(
+    path: str | os.PathLike[str], columns: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, row)`` for each data row, with cells unescaped; checks the header."""
+    name = os.fspath(path)
+    with open(name, "rb") as source:
+        reader = csv.reader(_lines(name, source), strict=True)
+        line = 1
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise FormatError(
+                    f"{name}:1: the file is empty (no header row)", path=name, line=1
+                )
+            _check_header(name, header, columns, required)
+            line = reader.line_num + 1
+            for cells in reader:
+                if not cells:
+                    line = reader.line_num + 1
+                    continue
+                if len(cells) != len(header):
+                    raise FormatError(
+                        f"{name}:{line}: expected {len(header)} cells (as in the"
+                        f" header), got {len(cells)}",
+                        path=name,
+                        line=line,
+                    )
+                yield (
+                    line,
+                    {
+                        key: unescape_cell(cell)
+                        for key, cell in zip(header, cells, strict=True)
+                    },
+                )
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from None
+
+
+def _check_header(
+    name: str, header: list[str], columns: Sequence[str], required: Sequence[str]
+) -> None:
+    def fail(message: str) -> FormatError:
+        return FormatError(f"{name}:1: {message}", path=name, line=1)
+
+    unknown = [column for column in header if column not in columns]
+    if unknown:
+        raise fail(f"unknown column {unknown[0]!r}; columns are {', '.join(columns)}")
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise fail(f"missing column {missing[0]!r}")
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        raise fail(f"column {repeated[0]!r} appears more than once")
+
+
+def _tags(raw: str, field: str) -> list[str]:
+    if not raw:
+        return []
+    try:
+        tags = json.loads(raw)
+    except json.JSONDecodeError:
+        tags = None
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidValueError(
+            f"{field} must be empty or a JSON list of strings, got {raw!r}"
+        )
+    return tags
+
+
+def _row_entries(row: dict[str, str]) -> list[Entry]:
+    """The favor (and its reversal) in one row.
+
+    An empty cell of an optional field means the field's default (``favor``
+    for ``kind``, none for ``via``); a required field's cell is always used,
+    so an empty one is refused by the model.
+    """
+    fields: dict[str, object] = {}
+    for name in _FAVOR_FIELDS:
+        cell = row.get(name, "")
+        if name in _SETS:
+            fields[name] = _tags(cell, f"Favor.{name}")
+        elif cell or name in _REQUIRED:
+            fields[name] = cell
+    favor = Favor(**fields)  # type: ignore[arg-type]
+    get = row.get
+    reversal_id, reversed_at = get("reversal_id", ""), get("reversed_at", "")
+    if not reversal_id and not reversed_at and not get("reversal_reason"):
+        return [favor]
+    if not reversal_id or not reversed_at:
+        raise InvalidValueError(
+            "a reversed favor needs both reversal_id and reversed_at, got"
+            f" reversal_id={reversal_id!r}, reversed_at={reversed_at!r}"
+        )
+    reversal = Reversal(
+        id=reversal_id,
+        favor_id=favor.id,
+        at=reversed_at,
+        reason=get("reversal_reason", ""),
+    )
+    return [favor, reversal]
+
+
+def _read_favor_rows(
+    path: str | os.PathLike[str],
+) -> list[tuple[int | None, Entry]]:
+    """``(line, entry)`` for every favor, then every reversal, in file order."""
+    name = os.fspath(path)
+    favors: list[tuple[int | None, Entry]] = []
+    reversals: list[tuple[int | None, Entry]] = []
+    for line, row in _records(path, FAVOR_COLUMNS, _REQUIRED):
+        try:
+            entries = _row_entries(row)
+        except FavorLedgerError as exc:
+            raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+        favors.append((line, entries[0]))
+        reversals.extend((line, entry) for entry in entries[1:])
+    return favors + reversals
+
+
+def read_csv(path: str | os.PathLike[str]) -> list[Favor | Reversal]:
+    """Read a favor table written by :func:`write_csv` (or by hand).
+
+    Returns
+    -------
+    list of Favor and Reversal
+        Every favor in file order, then the reversals (a reversal always
+        follows the favor it reverses).
+
+    Raises
+    ------
+    FormatError
+        At the first bad row, naming the file, the line, the field and the
+        value (also for a bad header, a wrong number of cells, bytes that are
+        not UTF-8, and an unterminated quote).
+    """
+    entries: list[Favor | Reversal] = []
+    for _, entry in _read_favor_rows(path):
+        assert isinstance(entry, Favor | Reversal)
+        entries.append(entry)
+    return entries
+
+
+def import_csv(
+    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+) -> int:
+    """Add the favors and reversals of a CSV file to ``ledger``, all or nothing.
+
+    Importing the same file again changes nothing. The whole file is read
+    and checked before the ledger is touched; the entries are then added in
+    one batch (one transaction for a stored ledger).
+
+    Parameters
+    ----------
+    progress
+        Called as ``progress(done, total)`` as entries are added.
+
+    Returns
+    -------
+    int
+        How many entries were new.
+
+    Raises
+    ------
+    FormatError
+        For a bad file, or for a row the ledger refuses (a favor id already
+        recorded with another body, an unknown person in a strict ledger):
+        the message names the file and line, and the ledger is unchanged.
+    StoreError
+        If a stored ledger's file refuses the batch (the ledger is unchanged).
+
+    Examples
+    --------
+    >>> import os, tempfile, favorledger as fl
+    >>> led = fl.Ledger()
+    >>> _ = led.record("ann", "bob", "1/3", id="f1", at="2024-01-01T00:00Z")
+    >>> path = os.path.join(tempfile.mkdtemp(), "favors.csv")
+    >>> _ = write_csv(led, path)
+    >>> other = fl.Ledger()
+    >>> import_csv(other, path), import_csv(other, path)
+    (1, 0)
+    """
+    return _add_located(ledger, os.fspath(path), _read_favor_rows(path), progress)
+
+
+def _add_located(
+    ledger: Ledger,
+    name: str,
+    located: Sequence[tuple[int | None, Entry]],
+    progress: Progress | None = None,
+) -> int:
+    """Add ``(line, entry)`` pairs in one batch; errors name the file and line.
+
+    Used by the importers: a :class:`~favorledger.FavorLedgerError` from the
+    ledger becomes a :class:`~favorledger.errors.FormatError` naming ``name``
+    and the entry's line (``None`` where a format has no lines). A store's own
+    errors (a ``StoreError``, also an ``OSError``) pass unchanged.
+    """
+    where: list[int | None] = [None]
+    total = len(located)
+
+    def entries() -> Iterator[Entry]:
+        for done, (line, entry) in enumerate(located, start=1):
+            where[0] = line
+            yield entry
+            if progress is not None:
+                progress(done, total)
+
+    try:
+        return ledger.add_many(entries())
+    except FormatError:
+        raise
+    except FavorLedgerError as exc:
+        if isinstance(exc, OSError):  # the store's fault, not the file's
+            raise
+        line = where[0]
+        if line is None:
+            raise FormatError(f"{name}: {exc}", path=name) from exc
+        raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+
+
+# --------------------------------------------------------------- edge table
+
+
+def _edge_amount(raw: int | str | Amount) -> Amount:
+    """An exact positive amount; unlike a favor's value, it may be finer than
+    ``1e-12`` (a referrer's share of a tiny favor)."""
+    value: object = raw
+    if isinstance(raw, str):
+        try:
+            value = Fraction(raw.strip()) if "/" in raw else Decimal(raw.strip())
+        except (ArithmeticError, ValueError):
+            value = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if isinstance(value, Fraction):
+        value = normalize(value)
+    if not isinstance(value, Decimal | Fraction) or not value > 0:
+        raise InvalidValueError(f"Edge.amount must be a positive number, got {raw!r}")
+    return value
+
+
+def _edge_at(raw: datetime | str) -> datetime:
+    return as_moment(raw, "Edge.at")
+
+
+@attrs.frozen(kw_only=True)
+class Edge:
+    """One row of the edge table: ``dst`` owes ``src`` ``amount`` for favor ``id``.
+
+    Examples
+    --------
+    >>> Edge(id="f1", src="carol", dst="me", amount="2.5",
+    ...      at="2024-05-01T09:00+00:00", kind="favor").amount
+    Decimal('2.5')
+    """
+
+    id: str
+    src: str
+    dst: str
+    amount: Amount = attrs.field(converter=_edge_amount)
+    at: datetime = attrs.field(converter=_edge_at)
+    via: str | None = None
+    kind: str = "favor"
+
+
+def _edges(ledger: Ledger) -> Iterator[list[str]]:
+    reversed_ = ledger.reversals
+    for favor in ledger.favors.values():
+        if favor.id in reversed_:
+            continue
+        for obligation in favor.obligations():
+            yield [
+                favor.id,
+                obligation.creditor,
+                obligation.debtor,
+                _text(obligation.amount),
+                _text(favor.at),
+                _text(favor.via),
+                favor.kind,
+            ]
+
+
+def write_edges(
+    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+) -> int:
+    """Write the edge table (one row per live obligation) to ``path`` as CSV.
+
+    Parameters
+    ----------
+    progress
+        Called as ``progress(done, total)``, counting favors.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+
+    Examples
+    --------
+    >>> import os, tempfile, favorledger as fl
+    >>> led = fl.Ledger()
+    >>> _ = led.record("carol", "me", 3, via="bob", id="f1", at="2024-05-01T09:00Z")
+    >>> path = os.path.join(tempfile.mkdtemp(), "edges.csv")
+    >>> write_edges(led, path)
+    2
+    >>> from pathlib import Path
+    >>> print(Path(path).read_text(encoding="utf-8"))
+    id,src,dst,amount,at,via,kind
+    f1,carol,me,3,2024-05-01T09:00:00+00:00,bob,favor
+    f1,carol,bob,1.5,2024-05-01T09:00:00+00:00,bob,favor
+    """
+    count = 0
+    total = len(ledger)
+    with _atomic_text(path) as out:
+        writer = csv.writer(out)
+        writer.writerow(EDGE_COLUMNS)
+        last = None
+        done = 0
+        for row in _edges(ledger):
+            writer.writerow([escape_cell(cell) for cell in row])
+            count += 1
+            if progress is not None and row[0] != last:
+                last, done = row[0], done + 1
+                progress(done, total)
+    return count
+
+
+def read_edges(path: str | os.PathLike[str]) -> list[Edge]:
+    """Read an edge table written by :func:`write_edges`.
+
+    Raises
+    ------
+    FormatError
+        At the first bad row, naming the file, line, field and value.
+    """
+    name = os.fspath(path)
+    edges = []
+    for line, row in _records(path, EDGE_COLUMNS, EDGE_COLUMNS):
+        try:
+            edges.append(
+                Edge(
+                    id=_nonempty(row["id"], "Edge.id"),
+                    src=_nonempty(row["src"], "Edge.src"),
+                    dst=_nonempty(row["dst"], "Edge.dst"),
+                    amount=row["amount"],
+                    at=row["at"],
+                    via=row["via"] or None,
+                    kind=_nonempty(row["kind"], "Edge.kind"),
+                )
+            )
+        except FavorLedgerError as exc:
+            raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+    return edges
+
+
+def _nonempty(text: str, field: str) -> str:
+    if not text.strip():
+        raise InvalidValueError(f"{field} must be a non-empty string, got {text!r}")
+    return text
