@@ -15,6 +15,7 @@ Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 
 from favorledger._exact import Amount, total
 from favorledger.agenda import AgendaItem, agenda
+from favorledger.clearing import Clearing, clear_cycles, clear_debts
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
@@ -28,6 +29,8 @@ from favorledger.errors import (
     InvalidValueError,
     MarketError,
     NoPathError,
+    NoSettlementError,
+    SettlementTooLargeError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
@@ -75,6 +78,7 @@ from favorledger.referrals import (
     referral_paths,
     willingness,
 )
+from favorledger.settlement import explain, settle, settle_balances
 
 __version__ = "0.1.0"
 
@@ -86,6 +90,7 @@ __all__ = [
     "Answer",
     "Ask",
     "Assignment",
+    "Clearing",
     "Debt",
     "Decay",
     "DuplicateFavorError",
@@ -105,6 +110,7 @@ __all__ = [
     "Ledger",
     "MarketError",
     "NoPathError",
+    "NoSettlementError",
     "Obligation",
     "Person",
     "Pledge",
@@ -114,6 +120,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "SettlementTooLargeError",
     "StoreError",
     "Tie",
     "Transfer",
@@ -123,7 +130,10 @@ __all__ = [
     "__version__",
     "agenda",
     "ask_capacity",
+    "clear_cycles",
+    "clear_debts",
     "experts",
+    "explain",
     "fair_weather",
     "introducers",
     "overall_reciprocity",
@@ -132,6 +142,8 @@ __all__ = [
     "reciprocity",
     "referral_path",
     "referral_paths",
+    "settle",
+    "settle_balances",
     "total",
     "willingness",
 ]

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from favorledger._exact import Amount
-from favorledger.errors import FavorLedgerError
+from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -66,7 +66,6 @@ from favorledger.io.graphs import (
 from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
 from favorledger.io.sqlite import (
     StoredLedger,
-    StoreError,
     check_store,
     open_ledger,
 )

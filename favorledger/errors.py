@@ -37,6 +37,8 @@ __all__ = [
     "InvalidValueError",
     "MarketError",
     "NoPathError",
+    "NoSettlementError",
+    "SettlementTooLargeError",
     "StoreError",
     "UnknownFavorError",
     "UnknownPersonError",
@@ -124,3 +126,16 @@ class StoreError(FavorLedgerError, OSError):
     Also raised for a file that is not a favorledger store, or that a newer
     version of favorledger wrote.
     """
+
+
+class NoSettlementError(FavorLedgerError, ValueError):
+    """No settlement exists under the constraints asked for.
+
+    Raised by ``method="ties"`` when some group of people has no relationship
+    with the rest and its balances do not sum to zero; the message names the
+    groups.
+    """
+
+
+class SettlementTooLargeError(FavorLedgerError, ValueError):
+    """The exact solver was asked to settle too many balances to finish."""

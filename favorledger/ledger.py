@@ -71,7 +71,9 @@ from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 if TYPE_CHECKING:
     from os import PathLike
 
+    from favorledger.clearing import Clearing
     from favorledger.io.sqlite import StoredLedger
+    from favorledger.settlement import Method
 
 __all__ = ["Ledger", "Plan"]
 
@@ -611,6 +613,39 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ]
         self.add_many(favors)
         return favors
+
+    def settle(
+        self, *, method: Method = "auto", as_of: datetime | str | None = None
+    ) -> list[Transfer]:
+        """Suggest favor-returns that zero every balance.
+
+        See :func:`favorledger.settle`; record them with :meth:`apply`.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 2)
+        >>> [(t.payer, t.payee, t.amount) for t in led.settle()]
+        [('bob', 'ann', Decimal('2'))]
+        """
+        from favorledger.settlement import settle
+
+        return settle(self, method=method, as_of=as_of)
+
+    def clear_cycles(self, *, as_of: datetime | str | None = None) -> Clearing:
+        """Set off obligation cycles (see :func:`favorledger.clear_cycles`).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> for a, b in [("ann", "bob"), ("bob", "cat"), ("cat", "ann")]:
+        ...     _ = led.record(a, b, 1)
+        >>> led.clear_cycles().cleared
+        Decimal('3')
+        """
+        from favorledger.clearing import clear_cycles
+
+        return clear_cycles(self, as_of=as_of)
 
     # ------------------------------------------------------------ the market
     def pledge(

@@ -60,11 +60,10 @@ import attrs
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount, parse_amount
-from favorledger.errors import InvalidPolicyError, InvalidValueError
+from favorledger.errors import InvalidPolicyError, InvalidQueryError, InvalidValueError
 from favorledger.model import as_moment, utcnow
 from favorledger.referrals import (
     Adjacency,
-    InvalidQueryError,
     ReferralPath,
     Step,
     _context,

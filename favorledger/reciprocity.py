@@ -44,9 +44,9 @@ import attrs
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount, parse_amount
+from favorledger.errors import InvalidQueryError
 from favorledger.model import Favor, favor_effects
 from favorledger.referrals import (
-    InvalidQueryError,
     _favors_of,
     _person,
     _positive,

@@ -1,0 +1,327 @@
+"""Benchmark settling up and cycle clearing (issue 3).
+
+Four parts, each run side by side in one process on the same seeded data,
+quoting medians over ``--repeat`` rounds (contenders rotate order each round;
+``gc.collect()`` before each; garbage collection stays on):
+
+1. ``settle_balances(method="greedy")`` against ``debts.settle`` (the engine
+   behind ihatemoney; ``pip install debts``, not a dependency) at 100, 500
+   and 900 people, and beyond to show where ``debts`` fails: it recurses once
+   per transfer and copies its result list each time.
+2. greedy alone at 10^5 and 10^6 people: time and transfer count.
+3. ``method="exact"`` at 10, 14 and 18 non-zero balances made of hidden
+   zero-sum groups of 3 or 4 people: time, and transfers saved over greedy.
+4. ``clear_cycles`` on a seeded random obligation network (10^4 people,
+   5*10^4 net obligations, amounts 1.00..1000.00) against
+   ``networkx.network_simplex`` on the same network formulated directly (one
+   min-cost flow over everything, integer cents, graph building included),
+   and, if OR-tools is installed, the ``solver="ortools"`` path.
+
+Every answer is checked once: settlements zero every balance exactly and
+never use more transfers than ``debts``; every clearing clears the amount the
+direct formulation proves optimal.
+
+Run ``python benchmarks/bench_settle.py`` (``--quick`` for a small smoke run;
+``--help`` for the options). It prints a markdown report on stdout and its
+progress on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import networkx as nx
+
+from favorledger import Debt, Ledger, Transfer
+from favorledger.clearing import clear_cycles, clear_debts
+from favorledger.settlement import settle_balances
+
+CENT = Decimal("0.01")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def timed(contenders: dict[str, Callable[[], Any]], repeat: int) -> dict[str, Any]:
+    """Median seconds per contender (rotating order), and each one's last result."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    results: dict[str, Any] = {}
+    names = list(contenders)
+    for round_ in range(repeat):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            gc.collect()
+            start = time.perf_counter()
+            try:
+                results[name] = contenders[name]()
+            except RecursionError as exc:
+                results[name] = exc
+            times[name].append(time.perf_counter() - start)
+    return {
+        name: (statistics.median(times[name]), results[name]) for name in contenders
+    }
+
+
+def balances_of(n: int, seed: int, spread: int = 50_000) -> dict[str, Decimal]:
+    """``n`` seeded balances in cents, non-zero, summing to exactly zero."""
+    rng = random.Random(seed)
+    values = [
+        Decimal(rng.choice([-1, 1]) * rng.randint(1, spread)) * CENT
+        for _ in range(n - 1)
+    ]
+    values.append(-sum(values))
+    return {f"p{i}": v for i, v in enumerate(values)}
+
+
+def check_zeroes(balances: dict[str, Decimal], plan: list[Transfer]) -> None:
+    after = {p: Fraction(b) for p, b in balances.items()}
+    for t in plan:
+        after[t.payer] += Fraction(t.amount)
+        after[t.payee] -= Fraction(t.amount)
+    if any(after.values()):
+        raise SystemExit("a settlement left a balance non-zero")
+
+
+# --------------------------------------------------------------- 1. debts
+def against_debts(sizes: list[int], repeat: int) -> list[str]:
+    try:
+        import debts  # type: ignore[import-untyped]
+    except ImportError:
+        return ["`debts` is not installed (`pip install debts`); part 1 skipped."]
+    rows = [
+        "| people | favorledger greedy | debts.settle | speed-up"
+        " | transfers (favorledger / debts) |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n in sizes:
+        log(f"debts: n={n}")
+        balances = balances_of(n, seed=n)
+        items = list(balances.items())
+        got = timed(
+            {
+                "ours": lambda b=balances: settle_balances(b, method="greedy"),
+                "debts": lambda i=items: debts.settle(i),
+            },
+            repeat,
+        )
+        ours_t, plan = got["ours"]
+        theirs_t, answer = got["debts"]
+        check_zeroes(balances, plan)
+        if isinstance(answer, RecursionError):
+            rows.append(
+                f"| {n} | {ours_t * 1e3:.1f} ms | fails: RecursionError"
+                f" ({theirs_t * 1e3:.0f} ms to fail) | - | {len(plan)} / - |"
+            )
+            continue
+        if len(plan) > len(answer):
+            raise SystemExit(f"more transfers than debts at n={n}")
+        rows.append(
+            f"| {n} | {ours_t * 1e3:.2f} ms | {theirs_t * 1e3:.1f} ms |"
+            f" {theirs_t / ours_t:.0f}x | {len(plan)} / {len(answer)} |"
+        )
+    return rows
+
+
+# ---------------------------------------------------------- 2. greedy large
+def greedy_large(sizes: list[int], repeat: int) -> list[str]:
+    rows = [
+        "| people | non-zero balances | greedy time | transfers | exact pairs |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n in sizes:
+        log(f"greedy: n={n}")
+        balances = balances_of(n, seed=n, spread=10**7)
+        got = timed(
+            {"greedy": lambda b=balances: settle_balances(b, method="greedy")}, repeat
+        )
+        seconds, plan = got["greedy"]
+        check_zeroes(balances, plan)
+        whole = sum(
+            1 for t in plan if t.amount == -balances[t.payer] == balances[t.payee]
+        )
+        nonzero = sum(1 for v in balances.values() if v)
+        rows.append(
+            f"| {n:,} | {nonzero:,} | {seconds:.2f} s | {len(plan):,} | {whole:,} |"
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ 3. exact
+def hidden_groups(k: int, seed: int) -> dict[str, Decimal]:
+    """``k`` balances that split into zero-sum groups of 3 or 4 people."""
+    rng = random.Random(seed)
+    sizes = []
+    while sum(sizes) < k:
+        sizes.append(rng.choice([3, 4]))
+    sizes[-1] -= sum(sizes) - k
+    if sizes[-1] < 3:  # fold a too-small last group into the one before
+        sizes[-2] += sizes.pop()
+    values: list[Decimal] = []
+    for size in sizes:
+        part = [
+            Decimal(rng.choice([-1, 1]) * rng.randint(100, 99_999)) * CENT
+            for _ in range(size - 1)
+        ]
+        values += [*part, -sum(part)]
+    rng.shuffle(values)
+    return {f"p{i:02}": v for i, v in enumerate(values)}
+
+
+def exact_small(sizes: list[int], repeat: int) -> list[str]:
+    rows = [
+        "| non-zero balances | exact time | exact transfers | greedy transfers"
+        " | saved |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for k in sizes:
+        log(f"exact: k={k}")
+        balances = hidden_groups(k, seed=k)
+        got = timed(
+            {
+                "exact": lambda b=balances: settle_balances(b, method="exact"),
+                "greedy": lambda b=balances: settle_balances(b, method="greedy"),
+            },
+            repeat,
+        )
+        (seconds, exact), (_, greedy) = got["exact"], got["greedy"]
+        check_zeroes(balances, exact)
+        rows.append(
+            f"| {k} | {seconds * 1e3:.1f} ms | {len(exact)} | {len(greedy)} |"
+            f" {len(greedy) - len(exact)} |"
+        )
+    return rows
+
+
+# --------------------------------------------------------------- 4. clearing
+def obligation_network(
+    people: int, edges: int, seed: int
+) -> dict[tuple[str, str], Decimal]:
+    rng = random.Random(seed)
+    debts: dict[tuple[str, str], Decimal] = {}
+    while len(debts) < edges:
+        u, v = rng.randrange(people), rng.randrange(people)
+        pair = (f"p{u}", f"p{v}")
+        if u == v or pair in debts or pair[::-1] in debts:
+            continue
+        debts[pair] = Decimal(rng.randint(100, 100_000)) * CENT
+    return debts
+
+
+def direct_simplex(cents: dict[tuple[str, str], int]) -> int:
+    """What remains owed, by one network simplex over the whole network."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    demand: dict[str, int] = {}
+    for (u, v), amount in cents.items():
+        demand[v] = demand.get(v, 0) + amount
+        demand[u] = demand.get(u, 0) - amount
+    for person, d in demand.items():
+        graph.add_node(person, demand=d)
+    for (u, v), amount in cents.items():
+        graph.add_edge(u, v, capacity=amount, weight=1)
+    cost, _ = nx.network_simplex(graph)
+    return int(cost)
+
+
+def clearing(people: int, edges: int, repeat: int) -> list[str]:
+    log(f"clearing: building {people} people, {edges} obligations")
+    debts = obligation_network(people, edges, seed=2024)
+    cents = {pair: int(amount * 100) for pair, amount in debts.items()}
+    led = Ledger()
+    for (debtor, creditor), amount in debts.items():
+        led.record(creditor, debtor, amount, at="2024-01-01T00:00+00:00")
+    as_debts = [Debt(u, v, a) for (u, v), a in debts.items()]
+    graph = nx.DiGraph(list(debts))
+    cyclic = max((c for c in nx.strongly_connected_components(graph)), key=len)
+    inside = sum(1 for u, v in debts if u in cyclic and v in cyclic)
+    contenders: dict[str, Callable[[], Any]] = {
+        "networkx.network_simplex, direct formulation": lambda: direct_simplex(cents),
+        'clear_debts(solver="networkx") (solver only)': lambda: clear_debts(as_debts),
+        'clear_cycles(ledger, solver="networkx")': lambda: clear_cycles(led),
+    }
+    if importlib.util.find_spec("ortools") is not None:
+        contenders['clear_debts(solver="ortools") (solver only)'] = lambda: clear_debts(
+            as_debts, solver="ortools"
+        )
+        contenders['clear_cycles(ledger, solver="ortools")'] = lambda: clear_cycles(
+            led, solver="ortools"
+        )
+    log("clearing: timing (the direct formulation takes about 20 s a round)")
+    got = timed(contenders, repeat)
+    baseline_name = next(iter(contenders))
+    base_t, remaining_cents = got[baseline_name]
+    total = sum(debts.values())
+    best = total - Decimal(remaining_cents) * CENT
+    rows = [
+        f"Network: {people:,} people, {edges:,} net obligations, {total:,} owed in all;"
+        f" the largest strongly connected group holds {len(cyclic):,} people and"
+        f" {inside:,} obligations (pruning leaves the other {edges - inside:,}"
+        " obligations out of the flow problem).",
+        "",
+        "| contender | median time | ratio to direct | cleared | fraction cleared |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, (seconds, result) in got.items():
+        cleared = best if name == baseline_name else result.cleared
+        if cleared != best:
+            raise SystemExit(f"{name} cleared {cleared}, the optimum is {best}")
+        ratio = "1.0x" if name == baseline_name else f"{base_t / seconds:.1f}x faster"
+        rows.append(
+            f"| {name} | {seconds:.2f} s | {ratio} | {cleared:,}"
+            f" | {cleared / total:.1%} |"
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--clearing-repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--skip-clearing", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        debts_sizes, large, exact, network = (
+            [100, 900, 1100],
+            [10**4],
+            [10, 14],
+            (500, 2500),
+        )
+        args.repeat = args.clearing_repeat = 1
+    else:
+        debts_sizes, large, exact = (
+            [100, 500, 900, 1000, 2000],
+            [10**5, 10**6],
+            [10, 14, 18],
+        )
+        network = (10**4, 5 * 10**4)
+    print("# Settlement benchmark (bench_settle.py)\n")
+    print(
+        f"Python {platform.python_version()}, networkx {nx.__version__},"
+        f" {platform.machine()}; medians of {args.repeat} rounds"
+        f" ({args.clearing_repeat} for clearing).\n"
+    )
+    print("## Greedy against debts.settle\n")
+    print("\n".join(against_debts(debts_sizes, args.repeat)) + "\n")
+    print("## Greedy at scale\n")
+    print("\n".join(greedy_large(large, max(1, min(args.repeat, 3)))) + "\n")
+    print("## Exact minimum\n")
+    print("\n".join(exact_small(exact, args.repeat)) + "\n")
+    if not args.skip_clearing:
+        print("## Cycle clearing\n")
+        print("\n".join(clearing(*network, args.clearing_repeat)) + "\n")
+
+
+if __name__ == "__main__":
+    main()

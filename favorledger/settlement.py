@@ -1,0 +1,804 @@
+"""Settling up: the fewest favor-returns that square everyone's balance.
+
+After "who owes whom" comes "how do we square up with the fewest favors
+returned?". :func:`settle` answers with a list of
+:class:`~favorledger.Transfer` (``payer`` returns a favor worth ``amount`` to
+``payee``); :meth:`Ledger.apply <favorledger.Ledger.apply>` records them, and
+afterwards every balance is exactly zero. Four methods:
+
+``"greedy"``
+    Pairs a debt and a credit of the same amount first (one transfer each),
+    then has the largest debtor return a favor to the largest creditor until
+    everyone is square. O(n log n); at most (people with a non-zero balance
+    - 1) transfers; a million people take about 15 seconds.
+``"exact"``
+    The true minimum number of transfers: (people with a non-zero balance) -
+    (the largest number of disjoint groups whose balances sum to zero), found
+    by a subset search over the balances left after exact pairs. Exponential,
+    so it refuses more than :data:`EXACT_LIMIT` such balances.
+``"ties"``
+    Only between people who already have a relationship (a favor or an
+    obligation between them), so nobody is told to square up with a stranger.
+    Solved as a min-cost flow over the relationship graph; someone may pass a
+    favor on to close a gap between two people who have never met.
+``"auto"``
+    ``"exact"`` when at most :data:`AUTO_EXACT_LIMIT` balances are left after
+    exact pairs, else ``"greedy"``.
+
+Every transfer says why it is owed: ``Transfer.explained_by`` (and
+:func:`explain`) names the obligations it discharges, following chains of
+debts ("you owe Bob, who owes Sara, so you return the favor to Sara").
+
+Amounts stay exact throughout: they are scaled to integers over a common
+denominator, settled as integers and scaled back, so no cent is ever left
+over. :func:`settle_balances` settles bare balances without a ledger.
+
+Examples
+--------
+>>> from favorledger import Ledger
+>>> led = Ledger()
+>>> _ = led.record("carol", "me", 3)     # I owe Carol 3
+>>> _ = led.record("me", "bob", 3)       # Bob owes me 3
+>>> plan = settle(led)
+>>> [(t.payer, t.payee, t.amount) for t in plan]
+[('bob', 'carol', Decimal('3'))]
+>>> [(o.debtor, o.creditor) for o in plan[0].explained_by]
+[('bob', 'me'), ('me', 'carol')]
+>>> _ = led.apply(plan)
+>>> settle(led)
+[]
+"""
+
+from __future__ import annotations
+
+import decimal
+import heapq
+import itertools
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Final, Literal, get_args
+
+import attrs
+import networkx as nx
+
+from favorledger import _exact
+from favorledger._exact import ZERO, Amount
+from favorledger.errors import (
+    InvalidValueError,
+    NoSettlementError,
+    SettlementTooLargeError,
+    UnknownPersonError,
+)
+from favorledger.model import Favor, Obligation, Transfer, as_moment
+
+if TYPE_CHECKING:
+    from favorledger.ledger import Ledger
+
+__all__ = [
+    "AUTO_EXACT_LIMIT",
+    "EXACT_LIMIT",
+    "Method",
+    "explain",
+    "settle",
+    "settle_balances",
+]
+
+Method = Literal["auto", "exact", "greedy", "ties"]
+"""The settlement methods :func:`settle` knows."""
+
+AUTO_EXACT_LIMIT: Final = 20
+"""``"auto"`` uses the exact solver up to this many balances left after
+exact pairs (a few hundredths of a second at 20), and the greedy one beyond."""
+
+EXACT_LIMIT: Final = 24
+"""``"exact"`` refuses more balances than this (left after exact pairs): its
+search doubles with each one and would seem to hang."""
+
+MAX_HOPS: Final = 3
+"""The longest chain of debts an explanation follows from payer to payee."""
+
+_MAX_CHAINS: Final = 16
+_EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
+_POWERS: Final = {10**k: k for k in range(13)}
+_SHIFT: Final = decimal.Context(
+    prec=decimal.MAX_PREC, traps=[decimal.Inexact, decimal.Rounded]
+)  # moves a decimal point exactly, or raises
+
+
+# ------------------------------------------------------------------ public API
+def settle(
+    ledger: Ledger, *, method: Method = "auto", as_of: datetime | str | None = None
+) -> list[Transfer]:
+    """Suggest the favor-returns that bring every balance to exactly zero.
+
+    Parameters
+    ----------
+    ledger
+        The ledger to settle.
+    method
+        ``"auto"`` (default), ``"exact"``, ``"greedy"`` or ``"ties"``; see
+        :mod:`favorledger.settlement`.
+    as_of
+        Settle the balances of the favors dated at or before this moment
+        (timezone-aware); default: every favor recorded.
+
+    Returns
+    -------
+    list of Transfer
+        In the order they were derived. Each one's ``explained_by`` holds the
+        obligations it discharges (see :func:`explain`). Doing the first one
+        and settling again suggests the rest, unchanged, for ``"greedy"``
+        (and for ``"exact"`` when it pays off one whole debt with one whole
+        credit). A settled ledger gets ``[]``.
+
+    Raises
+    ------
+    InvalidValueError
+        For an unknown method or a bad ``as_of``.
+    NoSettlementError
+        For ``"ties"``, if a group without relationships to the rest does not
+        balance.
+    SettlementTooLargeError
+        For ``"exact"``, if more than :data:`EXACT_LIMIT` balances are left
+        after pairing equal debts and credits.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> for giver, receiver, value in [("a", "x", 5), ("b", "y", 3), ("c", "y", 2)]:
+    ...     _ = led.record(giver, receiver, value)
+    >>> [(t.payer, t.payee, t.amount) for t in settle(led, method="greedy")]
+    [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
+    """
+    _check_method(method)
+    balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
+    along = _relationships(ledger) if method == "ties" else None
+    found, trusted = _settle(balances, method, along)
+    index = _Discharges(ledger, as_of)
+    make = _trusted_transfer if trusted else Transfer
+    return [
+        make(payer, payee, amount, explained_by=index.explain(payer, payee, amount))
+        for payer, payee, amount in found
+    ]
+
+
+def settle_balances(
+    balances: Mapping[str, int | Amount],
+    *,
+    method: Method = "auto",
+    along: nx.Graph[str] | None = None,
+) -> list[Transfer]:
+    """Settle bare balances: no ledger, so no explanations.
+
+    Parameters
+    ----------
+    balances
+        Person to balance (positive: is owed; negative: owes), exact numbers
+        (``int``, ``Decimal`` or ``Fraction``) summing to exactly zero.
+    method
+        As for :func:`settle`.
+    along
+        For ``method="ties"``: the graph of who may settle with whom.
+
+    Returns
+    -------
+    list of Transfer
+        As for :func:`settle`, with empty ``explained_by``.
+
+    Raises
+    ------
+    InvalidValueError
+        If a balance is not exact, the balances do not sum to zero, or
+        ``"ties"`` is asked for without ``along``.
+    NoSettlementError, SettlementTooLargeError
+        As for :func:`settle`.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> settle_balances({"a": Fraction(1, 3), "b": Fraction(2, 3), "c": -1})
+    [Transfer(payer='c', payee='b', amount=Fraction(2, 3), explained_by=()), \
+Transfer(payer='c', payee='a', amount=Fraction(1, 3), explained_by=())]
+    """
+    _check_method(method)
+    for person, raw in balances.items():
+        if type(raw) not in _EXACT_TYPES and (
+            isinstance(raw, bool) or not isinstance(raw, int | Decimal | Fraction)
+        ):
+            raise InvalidValueError(
+                f"balance of {person!r} must be an exact number (int, Decimal or"
+                f" Fraction), got {raw!r}"
+            )
+        if isinstance(raw, Decimal) and not raw.is_finite():
+            raise InvalidValueError(
+                f"balance of {person!r} must be finite, got {raw!r}"
+            )
+    if method == "ties" and along is None:
+        raise InvalidValueError('method="ties" needs the graph of relationships, along')
+    found, trusted = _settle(balances, method, along)
+    make = _trusted_transfer if trusted else Transfer
+    return [make(p, q, amount) for p, q, amount in found]
+
+
+def explain(
+    ledger: Ledger, transfer: Transfer, *, as_of: datetime | str | None = None
+) -> tuple[Obligation, ...]:
+    """The obligations a transfer discharges: why the payer owes the payee.
+
+    The explanation follows chains of debts from the payer to the payee, each
+    at most :data:`MAX_HOPS` long ("you owe Bob, who owes Sara"); what no
+    chain covers comes from the payer's own debts and the debts owed to the
+    payee (the settlement swaps who pays whom between them). Within each
+    pair, the oldest obligations not cancelled by debts the other way are
+    discharged first. A transfer that passes a favor on between two people
+    with no relationship (``method="ties"`` may ask for one) is explained as
+    far as its payer's own debts reach.
+
+    Parameters
+    ----------
+    ledger
+        The ledger the transfer settles.
+    transfer
+        A suggested transfer (from :func:`settle`, or your own).
+    as_of
+        Consider only favors dated at or before this moment.
+
+    Returns
+    -------
+    tuple of Obligation
+        Empty when nothing owed explains the transfer.
+
+    Raises
+    ------
+    UnknownPersonError
+        If the payer or payee is not in the ledger.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger, Transfer
+    >>> led = Ledger()
+    >>> _ = led.record("sara", "bob", 4, id="f1")    # Bob owes Sara
+    >>> _ = led.record("bob", "me", 4, id="f2")      # I owe Bob
+    >>> [(o.debtor, o.creditor, o.favor_id)
+    ...  for o in explain(led, Transfer("me", "sara", 4))]
+    [('me', 'bob', 'f2'), ('bob', 'sara', 'f1')]
+    """
+    for person in (transfer.payer, transfer.payee):
+        if person not in ledger.people:
+            raise UnknownPersonError(f"person {person!r} is not in the ledger")
+    index = _Discharges(ledger, as_of)
+    return index.explain(transfer.payer, transfer.payee, transfer.amount)
+
+
+# ----------------------------------------------------------------- dispatch
+def _check_method(method: str) -> None:
+    if method not in get_args(Method):
+        choices = ", ".join(repr(m) for m in get_args(Method))
+        raise InvalidValueError(f"method must be one of {choices}, got {method!r}")
+
+
+def _settle(
+    balances: Mapping[str, int | Amount], method: str, along: nx.Graph[str] | None
+) -> tuple[list[tuple[str, str, Amount]], bool]:
+    """The transfers, and whether they are all valid ``Transfer`` fields."""
+    people = [p for p, b in balances.items() if b]
+    scaled, den = scale([balances[p] for p in people])
+    if sum(scaled):
+        net = unscale(sum(scaled), den)
+        raise InvalidValueError(f"balances must sum to exactly zero, got {net}")
+    ints = dict(zip(people, scaled, strict=True))
+    if method == "ties":
+        assert along is not None
+        found = _along_ties(ints, along, den)
+    else:
+        found = _fewest(ints, method)
+    # Every amount is at most what all creditors are owed together, and a
+    # multiple of 1/den: if both are within a favor's limits, so is each one.
+    owed = sum(x for x in scaled if x > 0)
+    trusted = (
+        den in _POWERS
+        and owed < _MAX_VALUE * den
+        and all(type(p) is str and p and p.strip() == p for p in people)
+    )
+    return [(p, q, unscale(x, den)) for p, q, x in found], trusted
+
+
+_TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
+_new, _set = object.__new__, object.__setattr__
+_MAX_VALUE: Final = int(_exact.MAX_VALUE)
+
+
+def _trusted_transfer(
+    payer: str, payee: str, amount: Amount, explained_by: tuple[Obligation, ...] = ()
+) -> Transfer:
+    """A ``Transfer`` from fields already known valid, without re-checking.
+
+    Checking each field costs more than the rest of greedy settlement; the
+    caller has checked every person id and bounded every amount instead.
+    """
+    transfer: Transfer = _new(Transfer)
+    _set(transfer, "payer", payer)
+    _set(transfer, "payee", payee)
+    _set(transfer, "amount", amount)
+    _set(transfer, "explained_by", explained_by)
+    return transfer
+
+
+if tuple(field.name for field in attrs.fields(Transfer)) != _TRANSFER_FIELDS:
+    _trusted_transfer = Transfer  # type: ignore[assignment] # pragma: no cover
+
+
+def _fewest(balances: Mapping[str, int], method: str) -> list[tuple[str, str, int]]:
+    """Exact pairs first, then the exact subset search or the greedy rule.
+
+    People are handled by rank (their position in id order), so every tie is
+    broken by id and the result does not depend on the order of ``balances``.
+    """
+    people = sorted(balances)
+    values = [balances[p] for p in people]
+    pairs, debtors, creditors = _exact_pairs(values)
+    left = len(debtors) + len(creditors)
+    if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
+        found = pairs + _greedy(debtors, creditors, len(people))
+    elif left > EXACT_LIMIT:
+        raise SettlementTooLargeError(
+            f'method="exact" settles at most {EXACT_LIMIT} balances left after'
+            f" pairing equal debts and credits, got {left}; use"
+            ' method="greedy" or "auto"'
+        )
+    else:
+        found = pairs + _minimum(debtors, creditors, len(people))
+    return [(people[p], people[q], amount) for p, q, amount in found]
+
+
+# ---------------------------------------------------------- exact arithmetic
+def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
+    """Scale exact amounts to integers over their least common denominator.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> from fractions import Fraction
+    >>> scale([Decimal("0.5"), Fraction(1, 3), Decimal(2)])
+    ([3, 2, 12], 6)
+    """
+    ratios = [amount.as_integer_ratio() for amount in amounts]
+    den = 1
+    for _, d in ratios:
+        if den % d:
+            den = den // math.gcd(den, d) * d
+    return [n * (den // d) for n, d in ratios], den
+
+
+def unscale(number: int, den: int) -> Amount:
+    """Return ``number / den`` exactly, in normal form (the inverse of :func:`scale`).
+
+    Examples
+    --------
+    >>> unscale(3, 6), unscale(2, 6)
+    (Decimal('0.5'), Fraction(1, 3))
+    """
+    if den in _POWERS:  # the common case: decimals; exact, as normalize would be
+        return Decimal(number).scaleb(-_POWERS[den], _SHIFT)
+    return _exact.normalize(Fraction(number, den))
+
+
+# --------------------------------------------------------------- exact pairs
+_Step = tuple[int, int, int]
+"""A transfer between ranks: ``(payer, payee, amount)``."""
+
+
+def _exact_pairs(
+    values: list[int],
+) -> tuple[list[_Step], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Pair debts and credits of equal size: one transfer settles both.
+
+    Returns the pairs (largest first), and the debtors and creditors left, as
+    ``(magnitude, rank)``. Within one size, the k-th debtor by rank pays the
+    k-th creditor by rank, so settling one pair never changes the others.
+    """
+    common = {-b for b in values if b < 0} & {b for b in values if b > 0}
+    owing: dict[int, list[int]] = {size: [] for size in common}
+    owed: dict[int, list[int]] = {size: [] for size in common}
+    debtors: list[tuple[int, int]] = []
+    creditors: list[tuple[int, int]] = []
+    for rank, balance in enumerate(values):
+        if balance < 0:
+            if -balance in common:
+                owing[-balance].append(rank)
+            else:
+                debtors.append((-balance, rank))
+        elif balance > 0:
+            if balance in common:
+                owed[balance].append(rank)
+            else:
+                creditors.append((balance, rank))
+    pairs: list[_Step] = []
+    for size in sorted(common, reverse=True):
+        payers, payees = owing[size], owed[size]
+        k = min(len(payers), len(payees))
+        pairs += [(payers[i], payees[i], size) for i in range(k)]
+        debtors += [(size, p) for p in payers[k:]]
+        creditors += [(size, p) for p in payees[k:]]
+    return pairs, debtors, creditors
+
+
+# -------------------------------------------------------------------- greedy
+def _greedy(
+    debtors: list[tuple[int, int]], creditors: list[tuple[int, int]], n: int
+) -> list[_Step]:
+    """Largest debtor pays largest creditor, until all are square.
+
+    ``debtors`` and ``creditors`` are ``(magnitude, rank)`` with ranks below
+    ``n``; no debt equals a credit on entry (exact pairs come first). Each
+    step settles one person fully; if the other's remainder now equals
+    someone's balance on the other side, that pair is settled next. The rule
+    looks only at the current balances, so doing the first suggested transfer
+    and running it again gives the rest unchanged. Ties go to the lower rank.
+
+    A heap entry is one integer, ``rank - magnitude * n``: the smallest is the
+    largest magnitude, then the lowest rank (integers compare fastest).
+    """
+    current = [0] * n  # each rank's magnitude while unsettled, else 0
+    for size, p in debtors:
+        current[p] = size
+    for size, p in creditors:
+        current[p] = size
+    owing = [p - size * n for size, p in debtors]
+    owed = [p - size * n for size, p in creditors]
+    heapq.heapify(owing)
+    heapq.heapify(owed)
+    by_size: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+    found: list[_Step] = []
+    pop, push = heapq.heappop, heapq.heappush
+    active = len(debtors)
+    while active:
+        while True:  # the largest debtor still current (entries may be stale)
+            size, debtor = divmod(pop(owing), n)
+            d_size = -size
+            if current[debtor] == d_size:
+                break
+        while True:
+            size, creditor = divmod(pop(owed), n)
+            c_size = -size
+            if current[creditor] == c_size:
+                break
+        if d_size == c_size:
+            found.append((debtor, creditor, d_size))
+            current[debtor] = current[creditor] = 0
+            active -= 1
+            continue
+        if d_size > c_size:
+            found.append((debtor, creditor, c_size))
+            current[creditor] = 0
+            rest, person, heap, mine, theirs = d_size - c_size, debtor, owing, 0, 1
+        else:
+            found.append((debtor, creditor, d_size))
+            current[debtor] = 0
+            active -= 1
+            rest, person, heap, mine, theirs = c_size - d_size, creditor, owed, 1, 0
+        match = _pop_sized(by_size[theirs].get(rest), rest, current)
+        if match is None:
+            current[person] = rest
+            push(heap, person - rest * n)
+            push(by_size[mine].setdefault(rest, []), person)
+            continue
+        current[person] = current[match] = 0
+        active -= 1
+        found.append((person, match, rest) if mine == 0 else (match, person, rest))
+    return found
+
+
+def _pop_sized(heap: list[int] | None, size: int, current: list[int]) -> int | None:
+    while heap:
+        person = heapq.heappop(heap)
+        if current[person] == size:
+            return person
+    return None
+
+
+# ------------------------------------------------------------- exact minimum
+def _minimum(
+    debtors: list[tuple[int, int]], creditors: list[tuple[int, int]], n: int
+) -> list[_Step]:
+    """Split into the most zero-sum groups, then settle each group greedily.
+
+    A group with no zero-sum part settles in exactly (size - 1) transfers, so
+    the most groups gives the fewest transfers. Groups come in rank order.
+    """
+    people = sorted(
+        [(p, -size) for size, p in debtors] + [(p, s) for s, p in creditors]
+    )
+    masks = _zero_sum_groups([balance for _, balance in people])
+    groups = sorted(
+        [people[i] for i in range(len(people)) if m >> i & 1] for m in masks
+    )
+    found: list[_Step] = []
+    for group in groups:
+        found += _greedy(
+            [(-b, p) for p, b in group if b < 0], [(b, p) for p, b in group if b > 0], n
+        )
+    return found
+
+
+def _zero_sum_groups(values: list[int]) -> list[int]:
+    """Partition ``values`` (summing to zero) into the most zero-sum groups.
+
+    Sets of subsets are bitsets: bit ``m`` of an integer stands for the subset
+    with mask ``m``, so one big-integer operation handles all 2**n subsets.
+    ``layers[k - 1]`` holds the zero-sum subsets that split into ``k``
+    zero-sum groups; the whole set's deepest layer is the answer, and walking
+    back down the layers recovers the groups. Returns the groups as masks.
+    """
+    n = len(values)
+    if n == 0:
+        return []
+    full = (1 << n) - 1
+    universe = (1 << (1 << n)) - 1
+    zero = _zero_sum_bitset(values) & ~1  # every non-empty zero-sum subset
+    without = [universe ^ _periodic(i, n) for i in range(n)]
+
+    def superset_closure(bits: int, strict: bool) -> int:
+        if strict:  # first add one element, so each set is left behind
+            bits = _or_all((bits & without[i]) << (1 << i) for i in range(n))
+        for i in range(n):
+            bits |= (bits & without[i]) << (1 << i)
+        return bits
+
+    layers = [zero]
+    while True:
+        deeper = zero & superset_closure(layers[-1], strict=True)
+        if not deeper >> full & 1:
+            break
+        layers.append(deeper)
+    groups = []
+    rest = full
+    for layer in reversed(layers[:-1]):
+        subsets = 1
+        for i in range(n):
+            if rest >> i & 1:
+                subsets |= subsets << (1 << i)
+        inner = (layer & subsets) & ~(1 << rest)
+        keep = inner.bit_length() - 1
+        groups.append(rest ^ keep)
+        rest = keep
+    groups.append(rest)
+    return groups
+
+
+def _periodic(i: int, n: int) -> int:
+    """The bitset of the subsets of ``n`` elements that hold element ``i``."""
+    bits = ((1 << (1 << i)) - 1) << (1 << i)  # masks 2**i .. 2**(i+1) - 1
+    length = 2 << i
+    while length < 1 << n:  # repeat the pattern, doubling its length each time
+        bits |= bits << length
+        length <<= 1
+    return bits
+
+
+def _or_all(items: Iterable[int]) -> int:
+    result = 0
+    for item in items:
+        result |= item
+    return result
+
+
+def _zero_sum_bitset(values: list[int]) -> int:
+    """The bitset of subsets of ``values`` summing to zero (meet in the middle)."""
+    n = len(values)
+    half = n // 2
+    low = _subset_sums(values[:half])
+    high: dict[int, list[int]] = {}
+    for mask, total in enumerate(_subset_sums(values[half:])):
+        high.setdefault(total, []).append(mask)
+    bits = bytearray(((1 << n) + 7) // 8)
+    for low_mask, total in enumerate(low):
+        for high_mask in high.get(-total, ()):
+            mask = low_mask | high_mask << half
+            bits[mask >> 3] |= 1 << (mask & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _subset_sums(values: list[int]) -> list[int]:
+    sums = [0]
+    for value in values:
+        sums += [s + value for s in sums]
+    return sums
+
+
+# ---------------------------------------------------------------------- ties
+def _relationships(ledger: Ledger) -> nx.Graph[str]:
+    """Who may settle with whom: a stated tie, a favor or a debt between them.
+
+    Every (not reversed) favor links its giver, receiver and referrer, and
+    every debt now owed (an assigned IOU included) links its two people. So
+    each group of related people balances, and a settlement along
+    relationships always exists for a ledger's own balances.
+    """
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(ledger.people)
+    graph.add_edges_from((d.debtor, d.creditor) for d in ledger.who_owes_whom())
+    graph.add_edges_from((tie.a, tie.b) for tie in ledger.stated_ties.values())
+    reversed_ = ledger.reversals
+    for favor in ledger.favors.values():
+        if favor.id in reversed_:
+            continue
+        graph.add_edge(favor.giver, favor.receiver)
+        if favor.via is not None:
+            graph.add_edge(favor.via, favor.giver)
+            graph.add_edge(favor.via, favor.receiver)
+    return graph
+
+
+def _along_ties(
+    balances: Mapping[str, int], along: nx.Graph[str], den: int
+) -> list[tuple[str, str, int]]:
+    """A min-cost flow over the relationship graph: each unit costs one per hop."""
+    groups = [sorted(c) for c in nx.connected_components(along)]
+    groups += [[p] for p in balances if p not in along]
+    groups.sort()
+    unbalanced = []
+    for group in groups:
+        net = sum(balances.get(p, 0) for p in group)
+        if net:
+            sign = "+" if net > 0 else "-"
+            unbalanced.append(
+                f"{{{', '.join(group)}}} net {sign}{unscale(abs(net), den)}"
+            )
+    if unbalanced:
+        raise NoSettlementError(
+            "no settlement runs only along existing relationships: these groups"
+            " have no relationship with each other and their balances do not sum"
+            f" to zero: {'; '.join(unbalanced)}"
+        )
+    found: list[tuple[str, str, int]] = []
+    for group in groups:
+        if any(balances.get(p, 0) for p in group):
+            found += _flow_in_group(group, balances, along)
+    return found
+
+
+def _flow_in_group(
+    group: list[str], balances: Mapping[str, int], along: nx.Graph[str]
+) -> list[tuple[str, str, int]]:
+    network: nx.DiGraph[str] = nx.DiGraph()
+    for person in group:
+        network.add_node(person, demand=balances.get(person, 0))
+    for u, v in sorted(tuple(sorted(e)) for e in along.subgraph(group).edges):
+        network.add_edge(u, v, weight=1)
+        network.add_edge(v, u, weight=1)
+    try:
+        _, flow = nx.network_simplex(network)
+    except nx.NetworkXException as exc:  # pragma: no cover - balanced above
+        raise NoSettlementError(f"no settlement along relationships: {exc}") from exc
+    return [
+        (u, v, flow[u][v]) for u in group for v in sorted(flow[u]) if flow[u][v] > 0
+    ]
+
+
+# --------------------------------------------------------------- explanations
+class _Discharges:
+    """The obligations behind each net debt, oldest first, after netting.
+
+    For each pair, what the creditor owes the debtor back cancels the
+    debtor's oldest obligations first; the rest (``portions``) is what a
+    transfer can discharge. ``capacity`` is the pair's net debt.
+    """
+
+    def __init__(self, ledger: Ledger, as_of: datetime | str | None) -> None:
+        gross: dict[tuple[str, str], list[Obligation]] = {}
+        for favor in _live_favors(ledger, as_of):
+            for obligation in favor.obligations():
+                if obligation.amount:
+                    key = (obligation.debtor, obligation.creditor)
+                    gross.setdefault(key, []).append(obligation)
+        self.portions: dict[tuple[str, str], list[tuple[Obligation, Amount]]] = {}
+        self.capacity: dict[tuple[str, str], Amount] = {}
+        self.out: dict[str, list[str]] = {}
+        self.into: dict[str, list[str]] = {}
+        for (debtor, creditor), obligations in gross.items():
+            back = _exact.total(o.amount for o in gross.get((creditor, debtor), ()))
+            portions = []
+            for obligation in obligations:
+                if back >= obligation.amount:
+                    back = _exact.sub(back, obligation.amount)
+                    continue
+                portions.append((obligation, _exact.sub(obligation.amount, back)))
+                back = ZERO
+            if portions:
+                self.portions[debtor, creditor] = portions
+                self.capacity[debtor, creditor] = _exact.total(a for _, a in portions)
+                self.out.setdefault(debtor, []).append(creditor)
+                self.into.setdefault(creditor, []).append(debtor)
+        for row in (*self.out.values(), *self.into.values()):
+            row.sort()
+
+    def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
+        used: dict[tuple[str, str], Amount] = {}
+        left = amount
+        for _ in range(_MAX_CHAINS):
+            path = self._chain(payer, payee, used) if left > 0 else None
+            if path is None:
+                break
+            step = min([left, *(self._spare(edge, used) for edge in path)])
+            for edge in path:
+                used[edge] = _exact.add(used.get(edge, ZERO), step)
+            left = _exact.sub(left, step)
+        if left > 0:
+            self._cover(((payer, c) for c in self.out.get(payer, ())), left, used)
+            self._cover(((d, payee) for d in self.into.get(payee, ())), left, used)
+        return self.behind(used)
+
+    def behind(self, used: Mapping[tuple[str, str], Amount]) -> tuple[Obligation, ...]:
+        """The oldest obligations of each pair that cover the amount it is used."""
+        found: list[Obligation] = []
+        for edge, portion in used.items():
+            for obligation, available in self.portions.get(edge, ()):
+                found.append(obligation)
+                portion = _exact.sub(portion, available)
+                if portion <= 0:
+                    break
+        return tuple(found)
+
+    def _spare(
+        self, edge: tuple[str, str], used: dict[tuple[str, str], Amount]
+    ) -> Amount:
+        return _exact.sub(self.capacity[edge], used.get(edge, ZERO))
+
+    def _chain(
+        self, payer: str, payee: str, used: dict[tuple[str, str], Amount]
+    ) -> list[tuple[str, str]] | None:
+        """The shortest chain of debts with spare capacity, breadth first."""
+        parent: dict[str, str] = {payer: payer}
+        queue = deque([(payer, 0)])
+        while queue:
+            person, depth = queue.popleft()
+            if depth == MAX_HOPS:
+                continue
+            for creditor in self.out.get(person, ()):
+                if creditor in parent or self._spare((person, creditor), used) <= 0:
+                    continue
+                parent[creditor] = person
+                if creditor == payee:
+                    path = [payee]
+                    while path[-1] != payer:
+                        path.append(parent[path[-1]])
+                    path.reverse()
+                    return list(itertools.pairwise(path))
+                queue.append((creditor, depth + 1))
+        return None
+
+    def _cover(
+        self,
+        edges: Iterable[tuple[str, str]],
+        amount: Amount,
+        used: dict[tuple[str, str], Amount],
+    ) -> None:
+        for edge in edges:
+            if amount <= 0:
+                return
+            step = min(amount, self._spare(edge, used))
+            if step > 0:
+                used[edge] = _exact.add(used.get(edge, ZERO), step)
+                amount = _exact.sub(amount, step)
+
+
+def _live_favors(ledger: Ledger, as_of: datetime | str | None) -> list[Favor]:
+    """The favors in force (as of a moment), oldest first (ties: record order)."""
+    reversals = ledger.reversals
+    if as_of is None:
+        live = [f for f in ledger.favors.values() if f.id not in reversals]
+    else:
+        moment = as_moment(as_of)
+        live = [
+            f
+            for f in ledger.favors.values()
+            if f.at <= moment and (f.id not in reversals or reversals[f.id].at > moment)
+        ]
+    live.sort(key=lambda favor: favor.at)
+    return live

@@ -1,0 +1,319 @@
+"""Obligation-cycle clearing (issue 3), as hypothesis properties.
+
+The optimum is checked against an independent brute force: on integer debts
+the best clearing is an integer sum of simple cycles (the constraint matrix
+is totally unimodular), so trying every multiplicity of every simple cycle
+finds it without any flow solver.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import random
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from favorledger import Debt, InvalidValueError, Ledger
+from favorledger import clearing as clearing_module
+from favorledger.clearing import Clearing, Solver, clear_cycles, clear_debts
+from favorledger.ledger import Plan
+from favorledger.testing.strategies import ledgers, times
+
+Edge = tuple[str, str]
+SOLVERS = ["networkx"] + (["ortools"] if importlib.util.find_spec("ortools") else [])
+
+
+def examples(n: int) -> settings:
+    """``n`` examples under the default profile, scaled with the profile's
+    own count (``HYPOTHESIS_PROFILE=thorough`` runs ten times as many)."""
+    return settings(max_examples=max(1, n * settings.default.max_examples // 100))
+
+
+# ------------------------------------------------------------------ helpers
+def net_debts(ledger: Ledger) -> dict[Edge, Fraction]:
+    """Who owes whom, netted, from the favors themselves."""
+    gross: dict[Edge, Fraction] = defaultdict(Fraction)
+    for favor in ledger.favors.values():
+        if ledger.is_reversed(favor.id):
+            continue
+        gross[favor.receiver, favor.giver] += Fraction(favor.value)
+        if favor.via is not None and favor.referral_share:
+            share = Fraction(favor.referral_share)
+            gross[favor.via, favor.giver] += Fraction(favor.value) * share
+    return {
+        (u, v): amount - gross.get((v, u), Fraction())
+        for (u, v), amount in gross.items()
+        if amount > gross.get((v, u), Fraction())
+    }
+
+
+def simple_cycles(edges: set[Edge]) -> list[list[Edge]]:
+    """Every simple cycle, each once (starting at its smallest person)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for u, v in sorted(edges):
+        out[u].append(v)
+    found = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for nxt in out[node]:
+            if nxt == start:
+                people = [*path, start]
+                found.append(list(itertools.pairwise(people)))
+            elif nxt > start and nxt not in path:
+                walk(start, nxt, [*path, nxt])
+
+    for start in sorted(out):
+        walk(start, start, [start])
+    return found
+
+
+def brute_force_most_cleared(debts: dict[Edge, int]) -> int:
+    """The most debt cancellable around cycles, trying every multiplicity."""
+    cycles = simple_cycles(set(debts))
+    best = 0
+
+    def search(i: int, left: dict[Edge, int], cleared: int) -> None:
+        nonlocal best
+        if i == len(cycles):
+            best = max(best, cleared)
+            return
+        cycle = cycles[i]
+        most = min(left[e] for e in cycle)
+        for times_ in range(most, -1, -1):
+            after = dict(left)
+            for e in cycle:
+                after[e] -= times_
+            search(i + 1, after, cleared + times_ * len(cycle))
+
+    search(0, dict(debts), 0)
+    return best
+
+
+def balances(ledger: Ledger) -> dict[str, Fraction]:
+    return {p: Fraction(b) for p, b in ledger.balances().items()}
+
+
+def ledger_of(debts: dict[Edge, int]) -> Ledger:
+    """A ledger where each ``(debtor, creditor): amount`` is one favor."""
+    led = Ledger()
+    for (debtor, creditor), amount in debts.items():
+        led.record(creditor, debtor, amount)
+    return led
+
+
+PEOPLE = st.sampled_from(["ann", "bob", "cat", "dan", "eve"])
+integer_ledgers = st.dictionaries(
+    st.tuples(PEOPLE, PEOPLE).filter(lambda pair: pair[0] != pair[1]),
+    st.integers(1, 4),
+    min_size=3,
+    max_size=9,
+).map(ledger_of)
+
+
+# --------------------------------------------------------------- properties
+@given(led=ledgers(max_people=8, max_favors=25))
+@examples(100)
+def test_clearing_keeps_every_net_position(led: Ledger) -> None:
+    """Recording a clearing changes nobody's balance, and what remains owed
+    is then exactly who owes whom."""
+    before = balances(led)
+    clearing = clear_cycles(led)
+    recorded = led.apply(clearing)
+    assert balances(led) == before
+    assert led.who_owes_whom() == list(clearing.remaining)
+    assert all(favor.kind == "set-off" for favor in recorded)
+
+
+@given(led=ledgers(max_people=8, max_favors=25))
+@examples(100)
+def test_clearing_only_shrinks_existing_obligations(led: Ledger) -> None:
+    """No new obligation, none grows, and the totals add up exactly."""
+    debts = net_debts(led)
+    clearing = clear_cycles(led)
+    for debt in clearing.remaining:
+        assert 0 < Fraction(debt.amount) <= debts[debt.debtor, debt.creditor]
+    for t in clearing.transfers:
+        assert 0 < Fraction(t.amount) <= debts[t.payer, t.payee]
+    cleared = sum((Fraction(t.amount) for t in clearing.transfers), Fraction())
+    left = sum((Fraction(d.amount) for d in clearing.remaining), Fraction())
+    assert Fraction(clearing.cleared) == cleared
+    assert (
+        Fraction(clearing.before) == sum(debts.values(), Fraction()) == cleared + left
+    )
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@given(led=integer_ledgers)
+@examples(300)
+def test_clearing_cancels_the_most_possible(led: Ledger, solver: Solver) -> None:
+    """The cleared amount equals an independent brute-force optimum."""
+    debts = {edge: int(amount) for edge, amount in net_debts(led).items()}
+    clearing = clear_cycles(led, solver=solver)
+    assert clearing.cleared == brute_force_most_cleared(debts)
+
+
+@given(led=ledgers(max_people=8, max_favors=25))
+@examples(60)
+def test_set_off_entries_are_explained_by_the_debt_they_cancel(led: Ledger) -> None:
+    """Each set-off names obligations of exactly its pair, covering it."""
+    live = led.obligations()
+    for t in clear_cycles(led).transfers:
+        assert t.explained_by
+        assert all(o in live for o in t.explained_by)
+        assert {(o.debtor, o.creditor) for o in t.explained_by} == {(t.payer, t.payee)}
+        assert sum(Fraction(o.amount) for o in t.explained_by) >= Fraction(t.amount)
+
+
+@given(led=ledgers(max_people=6, max_favors=20))
+@examples(60)
+def test_clearing_twice_clears_nothing_more(led: Ledger) -> None:
+    """After clearing, no cycle of debts is left."""
+    led.apply(clear_cycles(led))
+    again = clear_cycles(led)
+    assert again.cleared == 0
+    assert again.transfers == ()
+    assert nx.is_directed_acyclic_graph(led.to_networkx())
+
+
+@given(led=ledgers(max_people=6, max_favors=20), moment=times())
+@examples(40)
+def test_clearing_as_of_a_moment_clears_that_moment(
+    led: Ledger, moment: datetime
+) -> None:
+    """``as_of`` clears the debts as they stood then."""
+    then = led.as_of(moment)
+    assert clear_cycles(led, as_of=moment).remaining == clear_cycles(then).remaining
+
+
+# --------------------------------------------------------------- examples
+def test_clearing_cancels_the_most_possible_on_dense_networks() -> None:
+    """Many overlapping cycles: still the brute-force optimum."""
+    rng = random.Random(5)
+    people = ["a", "b", "c", "d", "e"]
+    for _ in range(40):
+        debts: dict[Edge, int] = {}
+        for u, v in itertools.combinations(people, 2):
+            if rng.random() < 0.8:
+                debts[(u, v) if rng.random() < 0.5 else (v, u)] = rng.randint(1, 3)
+        clearing = clear_cycles(ledger_of(debts))
+        assert clearing.cleared == brute_force_most_cleared(debts)
+
+
+def test_a_three_cycle_clears_its_smallest_debt_all_round() -> None:
+    led = Ledger()
+    led.record("bob", "ann", 5, id="f1")
+    led.record("cat", "bob", 3, id="f2")
+    led.record("ann", "cat", 4, id="f3")
+    clearing = clear_cycles(led)
+    assert clearing.cleared == 9
+    assert clearing.before == 12
+    assert [(t.payer, t.payee, t.amount) for t in clearing.transfers] == [
+        ("ann", "bob", 3),
+        ("bob", "cat", 3),
+        ("cat", "ann", 3),
+    ]
+    assert isinstance(clearing, Plan)
+    recorded = led.apply(clearing, reason="year-end set-off")
+    assert {f.kind for f in recorded} == {"set-off"}
+
+
+def test_acyclic_debts_are_left_alone() -> None:
+    led = Ledger()
+    led.record("bob", "ann", 5)
+    led.record("cat", "bob", 3)
+    clearing = clear_cycles(led)
+    assert clearing == Clearing(
+        transfers=(), remaining=tuple(led.who_owes_whom()), cleared=0, before=8
+    )
+
+
+def test_fractions_clear_without_a_residue() -> None:
+    debts = [
+        Debt("a", "b", Fraction(1, 3)),
+        Debt("b", "c", Fraction(1, 7)),
+        Debt("c", "a", Decimal("0.25")),
+        Debt("c", "d", 1),
+    ]
+    clearing = clear_debts(debts)
+    assert clearing.cleared == Fraction(3, 7)
+    assert [(d.debtor, d.creditor, d.amount) for d in clearing.remaining] == [
+        ("c", "d", 1),
+        ("a", "b", Fraction(4, 21)),
+        ("c", "a", Fraction(3, 28)),
+    ]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_pruned_clearing_matches_one_flow_over_the_whole_network(
+    solver: Solver,
+) -> None:
+    """Solving group by group gives the optimum of the whole network."""
+    rng = random.Random(3)
+    people = [f"p{i}" for i in range(120)]
+    debts: dict[Edge, int] = {}
+    while len(debts) < 300:
+        u, v = rng.sample(people, 2)
+        if (v, u) not in debts:
+            debts[u, v] = rng.randint(1, 500)
+    network = nx.DiGraph()
+    for (u, v), amount in debts.items():
+        network.add_edge(u, v, capacity=amount, weight=1)
+        network.nodes[u]["demand"] = network.nodes[u].get("demand", 0) - amount
+        network.nodes[v]["demand"] = network.nodes[v].get("demand", 0) + amount
+    remaining, _ = nx.network_simplex(network)
+    clearing = clear_debts(
+        (Debt(u, v, Decimal(a)) for (u, v), a in debts.items()), solver=solver
+    )
+    assert clearing.before == sum(debts.values())
+    assert clearing.cleared == sum(debts.values()) - remaining
+
+
+def test_bad_debts_are_refused() -> None:
+    with pytest.raises(InvalidValueError, match="must be positive"):
+        clear_debts([Debt("a", "b", Decimal(-1))])
+    with pytest.raises(InvalidValueError, match="between two people"):
+        clear_debts([Debt("a", "a", Decimal(1))])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_solver_clears_exact_fractions(solver: Solver) -> None:
+    debts = [Debt("a", "b", Fraction(1, 3)), Debt("b", "a", Fraction(1, 7))]
+    debts += [Debt("b", "c", Decimal("0.5")), Debt("c", "a", Fraction(2, 3))]
+    clearing = clear_debts(debts, solver=solver)  # the cycle's least is 4/21
+    assert clearing.cleared == Fraction(4, 7)
+
+
+def test_a_huge_denominator_falls_back_to_networkx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    with_networkx = clearing_module._with_networkx
+
+    def spy(*args: object) -> list[int]:
+        calls.append(args)
+        return with_networkx(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clearing_module, "_with_networkx", spy)
+    tiny = Fraction(1, 10**12 - 11)  # a prime denominator: the scale is huge
+    debts = [Debt("a", "b", 10**14 + 2 * tiny), Debt("b", "a", tiny)]
+    debts += [Debt("b", "c", Decimal(10**14)), Debt("c", "a", Decimal(10**14))]
+    assert clear_debts(debts, solver="auto").cleared == 3 * 10**14
+    assert len(calls) == 1
+
+
+def test_solver_choices_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    debts = [Debt("a", "b", Decimal(1)), Debt("b", "a", Decimal(2))]
+    with pytest.raises(InvalidValueError, match="solver must be one of"):
+        clear_debts(debts, solver="simplex")  # type: ignore[arg-type]
+    monkeypatch.setattr(clearing_module, "_ortools", lambda: None)
+    with pytest.raises(ImportError, match="pip install ortools"):
+        clear_debts(debts, solver="ortools")
+    assert clear_debts(debts, solver="auto").remaining == (Debt("b", "a", Decimal(1)),)

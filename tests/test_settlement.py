@@ -1,0 +1,446 @@
+"""Settling up (issue 3), as hypothesis properties.
+
+Each test states one promise in its docstring. Expected values (the true
+minimum number of transfers, who has a relationship with whom) are computed
+here from the favors with plain ``Fraction`` arithmetic, never with
+favorledger's own solvers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from itertools import combinations
+
+import networkx as nx
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from favorledger import FavorLedgerError, InvalidValueError, Ledger, Person, Transfer
+from favorledger.errors import UnknownPersonError
+from favorledger.settlement import (
+    EXACT_LIMIT,
+    NoSettlementError,
+    SettlementTooLargeError,
+    explain,
+    settle,
+    settle_balances,
+)
+from favorledger.testing.strategies import ledgers, times
+
+METHODS = ["exact", "greedy", "ties", "auto"]
+
+
+def examples(n: int) -> settings:
+    """``n`` examples under the default profile, scaled with the profile's
+    own count (``HYPOTHESIS_PROFILE=thorough`` runs ten times as many)."""
+    return settings(max_examples=max(1, n * settings.default.max_examples // 100))
+
+
+# ------------------------------------------------------------------ helpers
+def nonzero(ledger: Ledger) -> dict[str, Fraction]:
+    return {p: Fraction(b) for p, b in ledger.balances().items() if b}
+
+
+def triples(plan: list[Transfer]) -> list[tuple[str, str, Fraction]]:
+    return [(t.payer, t.payee, Fraction(t.amount)) for t in plan]
+
+
+def brute_force_minimum(balances: list[Fraction]) -> int:
+    """The fewest transfers, by trying every zero-sum subset (no solver).
+
+    Whatever settles people in k disjoint groups that each sum to zero takes
+    at least n - k transfers (a group of m people needs m - 1), and n - k
+    suffice; so search every way to peel off a zero-sum group containing
+    the first person still left.
+    """
+    memo: dict[frozenset[int], int] = {}
+
+    def most_groups(left: frozenset[int]) -> int:
+        if not left:
+            return 0
+        if left not in memo:
+            first, *others = sorted(left)
+            best = 0
+            for size in range(len(others) + 1):
+                for rest in combinations(others, size):
+                    group = {first, *rest}
+                    if sum(balances[i] for i in group) == 0:
+                        best = max(best, 1 + most_groups(left - group))
+            memo[left] = best
+        return memo[left]
+
+    return len(balances) - most_groups(frozenset(range(len(balances))))
+
+
+def relationships(ledger: Ledger) -> set[frozenset[str]]:
+    """Pairs with a live favor between them (referrer included) or a debt."""
+    pairs = {frozenset((d.debtor, d.creditor)) for d in ledger.who_owes_whom()}
+    for favor in ledger.favors.values():
+        if ledger.is_reversed(favor.id):
+            continue
+        pairs.add(frozenset((favor.giver, favor.receiver)))
+        if favor.via is not None:
+            pairs.add(frozenset((favor.via, favor.giver)))
+            pairs.add(frozenset((favor.via, favor.receiver)))
+    return pairs
+
+
+def owes_in_all(ledger: Ledger, person: str) -> Fraction:
+    return sum(
+        (Fraction(d.amount) for d in ledger.who_owes_whom() if d.debtor == person),
+        Fraction(),
+    )
+
+
+def owed_in_all(ledger: Ledger, person: str) -> Fraction:
+    return sum(
+        (Fraction(d.amount) for d in ledger.who_owes_whom() if d.creditor == person),
+        Fraction(),
+    )
+
+
+balance_lists = st.lists(
+    st.one_of(
+        st.integers(-30, 30).map(Fraction),
+        st.builds(Fraction, st.integers(-60, 60), st.sampled_from([2, 3, 4, 7])),
+    ),
+    min_size=1,
+    max_size=7,
+).map(lambda xs: [*xs, -sum(xs, Fraction(0))])
+
+
+def as_balances(values: list[Fraction]) -> dict[str, Fraction]:
+    return {f"p{i}": v for i, v in enumerate(values)}
+
+
+# --------------------------------------------------------------- properties
+@pytest.mark.parametrize("method", METHODS)
+@given(led=ledgers(max_people=7, max_favors=15))
+@examples(60)
+def test_applying_a_settlement_zeroes_every_balance(led: Ledger, method: str) -> None:
+    """Recording the suggested transfers brings every balance to exactly
+    zero, and a settled ledger gets no suggestions."""
+    plan = settle(led, method=method)
+    led.apply(plan, reason="squared up")
+    assert all(balance == 0 for balance in led.balances().values())
+    assert settle(led, method=method) == []
+
+
+@given(led=ledgers(max_people=10, max_favors=25))
+@examples(60)
+def test_greedy_needs_at_most_one_fewer_than_the_people_owing_or_owed(
+    led: Ledger,
+) -> None:
+    """Greedy suggests at most (people with a non-zero balance - 1)."""
+    plan = settle(led, method="greedy")
+    assert len(plan) <= max(len(nonzero(led)) - 1, 0)
+
+
+@given(led=ledgers(max_people=8, max_favors=14))
+@examples(80)
+def test_exact_is_the_true_minimum_on_ledgers(led: Ledger) -> None:
+    """The exact method's count equals a brute-force minimum (<= 8 people),
+    and never exceeds greedy's."""
+    exact = settle(led, method="exact")
+    assert len(exact) == brute_force_minimum(list(nonzero(led).values()))
+    assert len(exact) <= len(settle(led, method="greedy"))
+
+
+@given(values=balance_lists)
+@examples(150)
+def test_exact_is_the_true_minimum_on_any_balances(values: list[Fraction]) -> None:
+    """Same, on bare balances with many equal sizes and zero-sum groups."""
+    balances = as_balances(values)
+    exact = settle_balances(balances, method="exact")
+    greedy = settle_balances(balances, method="greedy")
+    assert len(exact) == brute_force_minimum([v for v in values if v])
+    assert len(exact) <= len(greedy) <= max(sum(1 for v in values if v) - 1, 0)
+    for plan in (exact, greedy):
+        after = dict(balances)
+        for t in plan:
+            after[t.payer] += Fraction(t.amount)
+            after[t.payee] -= Fraction(t.amount)
+        assert not any(after.values())
+
+
+@given(led=ledgers(max_people=8, max_favors=15))
+@examples(80)
+def test_ties_transfers_run_only_along_existing_relationships(led: Ledger) -> None:
+    """Nobody is told to square up with a stranger."""
+    related = relationships(led)
+    for t in settle(led, method="ties"):
+        assert frozenset((t.payer, t.payee)) in related
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(led=ledgers(max_people=7, max_favors=12), data=st.data())
+@examples(40)
+def test_order_of_favors_never_changes_the_settlement(
+    led: Ledger, method: str, data: st.DataObject
+) -> None:
+    """The same favors recorded in any order get the same suggestions."""
+    people = [e for e in led.log if isinstance(e, Person)]
+    shuffled = data.draw(st.permutations(list(led.favors.values())))
+    other = Ledger.from_entries([*people, *shuffled], referral_share=led.referral_share)
+    assert other.balances() == led.balances()
+    assert triples(settle(other, method=method)) == triples(settle(led, method=method))
+
+
+@given(led=ledgers(max_people=8, max_favors=15))
+@examples(80)
+def test_doing_the_first_greedy_transfer_leaves_the_rest_unchanged(
+    led: Ledger,
+) -> None:
+    """Suggestions are stable: record the first, and the rest are suggested
+    again, in the same order."""
+    plan = settle(led, method="greedy")
+    assume(plan)
+    led.apply(plan[:1])
+    assert triples(settle(led, method="greedy")) == triples(plan[1:])
+
+
+@given(led=ledgers(max_people=8, max_favors=15))
+@examples(80)
+def test_doing_the_first_exact_transfer_keeps_the_minimum(led: Ledger) -> None:
+    """After recording the first exact suggestion, exactly one fewer is
+    needed; if it paid off a whole debt with a whole credit, the rest are
+    suggested again unchanged."""
+    plan = settle(led, method="exact")
+    assume(plan)
+    first = plan[0]
+    whole = -led.balance(first.payer) == first.amount == led.balance(first.payee)
+    led.apply(plan[:1])
+    again = settle(led, method="exact")
+    assert len(again) == len(plan) - 1
+    if whole:
+        assert triples(again) == triples(plan[1:])
+
+
+@given(values=balance_lists)
+@examples(100)
+def test_greedy_first_pairs_equal_debts_and_credits(values: list[Fraction]) -> None:
+    """A debt and a credit of the same size become one transfer."""
+    balances = as_balances(values)
+    plan = triples(settle_balances(balances, method="greedy"))
+    sizes = {abs(v) for v in values if v}
+    for size in sizes:
+        owing = sum(1 for v in values if v == -size)
+        owed = sum(1 for v in values if v == size)
+        exact = sum(
+            1
+            for payer, payee, amount in plan
+            if amount == size == -balances[payer] == balances[payee]
+        )
+        assert exact >= min(owing, owed)
+
+
+@pytest.mark.parametrize("method", ["exact", "greedy", "ties"])
+@given(led=ledgers(max_people=8, max_favors=15))
+@examples(60)
+def test_explanations_name_the_chain_and_cover_the_transfer(
+    led: Ledger, method: str
+) -> None:
+    """Each transfer is explained by real obligations of its payer, its
+    payee, or a chain of debts between them; the payer's own obligations
+    cover its amount, and so do those owed to the payee."""
+    live = led.obligations()
+    for t in settle(led, method=method):
+        why = t.explained_by
+        assert why == explain(led, t)
+        assert all(o in live for o in why)
+        for o in why:
+            favor = led.favors[o.favor_id]
+            assert {o.debtor, o.creditor} <= set(favor.people)
+        graph = nx.DiGraph([(o.debtor, o.creditor) for o in why])
+        graph.add_nodes_from([t.payer, t.payee])
+        from_payer = nx.descendants(graph, t.payer) | {t.payer}
+        to_payee = nx.ancestors(graph, t.payee) | {t.payee}
+        for o in why:
+            assert o.debtor in from_payer or o.creditor in to_payee
+        paid = sum((Fraction(o.amount) for o in why if o.debtor == t.payer), Fraction())
+        owed = sum(
+            (Fraction(o.amount) for o in why if o.creditor == t.payee), Fraction()
+        )
+        if method == "ties":  # a relay is explained as far as its own debts go
+            assert paid >= min(Fraction(t.amount), owes_in_all(led, t.payer))
+            assert owed >= min(Fraction(t.amount), owed_in_all(led, t.payee))
+        else:
+            assert paid >= Fraction(t.amount)
+            assert owed >= Fraction(t.amount)
+
+
+@given(led=ledgers(max_people=7, max_favors=15), moment=times())
+@examples(50)
+def test_settling_as_of_a_moment_squares_that_moment(
+    led: Ledger, moment: datetime
+) -> None:
+    """``as_of`` settles the balances as they stood then."""
+    then = led.as_of(moment)
+    then.apply(settle(led, as_of=moment))
+    assert all(balance == 0 for balance in then.balances().values())
+
+
+# --------------------------------------------------------------- examples
+def test_the_article_story_settles_with_explanations() -> None:
+    led = Ledger()
+    led.record("carol", "me", 3, kind="introduction", via="bob", id="intro")
+    led.record("me", "bob", 1, id="coffee")
+    # Carol is owed 3 by me and 1.5 by Bob (who referred me); Bob owes me 1.
+    plan = settle(led)
+    assert triples(plan) == [("bob", "carol", Fraction(5, 2)), ("me", "carol", 2)]
+    assert [(o.debtor, o.creditor, o.favor_id) for o in plan[0].explained_by] == [
+        ("bob", "carol", "intro"),  # Bob's own share of the introduction
+        ("bob", "me", "coffee"),  # and what he owes me, which I owe Carol
+        ("me", "carol", "intro"),
+    ]
+    assert [(o.debtor, o.favor_id) for o in plan[1].explained_by] == [("me", "intro")]
+
+
+def test_a_stranger_is_paid_through_the_chain_that_explains_it() -> None:
+    led = Ledger()
+    led.record("sara", "bob", 4, id="f1")
+    led.record("bob", "me", 4, id="f2")
+    (greedy,) = settle(led, method="greedy")
+    assert (greedy.payer, greedy.payee) == ("me", "sara")
+    assert [o.favor_id for o in greedy.explained_by] == ["f2", "f1"]
+    ties = settle(led, method="ties")
+    assert triples(ties) == [("bob", "sara", 4), ("me", "bob", 4)]
+
+
+def test_thirds_settle_without_a_leftover() -> None:
+    led = Ledger()
+    for person in ("ann", "bob", "cat"):
+        led.record(person, "dan", "1/3")
+    plan = settle(led)
+    assert sorted(Fraction(t.amount) for t in plan) == [Fraction(1, 3)] * 3
+    led.apply(plan)
+    assert set(led.balances().values()) == {0}
+
+
+def test_exact_beats_greedy_when_groups_hide_in_the_balances() -> None:
+    balances = {"a": 2, "b": -7, "c": -8, "d": -8, "e": 6, "f": 15}
+    # greedy starts with c -> f (largest to largest) and needs 5 transfers;
+    # {a, d, e} and {b, c, f} both sum to zero, so 2 + 2 transfers suffice.
+    greedy = settle_balances(balances, method="greedy")
+    exact = settle_balances(balances, method="exact")
+    assert len(exact) == brute_force_minimum([Fraction(v) for v in balances.values()])
+    assert len(exact) < len(greedy)
+
+
+def test_exact_handles_eighteen_balances() -> None:
+    rng = random.Random(18)
+    values = [Decimal(rng.randint(1, 10**6)).scaleb(-2) for _ in range(9)]
+    values += [-v for v in values[:4]]  # some zero-sum groups to find
+    rest = -sum(values)
+    values += [rest / 5] * 4 + [rest - rest / 5 * 4]
+    balances = {f"p{i:02}": v for i, v in enumerate(values)}
+    assert len(balances) == 18
+    exact = settle_balances(balances, method="exact")
+    greedy = settle_balances(balances, method="greedy")
+    assert len(exact) <= len(greedy) <= 17
+
+
+def test_greedy_settles_many_people() -> None:
+    rng = random.Random(4)
+    values = [Decimal(rng.randint(-(10**5), 10**5)).scaleb(-2) for _ in range(20_000)]
+    values.append(-sum(values))
+    balances = {f"p{i}": v for i, v in enumerate(values)}
+    plan = settle_balances(balances, method="greedy")
+    assert len(plan) <= sum(1 for v in values if v) - 1
+    after = dict(balances)
+    for t in plan:
+        after[t.payer] += t.amount
+        after[t.payee] -= t.amount
+    assert not any(after.values())
+
+
+def test_auto_switches_to_greedy_for_many_balances() -> None:
+    rng = random.Random(7)
+    values = [Fraction(rng.randint(1, 10**6), 7) for _ in range(EXACT_LIMIT + 5)]
+    values.append(-sum(values))
+    balances = {f"p{i}": v for i, v in enumerate(values)}
+    with pytest.raises(SettlementTooLargeError, match="at most 24"):
+        settle_balances(balances, method="exact")
+    auto = settle_balances(balances, method="auto")
+    assert triples(auto) == triples(settle_balances(balances, method="greedy"))
+
+
+def test_ties_name_the_groups_that_cannot_settle() -> None:
+    along = nx.Graph([("ann", "bob"), ("cat", "dan")])
+    with pytest.raises(NoSettlementError) as caught:
+        settle_balances(
+            {"ann": 3, "bob": 0, "cat": -3, "dan": 0}, method="ties", along=along
+        )
+    assert isinstance(caught.value, FavorLedgerError)
+    assert isinstance(caught.value, ValueError)
+    assert "{ann, bob} net +3; {cat, dan} net -3" in str(caught.value)
+
+
+def test_ties_settle_each_group_on_its_own() -> None:
+    along = nx.Graph([("ann", "bob"), ("bob", "cat"), ("dan", "eve")])
+    plan = settle_balances(
+        {"ann": 2, "bob": 0, "cat": -2, "dan": Fraction(1, 3), "eve": Fraction(-1, 3)},
+        method="ties",
+        along=along,
+    )
+    assert triples(plan) == [
+        ("bob", "ann", 2),
+        ("cat", "bob", 2),
+        ("eve", "dan", Fraction(1, 3)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("balances", "match"),
+    [
+        ({"a": 1.5, "b": -1.5}, "exact number"),
+        ({"a": Decimal("NaN"), "b": 0}, "finite"),
+        ({"a": 2, "b": -1}, "sum to exactly zero, got 1"),
+        ({"a": True, "b": -1}, "exact number"),
+    ],
+)
+def test_bad_balances_are_refused(balances: dict[str, object], match: str) -> None:
+    with pytest.raises(InvalidValueError, match=match):
+        settle_balances(balances, method="greedy")  # type: ignore[arg-type]
+
+
+def test_bad_requests_are_refused_and_change_nothing() -> None:
+    led = Ledger()
+    led.record("ann", "bob", 2)
+    before = led.log
+    with pytest.raises(InvalidValueError, match="method must be one of"):
+        settle(led, method="fastest")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="needs the graph"):
+        settle_balances({"a": 1, "b": -1}, method="ties")
+    with pytest.raises(UnknownPersonError):
+        explain(led, Transfer("bob", "zed", 1))
+    assert led.log == before
+
+
+def test_an_empty_ledger_needs_nothing() -> None:
+    for method in METHODS:
+        assert settle(Ledger(), method=method) == []  # type: ignore[arg-type]
+
+
+def test_explaining_an_unowed_transfer_finds_nothing() -> None:
+    led = Ledger()
+    led.record("ann", "bob", 2)
+    assert explain(led, Transfer("ann", "bob", 1)) == ()
+
+
+def test_explanations_skip_what_was_paid_back() -> None:
+    led = Ledger()
+    led.record("bob", "ann", 5, id="old", at="2024-01-01T00:00+00:00")
+    led.record("ann", "bob", 5, id="back", at="2024-02-01T00:00+00:00")
+    led.record("bob", "ann", 2, id="new", at="2024-03-01T00:00+00:00")
+    (t,) = settle(led)
+    assert [o.favor_id for o in t.explained_by] == ["new"]
+    totals: dict[str, Fraction] = defaultdict(Fraction)
+    for o in t.explained_by:
+        totals[o.debtor] += Fraction(o.amount)
+    assert totals["ann"] == 2
