@@ -131,3 +131,20 @@ two_years_on = spring + timedelta(days=730)
 for debt in led.who_owes_whom(at=two_years_on, decay=decay):
     print(f"two years on, {debt.debtor} owes {debt.creditor} {debt.amount}")
 print("still sums to", total(led.balances(at=two_years_on, decay=decay).values()))
+
+# %% [markdown]
+# ## A picture of who owes whom
+#
+# With the `plot` extra (matplotlib), `favorledger.plot.draw` draws the
+# ledger: an arrow from debtor to creditor for every debt, wider for more,
+# and each person coloured by their balance (blue: owed, red: owes). The
+# grey lines are the ties.
+
+# %%
+from pathlib import Path
+from tempfile import gettempdir
+
+from favorledger.plot import draw
+
+ax = draw(led, ties=True, amounts=True, title="Who owes whom")
+ax.figure.savefig(Path(gettempdir()) / "favorledger-quickstart.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ def test_example_runs(
     monkeypatch.chdir(path.parent)
     runpy.run_path(str(path), run_name="__main__")
     assert capsys.readouterr().out.strip()
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def test_quickstart_tells_the_two_obligations(
