@@ -67,6 +67,7 @@ from favorledger.model import (
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
+from favorledger.ties import TieIndex
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -149,7 +150,7 @@ class Ledger:
         self._tie_entries: dict[str, Tie] = {}
         self._statements: dict[tuple[str, datetime], Person] = {}
         self._ties: dict[frozenset[str], Tie] = {}
-        self._tie_cache: tuple[int, nx.Graph[str]] | None = None
+        self._tie_index: TieIndex | None = None
         self._sink: Sink | None = None
         self._market = Market()
         self._trusted = False  # replaying entries already checked (as_of)
@@ -446,6 +447,11 @@ class Ledger:
             return self._add_market(entry)
         raise InvalidFavorError(f"entry must be a ledger entry, got {entry!r}")
 
+    def _indexed(self, entry: Entry) -> None:
+        """Tell the tie index (if built) about an entry just recorded."""
+        if self._tie_index is not None:
+            self._tie_index.add(entry)
+
     def add_many(self, entries: Iterable[Entry]) -> int:
         """Record many entries, all or nothing.
 
@@ -542,24 +548,28 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return ties.tie_graph(self)
 
     def tie_view(self) -> nx.Graph[str]:
-        """The tie network as a cached, frozen ``networkx.Graph``.
+        """The tie network as a live, read-only ``networkx.Graph`` view.
 
-        Queries (referral paths, priorities) share it instead of rebuilding
-        the graph each time. It stays in step with the log: it is rebuilt on
-        the first call after any new entry, and never mutated (networkx
-        raises if you try).
+        Queries (referral paths, priorities) share it instead of building a
+        graph each time. It stays in step with the ledger: each new entry
+        updates only the edges it changes, so a query after a write never
+        waits for a rebuild. Take :meth:`tie_graph` for a copy to modify.
 
         Examples
         --------
         >>> led = Ledger()
+        >>> view = led.tie_view()
         >>> _ = led.tie("me", "bob", 0.5)
-        >>> led.tie_view() is led.tie_view()
-        True
+        >>> view is led.tie_view(), view.edges["me", "bob"]["strength"]
+        (True, Decimal('0.5'))
         """
-        version = len(self._log)
-        if self._tie_cache is None or self._tie_cache[0] != version:
-            self._tie_cache = (version, nx.freeze(ties.tie_graph(self)))
-        return self._tie_cache[1]
+        return self.tie_index().view
+
+    def tie_index(self) -> TieIndex:
+        """The ledger's :class:`~favorledger.ties.TieIndex`, built on first use."""
+        if self._tie_index is None:
+            self._tie_index = TieIndex(self)
+        return self._tie_index
 
     def apply(
         self,
@@ -1105,6 +1115,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         if current is None or implicit or person.at >= current.at:
             self._people[person.id] = person  # a statement beats an implicit one
         self._balance.setdefault(person.id, ZERO)
+        self._indexed(person)
         return person
 
     def _require(self, person: object) -> str:
@@ -1159,6 +1170,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         current = self._ties.get(tie.pair)
         if current is None or tie.at >= current.at:
             self._ties[tie.pair] = tie
+        self._indexed(tie)
         return tie
 
     def _add_favor(self, favor: Favor) -> Favor:
@@ -1176,6 +1188,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._post(favor_effects(favor))
         if favor.fulfils is not None:
             self._market.file(favor)
+        if self._tie_index is not None:
+            self._tie_index.add(favor)
         return favor
 
     def _add_market(
@@ -1201,6 +1215,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         market.file(entry)
         if isinstance(entry, Assignment):
             self._post(entry.effects())
+        self._indexed(entry)
         return entry
 
     def _add_reversal(self, reversal: Reversal) -> Reversal:
@@ -1222,6 +1237,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
         self._post(favor_effects(favor), reverse=True)
+        self._indexed(reversal)
         return reversal
 
     def _post(

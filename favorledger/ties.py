@@ -9,7 +9,8 @@ but has exchanged favors, the favors imply one:
 * the implied strength grows with the number ``n`` of such favors that are
   not reversed: ``n / (n + 2)``, so one favor gives 1/3, two give 1/2, eight
   give 4/5, and it never reaches 1 (only a stated tie can);
-* an implied tie has kind ``"implied"`` and is dated by the latest favor.
+* an implied tie has kind ``"implied"`` and is dated by the latest favor
+  between them (reversed ones included: a reversal does not unmeet people).
 
 Examples
 --------
@@ -25,7 +26,6 @@ Fraction(1, 3)), (['bob', 'carol'], 'implied', Fraction(1, 3))]
 from __future__ import annotations
 
 import math
-from collections import Counter
 from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from favorledger._exact import normalize
-from favorledger.model import Favor, Tie
+from favorledger.model import Entry, Favor, Reversal, Tie, named_people
 
 if TYPE_CHECKING:
     from favorledger.ledger import Ledger
 
-__all__ = ["implied_strength", "tie_graph", "ties"]
+__all__ = ["TieIndex", "implied_strength", "tie_graph", "ties"]
 
 
 def implied_strength(favors: int) -> Fraction:
@@ -62,6 +62,80 @@ def _pairs(favor: Favor) -> list[frozenset[str]]:
     return pairs
 
 
+class TieIndex:
+    """The tie network of one ledger, kept in step with it entry by entry.
+
+    The ledger builds it on the first tie query (replaying its log) and then
+    feeds it every new entry, so a query after a write costs only what the
+    write changed, never a rebuild. ``view`` is a live, read-only networkx
+    view of the graph; every edge carries ``strength``, ``cost``
+    (``-ln(strength)``), ``kind``, ``reason`` and ``tie``.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._count: dict[frozenset[str], int] = {}
+        self._latest: dict[frozenset[str], datetime] = {}
+        self._graph: nx.Graph[str] = nx.Graph()
+        self.view: nx.Graph[str] = nx.subgraph_view(self._graph)
+        for entry in ledger.log:
+            self.add(entry)
+        for person in ledger.people:
+            self._node(person)
+
+    def add(self, entry: Entry) -> None:
+        """Take one new entry of the ledger into account."""
+        for person in named_people(entry):
+            self._node(person)
+        if isinstance(entry, Tie):
+            current = self._ledger.stated_ties.get(entry.pair)
+            if current is not None:
+                self._set(current)
+        elif isinstance(entry, Favor):
+            self._count_favor(entry, +1)
+        elif isinstance(entry, Reversal):
+            self._count_favor(self._ledger.favors[entry.favor_id], -1)
+
+    def implied(self) -> list[Tie]:
+        """The implied ties, in the order their pairs first met."""
+        stated = self._ledger.stated_ties
+        return [
+            _implied(pair, n, self._latest[pair])
+            for pair, n in self._count.items()
+            if n > 0 and pair not in stated
+        ]
+
+    def _node(self, person: str) -> None:
+        about = self._ledger.people.get(person)
+        if about is not None:
+            self._graph.add_node(person, name=about.name, tags=about.tags)
+
+    def _count_favor(self, favor: Favor, step: int) -> None:
+        stated = self._ledger.stated_ties
+        for pair in _pairs(favor):
+            n = self._count[pair] = self._count.get(pair, 0) + step
+            if step > 0:
+                self._latest[pair] = max(self._latest.get(pair, favor.at), favor.at)
+            if pair in stated:
+                continue
+            if n > 0:
+                self._set(_implied(pair, n, self._latest[pair]))
+            else:
+                a, b = sorted(pair)
+                self._graph.remove_edge(a, b)
+
+    def _set(self, tie: Tie) -> None:
+        self._graph.add_edge(
+            tie.a,
+            tie.b,
+            strength=tie.strength,
+            cost=0.0 - math.log(tie.strength),
+            kind=tie.kind,
+            reason=tie.reason,
+            tie=tie,
+        )
+
+
 def ties(ledger: Ledger, person: str | None = None) -> list[Tie]:
     """Every current tie: the stated ones, then those only favors imply.
 
@@ -75,8 +149,8 @@ def ties(ledger: Ledger, person: str | None = None) -> list[Tie]:
     Returns
     -------
     list of Tie
-        Stated ties in the order they were stated, then implied ties in the
-        order their pairs first exchanged a favor.
+        Stated ties in the order their pairs were first stated, then implied
+        ties in the order their pairs first exchanged a favor.
 
     Raises
     ------
@@ -85,18 +159,7 @@ def ties(ledger: Ledger, person: str | None = None) -> list[Tie]:
     """
     if person is not None:
         ledger.balance(person)  # raises UnknownPersonError for a stranger
-    found = list(ledger.stated_ties.values())
-    count: Counter[frozenset[str]] = Counter()
-    latest: dict[frozenset[str], datetime] = {}
-    for favor in ledger.favors.values():
-        if ledger.is_reversed(favor.id):
-            continue
-        for pair in _pairs(favor):
-            count[pair] += 1
-            latest[pair] = max(latest.get(pair, favor.at), favor.at)
-    for pair, n in count.items():
-        if pair not in ledger.stated_ties:
-            found.append(_implied(pair, n, latest[pair]))
+    found = [*ledger.stated_ties.values(), *ledger.tie_index().implied()]
     if person is None:
         return found
     return [tie for tie in found if person in tie.pair]
@@ -131,17 +194,4 @@ def tie_graph(ledger: Ledger) -> nx.Graph[str]:
     >>> tie_graph(led).edges["me", "bob"]["strength"]
     Decimal('0.8')
     """
-    graph: nx.Graph[str] = nx.Graph()
-    for person in ledger.people.values():
-        graph.add_node(person.id, name=person.name, tags=person.tags)
-    for tie in ties(ledger):
-        graph.add_edge(
-            tie.a,
-            tie.b,
-            strength=tie.strength,
-            cost=0.0 - math.log(tie.strength),
-            kind=tie.kind,
-            reason=tie.reason,
-            tie=tie,
-        )
-    return graph
+    return nx.Graph(ledger.tie_index().view)

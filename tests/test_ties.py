@@ -135,3 +135,30 @@ def test_strict_ledger_refuses_ties_with_strangers():
     with pytest.raises(UnknownPersonError, match="'bob'"):
         led.tie("me", "bob", 0.5)
     assert led.log == (led.people["me"],)
+
+
+@given(
+    ledgers(max_favors=10),
+    st.lists(
+        st.tuples(person_ids(), person_ids(), STRENGTHS, KINDS, times()).filter(
+            lambda t: t[0] != t[1]
+        ),
+        max_size=5,
+    ),
+    st.data(),
+)
+def test_the_live_tie_view_stays_in_step_with_the_ledger(led, statements, data):
+    """The tie view, once built, is updated by every new tie, favor and
+    reversal, and always equals a graph built afresh from the log."""
+    view = led.tie_view()
+    for a, b, strength, kind, at in statements:
+        led.tie(a, b, strength, kind=kind, at=at)
+    for favor_id in data.draw(st.lists(st.sampled_from(list(led.favors) or ["-"]))):
+        if favor_id in led.favors and not led.is_reversed(favor_id):
+            led.reverse(favor_id, at=led.favors[favor_id].at)
+    led.record("ann", "zoe", 1)
+    fresh = Ledger.from_entries(led.log).tie_graph()
+    assert view is led.tie_view()
+    assert dict(view.nodes(data=True)) == dict(fresh.nodes(data=True))
+    live = {frozenset((a, b)): d["tie"] for a, b, d in view.edges(data=True)}
+    assert live == {frozenset((a, b)): d["tie"] for a, b, d in fresh.edges(data=True)}
