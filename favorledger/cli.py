@@ -18,6 +18,11 @@ Commands::
     import FILE [--format jsonl|csv|graphml|gexf]
     export FILE [--format jsonl|csv|graphml|gexf|dot|edges]
     check
+    settle [--method auto|exact|greedy|ties] [--apply] [--reason TEXT]
+    path SOURCE TARGET [--k N] [--weight trust|hops|leverage]
+    pledge GIVER RECEIVER VALUE [--expires --reason --id]
+    call PLEDGE_ID [--value]
+    agenda PERSON [--today]
 
 Answers are readable tables; ``--json`` prints JSON for scripts instead.
 Amounts are printed exactly (``2.50``, ``1/3``). A time given without an
@@ -55,6 +60,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from favorledger._exact import Amount
+from favorledger.agenda import agenda
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.graphs import (
     read_gexf,
@@ -76,7 +82,9 @@ from favorledger.io.tables import (
     write_csv,
     write_edges,
 )
-from favorledger.model import Entry, Favor, Reversal
+from favorledger.model import Entry, Favor, Reversal, Transfer, utcnow
+from favorledger.referrals import ReferralPath, referral_path, referral_paths
+from favorledger.settlement import settle
 
 __all__ = ["main"]
 
@@ -174,6 +182,41 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("file")
     dump.add_argument("--format", choices=EXPORT_FORMATS)
     command("check", "rebuild the ledger from its store and report problems")
+
+    square = command("settle", "suggest the favor-returns that square everyone")
+    square.add_argument(
+        "--method", default="auto", help="auto (default), exact, greedy or ties"
+    )
+    square.add_argument(
+        "--apply", action="store_true", help="record the suggested favor-returns"
+    )
+    square.add_argument("--reason", default="", help="recorded with --apply")
+
+    path = command("path", "who can introduce SOURCE to TARGET")
+    path.add_argument("source")
+    path.add_argument("target")
+    path.add_argument(
+        "--k", type=int, metavar="N", help="show up to N alternatives, best first"
+    )
+    path.add_argument(
+        "--weight", default="trust", help="trust (default), hops or leverage"
+    )
+
+    pledge = command("pledge", "record a promise: GIVER will do RECEIVER a favor")
+    pledge.add_argument("giver")
+    pledge.add_argument("receiver")
+    pledge.add_argument("value", help="an exact amount: 3, 2.50, 1/3")
+    pledge.add_argument("--expires", help="when it lapses (ISO-8601)")
+    pledge.add_argument("--reason", default="")
+    pledge.add_argument("--id", help="the pledge's id (default: a fresh one)")
+
+    call = command("call", "call a pledge: record its favor")
+    call.add_argument("pledge_id", metavar="PLEDGE_ID")
+    call.add_argument("--value", help="at most the pledge's value (default: all of it)")
+
+    todo = command("agenda", "what PERSON should attend to, with the reasons")
+    todo.add_argument("person")
+    todo.add_argument("--today", help="the day to plan (ISO-8601; default now)")
     return parser
 
 
@@ -204,7 +247,8 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[str]]) -
         out.write("(nothing)\n")
         return
     rows = [[_one_line(cell) for cell in row] for row in rows]  # one line each
-    right = [h in ("balance", "amount", "value", "strength") for h in headers]
+    numeric = ("balance", "amount", "value", "strength", "hops", "trust")
+    right = [h in numeric for h in headers]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
@@ -561,6 +605,125 @@ def _check(run: _Run) -> int:
     return 1 if problems else 0
 
 
+def _why(transfer: Transfer) -> list[str]:
+    """The ids of the favors behind a transfer, each once, in order."""
+    return list(dict.fromkeys(o.favor_id for o in transfer.explained_by))
+
+
+def _settle(run: _Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        transfers = settle(led, method=a.method)
+        favors = led.apply(transfers, reason=a.reason) if a.apply and transfers else []
+    if run.json:
+        plan: list[dict[str, Any]] = [
+            {
+                "payer": t.payer,
+                "payee": t.payee,
+                "amount": _amount(t.amount),
+                "why": _why(t),
+            }
+            for t in transfers
+        ]
+        for item, favor in zip(plan, favors, strict=False):
+            item["favor"] = favor.id
+        run.emit(plan)
+        return 0
+    rows = [
+        [t.payer, "returns a favor to", t.payee, _amount(t.amount), ", ".join(_why(t))]
+        for t in transfers
+    ]
+    _table(run.out, ["payer", "", "payee", "amount", "why"], rows)
+    if favors:
+        ids = ", ".join(favor.id for favor in favors)
+        run.out.write(f"recorded {_plural(len(favors), 'settlement favor')}: {ids}\n")
+    return 0
+
+
+def _path(run: _Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        paths: list[ReferralPath]
+        if a.k is None:
+            paths = [referral_path(led, a.source, a.target, weight=a.weight)]
+        else:
+            paths = referral_paths(led, a.source, a.target, a.k, weight=a.weight)
+    if run.json:
+        run.emit(
+            [
+                {
+                    "people": list(p.people),
+                    "hops": len(p.hops),
+                    "trust": _amount(p.trust),
+                    "weight": p.weight,
+                }
+                for p in paths
+            ]
+        )
+    else:
+        rows = [
+            [" -> ".join(p.people), str(len(p.hops)), _amount(p.trust)] for p in paths
+        ]
+        _table(run.out, ["path", "hops", "trust"], rows)
+    return 0
+
+
+def _pledge(run: _Run) -> int:
+    a = run.args
+    with run.open(create=True) as led:
+        pledge = led.pledge(
+            a.giver,
+            a.receiver,
+            a.value,
+            expires=_moment(a.expires),
+            reason=a.reason,
+            id=a.id,
+        )
+    expires = f" (expires {pledge.expires.isoformat()})" if pledge.expires else ""
+    return run.recorded(
+        pledge,
+        f"recorded pledge {pledge.id}: {pledge.giver} promises {pledge.receiver} a"
+        f" favor worth {_amount(pledge.value)}{expires}",
+    )
+
+
+def _call(run: _Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        favor = led.call(a.pledge_id, value=a.value)
+    return run.recorded(
+        favor,
+        f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
+        f" worth {_amount(favor.value)} (calls pledge {a.pledge_id})",
+    )
+
+
+def _agenda(run: _Run) -> int:
+    a = run.args
+    today = _moment(a.today) or utcnow()
+    with run.open(create=False) as led:
+        items = agenda(led, a.person, today=today)
+    if run.json:
+        run.emit(
+            [
+                {
+                    "action": i.action,
+                    "person": i.person,
+                    "reason": i.reason,
+                    "since": i.since.isoformat(),
+                    "due": None if i.due is None else i.due.isoformat(),
+                    "amount": None if i.amount is None else _amount(i.amount),
+                    "entries": list(i.entries),
+                }
+                for i in items
+            ]
+        )
+    else:
+        rows = [[i.action, i.person, i.reason] for i in items]
+        _table(run.out, ["action", "person", "reason"], rows)
+    return 0
+
+
 _COMMANDS: Final[dict[str, Callable[[_Run], int]]] = {
     "record": _record,
     "add": _record,
@@ -575,6 +738,11 @@ _COMMANDS: Final[dict[str, Callable[[_Run], int]]] = {
     "import": _import,
     "export": _export,
     "check": _check,
+    "settle": _settle,
+    "path": _path,
+    "pledge": _pledge,
+    "call": _call,
+    "agenda": _agenda,
 }
 
 

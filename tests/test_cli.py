@@ -179,6 +179,135 @@ def test_the_store_comes_from_the_environment_or_the_current_directory(
     assert run(capsys, "--db", "favors.db", "balance", "ann")[1] == "1\n"
 
 
+def test_settle_suggests_transfers_with_reasons_and_applies_them(
+    story: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", story, "settle", "--method", "greedy")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "payer                      payee  amount  why",
+        "me     returns a favor to  carol     8/3  f1",
+        "bob    returns a favor to  carol    11/6  f1, f2",
+    ]
+    plan = json.loads(run(capsys, "--db", story, "--json", "settle")[1])
+    assert sorted((t["payer"], t["payee"], t["amount"]) for t in plan) == [
+        ("bob", "carol", "11/6"),
+        ("me", "carol", "8/3"),
+    ]
+    assert all(t["why"] for t in plan)
+    before = rows(story)
+    code, out, _ = run(
+        capsys, "--db", story, "--json", "settle", "--apply", "--reason", "square"
+    )
+    assert code == 0
+    applied = json.loads(out)
+    assert rows(story) == before + 2
+    with open_ledger(story) as led:
+        assert set(led.balances().values()) == {0}
+        assert {led.favors[t["favor"]].reason for t in applied} == {"square"}
+    assert run(capsys, "--db", story, "settle") == (0, "(nothing)\n", "")
+
+
+def test_settle_apply_prints_the_recorded_favors(
+    story: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "--db", story, "settle", "--apply")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("recorded 2 settlement favors: ")
+
+
+def test_path_prints_the_referral_paths(
+    story: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "--db", story, "tie", "bob", "carol", "0.5", "--at", T1)
+    code, out, err = run(capsys, "--db", story, "path", "me", "carol")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "path                hops  trust",
+        "me -> bob -> carol     2    0.4",
+    ]
+    code, out, _ = run(
+        capsys, "--db", story, "--json", "path", "me", "carol", "--k", "3"
+    )
+    paths = json.loads(out)
+    assert paths[0] == {
+        "people": ["me", "bob", "carol"],
+        "hops": 2,
+        "trust": "0.4",
+        "weight": "trust",
+    }
+    assert [p["people"] for p in paths[1:]] == [["me", "carol"]]
+    out = run(capsys, "--db", story, "path", "me", "carol", "--weight", "hops")[1]
+    assert out.splitlines()[1].split() == ["me", "->", "carol", "1", "1/3"]
+
+
+def test_no_referral_path_is_one_line_exit_2(
+    story: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "--db", story, "person", "zoe")
+    before = rows(story)
+    code, out, err = run(capsys, "--db", story, "path", "me", "zoe")
+    assert (code, out) == (2, "")
+    assert err == "favorledger: error: no referral path from 'me' to 'zoe'\n"
+    assert rows(story) == before
+
+
+def test_pledge_then_call_records_the_favor(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys,
+        "--db",
+        db,
+        "pledge",
+        "carol",
+        "me",
+        "2",
+        "--id",
+        "p1",
+        "--expires",
+        "2099-01-01T00:00:00+00:00",
+        "--reason",
+        "an intro",
+    )
+    assert (code, err) == (0, "")
+    assert out == (
+        "recorded pledge p1: carol promises me a favor worth 2"
+        " (expires 2099-01-01T00:00:00+00:00)\n"
+    )
+    assert run(capsys, "--db", db, "balance", "me")[1] == "0\n"
+    code, out, _ = run(capsys, "--db", db, "call", "p1", "--value", "1.5")
+    assert code == 0
+    assert out.startswith("recorded favor ")
+    assert out.endswith(" carol did me a favor worth 1.5 (calls pledge p1)\n")
+    assert run(capsys, "--db", db, "balance", "me")[1] == "-1.5\n"
+    pledged = json.loads(
+        run(capsys, "--db", db, "--json", "pledge", "ann", "bob", "1", "--id", "p2")[1]
+    )
+    assert (pledged["type"], pledged["id"], pledged["value"]) == ("pledge", "p2", "1")
+    called = json.loads(run(capsys, "--db", db, "call", "p2", "--json")[1])
+    assert (called["type"], called["giver"], called["value"]) == ("favor", "ann", "1")
+
+
+def test_agenda_lists_what_to_do_with_reasons(
+    story: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "--db", story, "agenda", "me", "--today", "2024-06-01T00:00+00:00"
+    )
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split() == ["action", "person", "reason"]
+    assert lines[1].split()[:2] == ["return", "carol"]
+    assert "you still owe 3" in lines[1]
+    items = json.loads(
+        run(capsys, "--db", story, "--json", "agenda", "me", "--today", "2024-06-01")[1]
+    )
+    assert items[0]["action"] == "return"
+    assert (items[0]["person"], items[0]["amount"]) == ("carol", "3")
+    assert items[0]["entries"] == ["f1"]
+
+
 # ------------------------------------------------------------------- errors
 
 MISTAKES = [
@@ -199,6 +328,17 @@ MISTAKES = [
     pytest.param(["export", "out.txt"], "give --format", id="export-format"),
     pytest.param(["import", "missing.csv"], "missing.csv: no such file", id="no-file"),
     pytest.param(["import", "favors.gif"], "give --format", id="import-format"),
+    pytest.param(["settle", "--method", "fast"], "method must be", id="method"),
+    pytest.param(
+        ["settle", "--apply", "--method", "fast"], "'fast'", id="method-apply"
+    ),
+    pytest.param(["path", "ann", "zed"], "person 'zed'", id="path-stranger"),
+    pytest.param(["path", "ann", "bob", "--weight", "x"], "weight", id="weight"),
+    pytest.param(["pledge", "ann", "ann", "1"], "Pledge.receiver", id="self-pledge"),
+    pytest.param(["call", "nope"], "'nope'", id="call-unknown"),
+    pytest.param(["call", "f0"], "'f0'", id="call-a-favor"),
+    pytest.param(["agenda", "zed"], "person 'zed'", id="agenda-stranger"),
+    pytest.param(["agenda", "ann", "--today", "soon"], "today", id="agenda-today"),
 ]
 
 
