@@ -67,17 +67,22 @@ class TieIndex:
 
     The ledger builds it on the first tie query (replaying its log) and then
     feeds it every new entry, so a query after a write costs only what the
-    write changed, never a rebuild. ``view`` is a live, read-only networkx
-    view of the graph; every edge carries ``strength``, ``cost``
-    (``-ln(strength)``), ``kind``, ``reason`` and ``tie``.
+    write changed, never a rebuild. ``view`` is the live graph itself,
+    frozen (networkx raises if you try to change it); every edge carries
+    ``strength``, ``cost`` (``-ln(strength)``), ``kind``, ``reason`` and
+    ``tie``.
     """
 
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self._count: dict[frozenset[str], int] = {}
         self._latest: dict[frozenset[str], datetime] = {}
-        self._graph: nx.Graph[str] = nx.Graph()
-        self.view: nx.Graph[str] = nx.subgraph_view(self._graph)
+        # Users get the graph itself, frozen (its mutating methods raise);
+        # the index changes it through the class's own methods. A
+        # ``subgraph_view`` would be as safe but slows every search through
+        # its filtering wrappers.
+        self._graph: nx.Graph[str] = nx.freeze(nx.Graph())
+        self.view: nx.Graph[str] = self._graph
         for entry in ledger.log:
             self.add(entry)
         for person in ledger.people:
@@ -108,7 +113,7 @@ class TieIndex:
     def _node(self, person: str) -> None:
         about = self._ledger.people.get(person)
         if about is not None:
-            self._graph.add_node(person, name=about.name, tags=about.tags)
+            nx.Graph.add_node(self._graph, person, name=about.name, tags=about.tags)
 
     def _count_favor(self, favor: Favor, step: int) -> None:
         stated = self._ledger.stated_ties
@@ -122,10 +127,11 @@ class TieIndex:
                 self._set(_implied(pair, n, self._latest[pair]))
             else:
                 a, b = sorted(pair)
-                self._graph.remove_edge(a, b)
+                nx.Graph.remove_edge(self._graph, a, b)
 
     def _set(self, tie: Tie) -> None:
-        self._graph.add_edge(
+        nx.Graph.add_edge(
+            self._graph,
             tie.a,
             tie.b,
             strength=tie.strength,
