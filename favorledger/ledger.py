@@ -674,6 +674,13 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
         An open pledge is not an obligation: it moves no balance. See
         :mod:`favorledger.market`.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> p = led.pledge("carol", "me", 3, expires="2030-01-01T00:00+00:00")
+        >>> led.balance("me"), led.pledge_status(p.id)
+        (Decimal('0'), 'open')
         """
         return self.add(
             Pledge(
@@ -705,6 +712,17 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             value exceeds the pledge's.
         UnknownFavorError
             If no pledge has that id.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> p = led.pledge("carol", "me", 3, id="p1")
+        >>> led.call("p1", value=2).value, led.balance("me")
+        (Decimal('2'), Decimal('-2'))
+        >>> led.call("p1")
+        Traceback (most recent call last):
+        ...
+        favorledger.errors.MarketError: pledge 'p1' is called; it cannot be called
         """
         pledge = self._market.pledge(pledge_id)
         return self.record(
@@ -726,7 +744,16 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Release:
-        """The receiver gives up an open pledge; it can no longer be called."""
+        """The receiver gives up an open pledge; it can no longer be called.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.pledge("carol", "me", 3, id="p1")
+        >>> _ = led.release("p1", reason="found another way in")
+        >>> led.pledge_status("p1")
+        'released'
+        """
         pledge = self._market.pledge(pledge_id)
         stamp = at if at is not None else max(utcnow(), pledge.at)
         return self.add(
@@ -741,7 +768,16 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def pledge_status(
         self, pledge_id: str, *, at: datetime | str | None = None
     ) -> PledgeStatus:
-        """``"open"``, ``"called"``, ``"released"`` or ``"expired"`` at ``at``."""
+        """``"open"``, ``"called"``, ``"released"`` or ``"expired"`` at ``at``.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.pledge("carol", "me", 3, id="p1", at="2024-01-01T00:00+00:00",
+        ...                expires="2024-02-01T00:00+00:00")
+        >>> led.pledge_status("p1", at="2024-03-01T00:00+00:00")
+        'expired'
+        """
         moment = utcnow() if at is None else as_moment(at)
         return self._market.pledge_status(self._market.pledge(pledge_id), moment)
 
@@ -753,7 +789,17 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
     ) -> list[Pledge]:
         """The pledges made by ``at`` (default now), by or to ``person``, with
-        ``status`` if given, in the order they were made."""
+        ``status`` if given, in the order they were made.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.pledge("carol", "me", 3, id="p1")
+        >>> _ = led.pledge("dan", "me", 1, id="p2")
+        >>> _ = led.call("p2")
+        >>> [p.id for p in led.pledges("me", status="open")]
+        ['p1']
+        """
         if person is not None:
             self._require(person)
         moment = utcnow() if at is None else as_moment(at)
@@ -819,6 +865,14 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         MarketError
             If the favors are not between the same two people in opposite
             directions.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.barter(Favor(giver="dan", receiver="me", value=2),
+        ...                Favor(giver="me", receiver="dan", value=2))
+        >>> led.owes("me", "dan"), len(led)
+        (Decimal('0'), 2)
         """
         if (first.giver, first.receiver) != (second.receiver, second.giver):
             raise MarketError(
@@ -841,7 +895,15 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Ask:
-        """Record that ``asker`` asked ``asked`` for a favor worth ``value``."""
+        """Record that ``asker`` asked ``asked`` for a favor worth ``value``.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.ask("me", "dan", 1, reason="an intro", id="a1")
+        >>> led.ask_status("a1"), led.balance("me")
+        ('open', Decimal('0'))
+        """
         return self.add(
             Ask(
                 id=new_id() if id is None else id,
@@ -863,7 +925,15 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Answer:
-        """Accept (``"accepted"``) or decline (``"declined"``) an open ask."""
+        """Accept (``"accepted"``) or decline (``"declined"``) an open ask.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.ask("me", "dan", 1, id="a1")
+        >>> led.answer("a1", "declined").status, led.ask_status("a1")
+        ('declined', 'declined')
+        """
         ask = self._market.ask(ask_id)
         stamp = at if at is not None else max(utcnow(), ask.at)
         fields: dict[str, Any] = {"ask_id": ask.id, "status": status, "at": stamp}
@@ -877,7 +947,16 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Favor:
-        """Complete an ask: record the favor that fulfils it."""
+        """Complete an ask: record the favor that fulfils it.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.ask("me", "dan", 1, id="a1")
+        >>> f = led.complete("a1")
+        >>> (f.giver, f.receiver, f.fulfils), led.owes("me", "dan")
+        (('dan', 'me', 'a1'), Decimal('1'))
+        """
         ask = self._market.ask(ask_id)
         return self.record(
             ask.asked,
@@ -898,7 +977,15 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def asks(
         self, person: str | None = None, *, at: datetime | str | None = None
     ) -> list[Ask]:
-        """The asks made by ``at`` (default now), by or of ``person``."""
+        """The asks made by ``at`` (default now), by or of ``person``.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.ask("me", "dan", 1, id="a1")
+        >>> [a.id for a in led.asks("dan")]
+        ['a1']
+        """
         if person is not None:
             self._require(person)
         moment = utcnow() if at is None else as_moment(at)
