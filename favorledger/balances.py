@@ -31,10 +31,9 @@ from favorledger.model import (
     Assignment,
     Debt,
     Favor,
-    as_moment,
     favor_effects,
+    moment_or_now,
     named_people,
-    utcnow,
 )
 from favorledger.policy import Decay
 
@@ -94,7 +93,7 @@ def valued_balances(
     InvalidValueError
         If ``at`` is not a timezone-aware datetime (or ISO-8601 text).
     """
-    moment = _moment(at)
+    moment = moment_or_now(at)
     result: dict[str, Amount] = dict.fromkeys(_people_by(ledger, moment), ZERO)
     for debtor, creditor, amount in _valued(ledger, moment, decay):
         result[creditor] = _exact.add(result[creditor], amount)
@@ -119,7 +118,7 @@ def valued_debts(
     [Debt(debtor='bob', creditor='ann', amount=Decimal('3'))]
     """
     gross: dict[str, dict[str, Amount]] = {}
-    for debtor, creditor, amount in _valued(ledger, _moment(at), decay):
+    for debtor, creditor, amount in _valued(ledger, moment_or_now(at), decay):
         row = gross.setdefault(debtor, {})
         row[creditor] = _exact.add(row.get(creditor, ZERO), amount)
     return net_debts(gross)
@@ -156,7 +155,3 @@ def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:
         reversal = reversals.get(favor.id)
         if reversal is None or reversal.at > moment:
             yield favor
-
-
-def _moment(at: datetime | str | None) -> datetime:
-    return utcnow() if at is None else as_moment(at)

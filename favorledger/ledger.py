@@ -63,7 +63,9 @@ from favorledger.model import (
     Transfer,
     as_moment,
     favor_effects,
+    moment_or_now,
     new_id,
+    not_before,
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
@@ -778,7 +780,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> led.pledge_status("p1", at="2024-03-01T00:00+00:00")
         'expired'
         """
-        moment = utcnow() if at is None else as_moment(at)
+        moment = moment_or_now(at)
         return self._market.pledge_status(self._market.pledge(pledge_id), moment)
 
     def pledges(
@@ -802,7 +804,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """
         if person is not None:
             self._require(person)
-        moment = utcnow() if at is None else as_moment(at)
+        moment = moment_or_now(at)
         market = self._market
         return [
             pledge
@@ -971,7 +973,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
     def ask_status(self, ask_id: str, *, at: datetime | str | None = None) -> AskStatus:
         """``"open"``, ``"accepted"``, ``"declined"`` or ``"completed"``."""
-        moment = utcnow() if at is None else as_moment(at)
+        moment = moment_or_now(at)
         return self._market.ask_status(self._market.ask(ask_id), moment)
 
     def asks(
@@ -988,7 +990,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """
         if person is not None:
             self._require(person)
-        moment = utcnow() if at is None else as_moment(at)
+        moment = moment_or_now(at)
         return [
             ask
             for ask in self._market.asks.values()
@@ -1315,11 +1317,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise AlreadyReversedError(
                 f"favor {favor.id!r} was already reversed by {earlier.id!r}"
             )
-        if reversal.at < favor.at:
-            raise InvalidFavorError(
-                "Reversal.at must not be before the favor's time"
-                f" {favor.at.isoformat()}, got {reversal.at.isoformat()!r}"
-            )
+        not_before(
+            "Reversal.at", reversal.at, favor.at, "the favor's time", InvalidFavorError
+        )
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal

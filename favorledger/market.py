@@ -36,7 +36,7 @@ Examples
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from favorledger.errors import MarketError, UnknownFavorError
 from favorledger.model import (
@@ -51,6 +51,7 @@ from favorledger.model import (
     Reversal,
     Tie,
     named_people,
+    not_before,
 )
 
 if TYPE_CHECKING:
@@ -82,19 +83,11 @@ class Market:
     # ---------------------------------------------------------------- status
     def pledge(self, pledge_id: str) -> Pledge:
         """The pledge with that id, or an error naming it."""
-        try:
-            return self.pledges[pledge_id]
-        except (KeyError, TypeError):
-            raise UnknownFavorError(
-                f"pledge {pledge_id!r} is not in the ledger"
-            ) from None
+        return _find(self.pledges, pledge_id, "pledge")
 
     def ask(self, ask_id: str) -> Ask:
         """The ask with that id, or an error naming it."""
-        try:
-            return self.asks[ask_id]
-        except (KeyError, TypeError):
-            raise UnknownFavorError(f"ask {ask_id!r} is not in the ledger") from None
+        return _find(self.asks, ask_id, "ask")
 
     def pledge_status(self, pledge: Pledge, at: datetime) -> PledgeStatus:
         """What a pledge is at ``at``: open, called, released or expired."""
@@ -149,11 +142,7 @@ class Market:
                 f"a call of pledge {pledge.id!r} may not exceed its value"
                 f" {pledge.value}, got value={favor.value!r}"
             )
-        if favor.at < pledge.at:
-            raise MarketError(
-                f"pledge {pledge.id!r} was made at {pledge.at.isoformat()}; it"
-                f" cannot be called earlier, at {favor.at.isoformat()!r}"
-            )
+        not_before("Favor.at", favor.at, pledge.at, "the pledge's time", MarketError)
 
     def _check_completion(self, ask: Ask, favor: Favor) -> None:
         status = self.ask_status(ask, favor.at)
@@ -165,11 +154,7 @@ class Market:
                 f"completing ask {ask.id!r} takes a favor from {ask.asked!r} to"
                 f" {ask.asker!r}, got {favor.giver!r} to {favor.receiver!r}"
             )
-        if favor.at < ask.at:
-            raise MarketError(
-                f"ask {ask.id!r} was made at {ask.at.isoformat()}; it cannot be"
-                f" completed earlier, at {favor.at.isoformat()!r}"
-            )
+        not_before("Favor.at", favor.at, ask.at, "the ask's time", MarketError)
 
     def check_release(self, release: Release) -> None:
         """Only an open pledge can be released, and not before it was made."""
@@ -177,11 +162,9 @@ class Market:
         if pledge.id in self.calls or pledge.id in self.releases:
             state = "called" if pledge.id in self.calls else "released"
             raise MarketError(f"pledge {pledge.id!r} is {state}; it cannot be released")
-        if release.at < pledge.at:
-            raise MarketError(
-                f"Release.at must not be before the pledge's time"
-                f" {pledge.at.isoformat()}, got {release.at.isoformat()!r}"
-            )
+        not_before(
+            "Release.at", release.at, pledge.at, "the pledge's time", MarketError
+        )
 
     def check_answer(self, answer: Answer) -> None:
         """An ask is answered once, before it is completed."""
@@ -189,11 +172,7 @@ class Market:
         if ask.id in self.answers or ask.id in self.completions:
             state = "answered" if ask.id in self.answers else "completed"
             raise MarketError(f"ask {ask.id!r} is already {state}")
-        if answer.at < ask.at:
-            raise MarketError(
-                f"Answer.at must not be before the ask's time {ask.at.isoformat()},"
-                f" got {answer.at.isoformat()!r}"
-            )
+        not_before("Answer.at", answer.at, ask.at, "the ask's time", MarketError)
 
     @staticmethod
     def check_assignment(assignment: Assignment, owed: Amount) -> None:
@@ -235,3 +214,13 @@ class Market:
         if isinstance(entry, Person | Tie):
             return ()  # statements about people, not events in their history
         return named_people(entry)
+
+
+_Found = TypeVar("_Found", Pledge, Ask)
+
+
+def _find(book: dict[str, _Found], entry_id: str, kind: str) -> _Found:
+    try:
+        return book[entry_id]
+    except (KeyError, TypeError):
+        raise UnknownFavorError(f"{kind} {entry_id!r} is not in the ledger") from None

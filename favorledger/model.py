@@ -32,6 +32,7 @@ import attrs
 
 from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount
 from favorledger.errors import (
+    FavorLedgerError,
     InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
@@ -55,8 +56,10 @@ __all__ = [
     "Reversal",
     "Tie",
     "Transfer",
+    "moment_or_now",
     "named_people",
     "new_id",
+    "not_before",
     "utcnow",
 ]
 
@@ -156,6 +159,43 @@ def as_moment(raw: object, field: str = "at") -> datetime:
     '2024-05-01T09:30:00+02:00'
     """
     return _aware(raw, field, InvalidValueError)
+
+
+def moment_or_now(raw: datetime | str | None, field: str = "at") -> datetime:
+    """:func:`as_moment`, or the current UTC time when ``raw`` is None.
+
+    Examples
+    --------
+    >>> moment_or_now(None).tzinfo
+    datetime.timezone.utc
+    """
+    return utcnow() if raw is None else as_moment(raw, field)
+
+
+def not_before(
+    field: str,
+    moment: datetime,
+    earliest: datetime,
+    what: str,
+    error: type[FavorLedgerError],
+) -> None:
+    """Refuse an entry dated before the entry it refers to.
+
+    Examples
+    --------
+    >>> from favorledger.errors import MarketError
+    >>> not_before("Release.at", as_moment("2024-01-01T00:00Z"),
+    ...            as_moment("2024-02-01T00:00Z"), "the pledge's time", MarketError)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.MarketError: Release.at must not be before the pledge's \
+time 2024-02-01T00:00:00+00:00, got '2024-01-01T00:00:00+00:00'
+    """
+    if moment < earliest:
+        raise error(
+            f"{field} must not be before {what} {earliest.isoformat()},"
+            f" got {moment.isoformat()!r}"
+        )
 
 
 # Converters are named functions so that mypy's attrs plugin can type them.
