@@ -453,7 +453,16 @@ def _greedy(
     owed = [p - size * n for size, p in creditors]
     heapq.heapify(owing)
     heapq.heapify(owed)
+    # Everyone still unsettled, by size, so a remainder is paired with an
+    # equal balance on the other side exactly as the exact-pairs pass would
+    # pair it (lowest rank first): that keeps suggestions stable.
     by_size: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
+    for side, people in enumerate((debtors, creditors)):
+        for size, p in people:
+            by_size[side].setdefault(size, []).append(p)
+    for sizes in by_size:
+        for ranks in sizes.values():
+            heapq.heapify(ranks)
     found: list[_Step] = []
     pop, push = heapq.heappop, heapq.heappush
     active = len(debtors)

@@ -323,9 +323,9 @@ def test_thirds_settle_without_a_leftover() -> None:
 
 
 def test_exact_beats_greedy_when_groups_hide_in_the_balances() -> None:
-    balances = {"a": 2, "b": -7, "c": -8, "d": -8, "e": 6, "f": 15}
-    # greedy starts with c -> f (largest to largest) and needs 5 transfers;
-    # {a, d, e} and {b, c, f} both sum to zero, so 2 + 2 transfers suffice.
+    balances = {"a": -8, "b": 6, "c": 7, "d": 5, "e": 1, "f": -11}
+    # greedy starts with f -> c (largest to largest) and needs 5 transfers;
+    # {a, c, e} and {b, d, f} both sum to zero, so 2 + 2 transfers suffice.
     greedy = settle_balances(balances, method="greedy")
     exact = settle_balances(balances, method="exact")
     assert len(exact) == brute_force_minimum([Fraction(v) for v in balances.values()])
