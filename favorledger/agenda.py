@@ -107,6 +107,20 @@ def agenda(
         If ``me`` is not in the ledger.
     InvalidValueError
         If ``today`` is not a timezone-aware time, or a window is negative.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.pledge("fay", "me", 2, id="p1", at="2024-01-01T00:00Z",
+    ...                expires="2024-01-10T00:00Z")
+    >>> [(i.action, i.person) for i in agenda(led, "me", today="2024-01-05T00:00Z")]
+    [('call-pledge', 'fay')]
+    >>> agenda(led, "me", today="2024-01-05")
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidValueError: today must be timezone-aware, got \
+naive '2024-01-05'
     """
     ledger.balance(me)  # UnknownPersonError for a stranger
     moment = as_moment(today, "today")

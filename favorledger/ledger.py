@@ -132,6 +132,15 @@ class Ledger:
 
     The ledger is not thread-safe; guard it with a lock if several threads
     write to it.
+
+    Examples
+    --------
+    >>> led = Ledger(referral_share="1/3", strict=True)
+    >>> _ = led.add_person("ann"), led.add_person("bob")
+    >>> led.record("ann", "cat", 1)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.UnknownPersonError: person 'cat' is not in the ledger
     """
 
     def __init__(
@@ -542,7 +551,15 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return MappingProxyType(self._ties)
 
     def ties(self, person: str | None = None) -> list[Tie]:
-        """Every current tie, stated or implied by favors (see :mod:`.ties`)."""
+        """Every current tie, stated or implied by favors (see :mod:`.ties`).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 1)
+        >>> [(t.kind, t.strength) for t in led.ties("ann")]
+        [('implied', Fraction(1, 3))]
+        """
         return ties.ties(self, person)
 
     def tie_graph(self) -> nx.Graph[str]:
@@ -972,7 +989,16 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         )
 
     def ask_status(self, ask_id: str, *, at: datetime | str | None = None) -> AskStatus:
-        """``"open"``, ``"accepted"``, ``"declined"`` or ``"completed"``."""
+        """``"open"``, ``"accepted"``, ``"declined"`` or ``"completed"``.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.ask("me", "dan", 1, id="a1")
+        >>> _ = led.answer("a1", "accepted")
+        >>> led.ask_status("a1")
+        'accepted'
+        """
         moment = moment_or_now(at)
         return self._market.ask_status(self._market.ask(ask_id), moment)
 
@@ -1005,6 +1031,13 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ------
         UnknownPersonError
             If the person is not in the ledger.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", "2.50")
+        >>> led.balance("ann"), led.balance("bob")
+        (Decimal('2.50'), Decimal('-2.50'))
         """
         try:
             return self._balance[person]
@@ -1038,6 +1071,14 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ------
         UnknownPersonError
             If either person is not in the ledger.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 5)
+        >>> _ = led.record("bob", "ann", 2)
+        >>> led.owes("bob", "ann"), led.owes("ann", "bob")
+        (Decimal('3'), Decimal('0'))
         """
         self._require(debtor)
         self._require(creditor)
@@ -1067,6 +1108,13 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """Every obligation a (not reversed) favor created, in record order.
 
         With ``person``, only those where that person is debtor or creditor.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("carol", "me", 2, via="bob", id="f1")
+        >>> [(o.debtor, o.amount, o.role) for o in led.obligations("bob")]
+        [('bob', Decimal('1'), 'referrer')]
         """
         if person is not None:
             self._require(person)
@@ -1084,6 +1132,14 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         reversals, assignments, pledges and asks (not ties or statements).
 
         Entries at the same time keep the order they were recorded in.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> f = led.record("ann", "bob", 1, id="f1", at="2024-01-01T00:00Z")
+        >>> _ = led.reverse("f1", id="r1", at="2024-02-01T00:00Z")
+        >>> [entry.id for entry in led.history("bob")]
+        ['f1', 'r1']
         """
         self._require(person)
         found = [
@@ -1100,6 +1156,13 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ------
         UnknownFavorError
             If no favor has that id.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 1, id="f1")
+        >>> led.is_reversed("f1")
+        False
         """
         return self._favor(favor_id).id in self._reversal_of
 
@@ -1153,7 +1216,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return graph
 
     def to_jsonl(self, path: str | PathLike[str]) -> None:
-        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`)."""
+        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "favors.jsonl")
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", "1/3")
+        >>> led.to_jsonl(path)
+        >>> Ledger.from_jsonl(path).balance("bob")
+        Fraction(-1, 3)
+        """
         from favorledger.io.jsonl import write_jsonl
 
         write_jsonl(self._log, path)
