@@ -16,7 +16,7 @@ Commands::
     history PERSON
     people
     import FILE [--format jsonl|csv|graphml|gexf]
-    export FILE [--format jsonl|csv|graphml|gexf|dot|edges]
+    export FILE [--format jsonl|csv|graphml|gexf|dot|edges|parquet]
     check
     settle [--method auto|exact|greedy|ties] [--apply] [--reason TEXT]
     path SOURCE TARGET [--k N] [--weight trust|hops|leverage]
@@ -70,6 +70,7 @@ from favorledger.io.graphs import (
     write_graphml,
 )
 from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
+from favorledger.io.parquet import write_parquet
 from favorledger.io.sqlite import (
     StoredLedger,
     check_store,
@@ -92,7 +93,7 @@ DEFAULT_DB: Final = "favors.db"
 """The store used when neither ``--db`` nor ``$FAVORLEDGER_DB`` is given."""
 
 IMPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf")
-EXPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf", "dot", "edges")
+EXPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf", "dot", "edges", "parquet")
 _SUFFIXES: Final = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -101,6 +102,7 @@ _SUFFIXES: Final = {
     ".gexf": "gexf",
     ".dot": "dot",
     ".gv": "dot",
+    ".parquet": "parquet",
 }
 
 
@@ -588,6 +590,7 @@ def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -
         "graphml": write_graphml,
         "gexf": write_gexf,
         "edges": write_edges,
+        "parquet": write_parquet,
     }
     return writers[kind](led, path, progress=progress)
 
