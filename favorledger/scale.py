@@ -519,8 +519,9 @@ class ScaleLedger:
                 Debt(debtor, creditor, amount) for debtor, creditor, amount, _ in group
             ]
             for transfer in clear_debts(debts, solver=solver).transfers:
-                amount = Decimal(transfer.amount)  # exact: a multiple of 10**-S
-                cleared.append((transfer.payer, transfer.payee, amount))
+                # integer flows over a denominator dividing 10**S: a decimal
+                assert isinstance(transfer.amount, Decimal)
+                cleared.append((transfer.payer, transfer.payee, transfer.amount))
         engine.rows(
             p + "cleared",
             [
