@@ -15,6 +15,8 @@ Usage::
 The workload: ``people = favors / 10`` people ``p0..``; giver and receiver
 from a hash of the row number; values ``1.00``-``100.00`` (DECIMAL(38, 2));
 every 10th favor done via a third person with share 0.5; every 100th reversed.
+Row groups have DuckDB's default size (122,880 rows): a reader holds a row
+group's column chunks in memory, so 10^6-row groups need far more memory.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ COPY (
         CASE WHEN i % 100 = 7 THEN 'r' || i END AS reversal_id
     FROM (SELECT i, hash(i) % {people} AS g, hash(i * 7 + 1) AS r, {people} AS n
           FROM range({favors}) t(i))
-) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+) TO '{path}' (FORMAT parquet)
 """
 
 

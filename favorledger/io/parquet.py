@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARQUET_COLUMNS",
     "PARQUET_REQUIRED",
+    "ROW_GROUP_SIZE",
     "check_columns",
     "decimal_places",
     "read_parquet",
@@ -242,8 +243,18 @@ def _schema(value_places: int, share_places: int) -> Any:
     return pa.schema(fields)
 
 
+ROW_GROUP_SIZE: Final = 122_880
+"""Rows per row group :func:`write_parquet` writes (DuckDB's own default): a
+reader holds one row group's columns in memory at a time, so small groups
+keep a memory-limited reader within its limit."""
+
+
 def write_parquet(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    row_group_size: int = ROW_GROUP_SIZE,
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as Parquet.
 
@@ -257,6 +268,8 @@ def write_parquet(
         The Parquet file to write.
     progress
         Called as ``progress(done, total)`` once the rows are gathered.
+    row_group_size
+        Rows per Parquet row group (default :data:`ROW_GROUP_SIZE`).
 
     Returns
     -------
@@ -305,7 +318,7 @@ def write_parquet(
             columns[column].append(cell)
     table = pa.table(columns, schema=_schema(value_places, share_places))
     with _replacing(path) as handle, os.fdopen(handle, "wb") as out:
-        parquet.write_table(table, out)
+        parquet.write_table(table, out, row_group_size=row_group_size)
         out.flush()
         os.fsync(out.fileno())
     if progress is not None:
