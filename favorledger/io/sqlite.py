@@ -117,10 +117,14 @@ WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
 END;
 CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
-WHEN EXISTS (
-    SELECT 1 FROM entries WHERE id = NEW.id AND (
-        (type <> 'person' AND NEW.type <> 'person')
-        OR (type = 'person' AND NEW.type = 'person' AND at = NEW.at))
+WHEN NEW.type <> 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type <> 'person' AND id = NEW.id
+) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
+END;
+CREATE TRIGGER entries_new_statement BEFORE INSERT ON entries
+WHEN NEW.type = 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type = 'person' AND id = NEW.id AND at = NEW.at
 ) BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
 END;
