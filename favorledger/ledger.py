@@ -235,11 +235,14 @@ class Ledger:
         strict: bool = False,
         create: bool = True,
         timeout: float = 10.0,
+        readonly: bool = False,
     ) -> StoredLedger:
         """Open (or create) a ledger kept in an SQLite file.
 
         Every new entry is committed to the file before the call that made it
-        returns; see :func:`favorledger.io.sqlite.open_ledger`. Use the result
+        returns, after catching up with what other writers stored, so several
+        processes can share the file; ``readonly`` opens it without ever
+        writing. See :func:`favorledger.io.sqlite.open_ledger`. Use the result
         in a ``with`` block, or call its ``close()``.
 
         Examples
@@ -260,6 +263,7 @@ class Ledger:
             strict=strict,
             create=create,
             timeout=timeout,
+            readonly=readonly,
         )
 
     @property
