@@ -46,7 +46,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Final, Self, TypeVar
 
 from favorledger._exact import Amount, total
@@ -58,7 +57,7 @@ from favorledger.errors import (
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.ledger import Ledger
+from favorledger.ledger import Ledger, register_store
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
@@ -757,14 +756,6 @@ class StoredLedger(Ledger):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         state = "closed" if self.closed else "read-only" if self.readonly else "open"
         return f"{super().__repr__()[:-1]}, {state} store {self.path!r}>"
@@ -781,6 +772,9 @@ class _Refusing:
 
     def batch(self) -> AbstractContextManager[None]:
         raise StoreError(self.why)
+
+    def close(self) -> None:
+        """Nothing to release: the store itself is closed by its ledger."""
 
 
 def open_ledger(
@@ -1094,3 +1088,6 @@ def _row_problems(
     except FavorLedgerError as exc:
         found.append(f"{name}: entry {seq} cannot be replayed: {exc}")
     return found
+
+
+register_store("", open_ledger)
