@@ -36,6 +36,7 @@ from favorledger.io.sqlite import (
     StoredLedger,
     check_store,
     open_ledger,
+    store_head,
 )
 from favorledger.io.tables import (
     EDGE_COLUMNS,
@@ -69,6 +70,7 @@ __all__ = [
     "read_graphml",
     "read_jsonl",
     "read_parquet",
+    "store_head",
     "to_dot",
     "write_csv",
     "write_dot",
