@@ -7,25 +7,24 @@ is simple enough for a platform's own pipeline to write.
 **Schema** (:data:`PARQUET_COLUMNS`); only ``id``, ``giver``, ``receiver`` and
 ``value`` are required when reading:
 
-=================  =====================  ===========================================
-column             Parquet type           meaning
-=================  =====================  ===========================================
-``id``             string                 the favor's id (unique)
-``giver``          string                 who did the favor (the creditor)
-``receiver``       string                 who received it (owes ``value``)
-``value``          decimal(38, s)         the favor's exact value, positive
-``kind``           string                 what sort of favor (null: ``favor``)
-``at``             timestamp (UTC, µs)    when it was done
-``via``            string                 the referrer, or null
-``referral_share`` decimal(38, s)         the referrer's share, 0 to 1 (null with a
-                                          ``via``: 1/2)
-``reason``         string                 why, in words
-``tags``           list of string         free-form labels
-``fulfils``        string                 the pledge or ask it fulfils, or null
-``reversal_id``    string                 the reversal's id; null if not reversed
-``reversed_at``    timestamp (UTC, µs)    when it was reversed
-``reversal_reason`` string                why it was reversed
-=================  =====================  ===========================================
+=====================  =====================  ==========================================
+column                 Parquet type           meaning
+=====================  =====================  ==========================================
+``id``                 string                 the favor's id (unique)
+``giver``              string                 who did the favor (the creditor)
+``receiver``           string                 who received it (owes ``value``)
+``value``              decimal(38, s)         the favor's exact value, positive
+``kind``               string                 what sort of favor (null: ``favor``)
+``at``                 timestamp (UTC, µs)    when it was done
+``via``                string                 the referrer, or null
+``referral_share``     decimal(38, s)         the referrer's share, 0 to 1 (null: 1/2)
+``reason``             string                 why, in words
+``tags``               list of string         free-form labels
+``fulfils``            string                 the pledge or ask it fulfils, or null
+``reversal_id``        string                 the reversal's id; null if not reversed
+``reversed_at``        timestamp (UTC, µs)    when it was reversed
+``reversal_reason``    string                 why it was reversed
+=====================  =====================  ==========================================
 
 Integer columns are accepted for ``value`` and ``referral_share`` (scale 0).
 The receiver owes the giver ``value``; a favor with a ``via`` also makes the

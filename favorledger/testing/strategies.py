@@ -31,8 +31,8 @@ from favorledger.model import Favor
 __all__ = ["favors", "ledgers", "person_ids", "times", "values"]
 
 _NAMES = ("ann", "bob", "carol", "dan", "eve", "fay", "gus", "hal", "ivy", "jo")
-_SHARES: tuple[str | None, ...] = (None, "0", "1/3", "1/2", "1")
-_DECIMAL_SHARES: tuple[str | None, ...] = (None, "0", "1/2", "1")
+_SHARES = ("0", "1/3", "1/2", "1")
+_DECIMAL_SHARES = ("0", "1/2", "1")
 _START = datetime(2020, 1, 1)
 _END = datetime(2030, 1, 1)
 
@@ -84,7 +84,7 @@ def _favors(
     amounts: st.SearchStrategy[Amount],
     referrals: bool,
     ids: st.SearchStrategy[str] | None,
-    shares: Sequence[str | None],
+    shares: Sequence[str],
 ) -> Favor:
     giver = draw(people)
     receiver = draw(people.filter(lambda p: p != giver))
@@ -92,7 +92,7 @@ def _favors(
     share = None
     if referrals and draw(st.booleans()):
         via = draw(people.filter(lambda p: p not in (giver, receiver)))
-        share = draw(st.sampled_from(shares))
+        share = draw(st.none() | st.sampled_from(shares))
     extra = {} if ids is None else {"id": draw(ids)}
     return Favor(
         giver=giver,
