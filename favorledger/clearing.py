@@ -9,8 +9,10 @@ remains owed; the rest is cleared.
 
 The result is a :class:`Clearing`. It keeps every person's net balance, never
 creates an obligation between people who had none and never grows one, and
-clears the maximum possible amount. ``ledger.apply(clearing)`` records its
-set-off entries as favors of kind ``"set-off"``.
+clears the maximum possible amount. ``ledger.apply(clearing)`` records it as
+one :class:`~favorledger.Settlement` of kind ``"set-off"`` that lowers each
+debt by what is cleared: afterwards each pair's net debt is exactly what
+``remaining`` says.
 
 Values are exact: each group's amounts are scaled to integers over their
 common denominator for networkx's flow solver and scaled back, so nothing is
@@ -53,8 +55,9 @@ import networkx as nx
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
 from favorledger.errors import InvalidValueError
-from favorledger.model import Debt, Obligation, Transfer
-from favorledger.settlement import _Discharges, scale, unscale
+from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
+from favorledger.discharge import Snapshot, Why
+from favorledger.settlement import scale, unscale
 
 if TYPE_CHECKING:
     from favorledger.ledger import Ledger
@@ -64,7 +67,7 @@ __all__ = ["Clearing", "Solver", "clear_cycles", "clear_debts"]
 _Edge = tuple[str, str]
 Solver = Literal["auto", "networkx", "ortools"]
 """The min-cost flow solvers :func:`clear_cycles` can use."""
-_Explainer = Callable[[_Edge, Amount], tuple[Obligation, ...]]
+_Explainer = Callable[[_Edge, Amount], tuple[Obligation, ...] | LazyExplanation]
 
 
 @attrs.frozen(kw_only=True)
@@ -74,10 +77,11 @@ class Clearing:
     Attributes
     ----------
     transfers : tuple of Transfer
-        The set-off entries: ``payer`` owed ``payee`` and ``amount`` of that
-        debt is cancelled. Recorded, each becomes a favor from payer to payee,
-        which offsets the debt. Each one's ``explained_by`` names the
-        obligations it cancels, oldest first.
+        The set-offs: ``payer`` owed ``payee`` and ``amount`` of that debt
+        is cancelled. ``Ledger.apply`` records them together as one
+        :class:`~favorledger.Settlement` of kind ``"set-off"``, which moves
+        no balance. Each one's ``explained_by`` names the obligations it
+        cancels, oldest first.
     remaining : tuple of Debt
         What is still owed after clearing, largest first.
     cleared : Amount
@@ -85,7 +89,7 @@ class Clearing:
     before : Amount
         The total debt owed before clearing (``cleared`` plus the remaining).
     kind : str
-        ``"set-off"``: the kind of favor ``Ledger.apply`` records.
+        ``"set-off"``: the kind of entry ``Ledger.apply`` records.
 
     Examples
     --------
@@ -152,10 +156,12 @@ def clear_cycles(
     >>> [(o.debtor, o.creditor, o.favor_id) for o in c.transfers[0].explained_by]
     [('ann', 'bob', 'f1')]
     """
+    snapshot = Snapshot(ledger, as_of)
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
     cleared = _clear(debts, solver)
-    index = _Discharges(ledger, as_of)
-    return _result(debts, cleared, lambda edge, x: index.behind({edge: x}))
+    return _result(
+        debts, cleared, lambda edge, x: Why(snapshot, *edge, x, set_off=True)
+    )
 
 
 def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Clearing:
