@@ -156,12 +156,9 @@ def clear_cycles(
     >>> [(o.debtor, o.creditor, o.favor_id) for o in c.transfers[0].explained_by]
     [('ann', 'bob', 'f1')]
     """
-    snapshot = Snapshot(ledger, as_of)
+    why = Why(Snapshot(ledger, as_of), set_off=True)
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
-    cleared = _clear(debts, solver)
-    return _result(
-        debts, cleared, lambda edge, x: Why(snapshot, *edge, x, set_off=True)
-    )
+    return _result(debts, _clear(debts, solver), lambda _edge, _x: why)
 
 
 def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Clearing:

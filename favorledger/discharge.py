@@ -301,26 +301,22 @@ class Snapshot:
 
 
 class Why(LazyExplanation):
-    """A transfer's explanation, computed from a snapshot when first asked."""
+    """Transfers' explanations, computed from a snapshot when first asked.
 
-    __slots__ = ("amount", "payee", "payer", "set_off", "snapshot")
+    One is shared by every transfer of a settlement (or, with ``set_off``, of
+    a clearing, where each transfer cancels part of its own pair's debt).
+    """
 
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        payer: str,
-        payee: str,
-        amount: Amount,
-        *,
-        set_off: bool = False,
-    ) -> None:
-        self.snapshot, self.payer, self.payee = snapshot, payer, payee
-        self.amount, self.set_off = amount, set_off
+    __slots__ = ("set_off", "snapshot")
 
-    def __call__(self) -> tuple[Obligation, ...]:
+    def __init__(self, snapshot: Snapshot, *, set_off: bool = False) -> None:
+        self.snapshot, self.set_off = snapshot, set_off
+
+    def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
+        t = transfer
         if self.set_off:
-            return self.snapshot.behind(self.payer, self.payee, self.amount)
-        return self.snapshot.explain(self.payer, self.payee, self.amount)
+            return self.snapshot.behind(t.payer, t.payee, t.amount)
+        return self.snapshot.explain(t.payer, t.payee, t.amount)
 
 
 def explain_at(

@@ -897,13 +897,16 @@ def _transfer_amount(raw: int | str | Amount) -> Amount:
 class LazyExplanation:
     """An explanation computed on first use (settlement makes these).
 
-    Calling it returns the obligations; the :class:`Transfer` holding it keeps
-    the answer, so it is computed at most once.
+    Called with the transfer, it returns the obligations; the
+    :class:`Transfer` holding it keeps the answer, so it is computed at most
+    once. One may be shared by every transfer of a settlement.
     """
 
     __slots__ = ()
 
-    def __call__(self) -> tuple[Obligation, ...]:  # pragma: no cover - abstract
+    def __call__(
+        self, transfer: Transfer
+    ) -> tuple[Obligation, ...]:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -920,13 +923,7 @@ def _explanation(
     return items
 
 
-def _resolved(
-    why: tuple[Obligation, ...] | LazyExplanation,
-) -> tuple[Obligation, ...]:
-    return why() if isinstance(why, LazyExplanation) else why
-
-
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Transfer:
     """A suggested favor-return: ``payer`` does ``payee`` a favor worth ``amount``.
 
@@ -950,7 +947,7 @@ class Transfer:
     amount: Amount = attrs.field(converter=_transfer_amount)
     _why: tuple[Obligation, ...] | LazyExplanation = attrs.field(
         default=(), converter=_explanation, kw_only=True, alias="explained_by",
-        eq=_resolved,
+        eq=False,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -965,9 +962,27 @@ class Transfer:
         """The obligations this transfer discharges (computed once, if lazy)."""
         why = self._why
         if isinstance(why, LazyExplanation):
-            why = why()
+            why = why(self)
             object.__setattr__(self, "_why", why)
         return why
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Transfer)
+        return (self.payer, self.payee, self.amount, self.explained_by) == (
+            other.payer,
+            other.payee,
+            other.amount,
+            other.explained_by,
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self.payer, self.payee, self.amount, self.explained_by))
 
     def __repr__(self) -> str:
         return (
