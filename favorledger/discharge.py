@@ -335,6 +335,7 @@ def discharges(
     reason: str,
     kind: str,
     set_off: bool,
+    passed: Sequence[Debt] = (),
 ) -> list[Settlement]:
     """The settlement entries that record ``transfers`` (see ``Ledger.apply``).
 
@@ -342,13 +343,16 @@ def discharges(
     finds as they stand after the ones before it; what no debt carries is
     passed on. If the transfers leave every balance at zero, one more entry
     sets off whatever is still owed (it runs around cycles). With
-    ``set_off``, the transfers are debts to cancel, recorded as one entry.
+    ``set_off``, the transfers are debts to cancel (and ``passed`` debts
+    that grow), recorded as one entry.
     """
     if set_off:
-        if not transfers:
+        if not transfers and not passed:
             return []
         moves = [Debt(t.payer, t.payee, t.amount) for t in transfers]
-        return [Settlement(discharged=moves, kind=kind, at=at, reason=reason)]
+        return [
+            Settlement(discharged=moves, passed=passed, kind=kind, at=at, reason=reason)
+        ]
     debts = _Debts(ledger)
     found = []
     for t in transfers:

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from os import PathLike
 
     from favorledger.clearing import Clearing
+    from favorledger.clearing import Mode as ClearingMode
     from favorledger.io.sqlite import StoredLedger
     from favorledger.settlement import Method
 
@@ -666,6 +667,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             reason=reason,
             kind=kind or plan_kind or "settlement",
             set_off=plan_kind == "set-off",
+            passed=getattr(plan, "passed", ()),
         )
         self.add_many(entries)
         return entries
@@ -688,7 +690,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
         return settle(self, method=method, as_of=as_of)
 
-    def clear_cycles(self, *, as_of: datetime | str | None = None) -> Clearing:
+    def clear_cycles(
+        self, *, as_of: datetime | str | None = None, mode: ClearingMode = "net"
+    ) -> Clearing:
         """Set off obligation cycles (see :func:`favorledger.clear_cycles`).
 
         Examples
@@ -701,7 +705,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """
         from favorledger.clearing import clear_cycles
 
-        return clear_cycles(self, as_of=as_of)
+        return clear_cycles(self, as_of=as_of, mode=mode)
 
     # ------------------------------------------------------------ the market
     def pledge(
