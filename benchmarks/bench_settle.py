@@ -143,7 +143,8 @@ def as_called(sizes: list[int], repeat: int) -> list[str]:
         debts = None
     rows = [
         "| ledger | people | settle(led, greedy) | debts.settle, same balances"
-        " | speed-up | transfers | first explanation | next explanations (median of 100) |",
+        " | speed-up | transfers | first explanation"
+        " | next explanations (median of 100) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for shape, make in (("hub", hub_ledger), ("random", random_ledger)):

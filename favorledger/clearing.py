@@ -54,9 +54,9 @@ import networkx as nx
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
+from favorledger.discharge import Snapshot, Why
 from favorledger.errors import InvalidValueError
 from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
-from favorledger.discharge import Snapshot, Why
 from favorledger.settlement import scale, unscale
 
 if TYPE_CHECKING:
@@ -292,7 +292,9 @@ def _clear(
     groups = [sorted(c) for c in nx.strongly_connected_components(reach) if len(c) > 1]
     for group in sorted(groups):
         inside = graph.subgraph(group)
-        edges = sorted((u, v, d["amount"], d["cap"]) for u, v, d in inside.edges(data=True))
+        edges = sorted(
+            (u, v, d["amount"], d["cap"]) for u, v, d in inside.edges(data=True)
+        )
         scaled, den = scale([x for *_, a, c in edges for x in (a, c)])
         nets, caps = scaled[0::2], scaled[1::2]
         solve: _Solve = _with_networkx

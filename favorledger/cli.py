@@ -614,7 +614,9 @@ def _settle(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         transfers = settle(led, method=a.method)
-        recorded = led.apply(transfers, reason=a.reason) if a.apply and transfers else []
+        recorded = (
+            led.apply(transfers, reason=a.reason) if a.apply and transfers else []
+        )
     if run.json:
         plan: list[dict[str, Any]] = [
             {

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
@@ -76,12 +76,12 @@ class _PeopleIndex:
         self.last: Entry | None = None
 
 
-_INDEXES: weakref.WeakKeyDictionary[Ledger, _PeopleIndex] = (
-    weakref.WeakKeyDictionary()
-)
+_INDEXES: weakref.WeakKeyDictionary[Ledger, _PeopleIndex] = weakref.WeakKeyDictionary()
 
 
-def _entries_of(ledger: Ledger, person: str) -> Sequence[Favor | Assignment | Settlement]:
+def _entries_of(
+    ledger: Ledger, person: str
+) -> Sequence[Favor | Assignment | Settlement]:
     """Every favor, assignment and settlement naming ``person``, in order.
 
     Built on first use and extended with the entries recorded since, which
@@ -220,13 +220,19 @@ class _Debts:
         """
         found: list[Obligation] = []
         for (debtor, creditor), portion in used.items():
-            owed = [o for o in self._obligations(debtor, creditor)]
-            paid = _exact.sub(_exact.total(o.amount for o in owed), self.net(debtor, creditor))
+            owed = list(self._obligations(debtor, creditor))
+            paid = _exact.sub(
+                _exact.total(o.amount for o in owed), self.net(debtor, creditor)
+            )
             for obligation in owed:
                 if paid >= obligation.amount:
                     paid = _exact.sub(paid, obligation.amount)
                     continue
-                available = _exact.sub(obligation.amount, paid) if paid > 0 else obligation.amount
+                available = (
+                    _exact.sub(obligation.amount, paid)
+                    if paid > 0
+                    else obligation.amount
+                )
                 paid = ZERO
                 found.append(obligation)
                 portion = _exact.sub(portion, available)
@@ -238,7 +244,9 @@ class _Debts:
         """The live obligations ``debtor`` owes ``creditor``, oldest first."""
         mine = _entries_of(self.ledger, debtor)
         theirs = _entries_of(self.ledger, creditor)
-        shorter, other = (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
+        shorter, other = (
+            (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
+        )
         reversals = self.ledger.reversals
         favors = [
             e
@@ -295,7 +303,9 @@ class Snapshot:
         debts = self.debts()
         return debts.behind(debts.route(payer, payee, amount))
 
-    def behind(self, debtor: str, creditor: str, amount: Amount) -> tuple[Obligation, ...]:
+    def behind(
+        self, debtor: str, creditor: str, amount: Amount
+    ) -> tuple[Obligation, ...]:
         """The obligations cancelling ``amount`` of one pair's debt."""
         return self.debts().behind({(debtor, creditor): amount})
 
@@ -323,7 +333,9 @@ def explain_at(
     ledger: Ledger, transfer: Transfer, as_of: datetime | str | None = None
 ) -> tuple[Obligation, ...]:
     """:func:`favorledger.settlement.explain`, without checking the people."""
-    return Snapshot(ledger, as_of).explain(transfer.payer, transfer.payee, transfer.amount)
+    return Snapshot(ledger, as_of).explain(
+        transfer.payer, transfer.payee, transfer.amount
+    )
 
 
 # ----------------------------------------------------------------- applying
@@ -395,18 +407,24 @@ def _passed(t: Transfer, lowered: Sequence[Debt]) -> list[Debt]:
         off[debt.creditor] = _exact.sub(off.get(debt.creditor, ZERO), debt.amount)
     off[t.payer] = _exact.sub(off.get(t.payer, ZERO), t.amount)
     off[t.payee] = _exact.add(off.get(t.payee, ZERO), t.amount)
-    ups = [[p, x] for p, x in off.items() if x > 0]  # moved up too far: owe more
-    downs = [[p, _exact.neg(x)] for p, x in off.items() if x < 0]
+    ups = [(p, x) for p, x in off.items() if x > 0]  # moved up too far: owe more
+    downs = [(p, _exact.neg(x)) for p, x in off.items() if x < 0]
     passed: list[Debt] = []
     i = j = 0
+    up_left = ups[0][1] if ups else ZERO
+    down_left = downs[0][1] if downs else ZERO
     while i < len(ups) and j < len(downs):
-        step = min(ups[i][1], downs[j][1])
+        step = min(up_left, down_left)
         if ups[i][0] != downs[j][0]:
             passed.append(Debt(ups[i][0], downs[j][0], step))
-        ups[i][1] = _exact.sub(ups[i][1], step)
-        downs[j][1] = _exact.sub(downs[j][1], step)
-        i += not ups[i][1]
-        j += not downs[j][1]
+        up_left = _exact.sub(up_left, step)
+        down_left = _exact.sub(down_left, step)
+        if not up_left:
+            i += 1
+            up_left = ups[i][1] if i < len(ups) else ZERO
+        if not down_left:
+            j += 1
+            down_left = downs[j][1] if j < len(downs) else ZERO
     return passed
 
 

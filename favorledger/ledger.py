@@ -1284,7 +1284,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
     def _undoable(self, entry_id: str) -> Favor | Settlement:
         """The favor or settlement a reversal may undo."""
-        found = self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
+        found = (
+            self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
+        )
         return found if isinstance(found, Settlement) else self._favor(entry_id)
 
     def _net(self, debtor: str, creditor: str) -> Amount:
@@ -1439,8 +1441,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
-        effects = favor.effects() if isinstance(favor, Settlement) else None
-        self._post(effects or favor_effects(favor), reverse=True)
+        if isinstance(favor, Settlement):
+            self._post(favor.effects(), reverse=True)
+        else:
+            self._post(favor_effects(favor), reverse=True)
         self._indexed(reversal)
         return reversal
 

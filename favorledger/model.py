@@ -23,10 +23,10 @@ import itertools
 import math
 import os
 import secrets
-from collections.abc import Callable, Iterable
-from fractions import Fraction
+from collections.abc import Iterable
 from datetime import UTC, datetime, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
@@ -843,8 +843,6 @@ class Assignment:
         )
 
 
-
-
 @attrs.frozen
 class Obligation:
     """What one favor makes ``debtor`` owe ``creditor`` (derived, not stored).
@@ -946,7 +944,10 @@ class Transfer:
     payee: str = attrs.field(converter=_transfer_payee)
     amount: Amount = attrs.field(converter=_transfer_amount)
     _why: tuple[Obligation, ...] | LazyExplanation = attrs.field(
-        default=(), converter=_explanation, kw_only=True, alias="explained_by",
+        default=(),
+        converter=_explanation,
+        kw_only=True,
+        alias="explained_by",
         eq=False,
     )
 
@@ -995,15 +996,12 @@ def _settlement_id(raw: object) -> str:
     return _name(raw, "Settlement.id", InvalidEntryError)
 
 
-def _settlement_person(field: str) -> Callable[[object], str | None]:
-    def convert(raw: object) -> str | None:
-        return None if raw is None else _name(raw, field, InvalidEntryError)
-
-    return convert
+def _settlement_payer(raw: object) -> str | None:
+    return None if raw is None else _name(raw, "Settlement.payer", InvalidEntryError)
 
 
-_settlement_payer = _settlement_person("Settlement.payer")
-_settlement_payee = _settlement_person("Settlement.payee")
+def _settlement_payee(raw: object) -> str | None:
+    return None if raw is None else _name(raw, "Settlement.payee", InvalidEntryError)
 
 
 def _settlement_amount(raw: int | str | Amount | None) -> Amount | None:
@@ -1012,43 +1010,43 @@ def _settlement_amount(raw: int | str | Amount | None) -> Amount | None:
     return parse_derived(raw, field="Settlement.amount", error=InvalidEntryError)
 
 
-def _debts(field: str) -> Callable[[object], tuple[Debt, ...]]:
-    """A converter for a list of debts: ``Debt``s, or mappings read from a file."""
-
-    def convert(raw: object) -> tuple[Debt, ...]:
-        if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
-            raise InvalidEntryError(f"{field} must be a list of debts, got {raw!r}")
-        found = []
-        for item in raw:
-            if isinstance(item, Debt):
-                parts: tuple[object, ...] = (item.debtor, item.creditor, item.amount)
-            elif isinstance(item, dict) and set(item) == {
-                "debtor",
-                "creditor",
-                "amount",
-            }:
-                parts = (item["debtor"], item["creditor"], item["amount"])
-            else:
-                raise InvalidEntryError(
-                    f"{field} must hold debts (debtor, creditor, amount), got {item!r}"
-                )
-            debtor = _name(parts[0], f"{field}.debtor", InvalidEntryError)
-            creditor = _name(parts[1], f"{field}.creditor", InvalidEntryError)
-            amount = parse_derived(
-                parts[2], field=f"{field}.amount", error=InvalidEntryError
+def _debts(raw: object, field: str) -> tuple[Debt, ...]:
+    """A list of debts: ``Debt``s, or mappings read from a file."""
+    if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
+        raise InvalidEntryError(f"{field} must be a list of debts, got {raw!r}")
+    found = []
+    for item in raw:
+        if isinstance(item, Debt):
+            parts: tuple[object, ...] = (item.debtor, item.creditor, item.amount)
+        elif isinstance(item, dict) and set(item) == {
+            "debtor",
+            "creditor",
+            "amount",
+        }:
+            parts = (item["debtor"], item["creditor"], item["amount"])
+        else:
+            raise InvalidEntryError(
+                f"{field} must hold debts (debtor, creditor, amount), got {item!r}"
             )
-            if debtor == creditor:
-                raise InvalidEntryError(
-                    f"{field}: a debt is between two people, got {debtor!r} for both"
-                )
-            found.append(Debt(debtor, creditor, amount))
-        return tuple(found)
+        debtor = _name(parts[0], f"{field}.debtor", InvalidEntryError)
+        creditor = _name(parts[1], f"{field}.creditor", InvalidEntryError)
+        amount = parse_derived(
+            parts[2], field=f"{field}.amount", error=InvalidEntryError
+        )
+        if debtor == creditor:
+            raise InvalidEntryError(
+                f"{field}: a debt is between two people, got {debtor!r} for both"
+            )
+        found.append(Debt(debtor, creditor, amount))
+    return tuple(found)
 
-    return convert
+
+def _discharged(raw: object) -> tuple[Debt, ...]:
+    return _debts(raw, "Settlement.discharged")
 
 
-_discharged = _debts("Settlement.discharged")
-_passed = _debts("Settlement.passed")
+def _passed(raw: object) -> tuple[Debt, ...]:
+    return _debts(raw, "Settlement.passed")
 
 
 def _settlement_kind(raw: object) -> str:

@@ -55,9 +55,7 @@ import contextlib
 import decimal
 import gc
 import heapq
-import itertools
 import math
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -68,15 +66,15 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact
-from favorledger._exact import ZERO, Amount
+from favorledger._exact import Amount
+from favorledger.discharge import MAX_HOPS as MAX_HOPS
+from favorledger.discharge import Snapshot, Why, explain_at
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
     SettlementTooLargeError,
     UnknownPersonError,
 )
-from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Snapshot, Why, explain_at
 from favorledger.model import LazyExplanation, Obligation, Transfer
 
 if TYPE_CHECKING:
@@ -332,16 +330,24 @@ def _settle_ints(
     if den == 1:
         small = _exact.SMALL_INTS
         return [
-            make(people[p], people[q], small.get(x) or Decimal(x), why)
+            make(people[p], people[q], small.get(x) or Decimal(x), explained_by=why)
             for p, q, x in found
         ]
     if den in _POWERS:  # decimals: move the point, exactly
         shift = -_POWERS[den]
         return [
-            make(people[p], people[q], Decimal(x).scaleb(shift, _SHIFT), why)
+            make(
+                people[p],
+                people[q],
+                Decimal(x).scaleb(shift, _SHIFT),
+                explained_by=why,
+            )
             for p, q, x in found
         ]
-    return [make(people[p], people[q], unscale(x, den), why) for p, q, x in found]
+    return [
+        make(people[p], people[q], unscale(x, den), explained_by=why)
+        for p, q, x in found
+    ]
 
 
 _TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")

@@ -117,7 +117,10 @@ market_ledgers = ledgers(max_people=7, max_favors=15, market=True)
 def pairs(led: Ledger) -> dict[tuple[str, str], Fraction]:
     """Every ordered pair's net debt, read through ``owes``."""
     return {
-        (a, b): Fraction(led.owes(a, b)) for a in led.people for b in led.people if a != b
+        (a, b): Fraction(led.owes(a, b))
+        for a in led.people
+        for b in led.people
+        if a != b
     }
 
 
@@ -147,7 +150,8 @@ def test_settling_then_applying_leaves_nothing_owed(led: Ledger, method: str) ->
     nothing_owed(led)
     assert settle(led, method=method) == []
     replay = Ledger.from_entries(led.log)
-    assert replay.who_owes_whom() == [] and replay.balances() == led.balances()
+    assert replay.who_owes_whom() == []
+    assert replay.balances() == led.balances()
 
 
 @given(led=market_ledgers, data=st.data())
@@ -198,7 +202,9 @@ def test_an_explanation_asked_late_equals_one_asked_at_once(
     asked = [t.explained_by for t in at_once]
     asked_cleared = [t.explained_by for t in cleared_now.transfers]
     led.add_many(more)
-    for favor in data.draw(st.lists(st.sampled_from(more), unique=True)) if more else []:
+    for favor in (
+        data.draw(st.lists(st.sampled_from(more), unique=True)) if more else []
+    ):
         led.reverse(favor.id, at=favor.at)
     assert [t.explained_by for t in late] == asked
     assert [t.explained_by for t in cleared_late.transfers] == asked_cleared
@@ -266,7 +272,10 @@ def test_free_pairs_pass_the_debt_on() -> None:
     led.record("y", "w", 5)
     first = Transfer("x", "y", 5)
     (entry,) = led.apply([first], at="2031-01-01T00:00+00:00")
-    assert {(d.debtor, d.creditor) for d in entry.discharged} == {("x", "z"), ("w", "y")}
+    assert {(d.debtor, d.creditor) for d in entry.discharged} == {
+        ("x", "z"),
+        ("w", "y"),
+    }
     assert [(d.debtor, d.creditor, d.amount) for d in entry.passed] == [("w", "z", 5)]
     assert led.who_owes_whom() == [Debt("w", "z", Decimal(5))]
     led.apply(settle(led), at="2031-01-02T00:00+00:00")
@@ -281,7 +290,8 @@ def test_a_square_ring_is_set_off_when_applied() -> None:
         led.record(a, b, 2)
     assert settle(led) == []
     (entry,) = led.apply([], at="2031-01-01T00:00+00:00")
-    assert entry.kind == "set-off" and entry.payer is None
+    assert entry.kind == "set-off"
+    assert entry.payer is None
     assert led.who_owes_whom() == []
 
 
@@ -294,7 +304,8 @@ def test_a_settlement_discharging_more_than_is_owed_is_refused() -> None:
     before = led.log
     with pytest.raises(MarketError, match="exceeds what 'bob' owes 'ann'"):
         led.add(too_much)
-    assert led.log == before and led.owes("bob", "ann") == 2
+    assert led.log == before
+    assert led.owes("bob", "ann") == 2
 
 
 def test_a_settlement_must_move_only_the_payer_and_payee() -> None:
