@@ -97,11 +97,19 @@ def _entries_of(
     ):
         index = _INDEXES[ledger] = _PeopleIndex()
     if index.count < len(log):
-        by_person = index.by_person
+        add = index.by_person.setdefault
         for entry in itertools.islice(log, index.count, None):
-            if isinstance(entry, Favor | Assignment | Settlement):
+            kind = type(entry)
+            if kind is Favor:
+                assert isinstance(entry, Favor)
+                add(entry.giver, []).append(entry)
+                add(entry.receiver, []).append(entry)
+                if entry.via is not None:
+                    add(entry.via, []).append(entry)
+            elif kind is Assignment or kind is Settlement:
+                assert isinstance(entry, Assignment | Settlement)
                 for someone in entry.people:
-                    by_person.setdefault(someone, []).append(entry)
+                    add(someone, []).append(entry)
         index.count = len(log)
         index.last = log[-1]
     return index.by_person.get(person, ())
