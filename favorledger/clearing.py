@@ -57,10 +57,10 @@ from favorledger._exact import ZERO, Amount
 from favorledger.discharge import Snapshot, Why
 from favorledger.errors import InvalidValueError
 from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
-from favorledger.settlement import scale, unscale
+from favorledger.settlement import indexed, scale, unscale
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = ["Clearing", "Mode", "Solver", "clear_cycles", "clear_debts"]
 
@@ -114,7 +114,7 @@ amount=Decimal('1')),))
 
 
 def clear_cycles(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     as_of: datetime | str | None = None,
     solver: Solver = "networkx",
@@ -173,11 +173,11 @@ def clear_cycles(
     if mode not in get_args(Mode):
         choices = ", ".join(repr(m) for m in get_args(Mode))
         raise InvalidValueError(f"mode must be one of {choices}, got {mode!r}")
-    why = Why(Snapshot(ledger, as_of), set_off=True)
+    why = Why(Snapshot(indexed(ledger), as_of), set_off=True)
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
     gross = None
     if mode == "gross":
-        owed = (ledger if as_of is None else ledger.as_of(as_of))._owed
+        owed = indexed(ledger if as_of is None else ledger.as_of(as_of))._owed
         gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
     return _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
 

@@ -33,7 +33,7 @@ import itertools
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
@@ -44,15 +44,34 @@ from favorledger.model import (
     Favor,
     LazyExplanation,
     Obligation,
+    Reversal,
     Settlement,
     Transfer,
     as_moment,
 )
 
-if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
 
-__all__ = ["MAX_HOPS", "Snapshot", "discharges", "explain_at"]
+class Indexed(Protocol):
+    """The ledger internals discharges read (a :class:`~favorledger.Ledger`).
+
+    This module sits just below the ledger, which records what it computes,
+    so it names the ledger's index by its shape rather than importing it.
+    """
+
+    _log: list[Entry]
+    _owed: dict[str, dict[str, Amount]]
+    _balance: dict[str, Amount]
+
+    @property
+    def reversals(self) -> Mapping[str, Reversal]:
+        """The reversals, by the entry they reverse."""
+
+    def _replica(self, length: int, moment: datetime | None) -> Indexed:
+        """A new ledger replaying the first ``length`` entries (dated by
+        ``moment``, if given)."""
+
+
+__all__ = ["MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
 
 MAX_HOPS: Final = 3
 """The longest chain of debts an explanation follows from payer to payee."""
@@ -76,11 +95,11 @@ class _PeopleIndex:
         self.last: Entry | None = None
 
 
-_INDEXES: weakref.WeakKeyDictionary[Ledger, _PeopleIndex] = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDictionary()
 
 
 def _entries_of(
-    ledger: Ledger, person: str
+    ledger: Indexed, person: str
 ) -> Sequence[Favor | Assignment | Settlement]:
     """Every favor, assignment and settlement naming ``person``, in order.
 
@@ -123,7 +142,7 @@ class _Debts:
     way); ``moved`` holds the changes a batch being applied has made so far.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Indexed) -> None:
         self.ledger = ledger
         self.owed: Mapping[str, Mapping[str, Amount]] = ledger._owed
         self.moved: dict[_Pair, Amount] = {}
@@ -281,29 +300,18 @@ class Snapshot:
 
     __slots__ = ("_as_of", "_ledger", "_length", "_replica")
 
-    def __init__(self, ledger: Ledger, as_of: datetime | str | None = None) -> None:
+    def __init__(self, ledger: Indexed, as_of: datetime | str | None = None) -> None:
         self._ledger = ledger
         self._length = len(ledger._log)
         self._as_of = None if as_of is None else as_moment(as_of)
-        self._replica: Ledger | None = None
+        self._replica: Indexed | None = None
 
     def debts(self) -> _Debts:
         ledger = self._ledger
         if self._as_of is None and len(ledger._log) == self._length:
             return _Debts(ledger)
         if self._replica is None:
-            from favorledger.ledger import Ledger
-
-            moment = self._as_of
-            replica = Ledger(referral_share=ledger.referral_share)
-            replica._trusted = True  # every entry was checked when recorded
-            replica.add_many(
-                e
-                for e in ledger._log[: self._length]
-                if moment is None or e.at <= moment
-            )
-            replica._trusted = False
-            self._replica = replica
+            self._replica = ledger._replica(self._length, self._as_of)
         return _Debts(self._replica)
 
     def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
@@ -338,7 +346,7 @@ class Why(LazyExplanation):
 
 
 def explain_at(
-    ledger: Ledger, transfer: Transfer, as_of: datetime | str | None = None
+    ledger: Indexed, transfer: Transfer, as_of: datetime | str | None = None
 ) -> tuple[Obligation, ...]:
     """:func:`favorledger.settlement.explain`, without checking the people."""
     return Snapshot(ledger, as_of).explain(
@@ -348,7 +356,7 @@ def explain_at(
 
 # ----------------------------------------------------------------- applying
 def discharges(
-    ledger: Ledger,
+    ledger: Indexed,
     transfers: Sequence[Transfer],
     *,
     at: datetime,
@@ -437,7 +445,7 @@ def _passed(t: Transfer, lowered: Sequence[Debt]) -> list[Debt]:
 
 
 def _left_over(
-    ledger: Ledger, transfers: Sequence[Transfer], debts: _Debts
+    ledger: Indexed, transfers: Sequence[Transfer], debts: _Debts
 ) -> list[Debt]:
     """What is still owed after ``transfers``, if they leave every balance at
     zero (then it runs around cycles); else nothing."""

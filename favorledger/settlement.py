@@ -68,7 +68,7 @@ import networkx as nx
 from favorledger import _exact
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Snapshot, Why, explain_at
+from favorledger.discharge import Indexed, Snapshot, Why, explain_at
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
@@ -78,7 +78,7 @@ from favorledger.errors import (
 from favorledger.model import LazyExplanation, Obligation, Transfer
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "AUTO_EXACT_LIMIT",
@@ -109,7 +109,7 @@ _SHIFT: Final = decimal.Context(
 
 # ------------------------------------------------------------------ public API
 def settle(
-    ledger: Ledger, *, method: Method = "auto", as_of: datetime | str | None = None
+    ledger: LedgerView, *, method: Method = "auto", as_of: datetime | str | None = None
 ) -> list[Transfer]:
     """Suggest the favor-returns that bring every balance to exactly zero.
 
@@ -154,7 +154,7 @@ def settle(
     [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
     """
     _check_method(method)
-    snapshot = Snapshot(ledger, as_of)
+    snapshot = Snapshot(indexed(ledger), as_of)
     balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
     along = _relationships(ledger) if method == "ties" else None
     return _settle(balances, method, along, Why(snapshot))
@@ -217,7 +217,7 @@ Transfer(payer='c', payee='a', amount=Fraction(1, 3), explained_by=())]
 
 
 def explain(
-    ledger: Ledger, transfer: Transfer, *, as_of: datetime | str | None = None
+    ledger: LedgerView, transfer: Transfer, *, as_of: datetime | str | None = None
 ) -> tuple[Obligation, ...]:
     """The obligations a transfer discharges: why the payer owes the payee.
 
@@ -262,7 +262,17 @@ def explain(
     for person in (transfer.payer, transfer.payee):
         if person not in ledger.people:
             raise UnknownPersonError(f"person {person!r} is not in the ledger")
-    return explain_at(ledger, transfer, as_of)
+    return explain_at(indexed(ledger), transfer, as_of)
+
+
+def indexed(ledger: LedgerView) -> Indexed:
+    """The ledger itself, or (for another kind of view) a ledger replaying
+    its log: explanations read a ledger's index."""
+    from favorledger.ledger import Ledger
+
+    if isinstance(ledger, Ledger):
+        return ledger
+    return Ledger.from_entries(ledger.log, referral_share=ledger.referral_share)
 
 
 # ----------------------------------------------------------------- dispatch
@@ -662,7 +672,7 @@ def _subset_sums(values: list[int]) -> list[int]:
 
 
 # ---------------------------------------------------------------------- ties
-def _relationships(ledger: Ledger) -> nx.Graph[str]:
+def _relationships(ledger: LedgerView) -> nx.Graph[str]:
     """Who may settle with whom: a stated tie, a favor or a debt between them.
 
     Every (not reversed) favor links its giver, receiver and referrer, and

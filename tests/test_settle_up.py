@@ -25,6 +25,7 @@ from favorledger import (
     agenda,
 )
 from favorledger.clearing import clear_cycles
+from favorledger.io.jsonl import read_jsonl, write_jsonl
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers
 
@@ -233,9 +234,8 @@ def test_settlements_survive_every_store(led: Ledger, tmp_path_factory) -> None:
     """Settlement entries replay exactly from JSON Lines and from SQLite."""
     led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
     folder = tmp_path_factory.mktemp("store")
-    led.to_jsonl(folder / "log.jsonl")
-    back = Ledger.from_jsonl(folder / "log.jsonl")
-    assert back.log == led.log
+    write_jsonl(led.log, folder / "log.jsonl")
+    assert tuple(read_jsonl(folder / "log.jsonl")) == led.log
     with Ledger.open(folder / "favors.db") as stored:
         stored.add_many(led.log)
     with Ledger.open(folder / "favors.db") as stored:
