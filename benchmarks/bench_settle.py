@@ -2,7 +2,8 @@
 
 Five parts, each run side by side in one process on the same seeded data,
 quoting medians over ``--repeat`` rounds (contenders rotate order each round;
-``gc.collect()`` before each; garbage collection stays on):
+each one's previous answer is freed and ``gc.collect()`` runs before it,
+untimed; garbage collection stays on):
 
 0. ``settle(ledger, method="greedy")`` as users call it (a ledger in, lazy
    explanations available) on hub-shaped and random ledgers of 900, 10^5 and
@@ -69,6 +70,7 @@ def timed(contenders: dict[str, Callable[[], Any]], repeat: int) -> dict[str, An
     for round_ in range(repeat):
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
+            results.pop(name, None)  # free the last answer first, untimed
             gc.collect()
             start = time.perf_counter()
             try:
@@ -392,8 +394,15 @@ def main() -> None:
     parser.add_argument(
         "--only-ledgers", action="store_true", help="part 0 only (issue 11)"
     )
+    parser.add_argument(
+        "--ledger-sizes",
+        type=int,
+        nargs="+",
+        default=[900, 10**5, 10**6],
+        help="people in part 0's ledgers",
+    )
     args = parser.parse_args()
-    ledger_sizes = [900, 10**4] if args.quick else [900, 10**5, 10**6]
+    ledger_sizes = [900, 10**4] if args.quick else args.ledger_sizes
     if args.quick:
         debts_sizes, large, exact, network = (
             [100, 900, 1100],
