@@ -46,7 +46,7 @@ from favorledger import (
     UnknownPersonError,
 )
 from favorledger.io.jsonl import dumps_entry
-from favorledger.testing.strategies import favors, ledgers
+from favorledger.testing.strategies import favors, ledgers, person_ids
 
 # --------------------------------------------------------------------- fixtures
 
@@ -1031,9 +1031,7 @@ def _bad_entries(led: Ledger) -> st.SearchStrategy[object]:
         st.sampled_from(["f1", None, 3, Transfer("x", "y", 1)]),
         st.builds(
             Reversal,
-            favor_id=st.text(min_size=1, max_size=8)
-            .map(str.strip)
-            .filter(lambda i: i and i not in led.favors),
+            favor_id=person_ids(pool=None).filter(lambda i: i not in led.favors),
         ),
     ]
     existing = list(led.favors.values())

@@ -40,7 +40,7 @@ from favorledger.io.jsonl import (
     read_jsonl,
     write_jsonl,
 )
-from favorledger.testing.strategies import ledgers, person_ids
+from favorledger.testing.strategies import ledgers, person_ids, texts
 
 T1 = "2024-01-01T09:00:00+00:00"
 T2 = "2024-02-01T09:00:00+00:00"
@@ -104,7 +104,7 @@ def busy_ledgers(draw: st.DrawFn) -> Ledger:
             giver,
             receiver,
             draw(st.sampled_from(["0.1", "2.50", "1/7", "1e-12", "999999999"])),
-            reason=draw(st.text(max_size=20)),
+            reason=draw(texts(max_size=20)),
             tags=draw(TAGS),
             at=moment,
         )
@@ -113,10 +113,10 @@ def busy_ledgers(draw: st.DrawFn) -> Ledger:
         for favor_id in draw(st.sets(st.sampled_from(ids), max_size=4)):
             favor = led.favors[favor_id]
             delay = draw(st.timedeltas(timedelta(0), timedelta(days=400)))
-            led.reverse(favor_id, at=favor.at + delay, reason=draw(st.text(max_size=8)))
+            led.reverse(favor_id, at=favor.at + delay, reason=draw(texts(max_size=8)))
     for _ in range(draw(st.integers(0, 4))):
         person = draw(st.sampled_from(people))
-        name = draw(st.none() | st.text(max_size=10))
+        name = draw(st.none() | texts(max_size=10))
         led.add_person(person, name, tags=draw(TAGS))
     return led
 
