@@ -38,6 +38,7 @@ __all__ = [
     "MarketError",
     "NoPathError",
     "NoSettlementError",
+    "OverwriteError",
     "SettlementTooLargeError",
     "StoreError",
     "UnknownFavorError",
@@ -135,6 +136,13 @@ class FormatError(FavorLedgerError, ValueError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class OverwriteError(FavorLedgerError, FileExistsError):
+    """A write would replace a file it must not: an SQLite database (a
+    ledger's store, say) or a block device. Nothing was written; pass
+    ``force=True`` (``--force`` on the command line) to overwrite it anyway.
+    """
 
 
 class NoPathError(FavorLedgerError, LookupError):
