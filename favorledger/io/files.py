@@ -274,7 +274,7 @@ def writing(
         what = "a block device" if how == "block" else "an SQLite database"
         raise OverwriteError(
             f"{name}: refusing to overwrite {what} (is it a ledger's store?);"
-            " choose another file, or force it"
+            " choose another file, or force it (--force; force=True in Python)"
         )
     if how == "stdout":
         out = sys.stdout.buffer
