@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 from favorledger._exact import Amount
 from favorledger.agenda import agenda
@@ -116,15 +116,22 @@ class UsageError(FavorLedgerError, ValueError):
 # ------------------------------------------------------------------ parsing
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it quotes back made safe for a terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_one_line(message))
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print JSON instead of a table",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="favorledger",
         description="Keep an exact, append-only ledger of favors: who owes whom.",
         parents=[common],

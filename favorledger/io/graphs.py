@@ -59,6 +59,7 @@ import io
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 from xml.etree.ElementTree import ParseError
@@ -378,6 +379,7 @@ def read_gexf(path: str | os.PathLike[str]) -> list[Entry]:
 
 _UNREADABLE: Final = (
     nx.NetworkXError,
+    Warning,
     LookupError,  # KeyError, IndexError, an unknown encoding
     ValueError,  # UnicodeDecodeError, a bad int or float
     TypeError,
@@ -392,7 +394,9 @@ def _read(
 ) -> list[Entry]:
     name = os.fspath(path)
     try:
-        graph = load(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # networkx warns of a malformed file
+            graph = load(name)
     except ParseError as exc:
         line = exc.position[0]
         raise FormatError(
