@@ -377,9 +377,9 @@ class Person:
 def _favor_id(raw: object) -> str:
     if (
         type(raw) is str
+        and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
-        and len(raw) <= _MAX_ID
     ):
         return text
     return _name(raw, "Favor.id", InvalidFavorError)
@@ -388,9 +388,9 @@ def _favor_id(raw: object) -> str:
 def _giver(raw: object) -> str:
     if (
         type(raw) is str
+        and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
-        and len(raw) <= _MAX_ID
     ):
         return text
     return _name(raw, "Favor.giver", InvalidFavorError)
@@ -399,9 +399,9 @@ def _giver(raw: object) -> str:
 def _receiver(raw: object) -> str:
     if (
         type(raw) is str
+        and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
-        and len(raw) <= _MAX_ID
     ):
         return text
     return _name(raw, "Favor.receiver", InvalidFavorError)
@@ -416,9 +416,9 @@ def _value(raw: int | str | Amount) -> Amount:
 def _kind(raw: object) -> str:
     if (
         type(raw) is str
+        and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
-        and len(raw) <= _MAX_ID
     ):
         return text
     return _name(raw, "Favor.kind", InvalidFavorError)

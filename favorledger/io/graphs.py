@@ -386,6 +386,7 @@ _UNREADABLE: Final = (
     ArithmeticError,  # OverflowError
     AttributeError,
     RecursionError,
+    RuntimeError,  # networkx's GEXF reader: a bare ``raise`` for an unknown class
 )
 
 
