@@ -24,11 +24,24 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from importlib.metadata import entry_points
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 import attrs
 import networkx as nx
@@ -42,6 +55,7 @@ from favorledger.errors import (
     InvalidFavorError,
     InvalidPolicyError,
     MarketError,
+    StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
@@ -73,22 +87,86 @@ from favorledger.ties import TieIndex
 
 if TYPE_CHECKING:
     from os import PathLike
+    from types import TracebackType
 
-    from favorledger.clearing import Clearing
-    from favorledger.io.sqlite import StoredLedger
-    from favorledger.settlement import Method
+__all__ = ["STORES_GROUP", "Ledger", "Plan", "register_store"]
 
-__all__ = ["Ledger", "Plan"]
+
+STORES_GROUP: Final = "favorledger.stores"
+"""The entry-point group where installed packages name their stores."""
+
+_OPENERS: dict[str, Callable[..., Ledger]] = {}
+
+
+def register_store(scheme: str, opener: Callable[..., Ledger]) -> None:
+    """Let :meth:`Ledger.open` open ``scheme://…`` locations with ``opener``.
+
+    The scheme ``""`` stands for plain file names. A store registers itself
+    when its module is imported; an installed package may instead name its
+    opener under the ``favorledger.stores`` entry-point group (``file`` for
+    file names), loaded on first use.
+
+    Examples
+    --------
+    >>> opened = []
+    >>> register_store("memory", lambda location, **settings: Ledger())
+    >>> Ledger.open("memory://club").balances()
+    {}
+    """
+    _OPENERS[scheme] = opener
+
+
+def _opener(location: object) -> Callable[..., Ledger]:
+    text = location if isinstance(location, str) else ""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        for point in entry_points(group=STORES_GROUP, name=scheme or "file"):
+            opener = _OPENERS[scheme] = point.load()
+    if opener is None:
+        raise StoreError(
+            f"no favorledger store opens {scheme or 'file'} locations, got"
+            f" {location!r} (is the package that provides it installed?)"
+        )
+    return opener
 
 
 class Sink(Protocol):
-    """Where a ledger with a store writes each new entry before indexing it."""
+    """Where a ledger with a store writes each new entry before indexing it.
+
+    Every public write of the ledger runs inside the sink's outermost
+    :meth:`batch`: a store opens its write transaction there and brings the
+    ledger up to date with what other writers stored (through the ledger's
+    ``_absorb``), so the rules are checked against the store's current state.
+    """
 
     def write(self, entry: Entry) -> None:
-        """Persist ``entry`` (durably, unless inside :meth:`batch`) or raise."""
+        """Persist ``entry`` as part of the current batch, or raise."""
 
     def batch(self) -> AbstractContextManager[None]:
         """A context in which writes commit together, or not at all."""
+
+    def close(self) -> None:
+        """Release the store (idempotent); later writes are refused."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writes(
+    method: Callable[Concatenate[Ledger, _P], _R],
+) -> Callable[Concatenate[Ledger, _P], _R]:
+    """Run a public write inside the sink's batch (its write transaction)."""
+
+    @functools.wraps(method)
+    def write(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if self._sink is None:
+            return method(self, *args, **kwargs)
+        with self._transaction():
+            return method(self, *args, **kwargs)
+
+    return write
 
 
 @runtime_checkable
@@ -163,6 +241,7 @@ class Ledger:
         self._ties: dict[frozenset[str], Tie] = {}
         self._tie_index: TieIndex | None = None
         self._sink: Sink | None = None
+        self._writing = False  # inside a public write (and the sink's batch)
         self._market = Market()
         self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
@@ -193,18 +272,28 @@ class Ledger:
     @classmethod
     def open(
         cls,
-        path: str | PathLike[str],
+        location: str | PathLike[str],
         *,
         referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
         create: bool = True,
         timeout: float = 10.0,
-    ) -> StoredLedger:
-        """Open (or create) a ledger kept in an SQLite file.
+        readonly: bool = False,
+    ) -> Ledger:
+        """Open (or create) a ledger kept in a store.
 
-        Every new entry is committed to the file before the call that made it
-        returns; see :func:`favorledger.io.sqlite.open_ledger`. Use the result
-        in a ``with`` block, or call its ``close()``.
+        ``location`` is a file name (an SQLite store, see
+        :func:`favorledger.io.sqlite.open_ledger`) or a URL whose scheme names
+        another registered store (see :func:`register_store`). Every new entry
+        is committed to the store before the call that made it returns, after
+        catching up with what other writers stored, so several processes can
+        share it; ``readonly`` opens it without ever writing. Use the result
+        in a ``with`` block, or call its :meth:`close`.
+
+        Raises
+        ------
+        StoreError
+            If no store opens such a location, or the store cannot be opened.
 
         Examples
         --------
@@ -216,15 +305,34 @@ class Ledger:
         ...     led.balance("ann")
         Decimal('2')
         """
-        from favorledger.io.sqlite import open_ledger
-
-        return open_ledger(
-            path,
+        return _opener(location)(
+            location,
             referral_share=referral_share,
             strict=strict,
             create=create,
             timeout=timeout,
+            readonly=readonly,
         )
+
+    def close(self) -> None:
+        """Close the ledger's store, if it has one (idempotent).
+
+        The ledger can still be read; a ledger with a store refuses new
+        entries once closed.
+        """
+        if self._sink is not None:
+            self._sink.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     def referral_share(self) -> Amount:
@@ -361,8 +469,12 @@ class Ledger:
             referral_share=referral_share,
             fulfils=fulfils,
         )
-        return self._add_favor(favor)
+        if self._sink is None:
+            return self._add_favor(favor)
+        with self._transaction():
+            return self._add_favor(favor)
 
+    @_writes
     def reverse(
         self,
         favor_id: str,
@@ -446,6 +558,12 @@ class Ledger:
         >>> led.add(f) is f
         True
         """
+        if self._sink is None:
+            return self._add_entry(entry)
+        with self._transaction():
+            return self._add_entry(entry)
+
+    def _add_entry(self, entry: Entry) -> Entry:
         if isinstance(entry, Favor):
             return self._add_favor(entry)
         if isinstance(entry, Reversal):
@@ -493,15 +611,42 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise InvalidFavorError(
                 f"entries must be an iterable of entries, got {entries!r}"
             )
-        before = len(self._log)
-        try:
-            with self._sink.batch() if self._sink is not None else nullcontext():
-                for entry in entries:
-                    self.add(entry)
-        except BaseException:
-            self._rebuild(self._log[:before])
-            raise
+        with self._transaction():
+            before = len(self._log)  # after catching up with other writers
+            try:
+                with self._sink.batch() if self._sink is not None else nullcontext():
+                    for entry in entries:
+                        self.add(entry)
+            except BaseException:
+                self._rebuild(self._log[:before])
+                raise
         return len(self._log) - before
+
+    def _transaction(self) -> AbstractContextManager[None]:
+        """The sink's outermost batch, unless a public write is already in one."""
+        if self._sink is None or self._writing:
+            return nullcontext()
+        return self._write_transaction()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        assert self._sink is not None
+        self._writing = True
+        try:
+            with self._sink.batch():
+                yield
+        finally:
+            self._writing = False
+
+    @contextmanager
+    def _absorb(self) -> Iterator[None]:
+        """Index entries that are already stored (replaying a store, catching
+        up with another writer): checked and indexed, not written again."""
+        sink, self._sink = self._sink, None
+        try:
+            yield
+        finally:
+            self._sink = sink
 
     def tie(
         self,
@@ -543,7 +688,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             reason=reason,
             at=utcnow() if at is None else at,
         )
-        return self._add_tie(tie)
+        return self.add(tie)
 
     @property
     def stated_ties(self) -> Mapping[frozenset[str], Tie]:
@@ -643,39 +788,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self.add_many(favors)
         return favors
 
-    def settle(
-        self, *, method: Method = "auto", as_of: datetime | str | None = None
-    ) -> list[Transfer]:
-        """Suggest favor-returns that zero every balance.
-
-        See :func:`favorledger.settle`; record them with :meth:`apply`.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", 2)
-        >>> [(t.payer, t.payee, t.amount) for t in led.settle()]
-        [('bob', 'ann', Decimal('2'))]
-        """
-        from favorledger.settlement import settle
-
-        return settle(self, method=method, as_of=as_of)
-
-    def clear_cycles(self, *, as_of: datetime | str | None = None) -> Clearing:
-        """Set off obligation cycles (see :func:`favorledger.clear_cycles`).
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> for a, b in [("ann", "bob"), ("bob", "cat"), ("cat", "ann")]:
-        ...     _ = led.record(a, b, 1)
-        >>> led.clear_cycles().cleared
-        Decimal('3')
-        """
-        from favorledger.clearing import clear_cycles
-
-        return clear_cycles(self, as_of=as_of)
-
     # ------------------------------------------------------------ the market
     def pledge(
         self,
@@ -714,6 +826,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         )
 
+    @_writes
     def call(
         self,
         pledge_id: str,
@@ -755,6 +868,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             fulfils=pledge.id,
         )
 
+    @_writes
     def release(
         self,
         pledge_id: str,
@@ -936,6 +1050,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         )
 
+    @_writes
     def answer(
         self,
         ask_id: str,
@@ -958,6 +1073,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         fields: dict[str, Any] = {"ask_id": ask.id, "status": status, "at": stamp}
         return self.add(Answer(id=new_id() if id is None else id, **fields))
 
+    @_writes
     def complete(
         self,
         ask_id: str,
@@ -1215,30 +1331,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             graph.add_edge(debt.debtor, debt.creditor, weight=debt.amount)
         return graph
 
-    def to_jsonl(self, path: str | PathLike[str]) -> None:
-        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> path = os.path.join(tempfile.mkdtemp(), "favors.jsonl")
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", "1/3")
-        >>> led.to_jsonl(path)
-        >>> Ledger.from_jsonl(path).balance("bob")
-        Fraction(-1, 3)
-        """
-        from favorledger.io.jsonl import write_jsonl
-
-        write_jsonl(self._log, path)
-
-    @classmethod
-    def from_jsonl(cls, path: str | PathLike[str], **settings: Any) -> Ledger:
-        """Read a ledger written by :meth:`to_jsonl`."""
-        from favorledger.io.jsonl import read_jsonl
-
-        return cls.from_entries(read_jsonl(path), **settings)
-
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:
         return UnknownPersonError(f"person {person!r} is not in the ledger")
@@ -1429,9 +1521,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         fresh = Ledger(referral_share=self._share, strict=self._strict)
         for entry in entries:
             fresh.add(entry)
-        sink = self._sink
+        sink, writing = self._sink, self._writing
         self.__dict__.update(fresh.__dict__)
-        self._sink = sink
+        self._sink, self._writing = sink, writing
 
 
 _E = TypeVar("_E", bound=Entry)

@@ -41,7 +41,7 @@ from favorledger.io.graphs import (
     write_gexf,
     write_graphml,
 )
-from favorledger.io.jsonl import dumps_entry, write_jsonl
+from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
 from favorledger.io.sqlite import open_ledger
 from favorledger.io.tables import read_csv, write_csv, write_edges
 
@@ -203,14 +203,26 @@ def test_export_to_a_fifo_writes_into_it_and_keeps_it(
     assert b'"id": "f0"' in received[0]
 
 
-@pytest.mark.skipif(not os.access(os.devnull, os.W_OK), reason="no writable null")
+def a_null_device(tmp_path: Path) -> str:
+    """A character device to export to that no test can break for others:
+    as root (who could replace the system's ``/dev/null`` if the code
+    regressed), a private null device; otherwise ``/dev/null`` itself, which
+    an ordinary user cannot replace."""
+    if os.geteuid() != 0:
+        return os.devnull
+    node = tmp_path / "null"
+    os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return str(node)
+
+
 def test_export_to_a_device_writes_to_it_and_keeps_the_node(
-    db: str, capsys: pytest.CaptureFixture[str]
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """Reproduction 3: as root, ``export /dev/null`` replaced the device node."""
-    before = os.stat(os.devnull)
-    code, _, err = run(capsys, "--db", db, "export", os.devnull, "--format", "csv")
-    after = os.stat(os.devnull)
+    device = a_null_device(tmp_path)
+    before = os.stat(device)
+    code, _, err = run(capsys, "--db", db, "export", device, "--format", "csv")
+    after = os.stat(device)
     assert (code, err) == (0, "")
     assert stat.S_ISCHR(after.st_mode)
     assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
@@ -440,7 +452,7 @@ def test_a_hostile_file_is_our_error_naming_file_line_and_field(
         ".csv": read_csv,
         ".graphml": read_graphml,
         ".gexf": read_gexf,
-        ".jsonl": Ledger.from_jsonl,
+        ".jsonl": read_jsonl,
     }
     with pytest.raises(FormatError) as caught:
         readers[source.suffix](source)
