@@ -27,7 +27,7 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
 >>> with writing(path) as out:
 ...     _ = out.write(b"kept whole\\n")
->>> open(path, "rb").read()
+>>> Path(path).read_bytes()
 b'kept whole\\n'
 >>> parse_json('{"id": "f1", "id": "f2"}')
 Traceback (most recent call last):
@@ -190,7 +190,9 @@ def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
     --------
     >>> import sqlite3, os, tempfile
     >>> db = os.path.join(tempfile.mkdtemp(), "any.db")
-    >>> sqlite3.connect(db).execute("create table t (x)").connection.commit()
+    >>> connection = sqlite3.connect(db)
+    >>> connection.execute("create table t (x)").connection.commit()
+    >>> connection.close()
     >>> is_sqlite_file(db), is_sqlite_file(os.devnull)
     (True, False)
     """
