@@ -17,7 +17,7 @@ from test_sqlite import rich_ledgers
 from favorledger import Ledger
 from favorledger.errors import FormatError
 from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.io.stored import loads_stored
+from favorledger.io.stored import dumps_stored, loads_stored
 from favorledger.model import Entry
 from favorledger.testing.strategies import ledgers
 
@@ -43,6 +43,7 @@ def _market(led: Ledger) -> list[Entry]:
 def test_the_trusted_rebuild_equals_the_checked_one(led: Ledger) -> None:
     for entry in [*led.log, *_market(led)]:
         line = dumps_entry(entry)
+        assert dumps_stored(entry) == line
         trusted, checked = loads_stored(line), loads_entry(line)
         assert trusted == checked
         assert type(trusted) is type(checked)

@@ -56,8 +56,8 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.io.stored import loads_stored
+from favorledger.io.jsonl import loads_entry
+from favorledger.io.stored import dumps_stored, loads_stored
 from favorledger.ledger import Ledger, register_store
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -462,7 +462,7 @@ class SqliteStore:
             with self.batch():
                 self.write(entry)
             return
-        body = dumps_entry(entry)
+        body = dumps_stored(entry)
         seq, digest = self._seen + 1, link(self._head, body)
         row = (seq, entry.id, _TYPE_NAMES[type(entry)], _utc_text(entry.at), body)
         try:

@@ -36,13 +36,14 @@ from typing import Any, Final
 import attrs
 
 from favorledger._exact import SMALL_INTS, Amount
-from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, loads_entry
+from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import NO_TAGS, Entry
 
-__all__ = ["loads_stored"]
+__all__ = ["dumps_stored", "loads_stored"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
 _decode: Final = json.JSONDecoder().decode
+_encode: Final = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _amount(text: str) -> Amount:
@@ -100,6 +101,58 @@ def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
     build: Callable[[dict[str, Any]], Entry] = scope["build"]
     return build
+
+
+_UNCONVERT: Final[dict[str, str]] = {
+    "str": "{}",
+    "str | None": "{}",
+    "Amount": "str({})",
+    "Amount | None": "None if {0} is None else str({0})",
+    "datetime": "{}.isoformat()",
+    "datetime | None": "None if {0} is None else {0}.isoformat()",
+    "frozenset[str]": "sorted({})",
+}
+"""How each field type is written in its JSON form (as ``dumps_entry``)."""
+
+
+def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], str] | None:
+    """Write a ``cls`` as its JSON line, or ``None`` (the checked path)."""
+    fields = attrs.fields(cls)
+    if any(field.type not in _UNCONVERT for field in fields):
+        return None
+    items = [f"'format': {FORMAT_VERSION}", f"'type': {name!r}"]
+    for field in fields:
+        value = _UNCONVERT[str(field.type)].format(f"entry.{field.name}")
+        items.append(f"{field.name!r}: {value}")
+    scope: dict[str, Any] = {"encode": _encode}
+    source = f"def dump(entry):\n    return encode({{{', '.join(items)}}})"
+    exec(source, scope)  # the source is built from the attrs fields
+    dump: Callable[[Entry], str] = scope["dump"]
+    return dump
+
+
+_DUMPERS: Final = {
+    cls: dump
+    for cls, name in ENTRY_TYPES.items()
+    if (dump := _dumper(cls, name)) is not None
+}
+
+
+def dumps_stored(entry: Entry) -> str:
+    """The JSON line of an entry the ledger has checked, exactly as
+    :func:`~favorledger.io.jsonl.dumps_entry` writes it, but faster.
+
+    Examples
+    --------
+    >>> from favorledger import Favor
+    >>> from favorledger.io.jsonl import dumps_entry
+    >>> favor = Favor(giver="ann", receiver="bob", value="2.50", id="f1",
+    ...               at="2024-01-01T00:00:00+09:00", tags={"b", "a"})
+    >>> dumps_stored(favor) == dumps_entry(favor)
+    True
+    """
+    dump = _DUMPERS.get(type(entry))
+    return dumps_entry(entry) if dump is None else dump(entry)
 
 
 _BUILDERS: Final = {
