@@ -199,17 +199,13 @@ def _coerce(raw: object, field: str, error: type[InvalidValueError]) -> Amount:
             f" string), not a {kind}: got {raw!r}"
         )
     if isinstance(raw, int):
-        if -_MAX_INT < raw < _MAX_INT:
-            return SMALL_INTS.get(raw) or Decimal(raw)
-        # Too large either way: stand in a bound, refused by the caller's
-        # checks, rather than convert a huge integer.
-        return MAX_VALUE if raw > 0 else -MAX_VALUE
+        return SMALL_INTS.get(raw) or Decimal(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise error(f"{field} must be a finite number, got {raw!r}")
         return raw
-    if isinstance(raw, Fraction):  # too fine a one is refused, not normalised
-        return raw if raw.denominator > MAX_DENOMINATOR else normalize(raw)
+    if isinstance(raw, Fraction):
+        return normalize(raw)
     if isinstance(raw, str):
         return _parse_text(raw, field, error)
     raise error(
@@ -257,6 +253,21 @@ def _resolution_ok(value: Amount) -> bool:
     if places > _MAX_PLACES:
         return False
     return fraction(value).denominator <= MAX_DENOMINATOR
+
+
+def _refuse_huge(raw: object, field: str, error: type[InvalidValueError]) -> None:
+    """Refuse an int or Fraction too big (or too fine) to be an input before
+    converting it: ``Decimal(10**5000)`` and normalising ``1/5**10000`` are
+    slow, and neither could pass the checks that follow."""
+    if type(raw) is int and not -_MAX_INT < raw < _MAX_INT:
+        if raw < 0:
+            raise error(f"{field} must be positive, got {shown(raw)}")
+        raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
+    if isinstance(raw, Fraction) and raw.denominator > MAX_DENOMINATOR:
+        raise error(
+            f"{field} must have a denominator of at most 10**12 (no finer than"
+            f" 1e-12), got {shown(raw)}"
+        )
 
 
 def parse_amount(
@@ -308,6 +319,7 @@ def parse_amount(
     """
     if type(raw) is int and 0 < raw < _MAX_INT:
         return SMALL_INTS.get(raw) or Decimal(raw)  # the common case
+    _refuse_huge(raw, field, error)
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
         wanted = "zero or positive" if allow_zero else "positive"

@@ -150,11 +150,11 @@ AMOUNTS: list[tuple[str, object]] = [
     ("none", None),
     ("list", [1]),
     ("complex", 1j),
-    ("tiny-exponent-text", "1e-99999999"),  # would build 10**99999999
-    ("small-exponent-text", "1e-999999"),
-    ("tiny-exponent-decimal", Decimal("1e-99999999")),
-    ("huge-exponent-text", "1e99999999"),
-    ("forty-one-places", "0." + "0" * 40 + "1"),
+    ("too-fine-exponent-text", "1e-99999999"),  # would build 10**99999999
+    ("too-fine-1e-999999", "1e-999999"),
+    ("too-fine-exponent-decimal", Decimal("1e-99999999")),
+    ("too-large-exponent-text", "1e99999999"),
+    ("too-fine-forty-one-places", "0." + "0" * 40 + "1"),
     ("underscore", "1_5"),
     ("arabic-indic-digit", "\u0663"),
     ("fullwidth-digits", "\uff11\uff12"),
