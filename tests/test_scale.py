@@ -46,7 +46,7 @@ from favorledger import (
     total,
 )
 from favorledger.cli import main
-from favorledger.errors import MissingExtraError, SchemaError
+from favorledger.errors import MissingExtraError, OverwriteError, SchemaError
 from favorledger.io import read_parquet, write_parquet
 from favorledger.testing.strategies import ledgers
 
@@ -351,3 +351,16 @@ def test_spark_amounts_are_exact_decimals(spark: object) -> None:
         for table in (big.balances(), big.who_owes_whom(), big.settle()):
             assert table.schema.fields[-1].dataType.simpleString() == "decimal(38,3)"  # type: ignore[attr-defined]
         assert dict(rows(big.balances()))["cat"] == Decimal("-0.025")
+
+
+def test_an_export_never_replaces_a_store(tmp_path: Path) -> None:
+    store = tmp_path / "favors.db"
+    assert main(["--db", str(store), "record", "ann", "bob", "1"]) == 0
+    before = store.read_bytes()
+    led = Ledger()
+    led.record("ann", "bob", 2)
+    with pytest.raises(OverwriteError):
+        write_parquet(led, store)
+    assert store.read_bytes() == before
+    assert write_parquet(led, store, force=True) == 1
+    assert read_parquet(store)[0].value == 2

@@ -68,7 +68,8 @@ from favorledger.errors import (
     MissingExtraError,
     SchemaError,
 )
-from favorledger.io.tables import Progress, _replacing
+from favorledger.io.files import writing
+from favorledger.io.tables import Progress
 from favorledger.model import Favor, Reversal
 
 if TYPE_CHECKING:
@@ -254,10 +255,12 @@ def write_parquet(
     *,
     progress: Progress | None = None,
     row_group_size: int = ROW_GROUP_SIZE,
+    force: bool = False,
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as Parquet.
 
-    The file is replaced atomically: a failure leaves the old file as it was.
+    The file is replaced atomically: a failure leaves the old file as it was
+    (see :func:`favorledger.io.files.writing`).
 
     Parameters
     ----------
@@ -269,6 +272,9 @@ def write_parquet(
         Called as ``progress(done, total)`` once the rows are gathered.
     row_group_size
         Rows per Parquet row group (default :data:`ROW_GROUP_SIZE`).
+    force
+        Overwrite even an SQLite database (see
+        :func:`favorledger.io.files.writing`).
 
     Returns
     -------
@@ -282,6 +288,9 @@ def write_parquet(
         naming the favor; nothing is written.
     MissingExtraError
         If pyarrow is not installed (``pip install 'favorledger[scale]'``).
+    OverwriteError
+        If ``path`` is an SQLite database (a ledger's store) and ``force`` is
+        false; nothing is written.
     """
     pa = _pyarrow()
     parquet = importlib.import_module("pyarrow.parquet")
@@ -316,10 +325,8 @@ def write_parquet(
         for column, cell in row.items():
             columns[column].append(cell)
     table = pa.table(columns, schema=_schema(value_places, share_places))
-    with _replacing(path) as handle, os.fdopen(handle, "wb") as out:
+    with writing(path, force=force) as out:
         parquet.write_table(table, out, row_group_size=row_group_size)
-        out.flush()
-        os.fsync(out.fileno())
     if progress is not None:
         progress(len(favors), len(favors))
     return len(favors)
