@@ -54,6 +54,7 @@ from typing import Any, Final, Literal, get_args
 
 from favorledger.clearing import Solver, clear_debts
 from favorledger.errors import (
+    FormatError,
     InvalidQueryError,
     MissingExtraError,
     SchemaError,
@@ -287,6 +288,8 @@ def open(
     SchemaError
         If the table breaks the schema or a row breaks a rule, naming the
         column.
+    FormatError
+        If the engine cannot read ``path`` (missing, not Parquet), naming it.
     InvalidQueryError
         For an unknown engine, or ``engine="spark"`` without a session.
     MissingExtraError
@@ -329,7 +332,14 @@ class ScaleLedger:
         self.path = path
         prefix = f"favorledger_{next(_names)}_{uuid.uuid4().hex[:8]}_"
         self._prefix = prefix
-        kinds = backend.load(path, prefix + "raw")
+        try:
+            kinds = backend.load(path, prefix + "raw")
+        except Exception as exc:  # each engine raises its own kind
+            raise FormatError(
+                f"{path}: cannot read a Parquet favors table here"
+                f" ({type(exc).__name__}: {str(exc).splitlines()[0]})",
+                path=path,
+            ) from exc
         check_columns({column: kind for column, (kind, _) in kinds.items()}, path)
         value_places = kinds["value"][1]
         share_places = max(1, kinds.get("referral_share", ("decimal", 1))[1])

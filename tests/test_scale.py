@@ -46,7 +46,12 @@ from favorledger import (
     total,
 )
 from favorledger.cli import main
-from favorledger.errors import MissingExtraError, OverwriteError, SchemaError
+from favorledger.errors import (
+    FormatError,
+    MissingExtraError,
+    OverwriteError,
+    SchemaError,
+)
 from favorledger.io import read_parquet, write_parquet
 from favorledger.testing.strategies import ledgers
 
@@ -253,6 +258,8 @@ def test_bad_arguments_are_refused() -> None:
             scale.open(path, engine="polars")  # type: ignore[arg-type]
         with pytest.raises(InvalidQueryError, match="SparkSession"):
             scale.open(path, engine="spark")
+        with pytest.raises(FormatError, match="cannot read"):
+            scale.open(path + ".missing")
     assert issubclass(MissingExtraError, ImportError)
 
 
