@@ -74,6 +74,7 @@ from favorledger.io.sqlite import (
     StoredLedger,
     check_store,
     open_ledger,
+    store_head,
 )
 from favorledger.io.tables import (
     Progress,
@@ -181,7 +182,23 @@ def _parser() -> argparse.ArgumentParser:
     dump = command("export", "write the ledger to a file")
     dump.add_argument("file")
     dump.add_argument("--format", choices=EXPORT_FORMATS)
-    command("check", "rebuild the ledger from its store and report problems")
+    check = command(
+        "check",
+        "verify the store (schema, triggers, digest chain, every entry) and"
+        " report problems",
+    )
+    check.add_argument(
+        "--head",
+        action="store_true",
+        help="also print the digest of the last entry (remember it, or publish"
+        " it, to check against later)",
+    )
+    check.add_argument(
+        "--expect-head",
+        metavar="DIGEST",
+        help="also verify that the chain still holds DIGEST, a head printed"
+        " earlier by --head",
+    )
 
     square = command("settle", "suggest the favor-returns that square everyone")
     square.add_argument(
@@ -334,9 +351,9 @@ class _Run:
         self.json = bool(getattr(args, "json", False))
         self.db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
 
-    def open(self, *, create: bool) -> StoredLedger:
+    def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         try:
-            return open_ledger(self.db, create=create)
+            led = open_ledger(self.db, create=create, readonly=readonly)
         except StoreError as exc:
             if create or os.path.exists(self.db):
                 raise
@@ -344,6 +361,16 @@ class _Run:
                 f"{self.db}: no ledger here yet (record, tie, person or import"
                 " creates one; --db or $FAVORLEDGER_DB chooses another)"
             ) from exc
+        for problem in led.damage[:1]:
+            sys.stderr.write(
+                f"favorledger: warning: {_one_line(problem)}; the store is"
+                " read-only without that entry (see `favorledger check`)\n"
+            )
+        return led
+
+    def read(self) -> StoredLedger:
+        """The store, opened read-only (a read command never writes)."""
+        return self.open(create=False, readonly=True)
 
     def emit(self, data: object) -> None:
         json.dump(data, self.out, ensure_ascii=False, indent=2)
@@ -416,7 +443,7 @@ def _person(run: _Run) -> int:
 
 
 def _balance(run: _Run) -> int:
-    with run.open(create=False) as led:
+    with run.read() as led:
         if run.args.person is not None:
             person = run.args.person
             value = led.balance(person)
@@ -437,7 +464,7 @@ def _balance(run: _Run) -> int:
 
 def _owes(run: _Run) -> int:
     person = run.args.person
-    with run.open(create=False) as led:
+    with run.read() as led:
         if person is not None:
             led.balance(person)  # an unknown person is an error, not "(nothing)"
         debts = [
@@ -461,7 +488,7 @@ def _owes(run: _Run) -> int:
 
 
 def _history(run: _Run) -> int:
-    with run.open(create=False) as led:
+    with run.read() as led:
         entries = led.history(run.args.person)
         reversed_ids = set(led.reversals)
     if run.json:
@@ -487,7 +514,7 @@ def _history(run: _Run) -> int:
 
 
 def _people(run: _Run) -> int:
-    with run.open(create=False) as led:
+    with run.read() as led:
         people = sorted(led.people.values(), key=lambda p: p.id)
         balances = led.balances()
     if run.json:
@@ -559,7 +586,7 @@ def _import(run: _Run) -> int:
 def _export(run: _Run) -> int:
     path = run.args.file
     kind = _format(path, run.args.format, EXPORT_FORMATS)
-    with run.open(create=False) as led, _progress("exporting") as progress:
+    with run.read() as led, _progress("exporting") as progress:
         count = _write(led, path, kind, progress)
     if run.json:
         run.emit({"file": path, "format": kind, "written": count})
@@ -595,13 +622,19 @@ def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -
 def _check(run: _Run) -> int:
     if not os.path.exists(run.db):
         run.open(create=False)  # raises the friendly "no ledger here" error
-    problems = check_store(run.db)
+    problems = check_store(run.db, expect_head=run.args.expect_head)
+    head = store_head(run.db) if run.args.head and not problems else None
     if run.json:
-        run.emit({"store": run.db, "problems": problems})
+        report: dict[str, Any] = {"store": run.db, "problems": problems}
+        if head is not None:
+            report["head"] = head
+        run.emit(report)
     elif problems:
-        run.out.write("".join(f"{problem}\n" for problem in problems))
+        run.out.write("".join(f"{_one_line(problem)}\n" for problem in problems))
     else:
         run.out.write(f"{run.db}: ok\n")
+        if head is not None:
+            run.out.write(f"head {head}\n")
     return 1 if problems else 0
 
 
@@ -612,7 +645,7 @@ def _why(transfer: Transfer) -> list[str]:
 
 def _settle(run: _Run) -> int:
     a = run.args
-    with run.open(create=False) as led:
+    with run.open(create=False, readonly=not a.apply) as led:
         transfers = settle(led, method=a.method)
         favors = led.apply(transfers, reason=a.reason) if a.apply and transfers else []
     if run.json:
@@ -642,7 +675,7 @@ def _settle(run: _Run) -> int:
 
 def _path(run: _Run) -> int:
     a = run.args
-    with run.open(create=False) as led:
+    with run.read() as led:
         paths: list[ReferralPath]
         if a.k is None:
             paths = [referral_path(led, a.source, a.target, weight=a.weight)]
@@ -701,7 +734,7 @@ def _call(run: _Run) -> int:
 def _agenda(run: _Run) -> int:
     a = run.args
     today = _moment(a.today) or utcnow()
-    with run.open(create=False) as led:
+    with run.read() as led:
         items = agenda(led, a.person, today=today)
     if run.json:
         run.emit(
