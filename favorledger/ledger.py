@@ -236,11 +236,14 @@ class Ledger:
         create: bool = True,
         timeout: float = 10.0,
     ) -> StoredLedger:
-        """Open (or create) a ledger kept in an SQLite file.
+        """Open (or create) a ledger kept in an SQLite file or in PostgreSQL.
 
-        Every new entry is committed to the file before the call that made it
-        returns; see :func:`favorledger.io.sqlite.open_ledger`. Use the result
-        in a ``with`` block, or call its ``close()``.
+        Every new entry is committed to the store before the call that made
+        it returns; see :func:`favorledger.io.sqlite.open_ledger`. A
+        ``postgresql://user@host:port/db`` URL (optionally ending in
+        ``?ledger=NAME``) opens a ledger kept in PostgreSQL instead; see
+        :func:`favorledger.io.postgres.open_ledger`. Use the result in a
+        ``with`` block, or call its ``close()``.
 
         Examples
         --------
@@ -252,8 +255,19 @@ class Ledger:
         ...     led.balance("ann")
         Decimal('2')
         """
+        from favorledger.io.postgres import is_postgres_url
+        from favorledger.io.postgres import open_ledger as open_postgres
         from favorledger.io.sqlite import open_ledger
 
+        if is_postgres_url(path):
+            assert isinstance(path, str)
+            return open_postgres(
+                path,
+                referral_share=referral_share,
+                strict=strict,
+                create=create,
+                timeout=timeout,
+            )
         return open_ledger(
             path,
             referral_share=referral_share,
@@ -560,9 +574,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def _write_transaction(self) -> Iterator[None]:
         assert self._sink is not None
         self._writing = True
+        before: int | None = None
         try:
             with self._sink.batch():
+                before = len(self._log)  # after catching up with other writers
                 yield
+        except BaseException:
+            # The commit itself may fail (a lost connection): what the batch
+            # indexed was not stored, or not for sure; the store offers it
+            # again on the next catch-up if it was.
+            if before is not None and len(self._log) > before:
+                self._rebuild(self._log[:before])
+            raise
         finally:
             self._writing = False
 
