@@ -16,11 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 import httpx2
-import pytest
 
 import favorledger as fl
 from examples.webapp.load import load, stored_favor_ids
 from examples.webapp.serve import serving
+from favorledger.io.postgres import check_store
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CLIENTS, REQUESTS, WORKERS = 16, 200, 3
@@ -53,9 +53,9 @@ def _run(db: str, name: str) -> None:
 
 def test_load_on_sqlite(tmp_path: Path) -> None:
     _run(str(tmp_path / "club.db"), "sqlite")
-    assert fl.io.check_store(str(tmp_path / "club.db")) == []
+    assert fl.io.sqlite.check_store(str(tmp_path / "club.db")) == []
 
 
-@pytest.mark.skip(reason="the PostgreSQL store comes with issue 14's store step")
 def test_load_on_postgresql(postgres_url: str) -> None:
     _run(postgres_url, "postgresql")
+    assert check_store(postgres_url) == []
