@@ -253,7 +253,8 @@ class PostgresStore:
         self._closed = False
         self._seen = 0
         self._head = GENESIS
-        self._marks: list[tuple[int, str]] = []
+        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
+        self._pending: list[tuple[int, str, str, str, str, str]] = []
         self.on_begin: Callable[[], None] | None = None
         self.version = SCHEMA_VERSION
 
@@ -512,8 +513,9 @@ class PostgresStore:
 
     # --------------------------------------------------------------- writing
     def write(self, entry: Entry) -> None:
-        """Store ``entry`` as the next link of the chain (inside a batch, or
-        in a transaction of its own).
+        """Add ``entry`` as the next link of the chain to the current batch
+        (or to a batch of its own). The rows are sent when the outermost
+        batch commits (``COPY`` for many), so a batch costs few round trips.
 
         Raises
         ------
@@ -525,28 +527,18 @@ class PostgresStore:
             with self.batch():
                 self.write(entry)
             return
-        pg = _psycopg()
         body = dumps_entry(entry)
         seq, digest = self._seen + 1, link(self._head, body)
         kind = _TYPE_NAMES[type(entry)]
-        try:
-            assert self._connection is not None
-            self._connection.execute(
-                f"INSERT INTO {self._schema}.entries (seq, id, type, at, body, digest)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (seq, entry.id, kind, _utc_text(entry.at), body, digest),
-            )
-        except pg.Error as exc:
-            raise StoreError(
-                f"{self._path}: could not store {kind} {entry.id!r}: {_why(exc)}"
-            ) from exc
+        self._pending.append((seq, entry.id, kind, _utc_text(entry.at), body, digest))
         self._seen, self._head = seq, digest
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
 
         The outermost batch is one transaction holding the ledger's lock; it
-        begins by calling ``on_begin``. Batches nest as savepoints.
+        begins by calling ``on_begin``. Inner batches nest: one that fails
+        drops its own rows only.
         """
         self._require_writable()
         return self._batch()
@@ -554,42 +546,40 @@ class PostgresStore:
     @contextmanager
     def _batch(self) -> Iterator[None]:
         depth = self._depth
-        self._open_level(depth)
+        if not depth:
+            self._open()
         self._depth = depth + 1
-        self._marks.append((self._seen, self._head))
+        self._marks.append((self._seen, self._head, len(self._pending)))
         try:
             if not depth and self.on_begin is not None:
                 self.on_begin()
-                self._marks[depth] = (self._seen, self._head)
+                self._marks[depth] = (self._seen, self._head, 0)
             yield
             self._depth = depth
-            self._close_level(depth)
+            if not depth:
+                self._commit()
         except BaseException:
             self._depth = depth
             self._undo(depth)
             raise
         del self._marks[depth:]
 
-    def _open_level(self, depth: int) -> None:
+    def _open(self) -> None:
+        """Begin a transaction and take the ledger's lock; a connection the
+        server dropped while idle (a restart) is re-opened first."""
         pg = _psycopg()
-        if depth:
-            assert self._connection is not None
-            try:
-                self._connection.execute(f"SAVEPOINT batch{depth}")
-            except pg.Error as exc:
-                raise StoreError(
-                    f"{self._path}: could not start a batch: {_why(exc)}"
-                ) from exc
-            return
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                self._begin()
+                connection = self._live()
+                with connection.pipeline():
+                    connection.execute("BEGIN")
+                    if self.flush_after_unlock:
+                        connection.execute("SET LOCAL synchronous_commit = off")
+                    self._lock()
                 return
             except pg.OperationalError as exc:
-                # An idle connection the server dropped (a restart): nothing
-                # was done yet, so reconnect and begin again.
-                self._drop()
+                self._drop()  # nothing was done yet: begin again
                 if time.monotonic() > deadline:
                     raise StoreError(
                         f"{self._path}: could not start a write: {_why(exc)}"
@@ -600,49 +590,55 @@ class PostgresStore:
                     f"{self._path}: could not start a write: {_why(exc)}"
                 ) from exc
 
-    def _begin(self) -> None:
-        connection = self._live()
-        with connection.pipeline():
-            connection.execute("BEGIN")
-            if self.flush_after_unlock:
-                connection.execute("SET LOCAL synchronous_commit = off")
-            self._lock()
-
-    def _close_level(self, depth: int) -> None:
+    def _commit(self) -> None:
         pg = _psycopg()
-        assert self._connection is not None
+        connection = self._connection
+        assert connection is not None
+        rows, self._pending = self._pending, []
+        insert = (
+            f"INSERT INTO {self._schema}.entries (seq, id, type, at, body, digest)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+        )
         try:
-            if depth:
-                self._connection.execute(f"RELEASE SAVEPOINT batch{depth}")
-                return
-            self._connection.execute("COMMIT")
+            if len(rows) > 8:
+                with connection.cursor().copy(
+                    f"COPY {self._schema}.entries (seq, id, type, at, body, digest)"
+                    " FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                connection.execute("COMMIT")
+            else:
+                with connection.pipeline():
+                    for row in rows:
+                        connection.execute(insert, row)
+                    connection.execute("COMMIT")
             if self.flush_after_unlock:
                 # A synchronous commit after ours in the write-ahead log:
                 # when it returns, ours is on disk too.
-                self._connection.execute(
-                    "BEGIN; SELECT pg_current_xact_id(); COMMIT"
-                )
+                connection.execute("BEGIN; SELECT pg_current_xact_id(); COMMIT")
         except pg.Error as exc:
             raise StoreError(
-                f"{self._path}: could not commit (the write may or may not be"
-                f" stored; the next write or refresh finds out): {_why(exc)}"
+                f"{self._path}: could not commit (if the answer was lost the"
+                f" write may be stored: the next write or refresh finds out):"
+                f" {_why(exc)}"
             ) from exc
 
     def _undo(self, depth: int) -> None:
         if len(self._marks) > depth:
-            self._seen, self._head = self._marks[depth]
+            self._seen, self._head, pending = self._marks[depth]
             del self._marks[depth:]
+            del self._pending[pending:]
+        if depth:
+            return
+        self._pending = []
         connection = self._connection
         if connection is None or connection.closed:
             return
-        pg = _psycopg()
         try:
-            if depth:
-                connection.execute(f"ROLLBACK TO SAVEPOINT batch{depth}")
-                connection.execute(f"RELEASE SAVEPOINT batch{depth}")
-            elif connection.info.transaction_status != 0:  # not idle
+            if connection.info.transaction_status != 0:  # not idle
                 connection.execute("ROLLBACK")
-        except pg.Error:
+        except _psycopg().Error:
             self._drop()  # the transaction is gone with the connection
 
     def _drop(self) -> None:
