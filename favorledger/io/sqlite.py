@@ -117,11 +117,11 @@ WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
 END;
 CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
-WHEN EXISTS (
-    SELECT 1 FROM entries WHERE id = NEW.id AND (
-        (type <> 'person' AND NEW.type <> 'person')
-        OR (type = 'person' AND NEW.type = 'person' AND at = NEW.at))
-) BEGIN
+WHEN (NEW.type <> 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE id = NEW.id AND type <> 'person'))
+OR (NEW.type = 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE id = NEW.id AND type = 'person' AND at = NEW.at))
+BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
 END;
 """
