@@ -99,7 +99,12 @@ def test_every_kind_of_call_is_stored_and_the_market_replays(postgres_url: str) 
         led.call("p1", at=T2, id="c1")
         expected = snapshot(led)
     assert [row[2] for row in rows(postgres_url)] == [
-        "person", "tie", "favor", "reversal", "pledge", "favor"
+        "person",
+        "tie",
+        "favor",
+        "reversal",
+        "pledge",
+        "favor",
     ]
     with Ledger.open(postgres_url) as again:
         assert snapshot(again) == expected
@@ -267,7 +272,9 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
         led.record("ann", "bob", 1, id="f1", at=T1)
     monkeypatch.setattr(postgres, "SCHEMA_VERSION", 2)
     monkeypatch.setattr(
-        postgres, "MIGRATIONS", {2: ("CREATE INDEX entries_at ON {schema}.entries (at)",)}
+        postgres,
+        "MIGRATIONS",
+        {2: ("CREATE INDEX entries_at ON {schema}.entries (at)",)},
     )
     with Ledger.open(postgres_url) as led:
         assert led.balance("ann") == 1
@@ -290,7 +297,9 @@ def test_an_unreachable_server_is_a_store_error_in_bounded_time() -> None:
 def test_the_command_takes_a_url(
     postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", postgres_url, "record", "carol", "me", "3", "--via", "bob"]) == 0
+    assert (
+        main(["--db", postgres_url, "record", "carol", "me", "3", "--via", "bob"]) == 0
+    )
     assert main(["--db", postgres_url, "balance", "carol"]) == 0
     assert "4.5" in capsys.readouterr().out
     assert main(["--db", postgres_url, "check", "--head"]) == 0
@@ -510,3 +519,28 @@ def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
         list(store.entries())
     with pytest.raises(StoreError, match="closed"):
         store.write(Favor(giver="a", receiver="b", value=1))
+
+
+def test_a_write_is_on_disk_when_it_returns(
+    postgres_server: TemporaryServer, postgres_url: str
+) -> None:
+    """With the WAL writer slowed to 10 s, only a flush the write itself waited
+    for can save it from an immediate shutdown (no flush of WAL buffers)."""
+    sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
+    sql(postgres_url, "SELECT pg_reload_conf()")
+    try:
+        with Ledger.open(postgres_url) as led:
+            led.record("ann", "bob", 1, id="f0", at=T1)
+            time.sleep(0.5)
+            for i in range(1, 6):
+                led.record("ann", "bob", 1, id=f"f{i}", at=T1)
+            flushed = sql(
+                postgres_url,
+                "SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()",
+            )
+            postgres_server.restart("immediate")
+        assert flushed == [(True,)]
+        assert [row[1] for row in rows(postgres_url)] == [f"f{i}" for i in range(6)]
+    finally:
+        sql(postgres_url, "ALTER SYSTEM RESET wal_writer_delay")
+        sql(postgres_url, "SELECT pg_reload_conf()")

@@ -24,9 +24,10 @@ advisory lock that belongs to the ledger (one serialising lock per ledger),
 catches the ledger up with what other writers appended, checks every rule
 against that state, appends, and commits. The commit is made visible and the
 lock released at once; the call then waits until the server has flushed the
-commit to disk (a second, tiny synchronous transaction whose commit comes
-after it in the write-ahead log), so concurrent writers share their disk
-flushes, as PostgreSQL's own group commit does. A write is durable when it
+commit to disk (a second, tiny synchronous transaction that writes one
+record, ``pg_logical_emit_message``, after it in the write-ahead log), so
+concurrent writers share their disk flushes, as PostgreSQL's own group
+commit does. A write is durable when it
 returns. A reader may briefly see an entry whose writer is still waiting for
 that flush; if the server crashed in that moment, the entry would vanish
 together with every entry after it, and no writer would have been told any
@@ -176,6 +177,9 @@ _TRIGGERS: Final = {
         "favorledger_refuse",
     ),
 }
+
+_FLUSH: Final = "BEGIN; SELECT pg_logical_emit_message(true, 'favorledger', ''); COMMIT"
+"""A tiny transaction that writes one WAL record and commits synchronously."""
 
 _T = TypeVar("_T")
 
@@ -614,9 +618,10 @@ class PostgresStore:
                         connection.execute(insert, row)
                     connection.execute("COMMIT")
             if self.flush_after_unlock:
-                # A synchronous commit after ours in the write-ahead log:
-                # when it returns, ours is on disk too.
-                connection.execute("BEGIN; SELECT pg_current_xact_id(); COMMIT")
+                # A synchronous commit after ours in the write-ahead log: when
+                # it returns, ours is on disk too. It must write a WAL record
+                # (a bare transaction id is committed without a flush).
+                connection.execute(_FLUSH)
         except pg.Error as exc:
             raise StoreError(
                 f"{self._path}: could not commit (if the answer was lost the"
