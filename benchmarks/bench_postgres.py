@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 
 import favorledger
 from favorledger import Favor, Ledger
-from favorledger.io import postgres, sqlite
+from favorledger.io import postgres
 from favorledger.testing.postgres import TemporaryServer
 
 PEOPLE = [f"p{i}" for i in range(200)]
@@ -218,10 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"runs: postgres {[round(t, 2) for t in pg_times]},"
                 f" sqlite {[round(t, 2) for t in lite_times]}"
             )
-    sqlite_files = [f for f in os.listdir(directory)]
-    for name in sqlite_files:
-        os.remove(os.path.join(directory, name))
-    os.rmdir(directory)
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ from typing import Any, Final, TextIO
 from favorledger._exact import Amount
 from favorledger.agenda import agenda
 from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.io import postgres, sqlite
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -71,7 +72,6 @@ from favorledger.io.graphs import (
     write_gexf,
     write_graphml,
 )
-from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger

@@ -156,7 +156,7 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
         f"INSERT INTO {table} VALUES (1, 'f1', 'favor', 'x', %s, %s)"
         " ON CONFLICT (seq) DO UPDATE SET body = excluded.body"
     )
-    with pytest.raises(psycopg.Error, match="append-only|chained|next seq"):
+    with pytest.raises(psycopg.Error, match=r"append-only|chained|next seq"):
         sql(postgres_url, upsert, body, link(GENESIS, body))
     wrong = f"INSERT INTO {table} VALUES (2, 'f2', 'favor', 'x', '{{}}', '{'0' * 64}')"
     assert "does not follow" in _refused(postgres_url, wrong)
@@ -206,7 +206,7 @@ def test_edits_past_the_triggers_are_reported_by_check(
 
 
 def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
-    postgres_server: TemporaryServer, postgres_url: str
+    postgres_url: str,
 ) -> None:
     """The documented set-up: the owner creates the ledger; the app's role may
     only SELECT and INSERT, so even with the triggers gone it cannot edit."""
@@ -259,7 +259,7 @@ def test_a_schema_of_another_application_or_a_newer_version_is_refused(
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, at=T1)
     sql(postgres_url, "INSERT INTO favorledger.favorledger_schema VALUES (99, now())")
-    with pytest.raises(StoreError, match="newer favorledger .*version 99"):
+    with pytest.raises(StoreError, match=r"newer favorledger .*version 99"):
         Ledger.open(postgres_url)
     with pytest.raises(StoreError, match="no such favorledger store"):
         Ledger.open(postgres_url + "?ledger=absent", create=False)
