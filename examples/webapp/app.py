@@ -36,6 +36,7 @@ from starlette.templating import Jinja2Templates
 
 import favorledger as fl
 from favorledger.io.jsonl import dumps_entry
+from favorledger.io.sqlite import StoredLedger
 
 DEFAULT_DB = "favorboard.db"
 """The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd)."""
@@ -51,33 +52,27 @@ class _LedgerThread:
     def __init__(self, db: str) -> None:
         self.db = db
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
-        self._ledger: fl.Ledger | None = None
+        self._ledger: StoredLedger | None = None
 
-    async def run(self, work: Callable[[fl.Ledger], _T], *, fresh: bool = True) -> _T:
-        """``work(ledger)`` on the ledger's thread (caught up first if ``fresh``)."""
+    async def run(self, work: Callable[[fl.Ledger], _T]) -> _T:
+        """``work(ledger)`` on the ledger's thread, caught up with the store."""
 
         def call() -> _T:
             if self._ledger is None:
                 self._ledger = fl.Ledger.open(self.db)
-            elif fresh:
-                _catch_up(self._ledger)
+            else:
+                self._ledger.refresh()  # what the other workers stored
             return work(self._ledger)
 
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)
 
     def close(self) -> None:
         def close() -> None:
-            getattr(self._ledger, "close", lambda: None)()
+            if self._ledger is not None:
+                self._ledger.close()
 
         self._pool.submit(close).result()
         self._pool.shutdown()
-
-
-def _catch_up(ledger: fl.Ledger) -> None:
-    """Replay what other processes appended since this ledger last looked."""
-    refresh = getattr(ledger, "refresh", None)
-    if refresh is not None:
-        refresh()
 
 
 # ------------------------------------------------------------- rendering
