@@ -57,7 +57,7 @@ from favorledger.model import Debt, Obligation, Transfer
 from favorledger.settlement import _Discharges, scale, unscale
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = ["Clearing", "Solver", "clear_cycles", "clear_debts"]
 
@@ -104,7 +104,7 @@ amount=Decimal('1')),))
 
 
 def clear_cycles(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     as_of: datetime | str | None = None,
     solver: Solver = "networkx",

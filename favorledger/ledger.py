@@ -28,13 +28,16 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
     Concatenate,
+    Final,
     ParamSpec,
     Protocol,
+    Self,
     TypeVar,
     overload,
     runtime_checkable,
@@ -52,6 +55,7 @@ from favorledger.errors import (
     InvalidFavorError,
     InvalidPolicyError,
     MarketError,
+    StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
@@ -83,12 +87,48 @@ from favorledger.ties import TieIndex
 
 if TYPE_CHECKING:
     from os import PathLike
+    from types import TracebackType
 
-    from favorledger.clearing import Clearing
-    from favorledger.io.sqlite import StoredLedger
-    from favorledger.settlement import Method
+__all__ = ["STORES_GROUP", "Ledger", "Plan", "register_store"]
 
-__all__ = ["Ledger", "Plan"]
+
+STORES_GROUP: Final = "favorledger.stores"
+"""The entry-point group where installed packages name their stores."""
+
+_OPENERS: dict[str, Callable[..., Ledger]] = {}
+
+
+def register_store(scheme: str, opener: Callable[..., Ledger]) -> None:
+    """Let :meth:`Ledger.open` open ``scheme://…`` locations with ``opener``.
+
+    The scheme ``""`` stands for plain file names. A store registers itself
+    when its module is imported; an installed package may instead name its
+    opener under the ``favorledger.stores`` entry-point group (``file`` for
+    file names), loaded on first use.
+
+    Examples
+    --------
+    >>> opened = []
+    >>> register_store("memory", lambda location, **settings: Ledger())
+    >>> Ledger.open("memory://club").balances()
+    {}
+    """
+    _OPENERS[scheme] = opener
+
+
+def _opener(location: object) -> Callable[..., Ledger]:
+    text = location if isinstance(location, str) else ""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        for point in entry_points(group=STORES_GROUP, name=scheme or "file"):
+            opener = _OPENERS[scheme] = point.load()
+    if opener is None:
+        raise StoreError(
+            f"no favorledger store opens {scheme or 'file'} locations, got"
+            f" {location!r} (is the package that provides it installed?)"
+        )
+    return opener
 
 
 class Sink(Protocol):
@@ -105,6 +145,9 @@ class Sink(Protocol):
 
     def batch(self) -> AbstractContextManager[None]:
         """A context in which writes commit together, or not at all."""
+
+    def close(self) -> None:
+        """Release the store (idempotent); later writes are refused."""
 
 
 _P = ParamSpec("_P")
@@ -229,21 +272,28 @@ class Ledger:
     @classmethod
     def open(
         cls,
-        path: str | PathLike[str],
+        location: str | PathLike[str],
         *,
         referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
         create: bool = True,
         timeout: float = 10.0,
-    ) -> StoredLedger:
-        """Open (or create) a ledger kept in an SQLite file or in PostgreSQL.
+        readonly: bool = False,
+    ) -> Ledger:
+        """Open (or create) a ledger kept in a store.
 
-        Every new entry is committed to the store before the call that made
-        it returns; see :func:`favorledger.io.sqlite.open_ledger`. A
-        ``postgresql://user@host:port/db`` URL (optionally ending in
-        ``?ledger=NAME``) opens a ledger kept in PostgreSQL instead; see
-        :func:`favorledger.io.postgres.open_ledger`. Use the result in a
-        ``with`` block, or call its ``close()``.
+        ``location`` is a file name (an SQLite store, see
+        :func:`favorledger.io.sqlite.open_ledger`) or a URL whose scheme names
+        another registered store (see :func:`register_store`). Every new entry
+        is committed to the store before the call that made it returns, after
+        catching up with what other writers stored, so several processes can
+        share it; ``readonly`` opens it without ever writing. Use the result
+        in a ``with`` block, or call its :meth:`close`.
+
+        Raises
+        ------
+        StoreError
+            If no store opens such a location, or the store cannot be opened.
 
         Examples
         --------
@@ -255,26 +305,34 @@ class Ledger:
         ...     led.balance("ann")
         Decimal('2')
         """
-        from favorledger.io.postgres import is_postgres_url
-        from favorledger.io.postgres import open_ledger as open_postgres
-        from favorledger.io.sqlite import open_ledger
-
-        if is_postgres_url(path):
-            assert isinstance(path, str)
-            return open_postgres(
-                path,
-                referral_share=referral_share,
-                strict=strict,
-                create=create,
-                timeout=timeout,
-            )
-        return open_ledger(
-            path,
+        return _opener(location)(
+            location,
             referral_share=referral_share,
             strict=strict,
             create=create,
             timeout=timeout,
+            readonly=readonly,
         )
+
+    def close(self) -> None:
+        """Close the ledger's store, if it has one (idempotent).
+
+        The ledger can still be read; a ledger with a store refuses new
+        entries once closed.
+        """
+        if self._sink is not None:
+            self._sink.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     def referral_share(self) -> Amount:
@@ -738,39 +796,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ]
         self.add_many(favors)
         return favors
-
-    def settle(
-        self, *, method: Method = "auto", as_of: datetime | str | None = None
-    ) -> list[Transfer]:
-        """Suggest favor-returns that zero every balance.
-
-        See :func:`favorledger.settle`; record them with :meth:`apply`.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", 2)
-        >>> [(t.payer, t.payee, t.amount) for t in led.settle()]
-        [('bob', 'ann', Decimal('2'))]
-        """
-        from favorledger.settlement import settle
-
-        return settle(self, method=method, as_of=as_of)
-
-    def clear_cycles(self, *, as_of: datetime | str | None = None) -> Clearing:
-        """Set off obligation cycles (see :func:`favorledger.clear_cycles`).
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> for a, b in [("ann", "bob"), ("bob", "cat"), ("cat", "ann")]:
-        ...     _ = led.record(a, b, 1)
-        >>> led.clear_cycles().cleared
-        Decimal('3')
-        """
-        from favorledger.clearing import clear_cycles
-
-        return clear_cycles(self, as_of=as_of)
 
     # ------------------------------------------------------------ the market
     def pledge(
@@ -1314,30 +1339,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         for debt in net_debts(self._owed):
             graph.add_edge(debt.debtor, debt.creditor, weight=debt.amount)
         return graph
-
-    def to_jsonl(self, path: str | PathLike[str]) -> None:
-        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> path = os.path.join(tempfile.mkdtemp(), "favors.jsonl")
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", "1/3")
-        >>> led.to_jsonl(path)
-        >>> Ledger.from_jsonl(path).balance("bob")
-        Fraction(-1, 3)
-        """
-        from favorledger.io.jsonl import write_jsonl
-
-        write_jsonl(self._log, path)
-
-    @classmethod
-    def from_jsonl(cls, path: str | PathLike[str], **settings: Any) -> Ledger:
-        """Read a ledger written by :meth:`to_jsonl`."""
-        from favorledger.io.jsonl import read_jsonl
-
-        return cls.from_entries(read_jsonl(path), **settings)
 
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:

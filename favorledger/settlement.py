@@ -76,7 +76,7 @@ from favorledger.errors import (
 from favorledger.model import Favor, Obligation, Transfer, as_moment
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "AUTO_EXACT_LIMIT",
@@ -111,7 +111,7 @@ _SHIFT: Final = decimal.Context(
 
 # ------------------------------------------------------------------ public API
 def settle(
-    ledger: Ledger, *, method: Method = "auto", as_of: datetime | str | None = None
+    ledger: LedgerView, *, method: Method = "auto", as_of: datetime | str | None = None
 ) -> list[Transfer]:
     """Suggest the favor-returns that bring every balance to exactly zero.
 
@@ -226,7 +226,7 @@ Transfer(payer='c', payee='a', amount=Fraction(1, 3), explained_by=())]
 
 
 def explain(
-    ledger: Ledger, transfer: Transfer, *, as_of: datetime | str | None = None
+    ledger: LedgerView, transfer: Transfer, *, as_of: datetime | str | None = None
 ) -> tuple[Obligation, ...]:
     """The obligations a transfer discharges: why the payer owes the payee.
 
@@ -621,7 +621,7 @@ def _subset_sums(values: list[int]) -> list[int]:
 
 
 # ---------------------------------------------------------------------- ties
-def _relationships(ledger: Ledger) -> nx.Graph[str]:
+def _relationships(ledger: LedgerView) -> nx.Graph[str]:
     """Who may settle with whom: a stated tie, a favor or a debt between them.
 
     Every (not reversed) favor links its giver, receiver and referrer, and
@@ -699,7 +699,7 @@ class _Discharges:
     transfer can discharge. ``capacity`` is the pair's net debt.
     """
 
-    def __init__(self, ledger: Ledger, as_of: datetime | str | None) -> None:
+    def __init__(self, ledger: LedgerView, as_of: datetime | str | None) -> None:
         gross: dict[tuple[str, str], list[Obligation]] = {}
         for favor in _live_favors(ledger, as_of):
             for obligation in favor.obligations():
@@ -797,7 +797,7 @@ class _Discharges:
                 amount = _exact.sub(amount, step)
 
 
-def _live_favors(ledger: Ledger, as_of: datetime | str | None) -> list[Favor]:
+def _live_favors(ledger: LedgerView, as_of: datetime | str | None) -> list[Favor]:
     """The favors in force (as of a moment), oldest first (ties: record order)."""
     reversals = ledger.reversals
     if as_of is None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import re
 import sqlite3
 import tempfile
 import threading
@@ -49,8 +48,6 @@ from favorledger.errors import InvalidValueError
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
-    _ENTRIES_TABLE,
-    _SCHEMA_TABLE,
     SCHEMA_VERSION,
     SqliteStore,
     StoredLedger,
@@ -724,19 +721,3 @@ def test_a_closed_store_refuses_reads_and_writes(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="closed"):
         store.batch()
     assert os.path.exists(store.path)
-
-
-def test_the_insert_triggers_look_ids_up_by_index_not_by_scanning() -> None:
-    """Each insert checks its id through the unique indexes: a batch of n
-    entries costs O(n log n), not O(n^2) (a full scan per insert)."""
-    connection = sqlite3.connect(":memory:")
-    connection.executescript(_SCHEMA_TABLE + _ENTRIES_TABLE)
-    trigger = connection.execute(
-        "SELECT sql FROM sqlite_schema WHERE name = 'entries_new_id'"
-    ).fetchone()[0]
-    lookups = re.findall(r"SELECT 1 FROM entries WHERE [^)]*", trigger)
-    assert len(lookups) == 2
-    for lookup, kind in zip(lookups, ["favor", "person"], strict=True):
-        query = lookup.replace("NEW.id", "'x'").replace("NEW.at", "'t'")
-        plan = connection.execute(f"EXPLAIN QUERY PLAN {query}").fetchall()
-        assert "USING INDEX" in plan[0][3], (kind, plan)
