@@ -31,6 +31,7 @@ from favorledger.model import (
     Assignment,
     Debt,
     Favor,
+    Settlement,
     favor_effects,
     moment_or_now,
     named_people,
@@ -135,9 +136,14 @@ def _valued(
                 amount = decay.worth(amount, favor.kind, since=favor.at, at=moment)
             if amount:
                 yield debtor, creditor, amount
-    for entry in ledger.log:  # assignments move pairs, never balances: no decay
+    reversals = ledger.reversals
+    for entry in ledger.log:  # assignments and settlements never decay
         if isinstance(entry, Assignment) and entry.at <= moment:
             yield from entry.effects()
+        elif isinstance(entry, Settlement) and entry.at <= moment:
+            undone = reversals.get(entry.id)
+            if undone is None or undone.at > moment:
+                yield from entry.effects()
 
 
 def _people_by(ledger: LedgerView, moment: datetime) -> Iterator[str]:

@@ -49,11 +49,13 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import ZERO, Amount
 from favorledger.balances import net_debts, valued_balances, valued_debts
+from favorledger.discharge import discharges
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
+    InvalidValueError,
     MarketError,
     StoreError,
     UnknownFavorError,
@@ -73,6 +75,7 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
     Transfer,
     as_moment,
@@ -483,15 +486,18 @@ class Ledger:
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Reversal:
-        """Cancel a favor's obligations with a correcting entry.
+        """Cancel a favor's obligations (or undo a settlement) with a
+        correcting entry.
 
         The favor stays in the log and in :attr:`favors`; the reversal is
         dated ``at`` (default: now, or the favor's own time if that is later).
+        ``favor_id`` may also name a :class:`~favorledger.Settlement` that
+        :meth:`apply` recorded: its reversal restores every debt it moved.
 
         Raises
         ------
         UnknownFavorError
-            If no favor has that id.
+            If no favor or settlement has that id.
         AlreadyReversedError
             If the favor was already reversed by another entry.
         InvalidFavorError
@@ -505,7 +511,7 @@ class Ledger:
         >>> led.balance("ann"), led.is_reversed(f.id), len(led.log)
         (Decimal('0'), True, 2)
         """
-        favor = self._favor(favor_id)
+        favor = self._undoable(favor_id)
         stamp = at if at is not None else max(utcnow(), favor.at)
         fields: dict[str, Any] = {"favor_id": favor.id, "at": stamp, "reason": reason}
         if id is not None:
@@ -530,6 +536,8 @@ class Ledger:
     def add(self, entry: Ask) -> Ask: ...
     @overload
     def add(self, entry: Answer) -> Answer: ...
+    @overload
+    def add(self, entry: Settlement) -> Settlement: ...
     @overload
     def add(self, entry: Entry) -> Entry: ...
     def add(self, entry: Entry) -> Entry:
@@ -751,8 +759,20 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         reason: str = "",
         kind: str | None = None,
-    ) -> list[Favor]:
-        """Record suggested transfers as favors, all or nothing.
+    ) -> list[Settlement]:
+        """Record suggested transfers as settlements that discharge what they
+        pay, all or nothing.
+
+        Each transfer, in order, discharges the debts that explain it (a
+        transfer from X to Y explained by X -> H -> Y lowers X's debt to H
+        and H's debt to Y); what no chain of debts carries comes off the
+        payer's own debts and the debts owed to the payee, and whoever owed
+        the payee now owes whoever the payer owed (see
+        :mod:`favorledger.discharge`). When the transfers leave every balance
+        at zero, one more entry (kind ``"set-off"``) discharges what is still
+        owed, which then runs around cycles: nobody owes anybody. A plan of
+        kind ``"set-off"`` (a :class:`~favorledger.clearing.Clearing`) is
+        recorded as one entry that cancels the debts it names.
 
         Parameters
         ----------
@@ -762,40 +782,47 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at
             When they happened (default now); all share that time.
         reason
-            Why, in words (recorded on every favor).
+            Why, in words (recorded on every entry).
         kind
-            The favors' kind; default the plan's ``kind``, else
+            The entries' kind; default the plan's ``kind``, else
             ``"settlement"``.
 
         Returns
         -------
-        list of Favor
-            The favors recorded, one per transfer.
+        list of Settlement
+            The entries recorded, one per transfer (and the set-off, if any).
+            :meth:`reverse` undoes any of them exactly.
+
+        Raises
+        ------
+        InvalidValueError, InvalidEntryError
+            If a transfer is malformed or ``at`` is not a timezone-aware time.
 
         Examples
         --------
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", 5)
-        >>> _ = led.apply([Transfer("bob", "ann", 5)], reason="squared up")
-        >>> led.balances()
-        {'ann': Decimal('0'), 'bob': Decimal('0')}
+        >>> s = led.apply([Transfer("bob", "ann", 5)], reason="squared up")
+        >>> led.balances(), led.who_owes_whom()
+        ({'ann': Decimal('0'), 'bob': Decimal('0')}, [])
         """
-        stamp = utcnow() if at is None else at
-        kind = kind or getattr(plan, "kind", "settlement")
-        transfers = plan.transfers if isinstance(plan, Plan) else plan
-        favors = [
-            Favor(
-                giver=t.payer,
-                receiver=t.payee,
-                value=t.amount,
-                kind=kind,
-                at=stamp,
-                reason=reason,
-            )
-            for t in transfers
-        ]
-        self.add_many(favors)
-        return favors
+        stamp = utcnow() if at is None else as_moment(at)
+        plan_kind = getattr(plan, "kind", None)
+        transfers = list(plan.transfers if isinstance(plan, Plan) else plan)
+        for transfer in transfers:
+            if not isinstance(transfer, Transfer):
+                raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
+        entries = discharges(
+            self,
+            transfers,
+            at=stamp,
+            reason=reason,
+            kind=kind or plan_kind or "settlement",
+            set_off=plan_kind == "set-off",
+            passed=getattr(plan, "passed", ()),
+        )
+        self.add_many(entries)
+        return entries
 
     # ------------------------------------------------------------ the market
     def pledge(
@@ -1315,6 +1342,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         snapshot._trusted = False
         return snapshot
 
+    def _replica(self, length: int, moment: datetime | None) -> Ledger:
+        """A new ledger replaying the first ``length`` entries of the log
+        (those dated by ``moment``, if given): the state a settlement's late
+        explanations are computed from."""
+        replica = Ledger(referral_share=self._share)
+        replica._trusted = True  # every entry was checked when it was recorded
+        replica.add_many(
+            e for e in self._log[:length] if moment is None or e.at <= moment
+        )
+        replica._trusted = False
+        return replica
+
     def to_networkx(self) -> nx.DiGraph[str]:
         """A new ``networkx.DiGraph`` of who owes whom.
 
@@ -1351,6 +1390,17 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise UnknownFavorError(
                 f"favor {favor_id!r} is not in the ledger"
             ) from None
+
+    def _undoable(self, entry_id: str) -> Favor | Settlement:
+        """The favor or settlement a reversal may undo."""
+        found = (
+            self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
+        )
+        return found if isinstance(found, Settlement) else self._favor(entry_id)
+
+    def _net(self, debtor: str, creditor: str) -> Amount:
+        """What ``debtor`` owes ``creditor`` net; negative if owed the other way."""
+        return _exact.sub(self._gross(debtor, creditor), self._gross(creditor, debtor))
 
     def _gross(self, debtor: str, creditor: str) -> Amount:
         row = self._owed.get(debtor)
@@ -1457,8 +1507,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return favor
 
     def _add_market(
-        self, entry: Pledge | Release | Ask | Answer | Assignment
-    ) -> Pledge | Release | Ask | Answer | Assignment:
+        self, entry: Pledge | Release | Ask | Answer | Assignment | Settlement
+    ) -> Pledge | Release | Ask | Answer | Assignment | Settlement:
         stored = self._stored(entry.id)
         if stored is not None:
             return _same_or_raise(stored, entry)
@@ -1474,10 +1524,12 @@ recorded with a different body: value Decimal('1') != Decimal('2')
                 self._gross(entry.holder, entry.debtor),
             )
             market.check_assignment(entry, owed)
+        if isinstance(entry, Settlement) and not self._trusted:
+            market.check_settlement(entry, self._net)
         self._append(entry, people)
         self._admit(people, entry.at)
         market.file(entry)
-        if isinstance(entry, Assignment):
+        if isinstance(entry, Assignment | Settlement):
             self._post(entry.effects())
         self._indexed(entry)
         return entry
@@ -1486,7 +1538,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(reversal.id)
         if stored is not None:
             return _same_or_raise(stored, reversal)
-        favor = self._favor(reversal.favor_id)
+        favor = self._undoable(reversal.favor_id)
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
             raise AlreadyReversedError(
@@ -1498,7 +1550,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
-        self._post(favor_effects(favor), reverse=True)
+        if isinstance(favor, Settlement):
+            self._post(favor.effects(), reverse=True)
+        else:
+            self._post(favor_effects(favor), reverse=True)
         self._indexed(reversal)
         return reversal
 

@@ -122,7 +122,7 @@ class TieIndex:
                 self._set(current)
         elif isinstance(entry, Favor):
             self._count_favor(entry, +1)
-        elif isinstance(entry, Reversal):
+        elif isinstance(entry, Reversal) and entry.favor_id in self._ledger.favors:
             self._count_favor(self._ledger.favors[entry.favor_id], -1)
 
     def implied(self) -> list[Tie]:
