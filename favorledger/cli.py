@@ -1,7 +1,9 @@
 """The ``favorledger`` command: keep a favor ledger from the terminal.
 
 The ledger lives in an SQLite store (:mod:`favorledger.io.sqlite`): ``--db``,
-else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory. Every
+else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory; a
+``postgresql://`` URL there names a ledger kept in PostgreSQL
+(:mod:`favorledger.io.postgres`). Every
 command opens it, does one thing and closes it; whatever it records is on disk
 before it exits.
 
@@ -63,6 +65,7 @@ from typing import Any, Final, NoReturn, TextIO
 from favorledger._exact import Amount
 from favorledger.agenda import agenda
 from favorledger.errors import FavorLedgerError, OverwriteError, StoreError, shown
+from favorledger.io import postgres, sqlite
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -72,12 +75,8 @@ from favorledger.io.graphs import (
 )
 from favorledger.io.jsonl import dumps_entry, read_jsonl_located, write_jsonl
 from favorledger.io.parquet import write_parquet
-from favorledger.io.sqlite import (
-    StoredLedger,
-    check_store,
-    open_ledger,
-    store_head,
-)
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger
 from favorledger.io.tables import (
     Progress,
     _add_located,
@@ -386,11 +385,22 @@ class _Run:
         self.json = bool(getattr(args, "json", False))
         self.db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
 
+    @property
+    def store(self) -> Any:
+        """The store's module: :mod:`~favorledger.io.postgres` for a URL."""
+        return postgres if is_postgres_url(self.db) else sqlite
+
+    def exists(self) -> bool:
+        """Whether the store may exist (a URL is asked by opening it)."""
+        return is_postgres_url(self.db) or os.path.exists(self.db)
+
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         try:
-            led = open_ledger(self.db, create=create, readonly=readonly)
+            led: StoredLedger = self.store.open_ledger(
+                self.db, create=create, readonly=readonly
+            )
         except StoreError as exc:
-            if create or os.path.exists(self.db):
+            if create or self.exists():
                 raise
             raise UsageError(
                 f"{self.db}: no ledger here yet (record, tie, person or import"
@@ -683,10 +693,12 @@ def _write(
 
 
 def _check(run: _Run) -> int:
-    if not os.path.exists(run.db):
+    if not run.exists():
         run.open(create=False)  # raises the friendly "no ledger here" error
-    problems = check_store(run.db, expect_head=run.args.expect_head)
-    head = store_head(run.db) if run.args.head and not problems else None
+    problems: list[str] = run.store.check_store(
+        run.db, expect_head=run.args.expect_head
+    )
+    head = run.store.store_head(run.db) if run.args.head and not problems else None
     if run.json:
         report: dict[str, Any] = {"store": run.db, "problems": problems}
         if head is not None:
