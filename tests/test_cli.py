@@ -91,7 +91,7 @@ def test_record_prints_what_it_stored(
         capsys, "--db", db, "add", "carol", "me", "2.50", "--via", "bob", "--id", "f1"
     )
     assert (code, err) == (0, "")
-    assert out == "recorded favor f1: carol did me a favor worth 2.50 (via bob)\n"
+    assert out == "recorded favor f1: carol did me a favor worth 2.5 (via bob)\n"
     with open_ledger(db) as led:
         assert led.favors["f1"].referral_share == led.referral_share
         assert led.balance("bob") == -1.25
@@ -137,7 +137,7 @@ def test_reverse_is_shown_in_history_and_undoes_the_balance(
     out = run(capsys, "--db", story, "history", "carol")[1]
     assert "favor (reversed)" in out
     assert "reverses f1: twice" in out
-    assert run(capsys, "--db", story, "balance", "carol")[1] == "0.0\n"
+    assert run(capsys, "--db", story, "balance", "carol")[1] == "0\n"
 
 
 def test_json_output_is_exact_text_for_scripts(

@@ -178,7 +178,7 @@ def test_a_hand_written_table_needs_only_the_required_columns(tmp_path: Path) ->
     f1, f2 = read_csv(path)
     assert isinstance(f1, Favor)
     assert isinstance(f2, Favor)
-    assert repr(f1.value) == "Decimal('0.10')"
+    assert repr(f1.value) == "Decimal('0.1')"
     assert f1.kind == "favor"
     assert f1.reason == "'tis a favor"
     assert f1.via is None

@@ -621,7 +621,7 @@ def open_ledger(
     >>> led.close()
     >>> with open_ledger(path, create=False) as led:
     ...     led.balance("bob")
-    Fraction(-1, 3)
+    Ratio(-1, 3)
     >>> try:
     ...     open_ledger(os.path.join(tempfile.mkdtemp(), "x.db"), create=False)
     ... except StoreError as exc:

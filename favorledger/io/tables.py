@@ -41,7 +41,7 @@ Examples
 1
 >>> from pathlib import Path
 >>> print(Path(path).read_text(encoding="utf-8").splitlines()[1])
-f1,carol,me,2.50,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
+f1,carol,me,2.5,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
 >>> read_csv(path) == list(led.log)
 True
 """
@@ -62,7 +62,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import attrs
 
-from favorledger._exact import Amount, normalize
+from favorledger._exact import Amount, canonical, normalize
 from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
 from favorledger.io.jsonl import file_mode_for as _mode_for
 from favorledger.io.jsonl import fsync_directory as _fsync_directory
@@ -489,7 +489,7 @@ def _edge_amount(raw: int | str | Amount) -> Amount:
         value = normalize(value)
     if not isinstance(value, Decimal | Fraction) or not value > 0:
         raise InvalidValueError(f"Edge.amount must be a positive number, got {raw!r}")
-    return value
+    return canonical(value) if isinstance(value, Decimal) else normalize(value)
 
 
 def _edge_at(raw: datetime | str) -> datetime:
