@@ -49,8 +49,11 @@ True
 from __future__ import annotations
 
 import csv
+import hashlib
+import itertools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -66,7 +69,7 @@ from favorledger._exact import Amount, canonical, normalize
 from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
 from favorledger.io.jsonl import file_mode_for as _mode_for
 from favorledger.io.jsonl import fsync_directory as _fsync_directory
-from favorledger.model import Entry, Favor, Reversal, as_moment
+from favorledger.model import Entry, Favor, Reversal, as_moment, utcnow
 
 if TYPE_CHECKING:
     from favorledger.ledger import Ledger
@@ -97,7 +100,8 @@ FAVOR_COLUMNS: Final = (*_FAVOR_FIELDS, "reversal_id", "reversed_at", "reversal_
 """The favor table's columns, in the order written: every field of
 :class:`~favorledger.Favor`, then the reversal's id, time and reason."""
 
-_REQUIRED: Final = ("id", "giver", "receiver", "value", "at")
+_REQUIRED: Final = ("giver", "receiver", "value")
+"""The columns a hand-written favor table needs; the others are optional."""
 
 EDGE_COLUMNS: Final = ("id", "src", "dst", "amount", "at", "via", "kind")
 """The edge table's columns."""
@@ -190,7 +194,12 @@ def _text(value: object) -> str:
 
 
 def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
-    cells = [_text(getattr(favor, name)) for name in _FAVOR_FIELDS]
+    # a CSV holds favors only: the pledge or ask a favor fulfils is not in it,
+    # so the link is left out (the favor and every balance are the same)
+    cells = [
+        "" if name == "fulfils" else _text(getattr(favor, name))
+        for name in _FAVOR_FIELDS
+    ]
     if reversal is None:
         cells += ["", "", ""]
     else:
@@ -256,14 +265,20 @@ def _records(
     """``(line, row)`` for each data row, with cells unescaped; checks the header."""
     name = os.fspath(path)
     with open(name, "rb") as source:
-        reader = csv.reader(_lines(name, source), strict=True)
+        lines = _lines(name, source)
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(
+            itertools.chain([first], lines), delimiter=delimiter, strict=True
+        )
         line = 1
         try:
             header = next(reader, None)
-            if header is None:
+            if not header:
                 raise FormatError(
                     f"{name}:1: the file is empty (no header row)", path=name, line=1
                 )
+            header = [column.strip().lower() for column in header]
             _check_header(name, header, columns, required)
             line = reader.line_num + 1
             for cells in reader:
@@ -296,19 +311,28 @@ def _check_header(
         return FormatError(f"{name}:1: {message}", path=name, line=1)
 
     unknown = [column for column in header if column not in columns]
-    if unknown:
-        raise fail(f"unknown column {unknown[0]!r}; columns are {', '.join(columns)}")
     missing = [column for column in required if column not in header]
+    problems = []
     if missing:
-        raise fail(f"missing column {missing[0]!r}")
+        problems.append(f"missing column{'s' * (len(missing) > 1)} {_listed(missing)}")
+    if unknown:
+        problems.append(f"unknown column{'s' * (len(unknown) > 1)} {_listed(unknown)}")
+    if problems:
+        raise fail(f"{'; '.join(problems)} (the columns are {', '.join(columns)})")
     repeated = sorted({column for column in header if header.count(column) > 1})
     if repeated:
         raise fail(f"column {repeated[0]!r} appears more than once")
 
 
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(repr(name) for name in names)
+
+
 def _tags(raw: str, field: str) -> list[str]:
     if not raw:
         return []
+    if not raw.lstrip().startswith("["):  # typed by hand: "work, python"
+        return [tag.strip() for tag in re.split(r"[,;]", raw) if tag.strip()]
     try:
         tags = json.loads(raw)
     except json.JSONDecodeError:
@@ -332,6 +356,8 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
         cell = row.get(name, "")
         if name in _SETS:
             fields[name] = _tags(cell, f"Favor.{name}")
+        elif name == "at" and _DATE.fullmatch(cell.strip()):
+            fields[name] = f"{cell.strip()}T00:00:00+00:00"  # a date: midnight UTC
         elif cell or name in _REQUIRED:
             fields[name] = cell
     favor = Favor(**fields)  # type: ignore[arg-type]
@@ -353,6 +379,23 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
     return [favor, reversal]
 
 
+_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FIELD: Final = re.compile(r"\b(?:Favor|Reversal)\.(\w+)")
+
+
+def derived_id(position: int, row: dict[str, str]) -> str:
+    """The id of a row typed without one: from its content and its position
+    among the data rows, so importing the same file again adds nothing.
+
+    Examples
+    --------
+    >>> derived_id(1, {"giver": "ann", "receiver": "bob", "value": "2"})
+    'csv-...'
+    """
+    text = "\x1f".join([str(position), *(f"{k}={v}" for k, v in sorted(row.items()))])
+    return "csv-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
 def _read_favor_rows(
     path: str | os.PathLike[str],
 ) -> list[tuple[int | None, Entry]]:
@@ -360,11 +403,19 @@ def _read_favor_rows(
     name = os.fspath(path)
     favors: list[tuple[int | None, Entry]] = []
     reversals: list[tuple[int | None, Entry]] = []
-    for line, row in _records(path, FAVOR_COLUMNS, _REQUIRED):
+    now = utcnow().isoformat()  # when a row says neither its id nor its time
+    for position, (line, row) in enumerate(
+        _records(path, FAVOR_COLUMNS, _REQUIRED), start=1
+    ):
+        if not row.get("id"):
+            row["id"] = derived_id(position, row)
+            if not row.get("at"):
+                row["at"] = now
         try:
             entries = _row_entries(row)
         except FavorLedgerError as exc:
-            raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+            said = _FIELD.sub(lambda m: f"column {m.group(1)!r}", str(exc))
+            raise FormatError(f"{name}:{line}: {said}", path=name, line=line) from exc
         favors.append((line, entries[0]))
         reversals.extend((line, entry) for entry in entries[1:])
     return favors + reversals
@@ -432,7 +483,14 @@ def import_csv(
     >>> import_csv(other, path), import_csv(other, path)
     (1, 0)
     """
-    return _add_located(ledger, os.fspath(path), _read_favor_rows(path), progress)
+    rows = [
+        (line, entry)
+        for line, entry in _read_favor_rows(path)
+        # a row without id or time is dated when first imported: seen again,
+        # its derived id says it is already in
+        if not (entry.id.startswith("csv-") and entry.id in ledger.favors)
+    ]
+    return _add_located(ledger, os.fspath(path), rows, progress)
 
 
 def _add_located(
