@@ -1218,6 +1218,8 @@ def _barter(run: _Run) -> int:
 def _agenda(run: _Run) -> int:
     a = run.args
     today = _moment(a.at) or utcnow()
+    if isinstance(today, str):
+        raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
     with run.open(create=False) as led:
         items = agenda(led, a.person, today=today)
     if run.json:
