@@ -58,7 +58,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, TextIO, TypeVar
 
 from favorledger import __version__
 from favorledger._display import amount_column, amount_text, one_line, short_ids, table
@@ -87,6 +87,7 @@ from favorledger.io.tables import (
     write_csv,
     write_edges,
 )
+from favorledger.ledger import Ledger
 from favorledger.model import (
     ANSWERS,
     TIE_KINDS,
@@ -121,6 +122,9 @@ _SUFFIXES: Final = {
     ".dot": "dot",
     ".gv": "dot",
 }
+
+
+_T = TypeVar("_T")
 
 
 class UsageError(FavorLedgerError, ValueError):
@@ -484,15 +488,16 @@ class _Run:
         self._led = led
         return led
 
-    def open_for(self, *names: str | None) -> StoredLedger:
-        """Open (creating) the store to record an entry naming ``names``."""
-        led = self.open(create=True)
-        try:
+    def write(self, act: Callable[[Ledger], _T], *names: str | None) -> _T:
+        """Do ``act`` to the ledger (creating the store), pointing out the new
+        names among ``names``. A new store is made only if ``act`` succeeds
+        on an empty ledger first, so a refused entry leaves no file behind."""
+        if not os.path.exists(self.db):
+            self.people(Ledger(), *names)
+            act(Ledger())
+        with self.open(create=True) as led:
             self.people(led, *names)
-        except BaseException:
-            led.close()
-            raise
-        return led
+            return act(led)
 
     @property
     def strict(self) -> bool:
@@ -501,7 +506,7 @@ class _Run:
             return True
         return os.path.exists(self.db) and read_settings(self.db).get("strict") == "on"
 
-    def people(self, led: StoredLedger, *names: str | None) -> None:
+    def people(self, led: Ledger, *names: str | None) -> None:
         """Point out names the ledger has never seen; refuse them if strict."""
         known = led.people
         new = list(dict.fromkeys(n for n in names if n is not None and n not in known))
@@ -566,8 +571,8 @@ def _record(run: _Run) -> int:
         raise UsageError(
             f"--share {a.share} needs --via: the share is what the referrer owes"
         )
-    with run.open_for(a.giver, a.receiver, a.via) as led:
-        favor = led.record(
+    favor = run.write(
+        lambda led: led.record(
             a.giver,
             a.receiver,
             a.value,
@@ -578,7 +583,11 @@ def _record(run: _Run) -> int:
             tags=a.tag,
             referral_share=a.share,
             id=a.id,
-        )
+        ),
+        a.giver,
+        a.receiver,
+        a.via,
+    )
     via = f" (via {favor.via})" if favor.via else ""
     return run.recorded(
         favor,
@@ -599,8 +608,8 @@ def _reverse(run: _Run) -> int:
 
 def _tie(run: _Run) -> int:
     a = run.args
-    with run.open_for(a.a, a.b) as led:
-        tie = led.tie(
+    tie = run.write(
+        lambda led: led.tie(
             a.a,
             a.b,
             a.strength,
@@ -608,7 +617,10 @@ def _tie(run: _Run) -> int:
             reason=a.reason,
             at=_moment(a.at),
             id=a.id,
-        )
+        ),
+        a.a,
+        a.b,
+    )
     return run.recorded(
         tie,
         f"recorded tie {tie.id}: {tie.a} and {tie.b} ({tie.kind},"
@@ -618,11 +630,14 @@ def _tie(run: _Run) -> int:
 
 def _person(run: _Run) -> int:
     a = run.args
-    with run.open(create=True) as led:
+
+    def restate(led: Ledger) -> Person:
         current = led.people.get(a.person)
         name = a.name if a.name is not None or current is None else current.name
         tags = a.tag if a.tag is not None else () if current is None else current.tags
-        person = led.add_person(a.person, name, tags=tags, at=_moment(a.at))
+        return led.add_person(a.person, name, tags=tags, at=_moment(a.at))
+
+    person = run.write(restate)
     tagged = f" [{', '.join(sorted(person.tags))}]" if person.tags else ""
     return run.recorded(person, f"{person.id}: {person.name}{tagged}")
 
@@ -1050,8 +1065,8 @@ def _path(run: _Run) -> int:
 
 def _pledge(run: _Run) -> int:
     a = run.args
-    with run.open_for(a.giver, a.receiver) as led:
-        pledge = led.pledge(
+    pledge = run.write(
+        lambda led: led.pledge(
             a.giver,
             a.receiver,
             a.value,
@@ -1060,7 +1075,10 @@ def _pledge(run: _Run) -> int:
             reason=a.reason,
             at=_moment(a.at),
             id=a.id,
-        )
+        ),
+        a.giver,
+        a.receiver,
+    )
     expires = f" (expires {pledge.expires.isoformat()})" if pledge.expires else ""
     return run.recorded(
         pledge,
@@ -1117,8 +1135,8 @@ def _release(run: _Run) -> int:
 
 def _ask(run: _Run) -> int:
     a = run.args
-    with run.open_for(a.asker, a.asked) as led:
-        ask = led.ask(
+    ask = run.write(
+        lambda led: led.ask(
             a.asker,
             a.asked,
             a.value,
@@ -1127,7 +1145,10 @@ def _ask(run: _Run) -> int:
             reason=a.reason,
             at=_moment(a.at),
             id=a.id,
-        )
+        ),
+        a.asker,
+        a.asked,
+    )
     return run.recorded(
         ask,
         f"recorded ask {ask.id}: {ask.asker} asks {ask.asked} for a favor worth"
@@ -1176,8 +1197,8 @@ def _complete(run: _Run) -> int:
 
 def _assign(run: _Run) -> int:
     a = run.args
-    with run.open_for(a.holder, a.debtor, a.new_holder) as led:
-        assignment = led.assign(
+    assignment = run.write(
+        lambda led: led.assign(
             a.holder,
             a.debtor,
             a.new_holder,
@@ -1185,7 +1206,11 @@ def _assign(run: _Run) -> int:
             at=_moment(a.at),
             reason=a.reason,
             id=a.id,
-        )
+        ),
+        a.holder,
+        a.debtor,
+        a.new_holder,
+    )
     return run.recorded(
         assignment,
         f"recorded assignment {assignment.id}: {assignment.debtor} now owes"
@@ -1198,11 +1223,11 @@ def _barter(run: _Run) -> int:
     a = run.args
     at = _moment(a.at) or utcnow()
     common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
-    with run.open_for(a.a, a.b) as led:
-        first, second = led.barter(
-            Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),
-            Favor(giver=a.b, receiver=a.a, value=a.b_value, **common),
-        )
+    pair = (
+        Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),
+        Favor(giver=a.b, receiver=a.a, value=a.b_value, **common),
+    )
+    first, second = run.write(lambda led: led.barter(*pair), a.a, a.b)
     run.err.write(run._note)
     if run.json:
         run.emit([_entry_json(first), _entry_json(second)])

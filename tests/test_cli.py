@@ -316,8 +316,14 @@ MISTAKES = [
     pytest.param(
         ["balance", "zed"], "person 'zed' is not in the ledger", id="stranger"
     ),
-    pytest.param(["record", "ann", "ann", "1"], "RECEIVER must differ from GIVER", id="self-favor"),
-    pytest.param(["record", "ann", "bob", "-1"], "VALUE must be positive", id="negative"),
+    pytest.param(
+        ["record", "ann", "ann", "1"],
+        "RECEIVER must differ from GIVER",
+        id="self-favor",
+    ),
+    pytest.param(
+        ["record", "ann", "bob", "-1"], "VALUE must be positive", id="negative"
+    ),
     pytest.param(["record", "ann", "bob", "0.1.2"], "'0.1.2'", id="not-a-number"),
     pytest.param(["record", "ann", "bob", "1", "--at", "soon"], "--at must", id="time"),
     pytest.param(["record", "ann", "bob", "9", "--id", "f0"], "f0", id="duplicate-id"),
@@ -325,18 +331,26 @@ MISTAKES = [
         ["reverse", "nope"], "no favor has an id beginning 'nope'", id="reverse"
     ),
     pytest.param(["tie", "ann", "bob", "2"], "STRENGTH must be", id="tie-strength"),
-    pytest.param(["tie", "ann", "bob", "1", "--kind", "rival"], "choose from", id="kind"),
+    pytest.param(
+        ["tie", "ann", "bob", "1", "--kind", "rival"], "choose from", id="kind"
+    ),
     pytest.param(["history", "zed"], "'zed'", id="history-stranger"),
     pytest.param(["export", "out.txt"], "give --format", id="export-format"),
     pytest.param(["import", "missing.csv"], "missing.csv: no such file", id="no-file"),
-    pytest.param(["import", "favors.gif"], "favors.gif: no such file", id="import-no-gif"),
+    pytest.param(
+        ["import", "favors.gif"], "favors.gif: no such file", id="import-no-gif"
+    ),
     pytest.param(["settle", "--method", "fast"], "choose from 'auto'", id="method"),
     pytest.param(
         ["settle", "--apply", "--method", "fast"], "'fast'", id="method-apply"
     ),
     pytest.param(["path", "ann", "zed"], "person 'zed'", id="path-stranger"),
-    pytest.param(["path", "ann", "bob", "--weight", "x"], "choose from 'trust'", id="weight"),
-    pytest.param(["pledge", "ann", "ann", "1"], "RECEIVER must differ", id="self-pledge"),
+    pytest.param(
+        ["path", "ann", "bob", "--weight", "x"], "choose from 'trust'", id="weight"
+    ),
+    pytest.param(
+        ["pledge", "ann", "ann", "1"], "RECEIVER must differ", id="self-pledge"
+    ),
     pytest.param(["call", "nope"], "'nope'", id="call-unknown"),
     pytest.param(["call", "f0"], "'f0'", id="call-a-favor"),
     pytest.param(["agenda", "zed"], "person 'zed'", id="agenda-stranger"),

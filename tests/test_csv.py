@@ -430,7 +430,9 @@ def test_a_called_pledge_exports_to_csv_and_imports_into_a_new_ledger(
     assert import_csv(fresh, path) == 1
     assert fresh.balances() == led.balances()
     typed = tmp_path / "typed.csv"
-    typed.write_text("id,giver,receiver,value,at,fulfils\nf4,carol,me,1,2024-03-01,p1\n")
+    typed.write_text(
+        "id,giver,receiver,value,at,fulfils\nf4,carol,me,1,2024-03-01,p1\n"
+    )
     other = Ledger()
     other.pledge("carol", "me", 3, id="p1", at=T1)
     assert import_csv(other, typed) == 1
