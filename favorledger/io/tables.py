@@ -397,9 +397,10 @@ def derived_id(position: int, row: dict[str, str]) -> str:
 
 
 def _read_favor_rows(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], undated: set[str] | None = None
 ) -> list[tuple[int | None, Entry]]:
-    """``(line, entry)`` for every favor, then every reversal, in file order."""
+    """``(line, entry)`` for every favor, then every reversal, in file order;
+    the ids of rows that gave no time are added to ``undated``."""
     name = os.fspath(path)
     favors: list[tuple[int | None, Entry]] = []
     reversals: list[tuple[int | None, Entry]] = []
@@ -409,8 +410,10 @@ def _read_favor_rows(
     ):
         if not row.get("id"):
             row["id"] = derived_id(position, row)
-            if not row.get("at"):
-                row["at"] = now
+        if not row.get("at"):
+            row["at"] = now
+            if undated is not None:
+                undated.add(row["id"])
         try:
             entries = _row_entries(row)
         except FavorLedgerError as exc:
@@ -483,12 +486,13 @@ def import_csv(
     >>> import_csv(other, path), import_csv(other, path)
     (1, 0)
     """
+    undated: set[str] = set()
     rows = [
         (line, entry)
-        for line, entry in _read_favor_rows(path)
-        # a row without id or time is dated when first imported: seen again,
-        # its derived id says it is already in
-        if not (entry.id.startswith("csv-") and entry.id in ledger.favors)
+        for line, entry in _read_favor_rows(path, undated)
+        # a row without a time is dated when first imported: seen again, its
+        # id (given, or derived from the row) says it is already in
+        if not (entry.id in undated and entry.id in ledger.favors)
     ]
     return _add_located(ledger, os.fspath(path), rows, progress)
 
