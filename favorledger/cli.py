@@ -5,30 +5,23 @@ else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory. Every
 command opens it, does one thing and closes it; whatever it records is on disk
 before it exits.
 
-Commands::
+The commands (``favorledger --help``; docs/command-line.md describes each,
+with its ``--json`` shape)::
 
-    record GIVER RECEIVER VALUE [--kind --via --reason --at --id --tag --share]
-    reverse ID [--reason --at --id]
-    tie A B STRENGTH [--kind --reason --at --id]
-    person ID [--name --tag]
-    balance [PERSON]
-    owes [PERSON]                (also: who-owes-whom)
-    history PERSON
-    people
-    import FILE [--format jsonl|csv|graphml|gexf]
-    export FILE [--format jsonl|csv|graphml|gexf|dot|edges]
-    check
-    settle [--method auto|exact|greedy|ties] [--apply] [--reason TEXT]
-    path SOURCE TARGET [--k N] [--weight trust|hops|leverage]
-    pledge GIVER RECEIVER VALUE [--expires --reason --id]
-    call PLEDGE_ID [--value]
-    agenda PERSON [--today]
+    record reverse tie person              write entries
+    balance owes history log people        read the ledger
+    pledge pledges call release            promises
+    ask asks answer complete assign barter the favor market
+    settle clear path agenda               settle up, find introductions
+    import export check config             files and the store
 
-Answers are readable tables; ``--json`` prints JSON for scripts instead.
-Amounts are printed exactly (``2.50``, ``1/3``). A time given without an
-offset (``--at 2024-05-01``) is taken in the local time zone. A mistake prints
-one line to stderr and exits with status 2; ``check`` exits with 1 when it
-finds a problem.
+Answers are readable tables; ``--json`` prints JSON for scripts instead. A
+column of amounts shares one number of decimals (``4.50``, ``-2.00``); a
+value with no decimal form is a fraction (``1/3``). Tables show ids by their
+shortest unique prefix, and any unique prefix is accepted. A bare date
+(``--at 2024-05-01``) is midnight UTC; a time without an offset is local
+time. A mistake prints one line to stderr and exits with status 2; ``check``
+exits with 1 when it finds a problem.
 
 Examples
 --------
@@ -41,7 +34,7 @@ recorded favor f1: carol did me a favor worth 3 (via bob)
 person  name   balance
 carol   carol      4.5
 bob     bob       -1.5
-me      me          -3
+me      me        -3.0
 0
 """
 
