@@ -219,3 +219,20 @@ def test_export_import_check_round_trip(sh: Shell, tmp_path: Path) -> None:
         open_ledger(sh.folder / "week.db") as original,
     ):
         assert copy.log == original.log
+
+
+def test_the_readme_terminal_session_is_what_the_command_prints(sh: Shell) -> None:
+    import re
+    import shlex
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    (session,) = re.findall(r"```console\n(\$ favorledger record.*?)```", readme, re.S)
+    shown: list[str] = []
+    for line in session.splitlines():
+        if line.startswith("$ favorledger "):
+            done = sh(*shlex.split(line)[2:])
+            shown += [line, *done.stderr.splitlines(), *done.stdout.splitlines()]
+    ids = r"[0-9a-f]{20}-\d+|[0-9a-f]{7}"
+    assert [re.sub(ids, "ID", s) for s in shown] == [
+        re.sub(ids, "ID", s) for s in session.splitlines()
+    ]
