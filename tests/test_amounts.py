@@ -138,3 +138,26 @@ def test_zero_looks_like_zero() -> None:
 )
 def test_canonical_examples(typed: str, shown: str) -> None:
     assert str(canonical(Decimal(typed))) == shown
+
+
+@given(st.lists(amounts | st.none(), max_size=12))
+def test_a_column_has_one_number_of_decimals_and_keeps_every_value(
+    column: list[Decimal | Ratio | None],
+) -> None:
+    """The command's amount columns (hledger style): every decimal cell has
+    the same number of decimals, and each cell reads back as its value."""
+    from favorledger._display import amount_column
+
+    cells = amount_column(column)
+    decimals = {
+        len(cell.partition(".")[2])
+        for cell, value in zip(cells, column, strict=True)
+        if isinstance(value, Decimal)
+    }
+    assert len(decimals) <= 1
+    for cell, value in zip(cells, column, strict=True):
+        if value is None:
+            assert cell == ""
+        else:
+            assert Fraction(cell) == value
+            assert ("/" in cell) == isinstance(value, Ratio)
