@@ -71,6 +71,7 @@ from favorledger.io.sqlite import (
     check_store,
     open_ledger,
     read_settings,
+    store_head,
     write_setting,
 )
 from favorledger.io.tables import (
@@ -260,7 +261,23 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument(
         "--format", choices=EXPORT_FORMATS, help="the format (default: from the name)"
     )
-    command("check", "rebuild the ledger from its store and report problems")
+    check = command(
+        "check",
+        "verify the store (schema, triggers, digest chain, every entry) and"
+        " report problems",
+    )
+    check.add_argument(
+        "--head",
+        action="store_true",
+        help="also print the digest of the last entry (remember it, or publish"
+        " it, to check against later)",
+    )
+    check.add_argument(
+        "--expect-head",
+        metavar="DIGEST",
+        help="also verify that the chain still holds DIGEST, a head printed"
+        " earlier by --head",
+    )
     config = command("config", "show or change a setting kept in the store")
     config.add_argument("setting", nargs="?", choices=SETTINGS, help="the setting")
     config.add_argument("value", nargs="?", choices=("on", "off"), help="its new value")
@@ -467,10 +484,10 @@ class _Run:
         self._led: StoredLedger | None = None
         self._note = ""
 
-    def open(self, *, create: bool) -> StoredLedger:
+    def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         """Open the store (``create``: make it if missing)."""
         try:
-            led = open_ledger(self.db, create=create)
+            led = open_ledger(self.db, create=create, readonly=readonly)
         except StoreError as exc:
             if create or os.path.exists(self.db):
                 raise
@@ -478,8 +495,17 @@ class _Run:
                 f"{self.db}: no ledger here yet (record, tie, person or import"
                 " creates one; --db or $FAVORLEDGER_DB chooses another)"
             ) from exc
+        for problem in led.damage[:1]:
+            self.err.write(
+                f"favorledger: warning: {one_line(problem)}; the store is"
+                " read-only without that entry (see `favorledger check`)\n"
+            )
         self._led = led
         return led
+
+    def read(self) -> StoredLedger:
+        """The store, opened read-only (a read command never writes)."""
+        return self.open(create=False, readonly=True)
 
     def write(self, act: Callable[[Ledger], _T], *names: str | None) -> _T:
         """Do ``act`` to the ledger (creating the store), pointing out the new
@@ -638,7 +664,7 @@ def _person(run: _Run) -> int:
 def _balance(run: _Run) -> int:
     at = _moment(run.args.at)
     person = run.args.person
-    with run.open(create=False) as led:
+    with run.read() as led:
         if person is not None:
             led.balance(person)  # an unknown person is an error
         balances = led.balances(at=at) if at is not None else led.balances()
@@ -662,7 +688,7 @@ def _balance(run: _Run) -> int:
 
 def _owes(run: _Run) -> int:
     person = run.args.person
-    with run.open(create=False) as led:
+    with run.read() as led:
         if person is not None:
             led.balance(person)  # an unknown person is an error, not "(nothing)"
         debts = [
@@ -729,7 +755,7 @@ def _entries_table(run: _Run, entries: Sequence[Entry], reversed_ids: set[str]) 
 
 
 def _history(run: _Run) -> int:
-    with run.open(create=False) as led:
+    with run.read() as led:
         entries = led.history(run.args.person)
         if not run.json:
             _entries_table(run, entries, set(led.reversals))
@@ -753,7 +779,7 @@ def _since_until(run: _Run) -> tuple[datetime | None, datetime | None]:
 def _log(run: _Run) -> int:
     a = run.args
     since, until = _since_until(run)
-    with run.open(create=False) as led:
+    with run.read() as led:
         if a.person is not None:
             led.balance(a.person)  # an unknown person is an error
         entries = [
@@ -773,7 +799,7 @@ def _log(run: _Run) -> int:
 
 
 def _people(run: _Run) -> int:
-    with run.open(create=False) as led:
+    with run.read() as led:
         people = sorted(led.people.values(), key=lambda p: p.id)
         balances = led.balances()
     if run.json:
@@ -874,7 +900,7 @@ def _left_out(led: StoredLedger, kind: str) -> dict[str, int]:
 def _export(run: _Run) -> int:
     path = run.args.file
     kind = _format(path, run.args.format, EXPORT_FORMATS)
-    with run.open(create=False) as led, _progress("exporting") as progress:
+    with run.read() as led, _progress("exporting") as progress:
         left_out = _left_out(led, kind)
         count = _write(led, path, kind, progress)
     if run.json:
@@ -917,13 +943,19 @@ def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -
 def _check(run: _Run) -> int:
     if not os.path.exists(run.db):
         run.open(create=False)  # raises the friendly "no ledger here" error
-    problems = check_store(run.db)
+    problems = check_store(run.db, expect_head=run.args.expect_head)
+    head = store_head(run.db) if run.args.head and not problems else None
     if run.json:
-        run.emit({"store": run.db, "problems": problems})
+        report: dict[str, Any] = {"store": run.db, "problems": problems}
+        if head is not None:
+            report["head"] = head
+        run.emit(report)
     elif problems:
-        run.out.write("".join(f"{problem}\n" for problem in problems))
+        run.out.write("".join(f"{one_line(problem)}\n" for problem in problems))
     else:
         run.out.write(f"{run.db}: ok\n")
+        if head is not None:
+            run.out.write(f"head {head}\n")
     return 1 if problems else 0
 
 
@@ -983,7 +1015,7 @@ def _transfers(
 
 def _settle(run: _Run) -> int:
     a = run.args
-    with run.open(create=False) as led:
+    with run.open(create=False, readonly=not a.apply) as led:
         transfers = settle(led, method=a.method)
         favors = (
             led.apply(transfers, reason=a.reason, at=_moment(a.at))
@@ -996,7 +1028,7 @@ def _settle(run: _Run) -> int:
 
 def _clear(run: _Run) -> int:
     a = run.args
-    with run.open(create=False) as led:
+    with run.open(create=False, readonly=not a.apply) as led:
         clearing = led.clear_cycles()
         favors = (
             led.apply(clearing, reason=a.reason, at=_moment(a.at))
@@ -1028,7 +1060,7 @@ def _clear(run: _Run) -> int:
 
 def _path(run: _Run) -> int:
     a = run.args
-    with run.open(create=False) as led:
+    with run.read() as led:
         paths: list[ReferralPath]
         if a.k is None:
             paths = [referral_path(led, a.source, a.target, weight=a.weight)]
@@ -1083,7 +1115,7 @@ def _pledge(run: _Run) -> int:
 def _pledges(run: _Run) -> int:
     a = run.args
     at = _moment(a.at)
-    with run.open(create=False) as led:
+    with run.read() as led:
         pledges = led.pledges(a.person, status=a.status, at=at)
         status = {p.id: led.pledge_status(p.id, at=at) for p in pledges}
         short = {p.id: run.short(p.id) for p in pledges}
@@ -1152,7 +1184,7 @@ def _ask(run: _Run) -> int:
 def _asks(run: _Run) -> int:
     a = run.args
     at = _moment(a.at)
-    with run.open(create=False) as led:
+    with run.read() as led:
         asks = led.asks(a.person, at=at)
         status = {k.id: led.ask_status(k.id, at=at) for k in asks}
         short = {k.id: run.short(k.id) for k in asks}
@@ -1238,7 +1270,7 @@ def _agenda(run: _Run) -> int:
     today = _moment(a.at) or utcnow()
     if isinstance(today, str):
         raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
-    with run.open(create=False) as led:
+    with run.read() as led:
         items = agenda(led, a.person, today=today)
     if run.json:
         run.emit(

@@ -24,11 +24,21 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 import attrs
 import networkx as nx
@@ -82,13 +92,38 @@ __all__ = ["Ledger", "Plan"]
 
 
 class Sink(Protocol):
-    """Where a ledger with a store writes each new entry before indexing it."""
+    """Where a ledger with a store writes each new entry before indexing it.
+
+    Every public write of the ledger runs inside the sink's outermost
+    :meth:`batch`: a store opens its write transaction there and brings the
+    ledger up to date with what other writers stored (through the ledger's
+    ``_absorb``), so the rules are checked against the store's current state.
+    """
 
     def write(self, entry: Entry) -> None:
-        """Persist ``entry`` (durably, unless inside :meth:`batch`) or raise."""
+        """Persist ``entry`` as part of the current batch, or raise."""
 
     def batch(self) -> AbstractContextManager[None]:
         """A context in which writes commit together, or not at all."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writes(
+    method: Callable[Concatenate[Ledger, _P], _R],
+) -> Callable[Concatenate[Ledger, _P], _R]:
+    """Run a public write inside the sink's batch (its write transaction)."""
+
+    @functools.wraps(method)
+    def write(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if self._sink is None:
+            return method(self, *args, **kwargs)
+        with self._transaction():
+            return method(self, *args, **kwargs)
+
+    return write
 
 
 @runtime_checkable
@@ -163,6 +198,7 @@ class Ledger:
         self._ties: dict[frozenset[str], Tie] = {}
         self._tie_index: TieIndex | None = None
         self._sink: Sink | None = None
+        self._writing = False  # inside a public write (and the sink's batch)
         self._market = Market()
         self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
@@ -361,8 +397,12 @@ class Ledger:
             referral_share=referral_share,
             fulfils=fulfils,
         )
-        return self._add_favor(favor)
+        if self._sink is None:
+            return self._add_favor(favor)
+        with self._transaction():
+            return self._add_favor(favor)
 
+    @_writes
     def reverse(
         self,
         favor_id: str,
@@ -446,6 +486,12 @@ class Ledger:
         >>> led.add(f) is f
         True
         """
+        if self._sink is None:
+            return self._add_entry(entry)
+        with self._transaction():
+            return self._add_entry(entry)
+
+    def _add_entry(self, entry: Entry) -> Entry:
         if isinstance(entry, Favor):
             return self._add_favor(entry)
         if isinstance(entry, Reversal):
@@ -493,15 +539,42 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise InvalidFavorError(
                 f"entries must be an iterable of entries, got {entries!r}"
             )
-        before = len(self._log)
-        try:
-            with self._sink.batch() if self._sink is not None else nullcontext():
-                for entry in entries:
-                    self.add(entry)
-        except BaseException:
-            self._rebuild(self._log[:before])
-            raise
+        with self._transaction():
+            before = len(self._log)  # after catching up with other writers
+            try:
+                with self._sink.batch() if self._sink is not None else nullcontext():
+                    for entry in entries:
+                        self.add(entry)
+            except BaseException:
+                self._rebuild(self._log[:before])
+                raise
         return len(self._log) - before
+
+    def _transaction(self) -> AbstractContextManager[None]:
+        """The sink's outermost batch, unless a public write is already in one."""
+        if self._sink is None or self._writing:
+            return nullcontext()
+        return self._write_transaction()
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        assert self._sink is not None
+        self._writing = True
+        try:
+            with self._sink.batch():
+                yield
+        finally:
+            self._writing = False
+
+    @contextmanager
+    def _absorb(self) -> Iterator[None]:
+        """Index entries that are already stored (replaying a store, catching
+        up with another writer): checked and indexed, not written again."""
+        sink, self._sink = self._sink, None
+        try:
+            yield
+        finally:
+            self._sink = sink
 
     def tie(
         self,
@@ -543,7 +616,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             reason=reason,
             at=utcnow() if at is None else at,
         )
-        return self._add_tie(tie)
+        return self.add(tie)
 
     @property
     def stated_ties(self) -> Mapping[frozenset[str], Tie]:
@@ -714,6 +787,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         )
 
+    @_writes
     def call(
         self,
         pledge_id: str,
@@ -755,6 +829,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             fulfils=pledge.id,
         )
 
+    @_writes
     def release(
         self,
         pledge_id: str,
@@ -936,6 +1011,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         )
 
+    @_writes
     def answer(
         self,
         ask_id: str,
@@ -958,6 +1034,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         fields: dict[str, Any] = {"ask_id": ask.id, "status": status, "at": stamp}
         return self.add(Answer(id=new_id() if id is None else id, **fields))
 
+    @_writes
     def complete(
         self,
         ask_id: str,
@@ -1429,9 +1506,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         fresh = Ledger(referral_share=self._share, strict=self._strict)
         for entry in entries:
             fresh.add(entry)
-        sink = self._sink
+        sink, writing = self._sink, self._writing
         self.__dict__.update(fresh.__dict__)
-        self._sink = sink
+        self._sink, self._writing = sink, writing
 
 
 _E = TypeVar("_E", bound=Entry)

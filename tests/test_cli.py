@@ -485,17 +485,20 @@ def test_check_reports_a_sound_store_and_lists_problems(
 ) -> None:
     assert run(capsys, "--db", story, "check") == (0, f"{story}: ok\n", "")
     connection = sqlite3.connect(story)
+    (seq,) = connection.execute("SELECT max(seq) FROM entries").fetchone()
     connection.execute(
-        "INSERT INTO entries (id, type, at, body) VALUES ('x', 'favor', 'x', '{}')"
+        "INSERT INTO entries VALUES (?, 'x', 'favor', 'x', '{}', ?)",
+        (seq + 1, "0" * 64),
     )
     connection.commit()
     connection.close()
     code, out, _ = run(capsys, "--db", story, "check")
     assert code == 1
-    assert "entry 5: format must be 1" in out
+    assert f"entry {seq + 1}: its digest does not match" in out
+    assert f"entry {seq + 1}: format must be 1" in out
     code, out, _ = run(capsys, "--db", story, "check", "--json")
     assert code == 1
-    assert len(json.loads(out)["problems"]) == 1
+    assert len(json.loads(out)["problems"]) == 2
 
 
 # ------------------------------------------------------------ progress bars

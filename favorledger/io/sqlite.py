@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import os
+import pathlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -48,19 +49,17 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Final, Self, TypeVar
 
-import attrs
-
 from favorledger._exact import Amount, total
 from favorledger.errors import (
-    DuplicateFavorError,
     FavorLedgerError,
     FormatError,
     StoreError,
 )
+from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry, loads_entry
 from favorledger.ledger import Ledger
-from favorledger.model import Entry, Person
+from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
 __all__ = [
@@ -74,7 +73,7 @@ __all__ = [
     "write_setting",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 """The version of the store's tables this library writes and reads."""
 
 APPLICATION_ID: Final = int.from_bytes(b"FvLg", "big")
@@ -83,17 +82,27 @@ APPLICATION_ID: Final = int.from_bytes(b"FvLg", "big")
 DEFAULT_TIMEOUT: Final = 10.0
 """How long (seconds) a write waits for another process to release the file."""
 
-_SCHEMA: Final = """
+_SCHEMA_TABLE: Final = """
 CREATE TABLE favorledger_schema (
     version INTEGER PRIMARY KEY,
     created_at TEXT NOT NULL
 );
+CREATE TRIGGER schema_no_update BEFORE UPDATE ON favorledger_schema BEGIN
+    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+END;
+CREATE TRIGGER schema_no_delete BEFORE DELETE ON favorledger_schema BEGIN
+    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+END;
+"""
+
+_ENTRIES_TABLE: Final = """
 CREATE TABLE entries (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL,
     type TEXT NOT NULL CHECK (length(type) > 0),
     at TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    digest TEXT NOT NULL CHECK (length(digest) = 64)
 );
 CREATE UNIQUE INDEX entries_entry_id ON entries (id) WHERE type <> 'person';
 CREATE UNIQUE INDEX entries_person_statement ON entries (id, at)
@@ -105,17 +114,35 @@ END;
 CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: DELETE refused');
 END;
-CREATE TRIGGER schema_no_update BEFORE UPDATE ON favorledger_schema BEGIN
-    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+CREATE TRIGGER entries_in_order BEFORE INSERT ON entries
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
 END;
-CREATE TRIGGER schema_no_delete BEFORE DELETE ON favorledger_schema BEGIN
-    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
+WHEN EXISTS (
+    SELECT 1 FROM entries WHERE id = NEW.id AND (
+        (type <> 'person' AND NEW.type <> 'person')
+        OR (type = 'person' AND NEW.type = 'person' AND at = NEW.at))
+) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
 END;
 """
+"""The entries table. The insert triggers run before SQLite resolves a
+conflict, so ``INSERT OR REPLACE``, ``REPLACE`` and upserts are refused too
+(REPLACE would otherwise delete the old row without firing the delete
+trigger)."""
+
+_V1_OBJECTS: Final = (
+    "entries_no_update",
+    "entries_no_delete",
+    "entries_entry_id",
+    "entries_person_statement",
+    "entries_type_at",
+)
+"""What a version 1 store has on its entries table, dropped by the upgrade."""
 
 _INSERT: Final = (
-    "INSERT INTO entries (id, type, at, body) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT DO NOTHING"
+    "INSERT INTO entries (seq, id, type, at, body, digest) VALUES (?, ?, ?, ?, ?, ?)"
 )
 
 _T = TypeVar("_T")
@@ -142,14 +169,33 @@ class SqliteStore:
     """The connection behind a :class:`StoredLedger` (its ``Sink``).
 
     Made by :meth:`open`; most code never touches it directly.
+
+    Every write happens inside :meth:`batch`. The outermost batch is one
+    ``BEGIN IMMEDIATE`` transaction, which holds the file's write lock; it
+    first calls ``on_begin`` (a :class:`StoredLedger` catches up there with
+    what other connections appended), so the rules that depend on the state
+    are checked against the file's current state, not a stale copy.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: str, timeout: float):
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: str,
+        timeout: float,
+        *,
+        readonly: bool,
+    ):
         self._connection = connection
         self._path = path
         self._timeout = timeout
+        self._readonly = readonly
         self._depth = 0
         self._closed = False
+        self._seen = 0  # the last seq the owner has read
+        self._head = GENESIS  # that entry's digest
+        self._marks: list[tuple[int, str]] = []  # (seen, head) at each batch start
+        self.on_begin: Callable[[], None] | None = None
+        self.version = SCHEMA_VERSION
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -159,30 +205,30 @@ class SqliteStore:
         *,
         create: bool = True,
         timeout: float = DEFAULT_TIMEOUT,
+        readonly: bool = False,
     ) -> SqliteStore:
         """Open the store at ``path``, creating it if allowed and missing.
+
+        With ``readonly``, the file is opened read-only: nothing is created,
+        set up or upgraded, and every write is refused.
 
         Raises
         ------
         StoreError
             If the file cannot be opened, is not a favorledger store, was
             written by a newer favorledger, or is missing and ``create`` is
-            false.
+            false (or ``readonly`` is true).
         """
-        name = os.fspath(path)
-        if os.path.isdir(name):
-            raise StoreError(f"{name} is a directory, not a favorledger store")
-        if not create and not os.path.exists(name):
-            raise StoreError(f"{name}: no such favorledger store")
+        name = _store_name(path)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+        if (readonly or not create) and not os.path.exists(name):
+            raise StoreError(f"{name}: no such favorledger store")
         try:
-            connection = sqlite3.connect(
-                name, timeout=max(timeout, 0), isolation_level=None
-            )
+            connection = _connect(name, max(timeout, 0), readonly=readonly)
         except sqlite3.Error as exc:
             raise StoreError(f"{name}: cannot open the store: {exc}") from exc
-        store = cls(connection, name, max(timeout, 0))
+        store = cls(connection, name, max(timeout, 0), readonly=readonly)
         try:
             store._prepare()
         except BaseException:
@@ -191,33 +237,48 @@ class SqliteStore:
         return store
 
     def _prepare(self) -> None:
-        """Check that the file is ours (or empty), set it up, check its version."""
+        """Check that the file is ours (or new), set it up, check its version."""
         try:
-            app, tables = self._retry(self._identity)
+            app, user_version, tables = self._retry(self._identity)
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
                 raise StoreError(f"{self._path}: cannot open: {_why(exc)}") from exc
             raise StoreError(f"{self._path} is not a favorledger store: {exc}") from exc
-        if app not in (0, APPLICATION_ID) or (app == 0 and tables):
+        fresh = app == 0 and user_version == 0 and not tables
+        if app != APPLICATION_ID and not fresh:
             raise StoreError(
                 f"{self._path} is not a favorledger store: an SQLite database"
-                f" of another application (tables: {', '.join(sorted(tables))})"
+                f" of another application (application_id {app},"
+                f" user_version {user_version},"
+                f" tables: {', '.join(sorted(tables)) or 'none'})"
             )
+        if self._readonly:
+            if fresh:
+                raise StoreError(
+                    f"{self._path} is not a favorledger store: an empty file"
+                )
+            self._check_version()
+            return
         try:
             self._retry(lambda: self._set_wal())
             self._connection.execute("PRAGMA synchronous = FULL")
-            if app == 0:
+            if fresh:
                 self._transaction(self._initialise)
         except sqlite3.Error as exc:
             raise StoreError(f"{self._path}: cannot set up the store: {exc}") from exc
-        self._check_version()
+        if self._check_version() < SCHEMA_VERSION:
+            self._transaction(self._upgrade)
 
-    def _identity(self) -> tuple[object, set[str]]:
-        """The application id and the tables, read in one snapshot (another
-        process may be setting the file up at this very moment)."""
+    def _identity(self) -> tuple[object, object, set[str]]:
+        """The application id, user version and tables, read in one snapshot
+        (another process may be setting the file up at this very moment)."""
         self._connection.execute("BEGIN")
         try:
-            return self._one("PRAGMA application_id"), self._tables()
+            return (
+                self._one("PRAGMA application_id"),
+                self._one("PRAGMA user_version"),
+                self._tables(),
+            )
         finally:
             self._connection.execute("COMMIT")
 
@@ -232,34 +293,68 @@ class SqliteStore:
     def _initialise(self) -> None:
         if self._one("PRAGMA application_id") == APPLICATION_ID:
             return  # another process set it up first
-        for statement in _statements(_SCHEMA):
+        for statement in _statements(_SCHEMA_TABLE + _ENTRIES_TABLE):
             self._connection.execute(statement)
+        self._stamp_version()
+        self._connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _stamp_version(self) -> None:
         self._connection.execute(
             "INSERT INTO favorledger_schema (version, created_at) VALUES (?, ?)",
             (SCHEMA_VERSION, datetime.now(UTC).isoformat()),
         )
-        self._connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
-    def _check_version(self) -> None:
-        try:
-            version = self._retry(
-                lambda: self._one("SELECT max(version) FROM favorledger_schema")
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self._path} is a damaged favorledger store (no schema table): {exc}"
-            ) from exc
+    def _upgrade(self) -> None:
+        """Version 1 to 2: chain every stored entry (one transaction)."""
+        if self._read_version() >= SCHEMA_VERSION:
+            return  # another process upgraded it first
+        execute = self._connection.execute
+        for name in _V1_OBJECTS:
+            kind = "TRIGGER" if name.endswith(("update", "delete")) else "INDEX"
+            execute(f"DROP {kind} IF EXISTS {name}")
+        execute("ALTER TABLE entries RENAME TO entries_v1")
+        for statement in _statements(_ENTRIES_TABLE):
+            execute(statement)
+        old = execute("SELECT id, type, at, body FROM entries_v1 ORDER BY seq")
+        head = GENESIS
+        for seq, (entry_id, kind, at, body) in enumerate(old.fetchall(), start=1):
+            head = link(head, body)
+            execute(_INSERT, (seq, entry_id, kind, at, body, head))
+        execute("DROP TABLE entries_v1")
+        self._stamp_version()
+        self.version = SCHEMA_VERSION
+
+    def _read_version(self) -> int:
+        version = self._one("SELECT max(version) FROM favorledger_schema")
         if not isinstance(version, int) or version < 1:
             raise StoreError(
                 f"{self._path} is a damaged favorledger store: schema version"
                 f" {version!r}"
             )
+        return version
+
+    def _check_version(self) -> int:
+        tables = self._retry(self._tables)
+        missing = {"favorledger_schema", "entries"} - tables
+        if missing:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: no"
+                f" {' or '.join(sorted(missing))} table"
+            )
+        try:
+            version = self._retry(self._read_version)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: {exc}"
+            ) from exc
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self._path} was written by a newer favorledger (store schema"
                 f" version {version}; this version reads up to {SCHEMA_VERSION}):"
                 " upgrade favorledger to open it"
             )
+        self.version = version
+        return version
 
     def _tables(self) -> set[str]:
         rows = self._connection.execute(
@@ -282,13 +377,31 @@ class SqliteStore:
         """Whether :meth:`close` has been called."""
         return self._closed
 
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened read-only."""
+        return self._readonly
+
+    @property
+    def head(self) -> str:
+        """The digest of the last entry this connection has read or written
+        (:data:`~favorledger.io.chain.GENESIS` for an empty store)."""
+        return self._head
+
     # --------------------------------------------------------------- reading
-    def rows(self) -> Iterator[tuple[int, str, str, str, str]]:
-        """``(seq, id, type, at, body)`` for every stored entry, in order."""
+    def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
+        """``(seq, id, type, at, body, digest)`` for every stored entry after
+        ``after``, in order (a version 1 store has empty digests)."""
         self._require_open("read")
-        cursor = self._connection.execute(
-            "SELECT seq, id, type, at, body FROM entries ORDER BY seq"
-        )
+        digest = "digest" if self.version >= 2 else "''"
+        try:
+            cursor = self._connection.execute(
+                f"SELECT seq, id, type, at, body, {digest} FROM entries"
+                " WHERE seq > ? ORDER BY seq",
+                (after,),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
         while True:
             try:
                 chunk = cursor.fetchmany(512)
@@ -307,8 +420,22 @@ class SqliteStore:
             At the first entry that cannot be read, naming the file and the
             entry's ``seq``.
         """
-        for seq, _, kind, _, body in self.rows():
+        for seq, _, kind, _, body, _ in self.rows():
             yield _parse(self._path, seq, kind, body)
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read.
+
+        The store counts an entry as read once the consumer asks for the next
+        one, so an entry the consumer fails on is offered again next time.
+        """
+        for seq, _, kind, _, body, digest in self.rows(self._seen):
+            yield seq, _parse(self._path, seq, kind, body)
+            self._seen, self._head = seq, digest
+
+    def skip(self, seq: int, digest: str) -> None:
+        """Count every entry up to ``seq`` (whose digest is ``digest``) as read."""
+        self._seen, self._head = seq, digest
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -318,102 +445,59 @@ class SqliteStore:
 
     # --------------------------------------------------------------- writing
     def write(self, entry: Entry) -> None:
-        """Store ``entry``: committed before returning, unless inside a batch.
+        """Store ``entry`` as the next link of the chain.
 
-        Storing an entry that is already stored with the same body (by
-        another process) is a no-op.
+        Inside a batch it is committed with the batch; outside one, in a
+        transaction of its own.
 
         Raises
         ------
         StoreError
             If the entry could not be committed (the store is unchanged).
-        DuplicateFavorError
-            If its id is already stored with a different body.
         """
-        self._require_open("write")
+        self._require_writable()
+        if not self._depth:
+            with self.batch():
+                self.write(entry)
+            return
+        body = dumps_entry(entry)
+        seq, digest = self._seen + 1, link(self._head, body)
+        row = (seq, entry.id, _TYPE_NAMES[type(entry)], _utc_text(entry.at), body)
         try:
-            if self._depth:
-                self._insert(entry)
-            else:
-                self._transaction(lambda: self._insert(entry))
+            self._connection.execute(_INSERT, (*row, digest))
         except sqlite3.Error as exc:
             name = _TYPE_NAMES.get(type(entry), "entry")
             raise StoreError(
                 f"{self._path}: could not store {name} {entry.id!r}: {_why(exc)}"
             ) from exc
-
-    def _insert(self, entry: Entry) -> None:
-        body = dumps_entry(entry)
-        kind = _TYPE_NAMES[type(entry)]
-        at = _utc_text(entry.at)
-        cursor = self._connection.execute(_INSERT, (entry.id, kind, at, body))
-        if cursor.rowcount == 0:
-            self._same_as_stored(entry, kind, at)
-
-    def _same_as_stored(self, entry: Entry, kind: str, at: str) -> None:
-        """The id is taken: fine if by this very entry, else an error."""
-        if kind == "person":
-            sql = "SELECT seq, type, body FROM entries WHERE type = 'person'"
-            row = self._connection.execute(
-                sql + " AND id = ? AND at = ?", (entry.id, at)
-            ).fetchone()
-        else:
-            sql = "SELECT seq, type, body FROM entries WHERE type <> 'person'"
-            row = self._connection.execute(sql + " AND id = ?", (entry.id,)).fetchone()
-        stored = _parse(self._path, *row)
-        if stored == entry:
-            return
-        kind_name = type(entry).__name__
-        if isinstance(entry, Person):
-            raise DuplicateFavorError(
-                f"{self._path}: Person {entry.id!r} already has a different"
-                f" statement at {entry.at.isoformat()}: {stored!r}"
-            )
-        if type(stored) is not type(entry):
-            raise DuplicateFavorError(
-                f"{self._path}: {kind_name}.id {entry.id!r} is already stored as a"
-                f" {type(stored).__name__}"
-            )
-        changes = ", ".join(
-            f"{field.name} {getattr(stored, field.name)!r}"
-            f" != {getattr(entry, field.name)!r}"
-            for field in attrs.fields(type(entry))
-            if getattr(stored, field.name) != getattr(entry, field.name)
-        )
-        raise DuplicateFavorError(
-            f"{self._path}: {kind_name}.id {entry.id!r} is already stored with a"
-            f" different body (written by another process?): {changes}"
-        )
+        self._seen, self._head = seq, digest
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
 
-        Batches nest (as savepoints): an inner batch that fails is undone
-        without undoing the outer one.
+        The outermost batch holds the file's write lock from start to end and
+        begins by calling ``on_begin``. Batches nest (as savepoints): an inner
+        batch that fails is undone without undoing the outer one.
         """
-        self._require_open("write")
+        self._require_writable()
         return self._batch()
 
     @contextmanager
     def _batch(self) -> Iterator[None]:
         depth = self._depth
-        try:
-            if depth:
-                self._connection.execute(f"SAVEPOINT batch{depth}")
-            else:
-                self._retry(self._begin)
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"{self._path}: could not start a batch: {_why(exc)}"
-            ) from exc
+        self._open_level(depth)
         self._depth = depth + 1
         try:
+            if not depth and self.on_begin is not None:
+                self.on_begin()
+            self._marks.append((self._seen, self._head))
             yield
         except BaseException:
             self._depth = depth
             self._undo(depth)
             raise
         self._depth = depth
+        self._marks.pop()
         try:
             if depth:
                 self._connection.execute(f"RELEASE batch{depth}")
@@ -425,7 +509,21 @@ class SqliteStore:
                 f"{self._path}: could not commit a batch: {_why(exc)}"
             ) from exc
 
+    def _open_level(self, depth: int) -> None:
+        try:
+            if depth:
+                self._connection.execute(f"SAVEPOINT batch{depth}")
+            else:
+                self._retry(self._begin)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self._path}: could not start a batch: {_why(exc)}"
+            ) from exc
+
     def _undo(self, depth: int) -> None:
+        if len(self._marks) > depth:
+            self._seen, self._head = self._marks[depth]
+            del self._marks[depth:]
         try:
             if depth:
                 self._connection.execute(f"ROLLBACK TO batch{depth}")
@@ -483,6 +581,30 @@ class SqliteStore:
         if self._closed:
             raise StoreError(f"{self._path}: cannot {action}: the store is closed")
 
+    def _require_writable(self) -> None:
+        self._require_open("write")
+        if self._readonly:
+            raise StoreError(f"{self._path}: cannot write: opened read-only")
+
+
+def _store_name(path: str | os.PathLike[str]) -> str:
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise StoreError(f"a store path must be a file name, got {path!r}") from None
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError(f"a store path must be a file name, got {path!r}")
+    if os.path.isdir(name):
+        raise StoreError(f"{name} is a directory, not a favorledger store")
+    return name
+
+
+def _connect(name: str, timeout: float, *, readonly: bool) -> sqlite3.Connection:
+    if not readonly:
+        return sqlite3.connect(name, timeout=timeout, isolation_level=None)
+    uri = f"{pathlib.Path(os.path.abspath(name)).as_uri()}?mode=ro"
+    return sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
+
 
 def _why(exc: sqlite3.Error) -> str:
     if _is_busy(exc):
@@ -523,8 +645,12 @@ class StoredLedger(Ledger):
     as a context manager, or call :meth:`close`; after closing, the ledger can
     still be read, and any new entry is refused with a :class:`StoreError`.
 
-    Each process sees the entries that were in the file when it opened it,
-    plus its own; reopen to see what other processes have added since.
+    Several processes (or several ledgers in one process) may share a file.
+    Each write first catches up with what the others appended, inside the
+    transaction that holds the file's write lock, and only then checks its
+    rules: a favor is reversed once, a pledge is called or released once, an
+    assignment never moves more than is owed, whoever writes second. Between
+    writes, :meth:`refresh` catches up explicitly.
     """
 
     def __init__(
@@ -535,15 +661,86 @@ class StoredLedger(Ledger):
     ) -> None:
         super().__init__(referral_share=referral_share, strict=strict)
         self._store: SqliteStore | None = None
+        self._damage: list[str] = []
 
     def _attach(self, store: SqliteStore) -> None:
         self._store = store
-        self._sink = store
+        if self._damage:
+            self._sink = _Refusing(f"{store.path}: cannot write: {self._damage[0]}")
+        elif store.readonly:
+            self._sink = _Refusing(f"{store.path}: cannot write: opened read-only")
+        else:
+            self._sink = store
+            store.on_begin = self._catch_up
+
+    def _catch_up(self) -> None:
+        """Index what other writers stored since this ledger last read."""
+        store = self._require_store()
+        with self._absorb():
+            for seq, entry in store.unread():
+                self._replay_one(store, seq, entry)
+
+    def _replay_one(self, store: SqliteStore, seq: int, entry: Entry) -> None:
+        try:
+            self.add(entry)
+        except FavorLedgerError as exc:
+            hint = "; open it with strict=False" if self.strict else ""
+            raise StoreError(
+                f"{store.path}: entry {seq} cannot be replayed: {exc}{hint}"
+            ) from exc
+
+    def refresh(self) -> int:
+        """Catch up with the entries other writers stored since the last look.
+
+        Returns
+        -------
+        int
+            How many entries were new.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "favors.db")
+        >>> with open_ledger(path) as mine, open_ledger(path) as theirs:
+        ...     _ = theirs.record("ann", "bob", 2)
+        ...     mine.refresh(), mine.balance("ann")
+        (1, Decimal('2'))
+        """
+        store = self._require_store()
+        before = len(self._log)
+        if store.readonly or self._damage:
+            return 0
+        self._catch_up()
+        return len(self._log) - before
+
+    def _require_store(self) -> SqliteStore:
+        if self._store is None:
+            raise StoreError("this ledger was not opened from a store")
+        return self._store
 
     @property
     def path(self) -> str | None:
         """The store's file name (``None`` for a ledger not made by open)."""
         return None if self._store is None else self._store.path
+
+    @property
+    def readonly(self) -> bool:
+        """Whether new entries are refused: opened read-only, or damaged."""
+        return self._store is not None and (self._store.readonly or bool(self._damage))
+
+    @property
+    def damage(self) -> tuple[str, ...]:
+        """Why entries of the store could not be replayed (empty when sound).
+
+        A store an older version let go wrong opens read-only, without those
+        entries, so that it can still be exported and checked.
+        """
+        return tuple(self._damage)
+
+    @property
+    def head(self) -> str:
+        """The digest of the last stored entry this ledger has read or written."""
+        return self._require_store().head
 
     @property
     def closed(self) -> bool:
@@ -567,8 +764,21 @@ class StoredLedger(Ledger):
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else "open"
+        state = "closed" if self.closed else "read-only" if self.readonly else "open"
         return f"{super().__repr__()[:-1]}, {state} store {self.path!r}>"
+
+
+class _Refusing:
+    """The sink of a stored ledger that must not change: writes are refused."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def write(self, entry: Entry) -> None:  # noqa: ARG002 (the Sink protocol)
+        raise StoreError(self.why)
+
+    def batch(self) -> AbstractContextManager[None]:
+        raise StoreError(self.why)
 
 
 def open_ledger(
@@ -578,6 +788,7 @@ def open_ledger(
     strict: bool = False,
     create: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    readonly: bool = False,
 ) -> StoredLedger:
     """Open the ledger stored at ``path`` (creating an empty store if missing).
 
@@ -596,18 +807,22 @@ def open_ledger(
     timeout
         How long, in seconds, a write waits while another process holds the
         file before it is refused.
+    readonly
+        Open the file read-only: nothing is created or upgraded, and new
+        entries are refused.
 
     Returns
     -------
     StoredLedger
-        The ledger; close it (or use it in a ``with`` block) when done.
+        The ledger; close it (or use it in a ``with`` block) when done. A
+        store holding entries that cannot be replayed (which this version
+        never writes) opens read-only without them; its ``damage`` says why.
 
     Raises
     ------
     StoreError
-        If the file cannot be opened or read, is not a favorledger store, was
-        written by a newer favorledger, or holds an entry that cannot be
-        replayed (the message names the file and the entry's ``seq``).
+        If the file cannot be opened or read, is not a favorledger store, or
+        was written by a newer favorledger.
     InvalidPolicyError
         For invalid settings.
 
@@ -631,7 +846,7 @@ def open_ledger(
     /...x.db: no such favorledger store
     """
     ledger = StoredLedger(referral_share=referral_share, strict=strict)
-    store = SqliteStore.open(path, create=create, timeout=timeout)
+    store = SqliteStore.open(path, create=create, timeout=timeout, readonly=readonly)
     try:
         _replay(store, ledger)
     except BaseException:
@@ -641,33 +856,73 @@ def open_ledger(
     return ledger
 
 
-def _replay(store: SqliteStore, ledger: Ledger) -> None:
-    where = [0]
+def _replay(store: SqliteStore, ledger: StoredLedger) -> None:
+    """Index every stored entry; set aside (as damage) those that fail."""
+    last = (0, GENESIS)
+    with ledger._absorb():
+        for seq, _, kind, _, body, digest in store.rows():
+            last = (seq, digest)
+            try:
+                ledger.add(_parse(store.path, seq, kind, body))
+            except FavorLedgerError as exc:
+                if ledger.strict and not isinstance(exc, StoreError):
+                    raise StoreError(
+                        f"{store.path}: entry {seq} cannot be replayed: {exc};"
+                        " open it with strict=False"
+                    ) from exc
+                ledger._damage.append(_replay_problem(store.path, seq, exc))
+    store.skip(*last)
 
-    def numbered() -> Iterator[Entry]:
-        for seq, _, kind, _, body in store.rows():
-            where[0] = seq
-            yield _parse(store.path, seq, kind, body)
 
+def _replay_problem(name: str, seq: int, exc: FavorLedgerError) -> str:
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"{name}: entry {seq} cannot be replayed: {exc}"
+
+
+def store_head(
+    path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
+) -> str:
+    """The digest of the last entry stored at ``path`` (its chain's head).
+
+    Remember or publish it: ``check_store(path, expect_head=...)`` later
+    proves that nothing up to that entry has changed since.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "favors.db")
+    >>> with open_ledger(path) as led:
+    ...     _ = led.record("ann", "bob", 2)
+    ...     led.head == store_head(path)
+    True
+    """
+    store = SqliteStore.open(path, create=False, timeout=timeout, readonly=True)
     try:
-        ledger.add_many(numbered())
-    except StoreError:
-        raise
-    except FavorLedgerError as exc:
-        hint = "; open it with strict=False" if ledger.strict else ""
-        raise StoreError(
-            f"{store.path}: entry {where[0]} cannot be replayed: {exc}{hint}"
-        ) from exc
+        last = (GENESIS,)
+        for *_, digest in store.rows():
+            last = (digest,)
+        return last[0]
+    finally:
+        store.close()
 
 
 def check_store(
-    path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
+    path: str | os.PathLike[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    expect_head: str | None = None,
 ) -> list[str]:
-    """Rebuild a store from its log and report every inconsistency found.
+    """Verify a store and report every problem found. Never writes.
 
-    Checks SQLite's own integrity, the schema version, that every row parses
-    and agrees with its indexed columns, that every entry replays (in a
-    non-strict ledger), and that the balances sum to exactly zero.
+    Checks SQLite's own integrity, that the file is a favorledger store of a
+    known version with exactly the tables, indexes and append-only triggers
+    this version makes, the digest chain (reporting the first entry that
+    does not match), that every row parses and agrees with its indexed
+    columns, that every entry replays (in a non-strict ledger), and that the
+    balances sum to exactly zero. With ``expect_head``, also that the chain
+    holds that digest (the head remembered earlier; the log may have grown
+    since).
 
     Returns
     -------
@@ -683,37 +938,140 @@ def check_store(
     ...     _ = led.record("ann", "bob", 2)
     >>> check_store(path)
     []
+    >>> check_store(path, expect_head="f" * 64)
+    ['...favors.db: the chain does not hold the expected head fff...']
     >>> check_store(os.path.join(tempfile.mkdtemp(), "missing.db"))
     ['...missing.db: no such favorledger store']
     """
+    if expect_head is not None and not is_digest(expect_head):
+        raise StoreError(
+            f"expect_head must be a digest of 64 lowercase hex digits,"
+            f" got {expect_head!r}"
+        )
     try:
-        store = SqliteStore.open(path, create=False, timeout=timeout)
+        store = SqliteStore.open(path, create=False, timeout=timeout, readonly=True)
     except StoreError as exc:
         return [str(exc)]
     try:
-        return _problems(store)
+        return _problems(store, expect_head)
     finally:
         store.close()
 
 
-def _problems(store: SqliteStore) -> list[str]:
+def _problems(store: SqliteStore, expect_head: str | None) -> list[str]:
     name = store.path
     problems: list[str] = []
+    connection = store._connection
     try:
-        verdict = [
-            row[0] for row in store._connection.execute("PRAGMA integrity_check")
-        ]
+        verdict = [row[0] for row in connection.execute("PRAGMA integrity_check")]
         if verdict != ["ok"]:
             problems.extend(f"{name}: integrity: {line}" for line in verdict)
+        problems.extend(_schema_problems(store))
         ledger = Ledger()
-        for seq, entry_id, kind, at, body in store.rows():
-            problems.extend(_row_problems(name, ledger, seq, entry_id, kind, at, body))
+        chain = _ChainCheck(name, store.version, expect_head)
+        for row in store.rows():
+            problems.extend(chain.problems(*row))
+            problems.extend(_row_problems(name, ledger, *row[:5]))
+        problems.extend(chain.finish())
     except (sqlite3.Error, StoreError) as exc:
         problems.append(f"{name}: cannot read the store: {exc}")
         return problems
     if total(ledger.balances().values()) != 0:
         problems.append(f"{name}: the balances do not sum to zero")
     return problems
+
+
+class _ChainCheck:
+    """Follows the digest chain row by row; reports its first break."""
+
+    def __init__(self, name: str, version: int, expect_head: str | None) -> None:
+        self.name = name
+        self.chained = version >= 2
+        self.head = GENESIS
+        self.broken = False
+        self.expect_head = expect_head
+        self.found = expect_head is None or expect_head == GENESIS
+        self.seq = 0
+
+    def problems(
+        self, seq: int, _id: str, _kind: str, _at: str, body: str, digest: str
+    ) -> list[str]:
+        found = []
+        if seq != self.seq + 1:
+            found.append(
+                f"{self.name}: entries {self.seq + 1} to {seq - 1} are missing"
+                if seq > self.seq + 1
+                else f"{self.name}: entry {seq} is out of order"
+            )
+        self.seq = seq
+        if self.chained and not self.broken:
+            self.head = link(self.head, body)
+            if digest != self.head:
+                self.broken = True
+                found.append(
+                    f"{self.name}: entry {seq}: its digest does not match its body"
+                    " and the entries before it: the log was changed behind"
+                    " favorledger's back from here on"
+                )
+        if digest == self.expect_head and not self.broken:
+            self.found = True
+        return found
+
+    def finish(self) -> list[str]:
+        if self.found:
+            return []
+        if not self.chained:
+            return [f"{self.name}: a version 1 store has no chain to check a head"]
+        return [
+            f"{self.name}: the chain does not hold the expected head"
+            f" {self.expect_head}: the log was rewritten or cut short"
+        ]
+
+
+def _schema_problems(store: SqliteStore) -> list[str]:
+    """Tables, indexes and triggers that differ from what this version makes."""
+    if store.version < SCHEMA_VERSION:
+        return []  # checked as it is; the next writable open upgrades it
+    expected = _expected_schema()
+    actual = {
+        (kind, name): sql
+        for kind, name, sql in store._connection.execute(
+            "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
+        )
+    }
+    found = []
+    for key in sorted(expected.keys() | actual.keys()):
+        kind, name = key
+        if key not in actual:
+            found.append(f"{store.path}: the {kind} {name} is missing")
+        elif key not in expected:
+            found.append(f"{store.path}: an unexpected {kind} {name} was added")
+        elif _squeeze(actual[key]) != _squeeze(expected[key]):
+            found.append(f"{store.path}: the {kind} {name} was changed")
+    app = store._one("PRAGMA application_id")
+    if app != APPLICATION_ID:
+        found.append(f"{store.path}: application_id is {app}, not {APPLICATION_ID}")
+    return found
+
+
+def _expected_schema() -> dict[tuple[str, str], str]:
+    """The schema objects a new store has, by (type, name), read off a fresh
+    in-memory database built from the same script."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.executescript(_SCHEMA_TABLE + _ENTRIES_TABLE)
+        return {
+            (kind, name): sql
+            for kind, name, sql in connection.execute(
+                "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
+            )
+        }
+    finally:
+        connection.close()
+
+
+def _squeeze(sql: str) -> str:
+    return " ".join(sql.split())
 
 
 def _row_problems(

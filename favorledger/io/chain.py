@@ -1,0 +1,78 @@
+"""The digest chain that makes a stored log tamper-evident.
+
+Every stored entry carries a digest of its body chained to the digest of the
+entry before it, the idea behind git's commits and Certificate Transparency
+logs::
+
+    digest(1) = sha256(GENESIS   + "\\n" + body(1))
+    digest(n) = sha256(digest(n-1) + "\\n" + body(n))
+
+``body`` is the entry's JSON line exactly as stored
+(:func:`~favorledger.io.jsonl.dumps_entry`), and digests are lowercase hex.
+Changing, removing, inserting or reordering any entry changes the digest of
+every entry after it, so the last one (the *head*) vouches for the whole log.
+A head remembered or published elsewhere lets ``check`` detect even a log
+rewritten end to end, which a chain alone cannot (see ``docs/storage.md``).
+
+Examples
+--------
+>>> head = GENESIS
+>>> for body in ['{"id": "f1"}', '{"id": "f2"}']:
+...     head = link(head, body)
+>>> first_break(['{"id": "f1"}', '{"id": "f2"}'], [link(GENESIS, '{"id": "f1"}'),
+...                                                 head])
+>>> first_break(['{"id": "f1"}', '{"id": "f3"}'], [link(GENESIS, '{"id": "f1"}'),
+...                                                 head])
+1
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Final
+
+__all__ = ["GENESIS", "first_break", "is_digest", "link"]
+
+GENESIS: Final = "0" * 64
+"""The digest the first entry is chained to."""
+
+
+def link(previous: str, body: str) -> str:
+    """The digest of ``body`` chained to the ``previous`` entry's digest.
+
+    Examples
+    --------
+    >>> link(GENESIS, "{}")[:12]
+    '5649d09ed68c'
+    """
+    data = previous.encode("ascii") + b"\n" + body.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def first_break(bodies: Iterable[str], digests: Iterable[str]) -> int | None:
+    """The index of the first entry whose digest does not match, else ``None``.
+
+    ``bodies`` and ``digests`` are read in step, from the first entry.
+    """
+    head = GENESIS
+    for index, (body, digest) in enumerate(zip(bodies, digests, strict=True)):
+        head = link(head, body)
+        if head != digest:
+            return index
+    return None
+
+
+def is_digest(text: object) -> bool:
+    """Whether ``text`` looks like a digest: 64 lowercase hex digits.
+
+    Examples
+    --------
+    >>> is_digest(GENESIS), is_digest("abc")
+    (True, False)
+    """
+    return (
+        isinstance(text, str)
+        and len(text) == 64
+        and all(c in "0123456789abcdef" for c in text)
+    )
