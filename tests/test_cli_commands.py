@@ -236,3 +236,12 @@ def test_the_readme_terminal_session_is_what_the_command_prints(sh: Shell) -> No
     assert [re.sub(ids, "ID", s) for s in shown] == [
         re.sub(ids, "ID", s) for s in session.splitlines()
     ]
+
+
+def test_a_store_with_a_setting_still_checks_ok(sh: Shell) -> None:
+    sh("record", "ann", "bob", "1")
+    sh("config", "strict", "on")
+    assert sh("check").stdout.endswith(": ok\n")
+    assert sh.json("config") == {"strict": "on"}
+    sh("config", "strict", "off")
+    assert sh("record", "ann", "cy", "1").returncode == 0

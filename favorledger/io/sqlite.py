@@ -1039,6 +1039,8 @@ def _schema_problems(store: SqliteStore) -> list[str]:
             "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
         )
     }
+    if ("table", "favorledger_settings") in actual:  # made by the first setting
+        expected = {**expected, ("table", "favorledger_settings"): _SETTINGS_TABLE}
     found = []
     for key in sorted(expected.keys() | actual.keys()):
         kind, name = key
@@ -1097,10 +1099,10 @@ def _row_problems(
 # ---------------------------------------------------------------- settings
 # Preferences kept beside the log (not entries: they are not replayed and may
 # change). The table is made on first write, so older stores need no upgrade.
-_SETTINGS: Final = (
-    "CREATE TABLE IF NOT EXISTS favorledger_settings"
-    " (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+_SETTINGS_TABLE: Final = (
+    "CREATE TABLE favorledger_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
 )
+_SETTINGS: Final = _SETTINGS_TABLE.replace("TABLE", "TABLE IF NOT EXISTS", 1)
 
 
 def read_settings(path: str | os.PathLike[str]) -> dict[str, str]:
