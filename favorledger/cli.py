@@ -399,7 +399,7 @@ def _moment(text: str | None) -> datetime | str | None:
         return text  # the model names the field and the bad value
     if moment.tzinfo is not None:
         return moment
-    if len(text.strip()) == len("2025-03-01"):
+    if not any(mark in text.strip().upper() for mark in ":T "):  # a date alone
         return moment.replace(tzinfo=UTC)
     return moment.astimezone()
 
