@@ -872,7 +872,7 @@ def _import(run: _Run) -> int:
 
 
 _CARRIED: Final = {
-    "csv": frozenset({"favor"}),
+    "csv": frozenset({"favor", "reversal"}),
     "graphml": frozenset({"favor", "tie", "person"}),
     "gexf": frozenset({"favor", "tie", "person"}),
 }

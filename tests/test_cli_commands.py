@@ -205,8 +205,10 @@ def test_export_import_check_round_trip(sh: Shell, tmp_path: Path) -> None:
     sh("pledge", "dan", "me", "2", "--at", MONDAY, "--id", "p1")
     sh("call", "p1", "--at", "2025-03-04")
     sh("person", "bob", "--name", "Robert", "--tag", "friend")
+    sh("record", "me", "carol", "1", "--id", "x1", "--at", MONDAY)
+    sh("reverse", "x1", "--at", "2025-03-05")  # a reversal is kept in a CSV
     done = sh("export", "week.csv")
-    assert "left out (not kept in csv): 1 person, 1 pledge, 1 tie" in done.stdout
+    assert "left out (not kept in csv): 1 person, 1 pledge, 1 tie;" in done.stdout
     sh("export", "week.jsonl")
     csv_db, jsonl_db = str(tmp_path / "csv.db"), str(tmp_path / "jsonl.db")
     sh("import", "week.csv", db=csv_db)
