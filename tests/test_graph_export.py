@@ -332,7 +332,7 @@ def test_dot_draws_who_owes_whom() -> None:
     assert text.startswith("digraph favorledger {\n")
     assert text.endswith("\n}")
     assert r'label="Carol \"the connector\" \\ Smith\nVP\n+3.75"' in text
-    assert re.search(r"p\d -> p\d \[label=\"2.50\"\];", text)
+    assert re.search(r"p\d -> p\d \[label=\"2.5\"\];", text)
     assert "style=dashed" in text
     assert text.count("->") == 3  # two debts and one tie
 

@@ -458,9 +458,9 @@ def test_every_kind_of_bad_line_is_a_clear_format_error(
     ("number", "exact"),
     [
         ("0.1", Decimal("0.1")),
-        ("2.50", Decimal("2.50")),
+        ("2.50", Decimal("2.5")),  # in normal form
         ("3", Decimal("3")),
-        ("1e2", Decimal("1E+2")),
+        ("1e2", Decimal("100")),
         ("0.000000000001", Decimal("1E-12")),
         ("123456789.123456789", Decimal("123456789.123456789")),
     ],
@@ -468,7 +468,8 @@ def test_every_kind_of_bad_line_is_a_clear_format_error(
 def test_json_numbers_in_value_are_read_as_exact_decimals(
     number: str, exact: Decimal
 ) -> None:
-    """``"value": 0.1`` is the decimal 0.1, never the float nearest to it."""
+    """``"value": 0.1`` is the decimal 0.1, never the float nearest to it (in
+    normal form: ``2.50`` is ``2.5`` and ``1e2`` is ``100``)."""
     text = line(GOOD_FAVOR).replace('"value": "2"', f'"value": {number}')
     favor = loads_entry(text)
     assert isinstance(favor, Favor)
