@@ -162,6 +162,10 @@ _EXACT = decimal.Context(
 SMALL_INTS = {n: Decimal(n) for n in range(1025)}
 """Shared ``Decimal`` objects for the small whole values most favors have."""
 _MAX_INT = int(MAX_VALUE)
+_WHOLE = frozenset(SMALL_INTS.values()) | {-value for value in SMALL_INTS.values()}
+"""Small whole amounts: adding one to an amount in normal form gives one in
+normal form (a trailing zero needs two non-whole operands), so the check
+after a sum is skipped; most favors are worth such an amount."""
 
 
 def is_decimal_denominator(denominator: int) -> bool:
@@ -242,6 +246,8 @@ def add(a: Amount, b: Amount) -> Amount:
     """
     if type(a) is Decimal and type(b) is Decimal:
         result = _EXACT.add(a, b)
+        if b in _WHOLE:
+            return result
         whole = result.to_integral_value()
         return whole if whole == result else result.normalize(_EXACT)
     return normalize(fraction(a) + fraction(b))
@@ -251,6 +257,8 @@ def sub(a: Amount, b: Amount) -> Amount:
     """Return ``a - b`` exactly, in normal form."""
     if type(a) is Decimal and type(b) is Decimal:
         result = _EXACT.subtract(a, b)
+        if b in _WHOLE:
+            return result
         whole = result.to_integral_value()
         return whole if whole == result else result.normalize(_EXACT)
     return normalize(fraction(a) - fraction(b))

@@ -161,3 +161,21 @@ def test_a_column_has_one_number_of_decimals_and_keeps_every_value(
         else:
             assert Fraction(cell) == value
             assert ("/" in cell) == isinstance(value, Ratio)
+
+
+@given(
+    amounts | st.integers(-2000, 2000).map(Decimal),
+    amounts,
+    st.sampled_from(["add", "sub", "mul"]),
+)
+def test_the_library_arithmetic_keeps_normal_form(
+    a: Decimal | Ratio, b: Decimal | Ratio, name: str
+) -> None:
+    """``_exact``'s sums, differences and products of amounts in normal form
+    are in normal form (what the ledger's index holds), whole shortcuts too."""
+    from favorledger import _exact
+
+    a = _exact.canonical(a) if isinstance(a, Decimal) else a
+    result = getattr(_exact, name)(a, b)
+    assert result == getattr(operator, name)(Fraction(a), Fraction(b))
+    assert in_normal_form(result), (a, b, result)
