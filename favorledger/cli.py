@@ -382,7 +382,16 @@ def _parser() -> argparse.ArgumentParser:
     todo.add_argument("person", help="whose agenda")
     todo.add_argument("--at", help="the day to plan (" + AT_HELP[6:])
     todo.add_argument("--today", dest="at", help=argparse.SUPPRESS)  # deprecated
+    for sub in commands.choices.values():
+        for action in sub._actions:  # the names the help text and errors use
+            if not action.option_strings and action.metavar is action.choices is None:
+                action.metavar = action.dest.upper()
+            elif action.dest in _TIMES and action.metavar is None:
+                action.metavar = "TIME"
     return parser
+
+
+_TIMES: Final = frozenset({"at", "since", "until", "expires", "due"})
 
 
 # ------------------------------------------------------------------ helpers
