@@ -384,7 +384,8 @@ def _parser() -> argparse.ArgumentParser:
     todo.add_argument("--today", dest="at", help=argparse.SUPPRESS)  # deprecated
     for sub in commands.choices.values():
         for action in sub._actions:  # the names the help text and errors use
-            if not action.option_strings and action.metavar is action.choices is None:
+            positional = not action.option_strings
+            if positional and action.metavar is None and action.choices is None:
                 action.metavar = action.dest.upper()
             elif action.dest in _TIMES and action.metavar is None:
                 action.metavar = "TIME"
