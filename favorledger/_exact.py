@@ -244,10 +244,13 @@ def add(a: Amount, b: Amount) -> Amount:
     >>> add(Decimal("1.5"), Decimal("1.5")), add(Decimal("0.25"), Decimal("-0.25"))
     (Decimal('3'), Decimal('0'))
     """
+    if b in _WHOLE and type(a) is Decimal:  # the common case: a small whole b
+        try:  # (a try costs nothing until it catches, unlike a context manager)
+            return _EXACT.add(a, b)
+        except TypeError:  # b is Fraction(n), equal to a small whole: below
+            pass
     if type(a) is Decimal and type(b) is Decimal:
         result = _EXACT.add(a, b)
-        if b in _WHOLE:
-            return result
         whole = result.to_integral_value()
         return whole if whole == result else result.normalize(_EXACT)
     return normalize(fraction(a) + fraction(b))
@@ -255,10 +258,13 @@ def add(a: Amount, b: Amount) -> Amount:
 
 def sub(a: Amount, b: Amount) -> Amount:
     """Return ``a - b`` exactly, in normal form."""
+    if b in _WHOLE and type(a) is Decimal:
+        try:
+            return _EXACT.subtract(a, b)
+        except TypeError:
+            pass
     if type(a) is Decimal and type(b) is Decimal:
         result = _EXACT.subtract(a, b)
-        if b in _WHOLE:
-            return result
         whole = result.to_integral_value()
         return whole if whole == result else result.normalize(_EXACT)
     return normalize(fraction(a) - fraction(b))
