@@ -246,7 +246,7 @@ def add(a: Amount, b: Amount) -> Amount:
     """
     if b in _WHOLE and type(a) is Decimal:  # the common case: a small whole b
         try:  # (a try costs nothing until it catches, unlike a context manager)
-            return _EXACT.add(a, b)
+            return _EXACT.add(a, b)  # type: ignore[arg-type]
         except TypeError:  # b is Fraction(n), equal to a small whole: below
             pass
     if type(a) is Decimal and type(b) is Decimal:
@@ -260,7 +260,7 @@ def sub(a: Amount, b: Amount) -> Amount:
     """Return ``a - b`` exactly, in normal form."""
     if b in _WHOLE and type(a) is Decimal:
         try:
-            return _EXACT.subtract(a, b)
+            return _EXACT.subtract(a, b)  # type: ignore[arg-type]
         except TypeError:
             pass
     if type(a) is Decimal and type(b) is Decimal:
