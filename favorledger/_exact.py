@@ -250,9 +250,9 @@ def add(a: Amount, b: Amount) -> Amount:
         except TypeError:  # b is Fraction(n), equal to a small whole: below
             pass
     if type(a) is Decimal and type(b) is Decimal:
-        result = _EXACT.add(a, b)
-        whole = result.to_integral_value()
-        return whole if whole == result else result.normalize(_EXACT)
+        # strip trailing zeros; adding 0 turns an exponent normalize made
+        # positive (1E+1) back into 0 (10): two C calls in all
+        return _EXACT.add(_EXACT.add(a, b).normalize(_EXACT), ZERO)
     return normalize(fraction(a) + fraction(b))
 
 
@@ -264,9 +264,7 @@ def sub(a: Amount, b: Amount) -> Amount:
         except TypeError:
             pass
     if type(a) is Decimal and type(b) is Decimal:
-        result = _EXACT.subtract(a, b)
-        whole = result.to_integral_value()
-        return whole if whole == result else result.normalize(_EXACT)
+        return _EXACT.add(_EXACT.subtract(a, b).normalize(_EXACT), ZERO)
     return normalize(fraction(a) - fraction(b))
 
 
