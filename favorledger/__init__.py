@@ -48,6 +48,7 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
     Transfer,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "Settlement",
     "SettlementTooLargeError",
     "StoreError",
     "Tie",

@@ -57,6 +57,7 @@ from favorledger import __version__
 from favorledger._display import amount_column, amount_text, one_line, short_ids, table
 from favorledger._exact import ZERO, Amount
 from favorledger.agenda import agenda
+from favorledger.clearing import clear_cycles
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.graphs import (
     read_gexf,
@@ -91,6 +92,7 @@ from favorledger.model import (
     Person,
     Pledge,
     Reversal,
+    Settlement,
     Transfer,
     utcnow,
 )
@@ -147,6 +149,7 @@ ENTRY_TYPES: Final = (
     "ask",
     "answer",
     "assignment",
+    "settlement",
 )
 
 
@@ -426,6 +429,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 
 
 _NAME_FIELDS: Final = (
+    "payer",
+    "payee",
     "giver",
     "receiver",
     "via",
@@ -563,7 +568,11 @@ class _Run:
         return self._short.get(entry_id, entry_id)
 
     def resolve(
-        self, led: StoredLedger, text: str, kind: type[Entry], noun: str
+        self,
+        led: StoredLedger,
+        text: str,
+        kind: type[Entry] | tuple[type[Entry], ...],
+        noun: str,
     ) -> str:
         """The id that ``text`` names: itself, or the one id it begins."""
         ids = [e.id for e in led.log if isinstance(e, kind)]
@@ -628,7 +637,7 @@ def _record(run: _Run) -> int:
 def _reverse(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
-        favor_id = run.resolve(led, a.favor_id, Favor, "favor")
+        favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
         reversal = led.reverse(favor_id, reason=a.reason, at=_moment(a.at), id=a.id)
     return run.recorded(
         reversal, f"recorded reversal {reversal.id} of favor {reversal.favor_id}"
@@ -882,7 +891,7 @@ def _import(run: _Run) -> int:
 
 
 _CARRIED: Final = {
-    "csv": frozenset({"favor", "reversal"}),
+    "csv": frozenset({"favor", "reversal", "settlement"}),
     "graphml": frozenset({"favor", "tie", "person"}),
     "gexf": frozenset({"favor", "tie", "person"}),
 }
@@ -996,7 +1005,7 @@ def _why_text(run: _Run, ids: Sequence[str]) -> str:
 
 
 def _transfers(
-    run: _Run, transfers: Sequence[Transfer], favors: Sequence[Favor], verb: str
+    run: _Run, transfers: Sequence[Transfer], recorded: Sequence[Settlement], verb: str
 ) -> None:
     if run.json:
         plan: list[dict[str, Any]] = [
@@ -1008,8 +1017,8 @@ def _transfers(
             }
             for t in transfers
         ]
-        for item, favor in zip(plan, favors, strict=False):
-            item["favor"] = favor.id
+        for item, entry in zip(plan, recorded, strict=False):
+            item["settlement"] = entry.id
         run.emit(plan)
         return
     column = amount_column([t.amount for t in transfers])
@@ -1018,35 +1027,35 @@ def _transfers(
         for t, text in zip(transfers, column, strict=True)
     ]
     table(run.out, ["payer", "", "payee", "amount", "why"], rows)
-    if favors:
-        ids = ", ".join(run.short(favor.id) for favor in favors)
-        run.out.write(f"recorded {_plural(len(favors), 'favor')}: {ids}\n")
+    if recorded:
+        ids = ", ".join(run.short(entry.id) for entry in recorded)
+        run.out.write(f"recorded {_plural(len(recorded), 'settlement')}: {ids}\n")
 
 
 def _settle(run: _Run) -> int:
     a = run.args
     with run.open(create=False, readonly=not a.apply) as led:
         transfers = settle(led, method=a.method)
-        favors = (
+        recorded = (
             led.apply(transfers, reason=a.reason, at=_moment(a.at))
             if a.apply and transfers
             else []
         )
-        _transfers(run, transfers, favors, "returns a favor to")
+        _transfers(run, transfers, recorded, "returns a favor to")
     return 0
 
 
 def _clear(run: _Run) -> int:
     a = run.args
     with run.open(create=False, readonly=not a.apply) as led:
-        clearing = led.clear_cycles()
-        favors = (
+        clearing = clear_cycles(led)
+        recorded = (
             led.apply(clearing, reason=a.reason, at=_moment(a.at))
             if a.apply and clearing.transfers
             else []
         )
         if not run.json:
-            _transfers(run, clearing.transfers, favors, "sets off with")
+            _transfers(run, clearing.transfers, recorded, "sets off with")
             cleared, before = (
                 amount_text(clearing.cleared),
                 amount_text(clearing.before),
@@ -1062,7 +1071,7 @@ def _clear(run: _Run) -> int:
                 {"payer": t.payer, "payee": t.payee, "amount": amount_text(t.amount)}
                 for t in clearing.transfers
             ],
-            "favors": [favor.id for favor in favors],
+            "settlements": [entry.id for entry in recorded],
         }
     )
     return 0

@@ -46,7 +46,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Final, Self, TypeVar
 
 from favorledger._exact import Amount, total
@@ -57,8 +56,9 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.ledger import Ledger
+from favorledger.io.jsonl import loads_entry
+from favorledger.io.stored import dumps_stored, loads_stored
+from favorledger.ledger import Ledger, register_store
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
@@ -119,10 +119,14 @@ WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
 END;
 CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
-WHEN EXISTS (
-    SELECT 1 FROM entries WHERE id = NEW.id AND (
-        (type <> 'person' AND NEW.type <> 'person')
-        OR (type = 'person' AND NEW.type = 'person' AND at = NEW.at))
+WHEN NEW.type <> 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type <> 'person' AND id = NEW.id
+) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
+END;
+CREATE TRIGGER entries_new_statement BEFORE INSERT ON entries
+WHEN NEW.type = 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type = 'person' AND id = NEW.id AND at = NEW.at
 ) BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
 END;
@@ -430,7 +434,7 @@ class SqliteStore:
         one, so an entry the consumer fails on is offered again next time.
         """
         for seq, _, kind, _, body, digest in self.rows(self._seen):
-            yield seq, _parse(self._path, seq, kind, body)
+            yield seq, _parse(self._path, seq, kind, body, trusted=True)
             self._seen, self._head = seq, digest
 
     def skip(self, seq: int, digest: str) -> None:
@@ -460,7 +464,7 @@ class SqliteStore:
             with self.batch():
                 self.write(entry)
             return
-        body = dumps_entry(entry)
+        body = dumps_stored(entry)
         seq, digest = self._seen + 1, link(self._head, body)
         row = (seq, entry.id, _TYPE_NAMES[type(entry)], _utc_text(entry.at), body)
         try:
@@ -625,9 +629,13 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _parse(path: str, seq: int, kind: str, body: str) -> Entry:
+def _parse(
+    path: str, seq: int, kind: str, body: str, *, trusted: bool = False
+) -> Entry:
+    """The entry a row holds; ``trusted`` rebuilds it without re-checking its
+    fields (the store wrote it from a checked entry; ``check`` never trusts)."""
     try:
-        entry = loads_entry(body)
+        entry = loads_stored(body) if trusted else loads_entry(body)
     except FormatError as exc:
         raise StoreError(f"{path}: entry {seq}: {exc}") from exc
     if _TYPE_NAMES[type(entry)] != kind:
@@ -755,14 +763,6 @@ class StoredLedger(Ledger):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         state = "closed" if self.closed else "read-only" if self.readonly else "open"
         return f"{super().__repr__()[:-1]}, {state} store {self.path!r}>"
@@ -779,6 +779,9 @@ class _Refusing:
 
     def batch(self) -> AbstractContextManager[None]:
         raise StoreError(self.why)
+
+    def close(self) -> None:
+        """Nothing to release: the store itself is closed by its ledger."""
 
 
 def open_ledger(
@@ -863,7 +866,7 @@ def _replay(store: SqliteStore, ledger: StoredLedger) -> None:
         for seq, _, kind, _, body, digest in store.rows():
             last = (seq, digest)
             try:
-                ledger.add(_parse(store.path, seq, kind, body))
+                ledger.add(_parse(store.path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(
@@ -1148,3 +1151,6 @@ def write_setting(path: str | os.PathLike[str], name: str, value: str) -> None:
         raise StoreError(f"{os.fspath(path)}: cannot write settings: {exc}") from exc
     finally:
         connection.close()
+
+
+register_store("", open_ledger)

@@ -69,7 +69,14 @@ from favorledger._exact import Amount, canonical, normalize
 from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
 from favorledger.io.jsonl import file_mode_for as _mode_for
 from favorledger.io.jsonl import fsync_directory as _fsync_directory
-from favorledger.model import Entry, Favor, Reversal, as_moment, utcnow
+from favorledger.model import (
+    Entry,
+    Favor,
+    Reversal,
+    Settlement,
+    as_moment,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from favorledger.ledger import Ledger
@@ -207,12 +214,40 @@ def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
     return [escape_cell(cell) for cell in cells]
 
 
+def _balance_moving(entry: Entry) -> bool:
+    """A favor, or a settlement with a payer (a set-off moves no balance)."""
+    return isinstance(entry, Favor) or (
+        isinstance(entry, Settlement) and entry.payer is not None
+    )
+
+
+def _as_favor(entry: Entry) -> Favor:
+    if isinstance(entry, Favor):
+        return entry
+    assert isinstance(entry, Settlement)
+    assert entry.amount is not None  # a settlement with a payer has an amount
+    return Favor(
+        id=entry.id,
+        giver=entry.payer,
+        receiver=entry.payee,
+        value=entry.amount,
+        kind=entry.kind,
+        at=entry.at,
+        reason=entry.reason,
+    )
+
+
 def write_csv(
     ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as CSV.
 
-    The file is replaced atomically: a failure leaves the old file as it was.
+    A settlement from a payer to a payee is written as the favor it amounts
+    to for balances (the payer did the payee a favor worth its amount, kind
+    ``settlement``), so the file imports into a new ledger with the same
+    balances; which debts it discharged is left out (a set-off moves no
+    balance and is left out whole). The file is replaced atomically: a
+    failure leaves the old file as it was.
 
     Parameters
     ----------
@@ -228,7 +263,7 @@ def write_csv(
     int
         The number of favors written.
     """
-    favors = list(ledger.favors.values())
+    favors = [_as_favor(entry) for entry in ledger.log if _balance_moving(entry)]
     reversals = ledger.reversals
     with _atomic_text(path) as out:
         writer = csv.writer(out)
