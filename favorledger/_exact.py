@@ -163,10 +163,14 @@ _EXACT = decimal.Context(
 SMALL_INTS = {n: Decimal(n) for n in range(1025)}
 """Shared ``Decimal`` objects for the small whole values most favors have."""
 _MAX_INT = int(MAX_VALUE)
-_WHOLE = frozenset(SMALL_INTS.values()) | {-value for value in SMALL_INTS.values()}
-"""Small whole amounts: adding one to an amount in normal form gives one in
-normal form (a trailing zero needs two non-whole operands), so the check
-after a sum is skipped; most favors are worth such an amount."""
+_NEGATIVE_SMALL = tuple(-value for value in SMALL_INTS.values())
+_WHOLE = frozenset(map(id, (*SMALL_INTS.values(), *_NEGATIVE_SMALL)))
+"""The ids of the shared small whole amounts (``SMALL_INTS`` and their
+negatives): adding one to an amount in normal form gives one in normal form
+(a trailing zero needs two non-whole operands), so the check after a sum is
+skipped. Identity, not equality: ``Decimal("10.00")`` equals 10 but is not
+in normal form. Most favors are worth such an amount (``parse_amount``,
+``canonical`` and the store hand out these very objects)."""
 
 
 def is_decimal_denominator(denominator: int) -> bool:
@@ -245,11 +249,8 @@ def add(a: Amount, b: Amount) -> Amount:
     >>> add(Decimal("1.5"), Decimal("1.5")), add(Decimal("0.25"), Decimal("-0.25"))
     (Decimal('3'), Decimal('0'))
     """
-    if b in _WHOLE and type(a) is Decimal:  # the common case: a small whole b
-        try:  # (a try costs nothing until it catches, unlike a context manager)
-            return _EXACT.add(a, b)  # type: ignore[arg-type]
-        except TypeError:  # b is Fraction(n), equal to a small whole: below
-            pass
+    if id(b) in _WHOLE and type(a) is Decimal:  # the common case: a small whole b
+        return _EXACT.add(a, b)  # type: ignore[arg-type]
     if type(a) is Decimal and type(b) is Decimal:
         # strip trailing zeros; adding 0 turns an exponent normalize made
         # positive (1E+1) back into 0 (10): two C calls in all
@@ -259,11 +260,8 @@ def add(a: Amount, b: Amount) -> Amount:
 
 def sub(a: Amount, b: Amount) -> Amount:
     """Return ``a - b`` exactly, in normal form."""
-    if b in _WHOLE and type(a) is Decimal:
-        try:
-            return _EXACT.subtract(a, b)  # type: ignore[arg-type]
-        except TypeError:
-            pass
+    if id(b) in _WHOLE and type(a) is Decimal:
+        return _EXACT.subtract(a, b)  # type: ignore[arg-type]
     if type(a) is Decimal and type(b) is Decimal:
         return _EXACT.add(_EXACT.subtract(a, b).normalize(_EXACT), ZERO)
     return normalize(fraction(a) - fraction(b))

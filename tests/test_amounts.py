@@ -179,3 +179,13 @@ def test_the_library_arithmetic_keeps_normal_form(
     result = getattr(_exact, name)(a, b)
     assert result == getattr(operator, name)(Fraction(a), Fraction(b))
     assert in_normal_form(result), (a, b, result)
+
+
+@pytest.mark.parametrize("whole", ["10.00", "3.0", "1E+2"])
+def test_a_whole_amount_not_in_normal_form_is_brought_to_it(whole: str) -> None:
+    """A decayed value can be ``Decimal('10.00')``: equal to a small whole, so
+    the shortcut for small wholes must go by identity, not equality."""
+    from favorledger import _exact
+
+    assert str(_exact.add(Decimal(0), Decimal(whole))) == str(int(Decimal(whole)))
+    assert str(_exact.sub(Decimal(0), Decimal(whole))) == str(-int(Decimal(whole)))

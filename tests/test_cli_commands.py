@@ -150,7 +150,7 @@ def test_a_week_of_market_commands(sh: Shell) -> None:
     sh("record", "me", "ann", "1", "--at", "2025-03-07")
     before = sh.json("balance")
     plan = sh.json("clear")
-    assert set(plan) == {"cleared", "before", "set_offs", "favors"}  # type: ignore[arg-type]
+    assert set(plan) == {"cleared", "before", "set_offs", "settlements"}  # type: ignore[arg-type]
     done = sh("clear", "--apply", "--at", "2025-03-08")
     assert "recorded" in done.stdout
     assert sh.json("balance") == before  # set-offs move no balance
