@@ -121,5 +121,21 @@ def table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[str]]) ->
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines too) made one space."""
-    return " ".join(text.split())
+    """One line of printable text for the terminal: each run of whitespace
+    becomes one space, and any other character a terminal would act on (an
+    escape sequence, a bidirectional override...) is shown escaped, as
+    ``\\x1b``, so that a crafted name cannot rewrite the user's screen.
+
+    Examples
+    --------
+    >>> one_line("a\\n b"), one_line("\\x1b[2Jhi")
+    ('a b', '\\\\x1b[2Jhi')
+    """
+    line = " ".join(text.split())
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else _escaped(char) for char in line)
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape", "backslashreplace").decode("ascii")

@@ -14,6 +14,7 @@ with its ``--json`` shape)::
     ask asks answer complete assign barter the favor market
     settle clear path agenda               settle up, find introductions
     import export check config             files and the store
+                                           (import: all or nothing; export: --force)
 
 Answers are readable tables; ``--json`` prints JSON for scripts instead. A
 column of amounts shares one number of decimals (``4.50``, ``-2.00``); a
@@ -51,14 +52,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TextIO, TypeVar
+from typing import Any, Final, NoReturn, TextIO, TypeVar
 
 from favorledger import __version__
 from favorledger._display import amount_column, amount_text, one_line, short_ids, table
 from favorledger._exact import ZERO, Amount
 from favorledger.agenda import agenda
 from favorledger.clearing import clear_cycles
-from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.errors import FavorLedgerError, OverwriteError, StoreError, shown
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -66,7 +67,7 @@ from favorledger.io.graphs import (
     write_gexf,
     write_graphml,
 )
-from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
+from favorledger.io.jsonl import dumps_entry, read_jsonl_located, write_jsonl
 from favorledger.io.sqlite import (
     StoredLedger,
     check_store,
@@ -78,7 +79,7 @@ from favorledger.io.sqlite import (
 from favorledger.io.tables import (
     Progress,
     _add_located,
-    import_csv,
+    _read_favor_rows,
     write_csv,
     write_edges,
 )
@@ -121,6 +122,7 @@ _SUFFIXES: Final = {
 
 
 _T = TypeVar("_T")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 class UsageError(FavorLedgerError, ValueError):
@@ -153,8 +155,15 @@ ENTRY_TYPES: Final = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it quotes back made safe for a terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(one_line(message))
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--json",
         action="store_true",
@@ -167,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="refuse names the ledger has never seen (also: config strict on)",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="favorledger",
         description="Keep an exact, append-only ledger of favors: who owes whom.",
         parents=[common],
@@ -260,9 +269,14 @@ def _parser() -> argparse.ArgumentParser:
         help="the file's format (default: from its name)",
     )
     dump = command("export", "write the ledger to a file")
-    dump.add_argument("file", help="the file to write")
+    dump.add_argument("file", help="the file to write; - for standard output")
     dump.add_argument(
         "--format", choices=EXPORT_FORMATS, help="the format (default: from the name)"
+    )
+    dump.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite even the store itself or another SQLite database",
     )
     check = command(
         "check",
@@ -414,7 +428,10 @@ def _moment(text: str | None) -> datetime | str | None:
         return moment
     if not any(mark in text.strip().upper() for mark in ":T "):  # a date alone
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone()
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError):  # year 1 or 9999: the model refuses it
+        return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
 
 
 def _plural(count: int, noun: str) -> str:
@@ -583,10 +600,10 @@ class _Run:
             return found[0]
         if not found:
             raise UsageError(f"no {noun} has an id beginning {text!r}")
-        shown = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+        listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
         raise UsageError(
             f"{text!r} is ambiguous: it begins the ids of {len(found)} {noun}s"
-            f" ({shown}); type more of it"
+            f" ({listed}); type more of it"
         )
 
     def emit(self, data: object) -> None:
@@ -599,7 +616,7 @@ class _Run:
         if self.json:
             self.emit(_entry_json(entry))
         else:
-            self.out.write(text + "\n")
+            self.out.write(one_line(text) + "\n")
         return 0
 
 
@@ -855,30 +872,39 @@ def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
     return found
 
 
-def _jsonl_located(path: str) -> list[tuple[int, Entry]]:
-    """The entries of a JSON Lines file, each with its line number."""
-    entries = read_jsonl(path)
-    with open(path, encoding="utf-8", newline="\n") as source:
-        lines = [n for n, text in enumerate(source, start=1) if text.strip()]
-    return list(zip(lines, entries, strict=False))
+def _located(path: str, kind: str, undated: set[str]) -> list[tuple[int | None, Entry]]:
+    """Every entry of an import file, with its line where the format has lines
+    (the ids of CSV rows that gave no time are added to ``undated``)."""
+    if kind == "csv":
+        return _read_favor_rows(path, undated)
+    if kind == "jsonl":
+        return list(read_jsonl_located(path))
+    read = read_graphml if kind == "graphml" else read_gexf
+    return [(None, entry) for entry in read(path)]
 
 
 def _import(run: _Run) -> int:
+    """All or nothing: the whole file is read and checked before the store is
+    opened, and a store that does not exist yet is created only for a file the
+    ledger accepts (checked first on an empty ledger in memory)."""
     path = run.args.file
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     if not os.path.isfile(path):
         raise UsageError(f"{path}: not a file")
     kind = _format(path, run.args.format, IMPORT_FORMATS)
+    undated: set[str] = set()
+    located = _located(path, kind, undated)
+    if not os.path.exists(run.db):
+        _add_located(Ledger(), path, located)
     with run.open(create=True) as led, _progress("importing") as progress:
-        if kind == "csv":
-            new = import_csv(led, path, progress=progress)
-        elif kind == "jsonl":
-            new = _add_located(led, path, _jsonl_located(path), progress)
-        else:
-            read = read_graphml if kind == "graphml" else read_gexf
-            located = [(None, entry) for entry in read(path)]
-            new = _add_located(led, path, located, progress)
+        # a CSV row without a time is dated when first imported: seen again,
+        # its id (given, or derived from the row) says it is already in
+        seen = led.favors
+        located = [
+            (n, e) for n, e in located if e.id not in undated or e.id not in seen
+        ]
+        new = _add_located(led, path, located, progress)
         total = len(led.log)
     if run.json:
         run.emit({"file": path, "format": kind, "new": new, "entries": total})
@@ -917,11 +943,22 @@ def _left_out(led: StoredLedger, kind: str) -> dict[str, int]:
 
 
 def _export(run: _Run) -> int:
+    """Never destroys data: the store itself (and its journal files) and any
+    other SQLite database are refused without ``--force``; regular files are
+    replaced atomically, ``-``, devices and FIFOs written directly, symbolic
+    links followed (see :func:`favorledger.io.files.writing`)."""
     path = run.args.file
     kind = _format(path, run.args.format, EXPORT_FORMATS)
+    if not run.args.force and _is_store(path, run.db):
+        raise OverwriteError(
+            f"{path}: refusing to export onto the ledger's own store {run.db}"
+            " (--force overwrites it anyway)"
+        )
     with run.read() as led, _progress("exporting") as progress:
         left_out = _left_out(led, kind)
-        count = _write(led, path, kind, progress)
+        count = _write(led, path, kind, progress, force=run.args.force)
+    if path == "-":  # the export itself went to standard output
+        run = _Run(run.args, sys.stderr, sys.stderr)
     if run.json:
         run.emit({"file": path, "format": kind, "written": count, "left_out": left_out})
         return 0
@@ -937,7 +974,22 @@ def _export(run: _Run) -> int:
     return 0
 
 
-def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -> int:
+def _is_store(path: str, db: str) -> bool:
+    """Whether ``path`` is the store ``db`` or one of SQLite's files beside it."""
+    if path == "-":
+        return False
+    target, store = os.path.realpath(path), os.path.realpath(db)
+    return target in {store + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+
+
+def _write(
+    led: StoredLedger,
+    path: str,
+    kind: str,
+    progress: Progress | None,
+    *,
+    force: bool = False,
+) -> int:
     if kind == "jsonl":
         log = led.log
 
@@ -947,16 +999,16 @@ def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -
                 if progress is not None:
                     progress(done, len(log))
 
-        return write_jsonl(counted(), path)
+        return write_jsonl(counted(), path, force=force)
     if kind == "dot":
-        return write_dot(led, path, ties=True)
+        return write_dot(led, path, ties=True, force=force)
     writers: dict[str, Callable[..., int]] = {
         "csv": write_csv,
         "graphml": write_graphml,
         "gexf": write_gexf,
         "edges": write_edges,
     }
-    return writers[kind](led, path, progress=progress)
+    return writers[kind](led, path, progress=progress, force=force)
 
 
 def _check(run: _Run) -> int:
@@ -1413,6 +1465,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         argument, a refused entry, an unreadable file), 130 if interrupted.
     """
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for number, argument in enumerate(argv, start=1):
+        if _SURROGATE.search(argument):  # bytes that are not UTF-8, escaped
+            sys.stderr.write(
+                f"favorledger: error: argument {number} is not valid UTF-8 text:"
+                f" {shown(argument)}\n"
+            )
+            return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse reported
