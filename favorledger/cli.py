@@ -1,7 +1,9 @@
 """The ``favorledger`` command: keep a favor ledger from the terminal.
 
 The ledger lives in an SQLite store (:mod:`favorledger.io.sqlite`): ``--db``,
-else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory. Every
+else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory; a
+``postgresql://`` URL there names a ledger kept in PostgreSQL
+(:mod:`favorledger.io.postgres`). Every
 command opens it, does one thing and closes it; whatever it records is on disk
 before it exits.
 
@@ -60,6 +62,7 @@ from favorledger._exact import ZERO, Amount
 from favorledger.agenda import agenda
 from favorledger.clearing import clear_cycles
 from favorledger.errors import FavorLedgerError, OverwriteError, StoreError, shown
+from favorledger.io import postgres, sqlite
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -68,14 +71,8 @@ from favorledger.io.graphs import (
     write_graphml,
 )
 from favorledger.io.jsonl import dumps_entry, read_jsonl_located, write_jsonl
-from favorledger.io.sqlite import (
-    StoredLedger,
-    check_store,
-    open_ledger,
-    read_settings,
-    store_head,
-    write_setting,
-)
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger, read_settings, write_setting
 from favorledger.io.tables import (
     Progress,
     _add_located,
@@ -516,12 +513,23 @@ class _Run:
         self._led: StoredLedger | None = None
         self._note = ""
 
+    @property
+    def store(self) -> Any:
+        """The store's module: :mod:`~favorledger.io.postgres` for a URL."""
+        return postgres if is_postgres_url(self.db) else sqlite
+
+    def exists(self) -> bool:
+        """Whether the store may exist (a URL is asked by opening it)."""
+        return is_postgres_url(self.db) or os.path.exists(self.db)
+
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         """Open the store (``create``: make it if missing)."""
         try:
-            led = open_ledger(self.db, create=create, readonly=readonly)
+            led: StoredLedger = self.store.open_ledger(
+                self.db, create=create, readonly=readonly
+            )
         except StoreError as exc:
-            if create or os.path.exists(self.db):
+            if create or self.exists():
                 raise
             raise UsageError(
                 f"{self.db}: no ledger here yet (record, tie, person or import"
@@ -543,7 +551,7 @@ class _Run:
         """Do ``act`` to the ledger (creating the store), pointing out the new
         names among ``names``. A new store is made only if ``act`` succeeds
         on an empty ledger first, so a refused entry leaves no file behind."""
-        if not os.path.exists(self.db):
+        if not self.exists():
             self.people(Ledger(), *names)
             act(Ledger())
         with self.open(create=True) as led:
@@ -555,7 +563,9 @@ class _Run:
         """``--strict``, or ``config strict on`` kept in the store."""
         if getattr(self.args, "strict", False):
             return True
-        return os.path.exists(self.db) and read_settings(self.db).get("strict") == "on"
+        if is_postgres_url(self.db) or not os.path.exists(self.db):
+            return False  # settings are kept in SQLite stores only
+        return read_settings(self.db).get("strict") == "on"
 
     def people(self, led: Ledger, *names: str | None) -> None:
         """Point out names the ledger has never seen; refuse them if strict."""
@@ -895,7 +905,7 @@ def _import(run: _Run) -> int:
     kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
     located = _located(path, kind, undated)
-    if not os.path.exists(run.db):
+    if not run.exists():
         _add_located(Ledger(), path, located)
     with run.open(create=True) as led, _progress("importing") as progress:
         # a CSV row without a time is dated when first imported: seen again,
@@ -1012,10 +1022,12 @@ def _write(
 
 
 def _check(run: _Run) -> int:
-    if not os.path.exists(run.db):
+    if not run.exists():
         run.open(create=False)  # raises the friendly "no ledger here" error
-    problems = check_store(run.db, expect_head=run.args.expect_head)
-    head = store_head(run.db) if run.args.head and not problems else None
+    problems: list[str] = run.store.check_store(
+        run.db, expect_head=run.args.expect_head
+    )
+    head = run.store.store_head(run.db) if run.args.head and not problems else None
     if run.json:
         report: dict[str, Any] = {"store": run.db, "problems": problems}
         if head is not None:
@@ -1032,16 +1044,18 @@ def _check(run: _Run) -> int:
 
 def _config(run: _Run) -> int:
     a = run.args
+    if is_postgres_url(run.db):
+        raise UsageError("settings are kept in SQLite stores only; use --strict")
     if not os.path.exists(run.db):
         run.open(create=False)  # raises the friendly "no ledger here" error
     if a.setting is not None and a.value is not None:
         write_setting(run.db, a.setting, a.value)
     settings = dict.fromkeys(SETTINGS, "off") | read_settings(run.db)
-    shown = {a.setting: settings[a.setting]} if a.setting else settings
+    listed = {a.setting: settings[a.setting]} if a.setting else settings
     if run.json:
-        run.emit(shown)
+        run.emit(listed)
     else:
-        run.out.write("".join(f"{name} = {value}\n" for name, value in shown.items()))
+        run.out.write("".join(f"{name} = {value}\n" for name, value in listed.items()))
     return 0
 
 
