@@ -457,7 +457,7 @@ class Ledger:
         >>> led = Ledger()
         >>> f = led.record("carol", "me", "2.5", via="bob", referral_share="1/3")
         >>> led.balance("bob")
-        Fraction(-5, 6)
+        Ratio(-5, 6)
         """
         favor = Favor(
             id=new_id() if id is None else id,
@@ -720,7 +720,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", 1)
         >>> [(t.kind, t.strength) for t in led.ties("ann")]
-        [('implied', Fraction(1, 3))]
+        [('implied', Ratio(1, 3))]
         """
         return ties.ties(self, person)
 
@@ -1189,7 +1189,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", "2.50")
         >>> led.balance("ann"), led.balance("bob")
-        (Decimal('2.50'), Decimal('-2.50'))
+        (Decimal('2.5'), Decimal('-2.5'))
         """
         try:
             return self._balance[person]
