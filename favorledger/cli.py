@@ -83,6 +83,7 @@ from favorledger.io.tables import (
 from favorledger.ledger import Ledger
 from favorledger.model import (
     ANSWERS,
+    NO_TAGS,
     TIE_KINDS,
     Ask,
     Entry,
@@ -696,11 +697,9 @@ def _tie(run: _Run) -> int:
 def _person(run: _Run) -> int:
     a = run.args
 
-    def restate(led: Ledger) -> Person:
-        current = led.people.get(a.person)
-        name = a.name if a.name is not None or current is None else current.name
-        tags = a.tag if a.tag is not None else () if current is None else current.tags
-        return led.add_person(a.person, name, tags=tags, at=_moment(a.at))
+    def restate(led: Ledger) -> Person:  # what is not restated is kept
+        tags = NO_TAGS if a.tag is None else a.tag
+        return led.add_person(a.person, a.name, tags=tags, at=_moment(a.at))
 
     person = run.write(restate)
     tagged = f" [{', '.join(sorted(person.tags))}]" if person.tags else ""
