@@ -71,6 +71,7 @@ from favorledger.io.graphs import (
     write_graphml,
 )
 from favorledger.io.jsonl import dumps_entry, read_jsonl_located, write_jsonl
+from favorledger.io.parquet import write_parquet
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger, read_settings, write_setting
 from favorledger.io.tables import (
@@ -107,7 +108,7 @@ SETTINGS: Final = ("strict",)
 """The settings ``config`` keeps in the store."""
 
 IMPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf")
-EXPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf", "dot", "edges")
+EXPORT_FORMATS: Final = ("jsonl", "csv", "graphml", "gexf", "dot", "edges", "parquet")
 _SUFFIXES: Final = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -116,6 +117,7 @@ _SUFFIXES: Final = {
     ".gexf": "gexf",
     ".dot": "dot",
     ".gv": "dot",
+    ".parquet": "parquet",
 }
 
 
@@ -1016,6 +1018,7 @@ def _write(
         "graphml": write_graphml,
         "gexf": write_gexf,
         "edges": write_edges,
+        "parquet": write_parquet,
     }
     return writers[kind](led, path, progress=progress, force=force)
 

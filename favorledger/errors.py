@@ -36,9 +36,11 @@ __all__ = [
     "InvalidTieError",
     "InvalidValueError",
     "MarketError",
+    "MissingExtraError",
     "NoPathError",
     "NoSettlementError",
     "OverwriteError",
+    "SchemaError",
     "SettlementTooLargeError",
     "StoreError",
     "UnknownFavorError",
@@ -136,6 +138,26 @@ class FormatError(FavorLedgerError, ValueError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class SchemaError(FormatError):
+    """A table (a Parquet favors table) breaks the schema; the message names
+    the table and the column.
+
+    Attributes
+    ----------
+    column : str
+        The column at fault.
+    """
+
+    def __init__(self, message: str, *, path: str = "", column: str = "") -> None:
+        super().__init__(message, path=path)
+        self.column = column
+
+
+class MissingExtraError(FavorLedgerError, ImportError):
+    """An optional dependency is not installed; the message names the extra
+    to install (``pip install 'favorledger[scale]'``)."""
 
 
 class OverwriteError(FavorLedgerError, FileExistsError):

@@ -1,4 +1,4 @@
-"""Shared test settings and fixtures.
+"""Shared test settings and fixtures (hypothesis profiles, PostgreSQL, Spark).
 
 ``HYPOTHESIS_PROFILE=thorough python -m pytest`` runs ten times the examples;
 ``HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_fuzz.py`` runs the
@@ -53,3 +53,26 @@ def postgres_server() -> Iterator[TemporaryServer]:
 def postgres_url(postgres_server: TemporaryServer) -> str:
     """The URL of a new, empty database on the session's server."""
     return postgres_server.create_database(f"test{next(_databases)}")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One Spark session in local mode for the whole test run (``-m spark``).
+
+    Started on first use (about 5 s); pyspark comes with the ``dev`` extra.
+    """
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("favorledger-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -1,5 +1,6 @@
 """Keeping and exchanging ledgers: JSON Lines (the native log), an SQLite
-store, CSV tables, and graph formats (GraphML, GEXF, DOT).
+store, CSV tables, a Parquet favors table, and graph formats (GraphML, GEXF,
+DOT).
 
 Examples
 --------
@@ -29,6 +30,7 @@ from favorledger.io.jsonl import (
     read_jsonl,
     write_jsonl,
 )
+from favorledger.io.parquet import PARQUET_COLUMNS, read_parquet, write_parquet
 from favorledger.io.sqlite import (
     SCHEMA_VERSION,
     StoredLedger,
@@ -51,6 +53,7 @@ __all__ = [
     "EDGE_COLUMNS",
     "FAVOR_COLUMNS",
     "FORMAT_VERSION",
+    "PARQUET_COLUMNS",
     "SCHEMA_VERSION",
     "Edge",
     "StoredLedger",
@@ -66,6 +69,7 @@ __all__ = [
     "read_gexf",
     "read_graphml",
     "read_jsonl",
+    "read_parquet",
     "store_head",
     "to_dot",
     "write_csv",
@@ -74,4 +78,5 @@ __all__ = [
     "write_gexf",
     "write_graphml",
     "write_jsonl",
+    "write_parquet",
 ]

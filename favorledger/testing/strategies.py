@@ -31,6 +31,8 @@ from favorledger.model import Favor
 __all__ = ["favors", "ledgers", "person_ids", "texts", "times", "values"]
 
 _NAMES = ("ann", "bob", "carol", "dan", "eve", "fay", "gus", "hal", "ivy", "jo")
+_SHARES = ("0", "1/3", "1/2", "1")
+_DECIMAL_SHARES = ("0", "1/2", "1")
 _START = datetime(2020, 1, 1)
 # What an id may hold: str.isprintable(), i.e. no Cc, Cf, Cs, Co, Cn, Zl, Zp
 # and no Zs but the plain space.
@@ -106,6 +108,7 @@ def _favors(
     amounts: st.SearchStrategy[Amount],
     referrals: bool,
     ids: st.SearchStrategy[str] | None,
+    shares: Sequence[str],
 ) -> Favor:
     giver = draw(people)
     receiver = draw(people.filter(lambda p: p != giver))
@@ -113,7 +116,7 @@ def _favors(
     share = None
     if referrals and draw(st.booleans()):
         via = draw(people.filter(lambda p: p not in (giver, receiver)))
-        share = draw(st.none() | st.sampled_from(["0", "1/3", "1/2", "1"]))
+        share = draw(st.none() | st.sampled_from(shares))
     extra = {} if ids is None else {"id": draw(ids)}
     return Favor(
         giver=giver,
@@ -133,6 +136,7 @@ def favors(
     amounts: st.SearchStrategy[Amount] | None = None,
     referrals: bool = True,
     ids: st.SearchStrategy[str] | None = None,
+    fractions: bool = True,
 ) -> st.SearchStrategy[Favor]:
     """Valid favors among ``people`` (default: :func:`person_ids`).
 
@@ -148,27 +152,40 @@ def favors(
         ``None``, 0, 1/3, 1/2 or 1).
     ids
         Where ids come from (default: fresh unique ids).
+    fractions
+        If false, every value and share has a decimal form (no thirds):
+        what a Parquet favors table holds.
     """
     return _favors(
         people if people is not None else person_ids(),
-        amounts if amounts is not None else values(),
+        amounts if amounts is not None else values(fractions=fractions),
         referrals,
         ids,
+        _SHARES if fractions else _DECIMAL_SHARES,
     )
 
 
 @st.composite
 def _ledgers(
-    draw: st.DrawFn, min_people: int, max_people: int, max_favors: int, market: bool
+    draw: st.DrawFn,
+    min_people: int,
+    max_people: int,
+    max_favors: int,
+    market: bool,
+    fractions: bool,
 ) -> Ledger:
     count = draw(st.integers(min_people, max_people))
     pool = _NAMES[:count] if count <= len(_NAMES) else [f"p{i}" for i in range(count)]
-    ledger = Ledger(referral_share=draw(st.sampled_from(["1/2", "1/3", "1", "0"])))
+    defaults = ["1/2", "1/3", "1", "0"] if fractions else ["1/2", "1", "0"]
+    ledger = Ledger(referral_share=draw(st.sampled_from(defaults)))
     for person in pool:
         ledger.add_person(person)
     people = st.sampled_from(pool)
     entries = draw(
-        st.lists(favors(people=people, referrals=count >= 3), max_size=max_favors)
+        st.lists(
+            favors(people=people, referrals=count >= 3, fractions=fractions),
+            max_size=max_favors,
+        )
     )
     ledger.add_many(entries)
     if market:
@@ -219,16 +236,18 @@ def ledgers(
     max_people: int = 6,
     max_favors: int = 20,
     market: bool = False,
+    fractions: bool = True,
 ) -> st.SearchStrategy[Ledger]:
     """Ledgers of up to ``max_favors`` favors among ``min_people``-``max_people``.
 
     The ledger's default referral share is drawn too (1/2, 1/3, 1 or 0).
     With ``market``, some favors are then reversed, pledges are made and
     called (in full or in part), released or left open, and some IOUs are
-    assigned to a third person.
+    assigned to a third person. With ``fractions=False`` every amount has a
+    decimal form (no thirds).
     """
     if min_people < 2 or max_people < min_people:
         raise ValueError(
             f"need 2 <= min_people <= max_people, got {min_people}, {max_people}"
         )
-    return _ledgers(min_people, max_people, max_favors, market)
+    return _ledgers(min_people, max_people, max_favors, market, fractions)
