@@ -1,0 +1,71 @@
+"""Exact amounts at every magnitude: the promise behind "never a float".
+
+A balance is the exact sum of what was recorded, however large the values
+and however they mix thirds with decimals; it is a ``Decimal`` exactly when
+that sum has a finite decimal expansion, else a ``Fraction``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from favorledger import Ledger, total
+from favorledger._exact import MAX_VALUE, is_decimal_denominator
+
+LIMIT = int(MAX_VALUE) - 1
+
+
+@st.composite
+def large_values(draw: st.DrawFn) -> Decimal | Fraction | str:
+    """Values near the largest allowed: decimals with up to 12 places (also as
+    text), and fractions with small denominators (so sums come back to eighths)."""
+    places = draw(st.integers(0, 12))
+    if draw(st.booleans()):
+        n = draw(st.integers(1, LIMIT * 10**places))
+        value = Decimal(n).scaleb(-places)
+        return str(value) if draw(st.booleans()) else value
+    denominator = draw(st.sampled_from([3, 6, 7, 8, 12, 24, 40, 9 * 10**6]))
+    return Fraction(draw(st.integers(1, LIMIT * denominator)), denominator)
+
+
+def exact(value: Decimal | Fraction | str) -> Fraction:
+    return Fraction(value)
+
+
+def is_normal(value: object, exact_value: Fraction) -> bool:
+    """A Decimal when the value has a finite decimal expansion, else a Fraction."""
+    if is_decimal_denominator(exact_value.denominator):
+        return type(value) is Decimal
+    return type(value) is Fraction
+
+
+@given(st.lists(large_values(), min_size=1, max_size=6))
+@example([Fraction(1, 3), "99999999999999.125", Fraction(2, 3)])
+@example([Fraction(10**15 - 1, 3), Fraction(2 * 10**15 - 1, 3), "0.000000000001"])
+def test_balances_are_exact_at_every_magnitude(recorded: list) -> None:
+    """Recording values from one person to another leaves balances that are the
+    exact sums (opposite, summing to zero), in normal form."""
+    led = Ledger()
+    for value in recorded:
+        led.record("ann", "bob", value)
+    expected = sum((exact(v) for v in recorded), Fraction())
+    balances = led.balances()
+    assert Fraction(balances["ann"]) == -Fraction(balances["bob"])
+    assert abs(Fraction(balances["ann"])) == expected
+    assert is_normal(balances["ann"], expected)
+    assert Fraction(total(balances.values())) == 0
+
+
+@given(st.lists(large_values(), max_size=6))
+@example([Fraction(1, 3), Decimal("99999999999999.125"), Fraction(2, 3)])
+def test_total_is_the_exact_sum_in_normal_form(values: list) -> None:
+    """``total`` adds any mix of decimals and fractions without rounding."""
+    amounts = [Decimal(v) if isinstance(v, str) else v for v in values]
+    expected = sum((exact(v) for v in amounts), Fraction())
+    result = total(amounts)
+    assert Fraction(result) == expected
+    assert is_normal(result, expected)
