@@ -100,6 +100,7 @@ def commit() -> str:
 
 def run(module: str, tests: list[str], workers: int) -> dict[str, object]:
     """Mutate one module, run its tests against every mutant, summarise."""
+    measured = commit()
     work = prepare(module, tests)
     start = time.monotonic()
     subprocess.run(
@@ -121,7 +122,7 @@ def run(module: str, tests: list[str], workers: int) -> dict[str, object]:
         "survivors": sorted(n for n, s in status.items() if s not in KILLED),
         "seconds": seconds,
         "date": datetime.date.today().isoformat(),
-        "commit": commit(),
+        "commit": measured,
     }
     (SCRATCH / f"{module.replace('/', '.')}.json").write_text(
         json.dumps(summary, indent=2) + "\n"
