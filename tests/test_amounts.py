@@ -69,3 +69,26 @@ def test_total_is_the_exact_sum_in_normal_form(values: list) -> None:
     result = total(amounts)
     assert Fraction(result) == expected
     assert is_normal(result, expected)
+
+
+shares = st.sampled_from(["0", "1", "1/2", "1/3", "0.125", "0.000000000001"])
+
+
+@given(recorded=st.lists(st.tuples(large_values(), shares, st.booleans()), max_size=5))
+@example(recorded=[("999999999999999.999999999999", "0.125", True)])
+@example(recorded=[(Fraction(1, 3), "1/2", True), (Fraction(2, 7), "1", False)])
+def test_reversing_restores_every_balance_exactly(recorded: list) -> None:
+    """Reversing favors (with referrals, at any magnitude and share) leaves
+    exactly the balances of a ledger that never had them."""
+    led, kept = Ledger(), Ledger()
+    for i, (value, share, reverse) in enumerate(recorded):
+        args = ("ann", "bob", value)
+        favor = led.record(*args, via="cat", referral_share=share, id=f"f{i}")
+        if reverse:
+            led.reverse(favor.id)
+        else:
+            kept.record(*args, via="cat", referral_share=share, id=f"f{i}")
+    expected = kept.balances()
+    for person, balance in led.balances().items():
+        assert balance == expected.get(person, 0)
+        assert type(balance) is type(expected.get(person, balance))
