@@ -7,6 +7,7 @@ that sum has a finite decimal expansion, else a ``Fraction``.
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from fractions import Fraction
 
@@ -92,3 +93,64 @@ def test_reversing_restores_every_balance_exactly(recorded: list) -> None:
     for person, balance in led.balances().items():
         assert balance == expected.get(person, 0)
         assert type(balance) is type(expected.get(person, balance))
+
+
+@given(recorded=st.lists(st.tuples(large_values(), shares), min_size=1, max_size=5))
+@example(recorded=[("999999999999999.999999999999", "0.125")])
+def test_referral_shares_are_exact_at_every_magnitude(recorded: list) -> None:
+    """The referrer owes exactly value x share, the receiver the value, and
+    the giver is owed both, however many digits the product has."""
+    led = Ledger()
+    for value, share in recorded:
+        led.record("ann", "bob", value, via="cat", referral_share=share)
+    values = [exact(v) for v, _ in recorded]
+    shares_owed = sum(
+        (v * Fraction(s) for v, (_, s) in zip(values, recorded, strict=True)), 0
+    )
+    assert Fraction(led.balance("bob")) == -sum(values)
+    assert Fraction(led.balance("cat")) == -shares_owed
+    assert Fraction(led.balance("ann")) == sum(values) + shares_owed
+
+
+def referral_ledger(recorded: list) -> Ledger:
+    """Each value recorded with a referral, and the first of them reversed."""
+    led = Ledger()
+    for i, (value, share) in enumerate(recorded):
+        led.record("ann", "bob", value, via="cat", referral_share=share, id=f"f{i}")
+    led.reverse("f0", id="r0")
+    return led
+
+
+@given(
+    recorded=st.lists(st.tuples(large_values(), shares), min_size=1, max_size=4),
+    precision=st.integers(1, 10),
+)
+@example(recorded=[("123456789012.5", "1"), ("0.1", "0.125")], precision=3)
+def test_the_callers_decimal_context_changes_nothing(recorded, precision) -> None:
+    """A program that lowers ``decimal``'s precision for its own sums gets the
+    same exact ledger: favorledger never computes in the caller's context."""
+    expected = referral_ledger(recorded).balances()
+    with decimal.localcontext(prec=precision):
+        got = referral_ledger(recorded).balances()
+    assert [(p, str(b)) for p, b in got.items()] == [
+        (p, str(b)) for p, b in expected.items()
+    ]
+
+
+@given(
+    st.decimals(
+        min_value=Decimal("0.000000000001"),
+        max_value=Decimal(LIMIT),
+        places=None,
+        allow_nan=False,
+        allow_infinity=False,
+    ).filter(lambda d: d > 0 and d.as_tuple().exponent >= -12)
+)
+@example(Decimal("2.50"))
+@example(Decimal("1E+2"))
+def test_a_value_written_as_text_is_kept_as_written(value: Decimal) -> None:
+    """``"2.50"`` is stored as ``Decimal("2.50")``: the digits written, not a
+    rounded or re-normalised form (files and exports show what was entered)."""
+    favor = Ledger().record("ann", "bob", str(value))
+    assert type(favor.value) is Decimal
+    assert favor.value.as_tuple() == value.as_tuple()
