@@ -11,10 +11,11 @@ import decimal
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from favorledger import Ledger, total
+from favorledger import InvalidValueError, Ledger, total
 from favorledger._exact import MAX_VALUE, is_decimal_denominator
 
 LIMIT = int(MAX_VALUE) - 1
@@ -154,3 +155,15 @@ def test_a_value_written_as_text_is_kept_as_written(value: Decimal) -> None:
     favor = Ledger().record("ann", "bob", str(value))
     assert type(favor.value) is Decimal
     assert favor.value.as_tuple() == value.as_tuple()
+
+
+@given(st.floats() | st.booleans())
+def test_a_float_or_bool_is_refused_naming_its_type(raw: float | bool) -> None:
+    """A float has already lost the value meant and a bool is not a number:
+    both are refused with an error that names the field, the type and the
+    value, and nothing is recorded."""
+    led = Ledger()
+    kind = type(raw).__name__
+    with pytest.raises(InvalidValueError, match=f"^Favor.value .* not a {kind}: got "):
+        led.record("ann", "bob", raw)
+    assert not list(led.log)
