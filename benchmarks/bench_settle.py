@@ -1,8 +1,16 @@
-"""Benchmark settling up and cycle clearing (issue 3).
+"""Benchmark settling up and cycle clearing (issues 3 and 11).
 
-Four parts, each run side by side in one process on the same seeded data,
+Five parts, each run side by side in one process on the same seeded data,
 quoting medians over ``--repeat`` rounds (contenders rotate order each round;
-``gc.collect()`` before each; garbage collection stays on):
+each one's previous answer is freed and ``gc.collect()`` runs before it,
+untimed; garbage collection stays on):
+
+0. ``settle(ledger, method="greedy")`` as users call it (a ledger in, lazy
+   explanations available) on hub-shaped and random ledgers of 900, 10^5 and
+   10^6 people, against ``debts.settle`` on the same balances where it runs
+   (900 people); the latency of one explanation (the first one, which builds
+   the ledger's per-person index, then others); and, at 900 people, that
+   applying the settlement leaves nobody owing anybody.
 
 1. ``settle_balances(method="greedy")`` against ``debts.settle`` (the engine
    behind ihatemoney; ``pip install debts``, not a dependency) at 100, 500
@@ -43,9 +51,9 @@ from typing import Any
 
 import networkx as nx
 
-from favorledger import Debt, Ledger, Transfer
+from favorledger import Debt, Favor, Ledger, Transfer
 from favorledger.clearing import clear_cycles, clear_debts
-from favorledger.settlement import settle_balances
+from favorledger.settlement import settle, settle_balances
 
 CENT = Decimal("0.01")
 
@@ -62,6 +70,7 @@ def timed(contenders: dict[str, Callable[[], Any]], repeat: int) -> dict[str, An
     for round_ in range(repeat):
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
+            results.pop(name, None)  # free the last answer first, untimed
             gc.collect()
             start = time.perf_counter()
             try:
@@ -92,6 +101,98 @@ def check_zeroes(balances: dict[str, Decimal], plan: list[Transfer]) -> None:
         after[t.payee] -= Fraction(t.amount)
     if any(after.values()):
         raise SystemExit("a settlement left a balance non-zero")
+
+
+# ------------------------------------------------------- 0. ledgers, as called
+AT = "2024-01-01T00:00+00:00"
+
+
+def hub_ledger(n: int, seed: int) -> Ledger:
+    """A club where each of ``n - 1`` members traded one favor with the hub
+    (a random direction, 0.01..500.00)."""
+    rng = random.Random(seed)
+    favors = []
+    for i in range(1, n):
+        value = Decimal(rng.randint(1, 50_000)) * CENT
+        giver, receiver = ("hub", f"m{i}") if rng.random() < 0.5 else (f"m{i}", "hub")
+        favors.append(
+            Favor(giver=giver, receiver=receiver, value=value, at=AT, id=f"f{i}")
+        )
+    led = Ledger()
+    led.add_many(favors)
+    return led
+
+
+def random_ledger(n: int, seed: int) -> Ledger:
+    """``n`` favors between random pairs of ``n`` people, 0.01..500.00."""
+    rng = random.Random(seed)
+    favors = []
+    for i in range(n):
+        a, b = rng.sample(range(n), 2)
+        value = Decimal(rng.randint(1, 50_000)) * CENT
+        favors.append(
+            Favor(giver=f"p{a}", receiver=f"p{b}", value=value, at=AT, id=f"f{i}")
+        )
+    led = Ledger()
+    led.add_many(favors)
+    return led
+
+
+def as_called(sizes: list[int], repeat: int) -> list[str]:
+    try:
+        import debts  # type: ignore[import-untyped]
+    except ImportError:
+        debts = None
+    rows = [
+        "| ledger | people | settle(led, greedy) | debts.settle, same balances"
+        " | speed-up | transfers | first explanation"
+        " | next explanations (median of 100) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+        for n in sizes:
+            log(f"as called: building a {shape} ledger of {n:,} people")
+            led = make(n, seed=n)
+            items = list(led.balances().items())
+            contenders: dict[str, Callable[[], Any]] = {
+                "ours": lambda led=led: settle(led, method="greedy")
+            }
+            if debts is not None and n <= 900:
+                contenders["debts"] = lambda i=items: debts.settle(i)
+            log(f"as called: timing {shape} {n:,}")
+            got = timed(contenders, repeat if n <= 900 else max(1, min(repeat, 3)))
+            ours_t, plan = got["ours"]
+            check_zeroes(dict(items), plan)
+            rng = random.Random(n)
+            picks = [rng.randrange(len(plan)) for _ in range(101)]
+            start = time.perf_counter()
+            assert plan[picks[0]].explained_by is not None
+            first = time.perf_counter() - start
+            later = []
+            for k in picks[1:]:
+                start = time.perf_counter()
+                assert plan[k].explained_by is not None
+                later.append(time.perf_counter() - start)
+            if "debts" in got:
+                theirs_t, answer = got["debts"]
+                theirs = f"{theirs_t * 1e3:.1f} ms"
+                ratio = f"{theirs_t / ours_t:.0f}x"
+                if len(plan) > len(answer):
+                    raise SystemExit(f"more transfers than debts at n={n}")
+            else:
+                theirs, ratio = "-", "-"
+            ours = f"{ours_t * 1e3:.2f} ms" if ours_t < 1 else f"{ours_t:.2f} s"
+            rows.append(
+                f"| {shape} | {n:,} | {ours} | {theirs} | {ratio} | {len(plan):,}"
+                f" | {first * 1e3:.1f} ms | {statistics.median(later) * 1e3:.2f} ms |"
+            )
+            if n <= 900:
+                led.apply(plan, at="2024-02-01T00:00+00:00")
+                if led.who_owes_whom():
+                    raise SystemExit(
+                        f"{shape} {n}: something is still owed after apply"
+                    )
+    return rows
 
 
 # --------------------------------------------------------------- 1. debts
@@ -290,7 +391,18 @@ def main() -> None:
     parser.add_argument("--clearing-repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes, one round")
     parser.add_argument("--skip-clearing", action="store_true")
+    parser.add_argument(
+        "--only-ledgers", action="store_true", help="part 0 only (issue 11)"
+    )
+    parser.add_argument(
+        "--ledger-sizes",
+        type=int,
+        nargs="+",
+        default=[900, 10**5, 10**6],
+        help="people in part 0's ledgers",
+    )
     args = parser.parse_args()
+    ledger_sizes = [900, 10**4] if args.quick else args.ledger_sizes
     if args.quick:
         debts_sizes, large, exact, network = (
             [100, 900, 1100],
@@ -312,6 +424,10 @@ def main() -> None:
         f" {platform.machine()}; medians of {args.repeat} rounds"
         f" ({args.clearing_repeat} for clearing).\n"
     )
+    print("## Settling a ledger as users call it\n")
+    print("\n".join(as_called(ledger_sizes, args.repeat)) + "\n")
+    if args.only_ledgers:
+        return
     print("## Greedy against debts.settle\n")
     print("\n".join(against_debts(debts_sizes, args.repeat)) + "\n")
     print("## Greedy at scale\n")

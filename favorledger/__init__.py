@@ -48,6 +48,7 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
     Transfer,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "Settlement",
     "SettlementTooLargeError",
     "StoreError",
     "Tie",

@@ -46,6 +46,7 @@ __all__ = [
     "neg",
     "normalize",
     "parse_amount",
+    "parse_derived",
     "sub",
     "total",
 ]
@@ -280,4 +281,30 @@ def parse_amount(
             f"{field} must have a denominator of at most 10**12 (no finer than"
             f" 1e-12), got {raw!r}"
         )
+    return value
+
+
+def parse_derived(
+    raw: object, *, field: str, error: type[InvalidValueError] = InvalidValueError
+) -> Amount:
+    """Check an amount the library derived (a sum, a share): exact and positive.
+
+    Unlike :func:`parse_amount` it sets no bound on magnitude or resolution:
+    the input limits are for what people type, and a sum of valid values
+    (or a share of one) must never be refused.
+
+    Examples
+    --------
+    >>> parse_derived(Fraction(2, 10**13 + 1), field="Transfer.amount")
+    Fraction(2, 10000000000001)
+    >>> parse_derived(-1, field="Transfer.amount")
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidValueError: Transfer.amount must be positive, got -1
+    """
+    if type(raw) is Decimal and raw.is_finite() and raw > 0:
+        return raw  # the common case
+    value = _coerce(raw, field, error)
+    if not value > 0:
+        raise error(f"{field} must be positive, got {raw!r}")
     return value

@@ -46,7 +46,7 @@ from favorledger.errors import InvalidValueError
 from favorledger.model import as_moment
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = ["AgendaItem", "agenda"]
 
@@ -74,7 +74,7 @@ class AgendaItem:
 
 
 def agenda(
-    ledger: Ledger,
+    ledger: LedgerView,
     me: str,
     *,
     today: datetime | str,
@@ -141,7 +141,7 @@ naive '2024-01-05'
     return sorted(items, key=lambda i: (_ORDER[i.action], i.since, i.person))
 
 
-def _asks(ledger: Ledger, me: str, moment: datetime) -> list[AgendaItem]:
+def _asks(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem]:
     items = []
     for ask in ledger.asks(me, at=moment):
         if ask.due is None or ask.due >= moment:
@@ -178,7 +178,7 @@ def _asks(ledger: Ledger, me: str, moment: datetime) -> list[AgendaItem]:
 
 
 def _pledges(
-    ledger: Ledger, me: str, moment: datetime, window: timedelta
+    ledger: LedgerView, me: str, moment: datetime, window: timedelta
 ) -> list[AgendaItem]:
     items = []
     for pledge in ledger.pledges(me, status="open", at=moment):
@@ -201,7 +201,7 @@ def _pledges(
 
 
 def _unreturned(
-    ledger: Ledger, me: str, moment: datetime, age: timedelta
+    ledger: LedgerView, me: str, moment: datetime, age: timedelta
 ) -> list[AgendaItem]:
     owed = {
         d.creditor: d.amount for d in valued_debts(ledger, at=moment) if d.debtor == me
@@ -232,7 +232,7 @@ def _unreturned(
     ]
 
 
-def _exhausted(ledger: Ledger, me: str, moment: datetime) -> list[AgendaItem]:
+def _exhausted(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem]:
     from favorledger.priorities import ask_capacity
 
     past = ledger.as_of(moment)

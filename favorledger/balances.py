@@ -31,6 +31,7 @@ from favorledger.model import (
     Assignment,
     Debt,
     Favor,
+    Settlement,
     favor_effects,
     moment_or_now,
     named_people,
@@ -38,7 +39,7 @@ from favorledger.model import (
 from favorledger.policy import Decay
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = ["net_debts", "valued_balances", "valued_debts"]
 
@@ -67,7 +68,7 @@ def net_debts(gross: Gross) -> list[Debt]:
 
 
 def valued_balances(
-    ledger: Ledger, *, at: datetime | str | None = None, decay: Decay | None = None
+    ledger: LedgerView, *, at: datetime | str | None = None, decay: Decay | None = None
 ) -> dict[str, Amount]:
     """Each person's balance from the favors dated at or before ``at``.
 
@@ -102,7 +103,7 @@ def valued_balances(
 
 
 def valued_debts(
-    ledger: Ledger, *, at: datetime | str | None = None, decay: Decay | None = None
+    ledger: LedgerView, *, at: datetime | str | None = None, decay: Decay | None = None
 ) -> list[Debt]:
     """Who owes whom, pairwise netted, as of ``at`` and under ``decay``.
 
@@ -125,7 +126,7 @@ def valued_debts(
 
 
 def _valued(
-    ledger: Ledger, moment: datetime, decay: Decay | None
+    ledger: LedgerView, moment: datetime, decay: Decay | None
 ) -> Iterator[tuple[str, str, Amount]]:
     if decay is not None and not isinstance(decay, Decay):
         raise InvalidPolicyError(f"decay must be a Decay or None, got {decay!r}")
@@ -135,19 +136,24 @@ def _valued(
                 amount = decay.worth(amount, favor.kind, since=favor.at, at=moment)
             if amount:
                 yield debtor, creditor, amount
-    for entry in ledger.log:  # assignments move pairs, never balances: no decay
+    reversals = ledger.reversals
+    for entry in ledger.log:  # assignments and settlements never decay
         if isinstance(entry, Assignment) and entry.at <= moment:
             yield from entry.effects()
+        elif isinstance(entry, Settlement) and entry.at <= moment:
+            undone = reversals.get(entry.id)
+            if undone is None or undone.at > moment:
+                yield from entry.effects()
 
 
-def _people_by(ledger: Ledger, moment: datetime) -> Iterator[str]:
+def _people_by(ledger: LedgerView, moment: datetime) -> Iterator[str]:
     """The people ``ledger.as_of(moment)`` knows (maybe repeated)."""
     for entry in ledger.log:
         if entry.at <= moment:
             yield from named_people(entry)
 
 
-def _live_favors(ledger: Ledger, moment: datetime) -> Iterator[Favor]:
+def _live_favors(ledger: LedgerView, moment: datetime) -> Iterator[Favor]:
     reversals = ledger.reversals
     for favor in ledger.favors.values():
         if favor.at > moment:

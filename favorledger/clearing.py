@@ -9,8 +9,10 @@ remains owed; the rest is cleared.
 
 The result is a :class:`Clearing`. It keeps every person's net balance, never
 creates an obligation between people who had none and never grows one, and
-clears the maximum possible amount. ``ledger.apply(clearing)`` records its
-set-off entries as favors of kind ``"set-off"``.
+clears the maximum possible amount. ``ledger.apply(clearing)`` records it as
+one :class:`~favorledger.Settlement` of kind ``"set-off"`` that lowers each
+debt by what is cleared: afterwards each pair's net debt is exactly what
+``remaining`` says.
 
 Values are exact: each group's amounts are scaled to integers over their
 common denominator for networkx's flow solver and scaled back, so nothing is
@@ -43,7 +45,7 @@ True
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -52,19 +54,22 @@ import networkx as nx
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
+from favorledger.discharge import Snapshot, Why
 from favorledger.errors import InvalidValueError
-from favorledger.model import Debt, Obligation, Transfer
-from favorledger.settlement import _Discharges, scale, unscale
+from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
+from favorledger.settlement import indexed, scale, unscale
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
-__all__ = ["Clearing", "Solver", "clear_cycles", "clear_debts"]
+__all__ = ["Clearing", "Mode", "Solver", "clear_cycles", "clear_debts"]
 
 _Edge = tuple[str, str]
 Solver = Literal["auto", "networkx", "ortools"]
 """The min-cost flow solvers :func:`clear_cycles` can use."""
-_Explainer = Callable[[_Edge, Amount], tuple[Obligation, ...]]
+Mode = Literal["net", "gross"]
+"""What :func:`clear_cycles` clears: net debts (default) or gross obligations."""
+_Explainer = Callable[[_Edge, Amount], tuple[Obligation, ...] | LazyExplanation]
 
 
 @attrs.frozen(kw_only=True)
@@ -74,10 +79,11 @@ class Clearing:
     Attributes
     ----------
     transfers : tuple of Transfer
-        The set-off entries: ``payer`` owed ``payee`` and ``amount`` of that
-        debt is cancelled. Recorded, each becomes a favor from payer to payee,
-        which offsets the debt. Each one's ``explained_by`` names the
-        obligations it cancels, oldest first.
+        The set-offs: ``payer`` owed ``payee`` and ``amount`` of that debt
+        is cancelled. ``Ledger.apply`` records them together as one
+        :class:`~favorledger.Settlement` of kind ``"set-off"``, which moves
+        no balance. Each one's ``explained_by`` names the obligations it
+        cancels, oldest first.
     remaining : tuple of Debt
         What is still owed after clearing, largest first.
     cleared : Amount
@@ -85,7 +91,10 @@ class Clearing:
     before : Amount
         The total debt owed before clearing (``cleared`` plus the remaining).
     kind : str
-        ``"set-off"``: the kind of favor ``Ledger.apply`` records.
+        ``"set-off"``: the kind of entry ``Ledger.apply`` records.
+    passed : tuple of Debt
+        With ``mode="gross"`` only: the net debts that grow (their debtor's
+        gross obligations the other way were cancelled around a cycle).
 
     Examples
     --------
@@ -101,13 +110,15 @@ amount=Decimal('1')),))
     cleared: Amount
     before: Amount
     kind: str = "set-off"
+    passed: tuple[Debt, ...] = ()
 
 
 def clear_cycles(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     as_of: datetime | str | None = None,
     solver: Solver = "networkx",
+    mode: Mode = "net",
 ) -> Clearing:
     """Cancel as much debt as possible around cycles of who owes whom.
 
@@ -124,6 +135,13 @@ def clear_cycles(
         large for its 64-bit integers. ``"auto"``: OR-tools when installed.
         Every solver clears the same (maximum) amount, but when several
         set-offs reach it, they may pick different ones.
+    mode
+        ``"net"`` (default): each pair's debts are netted first, and no debt
+        grows. ``"gross"``: MTCS on gross obligations; what a debtor owes a
+        creditor net may then grow up to what they owe gross (the debtor's
+        obligations the other way are cancelled around a cycle instead), but
+        never reverses, and no gross obligation grows. It leaves at most as
+        much owed as ``"net"``, often less (see ``docs/settling.md``).
 
     Returns
     -------
@@ -152,10 +170,16 @@ def clear_cycles(
     >>> [(o.debtor, o.creditor, o.favor_id) for o in c.transfers[0].explained_by]
     [('ann', 'bob', 'f1')]
     """
+    if mode not in get_args(Mode):
+        choices = ", ".join(repr(m) for m in get_args(Mode))
+        raise InvalidValueError(f"mode must be one of {choices}, got {mode!r}")
+    why = Why(Snapshot(indexed(ledger), as_of), set_off=True)
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
-    cleared = _clear(debts, solver)
-    index = _Discharges(ledger, as_of)
-    return _result(debts, cleared, lambda edge, x: index.behind({edge: x}))
+    gross = None
+    if mode == "gross":
+        owed = indexed(ledger if as_of is None else ledger.as_of(as_of))._owed
+        gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
+    return _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
 
 
 def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Clearing:
@@ -220,8 +244,11 @@ def _result(
     transfers = [
         Transfer(u, v, amount, explained_by=explain((u, v), amount))
         for (u, v), amount in cleared.items()
+        if amount > 0
     ]
     transfers.sort(key=lambda t: (-t.amount, t.payer, t.payee))
+    passed = [Debt(u, v, _exact.neg(x)) for (u, v), x in cleared.items() if x < 0]
+    passed.sort(key=lambda d: (-d.amount, d.debtor, d.creditor))
     remaining = []
     for debt in debts:
         left = _exact.sub(debt.amount, cleared.get((debt.debtor, debt.creditor), ZERO))
@@ -233,11 +260,19 @@ def _result(
         remaining=tuple(remaining),
         cleared=_exact.total(cleared.values()),
         before=_exact.total(d.amount for d in debts),
+        passed=tuple(passed),
     )
 
 
-def _clear(debts: list[Debt], solver: str) -> dict[_Edge, Amount]:
-    """How much of each debt cycle clearing cancels (only the non-zero ones)."""
+def _clear(
+    debts: list[Debt], solver: str, gross: Mapping[_Edge, Amount] | None = None
+) -> dict[_Edge, Amount]:
+    """How much of each debt cycle clearing cancels (only the non-zero ones).
+
+    With ``gross``, what remains of a debt may reach the gross amount its
+    debtor owes (so a net debt may grow, never reverse) and a negative
+    amount cancelled is that growth.
+    """
     if solver not in get_args(Solver):
         choices = ", ".join(repr(m) for m in get_args(Solver))
         raise InvalidValueError(f"solver must be one of {choices}, got {solver!r}")
@@ -246,20 +281,30 @@ def _clear(debts: list[Debt], solver: str) -> dict[_Edge, Amount]:
         raise ImportError('solver="ortools" needs OR-tools: pip install ortools')
     graph: nx.DiGraph[str] = nx.DiGraph()
     for debt in debts:
-        graph.add_edge(debt.debtor, debt.creditor, amount=debt.amount)
+        edge = (debt.debtor, debt.creditor)
+        cap = debt.amount if gross is None else gross.get(edge, debt.amount)
+        graph.add_edge(*edge, amount=debt.amount, cap=cap)
     cleared: dict[_Edge, Amount] = {}
-    groups = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    reach = graph.copy()  # where cleared debt can flow: with gross, both ways
+    reach.add_edges_from(
+        (v, u) for u, v, d in graph.edges(data=True) if d["cap"] > d["amount"]
+    )
+    groups = [sorted(c) for c in nx.strongly_connected_components(reach) if len(c) > 1]
     for group in sorted(groups):
         inside = graph.subgraph(group)
-        edges: list[tuple[str, str, Amount]] = sorted(inside.edges(data="amount"))
-        capacities, den = scale(amount for _, _, amount in edges)
+        edges = sorted(
+            (u, v, d["amount"], d["cap"]) for u, v, d in inside.edges(data=True)
+        )
+        scaled, den = scale([x for *_, a, c in edges for x in (a, c)])
+        nets, caps = scaled[0::2], scaled[1::2]
         solve: _Solve = _with_networkx
-        if fast is not None and sum(capacities) < _INT64:
+        if fast is not None and sum(caps) < _INT64:
             solve = fast
-        remaining = solve(group, [(u, v) for u, v, _ in edges], capacities)
-        for (u, v, _), capacity, left in zip(edges, capacities, remaining, strict=True):
-            if capacity != left:
-                cleared[u, v] = unscale(capacity - left, den)
+        pairs = [(u, v) for u, v, _, _ in edges]
+        remaining = solve(group, pairs, _demands(group, pairs, nets), caps)
+        for (u, v), net, left in zip(pairs, nets, remaining, strict=True):
+            if net != left:
+                cleared[u, v] = unscale(net - left, den)
     return cleared
 
 
@@ -274,7 +319,7 @@ def _demands(group: list[str], edges: list[_Edge], capacities: list[int]) -> lis
 
 
 def _with_networkx(
-    group: list[str], edges: list[_Edge], capacities: list[int]
+    group: list[str], edges: list[_Edge], demands: list[int], capacities: list[int]
 ) -> list[int]:
     """What remains owed on each edge, by networkx's network simplex.
 
@@ -283,7 +328,7 @@ def _with_networkx(
     every edge: the cheapest such flow leaves the least debt.
     """
     network: nx.DiGraph[str] = nx.DiGraph()
-    for person, demand in zip(group, _demands(group, edges, capacities), strict=True):
+    for person, demand in zip(group, demands, strict=True):
         network.add_node(person, demand=demand)
     for (u, v), capacity in zip(edges, capacities, strict=True):
         network.add_edge(u, v, capacity=capacity, weight=1)
@@ -291,7 +336,7 @@ def _with_networkx(
     return [flow[u][v] for u, v in edges]
 
 
-_Solve = Callable[[list[str], list[_Edge], list[int]], list[int]]
+_Solve = Callable[[list[str], list[_Edge], list[int], list[int]], list[int]]
 _INT64 = 2**62  # OR-tools counts in signed 64-bit integers; keep a margin
 
 
@@ -303,7 +348,9 @@ def _ortools() -> _Solve | None:
     except ImportError:
         return None
 
-    def solve(group: list[str], edges: list[_Edge], capacities: list[int]) -> list[int]:
+    def solve(
+        group: list[str], edges: list[_Edge], demands: list[int], capacities: list[int]
+    ) -> list[int]:
         index = {person: i for i, person in enumerate(group)}
         solver: Any = flows.SimpleMinCostFlow()
         arcs = solver.add_arcs_with_capacity_and_unit_cost(
@@ -312,14 +359,14 @@ def _ortools() -> _Solve | None:
             numpy.array(capacities, dtype=numpy.int64),
             numpy.ones(len(edges), dtype=numpy.int64),
         )
-        supplies = [-d for d in _demands(group, edges, capacities)]
+        supplies = [-d for d in demands]
         solver.set_nodes_supplies(
             numpy.arange(len(group), dtype=numpy.int64),
             numpy.array(supplies, dtype=numpy.int64),
         )
         status = solver.solve()
         if status != solver.OPTIMAL:  # pragma: no cover - r = c is feasible
-            return _with_networkx(group, edges, capacities)
+            return _with_networkx(group, edges, demands, capacities)
         return [int(x) for x in solver.flows(arcs)]
 
     return solve

@@ -647,7 +647,9 @@ def _settle(run: _Run) -> int:
     a = run.args
     with run.open(create=False, readonly=not a.apply) as led:
         transfers = settle(led, method=a.method)
-        favors = led.apply(transfers, reason=a.reason) if a.apply and transfers else []
+        recorded = (
+            led.apply(transfers, reason=a.reason) if a.apply and transfers else []
+        )
     if run.json:
         plan: list[dict[str, Any]] = [
             {
@@ -658,8 +660,8 @@ def _settle(run: _Run) -> int:
             }
             for t in transfers
         ]
-        for item, favor in zip(plan, favors, strict=False):
-            item["favor"] = favor.id
+        for item, entry in zip(plan, recorded, strict=False):
+            item["settlement"] = entry.id
         run.emit(plan)
         return 0
     rows = [
@@ -667,9 +669,9 @@ def _settle(run: _Run) -> int:
         for t in transfers
     ]
     _table(run.out, ["payer", "", "payee", "amount", "why"], rows)
-    if favors:
-        ids = ", ".join(favor.id for favor in favors)
-        run.out.write(f"recorded {_plural(len(favors), 'settlement favor')}: {ids}\n")
+    if recorded:
+        ids = ", ".join(entry.id for entry in recorded)
+        run.out.write(f"recorded {_plural(len(recorded), 'settlement')}: {ids}\n")
     return 0
 
 

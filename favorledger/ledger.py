@@ -28,13 +28,16 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
     Concatenate,
+    Final,
     ParamSpec,
     Protocol,
+    Self,
     TypeVar,
     overload,
     runtime_checkable,
@@ -46,12 +49,15 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import ZERO, Amount
 from favorledger.balances import net_debts, valued_balances, valued_debts
+from favorledger.discharge import discharges
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
+    InvalidValueError,
     MarketError,
+    StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
@@ -69,6 +75,7 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
     Transfer,
     as_moment,
@@ -83,12 +90,48 @@ from favorledger.ties import TieIndex
 
 if TYPE_CHECKING:
     from os import PathLike
+    from types import TracebackType
 
-    from favorledger.clearing import Clearing
-    from favorledger.io.sqlite import StoredLedger
-    from favorledger.settlement import Method
+__all__ = ["STORES_GROUP", "Ledger", "Plan", "register_store"]
 
-__all__ = ["Ledger", "Plan"]
+
+STORES_GROUP: Final = "favorledger.stores"
+"""The entry-point group where installed packages name their stores."""
+
+_OPENERS: dict[str, Callable[..., Ledger]] = {}
+
+
+def register_store(scheme: str, opener: Callable[..., Ledger]) -> None:
+    """Let :meth:`Ledger.open` open ``scheme://…`` locations with ``opener``.
+
+    The scheme ``""`` stands for plain file names. A store registers itself
+    when its module is imported; an installed package may instead name its
+    opener under the ``favorledger.stores`` entry-point group (``file`` for
+    file names), loaded on first use.
+
+    Examples
+    --------
+    >>> opened = []
+    >>> register_store("memory", lambda location, **settings: Ledger())
+    >>> Ledger.open("memory://club").balances()
+    {}
+    """
+    _OPENERS[scheme] = opener
+
+
+def _opener(location: object) -> Callable[..., Ledger]:
+    text = location if isinstance(location, str) else ""
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    opener = _OPENERS.get(scheme)
+    if opener is None:
+        for point in entry_points(group=STORES_GROUP, name=scheme or "file"):
+            opener = _OPENERS[scheme] = point.load()
+    if opener is None:
+        raise StoreError(
+            f"no favorledger store opens {scheme or 'file'} locations, got"
+            f" {location!r} (is the package that provides it installed?)"
+        )
+    return opener
 
 
 class Sink(Protocol):
@@ -105,6 +148,9 @@ class Sink(Protocol):
 
     def batch(self) -> AbstractContextManager[None]:
         """A context in which writes commit together, or not at all."""
+
+    def close(self) -> None:
+        """Release the store (idempotent); later writes are refused."""
 
 
 _P = ParamSpec("_P")
@@ -229,21 +275,28 @@ class Ledger:
     @classmethod
     def open(
         cls,
-        path: str | PathLike[str],
+        location: str | PathLike[str],
         *,
         referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
         create: bool = True,
         timeout: float = 10.0,
         readonly: bool = False,
-    ) -> StoredLedger:
-        """Open (or create) a ledger kept in an SQLite file.
+    ) -> Ledger:
+        """Open (or create) a ledger kept in a store.
 
-        Every new entry is committed to the file before the call that made it
-        returns, after catching up with what other writers stored, so several
-        processes can share the file; ``readonly`` opens it without ever
-        writing. See :func:`favorledger.io.sqlite.open_ledger`. Use the result
-        in a ``with`` block, or call its ``close()``.
+        ``location`` is a file name (an SQLite store, see
+        :func:`favorledger.io.sqlite.open_ledger`) or a URL whose scheme names
+        another registered store (see :func:`register_store`). Every new entry
+        is committed to the store before the call that made it returns, after
+        catching up with what other writers stored, so several processes can
+        share it; ``readonly`` opens it without ever writing. Use the result
+        in a ``with`` block, or call its :meth:`close`.
+
+        Raises
+        ------
+        StoreError
+            If no store opens such a location, or the store cannot be opened.
 
         Examples
         --------
@@ -255,16 +308,34 @@ class Ledger:
         ...     led.balance("ann")
         Decimal('2')
         """
-        from favorledger.io.sqlite import open_ledger
-
-        return open_ledger(
-            path,
+        return _opener(location)(
+            location,
             referral_share=referral_share,
             strict=strict,
             create=create,
             timeout=timeout,
             readonly=readonly,
         )
+
+    def close(self) -> None:
+        """Close the ledger's store, if it has one (idempotent).
+
+        The ledger can still be read; a ledger with a store refuses new
+        entries once closed.
+        """
+        if self._sink is not None:
+            self._sink.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     def referral_share(self) -> Amount:
@@ -415,15 +486,18 @@ class Ledger:
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Reversal:
-        """Cancel a favor's obligations with a correcting entry.
+        """Cancel a favor's obligations (or undo a settlement) with a
+        correcting entry.
 
         The favor stays in the log and in :attr:`favors`; the reversal is
         dated ``at`` (default: now, or the favor's own time if that is later).
+        ``favor_id`` may also name a :class:`~favorledger.Settlement` that
+        :meth:`apply` recorded: its reversal restores every debt it moved.
 
         Raises
         ------
         UnknownFavorError
-            If no favor has that id.
+            If no favor or settlement has that id.
         AlreadyReversedError
             If the favor was already reversed by another entry.
         InvalidFavorError
@@ -437,7 +511,7 @@ class Ledger:
         >>> led.balance("ann"), led.is_reversed(f.id), len(led.log)
         (Decimal('0'), True, 2)
         """
-        favor = self._favor(favor_id)
+        favor = self._undoable(favor_id)
         stamp = at if at is not None else max(utcnow(), favor.at)
         fields: dict[str, Any] = {"favor_id": favor.id, "at": stamp, "reason": reason}
         if id is not None:
@@ -462,6 +536,8 @@ class Ledger:
     def add(self, entry: Ask) -> Ask: ...
     @overload
     def add(self, entry: Answer) -> Answer: ...
+    @overload
+    def add(self, entry: Settlement) -> Settlement: ...
     @overload
     def add(self, entry: Entry) -> Entry: ...
     def add(self, entry: Entry) -> Entry:
@@ -674,8 +750,20 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at: datetime | str | None = None,
         reason: str = "",
         kind: str | None = None,
-    ) -> list[Favor]:
-        """Record suggested transfers as favors, all or nothing.
+    ) -> list[Settlement]:
+        """Record suggested transfers as settlements that discharge what they
+        pay, all or nothing.
+
+        Each transfer, in order, discharges the debts that explain it (a
+        transfer from X to Y explained by X -> H -> Y lowers X's debt to H
+        and H's debt to Y); what no chain of debts carries comes off the
+        payer's own debts and the debts owed to the payee, and whoever owed
+        the payee now owes whoever the payer owed (see
+        :mod:`favorledger.discharge`). When the transfers leave every balance
+        at zero, one more entry (kind ``"set-off"``) discharges what is still
+        owed, which then runs around cycles: nobody owes anybody. A plan of
+        kind ``"set-off"`` (a :class:`~favorledger.clearing.Clearing`) is
+        recorded as one entry that cancels the debts it names.
 
         Parameters
         ----------
@@ -685,73 +773,47 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         at
             When they happened (default now); all share that time.
         reason
-            Why, in words (recorded on every favor).
+            Why, in words (recorded on every entry).
         kind
-            The favors' kind; default the plan's ``kind``, else
+            The entries' kind; default the plan's ``kind``, else
             ``"settlement"``.
 
         Returns
         -------
-        list of Favor
-            The favors recorded, one per transfer.
+        list of Settlement
+            The entries recorded, one per transfer (and the set-off, if any).
+            :meth:`reverse` undoes any of them exactly.
+
+        Raises
+        ------
+        InvalidValueError, InvalidEntryError
+            If a transfer is malformed or ``at`` is not a timezone-aware time.
 
         Examples
         --------
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", 5)
-        >>> _ = led.apply([Transfer("bob", "ann", 5)], reason="squared up")
-        >>> led.balances()
-        {'ann': Decimal('0'), 'bob': Decimal('0')}
+        >>> s = led.apply([Transfer("bob", "ann", 5)], reason="squared up")
+        >>> led.balances(), led.who_owes_whom()
+        ({'ann': Decimal('0'), 'bob': Decimal('0')}, [])
         """
-        stamp = utcnow() if at is None else at
-        kind = kind or getattr(plan, "kind", "settlement")
-        transfers = plan.transfers if isinstance(plan, Plan) else plan
-        favors = [
-            Favor(
-                giver=t.payer,
-                receiver=t.payee,
-                value=t.amount,
-                kind=kind,
-                at=stamp,
-                reason=reason,
-            )
-            for t in transfers
-        ]
-        self.add_many(favors)
-        return favors
-
-    def settle(
-        self, *, method: Method = "auto", as_of: datetime | str | None = None
-    ) -> list[Transfer]:
-        """Suggest favor-returns that zero every balance.
-
-        See :func:`favorledger.settle`; record them with :meth:`apply`.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", 2)
-        >>> [(t.payer, t.payee, t.amount) for t in led.settle()]
-        [('bob', 'ann', Decimal('2'))]
-        """
-        from favorledger.settlement import settle
-
-        return settle(self, method=method, as_of=as_of)
-
-    def clear_cycles(self, *, as_of: datetime | str | None = None) -> Clearing:
-        """Set off obligation cycles (see :func:`favorledger.clear_cycles`).
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> for a, b in [("ann", "bob"), ("bob", "cat"), ("cat", "ann")]:
-        ...     _ = led.record(a, b, 1)
-        >>> led.clear_cycles().cleared
-        Decimal('3')
-        """
-        from favorledger.clearing import clear_cycles
-
-        return clear_cycles(self, as_of=as_of)
+        stamp = utcnow() if at is None else as_moment(at)
+        plan_kind = getattr(plan, "kind", None)
+        transfers = list(plan.transfers if isinstance(plan, Plan) else plan)
+        for transfer in transfers:
+            if not isinstance(transfer, Transfer):
+                raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
+        entries = discharges(
+            self,
+            transfers,
+            at=stamp,
+            reason=reason,
+            kind=kind or plan_kind or "settlement",
+            set_off=plan_kind == "set-off",
+            passed=getattr(plan, "passed", ()),
+        )
+        self.add_many(entries)
+        return entries
 
     # ------------------------------------------------------------ the market
     def pledge(
@@ -1271,6 +1333,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         snapshot._trusted = False
         return snapshot
 
+    def _replica(self, length: int, moment: datetime | None) -> Ledger:
+        """A new ledger replaying the first ``length`` entries of the log
+        (those dated by ``moment``, if given): the state a settlement's late
+        explanations are computed from."""
+        replica = Ledger(referral_share=self._share)
+        replica._trusted = True  # every entry was checked when it was recorded
+        replica.add_many(
+            e for e in self._log[:length] if moment is None or e.at <= moment
+        )
+        replica._trusted = False
+        return replica
+
     def to_networkx(self) -> nx.DiGraph[str]:
         """A new ``networkx.DiGraph`` of who owes whom.
 
@@ -1296,30 +1370,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             graph.add_edge(debt.debtor, debt.creditor, weight=debt.amount)
         return graph
 
-    def to_jsonl(self, path: str | PathLike[str]) -> None:
-        """Write the log to ``path`` as JSON Lines (see :mod:`favorledger.io`).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> path = os.path.join(tempfile.mkdtemp(), "favors.jsonl")
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", "1/3")
-        >>> led.to_jsonl(path)
-        >>> Ledger.from_jsonl(path).balance("bob")
-        Fraction(-1, 3)
-        """
-        from favorledger.io.jsonl import write_jsonl
-
-        write_jsonl(self._log, path)
-
-    @classmethod
-    def from_jsonl(cls, path: str | PathLike[str], **settings: Any) -> Ledger:
-        """Read a ledger written by :meth:`to_jsonl`."""
-        from favorledger.io.jsonl import read_jsonl
-
-        return cls.from_entries(read_jsonl(path), **settings)
-
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:
         return UnknownPersonError(f"person {person!r} is not in the ledger")
@@ -1331,6 +1381,17 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise UnknownFavorError(
                 f"favor {favor_id!r} is not in the ledger"
             ) from None
+
+    def _undoable(self, entry_id: str) -> Favor | Settlement:
+        """The favor or settlement a reversal may undo."""
+        found = (
+            self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
+        )
+        return found if isinstance(found, Settlement) else self._favor(entry_id)
+
+    def _net(self, debtor: str, creditor: str) -> Amount:
+        """What ``debtor`` owes ``creditor`` net; negative if owed the other way."""
+        return _exact.sub(self._gross(debtor, creditor), self._gross(creditor, debtor))
 
     def _gross(self, debtor: str, creditor: str) -> Amount:
         row = self._owed.get(debtor)
@@ -1437,8 +1498,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return favor
 
     def _add_market(
-        self, entry: Pledge | Release | Ask | Answer | Assignment
-    ) -> Pledge | Release | Ask | Answer | Assignment:
+        self, entry: Pledge | Release | Ask | Answer | Assignment | Settlement
+    ) -> Pledge | Release | Ask | Answer | Assignment | Settlement:
         stored = self._stored(entry.id)
         if stored is not None:
             return _same_or_raise(stored, entry)
@@ -1454,10 +1515,12 @@ recorded with a different body: value Decimal('1') != Decimal('2')
                 self._gross(entry.holder, entry.debtor),
             )
             market.check_assignment(entry, owed)
+        if isinstance(entry, Settlement) and not self._trusted:
+            market.check_settlement(entry, self._net)
         self._append(entry, people)
         self._admit(people, entry.at)
         market.file(entry)
-        if isinstance(entry, Assignment):
+        if isinstance(entry, Assignment | Settlement):
             self._post(entry.effects())
         self._indexed(entry)
         return entry
@@ -1466,7 +1529,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         stored = self._stored(reversal.id)
         if stored is not None:
             return _same_or_raise(stored, reversal)
-        favor = self._favor(reversal.favor_id)
+        favor = self._undoable(reversal.favor_id)
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
             raise AlreadyReversedError(
@@ -1478,7 +1541,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
-        self._post(favor_effects(favor), reverse=True)
+        if isinstance(favor, Settlement):
+            self._post(favor.effects(), reverse=True)
+        else:
+            self._post(favor_effects(favor), reverse=True)
         self._indexed(reversal)
         return reversal
 

@@ -16,6 +16,10 @@ in :mod:`favorledger.model` and the ledger records them through
   what is really owed can be assigned; nobody's balance changes.
 - An **ask** is a request, answered (accepted or declined) and completed by
   the favor that fulfils it.
+- A **settlement** records a favor-return that pays off debts (see
+  :meth:`Ledger.apply`): it discharges only what is owed, and a set-off
+  discharges debts around cycles. Like an assignment it moves pairwise
+  positions, and a reversal undoes it exactly.
 
 Every check runs before anything is recorded, so a refused operation changes
 nothing.
@@ -38,6 +42,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+from favorledger._exact import ZERO, add
 from favorledger.errors import MarketError, UnknownFavorError
 from favorledger.model import (
     Answer,
@@ -49,19 +54,23 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
     named_people,
     not_before,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from favorledger._exact import Amount
 
 __all__ = ["MARKET_ENTRIES", "AskStatus", "Market", "PledgeStatus"]
 
 PledgeStatus = Literal["open", "called", "released", "expired"]
 AskStatus = Literal["open", "accepted", "declined", "completed"]
-MARKET_ENTRIES: Final = (Pledge, Release, Ask, Answer, Assignment)
+MARKET_ENTRIES: Final = (Pledge, Release, Ask, Answer, Assignment, Settlement)
+_Booked = Pledge | Release | Ask | Answer | Assignment | Settlement
 
 
 class Market:
@@ -72,7 +81,7 @@ class Market:
     """
 
     def __init__(self) -> None:
-        self.entries: dict[str, Pledge | Release | Ask | Answer | Assignment] = {}
+        self.entries: dict[str, _Booked] = {}
         self.pledges: dict[str, Pledge] = {}
         self.releases: dict[str, Release] = {}
         self.calls: dict[str, Favor] = {}
@@ -183,6 +192,27 @@ class Market:
                 f" {assignment.holder!r} ({owed}), got {assignment.amount!r}"
             )
 
+    @staticmethod
+    def check_settlement(
+        settlement: Settlement, owed: Callable[[str, str], Amount]
+    ) -> None:
+        """A settlement discharges only what each debtor owes (net) right now.
+
+        ``owed(debtor, creditor)`` is the net amount owed, negative if owed
+        the other way.
+        """
+        totals: dict[tuple[str, str], Amount] = {}
+        for debt in settlement.discharged:
+            pair = (debt.debtor, debt.creditor)
+            totals[pair] = add(totals.get(pair, ZERO), debt.amount)
+        for (debtor, creditor), amount in totals.items():
+            now = owed(debtor, creditor)
+            if amount > now:
+                raise MarketError(
+                    f"Settlement.discharged exceeds what {debtor!r} owes"
+                    f" {creditor!r} ({max(now, ZERO)}), got {amount}"
+                )
+
     # ----------------------------------------------------------------- filing
     def file(self, entry: Entry) -> None:
         """File a checked entry in the book."""
@@ -192,7 +222,7 @@ class Market:
             elif entry.fulfils in self.asks:
                 self.completions[entry.fulfils] = entry
             return
-        if isinstance(entry, Pledge | Release | Ask | Answer | Assignment):
+        if isinstance(entry, _Booked):
             self.entries[entry.id] = entry
         if isinstance(entry, Pledge):
             self.pledges[entry.id] = entry
@@ -206,7 +236,8 @@ class Market:
     def people_of(self, entry: Entry, favors: dict[str, Favor]) -> tuple[str, ...]:
         """The people an entry concerns (for history)."""
         if isinstance(entry, Reversal):
-            return favors[entry.favor_id].people
+            undone = favors.get(entry.favor_id) or self.entries[entry.favor_id]
+            return named_people(undone)
         if isinstance(entry, Release):
             return named_people(self.pledges[entry.pledge_id])
         if isinstance(entry, Answer):

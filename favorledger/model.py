@@ -26,11 +26,12 @@ import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final, Literal
 
 import attrs
 
-from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount
+from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount, parse_derived
 from favorledger.errors import (
     FavorLedgerError,
     InvalidEntryError,
@@ -54,6 +55,7 @@ __all__ = [
     "Pledge",
     "Release",
     "Reversal",
+    "Settlement",
     "Tie",
     "Transfer",
     "moment_or_now",
@@ -841,10 +843,6 @@ class Assignment:
         )
 
 
-Entry = Person | Favor | Reversal | Tie | Pledge | Release | Ask | Answer | Assignment
-"""Anything the ledger's log holds."""
-
-
 @attrs.frozen
 class Obligation:
     """What one favor makes ``debtor`` owe ``creditor`` (derived, not stored).
@@ -891,10 +889,30 @@ def _transfer_payee(raw: object) -> str:
 
 
 def _transfer_amount(raw: int | str | Amount) -> Amount:
-    return parse_amount(raw, field="Transfer.amount", error=InvalidValueError)
+    return parse_derived(raw, field="Transfer.amount", error=InvalidValueError)
 
 
-def _explanation(raw: Iterable[Obligation]) -> tuple[Obligation, ...]:
+class LazyExplanation:
+    """An explanation computed on first use (settlement makes these).
+
+    Called with the transfer, it returns the obligations; the
+    :class:`Transfer` holding it keeps the answer, so it is computed at most
+    once. One may be shared by every transfer of a settlement.
+    """
+
+    __slots__ = ()
+
+    def __call__(
+        self, transfer: Transfer
+    ) -> tuple[Obligation, ...]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _explanation(
+    raw: Iterable[Obligation] | LazyExplanation,
+) -> tuple[Obligation, ...] | LazyExplanation:
+    if isinstance(raw, LazyExplanation):
+        return raw
     items = tuple(raw) if isinstance(raw, Iterable) else None
     if items is None or not all(isinstance(o, Obligation) for o in items):
         raise InvalidValueError(
@@ -903,13 +921,18 @@ def _explanation(raw: Iterable[Obligation]) -> tuple[Obligation, ...]:
     return items
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class Transfer:
     """A suggested favor-return: ``payer`` does ``payee`` a favor worth ``amount``.
 
-    Settlement suggests transfers; :meth:`Ledger.apply` records them as favors
-    of kind ``"settlement"``. ``explained_by`` holds the obligations the
-    transfer discharges, so a user can see why it is owed.
+    Settlement suggests transfers; :meth:`Ledger.apply` records them as
+    :class:`Settlement` entries that discharge the debts they pay.
+    ``explained_by`` holds the obligations the transfer discharges, so a user
+    can see why it is owed; settlement computes it when first asked for (from
+    the ledger as it stood when it settled), and equality compares it.
+
+    ``amount`` is derived (a sum of favors, a share), so it is exact and
+    positive but not held to the input limits of a favor's value.
 
     Examples
     --------
@@ -920,8 +943,12 @@ class Transfer:
     payer: str = attrs.field(converter=_transfer_payer)
     payee: str = attrs.field(converter=_transfer_payee)
     amount: Amount = attrs.field(converter=_transfer_amount)
-    explained_by: tuple[Obligation, ...] = attrs.field(
-        default=(), converter=_explanation, kw_only=True
+    _why: tuple[Obligation, ...] | LazyExplanation = attrs.field(
+        default=(),
+        converter=_explanation,
+        kw_only=True,
+        alias="explained_by",
+        eq=False,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -930,6 +957,218 @@ class Transfer:
                 f"Transfer.payee must differ from Transfer.payer, got {self.payer!r}"
                 " for both"
             )
+
+    @property
+    def explained_by(self) -> tuple[Obligation, ...]:
+        """The obligations this transfer discharges (computed once, if lazy)."""
+        why = self._why
+        if isinstance(why, LazyExplanation):
+            why = why(self)
+            object.__setattr__(self, "_why", why)
+        return why
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Transfer)
+        return (self.payer, self.payee, self.amount, self.explained_by) == (
+            other.payer,
+            other.payee,
+            other.amount,
+            other.explained_by,
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((self.payer, self.payee, self.amount, self.explained_by))
+
+    def __repr__(self) -> str:
+        return (
+            f"Transfer(payer={self.payer!r}, payee={self.payee!r},"
+            f" amount={self.amount!r}, explained_by={self.explained_by!r})"
+        )
+
+
+def _settlement_id(raw: object) -> str:
+    return _name(raw, "Settlement.id", InvalidEntryError)
+
+
+def _settlement_payer(raw: object) -> str | None:
+    return None if raw is None else _name(raw, "Settlement.payer", InvalidEntryError)
+
+
+def _settlement_payee(raw: object) -> str | None:
+    return None if raw is None else _name(raw, "Settlement.payee", InvalidEntryError)
+
+
+def _settlement_amount(raw: int | str | Amount | None) -> Amount | None:
+    if raw is None:
+        return None
+    return parse_derived(raw, field="Settlement.amount", error=InvalidEntryError)
+
+
+def _debts(raw: object, field: str) -> tuple[Debt, ...]:
+    """A list of debts: ``Debt``s, or mappings read from a file."""
+    if isinstance(raw, str | bytes) or not isinstance(raw, Iterable):
+        raise InvalidEntryError(f"{field} must be a list of debts, got {raw!r}")
+    found = []
+    for item in raw:
+        if isinstance(item, Debt):
+            parts: tuple[object, ...] = (item.debtor, item.creditor, item.amount)
+        elif isinstance(item, dict) and set(item) == {
+            "debtor",
+            "creditor",
+            "amount",
+        }:
+            parts = (item["debtor"], item["creditor"], item["amount"])
+        else:
+            raise InvalidEntryError(
+                f"{field} must hold debts (debtor, creditor, amount), got {item!r}"
+            )
+        debtor = _name(parts[0], f"{field}.debtor", InvalidEntryError)
+        creditor = _name(parts[1], f"{field}.creditor", InvalidEntryError)
+        amount = parse_derived(
+            parts[2], field=f"{field}.amount", error=InvalidEntryError
+        )
+        if debtor == creditor:
+            raise InvalidEntryError(
+                f"{field}: a debt is between two people, got {debtor!r} for both"
+            )
+        found.append(Debt(debtor, creditor, amount))
+    return tuple(found)
+
+
+def _discharged(raw: object) -> tuple[Debt, ...]:
+    return _debts(raw, "Settlement.discharged")
+
+
+def _passed(raw: object) -> tuple[Debt, ...]:
+    return _debts(raw, "Settlement.passed")
+
+
+def _settlement_kind(raw: object) -> str:
+    return _name(raw, "Settlement.kind", InvalidEntryError)
+
+
+def _settlement_at(raw: datetime | str) -> datetime:
+    return _aware(raw, "Settlement.at", InvalidEntryError)
+
+
+def _settlement_reason(raw: object) -> str:
+    return _text(raw, "Settlement.reason", InvalidEntryError)
+
+
+@attrs.frozen(kw_only=True)
+class Settlement:
+    """Debts discharged: ``payer`` returned a favor worth ``amount`` to
+    ``payee``, or, with no payer, debts set off around cycles.
+
+    A transfer X -> Y explained by the chain X -> H -> Y is "X pays Y on H's
+    behalf": it lowers X's debt to H and H's debt to Y by the amount. Each of
+    ``discharged`` lowers what its debtor owes its creditor (net) by its
+    amount; each of ``passed`` makes its debtor owe its creditor that much
+    more (when X pays Y with no chain of debts between them, whoever owed Y
+    now owes whoever X owed). Together they move the payer's balance up and
+    the payee's down by ``amount`` and nobody else's (a set-off moves no
+    balance). :meth:`Ledger.reverse` undoes one exactly.
+
+    Raises
+    ------
+    InvalidEntryError
+        If a field is invalid, nothing is discharged, or the debts do not move
+        exactly the payer's and payee's balances by ``amount``.
+
+    Examples
+    --------
+    >>> s = Settlement(payer="me", payee="sara", amount=4, id="s1",
+    ...                discharged=[Debt("me", "bob", 4), Debt("bob", "sara", 4)])
+    >>> s.effects()
+    (('bob', 'me', Decimal('4')), ('sara', 'bob', Decimal('4')))
+    >>> Settlement(payer="me", payee="sara", amount=4,
+    ...            discharged=[Debt("me", "bob", 4)])
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidEntryError: Settlement.discharged and passed must \
+move the payer's balance up and the payee's down by Settlement.amount and no \
+other balance, got {'bob': Fraction(-4, 1), 'sara': Fraction(4, 1)} off
+    """
+
+    id: str = attrs.field(factory=new_id, converter=_settlement_id)
+    payer: str | None = attrs.field(default=None, converter=_settlement_payer)
+    payee: str | None = attrs.field(default=None, converter=_settlement_payee)
+    amount: Amount | None = attrs.field(default=None, converter=_settlement_amount)
+    discharged: tuple[Debt, ...] = attrs.field(default=(), converter=_discharged)
+    passed: tuple[Debt, ...] = attrs.field(default=(), converter=_passed)
+    kind: str = attrs.field(default="settlement", converter=_settlement_kind)
+    at: datetime = attrs.field(factory=utcnow, converter=_settlement_at)
+    reason: str = attrs.field(default="", converter=_settlement_reason)
+
+    def __attrs_post_init__(self) -> None:
+        named = (self.payer, self.payee, self.amount)
+        if any(x is None for x in named) and not all(x is None for x in named):
+            raise InvalidEntryError(
+                "Settlement.payer, payee and amount must be given together (or"
+                f" none of them, for a set-off), got {named!r}"
+            )
+        if self.payer is not None and self.payer == self.payee:
+            raise InvalidEntryError(
+                "Settlement.payee must differ from Settlement.payer, got"
+                f" {self.payer!r} for both"
+            )
+        if not self.discharged and not self.passed:
+            raise InvalidEntryError(
+                "Settlement.discharged or Settlement.passed must name a debt, got ()"
+            )
+        moved: dict[str, Fraction] = {}
+        for debtor, creditor, amount in self.effects():
+            moved[creditor] = moved.get(creditor, Fraction()) + Fraction(amount)
+            moved[debtor] = moved.get(debtor, Fraction()) - Fraction(amount)
+        if self.payer is not None and self.payee is not None:
+            paid = Fraction(self.amount or 0)
+            moved[self.payer] = moved.get(self.payer, Fraction()) - paid
+            moved[self.payee] = moved.get(self.payee, Fraction()) + paid
+        off = {person: x for person, x in sorted(moved.items()) if x}
+        if off:
+            raise InvalidEntryError(
+                "Settlement.discharged and passed must move the payer's balance up"
+                " and the payee's down by Settlement.amount and no other balance,"
+                f" got {off!r} off"
+            )
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone it concerns: payer, payee, then the people of its debts."""
+        found = [p for p in (self.payer, self.payee) if p is not None]
+        for debt in (*self.discharged, *self.passed):
+            found += (debt.debtor, debt.creditor)
+        return tuple(dict.fromkeys(found))
+
+    def effects(self) -> tuple[tuple[str, str, Amount], ...]:
+        """``(debtor, creditor, amount)`` moves, as for :meth:`Assignment.effects`.
+
+        Lowering what X owes H is H owing X that much more.
+        """
+        return tuple((d.creditor, d.debtor, d.amount) for d in self.discharged) + tuple(
+            (d.debtor, d.creditor, d.amount) for d in self.passed
+        )
+
+
+Entry = (
+    Person
+    | Favor
+    | Reversal
+    | Tie
+    | Pledge
+    | Release
+    | Ask
+    | Answer
+    | Assignment
+    | Settlement
+)
+"""Anything the ledger's log holds."""
 
 
 def named_people(entry: Entry) -> tuple[str, ...]:
@@ -945,7 +1184,7 @@ def named_people(entry: Entry) -> tuple[str, ...]:
         return (entry.id,)
     if isinstance(entry, Tie):
         return (entry.a, entry.b)
-    if isinstance(entry, Favor | Assignment):
+    if isinstance(entry, Favor | Assignment | Settlement):
         return entry.people
     if isinstance(entry, Pledge):
         return (entry.giver, entry.receiver)

@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from matplotlib.colors import Colormap, Normalize
 
     from favorledger._exact import Amount
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "DEBT_GID",
@@ -116,7 +116,7 @@ class HasPeople(Protocol):
 
 # ------------------------------------------------------------------- layout
 def layout(
-    ledger: Ledger, *, seed: int = 0, center: str | None = None
+    ledger: LedgerView, *, seed: int = 0, center: str | None = None
 ) -> dict[str, tuple[float, float]]:
     """Positions for every person, the same for the same ledger and arguments.
 
@@ -217,7 +217,7 @@ def debt_arrows(ax: Axes) -> dict[str, Any]:
 
 # --------------------------------------------------------------- the pictures
 def draw(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     ax: Axes | None = None,
     pos: Positions | None = None,
@@ -330,7 +330,7 @@ def draw(
 
 
 def draw_path(
-    ledger: Ledger,
+    ledger: LedgerView,
     path: Sequence[str] | HasPeople,
     *,
     ax: Axes | None = None,
@@ -454,7 +454,7 @@ def draw_path(
 
 
 def draw_balances(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     ax: Axes | None = None,
     at: datetime | str | None = None,
@@ -593,7 +593,7 @@ def _widths(raw: object) -> tuple[float, float]:
 
 
 def _positions(
-    ledger: Ledger, pos: Positions | None, seed: int, people: Iterable[str]
+    ledger: LedgerView, pos: Positions | None, seed: int, people: Iterable[str]
 ) -> dict[str, tuple[float, float]]:
     if pos is None:
         return layout(ledger, seed=seed)
@@ -605,7 +605,7 @@ def _positions(
     return {person: (float(x), float(y)) for person, (x, y) in pos.items()}
 
 
-def _path_people(ledger: Ledger, path: object) -> list[str]:
+def _path_people(ledger: LedgerView, path: object) -> list[str]:
     raw = path.people if isinstance(path, HasPeople) else path
     if isinstance(raw, str) or not isinstance(raw, Sequence):
         raise InvalidValueError(
@@ -641,7 +641,7 @@ def _balance_colours(
 
 
 def _draw_ties(
-    ledger: Ledger,
+    ledger: LedgerView,
     ax: Axes,
     where: Positions,
     people: set[str],
@@ -719,7 +719,7 @@ def _draw_labels(
     ax: Axes,
     graph: nx.Graph[str],
     where: Positions,
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     size: float = 9,
     weight: Literal["normal", "bold"] = "normal",

@@ -79,7 +79,7 @@ from favorledger.referrals import (
 from favorledger.ties import implied_strength
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "Expertise",
@@ -307,7 +307,7 @@ class Priority:
 
 # --------------------------------------------------------------- public API
 def priorities(
-    ledger: Ledger,
+    ledger: LedgerView,
     me: str,
     *,
     goal: str | Expertise | None = None,
@@ -395,7 +395,7 @@ def priorities(
 
 
 def ask_capacity(
-    ledger: Ledger, me: str, other: str, *, policy: PriorityPolicy | None = None
+    ledger: LedgerView, me: str, other: str, *, policy: PriorityPolicy | None = None
 ) -> Amount:
     """How large a favor ``me`` can reasonably ask of ``other`` right now.
 
@@ -455,7 +455,7 @@ def ask_capacity(
 
 
 # ---------------------------------------------------------------- internals
-def _tie_strength(ledger: Ledger, a: str, b: str) -> Amount:
+def _tie_strength(ledger: LedgerView, a: str, b: str) -> Amount:
     """The strength of the current tie between ``a`` and ``b`` (0 if none).
 
     Worked out from the pair alone -- the stated tie, else the strength the
@@ -493,7 +493,7 @@ Reach = dict[str, tuple[float, list[str]]]
 
 
 def _reach(
-    ledger: Ledger,
+    ledger: LedgerView,
     me: str,
     goal: object,
     contacts: list[str],
@@ -532,7 +532,7 @@ def _reach(
     )
 
 
-def _last_contacts(ledger: Ledger, me: str, view: Any) -> dict[str, datetime]:
+def _last_contacts(ledger: LedgerView, me: str, view: Any) -> dict[str, datetime]:
     """When ``me`` was last in touch with each contact: tie or live favor."""
     latest: dict[str, datetime] = {
         contact: data["tie"].at for contact, data in view.adj[me].items()
@@ -547,7 +547,7 @@ def _last_contacts(ledger: Ledger, me: str, view: Any) -> dict[str, datetime]:
 
 
 def _reasons(
-    ledger: Ledger,
+    ledger: LedgerView,
     me: str,
     contact: str,
     view: Any,

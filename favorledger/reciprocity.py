@@ -53,7 +53,7 @@ from favorledger.referrals import (
 )
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "FairWeather",
@@ -96,7 +96,7 @@ class FairWeather:
     benefactors: tuple[str, ...]
 
 
-def reciprocity(ledger: Ledger, a: str, b: str) -> Amount | None:
+def reciprocity(ledger: LedgerView, a: str, b: str) -> Amount | None:
     """The weighted reciprocity of one pair: ``2 min(w_ab, w_ba) / (w_ab + w_ba)``.
 
     Parameters
@@ -143,7 +143,7 @@ def reciprocity(ledger: Ledger, a: str, b: str) -> Amount | None:
     return None if volume is None else _ratio([volume])
 
 
-def person_reciprocity(ledger: Ledger, person: str) -> Amount | None:
+def person_reciprocity(ledger: LedgerView, person: str) -> Amount | None:
     """The weighted reciprocity of all of ``person``'s exchanges.
 
     ``2 * sum_j min(w_ij, w_ji) / sum_j (w_ij + w_ji)`` over everyone ``j``
@@ -174,7 +174,7 @@ def person_reciprocity(ledger: Ledger, person: str) -> Amount | None:
     return _ratio(v for key, v in volumes.items() if person in key)
 
 
-def overall_reciprocity(ledger: Ledger) -> Amount | None:
+def overall_reciprocity(ledger: LedgerView) -> Amount | None:
     """The weighted reciprocity of the whole ledger.
 
     ``sum_{i != j} min(w_ij, w_ji) / sum_{i != j} w_ij``: the share of all
@@ -199,7 +199,7 @@ def overall_reciprocity(ledger: Ledger) -> Amount | None:
 
 
 def fair_weather(
-    ledger: Ledger,
+    ledger: LedgerView,
     *,
     min_received: int = 3,
     max_returned: int | str | Amount = Decimal("0.25"),
@@ -283,7 +283,7 @@ Volumes = dict[tuple[str, str], tuple[Amount, Amount]]
 """Per pair ``(i, j)`` with ``i < j``: ``(w_ij, w_ji)``."""
 
 
-def _volumes(ledger: Ledger, favors: Iterable[Favor]) -> Volumes:
+def _volumes(ledger: LedgerView, favors: Iterable[Favor]) -> Volumes:
     """Each pair's ``(w_ij, w_ji)`` over the live favors among ``favors``."""
     volumes: Volumes = {}
     for favor in favors:

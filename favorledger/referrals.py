@@ -76,7 +76,7 @@ from favorledger.errors import InvalidQueryError, NoPathError
 from favorledger.model import Favor, Obligation
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "WEIGHTS",
@@ -276,7 +276,7 @@ def willingness(owed: int | Amount) -> Amount:
 
 # --------------------------------------------------------------- public API
 def referral_path(
-    ledger: Ledger,
+    ledger: LedgerView,
     source: str,
     target: str,
     *,
@@ -340,7 +340,7 @@ def referral_path(
 
 
 def referral_paths(
-    ledger: Ledger,
+    ledger: LedgerView,
     source: str,
     target: str,
     k: int = 3,
@@ -392,7 +392,7 @@ Decimal('0.5')), (('me', 'dan', 'carol'), Decimal('0.2'))]
 
 
 def introducers(
-    ledger: Ledger,
+    ledger: LedgerView,
     source: str,
     target: str,
     *,
@@ -444,7 +444,7 @@ def introducers(
 
 
 def experts(
-    ledger: Ledger,
+    ledger: LedgerView,
     source: str,
     tag: str,
     *,
@@ -515,7 +515,7 @@ def experts(
 
 
 # ----------------------------------------------------------- argument checks
-def _person(ledger: Ledger, raw: object, field: str) -> str:
+def _person(ledger: LedgerView, raw: object, field: str) -> str:
     """Check a person argument: a string naming someone in the ledger."""
     if not isinstance(raw, str):
         raise InvalidQueryError(f"{field} must be a person id (a string), got {raw!r}")
@@ -545,7 +545,7 @@ def _optional_positive(raw: object, field: str) -> int | None:
     return raw
 
 
-def _avoid(ledger: Ledger, raw: object, ends: Collection[str]) -> frozenset[str]:
+def _avoid(ledger: LedgerView, raw: object, ends: Collection[str]) -> frozenset[str]:
     if isinstance(raw, str) or not isinstance(raw, Iterable):
         raise InvalidQueryError(
             f"avoid must be a collection of person ids, got {raw!r}"
@@ -608,12 +608,12 @@ class _FavorIndex:
         self.last: Favor | None = None
 
 
-_FAVOR_INDEXES: weakref.WeakKeyDictionary[Ledger, _FavorIndex] = (
+_FAVOR_INDEXES: weakref.WeakKeyDictionary[LedgerView, _FavorIndex] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _favors_of(ledger: Ledger, person: str) -> Sequence[Favor]:
+def _favors_of(ledger: LedgerView, person: str) -> Sequence[Favor]:
     """Every favor naming ``person`` (giver, receiver or referrer), in order.
 
     Reversed favors included (check :meth:`Ledger.is_reversed`). The index is
@@ -638,7 +638,7 @@ def _favors_of(ledger: Ledger, person: str) -> Sequence[Favor]:
     return index.by_person.get(person, ())
 
 
-def _between(ledger: Ledger, a: str, b: str) -> tuple[Obligation, ...]:
+def _between(ledger: LedgerView, a: str, b: str) -> tuple[Obligation, ...]:
     """The live obligations between ``a`` and ``b``, either way, in order."""
     found: list[Obligation] = []
     for favor in _favors_of(ledger, a):
@@ -649,7 +649,7 @@ def _between(ledger: Ledger, a: str, b: str) -> tuple[Obligation, ...]:
     return tuple(found)
 
 
-def _net_owed(ledger: Ledger, debtor: str, creditor: str) -> Amount:
+def _net_owed(ledger: LedgerView, debtor: str, creditor: str) -> Amount:
     """What ``debtor`` owes ``creditor``, net, negative if it is the other way."""
     return _exact.sub(ledger.owes(debtor, creditor), ledger.owes(creditor, debtor))
 
@@ -897,7 +897,7 @@ def _bounded_paths(
 class _Query:
     """One query's settings and the shared graphs it runs on."""
 
-    ledger: Ledger
+    ledger: LedgerView
     view: nx.Graph[str]
     search: nx.Graph[str]
     source: str
@@ -910,7 +910,7 @@ class _Query:
     @classmethod
     def make(
         cls,
-        ledger: Ledger,
+        ledger: LedgerView,
         source: object,
         target: object,
         weight: object,
@@ -1092,7 +1092,7 @@ class _Penalties(dict[str, float]):
     favors, referrals, assigned IOUs -- counts) and then remembered for the
     rest of the query. Someone even with the source costs ``ln 2``."""
 
-    def __init__(self, ledger: Ledger, source: str) -> None:
+    def __init__(self, ledger: LedgerView, source: str) -> None:
         super().__init__()
         self.ledger = ledger
         self.source = source
@@ -1147,7 +1147,7 @@ def _step(
 
 
 def _context(
-    ledger: Ledger, source: object, weight: object = "trust"
+    ledger: LedgerView, source: object, weight: object = "trust"
 ) -> tuple[nx.Graph[str], nx.Graph[str], Adjacency, Step]:
     """The tie view, its search graph, adjacency and a ``weight`` step function.
 
@@ -1158,7 +1158,7 @@ def _context(
 
 
 def _make_path(
-    ledger: Ledger, people: Sequence[str], weight: Weight = "trust"
+    ledger: LedgerView, people: Sequence[str], weight: Weight = "trust"
 ) -> ReferralPath:
     """Describe a path (whose hops are ties) as a :class:`ReferralPath`."""
     query = _Query.make(ledger, people[0], None, weight, (), None)

@@ -51,12 +51,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import decimal
+import gc
 import heapq
-import itertools
 import math
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -66,17 +66,19 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact
-from favorledger._exact import ZERO, Amount
+from favorledger._exact import Amount
+from favorledger.discharge import MAX_HOPS as MAX_HOPS
+from favorledger.discharge import Indexed, Snapshot, Why, explain_at
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
     SettlementTooLargeError,
     UnknownPersonError,
 )
-from favorledger.model import Favor, Obligation, Transfer, as_moment
+from favorledger.model import LazyExplanation, Obligation, Transfer
 
 if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+    from favorledger.view import LedgerView
 
 __all__ = [
     "AUTO_EXACT_LIMIT",
@@ -98,10 +100,6 @@ EXACT_LIMIT: Final = 24
 """``"exact"`` refuses more balances than this (left after exact pairs): its
 search doubles with each one and would seem to hang."""
 
-MAX_HOPS: Final = 3
-"""The longest chain of debts an explanation follows from payer to payee."""
-
-_MAX_CHAINS: Final = 16
 _EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
 _POWERS: Final = {10**k: k for k in range(13)}
 _SHIFT: Final = decimal.Context(
@@ -111,7 +109,7 @@ _SHIFT: Final = decimal.Context(
 
 # ------------------------------------------------------------------ public API
 def settle(
-    ledger: Ledger, *, method: Method = "auto", as_of: datetime | str | None = None
+    ledger: LedgerView, *, method: Method = "auto", as_of: datetime | str | None = None
 ) -> list[Transfer]:
     """Suggest the favor-returns that bring every balance to exactly zero.
 
@@ -156,15 +154,10 @@ def settle(
     [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
     """
     _check_method(method)
+    snapshot = Snapshot(indexed(ledger), as_of)
     balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
     along = _relationships(ledger) if method == "ties" else None
-    found, trusted = _settle(balances, method, along)
-    index = _Discharges(ledger, as_of)
-    make = _trusted_transfer if trusted else Transfer
-    return [
-        make(payer, payee, amount, explained_by=index.explain(payer, payee, amount))
-        for payer, payee, amount in found
-    ]
+    return _settle(balances, method, along, Why(snapshot))
 
 
 def settle_balances(
@@ -220,13 +213,11 @@ Transfer(payer='c', payee='a', amount=Fraction(1, 3), explained_by=())]
             )
     if method == "ties" and along is None:
         raise InvalidValueError('method="ties" needs the graph of relationships, along')
-    found, trusted = _settle(balances, method, along)
-    make = _trusted_transfer if trusted else Transfer
-    return [make(p, q, amount) for p, q, amount in found]
+    return _settle(balances, method, along, ())
 
 
 def explain(
-    ledger: Ledger, transfer: Transfer, *, as_of: datetime | str | None = None
+    ledger: LedgerView, transfer: Transfer, *, as_of: datetime | str | None = None
 ) -> tuple[Obligation, ...]:
     """The obligations a transfer discharges: why the payer owes the payee.
 
@@ -271,8 +262,17 @@ def explain(
     for person in (transfer.payer, transfer.payee):
         if person not in ledger.people:
             raise UnknownPersonError(f"person {person!r} is not in the ledger")
-    index = _Discharges(ledger, as_of)
-    return index.explain(transfer.payer, transfer.payee, transfer.amount)
+    return explain_at(indexed(ledger), transfer, as_of)
+
+
+def indexed(ledger: LedgerView) -> Indexed:
+    """The ledger itself, or (for another kind of view) a ledger replaying
+    its log: explanations read a ledger's index."""
+    from favorledger.ledger import Ledger
+
+    if isinstance(ledger, Ledger):
+        return ledger
+    return Ledger.from_entries(ledger.log, referral_share=ledger.referral_share)
 
 
 # ----------------------------------------------------------------- dispatch
@@ -283,38 +283,92 @@ def _check_method(method: str) -> None:
 
 
 def _settle(
-    balances: Mapping[str, int | Amount], method: str, along: nx.Graph[str] | None
-) -> tuple[list[tuple[str, str, Amount]], bool]:
-    """The transfers, and whether they are all valid ``Transfer`` fields."""
+    balances: Mapping[str, int | Amount],
+    method: str,
+    along: nx.Graph[str] | None,
+    why: tuple[()] | LazyExplanation,
+) -> list[Transfer]:
+    """The transfers, each explained by ``why``."""
+    with _collector_paused():
+        return _settle_ints(balances, method, along, why)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while settling, if it is running.
+
+    Settling allocates a few objects per person, none of them in a reference
+    cycle, so the collector has nothing to free; but each full collection
+    those allocations trigger rescans every object of the ledger (measured:
+    29 s instead of 17 s for a million people, see ``benchmarks/``).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _settle_ints(
+    balances: Mapping[str, int | Amount],
+    method: str,
+    along: nx.Graph[str] | None,
+    why: tuple[()] | LazyExplanation,
+) -> list[Transfer]:
     people = [p for p, b in balances.items() if b]
     scaled, den = scale([balances[p] for p in people])
     if sum(scaled):
         net = unscale(sum(scaled), den)
         raise InvalidValueError(f"balances must sum to exactly zero, got {net}")
-    ints = dict(zip(people, scaled, strict=True))
     if method == "ties":
         assert along is not None
-        found = _along_ties(ints, along, den)
+        ints = dict(zip(people, scaled, strict=True))
+        named = _along_ties(ints, along, den)
+        people = sorted({p for step in named for p in step[:2]})
+        rank = {p: i for i, p in enumerate(people)}
+        found = [(rank[p], rank[q], x) for p, q, x in named]
     else:
-        found = _fewest(ints, method)
-    # Every amount is at most what all creditors are owed together, and a
-    # multiple of 1/den: if both are within a favor's limits, so is each one.
-    owed = sum(x for x in scaled if x > 0)
-    trusted = (
-        den in _POWERS
-        and owed < _MAX_VALUE * den
-        and all(type(p) is str and p and p.strip() == p for p in people)
-    )
-    return [(p, q, unscale(x, den)) for p, q, x in found], trusted
+        order = sorted(range(len(people)), key=people.__getitem__)
+        people = [people[i] for i in order]
+        found = _fewest([scaled[i] for i in order], method)
+    # Amounts are derived (positive, exact, unbounded): only ids need checks.
+    trusted = all(type(p) is str and p and p.strip() == p for p in people)
+    make = _trusted_transfer if trusted else Transfer
+    if den == 1:
+        small = _exact.SMALL_INTS
+        return [
+            make(people[p], people[q], small.get(x) or Decimal(x), explained_by=why)
+            for p, q, x in found
+        ]
+    if den in _POWERS:  # decimals: move the point, exactly
+        shift = -_POWERS[den]
+        return [
+            make(
+                people[p],
+                people[q],
+                Decimal(x).scaleb(shift, _SHIFT),
+                explained_by=why,
+            )
+            for p, q, x in found
+        ]
+    return [
+        make(people[p], people[q], unscale(x, den), explained_by=why)
+        for p, q, x in found
+    ]
 
 
 _TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
 _new, _set = object.__new__, object.__setattr__
-_MAX_VALUE: Final = int(_exact.MAX_VALUE)
 
 
 def _trusted_transfer(
-    payer: str, payee: str, amount: Amount, explained_by: tuple[Obligation, ...] = ()
+    payer: str,
+    payee: str,
+    amount: Amount,
+    explained_by: tuple[Obligation, ...] | LazyExplanation = (),
 ) -> Transfer:
     """A ``Transfer`` from fields already known valid, without re-checking.
 
@@ -325,35 +379,32 @@ def _trusted_transfer(
     _set(transfer, "payer", payer)
     _set(transfer, "payee", payee)
     _set(transfer, "amount", amount)
-    _set(transfer, "explained_by", explained_by)
+    _set(transfer, "_why", explained_by)
     return transfer
 
 
-if tuple(field.name for field in attrs.fields(Transfer)) != _TRANSFER_FIELDS:
+if tuple(field.alias for field in attrs.fields(Transfer)) != _TRANSFER_FIELDS:
     _trusted_transfer = Transfer  # type: ignore[assignment] # pragma: no cover
 
 
-def _fewest(balances: Mapping[str, int], method: str) -> list[tuple[str, str, int]]:
+def _fewest(values: list[int], method: str) -> list[_Step]:
     """Exact pairs first, then the exact subset search or the greedy rule.
 
-    People are handled by rank (their position in id order), so every tie is
-    broken by id and the result does not depend on the order of ``balances``.
+    ``values`` are the balances of people in id order (their rank), so every
+    tie is broken by id and the result does not depend on the order the
+    balances came in.
     """
-    people = sorted(balances)
-    values = [balances[p] for p in people]
     pairs, debtors, creditors = _exact_pairs(values)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
-        found = pairs + _greedy(debtors, creditors, len(people))
-    elif left > EXACT_LIMIT:
+        return pairs + _greedy(debtors, creditors, len(values))
+    if left > EXACT_LIMIT:
         raise SettlementTooLargeError(
             f'method="exact" settles at most {EXACT_LIMIT} balances left after'
             f" pairing equal debts and credits, got {left}; use"
             ' method="greedy" or "auto"'
         )
-    else:
-        found = pairs + _minimum(debtors, creditors, len(people))
-    return [(people[p], people[q], amount) for p, q, amount in found]
+    return pairs + _minimum(debtors, creditors, len(values))
 
 
 # ---------------------------------------------------------- exact arithmetic
@@ -621,7 +672,7 @@ def _subset_sums(values: list[int]) -> list[int]:
 
 
 # ---------------------------------------------------------------------- ties
-def _relationships(ledger: Ledger) -> nx.Graph[str]:
+def _relationships(ledger: LedgerView) -> nx.Graph[str]:
     """Who may settle with whom: a stated tie, a favor or a debt between them.
 
     Every (not reversed) favor links its giver, receiver and referrer, and
@@ -688,126 +739,3 @@ def _flow_in_group(
     return [
         (u, v, flow[u][v]) for u in group for v in sorted(flow[u]) if flow[u][v] > 0
     ]
-
-
-# --------------------------------------------------------------- explanations
-class _Discharges:
-    """The obligations behind each net debt, oldest first, after netting.
-
-    For each pair, what the creditor owes the debtor back cancels the
-    debtor's oldest obligations first; the rest (``portions``) is what a
-    transfer can discharge. ``capacity`` is the pair's net debt.
-    """
-
-    def __init__(self, ledger: Ledger, as_of: datetime | str | None) -> None:
-        gross: dict[tuple[str, str], list[Obligation]] = {}
-        for favor in _live_favors(ledger, as_of):
-            for obligation in favor.obligations():
-                if obligation.amount:
-                    key = (obligation.debtor, obligation.creditor)
-                    gross.setdefault(key, []).append(obligation)
-        self.portions: dict[tuple[str, str], list[tuple[Obligation, Amount]]] = {}
-        self.capacity: dict[tuple[str, str], Amount] = {}
-        self.out: dict[str, list[str]] = {}
-        self.into: dict[str, list[str]] = {}
-        for (debtor, creditor), obligations in gross.items():
-            back = _exact.total(o.amount for o in gross.get((creditor, debtor), ()))
-            portions = []
-            for obligation in obligations:
-                if back >= obligation.amount:
-                    back = _exact.sub(back, obligation.amount)
-                    continue
-                portions.append((obligation, _exact.sub(obligation.amount, back)))
-                back = ZERO
-            if portions:
-                self.portions[debtor, creditor] = portions
-                self.capacity[debtor, creditor] = _exact.total(a for _, a in portions)
-                self.out.setdefault(debtor, []).append(creditor)
-                self.into.setdefault(creditor, []).append(debtor)
-        for row in (*self.out.values(), *self.into.values()):
-            row.sort()
-
-    def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
-        used: dict[tuple[str, str], Amount] = {}
-        left = amount
-        for _ in range(_MAX_CHAINS):
-            path = self._chain(payer, payee, used) if left > 0 else None
-            if path is None:
-                break
-            step = min([left, *(self._spare(edge, used) for edge in path)])
-            for edge in path:
-                used[edge] = _exact.add(used.get(edge, ZERO), step)
-            left = _exact.sub(left, step)
-        if left > 0:
-            self._cover(((payer, c) for c in self.out.get(payer, ())), left, used)
-            self._cover(((d, payee) for d in self.into.get(payee, ())), left, used)
-        return self.behind(used)
-
-    def behind(self, used: Mapping[tuple[str, str], Amount]) -> tuple[Obligation, ...]:
-        """The oldest obligations of each pair that cover the amount it is used."""
-        found: list[Obligation] = []
-        for edge, portion in used.items():
-            for obligation, available in self.portions.get(edge, ()):
-                found.append(obligation)
-                portion = _exact.sub(portion, available)
-                if portion <= 0:
-                    break
-        return tuple(found)
-
-    def _spare(
-        self, edge: tuple[str, str], used: dict[tuple[str, str], Amount]
-    ) -> Amount:
-        return _exact.sub(self.capacity[edge], used.get(edge, ZERO))
-
-    def _chain(
-        self, payer: str, payee: str, used: dict[tuple[str, str], Amount]
-    ) -> list[tuple[str, str]] | None:
-        """The shortest chain of debts with spare capacity, breadth first."""
-        parent: dict[str, str] = {payer: payer}
-        queue = deque([(payer, 0)])
-        while queue:
-            person, depth = queue.popleft()
-            if depth == MAX_HOPS:
-                continue
-            for creditor in self.out.get(person, ()):
-                if creditor in parent or self._spare((person, creditor), used) <= 0:
-                    continue
-                parent[creditor] = person
-                if creditor == payee:
-                    path = [payee]
-                    while path[-1] != payer:
-                        path.append(parent[path[-1]])
-                    path.reverse()
-                    return list(itertools.pairwise(path))
-                queue.append((creditor, depth + 1))
-        return None
-
-    def _cover(
-        self,
-        edges: Iterable[tuple[str, str]],
-        amount: Amount,
-        used: dict[tuple[str, str], Amount],
-    ) -> None:
-        for edge in edges:
-            if amount <= 0:
-                return
-            step = min(amount, self._spare(edge, used))
-            if step > 0:
-                used[edge] = _exact.add(used.get(edge, ZERO), step)
-                amount = _exact.sub(amount, step)
-
-
-def _live_favors(ledger: Ledger, as_of: datetime | str | None) -> list[Favor]:
-    """The favors in force (as of a moment), oldest first (ties: record order)."""
-    reversals = ledger.reversals
-    if as_of is None:
-        live = [f for f in ledger.favors.values() if f.id not in reversals]
-    else:
-        moment = as_moment(as_of)
-        live = [
-            f
-            for f in ledger.favors.values()
-            if f.at <= moment and (f.id not in reversals or reversals[f.id].at > moment)
-        ]
-    live.sort(key=lambda favor: favor.at)
-    return live

@@ -26,19 +26,43 @@ Fraction(1, 3)), (['bob', 'carol'], 'implied', Fraction(1, 3))]
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import networkx as nx
 
-from favorledger._exact import normalize
-from favorledger.model import Entry, Favor, Reversal, Tie, named_people
-
-if TYPE_CHECKING:
-    from favorledger.ledger import Ledger
+from favorledger._exact import Amount, normalize
+from favorledger.model import Entry, Favor, Person, Reversal, Tie, named_people
 
 __all__ = ["TieIndex", "implied_strength", "tie_graph", "ties"]
+
+
+class TieSource(Protocol):
+    """What the tie index reads from its ledger."""
+
+    @property
+    def people(self) -> Mapping[str, Person]:
+        """The people, by id."""
+
+    @property
+    def favors(self) -> Mapping[str, Favor]:
+        """Every favor recorded, by id."""
+
+    @property
+    def log(self) -> tuple[Entry, ...]:
+        """Every entry in the order it was recorded."""
+
+    @property
+    def stated_ties(self) -> Mapping[frozenset[str], Tie]:
+        """The latest stated tie of each pair."""
+
+    def balance(self, person: str) -> Amount:
+        """What ``person`` is owed, net."""
+
+    def tie_index(self) -> TieIndex:
+        """The ledger's tie index."""
 
 
 def implied_strength(favors: int) -> Fraction:
@@ -73,7 +97,7 @@ class TieIndex:
     ``tie``.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: TieSource) -> None:
         self._ledger = ledger
         self._count: dict[frozenset[str], int] = {}
         self._latest: dict[frozenset[str], datetime] = {}
@@ -98,7 +122,7 @@ class TieIndex:
                 self._set(current)
         elif isinstance(entry, Favor):
             self._count_favor(entry, +1)
-        elif isinstance(entry, Reversal):
+        elif isinstance(entry, Reversal) and entry.favor_id in self._ledger.favors:
             self._count_favor(self._ledger.favors[entry.favor_id], -1)
 
     def implied(self) -> list[Tie]:
@@ -142,7 +166,7 @@ class TieIndex:
         )
 
 
-def ties(ledger: Ledger, person: str | None = None) -> list[Tie]:
+def ties(ledger: TieSource, person: str | None = None) -> list[Tie]:
     """Every current tie: the stated ones, then those only favors imply.
 
     Parameters
@@ -184,7 +208,7 @@ def _implied(pair: frozenset[str], n: int, at: datetime) -> Tie:
     )
 
 
-def tie_graph(ledger: Ledger) -> nx.Graph[str]:
+def tie_graph(ledger: TieSource) -> nx.Graph[str]:
     """The tie network as a new undirected ``networkx.Graph``.
 
     Every person is a node (with ``name`` and ``tags``); every current tie

@@ -330,3 +330,91 @@ def test_solver_choices_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImportError, match="pip install ortools"):
         clear_debts(debts, solver="ortools")
     assert clear_debts(debts, solver="auto").remaining == (Debt("b", "a", Decimal(1)),)
+
+
+# ------------------------------------------- net clearing against gross (issue 11)
+def brute_force_gross_without_reversal(gross: dict[Edge, int]) -> int:
+    """The least total net debt any clearing of *gross* obligations leaves if
+    it never reverses a pair's net debt: every multiplicity of every simple
+    cycle of gross obligations (a pair owing both ways is a 2-cycle)."""
+    cycles = simple_cycles(set(gross))
+    start = {pair: gross[pair] - gross.get(pair[::-1], 0) for pair in gross}
+    best: int | None = None
+
+    def search(i: int, left: dict[Edge, int]) -> None:
+        nonlocal best
+        if i == len(cycles):
+            net = {p: left[p] - left.get(p[::-1], 0) for p in left}
+            if any(net[p] * start[p] < 0 or (start[p] == 0 and net[p]) for p in net):
+                return  # a debt reversed
+            owed = sum(x for x in net.values() if x > 0)
+            best = owed if best is None else min(best, owed)
+            return
+        cycle = cycles[i]
+        for times_ in range(min(left[e] for e in cycle), -1, -1):
+            after = dict(left)
+            for e in cycle:
+                after[e] -= times_
+            search(i + 1, after)
+
+    search(0, dict(gross))
+    assert best is not None
+    return best
+
+
+small_gross = st.dictionaries(
+    st.tuples(
+        st.sampled_from(["ann", "bob", "cat", "dan"]),
+        st.sampled_from(["ann", "bob", "cat", "dan"]),
+    ).filter(lambda pair: pair[0] != pair[1]),
+    st.integers(1, 3),
+    min_size=2,
+    max_size=6,
+)
+
+
+def test_gross_clearing_beats_net_only_by_reversing_a_debt() -> None:
+    """The issue's smallest case: 2 left either way; unconstrained gross
+    clearing reaches 1 only by making b owe a, who owed b."""
+    gross = {("a", "b"): 3, ("b", "a"): 2, ("b", "c"): 2, ("c", "a"): 2}
+    clearing = clear_cycles(ledger_of(gross))
+    assert sum(d.amount for d in clearing.remaining) == 2
+    assert brute_force_gross_without_reversal(gross) == 2
+    gross_mode = clear_cycles(ledger_of(gross), mode="gross")
+    assert sum(d.amount for d in gross_mode.remaining) == 2
+
+
+@given(gross=small_gross)
+@examples(100)
+def test_gross_clearing_leaves_the_least_owed_without_reversing(
+    gross: dict[Edge, int],
+) -> None:
+    """``mode="gross"`` leaves exactly the brute-force least owed, never
+    reverses a net debt, never grows a gross obligation, keeps every
+    balance, and applying it leaves exactly ``remaining`` per pair."""
+    led = ledger_of(gross)
+    before, balances_before = net_debts(led), balances(led)
+    clearing = clear_cycles(led, mode="gross")
+    left = sum(Fraction(d.amount) for d in clearing.remaining)
+    assert left == brute_force_gross_without_reversal(gross)
+    assert left <= sum(Fraction(d.amount) for d in clear_cycles(led).remaining)
+    for debt in clearing.remaining:
+        assert (debt.debtor, debt.creditor) in before  # same direction as before
+        assert Fraction(debt.amount) <= gross[debt.debtor, debt.creditor]
+    led.apply(clearing)
+    assert balances(led) == balances_before
+    assert led.who_owes_whom() == list(clearing.remaining)
+
+
+def test_gross_clearing_grows_a_debt_to_clear_a_cycle() -> None:
+    """Ann owes Bob 1 and Bob owes Ann 2 (net: Bob owes 1); Bob owes Cat 1,
+    Cat owes Ann 1. Netting hides the cycle Ann -> Bob -> Cat -> Ann; gross
+    clearing cancels it and Bob owes Ann 2 net (all he owes her gross)."""
+    gross = {("ann", "bob"): 1, ("bob", "ann"): 2, ("bob", "cat"): 1, ("cat", "ann"): 1}
+    led = ledger_of(gross)
+    assert clear_cycles(led).cleared == 0
+    clearing = clear_cycles(led, mode="gross")
+    assert clearing.remaining == (Debt("bob", "ann", Decimal(2)),)
+    assert clearing.passed == (Debt("bob", "ann", Decimal(1)),)
+    led.apply(clearing)
+    assert led.who_owes_whom() == [Debt("bob", "ann", Decimal(2))]

@@ -626,3 +626,34 @@ def test_a_version_1_store_is_upgraded_by_a_writable_open(tmp_path: Path) -> Non
             "SELECT max(version) FROM favorledger_schema"
         ).fetchone() == (SCHEMA_VERSION,)
     connection.close()
+
+
+def test_the_insert_triggers_look_ids_up_through_the_indexes(tmp_path: Path) -> None:
+    """Refusing a taken id must not scan the table on every insert (a first
+    version did, and a batch of 10^5 favors became quadratic)."""
+    path = tmp_path / "favors.db"
+    _favor_store(path)
+    connection = sqlite3.connect(path)
+    try:
+        for sql, args in [
+            ("SELECT 1 FROM entries WHERE type <> 'person' AND id = ?", ("f1",)),
+            (
+                "SELECT 1 FROM entries WHERE type = 'person' AND id = ? AND at = ?",
+                ("ann", T0),
+            ),
+        ]:
+            plan = " ".join(
+                str(row[-1])
+                for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", args)
+            )
+            assert "USING INDEX" in plan, plan
+        triggers = "".join(
+            row[0]
+            for row in connection.execute(
+                "SELECT sql FROM sqlite_schema WHERE name LIKE 'entries_new_%'"
+            )
+        )
+    finally:
+        connection.close()
+    assert "type <> 'person' AND id = NEW.id" in triggers
+    assert "type = 'person' AND id = NEW.id AND at = NEW.at" in triggers

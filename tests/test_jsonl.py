@@ -2,7 +2,8 @@
 
 The promises:
 
-* a ledger written with ``to_jsonl`` and read with ``from_jsonl`` is the same
+* a ledger's log written with ``write_jsonl`` and read back with ``read_jsonl``
+  into ``Ledger.from_entries`` is the same
   ledger: the same log, entry by entry and byte for byte, the same balances,
   debts and obligations;
 * importing a file is idempotent: importing it again changes nothing;
@@ -134,12 +135,12 @@ def busy_ledgers(draw: st.DrawFn) -> Ledger:
 @settings(max_examples=75)
 @given(led=busy_ledgers())
 def test_a_ledger_survives_a_round_trip_through_jsonl(led: Ledger) -> None:
-    """``to_jsonl`` then ``from_jsonl`` gives the same ledger, byte for byte."""
+    """Writing the log, then reading it back, gives the same ledger, byte for byte."""
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory, "ledger.jsonl")
-        led.to_jsonl(path)
+        write_jsonl(led.log, path)
         text = path.read_text(encoding="utf-8")
-        back = Ledger.from_jsonl(path)
+        back = Ledger.from_entries(read_jsonl(path))
     assert len(back.log) == len(led.log)
     for original, read in zip(led.log, back.log, strict=True):
         assert read == original
@@ -156,8 +157,8 @@ def test_a_round_trip_keeps_every_field(tmp_path: Path) -> None:
     """Amounts keep their exact form ("2.50", "1/3"), shares, tags and reasons."""
     led = small_ledger()
     path = tmp_path / "ledger.jsonl"
-    led.to_jsonl(path)
-    back = Ledger.from_jsonl(path)
+    write_jsonl(led.log, path)
+    back = Ledger.from_entries(read_jsonl(path))
     assert back.log == led.log
     assert repr(back.favors["f1"].value) == "Decimal('2.50')"
     assert back.favors["f1"].referral_share == Decimal("0.5")
@@ -181,7 +182,7 @@ def test_a_time_in_a_repeated_hour_of_a_named_zone_round_trips(tmp_path: Path) -
         at = datetime(2024, 11, 3, 1, 30, fold=fold, tzinfo=new_york)
         led.record("ann", "bob", 1, id=f"fold-{fold}", at=at)
     path = tmp_path / "ledger.jsonl"
-    led.to_jsonl(path)
+    write_jsonl(led.log, path)
     assert list(read_jsonl(path)) == list(led.log)
     before = snapshot(led)
     assert led.add_many(read_jsonl(path)) == 0
@@ -203,7 +204,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(
             led.reverse(favor_id, at=led.favors[favor_id].at + timedelta(hours=1))
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory, "ledger.jsonl")
-        led.to_jsonl(path)
+        write_jsonl(led.log, path)
         target = Ledger()
         first = target.add_many(read_jsonl(path))
         after_first = snapshot(target)
@@ -223,7 +224,7 @@ def test_importing_a_file_with_person_restatements_twice_changes_nothing(
     it again must not append those statements to the log a second time.
     """
     path = tmp_path / "ledger.jsonl"
-    small_ledger().to_jsonl(path)
+    write_jsonl(small_ledger().log, path)
     target = Ledger()
     target.add_many(read_jsonl(path))
     before = snapshot(target)
@@ -308,8 +309,8 @@ def test_a_bad_line_in_the_middle_names_file_line_field_and_value(
     assert isinstance(error, ValueError)
 
 
-def test_a_bad_line_refuses_the_whole_file_for_from_jsonl(tmp_path: Path) -> None:
-    """``Ledger.from_jsonl`` of a file with a bad line raises; no partial ledger."""
+def test_a_bad_line_refuses_the_whole_file_for_from_entries(tmp_path: Path) -> None:
+    """Reading a file with a bad line raises; no partial ledger."""
     path = write_lines(
         tmp_path / "ledger.jsonl",
         line(GOOD_FAVOR),
@@ -317,7 +318,7 @@ def test_a_bad_line_refuses_the_whole_file_for_from_jsonl(tmp_path: Path) -> Non
         line(GOOD_REVERSAL),
     )
     with pytest.raises(FormatError, match=r":2: Favor\.receiver must differ"):
-        Ledger.from_jsonl(path)
+        Ledger.from_entries(read_jsonl(path))
 
 
 def test_a_torn_final_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
@@ -495,7 +496,7 @@ def test_json_number_values_add_up_exactly(tmp_path: Path) -> None:
             '"referral_share": null', '"referral_share": 0.25'
         ),
     )
-    led = Ledger.from_jsonl(path)
+    led = Ledger.from_entries(read_jsonl(path))
     assert led.balance("ann") == Decimal("1.55")
     assert led.favors["f3"].referral_share == Decimal("0.25")
     assert repr(led.balance("bob")) == "Decimal('-1.3')"
@@ -515,7 +516,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(
     """If writing fails midway, the target keeps its old bytes; nothing is left over."""
     led = small_ledger()
     path = tmp_path / "ledger.jsonl"
-    led.to_jsonl(path)
+    write_jsonl(led.log, path)
     old = path.read_bytes()
     with pytest.raises(RuntimeError, match="midway"):
         write_jsonl(_failing_after([*led.log, *led.log]), path)

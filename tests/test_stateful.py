@@ -1,7 +1,8 @@
 """The ledger driven by random sequences of operations, against a tiny model.
 
 Operations: record, re-record, conflicting ids, reversals, person
-restatements, pledges called or released, and IOU assignments.
+restatements, pledges called or released, IOU assignments, and settling up
+(settle then apply, and undoing a settlement).
 
 The model is a dict of pairwise totals, ``owed[(debtor, creditor)]``, kept
 with plain ``Fraction`` arithmetic. After every step the machine checks
@@ -36,6 +37,7 @@ from favorledger import (
     UnknownPersonError,
     total,
 )
+from favorledger.settlement import settle
 from favorledger.testing.strategies import favors, person_ids, values
 
 PEOPLE = ("ann", "bob", "carol", "dan", "eve")
@@ -131,6 +133,33 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ledger.assign(holder, debtor, new_holder, amount)
         for pair in ((holder, debtor), (debtor, new_holder), (new_holder, holder)):
             self.owed[pair] += amount
+
+    settled = Bundle("settled")
+
+    @rule(target=settled, method=st.sampled_from(["greedy", "exact", "ties"]))
+    def settle_up(self, method: str) -> tuple[list[str], dict]:
+        """Settle, then apply: afterwards every pair is square (the model
+        evens out each pair's totals), whatever was owed before."""
+        plan = settle(self.ledger, method=method)
+        recorded = self.ledger.apply(plan, at="2031-01-01T00:00+00:00")
+        delta: dict[tuple[str, str], Fraction] = {}
+        for (a, b), amount in list(self.owed.items()):
+            net = amount - self.owed.get((b, a), Fraction(0))
+            if net > 0:
+                delta[b, a] = net
+        for pair, amount in delta.items():
+            self.owed[pair] += amount
+        assert self.ledger.who_owes_whom() == []
+        return [entry.id for entry in recorded], delta
+
+    @rule(applied=consumes(settled))
+    def undo_a_settlement(self, applied: tuple[list[str], dict]) -> None:
+        """Reversing what apply recorded takes every pair back."""
+        ids, delta = applied
+        for entry_id in ids:
+            self.ledger.reverse(entry_id, at="2031-06-01T00:00+00:00")
+        for pair, amount in delta.items():
+            self.owed[pair] -= amount
 
     @rule(person=st.sampled_from(PEOPLE), tag=st.sampled_from(["python", "law"]))
     def restate_person(self, person: str, tag: str) -> None:

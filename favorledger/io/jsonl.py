@@ -41,6 +41,7 @@ from favorledger.model import (
     Pledge,
     Release,
     Reversal,
+    Settlement,
     Tie,
 )
 
@@ -69,6 +70,7 @@ _TYPES: Final[dict[str, type[Entry]]] = {
     "ask": Ask,
     "answer": Answer,
     "assignment": Assignment,
+    "settlement": Settlement,
 }
 ENTRY_TYPES: Final = {cls: name for name, cls in _TYPES.items()}
 # Fields a file must state even where the class has a default: an entry read

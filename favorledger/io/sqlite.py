@@ -46,7 +46,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Final, Self, TypeVar
 
 from favorledger._exact import Amount, total
@@ -57,8 +56,9 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.ledger import Ledger
+from favorledger.io.jsonl import loads_entry
+from favorledger.io.stored import dumps_stored, loads_stored
+from favorledger.ledger import Ledger, register_store
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
@@ -432,7 +432,7 @@ class SqliteStore:
         one, so an entry the consumer fails on is offered again next time.
         """
         for seq, _, kind, _, body, digest in self.rows(self._seen):
-            yield seq, _parse(self._path, seq, kind, body)
+            yield seq, _parse(self._path, seq, kind, body, trusted=True)
             self._seen, self._head = seq, digest
 
     def skip(self, seq: int, digest: str) -> None:
@@ -462,7 +462,7 @@ class SqliteStore:
             with self.batch():
                 self.write(entry)
             return
-        body = dumps_entry(entry)
+        body = dumps_stored(entry)
         seq, digest = self._seen + 1, link(self._head, body)
         row = (seq, entry.id, _TYPE_NAMES[type(entry)], _utc_text(entry.at), body)
         try:
@@ -627,9 +627,13 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _parse(path: str, seq: int, kind: str, body: str) -> Entry:
+def _parse(
+    path: str, seq: int, kind: str, body: str, *, trusted: bool = False
+) -> Entry:
+    """The entry a row holds; ``trusted`` rebuilds it without re-checking its
+    fields (the store wrote it from a checked entry; ``check`` never trusts)."""
     try:
-        entry = loads_entry(body)
+        entry = loads_stored(body) if trusted else loads_entry(body)
     except FormatError as exc:
         raise StoreError(f"{path}: entry {seq}: {exc}") from exc
     if _TYPE_NAMES[type(entry)] != kind:
@@ -757,14 +761,6 @@ class StoredLedger(Ledger):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         state = "closed" if self.closed else "read-only" if self.readonly else "open"
         return f"{super().__repr__()[:-1]}, {state} store {self.path!r}>"
@@ -781,6 +777,9 @@ class _Refusing:
 
     def batch(self) -> AbstractContextManager[None]:
         raise StoreError(self.why)
+
+    def close(self) -> None:
+        """Nothing to release: the store itself is closed by its ledger."""
 
 
 def open_ledger(
@@ -865,7 +864,7 @@ def _replay(store: SqliteStore, ledger: StoredLedger) -> None:
         for seq, _, kind, _, body, digest in store.rows():
             last = (seq, digest)
             try:
-                ledger.add(_parse(store.path, seq, kind, body))
+                ledger.add(_parse(store.path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(
@@ -1094,3 +1093,6 @@ def _row_problems(
     except FavorLedgerError as exc:
         found.append(f"{name}: entry {seq} cannot be replayed: {exc}")
     return found
+
+
+register_store("", open_ledger)

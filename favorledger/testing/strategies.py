@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from favorledger._exact import Amount
+from favorledger._exact import Amount, mul
 from favorledger.ledger import Ledger
 from favorledger.model import Favor
 
@@ -33,6 +33,7 @@ __all__ = ["favors", "ledgers", "person_ids", "times", "values"]
 _NAMES = ("ann", "bob", "carol", "dan", "eve", "fay", "gus", "hal", "ivy", "jo")
 _START = datetime(2020, 1, 1)
 _END = datetime(2030, 1, 1)
+HALF = Decimal("0.5")
 
 
 def person_ids(*, pool: Sequence[str] | None = _NAMES) -> st.SearchStrategy[str]:
@@ -135,7 +136,7 @@ def favors(
 
 @st.composite
 def _ledgers(
-    draw: st.DrawFn, min_people: int, max_people: int, max_favors: int
+    draw: st.DrawFn, min_people: int, max_people: int, max_favors: int, market: bool
 ) -> Ledger:
     count = draw(st.integers(min_people, max_people))
     pool = _NAMES[:count] if count <= len(_NAMES) else [f"p{i}" for i in range(count)]
@@ -147,18 +148,64 @@ def _ledgers(
         st.lists(favors(people=people, referrals=count >= 3), max_size=max_favors)
     )
     ledger.add_many(entries)
+    if market:
+        _market(draw, ledger, people, entries)
     return ledger
 
 
+def _market(
+    draw: st.DrawFn,
+    ledger: Ledger,
+    people: st.SearchStrategy[str],
+    entries: list[Favor],
+) -> None:
+    """Reverse some favors, call or release pledges, assign some IOUs."""
+    if entries:
+        for favor in draw(st.lists(st.sampled_from(entries), max_size=3, unique=True)):
+            ledger.reverse(favor.id, at=favor.at, reason="a mistake")
+    for pledge in draw(st.lists(favors(people=people, referrals=False), max_size=3)):
+        pledged = ledger.pledge(
+            pledge.giver, pledge.receiver, pledge.value, at=pledge.at
+        )
+        called = draw(st.sampled_from(["call", "part", "release", "open"]))
+        if called == "call":
+            ledger.call(pledged.id, at=pledge.at)
+        elif called == "part":
+            ledger.call(pledged.id, at=pledge.at, value=mul(pledge.value, HALF))
+        elif called == "release":
+            ledger.release(pledged.id, at=pledge.at)
+    for _ in range(draw(st.integers(0, 3))):
+        debts = ledger.who_owes_whom()
+        if not debts or len(ledger.people) < 3:
+            break
+        debt = draw(st.sampled_from(debts))
+        others = [p for p in ledger.people if p not in (debt.debtor, debt.creditor)]
+        share = draw(st.sampled_from([Decimal(1), HALF]))
+        ledger.assign(
+            debt.creditor,
+            debt.debtor,
+            draw(st.sampled_from(sorted(others))),
+            mul(debt.amount, share),
+            at=draw(times()),
+        )
+
+
 def ledgers(
-    *, min_people: int = 2, max_people: int = 6, max_favors: int = 20
+    *,
+    min_people: int = 2,
+    max_people: int = 6,
+    max_favors: int = 20,
+    market: bool = False,
 ) -> st.SearchStrategy[Ledger]:
     """Ledgers of up to ``max_favors`` favors among ``min_people``-``max_people``.
 
     The ledger's default referral share is drawn too (1/2, 1/3, 1 or 0).
+    With ``market``, some favors are then reversed, pledges are made and
+    called (in full or in part), released or left open, and some IOUs are
+    assigned to a third person.
     """
     if min_people < 2 or max_people < min_people:
         raise ValueError(
             f"need 2 <= min_people <= max_people, got {min_people}, {max_people}"
         )
-    return _ledgers(min_people, max_people, max_favors)
+    return _ledgers(min_people, max_people, max_favors, market)

@@ -1,0 +1,462 @@
+"""What a settlement pays off: chains of debts, explanations, and the
+entries :meth:`Ledger.apply <favorledger.Ledger.apply>` records.
+
+A transfer X -> Y is explained by the chains of debts from X to Y ("X owes
+H, who owes Y": X pays Y on H's behalf, which lowers both debts), each at
+most :data:`MAX_HOPS` long; what no chain covers comes from X's own debts and
+the debts owed to Y, and whoever owed Y now owes whoever X owed (the
+settlement swaps who pays whom between them). Applying a transfer records a
+:class:`~favorledger.Settlement` that discharges exactly those debts, so
+nobody is left owing what was paid. When the transfers leave every balance
+at zero, what is still owed runs around cycles and is set off too.
+
+Explanations are computed when first asked for, from the ledger as it stood
+when the settlement was suggested (:class:`Snapshot`), so asking late gives
+the answer asking at once would have given.
+
+Examples
+--------
+>>> from favorledger import Ledger, Transfer
+>>> led = Ledger()
+>>> _ = led.record("sara", "bob", 4, id="f1")    # Bob owes Sara
+>>> _ = led.record("bob", "me", 4, id="f2")      # I owe Bob
+>>> (s,) = led.apply([Transfer("me", "sara", 4)])
+>>> [(d.debtor, d.creditor, d.amount) for d in s.discharged]
+[('me', 'bob', Decimal('4')), ('bob', 'sara', Decimal('4'))]
+>>> led.who_owes_whom()
+[]
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Final, Protocol
+
+from favorledger import _exact
+from favorledger._exact import ZERO, Amount
+from favorledger.model import (
+    Assignment,
+    Debt,
+    Entry,
+    Favor,
+    LazyExplanation,
+    Obligation,
+    Reversal,
+    Settlement,
+    Transfer,
+    as_moment,
+)
+
+
+class Indexed(Protocol):
+    """The ledger internals discharges read (a :class:`~favorledger.Ledger`).
+
+    This module sits just below the ledger, which records what it computes,
+    so it names the ledger's index by its shape rather than importing it.
+    """
+
+    _log: list[Entry]
+    _owed: dict[str, dict[str, Amount]]
+    _balance: dict[str, Amount]
+
+    @property
+    def reversals(self) -> Mapping[str, Reversal]:
+        """The reversals, by the entry they reverse."""
+
+    def _replica(self, length: int, moment: datetime | None) -> Indexed:
+        """A new ledger replaying the first ``length`` entries (dated by
+        ``moment``, if given)."""
+
+
+__all__ = ["MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
+
+MAX_HOPS: Final = 3
+"""The longest chain of debts an explanation follows from payer to payee."""
+
+_MAX_CHAINS: Final = 16
+_BUDGET: Final = 4096  # pairs looked at while searching three-hop chains
+
+_Pair = tuple[str, str]
+
+
+# ------------------------------------------------------------ the people index
+class _PeopleIndex:
+    """The entries that move debts (favors, assignments, settlements) naming
+    each person, in record order; extended as the log grows."""
+
+    __slots__ = ("by_person", "count", "last")
+
+    def __init__(self) -> None:
+        self.by_person: dict[str, list[Favor | Assignment | Settlement]] = {}
+        self.count = 0
+        self.last: Entry | None = None
+
+
+_INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDictionary()
+
+
+def _entries_of(
+    ledger: Indexed, person: str
+) -> Sequence[Favor | Assignment | Settlement]:
+    """Every favor, assignment and settlement naming ``person``, in order.
+
+    Built on first use and extended with the entries recorded since, which
+    is sound because the log is append-only (a batch rolled back replaces
+    the log, which the check on the last entry notices).
+    """
+    log: list[Entry] = ledger._log
+    index = _INDEXES.get(ledger)
+    if (
+        index is None
+        or index.count > len(log)
+        or (index.count and log[index.count - 1] is not index.last)
+    ):
+        index = _INDEXES[ledger] = _PeopleIndex()
+    if index.count < len(log):
+        add = index.by_person.setdefault
+        for entry in itertools.islice(log, index.count, None):
+            kind = type(entry)
+            if kind is Favor:
+                assert isinstance(entry, Favor)
+                add(entry.giver, []).append(entry)
+                add(entry.receiver, []).append(entry)
+                if entry.via is not None:
+                    add(entry.via, []).append(entry)
+            elif kind is Assignment or kind is Settlement:
+                assert isinstance(entry, Assignment | Settlement)
+                for someone in entry.people:
+                    add(someone, []).append(entry)
+        index.count = len(log)
+        index.last = log[-1]
+    return index.by_person.get(person, ())
+
+
+# ------------------------------------------------------------- the debt view
+class _Debts:
+    """Net debts of a ledger, with an overlay of moves not yet recorded.
+
+    ``net(d, c)`` is what ``d`` owes ``c`` net (negative: owed the other
+    way); ``moved`` holds the changes a batch being applied has made so far.
+    """
+
+    def __init__(self, ledger: Indexed) -> None:
+        self.ledger = ledger
+        self.owed: Mapping[str, Mapping[str, Amount]] = ledger._owed
+        self.moved: dict[_Pair, Amount] = {}
+        self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
+
+    def net(self, debtor: str, creditor: str) -> Amount:
+        row, back = self.owed.get(debtor), self.owed.get(creditor)
+        there = ZERO if row is None else row.get(creditor, ZERO)
+        here = ZERO if back is None else back.get(debtor, ZERO)
+        net = _exact.sub(there, here)
+        if self.moved:
+            net = _exact.add(net, self.moved.get((debtor, creditor), ZERO))
+        return net
+
+    def move(self, debtor: str, creditor: str, amount: Amount) -> None:
+        """Make ``debtor`` owe ``creditor`` ``amount`` more (negative: less)."""
+        pair, back = (debtor, creditor), (creditor, debtor)
+        self.moved[pair] = _exact.add(self.moved.get(pair, ZERO), amount)
+        self.moved[back] = _exact.neg(self.moved[pair])
+        self.extra.setdefault(debtor, set()).add(creditor)
+        self.extra.setdefault(creditor, set()).add(debtor)
+
+    def creditors(self, debtor: str) -> list[str]:
+        """Whom ``debtor`` owes (net), by id."""
+        row = self.owed.get(debtor, {})
+        maybe = set(row) | self.extra.get(debtor, set())
+        return sorted(c for c in maybe if self.net(debtor, c) > 0)
+
+    def debtors(self, creditor: str) -> list[str]:
+        """Who owes ``creditor`` (net), by id."""
+        maybe = {p for e in _entries_of(self.ledger, creditor) for p in e.people}
+        maybe |= self.extra.get(creditor, set())
+        maybe.discard(creditor)
+        return sorted(d for d in maybe if self.net(d, creditor) > 0)
+
+    # ----------------------------------------------------------- discharges
+    def route(self, payer: str, payee: str, amount: Amount) -> dict[_Pair, Amount]:
+        """The debts a transfer discharges: chains first, then its ends.
+
+        Returns the amount lowered on each pair, in the order first used;
+        the moves are not applied.
+        """
+        used: dict[_Pair, Amount] = {}
+        left = amount
+        for _ in range(_MAX_CHAINS):
+            path = self._chain(payer, payee, used) if left > 0 else None
+            if path is None:
+                break
+            step = min([left, *(self._spare(edge, used) for edge in path)])
+            for edge in path:
+                used[edge] = _exact.add(used.get(edge, ZERO), step)
+            left = _exact.sub(left, step)
+        if left > 0:
+            self._cover([(payer, c) for c in self.creditors(payer)], left, used)
+            self._cover([(d, payee) for d in self.debtors(payee)], left, used)
+        return used
+
+    def _spare(self, edge: _Pair, used: Mapping[_Pair, Amount]) -> Amount:
+        return _exact.sub(self.net(*edge), used.get(edge, ZERO))
+
+    def _chain(
+        self, payer: str, payee: str, used: Mapping[_Pair, Amount]
+    ) -> list[_Pair] | None:
+        """The shortest chain of debts with spare capacity (by id on ties)."""
+        spare = self._spare
+        if spare((payer, payee), used) > 0:
+            return [(payer, payee)]
+        first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
+        for h in first:
+            if h != payee and spare((h, payee), used) > 0:
+                return [(payer, h), (h, payee)]
+        budget = _BUDGET
+        for h in first:
+            row = self.owed.get(h, {})
+            if len(row) > budget:
+                continue
+            budget -= len(row)
+            for k in self.creditors(h):
+                if k in (payer, payee) or spare((h, k), used) <= 0:
+                    continue
+                if spare((k, payee), used) > 0:
+                    return [(payer, h), (h, k), (k, payee)]
+        return None
+
+    def _cover(
+        self, edges: Iterable[_Pair], amount: Amount, used: dict[_Pair, Amount]
+    ) -> None:
+        for edge in edges:
+            if amount <= 0:
+                return
+            step = min(amount, self._spare(edge, used))
+            if step > 0:
+                used[edge] = _exact.add(used.get(edge, ZERO), step)
+                amount = _exact.sub(amount, step)
+
+    # ---------------------------------------------------------- explaining
+    def behind(self, used: Mapping[_Pair, Amount]) -> tuple[Obligation, ...]:
+        """The oldest obligations of each pair still owed that cover its use.
+
+        Within a pair, what has been paid off (by favors back, settlements or
+        assignments) is taken from the oldest obligations first.
+        """
+        found: list[Obligation] = []
+        for (debtor, creditor), portion in used.items():
+            owed = list(self._obligations(debtor, creditor))
+            paid = _exact.sub(
+                _exact.total(o.amount for o in owed), self.net(debtor, creditor)
+            )
+            for obligation in owed:
+                if paid >= obligation.amount:
+                    paid = _exact.sub(paid, obligation.amount)
+                    continue
+                available = (
+                    _exact.sub(obligation.amount, paid)
+                    if paid > 0
+                    else obligation.amount
+                )
+                paid = ZERO
+                found.append(obligation)
+                portion = _exact.sub(portion, available)
+                if portion <= 0:
+                    break
+        return tuple(found)
+
+    def _obligations(self, debtor: str, creditor: str) -> list[Obligation]:
+        """The live obligations ``debtor`` owes ``creditor``, oldest first."""
+        mine = _entries_of(self.ledger, debtor)
+        theirs = _entries_of(self.ledger, creditor)
+        shorter, other = (
+            (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
+        )
+        reversals = self.ledger.reversals
+        favors = [
+            e
+            for e in shorter
+            if type(e) is Favor and other in e.people and e.id not in reversals
+        ]
+        favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
+        return [
+            o
+            for favor in favors
+            for o in favor.obligations()
+            if o.debtor == debtor and o.creditor == creditor and o.amount
+        ]
+
+
+# ---------------------------------------------------------------- snapshots
+class Snapshot:
+    """The ledger as it stood at one moment of its log (and, optionally, as
+    of a date): what late explanations are computed from.
+
+    While nothing has been recorded since, it reads the ledger itself;
+    afterwards it replays the log as it was into a private ledger, once.
+    """
+
+    __slots__ = ("_as_of", "_ledger", "_length", "_replica")
+
+    def __init__(self, ledger: Indexed, as_of: datetime | str | None = None) -> None:
+        self._ledger = ledger
+        self._length = len(ledger._log)
+        self._as_of = None if as_of is None else as_moment(as_of)
+        self._replica: Indexed | None = None
+
+    def debts(self) -> _Debts:
+        ledger = self._ledger
+        if self._as_of is None and len(ledger._log) == self._length:
+            return _Debts(ledger)
+        if self._replica is None:
+            self._replica = ledger._replica(self._length, self._as_of)
+        return _Debts(self._replica)
+
+    def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
+        """Why ``payer`` owes ``payee`` ``amount``, as of this snapshot."""
+        debts = self.debts()
+        return debts.behind(debts.route(payer, payee, amount))
+
+    def behind(
+        self, debtor: str, creditor: str, amount: Amount
+    ) -> tuple[Obligation, ...]:
+        """The obligations cancelling ``amount`` of one pair's debt."""
+        return self.debts().behind({(debtor, creditor): amount})
+
+
+class Why(LazyExplanation):
+    """Transfers' explanations, computed from a snapshot when first asked.
+
+    One is shared by every transfer of a settlement (or, with ``set_off``, of
+    a clearing, where each transfer cancels part of its own pair's debt).
+    """
+
+    __slots__ = ("set_off", "snapshot")
+
+    def __init__(self, snapshot: Snapshot, *, set_off: bool = False) -> None:
+        self.snapshot, self.set_off = snapshot, set_off
+
+    def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
+        t = transfer
+        if self.set_off:
+            return self.snapshot.behind(t.payer, t.payee, t.amount)
+        return self.snapshot.explain(t.payer, t.payee, t.amount)
+
+
+def explain_at(
+    ledger: Indexed, transfer: Transfer, as_of: datetime | str | None = None
+) -> tuple[Obligation, ...]:
+    """:func:`favorledger.settlement.explain`, without checking the people."""
+    return Snapshot(ledger, as_of).explain(
+        transfer.payer, transfer.payee, transfer.amount
+    )
+
+
+# ----------------------------------------------------------------- applying
+def discharges(
+    ledger: Indexed,
+    transfers: Sequence[Transfer],
+    *,
+    at: datetime,
+    reason: str,
+    kind: str,
+    set_off: bool,
+    passed: Sequence[Debt] = (),
+) -> list[Settlement]:
+    """The settlement entries that record ``transfers`` (see ``Ledger.apply``).
+
+    Each transfer, in order, discharges the debts :meth:`_Debts.route`
+    finds as they stand after the ones before it; what no debt carries is
+    passed on. If the transfers leave every balance at zero, one more entry
+    sets off whatever is still owed (it runs around cycles). With
+    ``set_off``, the transfers are debts to cancel (and ``passed`` debts
+    that grow), recorded as one entry.
+    """
+    if set_off:
+        if not transfers and not passed:
+            return []
+        moves = [Debt(t.payer, t.payee, t.amount) for t in transfers]
+        return [
+            Settlement(discharged=moves, passed=passed, kind=kind, at=at, reason=reason)
+        ]
+    debts = _Debts(ledger)
+    found = []
+    for t in transfers:
+        used = debts.route(t.payer, t.payee, t.amount)
+        lowered = [Debt(d, c, x) for (d, c), x in used.items()]
+        passed = _passed(t, lowered)
+        for debt in lowered:
+            debts.move(debt.debtor, debt.creditor, _exact.neg(debt.amount))
+        for debt in passed:
+            debts.move(debt.debtor, debt.creditor, debt.amount)
+        found.append(
+            Settlement(
+                payer=t.payer,
+                payee=t.payee,
+                amount=t.amount,
+                discharged=lowered,
+                passed=passed,
+                kind=kind,
+                at=at,
+                reason=reason,
+            )
+        )
+    rest = _left_over(ledger, transfers, debts)
+    if rest:
+        found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
+    return found
+
+
+def _passed(t: Transfer, lowered: Sequence[Debt]) -> list[Debt]:
+    """The debts passed on so only the payer's and payee's balances move.
+
+    Lowering a debt moves its debtor's balance up and its creditor's down.
+    Whoever ends up moved up when they should not be (someone who owed the
+    payee) now owes, in order, whoever was moved down (someone the payer
+    owed); with no debts at all, the payee owes the payer.
+    """
+    off: dict[str, Amount] = {}
+    for debt in lowered:
+        off[debt.debtor] = _exact.add(off.get(debt.debtor, ZERO), debt.amount)
+        off[debt.creditor] = _exact.sub(off.get(debt.creditor, ZERO), debt.amount)
+    off[t.payer] = _exact.sub(off.get(t.payer, ZERO), t.amount)
+    off[t.payee] = _exact.add(off.get(t.payee, ZERO), t.amount)
+    ups = [(p, x) for p, x in off.items() if x > 0]  # moved up too far: owe more
+    downs = [(p, _exact.neg(x)) for p, x in off.items() if x < 0]
+    passed: list[Debt] = []
+    i = j = 0
+    up_left = ups[0][1] if ups else ZERO
+    down_left = downs[0][1] if downs else ZERO
+    while i < len(ups) and j < len(downs):
+        step = min(up_left, down_left)
+        if ups[i][0] != downs[j][0]:
+            passed.append(Debt(ups[i][0], downs[j][0], step))
+        up_left = _exact.sub(up_left, step)
+        down_left = _exact.sub(down_left, step)
+        if not up_left:
+            i += 1
+            up_left = ups[i][1] if i < len(ups) else ZERO
+        if not down_left:
+            j += 1
+            down_left = downs[j][1] if j < len(downs) else ZERO
+    return passed
+
+
+def _left_over(
+    ledger: Indexed, transfers: Sequence[Transfer], debts: _Debts
+) -> list[Debt]:
+    """What is still owed after ``transfers``, if they leave every balance at
+    zero (then it runs around cycles); else nothing."""
+    after = dict(ledger._balance)
+    for t in transfers:
+        after[t.payer] = _exact.add(after.get(t.payer, ZERO), t.amount)
+        after[t.payee] = _exact.sub(after.get(t.payee, ZERO), t.amount)
+    if any(after.values()):
+        return []
+    rest = []
+    for debtor in sorted(set(ledger._owed) | set(debts.extra)):
+        for creditor in debts.creditors(debtor):
+            rest.append(Debt(debtor, creditor, debts.net(debtor, creditor)))
+    return rest

@@ -1,0 +1,180 @@
+"""Rebuilding the entries a store wrote itself, without checking them again.
+
+Every field of an entry is checked once, when it enters the library (a call,
+an import). A store's own rows were written from entries that passed those
+checks, so reopening a store rebuilds them on a trusted path: the JSON is
+parsed and each field is turned back into its type, but no field is
+validated again. That path is about four times faster than
+:func:`~favorledger.io.jsonl.loads_entry` and is what makes reopening a store
+as fast as recording the same favors in memory.
+
+A row the trusted path cannot read (a missing field, an unknown type, a line
+that is not JSON) goes through :func:`~favorledger.io.jsonl.loads_entry`,
+which reports what is wrong. ``check`` always takes the checked path, so a
+row changed behind the library's back is reported there (see
+``docs/storage.md``).
+
+Examples
+--------
+>>> from favorledger import Favor
+>>> from favorledger.io.jsonl import dumps_entry
+>>> favor = Favor(giver="ann", receiver="bob", value="1/3", id="f1",
+...               at="2024-01-01T00:00:00+00:00", tags={"advice"})
+>>> loads_stored(dumps_entry(favor)) == favor
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final
+
+import attrs
+
+from favorledger._exact import SMALL_INTS, Amount
+from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
+from favorledger.model import NO_TAGS, Entry
+
+__all__ = ["dumps_stored", "loads_stored"]
+
+_SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
+_decode: Final = json.JSONDecoder().decode
+_encode: Final = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _amount(text: str) -> Amount:
+    small = _SMALL.get(text)
+    if small is not None:
+        return small
+    return Fraction(text) if "/" in text else Decimal(text)
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda raw: None if raw is None else convert(raw)
+
+
+def _tags(raw: list[str]) -> frozenset[str]:
+    return frozenset(raw) if raw else NO_TAGS
+
+
+def _same(raw: Any) -> Any:
+    return raw
+
+
+_CONVERT: Final[dict[str, Callable[[Any], Any]]] = {
+    "str": _same,
+    "str | None": _same,
+    "Amount": _amount,
+    "Amount | None": _optional(_amount),
+    "datetime": datetime.fromisoformat,
+    "datetime | None": _optional(datetime.fromisoformat),
+    "frozenset[str]": _tags,
+}
+"""How each field type is turned back from its JSON form."""
+
+
+def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
+    """Build a ``cls`` from its JSON fields, or ``None`` if a field's type
+    has no trusted conversion (such entries take the checked path).
+
+    The builder is generated, as attrs generates ``__init__``: one line per
+    field, a conversion only where the JSON form differs from the value.
+    """
+    fields = attrs.fields(cls)
+    if any(field.type not in _CONVERT for field in fields):
+        return None
+    scope: dict[str, Any] = {"new": object.__new__, "assign": object.__setattr__}
+    lines = ["def build(data):", "    entry = new(cls)"]
+    for field in fields:
+        convert = _CONVERT[str(field.type)]
+        value = f"data[{field.name!r}]"
+        if convert is not _same:
+            scope[f"convert_{field.name}"] = convert
+            value = f"convert_{field.name}({value})"
+        lines.append(f"    assign(entry, {field.name!r}, {value})")
+    lines.append("    return entry")
+    scope["cls"] = cls
+    exec("\n".join(lines), scope)  # the source is built from the attrs fields
+    build: Callable[[dict[str, Any]], Entry] = scope["build"]
+    return build
+
+
+_UNCONVERT: Final[dict[str, str]] = {
+    "str": "{}",
+    "str | None": "{}",
+    "Amount": "str({})",
+    "Amount | None": "None if {0} is None else str({0})",
+    "datetime": "{}.isoformat()",
+    "datetime | None": "None if {0} is None else {0}.isoformat()",
+    "frozenset[str]": "sorted({})",
+}
+"""How each field type is written in its JSON form (as ``dumps_entry``)."""
+
+
+def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], str] | None:
+    """Write a ``cls`` as its JSON line, or ``None`` (the checked path)."""
+    fields = attrs.fields(cls)
+    if any(field.type not in _UNCONVERT for field in fields):
+        return None
+    items = [f"'format': {FORMAT_VERSION}", f"'type': {name!r}"]
+    for field in fields:
+        value = _UNCONVERT[str(field.type)].format(f"entry.{field.name}")
+        items.append(f"{field.name!r}: {value}")
+    scope: dict[str, Any] = {"encode": _encode}
+    source = f"def dump(entry):\n    return encode({{{', '.join(items)}}})"
+    exec(source, scope)  # the source is built from the attrs fields
+    dump: Callable[[Entry], str] = scope["dump"]
+    return dump
+
+
+_DUMPERS: Final = {
+    cls: dump
+    for cls, name in ENTRY_TYPES.items()
+    if (dump := _dumper(cls, name)) is not None
+}
+
+
+def dumps_stored(entry: Entry) -> str:
+    """The JSON line of an entry the ledger has checked, exactly as
+    :func:`~favorledger.io.jsonl.dumps_entry` writes it, but faster.
+
+    Examples
+    --------
+    >>> from favorledger import Favor
+    >>> from favorledger.io.jsonl import dumps_entry
+    >>> favor = Favor(giver="ann", receiver="bob", value="2.50", id="f1",
+    ...               at="2024-01-01T00:00:00+09:00", tags={"b", "a"})
+    >>> dumps_stored(favor) == dumps_entry(favor)
+    True
+    """
+    dump = _DUMPERS.get(type(entry))
+    return dumps_entry(entry) if dump is None else dump(entry)
+
+
+_BUILDERS: Final = {
+    name: build
+    for cls, name in ENTRY_TYPES.items()
+    if (build := _builder(cls)) is not None
+}
+
+
+def loads_stored(line: str) -> Entry:
+    """Rebuild an entry from a line a favorledger store wrote.
+
+    Raises
+    ------
+    FormatError
+        If the line cannot be read (as :func:`~favorledger.io.jsonl.loads_entry`).
+    """
+    try:
+        data = _decode(line)
+        build = _BUILDERS[data["type"]]
+        if data["format"] != FORMAT_VERSION:
+            return loads_entry(line)
+        return build(data)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+        return loads_entry(line)  # reports what is wrong with it

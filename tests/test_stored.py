@@ -1,0 +1,73 @@
+"""Reopening a store rebuilds its rows on a trusted path, with the same result.
+
+A store's rows were written from entries that passed every check, so
+reopening rebuilds them without validating their fields again. The promise:
+for every entry the library can write, the trusted rebuild equals the
+checked one (field by field, type by type, and as text), and a row the
+trusted path cannot read falls back to the checked path and its error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_sqlite import rich_ledgers
+
+from favorledger import Ledger
+from favorledger.errors import FormatError
+from favorledger.io.jsonl import dumps_entry, loads_entry
+from favorledger.io.stored import dumps_stored, loads_stored
+from favorledger.model import Entry
+from favorledger.testing.strategies import ledgers
+
+T0 = "2024-01-01T09:00:00+00:00"
+
+
+def _market(led: Ledger) -> list[Entry]:
+    """A few market entries next to the ledger's own."""
+    people = sorted(led.people)[:2] or ["ann", "bob"]
+    a, b = (people * 2)[:2] if len(people) > 1 else ("ann", "bob")
+    extra = Ledger()
+    extra.pledge(a, b, "1/3", id="p1", at=T0, expires="2030-01-01T00:00+09:00")
+    extra.release("p1", at=T0, id="x1")
+    extra.ask(a, b, 2, id="a1", at=T0, due="2025-01-01T00:00+00:00")
+    extra.answer("a1", "accepted", at=T0, id="y1")
+    extra.record(a, b, 5, id="f-market", at=T0)
+    extra.assign(a, b, "cat", "2.5", at=T0, id="s1")
+    return list(extra.log)
+
+
+@settings(max_examples=60)
+@given(led=st.one_of(rich_ledgers(), ledgers(max_favors=15)))
+def test_the_trusted_rebuild_equals_the_checked_one(led: Ledger) -> None:
+    for entry in [*led.log, *_market(led)]:
+        line = dumps_entry(entry)
+        assert dumps_stored(entry) == line
+        trusted, checked = loads_stored(line), loads_entry(line)
+        assert trusted == checked
+        assert type(trusted) is type(checked)
+        assert dumps_entry(trusted) == line
+        for field in type(entry).__attrs_attrs__:  # type: ignore[attr-defined]
+            name = field.name
+            assert type(getattr(trusted, name)) is type(getattr(checked, name))
+            assert repr(getattr(trusted, name)) == repr(getattr(checked, name))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "not json",
+        '{"format": 1, "type": "favor", "id": "f1"}',
+        '{"format": 2, "type": "favor"}',
+        '{"format": 1, "type": "nothing"}',
+        '{"format": 1, "type": "favor", "id": "f1", "giver": "a", "receiver": "b",'
+        ' "value": -5, "at": "2024-01-01T00:00:00+00:00"}',
+    ],
+)
+def test_a_row_the_trusted_path_cannot_read_gets_the_checked_error(line: str) -> None:
+    with pytest.raises(FormatError) as trusted:
+        loads_stored(line)
+    with pytest.raises(FormatError) as checked:
+        loads_entry(line)
+    assert str(trusted.value) == str(checked.value)
