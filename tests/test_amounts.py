@@ -98,6 +98,7 @@ def test_reversing_restores_every_balance_exactly(recorded: list) -> None:
 
 @given(recorded=st.lists(st.tuples(large_values(), shares), min_size=1, max_size=5))
 @example(recorded=[("999999999999999.999999999999", "0.125")])
+@example(recorded=[("0.000000000001", "0.000000000001")])
 def test_referral_shares_are_exact_at_every_magnitude(recorded: list) -> None:
     """The referrer owes exactly value x share, the receiver the value, and
     the giver is owed both, however many digits the product has."""
@@ -111,6 +112,8 @@ def test_referral_shares_are_exact_at_every_magnitude(recorded: list) -> None:
     assert Fraction(led.balance("bob")) == -sum(values)
     assert Fraction(led.balance("cat")) == -shares_owed
     assert Fraction(led.balance("ann")) == sum(values) + shares_owed
+    assert is_normal(led.balance("cat"), shares_owed)
+    assert is_normal(led.balance("ann"), sum(values) + shares_owed)
 
 
 def referral_ledger(recorded: list) -> Ledger:
