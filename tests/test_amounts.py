@@ -170,3 +170,27 @@ def test_a_float_or_bool_is_refused_naming_its_type(raw: float | bool) -> None:
     with pytest.raises(InvalidValueError, match=f"^Favor.value .* not a {kind}: got "):
         led.record("ann", "bob", raw)
     assert not list(led.log)
+
+
+@given(st.one_of(st.none(), st.lists(st.integers(), max_size=2), st.binary(max_size=3)))
+def test_a_non_number_is_refused_naming_its_type(raw: object) -> None:
+    """Something that is no kind of number is refused with an error that names
+    its type, and nothing is recorded."""
+    led = Ledger()
+    kind = type(raw).__name__
+    with pytest.raises(InvalidValueError, match=f"of type {kind}$"):
+        led.record("ann", "bob", raw)  # type: ignore[arg-type]
+    assert not list(led.log)
+
+
+@given(st.integers(1, 10**6), st.integers(0, 6), st.integers(2, 10**6))
+@example(1, 1, 2)
+def test_the_finest_resolution_is_one_trillionth_by_value(n, zeros, finer) -> None:
+    """Whole multiples of 1e-12 are accepted however many trailing zeros they
+    are written with; anything finer is refused."""
+    text = str(Decimal(n).scaleb(-12)) if zeros == 0 else f"{Decimal(n) / 10**12:f}"
+    written = text + "0" * zeros if "." in text else text
+    favor = Ledger().record("ann", "bob", written)
+    assert Fraction(favor.value) == Fraction(n, 10**12)
+    with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
+        Ledger().record("ann", "bob", Fraction(1, 10**12 * finer))
