@@ -194,3 +194,20 @@ def test_the_finest_resolution_is_one_trillionth_by_value(n, zeros, finer) -> No
     assert Fraction(favor.value) == Fraction(n, 10**12)
     with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
         Ledger().record("ann", "bob", Fraction(1, 10**12 * finer))
+
+
+@given(value=st.integers(-(10**6), 0) | st.fractions(max_value=0), share=st.booleans())
+@example(value=0, share=False)
+@example(value=-1, share=True)
+def test_a_value_must_be_positive_and_a_share_may_be_zero(value, share) -> None:
+    """A favor's value must be positive and its referral share zero or more:
+    the error says which rule was broken, and a zero share is accepted."""
+    led = Ledger()
+    if share:
+        led.record("ann", "bob", 1, via="cat", referral_share=0)
+        with pytest.raises(InvalidValueError, match="share must be zero or positive"):
+            led.record("ann", "bob", 1, via="cat", referral_share=value - 1)
+    else:
+        with pytest.raises(InvalidValueError, match="value must be positive, got"):
+            led.record("ann", "bob", value)
+    assert len(led.log) == (1 if share else 0)
