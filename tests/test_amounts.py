@@ -154,10 +154,16 @@ def test_the_callers_decimal_context_changes_nothing(recorded, precision) -> Non
 @example(Decimal("1E+2"))
 def test_a_value_written_as_text_is_kept_as_written(value: Decimal) -> None:
     """``"2.50"`` is stored as ``Decimal("2.50")``: the digits written, not a
-    rounded or re-normalised form (files and exports show what was entered)."""
-    favor = Ledger().record("ann", "bob", str(value))
+    rounded or re-normalised form (files and exports show what was entered),
+    and balances keep those places (2.50 + 1 owes 3.50)."""
+    led = Ledger()
+    favor = led.record("ann", "bob", str(value))
     assert type(favor.value) is Decimal
     assert favor.value.as_tuple() == value.as_tuple()
+    led.record("ann", "bob", "1")
+    exact_sum = decimal.Context(prec=60).add(value, Decimal(1))  # decimal places kept
+    assert led.balance("ann").as_tuple() == exact_sum.as_tuple()
+    assert led.balance("bob").as_tuple() == (-exact_sum).as_tuple()
 
 
 @given(st.floats() | st.booleans())
