@@ -27,15 +27,17 @@ Fraction(4, 3)
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
 
-from favorledger.errors import InvalidValueError
+from favorledger.errors import InvalidValueError, shown
 
 __all__ = [
     "MAX_DENOMINATOR",
+    "MAX_TEXT",
     "MAX_VALUE",
     "ZERO",
     "Amount",
@@ -60,8 +62,17 @@ MAX_VALUE = Decimal(10) ** 15
 MAX_DENOMINATOR = 10**12
 """The finest resolution a recorded value may have (a ``1e-12`` of a favor)."""
 
+MAX_TEXT = 64
+"""The longest numeric text accepted, in characters (checked before parsing)."""
+
 ZERO = Decimal(0)
 _ONE = Decimal(1)
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[0-9]+/[0-9]+"
+)
+# A decimal with more than this many places (after dropping trailing zeros)
+# has a denominator of at least 2**41 > MAX_DENOMINATOR.
+_MAX_PLACES = 40
 
 _EXACT = decimal.Context(
     prec=decimal.MAX_PREC,
@@ -199,29 +210,64 @@ def _coerce(raw: object, field: str, error: type[InvalidValueError]) -> Amount:
         return _parse_text(raw, field, error)
     raise error(
         f"{field} must be an exact number (int, Decimal, Fraction or a numeric"
-        f" string), got {raw!r} of type {type(raw).__name__}"
+        f" string), got {shown(raw)} of type {type(raw).__name__}"
     )
 
 
 def _parse_text(raw: str, field: str, error: type[InvalidValueError]) -> Amount:
+    """Decimal text (``2.50``, ``1e-3``) or a ratio of integers (``1/3``), in
+    ASCII digits only (Python would also read ``1_5`` and other scripts'
+    digits), at most :data:`MAX_TEXT` characters."""
+    if len(raw) > MAX_TEXT:
+        raise error(
+            f"{field} must be a number of at most {MAX_TEXT} characters,"
+            f" got {shown(raw)}"
+        )
     text = raw.strip()
+    if not _NUMBER.fullmatch(text):
+        raise error(f"{field} must be a number, got {raw!r}")
     try:
-        value = Decimal(text) if "/" not in text else normalize(Fraction(text))
-    except (decimal.InvalidOperation, ValueError, ZeroDivisionError):
+        return Decimal(text) if "/" not in text else normalize(Fraction(text))
+    except ZeroDivisionError:
         raise error(f"{field} must be a number, got {raw!r}") from None
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise error(f"{field} must be a finite number, got {raw!r}")
-    return value
 
 
 def _resolution_ok(value: Amount) -> bool:
     """Whether ``value`` is a whole number of ``1/MAX_DENOMINATOR`` or coarser
-    (judged by its value: ``Decimal("1.0000000000000")`` is fine)."""
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent >= -12:
-            return True
+    (judged by its value: ``Decimal("1.0000000000000")`` is fine).
+
+    It never builds ``10**places`` for a decimal with absurdly many places
+    (``1e-99999999``): past :data:`_MAX_PLACES` the answer is known.
+    """
+    if isinstance(value, Fraction):
+        return value.denominator <= MAX_DENOMINATOR
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= -12:
+        return True
+    significant = len(digits)
+    while significant and digits[significant - 1] == 0:
+        significant -= 1
+    places = -exponent - (len(digits) - significant)
+    if significant == 0 or places <= 12:
+        return True
+    if places > _MAX_PLACES:
+        return False
     return fraction(value).denominator <= MAX_DENOMINATOR
+
+
+def _refuse_huge(raw: object, field: str, error: type[InvalidValueError]) -> None:
+    """Refuse an int or Fraction too big (or too fine) to be an input before
+    converting it: ``Decimal(10**5000)`` and normalising ``1/5**10000`` are
+    slow, and neither could pass the checks that follow."""
+    if type(raw) is int and not -_MAX_INT < raw < _MAX_INT:
+        if raw < 0:
+            raise error(f"{field} must be positive, got {shown(raw)}")
+        raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
+    if isinstance(raw, Fraction) and raw.denominator > MAX_DENOMINATOR:
+        raise error(
+            f"{field} must have a denominator of at most 10**12 (no finer than"
+            f" 1e-12), got {shown(raw)}"
+        )
 
 
 def parse_amount(
@@ -256,7 +302,10 @@ def parse_amount(
     InvalidValueError
         (or ``error``) for floats, booleans, NaN, infinities, non-numbers,
         zero (unless allowed), negatives, magnitudes of ``MAX_VALUE`` or more
-        and resolutions finer than ``1e-12``.
+        and resolutions finer than ``1e-12``; for text longer than
+        :data:`MAX_TEXT`, or with digits other than ASCII ``0-9`` or with
+        underscores. Each check runs before anything large is built, so
+        ``"1e-99999999"`` is refused at once.
 
     Examples
     --------
@@ -270,16 +319,17 @@ def parse_amount(
     """
     if type(raw) is int and 0 < raw < _MAX_INT:
         return SMALL_INTS.get(raw) or Decimal(raw)  # the common case
+    _refuse_huge(raw, field, error)
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
         wanted = "zero or positive" if allow_zero else "positive"
-        raise error(f"{field} must be {wanted}, got {raw!r}")
-    if value >= MAX_VALUE:
-        raise error(f"{field} must be less than {MAX_VALUE:,}, got {raw!r}")
+        raise error(f"{field} must be {wanted}, got {shown(raw)}")
+    if value >= _MAX_INT:  # an int: cheap to compare with a huge Fraction
+        raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
     if not _resolution_ok(value):
         raise error(
             f"{field} must have a denominator of at most 10**12 (no finer than"
-            f" 1e-12), got {raw!r}"
+            f" 1e-12), got {shown(raw)}"
         )
     return value
 

@@ -1,7 +1,9 @@
 """The ``favorledger`` command: keep a favor ledger from the terminal.
 
 The ledger lives in an SQLite store (:mod:`favorledger.io.sqlite`): ``--db``,
-else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory. Every
+else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory; a
+``postgresql://`` URL there names a ledger kept in PostgreSQL
+(:mod:`favorledger.io.postgres`). Every
 command opens it, does one thing and closes it; whatever it records is on disk
 before it exits.
 
@@ -15,8 +17,8 @@ Commands::
     owes [PERSON]                (also: who-owes-whom)
     history PERSON
     people
-    import FILE [--format jsonl|csv|graphml|gexf]
-    export FILE [--format jsonl|csv|graphml|gexf|dot|edges]
+    import FILE [--format jsonl|csv|graphml|gexf]   (all or nothing)
+    export FILE [--format jsonl|csv|graphml|gexf|dot|edges] [--force]
     check
     settle [--method auto|exact|greedy|ties] [--apply] [--reason TEXT]
     path SOURCE TARGET [--k N] [--weight trust|hops|leverage]
@@ -52,16 +54,18 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 from favorledger._exact import Amount
 from favorledger.agenda import agenda
-from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.errors import FavorLedgerError, OverwriteError, StoreError, shown
+from favorledger.io import postgres, sqlite
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -69,20 +73,17 @@ from favorledger.io.graphs import (
     write_gexf,
     write_graphml,
 )
-from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
-from favorledger.io.sqlite import (
-    StoredLedger,
-    check_store,
-    open_ledger,
-    store_head,
-)
+from favorledger.io.jsonl import dumps_entry, read_jsonl_located, write_jsonl
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger
 from favorledger.io.tables import (
     Progress,
     _add_located,
-    import_csv,
+    _read_favor_rows,
     write_csv,
     write_edges,
 )
+from favorledger.ledger import Ledger
 from favorledger.model import Entry, Favor, Reversal, Transfer, utcnow
 from favorledger.referrals import ReferralPath, referral_path, referral_paths
 from favorledger.settlement import settle
@@ -105,6 +106,9 @@ _SUFFIXES: Final = {
 }
 
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
 class UsageError(FavorLedgerError, ValueError):
     """A command line that cannot be carried out (reported, exit status 2)."""
 
@@ -112,15 +116,22 @@ class UsageError(FavorLedgerError, ValueError):
 # ------------------------------------------------------------------ parsing
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it quotes back made safe for a terminal."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_one_line(message))
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print JSON instead of a table",
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="favorledger",
         description="Keep an exact, append-only ledger of favors: who owes whom.",
         parents=[common],
@@ -180,8 +191,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.add_argument("--format", choices=IMPORT_FORMATS)
     dump = command("export", "write the ledger to a file")
-    dump.add_argument("file")
+    dump.add_argument("file", help="the file to write; - for standard output")
     dump.add_argument("--format", choices=EXPORT_FORMATS)
+    dump.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite even the store itself or another SQLite database",
+    )
     check = command(
         "check",
         "verify the store (schema, triggers, digest chain, every entry) and"
@@ -255,7 +271,12 @@ def _moment(text: str | None) -> datetime | str | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text  # the model names the field and the bad value
-    return moment if moment.tzinfo is not None else moment.astimezone()
+    if moment.tzinfo is not None:
+        return moment
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError):  # year 1 or 9999: the model refuses it
+        return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
 
 
 def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -284,7 +305,18 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of printable text for the terminal: each run of whitespace
+    becomes one space, and any other character a terminal would act on (an
+    escape sequence, a bidirectional override...) is shown escaped, as
+    ``\\x1b``, so that a crafted name cannot rewrite the user's screen."""
+    line = " ".join(text.split())
+    if line.isprintable():
+        return line
+    return "".join(char if char.isprintable() else _escaped(char) for char in line)
+
+
+def _escaped(char: str) -> str:
+    return char.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def _describe(entry: Entry) -> str:
@@ -351,11 +383,22 @@ class _Run:
         self.json = bool(getattr(args, "json", False))
         self.db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
 
+    @property
+    def store(self) -> Any:
+        """The store's module: :mod:`~favorledger.io.postgres` for a URL."""
+        return postgres if is_postgres_url(self.db) else sqlite
+
+    def exists(self) -> bool:
+        """Whether the store may exist (a URL is asked by opening it)."""
+        return is_postgres_url(self.db) or os.path.exists(self.db)
+
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         try:
-            led = open_ledger(self.db, create=create, readonly=readonly)
+            led: StoredLedger = self.store.open_ledger(
+                self.db, create=create, readonly=readonly
+            )
         except StoreError as exc:
-            if create or os.path.exists(self.db):
+            if create or self.exists():
                 raise
             raise UsageError(
                 f"{self.db}: no ledger here yet (record, tie, person or import"
@@ -380,7 +423,7 @@ class _Run:
         if self.json:
             self.emit(_entry_json(entry))
         else:
-            self.out.write(text + "\n")
+            self.out.write(_one_line(text) + "\n")
         return 0
 
 
@@ -550,28 +593,29 @@ def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
     return found
 
 
-def _jsonl_located(path: str) -> list[tuple[int, Entry]]:
-    """The entries of a JSON Lines file, each with its line number."""
-    entries = read_jsonl(path)
-    with open(path, encoding="utf-8", newline="\n") as source:
-        lines = [n for n, text in enumerate(source, start=1) if text.strip()]
-    return list(zip(lines, entries, strict=False))
+def _located(path: str, kind: str) -> list[tuple[int | None, Entry]]:
+    """Every entry of an import file, with its line where the format has lines."""
+    if kind == "csv":
+        return _read_favor_rows(path)
+    if kind == "jsonl":
+        return list(read_jsonl_located(path))
+    read = read_graphml if kind == "graphml" else read_gexf
+    return [(None, entry) for entry in read(path)]
 
 
 def _import(run: _Run) -> int:
+    """All or nothing: the whole file is read and checked before the store is
+    opened, and a store that does not exist yet is created only for a file the
+    ledger accepts (checked first on an empty ledger in memory)."""
     path = run.args.file
     kind = _format(path, run.args.format, IMPORT_FORMATS)
     if not os.path.isfile(path):
         raise UsageError(f"{path}: no such file")
+    located = _located(path, kind)
+    if not os.path.exists(run.db):
+        _add_located(Ledger(), path, located)
     with run.open(create=True) as led, _progress("importing") as progress:
-        if kind == "csv":
-            new = import_csv(led, path, progress=progress)
-        elif kind == "jsonl":
-            new = _add_located(led, path, _jsonl_located(path), progress)
-        else:
-            read = read_graphml if kind == "graphml" else read_gexf
-            located = [(None, entry) for entry in read(path)]
-            new = _add_located(led, path, located, progress)
+        new = _add_located(led, path, located, progress)
         total = len(led.log)
     if run.json:
         run.emit({"file": path, "format": kind, "new": new, "entries": total})
@@ -584,10 +628,21 @@ def _import(run: _Run) -> int:
 
 
 def _export(run: _Run) -> int:
+    """Never destroys data: the store itself (and its journal files) and any
+    other SQLite database are refused without ``--force``; regular files are
+    replaced atomically, ``-``, devices and FIFOs written directly, symbolic
+    links followed (see :func:`favorledger.io.files.writing`)."""
     path = run.args.file
     kind = _format(path, run.args.format, EXPORT_FORMATS)
+    if not run.args.force and _is_store(path, run.db):
+        raise OverwriteError(
+            f"{path}: refusing to export onto the ledger's own store {run.db}"
+            " (--force overwrites it anyway)"
+        )
     with run.read() as led, _progress("exporting") as progress:
-        count = _write(led, path, kind, progress)
+        count = _write(led, path, kind, progress, force=run.args.force)
+    if path == "-":  # the export itself went to standard output
+        run = _Run(run.args, sys.stderr)
     if run.json:
         run.emit({"file": path, "format": kind, "written": count})
     else:
@@ -597,7 +652,22 @@ def _export(run: _Run) -> int:
     return 0
 
 
-def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -> int:
+def _is_store(path: str, db: str) -> bool:
+    """Whether ``path`` is the store ``db`` or one of SQLite's files beside it."""
+    if path == "-":
+        return False
+    target, store = os.path.realpath(path), os.path.realpath(db)
+    return target in {store + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+
+
+def _write(
+    led: StoredLedger,
+    path: str,
+    kind: str,
+    progress: Progress | None,
+    *,
+    force: bool = False,
+) -> int:
     if kind == "jsonl":
         log = led.log
 
@@ -607,23 +677,25 @@ def _write(led: StoredLedger, path: str, kind: str, progress: Progress | None) -
                 if progress is not None:
                     progress(done, len(log))
 
-        return write_jsonl(counted(), path)
+        return write_jsonl(counted(), path, force=force)
     if kind == "dot":
-        return write_dot(led, path, ties=True)
+        return write_dot(led, path, ties=True, force=force)
     writers: dict[str, Callable[..., int]] = {
         "csv": write_csv,
         "graphml": write_graphml,
         "gexf": write_gexf,
         "edges": write_edges,
     }
-    return writers[kind](led, path, progress=progress)
+    return writers[kind](led, path, progress=progress, force=force)
 
 
 def _check(run: _Run) -> int:
-    if not os.path.exists(run.db):
+    if not run.exists():
         run.open(create=False)  # raises the friendly "no ledger here" error
-    problems = check_store(run.db, expect_head=run.args.expect_head)
-    head = store_head(run.db) if run.args.head and not problems else None
+    problems: list[str] = run.store.check_store(
+        run.db, expect_head=run.args.expect_head
+    )
+    head = run.store.store_head(run.db) if run.args.head and not problems else None
     if run.json:
         report: dict[str, Any] = {"store": run.db, "problems": problems}
         if head is not None:
@@ -803,6 +875,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         argument, a refused entry, an unreadable file), 130 if interrupted.
     """
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for number, argument in enumerate(argv, start=1):
+        if _SURROGATE.search(argument):  # bytes that are not UTF-8, escaped
+            sys.stderr.write(
+                f"favorledger: error: argument {number} is not valid UTF-8 text:"
+                f" {shown(argument)}\n"
+            )
+            return 2
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse reported

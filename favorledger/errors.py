@@ -38,6 +38,7 @@ __all__ = [
     "MarketError",
     "NoPathError",
     "NoSettlementError",
+    "OverwriteError",
     "SettlementTooLargeError",
     "StoreError",
     "UnknownFavorError",
@@ -47,6 +48,31 @@ __all__ = [
 
 class FavorLedgerError(Exception):
     """The root of every exception favorledger raises."""
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for an error message, cut short if it is long.
+
+    A message must name the bad value, but a hostile value can be megabytes
+    long (and ``repr`` of an integer of more than 4300 digits fails), so long
+    values are shown by their start and their size.
+
+    Examples
+    --------
+    >>> shown("ann"), shown("x" * 1000, limit=5)
+    ("'ann'", "'xxxxx'... (1000 characters)")
+    >>> shown(10**5000)
+    '<an integer of about 5001 digits>'
+    """
+    if type(value) is int and value.bit_length() > 13_000:  # past str()'s limit
+        return f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except ValueError:  # a Fraction of huge integers, say
+        return f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}..."
 
 
 class InvalidValueError(FavorLedgerError, ValueError):
@@ -110,6 +136,13 @@ class FormatError(FavorLedgerError, ValueError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class OverwriteError(FavorLedgerError, FileExistsError):
+    """A write would replace a file it must not: an SQLite database (a
+    ledger's store, say) or a block device. Nothing was written; pass
+    ``force=True`` (``--force`` on the command line) to overwrite it anyway.
+    """
 
 
 class NoPathError(FavorLedgerError, LookupError):

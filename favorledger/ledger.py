@@ -640,9 +640,18 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def _write_transaction(self) -> Iterator[None]:
         assert self._sink is not None
         self._writing = True
+        before: int | None = None
         try:
             with self._sink.batch():
+                before = len(self._log)  # after catching up with other writers
                 yield
+        except BaseException:
+            # The commit itself may fail (a lost connection): what the batch
+            # indexed was not stored, or not for sure; the store offers it
+            # again on the next catch-up if it was.
+            if before is not None and len(self._log) > before:
+                self._rebuild(self._log[:before])
+            raise
         finally:
             self._writing = False
 

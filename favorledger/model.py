@@ -15,6 +15,33 @@ Examples
 (Decimal('2.5'), 'bob')
 >>> Person("carol", tags={"marketing"}).name
 'carol'
+
+What text a field may hold
+--------------------------
+* **Identifiers** (every ``id``, the people a field names, ``kind``, each
+  tag): a non-empty string of at most :data:`MAX_ID_LENGTH` characters once
+  surrounding whitespace is stripped, made of printable characters only
+  (``str.isprintable``): no control characters (so an id cannot carry a
+  terminal escape sequence), no line breaks, no format characters such as
+  bidirectional overrides or zero-width joiners, no separators other than
+  the plain space, no lone surrogates, no private-use or unassigned code
+  points. Letters and marks of any script, digits, punctuation, symbols and
+  emoji made of one code point are all fine.
+* **Free text** (``name``, ``reason``): any Unicode text that can be written
+  as UTF-8 (no lone surrogates), at most :data:`MAX_TEXT_LENGTH` characters;
+  line breaks and other control characters are kept as given (the command
+  line escapes them when it prints a table).
+* **Tags**: at most :data:`MAX_TAGS` per entry.
+* **Times**: timezone-aware, between :data:`EARLIEST` and :data:`LATEST`.
+
+Sizes are checked before anything is built from a value, so a hostile input
+is refused at once.
+
+>>> Person("ann\\x1b[2J")
+Traceback (most recent call last):
+...
+favorledger.errors.InvalidPersonError: Person.id must hold printable characters \
+only, but holds the character '\\x1b' (U+001B), got 'ann\\x1b[2J'
 """
 
 from __future__ import annotations
@@ -22,8 +49,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sized
 from datetime import UTC, datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -39,6 +67,7 @@ from favorledger.errors import (
     InvalidPersonError,
     InvalidTieError,
     InvalidValueError,
+    shown,
 )
 
 __all__ = [
@@ -103,52 +132,130 @@ NO_TAGS: Final[frozenset[str]] = frozenset()
 """The empty tag set, shared by every entry without tags."""
 
 
+MAX_ID_LENGTH: Final = 200
+"""The longest id, kind or tag, in characters (before stripping)."""
+
+MAX_TEXT_LENGTH: Final = 10_000
+"""The longest free text (a name or a reason), in characters."""
+
+MAX_TAGS: Final = 100
+"""The most tags one entry or person may carry."""
+
+EARLIEST: Final = datetime(2, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+"""Times must lie in [EARLIEST, LATEST] (UTC): a year's margin inside what
+``datetime`` can hold, so converting between offsets never overflows."""
+
+_MAX_ID: Final = MAX_ID_LENGTH
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_MAX_TIME_TEXT: Final = 64
+
+
+def _character(text: str, allowed: Callable[[str], bool]) -> str:
+    """The first character of ``text`` that ``allowed`` refuses, named."""
+    bad = next(char for char in text if not allowed(char))
+    return f"the character {bad!r} (U+{ord(bad):04X})"
+
+
 def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
-    if type(raw) is str:
+    """Free text (a name, a reason): any Unicode that can be written as UTF-8
+    (no lone surrogates), at most :data:`MAX_TEXT_LENGTH` characters."""
+    if (
+        type(raw) is str
+        and len(raw) <= MAX_TEXT_LENGTH
+        and (raw.isascii() or not _SURROGATE.search(raw))
+    ):
         return raw
     if not isinstance(raw, str):
-        raise error(f"{field} must be a string, got {raw!r}")
+        raise error(f"{field} must be a string, got {shown(raw)}")
+    if len(raw) > MAX_TEXT_LENGTH:
+        raise error(
+            f"{field} must be at most {MAX_TEXT_LENGTH:,} characters, got {shown(raw)}"
+        )
+    if _SURROGATE.search(raw):
+        bad = _character(raw, lambda char: not _SURROGATE.match(char))
+        raise error(
+            f"{field} must be valid Unicode text, but holds {bad} (a lone"
+            f" surrogate, which cannot be written as UTF-8), got {shown(raw)}"
+        )
     return raw
 
 
 def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
-    """A non-empty identifier, stripped of surrounding whitespace."""
-    if type(raw) is str:
+    """An identifier (an id, a kind, a tag): non-empty after stripping
+    surrounding whitespace, at most :data:`MAX_ID_LENGTH` characters, and
+    printable (``str.isprintable``: no control, format, separator other than
+    the space, surrogate, private-use or unassigned characters)."""
+    if type(raw) is str and len(raw) <= MAX_ID_LENGTH:
         text = raw.strip()  # CPython returns ``raw`` itself when nothing is stripped
-        if text:
+        if text and text.isprintable():
             return text
-    text = _text(raw, field, error).strip()
+    if not isinstance(raw, str):
+        raise error(f"{field} must be a string, got {shown(raw)}")
+    if len(raw) > MAX_ID_LENGTH:
+        raise error(
+            f"{field} must be at most {MAX_ID_LENGTH} characters, got {shown(raw)}"
+        )
+    text = raw.strip()
     if not text:
         raise error(f"{field} must be a non-empty string, got {raw!r}")
-    return text
+    if not text.isprintable():
+        bad = _character(text, str.isprintable)
+        raise error(
+            f"{field} must hold printable characters only, but holds {bad},"
+            f" got {shown(raw)}"
+        )
+    return str(text)
 
 
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
     if raw is NO_TAGS or (not raw and isinstance(raw, frozenset | tuple | list | set)):
         return NO_TAGS  # shared: most entries have no tags
-    if isinstance(raw, str | bytes | bytearray) or not isinstance(raw, Iterable):
-        raise error(f"{field} must be a collection of strings, got {raw!r}")
-    return frozenset(_name(tag, field, error) for tag in raw)
+    if (
+        isinstance(raw, str | bytes | bytearray | Mapping)
+        or not isinstance(raw, Iterable)
+        or (isinstance(raw, Sized) and len(raw) > MAX_TAGS)
+    ):
+        raise error(
+            f"{field} must be a collection of at most {MAX_TAGS} strings,"
+            f" got {shown(raw)}"
+        )
+    tags = list(itertools.islice(raw, MAX_TAGS + 1))
+    if len(tags) > MAX_TAGS:
+        raise error(f"{field} must hold at most {MAX_TAGS} tags, got more")
+    return frozenset(_name(tag, field, error) for tag in tags)
 
 
 def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
     """A timezone-aware datetime with a fixed offset (named zones are pinned
-    to the offset in force then, so the time round-trips through text)."""
-    if type(raw) is datetime and raw.tzinfo is UTC:
+    to the offset in force then, so the time round-trips through text),
+    between :data:`EARLIEST` and :data:`LATEST`."""
+    if type(raw) is datetime and raw.tzinfo is UTC and EARLIEST <= raw <= LATEST:
         return raw
     moment = raw
     if isinstance(raw, str):
+        if len(raw) > _MAX_TIME_TEXT:
+            raise error(f"{field} must be an ISO-8601 time, got {shown(raw)}")
         try:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             raise error(f"{field} must be an ISO-8601 time, got {raw!r}") from None
     if not isinstance(moment, datetime):
-        raise error(f"{field} must be a datetime, got {raw!r}")
+        raise error(f"{field} must be a datetime, got {shown(raw)}")
     offset = moment.utcoffset()
     if offset is None:
         raise error(f"{field} must be timezone-aware, got naive {raw!r}")
     if not isinstance(moment.tzinfo, timezone):
         moment = moment.replace(tzinfo=timezone(offset))
+    try:
+        inside = EARLIEST <= moment.astimezone(UTC) <= LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise error(
+            f"{field} must be between {EARLIEST.isoformat()} and"
+            f" {LATEST.isoformat()}, got {raw!r}"
+        )
     return moment
 
 
@@ -270,19 +377,34 @@ class Person:
 # Favor's converters run for every favor recorded, so each starts with the
 # common valid case inline and leaves the checks and messages to the helpers.
 def _favor_id(raw: object) -> str:
-    if type(raw) is str and (text := raw.strip()):
+    if (
+        type(raw) is str
+        and len(raw) <= _MAX_ID
+        and (text := raw.strip())
+        and text.isprintable()
+    ):
         return text
     return _name(raw, "Favor.id", InvalidFavorError)
 
 
 def _giver(raw: object) -> str:
-    if type(raw) is str and (text := raw.strip()):
+    if (
+        type(raw) is str
+        and len(raw) <= _MAX_ID
+        and (text := raw.strip())
+        and text.isprintable()
+    ):
         return text
     return _name(raw, "Favor.giver", InvalidFavorError)
 
 
 def _receiver(raw: object) -> str:
-    if type(raw) is str and (text := raw.strip()):
+    if (
+        type(raw) is str
+        and len(raw) <= _MAX_ID
+        and (text := raw.strip())
+        and text.isprintable()
+    ):
         return text
     return _name(raw, "Favor.receiver", InvalidFavorError)
 
@@ -294,13 +416,18 @@ def _value(raw: int | str | Amount) -> Amount:
 
 
 def _kind(raw: object) -> str:
-    if type(raw) is str and (text := raw.strip()):
+    if (
+        type(raw) is str
+        and len(raw) <= _MAX_ID
+        and (text := raw.strip())
+        and text.isprintable()
+    ):
         return text
     return _name(raw, "Favor.kind", InvalidFavorError)
 
 
 def _favor_at(raw: datetime | str) -> datetime:
-    if type(raw) is datetime and raw.tzinfo is UTC:
+    if type(raw) is datetime and raw.tzinfo is UTC and EARLIEST <= raw <= LATEST:
         return raw
     return _aware(raw, "Favor.at", InvalidFavorError)
 
@@ -310,7 +437,9 @@ def _via(raw: object) -> str | None:
 
 
 def _reason(raw: object) -> str:
-    return raw if type(raw) is str else _text(raw, "Favor.reason", InvalidFavorError)
+    if type(raw) is str and raw.isascii() and len(raw) <= MAX_TEXT_LENGTH:
+        return raw
+    return _text(raw, "Favor.reason", InvalidFavorError)
 
 
 def _favor_tags(raw: Iterable[str]) -> frozenset[str]:

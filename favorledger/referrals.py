@@ -61,7 +61,7 @@ import heapq
 import itertools
 import math
 import weakref
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import reduce
@@ -337,6 +337,10 @@ def referral_path(
     """
     query = _Query.make(ledger, source, target, weight, avoid, max_hops)
     return query.path(query.best())
+
+
+_COST_TOLERANCE: Final = 1e-9
+"""Path costs closer than this are ties (sums of logarithms round)."""
 
 
 def referral_paths(
@@ -994,24 +998,56 @@ class _Query:
     def alternatives(self, k: int) -> list[list[str]]:
         target = cast(str, self.target)
         if self.max_hops is not None:
-            paths = _bounded_paths(
-                self.adj,
-                self.source,
-                target,
-                k,
-                self.max_hops,
-                self.step(target),
-                avoid=self.avoid,
-            )
-            if not paths:
-                raise self.no_path()
-            return paths
+            step = self.step(target)
+            want = k
+            while True:  # ask for more until the k-th path's ties are all in
+                paths = _bounded_paths(
+                    self.adj,
+                    self.source,
+                    target,
+                    want,
+                    self.max_hops,
+                    step,
+                    avoid=self.avoid,
+                )
+                if not paths:
+                    raise self.no_path()
+                last, kth = (
+                    self._cost(paths[-1], step),
+                    self._cost(paths[-1 if len(paths) < k else k - 1], step),
+                )
+                if len(paths) < want or last > kth + _COST_TOLERANCE:
+                    return self._best(iter(paths), k, step)
+                want *= 2
         weight: Any = self.nx_weight(self.avoid)  # the stub wants a wider callable
         try:
             found = nx.shortest_simple_paths(self.search, self.source, target, weight)
-            return list(itertools.islice(found, k))
+            return self._best(found, k, weight)
         except nx.NetworkXNoPath as exc:
             raise self.no_path() from exc
+
+    def _best(self, found: Iterator[list[str]], k: int, weight: Any) -> list[list[str]]:
+        """The first ``k`` of paths coming cheapest first, ties broken by the
+        people's ids, so the answer does not depend on the graph's edge order
+        (a ledger built entry by entry and one rebuilt from its log agree)."""
+        costed: list[tuple[float, list[str]]] = []
+        for path in found:
+            cost = self._cost(path, weight)
+            if len(costed) >= k and cost > costed[k - 1][0] + _COST_TOLERANCE:
+                break
+            costed.append((cost, path))
+        costed.sort(key=lambda pair: (round(pair[0], 9), pair[1]))
+        return [path for _, path in costed[:k]]
+
+    def _cost(self, path: list[str], weight: Any) -> float:
+        if weight is None:
+            return float(len(path) - 1)
+        if not callable(weight):  # an edge attribute's name
+            return float(nx.path_weight(self.search, path, weight))
+        edges = self.adj
+        return float(
+            sum(weight(u, v, edges[u][v]) for u, v in itertools.pairwise(path))
+        )
 
     def via_contacts(self) -> list[list[str]]:
         """For each contact of the source, its best path to the target."""

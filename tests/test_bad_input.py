@@ -46,7 +46,8 @@ from favorledger import (
     UnknownPersonError,
 )
 from favorledger.io.jsonl import dumps_entry
-from favorledger.testing.strategies import favors, ledgers
+from favorledger.model import MAX_ID_LENGTH, MAX_TAGS, MAX_TEXT_LENGTH
+from favorledger.testing.strategies import favors, ledgers, person_ids
 
 # --------------------------------------------------------------------- fixtures
 
@@ -149,8 +150,29 @@ AMOUNTS: list[tuple[str, object]] = [
     ("none", None),
     ("list", [1]),
     ("complex", 1j),
+    ("too-fine-exponent-text", "1e-99999999"),  # would build 10**99999999
+    ("too-fine-1e-999999", "1e-999999"),
+    ("too-fine-exponent-decimal", Decimal("1e-99999999")),
+    ("too-large-exponent-text", "1e99999999"),
+    ("too-fine-forty-one-places", "0." + "0" * 40 + "1"),
+    ("underscore", "1_5"),
+    ("arabic-indic-digit", "\u0663"),
+    ("fullwidth-digits", "\uff11\uff12"),
+    ("unicode-minus-fraction", "1/\u0663"),
+    ("spaced-fraction", "1 / 3"),
+    ("exponent-fraction", "1e3/7"),
 ]
 """Values no amount or share field accepts."""
+
+HUGE: list[tuple[str, object, str]] = [
+    ("5000-digit-text", "9" * 5000, "(5000 characters)"),
+    ("5000-digit-int", 10**5000, "<an integer of about 5001 digits>"),
+    ("5000-digit-negative-int", -(10**5000), "<an integer of about 5001 digits>"),
+    ("fine-fraction", Fraction(1, 5**10000), "<a Fraction too large to show>"),
+    ("long-padded-text", " " * 100 + "1", "(101 characters)"),
+]
+"""Values refused by their size before anything is built from them:
+(label, value, how the message shows it, since its repr is too long)."""
 
 ZEROS: list[tuple[str, object]] = [
     ("zero", 0),
@@ -177,13 +199,28 @@ IDS: list[tuple[str, object]] = [
     ("int", 7),
     ("bytes", b"ann"),
     ("list", ["ann"]),
+    ("lone-surrogate", "ann\ud800"),
+    ("surrogate-escaped-byte", "ann\udcff"),  # a non-UTF-8 byte in argv
+    ("escape-sequence", "ann\x1b[2J"),
+    ("inner-newline", "ann\nbob"),
+    ("nul", "ann\x00"),
+    ("bidi-override", "ann\u202egnp.exe"),
+    ("zero-width-space", "ann\u200b"),
+    ("line-separator", "ann\u2028bob"),
 ]
-"""Values no id (person, favor, kind, tag) accepts."""
+"""Values no id (person, favor, kind, tag) accepts: ids are printable
+(``str.isprintable``), see :mod:`favorledger.model`."""
 
 SOME_IDS = [(label, bad) for label, bad in IDS if bad is not None]
 """Bad ids for optional fields, where ``None`` means "the default"."""
 
-TEXTS: list[tuple[str, object]] = [("none", None), ("int", 7), ("bytes", b"x")]
+TEXTS: list[tuple[str, object]] = [
+    ("none", None),
+    ("int", 7),
+    ("bytes", b"x"),
+    ("lone-surrogate", "a\ud800"),
+    ("surrogate-escaped-byte", "caf\udce9"),  # latin-1 bytes in argv
+]
 """Values no free-text field (reason, name) accepts."""
 
 TIMES: list[tuple[str, object]] = [
@@ -194,8 +231,13 @@ TIMES: list[tuple[str, object]] = [
     ("date", date(2024, 6, 1)),
     ("int", 1717200000),
     ("float", 1717200000.0),
+    ("year-one-east", "0001-01-01T00:00:00+05:00"),  # year 0 in UTC
+    ("year-one", datetime(1, 1, 1, tzinfo=UTC)),
+    ("year-9999-west", "9999-12-31T23:00:00-05:00"),  # year 10000 in UTC
+    ("year-9999", datetime(9999, 12, 31, tzinfo=UTC)),
 ]
-"""Values no time field accepts: times must be timezone-aware."""
+"""Values no time field accepts: times must be timezone-aware and lie
+between ``favorledger.model.EARLIEST`` and ``LATEST``."""
 
 TAG_SETS: list[tuple[str, object, object]] = [
     ("bare-string", "python", "python"),
@@ -206,6 +248,9 @@ TAG_SETS: list[tuple[str, object, object]] = [
     ("whitespace-tag", ["  "], "  "),
     ("none-tag", [None], None),
     ("int-tag", [7], 7),
+    ("mapping", {"a": 1}, {"a": 1}),
+    ("surrogate-tag", ["py\ud800"], "py\ud800"),
+    ("control-tag", ["py\x1b"], "py\x1b"),
 ]
 """(label, tags, the bad value the message must show)."""
 
@@ -849,8 +894,82 @@ def _policy_cases() -> Iterator[Any]:
         )
 
 
+def _size_cases() -> Iterator[Any]:
+    """Values, ids, texts, tags and times refused by their size, shown short."""
+    for label, value, shown in HUGE:
+        yield bad(
+            f"record-value-{label}",
+            recording(value=value),
+            InvalidFavorError,
+            "Favor.value",
+            shown,
+        )
+        yield bad(
+            f"record-share-{label}",
+            recording(via="carol", referral_share=value),
+            InvalidFavorError,
+            "Favor.referral_share",
+            shown,
+        )
+    long_id = "x" * (MAX_ID_LENGTH + 1)
+    for name in ("giver", "receiver", "kind", "via", "id"):
+        yield bad(
+            f"record-{name}-too-long",
+            recording(**{name: long_id}),
+            InvalidFavorError,
+            f"Favor.{name}",
+            f"at most {MAX_ID_LENGTH} characters",
+            f"({MAX_ID_LENGTH + 1} characters)",
+        )
+    yield bad(
+        "add-person-id-too-long",
+        calling("add_person", long_id),
+        InvalidPersonError,
+        "Person.id",
+        f"({MAX_ID_LENGTH + 1} characters)",
+    )
+    long_text = "y" * (MAX_TEXT_LENGTH + 1)
+    yield bad(
+        "record-reason-too-long",
+        recording(reason=long_text),
+        InvalidFavorError,
+        "Favor.reason",
+        f"({MAX_TEXT_LENGTH + 1} characters)",
+    )
+    yield bad(
+        "add-person-name-too-long",
+        calling("add_person", "ann", long_text),
+        InvalidPersonError,
+        "Person.name",
+        f"({MAX_TEXT_LENGTH + 1} characters)",
+    )
+    too_many = [f"t{n}" for n in range(MAX_TAGS + 1)]
+    yield bad(
+        "record-too-many-tags",
+        recording(tags=too_many),
+        InvalidFavorError,
+        "Favor.tags",
+        f"at most {MAX_TAGS}",
+    )
+    yield bad(
+        "record-too-many-tags-from-a-generator",
+        recording(tags=(f"t{n}" for n in range(10**9))),
+        InvalidFavorError,
+        "Favor.tags",
+        f"at most {MAX_TAGS}",
+    )
+    yield bad(
+        "record-at-too-long",
+        recording(at="2024-01-01T00:00:00+00:00" + " " * 100),
+        InvalidFavorError,
+        "Favor.at",
+        "(125 characters)",
+    )
+
+
 BAD_CALLS = [
     *_value_cases(),
+    *_size_cases(),
     *_share_cases(),
     *_id_cases(),
     *_time_cases(),
@@ -1033,9 +1152,7 @@ def _bad_entries(led: Ledger) -> st.SearchStrategy[object]:
         st.sampled_from(["f1", None, 3, Transfer("x", "y", 1)]),
         st.builds(
             Reversal,
-            favor_id=st.text(min_size=1, max_size=8)
-            .map(str.strip)
-            .filter(lambda i: i and i not in led.favors),
+            favor_id=person_ids(pool=None).filter(lambda i: i not in led.favors),
         ),
     ]
     existing = list(led.favors.values())

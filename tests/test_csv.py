@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -43,7 +43,11 @@ from favorledger.io.tables import (
     write_csv,
     write_edges,
 )
-from favorledger.testing.strategies import ledgers, person_ids
+from favorledger.testing.strategies import ledgers, person_ids, texts
+
+# The years a time may have (favorledger.model.EARLIEST and LATEST), naive.
+EARLY = datetime(2, 1, 1)
+LATE = datetime(9998, 1, 1)
 
 T1 = "2024-01-01T09:00:00+00:00"
 T2 = "2024-02-01T09:00:00+00:00"
@@ -73,7 +77,7 @@ def table_ledgers(draw: st.DrawFn) -> Ledger:
     led = draw(ledgers(max_favors=8))
     names = person_ids(pool=None)
     offsets = st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=45))])
-    text = st.text(max_size=12)
+    text = texts(max_size=12)
     for _ in range(draw(st.integers(0, 4))):
         giver, receiver, via = draw(
             st.lists(names, min_size=3, max_size=3, unique=True)
@@ -86,7 +90,7 @@ def table_ledgers(draw: st.DrawFn) -> Ledger:
             via=draw(st.none() | st.just(via)),
             reason=draw(text),
             tags=draw(st.frozensets(names, max_size=3)),
-            at=draw(st.datetimes(timezones=offsets)),
+            at=draw(st.datetimes(EARLY, LATE, timezones=offsets)),
             id=draw(names.filter(lambda i: i not in led.favors)),
         )
     used = set(led.favors)

@@ -8,8 +8,10 @@ The promises:
   debts and obligations;
 * importing a file is idempotent: importing it again changes nothing;
 * a bad file is refused at its first bad line with a :class:`FormatError`
-  that says ``file:line:``, the field and the value; only a torn final line
-  (no newline: a write cut short) is skipped, with a :class:`TornLineWarning`;
+  that says ``file:line:``, the field and the value, a cut-off last line
+  included; only a caller recovering its own log may ask to skip a final
+  line cut off mid-JSON (``skip_torn_tail=True``, with a
+  :class:`TornLineWarning`);
 * numbers are exact: a JSON number is read as the decimal it spells;
 * writing is atomic: if it fails, the old file is untouched and no temporary
   file is left behind.
@@ -44,6 +46,7 @@ from favorledger import (
     Transfer,
 )
 from favorledger.errors import FormatError
+from favorledger.io.files import MAX_LINE_BYTES
 from favorledger.io.jsonl import (
     TornLineWarning,
     dumps_entry,
@@ -51,7 +54,7 @@ from favorledger.io.jsonl import (
     read_jsonl,
     write_jsonl,
 )
-from favorledger.testing.strategies import ledgers, person_ids
+from favorledger.testing.strategies import ledgers, person_ids, texts
 
 T1 = "2024-01-01T09:00:00+00:00"
 T2 = "2024-02-01T09:00:00+00:00"
@@ -115,7 +118,7 @@ def busy_ledgers(draw: st.DrawFn) -> Ledger:
             giver,
             receiver,
             draw(st.sampled_from(["0.1", "2.50", "1/7", "1e-12", "999999999"])),
-            reason=draw(st.text(max_size=20)),
+            reason=draw(texts(max_size=20)),
             tags=draw(TAGS),
             at=moment,
         )
@@ -124,10 +127,10 @@ def busy_ledgers(draw: st.DrawFn) -> Ledger:
         for favor_id in draw(st.sets(st.sampled_from(ids), max_size=4)):
             favor = led.favors[favor_id]
             delay = draw(st.timedeltas(timedelta(0), timedelta(days=400)))
-            led.reverse(favor_id, at=favor.at + delay, reason=draw(st.text(max_size=8)))
+            led.reverse(favor_id, at=favor.at + delay, reason=draw(texts(max_size=8)))
     for _ in range(draw(st.integers(0, 4))):
         person = draw(st.sampled_from(people))
-        name = draw(st.none() | st.text(max_size=10))
+        name = draw(st.none() | texts(max_size=10))
         led.add_person(person, name, tags=draw(TAGS))
     return led
 
@@ -321,8 +324,22 @@ def test_a_bad_line_refuses_the_whole_file_for_from_entries(tmp_path: Path) -> N
         Ledger.from_entries(read_jsonl(path))
 
 
-def test_a_torn_final_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
-    """A final line without a newline that does not parse is a torn write."""
+def test_a_torn_final_line_fails_with_its_line_number(tmp_path: Path) -> None:
+    """A user's file that was cut short is refused at its last line."""
+    torn = line(GOOD_REVERSAL)[:25]
+    path = write_lines(
+        tmp_path / "ledger.jsonl",
+        line(GOOD_PERSON),
+        line(GOOD_FAVOR),
+        torn,
+        final_newline=False,
+    )
+    with pytest.raises(FormatError, match=re.escape(f"{path}:3: not valid JSON")):
+        read_jsonl(path)
+
+
+def test_skipping_a_torn_tail_is_an_explicit_choice(tmp_path: Path) -> None:
+    """``skip_torn_tail=True`` skips a final line cut off mid-JSON, warning."""
     torn = line(GOOD_REVERSAL)[:25]
     path = write_lines(
         tmp_path / "ledger.jsonl",
@@ -334,8 +351,23 @@ def test_a_torn_final_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
     with pytest.warns(
         TornLineWarning, match=re.escape(f"{path}:3: skipped a torn final line")
     ):
-        entries = read_jsonl(path)
+        entries = read_jsonl(path, skip_torn_tail=True)
     assert [type(e) for e in entries] == [Person, Favor]
+
+
+def test_a_whole_but_invalid_last_line_is_never_torn(tmp_path: Path) -> None:
+    """Reproduction 6: a complete JSON last line without a newline whose value
+    is -5 was dropped as torn and the import said ok. It is an error, even
+    when torn tails are skipped."""
+    path = write_lines(
+        tmp_path / "ledger.jsonl",
+        line(GOOD_FAVOR),
+        line(GOOD_FAVOR, id="f2", value="-5"),
+        final_newline=False,
+    )
+    for skip in (False, True):
+        with pytest.raises(FormatError, match=r":2: Favor\.value must be positive"):
+            read_jsonl(path, skip_torn_tail=skip)
 
 
 def test_only_the_final_line_can_be_torn(tmp_path: Path) -> None:
@@ -441,6 +473,90 @@ BAD_LINES = [
     pytest.param(
         line(GOOD_REVERSAL, reason=5), ("Reversal.reason", "5"), id="reason-int"
     ),
+    # Reproductions 5 and 6: hostile or malformed JSON, each our own error.
+    pytest.param(
+        line(GOOD_FAVOR)[:-1] + ', "id": "f2"}',
+        ("duplicate key", "'id'"),
+        id="duplicate-key",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, tags={"a": 1}),
+        ("Favor.tags", "a list of strings", "{'a': 1}", "an object"),
+        id="tags-object",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, tags=["a", 1]),
+        ("Favor.tags", "a list of strings"),
+        id="tags-with-a-number",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value="1_5"), ("Favor.value", "'1_5'"), id="underscore"
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value="\u0663"),
+        ("Favor.value", "'\u0663'"),
+        id="arabic-indic-digit",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=...)[:-1] + ', "value": ' + "9" * 5000 + "}",
+        ("Favor.value", "<a number of 5000 characters>", "at most 64"),
+        id="5000-digit-number",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=...)[:-1] + ', "value": 1.' + "0" * 5000 + "1}",
+        ("Favor.value", "<a number of 5003 characters>"),
+        id="5000-digit-decimal",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=...)[:-1] + ', "value": 1e-99999999}',
+        ("Favor.value", "1E-99999999", "10**12"),
+        id="tiny-exponent",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, tags=...)[:-1] + ', "tags": ' + "[" * 100_000 + "}",
+        ("not valid JSON", "nested too deeply"),
+        id="tags-nested-100000-deep",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=...)[:-1] + ', "value": NaN}',
+        ("not valid JSON", "NaN"),
+        id="value-nan-constant",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=...)[:-1] + ', "value": -Infinity}',
+        ("not valid JSON", "-Infinity"),
+        id="value-infinity-constant",
+    ),
+    pytest.param(line(GOOD_FAVOR, id=7), ("Favor.id", "text", "7"), id="id-number"),
+    pytest.param(
+        line(GOOD_FAVOR, at=1717200000), ("Favor.at", "text"), id="time-number"
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, value=[1]), ("Favor.value", "[1]", "a list"), id="value-list"
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, giver=None), ("Favor.giver", "null"), id="giver-null"
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, giver="ann\ud800"),
+        ("Favor.giver", "\\ud800"),
+        id="lone-surrogate-id",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, reason="caf\udce9"),
+        ("Favor.reason", "\\udce9", "surrogate"),
+        id="lone-surrogate-reason",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, giver="ann\x1b[2J"),
+        ("Favor.giver", "'\\x1b'"),
+        id="escape-sequence-id",
+    ),
+    pytest.param(
+        line(GOOD_FAVOR, at="0001-01-01T00:00:00+05:00"),
+        ("Favor.at", "0001-01-01T00:00:00+05:00"),
+        id="year-zero-in-utc",
+    ),
 ]
 
 
@@ -459,6 +575,26 @@ def test_every_kind_of_bad_line_is_a_clear_format_error(
     assert caught.value.line == 2
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from {message!r}"
+
+
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
+    """Reproduction 5: JSONL that is not UTF-8 was a UnicodeDecodeError."""
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(
+        (line(GOOD_PERSON) + "\n").encode() + b'{"format": 1, "type": "\xff"}\n'
+    )
+    with pytest.raises(FormatError, match=r":2: not UTF-8 text \(byte 0xff"):
+        read_jsonl(path)
+
+
+def test_a_line_too_long_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    """A line past MAX_LINE_BYTES is refused by its length, naming the line."""
+    path = tmp_path / "ledger.jsonl"
+    with path.open("wb") as out:
+        out.write((line(GOOD_PERSON) + "\n").encode())
+        out.write(b" " * (MAX_LINE_BYTES + 10) + b"\n")
+    with pytest.raises(FormatError, match=r":2: the line is longer than"):
+        read_jsonl(path)
 
 
 # ----------------------------------------------------------- exact numbers

@@ -473,3 +473,30 @@ def test_explain_tells_the_path_in_words():
         "  me -> bob: friend, strength 0.9 (roommates); bob owes me 2",
         "  bob -> carol: colleague, strength 0.8 (same team); carol owes me nothing",
     ]
+
+
+@pytest.mark.parametrize("max_hops", [None, 2])
+def test_equally_good_alternatives_come_in_one_order(max_hops):
+    """Paths that cost the same are ordered by the people's ids, so a ledger
+    built entry by entry and one rebuilt from its log give the same list
+    (found by the property above: the order followed the graph's edges)."""
+    led = Ledger()
+    at = "2020-01-01T00:00:00+00:00"
+    led.record("ann", "dan", 1, at=at)
+    led.record("bob", "carol", 1, via="dan", at=at)
+    led.record("ann", "bob", 1, at=at)
+    referral_paths(led, "bob", "dan", 3, weight="hops", max_hops=max_hops)
+    led.record("ann", "bob", 1, at=at)
+    led.tie("bob", "carol", "0.7", at="2025-01-01T00:00:00+00:00")
+    live = referral_paths(led, "bob", "dan", 3, weight="hops", max_hops=max_hops)
+    fresh = Ledger.from_entries(led.log)
+    again = referral_paths(fresh, "bob", "dan", 3, weight="hops", max_hops=max_hops)
+    assert (
+        [p.people for p in live]
+        == [p.people for p in again]
+        == [
+            ("bob", "dan"),
+            ("bob", "ann", "dan"),
+            ("bob", "carol", "dan"),
+        ]
+    )

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -56,7 +56,11 @@ from favorledger.io.sqlite import (
     open_ledger,
 )
 from favorledger.model import TIE_KINDS
-from favorledger.testing.strategies import ledgers, person_ids
+from favorledger.testing.strategies import ledgers, person_ids, texts
+
+# The years a time may have (favorledger.model.EARLIEST and LATEST), naive.
+EARLY = datetime(2, 1, 1)
+LATE = datetime(9998, 1, 1)
 
 T1 = "2024-01-01T09:00:00+00:00"
 T2 = "2024-02-01T09:00:00+00:00"
@@ -100,8 +104,8 @@ def rich_ledgers(draw: st.DrawFn) -> Ledger:
             b,
             draw(st.sampled_from(["0.8", "1/3", "1"])),
             kind=draw(st.sampled_from(sorted(TIE_KINDS))),
-            reason=draw(st.text(max_size=8)),
-            at=draw(st.datetimes(timezones=offsets)),
+            reason=draw(texts(max_size=8)),
+            at=draw(st.datetimes(EARLY, LATE, timezones=offsets)),
         )
     for _ in range(draw(st.integers(0, 3))):
         giver, receiver = draw(st.permutations(people))[:2]
@@ -109,9 +113,9 @@ def rich_ledgers(draw: st.DrawFn) -> Ledger:
             giver,
             receiver,
             draw(st.sampled_from(["2.50", "1/7", "1e-12", "999999999"])),
-            reason=draw(st.text(max_size=12)),
+            reason=draw(texts(max_size=12)),
             tags=draw(st.frozensets(person_ids(pool=None), max_size=2)),
-            at=draw(st.datetimes(timezones=offsets)),
+            at=draw(st.datetimes(EARLY, LATE, timezones=offsets)),
         )
     ids = sorted(led.favors)
     if ids:
@@ -119,7 +123,7 @@ def rich_ledgers(draw: st.DrawFn) -> Ledger:
             led.reverse(favor_id, at=led.favors[favor_id].at, reason="oops")
     for _ in range(draw(st.integers(0, 2))):
         person = draw(st.sampled_from(people))
-        led.add_person(person, draw(st.text(max_size=6)), tags={"x"})
+        led.add_person(person, draw(texts(max_size=6)), tags={"x"})
     return led
 
 

@@ -59,6 +59,7 @@ import io
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 from xml.etree.ElementTree import ParseError
@@ -67,7 +68,12 @@ import attrs
 import networkx as nx
 
 from favorledger._exact import Amount
-from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
+from favorledger.errors import (
+    FavorLedgerError,
+    FormatError,
+    InvalidValueError,
+    shown,
+)
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry, loads_entry
 from favorledger.io.tables import Progress, _atomic_bytes, _atomic_text
@@ -288,11 +294,17 @@ def _add_other(
 
 
 def write_graphml(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> int:
     """Write the ledger's :func:`favor_graph` to ``path`` as GraphML.
 
-    The file is replaced atomically. Returns the number of favors written.
+    The file is replaced atomically (an SQLite database only with ``force``;
+    see :func:`favorledger.io.files.writing`). Returns the number of favors
+    written.
 
     Raises
     ------
@@ -304,16 +316,22 @@ def write_graphml(
     nx.write_graphml(graph, buffer, encoding="utf-8")
     # GraphML keeps text in element content, where XML readers turn a
     # carriage return into a newline; write it as a character reference.
-    _atomic_bytes(path, buffer.getvalue().replace(b"\r", b"&#13;"))
+    _atomic_bytes(path, buffer.getvalue().replace(b"\r", b"&#13;"), force=force)
     return len(ledger.favors)
 
 
 def write_gexf(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> int:
     """Write the ledger's :func:`favor_graph` to ``path`` as GEXF 1.2 (Gephi).
 
-    The file is replaced atomically. Returns the number of favors written.
+    The file is replaced atomically (an SQLite database only with ``force``;
+    see :func:`favorledger.io.files.writing`). Returns the number of favors
+    written.
 
     Raises
     ------
@@ -325,7 +343,7 @@ def write_gexf(
         data["id"] = key  # GEXF numbers edges itself unless given an id
     buffer = io.BytesIO()
     nx.write_gexf(graph, buffer, encoding="utf-8")
-    _atomic_bytes(path, buffer.getvalue())
+    _atomic_bytes(path, buffer.getvalue(), force=force)
     return len(ledger.favors)
 
 
@@ -359,19 +377,41 @@ def read_gexf(path: str | os.PathLike[str]) -> list[Entry]:
     return _read(path, nx.read_gexf)
 
 
+_UNREADABLE: Final = (
+    nx.NetworkXError,
+    Warning,
+    LookupError,  # KeyError, IndexError, an unknown encoding
+    ValueError,  # UnicodeDecodeError, a bad int or float
+    TypeError,
+    ArithmeticError,  # OverflowError
+    AttributeError,
+    RecursionError,
+    RuntimeError,  # networkx's GEXF reader: a bare ``raise`` for an unknown class
+)
+
+
 def _read(
     path: str | os.PathLike[str], load: Callable[[str], nx.Graph[Any]]
 ) -> list[Entry]:
     name = os.fspath(path)
     try:
-        graph = load(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # networkx warns of a malformed file
+            graph = load(name)
     except ParseError as exc:
         line = exc.position[0]
         raise FormatError(
             f"{name}:{line}: not well-formed XML: {exc}", path=name, line=line
         ) from None
-    except (nx.NetworkXError, KeyError, ValueError, TypeError) as exc:
-        raise FormatError(f"{name}: not a graph file this can read: {exc}") from exc
+    except _UNREADABLE as exc:
+        # networkx converts attributes by their declared type (int, float,
+        # boolean...) and the XML parser decodes by the declared encoding:
+        # a hostile file makes either raise almost anything.
+        raise FormatError(
+            f"{name}: not a graph file this can read: {type(exc).__name__}:"
+            f" {shown(str(exc))}",
+            path=name,
+        ) from exc
     found: list[tuple[int, Entry]] = []
     for where, data, prefix in _elements(graph):
         try:
@@ -381,6 +421,7 @@ def _read(
                 message = f"missing attribute {exc.args[0]!r}"
             else:
                 message = str(exc)
+            where = where if len(where) <= 200 else f"{where[:200]}..."
             raise FormatError(f"{name}: {where}: {message}", path=name) from exc
     found.sort(key=lambda pair: pair[0])
     return [entry for _, entry in found]
@@ -473,9 +514,14 @@ def to_dot(ledger: Ledger, *, ties: bool = False) -> str:
 
 
 def write_dot(
-    ledger: Ledger, path: str | os.PathLike[str], *, ties: bool = False
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    ties: bool = False,
+    force: bool = False,
 ) -> int:
-    """Write :func:`to_dot` to ``path`` (atomically); return the number of debts."""
-    with _atomic_text(path) as out:
+    """Write :func:`to_dot` to ``path`` (atomically; an SQLite database only
+    with ``force``); return the number of debts."""
+    with _atomic_text(path, force=force) as out:
         out.write(to_dot(ledger, ties=ties) + "\n")
     return len(ledger.who_owes_whom())

@@ -7,30 +7,53 @@ the exact decimal it spells, never as a float); times are ISO-8601 with their
 offset; tags are sorted lists.
 
 Writing goes to a temporary file that is flushed, fsynced and then renamed
-over the target, so a crash never leaves half a file. Reading stops at the
-first bad line with a :class:`~favorledger.FormatError` that names the file,
-the line number, the field and the value; the one exception is a final line
-with no newline that does not parse (a write torn by a crash), which is
-skipped with a :class:`TornLineWarning`.
+over the target, so a crash never leaves half a file (see
+:func:`favorledger.io.files.writing`: symbolic links, devices and SQLite
+databases are respected).
+
+Reading is strict, and all or nothing: it stops at the first bad line with a
+:class:`~favorledger.FormatError` that names the file, the line number, the
+field and the value, and nothing is returned. A line must be one JSON object
+of at most :data:`~favorledger.io.files.MAX_LINE_BYTES` UTF-8 bytes, with no
+duplicate keys, each field of its JSON type (text for ids, times and
+amounts-as-text; a number or text for amounts; a list of strings for tags;
+``null`` only where a field is optional). A final line without a newline is
+read like any other: a user's file that was cut short fails at that line.
+Only a caller recovering a log it appended itself may ask to skip a final
+line that is cut off mid-JSON (``skip_torn_tail=True``), with a
+:class:`TornLineWarning`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Final, get_origin
 
 import attrs
 import cattrs
 
-from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
+from favorledger._exact import MAX_TEXT
+from favorledger.errors import (
+    FavorLedgerError,
+    FormatError,
+    InvalidValueError,
+    shown,
+)
+from favorledger.io.files import (
+    MAX_LINE_BYTES,
+    LongNumber,
+    file_mode_for,
+    fsync_directory,
+    parse_json,
+    utf8_lines,
+    writing_text,
+)
 from favorledger.model import (
     Answer,
     Ask,
@@ -54,6 +77,7 @@ __all__ = [
     "fsync_directory",
     "loads_entry",
     "read_jsonl",
+    "read_jsonl_located",
     "write_jsonl",
 ]
 
@@ -82,7 +106,70 @@ _REQUIRED: Final[dict[type[Entry], tuple[str, ...]]] = {
 
 
 class TornLineWarning(UserWarning):
-    """A final line without a newline could not be read and was skipped."""
+    """A final line cut off mid-JSON was skipped (only when asked for)."""
+
+
+def _string(value: object) -> bool:
+    return type(value) is str
+
+
+def _amount(value: object) -> bool:
+    return type(value) in (str, int, Decimal)
+
+
+def _strings(value: object) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
+# The JSON type each kind of field must have, by the field's annotation.
+_JSON_TYPES: Final[dict[str, tuple[Callable[[object], bool], str]]] = {
+    "str": (_string, "text"),
+    "datetime": (_string, "text (an ISO-8601 time)"),
+    "Amount": (_amount, "a number or numeric text"),
+    "frozenset[str]": (_strings, "a list of strings"),
+}
+
+
+def _expected(annotation: str) -> tuple[Callable[[object], bool], str, bool] | None:
+    optional = annotation.endswith(" | None")
+    found = _JSON_TYPES.get(annotation.removesuffix(" | None"))
+    return None if found is None else (*found, optional)
+
+
+_FIELD_TYPES: Final = {
+    cls: {
+        field.name: expected
+        for field in attrs.fields(cls)
+        if (expected := _expected(str(field.type))) is not None
+    }
+    for cls in _TYPES.values()
+}
+
+
+def _check_types(data: dict[str, Any], cls: type[Entry]) -> None:
+    """Refuse a field of the wrong JSON type before the model sees it (the
+    model would take ``{"a": 1}`` as the tags ``a``)."""
+    types = _FIELD_TYPES[cls]
+    for key, value in data.items():
+        expected = types.get(key)
+        if expected is None or (value is None and expected[2]):
+            continue
+        check, wanted, optional = expected
+        if not check(value):
+            if isinstance(value, LongNumber):
+                wanted = f"a number of at most {MAX_TEXT} characters"
+            or_null = " or null" if optional else ""
+            raise FormatError(
+                f"{cls.__name__}.{key} must be {wanted}{or_null}, got"
+                f" {shown(value)} ({_json_type(value)})"
+            )
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number")
 
 
 def _is_frozenset(cls: Any) -> bool:
@@ -133,12 +220,11 @@ def loads_entry(line: str) -> Entry:
     favorledger.errors.FormatError: Favor.value must be positive, got \
 Decimal('-0.5')
     """
-    try:
-        data = json.loads(line, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if len(line) > MAX_LINE_BYTES:
+        raise FormatError(f"an entry must be at most {MAX_LINE_BYTES:,} characters")
+    data = parse_json(line)
     if not isinstance(data, dict):
-        raise FormatError(f"an entry must be a JSON object, got {line.strip()!r}")
+        raise FormatError(f"an entry must be a JSON object, got {shown(line.strip())}")
     version = data.pop("format", None)
     if type(version) is not int or version != FORMAT_VERSION:
         raise FormatError(f"format must be {FORMAT_VERSION}, got {version!r}")
@@ -149,6 +235,7 @@ Decimal('-0.5')
     missing = [key for key in _REQUIRED[cls] if key not in data]
     if missing:
         raise FormatError(f"{cls.__name__}: missing field {missing[0]!r}")
+    _check_types(data, cls)
     return _structure(data, cls)
 
 
@@ -172,85 +259,78 @@ def _details(exc: Exception, cls: type[Entry]) -> str:
     return f"{cls.__name__}: {exc}"
 
 
-def write_jsonl(entries: Iterable[Entry], path: str | os.PathLike[str]) -> int:
+def write_jsonl(
+    entries: Iterable[Entry], path: str | os.PathLike[str], *, force: bool = False
+) -> int:
     """Write ``entries`` to ``path`` atomically, one per line; return the count.
 
     The file is written beside the target, flushed and fsynced, then renamed
-    over it: a crash leaves either the old file or the whole new one.
+    over it: a crash leaves either the old file or the whole new one. ``-``,
+    devices and FIFOs are written directly; an SQLite database is refused
+    unless ``force`` (see :func:`favorledger.io.files.writing`).
     """
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
     count = 0
-    try:
-        os.chmod(temporary, file_mode_for(target))
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            for entry in entries:
-                out.write(dumps_entry(entry) + "\n")
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    fsync_directory(target.parent)
+    with writing_text(path, force=force) as out:
+        for entry in entries:
+            out.write(dumps_entry(entry) + "\n")
+            count += 1
     return count
 
 
-def file_mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual ones."""
-    try:
-        return target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (where the platform allows it)."""
-    try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def read_jsonl(path: str | os.PathLike[str]) -> list[Entry]:
-    """Read the entries in a JSON Lines file written by :func:`write_jsonl`.
+def read_jsonl(
+    path: str | os.PathLike[str], *, skip_torn_tail: bool = False
+) -> list[Entry]:
+    """Read the entries in a JSON Lines file, all or nothing.
 
     Blank lines are skipped.
+
+    Parameters
+    ----------
+    path
+        The file.
+    skip_torn_tail
+        Only for recovering a log the caller appended to itself: skip a final
+        line without a newline that is cut off mid-JSON, with a
+        :class:`TornLineWarning`. A complete but invalid final line is an
+        error all the same. Importing a user's file must not use this.
 
     Raises
     ------
     FormatError
-        At the first bad line, naming the file and line number (a torn final
-        line without a newline is skipped with a :class:`TornLineWarning`).
+        At the first bad line, naming the file and line number (and the
+        field and value); nothing is returned.
     """
+    return [
+        entry for _, entry in read_jsonl_located(path, skip_torn_tail=skip_torn_tail)
+    ]
+
+
+def read_jsonl_located(
+    path: str | os.PathLike[str], *, skip_torn_tail: bool = False
+) -> list[tuple[int, Entry]]:
+    """:func:`read_jsonl`, with each entry's line number."""
     name = os.fspath(path)
-    entries: list[Entry] = []
-    with open(name, encoding="utf-8", newline="\n") as source:
-        for number, line in enumerate(source, start=1):
+    entries: list[tuple[int, Entry]] = []
+    with open(name, "rb") as source:
+        for number, line in utf8_lines(name, source):
             if not line.strip():
                 continue
             try:
-                entries.append(loads_entry(line))
+                entries.append((number, loads_entry(line)))
             except FormatError as exc:
-                if not line.endswith("\n"):
+                if skip_torn_tail and _torn(line, exc):
                     warnings.warn(
                         f"{name}:{number}: skipped a torn final line ({exc})",
                         TornLineWarning,
-                        stacklevel=2,
+                        stacklevel=3,
                     )
                     break
                 raise FormatError(
                     f"{name}:{number}: {exc}", path=name, line=number
                 ) from exc
     return entries
+
+
+def _torn(line: str, error: FormatError) -> bool:
+    """A final line cut off by a crash: no newline, and not even whole JSON."""
+    return not line.endswith("\n") and str(error).startswith("not valid JSON")

@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Final, Self, TypeVar
+from typing import Final, Protocol, Self, TypeVar
 
 from favorledger._exact import Amount, total
 from favorledger.errors import (
@@ -644,8 +644,34 @@ def _parse(
     return entry
 
 
+class Store(Protocol):
+    """What a :class:`StoredLedger` needs of its store (SQLite or PostgreSQL):
+    the ``Sink`` of the ledger, plus reading what is stored and catching up."""
+
+    on_begin: Callable[[], None] | None
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def readonly(self) -> bool: ...
+    @property
+    def head(self) -> str: ...
+    def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
+        """``(seq, id, type, at, body, digest)`` of each entry after ``after``."""
+
+    def unread(self) -> Iterator[tuple[int, Entry]]: ...
+    def skip(self, seq: int, digest: str) -> None: ...
+    def write(self, entry: Entry) -> None: ...
+    def batch(self) -> AbstractContextManager[None]: ...
+    def close(self) -> None: ...
+
+
 class StoredLedger(Ledger):
-    """A :class:`~favorledger.Ledger` kept in an SQLite file (see :func:`open_ledger`).
+    """A :class:`~favorledger.Ledger` kept in a store: an SQLite file (see
+    :func:`open_ledger`) or a PostgreSQL database
+    (:func:`favorledger.io.postgres.open_ledger`).
 
     Every new entry is committed to the file before the call returns. Use it
     as a context manager, or call :meth:`close`; after closing, the ledger can
@@ -666,10 +692,10 @@ class StoredLedger(Ledger):
         strict: bool = False,
     ) -> None:
         super().__init__(referral_share=referral_share, strict=strict)
-        self._store: SqliteStore | None = None
+        self._store: Store | None = None
         self._damage: list[str] = []
 
-    def _attach(self, store: SqliteStore) -> None:
+    def _attach(self, store: Store) -> None:
         self._store = store
         if self._damage:
             self._sink = _Refusing(f"{store.path}: cannot write: {self._damage[0]}")
@@ -686,7 +712,7 @@ class StoredLedger(Ledger):
             for seq, entry in store.unread():
                 self._replay_one(store, seq, entry)
 
-    def _replay_one(self, store: SqliteStore, seq: int, entry: Entry) -> None:
+    def _replay_one(self, store: Store, seq: int, entry: Entry) -> None:
         try:
             self.add(entry)
         except FavorLedgerError as exc:
@@ -719,7 +745,7 @@ class StoredLedger(Ledger):
         self._catch_up()
         return len(self._log) - before
 
-    def _require_store(self) -> SqliteStore:
+    def _require_store(self) -> Store:
         if self._store is None:
             raise StoreError("this ledger was not opened from a store")
         return self._store
@@ -857,7 +883,7 @@ def open_ledger(
     return ledger
 
 
-def _replay(store: SqliteStore, ledger: StoredLedger) -> None:
+def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail."""
     last = (0, GENESIS)
     with ledger._absorb():

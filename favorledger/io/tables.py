@@ -51,21 +51,23 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
 import attrs
 
 from favorledger._exact import Amount, normalize
-from favorledger.errors import FavorLedgerError, FormatError, InvalidValueError
-from favorledger.io.jsonl import file_mode_for as _mode_for
-from favorledger.io.jsonl import fsync_directory as _fsync_directory
+from favorledger.errors import (
+    FavorLedgerError,
+    FormatError,
+    InvalidValueError,
+    shown,
+)
+from favorledger.io.files import parse_json, utf8_lines, writing, writing_text
 from favorledger.model import Entry, Favor, Reversal, as_moment
 
 if TYPE_CHECKING:
@@ -137,45 +139,21 @@ def unescape_cell(text: str) -> str:
 # ------------------------------------------------------------------ writing
 
 
-@contextmanager
-def _replacing(path: str | os.PathLike[str]) -> Iterator[int]:
-    """Yield a descriptor of a temporary file beside ``path``; rename it over
-    ``path`` when the block ends without error.
-
-    A failure leaves the old file (or none) and no temporary file behind.
-    """
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        os.chmod(temporary, _mode_for(target))
-        yield handle
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
+def _atomic_text(
+    path: str | os.PathLike[str], *, force: bool = False
+) -> AbstractContextManager[IO[str]]:
+    """A UTF-8 text file that replaces ``path`` safely (see
+    :func:`favorledger.io.files.writing`)."""
+    return writing_text(path, force=force, newline="")
 
 
-@contextmanager
-def _atomic_text(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """A UTF-8 text file that replaces ``path`` atomically (flushed and fsynced)."""
-    with (
-        _replacing(path) as handle,
-        os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
-    ):
-        yield out
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _atomic_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (flushed and fsynced)."""
-    with _replacing(path) as handle, os.fdopen(handle, "wb") as out:
+def _atomic_bytes(
+    path: str | os.PathLike[str], data: bytes, *, force: bool = False
+) -> None:
+    """Replace ``path`` with ``data`` safely (see
+    :func:`favorledger.io.files.writing`)."""
+    with writing(path, force=force) as out:
         out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def _text(value: object) -> str:
@@ -199,7 +177,11 @@ def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
 
 
 def write_csv(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as CSV.
 
@@ -213,6 +195,9 @@ def write_csv(
         The CSV file to write (UTF-8, comma-separated, with a header).
     progress
         Called as ``progress(done, total)`` after each row.
+    force
+        Overwrite even an SQLite database (see
+        :func:`favorledger.io.files.writing`).
 
     Returns
     -------
@@ -221,7 +206,7 @@ def write_csv(
     """
     favors = list(ledger.favors.values())
     reversals = ledger.reversals
-    with _atomic_text(path) as out:
+    with _atomic_text(path, force=force) as out:
         writer = csv.writer(out)
         writer.writerow(FAVOR_COLUMNS)
         for done, favor in enumerate(favors, start=1):
@@ -236,18 +221,8 @@ def write_csv(
 
 def _lines(name: str, source: IO[bytes]) -> Iterator[str]:
     """Decode ``source`` line by line, naming the line of any bad byte."""
-    for number, raw in enumerate(source, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]  # a byte-order mark, as spreadsheets write
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FormatError(
-                f"{name}:{number}: not UTF-8 text (byte {raw[exc.start]:#04x} at"
-                f" column {exc.start + 1})",
-                path=name,
-                line=number,
-            ) from None
+    for _, text in utf8_lines(name, source):
+        yield text
 
 
 def _records(
@@ -310,12 +285,12 @@ def _tags(raw: str, field: str) -> list[str]:
     if not raw:
         return []
     try:
-        tags = json.loads(raw)
-    except json.JSONDecodeError:
+        tags = parse_json(raw)
+    except FormatError:
         tags = None
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidValueError(
-            f"{field} must be empty or a JSON list of strings, got {raw!r}"
+            f"{field} must be empty or a JSON list of strings, got {shown(raw)}"
         )
     return tags
 
@@ -534,7 +509,11 @@ def _edges(ledger: Ledger) -> Iterator[list[str]]:
 
 
 def write_edges(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> int:
     """Write the edge table (one row per live obligation) to ``path`` as CSV.
 
@@ -542,6 +521,8 @@ def write_edges(
     ----------
     progress
         Called as ``progress(done, total)``, counting favors.
+    force
+        Overwrite even an SQLite database.
 
     Returns
     -------
@@ -564,7 +545,7 @@ def write_edges(
     """
     count = 0
     total = len(ledger)
-    with _atomic_text(path) as out:
+    with _atomic_text(path, force=force) as out:
         writer = csv.writer(out)
         writer.writerow(EDGE_COLUMNS)
         last = None

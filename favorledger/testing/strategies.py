@@ -28,10 +28,15 @@ from favorledger._exact import Amount, mul
 from favorledger.ledger import Ledger
 from favorledger.model import Favor
 
-__all__ = ["favors", "ledgers", "person_ids", "times", "values"]
+__all__ = ["favors", "ledgers", "person_ids", "texts", "times", "values"]
 
 _NAMES = ("ann", "bob", "carol", "dan", "eve", "fay", "gus", "hal", "ivy", "jo")
 _START = datetime(2020, 1, 1)
+# What an id may hold: str.isprintable(), i.e. no Cc, Cf, Cs, Co, Cn, Zl, Zp
+# and no Zs but the plain space.
+_PRINTABLE = st.characters(
+    exclude_categories=["Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"]
+) | st.just(" ")
 _END = datetime(2030, 1, 1)
 HALF = Decimal("0.5")
 
@@ -43,7 +48,23 @@ def person_ids(*, pool: Sequence[str] | None = _NAMES) -> st.SearchStrategy[str]
     """
     if pool is not None:
         return st.sampled_from(tuple(pool))
-    return st.text(min_size=1, max_size=12).map(str.strip).filter(bool)
+    return st.text(_PRINTABLE, min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+def texts(*, max_size: int = 20) -> st.SearchStrategy[str]:
+    """Free text a name or reason may hold: any Unicode but lone surrogates
+    (control characters and line breaks included).
+
+    Examples
+    --------
+    >>> from favorledger import Person
+    >>> from hypothesis import given
+    >>> @given(texts())
+    ... def test_any_text_is_a_name(name):
+    ...     assert Person("ann", name=name).name == name
+    >>> test_any_text_is_a_name()
+    """
+    return st.text(st.characters(exclude_categories=["Cs"]), max_size=max_size)
 
 
 def values(

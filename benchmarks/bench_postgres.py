@@ -1,0 +1,226 @@
+"""Benchmark the PostgreSQL store beside pgbench and the SQLite store.
+
+Starts a throwaway PostgreSQL server (``favorledger.testing.postgres``, fsync
+on, default settings) and, in one run:
+
+* **pgbench simple insert**: ``pgbench -n -c W -j 2 -T S`` with a one-line
+  script ``INSERT INTO bench (id, body) VALUES (...)`` into a table with a
+  text primary key and a 250-byte body (the size of a favor's JSON line),
+  each insert its own synchronous transaction: the server's own throughput
+  for one durable row per transaction, with group commit;
+* **favorledger writers**: W processes (forked), each with its own
+  ``Ledger.open(url)``, each calling ``led.record(giver, receiver, value,
+  id=...)`` in a loop for S seconds; every call is durable when it returns
+  and checked against the ledger's current state (catch-up under the
+  ledger's lock). Favors per second = all favors stored / S. The same on the
+  SQLite store (WAL, ``synchronous=FULL``), and on PostgreSQL with the lock
+  held through a synchronous commit (``flush_after_unlock = False``), the
+  alternative the store does not use;
+* **reopen**: a ledger of N favors (default 10^6) stored once in each store,
+  then ``Ledger.open`` + ``balances()`` timed (median of R runs).
+
+Writers stop at the deadline; every favor is counted in the store afterwards
+(not by the writers), and the store is checked once (``check_store``).
+Traffic is loopback only.
+
+Run ``python benchmarks/bench_postgres.py`` (``--help`` for the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import favorledger
+from favorledger import Favor, Ledger
+from favorledger.io import postgres
+from favorledger.testing.postgres import TemporaryServer
+
+PEOPLE = [f"p{i}" for i in range(200)]
+TARGET = 0.5  # favorledger with 16 writers >= 0.5x pgbench with 16 clients
+
+
+def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
+    """Transactions per second of pgbench's one-row inserts."""
+    server.psql(
+        "DROP TABLE IF EXISTS bench; CREATE TABLE bench (id text PRIMARY"
+        " KEY, body text NOT NULL)"
+    )
+    script = os.path.join(server.directory, "insert.sql")
+    with open(script, "w", encoding="utf-8") as file:
+        file.write(
+            "\\set n random(1, 1000000000)\n"
+            "INSERT INTO bench (id, body) VALUES (:client_id || '-' || :n,"
+            " repeat('x', 250)) ON CONFLICT DO NOTHING;\n"
+        )
+    os.chmod(script, 0o644)
+    done = server.run(
+        "pgbench",
+        [
+            *("-n", "-c", str(writers), "-j", str(min(writers, 2))),
+            *("-T", str(int(seconds)), "-f", script, "-U", server.user, "postgres"),
+        ],
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("tps ="):
+            return float(line.split()[2])
+    raise RuntimeError(done.stdout + done.stderr)
+
+
+def _writer(
+    db: str, name: str, seconds: float, start: threading.Barrier, sync: bool
+) -> None:
+    postgres.PostgresStore.flush_after_unlock = not sync
+    rng = random.Random(name)
+    with Ledger.open(db, timeout=60) as led:
+        start.wait(timeout=120)
+        deadline = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < deadline:
+            giver, receiver = rng.sample(PEOPLE, 2)
+            led.record(giver, receiver, rng.randint(1, 9), id=f"{name}-{i}")
+            i += 1
+
+
+def writers_rate(db: str, writers: int, seconds: float, *, sync: bool = False) -> float:
+    """Favors per second stored by ``writers`` processes in ``seconds``."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(writers)
+    procs = [
+        context.Process(target=_writer, args=(db, f"w{n}", seconds, start, sync))
+        for n in range(writers)
+    ]
+    with Ledger.open(db) as led:
+        before = len(led.favors)
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=seconds + 300)
+    if any(proc.exitcode != 0 for proc in procs):
+        raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
+    with Ledger.open(db) as led:
+        return (len(led.favors) - before) / seconds
+
+
+def favors(count: int) -> list[Favor]:
+    rng = random.Random(0)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        Favor(
+            giver=(pair := rng.sample(PEOPLE, 2))[0],
+            receiver=pair[1],
+            value=rng.randint(1, 9),
+            at=start + timedelta(seconds=i),
+            id=f"f{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def reopen_seconds(db: str, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        begin = time.perf_counter()
+        with Ledger.open(db, create=False) as led:
+            led.balances()
+        times.append(time.perf_counter() - begin)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--reopen", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(
+        f"favorledger {favorledger.__version__}, Python {platform.python_version()},"
+        f" {platform.machine()}, {os.cpu_count()} cores; {args.seconds:g} s per run"
+    )
+    directory = tempfile.mkdtemp(prefix="bench-pg-")
+    with TemporaryServer() as server:
+        print(server.run("postgres", ["--version"]).stdout.strip())
+        rows = []
+        for n, writers in enumerate(args.writers):
+            base = pgbench(server, writers, args.seconds)
+            pg = writers_rate(f"{server.url()}?ledger=w{n}", writers, args.seconds)
+            pg_sync = writers_rate(
+                f"{server.url()}?ledger=s{n}", writers, args.seconds, sync=True
+            )
+            lite = writers_rate(
+                os.path.join(directory, f"w{n}.db"), writers, args.seconds
+            )
+            rows.append((writers, base, pg, pg_sync, lite))
+            print(
+                f"  {writers} writers: pgbench {base:.0f} tps, postgres {pg:.0f},"
+                f" postgres lock-through-commit {pg_sync:.0f}, sqlite {lite:.0f}"
+            )
+        print()
+        print(
+            "| writers | pgbench simple insert (tps) | favorledger on PostgreSQL"
+            " (favors/s) | ratio to pgbench | PostgreSQL, lock held through"
+            " the commit | favorledger on SQLite (favors/s) |"
+        )
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for writers, base, pg, pg_sync, lite in rows:
+            print(
+                f"| {writers} | {base:.0f} | {pg:.0f} | {pg / base:.2f}x"
+                f" | {pg_sync:.0f} | {lite:.0f} |"
+            )
+        last = rows[-1]
+        verdict = "PASS" if last[2] / last[1] >= TARGET else "MISS"
+        print(
+            f"\ntarget: >= {TARGET}x pgbench with {last[0]} writers:"
+            f" {last[2] / last[1]:.2f}x {verdict}"
+        )
+        for name in [f"{server.url()}?ledger=w{len(rows) - 1}"]:
+            assert postgres.check_store(name) == [], "the store checks clean"
+
+        if args.reopen:
+            made = favors(args.reopen)
+            pg_url = f"{server.url()}?ledger=big"
+            lite_path = os.path.join(directory, "big.db")
+            for db in (pg_url, lite_path):
+                begin = time.perf_counter()
+                with Ledger.open(db) as led:
+                    led.add_many(made)
+                print(
+                    f"stored {args.reopen} favors in {db.split('?')[-1]}:"
+                    f" {time.perf_counter() - begin:.1f} s"
+                )
+            del made
+            pg_times = reopen_seconds(pg_url, args.repeats)
+            lite_times = reopen_seconds(lite_path, args.repeats)
+            pg_med, lite_med = (
+                statistics.median(pg_times),
+                statistics.median(lite_times),
+            )
+            print()
+            print("| reopen + balances | PostgreSQL | SQLite | ratio |")
+            print("| --- | ---: | ---: | ---: |")
+            print(
+                f"| {args.reopen} favors (median of {args.repeats}) |"
+                f" {pg_med:.1f} s | {lite_med:.1f} s | {pg_med / lite_med:.2f}x |"
+            )
+            print(
+                f"runs: postgres {[round(t, 2) for t in pg_times]},"
+                f" sqlite {[round(t, 2) for t in lite_times]}"
+            )
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

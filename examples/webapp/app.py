@@ -1,0 +1,364 @@
+"""The favor board: a Starlette app around one favorledger ledger per process.
+
+Every page and endpoint is a thin call into favorledger (``Ledger.record``,
+``balances``, ``who_owes_whom``, ``settle``, ``introducers``,
+``referral_path``); the app only parses forms and renders the answers.
+
+Concurrency: a favorledger ledger is not thread-safe, so each worker process
+owns one ledger and touches it from one thread only (``_LedgerThread``); the
+event loop stays free while it works. Several worker processes share the
+store: every write runs inside the store's write transaction, which first
+catches the ledger up with what the other workers appended, and every read
+catches up first, so each answer reflects every write acknowledged before the
+request arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeVar
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+import favorledger as fl
+from favorledger.io.jsonl import dumps_entry
+from favorledger.io.sqlite import StoredLedger
+
+DEFAULT_DB = "favorboard.db"
+"""The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd)."""
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+_T = TypeVar("_T")
+
+
+# ------------------------------------------------------------ the ledger
+class _LedgerThread:
+    """One ledger, opened, used and closed by one dedicated thread."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+        self._ledger: StoredLedger | None = None
+
+    async def run(self, work: Callable[[fl.Ledger], _T]) -> _T:
+        """``work(ledger)`` on the ledger's thread, caught up with the store."""
+
+        def call() -> _T:
+            if self._ledger is None:
+                self._ledger = fl.Ledger.open(self.db)
+            else:
+                self._ledger.refresh()  # what the other workers stored
+            return work(self._ledger)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    def close(self) -> None:
+        def close() -> None:
+            if self._ledger is not None:
+                self._ledger.close()
+
+        self._pool.submit(close).result()
+        self._pool.shutdown()
+
+
+# ------------------------------------------------------------- rendering
+def _text(amount: object) -> str:
+    """An exact amount as text (``Fraction(1, 3)`` as ``1/3``)."""
+    if isinstance(amount, Decimal | Fraction | int):
+        return str(amount)
+    raise TypeError(f"not an amount: {amount!r}")
+
+
+def _favor_json(favor: fl.Favor) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(dumps_entry(favor))
+    return loaded
+
+
+def _board(led: fl.Ledger) -> dict[str, Any]:
+    balances = sorted(led.balances().items(), key=lambda item: (-item[1], item[0]))
+    favors = [f for f in reversed(led.log) if isinstance(f, fl.Favor)][:20]
+    return {
+        "balances": [(p, _text(b)) for p, b in balances],
+        "debts": [(d.debtor, d.creditor, _text(d.amount)) for d in led.who_owes_whom()],
+        "favors": [_favor_json(f) for f in favors],
+        "people": sorted(led.people),
+        "count": len(led.favors),
+    }
+
+
+def _suggestions(led: fl.Ledger) -> list[dict[str, Any]]:
+    found = []
+    for transfer in fl.settle(led):
+        reasons = []
+        for ob in transfer.explained_by:
+            favor = led.favors[ob.favor_id]
+            reasons.append(
+                {
+                    "debtor": ob.debtor,
+                    "creditor": ob.creditor,
+                    "amount": _text(ob.amount),
+                    "favor": ob.favor_id,
+                    "role": ob.role,
+                    "reason": favor.reason,
+                    "giver": favor.giver,
+                    "receiver": favor.receiver,
+                    "via": favor.via,
+                }
+            )
+        found.append(
+            {
+                "payer": transfer.payer,
+                "payee": transfer.payee,
+                "amount": _text(transfer.amount),
+                "because": reasons,
+            }
+        )
+    return found
+
+
+def _path_json(path: fl.ReferralPath) -> dict[str, Any]:
+    return {
+        "people": list(path.people),
+        "introducer": path.introducer,
+        "trust": _text(path.trust),
+        "explain": path.explain(),
+    }
+
+
+def _introductions(led: fl.Ledger, source: str, target: str) -> dict[str, Any]:
+    best = fl.referral_path(led, source, target)
+    return {
+        "source": source,
+        "target": target,
+        "best": _path_json(best),
+        "introducers": [_path_json(p) for p in fl.introducers(led, source, target)],
+    }
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(exc: fl.FavorLedgerError) -> Response:
+    status = 404 if isinstance(exc, LookupError) else 400
+    if isinstance(exc, fl.DuplicateFavorError):
+        status = 409
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+# --------------------------------------------------------------- handlers
+def _ledger(request: Request) -> _LedgerThread:
+    thread: _LedgerThread = request.app.state.ledger
+    return thread
+
+
+async def board(request: Request) -> Response:
+    """The board: a form to record a favor, balances, who owes whom."""
+    data = await _ledger(request).run(_board)
+    error = request.query_params.get("error", "")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "board.html",
+        {**data, "new_id": f"web-{uuid.uuid4().hex}", "error": error},
+        status_code=400 if error else 200,
+    )
+
+
+def _record_from(fields: dict[str, Any]) -> Callable[[fl.Ledger], fl.Favor]:
+    def record(led: fl.Ledger) -> fl.Favor:
+        return led.record(
+            fields.get("giver", ""),
+            fields.get("receiver", ""),
+            fields.get("value", ""),
+            via=fields.get("via") or None,
+            reason=fields.get("reason") or "",
+            kind=fields.get("kind") or "favor",
+            id=fields.get("id") or None,
+            at=fields.get("at") or None,
+            tags=fields.get("tags") or (),
+            referral_share=fields.get("referral_share"),
+        )
+
+    return record
+
+
+def _form(form: FormData) -> dict[str, Any]:
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def record_form(request: Request) -> Response:
+    """POST /favors from the board's form; back to the board."""
+    fields = _form(await request.form())
+    try:
+        await _ledger(request).run(_record_from(fields))
+    except fl.FavorLedgerError as exc:
+        return RedirectResponse(
+            request.url_for("board").include_query_params(error=str(exc)), 303
+        )
+    return RedirectResponse(request.url_for("board"), 303)
+
+
+async def record_json(request: Request) -> Response:
+    """POST /api/favors with a JSON object; the stored favor, 201.
+
+    Send ``id`` and ``at`` to make a retry safe: the same favor again is
+    accepted and changes nothing.
+    """
+    try:
+        fields = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    if not isinstance(fields, dict):
+        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    try:
+        favor = await _ledger(request).run(_record_from(fields))
+    except fl.FavorLedgerError as exc:
+        return _error(exc)
+    return JSONResponse(_favor_json(favor), status_code=201)
+
+
+async def api_board(request: Request) -> Response:
+    """GET /api/balances: balances, who owes whom, the favor count."""
+    data = await _ledger(request).run(_board)
+    return JSONResponse(
+        {
+            "balances": dict(data["balances"]),
+            "debts": [
+                {"debtor": d, "creditor": c, "amount": a} for d, c, a in data["debts"]
+            ],
+            "favors": data["count"],
+        }
+    )
+
+
+async def health(_request: Request) -> Response:
+    """GET /api/health: this worker's process id, once its store is open."""
+    return JSONResponse({"pid": os.getpid()})
+
+
+async def api_favor(request: Request) -> Response:
+    """GET /api/favors/{id}: one favor, 404 if unknown."""
+    favor_id = request.path_params["favor_id"]
+    found = await _ledger(request).run(lambda led: led.favors.get(favor_id))
+    if found is None:
+        return JSONResponse({"error": f"no favor {favor_id!r}"}, 404)
+    return JSONResponse(_favor_json(found))
+
+
+async def api_favor_ids(request: Request) -> Response:
+    """GET /api/favor-ids: every favor id, in the order recorded."""
+    ids = await _ledger(request).run(
+        lambda led: [e.id for e in led.log if isinstance(e, fl.Favor)]
+    )
+    return JSONResponse(ids)
+
+
+async def settle_page(request: Request) -> Response:
+    """The settle-up suggestions, each with the favors behind it."""
+    found = await _ledger(request).run(_suggestions)
+    if _wants_json(request):
+        return JSONResponse(found)
+    return TEMPLATES.TemplateResponse(request, "settle.html", {"suggestions": found})
+
+
+async def introduce_page(request: Request) -> Response:
+    """Who can introduce ``source`` to ``target``, best first."""
+    source = request.query_params.get("source", "").strip()
+    target = request.query_params.get("target", "").strip()
+    asked = bool(source or target)
+
+    def answer(led: fl.Ledger) -> dict[str, Any]:
+        found: dict[str, Any] = {"people": sorted(led.people), "found": None}
+        if asked:
+            try:
+                found["found"] = _introductions(led, source, target)
+            except fl.FavorLedgerError as exc:
+                found["error"] = exc
+        return found
+
+    data = await _ledger(request).run(answer)
+    error = data.get("error")
+    if _wants_json(request):
+        if error is not None:
+            return _error(error)
+        if not asked:
+            return JSONResponse({"error": "give source and target"}, 400)
+        return JSONResponse(data["found"])
+    context = {
+        "people": data["people"],
+        "found": data["found"],
+        "source": source,
+        "target": target,
+        "error": str(error or request.query_params.get("error", "")),
+    }
+    return TEMPLATES.TemplateResponse(
+        request, "introduce.html", context, status_code=400 if error else 200
+    )
+
+
+async def tie_form(request: Request) -> Response:
+    """POST /ties: state that two members know each other."""
+    fields = _form(await request.form())
+
+    def tie(led: fl.Ledger) -> fl.Tie:
+        return led.tie(
+            fields.get("a", ""),
+            fields.get("b", ""),
+            fields.get("strength", ""),
+            kind=fields.get("kind") or "acquaintance",
+        )
+
+    try:
+        await _ledger(request).run(tie)
+    except fl.FavorLedgerError as exc:
+        return RedirectResponse(
+            request.url_for("introduce").include_query_params(error=str(exc)), 303
+        )
+    return RedirectResponse(request.url_for("introduce"), 303)
+
+
+# -------------------------------------------------------------------- app
+def create_app(db: str | None = None) -> Starlette:
+    """The favor board on the store ``db`` (default ``$FAVORLEDGER_DB``, else
+    ``favorboard.db``): an SQLite path or a ``postgresql://`` URL."""
+    thread = _LedgerThread(db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await thread.run(len)  # open the store now: a bad URL fails at start
+        yield
+        thread.close()
+
+    app = Starlette(
+        routes=[
+            Route("/", board, name="board"),
+            Route("/favors", record_form, methods=["POST"]),
+            Route("/ties", tie_form, methods=["POST"]),
+            Route("/settle", settle_page),
+            Route("/introduce", introduce_page, name="introduce"),
+            Route("/api/health", health),
+            Route("/api/favors", record_json, methods=["POST"]),
+            Route("/api/favors/{favor_id}", api_favor),
+            Route("/api/favor-ids", api_favor_ids),
+            Route("/api/balances", api_board),
+            Route("/api/settle", settle_page),
+            Route("/api/introduce", introduce_page),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.ledger = thread
+    return app

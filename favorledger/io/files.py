@@ -1,0 +1,323 @@
+"""Files, read and written safely: bounded UTF-8 lines in, no data lost out.
+
+Reading (:func:`utf8_lines`, :func:`parse_json`) bounds every line and every
+number before anything is built from it, and turns whatever the standard
+library raises about a hostile file (bytes that are not UTF-8, nesting deeper
+than the parser's recursion limit, a number with thousands of digits, a
+duplicate key) into a :class:`~favorledger.errors.FormatError`.
+
+Writing (:func:`writing`) never destroys what it should not:
+
+* a regular file (or a name not yet taken) is written to a temporary file in
+  the same directory, flushed, fsynced and renamed over the target, whose
+  permissions are kept; a crash or an error leaves the old file whole;
+* a symbolic link keeps pointing where it did: the file it resolves to is
+  the one replaced;
+* ``-`` is standard output, and a character device (``/dev/null``, a
+  terminal), a FIFO or a socket is written directly: the node is never
+  replaced by a regular file;
+* an SQLite database (a file that starts with ``SQLite format 3\\0``, or an
+  SQLite write-ahead log) or a block device is refused with an
+  :class:`~favorledger.errors.OverwriteError` unless ``force=True``: an
+  export aimed at the ledger's own store by mistake must not replace it.
+
+Examples
+--------
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+>>> with writing(path) as out:
+...     _ = out.write(b"kept whole\\n")
+>>> Path(path).read_bytes()
+b'kept whole\\n'
+>>> parse_json('{"id": "f1", "id": "f2"}')
+Traceback (most recent call last):
+...
+favorledger.errors.FormatError: duplicate key 'id' in a JSON object
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Final
+
+from favorledger._exact import MAX_TEXT
+from favorledger.errors import FormatError, OverwriteError
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "SQLITE_HEADER",
+    "LongNumber",
+    "file_mode_for",
+    "fsync_directory",
+    "is_sqlite_file",
+    "parse_json",
+    "utf8_lines",
+    "writing",
+    "writing_text",
+]
+
+MAX_LINE_BYTES: Final = 1 << 20
+"""The longest line a reader accepts (1 MiB): an entry is a few hundred bytes."""
+
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+"""The 16 bytes every SQLite database file starts with."""
+
+_WAL_MAGIC: Final = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
+
+# ------------------------------------------------------------------ reading
+
+
+def utf8_lines(name: str, source: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` for each line of ``source``, newline kept.
+
+    Lines end at ``\\n`` only. A UTF-8 byte-order mark at the start is
+    dropped.
+
+    Raises
+    ------
+    FormatError
+        For a line longer than :data:`MAX_LINE_BYTES` (refused before it is
+        read whole) or bytes that are not UTF-8, naming the file and line.
+    """
+    number = 0
+    while raw := source.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise FormatError(
+                f"{name}:{number}: the line is longer than {MAX_LINE_BYTES:,} bytes",
+                path=name,
+                line=number,
+            )
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                f"{name}:{number}: not UTF-8 text (byte {raw[exc.start]:#04x} at"
+                f" column {exc.start + 1})",
+                path=name,
+                line=number,
+            ) from None
+
+
+class LongNumber:
+    """A JSON number too long to be a value (more than ``MAX_TEXT``
+    characters): kept as its length, so that the field holding it can be
+    named in the error, and never converted."""
+
+    def __init__(self, text: str) -> None:
+        self.length = len(text)
+
+    def __repr__(self) -> str:
+        return f"<a number of {self.length} characters>"
+
+
+def _integer(text: str) -> int | LongNumber:
+    return int(text) if len(text) <= MAX_TEXT else LongNumber(text)
+
+
+def _decimal(text: str) -> Decimal | LongNumber:
+    return Decimal(text) if len(text) <= MAX_TEXT else LongNumber(text)
+
+
+def _constant(text: str) -> Any:
+    raise FormatError(f"not valid JSON: {text} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise FormatError(f"duplicate key {key!r} in a JSON object")
+        found[key] = value
+    return found
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON text strictly, with exact numbers.
+
+    Numbers become ``int`` or ``Decimal`` (never ``float``); one longer than
+    ``MAX_TEXT`` characters becomes a :class:`LongNumber`. ``NaN`` and
+    ``Infinity`` are refused, as are duplicate keys in an object.
+
+    Raises
+    ------
+    FormatError
+        For text that is not JSON, nests deeper than Python can parse, or
+        repeats a key.
+
+    Examples
+    --------
+    >>> parse_json('{"value": 2.50, "n": 3}')
+    {'value': Decimal('2.50'), 'n': 3}
+    >>> parse_json("[" * 100_000)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.FormatError: not valid JSON: nested too deeply
+    """
+    try:
+        return json.loads(
+            text,
+            parse_float=_decimal,
+            parse_int=_integer,
+            parse_constant=_constant,
+            object_pairs_hook=_unique,
+        )
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise FormatError("not valid JSON: nested too deeply") from None
+
+
+# ------------------------------------------------------------------ writing
+
+
+def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a regular file holding an SQLite database or an
+    SQLite write-ahead log (judged by its first bytes).
+
+    Examples
+    --------
+    >>> import sqlite3, os, tempfile
+    >>> db = os.path.join(tempfile.mkdtemp(), "any.db")
+    >>> connection = sqlite3.connect(db)
+    >>> connection.execute("create table t (x)").connection.commit()
+    >>> connection.close()
+    >>> is_sqlite_file(db), is_sqlite_file(os.devnull)
+    (True, False)
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as source:
+            head = source.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head == SQLITE_HEADER or head[:4] in _WAL_MAGIC
+
+
+def file_mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (where the platform allows it)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _kind(name: str) -> tuple[str, str]:
+    """``(how, where)``: ``stdout``, ``direct`` to a node, or ``replace`` a
+    regular file; ``where`` is the path with symbolic links resolved."""
+    if name == "-":
+        return "stdout", name
+    real = os.path.realpath(name)
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        return "replace", real
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "direct", real
+    if stat.S_ISBLK(mode):
+        return "block", real
+    return "replace", real
+
+
+@contextlib.contextmanager
+def writing(
+    path: str | os.PathLike[str], *, force: bool = False
+) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path``'s new content to (see the module doc).
+
+    The content takes effect when the block ends without an error: a regular
+    file is then replaced atomically; on an error it is left as it was and
+    no temporary file remains.
+
+    Parameters
+    ----------
+    path
+        The target: a file name, ``-`` for standard output, a device, a FIFO.
+    force
+        Overwrite an SQLite database or a block device all the same.
+
+    Raises
+    ------
+    OverwriteError
+        If ``path`` is an SQLite database or a block device and ``force`` is
+        false (nothing is written).
+    """
+    name = os.fspath(path)
+    how, real = _kind(name)
+    if not force and (how == "block" or (how == "replace" and is_sqlite_file(real))):
+        what = "a block device" if how == "block" else "an SQLite database"
+        raise OverwriteError(
+            f"{name}: refusing to overwrite {what} (is it a ledger's store?);"
+            " choose another file, or force it (--force; force=True in Python)"
+        )
+    if how == "stdout":
+        out = sys.stdout.buffer
+        sys.stdout.flush()
+        yield out
+        out.flush()
+    elif how in ("direct", "block"):
+        with open(real, "wb") as out:
+            yield out
+    else:
+        with _replacing(Path(real)) as out:
+            yield out
+
+
+@contextlib.contextmanager
+def _replacing(target: Path) -> Iterator[IO[bytes]]:
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        os.chmod(temporary, file_mode_for(target))
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    fsync_directory(target.parent)
+
+
+@contextlib.contextmanager
+def writing_text(
+    path: str | os.PathLike[str], *, force: bool = False, newline: str | None = "\n"
+) -> Iterator[IO[str]]:
+    """:func:`writing`, as UTF-8 text (``newline`` as for :func:`open`)."""
+    with writing(path, force=force) as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline=newline)
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()  # the binary file is closed (or kept: stdout) above

@@ -1,0 +1,842 @@
+"""The server store: a ledger kept in a PostgreSQL database (psycopg 3).
+
+:func:`open_ledger` opens (or creates) a ledger in a database and returns the
+same :class:`~favorledger.io.sqlite.StoredLedger` the SQLite store returns,
+with the same promises, for apps with many writers on several machines.
+``Ledger.open("postgresql://user@host:5432/db")`` and the command's ``--db``
+and ``$FAVORLEDGER_DB`` take such a URL. Needs the ``postgres`` extra
+(``pip install 'favorledger[postgres]'``).
+
+Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
+``?ledger=NAME``), so several ledgers share one database. It holds:
+
+* ``entries (seq, id, type, at, body, digest)``: the log, one row per entry,
+  exactly as in the SQLite store: ``body`` is the entry's JSON line and
+  ``digest`` chains it to the entry before
+  (:mod:`favorledger.io.chain`); ids are unique as in the ledger;
+* triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE``, and an insert
+  trigger that refuses a row that is not the next ``seq`` or whose digest
+  does not follow from the entry before (the database computes it too);
+* ``favorledger_schema (version, created_at)``: the schema version.
+
+Writes. Every write is one transaction. It takes a transaction-scoped
+advisory lock that belongs to the ledger (one serialising lock per ledger),
+catches the ledger up with what other writers appended, checks every rule
+against that state, appends, and commits. The commit is made visible and the
+lock released at once; the call then waits until the server has flushed the
+commit to disk (a second, tiny synchronous transaction that writes one
+record, ``pg_logical_emit_message``, after it in the write-ahead log), so
+concurrent writers share their disk flushes, as PostgreSQL's own group
+commit does. A write is durable when it
+returns. A reader may briefly see an entry whose writer is still waiting for
+that flush; if the server crashed in that moment, the entry would vanish
+together with every entry after it, and no writer would have been told any
+of them was stored.
+
+A connection lost (a server restart) fails the write it interrupted with a
+:class:`StoreError` and is re-opened by the next write; a write that finds
+its idle connection gone reconnects at once. A commit whose answer was lost
+may have happened: the next catch-up finds it, and retrying the same entry
+(same id and time) is accepted as a no-op.
+
+Examples
+--------
+>>> from favorledger.testing.postgres import find_bindir
+>>> url = "postgresql://app@db.example:5432/club?ledger=favors"
+>>> is_postgres_url(url), split_url(url)
+(True, ('postgresql://app@db.example:5432/club', 'favors'))
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from favorledger._exact import Amount, total
+from favorledger.errors import StoreError
+from favorledger.io.chain import GENESIS, is_digest, link
+from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
+from favorledger.io.jsonl import dumps_entry
+from favorledger.io.sqlite import (
+    DEFAULT_TIMEOUT,
+    StoredLedger,
+    _ChainCheck,
+    _parse,
+    _replay,
+    _row_problems,
+    _utc_text,
+)
+from favorledger.ledger import Ledger
+from favorledger.model import Entry
+from favorledger.policy import DEFAULT_REFERRAL_SHARE
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = [
+    "DEFAULT_LEDGER",
+    "SCHEMA_VERSION",
+    "PostgresStore",
+    "check_store",
+    "is_postgres_url",
+    "open_ledger",
+    "split_url",
+    "store_head",
+]
+
+SCHEMA_VERSION: Final = 1
+"""The version of a ledger's tables this library writes and reads."""
+
+DEFAULT_LEDGER: Final = "favorledger"
+"""The schema that holds the ledger when the URL names none."""
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+"""The statements that bring a ledger from version ``v - 1`` to ``v``, by
+``v`` (``{schema}`` stands for the ledger's schema). Opening a ledger for
+writing runs the missing steps in one transaction under the ledger's lock."""
+
+_LOCK_CLASS: Final = int.from_bytes(b"FvLg", "big")
+"""The first key of the ledger's advisory lock (the second: its name's hash)."""
+
+_NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SCHEMES: Final = ("postgresql://", "postgres://")
+
+_REFUSE: Final = """BEGIN
+    RAISE EXCEPTION 'favorledger % is append-only: % refused',
+        TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
+END;"""
+
+_APPEND: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+BEGIN
+    SELECT seq, digest INTO last_seq, last_digest
+        FROM {schema}.entries ORDER BY seq DESC LIMIT 1;
+    IF NEW.seq IS DISTINCT FROM coalesce(last_seq, 0) + 1 THEN
+        RAISE EXCEPTION 'favorledger entries are append-only: % is not the next seq',
+            NEW.seq USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF NEW.digest IS DISTINCT FROM encode(sha256(convert_to(
+            coalesce(last_digest, repeat('0', 64)) || E'\\n' || NEW.body,
+            'UTF8')), 'hex') THEN
+        RAISE EXCEPTION 'favorledger entries are chained: the digest of entry %'
+            ' does not follow from the entry before', NEW.seq
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END;"""
+
+_TABLES: Final = (
+    """CREATE TABLE {schema}.favorledger_schema (
+        version integer PRIMARY KEY,
+        created_at timestamptz NOT NULL
+    )""",
+    """CREATE TABLE {schema}.entries (
+        seq bigint PRIMARY KEY,
+        id text NOT NULL,
+        type text NOT NULL CHECK (length(type) > 0),
+        at text NOT NULL,
+        body text NOT NULL,
+        digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{{64}}$')
+    )""",
+    "CREATE UNIQUE INDEX entries_entry_id ON {schema}.entries (id)"
+    " WHERE type <> 'person'",
+    "CREATE UNIQUE INDEX entries_person_statement ON {schema}.entries (id, at)"
+    " WHERE type = 'person'",
+    "CREATE INDEX entries_type_at ON {schema}.entries (type, at)",
+)
+
+_FUNCTIONS: Final = {"favorledger_refuse": _REFUSE, "favorledger_append": _APPEND}
+
+_TRIGGERS: Final = {
+    # name: (table, timing and events, level, function)
+    "entries_append": ("entries", "BEFORE INSERT", "ROW", "favorledger_append"),
+    "entries_no_update": ("entries", "BEFORE UPDATE", "ROW", "favorledger_refuse"),
+    "entries_no_delete": ("entries", "BEFORE DELETE", "ROW", "favorledger_refuse"),
+    "entries_no_truncate": (
+        "entries",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+    "schema_no_update": (
+        "favorledger_schema",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "schema_no_truncate": (
+        "favorledger_schema",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+
+_FLUSH: Final = "BEGIN; SELECT pg_logical_emit_message(true, 'favorledger', ''); COMMIT"
+"""A tiny transaction that writes one WAL record and commits synchronously."""
+
+_T = TypeVar("_T")
+
+
+# ------------------------------------------------------------------ URLs
+def is_postgres_url(text: object) -> bool:
+    """Whether ``text`` names a PostgreSQL store (``postgresql://…``)."""
+    return isinstance(text, str) and text.startswith(_SCHEMES)
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """The connection URL without ``ledger=``, and the ledger's name.
+
+    Raises
+    ------
+    StoreError
+        If the ledger's name is not a lowercase SQL identifier.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [value for key, value in query if key == "ledger"]
+    rest = urlencode([(key, value) for key, value in query if key != "ledger"])
+    name = names[-1] if names else DEFAULT_LEDGER
+    if not _NAME.fullmatch(name):
+        raise StoreError(
+            "a ledger's name must be a lowercase SQL identifier (letters, digits"
+            f" and _, at most 63), got {name!r}"
+        )
+    return urlunsplit(parts._replace(query=rest)), name
+
+
+def _shown(url: str, name: str) -> str:
+    """The URL as shown in messages: no password, the ledger named."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")
+    user = host[0].partition(":")[0]
+    netloc = f"{user}@{host[2]}" if host[1] else host[2]
+    query = parts.query + ("&" if parts.query else "") + f"ledger={name}"
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - depends on the extra
+        raise StoreError(
+            "the PostgreSQL store needs psycopg 3: pip install 'favorledger[postgres]'"
+        ) from exc
+    return psycopg
+
+
+# ----------------------------------------------------------------- store
+class PostgresStore:
+    """The connection behind a :class:`StoredLedger` kept in PostgreSQL.
+
+    Made by :meth:`open`; most code never touches it directly. It offers the
+    same operations as :class:`~favorledger.io.sqlite.SqliteStore`.
+    """
+
+    flush_after_unlock: bool = True
+    """Release the ledger's lock before waiting for the disk flush (see the
+    module notes); ``False`` holds the lock through a synchronous commit."""
+
+    def __init__(
+        self, conninfo: str, name: str, timeout: float, *, readonly: bool
+    ) -> None:
+        self._conninfo = conninfo
+        self._name = name
+        self._path = _shown(conninfo, name)
+        self._timeout = timeout
+        self._readonly = readonly
+        self._schema = f'"{name}"'
+        self._connection: psycopg.Connection[Any] | None = None
+        self._depth = 0
+        self._closed = False
+        self._seen = 0
+        self._head = GENESIS
+        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
+        self._pending: list[tuple[int, str, str, str, str, str]] = []
+        self.on_begin: Callable[[], None] | None = None
+        self.version = SCHEMA_VERSION
+
+    # -------------------------------------------------------------- opening
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        create: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        readonly: bool = False,
+    ) -> PostgresStore:
+        """Open the ledger at ``url``, creating its schema if allowed.
+
+        Raises
+        ------
+        StoreError
+            If the server cannot be reached, the schema is not a favorledger
+            ledger, was written by a newer favorledger, or is missing and
+            ``create`` is false (or ``readonly`` is true).
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+            raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+        conninfo, name = split_url(url)
+        store = cls(conninfo, name, max(timeout, 0), readonly=readonly)
+        try:
+            store._prepare(create=create and not readonly)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A new connection, retried until ``timeout`` while the server is
+        unreachable (it may be restarting)."""
+        pg = _psycopg()
+        deadline = time.monotonic() + self._timeout
+        pause = 0.05
+        while True:
+            try:
+                connection: psycopg.Connection[Any] = pg.connect(
+                    self._conninfo,
+                    autocommit=True,
+                    connect_timeout=max(1, int(self._timeout)),
+                    application_name="favorledger",
+                )
+                break
+            except pg.OperationalError as exc:
+                if time.monotonic() + pause > deadline:
+                    raise StoreError(f"{self._path}: cannot connect: {exc}") from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+            except pg.Error as exc:
+                raise StoreError(f"{self._path}: cannot connect: {exc}") from exc
+        try:
+            connection.execute("SET synchronous_commit = on")
+            if self._readonly:
+                connection.execute("SET default_transaction_read_only = on")
+        except pg.Error as exc:
+            connection.close()
+            raise StoreError(f"{self._path}: cannot set up: {exc}") from exc
+        return connection
+
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection, re-opened if it was lost."""
+        self._require_open("use")
+        if self._connection is None or self._connection.closed:
+            self._connection = self._connect()
+        return self._connection
+
+    def _prepare(self, *, create: bool) -> None:
+        pg = _psycopg()
+        try:
+            connection = self._live()
+            encoding = connection.execute("SHOW server_encoding").fetchone()
+            if encoding is None or encoding[0] != "UTF8":
+                raise StoreError(
+                    f"{self._path}: the database's encoding must be UTF8, got"
+                    f" {encoding and encoding[0]!r}"
+                )
+            state = self._state()
+            if state == "missing" and create:
+                self._locked(self._initialise)
+                state = self._state()
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: cannot open the store: {exc}") from exc
+        if state == "missing":
+            raise StoreError(f"{self._path}: no such favorledger store")
+        if state == "foreign":
+            raise StoreError(
+                f"{self._path} is not a favorledger store: the schema {self._name}"
+                " holds tables of another application"
+            )
+        if self._check_version() < SCHEMA_VERSION and not self._readonly:
+            self._locked(self._upgrade)
+            self._check_version()
+
+    def _state(self) -> str:
+        """``missing``, ``ours`` or ``foreign``: what the schema holds."""
+        assert self._connection is not None
+        rows = self._connection.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN"
+            " ('r', 'p', 'v', 'm', 'f')",
+            (self._name,),
+        ).fetchall()
+        tables = {row[0] for row in rows}
+        if not tables:
+            return "missing"
+        if {"entries", "favorledger_schema"} <= tables:
+            return "ours"
+        return "foreign"
+
+    def _locked(self, work: Callable[[], None]) -> None:
+        """``work`` in one transaction holding the ledger's lock."""
+        connection = self._live()
+        connection.execute("BEGIN")
+        try:
+            self._lock()
+            work()
+            connection.execute("COMMIT")
+        except BaseException:
+            if not connection.closed:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _lock(self) -> None:
+        assert self._connection is not None
+        self._connection.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self._name)
+        )
+
+    def _initialise(self) -> None:
+        if self._state() != "missing":
+            return  # another process set it up first
+        assert self._connection is not None
+        self._connection.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema}")
+        for statement in _schema_statements(self._schema):
+            self._connection.execute(statement)
+        self._stamp_version(SCHEMA_VERSION)
+
+    def _stamp_version(self, version: int) -> None:
+        assert self._connection is not None
+        self._connection.execute(
+            f"INSERT INTO {self._schema}.favorledger_schema (version, created_at)"
+            " VALUES (%s, %s)",
+            (version, datetime.now(UTC)),
+        )
+
+    def _upgrade(self) -> None:
+        """Run the missing migration steps (already under the lock)."""
+        assert self._connection is not None
+        for version in range(self._read_version() + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(version, ()):
+                self._connection.execute(statement.format(schema=self._schema))
+            self._stamp_version(version)
+
+    def _read_version(self) -> int:
+        connection = self._live()
+        row = connection.execute(
+            f"SELECT max(version) FROM {self._schema}.favorledger_schema"
+        ).fetchone()
+        version = None if row is None else row[0]
+        if not isinstance(version, int) or version < 1:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: schema version"
+                f" {version!r}"
+            )
+        return version
+
+    def _check_version(self) -> int:
+        pg = _psycopg()
+        try:
+            version = self._read_version()
+        except pg.Error as exc:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: {exc}"
+            ) from exc
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self._path} was written by a newer favorledger (store schema"
+                f" version {version}; this version reads up to {SCHEMA_VERSION}):"
+                " upgrade favorledger to open it"
+            )
+        self.version = version
+        return version
+
+    # ------------------------------------------------------------ properties
+    @property
+    def path(self) -> str:
+        """The ledger's URL, without a password, with its name."""
+        return self._path
+
+    @property
+    def name(self) -> str:
+        """The ledger's name: the schema that holds it."""
+        return self._name
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened read-only."""
+        return self._readonly
+
+    @property
+    def head(self) -> str:
+        """The digest of the last entry this connection has read or written."""
+        return self._head
+
+    # --------------------------------------------------------------- reading
+    def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
+        """``(seq, id, type, at, body, digest)`` for every stored entry after
+        ``after``, in order, read in chunks by a server-side cursor."""
+        pg = _psycopg()
+        sql = (
+            f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
+            " WHERE seq > %s ORDER BY seq"
+        )
+        try:
+            connection = self._live()
+            if self._depth:  # inside a write: the catch-up is short
+                yield from connection.execute(sql, (after,)).fetchall()
+                return
+            with connection.transaction(), connection.cursor(name="rows") as cursor:
+                cursor.itersize = 5000
+                cursor.execute(sql, (after,))
+                yield from cursor
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+
+    def entries(self) -> Iterator[Entry]:
+        """Every stored entry, in the order it was recorded."""
+        for seq, _, kind, _, body, _ in self.rows():
+            yield _parse(self._path, seq, kind, body)
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read."""
+        for seq, _, kind, _, body, digest in self.rows(self._seen):
+            yield seq, _parse(self._path, seq, kind, body, trusted=True)
+            self._seen, self._head = seq, digest
+
+    def skip(self, seq: int, digest: str) -> None:
+        """Count every entry up to ``seq`` (whose digest is ``digest``) as read."""
+        self._seen, self._head = seq, digest
+
+    def __len__(self) -> int:
+        """The number of stored entries."""
+        row = self._live().execute(f"SELECT count(*) FROM {self._schema}.entries")
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    # --------------------------------------------------------------- writing
+    def write(self, entry: Entry) -> None:
+        """Add ``entry`` as the next link of the chain to the current batch
+        (or to a batch of its own). The rows are sent when the outermost
+        batch commits (``COPY`` for many), so a batch costs few round trips.
+
+        Raises
+        ------
+        StoreError
+            If the entry could not be stored.
+        """
+        self._require_writable()
+        if not self._depth:
+            with self.batch():
+                self.write(entry)
+            return
+        body = dumps_entry(entry)
+        seq, digest = self._seen + 1, link(self._head, body)
+        kind = _TYPE_NAMES[type(entry)]
+        self._pending.append((seq, entry.id, kind, _utc_text(entry.at), body, digest))
+        self._seen, self._head = seq, digest
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A context whose writes are committed together, or not at all.
+
+        The outermost batch is one transaction holding the ledger's lock; it
+        begins by calling ``on_begin``. Inner batches nest: one that fails
+        drops its own rows only.
+        """
+        self._require_writable()
+        return self._batch()
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        depth = self._depth
+        if not depth:
+            self._open()
+        self._depth = depth + 1
+        self._marks.append((self._seen, self._head, len(self._pending)))
+        try:
+            if not depth and self.on_begin is not None:
+                self.on_begin()
+                self._marks[depth] = (self._seen, self._head, 0)
+            yield
+            self._depth = depth
+            if not depth:
+                self._commit()
+        except BaseException:
+            self._depth = depth
+            self._undo(depth)
+            raise
+        del self._marks[depth:]
+
+    def _open(self) -> None:
+        """Begin a transaction and take the ledger's lock; a connection the
+        server dropped while idle (a restart) is re-opened first."""
+        pg = _psycopg()
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                connection = self._live()
+                with connection.pipeline():
+                    connection.execute("BEGIN")
+                    if self.flush_after_unlock:
+                        connection.execute("SET LOCAL synchronous_commit = off")
+                    self._lock()
+                return
+            except pg.OperationalError as exc:
+                self._drop()  # nothing was done yet: begin again
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self._path}: could not start a write: {_why(exc)}"
+                    ) from exc
+            except pg.Error as exc:
+                self._undo(0)
+                raise StoreError(
+                    f"{self._path}: could not start a write: {_why(exc)}"
+                ) from exc
+
+    def _commit(self) -> None:
+        pg = _psycopg()
+        connection = self._connection
+        assert connection is not None
+        rows, self._pending = self._pending, []
+        insert = (
+            f"INSERT INTO {self._schema}.entries (seq, id, type, at, body, digest)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+        )
+        try:
+            if len(rows) > 8:
+                with connection.cursor().copy(
+                    f"COPY {self._schema}.entries (seq, id, type, at, body, digest)"
+                    " FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                connection.execute("COMMIT")
+            else:
+                with connection.pipeline():
+                    for row in rows:
+                        connection.execute(insert, row)
+                    connection.execute("COMMIT")
+            if self.flush_after_unlock:
+                # A synchronous commit after ours in the write-ahead log: when
+                # it returns, ours is on disk too. It must write a WAL record
+                # (a bare transaction id is committed without a flush).
+                connection.execute(_FLUSH)
+        except pg.Error as exc:
+            raise StoreError(
+                f"{self._path}: could not commit (if the answer was lost the"
+                f" write may be stored: the next write or refresh finds out):"
+                f" {_why(exc)}"
+            ) from exc
+
+    def _undo(self, depth: int) -> None:
+        if len(self._marks) > depth:
+            self._seen, self._head, pending = self._marks[depth]
+            del self._marks[depth:]
+            del self._pending[pending:]
+        if depth:
+            return
+        self._pending = []
+        connection = self._connection
+        if connection is None or connection.closed:
+            return
+        try:
+            if connection.info.transaction_status != 0:  # not idle
+                connection.execute("ROLLBACK")
+        except _psycopg().Error:
+            self._drop()  # the transaction is gone with the connection
+
+    def _drop(self) -> None:
+        """Forget a connection that failed; the next use opens a new one."""
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    # --------------------------------------------------------------- closing
+    def close(self) -> None:
+        """Close the connection (idempotent). Later writes raise StoreError."""
+        if not self._closed:
+            self._closed = True
+            if self._connection is not None:
+                self._connection.close()
+
+    def _require_open(self, action: str) -> None:
+        if self._closed:
+            raise StoreError(f"{self._path}: cannot {action}: the store is closed")
+
+    def _require_writable(self) -> None:
+        self._require_open("write")
+        if self._readonly:
+            raise StoreError(f"{self._path}: cannot write: opened read-only")
+
+
+def _schema_statements(schema: str) -> list[str]:
+    """The statements that make a new ledger in ``schema`` (quoted)."""
+    statements = [sql.format(schema=schema) for sql in _TABLES]
+    for name, body in _FUNCTIONS.items():
+        statements.append(
+            f"CREATE FUNCTION {schema}.{name}() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $fl${body.format(schema=schema)}$fl$"
+        )
+    for name, (table, events, level, function) in _TRIGGERS.items():
+        statements.append(
+            f"CREATE TRIGGER {name} {events} ON {schema}.{table}"
+            f" FOR EACH {level} EXECUTE FUNCTION {schema}.{function}()"
+        )
+    return statements
+
+
+def _why(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+# ------------------------------------------------------------------ public
+def open_ledger(
+    url: str,
+    *,
+    referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+    strict: bool = False,
+    create: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    readonly: bool = False,
+) -> StoredLedger:
+    """Open the ledger stored in PostgreSQL at ``url`` (creating it if missing).
+
+    Parameters are those of :func:`favorledger.io.sqlite.open_ledger`;
+    ``url`` is a libpq URL (``postgresql://user@host:port/db``), optionally
+    with ``?ledger=NAME`` to choose one of several ledgers in the database.
+    ``timeout`` bounds how long a write waits to reconnect to a server that
+    is restarting.
+
+    Raises
+    ------
+    StoreError
+        If the server cannot be reached, or the ledger is missing (and
+        ``create`` is false), not a favorledger ledger, or newer.
+    """
+    ledger = StoredLedger(referral_share=referral_share, strict=strict)
+    store = PostgresStore.open(url, create=create, timeout=timeout, readonly=readonly)
+    try:
+        _replay(store, ledger)
+    except BaseException:
+        store.close()
+        raise
+    ledger._attach(store)
+    return ledger
+
+
+def store_head(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """The digest of the last entry of the ledger at ``url`` (its head)."""
+    store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
+    try:
+        connection = store._live()
+        row = connection.execute(
+            f"SELECT digest FROM {store._schema}.entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return GENESIS if row is None else str(row[0])
+    finally:
+        store.close()
+
+
+def check_store(
+    url: str, *, timeout: float = DEFAULT_TIMEOUT, expect_head: str | None = None
+) -> list[str]:
+    """Verify the ledger at ``url`` and report every problem found. Never writes.
+
+    Checks, as :func:`favorledger.io.sqlite.check_store` does, that the schema
+    is a favorledger ledger of a known version with exactly the tables,
+    indexes, functions and enabled triggers this version makes, the digest
+    chain (the first entry that does not match), that every row parses,
+    agrees with its columns and replays, that the balances sum to zero, and
+    with ``expect_head`` that the chain holds that digest.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the ledger is sound.
+    """
+    if expect_head is not None and not is_digest(expect_head):
+        raise StoreError(
+            f"expect_head must be a digest of 64 lowercase hex digits,"
+            f" got {expect_head!r}"
+        )
+    try:
+        store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
+    except StoreError as exc:
+        return [str(exc)]
+    pg = _psycopg()
+    problems: list[str] = []
+    try:
+        problems.extend(_schema_problems(store))
+        ledger = Ledger()
+        chain = _ChainCheck(store.path, 2, expect_head)
+        for row in store.rows():
+            problems.extend(chain.problems(*row))
+            problems.extend(_row_problems(store.path, ledger, *row[:5]))
+        problems.extend(chain.finish())
+    except (pg.Error, StoreError) as exc:
+        problems.append(f"{store.path}: cannot read the store: {exc}")
+        return problems
+    finally:
+        store.close()
+    if total(ledger.balances().values()) != 0:
+        problems.append(f"{store.path}: the balances do not sum to zero")
+    return problems
+
+
+def _schema_problems(store: PostgresStore) -> list[str]:
+    """Functions, triggers and indexes that differ from what this version makes."""
+    connection = store._live()
+    name, path = store.name, store.path
+    found: list[str] = []
+    functions = dict(
+        connection.execute(
+            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n"
+            " ON n.oid = p.pronamespace WHERE n.nspname = %s",
+            (name,),
+        ).fetchall()
+    )
+    for function, body in _FUNCTIONS.items():
+        if function not in functions:
+            found.append(f"{path}: the function {function} is missing")
+        elif _squeeze(functions[function]) != _squeeze(
+            body.format(schema=store._schema)
+        ):
+            found.append(f"{path}: the function {function} was changed")
+    triggers = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            "SELECT t.tgname, t.tgenabled, c.relname, p.proname FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE n.nspname = %s AND NOT t.tgisinternal",
+            (name,),
+        ).fetchall()
+    }
+    for trigger, (table, _, _, function) in _TRIGGERS.items():
+        if trigger not in triggers:
+            found.append(f"{path}: the trigger {trigger} is missing")
+            continue
+        enabled, on, calls = triggers[trigger]
+        if (on, calls) != (table, function):
+            found.append(f"{path}: the trigger {trigger} was changed")
+        elif enabled == "D":
+            found.append(f"{path}: the trigger {trigger} is disabled")
+    for extra in sorted(triggers.keys() - _TRIGGERS.keys()):
+        found.append(f"{path}: an unexpected trigger {extra} was added")
+    indexes = {
+        row[0]
+        for row in connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s"
+            " AND tablename = 'entries'",
+            (name,),
+        ).fetchall()
+    }
+    for index in ("entries_pkey", "entries_entry_id", "entries_person_statement"):
+        if index not in indexes:
+            found.append(f"{path}: the index {index} is missing")
+    return found
+
+
+def _squeeze(sql: str) -> str:
+    return " ".join(sql.split())

@@ -1,0 +1,546 @@
+"""The PostgreSQL store keeps every promise of the SQLite store, on a real server.
+
+The session's throwaway server (``postgres_server`` in ``conftest.py``) runs
+PostgreSQL as the ``postgres`` user on 127.0.0.1; each test gets a new
+database (``postgres_url``). The promises, as for SQLite (``test_sqlite.py``):
+
+* every entry is committed before the call returns, and reopening rebuilds
+  exactly the same ledger; a batch is all or nothing; adds are idempotent;
+* the database refuses UPDATE, DELETE, TRUNCATE, an insert out of order or
+  off the chain; edits made past the triggers are reported by ``check``;
+* several writer processes lose nothing and store nothing twice; racing
+  state-dependent writes have exactly one winner, the rest get the error a
+  single process would get; a writer killed, or a server restarted, loses
+  nothing acknowledged;
+* several ledgers live in one database; the schema version is checked and
+  migrated.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import random
+import threading
+import time
+from collections import Counter
+from multiprocessing.connection import Connection
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import given, settings
+
+from favorledger import (
+    AlreadyReversedError,
+    DuplicateFavorError,
+    Favor,
+    Ledger,
+    MarketError,
+)
+from favorledger.cli import main
+from favorledger.io import postgres
+from favorledger.io.chain import GENESIS, link
+from favorledger.io.postgres import (
+    PostgresStore,
+    StoreError,
+    check_store,
+    open_ledger,
+    split_url,
+    store_head,
+)
+from favorledger.testing.postgres import TemporaryServer
+from tests.test_sqlite import rich_ledgers, snapshot
+
+T1 = "2024-01-01T09:00:00+00:00"
+T2 = "2024-02-01T09:00:00+00:00"
+_ledgers = itertools.count()
+
+
+def sql(url: str, statement: str, *params: object) -> list[tuple[Any, ...]]:
+    """Run one statement through a plain connection (as the superuser)."""
+    with psycopg.connect(split_url(url)[0], autocommit=True) as connection:
+        cursor = connection.execute(statement, params or None)
+        return cursor.fetchall() if cursor.description else []
+
+
+def rows(url: str, ledger: str = "favorledger") -> list[tuple[Any, ...]]:
+    return sql(url, f"SELECT seq, id, type, body FROM {ledger}.entries ORDER BY seq")
+
+
+def _fork() -> multiprocessing.context.BaseContext:
+    return multiprocessing.get_context("fork")
+
+
+# ------------------------------------------------------------- round trips
+
+
+@settings(max_examples=20)
+@given(led=rich_ledgers())
+def test_reopening_rebuilds_exactly_the_same_ledger(
+    postgres_server: TemporaryServer, led: Ledger
+) -> None:
+    url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
+    with open_ledger(url) as stored:
+        stored.add_many(led.log)
+        assert snapshot(stored) == snapshot(led)
+    with Ledger.open(url) as reopened:
+        assert snapshot(reopened) == snapshot(led)
+    assert check_store(url) == []
+
+
+def test_every_kind_of_call_is_stored_and_the_market_replays(postgres_url: str) -> None:
+    with Ledger.open(postgres_url) as led:
+        led.add_person("ann", "Ann", tags={"python"}, at=T1)
+        led.tie("ann", "bob", "0.8", kind="friend", at=T1)
+        led.record("carol", "ann", 3, via="bob", id="f1", at=T1)
+        led.reverse("f1", at=T2, id="r1")
+        led.pledge("ann", "bob", 2, id="p1", at=T1)
+        led.call("p1", at=T2, id="c1")
+        expected = snapshot(led)
+    assert [row[2] for row in rows(postgres_url)] == [
+        "person",
+        "tie",
+        "favor",
+        "reversal",
+        "pledge",
+        "favor",
+    ]
+    with Ledger.open(postgres_url) as again:
+        assert snapshot(again) == expected
+        assert again.is_reversed("f1")
+        with pytest.raises(MarketError):
+            again.call("p1", at=T2)
+
+
+def test_adds_are_idempotent_and_batches_all_or_nothing(postgres_url: str) -> None:
+    favor = Favor(giver="ann", receiver="bob", value=2, at=T1, id="f1")
+    with open_ledger(postgres_url) as led:
+        led.add(favor)
+        led.add(favor)  # the same favor again: nothing new
+        good = Favor(giver="ann", receiver="bob", value=1, at=T1, id="f2")
+        clash = Favor(giver="ann", receiver="bob", value=9, at=T1, id="f1")
+        with pytest.raises(DuplicateFavorError):
+            led.add_many([good, clash])
+        assert "f2" not in led.favors
+        assert led.balance("ann") == 2
+    assert [row[1] for row in rows(postgres_url)] == ["f1"]
+
+
+# ------------------------------------------------------- the database itself
+
+
+def _refused(url: str, statement: str) -> str:
+    with pytest.raises(psycopg.Error) as caught:
+        sql(url, statement)
+    return str(caught.value)
+
+
+def test_the_database_refuses_edits_and_appends_off_the_chain(
+    postgres_url: str,
+) -> None:
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 3, id="f1", at=T1)
+    before = rows(postgres_url)
+    table = "favorledger.entries"
+    for statement in [
+        f"UPDATE {table} SET body = replace(body, '\"3\"', '\"3000\"')",
+        f"DELETE FROM {table}",
+        f"TRUNCATE {table}",
+        "UPDATE favorledger.favorledger_schema SET version = 9",
+        "TRUNCATE favorledger.favorledger_schema",
+    ]:
+        assert "append-only" in _refused(postgres_url, statement), statement
+    body = before[0][3].replace('"3"', '"3000"')
+    upsert = (
+        f"INSERT INTO {table} VALUES (1, 'f1', 'favor', 'x', %s, %s)"
+        " ON CONFLICT (seq) DO UPDATE SET body = excluded.body"
+    )
+    with pytest.raises(psycopg.Error, match=r"append-only|chained|next seq"):
+        sql(postgres_url, upsert, body, link(GENESIS, body))
+    wrong = f"INSERT INTO {table} VALUES (2, 'f2', 'favor', 'x', '{{}}', '{'0' * 64}')"
+    assert "does not follow" in _refused(postgres_url, wrong)
+    gap = f"INSERT INTO {table} VALUES (5, 'f5', 'favor', 'x', '{{}}', '{'0' * 64}')"
+    assert "not the next seq" in _refused(postgres_url, gap)
+    assert rows(postgres_url) == before
+    assert check_store(postgres_url) == []
+
+
+@pytest.mark.parametrize(
+    ("past_the_triggers", "reported"),
+    [
+        (
+            "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update;"
+            " UPDATE favorledger.entries SET body = replace(body, '\"3\"', '\"3000\"')",
+            ["the trigger entries_no_update is disabled", "entry 1: its digest"],
+        ),
+        (
+            "DROP TRIGGER entries_no_delete ON favorledger.entries;"
+            " DELETE FROM favorledger.entries WHERE seq = 1",
+            ["the trigger entries_no_delete is missing", "entries 1 to 1 are missing"],
+        ),
+        (
+            "SET session_replication_role = replica;"  # triggers do not fire
+            " UPDATE favorledger.entries SET body = replace(body, 'ann', 'eve')",
+            ["entry 1: its digest does not match"],
+        ),
+        (
+            "CREATE OR REPLACE FUNCTION favorledger.favorledger_refuse() RETURNS"
+            " trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
+            ["the function favorledger_refuse was changed"],
+        ),
+    ],
+)
+def test_edits_past_the_triggers_are_reported_by_check(
+    postgres_url: str, past_the_triggers: str, reported: list[str]
+) -> None:
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 3, id="f1", at=T1)
+        led.record("ann", "bob", 1, id="f2", at=T1)
+        head = led.head
+    with psycopg.connect(split_url(postgres_url)[0], autocommit=True) as connection:
+        connection.execute(past_the_triggers)
+    problems = check_store(postgres_url, expect_head=head)
+    for expected in reported:
+        assert any(expected in problem for problem in problems), problems
+
+
+def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
+    postgres_url: str,
+) -> None:
+    """The documented set-up: the owner creates the ledger; the app's role may
+    only SELECT and INSERT, so even with the triggers gone it cannot edit."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 3, id="f1", at=T1)
+    role = f"app{next(_ledgers)}"
+    for statement in [
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA favorledger TO {role}",
+        f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA favorledger TO {role}",
+        "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update",
+    ]:
+        sql(postgres_url, statement)
+    app_url = postgres_url.replace("postgres@", f"{role}@")
+    with Ledger.open(app_url) as led:
+        led.record("bob", "ann", 1, id="f2", at=T1)
+        assert led.balance("ann") == 2
+    with psycopg.connect(split_url(app_url)[0], autocommit=True) as connection:
+        for statement in [
+            "UPDATE favorledger.entries SET body = body",
+            "DELETE FROM favorledger.entries",
+            "TRUNCATE favorledger.entries",
+        ]:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+    assert len(rows(postgres_url)) == 2
+
+
+# --------------------------------------------- ledgers, versions, opening
+
+
+def test_several_ledgers_live_in_one_database(postgres_url: str) -> None:
+    with Ledger.open(postgres_url + "?ledger=club") as club:
+        club.record("ann", "bob", 1, at=T1)
+    with Ledger.open(postgres_url + "?ledger=timebank") as bank:
+        bank.record("cat", "dan", 5, at=T1)
+    with Ledger.open(postgres_url + "?ledger=club") as club:
+        assert club.balances() == {"ann": 1, "bob": -1}
+    assert check_store(postgres_url + "?ledger=timebank") == []
+    with pytest.raises(StoreError, match="lowercase SQL identifier"):
+        Ledger.open(postgres_url + "?ledger=Robert'); DROP TABLE x")
+
+
+def test_a_schema_of_another_application_or_a_newer_version_is_refused(
+    postgres_url: str,
+) -> None:
+    sql(postgres_url, "CREATE SCHEMA shop; CREATE TABLE shop.orders (id int)")
+    with pytest.raises(StoreError, match="not a favorledger store"):
+        Ledger.open(postgres_url + "?ledger=shop")
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, at=T1)
+    sql(postgres_url, "INSERT INTO favorledger.favorledger_schema VALUES (99, now())")
+    with pytest.raises(StoreError, match=r"newer favorledger .*version 99"):
+        Ledger.open(postgres_url)
+    with pytest.raises(StoreError, match="no such favorledger store"):
+        Ledger.open(postgres_url + "?ledger=absent", create=False)
+
+
+def test_a_migration_runs_once_in_one_transaction_under_the_lock(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f1", at=T1)
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(
+        postgres,
+        "MIGRATIONS",
+        {2: ("CREATE INDEX entries_at ON {schema}.entries (at)",)},
+    )
+    with Ledger.open(postgres_url) as led:
+        assert led.balance("ann") == 1
+    with Ledger.open(postgres_url) as led:  # already done: nothing runs again
+        led.record("ann", "bob", 1, id="f2", at=T1)
+    versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
+    assert sorted(v for (v,) in versions) == [1, 2]
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", 1)
+    with pytest.raises(StoreError, match="newer favorledger"):
+        Ledger.open(postgres_url)
+
+
+def test_an_unreachable_server_is_a_store_error_in_bounded_time() -> None:
+    start = time.monotonic()
+    with pytest.raises(StoreError, match="cannot connect"):
+        Ledger.open("postgresql://nobody@127.0.0.1:1/none", timeout=0.5)
+    assert time.monotonic() - start < 30
+
+
+def test_the_command_takes_a_url(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["--db", postgres_url, "record", "carol", "me", "3", "--via", "bob"]) == 0
+    )
+    assert main(["--db", postgres_url, "balance", "carol"]) == 0
+    assert "4.5" in capsys.readouterr().out
+    assert main(["--db", postgres_url, "check", "--head"]) == 0
+    out = capsys.readouterr().out
+    assert f"head {store_head(postgres_url)}" in out
+    assert main(["--db", postgres_url, "check", "--expect-head", "f" * 64]) == 1
+
+
+# ---------------------------------------------------- several processes
+
+
+def _writer(url: str, name: str, count: int, start: threading.Barrier) -> None:
+    with open_ledger(url, timeout=30) as led:
+        start.wait(timeout=60)
+        for i in range(count):
+            led.record(name, "pool", 1, id=f"{name}-{i}", at=T1)
+            led.record("x", "y", 1, id=f"shared-{i % 10}", at=T1)  # stored once
+
+
+def test_four_writer_processes_lose_nothing_and_store_nothing_twice(
+    postgres_url: str,
+) -> None:
+    context = _fork()
+    writers, count = 4, 150
+    start = context.Barrier(writers)
+    procs = [
+        context.Process(
+            target=_writer, args=(postgres_url, f"w{n}", count, start), daemon=True
+        )
+        for n in range(writers)
+    ]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=180)
+    assert [proc.exitcode for proc in procs] == [0] * writers
+    stored = [row[1] for row in rows(postgres_url)]
+    assert Counter(stored).most_common(1)[0][1] == 1
+    assert len(stored) == writers * count + 10
+    with Ledger.open(postgres_url) as led:
+        assert all(led.balance(f"w{n}") == count for n in range(writers))
+    assert check_store(postgres_url) == []
+
+
+def _racer(url: str, action: str, start: threading.Barrier, out: Connection) -> None:
+    with open_ledger(url, timeout=30) as led:
+        start.wait(timeout=60)
+        try:
+            if action == "reverse":
+                led.reverse("f1", at=T2)
+            else:
+                led.call("p1", at=T2)
+            out.send("won")
+        except (AlreadyReversedError, MarketError) as exc:
+            out.send(type(exc).__name__)
+
+
+@pytest.mark.parametrize("action", ["reverse", "call"])
+def test_racing_state_dependent_writes_have_exactly_one_winner(
+    postgres_server: TemporaryServer, action: str
+) -> None:
+    context = _fork()
+    racers, trials = 4, 6
+    for trial in range(trials):
+        url = f"{postgres_server.url()}?ledger=race{next(_ledgers)}"
+        with open_ledger(url) as led:
+            led.record("ann", "bob", 3, id="f1", at=T1)
+            led.pledge("ann", "bob", 2, id="p1", at=T1)
+        start = context.Barrier(racers)
+        receive, send = context.Pipe(duplex=False)
+        procs = [
+            context.Process(target=_racer, args=(url, action, start, send), daemon=True)
+            for _ in range(racers)
+        ]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=60)
+        results = Counter(receive.recv() for _ in range(racers))
+        loser = "AlreadyReversedError" if action == "reverse" else "MarketError"
+        assert results == {"won": 1, loser: racers - 1}, f"trial {trial}"
+        assert check_store(url) == []
+        with open_ledger(url) as led:  # readable, and one reversal or call
+            assert len(led.log) == 3
+
+
+def _appender(url: str, acks: Connection) -> None:
+    with open_ledger(url) as led:
+        for i in range(10_000):
+            led.record("ann", "bob", 1, id=f"k{i}", at=T1, reason="x" * (i % 300))
+            acks.send(i)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_writer_killed_at_any_moment_loses_nothing_it_acknowledged(
+    postgres_url: str, seed: int
+) -> None:
+    context = _fork()
+    receive, send = context.Pipe(duplex=False)
+    proc = context.Process(target=_appender, args=(postgres_url, send), daemon=True)
+    proc.start()
+    send.close()
+    target = random.Random(seed).randint(5, 150)
+    acknowledged = -1
+    while acknowledged < target - 1:
+        assert receive.poll(30), "the writer stopped acknowledging"
+        acknowledged = receive.recv()
+    proc.kill()
+    proc.join(timeout=30)
+    receive.close()
+    time.sleep(0.2)  # the server notices the dead connection and rolls back
+    stored = [row[1] for row in rows(postgres_url)]
+    assert stored == [f"k{i}" for i in range(len(stored))]
+    assert len(stored) >= acknowledged + 1
+    assert check_store(postgres_url) == []
+
+
+# ------------------------------------------------------- losing the server
+
+
+def _steady_writer(url: str, count: int, out: Connection) -> None:
+    """Record ``count`` favors; on a StoreError retry the same favor (same id
+    and time, so a retry of one that was in fact stored changes nothing)."""
+    failures = 0
+    with open_ledger(url, timeout=30) as led:
+        for i in range(count):
+            while True:
+                try:
+                    led.record("ann", "bob", 1, id=f"s{i}", at=T1)
+                    break
+                except StoreError:
+                    failures += 1
+                    time.sleep(0.05)
+            out.send(("ack", i))
+    out.send(("failures", failures))
+
+
+def test_a_server_restart_mid_run_loses_nothing_acknowledged(
+    postgres_server: TemporaryServer, postgres_url: str
+) -> None:
+    context = _fork()
+    writers, count = 2, 300
+    receive, send = context.Pipe(duplex=False)
+    procs = [
+        context.Process(
+            target=_steady_writer,
+            args=(f"{postgres_url}?ledger=r{n}", count, send),
+            daemon=True,
+        )
+        for n in range(writers)
+    ]
+    for proc in procs:
+        proc.start()
+    send.close()
+    acks = 0
+    while acks < 60:  # both writers are well under way
+        assert receive.poll(60)
+        acks += receive.recv()[0] == "ack"
+    postgres_server.restart("fast")
+    postgres_server.restart("immediate")  # a crash: no shutdown checkpoint
+    for proc in procs:
+        proc.join(timeout=180)
+    assert [proc.exitcode for proc in procs] == [0] * writers
+    messages = []
+    while receive.poll(1):
+        try:
+            messages.append(receive.recv())
+        except EOFError:  # every writer is done
+            break
+    failures = sum(n for kind, n in messages if kind == "failures")
+    for n in range(writers):
+        stored = [row[1] for row in rows(postgres_url, f"r{n}")]
+        assert stored == [f"s{i}" for i in range(count)]
+        assert check_store(f"{postgres_url}?ledger=r{n}") == []
+    print(f"restart: {writers} writers x {count} favors, {failures} writes retried")
+
+
+def test_an_idle_writer_reconnects_after_a_restart(
+    postgres_server: TemporaryServer, postgres_url: str
+) -> None:
+    with Ledger.open(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f1", at=T1)
+        postgres_server.restart("fast")
+        led.record("ann", "bob", 1, id="f2", at=T1)  # no error: it reconnects
+        assert led.balance("ann") == 2
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f2"]
+
+
+def test_a_connection_lost_inside_a_write_fails_it_and_changes_nothing(
+    postgres_url: str,
+) -> None:
+    with Ledger.open(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f1", at=T1)
+        before = snapshot(led)
+
+        def entries() -> Any:
+            yield Favor(giver="ann", receiver="bob", value=2, at=T1, id="f2")
+            sql(
+                postgres_url,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'favorledger'",
+            )
+            yield Favor(giver="ann", receiver="bob", value=3, at=T1, id="f3")
+
+        with pytest.raises(StoreError):
+            led.add_many(entries())
+        assert snapshot(led) == before
+        led.record("ann", "bob", 4, id="f4", at=T1)  # and it reconnects
+        assert led.balance("ann") == 5
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f4"]
+
+
+def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
+    store = PostgresStore.open(postgres_url)
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        list(store.entries())
+    with pytest.raises(StoreError, match="closed"):
+        store.write(Favor(giver="a", receiver="b", value=1))
+
+
+def test_a_write_is_on_disk_when_it_returns(
+    postgres_server: TemporaryServer, postgres_url: str
+) -> None:
+    """With the WAL writer slowed to 10 s, only a flush the write itself waited
+    for can save it from an immediate shutdown (no flush of WAL buffers)."""
+    sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
+    sql(postgres_url, "SELECT pg_reload_conf()")
+    try:
+        with Ledger.open(postgres_url) as led:
+            led.record("ann", "bob", 1, id="f0", at=T1)
+            time.sleep(0.5)
+            for i in range(1, 6):
+                led.record("ann", "bob", 1, id=f"f{i}", at=T1)
+            flushed = sql(
+                postgres_url,
+                "SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()",
+            )
+            postgres_server.restart("immediate")
+        assert flushed == [(True,)]
+        assert [row[1] for row in rows(postgres_url)] == [f"f{i}" for i in range(6)]
+    finally:
+        sql(postgres_url, "ALTER SYSTEM RESET wal_writer_delay")
+        sql(postgres_url, "SELECT pg_reload_conf()")

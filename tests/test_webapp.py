@@ -1,0 +1,229 @@
+"""The example web app (``examples/webapp``) answers what favorledger answers.
+
+The board is driven in-process through Starlette's test client; every page
+and endpoint must agree with the library called directly on the same favors,
+so nothing is re-implemented. Several app instances on one store stand for
+several worker processes. The browser and load tests are in
+``test_webapp_browser.py`` and ``test_webapp_load.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+import favorledger as fl
+from examples.webapp.app import create_app
+from favorledger.testing.strategies import favors
+
+AT = "2024-05-01T09:00:00+00:00"
+
+
+@contextmanager
+def board(db: str) -> Iterator[TestClient]:
+    with TestClient(create_app(db), follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "board.db")
+
+
+def favor_json(favor: fl.Favor) -> dict[str, object]:
+    share = favor.referral_share
+    return {
+        "id": favor.id,
+        "giver": favor.giver,
+        "receiver": favor.receiver,
+        "value": str(favor.value),
+        "via": favor.via,
+        "reason": favor.reason,
+        "kind": favor.kind,
+        "tags": sorted(favor.tags),
+        "referral_share": share if share is None else str(share),
+        "at": favor.at.isoformat(),
+    }
+
+
+def test_recording_a_favor_shows_both_obligations_of_a_referral(db: str) -> None:
+    with board(db) as client:
+        made = client.post(
+            "/api/favors",
+            json={"giver": "carol", "receiver": "me", "value": "3", "via": "bob"},
+        )
+        assert made.status_code == 201
+        assert made.json()["referral_share"] == "0.5"
+        seen = client.get("/api/balances").json()
+    assert seen["balances"] == {"carol": "4.5", "me": "-3", "bob": "-1.5"}
+    assert seen["debts"] == [
+        {"debtor": "me", "creditor": "carol", "amount": "3"},
+        {"debtor": "bob", "creditor": "carol", "amount": "1.5"},
+    ]
+    with fl.Ledger.open(db) as led:  # it is in the store, not only in memory
+        assert led.balance("carol") == 4.5
+
+
+@given(st.lists(favors(), max_size=12, unique_by=lambda f: f.id))
+@settings(max_examples=15)
+def test_the_app_agrees_with_the_library_and_settling_up_evens_everyone(
+    given_favors: list[fl.Favor],
+) -> None:
+    expected = fl.Ledger()
+    expected.add_many(given_favors)
+    with _fresh_store() as db, board(db) as client:
+        for favor in given_favors:
+            assert client.post("/api/favors", json=favor_json(favor)).status_code == 201
+        seen = client.get("/api/balances").json()
+        assert seen["balances"] == {p: str(b) for p, b in expected.balances().items()}
+        suggestions = client.get("/api/settle").json()
+        assert [(s["payer"], s["payee"], s["amount"]) for s in suggestions] == [
+            (t.payer, t.payee, str(t.amount)) for t in fl.settle(expected)
+        ]
+        for s in suggestions:
+            assert s["because"], "every suggestion says why"
+            back = {"giver": s["payer"], "receiver": s["payee"], "value": s["amount"]}
+            assert client.post("/api/favors", json=back).status_code == 201
+        after = client.get("/api/balances").json()["balances"]
+    assert all(Fraction(amount) == 0 for amount in after.values())
+
+
+@contextmanager
+def _fresh_store() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as directory:
+        yield str(Path(directory) / "board.db")
+
+
+def test_bad_input_is_refused_naming_the_field_and_changes_nothing(db: str) -> None:
+    with board(db) as client:
+        client.post("/api/favors", json={"giver": "a", "receiver": "b", "value": "1"})
+        before = client.get("/api/balances").json()
+        for body, field in [
+            ({"giver": "a", "receiver": "b", "value": "-2"}, "Favor.value"),
+            ({"giver": "a", "receiver": "b", "value": 2.5}, "Favor.value"),
+            ({"giver": "a", "receiver": "a", "value": "2"}, "Favor.receiver"),
+            ({"giver": "", "receiver": "b", "value": "2"}, "Favor.giver"),
+            ({"giver": "a", "receiver": "b", "value": "2", "at": "yesterday"}, "at"),
+        ]:
+            refused = client.post("/api/favors", json=body)
+            assert refused.status_code == 400, body
+            assert field in refused.json()["error"], refused.json()
+        assert client.post("/api/favors", content=b"[1, 2]").status_code == 400
+        assert client.post("/api/favors", content=b"{not json").status_code == 400
+        assert client.get("/api/balances").json() == before
+
+
+def test_a_retry_with_the_same_id_and_time_records_nothing_twice(db: str) -> None:
+    body = {"id": "f1", "giver": "a", "receiver": "b", "value": "2", "at": AT}
+    with board(db) as client:
+        assert client.post("/api/favors", json=body).status_code == 201
+        assert client.post("/api/favors", json=body).status_code == 201
+        clash = client.post("/api/favors", json={**body, "value": "3"})
+        assert clash.status_code == 409
+        assert "value" in clash.json()["error"]
+        assert client.get("/api/favor-ids").json() == ["f1"]
+        assert client.get("/api/balances").json()["balances"]["a"] == "2"
+
+
+def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:
+    with board(db) as client:
+        page = client.get("/")
+        assert page.status_code == 200
+        new_id = re.search(r'name="id" value="([^"]+)"', page.text)
+        assert new_id is not None
+        form = {"id": new_id.group(1), "giver": "ann", "receiver": "bob"}
+        done = client.post("/favors", data={**form, "value": "1/3", "reason": "a lift"})
+        assert done.status_code == 303
+        page = client.get(done.headers["location"])
+        assert 'data-person="ann"><td>ann</td><td class="amount owed">1/3' in page.text
+        assert "a lift" in page.text
+        again = client.post("/favors", data={**form, "value": "1/3"})  # resubmitted
+        shown = client.get(again.headers["location"])
+        assert shown.status_code == 400
+        assert "already" in shown.text
+        bad = client.post("/favors", data={**form, "id": "x2", "value": "lots"})
+        shown = client.get(bad.headers["location"])
+        assert "Favor.value" in shown.text
+        assert client.get("/api/favor-ids").json() == [new_id.group(1)]
+
+
+def test_names_are_escaped_in_pages(db: str) -> None:
+    with board(db) as client:
+        client.post(
+            "/api/favors",
+            json={"giver": "<script>x</script>", "receiver": "b", "value": "1"},
+        )
+        page = client.get("/").text
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_settle_up_page_gives_each_suggestion_with_its_reasons(db: str) -> None:
+    with board(db) as client:
+        client.post(
+            "/api/favors",
+            json={
+                "giver": "carol",
+                "receiver": "me",
+                "value": "3",
+                "via": "bob",
+                "reason": "an hour on marketing",
+                "id": "f1",
+            },
+        )
+        page = client.get("/settle").text
+        suggestions = client.get("/api/settle").json()
+    assert [(s["payer"], s["payee"], s["amount"]) for s in suggestions] == [
+        ("me", "carol", "3"),
+        ("bob", "carol", "1.5"),
+    ]
+    assert suggestions[1]["because"][0]["role"] == "referrer"
+    assert "bob owes carol 1.5 for referring me to carol" in page
+    assert "an hour on marketing" in page
+
+
+def test_who_can_introduce_me_is_the_librarys_answer(db: str) -> None:
+    ties = [
+        ("me", "bob", "0.9"),
+        ("bob", "carol", "0.5"),
+        ("me", "dan", "0.5"),
+        ("dan", "carol", "1"),
+    ]
+    expected = fl.Ledger()
+    with board(db) as client:
+        for a, b, strength in ties:
+            expected.tie(a, b, strength)
+            done = client.post("/ties", data={"a": a, "b": b, "strength": strength})
+            assert done.status_code == 303
+        found = client.get("/api/introduce", params={"source": "me", "target": "carol"})
+        page = client.get("/introduce", params={"source": "me", "target": "carol"})
+        unknown = client.get("/api/introduce", params={"source": "me", "target": "zed"})
+    want = fl.introducers(expected, "me", "carol")
+    assert [p["introducer"] for p in found.json()["introducers"]] == [
+        p.introducer for p in want
+    ]
+    assert found.json()["best"]["people"] == list(
+        fl.referral_path(expected, "me", "carol").people
+    )
+    assert page.status_code == 200
+    assert "me -&gt; dan -&gt; carol: trust 0.5" in page.text
+    assert unknown.status_code == 404
+    assert "zed" in unknown.json()["error"]
+
+
+def test_a_worker_sees_what_another_worker_recorded(db: str) -> None:
+    with board(db) as first, board(db) as second:
+        assert second.get("/api/balances").json()["favors"] == 0
+        first.post("/api/favors", json={"giver": "a", "receiver": "b", "value": "2"})
+        assert second.get("/api/balances").json()["balances"] == {"a": "2", "b": "-2"}
+        second.post("/api/favors", json={"giver": "b", "receiver": "a", "value": "2"})
+        assert first.get("/api/balances").json()["debts"] == []
