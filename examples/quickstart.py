@@ -17,76 +17,94 @@
 # "Most of us carry an informal but indelible tally of whom we've granted
 # favors to, who 'owes us one', and who has granted favors to us."
 #
-# This notebook tells the article's story in code. A job seeker (**me**)
-# asks a friend (**Bob**) for help. Bob refers me to **Carol**, who knows
-# marketing in Central America better than anyone Bob knows. Carol gives me
-# an hour of her time. Once that favor is done, *two* people owe Carol: me,
-# and Bob, who referred me.
+# This notebook tells the article's story in code, with the people and
+# numbers of the README. A job seeker (`me`) asks a friend (`bob`) for help.
+# Bob refers me to `carol`, who knows marketing better than anyone Bob knows.
+# Carol gives me an hour of her time, worth 3. Once that favor is done, *two*
+# people owe Carol: me, and Bob, who referred me (half of it, by default).
+#
+# Everyone is named by their id (`me`, `bob`, `carol`) throughout. Nothing is
+# written to disk: the ledger lives in memory.
 
 # %%
 from datetime import UTC, datetime, timedelta
 
-from favorledger import Decay, Ledger, total
+from favorledger import Decay, Ledger, settle, total
 
 led = Ledger()  # a referrer owes half the favor's value, unless we say otherwise
-
-led.add_person("me", name="Me (job seeker)")
-led.add_person("bob", name="Bob", tags={"human resources"})
-led.add_person("carol", name="Carol", tags={"marketing", "central america"})
 led.tie("me", "bob", 0.9, kind="friend", reason="college roommates")
 led.tie("bob", "carol", 0.6, kind="colleague", reason="worked together at Acme")
+spring = datetime(2024, 4, 2, 17, 0, tzinfo=UTC)
+
+
+def step(title: str, *lines: object) -> None:
+    """Print one labelled step of the story."""
+    print(title)
+    for line in lines:
+        print(f"    {line}")
+
+
+def balances(
+    ledger: Ledger, at: datetime | None = None, decay: Decay | None = None
+) -> str:
+    """Everyone's balance on one line, largest first, and their total."""
+    shown = sorted(ledger.balances(at=at, decay=decay).items(), key=lambda pb: -pb[1])
+    return (
+        ", ".join(f"{p} {v}" for p, v in shown)
+        + f" (total {total(v for _, v in shown)})"
+    )
+
 
 # %% [markdown]
-# ## The favor, done *via* a referrer
-#
-# Carol's hour is worth 2 favor units to us. It was done via Bob.
+# ## 1. The favor, done *via* a referrer
 
 # %%
-spring = datetime(2024, 4, 2, 17, 0, tzinfo=UTC)
-hour = led.record(
-    "carol",
-    "me",
-    2,
-    kind="advice",
-    via="bob",
-    reason="an hour on marketing in Central America",
-    at=spring,
+hour = led.record("carol", "me", 3, via="bob", reason="an hour on marketing", at=spring)
+step(
+    "1. carol gives me an hour on marketing, referred by bob (worth 3):",
+    *(
+        f"{o.debtor:<3} owes {o.creditor}  {o.amount:<3}  ({o.role})"
+        for o in led.obligations()
+    ),
+    f"balances: {balances(led)}",
 )
 
-for obligation in led.obligations():
-    debtor = led.people[obligation.debtor].name
-    creditor = led.people[obligation.creditor].name
-    print(f"{debtor:>16} owes {creditor:<6} {obligation.amount}  ({obligation.role})")
-
 # %% [markdown]
-# ## Balances and who owes whom
+# ## 2. A favor back, and a mistake reversed, never erased
 #
-# A balance is what others owe a person, minus what that person owes. The
-# ledger keeps values exact and every balance sums to exactly zero.
-
-
-# %%
-def show_balances(ledger: Ledger) -> None:
-    for person, balance in sorted(ledger.balances().items()):
-        print(f"{ledger.people[person].name:>16}: {balance:>6}")
-    print(f"{'total':>16}: {total(ledger.balances().values()):>6}")
-
-
-show_balances(led)
-
-# %% [markdown]
-# Later, I return a favor to Bob (I review his nephew's resume), and Carol
-# lands me a job interview, a favor of kind `"job"`.
+# I review Bob's nephew's resume (worth 1). Then it turns out the nephew never
+# sent it: the ledger is append-only, so a reversal cancels the favor and the
+# history keeps both entries.
 
 # %%
-led.record(
+review = led.record(
     "me",
     "bob",
     1,
-    kind="review",
     reason="reviewed his nephew's resume",
     at=spring + timedelta(days=20),
 )
+owed_then = "; ".join(
+    f"{d.debtor} owes {d.creditor} {d.amount}" for d in led.who_owes_whom()
+)
+led.reverse(
+    review.id, reason="the nephew never sent it", at=spring + timedelta(days=21)
+)
+step(
+    "2. I review bob's nephew's resume (worth 1), then reverse it (never sent):",
+    f"before the reversal: {owed_then}",
+    f"after it:            {balances(led)}",
+    f"bob's history keeps {len(led.history('bob'))} entries",
+)
+
+# %% [markdown]
+# ## 3. A job is a lifetime supply of favors
+#
+# Carol introduces me to her VP: a favor of kind `"job"`, worth 5. A `Decay`
+# policy lets ordinary favors fade with a half-life of 180 days, while a job
+# never fades.
+
+# %%
 led.record(
     "carol",
     "me",
@@ -95,56 +113,36 @@ led.record(
     reason="introduced me to her VP",
     at=spring + timedelta(days=45),
 )
-
-for debt in led.who_owes_whom():
-    print(f"{debt.debtor} owes {debt.creditor} {debt.amount}")
-
-# %% [markdown]
-# ## Mistakes are reversed, never erased
-#
-# The ledger is append-only. Say the review was recorded by mistake: a
-# reversal cancels it, and the history keeps both entries.
-
-# %%
-review = next(f for f in led.favors.values() if f.kind == "review")
-led.reverse(
-    review.id,
-    reason="Bob's nephew never sent the resume",
-    at=spring + timedelta(days=50),
-)
-for entry in led.history("bob"):
-    print(type(entry).__name__, entry.at.date(), getattr(entry, "reason", ""))
-print("bob owes carol:", led.owes("bob", "carol"))
-
-# %% [markdown]
-# ## Looking back, and letting small favors fade
-#
-# `as_of` shows the ledger as it stood on a date. A `Decay` policy lets
-# small favors fade with a half-life while a job is "a lifetime supply of
-# favors" and never decays.
-
-# %%
-print("me, a week after the hour:", led.as_of(spring + timedelta(days=7)).balance("me"))
-
 decay = Decay(half_life=timedelta(days=180), half_lives={"job": None})
 two_years_on = spring + timedelta(days=730)
-for debt in led.who_owes_whom(at=two_years_on, decay=decay):
-    print(f"two years on, {debt.debtor} owes {debt.creditor} {debt.amount}")
-print("still sums to", total(led.balances(at=two_years_on, decay=decay).values()))
+step(
+    "3. carol introduces me to her VP (a job, worth 5):",
+    f"now:           {balances(led)}",
+    f"two years on:  {balances(led, at=two_years_on, decay=decay)}",
+)
+
+# %% [markdown]
+# ## 4. Settling up
+#
+# `settle` suggests the fewest favor-returns that square everyone, each
+# explained by the favors behind it; `led.apply(...)` would record them.
+
+# %%
+step(
+    "4. to settle up:",
+    *(f"{t.payer} returns a favor worth {t.amount} to {t.payee}" for t in settle(led)),
+)
 
 # %% [markdown]
 # ## A picture of who owes whom
 #
 # With the `plot` extra (matplotlib), `favorledger.plot.draw` draws the
 # ledger: an arrow from debtor to creditor for every debt, wider for more,
-# and each person coloured by their balance (blue: owed, red: owes). The
-# grey lines are the ties.
+# and each person coloured by their balance (blue: owed, red: owes). The grey
+# lines are the ties. In a notebook the picture shows below; as a script it
+# is drawn and not saved (call `ax.figure.savefig(...)` to keep it).
 
 # %%
-from pathlib import Path
-from tempfile import gettempdir
-
 from favorledger.plot import draw
 
 ax = draw(led, ties=True, amounts=True, title="Who owes whom")
-ax.figure.savefig(Path(gettempdir()) / "favorledger-quickstart.png")

@@ -13,7 +13,7 @@ Examples
 Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
-from favorledger._exact import Amount, total
+from favorledger._exact import Amount, Ratio, total
 from favorledger.agenda import AgendaItem, agenda
 from favorledger.clearing import Clearing, clear_cycles, clear_debts
 from favorledger.errors import (
@@ -117,6 +117,7 @@ __all__ = [
     "Pledge",
     "Priority",
     "PriorityPolicy",
+    "Ratio",
     "Reason",
     "ReferralPath",
     "Release",

@@ -1,13 +1,21 @@
 """Exact amounts: parsing, arithmetic and normal form.
 
 An *amount* is a ``Decimal`` when its value has a finite decimal expansion and
-a ``Fraction`` otherwise (one third of a favor stays one third). This module
-is the only place that does arithmetic on amounts, so no other module can
-round by accident:
+a :class:`Ratio` (a ``Fraction`` that also adds with ``Decimal``) otherwise:
+one third of a favor stays one third. Amounts are kept in one *normal form*,
+so equal values look the same: a ``Decimal`` has no trailing zeros and no
+exponent (``Decimal('4.5')``, ``Decimal('100')``, never ``Decimal('4.50')``,
+``Decimal('0.0')`` or ``Decimal('1E+2')``), and a ``Ratio`` is never a value
+a ``Decimal`` could hold.
+
+Any two amounts, and an amount and an ``int``, can be added, subtracted,
+multiplied, compared and summed with Python's ``sum``. This module is the
+only place that does arithmetic on amounts inside the library, so no other
+module can round by accident:
 
 * ``Decimal`` arithmetic runs in a context with unbounded precision that
   traps ``Inexact``, so a sum that would round raises instead;
-* anything involving a ``Fraction`` is computed as fractions and brought back
+* anything involving a ``Ratio`` is computed as fractions and brought back
   to normal form with :func:`normalize`.
 
 The fast path (two decimals) is a single C call, which keeps recording a
@@ -21,7 +29,9 @@ Decimal('0.3')
 >>> mul(Decimal(3), Fraction(1, 3))
 Decimal('1')
 >>> add(Fraction(1, 3), Decimal(1))
-Fraction(4, 3)
+Ratio(4, 3)
+>>> sum([Decimal("0.5"), normalize(Fraction(1, 3)), 1])
+Ratio(11, 6)
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from favorledger.errors import InvalidValueError, shown
 
@@ -41,6 +51,7 @@ __all__ = [
     "MAX_VALUE",
     "ZERO",
     "Amount",
+    "Ratio",
     "add",
     "fraction",
     "is_decimal_denominator",
@@ -53,8 +64,83 @@ __all__ = [
     "total",
 ]
 
-Amount: TypeAlias = Decimal | Fraction
-"""An exact quantity of favor: a ``Decimal`` if it has one, else a ``Fraction``."""
+
+class Ratio(Fraction):
+    """An exact amount with no decimal form, such as a third of a favor.
+
+    A ``Fraction`` in every way, except that arithmetic with a ``Decimal``
+    works (a plain ``Fraction`` raises ``TypeError``) and every result is an
+    amount in normal form: a ``Decimal`` when it has one, else a ``Ratio``.
+
+    Examples
+    --------
+    >>> third = Ratio(1, 3)
+    >>> third + Decimal("0.5"), Decimal(1) - third, 3 * third
+    (Ratio(5, 6), Ratio(2, 3), Decimal('1'))
+    >>> sum([third, third, Decimal("0.25")]), str(third), third > Decimal("0.3")
+    (Ratio(11, 12), '1/3', True)
+    """
+
+    __slots__ = ()
+
+    def __add__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__add__, self, other)
+
+    def __radd__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__radd__, self, other)
+
+    def __sub__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__sub__, self, other)
+
+    def __rsub__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__rsub__, self, other)
+
+    def __mul__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__mul__, self, other)
+
+    def __rmul__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__rmul__, self, other)
+
+    def __truediv__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__truediv__, self, other)
+
+    def __rtruediv__(self, other: object) -> Amount:  # type: ignore[override]
+        return _apply(Fraction.__rtruediv__, self, other)
+
+    def __neg__(self) -> Ratio:
+        return _ratio(-self.numerator, self.denominator)
+
+    def __pos__(self) -> Ratio:
+        return self
+
+    def __abs__(self) -> Ratio:
+        return _ratio(abs(self.numerator), self.denominator)
+
+
+Amount: TypeAlias = Decimal | Ratio
+"""An exact quantity of favor: a ``Decimal`` if it has one, else a ``Ratio``."""
+
+
+def _ratio(numerator: int, denominator: int) -> Ratio:
+    """A ``Ratio`` from coprime parts, without recomputing their gcd."""
+    value = object.__new__(Ratio)
+    value._numerator = numerator  # type: ignore[attr-defined]
+    value._denominator = denominator  # type: ignore[attr-defined]
+    return value
+
+
+def _apply(operation: Any, a: Ratio, b: object) -> Amount:
+    """``operation(a, b)`` with a ``Decimal`` taken as a fraction; a rational
+    result comes back in normal form, anything else (a float) as it is."""
+    if isinstance(b, Decimal):
+        if not b.is_finite():
+            return NotImplemented  # type: ignore[no-any-return]
+        b = Fraction(b)
+    result = operation(a, b)
+    if isinstance(result, Fraction):
+        return normalize(result)
+    return result  # type: ignore[no-any-return]  # a float or NotImplemented
+
 
 MAX_VALUE = Decimal(10) ** 15
 """The largest magnitude a single recorded value may have."""
@@ -88,6 +174,14 @@ _EXACT = decimal.Context(
 SMALL_INTS = {n: Decimal(n) for n in range(1025)}
 """Shared ``Decimal`` objects for the small whole values most favors have."""
 _MAX_INT = int(MAX_VALUE)
+_NEGATIVE_SMALL = tuple(-value for value in SMALL_INTS.values())
+_WHOLE = frozenset(map(id, (*SMALL_INTS.values(), *_NEGATIVE_SMALL)))
+"""The ids of the shared small whole amounts (``SMALL_INTS`` and their
+negatives): adding one to an amount in normal form gives one in normal form
+(a trailing zero needs two non-whole operands), so the check after a sum is
+skipped. Identity, not equality: ``Decimal("10.00")`` equals 10 but is not
+in normal form. Most favors are worth such an amount (``parse_amount``,
+``canonical`` and the store hand out these very objects)."""
 
 
 def is_decimal_denominator(denominator: int) -> bool:
@@ -105,18 +199,18 @@ def is_decimal_denominator(denominator: int) -> bool:
 
 
 def normalize(value: Fraction) -> Amount:
-    """Return ``value`` as a ``Decimal`` when that is exact, else unchanged.
+    """Return ``value`` as a ``Decimal`` when that is exact, else a ``Ratio``.
 
     Examples
     --------
     >>> normalize(Fraction(3, 8)), normalize(Fraction(1, 3))
-    (Decimal('0.375'), Fraction(1, 3))
+    (Decimal('0.375'), Ratio(1, 3))
     """
     num, den = value.numerator, value.denominator
     if den == 1:
         return SMALL_INTS.get(num) or Decimal(num)
     if not is_decimal_denominator(den):
-        return value
+        return value if type(value) is Ratio else _ratio(num, den)
     places = 0
     power = 1
     while power % den:
@@ -125,28 +219,62 @@ def normalize(value: Fraction) -> Amount:
     return Decimal(num * (power // den)).scaleb(-places, _EXACT)
 
 
-def fraction(value: Amount) -> Fraction:
-    """Return ``value`` as a ``Fraction`` (exactly).
+def fraction(value: Amount | Fraction) -> Fraction:
+    """Return ``value`` as a plain ``Fraction`` (exactly).
 
     Examples
     --------
-    >>> fraction(Decimal("0.25"))
-    Fraction(1, 4)
+    >>> fraction(Decimal("0.25")), fraction(Ratio(1, 3))
+    (Fraction(1, 4), Fraction(1, 3))
     """
-    return value if type(value) is Fraction else Fraction(value)
+    if type(value) is Fraction:
+        return value
+    if isinstance(value, Fraction):
+        return Fraction(value.numerator, value.denominator)
+    return Fraction(value)
+
+
+def canonical(value: Decimal) -> Decimal:
+    """Return a ``Decimal`` in normal form: no trailing zeros, no exponent.
+
+    Examples
+    --------
+    >>> canonical(Decimal("4.50")), canonical(Decimal("0.0"))
+    (Decimal('4.5'), Decimal('0'))
+    >>> canonical(Decimal("1E+2")), canonical(Decimal("-0"))
+    (Decimal('100'), Decimal('0'))
+    """
+    whole = value.to_integral_value()
+    if whole == value:  # the common case: a whole number, made exponent 0
+        if not whole:
+            return ZERO  # also for Decimal("-0")
+        return SMALL_INTS.get(int(whole)) or whole.quantize(_ONE, context=_EXACT)
+    return value.normalize(_EXACT)
 
 
 def add(a: Amount, b: Amount) -> Amount:
-    """Return ``a + b`` exactly, in normal form."""
+    """Return ``a + b`` exactly, in normal form.
+
+    Examples
+    --------
+    >>> add(Decimal("1.5"), Decimal("1.5")), add(Decimal("0.25"), Decimal("-0.25"))
+    (Decimal('3'), Decimal('0'))
+    """
+    if id(b) in _WHOLE and type(a) is Decimal:  # the common case: a small whole b
+        return _EXACT.add(a, b)  # type: ignore[arg-type]
     if type(a) is Decimal and type(b) is Decimal:
-        return _EXACT.add(a, b)
+        # strip trailing zeros; adding 0 turns an exponent normalize made
+        # positive (1E+1) back into 0 (10): two C calls in all
+        return _EXACT.add(_EXACT.add(a, b).normalize(_EXACT), ZERO)
     return normalize(fraction(a) + fraction(b))
 
 
 def sub(a: Amount, b: Amount) -> Amount:
     """Return ``a - b`` exactly, in normal form."""
+    if id(b) in _WHOLE and type(a) is Decimal:
+        return _EXACT.subtract(a, b)  # type: ignore[arg-type]
     if type(a) is Decimal and type(b) is Decimal:
-        return _EXACT.subtract(a, b)
+        return _EXACT.add(_EXACT.subtract(a, b).normalize(_EXACT), ZERO)
     return normalize(fraction(a) - fraction(b))
 
 
@@ -159,26 +287,21 @@ def mul(a: Amount, b: Amount) -> Amount:
     (Decimal('1'), Decimal('10'))
     """
     if type(a) is Decimal and type(b) is Decimal:
-        return _tidy(_EXACT.multiply(a, b))
+        return canonical(_EXACT.multiply(a, b))
     return normalize(fraction(a) * fraction(b))
-
-
-def _tidy(value: Decimal) -> Decimal:
-    if value == value.to_integral_value():
-        return value.quantize(_ONE, context=_EXACT)
-    return value.normalize(_EXACT)
 
 
 def neg(a: Amount) -> Amount:
     """Return ``-a`` exactly."""
-    return -a if isinstance(a, Fraction) else _EXACT.minus(a)
+    return -a if isinstance(a, Ratio) else _EXACT.minus(a)
 
 
-def total(values: Iterable[Amount]) -> Amount:
-    """Return the exact sum of ``values`` (``Decimal(0)`` when empty).
+def total(values: Iterable[Amount | Fraction | int]) -> Amount:
+    """Return the exact sum of ``values`` (``Decimal(0)`` when empty), in
+    normal form.
 
-    Python cannot add a ``Decimal`` to a ``Fraction``, so the builtin ``sum``
-    fails on a ledger that holds thirds; ``total`` adds any mix exactly.
+    The builtin ``sum`` works too on amounts the library returns; ``total``
+    also takes plain ``Fraction`` values and always returns an amount.
 
     Examples
     --------
@@ -187,7 +310,11 @@ def total(values: Iterable[Amount]) -> Amount:
     """
     result: Amount = ZERO
     for value in values:
-        result = add(result, value)
+        if type(value) is int:
+            value = SMALL_INTS.get(value) or Decimal(value)
+        elif type(value) is Fraction:
+            value = normalize(value)
+        result = add(result, value)  # type: ignore[arg-type]
     return result
 
 
@@ -294,8 +421,9 @@ def parse_amount(
 
     Returns
     -------
-    Decimal or Fraction
-        The value in normal form (a ``Decimal`` whenever that is exact).
+    Decimal or Ratio
+        The value in normal form (a ``Decimal`` without trailing zeros
+        whenever that is exact).
 
     Raises
     ------
@@ -311,6 +439,8 @@ def parse_amount(
     --------
     >>> parse_amount("1/4", field="value"), parse_amount(3, field="value")
     (Decimal('0.25'), Decimal('3'))
+    >>> parse_amount("2.50", field="value"), parse_amount("6/3", field="value")
+    (Decimal('2.5'), Decimal('2'))
     >>> parse_amount(0.1, field="Favor.value")
     Traceback (most recent call last):
     ...
@@ -331,7 +461,7 @@ def parse_amount(
             f"{field} must have a denominator of at most 10**12 (no finer than"
             f" 1e-12), got {shown(raw)}"
         )
-    return value
+    return canonical(value) if type(value) is Decimal else value
 
 
 def parse_derived(
@@ -346,7 +476,7 @@ def parse_derived(
     Examples
     --------
     >>> parse_derived(Fraction(2, 10**13 + 1), field="Transfer.amount")
-    Fraction(2, 10000000000001)
+    Ratio(2, 10000000000001)
     >>> parse_derived(-1, field="Transfer.amount")
     Traceback (most recent call last):
     ...

@@ -15,7 +15,7 @@ Examples
 >>> _ = led.record("ann", "bob", 8, kind="job", at=start)
 >>> decay = Decay(half_lives={"coffee": timedelta(days=30)})
 >>> valued_balances(led, at=start + timedelta(days=60), decay=decay)
-{'ann': Decimal('10.00'), 'bob': Decimal('-10.00')}
+{'ann': Decimal('10'), 'bob': Decimal('-10')}
 """
 
 from __future__ import annotations

@@ -212,10 +212,10 @@ def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Cleari
     >>> c = clear_debts([Debt("a", "b", Fraction(1, 3)), Debt("b", "c", 1),
     ...                  Debt("c", "a", Fraction(1, 2))])
     >>> c.cleared, c.before
-    (Decimal('1'), Fraction(11, 6))
+    (Decimal('1'), Ratio(11, 6))
     >>> [(t.payer, t.payee, t.amount) for t in c.transfers]
-    [('a', 'b', Fraction(1, 3)), ('b', 'c', Fraction(1, 3)), \
-('c', 'a', Fraction(1, 3))]
+    [('a', 'b', Ratio(1, 3)), ('b', 'c', Ratio(1, 3)), \
+('c', 'a', Ratio(1, 3))]
     """
     gross: dict[_Edge, Amount] = {}
     for debt in debts:

@@ -386,6 +386,7 @@ class Ledger:
         )
 
     # -------------------------------------------------------------- recording
+    @_writes
     def add_person(
         self,
         id: str,
@@ -396,8 +397,11 @@ class Ledger:
     ) -> Person:
         """Add a person, or restate one (the latest statement, by ``at``, wins).
 
-        Restating a person with the same name and tags changes nothing; with
-        different ones it records a new entry, and the log keeps the old one.
+        Restating keeps what is not restated: without ``name`` the current
+        name stays, and without ``tags`` the current tags stay (pass
+        ``tags=()`` to clear them). Restating a person with the same name and
+        tags changes nothing; with different ones it records a new entry,
+        and the log keeps the old one.
 
         Raises
         ------
@@ -409,8 +413,16 @@ class Ledger:
         >>> led = Ledger()
         >>> led.add_person("ann", tags=["python"]).tags
         frozenset({'python'})
+        >>> led.add_person("ann", "Ann Lee").tags  # a new name keeps the tags
+        frozenset({'python'})
+        >>> led.add_person("ann", tags=["go"]).name  # new tags keep the name
+        'Ann Lee'
         """
         stamp = utcnow() if at is None else at
+        current = self._people.get(id) if isinstance(id, str) else None
+        if current is not None:
+            name = current.name if name is None else name
+            tags = current.tags if tags is NO_TAGS else tags
         named = {} if name is None else {"name": name}
         person = Person(id, tags=tags, at=stamp, **named)
         return self.add(person)
@@ -457,7 +469,7 @@ class Ledger:
         >>> led = Ledger()
         >>> f = led.record("carol", "me", "2.5", via="bob", referral_share="1/3")
         >>> led.balance("bob")
-        Fraction(-5, 6)
+        Ratio(-5, 6)
         """
         favor = Favor(
             id=new_id() if id is None else id,
@@ -720,7 +732,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", 1)
         >>> [(t.kind, t.strength) for t in led.ties("ann")]
-        [('implied', Fraction(1, 3))]
+        [('implied', Ratio(1, 3))]
         """
         return ties.ties(self, person)
 
@@ -1189,7 +1201,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         >>> led = Ledger()
         >>> _ = led.record("ann", "bob", "2.50")
         >>> led.balance("ann"), led.balance("bob")
-        (Decimal('2.50'), Decimal('-2.50'))
+        (Decimal('2.5'), Decimal('-2.5'))
         """
         try:
             return self._balance[person]

@@ -46,6 +46,7 @@ only, but holds the character '\\x1b' (U+001B), got 'ann\\x1b[2J'
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -53,7 +54,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sized
 from datetime import UTC, datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Final, Literal
 
@@ -642,9 +643,26 @@ def _tie_b(raw: object) -> str:
     return _name(raw, "Tie.b", InvalidTieError)
 
 
+STRENGTH_PLACES: Final = 12
+"""Tie strengths are kept to this many decimal places at most (a weight)."""
+_STRENGTH_QUANTUM: Final = Decimal(1).scaleb(-STRENGTH_PLACES)
+
+
 def _strength(raw: float | int | str | Amount) -> Amount:
     if isinstance(raw, float) and math.isfinite(raw):
         raw = Decimal(repr(raw))  # the decimal the user typed, e.g. 0.8
+    elif isinstance(raw, str) and "/" not in raw:
+        with contextlib.suppress(ArithmeticError, ValueError):
+            raw = Decimal(raw.strip())
+    if isinstance(raw, Decimal) and raw.is_finite() and 0 < raw <= 1:
+        exponent = raw.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -STRENGTH_PLACES:
+            raw = raw.quantize(_STRENGTH_QUANTUM, rounding=ROUND_HALF_EVEN)
+            if not raw:
+                raise InvalidTieError(
+                    f"Tie.strength must be at least 1e-{STRENGTH_PLACES},"
+                    " got a smaller positive number"
+                )
     strength = parse_amount(raw, field="Tie.strength", error=InvalidTieError)
     if strength > 1:
         raise InvalidTieError(f"Tie.strength must be in (0, 1], got {raw!r}")
@@ -680,8 +698,11 @@ class Tie:
     a, b
         The two people (distinct).
     strength
-        How strong the relationship is, in (0, 1]. A float such as ``0.8``
-        is taken as the decimal it spells; it is stored exactly.
+        How strong the relationship is, a weight in (0, 1]. A float such as
+        ``0.8`` or ``1/31`` is taken as the decimal it spells (its shortest
+        ``repr``); any strength finer than :data:`STRENGTH_PLACES` (12)
+        decimal places is rounded to 12 places (half to even); fractions
+        such as ``Fraction(1, 3)`` are kept exactly.
     kind
         One of :data:`TIE_KINDS` (``"friend"``, ``"colleague"``...).
     reason
@@ -695,6 +716,10 @@ class Tie:
     --------
     >>> Tie(a="me", b="bob", strength=0.8, kind="friend").strength
     Decimal('0.8')
+    >>> Tie(a="me", b="bob", strength=0.1 + 0.2).strength
+    Decimal('0.3')
+    >>> Tie(a="me", b="bob", strength=1 / 31).strength
+    Decimal('0.032258064516')
     >>> Tie(a="me", b="bob", strength=0)
     Traceback (most recent call last):
     ...

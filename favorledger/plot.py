@@ -97,7 +97,7 @@ PATH_GID: Final = "path:"
 """The prefix of the ``gid`` of each hop :func:`draw_path` makes (``path:me->bob``)."""
 
 _INSTALL: Final = (
-    "favorledger.plot needs matplotlib, which is not installed;"
+    "favorledger.plot needs {missing}, which is not installed;"
     " install the plot extra: pip install 'favorledger[plot]'"
 )
 _TIE_COLOR: Final = "#b8b8b8"
@@ -172,6 +172,7 @@ def layout(
     if graph.number_of_nodes() == 0:
         return {}
     spread = 1.6 / math.sqrt(graph.number_of_nodes())  # roomier than the default
+    _require_matplotlib()  # networkx's layouts need numpy
     placed = nx.spring_layout(graph, seed=seed, k=spread, iterations=100)
     spring = {person: (float(x), float(y)) for person, (x, y) in placed.items()}
     return spring if center is None else _rings(graph, center, spring)
@@ -559,8 +560,11 @@ None, got 0
 
 # ---------------------------------------------------------------- internals
 def _require_matplotlib() -> None:
-    if importlib.util.find_spec("matplotlib") is None:
-        raise ImportError(_INSTALL, name="matplotlib")
+    """Name the plot extra when matplotlib or numpy (networkx's layouts
+    need it) is missing, before anything deeper fails."""
+    for module in ("matplotlib", "numpy"):
+        if importlib.util.find_spec(module) is None:
+            raise ImportError(_INSTALL.format(missing=module), name=module)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:

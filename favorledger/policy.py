@@ -49,7 +49,7 @@ def parse_share(raw: object, field: str = "referral_share") -> Amount:
     Examples
     --------
     >>> parse_share("1/3")
-    Fraction(1, 3)
+    Ratio(1, 3)
     >>> parse_share(2)
     Traceback (most recent call last):
     ...

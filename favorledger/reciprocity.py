@@ -30,7 +30,7 @@ Examples
 >>> nx.reciprocity(given)
 1.0
 >>> reciprocity(led, "ann", "bob")
-Fraction(2, 101)
+Ratio(2, 101)
 """
 
 from __future__ import annotations
@@ -241,7 +241,7 @@ def fair_weather(
     >>> _ = led.record("ed", "ann", 1)
     >>> [(f.person, f.times_received, f.received, f.returned, f.returned_share)
     ...  for f in fair_weather(led)]
-    [('ed', 3, Decimal('6'), Decimal('1'), Fraction(1, 6))]
+    [('ed', 3, Decimal('6'), Decimal('1'), Ratio(1, 6))]
     """
     least = _positive(min_received, "min_received")
     share = parse_amount(

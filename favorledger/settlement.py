@@ -195,8 +195,8 @@ def settle_balances(
     --------
     >>> from fractions import Fraction
     >>> settle_balances({"a": Fraction(1, 3), "b": Fraction(2, 3), "c": -1})
-    [Transfer(payer='c', payee='b', amount=Fraction(2, 3), explained_by=()), \
-Transfer(payer='c', payee='a', amount=Fraction(1, 3), explained_by=())]
+    [Transfer(payer='c', payee='b', amount=Ratio(2, 3), explained_by=()), \
+Transfer(payer='c', payee='a', amount=Ratio(1, 3), explained_by=())]
     """
     _check_method(method)
     for person, raw in balances.items():
@@ -432,7 +432,7 @@ def unscale(number: int, den: int) -> Amount:
     Examples
     --------
     >>> unscale(3, 6), unscale(2, 6)
-    (Decimal('0.5'), Fraction(1, 3))
+    (Decimal('0.5'), Ratio(1, 3))
     """
     if den in _POWERS:  # the common case: decimals; exact, as normalize would be
         return Decimal(number).scaleb(-_POWERS[den], _SHIFT)

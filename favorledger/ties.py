@@ -20,7 +20,7 @@ Examples
 >>> _ = led.record("carol", "me", 3, via="bob", at="2024-02-01T00:00+00:00")
 >>> [(sorted(t.pair), t.kind, t.strength) for t in ties(led)]
 [(['bob', 'me'], 'friend', Decimal('0.9')), (['carol', 'me'], 'implied', \
-Fraction(1, 3)), (['bob', 'carol'], 'implied', Fraction(1, 3))]
+Ratio(1, 3)), (['bob', 'carol'], 'implied', Ratio(1, 3))]
 """
 
 from __future__ import annotations

@@ -678,7 +678,7 @@ def _entry_cases() -> Iterator[Any]:
         DuplicateFavorError,
         "Favor.id",
         "'f2'",
-        "Fraction(1, 3)",
+        "Ratio(1, 3)",
         "Decimal('2')",
     )
     yield bad(

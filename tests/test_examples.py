@@ -31,9 +31,23 @@ def test_example_runs(
 def test_quickstart_tells_the_two_obligations(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The quickstart shows both obligations of a referral."""
-    runpy.run_path(str(EXAMPLES[0].parent / "quickstart.py"))
+    """The quickstart shows both obligations of a referral, with the README's
+    people and numbers, as a short labelled story that writes no file."""
+    folder = EXAMPLES[0].parent
+    before = sorted(folder.parent.rglob("*.png"))
+    runpy.run_path(str(folder / "quickstart.py"))
     out = capsys.readouterr().out
-    assert "owes Carol  2  (recipient)" in out
-    assert "owes Carol  1  (referrer)" in out
-    assert "total:      0" in out
+    lines = out.splitlines()
+    assert "    me  owes carol  3    (recipient)" in lines
+    assert "    bob owes carol  1.5  (referrer)" in lines
+    assert "    balances: carol 4.5, bob -1.5, me -3 (total 0)" in lines
+    assert [line[:2] for line in lines if not line.startswith(" ")] == [
+        "1.",
+        "2.",
+        "3.",
+        "4.",
+    ]
+    assert len(lines) <= 20
+    assert sorted(folder.parent.rglob("*.png")) == before
+    readme = (folder.parent / "README.md").read_text("utf-8")
+    assert 'led.record("carol", "me", 3, via="bob"' in readme

@@ -336,7 +336,7 @@ def test_dot_draws_who_owes_whom() -> None:
     assert text.startswith("digraph favorledger {\n")
     assert text.endswith("\n}")
     assert r'label="Carol \"the connector\" \\ Smith\nVP\n+3.75"' in text
-    assert re.search(r"p\d -> p\d \[label=\"2.50\"\];", text)
+    assert re.search(r"p\d -> p\d \[label=\"2.5\"\];", text)
     assert "style=dashed" in text
     assert text.count("->") == 3  # two debts and one tie
 
@@ -350,8 +350,17 @@ def test_write_dot_writes_a_file_graphviz_accepts(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "\x01" not in text
     dot = shutil.which("dot")
-    if dot is None:
-        pytest.skip("Graphviz is not installed")
+    if dot is None:  # no Graphviz: its grammar, as pydot (a dev dependency) reads it
+        import warnings
+
+        import pydot
+
+        with warnings.catch_warnings():  # pyparsing's own deprecations
+            warnings.simplefilter("ignore", DeprecationWarning)
+            (graph,) = pydot.graph_from_dot_data(text) or [None]
+        assert graph is not None
+        assert len(graph.get_edges()) == 1
+        return
     result = subprocess.run(
         [dot, "-Tsvg", str(path)], capture_output=True, text=True, check=False
     )

@@ -157,13 +157,14 @@ def test_a_ledger_survives_a_round_trip_through_jsonl(led: Ledger) -> None:
 
 
 def test_a_round_trip_keeps_every_field(tmp_path: Path) -> None:
-    """Amounts keep their exact form ("2.50", "1/3"), shares, tags and reasons."""
+    """Amounts keep their exact value in normal form ("2.50" is 2.5; "1/3"),
+    shares, tags and reasons."""
     led = small_ledger()
     path = tmp_path / "ledger.jsonl"
     write_jsonl(led.log, path)
     back = Ledger.from_entries(read_jsonl(path))
     assert back.log == led.log
-    assert repr(back.favors["f1"].value) == "Decimal('2.50')"
+    assert repr(back.favors["f1"].value) == "Decimal('2.5')"  # normal form
     assert back.favors["f1"].referral_share == Decimal("0.5")
     assert back.favors["f2"].value == Fraction(1, 3)
     assert back.favors["f2"].tags == {"advice"}
@@ -604,9 +605,9 @@ def test_a_line_too_long_is_refused_before_it_is_read_whole(tmp_path: Path) -> N
     ("number", "exact"),
     [
         ("0.1", Decimal("0.1")),
-        ("2.50", Decimal("2.50")),
+        ("2.50", Decimal("2.5")),  # in normal form
         ("3", Decimal("3")),
-        ("1e2", Decimal("1E+2")),
+        ("1e2", Decimal("100")),
         ("0.000000000001", Decimal("1E-12")),
         ("123456789.123456789", Decimal("123456789.123456789")),
     ],
@@ -614,7 +615,8 @@ def test_a_line_too_long_is_refused_before_it_is_read_whole(tmp_path: Path) -> N
 def test_json_numbers_in_value_are_read_as_exact_decimals(
     number: str, exact: Decimal
 ) -> None:
-    """``"value": 0.1`` is the decimal 0.1, never the float nearest to it."""
+    """``"value": 0.1`` is the decimal 0.1, never the float nearest to it (in
+    normal form: ``2.50`` is ``2.5`` and ``1e2`` is ``100``)."""
     text = line(GOOD_FAVOR).replace('"value": "2"', f'"value": {number}')
     favor = loads_entry(text)
     assert isinstance(favor, Favor)

@@ -91,8 +91,8 @@ def test_each_notebook_draws_a_picture(name: str) -> None:
 
 def test_quickstart_tells_the_two_obligations() -> None:
     text = printed("quickstart")
-    assert "owes Carol  2  (recipient)" in text
-    assert "owes Carol  1  (referrer)" in text
+    assert "me  owes carol  3    (recipient)" in text
+    assert "bob owes carol  1.5  (referrer)" in text
 
 
 def test_job_search_says_what_its_prose_says() -> None:

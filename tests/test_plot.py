@@ -272,6 +272,17 @@ def test_without_matplotlib_drawing_says_how_to_install_it(
             drawing()
 
 
+def test_without_numpy_drawing_names_the_plot_extra(
+    story: fl.Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: without the extra, draw failed with "No module named 'numpy'"
+    from inside networkx."""
+    monkeypatch.setitem(sys.modules, "numpy", None)  # as if not installed
+    for drawing in (lambda: layout(story), lambda: draw(story)):
+        with pytest.raises(ImportError, match=r"needs numpy.*favorledger\[plot\]"):
+            drawing()
+
+
 def test_importing_favorledger_or_its_plot_module_does_not_import_matplotlib() -> None:
     code = (
         "import sys, favorledger, favorledger.plot;"

@@ -162,3 +162,25 @@ def test_the_live_tie_view_stays_in_step_with_the_ledger(led, statements, data):
     assert dict(view.nodes(data=True)) == dict(fresh.nodes(data=True))
     live = {frozenset((a, b)): d["tie"] for a, b, d in view.edges(data=True)}
     assert live == {frozenset((a, b)): d["tie"] for a, b, d in fresh.edges(data=True)}
+
+
+# Issue 12: tie strengths are weights; tie(a, b, 1/31) and tie(a, b, 0.1 + 0.2)
+# were refused with "denominator of at most 10**12".
+def test_float_strengths_seen_refused_are_accepted() -> None:
+    from decimal import Decimal
+
+    led = Ledger()
+    assert led.tie("a", "b", 0.1 + 0.2).strength == Decimal("0.3")
+    assert led.tie("a", "c", 1 / 31).strength == Decimal("0.032258064516")
+    assert led.tie("a", "d", "1/31").strength == Fraction(1, 31)
+
+
+@given(st.floats(min_value=1e-12, max_value=1.0, exclude_min=False))
+def test_any_float_weight_is_stored_to_twelve_places(weight: float) -> None:
+    from decimal import Decimal
+
+    strength = Ledger().tie("a", "b", weight).strength
+    assert 0 < strength <= 1
+    assert abs(Fraction(strength) - Fraction(Decimal(repr(weight)))) <= Fraction(
+        1, 2 * 10**12
+    )

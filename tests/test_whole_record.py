@@ -57,6 +57,11 @@ FAVOR = {
 }
 
 
+def quiet(err: str) -> bool:
+    """Nothing on stderr but issue 12's notes of new names."""
+    return all(note.startswith("favorledger: new ") for note in err.splitlines())
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -73,7 +78,8 @@ def entries(db: str) -> list[str]:
 def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     path = str(tmp_path / "v.db")
     code, _, err = run(capsys, "--db", path, "record", "ann", "bob", "1", "--id", "f0")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     return path
 
 
@@ -132,7 +138,8 @@ def test_export_onto_another_sqlite_database_needs_force(
     code, _, err = run(
         capsys, "--db", db, "export", str(other), "--format", "csv", "--force"
     )
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     assert other.read_text(encoding="utf-8").startswith("id,giver,receiver")
 
 
@@ -179,7 +186,8 @@ def test_export_to_a_symlink_writes_through_and_keeps_the_link(
     link = tmp_path / "link.txt"
     link.symlink_to(target)
     code, _, err = run(capsys, "--db", db, "export", str(link), "--format", fmt)
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     assert link.is_symlink()
     assert os.readlink(link) == str(target)
     assert target.read_text(encoding="utf-8") != "old"
@@ -198,7 +206,8 @@ def test_export_to_a_fifo_writes_into_it_and_keeps_it(
     reader.start()
     code, _, err = run(capsys, "--db", db, "export", str(fifo), "--format", "jsonl")
     reader.join(timeout=30)
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     assert b'"id": "f0"' in received[0]
 
@@ -223,7 +232,8 @@ def test_export_to_a_device_writes_to_it_and_keeps_the_node(
     before = os.stat(device)
     code, _, err = run(capsys, "--db", db, "export", device, "--format", "csv")
     after = os.stat(device)
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     assert stat.S_ISCHR(after.st_mode)
     assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
 
@@ -389,25 +399,25 @@ HOSTILE: list[Any] = [
     pytest.param(
         "in.csv",
         "id,giver,receiver,value,at,tags\nf1,ann,bob,2," + T1 + ",[" + "9" * 5000 + "]",
-        "in.csv:2: Favor.tags must be empty or a JSON list of strings",
+        "in.csv:2: column 'tags' must be empty or a JSON list of strings",
         id="csv-tags-5000-digits",
     ),
     pytest.param(
         "in.csv",
         "id,giver,receiver,value,at,tags\nf1,ann,bob,2," + T1 + "," + "[" * 100_000,
-        "in.csv:2: Favor.tags",
+        "in.csv:2: column 'tags'",
         id="csv-tags-nested",
     ),
     pytest.param(
         "in.csv",
         "id,giver,receiver,value,at\nf1,ann,bob,1e-99999999," + T1,
-        "in.csv:2: Favor.value must have a denominator",
+        "in.csv:2: column 'value' must have a denominator",
         id="csv-tiny-exponent",
     ),
     pytest.param(
         "in.csv",
         "id,giver,receiver,value,at\nf1,\x1b[2Jann,bob,1," + T1,
-        "in.csv:2: Favor.giver must hold printable characters only",
+        "in.csv:2: column 'giver' must hold printable characters only",
         id="csv-escape-sequence-id",
     ),
     pytest.param(
@@ -469,7 +479,7 @@ def test_a_tiny_value_on_the_command_line_is_refused_at_once(
     before = entries(db)
     code, _, err = run(capsys, "--db", db, "record", "a", "me", "1e-99999999")
     assert code == 2
-    assert "Favor.value must have a denominator of at most 10**12" in err
+    assert "VALUE must have a denominator of at most 10**12" in err
     assert "'1e-99999999'" in err
     assert entries(db) == before
 
@@ -481,7 +491,7 @@ def test_a_time_at_the_edge_of_the_calendar_is_our_error(
     """Reproduction 5: ``--at 0001-01-01T00:00:00`` said ``year 0 is out of range``."""
     code, _, err = run(capsys, "--db", db, "record", "a", "b", "1", "--at", moment)
     assert code == 2
-    assert "favorledger: error: Favor.at must be between" in err
+    assert "favorledger: error: --at must be between" in err
 
 
 def test_bytes_that_are_not_utf8_in_argv_are_our_error(db: str) -> None:
@@ -524,7 +534,8 @@ def test_control_characters_are_escaped_in_tables(
         encoding="utf-8",
     )
     code, _, err = run(capsys, "--db", db, "import", str(source))
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert quiet(err)
     for command in (["people"], ["balance"], ["history", "mallory"]):
         code, out, _ = run(capsys, "--db", db, *command)
         assert code == 0

@@ -479,9 +479,9 @@ def to_dot(ledger: Ledger, *, ties: bool = False) -> str:
     digraph favorledger {
       // who owes whom: an edge points from debtor to creditor
       node [shape=box, style=rounded];
-      p0 [label="carol\\n+2.50", color="darkgreen"];
-      p1 [label="me\\n-2.50", color="firebrick"];
-      p1 -> p0 [label="2.50"];
+      p0 [label="carol\\n+2.5", color="darkgreen"];
+      p1 [label="me\\n-2.5", color="firebrick"];
+      p1 -> p0 [label="2.5"];
     }
     """
     names = {person: f"p{n}" for n, person in enumerate(ledger.people)}

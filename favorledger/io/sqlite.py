@@ -69,6 +69,8 @@ __all__ = [
     "StoredLedger",
     "check_store",
     "open_ledger",
+    "read_settings",
+    "write_setting",
 ]
 
 SCHEMA_VERSION: Final = 2
@@ -865,7 +867,7 @@ def open_ledger(
     >>> led.close()
     >>> with open_ledger(path, create=False) as led:
     ...     led.balance("bob")
-    Fraction(-1, 3)
+    Ratio(-1, 3)
     >>> try:
     ...     open_ledger(os.path.join(tempfile.mkdtemp(), "x.db"), create=False)
     ... except StoreError as exc:
@@ -1066,6 +1068,8 @@ def _schema_problems(store: SqliteStore) -> list[str]:
             "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL"
         )
     }
+    if ("table", "favorledger_settings") in actual:  # made by the first setting
+        expected = {**expected, ("table", "favorledger_settings"): _SETTINGS_TABLE}
     found = []
     for key in sorted(expected.keys() | actual.keys()):
         kind, name = key
@@ -1119,6 +1123,60 @@ def _row_problems(
     except FavorLedgerError as exc:
         found.append(f"{name}: entry {seq} cannot be replayed: {exc}")
     return found
+
+
+# ---------------------------------------------------------------- settings
+# Preferences kept beside the log (not entries: they are not replayed and may
+# change). The table is made on first write, so older stores need no upgrade.
+_SETTINGS_TABLE: Final = (
+    "CREATE TABLE favorledger_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+)
+_SETTINGS: Final = _SETTINGS_TABLE.replace("TABLE", "TABLE IF NOT EXISTS", 1)
+
+
+def read_settings(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The settings kept in the store at ``path`` (none if it has none).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "favors.db")
+    >>> open_ledger(path).close()
+    >>> read_settings(path)
+    {}
+    >>> write_setting(path, "strict", "on")
+    >>> read_settings(path)
+    {'strict': 'on'}
+    """
+    connection = sqlite3.connect(path)
+    try:
+        found = connection.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'favorledger_settings'"
+        ).fetchone()
+        if found is None:
+            return {}
+        return dict(connection.execute("SELECT name, value FROM favorledger_settings"))
+    except sqlite3.Error as exc:
+        raise StoreError(f"{os.fspath(path)}: cannot read settings: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def write_setting(path: str | os.PathLike[str], name: str, value: str) -> None:
+    """Keep ``name = value`` in the store at ``path`` (which must exist)."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            connection.execute(_SETTINGS)
+            connection.execute(
+                "INSERT INTO favorledger_settings (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+    except sqlite3.Error as exc:
+        raise StoreError(f"{os.fspath(path)}: cannot write settings: {exc}") from exc
+    finally:
+        connection.close()
 
 
 register_store("", open_ledger)

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import attrs
 
-from favorledger._exact import SMALL_INTS, Amount
+from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import NO_TAGS, Entry
 
@@ -50,7 +50,12 @@ def _amount(text: str) -> Amount:
     small = _SMALL.get(text)
     if small is not None:
         return small
-    return Fraction(text) if "/" in text else Decimal(text)
+    if "/" in text:
+        return normalize(Fraction(text))  # a Ratio, which adds with Decimal
+    value = Decimal(text)
+    if ("." in text and text.endswith("0")) or "E+" in text:
+        return canonical(value)  # written before amounts had a normal form
+    return value
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -41,7 +41,7 @@ Examples
 1
 >>> from pathlib import Path
 >>> print(Path(path).read_text(encoding="utf-8").splitlines()[1])
-f1,carol,me,2.50,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
+f1,carol,me,2.5,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
 >>> read_csv(path) == list(led.log)
 True
 """
@@ -49,8 +49,11 @@ True
 from __future__ import annotations
 
 import csv
+import hashlib
+import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -60,7 +63,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import attrs
 
-from favorledger._exact import Amount, normalize
+from favorledger._exact import Amount, canonical, normalize
 from favorledger.errors import (
     FavorLedgerError,
     FormatError,
@@ -68,7 +71,14 @@ from favorledger.errors import (
     shown,
 )
 from favorledger.io.files import parse_json, utf8_lines, writing, writing_text
-from favorledger.model import Entry, Favor, Reversal, as_moment
+from favorledger.model import (
+    Entry,
+    Favor,
+    Reversal,
+    Settlement,
+    as_moment,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from favorledger.ledger import Ledger
@@ -99,7 +109,8 @@ FAVOR_COLUMNS: Final = (*_FAVOR_FIELDS, "reversal_id", "reversed_at", "reversal_
 """The favor table's columns, in the order written: every field of
 :class:`~favorledger.Favor`, then the reversal's id, time and reason."""
 
-_REQUIRED: Final = ("id", "giver", "receiver", "value", "at")
+_REQUIRED: Final = ("giver", "receiver", "value")
+"""The columns a hand-written favor table needs; the others are optional."""
 
 EDGE_COLUMNS: Final = ("id", "src", "dst", "amount", "at", "via", "kind")
 """The edge table's columns."""
@@ -168,12 +179,40 @@ def _text(value: object) -> str:
 
 
 def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
-    cells = [_text(getattr(favor, name)) for name in _FAVOR_FIELDS]
+    # a CSV holds favors only: the pledge or ask a favor fulfils is not in it,
+    # so the link is left out (the favor and every balance are the same)
+    cells = [
+        "" if name == "fulfils" else _text(getattr(favor, name))
+        for name in _FAVOR_FIELDS
+    ]
     if reversal is None:
         cells += ["", "", ""]
     else:
         cells += [reversal.id, _text(reversal.at), reversal.reason]
     return [escape_cell(cell) for cell in cells]
+
+
+def _balance_moving(entry: Entry) -> bool:
+    """A favor, or a settlement with a payer (a set-off moves no balance)."""
+    return isinstance(entry, Favor) or (
+        isinstance(entry, Settlement) and entry.payer is not None
+    )
+
+
+def _as_favor(entry: Entry) -> Favor:
+    if isinstance(entry, Favor):
+        return entry
+    assert isinstance(entry, Settlement)
+    assert entry.amount is not None  # a settlement with a payer has an amount
+    return Favor(
+        id=entry.id,
+        giver=entry.payer,
+        receiver=entry.payee,
+        value=entry.amount,
+        kind=entry.kind,
+        at=entry.at,
+        reason=entry.reason,
+    )
 
 
 def write_csv(
@@ -185,7 +224,12 @@ def write_csv(
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as CSV.
 
-    The file is replaced atomically: a failure leaves the old file as it was.
+    A settlement from a payer to a payee is written as the favor it amounts
+    to for balances (the payer did the payee a favor worth its amount, kind
+    ``settlement``), so the file imports into a new ledger with the same
+    balances; which debts it discharged is left out (a set-off moves no
+    balance and is left out whole). The file is replaced atomically: a
+    failure leaves the old file as it was.
 
     Parameters
     ----------
@@ -204,7 +248,7 @@ def write_csv(
     int
         The number of favors written.
     """
-    favors = list(ledger.favors.values())
+    favors = [_as_favor(entry) for entry in ledger.log if _balance_moving(entry)]
     reversals = ledger.reversals
     with _atomic_text(path, force=force) as out:
         writer = csv.writer(out)
@@ -231,14 +275,20 @@ def _records(
     """``(line, row)`` for each data row, with cells unescaped; checks the header."""
     name = os.fspath(path)
     with open(name, "rb") as source:
-        reader = csv.reader(_lines(name, source), strict=True)
+        lines = _lines(name, source)
+        first = next(lines, "")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.reader(
+            itertools.chain([first], lines), delimiter=delimiter, strict=True
+        )
         line = 1
         try:
             header = next(reader, None)
-            if header is None:
+            if not header:
                 raise FormatError(
                     f"{name}:1: the file is empty (no header row)", path=name, line=1
                 )
+            header = [column.strip().lower() for column in header]
             _check_header(name, header, columns, required)
             line = reader.line_num + 1
             for cells in reader:
@@ -271,19 +321,28 @@ def _check_header(
         return FormatError(f"{name}:1: {message}", path=name, line=1)
 
     unknown = [column for column in header if column not in columns]
-    if unknown:
-        raise fail(f"unknown column {unknown[0]!r}; columns are {', '.join(columns)}")
     missing = [column for column in required if column not in header]
+    problems = []
     if missing:
-        raise fail(f"missing column {missing[0]!r}")
+        problems.append(f"missing column{'s' * (len(missing) > 1)} {_listed(missing)}")
+    if unknown:
+        problems.append(f"unknown column{'s' * (len(unknown) > 1)} {_listed(unknown)}")
+    if problems:
+        raise fail(f"{'; '.join(problems)} (the columns are {', '.join(columns)})")
     repeated = sorted({column for column in header if header.count(column) > 1})
     if repeated:
         raise fail(f"column {repeated[0]!r} appears more than once")
 
 
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(repr(name) for name in names)
+
+
 def _tags(raw: str, field: str) -> list[str]:
     if not raw:
         return []
+    if not raw.lstrip().startswith("["):  # typed by hand: "work, python"
+        return [tag.strip() for tag in re.split(r"[,;]", raw) if tag.strip()]
     try:
         tags = parse_json(raw)
     except FormatError:
@@ -307,6 +366,8 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
         cell = row.get(name, "")
         if name in _SETS:
             fields[name] = _tags(cell, f"Favor.{name}")
+        elif name == "at" and _DATE.fullmatch(cell.strip()):
+            fields[name] = f"{cell.strip()}T00:00:00+00:00"  # a date: midnight UTC
         elif cell or name in _REQUIRED:
             fields[name] = cell
     favor = Favor(**fields)  # type: ignore[arg-type]
@@ -328,18 +389,46 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
     return [favor, reversal]
 
 
+_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FIELD: Final = re.compile(r"\b(?:Favor|Reversal)\.(\w+)")
+
+
+def derived_id(position: int, row: dict[str, str]) -> str:
+    """The id of a row typed without one: from its content and its position
+    among the data rows, so importing the same file again adds nothing.
+
+    Examples
+    --------
+    >>> derived_id(1, {"giver": "ann", "receiver": "bob", "value": "2"})
+    'csv-...'
+    """
+    text = "\x1f".join([str(position), *(f"{k}={v}" for k, v in sorted(row.items()))])
+    return "csv-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
 def _read_favor_rows(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], undated: set[str] | None = None
 ) -> list[tuple[int | None, Entry]]:
-    """``(line, entry)`` for every favor, then every reversal, in file order."""
+    """``(line, entry)`` for every favor, then every reversal, in file order;
+    the ids of rows that gave no time are added to ``undated``."""
     name = os.fspath(path)
     favors: list[tuple[int | None, Entry]] = []
     reversals: list[tuple[int | None, Entry]] = []
-    for line, row in _records(path, FAVOR_COLUMNS, _REQUIRED):
+    now = utcnow().isoformat()  # when a row says neither its id nor its time
+    for position, (line, row) in enumerate(
+        _records(path, FAVOR_COLUMNS, _REQUIRED), start=1
+    ):
+        if not row.get("id"):
+            row["id"] = derived_id(position, row)
+        if not row.get("at"):
+            row["at"] = now
+            if undated is not None:
+                undated.add(row["id"])
         try:
             entries = _row_entries(row)
         except FavorLedgerError as exc:
-            raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+            said = _FIELD.sub(lambda m: f"column {m.group(1)!r}", str(exc))
+            raise FormatError(f"{name}:{line}: {said}", path=name, line=line) from exc
         favors.append((line, entries[0]))
         reversals.extend((line, entry) for entry in entries[1:])
     return favors + reversals
@@ -407,7 +496,15 @@ def import_csv(
     >>> import_csv(other, path), import_csv(other, path)
     (1, 0)
     """
-    return _add_located(ledger, os.fspath(path), _read_favor_rows(path), progress)
+    undated: set[str] = set()
+    rows = [
+        (line, entry)
+        for line, entry in _read_favor_rows(path, undated)
+        # a row without a time is dated when first imported: seen again, its
+        # id (given, or derived from the row) says it is already in
+        if not (entry.id in undated and entry.id in ledger.favors)
+    ]
+    return _add_located(ledger, os.fspath(path), rows, progress)
 
 
 def _add_located(
@@ -464,7 +561,7 @@ def _edge_amount(raw: int | str | Amount) -> Amount:
         value = normalize(value)
     if not isinstance(value, Decimal | Fraction) or not value > 0:
         raise InvalidValueError(f"Edge.amount must be a positive number, got {raw!r}")
-    return value
+    return canonical(value) if isinstance(value, Decimal) else normalize(value)
 
 
 def _edge_at(raw: datetime | str) -> datetime:

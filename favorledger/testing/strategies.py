@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from favorledger._exact import Amount, mul
+from favorledger._exact import Amount, mul, normalize
 from favorledger.ledger import Ledger
 from favorledger.model import Favor
 
@@ -85,7 +85,9 @@ def values(
         )
     if fractions:
         choices.append(
-            st.builds(Fraction, st.integers(1, max_value * 12), st.integers(1, 12))
+            st.builds(Fraction, st.integers(1, max_value * 12), st.integers(1, 12)).map(
+                normalize
+            )
         )
     return st.one_of(choices)
 
