@@ -511,6 +511,29 @@ def test_a_store_whose_entries_table_was_dropped(
     assert "damaged" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "dropped",
+    [("favorledger_schema",), ("entries",), ("entries", "favorledger_schema")],
+)
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_store_missing_a_table_is_named_damaged(
+    tmp_path: Path, dropped: tuple[str, ...], readonly: bool
+) -> None:
+    """A store without one of its tables is refused, for reading or writing,
+    with a ``StoreError`` naming the file and each missing table (never a bare
+    ``sqlite3`` or Python error), ``check`` reports it, and the file is left
+    as it was."""
+    path = tmp_path / "favors.db"
+    _favor_store(path)
+    _raw(path, *(f"DROP TABLE {table}" for table in dropped))
+    before = path.read_bytes()
+    missing = " or ".join(sorted(dropped))
+    with pytest.raises(StoreError, match=f"damaged favorledger store: no {missing} "):
+        open_ledger(path, readonly=readonly)
+    assert f"no {missing} table" in check_store(path)[0]
+    assert path.read_bytes() == before
+
+
 def test_read_commands_open_the_store_read_only(tmp_path: Path) -> None:
     path = tmp_path / "favors.db"
     _favor_store(path)

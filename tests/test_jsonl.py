@@ -34,7 +34,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Entry, Favor, FavorLedgerError, Ledger, Person, Reversal
+from favorledger import (
+    Debt,
+    Entry,
+    Favor,
+    FavorLedgerError,
+    InvalidValueError,
+    Ledger,
+    Person,
+    Reversal,
+    Transfer,
+)
 from favorledger.errors import FormatError
 from favorledger.io.files import MAX_LINE_BYTES
 from favorledger.io.jsonl import (
@@ -670,3 +680,52 @@ def test_a_successful_write_replaces_the_file_and_leaves_no_temporary_file(
     assert write_jsonl(led.log, path) == len(led.log)
     assert sorted(os.listdir(tmp_path)) == ["ledger.jsonl"]
     assert read_jsonl(path) == list(led.log)
+
+
+# ------------------------------------------------------- file permissions
+@given(
+    umask=st.sampled_from([0o000, 0o002, 0o022, 0o027, 0o077]),
+    existing=st.none() | st.sampled_from([0o600, 0o640, 0o644, 0o664]),
+)
+def test_a_written_file_gets_the_usual_mode_or_keeps_its_own(umask, existing) -> None:
+    """A new file is created with the mode any new file gets (``0o666`` less
+    the umask: never executable, never more open than the user allows); a
+    file written over keeps its own permissions."""
+    entries = list(small_ledger().log)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ledger.jsonl"
+        if existing is not None:
+            path.write_text("", "utf-8")
+            path.chmod(existing)
+        old = os.umask(umask)
+        try:
+            write_jsonl(entries, path)
+        finally:
+            os.umask(old)
+        mode = path.stat().st_mode & 0o7777
+    assert mode == (0o666 & ~umask if existing is None else existing)
+
+
+# ------------------------------------------------- only entries are written
+not_entries = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=5),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(Debt, st.just("ann"), st.just("bob"), st.just(Decimal(1))),
+    st.builds(Transfer, st.just("ann"), st.just("bob"), st.just(Decimal(1))),
+)
+
+
+@given(thing=not_entries)
+def test_only_entries_are_written(thing: object) -> None:
+    """Something that is not an entry (a debt, a transfer, a dict, None) is
+    refused with an error naming what was given, and writing a log that holds
+    one creates no file: every line written can be read back."""
+    with pytest.raises(InvalidValueError, match="entry must be a Person"):
+        dumps_entry(thing)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ledger.jsonl"
+        with pytest.raises(InvalidValueError, match="entry must be"):
+            write_jsonl([*small_ledger().log, thing], path)  # type: ignore[list-item]
+        assert not path.exists()

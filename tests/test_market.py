@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from favorledger import (
     Favor,
+    InvalidEntryError,
     Ledger,
     MarketError,
     UnknownPersonError,
@@ -297,3 +298,64 @@ def test_the_agenda_says_when_to_ease_off():
     assert [(i.person, i.entries) for i in rows] == [("hal", ("big-help",))]
     led.record("me", "hal", 1, at=today)
     assert all(i.action != "ease-off" for i in agenda(led, "me", today=today))
+
+
+# ------------------------------------------------------- pledge time rules
+@given(PAIRS, values(), times(), st.integers(0, 10**6))
+def test_a_pledge_cannot_expire_before_it_is_made(pair, value, at, seconds_before):
+    """A pledge whose ``expires`` is not after its ``at`` is refused with an
+    error naming the field, and the ledger is unchanged."""
+    led = Ledger()
+    led.record("ann", "bob", 1, at=T0)
+    before = snapshot(led)
+    expires = at - timedelta(seconds=seconds_before)
+    with pytest.raises(InvalidEntryError, match=r"Pledge\.expires must be after"):
+        led.pledge(*pair, value, at=at, expires=expires)
+    assert snapshot(led) == before
+    assert led.pledges() == []
+
+
+@given(PAIRS, values(), st.sampled_from(["called", "released"]))
+def test_only_an_open_pledge_can_be_released(pair, value, how):
+    """Releasing a called pledge, or releasing one twice, is refused with an
+    error saying what the pledge already is, and changes nothing; an open
+    pledge releases."""
+    led = Ledger()
+    pledge = led.pledge(*pair, value, at=T0)
+    when = T0 + timedelta(days=1)
+    if how == "released":
+        led.release(pledge.id, at=when)
+    else:
+        led.call(pledge.id, at=when)
+    before = snapshot(led), led.balances()
+    with pytest.raises(MarketError, match=f"is {how}; it cannot be released"):
+        led.release(pledge.id, at=when + timedelta(hours=1))
+    assert (snapshot(led), led.balances()) == before
+    other = led.pledge(*pair, value, at=T0)
+    led.release(other.id, at=when)
+    assert led.pledge_status(other.id, at=when) == "released"
+
+
+# -------------------------------------------- one rule for unknown people
+PERSON_QUERIES = {
+    "balance": lambda led, who: led.balance(who),
+    "history": lambda led, who: led.history(who),
+    "obligations": lambda led, who: led.obligations(who),
+    "pledges": lambda led, who: led.pledges(who),
+    "asks": lambda led, who: led.asks(who),
+    "ties": lambda led, who: led.ties(who),
+}
+
+
+@pytest.mark.parametrize("query", sorted(PERSON_QUERIES))
+@given(led=ledgers(max_people=5, max_favors=8), stranger=st.text(max_size=8))
+def test_every_query_about_a_person_refuses_a_stranger(led, stranger, query):
+    """Every query that takes a person raises ``UnknownPersonError`` for one
+    the ledger has never seen (rather than answering "nothing"), and answers
+    for everyone it knows."""
+    ask = PERSON_QUERIES[query]
+    for person in led.people:
+        ask(led, person)
+    if stranger not in led.people:
+        with pytest.raises(UnknownPersonError, match="is not in the ledger"):
+            ask(led, stranger)

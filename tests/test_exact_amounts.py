@@ -1,0 +1,198 @@
+"""Exact amounts at every magnitude: the promise behind "never a float".
+
+A balance is the exact sum of what was recorded, however large the values
+and however they mix thirds with decimals; it is a ``Decimal`` exactly when
+that sum has a finite decimal expansion, else a ``Fraction``.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from favorledger import InvalidValueError, Ledger, total
+from favorledger._exact import MAX_VALUE, is_decimal_denominator
+
+LIMIT = int(MAX_VALUE) - 1
+
+
+@st.composite
+def large_values(draw: st.DrawFn) -> Decimal | Fraction | str:
+    """Values near the largest allowed: decimals with up to 12 places (also as
+    text), and fractions with small denominators (so sums come back to eighths)."""
+    places = draw(st.integers(0, 12))
+    if draw(st.booleans()):
+        n = draw(st.integers(1, LIMIT * 10**places))
+        value = Decimal(n).scaleb(-places)
+        return str(value) if draw(st.booleans()) else value
+    denominator = draw(st.sampled_from([3, 6, 7, 8, 12, 24, 40, 9 * 10**6]))
+    return Fraction(draw(st.integers(1, LIMIT * denominator)), denominator)
+
+
+def exact(value: Decimal | Fraction | str) -> Fraction:
+    return Fraction(value)
+
+
+def is_normal(value: object, exact_value: Fraction) -> bool:
+    """A Decimal when the value has a finite decimal expansion, else a Fraction."""
+    if is_decimal_denominator(exact_value.denominator):
+        return type(value) is Decimal
+    return isinstance(value, Fraction)  # a Fraction (or favorledger's subclass)
+
+
+@given(st.lists(large_values(), min_size=1, max_size=6))
+@example([Fraction(1, 3), "99999999999999.125", Fraction(2, 3)])
+@example([Fraction(10**15 - 1, 3), Fraction(2 * 10**15 - 1, 3), "0.000000000001"])
+def test_balances_are_exact_at_every_magnitude(recorded: list) -> None:
+    """Recording values from one person to another leaves balances that are the
+    exact sums (opposite, summing to zero), in normal form."""
+    led = Ledger()
+    for value in recorded:
+        led.record("ann", "bob", value)
+    expected = sum((exact(v) for v in recorded), Fraction())
+    balances = led.balances()
+    assert Fraction(balances["ann"]) == -Fraction(balances["bob"])
+    assert abs(Fraction(balances["ann"])) == expected
+    assert is_normal(balances["ann"], expected)
+    assert Fraction(total(balances.values())) == 0
+
+
+@given(st.lists(large_values(), max_size=6))
+@example([Fraction(1, 3), Decimal("99999999999999.125"), Fraction(2, 3)])
+def test_total_is_the_exact_sum_in_normal_form(values: list) -> None:
+    """``total`` adds any mix of decimals and fractions without rounding."""
+    amounts = [Decimal(v) if isinstance(v, str) else v for v in values]
+    expected = sum((exact(v) for v in amounts), Fraction())
+    result = total(amounts)
+    assert Fraction(result) == expected
+    assert is_normal(result, expected)
+
+
+shares = st.sampled_from(["0", "1", "1/2", "1/3", "0.125", "0.000000000001"])
+
+
+@given(recorded=st.lists(st.tuples(large_values(), shares, st.booleans()), max_size=5))
+@example(recorded=[("999999999999999.999999999999", "0.125", True)])
+@example(recorded=[(Fraction(1, 3), "1/2", True), (Fraction(2, 7), "1", False)])
+def test_reversing_restores_every_balance_exactly(recorded: list) -> None:
+    """Reversing favors (with referrals, at any magnitude and share) leaves
+    exactly the balances of a ledger that never had them."""
+    led, kept = Ledger(), Ledger()
+    for i, (value, share, reverse) in enumerate(recorded):
+        args = ("ann", "bob", value)
+        favor = led.record(*args, via="cat", referral_share=share, id=f"f{i}")
+        if reverse:
+            led.reverse(favor.id)
+        else:
+            kept.record(*args, via="cat", referral_share=share, id=f"f{i}")
+    expected = kept.balances()
+    for person, balance in led.balances().items():
+        assert balance == expected.get(person, 0)
+        assert type(balance) is type(expected.get(person, balance))
+
+
+@given(recorded=st.lists(st.tuples(large_values(), shares), min_size=1, max_size=5))
+@example(recorded=[("999999999999999.999999999999", "0.125")])
+@example(recorded=[("0.000000000001", "0.000000000001")])
+def test_referral_shares_are_exact_at_every_magnitude(recorded: list) -> None:
+    """The referrer owes exactly value x share, the receiver the value, and
+    the giver is owed both, however many digits the product has."""
+    led = Ledger()
+    for value, share in recorded:
+        led.record("ann", "bob", value, via="cat", referral_share=share)
+    values = [exact(v) for v, _ in recorded]
+    shares_owed = sum(
+        (v * Fraction(s) for v, (_, s) in zip(values, recorded, strict=True)), 0
+    )
+    assert Fraction(led.balance("bob")) == -sum(values)
+    assert Fraction(led.balance("cat")) == -shares_owed
+    assert Fraction(led.balance("ann")) == sum(values) + shares_owed
+    assert is_normal(led.balance("cat"), shares_owed)
+    assert is_normal(led.balance("ann"), sum(values) + shares_owed)
+
+
+def referral_ledger(recorded: list) -> Ledger:
+    """Each value recorded with a referral, and the first of them reversed."""
+    led = Ledger()
+    for i, (value, share) in enumerate(recorded):
+        led.record("ann", "bob", value, via="cat", referral_share=share, id=f"f{i}")
+    led.reverse("f0", id="r0")
+    return led
+
+
+@given(
+    recorded=st.lists(st.tuples(large_values(), shares), min_size=1, max_size=4),
+    precision=st.integers(1, 10),
+)
+@example(recorded=[("123456789012.5", "1"), ("0.1", "0.125")], precision=3)
+def test_the_callers_decimal_context_changes_nothing(recorded, precision) -> None:
+    """A program that lowers ``decimal``'s precision for its own sums gets the
+    same exact ledger: favorledger never computes in the caller's context."""
+    expected = referral_ledger(recorded).balances()
+    with decimal.localcontext(prec=precision):
+        got = referral_ledger(recorded).balances()
+    assert [(p, str(b)) for p, b in got.items()] == [
+        (p, str(b)) for p, b in expected.items()
+    ]
+
+
+@given(st.floats() | st.booleans())
+def test_a_float_or_bool_is_refused_naming_its_type(raw: float | bool) -> None:
+    """A float has already lost the value meant and a bool is not a number:
+    both are refused with an error that names the field, the type and the
+    value, and nothing is recorded."""
+    led = Ledger()
+    kind = type(raw).__name__
+    with pytest.raises(InvalidValueError, match=f"^Favor.value .* not a {kind}: got "):
+        led.record("ann", "bob", raw)
+    assert not list(led.log)
+
+
+@given(st.one_of(st.none(), st.lists(st.integers(), max_size=2), st.binary(max_size=3)))
+def test_a_non_number_is_refused_naming_its_type(raw: object) -> None:
+    """Something that is no kind of number is refused with an error that names
+    its type, and nothing is recorded."""
+    led = Ledger()
+    kind = type(raw).__name__
+    with pytest.raises(InvalidValueError, match=f"of type {kind}$"):
+        led.record("ann", "bob", raw)  # type: ignore[arg-type]
+    assert not list(led.log)
+
+
+@given(st.integers(1, 10**6), st.integers(0, 6), st.integers(2, 10**6))
+@example(1, 1, 2)
+def test_the_finest_resolution_is_one_trillionth_by_value(n, zeros, finer) -> None:
+    """Whole multiples of 1e-12 are accepted however many trailing zeros they
+    are written with; anything finer is refused."""
+    text = str(Decimal(n).scaleb(-12)) if zeros == 0 else f"{Decimal(n) / 10**12:f}"
+    written = text + "0" * zeros if "." in text else text
+    favor = Ledger().record("ann", "bob", written)
+    assert Fraction(favor.value) == Fraction(n, 10**12)
+    with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
+        Ledger().record("ann", "bob", Fraction(1, 10**12 * finer))
+
+
+@given(
+    value=st.integers(-(10**6), 0)
+    | st.builds(Fraction, st.integers(-(10**6), 0), st.integers(1, 12)),
+    share=st.booleans(),
+)
+@example(value=0, share=False)
+@example(value=-1, share=True)
+def test_a_value_must_be_positive_and_a_share_may_be_zero(value, share) -> None:
+    """A favor's value must be positive and its referral share zero or more:
+    the error says which rule was broken, and a zero share is accepted."""
+    led = Ledger()
+    if share:
+        led.record("ann", "bob", 1, via="cat", referral_share=0)
+        with pytest.raises(InvalidValueError, match="share must be zero or positive"):
+            led.record("ann", "bob", 1, via="cat", referral_share=value - 1)
+    else:
+        with pytest.raises(InvalidValueError, match="value must be positive, got"):
+            led.record("ann", "bob", value)
+    assert len(led.log) == (1 if share else 0)
