@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from favorledger import _exact
@@ -57,13 +58,17 @@ def net_debts(gross: Gross) -> list[Debt]:
     [Debt(debtor='a', creditor='b', amount=Decimal('3'))]
     """
     debts = []
+    empty: dict[str, Amount] = {}
     for debtor, row in gross.items():
         for creditor, amount in row.items():
-            back = gross.get(creditor, {}).get(debtor, ZERO)
-            net = _exact.sub(amount, back)
+            back = gross.get(creditor, empty).get(debtor)
+            net = amount if back is None else _exact.sub(amount, back)
             if net > 0:
                 debts.append(Debt(debtor, creditor, net))
-    debts.sort(key=lambda d: (-d.amount, d.debtor, d.creditor))
+    # Two stable sorts with C-level keys: by the pair, then by amount, largest
+    # first (``reverse`` keeps equal amounts in pair order).
+    debts.sort(key=attrgetter("debtor", "creditor"))
+    debts.sort(key=attrgetter("amount"), reverse=True)
     return debts
 
 

@@ -128,13 +128,16 @@ def test_owes_is_the_pairwise_net_and_never_negative(entries: list[Favor]) -> No
 
 @given(ledgers())
 def test_who_owes_whom_nets_pairs_and_keeps_positions(led: Ledger) -> None:
-    """Each pair appears at most once, with a positive amount, and the debts
-    keep every person's net position (credits minus debts = balance)."""
+    """Each pair appears at most once, with a positive amount, largest first
+    (equal amounts by debtor, then creditor), and the debts keep every
+    person's net position (credits minus debts = balance)."""
     debts = led.who_owes_whom()
     pairs = [frozenset((d.debtor, d.creditor)) for d in debts]
     assert len(pairs) == len(set(pairs))
     assert all(d.amount > 0 for d in debts)
     assert [d.amount for d in debts] == sorted((d.amount for d in debts), reverse=True)
+    order = [(-Fraction(d.amount), d.debtor, d.creditor) for d in debts]
+    assert order == sorted(order)  # largest first, then by debtor and creditor
     position: dict[str, Fraction] = defaultdict(Fraction)
     for d in debts:
         position[d.debtor] -= Fraction(d.amount)
