@@ -271,6 +271,7 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f1", at=T1)
     monkeypatch.setattr(postgres, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(postgres.PostgresStore, "schema_version", 2)
     monkeypatch.setattr(
         postgres,
         "MIGRATIONS",
@@ -283,6 +284,7 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
     assert sorted(v for (v,) in versions) == [1, 2]
     monkeypatch.setattr(postgres, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(postgres.PostgresStore, "schema_version", 1)
     with pytest.raises(StoreError, match="newer favorledger"):
         Ledger.open(postgres_url)
 

@@ -66,11 +66,11 @@ from favorledger.io.sqlite import (
     DEFAULT_TIMEOUT,
     StoredLedger,
     _ChainCheck,
-    _parse,
     _replay,
     _row_problems,
     _utc_text,
 )
+from favorledger.io.store import LogStore
 from favorledger.ledger import Ledger
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -232,12 +232,14 @@ def _psycopg() -> Any:
 
 
 # ----------------------------------------------------------------- store
-class PostgresStore:
+class PostgresStore(LogStore):
     """The connection behind a :class:`StoredLedger` kept in PostgreSQL.
 
     Made by :meth:`open`; most code never touches it directly. It offers the
     same operations as :class:`~favorledger.io.sqlite.SqliteStore`.
     """
+
+    schema_version = SCHEMA_VERSION
 
     flush_after_unlock: bool = True
     """Release the ledger's lock before waiting for the disk flush (see the
@@ -246,21 +248,15 @@ class PostgresStore:
     def __init__(
         self, conninfo: str, name: str, timeout: float, *, readonly: bool
     ) -> None:
+        super().__init__(_shown(conninfo, name), readonly=readonly)
         self._conninfo = conninfo
         self._name = name
-        self._path = _shown(conninfo, name)
         self._timeout = timeout
-        self._readonly = readonly
         self._schema = f'"{name}"'
         self._connection: psycopg.Connection[Any] | None = None
         self._depth = 0
-        self._closed = False
-        self._seen = 0
-        self._head = GENESIS
         self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
         self._pending: list[tuple[int, str, str, str, str, str]] = []
-        self.on_begin: Callable[[], None] | None = None
-        self.version = SCHEMA_VERSION
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -438,40 +434,15 @@ class PostgresStore:
             raise StoreError(
                 f"{self._path} is a damaged favorledger store: {exc}"
             ) from exc
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self._path} was written by a newer favorledger (store schema"
-                f" version {version}; this version reads up to {SCHEMA_VERSION}):"
-                " upgrade favorledger to open it"
-            )
+        self._refuse_newer(version)
         self.version = version
         return version
 
     # ------------------------------------------------------------ properties
     @property
-    def path(self) -> str:
-        """The ledger's URL, without a password, with its name."""
-        return self._path
-
-    @property
     def name(self) -> str:
         """The ledger's name: the schema that holds it."""
         return self._name
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
-        return self._closed
-
-    @property
-    def readonly(self) -> bool:
-        """Whether the store was opened read-only."""
-        return self._readonly
-
-    @property
-    def head(self) -> str:
-        """The digest of the last entry this connection has read or written."""
-        return self._head
 
     # --------------------------------------------------------------- reading
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
@@ -493,21 +464,6 @@ class PostgresStore:
                 yield from cursor
         except pg.Error as exc:
             raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
-
-    def entries(self) -> Iterator[Entry]:
-        """Every stored entry, in the order it was recorded."""
-        for seq, _, kind, _, body, _ in self.rows():
-            yield _parse(self._path, seq, kind, body)
-
-    def unread(self) -> Iterator[tuple[int, Entry]]:
-        """``(seq, entry)`` for each entry stored since the owner last read."""
-        for seq, _, kind, _, body, digest in self.rows(self._seen):
-            yield seq, _parse(self._path, seq, kind, body, trusted=True)
-            self._seen, self._head = seq, digest
-
-    def skip(self, seq: int, digest: str) -> None:
-        """Count every entry up to ``seq`` (whose digest is ``digest``) as read."""
-        self._seen, self._head = seq, digest
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -659,15 +615,6 @@ class PostgresStore:
             self._closed = True
             if self._connection is not None:
                 self._connection.close()
-
-    def _require_open(self, action: str) -> None:
-        if self._closed:
-            raise StoreError(f"{self._path}: cannot {action}: the store is closed")
-
-    def _require_writable(self) -> None:
-        self._require_open("write")
-        if self._readonly:
-            raise StoreError(f"{self._path}: cannot write: opened read-only")
 
 
 def _schema_statements(schema: str) -> list[str]:

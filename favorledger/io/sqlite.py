@@ -51,13 +51,13 @@ from typing import Final, Protocol, Self, TypeVar
 from favorledger._exact import Amount, total
 from favorledger.errors import (
     FavorLedgerError,
-    FormatError,
     StoreError,
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.jsonl import loads_entry
-from favorledger.io.stored import dumps_stored, loads_stored
+from favorledger.io.store import LogStore
+from favorledger.io.store import parse_row as _parse
+from favorledger.io.stored import dumps_stored
 from favorledger.ledger import Ledger, register_store
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -169,7 +169,7 @@ def _utc_text(at: datetime) -> str:
         return at.isoformat(timespec="microseconds")
 
 
-class SqliteStore:
+class SqliteStore(LogStore):
     """The connection behind a :class:`StoredLedger` (its ``Sink``).
 
     Made by :meth:`open`; most code never touches it directly.
@@ -181,6 +181,8 @@ class SqliteStore:
     are checked against the file's current state, not a stale copy.
     """
 
+    schema_version = SCHEMA_VERSION
+
     def __init__(
         self,
         connection: sqlite3.Connection,
@@ -189,17 +191,11 @@ class SqliteStore:
         *,
         readonly: bool,
     ):
+        super().__init__(path, readonly=readonly)
         self._connection = connection
-        self._path = path
         self._timeout = timeout
-        self._readonly = readonly
         self._depth = 0
-        self._closed = False
-        self._seen = 0  # the last seq the owner has read
-        self._head = GENESIS  # that entry's digest
         self._marks: list[tuple[int, str]] = []  # (seen, head) at each batch start
-        self.on_begin: Callable[[], None] | None = None
-        self.version = SCHEMA_VERSION
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -351,12 +347,7 @@ class SqliteStore:
             raise StoreError(
                 f"{self._path} is a damaged favorledger store: {exc}"
             ) from exc
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self._path} was written by a newer favorledger (store schema"
-                f" version {version}; this version reads up to {SCHEMA_VERSION}):"
-                " upgrade favorledger to open it"
-            )
+        self._refuse_newer(version)
         self.version = version
         return version
 
@@ -369,28 +360,6 @@ class SqliteStore:
     def _one(self, sql: str, parameters: tuple[object, ...] = ()) -> object:
         row = self._connection.execute(sql, parameters).fetchone()
         return None if row is None else row[0]
-
-    # ------------------------------------------------------------ properties
-    @property
-    def path(self) -> str:
-        """The store's file name."""
-        return self._path
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
-        return self._closed
-
-    @property
-    def readonly(self) -> bool:
-        """Whether the store was opened read-only."""
-        return self._readonly
-
-    @property
-    def head(self) -> str:
-        """The digest of the last entry this connection has read or written
-        (:data:`~favorledger.io.chain.GENESIS` for an empty store)."""
-        return self._head
 
     # --------------------------------------------------------------- reading
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
@@ -414,32 +383,6 @@ class SqliteStore:
             if not chunk:
                 return
             yield from chunk
-
-    def entries(self) -> Iterator[Entry]:
-        """Every stored entry, in the order it was recorded.
-
-        Raises
-        ------
-        StoreError
-            At the first entry that cannot be read, naming the file and the
-            entry's ``seq``.
-        """
-        for seq, _, kind, _, body, _ in self.rows():
-            yield _parse(self._path, seq, kind, body)
-
-    def unread(self) -> Iterator[tuple[int, Entry]]:
-        """``(seq, entry)`` for each entry stored since the owner last read.
-
-        The store counts an entry as read once the consumer asks for the next
-        one, so an entry the consumer fails on is offered again next time.
-        """
-        for seq, _, kind, _, body, digest in self.rows(self._seen):
-            yield seq, _parse(self._path, seq, kind, body, trusted=True)
-            self._seen, self._head = seq, digest
-
-    def skip(self, seq: int, digest: str) -> None:
-        """Count every entry up to ``seq`` (whose digest is ``digest``) as read."""
-        self._seen, self._head = seq, digest
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -581,15 +524,6 @@ class SqliteStore:
             self._closed = True
             self._connection.close()
 
-    def _require_open(self, action: str) -> None:
-        if self._closed:
-            raise StoreError(f"{self._path}: cannot {action}: the store is closed")
-
-    def _require_writable(self) -> None:
-        self._require_open("write")
-        if self._readonly:
-            raise StoreError(f"{self._path}: cannot write: opened read-only")
-
 
 def _store_name(path: str | os.PathLike[str]) -> str:
     try:
@@ -627,23 +561,6 @@ def _statements(script: str) -> list[str]:
             statements.append(text)
             current = []
     return statements
-
-
-def _parse(
-    path: str, seq: int, kind: str, body: str, *, trusted: bool = False
-) -> Entry:
-    """The entry a row holds; ``trusted`` rebuilds it without re-checking its
-    fields (the store wrote it from a checked entry; ``check`` never trusts)."""
-    try:
-        entry = loads_stored(body) if trusted else loads_entry(body)
-    except FormatError as exc:
-        raise StoreError(f"{path}: entry {seq}: {exc}") from exc
-    if _TYPE_NAMES[type(entry)] != kind:
-        raise StoreError(
-            f"{path}: entry {seq}: stored as type {kind!r} but its body is a"
-            f" {_TYPE_NAMES[type(entry)]}"
-        )
-    return entry
 
 
 class Store(Protocol):

@@ -1,0 +1,153 @@
+"""What every store of a chained log shares (SQLite and PostgreSQL).
+
+A store reads its rows as ``(seq, id, type, at, body, digest)`` in order
+(:meth:`LogStore.rows`); this base class keeps the owner's read position and
+the digest of the entry there, turns rows back into entries, and refuses
+writes once closed or when opened read-only. How rows are read and written
+is each store's own.
+
+Examples
+--------
+>>> from favorledger import Favor
+>>> from favorledger.io.jsonl import dumps_entry
+>>> class Rows(LogStore):
+...     def __init__(self, bodies):
+...         super().__init__("memory", readonly=True)
+...         self.bodies = bodies
+...     def rows(self, after=0):
+...         for seq, body in enumerate(self.bodies, start=1):
+...             if seq > after:
+...                 yield seq, "", "favor", "", body, str(seq) * 64
+>>> favor = Favor(giver="ann", receiver="bob", value=1, id="f1",
+...               at="2024-01-01T00:00:00+00:00")
+>>> store = Rows([dumps_entry(favor)])
+>>> [seq for seq, _ in store.unread()], store.head[:3]
+([1], '111')
+>>> list(store.unread()), store.readonly
+([], True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import ClassVar
+
+from favorledger.errors import FormatError, StoreError
+from favorledger.io.chain import GENESIS
+from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
+from favorledger.io.stored import loads_stored
+from favorledger.model import Entry
+
+__all__ = ["LogStore", "parse_row"]
+
+Row = tuple[int, str, str, str, str, str]
+"""``(seq, id, type, at, body, digest)``."""
+
+
+def parse_row(
+    path: str, seq: int, kind: str, body: str, *, trusted: bool = False
+) -> Entry:
+    """The entry a row holds; ``trusted`` rebuilds it without re-checking its
+    fields (the store wrote it from a checked entry; ``check`` never trusts).
+
+    Raises
+    ------
+    StoreError
+        If the body cannot be read, or is not of the row's type, naming the
+        store and the entry's ``seq``.
+    """
+    try:
+        entry = loads_stored(body) if trusted else loads_entry(body)
+    except FormatError as exc:
+        raise StoreError(f"{path}: entry {seq}: {exc}") from exc
+    if ENTRY_TYPES[type(entry)] != kind:
+        raise StoreError(
+            f"{path}: entry {seq}: stored as type {kind!r} but its body is a"
+            f" {ENTRY_TYPES[type(entry)]}"
+        )
+    return entry
+
+
+class LogStore:
+    """The read position, the chain's head and the open/read-only state."""
+
+    schema_version: ClassVar[int] = 0
+    """The version of its tables each store writes and reads."""
+
+    def __init__(self, path: str, *, readonly: bool) -> None:
+        self._path = path
+        self._readonly = readonly
+        self._closed = False
+        self._seen = 0  # the last seq the owner has read
+        self._head = GENESIS  # that entry's digest
+        self.on_begin: Callable[[], None] | None = None
+        self.version = self.schema_version
+
+    @property
+    def path(self) -> str:
+        """Where the store is (a file name, or a URL without its password)."""
+        return self._path
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened read-only."""
+        return self._readonly
+
+    @property
+    def head(self) -> str:
+        """The digest of the last entry this connection has read or written
+        (:data:`~favorledger.io.chain.GENESIS` for an empty store)."""
+        return self._head
+
+    def rows(self, after: int = 0) -> Iterator[Row]:
+        """Every stored row after ``after``, in order (each store's own)."""
+        raise NotImplementedError
+
+    def entries(self) -> Iterator[Entry]:
+        """Every stored entry, in the order it was recorded.
+
+        Raises
+        ------
+        StoreError
+            At the first entry that cannot be read, naming the store and the
+            entry's ``seq``.
+        """
+        for seq, _, kind, _, body, _ in self.rows():
+            yield parse_row(self._path, seq, kind, body)
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read.
+
+        The store counts an entry as read once the consumer asks for the next
+        one, so an entry the consumer fails on is offered again next time.
+        """
+        for seq, _, kind, _, body, digest in self.rows(self._seen):
+            yield seq, parse_row(self._path, seq, kind, body, trusted=True)
+            self._seen, self._head = seq, digest
+
+    def skip(self, seq: int, digest: str) -> None:
+        """Count every entry up to ``seq`` (whose digest is ``digest``) as read."""
+        self._seen, self._head = seq, digest
+
+    def _refuse_newer(self, version: int) -> None:
+        if version > self.schema_version:
+            raise StoreError(
+                f"{self._path} was written by a newer favorledger (store schema"
+                f" version {version}; this version reads up to"
+                f" {self.schema_version}):"
+                " upgrade favorledger to open it"
+            )
+
+    def _require_open(self, action: str) -> None:
+        if self._closed:
+            raise StoreError(f"{self._path}: cannot {action}: the store is closed")
+
+    def _require_writable(self) -> None:
+        self._require_open("write")
+        if self._readonly:
+            raise StoreError(f"{self._path}: cannot write: opened read-only")
