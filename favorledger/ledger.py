@@ -111,12 +111,23 @@ def register_store(scheme: str, opener: Callable[..., Ledger]) -> None:
 
     Examples
     --------
-    >>> opened = []
     >>> register_store("memory", lambda location, **settings: Ledger())
     >>> Ledger.open("memory://club").balances()
     {}
+    >>> register_store("no way", print)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.StoreError: a store's scheme must be letters, digits, ...
     """
-    _OPENERS[scheme] = opener
+    if not isinstance(scheme, str) or not all(
+        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
+    ):
+        raise StoreError(
+            f"a store's scheme must be letters, digits, '+', '-' or '.', got {scheme!r}"
+        )
+    if not callable(opener):
+        raise StoreError(f"a store's opener must be callable, got {opener!r}")
+    _OPENERS[scheme.lower()] = opener
 
 
 def _opener(location: object) -> Callable[..., Ledger]:

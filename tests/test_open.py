@@ -1,0 +1,56 @@
+"""``Ledger.open`` finds a store by its location's scheme.
+
+A file name opens the SQLite store; a registered scheme opens its store; an
+unknown scheme is refused with a ``StoreError`` naming the location, and
+nothing is created.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from favorledger import Ledger
+from favorledger.errors import StoreError
+from favorledger.io.sqlite import StoredLedger
+from favorledger.ledger import register_store
+
+schemes = st.text(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789+-."), min_size=1
+).filter(lambda s: s not in ("postgresql", "postgres", "file"))
+
+
+@given(schemes)
+def test_a_registered_scheme_opens_its_store(scheme: str) -> None:
+    opened: list[tuple[str, bool]] = []
+
+    def opener(location: str, **settings: object) -> Ledger:
+        opened.append((location, bool(settings["readonly"])))
+        return Ledger()
+
+    register_store(scheme, opener)
+    location = f"{scheme.upper()}://club"
+    assert isinstance(Ledger.open(location, readonly=True), Ledger)
+    assert opened == [(location, True)]
+
+
+def test_an_unknown_scheme_is_refused_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=r"no favorledger store opens nosuch"):
+        Ledger.open("nosuch://club")
+    assert list(tmp_path.iterdir()) == []
+    with Ledger.open(tmp_path / "favors.db") as led:  # a file name: SQLite
+        assert isinstance(led, StoredLedger)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "opener"), [("no way", print), ("é", print), (3, print), ("ok", 3)]
+)
+def test_registering_a_bad_store_is_refused(scheme: object, opener: object) -> None:
+    with pytest.raises(StoreError, match=r"scheme|opener"):
+        register_store(scheme, opener)  # type: ignore[arg-type]
