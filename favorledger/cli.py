@@ -56,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, NoReturn, TextIO, TypeVar
 
-from favorledger import __version__
+from favorledger import __version__, trading
 from favorledger._display import amount_column, amount_text, one_line, short_ids, table
 from favorledger._exact import ZERO, Amount
 from favorledger.agenda import agenda
@@ -1178,7 +1178,8 @@ def _path(run: _Run) -> int:
 def _pledge(run: _Run) -> int:
     a = run.args
     pledge = run.write(
-        lambda led: led.pledge(
+        lambda led: trading.pledge(
+            led,
             a.giver,
             a.receiver,
             a.value,
@@ -1203,8 +1204,8 @@ def _pledges(run: _Run) -> int:
     a = run.args
     at = _moment(a.at)
     with run.read() as led:
-        pledges = led.pledges(a.person, status=a.status, at=at)
-        status = {p.id: led.pledge_status(p.id, at=at) for p in pledges}
+        pledges = trading.pledges(led, a.person, status=a.status, at=at)
+        status = {p.id: trading.pledge_status(led, p.id, at=at) for p in pledges}
         short = {p.id: run.short(p.id) for p in pledges}
     if run.json:
         run.emit([_entry_json(p) | {"status": status[p.id]} for p in pledges])
@@ -1229,7 +1230,7 @@ def _call(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
-        favor = led.call(pledge_id, value=a.value, at=_moment(a.at), id=a.id)
+        favor = trading.call(led, pledge_id, value=a.value, at=_moment(a.at), id=a.id)
     return run.recorded(
         favor,
         f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
@@ -1241,14 +1242,17 @@ def _release(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
-        release = led.release(pledge_id, reason=a.reason, at=_moment(a.at), id=a.id)
+        release = trading.release(
+            led, pledge_id, reason=a.reason, at=_moment(a.at), id=a.id
+        )
     return run.recorded(release, f"recorded release {release.id} of pledge {pledge_id}")
 
 
 def _ask(run: _Run) -> int:
     a = run.args
     ask = run.write(
-        lambda led: led.ask(
+        lambda led: trading.ask(
+            led,
             a.asker,
             a.asked,
             a.value,
@@ -1272,8 +1276,8 @@ def _asks(run: _Run) -> int:
     a = run.args
     at = _moment(a.at)
     with run.read() as led:
-        asks = led.asks(a.person, at=at)
-        status = {k.id: led.ask_status(k.id, at=at) for k in asks}
+        asks = trading.asks(led, a.person, at=at)
+        status = {k.id: trading.ask_status(led, k.id, at=at) for k in asks}
         short = {k.id: run.short(k.id) for k in asks}
     if run.json:
         run.emit([_entry_json(k) | {"status": status[k.id]} for k in asks])
@@ -1291,7 +1295,7 @@ def _answer(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         ask_id = run.resolve(led, a.ask_id, Ask, "ask")
-        answer = led.answer(ask_id, a.status, at=_moment(a.at), id=a.id)
+        answer = trading.answer(led, ask_id, a.status, at=_moment(a.at), id=a.id)
     return run.recorded(answer, f"recorded answer {answer.id}: ask {ask_id} {a.status}")
 
 
@@ -1299,7 +1303,7 @@ def _complete(run: _Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         ask_id = run.resolve(led, a.ask_id, Ask, "ask")
-        favor = led.complete(ask_id, value=a.value, at=_moment(a.at), id=a.id)
+        favor = trading.complete(led, ask_id, value=a.value, at=_moment(a.at), id=a.id)
     return run.recorded(
         favor,
         f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
@@ -1310,7 +1314,8 @@ def _complete(run: _Run) -> int:
 def _assign(run: _Run) -> int:
     a = run.args
     assignment = run.write(
-        lambda led: led.assign(
+        lambda led: trading.assign(
+            led,
             a.holder,
             a.debtor,
             a.new_holder,
@@ -1339,7 +1344,7 @@ def _barter(run: _Run) -> int:
         Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),
         Favor(giver=a.b, receiver=a.a, value=a.b_value, **common),
     )
-    first, second = run.write(lambda led: led.barter(*pair), a.a, a.b)
+    first, second = run.write(lambda led: trading.barter(led, *pair), a.a, a.b)
     run.err.write(run._note)
     if run.json:
         run.emit([_entry_json(first), _entry_json(second)])
