@@ -36,7 +36,7 @@ def contract_layers() -> list[list[str]]:
     """The layers contract, top first: each layer a list of sibling modules."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     for contract in config["tool"]["importlinter"]["contracts"]:
-        if contract["type"] == "layers":
+        if contract["type"] == "layers" and "containers" not in contract:
             return [
                 [name.strip() for name in layer.split("|")]
                 for layer in contract["layers"]
