@@ -11,6 +11,9 @@ not the default; the test then spoils each field in turn.
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +44,8 @@ from favorledger.model import (
     Settlement,
     Tie,
     Transfer,
+    _IdSource,
+    new_id,
 )
 
 AT = "2024-05-01T09:30:00+02:00"
@@ -225,12 +230,12 @@ def test_each_field_refuses_a_bad_value_naming_the_field(
     record: type, error: type[FavorLedgerError], good: dict[str, Any], name: str
 ) -> None:
     """A value the field cannot hold raises the record's own error, which is
-    a ``ValueError``, naming ``Record.field``."""
+    a ``ValueError``, whose message begins with ``Record.field``."""
     with pytest.raises(FavorLedgerError) as caught:
         record(**{**good, name: BAD})
     assert type(caught.value) is error
     assert isinstance(caught.value, ValueError)
-    assert f"{record.__name__}.{name}" in str(caught.value)
+    assert str(caught.value).startswith(f"{record.__name__}.{name} ")
 
 
 def test_the_table_covers_every_field_of_every_record() -> None:
@@ -238,3 +243,130 @@ def test_the_table_covers_every_field_of_every_record() -> None:
     for record, _, good, _ in GOOD:
         fields = {f.alias for f in attrs.fields(record)}
         assert set(good) == fields, record.__name__
+
+
+def _good(record: type, **changes: object) -> object:
+    """The record of the table with some fields changed."""
+    args = next(good for r, _, good, _ in GOOD if r is record)
+    return record(**{**args, **changes})
+
+
+def _settlement(**changes: object) -> object:
+    return _good(Settlement, **changes)
+
+
+RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
+    ("favor-to-oneself", lambda: _good(Favor, receiver="ann"), InvalidFavorError,
+     "Favor.receiver must differ from Favor.giver, got 'ann' for both"),
+    ("referred-by-the-giver", lambda: _good(Favor, via="ann"), InvalidFavorError,
+     "Favor.via must differ from Favor.giver, got 'ann' for both"),
+    ("referred-by-the-receiver", lambda: _good(Favor, via="bob"), InvalidFavorError,
+     "Favor.via must differ from Favor.receiver, got 'bob' for both"),
+    ("share-without-referrer", lambda: _good(Favor, via=None), InvalidFavorError,
+     "Favor.referral_share needs Favor.via (a referrer), got"
+     " referral_share=Decimal('0.25') with via=None"),
+    ("tie-to-oneself", lambda: _good(Tie, b="ann"), InvalidTieError,
+     "Tie.b must differ from Tie.a, got 'ann' for both"),
+    ("pledge-to-oneself", lambda: _good(Pledge, receiver="ann"), InvalidEntryError,
+     "Pledge.receiver must differ from Pledge.giver, got 'ann' for both"),
+    ("pledge-expiring-when-made", lambda: _good(Pledge, expires=AT), InvalidEntryError,
+     "Pledge.expires must be after Pledge.at (2024-05-01T09:30:00+02:00),"
+     " got '2024-05-01T09:30:00+02:00'"),
+    ("ask-of-oneself", lambda: _good(Ask, asked="ann"), InvalidEntryError,
+     "Ask.asked must differ from Ask.asker, got 'ann' for both"),
+    ("answer-neither", lambda: _good(Answer, status="maybe"), InvalidEntryError,
+     "Answer.status must be one of ('accepted', 'declined'), got 'maybe'"),
+    ("assignment-to-the-debtor", lambda: _good(Assignment, new_holder="bob"),
+     InvalidEntryError, "Assignment.holder, debtor and new_holder must be three"
+     " different people, got ('ann', 'bob', 'bob')"),
+    ("assignment-from-oneself", lambda: _good(Assignment, debtor="ann"),
+     InvalidEntryError, "Assignment.holder, debtor and new_holder must be three"
+     " different people, got ('ann', 'ann', 'cat')"),
+    ("transfer-to-oneself", lambda: _good(Transfer, payee="ann"), InvalidValueError,
+     "Transfer.payee must differ from Transfer.payer, got 'ann' for both"),
+    ("settlement-payer-alone", lambda: _settlement(payee=None, amount=None),
+     InvalidEntryError, "Settlement.payer, payee and amount must be given together"
+     " (or none of them, for a set-off), got ('ann', None, None)"),
+    ("settlement-without-amount", lambda: _settlement(amount=None),
+     InvalidEntryError, "Settlement.payer, payee and amount must be given together"
+     " (or none of them, for a set-off), got ('ann', 'cat', None)"),
+    ("settlement-to-oneself", lambda: _settlement(payee="ann"), InvalidEntryError,
+     "Settlement.payee must differ from Settlement.payer, got 'ann' for both"),
+    ("settlement-of-nothing", lambda: _settlement(discharged=[]), InvalidEntryError,
+     "Settlement.discharged or Settlement.passed must name a debt, got ()"),
+    ("settlement-off-balance", lambda: _settlement(amount=3), InvalidEntryError,
+     "Settlement.discharged and passed must move the payer's balance up and the"
+     " payee's down by Settlement.amount and no other balance, got"
+     " {'ann': Fraction(-1, 1), 'cat': Fraction(1, 1)} off"),
+    ("set-off-moving-balances",
+     lambda: _settlement(payer=None, payee=None, amount=None), InvalidEntryError,
+     "Settlement.discharged and passed must move the payer's balance up and the"
+     " payee's down by Settlement.amount and no other balance, got"
+     " {'ann': Fraction(2, 1), 'cat': Fraction(-2, 1)} off"),
+    ("debt-to-oneself", lambda: _settlement(passed=[Debt("bob", "bob", 1)]),
+     InvalidEntryError,
+     "Settlement.passed: a debt is between two people, got 'bob' for both"),
+    ("debts-not-a-list", lambda: _settlement(passed="ann owes bob"),
+     InvalidEntryError,
+     "Settlement.passed must be a list of debts, got 'ann owes bob'"),
+    ("debt-of-three-parts", lambda: _settlement(passed=[("ann", "bob", 1)]),
+     InvalidEntryError, "Settlement.passed must hold debts (debtor, creditor,"
+     " amount), got ('ann', 'bob', 1)"),
+    ("debt-with-a-bad-debtor", lambda: _settlement(passed=[Debt(7, "bob", 1)]),  # type: ignore[arg-type]
+     InvalidEntryError, "Settlement.passed.debtor must be a string, got 7"),
+    ("debt-with-a-bad-creditor", lambda: _settlement(passed=[Debt("ann", 7, 1)]),  # type: ignore[arg-type]
+     InvalidEntryError, "Settlement.passed.creditor must be a string, got 7"),
+    ("debt-with-a-bad-amount",
+     lambda: _settlement(passed=[{"debtor": "a", "creditor": "b", "amount": "x"}]),
+     InvalidEntryError, "Settlement.passed.amount must be"),
+]  # fmt: skip
+"""Rules across fields: (label, a record breaking one, its error, the message
+or, where the message goes on to explain the number format, its start)."""
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"), [pytest.param(*r[1:], id=r[0]) for r in RULES]
+)
+def test_a_record_breaking_a_rule_across_fields_is_refused_by_name(
+    make: Callable[[], object], error: type[FavorLedgerError], message: str
+) -> None:
+    """The whole message names the fields and shows the values."""
+    with pytest.raises(FavorLedgerError) as caught:
+        make()
+    assert type(caught.value) is error
+    assert str(caught.value).startswith(message)
+    if not message.endswith(" be"):
+        assert str(caught.value) == message
+
+
+def test_a_settlement_may_read_its_debts_from_a_file() -> None:
+    """Debts given as mappings (as a file holds them) are read as debts, and
+    a set-off that moves no balance needs no payer."""
+    cycle = [
+        {"debtor": "a", "creditor": "b", "amount": "1"},
+        {"debtor": "b", "creditor": "a", "amount": 1},
+    ]
+    made = Settlement(discharged=cycle)
+    assert made.discharged == (Debt("a", "b", Decimal(1)), Debt("b", "a", Decimal(1)))
+    assert (made.payer, made.payee, made.amount) == (None, None, None)
+
+
+def test_ids_stay_unique_in_a_forked_process() -> None:
+    """A process forked from this one draws its own id prefix, so ids made
+    on both sides never collide; each source counts from 1."""
+    source = _IdSource()
+    assert re.fullmatch(r"[0-9a-f]{20}-1", source())
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            os.write(write, (source() + " " + new_id()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        theirs, their_new = pipe.read().split(" ")
+    assert re.fullmatch(r"[0-9a-f]{20}-1", theirs), theirs
+    assert theirs.split("-")[0] != source().split("-")[0]
+    assert their_new.split("-")[0] != new_id().split("-")[0]
