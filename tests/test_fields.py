@@ -11,6 +11,7 @@ not the default; the test then spoils each field in turn.
 
 from __future__ import annotations
 
+import decimal
 import os
 import re
 from collections.abc import Callable
@@ -370,3 +371,29 @@ def test_ids_stay_unique_in_a_forked_process() -> None:
     assert re.fullmatch(r"[0-9a-f]{20}-1", theirs), theirs
     assert theirs.split("-")[0] != source().split("-")[0]
     assert their_new.split("-")[0] != new_id().split("-")[0]
+
+
+@pytest.mark.parametrize("rounding", [decimal.ROUND_UP, decimal.ROUND_DOWN, None])
+@pytest.mark.parametrize("precision", [5, 28])
+def test_a_tie_strength_keeps_twelve_places_whatever_the_decimal_context(
+    rounding: str | None, precision: int
+) -> None:
+    """A strength with more than 12 places, as text, float or ``Decimal``,
+    is rounded half to even to 12, whatever the caller's ``decimal``
+    context (a short precision once made it raise ``InvalidOperation``);
+    one that rounds to nothing is refused as too small, and zero as zero,
+    however many places it is written with."""
+    with decimal.localcontext(prec=precision, rounding=rounding):
+        for raw, kept in [
+            ("0.1234567890125", "0.123456789012"),
+            (" 0.1234567890135 ", "0.123456789014"),
+            (Decimal("0.99999999999951"), "1"),
+            (0.1234567890125001, "0.123456789013"),
+            ("1/3", Fraction(1, 3)),
+        ]:
+            strength = _good(Tie, strength=raw).strength  # type: ignore[attr-defined]
+            assert strength == (Decimal(kept) if isinstance(kept, str) else kept)
+        with pytest.raises(InvalidTieError, match=r"^Tie\.strength must be at least"):
+            _good(Tie, strength="0.0000000000004")
+        with pytest.raises(InvalidTieError, match=r"^Tie\.strength must be positive"):
+            _good(Tie, strength="0.00000000000000")
