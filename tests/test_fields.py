@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -32,6 +33,10 @@ from favorledger import (
 from favorledger._exact import Ratio
 from favorledger.errors import InvalidEntryError, InvalidTieError
 from favorledger.model import (
+    EARLIEST,
+    LATEST,
+    MAX_TAGS,
+    MAX_TEXT_LENGTH,
     Answer,
     Ask,
     Assignment,
@@ -46,6 +51,8 @@ from favorledger.model import (
     Tie,
     Transfer,
     _IdSource,
+    as_moment,
+    moment_or_now,
     new_id,
 )
 
@@ -266,6 +273,16 @@ RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
     ("share-without-referrer", lambda: _good(Favor, via=None), InvalidFavorError,
      "Favor.referral_share needs Favor.via (a referrer), got"
      " referral_share=Decimal('0.25') with via=None"),
+    ("tie-above-one", lambda: _good(Tie, strength="1.5"), InvalidTieError,
+     "Tie.strength must be in (0, 1], got Decimal('1.5')"),
+    ("tie-of-words", lambda: _good(Tie, strength="strong"), InvalidTieError,
+     "Tie.strength must be a number, got 'strong'"),
+    ("tie-too-fine-above-one", lambda: _good(Tie, strength="1.5000000000001"),
+     InvalidTieError, "Tie.strength must have a denominator of at most 10**12"
+     " (no finer than 1e-12), got Decimal('1.5000000000001')"),
+    ("tie-of-unknown-kind", lambda: _good(Tie, kind="nemesis"), InvalidTieError,
+     "Tie.kind must be one of ['acquaintance', 'classmate', 'client', 'colleague',"
+     " 'family', 'friend', 'implied', 'mentor', 'neighbor'], got 'nemesis'"),
     ("tie-to-oneself", lambda: _good(Tie, b="ann"), InvalidTieError,
      "Tie.b must differ from Tie.a, got 'ann' for both"),
     ("pledge-to-oneself", lambda: _good(Pledge, receiver="ann"), InvalidEntryError,
@@ -291,6 +308,14 @@ RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
     ("settlement-without-amount", lambda: _settlement(amount=None),
      InvalidEntryError, "Settlement.payer, payee and amount must be given together"
      " (or none of them, for a set-off), got ('ann', 'cat', None)"),
+    ("settlement-payer-in-no-debt", lambda: _settlement(payer="dan"),
+     InvalidEntryError, "Settlement.discharged and passed must move the payer's"
+     " balance up and the payee's down by Settlement.amount and no other balance,"
+     " got {'ann': Fraction(2, 1), 'dan': Fraction(-2, 1)} off"),
+    ("settlement-payee-in-no-debt", lambda: _settlement(payee="dan"),
+     InvalidEntryError, "Settlement.discharged and passed must move the payer's"
+     " balance up and the payee's down by Settlement.amount and no other balance,"
+     " got {'cat': Fraction(-2, 1), 'dan': Fraction(2, 1)} off"),
     ("settlement-to-oneself", lambda: _settlement(payee="ann"), InvalidEntryError,
      "Settlement.payee must differ from Settlement.payer, got 'ann' for both"),
     ("settlement-of-nothing", lambda: _settlement(discharged=[]), InvalidEntryError,
@@ -393,7 +418,83 @@ def test_a_tie_strength_keeps_twelve_places_whatever_the_decimal_context(
         ]:
             strength = _good(Tie, strength=raw).strength  # type: ignore[attr-defined]
             assert strength == (Decimal(kept) if isinstance(kept, str) else kept)
-        with pytest.raises(InvalidTieError, match=r"^Tie\.strength must be at least"):
+        small = "Tie.strength must be at least 1e-12, got a smaller positive number"
+        with pytest.raises(InvalidTieError, match=f"^{re.escape(small)}$"):
             _good(Tie, strength="0.0000000000004")
         with pytest.raises(InvalidTieError, match=r"^Tie\.strength must be positive"):
             _good(Tie, strength="0.00000000000000")
+
+
+def test_values_at_the_limits_are_kept_and_one_past_them_refused() -> None:
+    """Free text of exactly 10,000 characters, 100 tags, and the earliest
+    and latest moments (given as text or in another zone) are kept; one
+    character or tag more, or a microsecond outside, is refused."""
+    _good(Favor, reason="x" * MAX_TEXT_LENGTH)
+    with pytest.raises(InvalidFavorError, match=r"^Favor\.reason must be at most"):
+        _good(Favor, reason="x" * (MAX_TEXT_LENGTH + 1))
+    many = [f"t{i}" for i in range(MAX_TAGS)]
+    assert len(_good(Favor, tags=many).tags) == MAX_TAGS  # type: ignore[attr-defined]
+    assert len(_good(Favor, tags=iter(many)).tags) == MAX_TAGS  # type: ignore[attr-defined]
+    for too_many in ([*many, "one more"], iter([*many, "one more"])):
+        with pytest.raises(InvalidFavorError, match=r"^Favor\.tags must"):
+            _good(Favor, tags=too_many)
+    east = timezone(timedelta(hours=5))
+    for moment in (EARLIEST, LATEST):
+        for given in (moment.isoformat(), moment.astimezone(east)):
+            assert _good(Favor, at=given).at == moment  # type: ignore[attr-defined]
+    tick = timedelta(microseconds=1)
+    for outside in (EARLIEST - tick, LATEST + tick):
+        with pytest.raises(InvalidFavorError, match=r"^Favor\.at must be between"):
+            _good(Favor, at=outside.isoformat())
+
+
+def test_a_moment_keeps_its_offset_and_a_named_zone_is_pinned() -> None:
+    """An aware time in any zone is kept as that moment with its offset; a
+    named zone becomes the fixed offset in force then (so it round-trips
+    through text)."""
+    east = datetime(2024, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=5)))
+    assert _good(Favor, at=east).at.utcoffset() == timedelta(hours=5)  # type: ignore[attr-defined]
+    paris = datetime(2024, 7, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    kept = _good(Favor, at=paris).at  # type: ignore[attr-defined]
+    assert kept == paris
+    assert kept.tzinfo == timezone(timedelta(hours=2))
+    assert datetime.fromisoformat(kept.isoformat()) == kept
+
+
+def test_a_bad_moment_names_the_field_it_was_given_for() -> None:
+    """A query's moment is checked as ``at`` unless another field is named."""
+    with pytest.raises(InvalidValueError, match=r"^at must be an ISO-8601 time"):
+        as_moment("yesterday")
+    with pytest.raises(InvalidValueError, match=r"^at must be an ISO-8601 time"):
+        moment_or_now("yesterday")
+    with pytest.raises(InvalidValueError, match=r"^until must be an ISO-8601 time"):
+        moment_or_now("yesterday", "until")
+
+
+def test_free_text_with_a_lone_surrogate_is_refused_naming_the_character() -> None:
+    """Text that cannot be written as UTF-8 is refused, naming the first
+    character that cannot, and its code point."""
+    with pytest.raises(InvalidFavorError) as caught:
+        _good(Favor, reason="ok \udc80 \ud800")
+    assert str(caught.value).startswith(
+        "Favor.reason must be valid Unicode text, but holds the character"
+        " '\\udc80' (U+DC80) (a lone surrogate"
+    )
+    with pytest.raises(
+        InvalidFavorError, match=r"holds the character '\\xa0' \(U\+00A0\)"
+    ):
+        _good(Favor, id="a\u00a0 b\n")
+
+
+def test_transfers_are_equal_when_their_parts_are() -> None:
+    """Two transfers with the same payer, payee, amount and explanation are
+    equal and hash alike; any difference, or another type, is unequal."""
+    one, same = _good(Transfer), _good(Transfer)
+    other = _good(Transfer, amount=2)
+    assert one == same
+    assert not one != same  # noqa: SIM202 - checks __ne__ itself
+    assert hash(one) == hash(same)
+    assert one != other
+    assert not one == other  # noqa: SIM201 - checks __eq__ itself
+    assert one != ("ann", "bob", Ratio(1, 3))
+    assert len({one, same, other}) == 2
