@@ -498,3 +498,24 @@ def test_transfers_are_equal_when_their_parts_are() -> None:
     assert not one == other  # noqa: SIM201 - checks __eq__ itself
     assert one != ("ann", "bob", Ratio(1, 3))
     assert len({one, same, other}) == 2
+
+
+@pytest.mark.parametrize("value", [1, 1024, 1025, 10**6])
+def test_a_whole_value_is_kept_exactly_on_either_side_of_the_small_cache(
+    value: int,
+) -> None:
+    """Whole values up to 1024 share cached ``Decimal`` objects; every whole
+    value, cached or not, is kept as exactly that ``Decimal``."""
+    kept = _good(Favor, value=value).value  # type: ignore[attr-defined]
+    assert kept == value
+    assert type(kept) is Decimal
+
+
+def test_a_referral_without_a_share_owes_the_default_half() -> None:
+    """A favor built with a referrer but no share: the receiver owes its
+    value and the referrer half of it (the default share)."""
+    favor = Favor(giver="ann", receiver="bob", value=3, via="cat", id="f1", at=AT)
+    assert [(o.debtor, o.creditor, o.amount) for o in favor.obligations()] == [
+        ("bob", "ann", Decimal(3)),
+        ("cat", "ann", Decimal("1.5")),
+    ]
