@@ -100,6 +100,24 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         "pledge 'called' is called; it cannot be called",
     ),
     (
+        "call-called-backdated",
+        lambda: favor("called", at=DAY[1]),
+        MarketError,
+        "pledge 'called' is called; it cannot be called",
+    ),
+    (
+        "call-released-backdated",
+        lambda: favor("released", at=DAY[1]),
+        MarketError,
+        "pledge 'released' is released; it cannot be called",
+    ),
+    (
+        "complete-completed-backdated",
+        lambda: favor("completed", giver="bob", at=DAY[1]),
+        MarketError,
+        "ask 'completed' is completed; it cannot be completed",
+    ),
+    (
         "call-released",
         lambda: favor("released"),
         MarketError,
@@ -262,7 +280,9 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
 def test_an_entry_breaking_a_market_rule_is_refused_by_name_and_changes_nothing(
     make: Callable[[], object], error: type[FavorLedgerError], message: str
 ) -> None:
-    """Each refusal is its own error, with the whole message a user reads."""
+    """Each refusal is its own error, with the whole message a user reads.
+    A pledge is called, and an ask completed, once: a second favor dated
+    before the first is refused too, saying what it already is."""
     led = book()
     before = [dumps_entry(e) for e in led.log], led.balances()
     with pytest.raises(FavorLedgerError) as caught:
