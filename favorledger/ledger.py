@@ -28,6 +28,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from decimal import Decimal
 from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import (
@@ -47,7 +48,7 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact, ties
-from favorledger._exact import ZERO, Amount
+from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
 from favorledger.discharge import discharges
 from favorledger.errors import (
@@ -495,6 +496,7 @@ class Ledger:
             referral_share,
             id,
             fulfils,
+            self._people,
         ) or Favor(
             id=new_id() if id is None else id,
             giver=giver,
@@ -1625,17 +1627,26 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         row = self._owed.get(debtor)
         if row is None:
             row = self._owed[debtor] = {}
-        gross = row.get(creditor)
-        gross = amount if gross is None else _exact.add(gross, amount)
+        balance = self._balance
+        gross, given, taken = row.get(creditor), balance[creditor], balance[debtor]
+        if (
+            id(amount) in WHOLE_IDS
+            and type(given) is Decimal
+            and type(taken) is Decimal
+            and type(gross) is not Ratio
+        ):  # the common case of _exact.add and sub, without their calls
+            gross = amount if gross is None else plus(gross, amount)
+            given, taken = plus(given, amount), minus(taken, amount)
+        else:
+            gross = amount if gross is None else _exact.add(gross, amount)
+            given, taken = _exact.add(given, amount), _exact.sub(taken, amount)
         if gross:
             row[creditor] = gross
         else:  # a reversal brought the pair back to nothing
             del row[creditor]
             if not row:
                 del self._owed[debtor]
-        balance = self._balance
-        balance[creditor] = _exact.add(balance[creditor], amount)
-        balance[debtor] = _exact.sub(balance[debtor], amount)
+        balance[creditor], balance[debtor] = given, taken
 
     def _rebuild(self, entries: list[Entry]) -> None:
         """Reset the ledger to the state ``entries`` give (used to roll back)."""
