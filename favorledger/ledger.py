@@ -1635,8 +1635,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             and type(taken) is Decimal
             and type(gross) is not Ratio
         ):  # the common case of _exact.add and sub, without their calls
-            gross = amount if gross is None else plus(gross, amount)
-            given, taken = plus(given, amount), minus(taken, amount)
+            whole: Decimal = amount  # type: ignore[assignment]  # its id says so
+            gross = whole if gross is None else plus(gross, whole)  # type: ignore[arg-type]
+            given, taken = plus(given, whole), minus(taken, whole)
         else:
             gross = amount if gross is None else _exact.add(gross, amount)
             given, taken = _exact.add(given, amount), _exact.sub(taken, amount)
