@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 import attrs
@@ -43,7 +44,7 @@ __all__ = ["dumps_stored", "loads_stored"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
 _decode: Final = json.JSONDecoder().decode
-_encode: Final = json.JSONEncoder(ensure_ascii=False).encode
+_quote: Final = encode_basestring  # json's quoting of a string (ensure_ascii=False)
 
 
 def _amount(text: str) -> Amount:
@@ -109,29 +110,37 @@ def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
 
 
 _UNCONVERT: Final[dict[str, str]] = {
-    "str": "{}",
-    "str | None": "{}",
-    "Amount": "str({})",
-    "Amount | None": "None if {0} is None else str({0})",
-    "datetime": "{}.isoformat()",
-    "datetime | None": "None if {0} is None else {0}.isoformat()",
-    "frozenset[str]": "sorted({})",
+    "str": "{quote}({0})",
+    "str | None": '"null" if {0} is None else {quote}({0})',
+    "Amount": "{quote}(str({0}))",
+    "Amount | None": '"null" if {0} is None else {quote}(str({0}))',
+    "datetime": "{quote}({0}.isoformat())",
+    "datetime | None": '"null" if {0} is None else {quote}({0}.isoformat())',
+    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]"',
 }
-"""How each field type is written in its JSON form (as ``dumps_entry``)."""
+"""How each field type is written as JSON text (as ``dumps_entry`` writes it:
+``json`` with ``ensure_ascii=False`` and its default separators)."""
 
 
 def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], str] | None:
-    """Write a ``cls`` as its JSON line, or ``None`` (the checked path)."""
+    """Write a ``cls`` as its JSON line, or ``None`` (the checked path).
+
+    The dumper is generated: one f-string holding the line's fixed text, with
+    each field's value quoted by ``json``'s own string encoder, about twice
+    as fast as building a dict for the encoder.
+    """
     fields = attrs.fields(cls)
     if any(field.type not in _UNCONVERT for field in fields):
         return None
-    items = [f"'format': {FORMAT_VERSION}", f"'type': {name!r}"]
-    for field in fields:
-        value = _UNCONVERT[str(field.type)].format(f"entry.{field.name}")
-        items.append(f"{field.name!r}: {value}")
-    scope: dict[str, Any] = {"encode": _encode}
-    source = f"def dump(entry):\n    return encode({{{', '.join(items)}}})"
-    exec(source, scope)  # the source is built from the attrs fields
+    lines = ["def dump(entry):"]
+    text = f"{{{{{_quote('format')}: {FORMAT_VERSION}, {_quote('type')}: {_quote(name)}"
+    for n, field in enumerate(fields):
+        lines.append(f"    v{n} = entry.{field.name}")
+        value = _UNCONVERT[str(field.type)].format(f"v{n}", quote="quote")
+        text += f", {_quote(field.name)}: {{{value}}}"
+    lines.append(f"    return f'{text}}}}}'")
+    scope: dict[str, Any] = {"quote": _quote}
+    exec("\n".join(lines), scope)  # the source is built from the attrs fields
     dump: Callable[[Entry], str] = scope["dump"]
     return dump
 
