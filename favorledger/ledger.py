@@ -661,8 +661,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             before = len(self._log)  # after catching up with other writers
             try:
                 with self._sink.batch() if self._sink is not None else nullcontext():
+                    add = self._add_entry  # already inside the transaction
                     for entry in entries:
-                        self.add(entry)
+                        add(entry)
             except BaseException:
                 self._rebuild(self._log[:before])
                 raise

@@ -34,6 +34,8 @@ from typing import Final
 
 __all__ = ["GENESIS", "first_break", "is_digest", "link"]
 
+_sha256: Final = hashlib.sha256
+
 GENESIS: Final = "0" * 64
 """The digest the first entry is chained to."""
 
@@ -46,8 +48,7 @@ def link(previous: str, body: str) -> str:
     >>> link(GENESIS, "{}")[:12]
     '5649d09ed68c'
     """
-    data = previous.encode("ascii") + b"\n" + body.encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(f"{previous}\n{body}".encode()).hexdigest()
 
 
 def first_break(bodies: Iterable[str], digests: Iterable[str]) -> int | None:

@@ -405,8 +405,8 @@ class SqliteStore(LogStore):
         StoreError
             If the entry could not be committed (the store is unchanged).
         """
-        self._require_writable()
-        if not self._depth:
+        if self._closed or self._readonly or not self._depth:
+            self._require_writable()
             with self.batch():
                 self.write(entry)
             return
