@@ -55,7 +55,7 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.store import LogStore
+from favorledger.io.store import LogStore, collector_paused
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_stored
 from favorledger.ledger import Ledger, register_store
@@ -817,11 +817,12 @@ def open_ledger(
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail."""
     last = (0, GENESIS)
-    with ledger._absorb():
+    with ledger._absorb(), collector_paused():
+        add, path = ledger._add_entry, store.path  # indexed, not written again
         for seq, _, kind, _, body, digest in store.rows():
             last = (seq, digest)
             try:
-                ledger.add(_parse(store.path, seq, kind, body, trusted=True))
+                add(_parse(path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(

@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -38,12 +39,12 @@ import attrs
 
 from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
-from favorledger.model import NO_TAGS, Entry
+from favorledger.model import NO_TAGS, Entry, Favor, unchecked
 
 __all__ = ["dumps_stored", "loads_stored"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
-_decode: Final = json.JSONDecoder().decode
+_scan: Final[Callable[[str, int], tuple[Any, int]]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _quote: Final = encode_basestring  # json's quoting of a string (ensure_ascii=False)
 
 
@@ -88,22 +89,26 @@ def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
     has no trusted conversion (such entries take the checked path).
 
     The builder is generated, as attrs generates ``__init__``: one line per
-    field, a conversion only where the JSON form differs from the value.
+    field, a conversion only where the JSON form differs from the value, and
+    the entry made by :func:`~favorledger.model.unchecked`.
     """
     fields = attrs.fields(cls)
     if any(field.type not in _CONVERT for field in fields):
         return None
-    scope: dict[str, Any] = {"new": object.__new__, "assign": object.__setattr__}
-    lines = ["def build(data):", "    entry = new(cls)"]
-    for field in fields:
+    scope: dict[str, Any] = {"make": unchecked(cls), "small": _SMALL.get}
+    lines = ["def build(data):"]
+    for n, field in enumerate(fields):
         convert = _CONVERT[str(field.type)]
         value = f"data[{field.name!r}]"
-        if convert is not _same:
+        if convert is _amount:  # the shared small whole amounts first, inline
+            lines.append(f"    v{n} = {value}")
+            value = f"small(v{n}) or amount(v{n})"
+            scope["amount"] = _amount
+        elif convert is not _same:
             scope[f"convert_{field.name}"] = convert
             value = f"convert_{field.name}({value})"
-        lines.append(f"    assign(entry, {field.name!r}, {value})")
-    lines.append("    return entry")
-    scope["cls"] = cls
+        lines.append(f"    v{n} = {value}")
+    lines.append(f"    return make({', '.join(f'v{n}' for n in range(len(fields)))})")
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
     build: Callable[[dict[str, Any]], Entry] = scope["build"]
     return build
@@ -176,6 +181,31 @@ _BUILDERS: Final = {
 }
 
 
+_TEXT: Final = r'"([^"\\\x00-\x1f]*)"'  # a JSON string with nothing escaped
+_PLAIN_FAVOR: Final = re.compile(
+    f'{{"format": {FORMAT_VERSION}, "type": "favor", "id": {_TEXT},'
+    f' "giver": {_TEXT}, "receiver": {_TEXT}, "value": {_TEXT}, "kind": {_TEXT},'
+    f' "at": {_TEXT}, "via": null, "reason": "", "tags": \\[\\],'
+    ' "referral_share": null, "fulfils": null}'
+)
+"""The line of the commonest favor (no referrer, reason, tags or pledge, and
+no text that needed escaping), read by one match instead of the JSON
+decoder: about three times faster."""
+_favor: Final = unchecked(Favor)
+
+
+def _plain_favor(line: str) -> Favor | None:
+    match = _PLAIN_FAVOR.fullmatch(line)
+    if match is None:
+        return None
+    entry_id, giver, receiver, value, kind, at = match.groups()
+    amount = _SMALL.get(value) or _amount(value)
+    moment = datetime.fromisoformat(at)
+    return _favor(
+        entry_id, giver, receiver, amount, kind, moment, None, "", NO_TAGS, None, None
+    )
+
+
 def loads_stored(line: str) -> Entry:
     """Rebuild an entry from a line a favorledger store wrote.
 
@@ -185,10 +215,22 @@ def loads_stored(line: str) -> Entry:
         If the line cannot be read (as :func:`~favorledger.io.jsonl.loads_entry`).
     """
     try:
-        data = _decode(line)
+        plain = _plain_favor(line)
+        if plain is not None:
+            return plain
+        data, end = _scan(line, 0)  # json's own scanner, without its wrappers
+        if end != len(line):
+            return loads_entry(line)
         build = _BUILDERS[data["type"]]
         if data["format"] != FORMAT_VERSION:
             return loads_entry(line)
         return build(data)
-    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        AttributeError,
+        StopIteration,
+    ):
         return loads_entry(line)  # reports what is wrong with it
