@@ -1165,18 +1165,17 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         if fulfils is not None:
             self._market.check_favor(favor)
         giver, receiver = favor.giver, favor.receiver
-        people = (giver, receiver) if via is None else (giver, receiver, via)
         if self._strict or self._sink is not None:
-            self._append(favor, people)
+            self._append(favor, favor.people)
         else:
-            self._log.append(favor)
+            self._log.append(favor)  # no tuple of people: one object less
         known = self._people
         if (
             giver not in known
             or receiver not in known
             or (via is not None and via not in known)
         ):
-            self._admit(people, favor.at)
+            self._admit(favor.people, favor.at)
         self._favors[favor_id] = favor
         if via is None:
             self._owe(receiver, giver, favor.value)
