@@ -56,9 +56,9 @@ def first_break(bodies: Iterable[str], digests: Iterable[str]) -> int | None:
 
     ``bodies`` and ``digests`` are read in step, from the first entry.
     """
-    head = GENESIS
+    head, sha256 = GENESIS, _sha256
     for index, (body, digest) in enumerate(zip(bodies, digests, strict=True)):
-        head = link(head, body)
+        head = sha256(f"{head}\n{body}".encode()).hexdigest()  # link, inline
         if head != digest:
             return index
     return None
