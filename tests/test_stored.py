@@ -10,6 +10,7 @@ trusted path cannot read falls back to the checked path and its error.
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from pathlib import Path
 
 import attrs
 import pytest
@@ -116,3 +117,18 @@ def test_only_a_line_with_nothing_escaped_takes_the_plain_path(
     line = dumps_stored(favor)
     assert (_plain_favor(line) is not None) is plain
     assert loads_stored(line) == favor
+
+
+def test_a_reopened_ledger_keeps_one_string_per_person(tmp_path: Path) -> None:
+    """Reading rows makes new strings; the plain path interns the people and
+    kinds, so a reopened ledger does not hold a copy of each per favor."""
+    path = tmp_path / "favors.db"
+    with Ledger.open(path) as led:
+        for n in range(3):
+            led.record("ann", "bob", n + 1, id=f"f{n}", at=T0)
+    with Ledger.open(path) as led:
+        first, *rest = led.favors.values()
+        assert all(
+            f.giver is first.giver and f.receiver is first.receiver for f in rest
+        )
+        assert all(f.kind is first.kind for f in rest)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -192,6 +193,7 @@ _PLAIN_FAVOR: Final = re.compile(
 no text that needed escaping), read by one match instead of the JSON
 decoder: about three times faster."""
 _favor: Final = unchecked(Favor)
+_intern: Final = sys.intern
 
 
 def _plain_favor(line: str) -> Favor | None:
@@ -201,8 +203,18 @@ def _plain_favor(line: str) -> Favor | None:
     entry_id, giver, receiver, value, kind, at = match.groups()
     amount = _SMALL.get(value) or _amount(value)
     moment = datetime.fromisoformat(at)
-    return _favor(
-        entry_id, giver, receiver, amount, kind, moment, None, "", NO_TAGS, None, None
+    return _favor(  # one string per person and kind, not one per favor
+        entry_id,
+        _intern(giver),
+        _intern(receiver),
+        amount,
+        _intern(kind),
+        moment,
+        None,
+        "",
+        NO_TAGS,
+        None,
+        None,
     )
 
 
