@@ -12,6 +12,7 @@ writers of their means):
   them), ``_commit`` (send the rows and commit, then the flush barrier),
   ``_flush`` (the barrier alone), ``_append_free`` (the one-round-trip
   append);
+* each phase's own CPU (``... cpu``: ``time.process_time``);
 * **caught up**: rows other writers appended that this writer indexed;
 * **CPU**: the writer's own user+system CPU per append, and the whole
   machine's busy CPU per append (``/proc/stat``; it includes the server and
@@ -26,7 +27,8 @@ the same client count: their rate, the client and server CPU per
 transaction. These say what a Python client and the server cost per durable
 row before favorledger does anything.
 
-Run ``python benchmarks/profile_postgres.py --writers 16 --seconds 5``.
+Run ``python benchmarks/profile_postgres.py --writers 16 --seconds 5``
+(``--locked`` for the way every state-dependent write goes).
 Add ``--cprofile`` to print the top functions of one writer.
 """
 
@@ -157,11 +159,12 @@ def _busy_jiffies() -> int:
 def _timed(totals: dict[str, float], name: str, method: Callable[..., Any]) -> Any:
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        begin = time.perf_counter()
+        begin, cpu = time.perf_counter(), time.process_time()
         try:
             return method(*args, **kwargs)
         finally:
             totals[name] += time.perf_counter() - begin
+            totals[name + " cpu"] += time.process_time() - cpu
 
     return wrapper
 
@@ -173,9 +176,11 @@ def _writer(
     start: threading.Barrier,
     out: Any,
     profile: bool,
+    lone: bool,
 ) -> None:
     totals: dict[str, float] = defaultdict(float)
     cls = postgres.PostgresStore
+    cls.lone_appends = lone
     for phase in PHASES:
         if hasattr(cls, phase):
             setattr(cls, phase, _timed(totals, phase, getattr(cls, phase)))
@@ -221,7 +226,12 @@ def _writer(
 
 
 def run(
-    server: TemporaryServer, url: str, writers: int, seconds: float, profile: bool
+    server: TemporaryServer,
+    url: str,
+    writers: int,
+    seconds: float,
+    profile: bool,
+    lone: bool,
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers + 1)
@@ -229,7 +239,7 @@ def run(
     procs = [
         context.Process(
             target=_writer,
-            args=(url, f"w{n}", seconds, start, out, profile and n == 0),
+            args=(url, f"w{n}", seconds, start, out, profile and n == 0, lone),
         )
         for n in range(writers)
     ]
@@ -262,12 +272,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument(
+        "--locked",
+        action="store_true",
+        help="every write the locked way (lone_appends = False)",
+    )
     args = parser.parse_args(argv)
     with TemporaryServer() as server:
         for n, writers in enumerate(args.writers):
             url = f"{server.url()}?ledger=p{n}"
             commits0 = _commits(server)
-            summary = run(server, url, writers, args.seconds, args.cprofile)
+            summary = run(
+                server, url, writers, args.seconds, args.cprofile, not args.locked
+            )
             commits = (_commits(server) - commits0) / args.seconds
             print(f"\n{writers} writers ({os.getloadavg()[0]:.1f} load average):")
             for label, measure in (("pgbench", pgbench), ("bare psycopg", bare)):

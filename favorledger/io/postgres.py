@@ -787,7 +787,7 @@ class PostgresLedger(StoredLedger):
 
     def record(self, *args: Any, **kwargs: Any) -> Favor:
         """Record a favor (see :meth:`favorledger.Ledger.record`)."""
-        if self._writing or kwargs.get("fulfils") is not None:
+        if self._sink is None or self._writing or kwargs.get("fulfils") is not None:
             return super().record(*args, **kwargs)
         try:
             with self._deferred():
@@ -799,8 +799,13 @@ class PostgresLedger(StoredLedger):
 
     def add(self, entry: Any) -> Any:
         """Record an entry, idempotently (see :meth:`favorledger.Ledger.add`)."""
-        if self._writing or not isinstance(entry, Favor) or entry.fulfils is not None:
-            return super().add(entry)  # (a catch-up replays through here)
+        if (  # replaying and catching up come through here: keep it short
+            self._sink is None
+            or self._writing
+            or not isinstance(entry, Favor)
+            or entry.fulfils is not None
+        ):
+            return super().add(entry)
         try:
             with self._deferred():
                 return super().add(entry)
