@@ -27,6 +27,13 @@ the same client count: their rate, the client and server CPU per
 transaction. These say what a Python client and the server cost per durable
 row before favorledger does anything.
 
+With ``--ceiling``, pgbench (a C client, no Python) also runs, with the same
+client count, what one append costs the server, step by step: the plain
+insert; the insert under one advisory lock with a synchronous commit; the
+same with an asynchronous commit and the flush barrier (the store's
+design); and the store's own ``favorledger_add`` with the barrier. Their
+rates are the ceiling of each design before any client work.
+
 Run ``python benchmarks/profile_postgres.py --writers 16 --seconds 5``
 (``--locked`` for the way every state-dependent write goes).
 Add ``--cprofile`` to print the top functions of one writer.
@@ -148,6 +155,53 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> dict[str, 
         "client cpu": client / count,  # includes starting pgbench itself
         "server cpu": (cpu1 - cpu0) / count,
     }
+
+
+_INSERT = (
+    "INSERT INTO bench (id, body) VALUES (:client_id || '-' || :n,"
+    " repeat('x', 250)) ON CONFLICT DO NOTHING;"
+)
+_BARRIER = "SELECT pg_logical_emit_message(true, 'favorledger', '');"
+CEILINGS = {
+    "plain insert (the pgbench baseline)": _INSERT,
+    "lock + insert, synchronous commit": (
+        f"BEGIN;\nSELECT pg_advisory_xact_lock(1, 1);\n{_INSERT}\nCOMMIT;"
+    ),
+    "lock + insert, asynchronous commit + barrier": (
+        "BEGIN;\nSET LOCAL synchronous_commit = off;\n"
+        f"SELECT pg_advisory_xact_lock(1, 1);\n{_INSERT}\nCOMMIT;\n{_BARRIER}"
+    ),
+    "favorledger_add + barrier": (
+        "SELECT * FROM ceiling.favorledger_add(9000000000000000000,"
+        " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
+        f" repeat('x', 250));\n{_BARRIER}"
+    ),
+}
+
+
+def ceilings(server: TemporaryServer, writers: int, seconds: float) -> None:
+    """pgbench running each step of one append (see the module notes)."""
+    with Ledger.open(f"{server.url()}?ledger=ceiling"):
+        pass
+    script = os.path.join(server.directory, "ceiling.sql")
+    for name, body in CEILINGS.items():
+        server.psql(
+            "DROP TABLE IF EXISTS bench; CREATE TABLE bench (id text PRIMARY"
+            " KEY, body text NOT NULL)"
+        )
+        with open(script, "w", encoding="utf-8") as file:
+            file.write(f"\\set n random(1, 1000000000)\n{body}\n")
+        os.chmod(script, 0o644)
+        done = server.run(
+            "pgbench",
+            [
+                *("-n", "-c", str(writers), "-j", str(min(writers, 2))),
+                *("-T", str(int(seconds)), "-f", script),
+                *("-U", server.user, "postgres"),
+            ],
+        )
+        tps = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
+        print(f"  pgbench, {name}: {float(tps.split()[2]):.0f}/s")
 
 
 def _busy_jiffies() -> int:
@@ -277,6 +331,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="every write the locked way (lone_appends = False)",
     )
+    parser.add_argument(
+        "--ceiling", action="store_true", help="pgbench each step of an append"
+    )
     args = parser.parse_args(argv)
     with TemporaryServer() as server:
         for n, writers in enumerate(args.writers):
@@ -287,6 +344,8 @@ def main(argv: list[str] | None = None) -> None:
             )
             commits = (_commits(server) - commits0) / args.seconds
             print(f"\n{writers} writers ({os.getloadavg()[0]:.1f} load average):")
+            if args.ceiling:
+                ceilings(server, writers, args.seconds)
             for label, measure in (("pgbench", pgbench), ("bare psycopg", bare)):
                 got = measure(server, writers, args.seconds)
                 print(

@@ -17,7 +17,8 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 * triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE``, and an insert
   trigger that refuses a row that is not the next ``seq`` or whose digest
   does not follow from the entry before (the database computes it too);
-* ``favorledger_schema (version, created_at)``: the schema version.
+* ``favorledger_schema (version, created_at)``: the schema version;
+* ``favorledger_add(...)`` (version 2): the one-round-trip append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -32,6 +33,19 @@ returns. A reader may briefly see an entry whose writer is still waiting for
 that flush; if the server crashed in that moment, the entry would vanish
 together with every entry after it, and no writer would have been told any
 of them was stored.
+
+A favor that fulfils nothing needs no state but its id (unique in the
+table) and, in a strict ledger, people the ledger knows already (people are
+never removed). :class:`PostgresLedger` records such a favor in one round
+trip: one query calls ``favorledger_add``, which takes the same lock inside
+the server, chains and inserts the row and returns it with every row other
+writers appended since this handle last read; the query then commits
+(asynchronously) and runs the flush barrier. The handle indexes those rows,
+then its own favor, so its order is the store's. The lock is held only for
+the server's own work, never across a client round trip or a flush. If the
+id is taken, a person is new to the handle, or the connection fails, nothing
+is indexed and the same favor (same id and time) is added the locked way,
+which catches up first and so finds out whether it was stored.
 
 A connection lost (a server restart) fails the write it interrupted with a
 :class:`StoreError` and is re-opened by the next write; a write that finds
