@@ -524,7 +524,9 @@ def test_an_idle_writer_reconnects_after_a_restart(
     postgres_server: TemporaryServer, postgres_url: str
 ) -> None:
     with Ledger.open(postgres_url) as led:
-        led.record("ann", "bob", 1, id="f1", at=T1)
+        f1 = led.record("ann", "bob", 1, id="f1", at=T1)
+        postgres_server.restart("fast")
+        assert led.add(f1) is f1  # a no-op still waits for a flush: it reconnects
         postgres_server.restart("fast")
         led.record("ann", "bob", 1, id="f2", at=T1)  # no error: it reconnects
         assert led.balance("ann") == 2

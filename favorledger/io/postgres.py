@@ -686,12 +686,21 @@ class PostgresStore(LogStore):
         self._seen, self._head = seq, digest
 
     def _flush(self) -> None:
-        """Wait until everything committed so far is on disk."""
+        """Wait until everything committed so far is on disk (on a new
+        connection if the idle one was dropped: it commits nothing of ours)."""
         pg = _psycopg()
-        try:
-            self._live().execute(_FLUSH)
-        except pg.Error as exc:
-            raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
+        for attempt in (1, 2):
+            try:
+                self._live().execute(_FLUSH)
+                return
+            except pg.OperationalError as exc:
+                self._drop()
+                if attempt == 2:
+                    raise StoreError(
+                        f"{self._path}: could not flush: {_why(exc)}"
+                    ) from exc
+            except pg.Error as exc:
+                raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
 
     def _open(self) -> None:
         """Begin a transaction and take the ledger's lock; a connection the
