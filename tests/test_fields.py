@@ -35,6 +35,7 @@ from favorledger.errors import InvalidEntryError, InvalidTieError
 from favorledger.model import (
     EARLIEST,
     LATEST,
+    MAX_ID_LENGTH,
     MAX_TAGS,
     MAX_TEXT_LENGTH,
     Answer,
@@ -432,6 +433,14 @@ def test_values_at_the_limits_are_kept_and_one_past_them_refused() -> None:
     _good(Favor, reason="x" * MAX_TEXT_LENGTH)
     with pytest.raises(InvalidFavorError, match=r"^Favor\.reason must be at most"):
         _good(Favor, reason="x" * (MAX_TEXT_LENGTH + 1))
+    at_most = "x" * (MAX_TEXT_LENGTH - 1) + "\ud800"  # 10,000 characters
+    with pytest.raises(
+        InvalidFavorError, match=r"^Favor\.reason must be valid Unicode"
+    ):
+        _good(Favor, reason=at_most)
+    unprintable = " " + "x" * (MAX_ID_LENGTH - 2) + "\x07"  # 200 characters
+    with pytest.raises(InvalidFavorError, match=r"^Favor\.id must hold printable"):
+        _good(Favor, id=unprintable)
     many = [f"t{i}" for i in range(MAX_TAGS)]
     assert len(_good(Favor, tags=many).tags) == MAX_TAGS  # type: ignore[attr-defined]
     assert len(_good(Favor, tags=iter(many)).tags) == MAX_TAGS  # type: ignore[attr-defined]
