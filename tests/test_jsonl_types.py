@@ -144,3 +144,10 @@ def test_a_store_is_not_overwritten_by_a_jsonl_file_unless_forced(
     assert path.read_bytes() == before
     assert write_jsonl([loads_entry(json.dumps(FAVOR))], path, force=True) == 1
     assert [e.id for e in read_jsonl(path)] == ["f1"]  # type: ignore[union-attr]
+
+
+def test_a_field_the_entry_does_not_have_is_refused_naming_it_and_the_entry() -> None:
+    """Unknown keys are refused (not dropped), named with the entry type."""
+    with pytest.raises(FormatError) as caught:
+        loads_entry(json.dumps({**FAVOR, "colour": "red", "size": 2}))
+    assert str(caught.value) == "extra fields found (colour, size) @ Favor"
