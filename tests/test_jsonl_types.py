@@ -52,6 +52,7 @@ WRONG = [
         "Favor.tags must be a list of strings, got {'a': 1} (an object)",
     ),
     ("giver", ["a"], "Favor.giver must be text, got ['a'] (a list)"),
+    ("tags", "car", "Favor.tags must be a list of strings, got 'car' (text)"),
     ("reason", None, "Favor.reason must be text, got None (null)"),
     ("at", 5, "Favor.at must be text (an ISO-8601 time), got 5 (a number)"),
     ("giver", 5.5, "Favor.giver must be text, got Decimal('5.5') (a number)"),
@@ -151,3 +152,33 @@ def test_a_field_the_entry_does_not_have_is_refused_naming_it_and_the_entry() ->
     with pytest.raises(FormatError) as caught:
         loads_entry(json.dumps({**FAVOR, "colour": "red", "size": 2}))
     assert str(caught.value) == "extra fields found (colour, size) @ Favor"
+
+
+def test_a_rule_across_fields_is_passed_on_word_for_word() -> None:
+    """A line whose fields are each fine but break a rule together is
+    refused with the model's message."""
+    with pytest.raises(FormatError) as caught:
+        loads_entry(json.dumps({**FAVOR, "receiver": "a"}))
+    assert (
+        str(caught.value)
+        == "Favor.receiver must differ from Favor.giver, got 'a' for both"
+    )
+
+
+def test_only_a_final_line_without_its_newline_can_be_torn(tmp_path: Path) -> None:
+    """Even when asked to skip a torn tail, a final line that ends with its
+    newline but is not JSON is an error naming the file and line."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(FAVOR) + "\n" + '{"format": 1, "ty\n')
+    with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:2: not valid JSON"):
+        read_jsonl(path, skip_torn_tail=True)
+
+
+def test_bytes_that_are_not_utf8_are_refused_naming_the_file_and_line(
+    tmp_path: Path,
+) -> None:
+    """The message of a line that is not UTF-8 begins with ``file:line:``."""
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(json.dumps(FAVOR).encode() + b"\n\xff\xfe\n")
+    with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:2: "):
+        read_jsonl_located(path)
