@@ -21,6 +21,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import FavorLedgerError, InvalidValueError, Ledger, Person, Transfer
+from favorledger._exact import normalize
 from favorledger.errors import UnknownPersonError
 from favorledger.settlement import (
     EXACT_LIMIT,
@@ -264,6 +265,24 @@ def test_greedy_first_pairs_equal_debts_and_credits(values: list[Fraction]) -> N
             if amount == size == -balances[payer] == balances[payee]
         )
         assert exact >= min(owing, owed)
+
+
+cents = st.decimals(min_value=-500, max_value=500, places=2, allow_nan=False)
+
+
+@pytest.mark.parametrize("method", ["exact", "greedy", "ties"])
+@given(values=st.lists(cents, min_size=1, max_size=9))
+@example(values=[Decimal("4.5"), Decimal("0.01")])  # once suggested Decimal('4.50')
+@examples(100)
+def test_suggested_amounts_are_in_normal_form(
+    method: str, values: list[Decimal]
+) -> None:
+    """Every suggested amount is in the library's normal form (no trailing
+    zeros, no exponent), whatever denominator the balances share."""
+    balances = as_balances([*values, -sum(values)])
+    along = nx.complete_graph(balances) if method == "ties" else None
+    for t in settle_balances(balances, method=method, along=along):
+        assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
 
 
 @pytest.mark.parametrize("method", ["exact", "greedy", "ties"])
