@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +86,14 @@ def _remove_notebooks(_app: Any, _exception: BaseException | None) -> None:
     shutil.rmtree(NOTEBOOKS, ignore_errors=True)
 
 
+def _draw_layers(_app: Any, _config: Any) -> None:
+    """Redraw ``_static/layers.svg`` from the code and the layers contract;
+    an import against the layers fails the build."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "layers.py")], check=True)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.connect("config-inited", _draw_layers)
     app.connect("config-inited", _copy_notebooks)
     app.connect("build-finished", _remove_notebooks)
     return {"parallel_read_safe": True}

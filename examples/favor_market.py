@@ -22,7 +22,7 @@
 # %%
 from datetime import UTC, datetime, timedelta
 
-from favorledger import Favor, Ledger, agenda
+from favorledger import Favor, Ledger, agenda, trading
 
 led = Ledger()
 conference = datetime(2024, 3, 14, 18, 0, tzinfo=UTC)
@@ -34,7 +34,8 @@ conference = datetime(2024, 3, 14, 18, 0, tzinfo=UTC)
 # A pledge moves no balance: nobody owes anything until it is called.
 
 # %%
-pledge = led.pledge(
+pledge = trading.pledge(
+    led,
     "priya",
     "me",
     3,
@@ -45,10 +46,11 @@ pledge = led.pledge(
 )
 print("after the pledge, I owe:", led.balance("me"))
 print(
-    "status in June:", led.pledge_status(pledge.id, at=conference + timedelta(days=90))
+    "status in June:",
+    trading.pledge_status(led, pledge.id, at=conference + timedelta(days=90)),
 )
 
-called = led.call(pledge.id, at=conference + timedelta(days=120))
+called = trading.call(led, pledge.id, at=conference + timedelta(days=120))
 print("after calling it, I owe Priya", led.owes("me", "priya"), f"({called.reason})")
 
 # %% [markdown]
@@ -63,7 +65,8 @@ spring = conference + timedelta(days=30)
 led.record("me", "bob", 2, kind="review", reason="reviewed his resume", at=spring)
 led.record("carol", "me", 2, kind="reference", reason="a reference call", at=spring)
 before = led.balances()
-led.assign(
+trading.assign(
+    led,
     "me",
     "bob",
     "carol",
@@ -83,7 +86,8 @@ print("balances unchanged:", led.balances() == before)
 
 # %%
 swap = spring + timedelta(days=10)
-led.barter(
+trading.barter(
+    led,
     Favor(giver="dan", receiver="me", value=2, kind="website", at=swap),
     Favor(giver="me", receiver="dan", value=2, kind="proofreading", at=swap),
 )
@@ -96,7 +100,8 @@ print("me and dan:", led.owes("me", "dan"), led.owes("dan", "me"))
 # pledges about to expire, each with the entries behind it.
 
 # %%
-led.ask(
+trading.ask(
+    led,
     "eve",
     "me",
     1,
@@ -104,7 +109,8 @@ led.ask(
     at=spring,
     due=spring + timedelta(days=14),
 )
-led.ask(
+trading.ask(
+    led,
     "me",
     "frank",
     1,
@@ -112,7 +118,8 @@ led.ask(
     at=spring,
     due=spring + timedelta(days=21),
 )
-led.pledge(
+trading.pledge(
+    led,
     "gina",
     "me",
     2,

@@ -13,6 +13,7 @@ Examples
 Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
+from favorledger import trading
 from favorledger._exact import Amount, Ratio, total
 from favorledger.agenda import AgendaItem, agenda
 from favorledger.clearing import Clearing, clear_cycles, clear_debts
@@ -148,5 +149,6 @@ __all__ = [
     "settle",
     "settle_balances",
     "total",
+    "trading",
     "willingness",
 ]

@@ -24,7 +24,7 @@ Examples
 >>> from favorledger import Ledger
 >>> led = Ledger()
 >>> _ = led.record("carol", "me", 3, at="2024-01-10T00:00+00:00", id="f1")
->>> _ = led.ask("me", "dan", 1, due="2024-05-01T00:00+00:00", id="a1",
+>>> _ = trading.ask(led, "me", "dan", 1, due="2024-05-01T00:00+00:00", id="a1",
 ...             at="2024-04-20T00:00+00:00", reason="an intro to his boss")
 >>> for item in agenda(led, "me", today="2024-06-01T00:00+00:00"):
 ...     print(item.action, item.person, item.entries)
@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from favorledger import trading
 from favorledger._exact import Amount
 from favorledger.balances import valued_debts
 from favorledger.errors import InvalidValueError
@@ -112,7 +113,7 @@ def agenda(
     --------
     >>> from favorledger import Ledger
     >>> led = Ledger()
-    >>> _ = led.pledge("fay", "me", 2, id="p1", at="2024-01-01T00:00Z",
+    >>> _ = trading.pledge(led, "fay", "me", 2, id="p1", at="2024-01-01T00:00Z",
     ...                expires="2024-01-10T00:00Z")
     >>> [(i.action, i.person) for i in agenda(led, "me", today="2024-01-05T00:00Z")]
     [('call-pledge', 'fay')]
@@ -143,10 +144,10 @@ naive '2024-01-05'
 
 def _asks(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem]:
     items = []
-    for ask in ledger.asks(me, at=moment):
+    for ask in trading.asks(ledger, me, at=moment):
         if ask.due is None or ask.due >= moment:
             continue
-        status = ledger.ask_status(ask.id, at=moment)
+        status = trading.ask_status(ledger, ask.id, at=moment)
         if ask.asked == me and status == "open":
             items.append(
                 AgendaItem(
@@ -181,7 +182,7 @@ def _pledges(
     ledger: LedgerView, me: str, moment: datetime, window: timedelta
 ) -> list[AgendaItem]:
     items = []
-    for pledge in ledger.pledges(me, status="open", at=moment):
+    for pledge in trading.pledges(ledger, me, status="open", at=moment):
         if pledge.receiver != me or pledge.expires is None:
             continue
         if pledge.expires <= moment + window:

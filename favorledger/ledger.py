@@ -56,12 +56,11 @@ from favorledger.errors import (
     InvalidFavorError,
     InvalidPolicyError,
     InvalidValueError,
-    MarketError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
-from favorledger.market import MARKET_ENTRIES, AskStatus, Market, PledgeStatus
+from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
     NO_TAGS,
     Answer,
@@ -80,13 +79,13 @@ from favorledger.model import (
     Transfer,
     as_moment,
     favor_effects,
-    moment_or_now,
     new_id,
     not_before,
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 from favorledger.ties import TieIndex
+from favorledger.view import MarketView
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -580,7 +579,7 @@ class Ledger:
             If the id is already recorded with a different body.
         InvalidFavorError, UnknownPersonError, UnknownFavorError,
         AlreadyReversedError, MarketError
-            As for :meth:`record`, :meth:`reverse` and the market methods.
+            As for :meth:`record`, :meth:`reverse` and :mod:`favorledger.trading`.
 
         Examples
         --------
@@ -642,16 +641,43 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             raise InvalidFavorError(
                 f"entries must be an iterable of entries, got {entries!r}"
             )
+        with self.batch():
+            before = len(self._log)  # after catching up with other writers
+            for entry in entries:
+                self.add(entry)
+        return len(self._log) - before
+
+    @contextmanager
+    def batch(self) -> Iterator[Self]:
+        """Run several reads and writes as one: every entry the block records
+        is kept, or (if the block raises) none is.
+
+        With a store, the block is one write transaction that starts by
+        catching up with what other writers stored, so what the block reads
+        is the store's current state and nobody else writes until it ends.
+        Batches nest.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> try:
+        ...     with led.batch():
+        ...         _ = led.record("ann", "bob", 1)
+        ...         _ = led.record("ann", "bob", "-1")
+        ... except InvalidFavorError as error:
+        ...     print(error)
+        Favor.value must be positive, got '-1'
+        >>> len(led)
+        0
+        """
         with self._transaction():
             before = len(self._log)  # after catching up with other writers
             try:
                 with self._sink.batch() if self._sink is not None else nullcontext():
-                    for entry in entries:
-                        self.add(entry)
+                    yield self
             except BaseException:
                 self._rebuild(self._log[:before])
                 raise
-        return len(self._log) - before
 
     def _transaction(self) -> AbstractContextManager[None]:
         """The sink's outermost batch, unless a public write is already in one."""
@@ -729,6 +755,21 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             at=utcnow() if at is None else at,
         )
         return self.add(tie)
+
+    @property
+    def market(self) -> MarketView:
+        """A read-only, live view of the favor market's book: the pledges and
+        asks, and where each stands (see :mod:`favorledger.trading`).
+
+        Examples
+        --------
+        >>> from favorledger import trading
+        >>> led = Ledger()
+        >>> _ = trading.pledge(led, "carol", "me", 3, id="p1")
+        >>> list(led.market.pledges), led.market.pledge("p1").value
+        (['p1'], Decimal('3'))
+        """
+        return self._market
 
     @property
     def stated_ties(self) -> Mapping[frozenset[str], Tie]:
@@ -846,357 +887,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         )
         self.add_many(entries)
         return entries
-
-    # ------------------------------------------------------------ the market
-    def pledge(
-        self,
-        giver: str,
-        receiver: str,
-        value: int | str | Amount,
-        *,
-        expires: datetime | str | None = None,
-        kind: str = "favor",
-        reason: str = "",
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Pledge:
-        """Record that ``giver`` promises ``receiver`` a favor, to be called.
-
-        An open pledge is not an obligation: it moves no balance. See
-        :mod:`favorledger.market`.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> p = led.pledge("carol", "me", 3, expires="2030-01-01T00:00+00:00")
-        >>> led.balance("me"), led.pledge_status(p.id)
-        (Decimal('0'), 'open')
-        """
-        return self.add(
-            Pledge(
-                id=new_id() if id is None else id,
-                giver=giver,
-                receiver=receiver,
-                value=value,
-                kind=kind,
-                reason=reason,
-                at=utcnow() if at is None else at,
-                expires=expires,
-            )
-        )
-
-    @_writes
-    def call(
-        self,
-        pledge_id: str,
-        *,
-        value: int | str | Amount | None = None,
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Favor:
-        """Call a pledge: record its favor (its value, or a smaller one).
-
-        Raises
-        ------
-        MarketError
-            If the pledge is called, released or expired by ``at``, or the
-            value exceeds the pledge's.
-        UnknownFavorError
-            If no pledge has that id.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> p = led.pledge("carol", "me", 3, id="p1")
-        >>> led.call("p1", value=2).value, led.balance("me")
-        (Decimal('2'), Decimal('-2'))
-        >>> led.call("p1")
-        Traceback (most recent call last):
-        ...
-        favorledger.errors.MarketError: pledge 'p1' is called; it cannot be called
-        """
-        pledge = self._market.pledge(pledge_id)
-        return self.record(
-            pledge.giver,
-            pledge.receiver,
-            pledge.value if value is None else value,
-            kind=pledge.kind,
-            reason=pledge.reason,
-            at=at,
-            id=id,
-            fulfils=pledge.id,
-        )
-
-    @_writes
-    def release(
-        self,
-        pledge_id: str,
-        *,
-        reason: str = "",
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Release:
-        """The receiver gives up an open pledge; it can no longer be called.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.pledge("carol", "me", 3, id="p1")
-        >>> _ = led.release("p1", reason="found another way in")
-        >>> led.pledge_status("p1")
-        'released'
-        """
-        pledge = self._market.pledge(pledge_id)
-        stamp = at if at is not None else max(utcnow(), pledge.at)
-        return self.add(
-            Release(
-                id=new_id() if id is None else id,
-                pledge_id=pledge.id,
-                at=stamp,
-                reason=reason,
-            )
-        )
-
-    def pledge_status(
-        self, pledge_id: str, *, at: datetime | str | None = None
-    ) -> PledgeStatus:
-        """``"open"``, ``"called"``, ``"released"`` or ``"expired"`` at ``at``.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.pledge("carol", "me", 3, id="p1", at="2024-01-01T00:00+00:00",
-        ...                expires="2024-02-01T00:00+00:00")
-        >>> led.pledge_status("p1", at="2024-03-01T00:00+00:00")
-        'expired'
-        """
-        moment = moment_or_now(at)
-        return self._market.pledge_status(self._market.pledge(pledge_id), moment)
-
-    def pledges(
-        self,
-        person: str | None = None,
-        *,
-        status: PledgeStatus | None = None,
-        at: datetime | str | None = None,
-    ) -> list[Pledge]:
-        """The pledges made by ``at`` (default now), by or to ``person``, with
-        ``status`` if given, in the order they were made.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.pledge("carol", "me", 3, id="p1")
-        >>> _ = led.pledge("dan", "me", 1, id="p2")
-        >>> _ = led.call("p2")
-        >>> [p.id for p in led.pledges("me", status="open")]
-        ['p1']
-        """
-        if person is not None:
-            self._require(person)
-        moment = moment_or_now(at)
-        market = self._market
-        return [
-            pledge
-            for pledge in market.pledges.values()
-            if pledge.at <= moment
-            and (person is None or person in (pledge.giver, pledge.receiver))
-            and (status is None or market.pledge_status(pledge, moment) == status)
-        ]
-
-    def assign(
-        self,
-        holder: str,
-        debtor: str,
-        new_holder: str,
-        amount: int | str | Amount,
-        *,
-        at: datetime | str | None = None,
-        reason: str = "",
-        id: str | None = None,
-    ) -> Assignment:
-        """Pass ``amount`` of what ``debtor`` owes ``holder`` to ``new_holder``.
-
-        It discharges that much of what ``holder`` owes ``new_holder``; no
-        balance changes. Only what ``debtor`` owes ``holder`` net can be
-        assigned.
-
-        Raises
-        ------
-        MarketError
-            If ``amount`` is more than ``debtor`` owes ``holder``.
-        UnknownPersonError
-            If one of the three is not in the ledger.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.record("ann", "bob", 5)   # bob owes ann 5
-        >>> _ = led.record("cat", "ann", 3)   # ann owes cat 3
-        >>> _ = led.assign("ann", "bob", "cat", 3, reason="bob pays cat for me")
-        >>> led.owes("bob", "ann"), led.owes("bob", "cat"), led.owes("ann", "cat")
-        (Decimal('2'), Decimal('3'), Decimal('0'))
-        """
-        return self.add(
-            Assignment(
-                id=new_id() if id is None else id,
-                holder=holder,
-                debtor=debtor,
-                new_holder=new_holder,
-                amount=amount,
-                at=utcnow() if at is None else at,
-                reason=reason,
-            )
-        )
-
-    def barter(self, first: Favor, second: Favor) -> tuple[Favor, Favor]:
-        """Record two favors exchanged between two people: both or neither.
-
-        Raises
-        ------
-        MarketError
-            If the favors are not between the same two people in opposite
-            directions.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.barter(Favor(giver="dan", receiver="me", value=2),
-        ...                Favor(giver="me", receiver="dan", value=2))
-        >>> led.owes("me", "dan"), len(led)
-        (Decimal('0'), 2)
-        """
-        if (first.giver, first.receiver) != (second.receiver, second.giver):
-            raise MarketError(
-                "a barter is two favors between the same two people, one each"
-                f" way; got {first.giver!r}->{first.receiver!r} and"
-                f" {second.giver!r}->{second.receiver!r}"
-            )
-        self.add_many([first, second])
-        return self._favors[first.id], self._favors[second.id]
-
-    def ask(
-        self,
-        asker: str,
-        asked: str,
-        value: int | str | Amount,
-        *,
-        due: datetime | str | None = None,
-        kind: str = "favor",
-        reason: str = "",
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Ask:
-        """Record that ``asker`` asked ``asked`` for a favor worth ``value``.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.ask("me", "dan", 1, reason="an intro", id="a1")
-        >>> led.ask_status("a1"), led.balance("me")
-        ('open', Decimal('0'))
-        """
-        return self.add(
-            Ask(
-                id=new_id() if id is None else id,
-                asker=asker,
-                asked=asked,
-                value=value,
-                kind=kind,
-                reason=reason,
-                at=utcnow() if at is None else at,
-                due=due,
-            )
-        )
-
-    @_writes
-    def answer(
-        self,
-        ask_id: str,
-        status: str,
-        *,
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Answer:
-        """Accept (``"accepted"``) or decline (``"declined"``) an open ask.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.ask("me", "dan", 1, id="a1")
-        >>> led.answer("a1", "declined").status, led.ask_status("a1")
-        ('declined', 'declined')
-        """
-        ask = self._market.ask(ask_id)
-        stamp = at if at is not None else max(utcnow(), ask.at)
-        fields: dict[str, Any] = {"ask_id": ask.id, "status": status, "at": stamp}
-        return self.add(Answer(id=new_id() if id is None else id, **fields))
-
-    @_writes
-    def complete(
-        self,
-        ask_id: str,
-        *,
-        value: int | str | Amount | None = None,
-        at: datetime | str | None = None,
-        id: str | None = None,
-    ) -> Favor:
-        """Complete an ask: record the favor that fulfils it.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.ask("me", "dan", 1, id="a1")
-        >>> f = led.complete("a1")
-        >>> (f.giver, f.receiver, f.fulfils), led.owes("me", "dan")
-        (('dan', 'me', 'a1'), Decimal('1'))
-        """
-        ask = self._market.ask(ask_id)
-        return self.record(
-            ask.asked,
-            ask.asker,
-            ask.value if value is None else value,
-            kind=ask.kind,
-            reason=ask.reason,
-            at=at,
-            id=id,
-            fulfils=ask.id,
-        )
-
-    def ask_status(self, ask_id: str, *, at: datetime | str | None = None) -> AskStatus:
-        """``"open"``, ``"accepted"``, ``"declined"`` or ``"completed"``.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.ask("me", "dan", 1, id="a1")
-        >>> _ = led.answer("a1", "accepted")
-        >>> led.ask_status("a1")
-        'accepted'
-        """
-        moment = moment_or_now(at)
-        return self._market.ask_status(self._market.ask(ask_id), moment)
-
-    def asks(
-        self, person: str | None = None, *, at: datetime | str | None = None
-    ) -> list[Ask]:
-        """The asks made by ``at`` (default now), by or of ``person``.
-
-        Examples
-        --------
-        >>> led = Ledger()
-        >>> _ = led.ask("me", "dan", 1, id="a1")
-        >>> [a.id for a in led.asks("dan")]
-        ['a1']
-        """
-        if person is not None:
-            self._require(person)
-        moment = moment_or_now(at)
-        return [
-            ask
-            for ask in self._market.asks.values()
-            if ask.at <= moment and (person is None or person in (ask.asker, ask.asked))
-        ]
 
     # ---------------------------------------------------------------- queries
     def balance(self, person: str) -> Amount:

@@ -1,12 +1,14 @@
-"""The favor market: pledges (options), assignments of IOUs (warrants),
-barter, and asks.
+"""The favor market's rules: what pledges, calls, releases, assignments,
+answers and settlements may do.
 
 "The Favor Market is a lot like the stock market: it has puts, calls,
-warrants, options, bartering." This module holds the rules; the entries are
-in :mod:`favorledger.model` and the ledger records them through
-:meth:`Ledger.pledge`, :meth:`Ledger.call`, :meth:`Ledger.release`,
-:meth:`Ledger.assign`, :meth:`Ledger.barter`, :meth:`Ledger.ask`,
-:meth:`Ledger.answer` and :meth:`Ledger.complete`.
+warrants, options, bartering." The entries are in :mod:`favorledger.model`;
+the operations people use (pledge, call, release, assign, barter, ask,
+answer, complete, and the listings) are in :mod:`favorledger.trading`. This
+module is the book the ledger keeps of its market entries
+(:class:`Market`) and the rules it enforces on every
+:meth:`~favorledger.Ledger.add`, however an entry arrives (an operation, an
+import, a reopened store):
 
 - A **pledge** promises a favor; it moves no balance until it is *called*,
   which records the favor (with the pledge's terms or a smaller value). A
@@ -17,24 +19,29 @@ in :mod:`favorledger.model` and the ledger records them through
 - An **ask** is a request, answered (accepted or declined) and completed by
   the favor that fulfils it.
 - A **settlement** records a favor-return that pays off debts (see
-  :meth:`Ledger.apply`): it discharges only what is owed, and a set-off
-  discharges debts around cycles. Like an assignment it moves pairwise
-  positions, and a reversal undoes it exactly.
+  :meth:`Ledger.apply <favorledger.Ledger.apply>`): it discharges only what
+  is owed, and a set-off discharges debts around cycles. Like an assignment
+  it moves pairwise positions, and a reversal undoes it exactly.
 
-Every check runs before anything is recorded, so a refused operation changes
+Every check runs before anything is recorded, so a refused entry changes
 nothing.
 
 Examples
 --------
->>> from favorledger import Ledger
+A favor that calls a pledge must match it, whoever builds it:
+
+>>> from favorledger import Favor, Ledger, Pledge
 >>> led = Ledger()
->>> p = led.pledge("carol", "me", 3, reason="a call to her VP", id="p1",
-...                at="2024-03-01T00:00+00:00", expires="2024-12-31T00:00+00:00")
->>> led.balance("me"), led.pledge_status("p1", at="2024-06-01T00:00+00:00")
-(Decimal('0'), 'open')
->>> f = led.call("p1", at="2024-06-01T00:00+00:00")
->>> led.balance("me"), led.pledge_status("p1")
-(Decimal('-3'), 'called')
+>>> _ = led.add(Pledge(giver="carol", receiver="me", value=3, id="p1",
+...                    at="2024-03-01T00:00+00:00"))
+>>> led.add(Favor(giver="carol", receiver="me", value=4, fulfils="p1",
+...               at="2024-06-01T00:00+00:00"))
+Traceback (most recent call last):
+...
+favorledger.errors.MarketError: a call of pledge 'p1' may not exceed its value 3, \
+got value=Decimal('4')
+>>> led.market.pledge_status(led.market.pledge("p1"), led.log[-1].at)
+'open'
 """
 
 from __future__ import annotations

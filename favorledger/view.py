@@ -43,7 +43,34 @@ from favorledger.ties import TieIndex
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["LedgerView"]
+__all__ = ["LedgerView", "MarketView"]
+
+
+class MarketView(Protocol):
+    """The read-only surface of a ledger's market book (its pledges and asks).
+
+    Every member means what it means on :class:`~favorledger.market.Market`.
+    """
+
+    @property
+    def pledges(self) -> Mapping[str, Pledge]:
+        """Every pledge, by id, in the order made."""
+
+    @property
+    def asks(self) -> Mapping[str, Ask]:
+        """Every ask, by id, in the order made."""
+
+    def pledge(self, pledge_id: str) -> Pledge:
+        """The pledge with that id, or :class:`~favorledger.UnknownFavorError`."""
+
+    def ask(self, ask_id: str) -> Ask:
+        """The ask with that id, or :class:`~favorledger.UnknownFavorError`."""
+
+    def pledge_status(self, pledge: Pledge, at: datetime) -> PledgeStatus:
+        """Where ``pledge`` stands at ``at``."""
+
+    def ask_status(self, ask: Ask, at: datetime) -> AskStatus:
+        """Where ``ask`` stands at ``at``."""
 
 
 class LedgerView(Protocol):
@@ -113,24 +140,6 @@ class LedgerView(Protocol):
     def tie_index(self) -> TieIndex:
         """The ledger's tie index."""
 
-    def pledges(
-        self,
-        person: str | None = None,
-        *,
-        status: PledgeStatus | None = None,
-        at: datetime | str | None = None,
-    ) -> list[Pledge]:
-        """The pledges made by ``at``."""
-
-    def pledge_status(
-        self, pledge_id: str, *, at: datetime | str | None = None
-    ) -> PledgeStatus:
-        """Where a pledge stands at ``at``."""
-
-    def asks(
-        self, person: str | None = None, *, at: datetime | str | None = None
-    ) -> list[Ask]:
-        """The asks made by ``at``."""
-
-    def ask_status(self, ask_id: str, *, at: datetime | str | None = None) -> AskStatus:
-        """Where an ask stands at ``at``."""
+    @property
+    def market(self) -> MarketView:
+        """The favor market's book: pledges and asks, and where they stand."""

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from favorledger import cli
 from favorledger.cli import main
+from favorledger.cli.run import progress_bar
 from favorledger.io.sqlite import open_ledger
 
 T1 = "2024-01-01T09:00:00+00:00"
@@ -552,7 +552,7 @@ def test_no_progress_bar_without_tqdm_or_rich(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     monkeypatch.setitem(sys.modules, "tqdm", None)  # an import of it fails
     monkeypatch.setitem(sys.modules, "rich.progress", None)
-    with cli._progress("x") as progress:
+    with progress_bar("x") as progress:
         assert progress is None
 
 

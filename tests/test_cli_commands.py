@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from favorledger import __version__
-from favorledger.cli import _parser
+from favorledger.cli.parser import build_parser
 from favorledger.io.sqlite import open_ledger
 
 MONDAY = "2025-03-03"
@@ -61,7 +61,7 @@ def test_version(sh: Shell) -> None:
 
 
 def test_every_option_and_argument_has_help_and_choices_are_listed() -> None:
-    parser = _parser()
+    parser = build_parser()
     (commands,) = (
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     )

@@ -28,7 +28,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Favor, Ledger, Reversal, total
+from favorledger import Favor, Ledger, Reversal, total, trading
 from favorledger.errors import FormatError
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import open_ledger
@@ -424,8 +424,8 @@ def test_a_called_pledge_exports_to_csv_and_imports_into_a_new_ledger(
     ``fulfils`` still links to a pledge the ledger has, and is refused (by
     line) where it has none."""
     led = Ledger()
-    led.pledge("carol", "me", 3, id="p1", at=T1)
-    led.call("p1", at=T2, id="f3")
+    trading.pledge(led, "carol", "me", 3, id="p1", at=T1)
+    trading.call(led, "p1", at=T2, id="f3")
     path = tmp_path / "favors.csv"
     write_csv(led, path)
     (favor,) = read_csv(path)
@@ -438,7 +438,7 @@ def test_a_called_pledge_exports_to_csv_and_imports_into_a_new_ledger(
         "id,giver,receiver,value,at,fulfils\nf4,carol,me,1,2024-03-01,p1\n"
     )
     other = Ledger()
-    other.pledge("carol", "me", 3, id="p1", at=T1)
+    trading.pledge(other, "carol", "me", 3, id="p1", at=T1)
     assert import_csv(other, typed) == 1
     assert other.favors["f4"].fulfils == "p1"
     with pytest.raises(FormatError, match=r"typed\.csv:2: .*fulfils.*'p1'"):

@@ -37,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from favorledger import FavorLedgerError, Ledger
+from favorledger import FavorLedgerError, Ledger, trading
 from favorledger.cli import main
 from favorledger.io.graphs import read_gexf, read_graphml, write_gexf, write_graphml
 from favorledger.io.jsonl import dumps_entry, loads_entry, read_jsonl, write_jsonl
@@ -82,9 +82,9 @@ def rich_ledger() -> Ledger:
     led.record("ann", "bob", "1/3", id="f2", at=T2, reason='advice, "quoted"\nok')
     led.record("bob", "dan", 4, via="carol", referral_share="1/4", id="f3", at=T2)
     led.reverse("f3", id="r1", at=T2, reason="twice")
-    led.pledge("dan", "ann", 2, id="p1", at=T1, expires="2030-01-01T00:00Z")
-    led.ask("ann", "carol", 1, id="a1", at=T1)
-    led.answer("a1", "accepted", id="an1", at=T2)
+    trading.pledge(led, "dan", "ann", 2, id="p1", at=T1, expires="2030-01-01T00:00Z")
+    trading.ask(led, "ann", "carol", 1, id="a1", at=T1)
+    trading.answer(led, "a1", "accepted", id="an1", at=T2)
     led.add_person("bob", name="Bob", tags={"design"})
     return led
 

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Ledger
+from favorledger import Ledger, trading
 from favorledger.errors import FormatError
 from favorledger.io.graphs import read_gexf, read_graphml, write_gexf, write_graphml
 from favorledger.io.jsonl import read_jsonl, write_jsonl
@@ -162,10 +162,10 @@ def test_every_export_imports_into_a_new_store(led: Ledger) -> None:
 def test_a_ledger_with_a_called_pledge_round_trips_through_csv(tmp_path: Path) -> None:
     """What was seen: ``Favor.fulfils names no pledge or ask in the ledger``."""
     led = Ledger()
-    led.pledge("dan", "me", 2, id="p1", at="2025-03-01T00:00Z")
-    led.call("p1", at="2025-03-02T00:00Z")
-    led.ask("me", "ann", 1, id="a1", at="2025-03-01T00:00Z")
-    led.complete("a1", at="2025-03-03T00:00Z")
+    trading.pledge(led, "dan", "me", 2, id="p1", at="2025-03-01T00:00Z")
+    trading.call(led, "p1", at="2025-03-02T00:00Z")
+    trading.ask(led, "me", "ann", 1, id="a1", at="2025-03-01T00:00Z")
+    trading.complete(led, "a1", at="2025-03-03T00:00Z")
     write_csv(led, tmp_path / "favors.csv")
     with open_ledger(tmp_path / "new.db") as copy:
         assert import_csv(copy, tmp_path / "favors.csv") == 2

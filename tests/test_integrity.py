@@ -39,6 +39,7 @@ from favorledger import (
     Ledger,
     MarketError,
     UnknownPersonError,
+    trading,
 )
 from favorledger.cli import main
 from favorledger.io.chain import GENESIS, first_break, link
@@ -90,19 +91,22 @@ def _seed(path: str) -> None:
     """A store where each racing rule has something to race for."""
     with open_ledger(path) as led:
         led.record("ann", "bob", 5, id="f1", at=T0)  # bob owes ann 5
-        led.pledge("carol", "me", 3, id="p1", at=T0)
-        led.ask("me", "dan", 1, id="a1", at=T0)
-        led.ask("me", "eve", 1, id="a2", at=T0)
-        led.answer("a2", "accepted", at=T0)
+        trading.pledge(led, "carol", "me", 3, id="p1", at=T0)
+        trading.ask(led, "me", "dan", 1, id="a1", at=T0)
+        trading.ask(led, "me", "eve", 1, id="a2", at=T0)
+        trading.answer(led, "a2", "accepted", at=T0)
 
 
 RULES: dict[str, tuple[Callable[[Ledger], object], type[Exception]]] = {
     "reverse": (lambda led: led.reverse("f1", at=T1), AlreadyReversedError),
-    "call": (lambda led: led.call("p1", at=T1), MarketError),
-    "release": (lambda led: led.release("p1", at=T1), MarketError),
-    "answer": (lambda led: led.answer("a1", "declined", at=T1), MarketError),
-    "complete": (lambda led: led.complete("a2", at=T1), MarketError),
-    "assign": (lambda led: led.assign("ann", "bob", "cat", 4, at=T1), MarketError),
+    "call": (lambda led: trading.call(led, "p1", at=T1), MarketError),
+    "release": (lambda led: trading.release(led, "p1", at=T1), MarketError),
+    "answer": (lambda led: trading.answer(led, "a1", "declined", at=T1), MarketError),
+    "complete": (lambda led: trading.complete(led, "a2", at=T1), MarketError),
+    "assign": (
+        lambda led: trading.assign(led, "ann", "bob", "cat", 4, at=T1),
+        MarketError,
+    ),
 }
 
 
@@ -152,10 +156,10 @@ def test_two_handles_calling_the_same_pledge_refuse_the_second(
     path = tmp_path / "favors.db"
     _seed(str(path))
     with Ledger.open(path) as first, Ledger.open(path) as second:
-        first.call("p1", at=T1)
+        trading.call(first, "p1", at=T1)
         with pytest.raises(MarketError, match="'p1' is called"):
-            second.call("p1", at=T1)
-        assert second.pledge_status("p1") == "called"  # its view caught up
+            trading.call(second, "p1", at=T1)
+        assert trading.pledge_status(second, "p1") == "called"  # its view caught up
     assert check_store(path) == []
     with Ledger.open(path) as led:
         assert led.balance("me") == -3
@@ -251,11 +255,11 @@ def _outcome(led: Ledger, action: str, n: int, step: int) -> str:
         elif action == "reverse":
             led.reverse(f"f{n}", id=f"r{step}", at=T1)
         elif action == "pledge":
-            led.pledge("cat", "ann", 2, id=f"p{n}", at=T0)
+            trading.pledge(led, "cat", "ann", 2, id=f"p{n}", at=T0)
         elif action == "call":
-            led.call(f"p{n}", id=f"c{step}", at=T1)
+            trading.call(led, f"p{n}", id=f"c{step}", at=T1)
         else:
-            led.release(f"p{n}", id=f"x{step}", at=T1)
+            trading.release(led, f"p{n}", id=f"x{step}", at=T1)
     except FavorLedgerError as exc:
         return type(exc).__name__
     return "ok"

@@ -17,6 +17,7 @@ from favorledger import (
     UnknownPersonError,
     agenda,
     total,
+    trading,
 )
 from favorledger.io import dumps_entry
 from favorledger.testing.strategies import ledgers, times, values
@@ -38,14 +39,14 @@ def test_pledges_move_no_balance_until_called(led, pair, value, at):
     as recording the same favor would."""
     giver, receiver = pair
     before = led.balances()
-    pledge = led.pledge(giver, receiver, value, at=at)
+    pledge = trading.pledge(led, giver, receiver, value, at=at)
     assert {p: b for p, b in led.balances().items() if p in before} == before
     twin = Ledger.from_entries(led.log)
     twin.record(giver, receiver, value, at=at)
-    favor = led.call(pledge.id, at=at)
+    favor = trading.call(led, pledge.id, at=at)
     assert favor.fulfils == pledge.id
     assert led.balances() == twin.balances()
-    assert led.pledge_status(pledge.id, at=at) == "called"
+    assert trading.pledge_status(led, pledge.id, at=at) == "called"
 
 
 @given(PAIRS, values(), st.sampled_from(["released", "expired", "called"]))
@@ -53,41 +54,45 @@ def test_only_open_pledges_can_be_called(pair, value, how):
     """A released, expired or already called pledge cannot be called, and
     the failed call leaves the ledger unchanged."""
     led = Ledger()
-    pledge = led.pledge(*pair, value, at=T0, expires=T0 + timedelta(days=30))
+    pledge = trading.pledge(led, *pair, value, at=T0, expires=T0 + timedelta(days=30))
     when = T0 + timedelta(days=1)
     if how == "released":
-        led.release(pledge.id, at=when)
+        trading.release(led, pledge.id, at=when)
     elif how == "called":
-        led.call(pledge.id, at=when)
+        trading.call(led, pledge.id, at=when)
     else:
         when = T0 + timedelta(days=31)
     before = snapshot(led), led.balances()
     with pytest.raises(MarketError, match=how):
-        led.call(pledge.id, at=when + timedelta(hours=1))
+        trading.call(led, pledge.id, at=when + timedelta(hours=1))
     assert (snapshot(led), led.balances()) == before
 
 
 def test_a_call_may_not_exceed_the_pledge():
     """A pledge can be called for less than promised, never more."""
     led = Ledger()
-    pledge = led.pledge("carol", "me", 3, at=T0, id="p1")
+    pledge = trading.pledge(led, "carol", "me", 3, at=T0, id="p1")
     with pytest.raises(MarketError, match="may not exceed"):
-        led.call("p1", value=4, at=T0)
-    assert led.call(pledge.id, value=2, at=T0).value == 2
+        trading.call(led, "p1", value=4, at=T0)
+    assert trading.call(led, pledge.id, value=2, at=T0).value == 2
 
 
 def test_pledges_are_listed_by_status_as_of_a_time():
     """``pledges`` lists pledges by person and status at a moment."""
     led = Ledger()
-    led.pledge("carol", "me", 3, at=T0, id="p1", expires=T0 + timedelta(days=10))
-    led.pledge("dan", "me", 1, at=T0, id="p2")
-    led.release("p2", at=T0 + timedelta(days=2))
+    trading.pledge(
+        led, "carol", "me", 3, at=T0, id="p1", expires=T0 + timedelta(days=10)
+    )
+    trading.pledge(led, "dan", "me", 1, at=T0, id="p2")
+    trading.release(led, "p2", at=T0 + timedelta(days=2))
     day5 = T0 + timedelta(days=5)
-    assert [p.id for p in led.pledges("me", status="open", at=day5)] == ["p1"]
-    assert [p.id for p in led.pledges(status="released", at=day5)] == ["p2"]
+    assert [p.id for p in trading.pledges(led, "me", status="open", at=day5)] == ["p1"]
+    assert [p.id for p in trading.pledges(led, status="released", at=day5)] == ["p2"]
     later = T0 + timedelta(days=11)
-    assert [p.id for p in led.pledges("me", status="expired", at=later)] == ["p1"]
-    assert led.pledges("me", at=T0 - timedelta(days=1)) == []
+    assert [p.id for p in trading.pledges(led, "me", status="expired", at=later)] == [
+        "p1"
+    ]
+    assert trading.pledges(led, "me", at=T0 - timedelta(days=1)) == []
 
 
 # ---------------------------------------------------------------- assignments
@@ -114,7 +119,7 @@ def test_assignment_conserves_every_balance(led, data):
         (debtor, new_holder): net(debtor, new_holder),
         (holder, new_holder): net(holder, new_holder),
     }
-    led.assign(holder, debtor, new_holder, amount, at=T0)
+    trading.assign(led, holder, debtor, new_holder, amount, at=T0)
     assert led.balances() == before
     assert total(led.balances().values()) == 0
     a = Fraction(amount)
@@ -122,7 +127,7 @@ def test_assignment_conserves_every_balance(led, data):
     assert net(debtor, new_holder) == pairs[debtor, new_holder] + a
     assert net(holder, new_holder) == pairs[holder, new_holder] - a
     if led.owes(debtor, new_holder) >= amount:  # the IOU can go back
-        led.assign(new_holder, debtor, holder, amount, at=T0)
+        trading.assign(led, new_holder, debtor, holder, amount, at=T0)
         assert {k: net(*k) for k in pairs} == pairs
     assert Ledger.from_entries(led.log).who_owes_whom() == led.who_owes_whom()
 
@@ -136,7 +141,7 @@ def test_no_one_assigns_more_than_is_owed(led, data):
     too_much = Fraction(led.owes(debtor, holder)) + Fraction(data.draw(values()))
     before = snapshot(led), led.balances()
     with pytest.raises(MarketError, match="exceeds what"):
-        led.assign(holder, debtor, new_holder, too_much)
+        trading.assign(led, holder, debtor, new_holder, too_much)
     assert (snapshot(led), led.balances()) == before
 
 
@@ -144,7 +149,7 @@ def test_assignment_shows_in_all_three_histories():
     """History shows the assignment on the holder, debtor and new holder."""
     led = Ledger()
     led.record("ann", "bob", 5, at=T0)
-    assignment = led.assign("ann", "bob", "cat", 2, at=T0 + timedelta(days=1))
+    assignment = trading.assign(led, "ann", "bob", "cat", 2, at=T0 + timedelta(days=1))
     for person in ("ann", "bob", "cat"):
         assert assignment in led.history(person)
 
@@ -157,7 +162,7 @@ def test_assignment_follows_the_strict_rule():
     led.record("ann", "bob", 5, at=T0)
     before = snapshot(led)
     with pytest.raises(UnknownPersonError, match="'zed'"):
-        led.assign("ann", "bob", "zed", 1)
+        trading.assign(led, "ann", "bob", "zed", 1)
     assert snapshot(led) == before
 
 
@@ -173,18 +178,19 @@ def test_barter_is_atomic(pair, one, two):
     first = Favor(giver=a, receiver=b, value=one, at=T0)
     clash = Favor(giver=b, receiver=a, value=two, at=T0, id="taken")
     with pytest.raises(Exception, match="taken"):
-        led.barter(first, clash)
+        trading.barter(led, first, clash)
     assert snapshot(led) == before
     second = Favor(giver=b, receiver=a, value=one, at=T0)
     owed = led.owes(a, b), led.owes(b, a)
-    assert led.barter(first, second) == (first, second)
+    assert trading.barter(led, first, second) == (first, second)
     assert (led.owes(a, b), led.owes(b, a)) == owed  # equal values: nobody owes more
 
 
 def test_barter_must_go_both_ways():
     led = Ledger()
     with pytest.raises(MarketError, match="one each way"):
-        led.barter(
+        trading.barter(
+            led,
             Favor(giver="a", receiver="b", value=1),
             Favor(giver="a", receiver="b", value=1),
         )
@@ -195,26 +201,26 @@ def test_barter_must_go_both_ways():
 def test_an_ask_is_answered_then_completed_by_its_favor():
     """An accepted ask is completed by a favor from the asked to the asker."""
     led = Ledger()
-    led.ask("me", "dan", 2, at=T0, id="a1", reason="an intro")
-    assert led.ask_status("a1", at=T0) == "open"
-    led.answer("a1", "accepted", at=T0 + timedelta(days=1))
-    favor = led.complete("a1", at=T0 + timedelta(days=3))
+    trading.ask(led, "me", "dan", 2, at=T0, id="a1", reason="an intro")
+    assert trading.ask_status(led, "a1", at=T0) == "open"
+    trading.answer(led, "a1", "accepted", at=T0 + timedelta(days=1))
+    favor = trading.complete(led, "a1", at=T0 + timedelta(days=3))
     assert (favor.giver, favor.receiver, favor.fulfils) == ("dan", "me", "a1")
-    assert led.ask_status("a1") == "completed"
+    assert trading.ask_status(led, "a1") == "completed"
     assert led.owes("me", "dan") == 2
     with pytest.raises(MarketError, match="completed"):
-        led.complete("a1", at=T0 + timedelta(days=4))
+        trading.complete(led, "a1", at=T0 + timedelta(days=4))
 
 
 def test_a_declined_ask_cannot_be_completed():
     led = Ledger()
-    led.ask("me", "dan", 2, at=T0, id="a1")
-    led.answer("a1", "declined", at=T0)
+    trading.ask(led, "me", "dan", 2, at=T0, id="a1")
+    trading.answer(led, "a1", "declined", at=T0)
     before = snapshot(led)
     with pytest.raises(MarketError, match="declined"):
-        led.complete("a1", at=T0)
+        trading.complete(led, "a1", at=T0)
     with pytest.raises(MarketError, match="already answered"):
-        led.answer("a1", "accepted", at=T0)
+        trading.answer(led, "a1", "accepted", at=T0)
     assert snapshot(led) == before
 
 
@@ -224,11 +230,15 @@ def busy_ledger() -> Ledger:
     led.record("carol", "me", 3, at=T0, id="old-favor")
     led.record("carol", "me", 1, at=T0 + timedelta(days=200), id="recent-favor")
     led.record("me", "eve", 2, at=T0, id="eve-owes-me")
-    led.ask("dan", "me", 1, at=T0, due=T0 + timedelta(days=5), id="dan-asks")
-    led.ask("me", "bob", 1, at=T0, due=T0 + timedelta(days=5), id="i-ask")
-    led.ask("me", "eve", 1, at=T0, due=T0 + timedelta(days=500), id="not-due")
-    led.pledge("fay", "me", 2, at=T0, expires=T0 + timedelta(days=215), id="soon")
-    led.pledge("gus", "me", 2, at=T0, expires=T0 + timedelta(days=400), id="later")
+    trading.ask(led, "dan", "me", 1, at=T0, due=T0 + timedelta(days=5), id="dan-asks")
+    trading.ask(led, "me", "bob", 1, at=T0, due=T0 + timedelta(days=5), id="i-ask")
+    trading.ask(led, "me", "eve", 1, at=T0, due=T0 + timedelta(days=500), id="not-due")
+    trading.pledge(
+        led, "fay", "me", 2, at=T0, expires=T0 + timedelta(days=215), id="soon"
+    )
+    trading.pledge(
+        led, "gus", "me", 2, at=T0, expires=T0 + timedelta(days=400), id="later"
+    )
     return led
 
 
@@ -265,8 +275,8 @@ def test_nothing_answered_or_returned_leaves_the_agenda():
     those rows."""
     led = busy_ledger()
     today = T0 + timedelta(days=210)
-    led.answer("dan-asks", "declined", at=today)
-    led.call("soon", at=today)
+    trading.answer(led, "dan-asks", "declined", at=today)
+    trading.call(led, "soon", at=today)
     led.record("me", "carol", 4, at=today)
     rows = {(i.action, i.person) for i in agenda(led, "me", today=today)}
     assert rows == {("chase", "bob"), ("ease-off", "fay")}  # calling fay's pledge
@@ -282,7 +292,9 @@ def test_dated_views_include_assignments(led, data, moment):
         others = [p for p in led.people if p not in (debt.debtor, debt.creditor)]
         new_holder = data.draw(st.sampled_from(others))
         last = max(f.at for f in led.favors.values())
-        led.assign(debt.creditor, debt.debtor, new_holder, debt.amount, at=last)
+        trading.assign(
+            led, debt.creditor, debt.debtor, new_holder, debt.amount, at=last
+        )
     assert led.who_owes_whom(at=moment) == led.as_of(moment).who_owes_whom()
     assert led.balances(at=moment) == led.as_of(moment).balances()
 
@@ -310,9 +322,9 @@ def test_a_pledge_cannot_expire_before_it_is_made(pair, value, at, seconds_befor
     before = snapshot(led)
     expires = at - timedelta(seconds=seconds_before)
     with pytest.raises(InvalidEntryError, match=r"Pledge\.expires must be after"):
-        led.pledge(*pair, value, at=at, expires=expires)
+        trading.pledge(led, *pair, value, at=at, expires=expires)
     assert snapshot(led) == before
-    assert led.pledges() == []
+    assert trading.pledges(led) == []
 
 
 @given(PAIRS, values(), st.sampled_from(["called", "released"]))
@@ -321,19 +333,19 @@ def test_only_an_open_pledge_can_be_released(pair, value, how):
     error saying what the pledge already is, and changes nothing; an open
     pledge releases."""
     led = Ledger()
-    pledge = led.pledge(*pair, value, at=T0)
+    pledge = trading.pledge(led, *pair, value, at=T0)
     when = T0 + timedelta(days=1)
     if how == "released":
-        led.release(pledge.id, at=when)
+        trading.release(led, pledge.id, at=when)
     else:
-        led.call(pledge.id, at=when)
+        trading.call(led, pledge.id, at=when)
     before = snapshot(led), led.balances()
     with pytest.raises(MarketError, match=f"is {how}; it cannot be released"):
-        led.release(pledge.id, at=when + timedelta(hours=1))
+        trading.release(led, pledge.id, at=when + timedelta(hours=1))
     assert (snapshot(led), led.balances()) == before
-    other = led.pledge(*pair, value, at=T0)
-    led.release(other.id, at=when)
-    assert led.pledge_status(other.id, at=when) == "released"
+    other = trading.pledge(led, *pair, value, at=T0)
+    trading.release(led, other.id, at=when)
+    assert trading.pledge_status(led, other.id, at=when) == "released"
 
 
 # -------------------------------------------- one rule for unknown people
@@ -341,8 +353,8 @@ PERSON_QUERIES = {
     "balance": lambda led, who: led.balance(who),
     "history": lambda led, who: led.history(who),
     "obligations": lambda led, who: led.obligations(who),
-    "pledges": lambda led, who: led.pledges(who),
-    "asks": lambda led, who: led.asks(who),
+    "pledges": lambda led, who: trading.pledges(led, who),
+    "asks": lambda led, who: trading.asks(led, who),
     "ties": lambda led, who: led.ties(who),
 }
 

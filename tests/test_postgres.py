@@ -37,6 +37,7 @@ from favorledger import (
     Favor,
     Ledger,
     MarketError,
+    trading,
 )
 from favorledger.cli import main
 from favorledger.io import postgres
@@ -95,8 +96,8 @@ def test_every_kind_of_call_is_stored_and_the_market_replays(postgres_url: str) 
         led.tie("ann", "bob", "0.8", kind="friend", at=T1)
         led.record("carol", "ann", 3, via="bob", id="f1", at=T1)
         led.reverse("f1", at=T2, id="r1")
-        led.pledge("ann", "bob", 2, id="p1", at=T1)
-        led.call("p1", at=T2, id="c1")
+        trading.pledge(led, "ann", "bob", 2, id="p1", at=T1)
+        trading.call(led, "p1", at=T2, id="c1")
         expected = snapshot(led)
     assert [row[2] for row in rows(postgres_url)] == [
         "person",
@@ -110,7 +111,7 @@ def test_every_kind_of_call_is_stored_and_the_market_replays(postgres_url: str) 
         assert snapshot(again) == expected
         assert again.is_reversed("f1")
         with pytest.raises(MarketError):
-            again.call("p1", at=T2)
+            trading.call(again, "p1", at=T2)
 
 
 def test_adds_are_idempotent_and_batches_all_or_nothing(postgres_url: str) -> None:
@@ -353,7 +354,7 @@ def _racer(url: str, action: str, start: threading.Barrier, out: Connection) -> 
             if action == "reverse":
                 led.reverse("f1", at=T2)
             else:
-                led.call("p1", at=T2)
+                trading.call(led, "p1", at=T2)
             out.send("won")
         except (AlreadyReversedError, MarketError) as exc:
             out.send(type(exc).__name__)
@@ -369,7 +370,7 @@ def test_racing_state_dependent_writes_have_exactly_one_winner(
         url = f"{postgres_server.url()}?ledger=race{next(_ledgers)}"
         with open_ledger(url) as led:
             led.record("ann", "bob", 3, id="f1", at=T1)
-            led.pledge("ann", "bob", 2, id="p1", at=T1)
+            trading.pledge(led, "ann", "bob", 2, id="p1", at=T1)
         start = context.Barrier(racers)
         receive, send = context.Pipe(duplex=False)
         procs = [

@@ -43,6 +43,7 @@ from favorledger import (
     Transfer,
     UnknownFavorError,
     UnknownPersonError,
+    trading,
 )
 from favorledger.errors import InvalidValueError
 from favorledger.io.chain import GENESIS, link
@@ -183,13 +184,15 @@ def test_market_entries_are_stored_and_replayed(tmp_path: Path) -> None:
     with open_ledger(path) as led:
         led.record("ann", "bob", 5, id="f1", at=T1)
         led.record("cat", "ann", 3, id="f2", at=T1)
-        led.assign("ann", "bob", "cat", 3, at=T2, id="a1")
-        led.pledge("carol", "me", 3, id="p1", at=T1, expires="2024-12-31T00:00Z")
-        led.call("p1", at=T2, id="f3")
-        led.pledge("carol", "me", 1, id="p2", at=T1)
-        led.release("p2", at=T2, id="x2")
-        led.ask("me", "bob", 2, id="q1", at=T1)
-        led.answer("q1", "accepted", at=T2, id="q1a")
+        trading.assign(led, "ann", "bob", "cat", 3, at=T2, id="a1")
+        trading.pledge(
+            led, "carol", "me", 3, id="p1", at=T1, expires="2024-12-31T00:00Z"
+        )
+        trading.call(led, "p1", at=T2, id="f3")
+        trading.pledge(led, "carol", "me", 1, id="p2", at=T1)
+        trading.release(led, "p2", at=T2, id="x2")
+        trading.ask(led, "me", "bob", 2, id="q1", at=T1)
+        trading.answer(led, "q1", "accepted", at=T2, id="q1a")
         before = snapshot(led)
     assert [row[2] for row in rows(path)] == [
         "favor",
@@ -204,8 +207,8 @@ def test_market_entries_are_stored_and_replayed(tmp_path: Path) -> None:
     ]
     with open_ledger(path) as back:
         assert snapshot(back) == before
-        assert back.pledge_status("p2") == "released"
-        assert back.ask_status("q1") == led.ask_status("q1")
+        assert trading.pledge_status(back, "p2") == "released"
+        assert trading.ask_status(back, "q1") == trading.ask_status(led, "q1")
     assert check_store(path) == []
 
 

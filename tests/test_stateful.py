@@ -36,6 +36,7 @@ from favorledger import (
     Pledge,
     UnknownPersonError,
     total,
+    trading,
 )
 from favorledger.settlement import settle
 from favorledger.testing.strategies import favors, person_ids, values
@@ -100,19 +101,24 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(target=pledged, favor=favors(people=person_ids(pool=PEOPLE), referrals=False))
     def pledge(self, favor: Favor) -> Pledge:
         """A pledge moves no balance (checked by the invariants)."""
-        return self.ledger.pledge(
-            favor.giver, favor.receiver, favor.value, at=favor.at, kind=favor.kind
+        return trading.pledge(
+            self.ledger,
+            favor.giver,
+            favor.receiver,
+            favor.value,
+            at=favor.at,
+            kind=favor.kind,
         )
 
     @rule(pledge=consumes(pledged), release=st.booleans())
     def call_or_release(self, pledge: Pledge, release: bool) -> None:
         """Calling records the pledged favor; a released pledge can't be called."""
         if release:
-            self.ledger.release(pledge.id, at=pledge.at)
+            trading.release(self.ledger, pledge.id, at=pledge.at)
             with pytest.raises(MarketError):
-                self.ledger.call(pledge.id, at=pledge.at)
+                trading.call(self.ledger, pledge.id, at=pledge.at)
             return
-        favor = self.ledger.call(pledge.id, at=pledge.at)
+        favor = trading.call(self.ledger, pledge.id, at=pledge.at)
         self._post(favor, +1)
 
     @rule(data=st.data())
@@ -130,7 +136,7 @@ class LedgerMachine(RuleBasedStateMachine):
             st.sampled_from(PEOPLE).filter(lambda p: p not in (debtor, holder))
         )
         amount = data.draw(st.sampled_from([net, net / 2]))
-        self.ledger.assign(holder, debtor, new_holder, amount)
+        trading.assign(self.ledger, holder, debtor, new_holder, amount)
         for pair in ((holder, debtor), (debtor, new_holder), (new_holder, holder)):
             self.owed[pair] += amount
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sqlite import rich_ledgers
 
-from favorledger import Ledger
+from favorledger import Ledger, trading
 from favorledger.errors import FormatError
 from favorledger.io.jsonl import dumps_entry, loads_entry
 from favorledger.io.stored import dumps_stored, loads_stored
@@ -29,12 +29,12 @@ def _market(led: Ledger) -> list[Entry]:
     people = sorted(led.people)[:2] or ["ann", "bob"]
     a, b = (people * 2)[:2] if len(people) > 1 else ("ann", "bob")
     extra = Ledger()
-    extra.pledge(a, b, "1/3", id="p1", at=T0, expires="2030-01-01T00:00+09:00")
-    extra.release("p1", at=T0, id="x1")
-    extra.ask(a, b, 2, id="a1", at=T0, due="2025-01-01T00:00+00:00")
-    extra.answer("a1", "accepted", at=T0, id="y1")
+    trading.pledge(extra, a, b, "1/3", id="p1", at=T0, expires="2030-01-01T00:00+09:00")
+    trading.release(extra, "p1", at=T0, id="x1")
+    trading.ask(extra, a, b, 2, id="a1", at=T0, due="2025-01-01T00:00+00:00")
+    trading.answer(extra, "a1", "accepted", at=T0, id="y1")
     extra.record(a, b, 5, id="f-market", at=T0)
-    extra.assign(a, b, "cat", "2.5", at=T0, id="s1")
+    trading.assign(extra, a, b, "cat", "2.5", at=T0, id="s1")
     return list(extra.log)
 
 

@@ -24,6 +24,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from favorledger import trading
 from favorledger._exact import Amount, mul, normalize
 from favorledger.ledger import Ledger
 from favorledger.model import Favor
@@ -204,16 +205,18 @@ def _market(
         for favor in draw(st.lists(st.sampled_from(entries), max_size=3, unique=True)):
             ledger.reverse(favor.id, at=favor.at, reason="a mistake")
     for pledge in draw(st.lists(favors(people=people, referrals=False), max_size=3)):
-        pledged = ledger.pledge(
-            pledge.giver, pledge.receiver, pledge.value, at=pledge.at
+        pledged = trading.pledge(
+            ledger, pledge.giver, pledge.receiver, pledge.value, at=pledge.at
         )
         called = draw(st.sampled_from(["call", "part", "release", "open"]))
         if called == "call":
-            ledger.call(pledged.id, at=pledge.at)
+            trading.call(ledger, pledged.id, at=pledge.at)
         elif called == "part":
-            ledger.call(pledged.id, at=pledge.at, value=mul(pledge.value, HALF))
+            trading.call(
+                ledger, pledged.id, at=pledge.at, value=mul(pledge.value, HALF)
+            )
         elif called == "release":
-            ledger.release(pledged.id, at=pledge.at)
+            trading.release(ledger, pledged.id, at=pledge.at)
     for _ in range(draw(st.integers(0, 3))):
         debts = ledger.who_owes_whom()
         if not debts or len(ledger.people) < 3:
@@ -221,7 +224,8 @@ def _market(
         debt = draw(st.sampled_from(debts))
         others = [p for p in ledger.people if p not in (debt.debtor, debt.creditor)]
         share = draw(st.sampled_from([Decimal(1), HALF]))
-        ledger.assign(
+        trading.assign(
+            ledger,
             debt.creditor,
             debt.debtor,
             draw(st.sampled_from(sorted(others))),

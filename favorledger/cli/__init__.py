@@ -1,0 +1,167 @@
+"""The ``favorledger`` command: keep a favor ledger from the terminal.
+
+The ledger lives in an SQLite store (:mod:`favorledger.io.sqlite`): ``--db``,
+else ``$FAVORLEDGER_DB``, else ``favors.db`` in the current directory; a
+``postgresql://`` URL there names a ledger kept in PostgreSQL
+(:mod:`favorledger.io.postgres`). Every
+command opens it, does one thing and closes it; whatever it records is on disk
+before it exits.
+
+The commands (``favorledger --help``; docs/command-line.md describes each,
+with its ``--json`` shape)::
+
+    record reverse tie person              write entries
+    balance owes history log people        read the ledger
+    pledge pledges call release            promises
+    ask asks answer complete assign barter the favor market
+    settle clear path agenda               settle up, find introductions
+    import export check config             files and the store
+                                           (import: all or nothing; export: --force)
+
+Answers are readable tables; ``--json`` prints JSON for scripts instead. A
+column of amounts shares one number of decimals (``4.50``, ``-2.00``); a
+value with no decimal form is a fraction (``1/3``). Tables show ids by their
+shortest unique prefix, and any unique prefix is accepted. A bare date
+(``--at 2024-05-01``) is midnight UTC; a time without an offset is local
+time. A mistake prints one line to stderr and exits with status 2; ``check``
+exits with 1 when it finds a problem.
+
+Examples
+--------
+>>> import os, tempfile
+>>> db = os.path.join(tempfile.mkdtemp(), "favors.db")
+>>> main(["--db", db, "record", "carol", "me", "3", "--via", "bob", "--id", "f1"])
+recorded favor f1: carol did me a favor worth 3 (via bob)
+0
+>>> main(["--db", db, "balance"])
+person  name   balance
+carol   carol      4.5
+bob     bob       -1.5
+me      me        -3.0
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from favorledger._display import one_line
+from favorledger.cli import entries, files, market, settling
+from favorledger.cli.parser import build_parser
+from favorledger.cli.run import Run
+from favorledger.errors import FavorLedgerError, shown
+
+__all__ = ["main"]
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+COMMANDS: Final[dict[str, Callable[[Run], int]]] = (
+    entries.COMMANDS | files.COMMANDS | settling.COMMANDS | market.COMMANDS
+)
+
+
+# The model's field names, in the words a person typed on the command line.
+_POSITIONAL: Final = frozenset(
+    {
+        "giver",
+        "receiver",
+        "value",
+        "a",
+        "b",
+        "strength",
+        "asker",
+        "asked",
+        "holder",
+        "debtor",
+        "new_holder",
+        "amount",
+        "status",
+    }
+)
+_RENAMED: Final = {
+    "referral_share": "--share",
+    "tags": "--tag",
+    "favor_id": "FAVOR_ID",
+    "pledge_id": "PLEDGE_ID",
+    "ask_id": "ASK_ID",
+}
+_FIELD: Final = re.compile(
+    r"\b(?:Favor|Pledge|Tie|Person|Reversal|Ask|Answer|Release|Assignment)\.(\w+)"
+)
+
+
+def _in_user_words(message: str, args: argparse.Namespace) -> str:
+    """``message`` naming the flag or argument typed, not the model's field."""
+    given = vars(args)
+
+    def typed(match: re.Match[str]) -> str:
+        field = match.group(1)
+        if field in _RENAMED and (_RENAMED[field].lstrip("-").lower() in given):
+            return _RENAMED[field]
+        if field in _POSITIONAL and field in given:
+            return field.upper()
+        if field in given:
+            return f"--{field.replace('_', '-')}"
+        return match.group(0)
+
+    return _FIELD.sub(typed, message)
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, FavorLedgerError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return str(exc)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``favorledger`` command; return its exit status.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when ``check`` finds problems, 2 for a mistake (a bad
+        argument, a refused entry, an unreadable file), 130 if interrupted.
+    """
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for number, argument in enumerate(argv, start=1):
+        if _SURROGATE.search(argument):  # bytes that are not UTF-8, escaped
+            sys.stderr.write(
+                f"favorledger: error: argument {number} is not valid UTF-8 text:"
+                f" {shown(argument)}\n"
+            )
+            return 2
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse reported
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return COMMANDS[args.command](Run(args, sys.stdout, sys.stderr))
+    except (FavorLedgerError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            return _broken_pipe()
+        message = _in_user_words(one_line(_explain(exc)), args)
+        sys.stderr.write(f"favorledger: error: {message}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("favorledger: interrupted\n")
+        return 130
+
+
+def _broken_pipe() -> int:
+    """The reader went away (``favorledger history me | head``): stop quietly."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0

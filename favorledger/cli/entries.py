@@ -1,0 +1,282 @@
+"""The commands that write and read entries: record, reverse, tie, person,
+balance, owes, history, log and people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Final
+
+from favorledger._display import amount_column, amount_text, one_line, table
+from favorledger._exact import ZERO, Amount
+from favorledger.cli.run import (
+    Run,
+    UsageError,
+    entry_json,
+    named,
+    parse_time,
+)
+from favorledger.io.jsonl import dumps_entry
+from favorledger.ledger import Ledger
+from favorledger.model import (
+    NO_TAGS,
+    Entry,
+    Favor,
+    Person,
+    Reversal,
+    Settlement,
+)
+
+
+def _record(run: Run) -> int:
+    a = run.args
+    if a.share is not None and a.via is None:
+        raise UsageError(
+            f"--share {a.share} needs --via: the share is what the referrer owes"
+        )
+    favor = run.write(
+        lambda led: led.record(
+            a.giver,
+            a.receiver,
+            a.value,
+            kind=a.kind,
+            via=a.via,
+            reason=a.reason,
+            at=parse_time(a.at),
+            tags=a.tag,
+            referral_share=a.share,
+            id=a.id,
+        ),
+        a.giver,
+        a.receiver,
+        a.via,
+    )
+    via = f" (via {favor.via})" if favor.via else ""
+    return run.recorded(
+        favor,
+        f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
+        f" worth {amount_text(favor.value)}{via}",
+    )
+
+
+def _reverse(run: Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
+        reversal = led.reverse(favor_id, reason=a.reason, at=parse_time(a.at), id=a.id)
+    return run.recorded(
+        reversal, f"recorded reversal {reversal.id} of favor {reversal.favor_id}"
+    )
+
+
+def _tie(run: Run) -> int:
+    a = run.args
+    tie = run.write(
+        lambda led: led.tie(
+            a.a,
+            a.b,
+            a.strength,
+            kind=a.kind,
+            reason=a.reason,
+            at=parse_time(a.at),
+            id=a.id,
+        ),
+        a.a,
+        a.b,
+    )
+    return run.recorded(
+        tie,
+        f"recorded tie {tie.id}: {tie.a} and {tie.b} ({tie.kind},"
+        f" strength {amount_text(tie.strength)})",
+    )
+
+
+def _person(run: Run) -> int:
+    a = run.args
+
+    def restate(led: Ledger) -> Person:  # what is not restated is kept
+        tags = NO_TAGS if a.tag is None else a.tag
+        return led.add_person(a.person, a.name, tags=tags, at=parse_time(a.at))
+
+    person = run.write(restate)
+    tagged = f" [{', '.join(sorted(person.tags))}]" if person.tags else ""
+    return run.recorded(person, f"{person.id}: {person.name}{tagged}")
+
+
+def _balance(run: Run) -> int:
+    at = parse_time(run.args.at)
+    person = run.args.person
+    with run.read() as led:
+        if person is not None:
+            led.balance(person)  # an unknown person is an error
+        balances = led.balances(at=at) if at is not None else led.balances()
+        ordered = sorted(balances.items(), key=lambda pb: (-pb[1], pb[0]))
+        names = {p: led.people[p].name for p, _ in ordered}
+    if person is not None:
+        value = balances.get(person, ZERO)
+        if run.json:
+            run.emit({"person": person, "balance": amount_text(value)})
+        else:
+            run.out.write(f"{amount_text(value)}\n")
+        return 0
+    if run.json:
+        run.emit({p: amount_text(value) for p, value in ordered})
+        return 0
+    column = amount_column([v for _, v in ordered])
+    rows = [[p, names[p], text] for (p, _), text in zip(ordered, column, strict=True)]
+    table(run.out, ["person", "name", "balance"], rows)
+    return 0
+
+
+def _owes(run: Run) -> int:
+    person = run.args.person
+    with run.read() as led:
+        if person is not None:
+            led.balance(person)  # an unknown person is an error, not "(nothing)"
+        debts = [
+            d for d in led.who_owes_whom() if person in (None, d.debtor, d.creditor)
+        ]
+    if run.json:
+        run.emit(
+            [
+                {
+                    "debtor": d.debtor,
+                    "creditor": d.creditor,
+                    "amount": amount_text(d.amount),
+                }
+                for d in debts
+            ]
+        )
+        return 0
+    column = amount_column([d.amount for d in debts])
+    rows = [
+        [d.debtor, "owes", d.creditor, text]
+        for d, text in zip(debts, column, strict=True)
+    ]
+    table(run.out, ["debtor", "", "creditor", "amount"], rows)
+    return 0
+
+
+def _describe(entry: Entry, run: Run) -> str:
+    if isinstance(entry, Favor):
+        via = f" via {entry.via}" if entry.via else ""
+        why = f": {one_line(entry.reason)}" if entry.reason else ""
+        fulfils = f", fulfils {run.short(entry.fulfils)}" if entry.fulfils else ""
+        return f"{entry.giver} -> {entry.receiver} ({entry.kind}{via}{fulfils}){why}"
+    if isinstance(entry, Reversal):
+        why = f": {one_line(entry.reason)}" if entry.reason else ""
+        return f"reverses {run.short(entry.favor_id)}{why}"
+    body = json.loads(dumps_entry(entry))
+    hidden = ("format", "type", "id", "at", "value", "amount", "strength")
+    return ", ".join(
+        f"{key}={run.short(value) if key.endswith('_id') else value}"
+        for key, value in body.items()
+        if key not in hidden and value not in (None, "", [])
+    )
+
+
+def _entry_amount(entry: Entry) -> Amount | None:
+    for field in ("value", "amount", "strength"):
+        value = getattr(entry, field, None)
+        if value is not None:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -> None:
+    column = amount_column([_entry_amount(e) for e in entries])
+    rows = []
+    for entry, value in zip(entries, column, strict=True):
+        kind = type(entry).__name__.lower()
+        if isinstance(entry, Favor) and entry.id in reversed_ids:
+            kind = "favor (reversed)"
+        shown = entry.id if isinstance(entry, Person) else run.short(entry.id)
+        at = entry.at.isoformat(timespec="minutes")
+        rows.append([at, kind, shown, value, _describe(entry, run)])
+    table(run.out, ["at", "entry", "id", "value", "details"], rows)
+
+
+def _history(run: Run) -> int:
+    with run.read() as led:
+        entries = led.history(run.args.person)
+        if not run.json:
+            _entries_table(run, entries, set(led.reversals))
+            return 0
+    run.emit([entry_json(entry) for entry in entries])
+    return 0
+
+
+def _since_until(run: Run) -> tuple[datetime | None, datetime | None]:
+    found = []
+    for flag in ("since", "until"):
+        moment = parse_time(getattr(run.args, flag))
+        if isinstance(moment, str):
+            raise UsageError(
+                f"--{flag} must be an ISO-8601 date or time, got {moment!r}"
+            )
+        found.append(moment)
+    return found[0], found[1]
+
+
+def _log(run: Run) -> int:
+    a = run.args
+    since, until = _since_until(run)
+    with run.read() as led:
+        if a.person is not None:
+            led.balance(a.person)  # an unknown person is an error
+        entries = [
+            e
+            for e in led.log
+            if (a.type is None or type(e).__name__.lower() == a.type)
+            and (a.kind is None or getattr(e, "kind", None) == a.kind)
+            and (a.person is None or a.person in named(e))
+            and (since is None or e.at >= since)
+            and (until is None or e.at <= until)
+        ]
+        if not run.json:
+            _entries_table(run, entries, set(led.reversals))
+            return 0
+    run.emit([entry_json(entry) for entry in entries])
+    return 0
+
+
+def _people(run: Run) -> int:
+    with run.read() as led:
+        people = sorted(led.people.values(), key=lambda p: p.id)
+        balances = led.balances()
+    if run.json:
+        run.emit(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "tags": sorted(p.tags),
+                    "balance": amount_text(balances[p.id]),
+                }
+                for p in people
+            ]
+        )
+        return 0
+    column = amount_column([balances[p.id] for p in people])
+    rows = [
+        [p.id, p.name, ", ".join(sorted(p.tags)), text]
+        for p, text in zip(people, column, strict=True)
+    ]
+    table(run.out, ["id", "name", "tags", "balance"], rows)
+    return 0
+
+
+COMMANDS: Final[dict[str, Callable[[Run], int]]] = {
+    "record": _record,
+    "add": _record,
+    "reverse": _reverse,
+    "tie": _tie,
+    "person": _person,
+    "balance": _balance,
+    "owes": _owes,
+    "who-owes-whom": _owes,
+    "history": _history,
+    "log": _log,
+    "people": _people,
+}

@@ -1,0 +1,240 @@
+"""The commands for files and the store: import, export, check and config."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from favorledger._display import one_line
+from favorledger.cli.parser import EXPORT_FORMATS, IMPORT_FORMATS, SETTINGS, SUFFIXES
+from favorledger.cli.run import (
+    Run,
+    UsageError,
+    plural,
+    progress_bar,
+)
+from favorledger.errors import OverwriteError
+from favorledger.io.graphs import (
+    read_gexf,
+    read_graphml,
+    write_dot,
+    write_gexf,
+    write_graphml,
+)
+from favorledger.io.jsonl import read_jsonl_located, write_jsonl
+from favorledger.io.parquet import write_parquet
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger, read_settings, write_setting
+from favorledger.io.tables import (
+    Progress,
+    _add_located,
+    _read_favor_rows,
+    write_csv,
+    write_edges,
+)
+from favorledger.ledger import Ledger
+from favorledger.model import (
+    Entry,
+    Person,
+)
+
+
+def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
+    if given is not None:
+        return given
+    found = SUFFIXES.get(Path(path).suffix.lower())
+    if found is None or found not in allowed:
+        raise UsageError(
+            f"{path}: cannot tell the format from the file name; give --format"
+            f" ({'|'.join(allowed)})"
+        )
+    return found
+
+
+def _located(path: str, kind: str, undated: set[str]) -> list[tuple[int | None, Entry]]:
+    """Every entry of an import file, with its line where the format has lines
+    (the ids of CSV rows that gave no time are added to ``undated``)."""
+    if kind == "csv":
+        return _read_favor_rows(path, undated)
+    if kind == "jsonl":
+        return list(read_jsonl_located(path))
+    read = read_graphml if kind == "graphml" else read_gexf
+    return [(None, entry) for entry in read(path)]
+
+
+def _import(run: Run) -> int:
+    """All or nothing: the whole file is read and checked before the store is
+    opened, and a store that does not exist yet is created only for a file the
+    ledger accepts (checked first on an empty ledger in memory)."""
+    path = run.args.file
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: not a file")
+    kind = _format(path, run.args.format, IMPORT_FORMATS)
+    undated: set[str] = set()
+    located = _located(path, kind, undated)
+    if not run.exists():
+        _add_located(Ledger(), path, located)
+    with run.open(create=True) as led, progress_bar("importing") as progress:
+        # a CSV row without a time is dated when first imported: seen again,
+        # its id (given, or derived from the row) says it is already in
+        seen = led.favors
+        located = [
+            (n, e) for n, e in located if e.id not in undated or e.id not in seen
+        ]
+        new = _add_located(led, path, located, progress)
+        total = len(led.log)
+    if run.json:
+        run.emit({"file": path, "format": kind, "new": new, "entries": total})
+    else:
+        run.out.write(
+            f"imported {plural(new, 'new entry')} from {path} ({kind}); the"
+            f" ledger holds {plural(total, 'entry')}\n"
+        )
+    return 0
+
+
+_CARRIED: Final = {
+    "csv": frozenset({"favor", "reversal", "settlement"}),
+    "graphml": frozenset({"favor", "tie", "person"}),
+    "gexf": frozenset({"favor", "tie", "person"}),
+}
+
+
+def _left_out(led: StoredLedger, kind: str) -> dict[str, int]:
+    """The entries an export in ``kind`` does not carry, counted by type.
+
+    People only implied by favors are not counted: favors bring them back.
+    """
+    carried = _CARRIED.get(kind)
+    if carried is None:  # jsonl carries everything; dot and edges are views
+        return {}
+    counts: dict[str, int] = {}
+    for entry in led.log:
+        name = type(entry).__name__.lower()
+        if name in carried:
+            continue
+        if isinstance(entry, Person) and entry == Person.implicit(entry.id, entry.at):
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _export(run: Run) -> int:
+    """Never destroys data: the store itself (and its journal files) and any
+    other SQLite database are refused without ``--force``; regular files are
+    replaced atomically, ``-``, devices and FIFOs written directly, symbolic
+    links followed (see :func:`favorledger.io.files.writing`)."""
+    path = run.args.file
+    kind = _format(path, run.args.format, EXPORT_FORMATS)
+    if not run.args.force and _is_store(path, run.db):
+        raise OverwriteError(
+            f"{path}: refusing to export onto the ledger's own store {run.db}"
+            " (--force overwrites it anyway)"
+        )
+    with run.read() as led, progress_bar("exporting") as progress:
+        left_out = _left_out(led, kind)
+        count = _write(led, path, kind, progress, force=run.args.force)
+    if path == "-":  # the export itself went to standard output
+        run = Run(run.args, sys.stderr, sys.stderr)
+    if run.json:
+        run.emit({"file": path, "format": kind, "written": count, "left_out": left_out})
+        return 0
+    units = {"dot": "debt", "edges": "edge", "jsonl": "entry"}
+    unit = plural(count, units.get(kind, "favor"))
+    run.out.write(f"wrote {unit} to {path} ({kind})\n")
+    if left_out:
+        missing = ", ".join(plural(n, name) for name, n in sorted(left_out.items()))
+        run.out.write(
+            f"left out (not kept in {kind}): {missing}; the balances are the same."
+            " For the whole ledger, export to .jsonl\n"
+        )
+    return 0
+
+
+def _is_store(path: str, db: str) -> bool:
+    """Whether ``path`` is the store ``db`` or one of SQLite's files beside it."""
+    if path == "-":
+        return False
+    target, store = os.path.realpath(path), os.path.realpath(db)
+    return target in {store + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+
+
+def _write(
+    led: StoredLedger,
+    path: str,
+    kind: str,
+    progress: Progress | None,
+    *,
+    force: bool = False,
+) -> int:
+    if kind == "jsonl":
+        log = led.log
+
+        def counted() -> Iterator[Entry]:
+            for done, entry in enumerate(log, start=1):
+                yield entry
+                if progress is not None:
+                    progress(done, len(log))
+
+        return write_jsonl(counted(), path, force=force)
+    if kind == "dot":
+        return write_dot(led, path, ties=True, force=force)
+    writers: dict[str, Callable[..., int]] = {
+        "csv": write_csv,
+        "graphml": write_graphml,
+        "gexf": write_gexf,
+        "edges": write_edges,
+        "parquet": write_parquet,
+    }
+    return writers[kind](led, path, progress=progress, force=force)
+
+
+def _check(run: Run) -> int:
+    if not run.exists():
+        run.open(create=False)  # raises the friendly "no ledger here" error
+    problems: list[str] = run.store.check_store(
+        run.db, expect_head=run.args.expect_head
+    )
+    head = run.store.store_head(run.db) if run.args.head and not problems else None
+    if run.json:
+        report: dict[str, Any] = {"store": run.db, "problems": problems}
+        if head is not None:
+            report["head"] = head
+        run.emit(report)
+    elif problems:
+        run.out.write("".join(f"{one_line(problem)}\n" for problem in problems))
+    else:
+        run.out.write(f"{run.db}: ok\n")
+        if head is not None:
+            run.out.write(f"head {head}\n")
+    return 1 if problems else 0
+
+
+def _config(run: Run) -> int:
+    a = run.args
+    if is_postgres_url(run.db):
+        raise UsageError("settings are kept in SQLite stores only; use --strict")
+    if not os.path.exists(run.db):
+        run.open(create=False)  # raises the friendly "no ledger here" error
+    if a.setting is not None and a.value is not None:
+        write_setting(run.db, a.setting, a.value)
+    settings = dict.fromkeys(SETTINGS, "off") | read_settings(run.db)
+    listed = {a.setting: settings[a.setting]} if a.setting else settings
+    if run.json:
+        run.emit(listed)
+    else:
+        run.out.write("".join(f"{name} = {value}\n" for name, value in listed.items()))
+    return 0
+
+
+COMMANDS: Final[dict[str, Callable[[Run], int]]] = {
+    "import": _import,
+    "export": _export,
+    "check": _check,
+    "config": _config,
+}

@@ -1,0 +1,221 @@
+"""The favor market's commands: pledge, pledges, call, release, ask, asks,
+answer, complete, assign and barter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from favorledger import trading
+from favorledger._display import amount_column, amount_text, one_line, table
+from favorledger.cli.run import (
+    Run,
+    entry_json,
+    parse_time,
+)
+from favorledger.model import (
+    Ask,
+    Favor,
+    Pledge,
+    utcnow,
+)
+
+
+def _pledge(run: Run) -> int:
+    a = run.args
+    pledge = run.write(
+        lambda led: trading.pledge(
+            led,
+            a.giver,
+            a.receiver,
+            a.value,
+            expires=parse_time(a.expires),
+            kind=a.kind,
+            reason=a.reason,
+            at=parse_time(a.at),
+            id=a.id,
+        ),
+        a.giver,
+        a.receiver,
+    )
+    expires = f" (expires {pledge.expires.isoformat()})" if pledge.expires else ""
+    return run.recorded(
+        pledge,
+        f"recorded pledge {pledge.id}: {pledge.giver} promises {pledge.receiver} a"
+        f" favor worth {amount_text(pledge.value)}{expires}",
+    )
+
+
+def _pledges(run: Run) -> int:
+    a = run.args
+    at = parse_time(a.at)
+    with run.read() as led:
+        pledges = trading.pledges(led, a.person, status=a.status, at=at)
+        status = {p.id: trading.pledge_status(led, p.id, at=at) for p in pledges}
+        short = {p.id: run.short(p.id) for p in pledges}
+    if run.json:
+        run.emit([entry_json(p) | {"status": status[p.id]} for p in pledges])
+        return 0
+    column = amount_column([p.value for p in pledges])
+    rows = [
+        [
+            short[p.id],
+            p.giver,
+            p.receiver,
+            text,
+            status[p.id],
+            "" if p.expires is None else p.expires.isoformat(timespec="minutes"),
+        ]
+        for p, text in zip(pledges, column, strict=True)
+    ]
+    table(run.out, ["id", "giver", "receiver", "value", "status", "expires"], rows)
+    return 0
+
+
+def _call(run: Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
+        favor = trading.call(
+            led, pledge_id, value=a.value, at=parse_time(a.at), id=a.id
+        )
+    return run.recorded(
+        favor,
+        f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
+        f" worth {amount_text(favor.value)} (calls pledge {pledge_id})",
+    )
+
+
+def _release(run: Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
+        release = trading.release(
+            led, pledge_id, reason=a.reason, at=parse_time(a.at), id=a.id
+        )
+    return run.recorded(release, f"recorded release {release.id} of pledge {pledge_id}")
+
+
+def _ask(run: Run) -> int:
+    a = run.args
+    ask = run.write(
+        lambda led: trading.ask(
+            led,
+            a.asker,
+            a.asked,
+            a.value,
+            due=parse_time(a.due),
+            kind=a.kind,
+            reason=a.reason,
+            at=parse_time(a.at),
+            id=a.id,
+        ),
+        a.asker,
+        a.asked,
+    )
+    return run.recorded(
+        ask,
+        f"recorded ask {ask.id}: {ask.asker} asks {ask.asked} for a favor worth"
+        f" {amount_text(ask.value)}",
+    )
+
+
+def _asks(run: Run) -> int:
+    a = run.args
+    at = parse_time(a.at)
+    with run.read() as led:
+        asks = trading.asks(led, a.person, at=at)
+        status = {k.id: trading.ask_status(led, k.id, at=at) for k in asks}
+        short = {k.id: run.short(k.id) for k in asks}
+    if run.json:
+        run.emit([entry_json(k) | {"status": status[k.id]} for k in asks])
+        return 0
+    column = amount_column([k.value for k in asks])
+    rows = [
+        [short[k.id], k.asker, k.asked, text, status[k.id], one_line(k.reason)]
+        for k, text in zip(asks, column, strict=True)
+    ]
+    table(run.out, ["id", "asker", "asked", "value", "status", "reason"], rows)
+    return 0
+
+
+def _answer(run: Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        ask_id = run.resolve(led, a.ask_id, Ask, "ask")
+        answer = trading.answer(led, ask_id, a.status, at=parse_time(a.at), id=a.id)
+    return run.recorded(answer, f"recorded answer {answer.id}: ask {ask_id} {a.status}")
+
+
+def _complete(run: Run) -> int:
+    a = run.args
+    with run.open(create=False) as led:
+        ask_id = run.resolve(led, a.ask_id, Ask, "ask")
+        favor = trading.complete(
+            led, ask_id, value=a.value, at=parse_time(a.at), id=a.id
+        )
+    return run.recorded(
+        favor,
+        f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
+        f" worth {amount_text(favor.value)} (completes ask {ask_id})",
+    )
+
+
+def _assign(run: Run) -> int:
+    a = run.args
+    assignment = run.write(
+        lambda led: trading.assign(
+            led,
+            a.holder,
+            a.debtor,
+            a.new_holder,
+            a.amount,
+            at=parse_time(a.at),
+            reason=a.reason,
+            id=a.id,
+        ),
+        a.holder,
+        a.debtor,
+        a.new_holder,
+    )
+    return run.recorded(
+        assignment,
+        f"recorded assignment {assignment.id}: {assignment.debtor} now owes"
+        f" {assignment.new_holder} {amount_text(assignment.amount)} instead of"
+        f" {assignment.holder}",
+    )
+
+
+def _barter(run: Run) -> int:
+    a = run.args
+    at = parse_time(a.at) or utcnow()
+    common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
+    pair = (
+        Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),
+        Favor(giver=a.b, receiver=a.a, value=a.b_value, **common),
+    )
+    first, second = run.write(lambda led: trading.barter(led, *pair), a.a, a.b)
+    run.err.write(run._note)
+    if run.json:
+        run.emit([entry_json(first), entry_json(second)])
+        return 0
+    run.out.write(
+        f"recorded barter: {first.giver} did {first.receiver} a favor worth"
+        f" {amount_text(first.value)} ({first.id}); {second.giver} did"
+        f" {second.receiver} one worth {amount_text(second.value)} ({second.id})\n"
+    )
+    return 0
+
+
+COMMANDS: Final[dict[str, Callable[[Run], int]]] = {
+    "pledge": _pledge,
+    "pledges": _pledges,
+    "call": _call,
+    "release": _release,
+    "ask": _ask,
+    "asks": _asks,
+    "answer": _answer,
+    "complete": _complete,
+    "assign": _assign,
+    "barter": _barter,
+}

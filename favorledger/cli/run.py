@@ -1,0 +1,258 @@
+"""One command's context (:class:`Run`: the arguments, the output, the store) and
+the small helpers every command uses."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any, Final, TextIO, TypeVar
+
+from favorledger._display import one_line, short_ids
+from favorledger.cli.parser import DEFAULT_DB
+from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.io import postgres, sqlite
+from favorledger.io.jsonl import dumps_entry
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger, read_settings
+from favorledger.io.tables import (
+    Progress,
+)
+from favorledger.ledger import Ledger
+from favorledger.model import (
+    Entry,
+    Person,
+)
+
+_T = TypeVar("_T")
+
+
+class UsageError(FavorLedgerError, ValueError):
+    """A command line that cannot be carried out (reported, exit status 2)."""
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def parse_time(text: str | None) -> datetime | str | None:
+    """An ISO-8601 time: a bare date is midnight UTC, a time without an
+    offset is local time."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the model names the field and the bad value
+    if moment.tzinfo is not None:
+        return moment
+    if not any(mark in text.strip().upper() for mark in ":T "):  # a date alone
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone()
+    except (OverflowError, ValueError):  # year 1 or 9999: the model refuses it
+        return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
+
+
+def plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(dumps_entry(entry))
+    return body
+
+
+_NAME_FIELDS: Final = (
+    "payer",
+    "payee",
+    "giver",
+    "receiver",
+    "via",
+    "a",
+    "b",
+    "asker",
+    "asked",
+    "holder",
+    "debtor",
+    "new_holder",
+)
+
+
+def named(entry: Entry) -> list[str]:
+    """The people an entry names directly."""
+    if isinstance(entry, Person):
+        return [entry.id]
+    found = [getattr(entry, field, None) for field in _NAME_FIELDS]
+    return [name for name in found if isinstance(name, str)]
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Progress | None]:
+    """A progress bar on a terminal, if tqdm or rich is installed; else none."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    for name in ("tqdm", "rich.progress"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "tqdm":
+            with module.tqdm(desc=label, unit=" entries", file=sys.stderr) as bar:
+
+                def tick(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                yield tick
+        else:
+            with module.Progress(transient=True) as bar:
+                task = bar.add_task(label, total=None)
+
+                def advance(done: int, total: int, task: Any = task) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                yield advance
+        return
+    yield None
+
+
+# ----------------------------------------------------------------- commands
+
+
+class Run:
+    """One command's context: the parsed arguments, the output, the store."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.out = out
+        self.err = err
+        self.json = bool(getattr(args, "json", False))
+        self.db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
+        self._short: dict[str, str] | None = None
+        self._led: StoredLedger | None = None
+        self._note = ""
+
+    @property
+    def store(self) -> Any:
+        """The store's module: :mod:`~favorledger.io.postgres` for a URL."""
+        return postgres if is_postgres_url(self.db) else sqlite
+
+    def exists(self) -> bool:
+        """Whether the store may exist (a URL is asked by opening it)."""
+        return is_postgres_url(self.db) or os.path.exists(self.db)
+
+    def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
+        """Open the store (``create``: make it if missing)."""
+        try:
+            led: StoredLedger = self.store.open_ledger(
+                self.db, create=create, readonly=readonly
+            )
+        except StoreError as exc:
+            if create or self.exists():
+                raise
+            raise UsageError(
+                f"{self.db}: no ledger here yet (record, tie, person or import"
+                " creates one; --db or $FAVORLEDGER_DB chooses another)"
+            ) from exc
+        for problem in led.damage[:1]:
+            self.err.write(
+                f"favorledger: warning: {one_line(problem)}; the store is"
+                " read-only without that entry (see `favorledger check`)\n"
+            )
+        self._led = led
+        return led
+
+    def read(self) -> StoredLedger:
+        """The store, opened read-only (a read command never writes)."""
+        return self.open(create=False, readonly=True)
+
+    def write(self, act: Callable[[Ledger], _T], *names: str | None) -> _T:
+        """Do ``act`` to the ledger (creating the store), pointing out the new
+        names among ``names``. A new store is made only if ``act`` succeeds
+        on an empty ledger first, so a refused entry leaves no file behind."""
+        if not self.exists():
+            self.people(Ledger(), *names)
+            act(Ledger())
+        with self.open(create=True) as led:
+            self.people(led, *names)
+            return act(led)
+
+    @property
+    def strict(self) -> bool:
+        """``--strict``, or ``config strict on`` kept in the store."""
+        if getattr(self.args, "strict", False):
+            return True
+        if is_postgres_url(self.db) or not os.path.exists(self.db):
+            return False  # settings are kept in SQLite stores only
+        return read_settings(self.db).get("strict") == "on"
+
+    def people(self, led: Ledger, *names: str | None) -> None:
+        """Point out names the ledger has never seen; refuse them if strict."""
+        known = led.people
+        new = list(dict.fromkeys(n for n in names if n is not None and n not in known))
+        if not new:
+            return
+        hints = []
+        for name in new:
+            close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+            like = " or ".join(repr(c) for c in close)
+            hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
+        noun = "person" if len(new) == 1 else "people"
+        if self.strict:
+            raise UsageError(
+                f"unknown {noun} {', '.join(hints)}; strict mode refuses new names:"
+                f" add them first with `favorledger person {new[0]}`"
+            )
+        self._note = f"favorledger: new {noun} {', '.join(hints)}\n"
+
+    def short(self, entry_id: str) -> str:
+        """The shortest unique prefix of an id, as tables show it."""
+        if self._short is None:
+            assert self._led is not None
+            ids = (e.id for e in self._led.log if not isinstance(e, Person))
+            self._short = short_ids(ids)
+        return self._short.get(entry_id, entry_id)
+
+    def resolve(
+        self,
+        led: StoredLedger,
+        text: str,
+        kind: type[Entry] | tuple[type[Entry], ...],
+        noun: str,
+    ) -> str:
+        """The id that ``text`` names: itself, or the one id it begins."""
+        ids = [e.id for e in led.log if isinstance(e, kind)]
+        if text in ids:
+            return text
+        found = sorted(i for i in ids if i.startswith(text))
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise UsageError(f"no {noun} has an id beginning {text!r}")
+        listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+        raise UsageError(
+            f"{text!r} is ambiguous: it begins the ids of {len(found)} {noun}s"
+            f" ({listed}); type more of it"
+        )
+
+    def emit(self, data: object) -> None:
+        json.dump(data, self.out, ensure_ascii=False, indent=2)
+        self.out.write("\n")
+
+    def recorded(self, entry: Entry, text: str) -> int:
+        """Say what was recorded (and point out new names, on stderr)."""
+        self.err.write(self._note)
+        if self.json:
+            self.emit(entry_json(entry))
+        else:
+            self.out.write(one_line(text) + "\n")
+        return 0

@@ -1,0 +1,173 @@
+"""The commands that settle up and plan: settle, clear, path and agenda."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from favorledger._display import amount_column, amount_text, table
+from favorledger.agenda import agenda
+from favorledger.clearing import clear_cycles
+from favorledger.cli.run import (
+    Run,
+    UsageError,
+    parse_time,
+    plural,
+)
+from favorledger.model import (
+    Settlement,
+    Transfer,
+    utcnow,
+)
+from favorledger.referrals import ReferralPath, referral_path, referral_paths
+from favorledger.settlement import settle
+
+
+def _why(transfer: Transfer) -> list[str]:
+    """The ids of the favors behind a transfer, each once, in order."""
+    return list(dict.fromkeys(o.favor_id for o in transfer.explained_by))
+
+
+def _why_text(run: Run, ids: Sequence[str]) -> str:
+    """At most two short ids, then how many more (``f1, 9a0c1e7 +3 more``)."""
+    shown = ", ".join(run.short(i) for i in ids[:2])
+    return shown + (f" +{len(ids) - 2} more" if len(ids) > 2 else "")
+
+
+def _transfers(
+    run: Run, transfers: Sequence[Transfer], recorded: Sequence[Settlement], verb: str
+) -> None:
+    if run.json:
+        plan: list[dict[str, Any]] = [
+            {
+                "payer": t.payer,
+                "payee": t.payee,
+                "amount": amount_text(t.amount),
+                "why": _why(t),
+            }
+            for t in transfers
+        ]
+        for item, entry in zip(plan, recorded, strict=False):
+            item["settlement"] = entry.id
+        run.emit(plan)
+        return
+    column = amount_column([t.amount for t in transfers])
+    rows = [
+        [t.payer, verb, t.payee, text, _why_text(run, _why(t))]
+        for t, text in zip(transfers, column, strict=True)
+    ]
+    table(run.out, ["payer", "", "payee", "amount", "why"], rows)
+    if recorded:
+        ids = ", ".join(run.short(entry.id) for entry in recorded)
+        run.out.write(f"recorded {plural(len(recorded), 'settlement')}: {ids}\n")
+
+
+def _settle(run: Run) -> int:
+    a = run.args
+    with run.open(create=False, readonly=not a.apply) as led:
+        transfers = settle(led, method=a.method)
+        recorded = (
+            led.apply(transfers, reason=a.reason, at=parse_time(a.at))
+            if a.apply and transfers
+            else []
+        )
+        _transfers(run, transfers, recorded, "returns a favor to")
+    return 0
+
+
+def _clear(run: Run) -> int:
+    a = run.args
+    with run.open(create=False, readonly=not a.apply) as led:
+        clearing = clear_cycles(led)
+        recorded = (
+            led.apply(clearing, reason=a.reason, at=parse_time(a.at))
+            if a.apply and clearing.transfers
+            else []
+        )
+        if not run.json:
+            _transfers(run, clearing.transfers, recorded, "sets off with")
+            cleared, before = (
+                amount_text(clearing.cleared),
+                amount_text(clearing.before),
+            )
+            hint = "" if a.apply else " (--apply records it)"
+            run.out.write(f"clears {cleared} of {before} owed, in cycles{hint}\n")
+            return 0
+    run.emit(
+        {
+            "cleared": amount_text(clearing.cleared),
+            "before": amount_text(clearing.before),
+            "set_offs": [
+                {"payer": t.payer, "payee": t.payee, "amount": amount_text(t.amount)}
+                for t in clearing.transfers
+            ],
+            "settlements": [entry.id for entry in recorded],
+        }
+    )
+    return 0
+
+
+def _path(run: Run) -> int:
+    a = run.args
+    with run.read() as led:
+        paths: list[ReferralPath]
+        if a.k is None:
+            paths = [referral_path(led, a.source, a.target, weight=a.weight)]
+        else:
+            paths = referral_paths(led, a.source, a.target, a.k, weight=a.weight)
+    if run.json:
+        run.emit(
+            [
+                {
+                    "people": list(p.people),
+                    "hops": len(p.hops),
+                    "trust": amount_text(p.trust),
+                    "weight": p.weight,
+                }
+                for p in paths
+            ]
+        )
+        return 0
+    column = amount_column([p.trust for p in paths])
+    rows = [
+        [" -> ".join(p.people), str(len(p.hops)), text]
+        for p, text in zip(paths, column, strict=True)
+    ]
+    table(run.out, ["path", "hops", "trust"], rows)
+    return 0
+
+
+def _agenda(run: Run) -> int:
+    a = run.args
+    today = parse_time(a.at) or utcnow()
+    if isinstance(today, str):
+        raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
+    with run.read() as led:
+        items = agenda(led, a.person, today=today)
+    if run.json:
+        run.emit(
+            [
+                {
+                    "action": i.action,
+                    "person": i.person,
+                    "reason": i.reason,
+                    "since": i.since.isoformat(),
+                    "due": None if i.due is None else i.due.isoformat(),
+                    "amount": None if i.amount is None else amount_text(i.amount),
+                    "entries": list(i.entries),
+                }
+                for i in items
+            ]
+        )
+        return 0
+    rows = [[i.action, i.person, i.reason] for i in items]
+    table(run.out, ["action", "person", "reason"], rows)
+    return 0
+
+
+COMMANDS: Final[dict[str, Callable[[Run], int]]] = {
+    "settle": _settle,
+    "clear": _clear,
+    "path": _path,
+    "agenda": _agenda,
+}
