@@ -64,7 +64,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import filterfalse, repeat
-from operator import add, mul, sub
+from operator import mul
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import attrs
@@ -336,7 +336,7 @@ def _settle_ints(
 ) -> list[Transfer]:
     # Ranks are positions in id order, so every tie is broken by id and the
     # result does not depend on the order the balances came in.
-    people = sorted(filter(balances.__getitem__, balances))
+    people = sorted([person for person, b in balances.items() if b])
     scaled, den = scale(map(balances.__getitem__, people))
     if sum(scaled):
         net = unscale(sum(scaled), den)
@@ -424,7 +424,7 @@ def _amounts(numbers: Sequence[int], den: int) -> list[Amount] | list[Decimal]:
         Emin=decimal.MIN_EMIN,
         traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
     ).divide
-    return list(map(divide, map(Decimal, numbers), repeat(Decimal(den))))
+    return list(map(divide, numbers, repeat(Decimal(den))))
 
 
 # ------------------------------------------------------------------ dispatch
@@ -499,10 +499,9 @@ def _exact_pairs(values: list[int]) -> tuple[list[_Step], list[int], list[int]]:
     others.
     """
     n = len(values)
-    spread = list(map(mul, values, repeat(n)))
-    debtors = sorted([key for key in map(add, range(n), spread) if key < 0])
-    creditors = sorted([key for key in map(sub, range(n), spread) if key < 0])
-    common = {-b for b in values if b < 0}.intersection([b for b in values if b > 0])
+    debtors = sorted([rank + b * n for rank, b in enumerate(values) if b < 0])
+    creditors = sorted([rank - b * n for rank, b in enumerate(values) if b > 0])
+    common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
     if not common:
         return [], debtors, creditors
     pairs: list[_Step] = []
