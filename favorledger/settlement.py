@@ -499,8 +499,10 @@ def _exact_pairs(values: list[int]) -> tuple[list[_Step], list[int], list[int]]:
     others.
     """
     n = len(values)
-    debtors = sorted([rank + b * n for rank, b in enumerate(values) if b < 0])
-    creditors = sorted([rank - b * n for rank, b in enumerate(values) if b > 0])
+    debtors = [rank + b * n for rank, b in enumerate(values) if b < 0]
+    creditors = [rank - b * n for rank, b in enumerate(values) if b > 0]
+    debtors.sort()
+    creditors.sort()
     common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
     if not common:
         return [], debtors, creditors
