@@ -30,13 +30,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
-from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
     Concatenate,
-    Final,
     ParamSpec,
     Protocol,
     Self,
@@ -86,6 +84,7 @@ from favorledger.model import (
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
+from favorledger.stores import Sink, opener
 from favorledger.ties import TieIndex
 from favorledger.view import MarketView
 
@@ -93,76 +92,7 @@ if TYPE_CHECKING:
     from os import PathLike
     from types import TracebackType
 
-__all__ = ["STORES_GROUP", "Ledger", "Plan", "register_store"]
-
-
-STORES_GROUP: Final = "favorledger.stores"
-"""The entry-point group where installed packages name their stores."""
-
-_OPENERS: dict[str, Callable[..., Ledger]] = {}
-
-
-def register_store(scheme: str, opener: Callable[..., Ledger]) -> None:
-    """Let :meth:`Ledger.open` open ``scheme://…`` locations with ``opener``.
-
-    The scheme ``""`` stands for plain file names. A store registers itself
-    when its module is imported; an installed package may instead name its
-    opener under the ``favorledger.stores`` entry-point group (``file`` for
-    file names), loaded on first use.
-
-    Examples
-    --------
-    >>> register_store("memory", lambda location, **settings: Ledger())
-    >>> Ledger.open("memory://club").balances()
-    {}
-    >>> register_store("no way", print)
-    Traceback (most recent call last):
-    ...
-    favorledger.errors.StoreError: a store's scheme must be letters, digits, ...
-    """
-    if not isinstance(scheme, str) or not all(
-        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
-    ):
-        raise StoreError(
-            f"a store's scheme must be letters, digits, '+', '-' or '.', got {scheme!r}"
-        )
-    if not callable(opener):
-        raise StoreError(f"a store's opener must be callable, got {opener!r}")
-    _OPENERS[scheme.lower()] = opener
-
-
-def _opener(location: object) -> Callable[..., Ledger]:
-    text = location if isinstance(location, str) else ""
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    opener = _OPENERS.get(scheme)
-    if opener is None:
-        for point in entry_points(group=STORES_GROUP, name=scheme or "file"):
-            opener = _OPENERS[scheme] = point.load()
-    if opener is None:
-        raise StoreError(
-            f"no favorledger store opens {scheme or 'file'} locations, got"
-            f" {location!r} (is the package that provides it installed?)"
-        )
-    return opener
-
-
-class Sink(Protocol):
-    """Where a ledger with a store writes each new entry before indexing it.
-
-    Every public write of the ledger runs inside the sink's outermost
-    :meth:`batch`: a store opens its write transaction there and brings the
-    ledger up to date with what other writers stored (through the ledger's
-    ``_absorb``), so the rules are checked against the store's current state.
-    """
-
-    def write(self, entry: Entry) -> None:
-        """Persist ``entry`` as part of the current batch, or raise."""
-
-    def batch(self) -> AbstractContextManager[None]:
-        """A context in which writes commit together, or not at all."""
-
-    def close(self) -> None:
-        """Release the store (idempotent); later writes are refused."""
+__all__ = ["Ledger", "Plan"]
 
 
 _P = ParamSpec("_P")
@@ -303,11 +233,11 @@ class Ledger:
 
         ``location`` is a file name (an SQLite store, see
         :func:`favorledger.io.sqlite.open_ledger`) or a URL whose scheme names
-        another registered store (see :func:`register_store`). Every new entry
-        is committed to the store before the call that made it returns, after
-        catching up with what other writers stored, so several processes can
-        share it; ``readonly`` opens it without ever writing. Use the result
-        in a ``with`` block, or call its :meth:`close`.
+        another registered store (see :func:`favorledger.stores.register_store`).
+        Every new entry is committed to the store before the call that made it
+        returns, after catching up with what other writers stored, so several
+        processes can share it; ``readonly`` opens it without ever writing.
+        Use the result in a ``with`` block, or call its :meth:`close`.
 
         Raises
         ------
@@ -324,7 +254,7 @@ class Ledger:
         ...     led.balance("ann")
         Decimal('2')
         """
-        return _opener(location)(
+        ledger = opener(location)(
             location,
             referral_share=referral_share,
             strict=strict,
@@ -332,6 +262,11 @@ class Ledger:
             timeout=timeout,
             readonly=readonly,
         )
+        if not isinstance(ledger, Ledger):
+            raise StoreError(
+                f"the store for {location!r} opened {ledger!r}, not a Ledger"
+            )
+        return ledger
 
     def close(self) -> None:
         """Close the ledger's store, if it has one (idempotent).

@@ -197,6 +197,18 @@ def test_barter_must_go_both_ways():
     assert led.log == ()
 
 
+@pytest.mark.parametrize("other", [None, "a favor", 3])
+def test_barter_takes_two_favors(other):
+    """Something that is not a favor is refused by name, and nothing is
+    recorded."""
+    led = Ledger()
+    favor = Favor(giver="a", receiver="b", value=1)
+    for pair in [(favor, other), (other, favor)]:
+        with pytest.raises(MarketError, match=r"a barter is two favors, got"):
+            trading.barter(led, *pair)
+    assert led.log == ()
+
+
 # ----------------------------------------------------------------------- asks
 def test_an_ask_is_answered_then_completed_by_its_favor():
     """An accepted ask is completed by a favor from the asked to the asker."""

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from favorledger import Ledger
 from favorledger.errors import StoreError
 from favorledger.io.sqlite import StoredLedger
-from favorledger.ledger import register_store
+from favorledger.stores import register_store
 
 schemes = st.text(
     st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789+-."), min_size=1
@@ -54,3 +54,12 @@ def test_an_unknown_scheme_is_refused_and_creates_nothing(
 def test_registering_a_bad_store_is_refused(scheme: object, opener: object) -> None:
     with pytest.raises(StoreError, match=r"scheme|opener"):
         register_store(scheme, opener)  # type: ignore[arg-type]
+
+
+@given(st.sampled_from([None, "favors.db", 3, object()]))
+def test_a_store_that_opens_something_else_is_refused(opened: object) -> None:
+    """``Ledger.open`` hands back a ledger or raises: an opener that returns
+    anything else is named in a ``StoreError``."""
+    register_store("odd", lambda *_, **__: opened)
+    with pytest.raises(StoreError, match=r"odd://club.*not a Ledger"):
+        Ledger.open("odd://club")

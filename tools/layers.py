@@ -112,6 +112,7 @@ def draw(layers: list[list[str]], edges: set[tuple[str, str]], out: Path) -> int
         "favorledger: layers (top imports down) and every import", fontsize=10
     )
     out.parent.mkdir(parents=True, exist_ok=True)
+    plt.rcParams["svg.hashsalt"] = PACKAGE  # the same picture, the same file
     figure.savefig(out, bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     return broken

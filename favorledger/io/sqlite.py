@@ -58,9 +58,10 @@ from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.store import LogStore
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_stored
-from favorledger.ledger import Ledger, register_store
+from favorledger.ledger import Ledger
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
+from favorledger.stores import register_store
 
 __all__ = [
     "APPLICATION_ID",
