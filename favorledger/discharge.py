@@ -86,13 +86,13 @@ _Pair = tuple[str, str]
 
 
 def _entries_of(
-    ledger: Indexed, person: str, at: Sequence[int] | None = None
-) -> list[Favor | Assignment | Settlement]:
+    ledger: Indexed, person: str
+) -> Sequence[Favor | Assignment | Settlement]:
     """Every favor, assignment and settlement naming ``person``, in order
-    (``at``: where they are in the log, if already looked up; the ledger
-    keeps that index as it records them)."""
+    (the ledger keeps an index of where they are as it records them)."""
+    at = ledger._moves.get(person)
     if at is None:
-        at = ledger._moves.get(person, ())
+        return ()
     entries = cast("list[Favor | Assignment | Settlement]", ledger._log)
     return [entries[i] for i in at]
 
@@ -232,17 +232,15 @@ class _Debts:
 
     def _obligations(self, debtor: str, creditor: str) -> list[Obligation]:
         """The live obligations ``debtor`` owes ``creditor``, oldest first."""
-        moves = self.ledger._moves
-        mine, theirs = moves.get(debtor, ()), moves.get(creditor, ())
-        shorter, person, other = (
-            (mine, debtor, creditor)
-            if len(mine) <= len(theirs)
-            else (theirs, creditor, debtor)
+        mine = _entries_of(self.ledger, debtor)
+        theirs = _entries_of(self.ledger, creditor)
+        shorter, other = (
+            (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
         )
         reversals = self.ledger.reversals
         favors = [
             e
-            for e in _entries_of(self.ledger, person, shorter)
+            for e in shorter
             if type(e) is Favor and other in e.people and e.id not in reversals
         ]
         favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
