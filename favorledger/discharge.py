@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final, Protocol, cast
+from typing import Final, Protocol
 
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
@@ -61,9 +61,9 @@ class Indexed(Protocol):
     _balance: dict[str, Amount]
 
     @property
-    def _moves(self) -> Mapping[str, Sequence[int]]:
-        """Where in the log the favors, assignments and settlements naming
-        each person are, in record order."""
+    def _moves(self) -> Mapping[str, Sequence[Favor | Assignment | Settlement]]:
+        """The favors, assignments and settlements naming each person, in
+        record order."""
 
     @property
     def reversals(self) -> Mapping[str, Reversal]:
@@ -89,12 +89,8 @@ def _entries_of(
     ledger: Indexed, person: str
 ) -> Sequence[Favor | Assignment | Settlement]:
     """Every favor, assignment and settlement naming ``person``, in order
-    (the ledger keeps an index of where they are as it records them)."""
-    at = ledger._moves.get(person)
-    if at is None:
-        return ()
-    entries = cast("list[Favor | Assignment | Settlement]", ledger._log)
-    return [entries[i] for i in at]
+    (the ledger keeps this index as entries are recorded)."""
+    return ledger._moves.get(person, ())
 
 
 # ------------------------------------------------------------- the debt view

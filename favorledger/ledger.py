@@ -25,7 +25,6 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 from __future__ import annotations
 
 import functools
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -191,10 +190,11 @@ class Ledger:
         self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
-        # Where in the log each person's favors, assignments and settlements
-        # are (what explanations read; reversed ones stay). Arrays of ints:
-        # the garbage collector never traverses them.
-        self._moves: defaultdict[str, array[int]] = defaultdict(_positions)
+        # The entries that move debts naming each person, in record order
+        # (what explanations read; reversed ones stay).
+        self._moves: defaultdict[str, list[Favor | Assignment | Settlement]] = (
+            defaultdict(list)
+        )
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -1154,9 +1154,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._admit(people, favor.at)
         self._favors[favor.id] = favor
         self._post(favor_effects(favor))
-        moves, at = self._moves, len(self._log) - 1
+        moves = self._moves
         for person in people:
-            moves[person].append(at)
+            moves[person].append(favor)
         if favor.fulfils is not None:
             self._market.file(favor)
         if self._tie_index is not None:
@@ -1189,7 +1189,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         if isinstance(entry, Assignment | Settlement):
             self._post(entry.effects())
             for person in entry.people:
-                self._moves[person].append(len(self._log) - 1)
+                self._moves[person].append(entry)
         self._indexed(entry)
         return entry
 
@@ -1250,7 +1250,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
 
 _E = TypeVar("_E", bound=Entry)
-_positions = functools.partial(array, "q")  # a new, empty array of log positions
 
 
 def _same_or_raise(stored: Entry, new: _E) -> _E:

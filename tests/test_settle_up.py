@@ -247,7 +247,7 @@ def test_the_index_explanations_read_keeps_in_step_with_the_log(
     with pytest.raises((RuntimeError, FavorLedgerError)):
         record_then_fail(led, more)
     led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
-    index = {person: [led.log[i] for i in at] for person, at in led._moves.items()}
+    index = {person: list(entries) for person, entries in led._moves.items()}
     assert {p: e for p, e in index.items() if e} == moves_by_scan(led)
     replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
     for transfer in settle(led, method="greedy"):
