@@ -8,9 +8,8 @@ untimed; garbage collection stays on):
 0. ``settle(ledger, method="greedy")`` as users call it (a ledger in, lazy
    explanations available) on hub-shaped and random ledgers of 900, 10^5 and
    10^6 people, against ``debts.settle`` on the same balances where it runs
-   (900 people); the latency of one explanation (the first one read, then
-   others; the ledger keeps the index they read as it records); and, at 900
-   people, that
+   (900 people); the latency of one explanation (the first one, which builds
+   the ledger's per-person index, then others); and, at 900 people, that
    applying the settlement leaves nobody owing anybody.
 
 1. ``settle_balances(method="greedy")`` against ``debts.settle`` (the engine

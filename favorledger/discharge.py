@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, Protocol
@@ -61,11 +63,6 @@ class Indexed(Protocol):
     _balance: dict[str, Amount]
 
     @property
-    def _moves(self) -> Mapping[str, Sequence[Favor | Assignment | Settlement]]:
-        """The favors, assignments and settlements naming each person, in
-        record order."""
-
-    @property
     def reversals(self) -> Mapping[str, Reversal]:
         """The reversals, by the entry they reverse."""
 
@@ -85,12 +82,56 @@ _BUDGET: Final = 4096  # pairs looked at while searching three-hop chains
 _Pair = tuple[str, str]
 
 
+# ------------------------------------------------------------ the people index
+class _PeopleIndex:
+    """The entries that move debts (favors, assignments, settlements) naming
+    each person, in record order; extended as the log grows."""
+
+    __slots__ = ("by_person", "count", "last")
+
+    def __init__(self) -> None:
+        self.by_person: dict[str, list[Favor | Assignment | Settlement]] = {}
+        self.count = 0
+        self.last: Entry | None = None
+
+
+_INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDictionary()
+
+
 def _entries_of(
     ledger: Indexed, person: str
 ) -> Sequence[Favor | Assignment | Settlement]:
-    """Every favor, assignment and settlement naming ``person``, in order
-    (the ledger keeps this index as entries are recorded)."""
-    return ledger._moves.get(person, ())
+    """Every favor, assignment and settlement naming ``person``, in order.
+
+    Built on first use and extended with the entries recorded since, which
+    is sound because the log is append-only (a batch rolled back replaces
+    the log, which the check on the last entry notices).
+    """
+    log: list[Entry] = ledger._log
+    index = _INDEXES.get(ledger)
+    if (
+        index is None
+        or index.count > len(log)
+        or (index.count and log[index.count - 1] is not index.last)
+    ):
+        index = _INDEXES[ledger] = _PeopleIndex()
+    if index.count < len(log):
+        add = index.by_person.setdefault
+        for entry in itertools.islice(log, index.count, None):
+            kind = type(entry)
+            if kind is Favor:
+                assert isinstance(entry, Favor)
+                add(entry.giver, []).append(entry)
+                add(entry.receiver, []).append(entry)
+                if entry.via is not None:
+                    add(entry.via, []).append(entry)
+            elif kind is Assignment or kind is Settlement:
+                assert isinstance(entry, Assignment | Settlement)
+                for someone in entry.people:
+                    add(someone, []).append(entry)
+        index.count = len(log)
+        index.last = log[-1]
+    return index.by_person.get(person, ())
 
 
 # ------------------------------------------------------------- the debt view

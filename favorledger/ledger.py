@@ -25,7 +25,6 @@ Person(id='carol', name='Carol', tags=frozenset({'marketing'}))
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
@@ -190,11 +189,6 @@ class Ledger:
         self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
-        # The entries that move debts naming each person, in record order
-        # (what explanations read; reversed ones stay).
-        self._moves: defaultdict[str, list[Favor | Assignment | Settlement]] = (
-            defaultdict(list)
-        )
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -1154,9 +1148,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         self._admit(people, favor.at)
         self._favors[favor.id] = favor
         self._post(favor_effects(favor))
-        moves = self._moves
-        for person in people:
-            moves[person].append(favor)
         if favor.fulfils is not None:
             self._market.file(favor)
         if self._tie_index is not None:
@@ -1188,8 +1179,6 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         market.file(entry)
         if isinstance(entry, Assignment | Settlement):
             self._post(entry.effects())
-            for person in entry.people:
-                self._moves[person].append(entry)
         self._indexed(entry)
         return entry
 
