@@ -10,7 +10,7 @@ afterwards every balance is exactly zero. Four methods:
     Pairs a debt and a credit of the same amount first (one transfer each),
     then has the largest debtor return a favor to the largest creditor until
     everyone is square. O(n log n); at most (people with a non-zero balance
-    - 1) transfers; a million people take about 15 seconds.
+    - 1) transfers; a million people take a few seconds.
 ``"exact"``
     The true minimum number of transfers: (people with a non-zero balance) -
     (the largest number of disjoint groups whose balances sum to zero), found
