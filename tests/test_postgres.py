@@ -13,7 +13,10 @@ database (``postgres_url``). The promises, as for SQLite (``test_sqlite.py``):
   single process would get; a writer killed, or a server restarted, loses
   nothing acknowledged;
 * several ledgers live in one database; the schema version is checked and
-  migrated.
+  migrated;
+* a favor that needs no state is appended in one round trip, and handles
+  that write that way and the locked way together behave exactly as one
+  ledger, in the store's order.
 """
 
 from __future__ import annotations
@@ -30,13 +33,16 @@ from typing import Any
 import psycopg
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from favorledger import (
     AlreadyReversedError,
     DuplicateFavorError,
     Favor,
+    FavorLedgerError,
     Ledger,
     MarketError,
+    UnknownPersonError,
     trading,
 )
 from favorledger.cli import main
@@ -271,23 +277,57 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
 ) -> None:
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f1", at=T1)
-    monkeypatch.setattr(postgres, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(postgres.PostgresStore, "schema_version", 2)
+    now = postgres.SCHEMA_VERSION
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(postgres.PostgresStore, "schema_version", now + 1)
     monkeypatch.setattr(
         postgres,
         "MIGRATIONS",
-        {2: ("CREATE INDEX entries_at ON {schema}.entries (at)",)},
+        {
+            **postgres.MIGRATIONS,
+            now + 1: ("CREATE INDEX entries_at ON {schema}.entries (at)",),
+        },
     )
     with Ledger.open(postgres_url) as led:
         assert led.balance("ann") == 1
     with Ledger.open(postgres_url) as led:  # already done: nothing runs again
         led.record("ann", "bob", 1, id="f2", at=T1)
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
-    assert sorted(v for (v,) in versions) == [1, 2]
-    monkeypatch.setattr(postgres, "SCHEMA_VERSION", 1)
-    monkeypatch.setattr(postgres.PostgresStore, "schema_version", 1)
+    assert sorted(v for (v,) in versions) == list(range(1, now + 2))
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", now)
+    monkeypatch.setattr(postgres.PostgresStore, "schema_version", now)
     with pytest.raises(StoreError, match="newer favorledger"):
         Ledger.open(postgres_url)
+
+
+def test_a_version_1_ledger_gains_the_one_round_trip_append(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:  # what favorledger 0.1 made
+        old.setattr(postgres, "SCHEMA_VERSION", 1)
+        old.setattr(postgres.PostgresStore, "schema_version", 1)
+        with open_ledger(postgres_url) as led:
+            led.record("ann", "bob", 1, id="f1", at=T1)
+    assert sql(
+        postgres_url, "SELECT count(*) FROM pg_proc WHERE proname = 'favorledger_add'"
+    ) == [(0,)]
+    assert check_store(postgres_url) == []  # a sound version 1 ledger
+    with open_ledger(postgres_url) as led:  # opening for writing migrates it
+        led.record("ann", "bob", 2, id="f2", at=T1)
+        assert led.balance("ann") == 3
+    versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
+    assert sorted(v for (v,) in versions) == [1, 2]
+    assert check_store(postgres_url) == []
+    sql(
+        postgres_url,
+        "CREATE OR REPLACE FUNCTION favorledger.favorledger_add(after bigint,"
+        " new_id text, new_type text, new_at text, new_body text) RETURNS TABLE"
+        " (r_seq bigint, r_id text, r_type text, r_at text, r_body text,"
+        " r_digest text) LANGUAGE sql AS $$ SELECT * FROM favorledger.entries $$",
+    )
+    assert check_store(postgres_url) == [
+        f"{postgres_url}?ledger=favorledger: the function favorledger_add was changed"
+    ]
 
 
 def test_an_unreachable_server_is_a_store_error_in_bounded_time() -> None:
@@ -484,7 +524,9 @@ def test_an_idle_writer_reconnects_after_a_restart(
     postgres_server: TemporaryServer, postgres_url: str
 ) -> None:
     with Ledger.open(postgres_url) as led:
-        led.record("ann", "bob", 1, id="f1", at=T1)
+        f1 = led.record("ann", "bob", 1, id="f1", at=T1)
+        postgres_server.restart("fast")
+        assert led.add(f1) is f1  # a no-op still waits for a flush: it reconnects
         postgres_server.restart("fast")
         led.record("ann", "bob", 1, id="f2", at=T1)  # no error: it reconnects
         assert led.balance("ann") == 2
@@ -524,11 +566,16 @@ def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
         store.write(Favor(giver="a", receiver="b", value=1))
 
 
+@pytest.mark.parametrize("lone", [True, False], ids=["one round trip", "locked"])
 def test_a_write_is_on_disk_when_it_returns(
-    postgres_server: TemporaryServer, postgres_url: str
+    postgres_server: TemporaryServer,
+    postgres_url: str,
+    lone: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the WAL writer slowed to 10 s, only a flush the write itself waited
     for can save it from an immediate shutdown (no flush of WAL buffers)."""
+    monkeypatch.setattr(PostgresStore, "lone_appends", lone)
     sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
     sql(postgres_url, "SELECT pg_reload_conf()")
     try:
@@ -547,3 +594,117 @@ def test_a_write_is_on_disk_when_it_returns(
     finally:
         sql(postgres_url, "ALTER SYSTEM RESET wal_writer_delay")
         sql(postgres_url, "SELECT pg_reload_conf()")
+
+
+# --------------------------------------------------------- lone appends
+
+
+def test_a_favor_that_needs_no_state_is_one_round_trip(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No lock taken from Python, no catch-up read of its own: one statement,
+    and the entries other writers stored before it come back with it."""
+    with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
+        mine.record("ann", "bob", 1, id="f1", at=T1)
+        theirs.record("bob", "cy", 2, id="f2", at=T1)
+        theirs.record("cy", "ann", 3, id="f3", at=T1)
+        sent: list[str] = []
+        for cls in (psycopg.Connection, psycopg.ClientCursor):
+            execute = cls.execute
+            monkeypatch.setattr(
+                cls,
+                "execute",
+                lambda self, query, *a, _e=execute, **k: (
+                    sent.append(str(query)) or _e(self, query, *a, **k)
+                ),
+            )
+        mine.record("ann", "cy", 4, id="f4", at=T1)
+        assert len(sent) == 1
+        assert "favorledger_add" in sent[0]
+        assert [e.id for e in mine.log] == ["f1", "f2", "f3", "f4"]
+        assert mine.head == store_head(postgres_url)
+        sent.clear()
+        mine.reverse("f2", id="r2", at=T2)  # needs state: lock and catch-up
+        assert not any("favorledger_add" in query for query in sent)
+    with Ledger.open(postgres_url) as reopened:
+        assert snapshot(reopened) == snapshot(mine)
+
+
+def test_a_stale_handle_adds_idempotently_and_refuses_a_changed_body(
+    postgres_url: str,
+) -> None:
+    with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
+        mine.record("ann", "bob", 1, id="f0", at=T1)
+        stored = theirs.record("ann", "bob", 2, id="f1", at=T1)
+        assert mine.record("ann", "bob", 2, id="f1", at=T1) == stored
+        with pytest.raises(DuplicateFavorError, match="f1"):
+            mine.add(Favor(giver="ann", receiver="bob", value=5, id="f1", at=T1))
+        assert [e.id for e in mine.log] == ["f0", "f1"]
+        assert mine.balance("ann") == 3
+    assert [row[1] for row in rows(postgres_url)] == ["f0", "f1"]
+
+
+def test_a_strict_handle_knows_a_person_another_handle_added(
+    postgres_url: str,
+) -> None:
+    with (
+        open_ledger(postgres_url, strict=True) as mine,
+        open_ledger(postgres_url, strict=True) as theirs,
+    ):
+        mine.add_person("ann", at=T1)
+        theirs.add_person("bob", at=T1)
+        mine.record("ann", "bob", 1, id="f1", at=T1)  # bob is new to mine
+        with pytest.raises(UnknownPersonError, match="cy"):
+            mine.record("ann", "cy", 1, id="f2", at=T1)
+        assert [e.id for e in mine.log] == ["ann", "bob", "f1"]
+
+
+_OPS = st.lists(
+    st.tuples(
+        st.integers(0, 2),  # which handle
+        st.sampled_from(["record", "reverse", "person"]),
+        st.integers(0, 4),  # which id
+        st.sampled_from(["ann", "bob", "cy"]),
+        st.sampled_from(["ann", "bob", "cy"]),
+        st.integers(1, 3),
+    ),
+    max_size=14,
+)
+
+
+def _do(led: Ledger, op: tuple[str, int, str, str, int]) -> str:
+    kind, k, a, b, value = op
+    try:
+        if kind == "record":
+            got: Any = led.record(a, b, value, id=f"f{k}", at=T1)
+        elif kind == "reverse":
+            got = led.reverse(f"f{k}", id=f"r{k}{value}", at=T2)
+        else:
+            got = led.add_person(a, f"{a} {value}", at=f"2024-01-0{value}T00:00Z")
+    except FavorLedgerError as exc:
+        return type(exc).__name__
+    return repr(got)
+
+
+@settings(max_examples=15, deadline=None)
+@given(ops=_OPS)
+def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
+    postgres_server: TemporaryServer,
+    ops: list[tuple[int, str, int, str, str, int]],
+) -> None:
+    """Three handles of one ledger, each op by one of them: every answer is
+    the one a single in-memory ledger gives, and each handle's log is the
+    single ledger's log in the store's order."""
+    url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
+    model = Ledger()
+    handles = [open_ledger(url) for _ in range(3)]
+    try:
+        for who, *op in ops:
+            assert _do(handles[who], op) == _do(model, op)  # type: ignore[arg-type]
+            handles[who].refresh()
+            assert [e.id for e in handles[who].log] == [e.id for e in model.log]
+            assert snapshot(handles[who]) == snapshot(model)
+    finally:
+        for handle in handles:
+            handle.close()
+    assert check_store(url) == []

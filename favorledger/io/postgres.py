@@ -17,7 +17,8 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 * triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE``, and an insert
   trigger that refuses a row that is not the next ``seq`` or whose digest
   does not follow from the entry before (the database computes it too);
-* ``favorledger_schema (version, created_at)``: the schema version.
+* ``favorledger_schema (version, created_at)``: the schema version;
+* ``favorledger_add(...)`` (version 2): the one-round-trip append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -32,6 +33,19 @@ returns. A reader may briefly see an entry whose writer is still waiting for
 that flush; if the server crashed in that moment, the entry would vanish
 together with every entry after it, and no writer would have been told any
 of them was stored.
+
+A favor that fulfils nothing needs no state but its id (unique in the
+table) and, in a strict ledger, people the ledger knows already (people are
+never removed). :class:`PostgresLedger` records such a favor in one round
+trip: one query calls ``favorledger_add``, which takes the same lock inside
+the server, chains and inserts the row and returns it with every row other
+writers appended since this handle last read; the query then commits
+(asynchronously) and runs the flush barrier. The handle indexes those rows,
+then its own favor, so its order is the store's. The lock is held only for
+the server's own work, never across a client round trip or a flush. If the
+id is taken, a person is new to the handle, or the connection fails, nothing
+is indexed and the same favor (same id and time) is added the locked way,
+which catches up first and so finds out whether it was stored.
 
 A connection lost (a server restart) fails the write it interrupted with a
 :class:`StoreError` and is re-opened by the next write; a write that finds
@@ -58,7 +72,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from favorledger._exact import Amount, total
-from favorledger.errors import StoreError
+from favorledger.errors import StoreError, UnknownPersonError
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
@@ -72,7 +86,7 @@ from favorledger.io.sqlite import (
 )
 from favorledger.io.store import LogStore
 from favorledger.ledger import Ledger
-from favorledger.model import Entry
+from favorledger.model import Entry, Favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
 if TYPE_CHECKING:
@@ -81,6 +95,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LEDGER",
     "SCHEMA_VERSION",
+    "PostgresLedger",
     "PostgresStore",
     "check_store",
     "is_postgres_url",
@@ -89,19 +104,55 @@ __all__ = [
     "store_head",
 ]
 
-SCHEMA_VERSION: Final = 1
-"""The version of a ledger's tables this library writes and reads."""
+SCHEMA_VERSION: Final = 2
+"""The version of a ledger's tables this library writes and reads (2 adds the
+one-round-trip append, ``favorledger_add``)."""
 
 DEFAULT_LEDGER: Final = "favorledger"
 """The schema that holds the ledger when the URL names none."""
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""The statements that bring a ledger from version ``v - 1`` to ``v``, by
-``v`` (``{schema}`` stands for the ledger's schema). Opening a ledger for
-writing runs the missing steps in one transaction under the ledger's lock."""
-
 _LOCK_CLASS: Final = int.from_bytes(b"FvLg", "big")
 """The first key of the ledger's advisory lock (the second: its name's hash)."""
+
+_ADD: Final = f"""DECLARE
+    last_seq bigint;
+    last_digest text;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_advisory_xact_lock({_LOCK_CLASS}, hashtext('{{name}}'));
+    SELECT e.seq, e.digest INTO last_seq, last_digest
+        FROM {{schema}}.entries e ORDER BY e.seq DESC LIMIT 1;
+    INSERT INTO {{schema}}.entries VALUES (coalesce(last_seq, 0) + 1, new_id,
+        new_type, new_at, new_body, encode(sha256(convert_to(
+            coalesce(last_digest, repeat('0', 64)) || E'\\n' || new_body,
+            'UTF8')), 'hex'));
+    RETURN QUERY SELECT e.seq, e.id, e.type, e.at, e.body, e.digest
+        FROM {{schema}}.entries e WHERE e.seq > after ORDER BY e.seq;
+END;"""
+"""The body of ``favorledger_add(after, id, type, at, body)``: append one
+entry whose rules need no state but its id, in one statement. It takes the
+ledger's lock, chains the entry to the head (the insert trigger checks it
+again), makes its own commit asynchronous (the caller's flush barrier
+follows), and returns every row after ``after`` up to and including the new
+one, so the caller catches up in the same round trip."""
+
+_ADD_SIGNATURE: Final = (
+    "favorledger_add(after bigint, new_id text, new_type text, new_at text,"
+    " new_body text) RETURNS TABLE (r_seq bigint, r_id text, r_type text,"
+    " r_at text, r_body text, r_digest text)"
+)
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        f"CREATE FUNCTION {{schema}}.{_ADD_SIGNATURE} LANGUAGE plpgsql"
+        f" AS $fl${_ADD}$fl$",
+    ),
+}
+"""The statements that bring a ledger from version ``v - 1`` to ``v``, by
+``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its
+name). A new ledger is made at version 1 and brought up by these steps;
+opening an older ledger for writing runs the missing steps in one
+transaction under the ledger's lock."""
 
 _NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SCHEMES: Final = ("postgresql://", "postgres://")
@@ -178,8 +229,19 @@ _TRIGGERS: Final = {
     ),
 }
 
-_FLUSH: Final = "BEGIN; SELECT pg_logical_emit_message(true, 'favorledger', ''); COMMIT"
+_BARRIER: Final = "SELECT pg_logical_emit_message(true, 'favorledger', '')"
+_FLUSH: Final = f"BEGIN; {_BARRIER}; COMMIT"
 """A tiny transaction that writes one WAL record and commits synchronously."""
+
+
+class _RetryLockedError(Exception):
+    """A lone append that must be done the locked way (internal); ``favor``
+    is the favor to add that way (the same id and time: idempotent)."""
+
+    def __init__(self, favor: Favor | None = None) -> None:
+        super().__init__("the lone append must take the lock")
+        self.favor = favor
+
 
 _T = TypeVar("_T")
 
@@ -245,6 +307,11 @@ class PostgresStore(LogStore):
     """Release the ledger's lock before waiting for the disk flush (see the
     module notes); ``False`` holds the lock through a synchronous commit."""
 
+    lone_appends: bool = True
+    """Append a favor whose rules need no state in one round trip
+    (:meth:`defer`); ``False`` takes the lock and catches up first, as every
+    other write does (kept to measure the difference)."""
+
     def __init__(
         self, conninfo: str, name: str, timeout: float, *, readonly: bool
     ) -> None:
@@ -257,6 +324,13 @@ class PostgresStore(LogStore):
         self._depth = 0
         self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
         self._pending: list[tuple[int, str, str, str, str, str]] = []
+        self._defer = False  # the next write transaction starts unlocked
+        self._phase = ""  # of the outermost batch: lazy, alone, done, locked
+        self._fetched: list[tuple[int, str, str, str, str, str]] | None = None
+        self._add_sql = (
+            f"SELECT * FROM {self._schema}.favorledger_add(%s, %s, %s, %s, %s);"
+            f" COMMIT; {_BARRIER}"
+        )
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -395,7 +469,8 @@ class PostgresStore(LogStore):
         self._connection.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema}")
         for statement in _schema_statements(self._schema):
             self._connection.execute(statement)
-        self._stamp_version(SCHEMA_VERSION)
+        self._stamp_version(1)
+        self._upgrade()
 
     def _stamp_version(self, version: int) -> None:
         assert self._connection is not None
@@ -410,7 +485,9 @@ class PostgresStore(LogStore):
         assert self._connection is not None
         for version in range(self._read_version() + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(version, ()):
-                self._connection.execute(statement.format(schema=self._schema))
+                self._connection.execute(
+                    statement.format(schema=self._schema, name=self._name)
+                )
             self._stamp_version(version)
 
     def _read_version(self) -> int:
@@ -448,6 +525,9 @@ class PostgresStore(LogStore):
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
         """``(seq, id, type, at, body, digest)`` for every stored entry after
         ``after``, in order, read in chunks by a server-side cursor."""
+        if self._fetched is not None:  # a lone append brought them along
+            yield from (row for row in self._fetched if row[0] > after)
+            return
         pg = _psycopg()
         sql = (
             f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
@@ -487,6 +567,11 @@ class PostgresStore(LogStore):
             with self.batch():
                 self.write(entry)
             return
+        if self._phase == "alone":
+            self._append_alone(entry)
+            return
+        if self._phase != "locked":
+            raise StoreError(f"{self._path}: cannot write before taking the lock")
         body = dumps_entry(entry)
         seq, digest = self._seen + 1, link(self._head, body)
         kind = _TYPE_NAMES[type(entry)]
@@ -506,23 +591,116 @@ class PostgresStore(LogStore):
     @contextmanager
     def _batch(self) -> Iterator[None]:
         depth = self._depth
+        lazy = False
         if not depth:
-            self._open()
+            lazy = self._defer and self.lone_appends and self.version >= 2
+            self._defer = False
+            self._phase = "lazy"
         self._depth = depth + 1
         self._marks.append((self._seen, self._head, len(self._pending)))
         try:
-            if not depth and self.on_begin is not None:
-                self.on_begin()
-                self._marks[depth] = (self._seen, self._head, 0)
+            if not depth and not lazy:
+                self._begin()
             yield
             self._depth = depth
             if not depth:
-                self._commit()
+                self._finish()
         except BaseException:
             self._depth = depth
             self._undo(depth)
             raise
+        finally:
+            if not depth:
+                self._phase = ""
         del self._marks[depth:]
+
+    def defer(self) -> None:
+        """Start the next write transaction without the lock or a catch-up.
+
+        The ledger then calls :meth:`alone`: its one entry, a favor that needs
+        no state, is appended in one round trip (:meth:`_append_alone`).
+        """
+        self._defer = True
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the current write transaction has not started yet."""
+        return self._phase == "lazy"
+
+    def alone(self) -> None:
+        """Let the next write of this (lazy) transaction be a lone append."""
+        if self._phase == "lazy":
+            self._phase = "alone"
+
+    def _begin(self) -> None:
+        """Take the ledger's lock and catch up: the transaction starts."""
+        self._open()
+        self._phase = "locked"
+        if self.on_begin is not None:
+            self.on_begin()
+        self._marks[0] = (self._seen, self._head, 0)
+
+    def _finish(self) -> None:
+        if self._phase == "locked":
+            self._commit()
+        elif self._phase in ("lazy", "alone"):  # nothing written: what the
+            self._flush()  # ledger answered from is on disk when it returns
+
+    def _append_alone(self, entry: Entry) -> None:
+        """Append ``entry`` in one round trip: ``favorledger_add`` under the
+        lock with an asynchronous commit, then the flush barrier; index the
+        rows other writers appended before it (they came back with it).
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id is taken (it may be this very entry, stored by a call
+            whose answer was lost) or the connection failed: nothing is
+            indexed, and the caller takes the locked way, which finds out.
+        """
+        pg = _psycopg()
+        body = dumps_entry(entry)
+        kind = _TYPE_NAMES[type(entry)]
+        params = (self._seen, entry.id, kind, _utc_text(entry.at), body)
+        try:
+            with pg.ClientCursor(self._live()) as cursor:
+                cursor.execute(self._add_sql, params)
+                rows = cursor.fetchall()
+        except pg.errors.UniqueViolation as exc:
+            raise _RetryLockedError from exc
+        except pg.OperationalError as exc:
+            self._drop()
+            raise _RetryLockedError from exc
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: could not append: {_why(exc)}") from exc
+        if not rows or rows[-1][1] != entry.id:
+            raise StoreError(f"{self._path}: favorledger_add returned {rows[-1:]!r}")
+        self._phase = "done"
+        seq, *_, digest = rows[-1]
+        if len(rows) > 1 and self.on_begin is not None:
+            self._fetched = rows[:-1]
+            try:
+                self.on_begin()
+            finally:
+                self._fetched = None
+        self._seen, self._head = seq, digest
+
+    def _flush(self) -> None:
+        """Wait until everything committed so far is on disk (on a new
+        connection if the idle one was dropped: it commits nothing of ours)."""
+        pg = _psycopg()
+        for attempt in (1, 2):
+            try:
+                self._live().execute(_FLUSH)
+                return
+            except pg.OperationalError as exc:
+                self._drop()
+                if attempt == 2:
+                    raise StoreError(
+                        f"{self._path}: could not flush: {_why(exc)}"
+                    ) from exc
+            except pg.Error as exc:
+                raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
 
     def _open(self) -> None:
         """Begin a transaction and take the ledger's lock; a connection the
@@ -617,6 +795,74 @@ class PostgresStore(LogStore):
                 self._connection.close()
 
 
+class PostgresLedger(StoredLedger):
+    """A :class:`~favorledger.io.sqlite.StoredLedger` kept in PostgreSQL.
+
+    Its one difference: a favor that fulfils nothing (whose rules need no
+    state but its id, and, in a strict ledger, people known already) is
+    appended in one round trip without catching up first
+    (:meth:`PostgresStore.defer`); the rows other writers appended before it
+    come back with it and are indexed first, so the ledger's order is the
+    store's. Any other write, or a favor the ledger cannot place that way (its
+    id is stored, a person is new to this handle, the connection failed),
+    takes the lock and catches up, as on SQLite.
+    """
+
+    def record(self, *args: Any, **kwargs: Any) -> Favor:
+        """Record a favor (see :meth:`favorledger.Ledger.record`)."""
+        if self._sink is None or self._writing or kwargs.get("fulfils") is not None:
+            return super().record(*args, **kwargs)
+        try:
+            with self._deferred():
+                return super().record(*args, **kwargs)
+        except _RetryLockedError as retry:
+            if retry.favor is None:  # pragma: no cover - _add_favor sets it
+                raise
+            return super().add(retry.favor)
+
+    def add(self, entry: Any) -> Any:
+        """Record an entry, idempotently (see :meth:`favorledger.Ledger.add`)."""
+        if (  # replaying and catching up come through here: keep it short
+            self._sink is None
+            or self._writing
+            or not isinstance(entry, Favor)
+            or entry.fulfils is not None
+        ):
+            return super().add(entry)
+        try:
+            with self._deferred():
+                return super().add(entry)
+        except _RetryLockedError:
+            return super().add(entry)
+
+    @contextmanager
+    def _deferred(self) -> Iterator[None]:
+        """The next write transaction starts without the lock (see
+        :meth:`PostgresStore.defer`)."""
+        store = self._store
+        if self._sink is not store or not isinstance(store, PostgresStore):
+            yield  # not attached yet, read-only or damaged
+            return
+        store.defer()
+        try:
+            yield
+        finally:
+            store._defer = False
+
+    def _add_favor(self, favor: Favor) -> Favor:
+        store = self._store
+        if not isinstance(store, PostgresStore) or not store.lazy:
+            return super()._add_favor(favor)
+        store.alone()
+        try:
+            return super()._add_favor(favor)
+        except (_RetryLockedError, UnknownPersonError) as exc:
+            # Nothing was indexed: the write transaction ends, and ``record``
+            # or ``add`` adds the same favor the locked way, which catches up
+            # first (a person new to this handle; an id that is taken).
+            raise _RetryLockedError(favor) from exc
+
+
 def _schema_statements(schema: str) -> list[str]:
     """The statements that make a new ledger in ``schema`` (quoted)."""
     statements = [sql.format(schema=schema) for sql in _TABLES]
@@ -661,7 +907,7 @@ def open_ledger(
         If the server cannot be reached, or the ledger is missing (and
         ``create`` is false), not a favorledger ledger, or newer.
     """
-    ledger = StoredLedger(referral_share=referral_share, strict=strict)
+    ledger = PostgresLedger(referral_share=referral_share, strict=strict)
     store = PostgresStore.open(url, create=create, timeout=timeout, readonly=readonly)
     try:
         _replay(store, ledger)
@@ -750,6 +996,12 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             body.format(schema=store._schema)
         ):
             found.append(f"{path}: the function {function} was changed")
+    if store.version >= 2:
+        expected = _squeeze(_ADD.format(schema=store._schema, name=name))
+        if "favorledger_add" not in functions:
+            found.append(f"{path}: the function favorledger_add is missing")
+        elif _squeeze(functions["favorledger_add"]) != expected:
+            found.append(f"{path}: the function favorledger_add was changed")
     triggers = {
         row[0]: row[1:]
         for row in connection.execute(
