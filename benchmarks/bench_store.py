@@ -39,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -249,6 +250,19 @@ def time_reopen(
     interleave((run_reopen, run_memory, run_read, run_record), repeat, "reopen")
 
 
+def held_by_reopened(db: str) -> int:
+    """Bytes the reopened ledger holds (tracemalloc, untimed, after opening)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        led = Ledger.open(db)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    led.close()
+    return held
+
+
 # ------------------------------------------------------------- correctness
 def require(ok: bool, message: str) -> None:
     """Fail the run (even under ``python -O``) unless ``ok``."""
@@ -280,7 +294,7 @@ def row(name: str, ours: str, base: str, ratio: float, target: float | None) -> 
     return f"| {name} | {ours} | {base} | {ratio:.2f}x | {goal} | {status} |"
 
 
-def table(times: Timings, inserted: int, reopened: int) -> str:
+def table(times: Timings, inserted: int, reopened: int, held: int = 0) -> str:
     """The markdown table of medians, ratios and targets."""
     m = {key: statistics.median(values) for key, values in times.items() if values}
     lines = [
@@ -336,6 +350,11 @@ def table(times: Timings, inserted: int, reopened: int) -> str:
                 RECORD_TARGET,
             ),
         ]
+    if held:
+        lines.append(
+            f"| memory the reopened ledger holds (tracemalloc) |"
+            f" {held / reopened:.0f} B/favor | | | (info) | - |"
+        )
     return "\n".join(lines)
 
 
@@ -382,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Generate, check, time and print the report."""
     args = parse_args(argv)
     directory = tempfile.mkdtemp(prefix="bench_store_", dir=args.dir)
+    held = 0
     times: Timings = {
         key: []
         for key in (
@@ -416,12 +436,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             gc.collect()
             say(f"timing reopen ({args.repeat} interleaved rounds)")
             time_reopen(work, db, jsonl, args.repeat, times)
+            say("measuring the memory the reopened ledger holds (untimed)")
+            del work
+            held = held_by_reopened(db)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print(f"Insert N={args.insert:,}, reopen M={args.reopen:,} favors among", end="")
     print(f" {args.people:,} people; medians of {args.repeat} interleaved runs.")
     print(f"{machine()}\n")
-    print(table(times, args.insert, args.reopen))
+    print(table(times, args.insert, args.reopen, held))
     if args.reopen > 0:
         print("\nCorrectness: the reopened store's balances equal the in-memory")
         print("ledger's, and it holds all the favors.")

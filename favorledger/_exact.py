@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from favorledger.errors import InvalidValueError, shown
 
@@ -182,6 +182,15 @@ negatives): adding one to an amount in normal form gives one in normal form
 skipped. Identity, not equality: ``Decimal("10.00")`` equals 10 but is not
 in normal form. Most favors are worth such an amount (``parse_amount``,
 ``canonical`` and the store hand out these very objects)."""
+WHOLE_IDS: Final = _WHOLE
+"""The ids of the shared small whole amounts (see :func:`add`)."""
+plus: Final = _EXACT.add
+"""Exact ``Decimal`` addition in C. The sum is in normal form when one operand
+is a shared small whole amount (its id in :data:`WHOLE_IDS`) and the other a
+``Decimal`` in normal form: the case :func:`add` takes first, for a caller on
+a hot path that cannot afford the call."""
+minus: Final = _EXACT.subtract
+"""Exact ``Decimal`` subtraction in C, in normal form as for :data:`plus`."""
 
 
 def is_decimal_denominator(denominator: int) -> bool:

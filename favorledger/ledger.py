@@ -28,6 +28,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -45,7 +46,7 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact, ties
-from favorledger._exact import ZERO, Amount
+from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
 from favorledger.discharge import discharges
 from favorledger.errors import (
@@ -79,6 +80,7 @@ from favorledger.model import (
     favor_effects,
     new_id,
     not_before,
+    quick_favor,
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
@@ -416,7 +418,20 @@ class Ledger:
         >>> led.balance("bob")
         Ratio(-5, 6)
         """
-        favor = Favor(
+        favor = quick_favor(
+            giver,
+            receiver,
+            value,
+            kind,
+            at,
+            via,
+            reason,
+            tags,
+            referral_share,
+            id,
+            fulfils,
+            self._people,
+        ) or Favor(
             id=new_id() if id is None else id,
             giver=giver,
             receiver=receiver,
@@ -578,8 +593,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             )
         with self.batch():
             before = len(self._log)  # after catching up with other writers
+            add = self._add_entry  # already inside the batch's transaction
             for entry in entries:
-                self.add(entry)
+                add(entry)
         return len(self._log) - before
 
     @contextmanager
@@ -1136,19 +1152,36 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return tie
 
     def _add_favor(self, favor: Favor) -> Favor:
-        if favor.via is not None and favor.referral_share is None:
+        favor_id, via, fulfils = favor.id, favor.via, favor.fulfils
+        if via is not None and favor.referral_share is None:
             favor = attrs.evolve(favor, referral_share=self._share)
-        stored = self._stored(favor.id)
-        if stored is not None:
-            return _same_or_raise(stored, favor)
-        if favor.fulfils is not None:
+        if (
+            favor_id in self._favors
+            or favor_id in self._reversals
+            or favor_id in self._tie_entries
+            or favor_id in self._market.entries
+        ):
+            return _same_or_raise(self._stored(favor_id), favor)  # type: ignore[arg-type]
+        if fulfils is not None:
             self._market.check_favor(favor)
-        people = favor.people
-        self._append(favor, people)
-        self._admit(people, favor.at)
-        self._favors[favor.id] = favor
-        self._post(favor_effects(favor))
-        if favor.fulfils is not None:
+        giver, receiver = favor.giver, favor.receiver
+        if self._strict or self._sink is not None:
+            self._append(favor, favor.people)
+        else:
+            self._log.append(favor)  # no tuple of people: one object less
+        known = self._people
+        if (
+            giver not in known
+            or receiver not in known
+            or (via is not None and via not in known)
+        ):
+            self._admit(favor.people, favor.at)
+        self._favors[favor_id] = favor
+        if via is None:
+            self._owe(receiver, giver, favor.value)
+        else:
+            self._post(favor_effects(favor))
+        if fulfils is not None:
             self._market.file(favor)
         if self._tie_index is not None:
             self._tie_index.add(favor)
@@ -1210,23 +1243,36 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     ) -> None:
         """Move the index by ``(debtor, creditor, amount)`` effects (backwards
         for a reversal)."""
-        balance, owed, add = self._balance, self._owed, _exact.add
         for debtor, creditor, amount in effects:
-            if reverse:
-                amount = _exact.neg(amount)
-            row = owed.get(debtor)
-            if row is None:
-                row = owed[debtor] = {}
-            gross = row.get(creditor)
-            gross = amount if gross is None else add(gross, amount)
-            if gross:
-                row[creditor] = gross
-            else:  # a reversal brought the pair back to nothing
-                del row[creditor]
-                if not row:
-                    del owed[debtor]
-            balance[creditor] = add(balance[creditor], amount)
-            balance[debtor] = _exact.sub(balance[debtor], amount)
+            self._owe(debtor, creditor, _exact.neg(amount) if reverse else amount)
+
+    def _owe(self, debtor: str, creditor: str, amount: Amount) -> None:
+        """Move the index by one effect: ``debtor`` owes ``creditor`` ``amount``
+        more (less, if it is negative)."""
+        row = self._owed.get(debtor)
+        if row is None:
+            row = self._owed[debtor] = {}
+        balance = self._balance
+        gross, given, taken = row.get(creditor), balance[creditor], balance[debtor]
+        if (
+            id(amount) in WHOLE_IDS
+            and type(given) is Decimal
+            and type(taken) is Decimal
+            and type(gross) is not Ratio
+        ):  # the common case of _exact.add and sub, without their calls
+            whole: Decimal = amount  # type: ignore[assignment]  # its id says so
+            gross = whole if gross is None else plus(gross, whole)  # type: ignore[arg-type]
+            given, taken = plus(given, whole), minus(taken, whole)
+        else:
+            gross = amount if gross is None else _exact.add(gross, amount)
+            given, taken = _exact.add(given, amount), _exact.sub(taken, amount)
+        if gross:
+            row[creditor] = gross
+        else:  # a reversal brought the pair back to nothing
+            del row[creditor]
+            if not row:
+                del self._owed[debtor]
+        balance[creditor], balance[debtor] = given, taken
 
     def _rebuild(self, entries: list[Entry]) -> None:
         """Reset the ledger to the state ``entries`` give (used to roll back)."""

@@ -372,8 +372,9 @@ def _write_then_fail(store: SqliteStore) -> None:
         raise RuntimeError("inner fails")
 
 
-def test_batches_nest_as_savepoints(tmp_path: Path) -> None:
-    """A failed inner batch is undone; the outer batch still commits its own."""
+def test_batches_nest(tmp_path: Path) -> None:
+    """A failed inner batch is undone; the outer batch still commits its own,
+    and the chain goes on from the outer batch's last row."""
     path = tmp_path / "favors.db"
     store = SqliteStore.open(path)
     try:
@@ -381,10 +382,49 @@ def test_batches_nest_as_savepoints(tmp_path: Path) -> None:
             store.write(Favor(giver="a", receiver="b", value=1, id="outer", at=T1))
             with pytest.raises(RuntimeError, match="inner fails"):
                 _write_then_fail(store)
-        assert [entry.id for entry in store.entries()] == ["outer"]
-        assert len(store) == 1
+            store.write(Favor(giver="a", receiver="b", value=2, id="after", at=T1))
+        assert [entry.id for entry in store.entries()] == ["outer", "after"]
+        assert len(store) == 2
     finally:
         store.close()
+    assert check_store(path) == []
+
+
+def test_a_batch_the_database_refuses_at_commit_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The rows of a batch reach SQLite together when it commits. If SQLite
+    refuses them then, the store and the ledger stay as they were, and the
+    next write goes through."""
+    path = tmp_path / "favors.db"
+    with open_ledger(path) as led:
+        led.record("ann", "bob", 1, id="f0", at=T1)
+        before, stored, head = snapshot(led), rows(path), led.head
+        connection = led._store._connection  # type: ignore[union-attr]
+        connection.execute(
+            "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.entries"
+            " WHEN NEW.id = 'f2' BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+        batch = [
+            Favor(giver="ann", receiver="bob", value=n, id=f"f{n}", at=T1)
+            for n in (1, 2, 3)
+        ]
+        with pytest.raises(
+            StoreError, match=r"could not store 3 entries.*disk says no"
+        ):
+            led.add_many(batch)
+        assert snapshot(led) == before
+        assert led.head == head
+        with pytest.raises(StoreError, match="could not store favor 'f2'"):
+            led.record("ann", "bob", 2, id="f2", at=T1)
+        assert snapshot(led) == before
+        connection.execute("DROP TRIGGER refuse")
+        assert led.add_many(batch) == 3
+    assert rows(path)[:1] == stored
+    assert [row[1] for row in rows(path)] == ["f0", "f1", "f2", "f3"]
+    assert check_store(path) == []
+    with open_ledger(path) as again:
+        assert again.balance("ann") == 7
 
 
 # ------------------------------------------------------ append-only in SQL

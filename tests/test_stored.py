@@ -9,17 +9,21 @@ trusted path cannot read falls back to the checked path and its error.
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+from pathlib import Path
+
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sqlite import rich_ledgers
 
-from favorledger import Ledger, trading
+from favorledger import Favor, Ledger, trading
 from favorledger.errors import FormatError
 from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.io.stored import dumps_stored, loads_stored
+from favorledger.io.stored import _plain_favor, dumps_stored, loads_stored
 from favorledger.model import Entry
-from favorledger.testing.strategies import ledgers
+from favorledger.testing.strategies import favors, ledgers, person_ids
 
 T0 = "2024-01-01T09:00:00+00:00"
 
@@ -71,3 +75,60 @@ def test_a_row_the_trusted_path_cannot_read_gets_the_checked_error(line: str) ->
     with pytest.raises(FormatError) as checked:
         loads_entry(line)
     assert str(trusted.value) == str(checked.value)
+
+
+@settings(max_examples=200)
+@given(
+    favor=favors(
+        people=person_ids(pool=None),
+        ids=st.one_of(person_ids(pool=None), st.sampled_from(['f"1', "f\\1", "f1"])),
+        referrals=False,
+    ),
+    offset=st.integers(-14 * 60, 14 * 60),
+)
+def test_a_plain_favor_line_is_read_as_the_checked_path_reads_it(
+    favor: Favor, offset: int
+) -> None:
+    """The commonest favor's line is read by one match, not the JSON decoder;
+    ids with quotes, backslashes or any other text take the decoder."""
+    favor = attrs.evolve(
+        favor, at=favor.at.astimezone(timezone(timedelta(minutes=offset)))
+    )
+    line = dumps_stored(favor)
+    plain, checked = _plain_favor(line), loads_entry(line)
+    if plain is None:  # something in it is escaped: the decoder reads it
+        assert "\\" in line
+        return
+    assert plain == checked == loads_stored(line)
+    for field in attrs.fields(Favor):
+        name = field.name
+        assert type(getattr(plain, name)) is type(getattr(checked, name))
+        assert repr(getattr(plain, name)) == repr(getattr(checked, name))
+
+
+@pytest.mark.parametrize(
+    ("giver", "plain"),
+    [("ann", True), ('a"nn', False), ("a\\nn", False), ("änn 🙂", True)],
+)
+def test_only_a_line_with_nothing_escaped_takes_the_plain_path(
+    giver: str, plain: bool
+) -> None:
+    favor = Favor(giver=giver, receiver="bob", value=3, id="f1", at=T0)
+    line = dumps_stored(favor)
+    assert (_plain_favor(line) is not None) is plain
+    assert loads_stored(line) == favor
+
+
+def test_a_reopened_ledger_keeps_one_string_per_person(tmp_path: Path) -> None:
+    """Reading rows makes new strings; the plain path interns the people and
+    kinds, so a reopened ledger does not hold a copy of each per favor."""
+    path = tmp_path / "favors.db"
+    with Ledger.open(path) as led:
+        for n in range(3):
+            led.record("ann", "bob", n + 1, id=f"f{n}", at=T0)
+    with Ledger.open(path) as led:
+        first, *rest = led.favors.values()
+        assert all(
+            f.giver is first.giver and f.receiver is first.receiver for f in rest
+        )
+        assert all(f.kind is first.kind for f in rest)

@@ -34,6 +34,8 @@ from typing import Final
 
 __all__ = ["GENESIS", "first_break", "is_digest", "link"]
 
+_sha256: Final = hashlib.sha256
+
 GENESIS: Final = "0" * 64
 """The digest the first entry is chained to."""
 
@@ -46,8 +48,7 @@ def link(previous: str, body: str) -> str:
     >>> link(GENESIS, "{}")[:12]
     '5649d09ed68c'
     """
-    data = previous.encode("ascii") + b"\n" + body.encode("utf-8")
-    return hashlib.sha256(data).hexdigest()
+    return _sha256(f"{previous}\n{body}".encode()).hexdigest()
 
 
 def first_break(bodies: Iterable[str], digests: Iterable[str]) -> int | None:
@@ -55,9 +56,9 @@ def first_break(bodies: Iterable[str], digests: Iterable[str]) -> int | None:
 
     ``bodies`` and ``digests`` are read in step, from the first entry.
     """
-    head = GENESIS
+    head, sha256 = GENESIS, _sha256
     for index, (body, digest) in enumerate(zip(bodies, digests, strict=True)):
-        head = link(head, body)
+        head = sha256(f"{head}\n{body}".encode()).hexdigest()  # link, inline
         if head != digest:
             return index
     return None

@@ -55,7 +55,7 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.store import LogStore
+from favorledger.io.store import LogStore, collector_paused
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_stored
 from favorledger.ledger import Ledger
@@ -196,7 +196,8 @@ class SqliteStore(LogStore):
         self._connection = connection
         self._timeout = timeout
         self._depth = 0
-        self._marks: list[tuple[int, str]] = []  # (seen, head) at each batch start
+        self._pending: list[tuple[int, str, str, str, str, str]] = []  # rows
+        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -393,39 +394,35 @@ class SqliteStore(LogStore):
 
     # --------------------------------------------------------------- writing
     def write(self, entry: Entry) -> None:
-        """Store ``entry`` as the next link of the chain.
+        """Add ``entry`` as the next link of the chain to the current batch
+        (or to a batch of its own).
 
-        Inside a batch it is committed with the batch; outside one, in a
-        transaction of its own.
+        The batch's rows are inserted together (one ``executemany``) when the
+        outermost batch commits; the ledger has checked every rule first, and
+        rolls its memory back if the commit fails.
 
         Raises
         ------
         StoreError
             If the entry could not be committed (the store is unchanged).
         """
-        self._require_writable()
-        if not self._depth:
+        if self._closed or self._readonly or not self._depth:
+            self._require_writable()
             with self.batch():
                 self.write(entry)
             return
         body = dumps_stored(entry)
         seq, digest = self._seen + 1, link(self._head, body)
-        row = (seq, entry.id, _TYPE_NAMES[type(entry)], _utc_text(entry.at), body)
-        try:
-            self._connection.execute(_INSERT, (*row, digest))
-        except sqlite3.Error as exc:
-            name = _TYPE_NAMES.get(type(entry), "entry")
-            raise StoreError(
-                f"{self._path}: could not store {name} {entry.id!r}: {_why(exc)}"
-            ) from exc
+        kind = _TYPE_NAMES[type(entry)]
+        self._pending.append((seq, entry.id, kind, _utc_text(entry.at), body, digest))
         self._seen, self._head = seq, digest
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
 
         The outermost batch holds the file's write lock from start to end and
-        begins by calling ``on_begin``. Batches nest (as savepoints): an inner
-        batch that fails is undone without undoing the outer one.
+        begins by calling ``on_begin``. Batches nest: an inner batch that fails
+        drops its own rows without undoing the outer one.
         """
         self._require_writable()
         return self._batch()
@@ -433,50 +430,65 @@ class SqliteStore(LogStore):
     @contextmanager
     def _batch(self) -> Iterator[None]:
         depth = self._depth
-        self._open_level(depth)
+        if not depth:
+            self._open_transaction()
         self._depth = depth + 1
+        self._marks.append((self._seen, self._head, len(self._pending)))
         try:
             if not depth and self.on_begin is not None:
                 self.on_begin()
-            self._marks.append((self._seen, self._head))
+                self._marks[depth] = (self._seen, self._head, 0)
             yield
+            self._depth = depth
+            if not depth:
+                self._commit()
         except BaseException:
             self._depth = depth
             self._undo(depth)
             raise
-        self._depth = depth
-        self._marks.pop()
-        try:
-            if depth:
-                self._connection.execute(f"RELEASE batch{depth}")
-            else:
-                self._retry(lambda: self._connection.execute("COMMIT"))
-        except sqlite3.Error as exc:
-            self._undo(depth)
-            raise StoreError(
-                f"{self._path}: could not commit a batch: {_why(exc)}"
-            ) from exc
+        del self._marks[depth:]
 
-    def _open_level(self, depth: int) -> None:
+    def _open_transaction(self) -> None:
         try:
-            if depth:
-                self._connection.execute(f"SAVEPOINT batch{depth}")
-            else:
-                self._retry(self._begin)
+            self._retry(self._begin)
         except sqlite3.Error as exc:
             raise StoreError(
                 f"{self._path}: could not start a batch: {_why(exc)}"
             ) from exc
 
+    def _commit(self) -> None:
+        """Insert the batch's rows and commit them."""
+        rows, self._pending = self._pending, []
+        try:
+            if rows:
+                self._connection.executemany(_INSERT, rows)
+        except sqlite3.Error as exc:
+            first, last = rows[0], rows[-1]
+            what = (
+                f"{first[2]} {first[1]!r}"
+                if len(rows) == 1
+                else f"{len(rows)} entries ({first[1]!r} to {last[1]!r})"
+            )
+            raise StoreError(
+                f"{self._path}: could not store {what}: {_why(exc)}"
+            ) from exc
+        try:
+            self._retry(lambda: self._connection.execute("COMMIT"))
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self._path}: could not commit a batch: {_why(exc)}"
+            ) from exc
+
     def _undo(self, depth: int) -> None:
         if len(self._marks) > depth:
-            self._seen, self._head = self._marks[depth]
+            self._seen, self._head, pending = self._marks[depth]
             del self._marks[depth:]
+            del self._pending[pending:]
+        if depth:
+            return  # the outer batch goes on without this one's rows
+        self._pending = []
         try:
-            if depth:
-                self._connection.execute(f"ROLLBACK TO batch{depth}")
-                self._connection.execute(f"RELEASE batch{depth}")
-            elif self._connection.in_transaction:
+            if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
         except sqlite3.Error:
             pass  # the transaction is already gone; nothing was committed
@@ -806,11 +818,12 @@ def open_ledger(
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail."""
     last = (0, GENESIS)
-    with ledger._absorb():
+    with ledger._absorb(), collector_paused():
+        add, path = ledger._add_entry, store.path  # indexed, not written again
         for seq, _, kind, _, body, digest in store.rows():
             last = (seq, digest)
             try:
-                ledger.add(_parse(store.path, seq, kind, body, trusted=True))
+                add(_parse(path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(

@@ -27,23 +27,26 @@ True
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 import attrs
 
 from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
-from favorledger.model import NO_TAGS, Entry
+from favorledger.model import NO_TAGS, Entry, Favor, unchecked
 
 __all__ = ["dumps_stored", "loads_stored"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
-_decode: Final = json.JSONDecoder().decode
-_encode: Final = json.JSONEncoder(ensure_ascii=False).encode
+_scan: Final[Callable[[str, int], tuple[Any, int]]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_quote: Final = encode_basestring  # json's quoting of a string (ensure_ascii=False)
 
 
 def _amount(text: str) -> Amount:
@@ -87,51 +90,63 @@ def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
     has no trusted conversion (such entries take the checked path).
 
     The builder is generated, as attrs generates ``__init__``: one line per
-    field, a conversion only where the JSON form differs from the value.
+    field, a conversion only where the JSON form differs from the value, and
+    the entry made by :func:`~favorledger.model.unchecked`.
     """
     fields = attrs.fields(cls)
     if any(field.type not in _CONVERT for field in fields):
         return None
-    scope: dict[str, Any] = {"new": object.__new__, "assign": object.__setattr__}
-    lines = ["def build(data):", "    entry = new(cls)"]
-    for field in fields:
+    scope: dict[str, Any] = {"make": unchecked(cls), "small": _SMALL.get}
+    lines = ["def build(data):"]
+    for n, field in enumerate(fields):
         convert = _CONVERT[str(field.type)]
         value = f"data[{field.name!r}]"
-        if convert is not _same:
+        if convert is _amount:  # the shared small whole amounts first, inline
+            lines.append(f"    v{n} = {value}")
+            value = f"small(v{n}) or amount(v{n})"
+            scope["amount"] = _amount
+        elif convert is not _same:
             scope[f"convert_{field.name}"] = convert
             value = f"convert_{field.name}({value})"
-        lines.append(f"    assign(entry, {field.name!r}, {value})")
-    lines.append("    return entry")
-    scope["cls"] = cls
+        lines.append(f"    v{n} = {value}")
+    lines.append(f"    return make({', '.join(f'v{n}' for n in range(len(fields)))})")
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
     build: Callable[[dict[str, Any]], Entry] = scope["build"]
     return build
 
 
 _UNCONVERT: Final[dict[str, str]] = {
-    "str": "{}",
-    "str | None": "{}",
-    "Amount": "str({})",
-    "Amount | None": "None if {0} is None else str({0})",
-    "datetime": "{}.isoformat()",
-    "datetime | None": "None if {0} is None else {0}.isoformat()",
-    "frozenset[str]": "sorted({})",
+    "str": "{quote}({0})",
+    "str | None": '"null" if {0} is None else {quote}({0})',
+    "Amount": "{quote}(str({0}))",
+    "Amount | None": '"null" if {0} is None else {quote}(str({0}))',
+    "datetime": "{quote}({0}.isoformat())",
+    "datetime | None": '"null" if {0} is None else {quote}({0}.isoformat())',
+    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]"',
 }
-"""How each field type is written in its JSON form (as ``dumps_entry``)."""
+"""How each field type is written as JSON text (as ``dumps_entry`` writes it:
+``json`` with ``ensure_ascii=False`` and its default separators)."""
 
 
 def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], str] | None:
-    """Write a ``cls`` as its JSON line, or ``None`` (the checked path)."""
+    """Write a ``cls`` as its JSON line, or ``None`` (the checked path).
+
+    The dumper is generated: one f-string holding the line's fixed text, with
+    each field's value quoted by ``json``'s own string encoder, about twice
+    as fast as building a dict for the encoder.
+    """
     fields = attrs.fields(cls)
     if any(field.type not in _UNCONVERT for field in fields):
         return None
-    items = [f"'format': {FORMAT_VERSION}", f"'type': {name!r}"]
-    for field in fields:
-        value = _UNCONVERT[str(field.type)].format(f"entry.{field.name}")
-        items.append(f"{field.name!r}: {value}")
-    scope: dict[str, Any] = {"encode": _encode}
-    source = f"def dump(entry):\n    return encode({{{', '.join(items)}}})"
-    exec(source, scope)  # the source is built from the attrs fields
+    lines = ["def dump(entry):"]
+    text = f"{{{{{_quote('format')}: {FORMAT_VERSION}, {_quote('type')}: {_quote(name)}"
+    for n, field in enumerate(fields):
+        lines.append(f"    v{n} = entry.{field.name}")
+        value = _UNCONVERT[str(field.type)].format(f"v{n}", quote="quote")
+        text += f", {_quote(field.name)}: {{{value}}}"
+    lines.append(f"    return f'{text}}}}}'")
+    scope: dict[str, Any] = {"quote": _quote}
+    exec("\n".join(lines), scope)  # the source is built from the attrs fields
     dump: Callable[[Entry], str] = scope["dump"]
     return dump
 
@@ -167,6 +182,42 @@ _BUILDERS: Final = {
 }
 
 
+_TEXT: Final = r'"([^"\\\x00-\x1f]*)"'  # a JSON string with nothing escaped
+_PLAIN_FAVOR: Final = re.compile(
+    f'{{"format": {FORMAT_VERSION}, "type": "favor", "id": {_TEXT},'
+    f' "giver": {_TEXT}, "receiver": {_TEXT}, "value": {_TEXT}, "kind": {_TEXT},'
+    f' "at": {_TEXT}, "via": null, "reason": "", "tags": \\[\\],'
+    ' "referral_share": null, "fulfils": null}'
+)
+"""The line of the commonest favor (no referrer, reason, tags or pledge, and
+no text that needed escaping), read by one match instead of the JSON
+decoder: about three times faster."""
+_favor: Final = unchecked(Favor)
+_intern: Final = sys.intern
+
+
+def _plain_favor(line: str) -> Favor | None:
+    match = _PLAIN_FAVOR.fullmatch(line)
+    if match is None:
+        return None
+    entry_id, giver, receiver, value, kind, at = match.groups()
+    amount = _SMALL.get(value) or _amount(value)
+    moment = datetime.fromisoformat(at)
+    return _favor(  # one string per person and kind, not one per favor
+        entry_id,
+        _intern(giver),
+        _intern(receiver),
+        amount,
+        _intern(kind),
+        moment,
+        None,
+        "",
+        NO_TAGS,
+        None,
+        None,
+    )
+
+
 def loads_stored(line: str) -> Entry:
     """Rebuild an entry from a line a favorledger store wrote.
 
@@ -176,10 +227,22 @@ def loads_stored(line: str) -> Entry:
         If the line cannot be read (as :func:`~favorledger.io.jsonl.loads_entry`).
     """
     try:
-        data = _decode(line)
+        plain = _plain_favor(line)
+        if plain is not None:
+            return plain
+        data, end = _scan(line, 0)  # json's own scanner, without its wrappers
+        if end != len(line):
+            return loads_entry(line)
         build = _BUILDERS[data["type"]]
         if data["format"] != FORMAT_VERSION:
             return loads_entry(line)
         return build(data)
-    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        AttributeError,
+        StopIteration,
+    ):
         return loads_entry(line)  # reports what is wrong with it

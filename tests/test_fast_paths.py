@@ -1,0 +1,197 @@
+"""Values are checked once, at the boundary; the fast paths behind it agree.
+
+``Ledger.record`` builds the common favor (no referrer, tags, reason or
+pledge; plain ids; a small whole value; a UTC time) without running the
+converters (``favorledger.model.quick_favor``). The promise: whatever the
+fields, the fast path either declines (and the checked ``Favor(...)`` runs,
+with its errors) or builds exactly the favor the checked path builds, field
+by field and type by type; it never accepts what the checked path refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from favorledger import Favor, Ledger
+from favorledger._exact import SMALL_INTS
+from favorledger.errors import FavorLedgerError
+from favorledger.model import NO_TAGS, Reversal, quick_favor, unchecked
+
+_names = st.one_of(
+    st.sampled_from(["ann", "bob", " ann", "ann ", "", "a\x1b", "a" * 200, "a" * 201]),
+    st.text(max_size=5),
+    st.integers(),
+    st.none(),
+)
+_values = st.one_of(
+    st.integers(min_value=-3, max_value=1100),
+    st.sampled_from(
+        [True, 1.5, "2", "1/3", Decimal("2"), Decimal("2.50"), Fraction(1, 3), None]
+    ),
+    st.sampled_from(list(SMALL_INTS.values())),
+)
+_moments = st.one_of(
+    st.none(),
+    st.datetimes(timezones=st.just(UTC)),
+    st.datetimes(timezones=st.just(timezone(timedelta(hours=2)))),
+    st.datetimes(),  # naive: refused
+    st.sampled_from(["2024-01-01T00:00+00:00", "yesterday", 5]),
+)
+
+
+def _both(
+    giver: object,
+    receiver: object,
+    value: object,
+    kind: object,
+    at: object,
+    entry_id: object,
+    extra: dict[str, object],
+    known: frozenset[str] = frozenset(),
+) -> None:
+    """The fast favor equals the checked one, or the fast path declines."""
+    fast = quick_favor(
+        giver,
+        receiver,
+        value,
+        kind,
+        at,
+        extra.get("via"),
+        extra.get("reason", ""),
+        extra.get("tags", NO_TAGS),
+        extra.get("referral_share"),
+        entry_id,
+        extra.get("fulfils"),
+        known,
+    )
+    fields = {"giver": giver, "receiver": receiver, "value": value, "kind": kind}
+    fields.update(extra)
+    if fast is not None:  # the fresh id and time, if any, are the fast path's
+        fields["id"], fields["at"] = fast.id, fast.at
+    else:
+        if entry_id is not None:
+            fields["id"] = entry_id
+        if at is not None:
+            fields["at"] = at
+    try:
+        checked = Favor(**fields)  # type: ignore[arg-type]
+    except FavorLedgerError:
+        assert fast is None, "the fast path accepted what the checked path refuses"
+        return
+    if fast is None:
+        return  # declined: the checked path ran instead
+    assert fast == checked
+    for field in Favor.__attrs_attrs__:
+        name = field.name
+        assert type(getattr(fast, name)) is type(getattr(checked, name))
+        assert repr(getattr(fast, name)) == repr(getattr(checked, name))
+    assert at is not None or fast.at.tzinfo is UTC
+
+
+@given(
+    giver=_names,
+    receiver=_names,
+    value=_values,
+    kind=st.one_of(st.just("favor"), _names),
+    at=_moments,
+    entry_id=st.one_of(st.none(), _names),
+)
+@example(giver=" ann", receiver="bob", value=2, kind="favor", at=None, entry_id=None)
+@example(giver="ann", receiver="bob ", value=2, kind="favor", at=None, entry_id="f")
+@example(giver="ann", receiver="ann", value=2, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=0, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=Decimal("2.50"), kind="favor", at=None,
+         entry_id="f1")  # fmt: skip
+@example(giver="ann", receiver="bob", value=1, kind="favor", entry_id="f1",
+         at=datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))))  # fmt: skip
+@example(giver="ann", receiver="bob", value=1, kind="favor", entry_id="f1",
+         at=datetime(2024, 1, 1))  # fmt: skip
+@example(giver="ann", receiver="bob", value=1, kind=" job", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id=" f1")
+def test_the_fast_favor_is_the_checked_favor_or_declines(
+    giver: object,
+    receiver: object,
+    value: object,
+    kind: object,
+    at: object,
+    entry_id: object,
+) -> None:
+    _both(giver, receiver, value, kind, at, entry_id, {})
+    # People a ledger already holds are valid ids: they are not checked again.
+    _both(giver, receiver, value, kind, at, entry_id, {}, frozenset({"ann", "bob"}))
+
+
+@given(
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "via": st.sampled_from([None, "cat", "ann", ""]),
+            "reason": st.sampled_from(["", "thanks", None]),
+            "tags": st.sampled_from([NO_TAGS, (), {"x"}, "x"]),
+            "referral_share": st.sampled_from([None, "1/3", 0]),
+            "fulfils": st.sampled_from([None, "p1"]),
+        },
+    ),
+    at=_moments,
+)
+def test_a_favor_with_more_than_the_common_fields_is_built_the_checked_way(
+    extra: dict[str, object], at: object
+) -> None:
+    _both("ann", "bob", 2, "favor", at, "f1", extra)
+    if any(
+        extra.get(name, plain) != plain
+        for name, plain in [("via", None), ("reason", ""), ("referral_share", None),
+                            ("fulfils", None)]
+    ) or extra.get("tags", NO_TAGS) is not NO_TAGS:  # fmt: skip
+        assert quick_favor(
+            "ann", "bob", 2, "favor", at, extra.get("via"), extra.get("reason", ""),
+            extra.get("tags", NO_TAGS), extra.get("referral_share"), "f1",
+            extra.get("fulfils"),
+        ) is None  # fmt: skip
+
+
+def test_the_common_favor_takes_the_fast_path() -> None:
+    # Not a promise about speed, but that the fast path is reached at all:
+    # otherwise the property above would hold vacuously.
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    assert quick_favor(
+        "ann", "bob", 3, "favor", at, None, "", NO_TAGS, None, "f1", None
+    )
+    assert quick_favor("ann", "bob", SMALL_INTS[7], "job", None, None, "", NO_TAGS,
+                       None, None, None)  # fmt: skip
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd"),
+                          st.integers(1, 2000)), max_size=30))  # fmt: skip
+def test_recording_fast_gives_the_ledger_recording_checked_favors_gives(
+    triples: list[tuple[str, str, int]],
+) -> None:
+    fast, checked = Ledger(), Ledger()
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    for n, (giver, receiver, value) in enumerate(triples):
+        try:
+            made = fast.record(giver, receiver, value, id=f"f{n}", at=at)
+        except FavorLedgerError as exc:
+            with pytest.raises(type(exc), match=f"^{re.escape(str(exc))}$"):
+                Favor(giver=giver, receiver=receiver, value=value, id=f"f{n}", at=at)
+            continue
+        assert made == checked.add(
+            Favor(giver=giver, receiver=receiver, value=value, id=f"f{n}", at=at)
+        )
+    assert fast.log == checked.log
+    assert fast.balances() == checked.balances()
+    assert fast.who_owes_whom() == checked.who_owes_whom()
+    assert sum(fast.balances().values()) == 0
+
+
+def test_the_unchecked_builder_sets_every_field() -> None:
+    at = datetime(2024, 1, 1, tzinfo=UTC)
+    built = unchecked(Reversal)("r1", "f1", at, "typo")
+    assert built == Reversal(id="r1", favor_id="f1", at=at, reason="typo")
