@@ -10,7 +10,7 @@ afterwards every balance is exactly zero. Four methods:
     Pairs a debt and a credit of the same amount first (one transfer each),
     then has the largest debtor return a favor to the largest creditor until
     everyone is square. O(n log n); at most (people with a non-zero balance
-    - 1) transfers; a million people take about 15 seconds.
+    - 1) transfers; a million people take a few seconds.
 ``"exact"``
     The true minimum number of transfers: (people with a non-zero balance) -
     (the largest number of disjoint groups whose balances sum to zero), found
@@ -56,10 +56,15 @@ import decimal
 import gc
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping
+import types
+from bisect import bisect_left, insort
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from itertools import filterfalse, repeat
+from operator import mul
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import attrs
@@ -75,7 +80,7 @@ from favorledger.errors import (
     SettlementTooLargeError,
     UnknownPersonError,
 )
-from favorledger.model import LazyExplanation, Obligation, Transfer
+from favorledger.model import LazyExplanation, Obligation, Transfer, _name
 
 if TYPE_CHECKING:
     from favorledger.view import LedgerView
@@ -101,10 +106,6 @@ EXACT_LIMIT: Final = 24
 search doubles with each one and would seem to hang."""
 
 _EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
-_POWERS: Final = {10**k: k for k in range(13)}
-_SHIFT: Final = decimal.Context(
-    prec=decimal.MAX_PREC, traps=[decimal.Inexact, decimal.Rounded]
-)  # moves a decimal point exactly, or raises
 
 
 # ------------------------------------------------------------------ public API
@@ -157,7 +158,7 @@ def settle(
     snapshot = Snapshot(indexed(ledger), as_of)
     balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
     along = _relationships(ledger) if method == "ties" else None
-    return _settle(balances, method, along, Why(snapshot))
+    return _settle(balances, method, along, Why(snapshot), trusted=True)
 
 
 def settle_balances(
@@ -199,7 +200,10 @@ def settle_balances(
 Transfer(payer='c', payee='a', amount=Ratio(1, 3), explained_by=())]
     """
     _check_method(method)
+    trusted = method != "ties"  # "ties" may route through people of ``along``
     for person, raw in balances.items():
+        if trusted and not _is_id(person):
+            trusted = False  # Transfer checks (and strips) the ids it gets
         if type(raw) not in _EXACT_TYPES and (
             isinstance(raw, bool) or not isinstance(raw, int | Decimal | Fraction)
         ):
@@ -213,7 +217,7 @@ Transfer(payer='c', payee='a', amount=Ratio(1, 3), explained_by=())]
             )
     if method == "ties" and along is None:
         raise InvalidValueError('method="ties" needs the graph of relationships, along')
-    return _settle(balances, method, along, ())
+    return _settle(balances, method, along, (), trusted=trusted)
 
 
 def explain(
@@ -276,6 +280,14 @@ def indexed(ledger: LedgerView) -> Indexed:
 
 
 # ----------------------------------------------------------------- dispatch
+def _is_id(person: object) -> bool:
+    """Tell whether ``person`` is a valid id as it stands (nothing to strip)."""
+    try:
+        return _name(person, "person", InvalidValueError) == person
+    except InvalidValueError:
+        return False
+
+
 def _check_method(method: str) -> None:
     if method not in get_args(Method):
         choices = ", ".join(repr(m) for m in get_args(Method))
@@ -287,10 +299,13 @@ def _settle(
     method: str,
     along: nx.Graph[str] | None,
     why: tuple[()] | LazyExplanation,
+    *,
+    trusted: bool,
 ) -> list[Transfer]:
-    """The transfers, each explained by ``why``."""
+    """The transfers, each explained by ``why``; ``trusted``: every person
+    id is already known valid (it came from a ledger)."""
     with _collector_paused():
-        return _settle_ints(balances, method, along, why)
+        return _settle_ints(balances, method, along, why, trusted)
 
 
 @contextlib.contextmanager
@@ -317,94 +332,120 @@ def _settle_ints(
     method: str,
     along: nx.Graph[str] | None,
     why: tuple[()] | LazyExplanation,
+    trusted: bool,
 ) -> list[Transfer]:
-    people = [p for p, b in balances.items() if b]
-    scaled, den = scale([balances[p] for p in people])
+    # Ranks are positions in id order, so every tie is broken by id and the
+    # result does not depend on the order the balances came in.
+    people = sorted([person for person, b in balances.items() if b])
+    scaled, den = scale(map(balances.__getitem__, people))
     if sum(scaled):
         net = unscale(sum(scaled), den)
         raise InvalidValueError(f"balances must sum to exactly zero, got {net}")
     if method == "ties":
         assert along is not None
-        ints = dict(zip(people, scaled, strict=True))
-        named = _along_ties(ints, along, den)
+        named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
         people = sorted({p for step in named for p in step[:2]})
         rank = {p: i for i, p in enumerate(people)}
         found = [(rank[p], rank[q], x) for p, q, x in named]
-    else:
-        order = sorted(range(len(people)), key=people.__getitem__)
-        people = [people[i] for i in order]
-        found = _fewest([scaled[i] for i in order], method)
-    # Amounts are derived (positive, exact, unbounded): only ids need checks.
-    trusted = all(type(p) is str and p and p.strip() == p for p in people)
-    make = _trusted_transfer if trusted else Transfer
-    if den == 1:
-        small = _exact.SMALL_INTS
+        return _transfers(people, found, den, why, trusted)
+    found = _fewest(scaled, method)
+    return _transfers(people, found, den * len(scaled), why, trusted)
+
+
+# --------------------------------------------------------------- transfers
+def _transfers(
+    people: list[str],
+    found: list[_Step],
+    den: int,
+    why: tuple[()] | LazyExplanation,
+    trusted: bool,
+) -> list[Transfer]:
+    """``Transfer``s for steps between ranks whose amounts are over ``den``.
+
+    Built column by column at C speed when ``trusted``: the amounts are
+    derived (positive, exact, in normal form), so only person ids would
+    need checks, and they were checked at the boundary.
+    """
+    if not found:
+        return []
+    payers, payees, numbers = zip(*found, strict=True)
+    amounts = _amounts(numbers, den)
+    name = people.__getitem__
+    if not (trusted and _SLOTS):
         return [
-            make(people[p], people[q], small.get(x) or Decimal(x), explained_by=why)
-            for p, q, x in found
+            Transfer(name(p), name(q), x, explained_by=why)
+            for p, q, x in zip(payers, payees, amounts, strict=True)
         ]
-    if den in _POWERS:  # decimals: move the point, exactly
-        shift = -_POWERS[den]
-        return [
-            make(
-                people[p],
-                people[q],
-                Decimal(x).scaleb(shift, _SHIFT),
-                explained_by=why,
-            )
-            for p, q, x in found
-        ]
-    return [
-        make(people[p], people[q], unscale(x, den), explained_by=why)
-        for p, q, x in found
-    ]
+    made = list(map(_new, repeat(Transfer, len(amounts))))
+    set_payer, set_payee, set_amount, set_why = _SLOTS
+    deque(map(set_payer, made, map(name, payers)), 0)
+    deque(map(set_payee, made, map(name, payees)), 0)
+    deque(map(set_amount, made, amounts), 0)
+    deque(map(set_why, made, repeat(why)), 0)
+    return made
+
+
+def _slot_setters() -> tuple[Callable[[Transfer, object], None], ...]:
+    """Setters of ``Transfer``'s slots, in field order; empty if its layout
+    is not the one :func:`_transfers` fills in."""
+    fields = attrs.fields(Transfer)
+    if tuple(field.alias for field in fields) != _TRANSFER_FIELDS:
+        return ()  # pragma: no cover - the model changed; take the checked path
+    slots = [vars(Transfer).get(field.name) for field in fields]
+    if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return ()  # pragma: no cover
+    return tuple(slot.__set__ for slot in slots)  # type: ignore[union-attr]
 
 
 _TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
-_new, _set = object.__new__, object.__setattr__
+_SLOTS: Final = _slot_setters()
+_new: Final = object.__new__
 
 
-def _trusted_transfer(
-    payer: str,
-    payee: str,
-    amount: Amount,
-    explained_by: tuple[Obligation, ...] | LazyExplanation = (),
-) -> Transfer:
-    """A ``Transfer`` from fields already known valid, without re-checking.
+def _amounts(numbers: Sequence[int], den: int) -> list[Amount] | list[Decimal]:
+    """``number / den`` for each number, exactly, in normal form."""
+    if den == 1:
+        small = _exact.SMALL_INTS
+        return [small.get(x) or Decimal(x) for x in numbers]
+    whole = math.gcd(*numbers, den)  # take out what the numbers share with den
+    if whole > 1:
+        numbers, den = [x // whole for x in numbers], den // whole
+    if den == 1:
+        return _amounts(numbers, 1)
+    if not _exact.is_decimal_denominator(den):
+        return [unscale(x, den) for x in numbers]
+    # An exact quotient of decimals has the exponent closest to 0 it can
+    # have: no trailing zeros, no exponent (normal form). The precision holds
+    # every quotient; a rounding would raise.
+    digits = len(str(max(numbers))) + den.bit_length() + 1
+    divide = decimal.Context(
+        prec=digits,
+        Emax=decimal.MAX_EMAX,
+        Emin=decimal.MIN_EMIN,
+        traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
+    ).divide
+    return list(map(divide, numbers, repeat(Decimal(den))))
 
-    Checking each field costs more than the rest of greedy settlement; the
-    caller has checked every person id and bounded every amount instead.
-    """
-    transfer: Transfer = _new(Transfer)
-    _set(transfer, "payer", payer)
-    _set(transfer, "payee", payee)
-    _set(transfer, "amount", amount)
-    _set(transfer, "_why", explained_by)
-    return transfer
 
-
-if tuple(field.alias for field in attrs.fields(Transfer)) != _TRANSFER_FIELDS:
-    _trusted_transfer = Transfer  # type: ignore[assignment] # pragma: no cover
-
-
+# ------------------------------------------------------------------ dispatch
 def _fewest(values: list[int], method: str) -> list[_Step]:
     """Exact pairs first, then the exact subset search or the greedy rule.
 
-    ``values`` are the balances of people in id order (their rank), so every
-    tie is broken by id and the result does not depend on the order the
-    balances came in.
+    ``values`` are the balances of people in id order (their rank). Steps'
+    amounts are sizes times ``len(values)``.
     """
+    n = len(values)
     pairs, debtors, creditors = _exact_pairs(values)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
-        return pairs + _greedy(debtors, creditors, len(values))
+        return pairs + _greedy(debtors, creditors, n)
     if left > EXACT_LIMIT:
         raise SettlementTooLargeError(
             f'method="exact" settles at most {EXACT_LIMIT} balances left after'
             f" pairing equal debts and credits, got {left}; use"
             ' method="greedy" or "auto"'
         )
-    return pairs + _minimum(debtors, creditors, len(values))
+    return pairs + _minimum(debtors, creditors, n)
 
 
 # ---------------------------------------------------------- exact arithmetic
@@ -419,11 +460,15 @@ def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
     ([3, 2, 12], 6)
     """
     ratios = [amount.as_integer_ratio() for amount in amounts]
-    den = 1
-    for _, d in ratios:
-        if den % d:
-            den = den // math.gcd(den, d) * d
-    return [n * (den // d) for n, d in ratios], den
+    if not ratios:
+        return [], 1
+    numerators, denominators = zip(*ratios, strict=True)
+    distinct = set(denominators)
+    den = math.lcm(*distinct)
+    if len(distinct) == 1:
+        return list(numerators), den
+    factor = {d: den // d for d in distinct}
+    return list(map(mul, numerators, map(factor.__getitem__, denominators))), den
 
 
 def unscale(number: int, den: int) -> Amount:
@@ -431,11 +476,9 @@ def unscale(number: int, den: int) -> Amount:
 
     Examples
     --------
-    >>> unscale(3, 6), unscale(2, 6)
-    (Decimal('0.5'), Ratio(1, 3))
+    >>> unscale(3, 6), unscale(2, 6), unscale(450, 100)
+    (Decimal('0.5'), Ratio(1, 3), Decimal('4.5'))
     """
-    if den in _POWERS:  # the common case: decimals; exact, as normalize would be
-        return Decimal(number).scaleb(-_POWERS[den], _SHIFT)
     return _exact.normalize(Fraction(number, den))
 
 
@@ -443,82 +486,131 @@ def unscale(number: int, den: int) -> Amount:
 _Step = tuple[int, int, int]
 """A transfer between ranks: ``(payer, payee, amount)``."""
 
+# A person of rank r owing or owed `size` is the key r - size * n (n people):
+# keys sort by size, largest first, then by rank, and are all negative.
 
-def _exact_pairs(
-    values: list[int],
-) -> tuple[list[_Step], list[tuple[int, int]], list[tuple[int, int]]]:
+
+def _exact_pairs(values: list[int]) -> tuple[list[_Step], list[int], list[int]]:
     """Pair debts and credits of equal size: one transfer settles both.
 
-    Returns the pairs (largest first), and the debtors and creditors left, as
-    ``(magnitude, rank)``. Within one size, the k-th debtor by rank pays the
-    k-th creditor by rank, so settling one pair never changes the others.
+    Returns the pairs (largest first) and the keys of the debtors and of the
+    creditors left, each sorted. Within one size, the k-th debtor by rank
+    pays the k-th creditor by rank, so settling one pair never changes the
+    others.
     """
-    common = {-b for b in values if b < 0} & {b for b in values if b > 0}
-    owing: dict[int, list[int]] = {size: [] for size in common}
-    owed: dict[int, list[int]] = {size: [] for size in common}
-    debtors: list[tuple[int, int]] = []
-    creditors: list[tuple[int, int]] = []
-    for rank, balance in enumerate(values):
-        if balance < 0:
-            if -balance in common:
-                owing[-balance].append(rank)
-            else:
-                debtors.append((-balance, rank))
-        elif balance > 0:
-            if balance in common:
-                owed[balance].append(rank)
-            else:
-                creditors.append((balance, rank))
+    n = len(values)
+    debtors = [rank + b * n for rank, b in enumerate(values) if b < 0]
+    creditors = [rank - b * n for rank, b in enumerate(values) if b > 0]
+    debtors.sort()
+    creditors.sort()
+    common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
+    if not common:
+        return [], debtors, creditors
     pairs: list[_Step] = []
+    paired: set[int] = set()
     for size in sorted(common, reverse=True):
-        payers, payees = owing[size], owed[size]
-        k = min(len(payers), len(payees))
-        pairs += [(payers[i], payees[i], size) for i in range(k)]
-        debtors += [(size, p) for p in payers[k:]]
-        creditors += [(size, p) for p in payees[k:]]
-    return pairs, debtors, creditors
+        low = -size * n
+        d = bisect_left(debtors, low)
+        c = bisect_left(creditors, low)
+        k = min(bisect_left(debtors, low + n) - d, bisect_left(creditors, low + n) - c)
+        pairs += [
+            (debtors[d + i] - low, creditors[c + i] - low, -low) for i in range(k)
+        ]
+        paired.update(debtors[d : d + k], creditors[c : c + k])
+    keep = paired.__contains__
+    return pairs, list(filterfalse(keep, debtors)), list(filterfalse(keep, creditors))
 
 
 # -------------------------------------------------------------------- greedy
-def _greedy(
-    debtors: list[tuple[int, int]], creditors: list[tuple[int, int]], n: int
-) -> list[_Step]:
+_SORTED_LIMIT: Final = 4096
+"""Up to this many people, :func:`_greedy` keeps each side in one sorted
+list (fastest); beyond, in heaps (a re-inserted remainder costs O(log n)
+rather than moving up to n list items)."""
+
+
+def _greedy(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
     """Largest debtor pays largest creditor, until all are square.
 
-    ``debtors`` and ``creditors`` are ``(magnitude, rank)`` with ranks below
-    ``n``; no debt equals a credit on entry (exact pairs come first). Each
-    step settles one person fully; if the other's remainder now equals
-    someone's balance on the other side, that pair is settled next. The rule
-    looks only at the current balances, so doing the first suggested transfer
-    and running it again gives the rest unchanged. Ties go to the lower rank.
-
-    A heap entry is one integer, ``rank - magnitude * n``: the smallest is the
-    largest magnitude, then the lowest rank (integers compare fastest).
+    ``debtors`` and ``creditors`` are sorted keys of ranks below ``n`` (see
+    :func:`_exact_pairs`); no debt equals a credit on entry (exact pairs come
+    first). Each step settles one person fully; if the other's remainder now
+    equals someone's balance on the other side, that pair is settled next
+    (lowest rank first, as the exact-pairs pass would pair it). The rule
+    looks only at the current balances, so doing the first suggested
+    transfer and running it again gives the rest unchanged. Ties go to the
+    lower rank. Amounts are sizes times ``n``.
     """
-    current = [0] * n  # each rank's magnitude while unsettled, else 0
-    for size, p in debtors:
-        current[p] = size
-    for size, p in creditors:
-        current[p] = size
-    owing = [p - size * n for size, p in debtors]
-    owed = [p - size * n for size, p in creditors]
-    heapq.heapify(owing)
-    heapq.heapify(owed)
-    # Everyone still unsettled, by size, so a remainder is paired with an
-    # equal balance on the other side exactly as the exact-pairs pass would
-    # pair it (lowest rank first): that keeps suggestions stable.
+    if len(debtors) + len(creditors) <= _SORTED_LIMIT:
+        return _greedy_sorted(debtors, creditors, n)
+    return _greedy_heaps(debtors, creditors, n)
+
+
+def _greedy_sorted(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
+    """:func:`_greedy` on two sorted lists, read from the front.
+
+    A key less its rank (``key - key % n``) is ``-size * n``; a remainder is
+    put back in order, and the lowest rank of a given size on the other side
+    is one bisection away (all of one size are adjacent, by rank).
+    """
+    owing, owed = [*debtors, 0], [*creditors, 0]  # 0: above every key
+    found: list[_Step] = []
+    add = found.append
+    i = j = 0
+    last = len(debtors)
+    while i < last:
+        debtor, creditor = owing[i], owed[j]
+        d, c = debtor % n, creditor % n
+        d_low, c_low = debtor - d, creditor - c
+        i += 1
+        j += 1
+        if d_low < c_low:  # the debtor owes more: the creditor is square
+            add((d, c, -c_low))
+            low = d_low - c_low  # what the debtor still owes, as -size * n
+            k = bisect_left(owed, low, j)
+            match = owed[k] - low
+            if match < n:
+                add((d, match, -low))
+                del owed[k]
+            else:
+                insort(owing, d + low, i)
+                last += 1
+        elif d_low > c_low:  # the creditor is owed more: the debtor is square
+            add((d, c, -d_low))
+            low = c_low - d_low
+            k = bisect_left(owing, low, i)
+            match = owing[k] - low
+            if match < n:
+                add((match, c, -low))
+                del owing[k]
+                last -= 1
+            else:
+                insort(owed, c + low, j)
+        else:
+            add((d, c, -d_low))
+    return found
+
+
+def _greedy_heaps(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
+    """:func:`_greedy` with a heap per side (entries may be stale).
+
+    ``current`` holds each rank's magnitude while unsettled, else 0; a heap
+    entry whose magnitude is no longer current is skipped.
+    """
+    current = [0] * n
+    # Everyone still unsettled, by size, in rank order (a heap each), so a
+    # remainder is paired with an equal balance on the other side.
     by_size: tuple[dict[int, list[int]], dict[int, list[int]]] = ({}, {})
-    for side, people in enumerate((debtors, creditors)):
-        for size, p in people:
-            by_size[side].setdefault(size, []).append(p)
-    for sizes in by_size:
-        for ranks in sizes.values():
-            heapq.heapify(ranks)
+    for side, keys in enumerate((debtors, creditors)):
+        for key in keys:
+            size, rank = divmod(key, n)
+            current[rank] = -size
+            by_size[side].setdefault(-size, []).append(rank)
+    owing, owed = list(debtors), list(creditors)  # sorted: already heaps
     found: list[_Step] = []
     pop, push = heapq.heappop, heapq.heappush
     active = len(debtors)
     while active:
-        while True:  # the largest debtor still current (entries may be stale)
+        while True:  # the largest debtor still current
             size, debtor = divmod(pop(owing), n)
             d_size = -size
             if current[debtor] == d_size:
@@ -529,16 +621,16 @@ def _greedy(
             if current[creditor] == c_size:
                 break
         if d_size == c_size:
-            found.append((debtor, creditor, d_size))
+            found.append((debtor, creditor, d_size * n))
             current[debtor] = current[creditor] = 0
             active -= 1
             continue
         if d_size > c_size:
-            found.append((debtor, creditor, c_size))
+            found.append((debtor, creditor, c_size * n))
             current[creditor] = 0
             rest, person, heap, mine, theirs = d_size - c_size, debtor, owing, 0, 1
         else:
-            found.append((debtor, creditor, d_size))
+            found.append((debtor, creditor, d_size * n))
             current[debtor] = 0
             active -= 1
             rest, person, heap, mine, theirs = c_size - d_size, creditor, owed, 1, 0
@@ -550,7 +642,8 @@ def _greedy(
             continue
         current[person] = current[match] = 0
         active -= 1
-        found.append((person, match, rest) if mine == 0 else (match, person, rest))
+        step = (person, match) if mine == 0 else (match, person)
+        found.append((*step, rest * n))
     return found
 
 
@@ -563,17 +656,16 @@ def _pop_sized(heap: list[int] | None, size: int, current: list[int]) -> int | N
 
 
 # ------------------------------------------------------------- exact minimum
-def _minimum(
-    debtors: list[tuple[int, int]], creditors: list[tuple[int, int]], n: int
-) -> list[_Step]:
+def _minimum(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
     """Split into the most zero-sum groups, then settle each group greedily.
 
     A group with no zero-sum part settles in exactly (size - 1) transfers, so
     the most groups gives the fewest transfers. Groups come in rank order.
     """
     people = sorted(
-        [(p, -size) for size, p in debtors] + [(p, s) for s, p in creditors]
-    )
+        [(key % n, key // n) for key in debtors]
+        + [(key % n, -(key // n)) for key in creditors]
+    )  # (rank, balance)
     masks = _zero_sum_groups([balance for _, balance in people])
     groups = sorted(
         [people[i] for i in range(len(people)) if m >> i & 1] for m in masks
@@ -581,7 +673,9 @@ def _minimum(
     found: list[_Step] = []
     for group in groups:
         found += _greedy(
-            [(-b, p) for p, b in group if b < 0], [(b, p) for p, b in group if b > 0], n
+            sorted(p + b * n for p, b in group if b < 0),
+            sorted(p - b * n for p, b in group if b > 0),
+            n,
         )
     return found
 

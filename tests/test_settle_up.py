@@ -15,8 +15,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
+    Assignment,
     Debt,
     Favor,
+    FavorLedgerError,
     InvalidEntryError,
     Ledger,
     MarketError,
@@ -25,6 +27,7 @@ from favorledger import (
     agenda,
 )
 from favorledger.clearing import clear_cycles
+from favorledger.discharge import _entries_of
 from favorledger.io.jsonl import read_jsonl, write_jsonl
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers
@@ -210,6 +213,52 @@ def test_an_explanation_asked_late_equals_one_asked_at_once(
     assert [t.explained_by for t in late] == asked
     assert [t.explained_by for t in cleared_late.transfers] == asked_cleared
     assert late == at_once
+
+
+def moves_by_scan(led: Ledger) -> dict[str, list[Favor | Assignment | Settlement]]:
+    """Each person's favors, assignments and settlements, read off the log."""
+    found: dict[str, list[Favor | Assignment | Settlement]] = {}
+    for entry in led.log:
+        if isinstance(entry, Favor | Assignment | Settlement):
+            for person in entry.people:
+                found.setdefault(person, []).append(entry)
+    return found
+
+
+def record_then_fail(led: Ledger, more: list[Favor]) -> None:
+    """Record one favor, let the index see it, record more, then fail: the
+    batch is rolled back (and the log is as long again after one more)."""
+    with led.batch():
+        led.record("ann", "bob", 1, at="2031-01-03T00:00+00:00")
+        assert _entries_of(led, "ann")
+        led.add_many(more)
+        raise RuntimeError("rolled back")
+
+
+@given(led=market_ledgers, more=st.lists(favors(), max_size=4))
+@examples(40)
+def test_the_index_explanations_read_keeps_in_step_with_the_log(
+    led: Ledger, more: list[Favor]
+) -> None:
+    """Explanations read each person's favors, assignments and settlements
+    from an index built on first use and extended as the log grows. After
+    every kind of write, a settlement applied and reversed, and a batch
+    that fails, it holds exactly what a scan of the log finds, and
+    explanations equal those of a replay."""
+    explain_all = [t.explained_by for t in settle(led, method="greedy")]
+    assert all(isinstance(why, tuple) for why in explain_all)  # index built
+    recorded = led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
+    if recorded:
+        led.reverse(recorded[0].id, at="2031-01-02T00:00+00:00")
+    with pytest.raises((RuntimeError, FavorLedgerError)):
+        record_then_fail(led, more)
+    led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
+    expected = moves_by_scan(led)
+    for person in led.people:
+        assert list(_entries_of(led, person)) == expected.get(person, [])
+    replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
+    for transfer in settle(led, method="greedy"):
+        assert transfer.explained_by == explain(replay, transfer)
 
 
 @given(led=market_ledgers)

@@ -14,13 +14,22 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import combinations
+from unittest import mock
 
 import networkx as nx
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from favorledger import FavorLedgerError, InvalidValueError, Ledger, Person, Transfer
+from favorledger import (
+    FavorLedgerError,
+    InvalidValueError,
+    Ledger,
+    Person,
+    Transfer,
+    settlement,
+)
+from favorledger._exact import normalize
 from favorledger.errors import UnknownPersonError
 from favorledger.settlement import (
     EXACT_LIMIT,
@@ -248,6 +257,60 @@ def test_doing_the_first_exact_transfer_keeps_the_minimum(led: Ledger) -> None:
         assert triples(again) == triples(plan[1:])
 
 
+def greedy_by_hand(balances: dict[str, Fraction]) -> list[tuple[str, str, Fraction]]:
+    """The greedy rule, step by step over plain fractions (no favorledger).
+
+    Equal debts and credits first (largest size first; within a size, the
+    k-th debtor by id pays the k-th creditor by id). Then the largest debtor
+    pays the largest creditor (lowest id on ties); if the one left owing or
+    owed now matches someone on the other side exactly, they settle next
+    (lowest id first).
+    """
+    left = {p: b for p, b in balances.items() if b}
+    steps = []
+    sizes = {-b for b in left.values() if b < 0} & {b for b in left.values() if b > 0}
+    for size in sorted(sizes, reverse=True):
+        payers = sorted(p for p, b in left.items() if b == -size)
+        payees = sorted(p for p, b in left.items() if b == size)
+        for payer, payee in zip(payers, payees, strict=False):
+            steps.append((payer, payee, size))
+            del left[payer], left[payee]
+    while left:
+        d = min((p for p in left if left[p] < 0), key=lambda p: (left[p], p))
+        c = min((p for p in left if left[p] > 0), key=lambda p: (-left[p], p))
+        amount = min(-left[d], left[c])
+        steps.append((d, c, amount))
+        left[d] += amount
+        left[c] -= amount
+        rest = [p for p in (d, c) if left[p]]
+        for p in (d, c):
+            if not left[p]:
+                del left[p]
+        if rest:
+            (person,) = rest
+            match = sorted(p for p in left if left[p] == -left[person])
+            if match:
+                payer, payee = sorted((person, match[0]), key=lambda p: left[p])
+                steps.append((payer, payee, left[payee]))
+                del left[payer], left[payee]
+    return steps
+
+
+@pytest.mark.parametrize("lists", ["sorted", "heaps"])
+@given(values=small_balance_lists | balance_lists)
+@example(values=[Fraction(v) for v in (0, -1, -1, 2, -4, -4, 6, 2)])
+@examples(300)
+def test_greedy_follows_its_rule_exactly(lists: str, values: list[Fraction]) -> None:
+    """Greedy suggests exactly the transfers its rule gives, done by hand,
+    whichever way it keeps the balances in order (sorted lists for a few
+    thousand people, heaps beyond)."""
+    balances = as_balances(values)
+    limit = 10**9 if lists == "sorted" else 0
+    with mock.patch.object(settlement, "_SORTED_LIMIT", limit):
+        plan = triples(settle_balances(balances, method="greedy"))
+    assert plan == greedy_by_hand(balances)
+
+
 @given(values=balance_lists)
 @examples(100)
 def test_greedy_first_pairs_equal_debts_and_credits(values: list[Fraction]) -> None:
@@ -264,6 +327,24 @@ def test_greedy_first_pairs_equal_debts_and_credits(values: list[Fraction]) -> N
             if amount == size == -balances[payer] == balances[payee]
         )
         assert exact >= min(owing, owed)
+
+
+cents = st.decimals(min_value=-500, max_value=500, places=2, allow_nan=False)
+
+
+@pytest.mark.parametrize("method", ["exact", "greedy", "ties"])
+@given(values=st.lists(cents, min_size=1, max_size=9))
+@example(values=[Decimal("4.5"), Decimal("0.01")])  # once suggested Decimal('4.50')
+@examples(100)
+def test_suggested_amounts_are_in_normal_form(
+    method: str, values: list[Decimal]
+) -> None:
+    """Every suggested amount is in the library's normal form (no trailing
+    zeros, no exponent), whatever denominator the balances share."""
+    balances = as_balances([*values, -sum(values)])
+    along = nx.complete_graph(balances) if method == "ties" else None
+    for t in settle_balances(balances, method=method, along=along):
+        assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
 
 
 @pytest.mark.parametrize("method", ["exact", "greedy", "ties"])
