@@ -83,7 +83,7 @@ class Clearing:
         is cancelled. ``Ledger.apply`` records them together as one
         :class:`~favorledger.Settlement` of kind ``"set-off"``, which moves
         no balance. Each one's ``explained_by`` names the obligations it
-        cancels, oldest first.
+        cancels, oldest first. Largest first, then by payer and payee.
     remaining : tuple of Debt
         What is still owed after clearing, largest first.
     cleared : Amount
@@ -94,7 +94,8 @@ class Clearing:
         ``"set-off"``: the kind of entry ``Ledger.apply`` records.
     passed : tuple of Debt
         With ``mode="gross"`` only: the net debts that grow (their debtor's
-        gross obligations the other way were cancelled around a cycle).
+        gross obligations the other way were cancelled around a cycle),
+        largest first.
 
     Examples
     --------

@@ -54,7 +54,7 @@ import re
 import secrets
 from collections.abc import Callable, Container, Iterable, Mapping, Sized
 from datetime import UTC, datetime, timezone
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Final, Literal, TypeVar
 
@@ -762,6 +762,8 @@ def _tie_b(raw: object) -> str:
 STRENGTH_PLACES: Final = 12
 """Tie strengths are kept to this many decimal places at most (a weight)."""
 _STRENGTH_QUANTUM: Final = Decimal(1).scaleb(-STRENGTH_PLACES)
+_STRENGTH_ROUNDING: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
+"""Rounds a strength to its places whatever the caller's ``decimal`` context."""
 
 
 def _strength(raw: float | int | str | Amount) -> Amount:
@@ -773,7 +775,7 @@ def _strength(raw: float | int | str | Amount) -> Amount:
     if isinstance(raw, Decimal) and raw.is_finite() and 0 < raw <= 1:
         exponent = raw.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -STRENGTH_PLACES:
-            raw = raw.quantize(_STRENGTH_QUANTUM, rounding=ROUND_HALF_EVEN)
+            raw = raw.quantize(_STRENGTH_QUANTUM, context=_STRENGTH_ROUNDING)
             if not raw:
                 raise InvalidTieError(
                     f"Tie.strength must be at least 1e-{STRENGTH_PLACES},"

@@ -12,6 +12,7 @@ import importlib.util
 import itertools
 import os
 import random
+import re
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -19,12 +20,12 @@ from fractions import Fraction
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import Debt, InvalidValueError, Ledger
 from favorledger import clearing as clearing_module
-from favorledger.clearing import Clearing, Solver, clear_cycles, clear_debts
+from favorledger.clearing import Clearing, Mode, Solver, clear_cycles, clear_debts
 from favorledger.ledger import Plan
 from favorledger.testing.strategies import ledgers, times
 
@@ -131,6 +132,17 @@ integer_ledgers = st.dictionaries(
 ).map(ledger_of)
 
 
+small_gross = st.dictionaries(
+    st.tuples(
+        st.sampled_from(["ann", "bob", "cat", "dan"]),
+        st.sampled_from(["ann", "bob", "cat", "dan"]),
+    ).filter(lambda pair: pair[0] != pair[1]),
+    st.integers(1, 3),
+    min_size=2,
+    max_size=6,
+)
+
+
 # --------------------------------------------------------------- properties
 @given(led=ledgers(max_people=8, max_favors=25))
 @examples(100)
@@ -196,14 +208,72 @@ def test_clearing_twice_clears_nothing_more(led: Ledger) -> None:
     assert nx.is_directed_acyclic_graph(led.to_networkx())
 
 
-@given(led=ledgers(max_people=6, max_favors=20), moment=times())
+@pytest.mark.parametrize("mode", ["net", "gross"])
+@given(led=ledgers(max_people=6, max_favors=20, market=True), moment=times())
 @examples(40)
 def test_clearing_as_of_a_moment_clears_that_moment(
-    led: Ledger, moment: datetime
+    led: Ledger, moment: datetime, mode: Mode
 ) -> None:
-    """``as_of`` clears the debts as they stood then."""
+    """``as_of`` clears, in either mode, the debts as they stood then, and
+    each set-off is explained by obligations that were live then."""
     then = led.as_of(moment)
-    assert clear_cycles(led, as_of=moment).remaining == clear_cycles(then).remaining
+    past = clear_cycles(led, as_of=moment, mode=mode)
+    assert past.remaining == clear_cycles(then, mode=mode).remaining
+    assert past.passed == clear_cycles(then, mode=mode).passed
+    live = then.obligations()
+    for t in past.transfers:
+        assert all(o in live for o in t.explained_by)
+
+
+@given(gross=small_gross)
+@example(
+    gross={
+        ("dan", "cat"): 3,
+        ("ann", "cat"): 2,
+        ("cat", "ann"): 4,
+        ("dan", "eve"): 3,
+        ("eve", "ann"): 1,
+        ("eve", "cat"): 1,
+        ("cat", "dan"): 2,
+        ("dan", "bob"): 3,
+    }  # two debts grow, by 2 and by 1
+)
+@examples(100)
+def test_a_clearing_lists_the_largest_first(gross: dict[Edge, int]) -> None:
+    """Set-offs, what remains and what grows are each listed largest first,
+    then by the two names: the same ledger always gives the same lists."""
+    led = ledger_of(gross)
+    for mode in ("net", "gross"):
+        c = clear_cycles(led, mode=mode)  # type: ignore[arg-type]
+        assert list(c.transfers) == sorted(
+            c.transfers, key=lambda t: (-t.amount, t.payer, t.payee)
+        )
+        for debts in (c.remaining, c.passed):
+            assert list(debts) == sorted(
+                debts, key=lambda d: (-d.amount, d.debtor, d.creditor)
+            )
+
+
+@given(
+    debts=st.lists(
+        st.builds(Debt, PEOPLE, PEOPLE, st.integers(1, 4).map(Decimal)).filter(
+            lambda d: d.debtor != d.creditor
+        ),
+        max_size=8,
+    )
+)
+@example(debts=[Debt("a", "b", Decimal(1)), Debt("a", "b", Decimal(2))])
+@examples(100)
+def test_bare_debts_of_one_pair_are_added_up_and_netted(debts: list[Debt]) -> None:
+    """``clear_debts`` first adds up each pair's debts, either way round:
+    it owes what the netted debts owe, and clears their optimum."""
+    gross: dict[Edge, int] = defaultdict(int)
+    for d in debts:
+        gross[d.debtor, d.creditor] += int(d.amount)
+    net = {p: x - gross[p[::-1]] for p, x in list(gross.items()) if x > gross[p[::-1]]}
+    clearing = clear_debts(debts)
+    assert clearing.before == sum(net.values())
+    assert clearing.cleared == brute_force_most_cleared(net)
 
 
 # --------------------------------------------------------------- examples
@@ -290,8 +360,12 @@ def test_pruned_clearing_matches_one_flow_over_the_whole_network(
 
 
 def test_bad_debts_are_refused() -> None:
+    """A debt that is not positive, or owed to oneself, is refused by name."""
     with pytest.raises(InvalidValueError, match="must be positive"):
         clear_debts([Debt("a", "b", Decimal(-1))])
+    message = "a debt must be positive and between two people, got 'a' owes 'b' "
+    with pytest.raises(InvalidValueError, match=re.escape(message + "Decimal('0')")):
+        clear_debts([Debt("a", "b", Decimal(1)), Debt("a", "b", Decimal(0))])
     with pytest.raises(InvalidValueError, match="between two people"):
         clear_debts([Debt("a", "a", Decimal(1))])
 
@@ -323,11 +397,18 @@ def test_a_huge_denominator_falls_back_to_networkx(
 
 
 def test_solver_choices_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown solver or mode is refused naming the choices; asking for
+    OR-tools without it says how to install it."""
     debts = [Debt("a", "b", Decimal(1)), Debt("b", "a", Decimal(2))]
-    with pytest.raises(InvalidValueError, match="solver must be one of"):
+    choices = "solver must be one of 'auto', 'networkx', 'ortools', got 'simplex'"
+    with pytest.raises(InvalidValueError, match=re.escape(choices)):
         clear_debts(debts, solver="simplex")  # type: ignore[arg-type]
+    modes = "mode must be one of 'net', 'gross', got 'both'"
+    with pytest.raises(InvalidValueError, match=re.escape(modes)):
+        clear_cycles(Ledger(), mode="both")  # type: ignore[arg-type]
     monkeypatch.setattr(clearing_module, "_ortools", lambda: None)
-    with pytest.raises(ImportError, match="pip install ortools"):
+    install = 'solver="ortools" needs OR-tools: pip install ortools'
+    with pytest.raises(ImportError, match=f"^{re.escape(install)}$"):
         clear_debts(debts, solver="ortools")
     assert clear_debts(debts, solver="auto").remaining == (Debt("b", "a", Decimal(1)),)
 
@@ -360,17 +441,6 @@ def brute_force_gross_without_reversal(gross: dict[Edge, int]) -> int:
     search(0, dict(gross))
     assert best is not None
     return best
-
-
-small_gross = st.dictionaries(
-    st.tuples(
-        st.sampled_from(["ann", "bob", "cat", "dan"]),
-        st.sampled_from(["ann", "bob", "cat", "dan"]),
-    ).filter(lambda pair: pair[0] != pair[1]),
-    st.integers(1, 3),
-    min_size=2,
-    max_size=6,
-)
 
 
 def test_gross_clearing_beats_net_only_by_reversing_a_debt() -> None:
@@ -418,3 +488,56 @@ def test_gross_clearing_grows_a_debt_to_clear_a_cycle() -> None:
     assert clearing.passed == (Debt("bob", "ann", Decimal(1)),)
     led.apply(clearing)
     assert led.who_owes_whom() == [Debt("bob", "ann", Decimal(2))]
+
+
+def test_the_networkx_solver_never_touches_or_tools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``solver="networkx"`` works the same whether OR-tools is there or not."""
+
+    def broken() -> None:
+        raise AssertionError("OR-tools was looked for")
+
+    monkeypatch.setattr(clearing_module, "_ortools", broken)
+    debts = [Debt("a", "b", Decimal(2)), Debt("b", "c", Decimal(1))]
+    debts += [Debt("c", "a", Decimal(1))]
+    assert clear_debts(debts, solver="networkx").cleared == 3
+
+
+@pytest.mark.skipif(ORTOOLS_SKIPPED, reason="pip install ortools")
+def test_or_tools_solves_what_fits_in_64_bits_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``solver="ortools"`` (the fast one) does not fall back to networkx
+    while the amounts fit its integers."""
+
+    def slow(*_: object) -> list[int]:
+        raise AssertionError("fell back to networkx")
+
+    monkeypatch.setattr(clearing_module, "_with_networkx", slow)
+    debts = [Debt("a", "b", Decimal(2)), Debt("b", "c", Fraction(1, 3))]
+    debts += [Debt("c", "a", Decimal(1))]
+    assert clear_debts(debts, solver="ortools").cleared == 1
+
+
+def test_gross_clearing_as_of_a_moment_ignores_later_favors() -> None:
+    """As of 2 March, Bob owes Ann 2 gross and she owes him 1; Bob owes Cat
+    3 and Cat owes Ann 3. Gross clearing may grow Bob's net debt to Ann only
+    up to the 2 he owed her then, so 1 is cleared around the cycle Ann ->
+    Bob -> Cat -> Ann, however much Bob owes Ann after that day."""
+    led = Ledger()
+    for giver, receiver, value, day in [
+        ("ann", "bob", 2, 1),
+        ("bob", "ann", 1, 1),
+        ("cat", "bob", 3, 1),
+        ("ann", "cat", 3, 1),
+        ("ann", "bob", 5, 3),
+    ]:
+        led.record(giver, receiver, value, at=f"2026-03-0{day}T12:00:00+00:00")
+    clearing = clear_cycles(led, as_of="2026-03-02T00:00:00+00:00", mode="gross")
+    assert clearing.passed == (Debt("bob", "ann", Decimal(1)),)
+    assert clearing.remaining == (
+        Debt("bob", "ann", Decimal(2)),
+        Debt("bob", "cat", Decimal(2)),
+        Debt("cat", "ann", Decimal(2)),
+    )
