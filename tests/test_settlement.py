@@ -762,3 +762,55 @@ def test_ties_move_the_least_value_times_hops(led: Ledger) -> None:
     graph = nx.Graph(list(relationships(led)))
     graph.add_nodes_from(led.people)
     assert moved == cheapest_transport(nonzero(led), graph)
+
+
+def test_refusals_give_the_whole_message() -> None:
+    """An unknown method lists every choice; balances that do not sum to zero
+    give the exact net; too many balances for ``"exact"`` name the limit,
+    the count and what to use instead."""
+    with pytest.raises(InvalidValueError) as caught:
+        settle_balances({"a": 1, "b": -1}, method="fastest")  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "method must be one of 'auto', 'exact', 'greedy', 'ties', got 'fastest'"
+    )
+    with pytest.raises(InvalidValueError) as caught:
+        settle_balances({"a": Fraction(1, 3), "b": 0}, method="greedy")
+    assert str(caught.value) == "balances must sum to exactly zero, got 1/3"
+    values = [Fraction(i, 7) for i in range(1, EXACT_LIMIT + 1)]
+    with pytest.raises(SettlementTooLargeError) as caught:
+        settle_balances(as_balances([*values, -sum(values)]), method="exact")
+    assert str(caught.value) == (
+        f'method="exact" settles at most {EXACT_LIMIT} balances left after pairing'
+        f' equal debts and credits, got {EXACT_LIMIT + 1}; use method="greedy"'
+        ' or "auto"'
+    )
+
+
+def test_auto_is_exact_up_to_its_limit() -> None:
+    """``"auto"`` finds the true minimum while at most ``AUTO_EXACT_LIMIT``
+    balances are left after exact pairs (at exactly the limit too), and
+    ``"exact"`` accepts exactly ``EXACT_LIMIT``."""
+    # two zero-sum triples twice over (exact_beats_greedy's balances, scaled)
+    # and a zero-sum group of eight with no zero-sum part: 20 balances, no
+    # exact pairs, five groups, so the minimum is 15 transfers
+    hidden = [-8, 6, 7, 5, 1, -11]
+    values = [v * 1000 for v in hidden] + [v * 3000 for v in hidden]
+    values += [1, 2, 4, 8, 16, 32, 64, -127]
+    assert sum(values) == 0
+    assert len(values) == settlement.AUTO_EXACT_LIMIT
+    balances = {f"p{i:02}": v for i, v in enumerate(values)}
+    auto = settle_balances(balances, method="auto")
+    assert auto == settle_balances(balances, method="exact")
+    assert len(auto) == 15 < len(settle_balances(balances, method="greedy"))
+    values = [Fraction(i, 7) for i in range(1, EXACT_LIMIT)]
+    values.append(-sum(values))  # one zero-sum group of EXACT_LIMIT
+    assert len(settle_balances(as_balances(values), method="exact")) == EXACT_LIMIT - 1
+
+
+def test_huge_exact_amounts_keep_every_digit() -> None:
+    """Amounts with more digits than any default ``decimal`` precision
+    settle exactly."""
+    big = Decimal("123456789012345678901234567890123.5")
+    half = -Fraction(big) / 2
+    plan = settle_balances({"a": big, "b": half, "c": half}, method="greedy")
+    assert sorted(Fraction(t.amount) for t in plan) == [Fraction(big) / 2] * 2
