@@ -643,6 +643,10 @@ def test_settled_people_are_named_by_plain_stripped_ids(method: str) -> None:
             if method == "ties"
             else [("bob", "ann", 1)]
         )
+    pair = nx.Graph([(" ann ", Name("bob"))])  # no id as it stands
+    plan = settle_balances({" ann ": 1, Name("bob"): -1}, method=method, along=pair)
+    assert [(type(t.payer), type(t.payee)) for t in plan] == [(str, str)]
+    assert triples(plan) == [("bob", "ann", 1)]
     with pytest.raises(
         InvalidValueError, match=r"^Transfer\.payee must be a non-empty"
     ):
@@ -814,3 +818,42 @@ def test_huge_exact_amounts_keep_every_digit() -> None:
     half = -Fraction(big) / 2
     plan = settle_balances({"a": big, "b": half, "c": half}, method="greedy")
     assert sorted(Fraction(t.amount) for t in plan) == [Fraction(big) / 2] * 2
+
+
+@pytest.mark.parametrize("owes", [-1, 1])
+def test_ties_take_the_fewest_hops_whichever_way_names_sort(owes: int) -> None:
+    """Every hop costs the same, in either direction: between ``a`` and
+    ``d`` the three hops through ``b`` and ``c`` beat the four through
+    ``z``, ``y`` and ``x`` (names sorting the other way)."""
+    along = nx.Graph(nx.utils.pairwise("abcd"))
+    along.add_edges_from(nx.utils.pairwise("azyxd"))
+    plan = settle_balances({"a": owes, "d": -owes}, method="ties", along=along)
+    route = "abcd" if owes < 0 else "dcba"
+    assert triples(plan) == sorted((p, q, 1) for p, q in nx.utils.pairwise(route))
+
+
+class OtherView:
+    """A ledger view that is not a ``Ledger`` (it only forwards to one)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._ledger, name)
+
+
+@given(led=ledgers(max_people=7, max_favors=12), share=st.sampled_from(["1/4", "1"]))
+@examples(30)
+def test_any_ledger_view_settles_and_explains_as_the_ledger_does(
+    led: Ledger, share: str
+) -> None:
+    """A view of the ledger that is not a ``Ledger`` gets the same transfers,
+    explained by the same obligations."""
+    led = Ledger.from_entries(led.log, referral_share=share)
+    view = OtherView(led)
+    for method in ("greedy", "ties"):
+        plan = settle(view, method=method)  # type: ignore[arg-type]
+        assert triples(plan) == triples(settle(led, method=method))
+        assert [t.explained_by for t in plan] == [
+            t.explained_by for t in settle(led, method=method)
+        ]
