@@ -51,15 +51,13 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import decimal
-import gc
 import heapq
 import math
 import types
 from bisect import bisect_left, insort
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -71,6 +69,7 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact
+from favorledger._collector import collector_paused
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
 from favorledger.discharge import Indexed, Snapshot, Why, explain_at
@@ -308,27 +307,8 @@ def _settle(
 ) -> list[Transfer]:
     """The transfers, each explained by ``why``; ``trusted``: every person
     id is already known valid (it came from a ledger)."""
-    with _collector_paused():
+    with collector_paused():
         return _settle_ints(balances, method, along, why, trusted)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while settling, if it is running.
-
-    Settling allocates a few objects per person, none of them in a reference
-    cycle, so the collector has nothing to free; but each full collection
-    those allocations trigger rescans every object of the ledger (measured:
-    29 s instead of 17 s for a million people, see ``benchmarks/``).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _settle_ints(

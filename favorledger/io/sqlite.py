@@ -48,6 +48,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Final, Protocol, Self, TypeVar
 
+from favorledger._collector import collector_paused
 from favorledger._exact import Amount, total
 from favorledger.errors import (
     FavorLedgerError,
@@ -55,7 +56,7 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.store import LogStore, collector_paused
+from favorledger.io.store import LogStore
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_stored
 from favorledger.ledger import Ledger

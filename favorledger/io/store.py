@@ -29,8 +29,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
@@ -40,30 +38,10 @@ from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
 from favorledger.io.stored import loads_stored
 from favorledger.model import Entry
 
-__all__ = ["LogStore", "collector_paused", "parse_row"]
+__all__ = ["LogStore", "parse_row"]
 
 Row = tuple[int, str, str, str, str, str]
 """``(seq, id, type, at, body, digest)``."""
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a store is replayed, if it runs.
-
-    Replaying makes a few objects per row (the row, its decoded JSON, the
-    entry), none of them in a reference cycle, so the collector has nothing
-    to free; but the collections those allocations trigger rescan the ledger
-    being built, again and again (measured in ``benchmarks/``, "Issue 13,
-    speed"). Settling pauses it for the same reason.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def parse_row(
