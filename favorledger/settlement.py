@@ -280,7 +280,11 @@ def indexed(ledger: LedgerView) -> Indexed:
 
 # ----------------------------------------------------------------- dispatch
 def _is_id(person: object) -> bool:
-    """Tell whether ``person`` is a valid id as it stands (nothing to strip)."""
+    """Tell whether ``person`` is a valid id as it stands: a plain ``str``
+    (a subclass, such as a ``StrEnum`` member, becomes one) with nothing to
+    strip."""
+    if type(person) is not str:
+        return False
     try:
         return _name(person, "person", InvalidValueError) == person
     except InvalidValueError:
