@@ -591,15 +591,16 @@ PRAGMA application_id = {app};
 def _v1_store(path: Path, led: Ledger) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.executescript(_V1_SCHEMA.format(app=APPLICATION_ID))
-    from favorledger.io.sqlite import _TYPE_NAMES, _utc_text
+    from favorledger.io.jsonl import ENTRY_TYPES
+    from favorledger.io.store import utc_text
 
     for entry in led.log:
         connection.execute(
             "INSERT INTO entries (id, type, at, body) VALUES (?, ?, ?, ?)",
             (
                 entry.id,
-                _TYPE_NAMES[type(entry)],
-                _utc_text(entry.at),
+                ENTRY_TYPES[type(entry)],
+                utc_text(entry.at),
                 dumps_entry(entry),
             ),
         )

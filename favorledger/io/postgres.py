@@ -73,7 +73,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from favorledger._exact import Amount, total
 from favorledger.errors import StoreError, UnknownPersonError
-from favorledger.io.chain import GENESIS, is_digest, link
+from favorledger.io.chain import GENESIS, is_digest
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
@@ -82,9 +82,8 @@ from favorledger.io.sqlite import (
     _ChainCheck,
     _replay,
     _row_problems,
-    _utc_text,
 )
-from favorledger.io.store import LogStore
+from favorledger.io.store import LogStore, utc_text
 from favorledger.ledger import Ledger
 from favorledger.model import Entry, Favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -321,9 +320,6 @@ class PostgresStore(LogStore):
         self._timeout = timeout
         self._schema = f'"{name}"'
         self._connection: psycopg.Connection[Any] | None = None
-        self._depth = 0
-        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
-        self._pending: list[tuple[int, str, str, str, str, str]] = []
         self._defer = False  # the next write transaction starts unlocked
         self._phase = ""  # of the outermost batch: lazy, alone, done, locked
         self._fetched: list[tuple[int, str, str, str, str, str]] | None = None
@@ -572,11 +568,7 @@ class PostgresStore(LogStore):
             return
         if self._phase != "locked":
             raise StoreError(f"{self._path}: cannot write before taking the lock")
-        body = dumps_entry(entry)
-        seq, digest = self._seen + 1, link(self._head, body)
-        kind = _TYPE_NAMES[type(entry)]
-        self._pending.append((seq, entry.id, kind, _utc_text(entry.at), body, digest))
-        self._seen, self._head = seq, digest
+        self._hold(entry, dumps_entry(entry))
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
@@ -661,7 +653,7 @@ class PostgresStore(LogStore):
         pg = _psycopg()
         body = dumps_entry(entry)
         kind = _TYPE_NAMES[type(entry)]
-        params = (self._seen, entry.id, kind, _utc_text(entry.at), body)
+        params = (self._seen, entry.id, kind, utc_text(entry.at), body)
         try:
             with pg.ClientCursor(self._live()) as cursor:
                 cursor.execute(self._add_sql, params)
@@ -764,13 +756,9 @@ class PostgresStore(LogStore):
             ) from exc
 
     def _undo(self, depth: int) -> None:
-        if len(self._marks) > depth:
-            self._seen, self._head, pending = self._marks[depth]
-            del self._marks[depth:]
-            del self._pending[pending:]
+        self._forget(depth)
         if depth:
             return
-        self._pending = []
         connection = self._connection
         if connection is None or connection.closed:
             return

@@ -55,8 +55,7 @@ from favorledger.errors import (
     StoreError,
 )
 from favorledger.io.chain import GENESIS, is_digest, link
-from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
-from favorledger.io.store import LogStore
+from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_stored
 from favorledger.ledger import Ledger
@@ -161,16 +160,6 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-def _utc_text(at: datetime) -> str:
-    """``at`` in UTC as fixed-width ISO text, so text order is time order."""
-    if at.tzinfo is UTC:
-        return at.isoformat(timespec="microseconds")
-    try:
-        return at.astimezone(UTC).isoformat(timespec="microseconds")
-    except OverflowError:  # within a day of year 1 or 9999
-        return at.isoformat(timespec="microseconds")
-
-
 class SqliteStore(LogStore):
     """The connection behind a :class:`StoredLedger` (its ``Sink``).
 
@@ -196,9 +185,6 @@ class SqliteStore(LogStore):
         super().__init__(path, readonly=readonly)
         self._connection = connection
         self._timeout = timeout
-        self._depth = 0
-        self._pending: list[tuple[int, str, str, str, str, str]] = []  # rows
-        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -412,11 +398,7 @@ class SqliteStore(LogStore):
             with self.batch():
                 self.write(entry)
             return
-        body = dumps_stored(entry)
-        seq, digest = self._seen + 1, link(self._head, body)
-        kind = _TYPE_NAMES[type(entry)]
-        self._pending.append((seq, entry.id, kind, _utc_text(entry.at), body, digest))
-        self._seen, self._head = seq, digest
+        self._hold(entry, dumps_stored(entry))
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
@@ -481,13 +463,9 @@ class SqliteStore(LogStore):
             ) from exc
 
     def _undo(self, depth: int) -> None:
-        if len(self._marks) > depth:
-            self._seen, self._head, pending = self._marks[depth]
-            del self._marks[depth:]
-            del self._pending[pending:]
+        self._forget(depth)
         if depth:
             return  # the outer batch goes on without this one's rows
-        self._pending = []
         try:
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
@@ -1045,10 +1023,10 @@ def _row_problems(
     except StoreError as exc:
         return [str(exc)]
     found = []
-    if (entry.id, _utc_text(entry.at)) != (entry_id, at):
+    if (entry.id, utc_text(entry.at)) != (entry_id, at):
         found.append(
             f"{name}: entry {seq}: its columns (id {entry_id!r}, at {at!r}) do not"
-            f" match its body (id {entry.id!r}, at {_utc_text(entry.at)!r})"
+            f" match its body (id {entry.id!r}, at {utc_text(entry.at)!r})"
         )
     try:
         ledger.add(entry)

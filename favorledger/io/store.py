@@ -30,18 +30,29 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from favorledger.errors import FormatError, StoreError
-from favorledger.io.chain import GENESIS
+from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
 from favorledger.io.stored import loads_stored
 from favorledger.model import Entry
 
-__all__ = ["LogStore", "parse_row"]
+__all__ = ["LogStore", "Row", "parse_row", "utc_text"]
 
 Row = tuple[int, str, str, str, str, str]
 """``(seq, id, type, at, body, digest)``."""
+
+
+def utc_text(at: datetime) -> str:
+    """``at`` in UTC as fixed-width ISO text, so text order is time order."""
+    if at.tzinfo is UTC:
+        return at.isoformat(timespec="microseconds")
+    try:
+        return at.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:  # within a day of year 1 or 9999
+        return at.isoformat(timespec="microseconds")
 
 
 def parse_row(
@@ -82,6 +93,27 @@ class LogStore:
         self._head = GENESIS  # that entry's digest
         self.on_begin: Callable[[], None] | None = None
         self.version = self.schema_version
+        self._depth = 0  # how many batches are open
+        self._pending: list[Row] = []  # rows held until the outermost commit
+        self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
+
+    def _hold(self, entry: Entry, body: str) -> None:
+        """Chain ``entry`` (stored as ``body``) to the head, and hold its row
+        until the outermost batch commits."""
+        seq, digest = self._seen + 1, link(self._head, body)
+        kind = ENTRY_TYPES[type(entry)]
+        self._pending.append((seq, entry.id, kind, utc_text(entry.at), body, digest))
+        self._seen, self._head = seq, digest
+
+    def _forget(self, depth: int) -> None:
+        """Undo what the failed batch at ``depth`` held and read (and any
+        batch inside it); the outermost drops every held row."""
+        if len(self._marks) > depth:
+            self._seen, self._head, pending = self._marks[depth]
+            del self._marks[depth:]
+            del self._pending[pending:]
+        if not depth:
+            self._pending = []
 
     @property
     def path(self) -> str:
