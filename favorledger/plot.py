@@ -65,6 +65,7 @@ import networkx as nx
 from favorledger.errors import InvalidValueError, UnknownPersonError
 from favorledger.model import Debt
 from favorledger.policy import Decay
+from favorledger.view import require_person
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -618,8 +619,7 @@ def _path_people(ledger: LedgerView, path: object) -> list[str]:
         )
     people = list(raw)
     for person in people:
-        if not isinstance(person, str) or person not in ledger.people:
-            raise UnknownPersonError(f"person {person!r} is not in the ledger")
+        require_person(ledger, person)
     if len(people) < 2 or len(set(people)) != len(people):
         raise InvalidValueError(
             f"path must name two or more different people, got {people!r}"

@@ -63,7 +63,7 @@ from decimal import Decimal
 from fractions import Fraction
 from itertools import filterfalse, repeat
 from operator import mul
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import Final, Literal, get_args
 
 import attrs
 import networkx as nx
@@ -77,12 +77,9 @@ from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
     SettlementTooLargeError,
-    UnknownPersonError,
 )
 from favorledger.model import LazyExplanation, Obligation, Transfer, _name
-
-if TYPE_CHECKING:
-    from favorledger.view import LedgerView
+from favorledger.view import LedgerView, require_person
 
 __all__ = [
     "AUTO_EXACT_LIMIT",
@@ -263,8 +260,7 @@ def explain(
     [('me', 'bob', 'f2'), ('bob', 'sara', 'f1')]
     """
     for person in (transfer.payer, transfer.payee):
-        if person not in ledger.people:
-            raise UnknownPersonError(f"person {person!r} is not in the ledger")
+        require_person(ledger, person)
     return explain_at(indexed(ledger), transfer, as_of)
 
 

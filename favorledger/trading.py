@@ -38,7 +38,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from favorledger.errors import MarketError, UnknownPersonError
+from favorledger.errors import MarketError
 from favorledger.model import (
     Answer,
     Ask,
@@ -50,6 +50,7 @@ from favorledger.model import (
     new_id,
     utcnow,
 )
+from favorledger.view import require_person
 
 if TYPE_CHECKING:
     from favorledger._exact import Amount
@@ -250,7 +251,8 @@ def pledges(
     >>> [p.id for p in pledges(led, "me", status="open")]
     ['p1']
     """
-    _require(ledger, person)
+    if person is not None:
+        require_person(ledger, person)
     moment = moment_or_now(at)
     book = ledger.market
     return [
@@ -505,7 +507,8 @@ def asks(
     >>> [a.id for a in asks(led, "dan")]
     ['a1']
     """
-    _require(ledger, person)
+    if person is not None:
+        require_person(ledger, person)
     moment = moment_or_now(at)
     return [
         request
@@ -513,15 +516,3 @@ def asks(
         if request.at <= moment
         and (person is None or person in (request.asker, request.asked))
     ]
-
-
-def _require(ledger: LedgerView, person: str | None) -> None:
-    """Refuse a person the ledger does not know (``None`` means anyone)."""
-    if person is None:
-        return
-    try:
-        known = person in ledger.people
-    except TypeError:  # unhashable
-        known = False
-    if not known:
-        raise UnknownPersonError(f"person {person!r} is not in the ledger")

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from favorledger._exact import Amount
+from favorledger.errors import UnknownPersonError
 from favorledger.market import AskStatus, PledgeStatus
 from favorledger.model import (
     Ask,
@@ -43,7 +44,7 @@ from favorledger.ties import TieIndex
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["LedgerView", "MarketView"]
+__all__ = ["LedgerView", "MarketView", "require_person"]
 
 
 class MarketView(Protocol):
@@ -143,3 +144,30 @@ class LedgerView(Protocol):
     @property
     def market(self) -> MarketView:
         """The favor market's book: pledges and asks, and where they stand."""
+
+
+def require_person(ledger: LedgerView, person: object) -> None:
+    """Refuse ``person`` unless it is in ``ledger``.
+
+    Raises
+    ------
+    UnknownPersonError
+        If the ledger holds no such person (anything unhashable included).
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 1)
+    >>> require_person(led, "ann")
+    >>> require_person(led, ["ann"])
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.UnknownPersonError: person ['ann'] is not in the ledger
+    """
+    try:
+        known = person in ledger.people
+    except TypeError:  # unhashable
+        known = False
+    if not known:
+        raise UnknownPersonError(f"person {person!r} is not in the ledger")

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Favor, FavorLedgerError, Ledger, trading
+from favorledger import Favor, FavorLedgerError, Ledger, UnknownPersonError, trading
 from favorledger.io import dumps_entry
 from favorledger.testing.strategies import favors, ledgers
+from favorledger.view import require_person
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PEOPLE = st.sampled_from(["ann", "bob", "cat", "dan"])
@@ -108,3 +109,20 @@ def test_the_market_view_lists_exactly_the_pledges_and_asks_in_the_log(led):
     assert list(led.market.asks) == asks
     for pledge_id in pledges:
         assert led.market.pledge(pledge_id) is led.market.pledges[pledge_id]
+
+
+@given(
+    ledgers(), st.one_of(PEOPLE, st.text(max_size=3), st.integers(), st.lists(PEOPLE))
+)
+def test_require_person_accepts_exactly_the_ledgers_people(led, someone):
+    """The algorithms' check of a person: a person of the ledger passes, and
+    anything else (a stranger, a number, a list) is refused by name."""
+    try:
+        known = someone in led.people
+    except TypeError:
+        known = False
+    if known:
+        require_person(led, someone)
+    else:
+        with pytest.raises(UnknownPersonError, match="is not in the ledger"):
+            require_person(led, someone)
