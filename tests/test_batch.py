@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import Favor, FavorLedgerError, Ledger, UnknownPersonError, trading
@@ -114,6 +114,8 @@ def test_the_market_view_lists_exactly_the_pledges_and_asks_in_the_log(led):
 @given(
     ledgers(), st.one_of(PEOPLE, st.text(max_size=3), st.integers(), st.lists(PEOPLE))
 )
+@example(Ledger(), 3)
+@example(Ledger(), ["ann"])
 def test_require_person_accepts_exactly_the_ledgers_people(led, someone):
     """The algorithms' check of a person: a person of the ledger passes, and
     anything else (a stranger, a number, a list) is refused by name."""
