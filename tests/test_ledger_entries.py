@@ -342,3 +342,23 @@ def test_as_of_any_moment_reads_the_entries_dated_by_then(
     for at in [moment] + [e.at for e in led.log]:
         snapshot = led.as_of(at)
         assert list(snapshot.log) == [e for e in led.log if e.at <= at]
+
+
+@given(ledgers(market=True))
+def test_the_live_tie_view_kept_entry_by_entry_equals_one_built_at_once(
+    led: Ledger,
+) -> None:
+    """A tie view taken before any entry and kept in step as each arrives
+    (a person first named by a pledge, an ask or an assignment included)
+    equals the view of a ledger that replayed them all first."""
+    with_statements(led)
+    trading.pledge(led, sorted(led.people)[0], "newcomer", 1, at=T[2])
+    live = Ledger()
+    view = live.tie_view()
+    live.add_many(led.log)
+    built = Ledger.from_entries(led.log).tie_view()
+    assert dict(view.nodes(data=True)) == dict(built.nodes(data=True))
+    assert {frozenset(e): d for *e, d in view.edges(data=True)} == {
+        frozenset(e): d for *e, d in built.edges(data=True)
+    }
+    assert set(view.nodes) == set(led.people)
