@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import attrs
 import pytest
@@ -21,11 +22,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
+    Debt,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidValueError,
     Ledger,
+    MarketError,
     Person,
+    Settlement,
     StoreError,
     Tie,
     Transfer,
@@ -33,6 +37,7 @@ from favorledger import (
     trading,
 )
 from favorledger.clearing import clear_cycles
+from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import ledgers, times
 
 T = [datetime(2024, 3, d, 12, tzinfo=UTC) for d in range(1, 9)]
@@ -240,6 +245,21 @@ def test_apply_takes_a_plans_kind_and_records_a_set_off_as_one_entry() -> None:
     assert tuple(grown.who_owes_whom()) == gross.remaining
 
 
+def test_a_plan_of_ones_own_needs_only_transfers_and_a_kind() -> None:
+    """Any object with ``transfers`` and a ``kind`` is a plan: a set-off
+    plan without ``passed`` debts is one entry that passes nothing on."""
+    led = owing()
+    cycle = [Transfer("bob", "ann", 1), Transfer("cat", "bob", 1)]
+    cycle.append(Transfer("ann", "cat", 1))
+    plan = SimpleNamespace(kind="set-off", transfers=cycle)
+    (entry,) = led.apply(plan, at=T[3])
+    assert (entry.kind, entry.passed, len(entry.discharged)) == ("set-off", (), 3)
+    assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
+        ("bob", "ann", 2),
+        ("cat", "bob", 1),
+    ]
+
+
 def test_apply_refuses_what_is_not_a_transfer_with_the_whole_message() -> None:
     led = owing()
     before = state(led)
@@ -362,3 +382,30 @@ def test_the_live_tie_view_kept_entry_by_entry_equals_one_built_at_once(
         frozenset(e): d for *e, d in built.edges(data=True)
     }
     assert set(view.nodes) == set(led.people)
+
+
+@settings(max_examples=50)
+@given(ledgers(market=True), times())
+def test_explanations_as_of_a_moment_hold_for_every_market_ledger(
+    led: Ledger, moment: datetime
+) -> None:
+    """Settling and explaining as of a moment read the ledger as it stood,
+    without checking its entries again (an IOU assigned before the favor
+    that made it is dated does not stop the explanation)."""
+    then = led.as_of(moment)
+    for t in settle(led, as_of=moment):
+        assert explain(led, t, as_of=moment) == t.explained_by == explain(then, t)
+
+
+def test_a_snapshot_checks_what_is_added_to_it_as_any_ledger_does() -> None:
+    """``as_of`` skips checking the entries it replays, and only those."""
+    led = owing()
+    snapshot = led.as_of(T[5])
+    before = state(snapshot)
+    too_much = Settlement(
+        payer="bob", payee="ann", amount=10, discharged=[Debt("bob", "ann", 10)]
+    )
+    for ledger in (snapshot, led):
+        with pytest.raises(MarketError, match="exceeds what 'bob' owes 'ann'"):
+            ledger.add(too_much)
+    assert state(snapshot) == before
