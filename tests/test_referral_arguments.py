@@ -77,3 +77,24 @@ def test_a_bad_count_of_alternatives_is_refused_with_the_whole_message() -> None
         with pytest.raises(InvalidQueryError) as raised:
             referral_paths(led, "me", "d", k)  # type: ignore[arg-type]
         assert str(raised.value) == f"k must be a positive integer, got {k!r}"
+
+
+def test_experts_take_each_experts_best_path_under_the_weight_asked() -> None:
+    """With or without a bound on hops, the path to each expert is the best
+    one under the weight asked for: three strong ties beat one weak tie for
+    trust, and one hop beats three for hops."""
+    led = Ledger()
+    led.add_person("x", tags=["law"])
+    for a, b, strength in [
+        ("me", "a", "1"),
+        ("a", "b", "1"),
+        ("b", "x", "1"),
+        ("me", "x", "0.1"),
+    ]:
+        led.tie(a, b, strength)
+    for max_hops in (None, 3):
+        (by_trust,) = experts(led, "me", "law", max_hops=max_hops)
+        (by_hops,) = experts(led, "me", "law", max_hops=max_hops, weight="hops")
+        assert by_trust.people == ("me", "a", "b", "x")
+        assert by_hops.people == ("me", "x")
+        assert (by_trust.weight, by_hops.weight) == ("trust", "hops")
