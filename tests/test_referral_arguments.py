@@ -98,3 +98,43 @@ def test_experts_take_each_experts_best_path_under_the_weight_asked() -> None:
         assert by_trust.people == ("me", "a", "b", "x")
         assert by_hops.people == ("me", "x")
         assert (by_trust.weight, by_hops.weight) == ("trust", "hops")
+
+
+def ties(*rows: tuple[str, str, str]) -> Ledger:
+    led = Ledger()
+    for a, b, strength in rows:
+        led.tie(a, b, strength)
+    return led
+
+
+def test_introducers_are_within_the_bound_in_order_and_capped() -> None:
+    """Each contact that can reach the target within ``max_hops`` (the first
+    tie included) is listed, whatever contact came before it; equal costs
+    come in order of the contact's id; ``limit`` caps the list."""
+    led = ties(
+        ("me", "dead", "1"),  # the first contact: no way on to t
+        ("me", "b", "1"),
+        ("b", "x", "1"),
+        ("x", "t", "1"),
+        ("me", "a", "1"),
+        ("a", "y", "1"),
+        ("y", "t", "1"),
+        ("me", "far", "1"),
+        ("far", "f1", "1"),
+        ("f1", "f2", "1"),
+        ("f2", "t", "1"),
+    )
+    found = introducers(led, "me", "t", max_hops=3)
+    assert [p.people for p in found] == [("me", "a", "y", "t"), ("me", "b", "x", "t")]
+    assert [p.people[1] for p in introducers(led, "me", "t")] == ["a", "b", "far"]
+    for cap in (1, 2, 3):
+        assert introducers(led, "me", "t", max_hops=3, limit=cap) == found[:cap]
+
+
+def test_an_avoided_person_is_avoided_within_a_bound_too() -> None:
+    led = ties(("me", "a", "1"), ("a", "t", "1"), ("me", "b", "0.5"), ("b", "t", "0.5"))
+    for max_hops in (None, 2, 3):
+        paths = referral_paths(led, "me", "t", 2, avoid=["a"], max_hops=max_hops)
+        assert [p.people for p in paths] == [("me", "b", "t")]
+        best = referral_path(led, "me", "t", avoid=["a"], max_hops=max_hops)
+        assert best.people == ("me", "b", "t")
