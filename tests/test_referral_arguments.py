@@ -9,7 +9,11 @@ whichever query it is given to.
 from __future__ import annotations
 
 import itertools
+import math
+from fractions import Fraction
+from itertools import pairwise
 
+import networkx as nx
 import pytest
 
 from favorledger import InvalidQueryError, Ledger
@@ -138,3 +142,36 @@ def test_an_avoided_person_is_avoided_within_a_bound_too() -> None:
         assert [p.people for p in paths] == [("me", "b", "t")]
         best = referral_path(led, "me", "t", avoid=["a"], max_hops=max_hops)
         assert best.people == ("me", "b", "t")
+
+
+def test_equally_good_alternatives_within_a_bound_come_in_order_of_ids() -> None:
+    """The k best paths within ``max_hops`` are the k first of every
+    loop-free path within it, cheapest first and, at equal trust, in order
+    of the people's ids. Here p0-p1-p3-p5 and p0-p3-p2-p4-p5 both have
+    trust 0.135: the first comes fourth (found by a random search; a
+    spur's cost that forgot the root's first tie put the second there)."""
+    rows = [
+        ("p0", "p1", "0.3"),
+        ("p0", "p3", "0.5"),
+        ("p0", "p4", "1"),
+        ("p1", "p2", "0.3"),
+        ("p1", "p3", "0.5"),
+        ("p2", "p3", "0.3"),
+        ("p2", "p4", "0.9"),
+        ("p3", "p5", "0.9"),
+        ("p4", "p5", "1"),
+    ]
+    led = ties(*rows)
+    strength = {frozenset((a, b)): Fraction(s) for a, b, s in rows}
+    for max_hops in (3, 4):
+        every = nx.all_simple_paths(led.tie_graph(), "p0", "p5", cutoff=max_hops)
+        ranked = sorted(
+            (
+                round(-sum(math.log(strength[frozenset(e)]) for e in pairwise(p)), 9),
+                p,
+            )
+            for p in every
+        )
+        want = [tuple(p) for _, p in ranked[:4]]
+        paths = referral_paths(led, "p0", "p5", 4, max_hops=max_hops)
+        assert [p.people for p in paths] == want
