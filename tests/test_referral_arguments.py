@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
@@ -17,7 +18,14 @@ import networkx as nx
 import pytest
 
 from favorledger import InvalidQueryError, Ledger
-from favorledger.referrals import experts, introducers, referral_path, referral_paths
+from favorledger.referrals import (
+    NoPathError,
+    experts,
+    introducers,
+    referral_path,
+    referral_paths,
+    willingness,
+)
 
 
 def chain() -> Ledger:
@@ -248,3 +256,40 @@ def test_the_k_best_within_a_bound_are_the_k_first_of_every_path(
         want = [tuple(p) for _, p in ranked[:k]]
         paths = referral_paths(led, "p0", target, k, max_hops=max_hops)
         assert [p.people for p in paths] == want
+
+
+def test_no_path_names_both_people_and_every_constraint() -> None:
+    led = ties(("me", "a", "1"), ("a", "b", "1"), ("b", "t", "1"), ("x", "y", "1"))
+    both = " avoiding ['a', 'b'] within 2 hops"
+    cases = [
+        ({}, "x", ""),
+        ({"avoid": ["a"]}, "t", " avoiding ['a']"),
+        ({"max_hops": 2}, "t", " within 2 hops"),
+        ({"avoid": ["b", "a"], "max_hops": 2}, "t", both),
+    ]
+    for options, target, extra in cases:
+        for query in (referral_path, lambda *a, **kw: referral_paths(*a, 2, **kw)):
+            with pytest.raises(NoPathError) as raised:
+                query(led, "me", target, **options)
+            whole = f"no referral path from 'me' to {target!r}{extra}"
+            assert str(raised.value) == whole
+
+
+def test_referral_paths_gives_three_by_default_and_willingness_refuses_infinity() -> (
+    None
+):
+    led = ties(*[(a, b, "0.5") for a, b in itertools.combinations("mabcdt", 2)])
+    assert len(referral_paths(led, "m", "t")) == 3
+    with pytest.raises(InvalidQueryError) as raised:
+        willingness(Decimal("Infinity"))
+    assert str(raised.value) == "owed must be finite, got Decimal('Infinity')"
+
+
+def test_a_contact_is_an_introducer_only_by_a_way_that_does_not_come_back() -> None:
+    """The target among the source's contacts is skipped, not the end of the
+    list; a contact whose only way on runs back through the source is no
+    introducer."""
+    led = ties(("me", "t", "0.1"), ("me", "b", "1"), ("b", "t", "1"), ("me", "a", "1"))
+    for max_hops in (None, 3, 4):
+        found = introducers(led, "me", "t", max_hops=max_hops)
+        assert [p.people for p in found] == [("me", "b", "t")]
