@@ -36,6 +36,7 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from favorledger import _exact
+from favorledger._collector import collector_paused
 from favorledger._exact import ZERO, Amount
 from favorledger.model import (
     Assignment,
@@ -71,7 +72,7 @@ class Indexed(Protocol):
         ``moment``, if given)."""
 
 
-__all__ = ["MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
+__all__ = ["EAGER_INDEX", "MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
 
 MAX_HOPS: Final = 3
 """The longest chain of debts an explanation follows from payer to payee."""
@@ -97,11 +98,22 @@ class _PeopleIndex:
 
 _INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDictionary()
 
+EAGER_INDEX: Final = 8192
+"""A log at least this long is indexed for explanations when a settlement
+is suggested (:meth:`Snapshot.prepare`), not on the first explanation:
+indexing takes about a microsecond per entry, so a shorter log indexes in
+a few milliseconds when first asked."""
+
 
 def _entries_of(
     ledger: Indexed, person: str
 ) -> Sequence[Favor | Assignment | Settlement]:
-    """Every favor, assignment and settlement naming ``person``, in order.
+    """Every favor, assignment and settlement naming ``person``, in order."""
+    return _people_index(ledger).by_person.get(person, ())
+
+
+def _people_index(ledger: Indexed) -> _PeopleIndex:
+    """The ledger's per-person index of the entries that move debts.
 
     Built on first use and extended with the entries recorded since, which
     is sound because the log is append-only (a batch rolled back replaces
@@ -116,22 +128,30 @@ def _entries_of(
     ):
         index = _INDEXES[ledger] = _PeopleIndex()
     if index.count < len(log):
-        add = index.by_person.setdefault
-        for entry in itertools.islice(log, index.count, None):
-            kind = type(entry)
-            if kind is Favor:
-                assert isinstance(entry, Favor)
-                add(entry.giver, []).append(entry)
-                add(entry.receiver, []).append(entry)
-                if entry.via is not None:
-                    add(entry.via, []).append(entry)
-            elif kind is Assignment or kind is Settlement:
-                assert isinstance(entry, Assignment | Settlement)
-                for someone in entry.people:
-                    add(someone, []).append(entry)
+        with collector_paused():  # lists only, no cycles: nothing to collect
+            _extend(index.by_person, itertools.islice(log, index.count, None))
         index.count = len(log)
         index.last = log[-1]
-    return index.by_person.get(person, ())
+    return index
+
+
+def _extend(
+    by_person: dict[str, list[Favor | Assignment | Settlement]],
+    entries: Iterable[Entry],
+) -> None:
+    add = by_person.setdefault
+    for entry in entries:
+        kind = type(entry)
+        if kind is Favor:
+            favor: Favor = entry  # type: ignore[assignment]  # its type says so
+            add(favor.giver, []).append(favor)
+            add(favor.receiver, []).append(favor)
+            if favor.via is not None:
+                add(favor.via, []).append(favor)
+        elif kind is Assignment or kind is Settlement:
+            move: Assignment | Settlement = entry  # type: ignore[assignment]
+            for someone in move.people:
+                add(someone, []).append(move)
 
 
 # ------------------------------------------------------------- the debt view
@@ -172,8 +192,16 @@ class _Debts:
         return sorted(c for c in maybe if self.net(debtor, c) > 0)
 
     def debtors(self, creditor: str) -> list[str]:
-        """Who owes ``creditor`` (net), by id."""
-        maybe = {p for e in _entries_of(self.ledger, creditor) for p in e.people}
+        """Who owes ``creditor`` (net), by id.
+
+        Anyone who owes ``creditor`` is named with them in an entry, and has
+        a row of debts naming them: whichever is fewer is searched.
+        """
+        entries = _entries_of(self.ledger, creditor)
+        if len(entries) > len(self.owed):  # a hub: fewer rows than entries
+            maybe = {d for d, row in self.owed.items() if creditor in row}
+        else:
+            maybe = {p for e in entries for p in e.people}
         maybe |= self.extra.get(creditor, set())
         maybe.discard(creditor)
         return sorted(d for d in maybe if self.net(d, creditor) > 0)
@@ -305,6 +333,13 @@ class Snapshot:
         self._length = len(ledger._log)
         self._as_of = None if as_of is None else as_moment(as_of)
         self._replica: Indexed | None = None
+
+    def prepare(self) -> None:
+        """Index a long log now (:data:`EAGER_INDEX`), so that no explanation
+        read while nothing new is recorded has to scan it."""
+        ledger = self._ledger
+        if self._as_of is None and len(ledger._log) >= EAGER_INDEX:
+            _people_index(ledger)
 
     def debts(self) -> _Debts:
         ledger = self._ledger

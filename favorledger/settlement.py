@@ -101,6 +101,7 @@ EXACT_LIMIT: Final = 24
 """``"exact"`` refuses more balances than this (left after exact pairs): its
 search doubles with each one and would seem to hang."""
 
+_METHODS: Final = frozenset(get_args(Method))
 _EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
 _DECIMAL_ONLY: Final = {Decimal}
 _WHOLE_SUMS: Final = decimal.Context(
@@ -162,7 +163,10 @@ def settle(
     snapshot = Snapshot(indexed(ledger), as_of)
     balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
     along = _relationships(ledger) if method == "ties" else None
-    return _settle(balances, method, along, Why(snapshot), trusted=True)
+    plan = _settle(balances, method, along, Why(snapshot), trusted=True)
+    if plan:
+        snapshot.prepare()  # a long log is indexed now, not on the first "why"
+    return plan
 
 
 def settle_balances(
@@ -296,7 +300,7 @@ def _is_id(person: object) -> bool:
 
 
 def _check_method(method: str) -> None:
-    if method not in get_args(Method):
+    if method not in _METHODS:
         choices = ", ".join(repr(m) for m in get_args(Method))
         raise InvalidValueError(f"method must be one of {choices}, got {method!r}")
 
@@ -326,19 +330,17 @@ def _settle_ints(
     # result does not depend on the order the balances came in.
     people = sorted(compress(balances, balances.values()))  # the non-zero ones
     values = list(map(balances.__getitem__, people))
-    scaled, den = scale(values) if method == "ties" else _common_scale(values)
-    if sum(scaled):
-        net = unscale(sum(scaled), den)
-        raise InvalidValueError(f"balances must sum to exactly zero, got {net}")
     if method == "ties":
         assert along is not None
+        scaled, den = _summing_to_zero(*scale(values))
         named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
         people = sorted({p for step in named for p in step[:2]})
         rank = {p: i for i, p in enumerate(people)}
         found = [(rank[p], rank[q], x) for p, q, x in named]
         return _transfers(people, _columns(found), den, why, trusted)
-    steps = _fewest(scaled, method)
-    return _transfers(people, steps, den, why, trusted, unit=len(scaled))
+    n = len(values)
+    scaled, den = _common_scale(values, n)
+    return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
 
 
 # --------------------------------------------------------------- transfers
@@ -445,14 +447,13 @@ def _columns(steps: Iterable[_Step]) -> _Columns:
     return found
 
 
-def _fewest(values: list[int], method: str) -> _Columns:
+def _fewest(values: list[int], method: str, n: int) -> _Columns:
     """Exact pairs first, then the exact subset search or the greedy rule.
 
-    ``values`` are the balances of people in id order (their rank). Steps'
-    amounts are sizes times ``len(values)``.
+    ``values`` are the balances of the ``n`` people in id order (their
+    rank), times ``n``; so are the amounts of the steps.
     """
-    n = len(values)
-    found, debtors, creditors = _exact_pairs(values)
+    found, debtors, creditors = _exact_pairs(values, n)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
         _greedy(debtors, creditors, n, found)
@@ -490,8 +491,9 @@ def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
     return list(map(mul, numerators, map(factor.__getitem__, denominators))), den
 
 
-def _common_scale(values: list[int | Amount]) -> tuple[list[int], int]:
-    """Scale exact amounts to integers over a common denominator.
+def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int]:
+    """Scale exact amounts, summing to zero, to integers over a common
+    denominator, times ``unit``.
 
     Like :func:`scale`, but for balances that are all ``Decimal`` (a
     ledger's, whole or not) the denominator is the power of ten their
@@ -501,21 +503,37 @@ def _common_scale(values: list[int | Amount]) -> tuple[list[int], int]:
     compare balances and reduce the amounts they derive, so any common one
     gives the same transfers.
 
+    Raises
+    ------
+    InvalidValueError
+        If the amounts do not sum to zero.
+
     Examples
     --------
     >>> from decimal import Decimal
-    >>> _common_scale([Decimal("4.5"), Decimal("-4.25"), Decimal("-0.25")])
-    ([450, -425, -25], 100)
+    >>> _common_scale([Decimal("4.5"), Decimal("-4.25"), Decimal("-0.25")], 3)
+    ([1350, -1275, -75], 100)
     """
-    if not values or set(map(type, values)) != _DECIMAL_ONLY:
-        return scale(values)
-    with decimal.localcontext(_WHOLE_SUMS):
-        total = sum(cast(list[Decimal], values), _exact.ZERO)
-        exponent = total.as_tuple().exponent
-        if total or not isinstance(exponent, int):
-            return scale(values)  # not summing to zero: the caller says so
-        den = 10**-exponent if exponent < 0 else 1
-        return list(map(int, map(mul, values, repeat(Decimal(den))))), den
+    if values and set(map(type, values)) == _DECIMAL_ONLY:
+        with decimal.localcontext(_WHOLE_SUMS):
+            total = sum(cast(list[Decimal], values), _exact.ZERO)
+            exponent = total.as_tuple().exponent
+            if not total and isinstance(exponent, int):
+                den = 10**-exponent if exponent < 0 else 1
+                times = Decimal(den * unit)
+                return list(map(int, map(mul, values, repeat(times)))), den
+    scaled, den = _summing_to_zero(*scale(values))
+    return list(map(mul, scaled, repeat(unit))), den
+
+
+def _summing_to_zero(scaled: list[int], den: int) -> tuple[list[int], int]:
+    """``scaled`` and ``den`` as they are, if ``scaled`` sums to zero."""
+    net = sum(scaled)
+    if net:
+        raise InvalidValueError(
+            f"balances must sum to exactly zero, got {unscale(net, den)}"
+        )
+    return scaled, den
 
 
 def unscale(number: int, den: int) -> Amount:
@@ -535,19 +553,19 @@ _Step = tuple[int, int, int]
 
 # A person of rank r owing or owed `size` is the key r - size * n (n people):
 # keys sort by size, largest first, then by rank, and are all negative.
+# Balances come in already multiplied by n.
 
 
-def _exact_pairs(values: list[int]) -> tuple[_Columns, list[int], list[int]]:
+def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[int]]:
     """Pair debts and credits of equal size: one transfer settles both.
 
-    Returns the pairs (largest first, as columns) and the keys of the
-    debtors and of the creditors left, each sorted. Within one size, the
-    k-th debtor by rank pays the k-th creditor by rank, so settling one pair
-    never changes the others.
+    ``values`` are balances times ``n``, by rank. Returns the pairs (largest
+    first, as columns) and the keys of the debtors and of the creditors
+    left, each sorted. Within one size, the k-th debtor by rank pays the
+    k-th creditor by rank, so settling one pair never changes the others.
     """
-    n = len(values)
-    debtors = [rank + b * n for rank, b in enumerate(values) if b < 0]
-    creditors = [rank - b * n for rank, b in enumerate(values) if b > 0]
+    debtors = [rank + x for rank, x in enumerate(values) if x < 0]
+    creditors = [rank - x for rank, x in enumerate(values) if x > 0]
     debtors.sort()
     creditors.sort()
     common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
@@ -560,7 +578,7 @@ def _exact_pairs(values: list[int]) -> tuple[_Columns, list[int], list[int]]:
     owed: list[int] = []
     d = c = 0  # where the keys not looked at yet start
     for size in sorted(common, reverse=True):  # keys of one size are adjacent
-        low = -size * n
+        low = -size
         d_start, c_start = bisect_left(debtors, low, d), bisect_left(creditors, low, c)
         k = min(
             bisect_left(debtors, low + n, d_start) - d_start,
