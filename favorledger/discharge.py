@@ -199,12 +199,24 @@ class _Debts:
         """
         entries = _entries_of(self.ledger, creditor)
         if len(entries) > len(self.owed):  # a hub: fewer rows than entries
-            maybe = {d for d, row in self.owed.items() if creditor in row}
+            maybe = self._owing_rows(creditor)
         else:
-            maybe = {p for e in entries for p in e.people}
+            maybe = self._named_with(creditor)
+        return sorted(self.owing(maybe, creditor))
+
+    def owing(self, maybe: set[str], creditor: str) -> list[str]:
+        """Those of ``maybe`` who owe ``creditor`` (net)."""
         maybe |= self.extra.get(creditor, set())
         maybe.discard(creditor)
-        return sorted(d for d in maybe if self.net(d, creditor) > 0)
+        return [d for d in maybe if self.net(d, creditor) > 0]
+
+    def _named_with(self, person: str) -> set[str]:
+        """Everyone named in an entry that moves debts with ``person``."""
+        return {p for e in _entries_of(self.ledger, person) for p in e.people}
+
+    def _owing_rows(self, creditor: str) -> set[str]:
+        """Everyone with a (gross) debt to ``creditor``."""
+        return {d for d, row in self.owed.items() if creditor in row}
 
     # ----------------------------------------------------------- discharges
     def route(self, payer: str, payee: str, amount: Amount) -> dict[_Pair, Amount]:

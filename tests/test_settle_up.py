@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 from hypothesis import assume, given, settings
@@ -25,6 +26,7 @@ from favorledger import (
     Settlement,
     Transfer,
     agenda,
+    discharge,
 )
 from favorledger.clearing import clear_cycles
 from favorledger.discharge import _entries_of
@@ -235,30 +237,60 @@ def record_then_fail(led: Ledger, more: list[Favor]) -> None:
         raise RuntimeError("rolled back")
 
 
+@pytest.mark.parametrize("when", ["first explanation", "settle"])
 @given(led=market_ledgers, more=st.lists(favors(), max_size=4))
 @examples(40)
 def test_the_index_explanations_read_keeps_in_step_with_the_log(
-    led: Ledger, more: list[Favor]
+    when: str, led: Ledger, more: list[Favor]
 ) -> None:
     """Explanations read each person's favors, assignments and settlements
-    from an index built on first use and extended as the log grows. After
+    from an index built on first use (or by ``settle``, for a log of at
+    least ``EAGER_INDEX`` entries) and extended as the log grows. After
     every kind of write, a settlement applied and reversed, and a batch
     that fails, it holds exactly what a scan of the log finds, and
     explanations equal those of a replay."""
-    explain_all = [t.explained_by for t in settle(led, method="greedy")]
-    assert all(isinstance(why, tuple) for why in explain_all)  # index built
-    recorded = led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
-    if recorded:
-        led.reverse(recorded[0].id, at="2031-01-02T00:00+00:00")
-    with pytest.raises((RuntimeError, FavorLedgerError)):
-        record_then_fail(led, more)
-    led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
-    expected = moves_by_scan(led)
+    eager = 0 if when == "settle" else 10**9
+    with mock.patch.object(discharge, "EAGER_INDEX", eager):
+        plan = settle(led, method="greedy")
+        if when == "settle" and plan:  # indexed before anything is explained
+            assert index_by_person(led) == moves_by_scan(led)
+        explain_all = [t.explained_by for t in plan]
+        assert all(isinstance(why, tuple) for why in explain_all)  # index built
+        recorded = led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
+        if recorded:
+            led.reverse(recorded[0].id, at="2031-01-02T00:00+00:00")
+        with pytest.raises((RuntimeError, FavorLedgerError)):
+            record_then_fail(led, more)
+        led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
+        expected = moves_by_scan(led)
+        for person in led.people:
+            assert list(_entries_of(led, person)) == expected.get(person, [])
+        replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
+        for transfer in settle(led, method="greedy"):
+            assert transfer.explained_by == explain(replay, transfer)
+
+
+def index_by_person(led: Ledger) -> dict[str, list[Favor | Assignment | Settlement]]:
+    """The index as it stands, without extending it."""
+    index = discharge._INDEXES[led]
+    assert index.count == len(led.log)
+    return {person: list(found) for person, found in index.by_person.items()}
+
+
+@given(led=market_ledgers)
+@examples(60)
+def test_who_owes_a_person_is_found_from_entries_or_from_rows_of_debts(
+    led: Ledger,
+) -> None:
+    """Whoever owes someone net is named with them in an entry and has a
+    row of debts naming them: both searches (explanations take the smaller)
+    find exactly the people who owe them, by id."""
+    debts = discharge._Debts(led)
     for person in led.people:
-        assert list(_entries_of(led, person)) == expected.get(person, [])
-    replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
-    for transfer in settle(led, method="greedy"):
-        assert transfer.explained_by == explain(replay, transfer)
+        owing = sorted(d for d in led.people if led.owes(d, person) > 0)
+        assert debts.debtors(person) == owing
+        for search in (debts._named_with, debts._owing_rows):
+            assert sorted(debts.owing(search(person), person)) == owing
 
 
 @given(led=market_ledgers)
