@@ -33,6 +33,8 @@ import itertools
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import compress, repeat
+from operator import ge
 from typing import Final, Protocol
 
 from favorledger import _exact
@@ -85,13 +87,22 @@ _Pair = tuple[str, str]
 
 # ------------------------------------------------------------ the people index
 class _PeopleIndex:
-    """The entries that move debts (favors, assignments, settlements) naming
-    each person, in record order; extended as the log grows."""
+    """The entries that move debts, by person, in record order; extended as
+    the log grows.
 
-    __slots__ = ("by_person", "count", "last")
+    A favor is filed under its giver only: whoever it makes a debtor (its
+    receiver, its referrer) owes the giver, so the obligations one person
+    owes another are among the favors the other gave. An assignment or a
+    settlement is filed under everyone it names. A giver of many favors
+    also gets them filed by debtor (:func:`_owed_to`).
+    """
+
+    __slots__ = ("by_debtor", "count", "given", "last", "moves")
 
     def __init__(self) -> None:
-        self.by_person: dict[str, list[Favor | Assignment | Settlement]] = {}
+        self.given: dict[str, list[Favor]] = {}
+        self.moves: dict[str, list[Assignment | Settlement]] = {}
+        self.by_debtor: dict[str, tuple[int, dict[str, list[Favor]]]] = {}
         self.count = 0
         self.last: Entry | None = None
 
@@ -101,19 +112,15 @@ _INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDict
 EAGER_INDEX: Final = 8192
 """A log at least this long is indexed for explanations when a settlement
 is suggested (:meth:`Snapshot.prepare`), not on the first explanation:
-indexing takes about a microsecond per entry, so a shorter log indexes in
-a few milliseconds when first asked."""
+indexing takes about half a microsecond per entry, so a shorter log
+indexes in a few milliseconds when first asked."""
 
-
-def _entries_of(
-    ledger: Indexed, person: str
-) -> Sequence[Favor | Assignment | Settlement]:
-    """Every favor, assignment and settlement naming ``person``, in order."""
-    return _people_index(ledger).by_person.get(person, ())
+_MANY: Final = 64
+"""A giver of at least this many favors has them filed by debtor too."""
 
 
 def _people_index(ledger: Indexed) -> _PeopleIndex:
-    """The ledger's per-person index of the entries that move debts.
+    """The ledger's index of the entries that move debts, by person.
 
     Built on first use and extended with the entries recorded since, which
     is sound because the log is append-only (a batch rolled back replaces
@@ -129,29 +136,59 @@ def _people_index(ledger: Indexed) -> _PeopleIndex:
         index = _INDEXES[ledger] = _PeopleIndex()
     if index.count < len(log):
         with collector_paused():  # lists only, no cycles: nothing to collect
-            _extend(index.by_person, itertools.islice(log, index.count, None))
+            _extend(index, itertools.islice(log, index.count, None))
         index.count = len(log)
         index.last = log[-1]
     return index
 
 
-def _extend(
-    by_person: dict[str, list[Favor | Assignment | Settlement]],
-    entries: Iterable[Entry],
-) -> None:
-    add = by_person.setdefault
+def _extend(index: _PeopleIndex, entries: Iterable[Entry]) -> None:
+    give = index.given.setdefault
+    move = index.moves.setdefault
     for entry in entries:
         kind = type(entry)
         if kind is Favor:
             favor: Favor = entry  # type: ignore[assignment]  # its type says so
-            add(favor.giver, []).append(favor)
+            give(favor.giver, []).append(favor)
+        elif kind is Assignment or kind is Settlement:
+            moved: Assignment | Settlement = entry  # type: ignore[assignment]
+            for someone in moved.people:
+                move(someone, []).append(moved)
+
+
+def _given_by(ledger: Indexed, giver: str) -> Sequence[Favor]:
+    """Every favor ``giver`` gave, in record order."""
+    return _people_index(ledger).given.get(giver, ())
+
+
+def _moves_of(ledger: Indexed, person: str) -> Sequence[Assignment | Settlement]:
+    """Every assignment and settlement naming ``person``, in record order."""
+    return _people_index(ledger).moves.get(person, ())
+
+
+def _owed_to(ledger: Indexed, creditor: str, debtor: str) -> Sequence[Favor]:
+    """The favors ``creditor`` gave that name ``debtor`` (receiver or
+    referrer), in record order."""
+    index = _people_index(ledger)
+    given = index.given.get(creditor, ())
+    if len(given) < _MANY:
+        return [f for f in given if f.receiver == debtor or f.via == debtor]
+    return _filed_by_debtor(index, creditor).get(debtor, ())
+
+
+def _filed_by_debtor(index: _PeopleIndex, giver: str) -> dict[str, list[Favor]]:
+    """The favors ``giver`` gave, by receiver and by referrer (extended as
+    the giver gives more)."""
+    given = index.given[giver]
+    count, filed = index.by_debtor.get(giver, (0, {}))
+    if count < len(given):
+        add = filed.setdefault
+        for favor in itertools.islice(given, count, None):
             add(favor.receiver, []).append(favor)
             if favor.via is not None:
                 add(favor.via, []).append(favor)
-        elif kind is Assignment or kind is Settlement:
-            move: Assignment | Settlement = entry  # type: ignore[assignment]
-            for someone in move.people:
-                add(someone, []).append(move)
+        index.by_debtor[giver] = (len(given), filed)
+    return filed
 
 
 # ------------------------------------------------------------- the debt view
@@ -194,11 +231,12 @@ class _Debts:
     def debtors(self, creditor: str) -> list[str]:
         """Who owes ``creditor`` (net), by id.
 
-        Anyone who owes ``creditor`` is named with them in an entry, and has
-        a row of debts naming them: whichever is fewer is searched.
+        Anyone who owes ``creditor`` received (or referred) a favor they
+        gave, or is named with them in an assignment or settlement; they
+        also have a row of debts naming them: whichever is fewer is searched.
         """
-        entries = _entries_of(self.ledger, creditor)
-        if len(entries) > len(self.owed):  # a hub: fewer rows than entries
+        named = len(_given_by(self.ledger, creditor))
+        if named + len(_moves_of(self.ledger, creditor)) > len(self.owed):  # a hub
             maybe = self._owing_rows(creditor)
         else:
             maybe = self._named_with(creditor)
@@ -210,9 +248,13 @@ class _Debts:
         maybe.discard(creditor)
         return [d for d in maybe if self.net(d, creditor) > 0]
 
-    def _named_with(self, person: str) -> set[str]:
-        """Everyone named in an entry that moves debts with ``person``."""
-        return {p for e in _entries_of(self.ledger, person) for p in e.people}
+    def _named_with(self, creditor: str) -> set[str]:
+        """Whoever received or referred a favor ``creditor`` gave, or is named
+        with them in an assignment or settlement."""
+        maybe = {f.receiver for f in _given_by(self.ledger, creditor)}
+        maybe.update(f.via for f in _given_by(self.ledger, creditor) if f.via)
+        maybe.update(p for e in _moves_of(self.ledger, creditor) for p in e.people)
+        return maybe
 
     def _owing_rows(self, creditor: str) -> set[str]:
         """Everyone with a (gross) debt to ``creditor``."""
@@ -308,17 +350,14 @@ class _Debts:
         return tuple(found)
 
     def _obligations(self, debtor: str, creditor: str) -> list[Obligation]:
-        """The live obligations ``debtor`` owes ``creditor``, oldest first."""
-        mine = _entries_of(self.ledger, debtor)
-        theirs = _entries_of(self.ledger, creditor)
-        shorter, other = (
-            (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
-        )
+        """The live obligations ``debtor`` owes ``creditor``, oldest first.
+
+        A favor's obligations are all owed to its giver, so they are among
+        the favors ``creditor`` gave that name ``debtor``.
+        """
         reversals = self.ledger.reversals
         favors = [
-            e
-            for e in shorter
-            if type(e) is Favor and other in e.people and e.id not in reversals
+            f for f in _owed_to(self.ledger, creditor, debtor) if f.id not in reversals
         ]
         favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
         return [
@@ -351,7 +390,10 @@ class Snapshot:
         read while nothing new is recorded has to scan it."""
         ledger = self._ledger
         if self._as_of is None and len(ledger._log) >= EAGER_INDEX:
-            _people_index(ledger)
+            index = _people_index(ledger)
+            lengths = map(len, index.given.values())
+            for giver in compress(index.given, map(ge, lengths, repeat(_MANY))):
+                _filed_by_debtor(index, giver)
 
     def debts(self) -> _Debts:
         ledger = self._ledger

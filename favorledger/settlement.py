@@ -62,7 +62,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, repeat
-from operator import floordiv, mod, mul
+from operator import floordiv, mod, mul, neg
 from typing import Final, Literal, cast, get_args
 
 import attrs
@@ -568,7 +568,12 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     creditors = [rank - x for rank, x in enumerate(values) if x > 0]
     debtors.sort()
     creditors.sort()
-    common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
+    if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
+        common = {x for x in values if x < 0}.intersection(map(neg, values))
+        d_runs = c_runs = None
+    else:  # many sizes: find every run at once, in C
+        d_runs, c_runs = _runs(debtors, n), _runs(creditors, n)
+        common = {low * n for low in d_runs.keys() & c_runs.keys()}
     if not common:
         return ([], [], []), debtors, creditors
     payers: list[int] = []
@@ -577,13 +582,19 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     owing: list[int] = []  # the keys left
     owed: list[int] = []
     d = c = 0  # where the keys not looked at yet start
-    for size in sorted(common, reverse=True):  # keys of one size are adjacent
-        low = -size
-        d_start, c_start = bisect_left(debtors, low, d), bisect_left(creditors, low, c)
-        k = min(
-            bisect_left(debtors, low + n, d_start) - d_start,
-            bisect_left(creditors, low + n, c_start) - c_start,
-        )
+    for low in sorted(common):  # -size * n, largest size first
+        if d_runs is None or c_runs is None:
+            d_start, c_start = (
+                bisect_left(debtors, low, d),
+                bisect_left(creditors, low, c),
+            )
+            k = min(
+                bisect_left(debtors, low + n, d_start) - d_start,
+                bisect_left(creditors, low + n, c_start) - c_start,
+            )
+        else:
+            (d_start, d_stop), (c_start, c_stop) = d_runs[low // n], c_runs[low // n]
+            k = min(d_stop - d_start, c_stop - c_start)
         owing += debtors[d:d_start]
         owed += creditors[c:c_start]
         d, c = d_start + k, c_start + k
@@ -598,6 +609,15 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         owing,
         owed,
     )
+
+
+def _runs(keys: list[int], n: int) -> dict[int, tuple[int, int]]:
+    """Where each size's keys start and stop in sorted ``keys``, by
+    ``key // n`` (minus the size)."""
+    sizes = list(map(floordiv, keys, repeat(n)))
+    stops = dict(zip(sizes, range(1, len(sizes) + 1), strict=True))
+    starts = dict(zip(reversed(sizes), range(len(sizes) - 1, -1, -1), strict=True))
+    return {size: (start, stops[size]) for size, start in starts.items()}
 
 
 # -------------------------------------------------------------------- greedy
