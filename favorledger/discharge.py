@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import operator
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -94,7 +95,7 @@ class _PeopleIndex:
     receiver, its referrer) owes the giver, so the obligations one person
     owes another are among the favors the other gave. An assignment or a
     settlement is filed under everyone it names. A giver of many favors
-    also gets them filed by debtor (:func:`_owed_to`).
+    also gets them located by debtor (:class:`_Filed`).
     """
 
     __slots__ = ("by_debtor", "count", "given", "last", "moves")
@@ -102,7 +103,7 @@ class _PeopleIndex:
     def __init__(self) -> None:
         self.given: dict[str, list[Favor]] = {}
         self.moves: dict[str, list[Assignment | Settlement]] = {}
-        self.by_debtor: dict[str, tuple[int, dict[str, list[Favor]]]] = {}
+        self.by_debtor: dict[str, _Filed] = {}
         self.count = 0
         self.last: Entry | None = None
 
@@ -173,21 +174,51 @@ def _owed_to(ledger: Indexed, creditor: str, debtor: str) -> Sequence[Favor]:
     given = index.given.get(creditor, ())
     if len(given) < _MANY:
         return [f for f in given if f.receiver == debtor or f.via == debtor]
-    return _filed_by_debtor(index, creditor).get(debtor, ())
+    return [given[i] for i in _filed(index, creditor).find(debtor)]
 
 
-def _filed_by_debtor(index: _PeopleIndex, giver: str) -> dict[str, list[Favor]]:
-    """The favors ``giver`` gave, by receiver and by referrer (extended as
-    the giver gives more)."""
+class _Filed:
+    """Where a giver's favors name each debtor: the positions of the first
+    and last favor to each receiver (found in C), and of every favor to
+    each referrer; those in between are found by ``list.index``, in C."""
+
+    __slots__ = ("count", "first", "last", "receivers", "referred")
+
+    def __init__(self, given: Sequence[Favor]) -> None:
+        self.count = len(given)
+        self.receivers = list(map(_RECEIVER, given))
+        positions = range(len(given))
+        self.last = dict(zip(self.receivers, positions, strict=True))
+        self.first = dict(
+            zip(reversed(self.receivers), reversed(positions), strict=True)
+        )
+        self.referred: dict[str, list[int]] = {}
+        for i in compress(positions, map(_VIA, given)):
+            self.referred.setdefault(given[i].via, []).append(i)  # type: ignore[arg-type]
+
+    def find(self, debtor: str) -> list[int]:
+        """The positions of the favors naming ``debtor``, in order."""
+        found = list(self.referred.get(debtor, ()))
+        i = self.first.get(debtor)
+        if i is not None:
+            last, receivers = self.last[debtor], self.receivers
+            found.append(i)
+            while i < last:
+                i = receivers.index(debtor, i + 1, last + 1)
+                found.append(i)
+        return sorted(found) if debtor in self.referred else found
+
+
+_RECEIVER: Final = operator.attrgetter("receiver")
+_VIA: Final = operator.attrgetter("via")
+
+
+def _filed(index: _PeopleIndex, giver: str) -> _Filed:
+    """The giver's favors located by debtor (made again once they give more)."""
     given = index.given[giver]
-    count, filed = index.by_debtor.get(giver, (0, {}))
-    if count < len(given):
-        add = filed.setdefault
-        for favor in itertools.islice(given, count, None):
-            add(favor.receiver, []).append(favor)
-            if favor.via is not None:
-                add(favor.via, []).append(favor)
-        index.by_debtor[giver] = (len(given), filed)
+    filed = index.by_debtor.get(giver)
+    if filed is None or filed.count != len(given):
+        filed = index.by_debtor[giver] = _Filed(given)
     return filed
 
 
@@ -393,7 +424,7 @@ class Snapshot:
             index = _people_index(ledger)
             lengths = map(len, index.given.values())
             for giver in compress(index.given, map(ge, lengths, repeat(_MANY))):
-                _filed_by_debtor(index, giver)
+                _filed(index, giver)
 
     def debts(self) -> _Debts:
         ledger = self._ledger
