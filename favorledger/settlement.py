@@ -134,10 +134,12 @@ def settle(
     -------
     list of Transfer
         In the order they were derived. Each one's ``explained_by`` holds the
-        obligations it discharges (see :func:`explain`). Doing the first one
-        and settling again suggests the rest, unchanged, for ``"greedy"``
-        (and for ``"exact"`` when it pays off one whole debt with one whole
-        credit). A settled ledger gets ``[]``.
+        obligations it discharges (see :func:`explain`), computed when first
+        read; for a long log (``discharge.EAGER_INDEX`` entries or more)
+        ``settle`` indexes the log first, so no explanation has to scan it.
+        Doing the first one and settling again suggests the rest, unchanged,
+        for ``"greedy"`` (and for ``"exact"`` when it pays off one whole debt
+        with one whole credit). A settled ledger gets ``[]``.
 
     Raises
     ------
@@ -612,8 +614,8 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
 
 
 def _runs(keys: list[int], n: int) -> dict[int, tuple[int, int]]:
-    """Where each size's keys start and stop in sorted ``keys``, by
-    ``key // n`` (minus the size)."""
+    """Where the keys of each size start and stop in sorted ``keys``, by
+    ``key // n`` (the balance, negative)."""
     sizes = list(map(floordiv, keys, repeat(n)))
     stops = dict(zip(sizes, range(1, len(sizes) + 1), strict=True))
     starts = dict(zip(reversed(sizes), range(len(sizes) - 1, -1, -1), strict=True))
