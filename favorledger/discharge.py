@@ -112,9 +112,9 @@ _INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDict
 
 EAGER_INDEX: Final = 8192
 """A log at least this long is indexed for explanations when a settlement
-is suggested (:meth:`Snapshot.prepare`), not on the first explanation:
-indexing takes about half a microsecond per entry, so a shorter log
-indexes in a few milliseconds when first asked."""
+is suggested or cycles are cleared (:meth:`Snapshot.prepare`), not on the
+first explanation: indexing takes about half a microsecond per entry, so a
+shorter log indexes in a few milliseconds when first asked."""
 
 _MANY: Final = 64
 """A giver of at least this many favors has them filed by debtor too."""

@@ -309,6 +309,25 @@ def test_the_index_explanations_read_keeps_in_step_with_the_log(
 
 
 @given(led=market_ledgers)
+@examples(40)
+def test_clearing_a_long_log_indexes_it_before_anything_is_explained(
+    led: Ledger,
+) -> None:
+    """Like ``settle``, ``clear_cycles`` indexes a log of at least
+    ``EAGER_INDEX`` entries when it finds cycles to clear, so no explanation
+    pays for a scan; the index holds what a scan finds and the explanations
+    are those of a replay."""
+    with mock.patch.object(discharge, "EAGER_INDEX", 0):
+        clearing = clear_cycles(led)
+        if clearing.transfers:
+            assert index_as_it_stands(led) == index_by_scan(led)
+        replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
+        assert [t.explained_by for t in clearing.transfers] == [
+            t.explained_by for t in clear_cycles(replay).transfers
+        ]
+
+
+@given(led=market_ledgers)
 @examples(60)
 def test_who_owes_a_person_is_found_from_entries_or_from_rows_of_debts(
     led: Ledger,
