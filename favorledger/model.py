@@ -60,6 +60,7 @@ from typing import Final, Literal, TypeVar
 
 import attrs
 
+from favorledger._collector import untrack
 from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount, parse_derived
 from favorledger.errors import (
     FavorLedgerError,
@@ -624,7 +625,10 @@ def quick_favor(
 
     ``entry_id`` (the favor's id) and ``at`` may be ``None`` (a fresh id,
     now). ``known`` holds person ids that are already valid (a ledger's
-    people): a giver or receiver equal to one is not checked again.
+    people): a giver or receiver equal to one is not checked again. The
+    favor holds only atoms, so it is taken off the cyclic collector
+    (:data:`~favorledger._collector.untrack`): a ledger keeps every favor,
+    and full collections need not rescan them.
 
     Examples
     --------
@@ -666,9 +670,11 @@ def quick_favor(
         entry_id = _fresh_id()
     elif _plain_name(entry_id) is None:
         return None
-    return _favor(
+    favor = _favor(
         entry_id, giver, receiver, value, kind, at, None, "", NO_TAGS, None, None
     )
+    untrack(favor)  # it holds only atoms: no cycle can pass through it
+    return favor
 
 
 _POSITIVE_WHOLE: Final = frozenset(id(value) for value in SMALL_INTS.values() if value)

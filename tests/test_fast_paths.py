@@ -10,7 +10,9 @@ by field and type by type; it never accepts what the checked path refuses.
 
 from __future__ import annotations
 
+import gc
 import re
+import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +22,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from favorledger import Favor, Ledger
-from favorledger._exact import SMALL_INTS
+from favorledger._collector import UNTRACKS
+from favorledger._exact import SMALL_INTS, Ratio
 from favorledger.errors import FavorLedgerError
 from favorledger.model import NO_TAGS, Reversal, quick_favor, unchecked
 
@@ -93,6 +96,25 @@ def _both(
         assert type(getattr(fast, name)) is type(getattr(checked, name))
         assert repr(getattr(fast, name)) == repr(getattr(checked, name))
     assert at is not None or fast.at.tzinfo is UTC
+    holds_only_atoms(fast)
+
+
+def holds_only_atoms(favor: Favor) -> None:
+    """The favor is off the cyclic collector (where the interpreter allows),
+    and safely so: nothing it refers to can refer back to it (its class, the
+    shared empty tag set, strings, amounts, ``None`` and a time whose zone
+    is a fixed offset; a ``Ratio`` holds two ints)."""
+    assert gc.is_tracked(favor) is not UNTRACKS
+    for referent in gc.get_referents(favor):
+        assert (
+            referent is Favor
+            or referent is NO_TAGS
+            or referent is None
+            or (type(referent) in (str, Decimal, datetime, Ratio))
+        ), referent
+        if type(referent) is Ratio:
+            assert all(n is Ratio or type(n) is int for n in gc.get_referents(referent))
+    assert type(favor.at.tzinfo) is timezone
 
 
 @given(
@@ -195,3 +217,22 @@ def test_the_unchecked_builder_sets_every_field() -> None:
     at = datetime(2024, 1, 1, tzinfo=UTC)
     built = unchecked(Reversal)("r1", "f1", at, "typo")
     assert built == Reversal(id="r1", favor_id="f1", at=at, reason="typo")
+
+
+def test_favors_off_the_collector_are_still_freed() -> None:
+    """Untracked favors need no collector to be freed: dropping the ledger
+    gives their memory back at once (reference counting)."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        led = Ledger()
+        for n in range(2000):
+            led.record(f"p{n % 7}", f"q{n % 5}", n % 9 + 1)
+        assert all(not gc.is_tracked(f) for f in led.favors.values()) is UNTRACKS
+        held = tracemalloc.get_traced_memory()[0] - start
+        del led
+        freed = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert held > 2000 * 200  # each favor, its id and its time
+    assert freed < held / 20
