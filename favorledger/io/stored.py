@@ -123,7 +123,7 @@ _UNCONVERT: Final[dict[str, str]] = {
     "Amount | None": '"null" if {0} is None else {quote}(str({0}))',
     "datetime": "{quote}({0}.isoformat())",
     "datetime | None": '"null" if {0} is None else {quote}({0}.isoformat())',
-    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]"',
+    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]" if {0} else "[]"',
 }
 """How each field type is written as JSON text (as ``dumps_entry`` writes it:
 ``json`` with ``ensure_ascii=False`` and its default separators)."""
