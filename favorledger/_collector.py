@@ -18,7 +18,7 @@ True
 
 A favor the ledger builds from values it has checked holds only immutable
 atoms (strings, amounts, a UTC time, ``None``, the shared empty tag set), so
-it can never be part of a reference cycle: :func:`untrack` takes it off the
+it can never be part of a reference cycle: ``untrack`` takes it off the
 collector's lists. A ledger keeps every favor for good, and each full
 collection would otherwise rescan all of them (measured in ``benchmarks/``:
 0.75 to 1.0 µs a favor at 2*10^5 favors, "Issue 13, third round").
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -42,11 +43,13 @@ __all__ = ["UNTRACKS", "collector_paused", "untrack"]
 
 def _untracker() -> Callable[[object], None] | None:
     """CPython's ``PyObject_GC_UnTrack``, if this interpreter has it."""
+    if sys.implementation.name != "cpython":
+        return None  # other interpreters' collectors work differently
     try:
         import ctypes
 
         function = ctypes.pythonapi.PyObject_GC_UnTrack
-    except (ImportError, AttributeError):  # not CPython: nothing to do
+    except (ImportError, AttributeError):  # built without ctypes: nothing to do
         return None
     function.argtypes = [ctypes.py_object]
     function.restype = None

@@ -123,7 +123,9 @@ _UNCONVERT: Final[dict[str, str]] = {
     "Amount | None": '"null" if {0} is None else {quote}(str({0}))',
     "datetime": "{quote}({0}.isoformat())",
     "datetime | None": '"null" if {0} is None else {quote}({0}.isoformat())',
-    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]" if {0} else "[]"',
+    "frozenset[str]": (
+        '"[" + ", ".join(map({quote}, sorted({0}))) + "]" if {0} else "[]"'
+    ),
 }
 """How each field type is written as JSON text (as ``dumps_entry`` writes it:
 ``json`` with ``ensure_ascii=False`` and its default separators)."""
@@ -250,7 +252,7 @@ def plain_favor(line: str) -> Favor | None:
     referrer, reason, tags or pledge, nothing escaped); else ``None``.
 
     Like every favor the ledger builds from checked values, it is taken off
-    the cyclic collector (:func:`~favorledger._collector.untrack`): it holds
+    the cyclic collector (``favorledger._collector.untrack``): it holds
     only atoms.
 
     Examples
