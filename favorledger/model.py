@@ -56,7 +56,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Si
 from datetime import UTC, datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
@@ -581,27 +581,59 @@ def unchecked(cls: type[_C]) -> Callable[..., _C]:
     checking and converting none of them.
 
     It is for values that already passed every check (a favor the ledger
-    validated at its boundary, a row its own store wrote): each slot is set
-    through its descriptor, about four times faster than the checked
-    ``__init__``. The source is generated from the attrs fields, as attrs
-    generates ``__init__``.
+    validated at its boundary, a row its own store wrote). The fields are
+    stored by the plain ``__init__`` of a twin class with the same slots
+    (:func:`_twin`, where the interpreter's own slot stores do the work),
+    and the object is then relabelled a ``cls``: about eight times faster
+    than the checked ``__init__``, and twice as fast as setting each slot
+    through its descriptor, which is the way taken for a class that has no
+    twin. The source is generated from the attrs fields, as attrs generates
+    ``__init__``.
 
     Examples
     --------
     >>> build = unchecked(Reversal)
-    >>> build("r1", "f1", utcnow(), "typo").favor_id
-    'f1'
+    >>> undo = build("r1", "f1", utcnow(), "typo")
+    >>> type(undo) is Reversal, undo.favor_id
+    (True, 'f1')
     """
     names = [field.name for field in attrs.fields(cls)]
-    scope: dict[str, object] = {"new": object.__new__, "cls": cls}
-    lines = [f"def build({', '.join(names)}):", "    entry = new(cls)"]
-    for name in names:
-        scope[f"set_{name}"] = getattr(cls, name).__set__
-        lines.append(f"    set_{name}(entry, {name})")
+    arguments = ", ".join(names)
+    twin = _twin(cls, names)
+    scope: dict[str, object] = {"new": object.__new__, "cls": cls, "twin": twin}
+    lines = [f"def build({arguments}):"]
+    if twin is not None:
+        lines += [f"    entry = twin({arguments})", "    entry.__class__ = cls"]
+    else:
+        lines.append("    entry = new(cls)")
+        for name in names:
+            scope[f"set_{name}"] = getattr(cls, name).__set__
+            lines.append(f"    set_{name}(entry, {name})")
     lines.append("    return entry")
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
     build: Callable[..., _C] = scope["build"]  # type: ignore[assignment]
     return build
+
+
+def _twin(cls: type, names: list[str]) -> type | None:
+    """A plain class with ``cls``'s slots, whose ``__init__`` stores the
+    fields ``names`` in them, so that an instance can be relabelled a
+    ``cls`` (``entry.__class__ = cls``); ``None`` if ``cls`` has other slots
+    or the interpreter refuses the relabelling."""
+    slots = cls.__dict__.get("__slots__")
+    if not isinstance(slots, tuple) or set(slots) - {"__weakref__"} != set(names):
+        return None
+    lines = [f"def __init__(self, {', '.join(names)}):"]
+    lines += [f"    self.{name} = {name}" for name in names]
+    scope: dict[str, object] = {}
+    exec("\n".join(lines), scope)  # the source is built from the attrs fields
+    twin = type(f"{cls.__name__}Fields", (), {"__slots__": slots, **scope})
+    trial: Any = object.__new__(twin)
+    try:
+        trial.__class__ = cls  # the same layout, or TypeError
+    except TypeError:
+        return None
+    return twin
 
 
 _favor: Final = unchecked(Favor)

@@ -17,15 +17,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from test_sqlite import rich_ledgers
 
 from favorledger import Favor, Ledger
 from favorledger._collector import UNTRACKS
 from favorledger._exact import SMALL_INTS, Ratio
 from favorledger.errors import FavorLedgerError
-from favorledger.model import NO_TAGS, Reversal, quick_favor, unchecked
+from favorledger.model import NO_TAGS, Person, Reversal, _twin, quick_favor, unchecked
 
 _names = st.one_of(
     st.sampled_from(["ann", "bob", " ann", "ann ", "", "a\x1b", "a" * 200, "a" * 201]),
@@ -217,6 +219,34 @@ def test_the_unchecked_builder_sets_every_field() -> None:
     at = datetime(2024, 1, 1, tzinfo=UTC)
     built = unchecked(Reversal)("r1", "f1", at, "typo")
     assert built == Reversal(id="r1", favor_id="f1", at=at, reason="typo")
+
+
+@settings(max_examples=40)
+@given(led=rich_ledgers())
+def test_an_unchecked_build_is_the_entry_itself(led: Ledger) -> None:
+    """Rebuilt from its field values, every kind of entry is the same entry:
+    the same type (a twin-built Favor or Person is relabelled, not a
+    subclass), equal, equally hashed, and still frozen."""
+    for entry in [*led.log, *led.people.values()]:
+        cls = type(entry)
+        values = [getattr(entry, field.name) for field in attrs.fields(cls)]
+        built = unchecked(cls)(*values)
+        assert type(built) is cls
+        assert built == entry
+        assert hash(built) == hash(entry)
+        assert repr(built) == repr(entry)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.id = "changed"  # type: ignore[misc]
+
+
+def test_favors_and_people_are_built_by_their_twins() -> None:
+    """The classes without a weak-reference slot get a twin (the fast way);
+    a class whose layout CPython will not relabel gets none and is built
+    through its slot descriptors."""
+    assert _twin(Favor, [f.name for f in attrs.fields(Favor)]) is not None
+    assert _twin(Person, [f.name for f in attrs.fields(Person)]) is not None
+    assert _twin(Reversal, [f.name for f in attrs.fields(Reversal)]) is None
+    assert _twin(Favor, ["id"]) is None  # other slots than the fields
 
 
 def test_favors_off_the_collector_are_still_freed() -> None:
