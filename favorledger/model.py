@@ -375,9 +375,10 @@ class Person:
         the entry naming it), so no check is repeated: this runs once per new
         person while recording, on the hot path.
         """
-        person = object.__new__(cls)
-        for field, value in (("id", id), ("name", id), ("tags", NO_TAGS), ("at", at)):
-            object.__setattr__(person, field, value)
+        if cls is not Person:
+            return cls(id, tags=NO_TAGS, at=at)
+        person = _person(id, id, NO_TAGS, at)
+        untrack(person)  # it holds only atoms, like a recorded favor
         return person
 
 
@@ -637,6 +638,7 @@ def _twin(cls: type, names: list[str]) -> type | None:
 
 
 _favor: Final = unchecked(Favor)
+_person: Final = unchecked(Person)
 
 
 def quick_favor(

@@ -250,8 +250,9 @@ def test_favors_and_people_are_built_by_their_twins() -> None:
 
 
 def test_favors_off_the_collector_are_still_freed() -> None:
-    """Untracked favors need no collector to be freed: dropping the ledger
-    gives their memory back at once (reference counting)."""
+    """Untracked favors (and the people they add) need no collector to be
+    freed: dropping the ledger gives their memory back at once (reference
+    counting)."""
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]
@@ -259,6 +260,7 @@ def test_favors_off_the_collector_are_still_freed() -> None:
         for n in range(2000):
             led.record(f"p{n % 7}", f"q{n % 5}", n % 9 + 1)
         assert all(not gc.is_tracked(f) for f in led.favors.values()) is UNTRACKS
+        assert all(not gc.is_tracked(p) for p in led.people.values()) is UNTRACKS
         held = tracemalloc.get_traced_memory()[0] - start
         del led
         freed = tracemalloc.get_traced_memory()[0] - start
