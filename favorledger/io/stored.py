@@ -5,8 +5,9 @@ an import). A store's own rows were written from entries that passed those
 checks, so reopening a store rebuilds them on a trusted path: the JSON is
 parsed and each field is turned back into its type, but no field is
 validated again. That path is about four times faster than
-:func:`~favorledger.io.jsonl.loads_entry` and is what makes reopening a store
-as fast as recording the same favors in memory.
+:func:`~favorledger.io.jsonl.loads_entry`; with it, reopening a store costs
+about 1.5 times recording the same favors in memory (reading and parsing
+each row is the difference, ``benchmarks/README.md``).
 
 A row the trusted path cannot read (a missing field, an unknown type, a line
 that is not JSON) goes through :func:`~favorledger.io.jsonl.loads_entry`,
