@@ -293,3 +293,41 @@ def test_a_contact_is_an_introducer_only_by_a_way_that_does_not_come_back() -> N
     for max_hops in (None, 3, 4):
         found = introducers(led, "me", "t", max_hops=max_hops)
         assert [p.people for p in found] == [("me", "b", "t")]
+
+
+def test_experts_within_a_bound_each_get_their_best_path_within_it() -> None:
+    """Against brute force, on a network a random search found (tracing a
+    layered search back took the wrong layer there): every expert within
+    ``max_hops`` is listed, by a path of the least cost within the bound."""
+    rows = [
+        ("p0", "p1", "0.3"),
+        ("p0", "p6", "0.9"),
+        ("p1", "p2", "0.5"),
+        ("p1", "p4", "0.5"),
+        ("p1", "p6", "0.5"),
+        ("p1", "p7", "1"),
+        ("p2", "p3", "0.1"),
+        ("p2", "p5", "1"),
+        ("p3", "p4", "0.1"),
+        ("p3", "p6", "0.3"),
+        ("p4", "p5", "0.5"),
+        ("p5", "p6", "0.3"),
+    ]
+    led = ties(*rows)
+    strength = {frozenset((a, b)): Fraction(s) for a, b, s in rows}
+    for person in sorted(led.people)[1:]:
+        led.add_person(person, tags=["law"])
+    graph = led.tie_graph()
+
+    def trust(path: tuple[str, ...] | list[str]) -> Fraction:
+        return math.prod(strength[frozenset(e)] for e in pairwise(path))
+
+    for max_hops in (1, 2, 3):
+        found = experts(led, "p0", "law", max_hops=max_hops)
+        best = {}
+        for person in sorted(led.people)[1:]:
+            paths = list(nx.all_simple_paths(graph, "p0", person, cutoff=max_hops))
+            if paths:
+                best[person] = max(trust(p) for p in paths)
+        assert {p.target: trust(p.people) for p in found} == best
+        assert all(len(p.hops) <= max_hops for p in found)
