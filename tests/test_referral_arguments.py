@@ -144,12 +144,29 @@ def test_introducers_are_within_the_bound_in_order_and_capped() -> None:
 
 
 def test_an_avoided_person_is_avoided_within_a_bound_too() -> None:
+    """Under every weight, with or without a bound on hops."""
     led = ties(("me", "a", "1"), ("a", "t", "1"), ("me", "b", "0.5"), ("b", "t", "0.5"))
-    for max_hops in (None, 2, 3):
-        paths = referral_paths(led, "me", "t", 2, avoid=["a"], max_hops=max_hops)
-        assert [p.people for p in paths] == [("me", "b", "t")]
-        best = referral_path(led, "me", "t", avoid=["a"], max_hops=max_hops)
-        assert best.people == ("me", "b", "t")
+    for weight in ("trust", "hops", "leverage"):
+        for max_hops in (None, 2, 3):
+            kw = {"avoid": ["a"], "max_hops": max_hops, "weight": weight}
+            paths = referral_paths(led, "me", "t", 2, **kw)
+            assert [p.people for p in paths] == [("me", "b", "t")]
+            assert referral_path(led, "me", "t", **kw).people == ("me", "b", "t")
+
+
+def test_a_person_argument_that_is_not_a_string_is_refused_naming_it() -> None:
+    led = ties(("me", "a", "1"), ("a", "t", "1"))
+    calls = [
+        (lambda: referral_path(led, 7, "t"), "source", 7),  # type: ignore[arg-type]
+        (lambda: referral_path(led, "me", 7), "target", 7),  # type: ignore[arg-type]
+        (lambda: referral_path(led, "me", "t", avoid=[7]), "avoid", 7),
+        (lambda: experts(led, None, "law"), "source", None),  # type: ignore[arg-type]
+    ]
+    for call, field, value in calls:
+        with pytest.raises(InvalidQueryError) as raised:
+            call()
+        whole = f"{field} must be a person id (a string), got {value!r}"
+        assert str(raised.value) == whole
 
 
 # Networks a random search found, where a slip in Yen's algorithm under a
