@@ -103,9 +103,11 @@ __all__ = [
     "store_head",
 ]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The version of a ledger's tables this library writes and reads (2 adds the
-one-round-trip append, ``favorledger_add``)."""
+one-round-trip append, ``favorledger_add``; 3 the group append: the
+``inbox`` and ``seals`` tables, ``favorledger_put`` and
+``favorledger_seal``)."""
 
 DEFAULT_LEDGER: Final = "favorledger"
 """The schema that holds the ledger when the URL names none."""
@@ -141,10 +143,196 @@ _ADD_SIGNATURE: Final = (
     " r_at text, r_body text, r_digest text)"
 )
 
+_LOCK: Final = f"{_LOCK_CLASS}, hashtext('{{name}}')"
+"""The ledger's advisory lock's two keys, in SQL (``{name}`` still to fill)."""
+
+_INBOX: Final = (
+    """CREATE TABLE {schema}.inbox (
+        n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        type text NOT NULL CHECK (type = 'favor'),
+        at text NOT NULL,
+        body text NOT NULL
+    )""",
+    """CREATE TABLE {schema}.seals (
+        upto bigint PRIMARY KEY,
+        seq bigint NOT NULL
+    )""",
+)
+"""Version 3's tables. ``inbox``: favors handed in by writers, not yet part
+of the ledger (append-only, numbered in the order they were handed in).
+``seals``: one row per sealing round, the highest inbox number it looked at
+(``upto``) and the chain's last ``seq`` after it (append-only)."""
+
+_SEAL_INBOX: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+    mark bigint;
+    top bigint;
+    before bigint;
+    passes int := 0;
+    r record;
+BEGIN
+    SELECT e.seq, e.digest INTO last_seq, last_digest
+        FROM {schema}.entries e ORDER BY e.seq DESC LIMIT 1;
+    last_seq := coalesce(last_seq, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    SELECT s.upto INTO mark FROM {schema}.seals s ORDER BY s.upto DESC LIMIT 1;
+    mark := coalesce(mark, 0);
+    top := mark;
+    LOOP
+        before := top;
+        FOR r IN SELECT i.n, i.id, i.type, i.at, i.body FROM {schema}.inbox i
+                WHERE i.n >= least(before + 1, own) AND (i.n > before OR i.n = own)
+                ORDER BY i.n LOOP
+            top := greatest(top, r.n);
+            CONTINUE WHEN EXISTS (SELECT 1 FROM {schema}.entries e
+                WHERE e.id = r.id AND e.type <> 'person');
+            last_seq := last_seq + 1;
+            last_digest := encode(sha256(convert_to(
+                last_digest || E'\\n' || r.body, 'UTF8')), 'hex');
+            INSERT INTO {schema}.entries
+                VALUES (last_seq, r.id, r.type, r.at, r.body, last_digest);
+        END LOOP;
+        own := top;
+        passes := passes + 1;
+        EXIT WHEN top = before OR passes = 4;
+    END LOOP;
+    IF top > mark THEN
+        INSERT INTO {schema}.seals VALUES (top, last_seq);
+    END IF;
+END;"""
+"""``favorledger_seal_inbox(own)``, run by the holder of the ledger's lock:
+chain every inbox favor handed in after the last sealing round, and the
+caller's own (``own``: it may have been handed in late), into ``entries``,
+in inbox order, skipping a favor whose id is already stored (a re-add, or a
+clash its writer is told about); the insert trigger checks every link. It
+looks again (up to four passes) for favors handed in while it worked, so
+that writers already waiting for this round are sealed in it too."""
+
+_FIND_MINE: Final = """SELECT e.seq INTO mine FROM {schema}.entries e
+        WHERE e.id = new_id AND e.type <> 'person';"""
+
+_GROUP: Final = f"""DECLARE
+    own bigint;
+    mine bigint;
+    sealed boolean := false;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO {{schema}}.inbox (id, type, at, body)
+        VALUES (new_id, new_type, new_at, new_body) RETURNING n INTO own;
+    COMMIT;
+    {_FIND_MINE}
+    IF mine IS NULL THEN
+        IF NOT pg_try_advisory_xact_lock({_LOCK}) THEN
+            PERFORM pg_advisory_lock_shared({_LOCK});
+            PERFORM pg_advisory_unlock_shared({_LOCK});
+            {_FIND_MINE}
+            IF mine IS NULL THEN
+                PERFORM pg_advisory_xact_lock({_LOCK});
+                {_FIND_MINE}
+            END IF;
+        END IF;
+        IF mine IS NULL THEN
+            PERFORM {{schema}}.favorledger_seal_inbox(own);
+            {_FIND_MINE}
+            sealed := true;
+        END IF;
+    END IF;
+    SELECT array_agg(e.seq ORDER BY e.seq), array_agg(e.id ORDER BY e.seq),
+            array_agg(e.type ORDER BY e.seq), array_agg(e.at ORDER BY e.seq),
+            array_agg(e.body ORDER BY e.seq), array_agg(e.digest ORDER BY e.seq)
+        INTO r_seq, r_id, r_type, r_at, r_body, r_digest
+        FROM {{schema}}.entries e WHERE e.seq > after AND e.seq <= mine;
+    COMMIT;
+    IF NOT sealed AND coalesce((SELECT s.seq FROM {{schema}}.seals s
+            ORDER BY s.upto DESC LIMIT 1), 0) < mine THEN
+        PERFORM pg_logical_emit_message(true, 'favorledger', '');
+    END IF;
+END;"""
+"""``CALL favorledger_group_add(after, id, type, at, body, ...)``: append one
+favor through the inbox, in one statement. (1) Hand the favor in to the
+inbox (committed asynchronously, so that whoever seals next sees it). (2)
+Wait until it is sealed into the chain: if nobody holds the ledger's lock,
+take it and seal every waiting favor (one lock hand-off and one commit for
+all of them); otherwise wait in *shared* mode until the holder lets go, so
+one release wakes every waiter at once, and if the favor came too late for
+that round, take the lock and seal the next one. Return every row after
+``after`` up to the one that holds the favor's id (its own, or an entry
+stored under that id before). A round that seals commits synchronously,
+holding the lock until the disk has it, so every sealed favor is on disk
+once it can be seen; favors handed in meanwhile wait for the next round,
+which seals them together (PostgreSQL's own group commit, one level up).
+(3) A writer whose id was found in an entry no sealing round has flushed
+yet (stored the locked way, asynchronously) writes one WAL record and
+commits synchronously (the flush barrier). When the call returns, the entry
+that holds the favor is on disk."""
+
+_GROUP_SIGNATURE: Final = (
+    "favorledger_group_add(after bigint, new_id text, new_type text,"
+    " new_at text, new_body text, OUT r_seq bigint[], OUT r_id text[],"
+    " OUT r_type text[], OUT r_at text[], OUT r_body text[],"
+    " OUT r_digest text[])"
+)
+_SEAL_INBOX_SIGNATURE: Final = "favorledger_seal_inbox(own bigint) RETURNS void"
+
+_SERVER_FUNCTIONS: Final = {
+    # name: (the version that added it, signature, body)
+    "favorledger_add": (2, _ADD_SIGNATURE, _ADD),
+    "favorledger_seal_inbox": (3, _SEAL_INBOX_SIGNATURE, _SEAL_INBOX),
+    "favorledger_group_add": (3, _GROUP_SIGNATURE, _GROUP),
+}
+"""The functions a ledger's writers call, by the version that added them."""
+
+_TRIGGERS_V3: Final = {
+    "inbox_no_update": (
+        "inbox",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "inbox_no_truncate": (
+        "inbox",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+    "seals_no_update": (
+        "seals",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "seals_no_truncate": (
+        "seals",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+"""The triggers version 3 adds: the inbox and the seals are append-only too."""
+
+
+def _function(name: str) -> str:
+    _, signature, body = _SERVER_FUNCTIONS[name]
+    kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
+    return f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql AS $fl${body}$fl$"
+
+
+def _trigger(name: str, table: str, events: str, level: str, function: str) -> str:
+    return (
+        f"CREATE TRIGGER {name} {events} ON {{schema}}.{table}"
+        f" FOR EACH {level} EXECUTE FUNCTION {{schema}}.{function}()"
+    )
+
+
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        f"CREATE FUNCTION {{schema}}.{_ADD_SIGNATURE} LANGUAGE plpgsql"
-        f" AS $fl${_ADD}$fl$",
+    2: (_function("favorledger_add"),),
+    3: (
+        *_INBOX,
+        _function("favorledger_seal_inbox"),
+        _function("favorledger_group_add"),
+        *(_trigger(name, *how) for name, how in _TRIGGERS_V3.items()),
     ),
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
@@ -311,6 +499,12 @@ class PostgresStore(LogStore):
     (:meth:`defer`); ``False`` takes the lock and catches up first, as every
     other write does (kept to measure the difference)."""
 
+    group_appends: bool = True
+    """On a version 3 ledger, append such a favor through the inbox
+    (:meth:`_append_grouped`: many writers' favors sealed by one lock
+    hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
+    hand-off per favor, kept to measure the difference)."""
+
     def __init__(
         self, conninfo: str, name: str, timeout: float, *, readonly: bool
     ) -> None:
@@ -326,6 +520,10 @@ class PostgresStore(LogStore):
         self._add_sql = (
             f"SELECT * FROM {self._schema}.favorledger_add(%s, %s, %s, %s, %s);"
             f" COMMIT; {_BARRIER}"
+        )
+        self._group_sql = (
+            f"CALL {self._schema}.favorledger_group_add(%s, %s, %s, %s, %s,"
+            " NULL, NULL, NULL, NULL, NULL, NULL)"
         )
 
     # -------------------------------------------------------------- opening
@@ -639,9 +837,15 @@ class PostgresStore(LogStore):
             self._flush()  # ledger answered from is on disk when it returns
 
     def _append_alone(self, entry: Entry) -> None:
-        """Append ``entry`` in one round trip: ``favorledger_add`` under the
-        lock with an asynchronous commit, then the flush barrier; index the
-        rows other writers appended before it (they came back with it).
+        """Append ``entry`` in one round trip, then index the rows other
+        writers appended before it (they come back with it).
+
+        On a version 3 ledger the favor goes through the inbox
+        (``favorledger_put``, then ``favorledger_seal``, which seals it with
+        every other waiting favor); on version 2 through ``favorledger_add``
+        (the lock, the chain and the insert in the server). Either way the
+        commit is asynchronous and the flush barrier follows in the same
+        query, so the favor is on disk when this returns.
 
         Raises
         ------
@@ -653,20 +857,37 @@ class PostgresStore(LogStore):
         pg = _psycopg()
         body = dumps_entry(entry)
         kind = _TYPE_NAMES[type(entry)]
-        params = (self._seen, entry.id, kind, utc_text(entry.at), body)
+        at = utc_text(entry.at)
+        grouped = self.group_appends and self.version >= 3
         try:
-            with pg.ClientCursor(self._live()) as cursor:
-                cursor.execute(self._add_sql, params)
-                rows = cursor.fetchall()
+            params = (self._seen, entry.id, kind, at, body)
+            if grouped:
+                found = self._live().execute(self._group_sql, params).fetchone()
+                rows = list(zip(*found, strict=True)) if found and found[0] else []
+            else:
+                with pg.ClientCursor(self._live()) as cursor:
+                    cursor.execute(self._add_sql, params)
+                    rows = cursor.fetchall()
         except pg.errors.UniqueViolation as exc:
             raise _RetryLockedError from exc
         except pg.OperationalError as exc:
             self._drop()
             raise _RetryLockedError from exc
         except pg.Error as exc:
-            raise StoreError(f"{self._path}: could not append: {_why(exc)}") from exc
-        if not rows or rows[-1][1] != entry.id:
-            raise StoreError(f"{self._path}: favorledger_add returned {rows[-1:]!r}")
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # The favor may be in the inbox: the locked way stores it now (a
+            # later seal skips the copy), so the call either stores it or
+            # fails for a reason of its own. No session lock outlives this.
+            self._drop()
+            raise _RetryLockedError from exc
+        if not rows or rows[-1][1] != entry.id or rows[-1][4] != body:
+            # the id was stored before this call (by another writer, or by
+            # this one in a call whose answer was lost): the locked way says
+            # whether it is the same favor or a clash
+            raise _RetryLockedError
         self._phase = "done"
         seq, *_, digest = rows[-1]
         if len(rows) > 1 and self.on_begin is not None:
@@ -984,12 +1205,14 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             body.format(schema=store._schema)
         ):
             found.append(f"{path}: the function {function} was changed")
-    if store.version >= 2:
-        expected = _squeeze(_ADD.format(schema=store._schema, name=name))
-        if "favorledger_add" not in functions:
-            found.append(f"{path}: the function favorledger_add is missing")
-        elif _squeeze(functions["favorledger_add"]) != expected:
-            found.append(f"{path}: the function favorledger_add was changed")
+    for function, (since, _, body) in _SERVER_FUNCTIONS.items():
+        if store.version < since:
+            continue
+        expected = _squeeze(body.format(schema=store._schema, name=name))
+        if function not in functions:
+            found.append(f"{path}: the function {function} is missing")
+        elif _squeeze(functions[function]) != expected:
+            found.append(f"{path}: the function {function} was changed")
     triggers = {
         row[0]: row[1:]
         for row in connection.execute(
@@ -1000,7 +1223,10 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             (name,),
         ).fetchall()
     }
-    for trigger, (table, _, _, function) in _TRIGGERS.items():
+    expected_triggers = dict(_TRIGGERS)
+    if store.version >= 3:
+        expected_triggers.update(_TRIGGERS_V3)
+    for trigger, (table, _, _, function) in expected_triggers.items():
         if trigger not in triggers:
             found.append(f"{path}: the trigger {trigger} is missing")
             continue
@@ -1009,18 +1235,21 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             found.append(f"{path}: the trigger {trigger} was changed")
         elif enabled == "D":
             found.append(f"{path}: the trigger {trigger} is disabled")
-    for extra in sorted(triggers.keys() - _TRIGGERS.keys()):
+    for extra in sorted(triggers.keys() - expected_triggers.keys()):
         found.append(f"{path}: an unexpected trigger {extra} was added")
     indexes = {
-        row[0]
+        (row[0], row[1])
         for row in connection.execute(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = %s"
-            " AND tablename = 'entries'",
+            "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
             (name,),
         ).fetchall()
     }
-    for index in ("entries_pkey", "entries_entry_id", "entries_person_statement"):
-        if index not in indexes:
+    wanted = [("entries", "entries_pkey"), ("entries", "entries_entry_id")]
+    wanted.append(("entries", "entries_person_statement"))
+    if store.version >= 3:
+        wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
+    for table, index in wanted:
+        if (table, index) not in indexes:
             found.append(f"{path}: the index {index} is missing")
     return found
 
