@@ -18,7 +18,11 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
   trigger that refuses a row that is not the next ``seq`` or whose digest
   does not follow from the entry before (the database computes it too);
 * ``favorledger_schema (version, created_at)``: the schema version;
-* ``favorledger_add(...)`` (version 2): the one-round-trip append below.
+* ``favorledger_add(...)`` (version 2): the one-round-trip append below;
+* ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (version 3,
+  append-only too): favors handed in and not yet sealed into the chain, and
+  one row per sealing round; ``favorledger_group_add`` and
+  ``favorledger_seal_inbox``, the group append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -37,15 +41,22 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip: one query calls ``favorledger_add``, which takes the same lock inside
-the server, chains and inserts the row and returns it with every row other
-writers appended since this handle last read; the query then commits
-(asynchronously) and runs the flush barrier. The handle indexes those rows,
-then its own favor, so its order is the store's. The lock is held only for
-the server's own work, never across a client round trip or a flush. If the
-id is taken, a person is new to the handle, or the connection fails, nothing
-is indexed and the same favor (same id and time) is added the locked way,
-which catches up first and so finds out whether it was stored.
+trip, through the *group append* (schema version 3): one statement, ``CALL
+favorledger_group_add(...)``, hands the favor in to the append-only
+``inbox`` and waits until it is sealed into the chain. The first writer to
+find the ledger's lock free takes it and seals every waiting favor (one lock
+hand-off and one synchronous commit for all of them, so a sealed favor is on
+disk as soon as it can be seen); the others wait in shared mode, so one
+release wakes them all. The call returns the favor's row with every row
+other writers appended since this handle last read; the handle indexes
+those, then its own favor, so its order is the store's. A favor in the inbox
+is not part of the ledger until it is sealed. If the id is taken, a person
+is new to the handle, or the connection fails, nothing is indexed and the
+same favor (same id and time) is added the locked way, which catches up
+first and so finds out whether it was stored. On a version 2 ledger (or with
+``group_appends = False``) ``favorledger_add`` does the same for one favor
+per lock hand-off: the lock, the chain and the insert in the server, an
+asynchronous commit and the flush barrier.
 
 A connection lost (a server restart) fails the write it interrupted with a
 :class:`StoreError` and is re-opened by the next write; a write that finds
@@ -63,6 +74,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -83,7 +95,7 @@ from favorledger.io.sqlite import (
     _replay,
     _row_problems,
 )
-from favorledger.io.store import LogStore, utc_text
+from favorledger.io.store import LogStore, Row, utc_text
 from favorledger.ledger import Ledger
 from favorledger.model import Entry, Favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -194,7 +206,7 @@ BEGIN
             INSERT INTO {schema}.entries
                 VALUES (last_seq, r.id, r.type, r.at, r.body, last_digest);
         END LOOP;
-        own := top;
+        own := top + 1;  -- sealed now: the next pass starts after it
         passes := passes + 1;
         EXIT WHEN top = before OR passes = 4;
     END LOOP;
@@ -239,10 +251,8 @@ BEGIN
             sealed := true;
         END IF;
     END IF;
-    SELECT array_agg(e.seq ORDER BY e.seq), array_agg(e.id ORDER BY e.seq),
-            array_agg(e.type ORDER BY e.seq), array_agg(e.at ORDER BY e.seq),
-            array_agg(e.body ORDER BY e.seq), array_agg(e.digest ORDER BY e.seq)
-        INTO r_seq, r_id, r_type, r_at, r_body, r_digest
+    SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,
+            e.digest) ORDER BY e.seq) INTO r_rows
         FROM {{schema}}.entries e WHERE e.seq > after AND e.seq <= mine;
     COMMIT;
     IF NOT sealed AND coalesce((SELECT s.seq FROM {{schema}}.seals s
@@ -270,9 +280,7 @@ that holds the favor is on disk."""
 
 _GROUP_SIGNATURE: Final = (
     "favorledger_group_add(after bigint, new_id text, new_type text,"
-    " new_at text, new_body text, OUT r_seq bigint[], OUT r_id text[],"
-    " OUT r_type text[], OUT r_at text[], OUT r_body text[],"
-    " OUT r_digest text[])"
+    " new_at text, new_body text, OUT r_rows json)"
 )
 _SEAL_INBOX_SIGNATURE: Final = "favorledger_seal_inbox(own bigint) RETURNS void"
 
@@ -522,9 +530,8 @@ class PostgresStore(LogStore):
             f" COMMIT; {_BARRIER}"
         )
         self._group_sql = (
-            f"CALL {self._schema}.favorledger_group_add(%s, %s, %s, %s, %s,"
-            " NULL, NULL, NULL, NULL, NULL, NULL)"
-        )
+            f"CALL {self._schema}.favorledger_group_add($1, $2, $3, $4, $5, NULL)"
+        ).encode()
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -862,8 +869,7 @@ class PostgresStore(LogStore):
         try:
             params = (self._seen, entry.id, kind, at, body)
             if grouped:
-                found = self._live().execute(self._group_sql, params).fetchone()
-                rows = list(zip(*found, strict=True)) if found and found[0] else []
+                rows = self._call_group(params)
             else:
                 with pg.ClientCursor(self._live()) as cursor:
                     cursor.execute(self._add_sql, params)
@@ -897,6 +903,28 @@ class PostgresStore(LogStore):
             finally:
                 self._fetched = None
         self._seen, self._head = seq, digest
+
+    def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
+        """``favorledger_group_add`` through libpq itself: the call blocks in
+        C while the server seals and flushes (psycopg's own wait costs about
+        50 µs of CPU more per call; measured in ``profile_postgres.py``), and
+        its one JSON value is read by :func:`json.loads`.
+
+        Raises
+        ------
+        psycopg.OperationalError
+            If the call failed (an error, or a lost connection).
+        """
+        pg = _psycopg()
+        pgconn = self._live().pgconn
+        result = pgconn.exec_params(
+            self._group_sql, [str(part).encode() for part in params]
+        )
+        if result.status != pg.pq.ExecStatus.TUPLES_OK:
+            message = result.error_message.decode(errors="replace")
+            raise pg.OperationalError(message or "the group append failed")
+        found = result.get_value(0, 0)
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
 
     def _flush(self) -> None:
         """Wait until everything committed so far is on disk (on a new
@@ -1009,8 +1037,9 @@ class PostgresLedger(StoredLedger):
 
     Its one difference: a favor that fulfils nothing (whose rules need no
     state but its id, and, in a strict ledger, people known already) is
-    appended in one round trip without catching up first
-    (:meth:`PostgresStore.defer`); the rows other writers appended before it
+    appended in one round trip without catching up first, through the inbox
+    and sealed with every other waiting favor (:meth:`PostgresStore.defer`);
+    the rows other writers appended before it
     come back with it and are indexed first, so the ledger's order is the
     store's. Any other write, or a favor the ledger cannot place that way (its
     id is stored, a person is new to this handle, the connection failed),
