@@ -12,14 +12,17 @@ on, default settings) and, in one run:
   ``Ledger.open(url)``, each calling ``led.record(giver, receiver, value,
   id=...)`` in a loop for S seconds; every call is durable when it returns
   and its ledger has indexed every entry stored before it. Favors per second
-  = all favors stored / S. On PostgreSQL three ways: the store's default (a
-  favor that needs no state is one round trip, ``favorledger_add``: lock,
-  chain and insert inside the server, asynchronous commit, then the flush
-  barrier); the locked way every state-dependent write takes
-  (``lone_appends = False``: lock and catch-up, rules checked in Python,
-  insert, asynchronous commit, flush barrier); and the lock held through a
-  synchronous commit (also ``flush_after_unlock = False``). The same on the
-  SQLite store (WAL, ``synchronous=FULL``);
+  = all favors stored / S. On PostgreSQL up to four ways (``--modes``): the
+  store's default, ``group`` (a favor that needs no state is one statement,
+  ``favorledger_group_add``: handed in to the inbox and sealed with every
+  other waiting favor by one lock hand-off and one synchronous commit);
+  ``lone`` (``group_appends = False``: ``favorledger_add``, one lock
+  hand-off per favor, asynchronous commit, then the flush barrier);
+  ``locked``, the way every state-dependent write takes (``lone_appends =
+  False``: lock and catch-up, rules checked in Python, insert, asynchronous
+  commit, flush barrier); and ``sync``, the lock held through a synchronous
+  commit (also ``flush_after_unlock = False``). The same writers on the
+  SQLite store (WAL, ``synchronous=FULL``) unless ``--no-sqlite``;
 * **reopen**: a ledger of N favors (default 10^6) stored once in each store,
   then ``Ledger.open`` + ``balances()`` timed (median of R runs).
 
@@ -126,6 +129,20 @@ def writers_rate(db: str, writers: int, seconds: float, mode: str = "group") -> 
         return (len(led.favors) - before) / seconds
 
 
+def per_round(url: str) -> float:
+    """Favors handed in per sealing round in a group-appended ledger."""
+    import psycopg
+
+    conninfo, name = postgres.split_url(url)
+    with psycopg.connect(conninfo) as connection:
+        got = connection.execute(
+            f"SELECT (SELECT count(*) FROM {name}.inbox),"
+            f" (SELECT count(*) FROM {name}.seals)"
+        ).fetchone()
+    assert got is not None
+    return float(got[0] / max(got[1], 1))
+
+
 def favors(count: int) -> list[Favor]:
     rng = random.Random(0)
     start = datetime(2024, 1, 1, tzinfo=UTC)
@@ -224,7 +241,20 @@ def main(argv: list[str] | None = None) -> None:
                 + " | ".join(cells)
                 + f" | {low:.1f} to {high:.1f} |"
             )
-        writers, runs, _, _ = rows[-1]
+        if "group" in modes:
+            print()
+            for n, (writers, *_) in enumerate(rows):
+                sizes = [
+                    per_round(f"{server.url()}?ledger=group_{n}_{r}")
+                    for r in range(args.repeats)
+                ]
+                print(
+                    f"group append, {writers} writers: favors per sealing round"
+                    f" {statistics.median(sizes):.1f} (each repeat:"
+                    f" {', '.join(f'{x:.1f}' for x in sizes)})"
+                )
+        last = max(range(len(rows)), key=lambda n: rows[n][0])
+        writers, runs, _, _ = rows[last]
         best = modes[0]
         ratio = statistics.median(
             x / base for x, base in zip(runs[best], runs["pgbench"], strict=True)
@@ -234,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             f"\ntarget: >= {TARGET}x pgbench with {writers} writers ({best}):"
             f" {ratio:.2f}x {verdict}"
         )
-        for name in [f"{server.url()}?ledger={best}_{len(rows) - 1}_0"]:
+        for name in [f"{server.url()}?ledger={best}_{last}_0"]:
             assert postgres.check_store(name) == [], "the store checks clean"
 
         if args.reopen:

@@ -183,7 +183,7 @@ CEILINGS = {
     "favorledger_group_add (the group append, its barrier inside)": (
         "CALL ceiling.favorledger_group_add(9000000000000000000,"
         " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
-        " repeat('x', 250), NULL, NULL, NULL, NULL, NULL, NULL);"
+        " repeat('x', 250), NULL);"
     ),
 }
 

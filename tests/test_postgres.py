@@ -783,6 +783,33 @@ def test_a_clash_waiting_in_the_inbox_is_refused_and_a_repeat_is_idempotent(
     assert check_store(postgres_url) == []
 
 
+def test_a_favor_handed_in_late_below_a_passed_round_stays_out_of_the_ledger(
+    postgres_url: str,
+) -> None:
+    """A row whose number is below a round already sealed (its transaction
+    committed late) is never sealed by another writer: it was never
+    acknowledged, and the ledger, the chain and ``check`` ignore it."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f0", at=T1)
+        late = Favor(giver="bob", receiver="ann", value=5, id="late", at=T1)
+        with psycopg.connect(split_url(postgres_url)[0]) as slow:
+            slow.execute(
+                "INSERT INTO favorledger.inbox (id, type, at, body)"
+                " VALUES (%s, 'favor', %s, %s)",
+                (late.id, utc_text(late.at), dumps_entry(late)),
+            )
+            led.record("ann", "bob", 1, id="f1", at=T1)  # a round past it
+            slow.commit()
+        led.record("ann", "bob", 1, id="f2", at=T1)
+        assert [e.id for e in led.log] == ["f0", "f1", "f2"]
+        assert check_store(postgres_url) == []
+        assert led.add(late) == late  # its writer, trying again, stores it once
+        assert led.balance("ann") == 3 - 5
+    assert [row[1] for row in rows(postgres_url)] == ["f0", "f1", "f2", "late"]
+    inbox = sql(postgres_url, "SELECT id FROM favorledger.inbox ORDER BY n")
+    assert inbox == [("f0",), ("late",), ("f1",), ("f2",), ("late",)]
+
+
 _OPS = st.lists(
     st.tuples(
         st.integers(0, 2),  # which handle
