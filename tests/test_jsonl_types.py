@@ -122,13 +122,17 @@ def test_reading_with_line_numbers_refuses_a_torn_tail_unless_asked(
 ) -> None:
     """By default a final line cut off mid-JSON is an error naming the file
     and line; skipping it is an explicit choice, warned about at the
-    caller's line (``read_jsonl``'s caller)."""
+    caller's line (the caller of ``read_jsonl`` or
+    ``read_jsonl_located``)."""
     path = tmp_path / "log.jsonl"
     path.write_text(json.dumps(FAVOR) + "\n" + '{"format": 1, "ty')
     with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:2: not valid JSON"):
         read_jsonl_located(path)
     with pytest.warns(TornLineWarning) as warned:
         assert [e.id for e in read_jsonl(path, skip_torn_tail=True)] == ["f1"]  # type: ignore[union-attr]
+    assert {w.filename for w in warned} == {__file__}
+    with pytest.warns(TornLineWarning) as warned:
+        assert [n for n, _ in read_jsonl_located(path, skip_torn_tail=True)] == [1]
     assert {w.filename for w in warned} == {__file__}
 
 

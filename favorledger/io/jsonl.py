@@ -300,15 +300,25 @@ def read_jsonl(
         At the first bad line, naming the file and line number (and the
         field and value); nothing is returned.
     """
-    return [
-        entry for _, entry in read_jsonl_located(path, skip_torn_tail=skip_torn_tail)
-    ]
+    located = _read_located(path, skip_torn_tail)
+    return [entry for _, entry in located]
 
 
 def read_jsonl_located(
     path: str | os.PathLike[str], *, skip_torn_tail: bool = False
 ) -> list[tuple[int, Entry]]:
     """:func:`read_jsonl`, with each entry's line number."""
+    return _read_located(path, skip_torn_tail)
+
+
+def _read_located(
+    path: str | os.PathLike[str], skip_torn_tail: bool
+) -> list[tuple[int, Entry]]:
+    """Read ``path`` for one of the two public readers.
+
+    A skipped torn tail is warned about at the line that called that reader,
+    three frames up.
+    """
     name = os.fspath(path)
     entries: list[tuple[int, Entry]] = []
     with open(name, "rb") as source:
