@@ -118,8 +118,8 @@ __all__ = [
 SCHEMA_VERSION: Final = 3
 """The version of a ledger's tables this library writes and reads (2 adds the
 one-round-trip append, ``favorledger_add``; 3 the group append: the
-``inbox`` and ``seals`` tables, ``favorledger_put`` and
-``favorledger_seal``)."""
+``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
+``favorledger_group_add``)."""
 
 DEFAULT_LEDGER: Final = "favorledger"
 """The schema that holds the ledger when the URL names none."""
@@ -509,7 +509,7 @@ class PostgresStore(LogStore):
 
     group_appends: bool = True
     """On a version 3 ledger, append such a favor through the inbox
-    (:meth:`_append_grouped`: many writers' favors sealed by one lock
+    (``favorledger_group_add``: many writers' favors sealed by one lock
     hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
     hand-off per favor, kept to measure the difference)."""
 
@@ -848,11 +848,11 @@ class PostgresStore(LogStore):
         writers appended before it (they come back with it).
 
         On a version 3 ledger the favor goes through the inbox
-        (``favorledger_put``, then ``favorledger_seal``, which seals it with
-        every other waiting favor); on version 2 through ``favorledger_add``
-        (the lock, the chain and the insert in the server). Either way the
-        commit is asynchronous and the flush barrier follows in the same
-        query, so the favor is on disk when this returns.
+        (``favorledger_group_add``, which seals it with every other waiting
+        favor and commits that round synchronously); on version 2 through
+        ``favorledger_add`` (the lock, the chain and the insert in the
+        server, an asynchronous commit, then the flush barrier in the same
+        query). Either way the favor is on disk when this returns.
 
         Raises
         ------
@@ -907,7 +907,7 @@ class PostgresStore(LogStore):
     def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
         """``favorledger_group_add`` through libpq itself: the call blocks in
         C while the server seals and flushes (psycopg's own wait costs about
-        50 µs of CPU more per call; measured in ``profile_postgres.py``), and
+        50 µs of CPU more per call here: ``benchmarks/README.md``), and
         its one JSON value is read by :func:`json.loads`.
 
         Raises
