@@ -275,6 +275,35 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
     assert len(rows(postgres_url)) == 2
 
 
+def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
+    postgres_url: str,
+) -> None:
+    """A role granted what version 2 needed (no INSERT on the inbox) is
+    refused at the inbox: each favor is still stored once, one per lock
+    hand-off, and the refusal is met once per connection."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 3, id="f1", at=T1)
+    role = f"app{next(_ledgers)}"
+    for statement in [
+        f"CREATE ROLE {role} LOGIN",
+        f"GRANT USAGE ON SCHEMA favorledger TO {role}",
+        f"GRANT SELECT, INSERT ON favorledger.entries TO {role}",
+        f"GRANT SELECT ON favorledger.favorledger_schema TO {role}",
+    ]:
+        sql(postgres_url, statement)
+    app_url = postgres_url.replace("postgres@", f"{role}@")
+    with open_ledger(app_url) as led:
+        for i in (2, 3, 4):
+            led.record("bob", "ann", 1, id=f"f{i}", at=T1)
+        assert led.balance("ann") == 0
+        store = led._store
+        assert isinstance(store, PostgresStore)
+        assert not store.group_appends
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f2", "f3", "f4"]
+    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f1",)]
+    assert check_store(postgres_url) == []
+
+
 # --------------------------------------------- ledgers, versions, opening
 
 

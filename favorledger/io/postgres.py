@@ -876,6 +876,15 @@ class PostgresStore(LogStore):
                     rows = cursor.fetchall()
         except pg.errors.UniqueViolation as exc:
             raise _RetryLockedError from exc
+        except pg.errors.InsufficientPrivilege as exc:
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # refused at the inbox, before any lock: this connection appends
+            # one favor per lock hand-off from now on (favorledger_add)
+            self.group_appends = False
+            raise _RetryLockedError from exc
         except pg.OperationalError as exc:
             self._drop()
             raise _RetryLockedError from exc
@@ -922,6 +931,9 @@ class PostgresStore(LogStore):
         )
         if result.status != pg.pq.ExecStatus.TUPLES_OK:
             message = result.error_message.decode(errors="replace")
+            state = result.error_field(pg.pq.DiagnosticField.SQLSTATE)
+            if state == b"42501":  # a role granted only what version 2 needed
+                raise pg.errors.InsufficientPrivilege(message)
             raise pg.OperationalError(message or "the group append failed")
         found = result.get_value(0, 0)
         return [] if found is None else [tuple(row) for row in json.loads(found)]
