@@ -174,13 +174,17 @@ def clear_cycles(
     if mode not in get_args(Mode):
         choices = ", ".join(repr(m) for m in get_args(Mode))
         raise InvalidValueError(f"mode must be one of {choices}, got {mode!r}")
-    why = Why(Snapshot(indexed(ledger), as_of), set_off=True)
+    snapshot = Snapshot(indexed(ledger), as_of)
+    why = Why(snapshot, set_off=True)
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
     gross = None
     if mode == "gross":
         owed = indexed(ledger if as_of is None else ledger.as_of(as_of))._owed
         gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
-    return _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
+    clearing = _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
+    if clearing.transfers:
+        snapshot.prepare()  # a long log is indexed now, not on the first "why"
+    return clearing
 
 
 def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Clearing:

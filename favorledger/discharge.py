@@ -30,12 +30,16 @@ Examples
 from __future__ import annotations
 
 import itertools
+import operator
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import compress, repeat
+from operator import ge
 from typing import Final, Protocol
 
 from favorledger import _exact
+from favorledger._collector import collector_paused
 from favorledger._exact import ZERO, Amount
 from favorledger.model import (
     Assignment,
@@ -71,7 +75,7 @@ class Indexed(Protocol):
         ``moment``, if given)."""
 
 
-__all__ = ["MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
+__all__ = ["EAGER_INDEX", "MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
 
 MAX_HOPS: Final = 3
 """The longest chain of debts an explanation follows from payer to payee."""
@@ -84,24 +88,40 @@ _Pair = tuple[str, str]
 
 # ------------------------------------------------------------ the people index
 class _PeopleIndex:
-    """The entries that move debts (favors, assignments, settlements) naming
-    each person, in record order; extended as the log grows."""
+    """The entries that move debts, by person, in record order; extended as
+    the log grows.
 
-    __slots__ = ("by_person", "count", "last")
+    A favor is filed under its giver only: whoever it makes a debtor (its
+    receiver, its referrer) owes the giver, so the obligations one person
+    owes another are among the favors the other gave. An assignment or a
+    settlement is filed under everyone it names. A giver of many favors
+    also gets them located by debtor (:class:`_Filed`).
+    """
+
+    __slots__ = ("by_debtor", "count", "given", "last", "moves")
 
     def __init__(self) -> None:
-        self.by_person: dict[str, list[Favor | Assignment | Settlement]] = {}
+        self.given: dict[str, list[Favor]] = {}
+        self.moves: dict[str, list[Assignment | Settlement]] = {}
+        self.by_debtor: dict[str, _Filed] = {}
         self.count = 0
         self.last: Entry | None = None
 
 
 _INDEXES: weakref.WeakKeyDictionary[Indexed, _PeopleIndex] = weakref.WeakKeyDictionary()
 
+EAGER_INDEX: Final = 8192
+"""A log at least this long is indexed for explanations when a settlement
+is suggested or cycles are cleared (:meth:`Snapshot.prepare`), not on the
+first explanation: indexing takes about half a microsecond per entry, so a
+shorter log indexes in a few milliseconds when first asked."""
 
-def _entries_of(
-    ledger: Indexed, person: str
-) -> Sequence[Favor | Assignment | Settlement]:
-    """Every favor, assignment and settlement naming ``person``, in order.
+_MANY: Final = 64
+"""A giver of at least this many favors has them filed by debtor too."""
+
+
+def _people_index(ledger: Indexed) -> _PeopleIndex:
+    """The ledger's index of the entries that move debts, by person.
 
     Built on first use and extended with the entries recorded since, which
     is sound because the log is append-only (a batch rolled back replaces
@@ -116,22 +136,90 @@ def _entries_of(
     ):
         index = _INDEXES[ledger] = _PeopleIndex()
     if index.count < len(log):
-        add = index.by_person.setdefault
-        for entry in itertools.islice(log, index.count, None):
-            kind = type(entry)
-            if kind is Favor:
-                assert isinstance(entry, Favor)
-                add(entry.giver, []).append(entry)
-                add(entry.receiver, []).append(entry)
-                if entry.via is not None:
-                    add(entry.via, []).append(entry)
-            elif kind is Assignment or kind is Settlement:
-                assert isinstance(entry, Assignment | Settlement)
-                for someone in entry.people:
-                    add(someone, []).append(entry)
+        with collector_paused():  # lists only, no cycles: nothing to collect
+            _extend(index, itertools.islice(log, index.count, None))
         index.count = len(log)
         index.last = log[-1]
-    return index.by_person.get(person, ())
+    return index
+
+
+def _extend(index: _PeopleIndex, entries: Iterable[Entry]) -> None:
+    give = index.given.setdefault
+    move = index.moves.setdefault
+    for entry in entries:
+        kind = type(entry)
+        if kind is Favor:
+            favor: Favor = entry  # type: ignore[assignment]  # its type says so
+            give(favor.giver, []).append(favor)
+        elif kind is Assignment or kind is Settlement:
+            moved: Assignment | Settlement = entry  # type: ignore[assignment]
+            for someone in moved.people:
+                move(someone, []).append(moved)
+
+
+def _given_by(ledger: Indexed, giver: str) -> Sequence[Favor]:
+    """Every favor ``giver`` gave, in record order."""
+    return _people_index(ledger).given.get(giver, ())
+
+
+def _moves_of(ledger: Indexed, person: str) -> Sequence[Assignment | Settlement]:
+    """Every assignment and settlement naming ``person``, in record order."""
+    return _people_index(ledger).moves.get(person, ())
+
+
+def _owed_to(ledger: Indexed, creditor: str, debtor: str) -> Sequence[Favor]:
+    """The favors ``creditor`` gave that name ``debtor`` (receiver or
+    referrer), in record order."""
+    index = _people_index(ledger)
+    given = index.given.get(creditor, ())
+    if len(given) < _MANY:
+        return [f for f in given if f.receiver == debtor or f.via == debtor]
+    return [given[i] for i in _filed(index, creditor).find(debtor)]
+
+
+class _Filed:
+    """Where a giver's favors name each debtor: the positions of the first
+    and last favor to each receiver (found in C), and of every favor to
+    each referrer; those in between are found by ``list.index``, in C."""
+
+    __slots__ = ("count", "first", "last", "receivers", "referred")
+
+    def __init__(self, given: Sequence[Favor]) -> None:
+        self.count = len(given)
+        self.receivers = list(map(_RECEIVER, given))
+        positions = range(len(given))
+        self.last = dict(zip(self.receivers, positions, strict=True))
+        self.first = dict(
+            zip(reversed(self.receivers), reversed(positions), strict=True)
+        )
+        self.referred: dict[str, list[int]] = {}
+        for i in compress(positions, map(_VIA, given)):
+            self.referred.setdefault(given[i].via, []).append(i)  # type: ignore[arg-type]
+
+    def find(self, debtor: str) -> list[int]:
+        """The positions of the favors naming ``debtor``, in order."""
+        found = list(self.referred.get(debtor, ()))
+        i = self.first.get(debtor)
+        if i is not None:
+            last, receivers = self.last[debtor], self.receivers
+            found.append(i)
+            while i < last:
+                i = receivers.index(debtor, i + 1, last + 1)
+                found.append(i)
+        return sorted(found) if debtor in self.referred else found
+
+
+_RECEIVER: Final = operator.attrgetter("receiver")
+_VIA: Final = operator.attrgetter("via")
+
+
+def _filed(index: _PeopleIndex, giver: str) -> _Filed:
+    """The giver's favors located by debtor (made again once they give more)."""
+    given = index.given[giver]
+    filed = index.by_debtor.get(giver)
+    if filed is None or filed.count != len(given):
+        filed = index.by_debtor[giver] = _Filed(given)
+    return filed
 
 
 # ------------------------------------------------------------- the debt view
@@ -172,11 +260,36 @@ class _Debts:
         return sorted(c for c in maybe if self.net(debtor, c) > 0)
 
     def debtors(self, creditor: str) -> list[str]:
-        """Who owes ``creditor`` (net), by id."""
-        maybe = {p for e in _entries_of(self.ledger, creditor) for p in e.people}
+        """Who owes ``creditor`` (net), by id.
+
+        Anyone who owes ``creditor`` received (or referred) a favor they
+        gave, or is named with them in an assignment or settlement; they
+        also have a row of debts naming them: whichever is fewer is searched.
+        """
+        named = len(_given_by(self.ledger, creditor))
+        if named + len(_moves_of(self.ledger, creditor)) > len(self.owed):  # a hub
+            maybe = self._owing_rows(creditor)
+        else:
+            maybe = self._named_with(creditor)
+        return sorted(self.owing(maybe, creditor))
+
+    def owing(self, maybe: set[str], creditor: str) -> list[str]:
+        """Those of ``maybe`` who owe ``creditor`` (net)."""
         maybe |= self.extra.get(creditor, set())
         maybe.discard(creditor)
-        return sorted(d for d in maybe if self.net(d, creditor) > 0)
+        return [d for d in maybe if self.net(d, creditor) > 0]
+
+    def _named_with(self, creditor: str) -> set[str]:
+        """Whoever received or referred a favor ``creditor`` gave, or is named
+        with them in an assignment or settlement."""
+        maybe = {f.receiver for f in _given_by(self.ledger, creditor)}
+        maybe.update(f.via for f in _given_by(self.ledger, creditor) if f.via)
+        maybe.update(p for e in _moves_of(self.ledger, creditor) for p in e.people)
+        return maybe
+
+    def _owing_rows(self, creditor: str) -> set[str]:
+        """Everyone with a (gross) debt to ``creditor``."""
+        return {d for d, row in self.owed.items() if creditor in row}
 
     # ----------------------------------------------------------- discharges
     def route(self, payer: str, payee: str, amount: Amount) -> dict[_Pair, Amount]:
@@ -268,17 +381,14 @@ class _Debts:
         return tuple(found)
 
     def _obligations(self, debtor: str, creditor: str) -> list[Obligation]:
-        """The live obligations ``debtor`` owes ``creditor``, oldest first."""
-        mine = _entries_of(self.ledger, debtor)
-        theirs = _entries_of(self.ledger, creditor)
-        shorter, other = (
-            (mine, creditor) if len(mine) <= len(theirs) else (theirs, debtor)
-        )
+        """The live obligations ``debtor`` owes ``creditor``, oldest first.
+
+        A favor's obligations are all owed to its giver, so they are among
+        the favors ``creditor`` gave that name ``debtor``.
+        """
         reversals = self.ledger.reversals
         favors = [
-            e
-            for e in shorter
-            if type(e) is Favor and other in e.people and e.id not in reversals
+            f for f in _owed_to(self.ledger, creditor, debtor) if f.id not in reversals
         ]
         favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
         return [
@@ -305,6 +415,16 @@ class Snapshot:
         self._length = len(ledger._log)
         self._as_of = None if as_of is None else as_moment(as_of)
         self._replica: Indexed | None = None
+
+    def prepare(self) -> None:
+        """Index a long log now (:data:`EAGER_INDEX`), so that no explanation
+        read while nothing new is recorded has to scan it."""
+        ledger = self._ledger
+        if self._as_of is None and len(ledger._log) >= EAGER_INDEX:
+            index = _people_index(ledger)
+            lengths = map(len, index.given.values())
+            for giver in compress(index.given, map(ge, lengths, repeat(_MANY))):
+                _filed(index, giver)
 
     def debts(self) -> _Debts:
         ledger = self._ledger

@@ -61,9 +61,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from itertools import filterfalse, repeat
-from operator import mul
-from typing import Final, Literal, get_args
+from itertools import compress, repeat
+from operator import floordiv, mod, mul, neg
+from typing import Final, Literal, cast, get_args
 
 import attrs
 import networkx as nx
@@ -101,7 +101,16 @@ EXACT_LIMIT: Final = 24
 """``"exact"`` refuses more balances than this (left after exact pairs): its
 search doubles with each one and would seem to hang."""
 
+_METHODS: Final = frozenset(get_args(Method))
 _EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
+_DECIMAL_ONLY: Final = {Decimal}
+_WHOLE_SUMS: Final = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
+)
+"""Exact ``Decimal`` sums and products (a rounding would raise)."""
 
 
 # ------------------------------------------------------------------ public API
@@ -125,10 +134,12 @@ def settle(
     -------
     list of Transfer
         In the order they were derived. Each one's ``explained_by`` holds the
-        obligations it discharges (see :func:`explain`). Doing the first one
-        and settling again suggests the rest, unchanged, for ``"greedy"``
-        (and for ``"exact"`` when it pays off one whole debt with one whole
-        credit). A settled ledger gets ``[]``.
+        obligations it discharges (see :func:`explain`), computed when first
+        read; for a long log (``discharge.EAGER_INDEX`` entries or more)
+        ``settle`` indexes the log first, so no explanation has to scan it.
+        Doing the first one and settling again suggests the rest, unchanged,
+        for ``"greedy"`` (and for ``"exact"`` when it pays off one whole debt
+        with one whole credit). A settled ledger gets ``[]``.
 
     Raises
     ------
@@ -154,7 +165,10 @@ def settle(
     snapshot = Snapshot(indexed(ledger), as_of)
     balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
     along = _relationships(ledger) if method == "ties" else None
-    return _settle(balances, method, along, Why(snapshot), trusted=True)
+    plan = _settle(balances, method, along, Why(snapshot), trusted=True)
+    if plan:
+        snapshot.prepare()  # a long log is indexed now, not on the first "why"
+    return plan
 
 
 def settle_balances(
@@ -288,7 +302,7 @@ def _is_id(person: object) -> bool:
 
 
 def _check_method(method: str) -> None:
-    if method not in get_args(Method):
+    if method not in _METHODS:
         choices = ", ".join(repr(m) for m in get_args(Method))
         raise InvalidValueError(f"method must be one of {choices}, got {method!r}")
 
@@ -316,40 +330,41 @@ def _settle_ints(
 ) -> list[Transfer]:
     # Ranks are positions in id order, so every tie is broken by id and the
     # result does not depend on the order the balances came in.
-    people = sorted([person for person, b in balances.items() if b])
-    scaled, den = scale(map(balances.__getitem__, people))
-    if sum(scaled):
-        net = unscale(sum(scaled), den)
-        raise InvalidValueError(f"balances must sum to exactly zero, got {net}")
+    people = sorted(compress(balances, balances.values()))  # the non-zero ones
+    values = list(map(balances.__getitem__, people))
     if method == "ties":
         assert along is not None
+        scaled, den = _summing_to_zero(*scale(values))
         named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
         people = sorted({p for step in named for p in step[:2]})
         rank = {p: i for i, p in enumerate(people)}
         found = [(rank[p], rank[q], x) for p, q, x in named]
-        return _transfers(people, found, den, why, trusted)
-    found = _fewest(scaled, method)
-    return _transfers(people, found, den * len(scaled), why, trusted)
+        return _transfers(people, _columns(found), den, why, trusted)
+    n = len(values)
+    scaled, den = _common_scale(values, n)
+    return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
 
 
 # --------------------------------------------------------------- transfers
 def _transfers(
     people: list[str],
-    found: list[_Step],
+    steps: _Columns,
     den: int,
     why: tuple[()] | LazyExplanation,
     trusted: bool,
+    unit: int = 1,
 ) -> list[Transfer]:
-    """``Transfer``s for steps between ranks whose amounts are over ``den``.
+    """``Transfer``s for steps between ranks whose amounts are over
+    ``den * unit`` (each a multiple of ``unit``).
 
     Built column by column at C speed when ``trusted``: the amounts are
     derived (positive, exact, in normal form), so only person ids would
     need checks, and they were checked at the boundary.
     """
-    if not found:
+    payers, payees, numbers = steps
+    if not numbers:
         return []
-    payers, payees, numbers = zip(*found, strict=True)
-    amounts = _amounts(numbers, den)
+    amounts = _amounts(numbers, den, unit)
     name = people.__getitem__
     if not (trusted and _SLOTS):
         return [
@@ -382,21 +397,36 @@ _SLOTS: Final = _slot_setters()
 _new: Final = object.__new__
 
 
-def _amounts(numbers: Sequence[int], den: int) -> list[Amount] | list[Decimal]:
-    """``number / den`` for each number, exactly, in normal form."""
+def _amounts(
+    numbers: Sequence[int], den: int, unit: int = 1
+) -> list[Amount] | list[Decimal]:
+    """``number / (den * unit)`` for each number (a multiple of ``unit``),
+    exactly, in normal form."""
+    if unit > 1 and den > 1 and _exact.is_decimal_denominator(den):
+        return _quotients(numbers, den * unit)  # exact: den is 2**a * 5**b
+    if unit > 1:
+        numbers = list(map(floordiv, numbers, repeat(unit)))
     if den == 1:
         small = _exact.SMALL_INTS
         return [small.get(x) or Decimal(x) for x in numbers]
     whole = math.gcd(*numbers, den)  # take out what the numbers share with den
     if whole > 1:
-        numbers, den = [x // whole for x in numbers], den // whole
+        numbers, den = list(map(floordiv, numbers, repeat(whole))), den // whole
     if den == 1:
         return _amounts(numbers, 1)
     if not _exact.is_decimal_denominator(den):
         return [unscale(x, den) for x in numbers]
-    # An exact quotient of decimals has the exponent closest to 0 it can
-    # have: no trailing zeros, no exponent (normal form). The precision holds
-    # every quotient; a rounding would raise.
+    return _quotients(numbers, den)
+
+
+def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
+    """``number / den`` for each number, when each has a finite decimal
+    expansion.
+
+    An exact quotient of decimals has the exponent closest to 0 it can
+    have: no trailing zeros, no exponent (normal form). The precision holds
+    every quotient; a rounding would raise.
+    """
     digits = len(str(max(numbers))) + den.bit_length() + 1
     divide = decimal.Context(
         prec=digits,
@@ -408,24 +438,36 @@ def _amounts(numbers: Sequence[int], den: int) -> list[Amount] | list[Decimal]:
 
 
 # ------------------------------------------------------------------ dispatch
-def _fewest(values: list[int], method: str) -> list[_Step]:
+_Columns = tuple[list[int], list[int], list[int]]
+"""Transfers between ranks as three columns: payers, payees, amounts."""
+
+
+def _columns(steps: Iterable[_Step]) -> _Columns:
+    found: _Columns = ([], [], [])
+    for column, values in zip(found, zip(*steps, strict=True), strict=False):
+        column += values
+    return found
+
+
+def _fewest(values: list[int], method: str, n: int) -> _Columns:
     """Exact pairs first, then the exact subset search or the greedy rule.
 
-    ``values`` are the balances of people in id order (their rank). Steps'
-    amounts are sizes times ``len(values)``.
+    ``values`` are the balances of the ``n`` people in id order (their
+    rank), times ``n``; so are the amounts of the steps.
     """
-    n = len(values)
-    pairs, debtors, creditors = _exact_pairs(values)
+    found, debtors, creditors = _exact_pairs(values, n)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
-        return pairs + _greedy(debtors, creditors, n)
+        _greedy(debtors, creditors, n, found)
+        return found
     if left > EXACT_LIMIT:
         raise SettlementTooLargeError(
             f'method="exact" settles at most {EXACT_LIMIT} balances left after'
             f" pairing equal debts and credits, got {left}; use"
             ' method="greedy" or "auto"'
         )
-    return pairs + _minimum(debtors, creditors, n)
+    _minimum(debtors, creditors, n, found)
+    return found
 
 
 # ---------------------------------------------------------- exact arithmetic
@@ -451,6 +493,51 @@ def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
     return list(map(mul, numerators, map(factor.__getitem__, denominators))), den
 
 
+def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int]:
+    """Scale exact amounts, summing to zero, to integers over a common
+    denominator, times ``unit``.
+
+    Like :func:`scale`, but for balances that are all ``Decimal`` (a
+    ledger's, whole or not) the denominator is the power of ten their
+    exactly computed sum shows (a sum has the smallest exponent of its
+    terms), and the integers come from one exact multiplication each, in C.
+    The denominator need not be the least: greedy and exact settling
+    compare balances and reduce the amounts they derive, so any common one
+    gives the same transfers.
+
+    Raises
+    ------
+    InvalidValueError
+        If the amounts do not sum to zero.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> _common_scale([Decimal("4.5"), Decimal("-4.25"), Decimal("-0.25")], 3)
+    ([1350, -1275, -75], 100)
+    """
+    if values and set(map(type, values)) == _DECIMAL_ONLY:
+        with decimal.localcontext(_WHOLE_SUMS):
+            total = sum(cast(list[Decimal], values), _exact.ZERO)
+            exponent = total.as_tuple().exponent
+            if not total and isinstance(exponent, int):
+                den = 10**-exponent if exponent < 0 else 1
+                times = Decimal(den * unit)
+                return list(map(int, map(mul, values, repeat(times)))), den
+    scaled, den = _summing_to_zero(*scale(values))
+    return list(map(mul, scaled, repeat(unit))), den
+
+
+def _summing_to_zero(scaled: list[int], den: int) -> tuple[list[int], int]:
+    """``scaled`` and ``den`` as they are, if ``scaled`` sums to zero."""
+    net = sum(scaled)
+    if net:
+        raise InvalidValueError(
+            f"balances must sum to exactly zero, got {unscale(net, den)}"
+        )
+    return scaled, den
+
+
 def unscale(number: int, den: int) -> Amount:
     """Return ``number / den`` exactly, in normal form (the inverse of :func:`scale`).
 
@@ -468,37 +555,71 @@ _Step = tuple[int, int, int]
 
 # A person of rank r owing or owed `size` is the key r - size * n (n people):
 # keys sort by size, largest first, then by rank, and are all negative.
+# Balances come in already multiplied by n.
 
 
-def _exact_pairs(values: list[int]) -> tuple[list[_Step], list[int], list[int]]:
+def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[int]]:
     """Pair debts and credits of equal size: one transfer settles both.
 
-    Returns the pairs (largest first) and the keys of the debtors and of the
-    creditors left, each sorted. Within one size, the k-th debtor by rank
-    pays the k-th creditor by rank, so settling one pair never changes the
-    others.
+    ``values`` are balances times ``n``, by rank. Returns the pairs (largest
+    first, as columns) and the keys of the debtors and of the creditors
+    left, each sorted. Within one size, the k-th debtor by rank pays the
+    k-th creditor by rank, so settling one pair never changes the others.
     """
-    n = len(values)
-    debtors = [rank + b * n for rank, b in enumerate(values) if b < 0]
-    creditors = [rank - b * n for rank, b in enumerate(values) if b > 0]
+    debtors = [rank + x for rank, x in enumerate(values) if x < 0]
+    creditors = [rank - x for rank, x in enumerate(values) if x > 0]
     debtors.sort()
     creditors.sort()
-    common = {-b for b in values if b < 0}.intersection(values)  # sizes both ways
+    if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
+        common = {x for x in values if x < 0}.intersection(map(neg, values))
+        d_runs = c_runs = None
+    else:  # many sizes: find every run at once, in C
+        d_runs, c_runs = _runs(debtors, n), _runs(creditors, n)
+        common = {low * n for low in d_runs.keys() & c_runs.keys()}
     if not common:
-        return [], debtors, creditors
-    pairs: list[_Step] = []
-    paired: set[int] = set()
-    for size in sorted(common, reverse=True):
-        low = -size * n
-        d = bisect_left(debtors, low)
-        c = bisect_left(creditors, low)
-        k = min(bisect_left(debtors, low + n) - d, bisect_left(creditors, low + n) - c)
-        pairs += [
-            (debtors[d + i] - low, creditors[c + i] - low, -low) for i in range(k)
-        ]
-        paired.update(debtors[d : d + k], creditors[c : c + k])
-    keep = paired.__contains__
-    return pairs, list(filterfalse(keep, debtors)), list(filterfalse(keep, creditors))
+        return ([], [], []), debtors, creditors
+    payers: list[int] = []
+    payees: list[int] = []
+    amounts: list[int] = []
+    owing: list[int] = []  # the keys left
+    owed: list[int] = []
+    d = c = 0  # where the keys not looked at yet start
+    for low in sorted(common):  # -size * n, largest size first
+        if d_runs is None or c_runs is None:
+            d_start, c_start = (
+                bisect_left(debtors, low, d),
+                bisect_left(creditors, low, c),
+            )
+            k = min(
+                bisect_left(debtors, low + n, d_start) - d_start,
+                bisect_left(creditors, low + n, c_start) - c_start,
+            )
+        else:
+            (d_start, d_stop), (c_start, c_stop) = d_runs[low // n], c_runs[low // n]
+            k = min(d_stop - d_start, c_stop - c_start)
+        owing += debtors[d:d_start]
+        owed += creditors[c:c_start]
+        d, c = d_start + k, c_start + k
+        payers += debtors[d_start:d]
+        payees += creditors[c_start:c]
+        amounts += repeat(-low, k)
+    owing += debtors[d:]
+    owed += creditors[c:]
+    ranks = repeat(n)  # a key modulo n is its rank (repeat is endless)
+    return (
+        (list(map(mod, payers, ranks)), list(map(mod, payees, ranks)), amounts),
+        owing,
+        owed,
+    )
+
+
+def _runs(keys: list[int], n: int) -> dict[int, tuple[int, int]]:
+    """Where the keys of each size start and stop in sorted ``keys``, by
+    ``key // n`` (the balance, negative)."""
+    sizes = list(map(floordiv, keys, repeat(n)))
+    stops = dict(zip(sizes, range(1, len(sizes) + 1), strict=True))
+    starts = dict(zip(reversed(sizes), range(len(sizes) - 1, -1, -1), strict=True))
+    return {size: (start, stops[size]) for size, start in starts.items()}
 
 
 # -------------------------------------------------------------------- greedy
@@ -508,8 +629,9 @@ list (fastest); beyond, in heaps (a re-inserted remainder costs O(log n)
 rather than moving up to n list items)."""
 
 
-def _greedy(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
-    """Largest debtor pays largest creditor, until all are square.
+def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> None:
+    """Largest debtor pays largest creditor, until all are square; the
+    transfers are appended to ``out``.
 
     ``debtors`` and ``creditors`` are sorted keys of ranks below ``n`` (see
     :func:`_exact_pairs`); no debt equals a credit on entry (exact pairs come
@@ -521,11 +643,14 @@ def _greedy(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
     lower rank. Amounts are sizes times ``n``.
     """
     if len(debtors) + len(creditors) <= _SORTED_LIMIT:
-        return _greedy_sorted(debtors, creditors, n)
-    return _greedy_heaps(debtors, creditors, n)
+        _greedy_sorted(debtors, creditors, n, out)
+    else:
+        _greedy_heaps(debtors, creditors, n, out)
 
 
-def _greedy_sorted(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
+def _greedy_sorted(
+    debtors: list[int], creditors: list[int], n: int, out: _Columns
+) -> None:
     """:func:`_greedy` on two sorted lists, read from the front.
 
     A key less its rank (``key - key % n``) is ``-size * n``; a remainder is
@@ -533,8 +658,7 @@ def _greedy_sorted(debtors: list[int], creditors: list[int], n: int) -> list[_St
     is one bisection away (all of one size are adjacent, by rank).
     """
     owing, owed = [*debtors, 0], [*creditors, 0]  # 0: above every key
-    found: list[_Step] = []
-    add = found.append
+    pay, get, amount = (column.append for column in out)
     i = j = 0
     last = len(debtors)
     while i < last:
@@ -544,33 +668,44 @@ def _greedy_sorted(debtors: list[int], creditors: list[int], n: int) -> list[_St
         i += 1
         j += 1
         if d_low < c_low:  # the debtor owes more: the creditor is square
-            add((d, c, -c_low))
+            pay(d)
+            get(c)
+            amount(-c_low)
             low = d_low - c_low  # what the debtor still owes, as -size * n
             k = bisect_left(owed, low, j)
             match = owed[k] - low
             if match < n:
-                add((d, match, -low))
+                pay(d)
+                get(match)
+                amount(-low)
                 del owed[k]
             else:
                 insort(owing, d + low, i)
                 last += 1
         elif d_low > c_low:  # the creditor is owed more: the debtor is square
-            add((d, c, -d_low))
+            pay(d)
+            get(c)
+            amount(-d_low)
             low = c_low - d_low
             k = bisect_left(owing, low, i)
             match = owing[k] - low
             if match < n:
-                add((match, c, -low))
+                pay(match)
+                get(c)
+                amount(-low)
                 del owing[k]
                 last -= 1
             else:
                 insort(owed, c + low, j)
         else:
-            add((d, c, -d_low))
-    return found
+            pay(d)
+            get(c)
+            amount(-d_low)
 
 
-def _greedy_heaps(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
+def _greedy_heaps(
+    debtors: list[int], creditors: list[int], n: int, out: _Columns
+) -> None:
     """:func:`_greedy` with a heap per side (entries may be stale).
 
     ``current`` holds each rank's magnitude while unsettled, else 0; a heap
@@ -586,7 +721,7 @@ def _greedy_heaps(debtors: list[int], creditors: list[int], n: int) -> list[_Ste
             current[rank] = -size
             by_size[side].setdefault(-size, []).append(rank)
     owing, owed = list(debtors), list(creditors)  # sorted: already heaps
-    found: list[_Step] = []
+    pay, get, amount = (column.append for column in out)
     pop, push = heapq.heappop, heapq.heappush
     active = len(debtors)
     while active:
@@ -601,16 +736,22 @@ def _greedy_heaps(debtors: list[int], creditors: list[int], n: int) -> list[_Ste
             if current[creditor] == c_size:
                 break
         if d_size == c_size:
-            found.append((debtor, creditor, d_size * n))
+            pay(debtor)
+            get(creditor)
+            amount(d_size * n)
             current[debtor] = current[creditor] = 0
             active -= 1
             continue
         if d_size > c_size:
-            found.append((debtor, creditor, c_size * n))
+            pay(debtor)
+            get(creditor)
+            amount(c_size * n)
             current[creditor] = 0
             rest, person, heap, mine, theirs = d_size - c_size, debtor, owing, 0, 1
         else:
-            found.append((debtor, creditor, d_size * n))
+            pay(debtor)
+            get(creditor)
+            amount(d_size * n)
             current[debtor] = 0
             active -= 1
             rest, person, heap, mine, theirs = c_size - d_size, creditor, owed, 1, 0
@@ -622,9 +763,10 @@ def _greedy_heaps(debtors: list[int], creditors: list[int], n: int) -> list[_Ste
             continue
         current[person] = current[match] = 0
         active -= 1
-        step = (person, match) if mine == 0 else (match, person)
-        found.append((*step, rest * n))
-    return found
+        payer, payee = (person, match) if mine == 0 else (match, person)
+        pay(payer)
+        get(payee)
+        amount(rest * n)
 
 
 def _pop_sized(heap: list[int] | None, size: int, current: list[int]) -> int | None:
@@ -636,8 +778,9 @@ def _pop_sized(heap: list[int] | None, size: int, current: list[int]) -> int | N
 
 
 # ------------------------------------------------------------- exact minimum
-def _minimum(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
-    """Split into the most zero-sum groups, then settle each group greedily.
+def _minimum(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> None:
+    """Split into the most zero-sum groups, then settle each group greedily
+    (appending to ``out``).
 
     A group with no zero-sum part settles in exactly (size - 1) transfers, so
     the most groups gives the fewest transfers. Groups come in rank order.
@@ -650,14 +793,13 @@ def _minimum(debtors: list[int], creditors: list[int], n: int) -> list[_Step]:
     groups = sorted(
         [people[i] for i in range(len(people)) if m >> i & 1] for m in masks
     )
-    found: list[_Step] = []
     for group in groups:
-        found += _greedy(
+        _greedy(
             sorted(p + b * n for p, b in group if b < 0),
             sorted(p - b * n for p, b in group if b > 0),
             n,
+            out,
         )
-    return found
 
 
 def _zero_sum_groups(values: list[int]) -> list[int]:

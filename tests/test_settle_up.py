@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from unittest import mock
 
 import pytest
 from hypothesis import assume, given, settings
@@ -25,9 +26,9 @@ from favorledger import (
     Settlement,
     Transfer,
     agenda,
+    discharge,
 )
 from favorledger.clearing import clear_cycles
-from favorledger.discharge import _entries_of
 from favorledger.io.jsonl import read_jsonl, write_jsonl
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers
@@ -215,14 +216,41 @@ def test_an_explanation_asked_late_equals_one_asked_at_once(
     assert late == at_once
 
 
-def moves_by_scan(led: Ledger) -> dict[str, list[Favor | Assignment | Settlement]]:
-    """Each person's favors, assignments and settlements, read off the log."""
-    found: dict[str, list[Favor | Assignment | Settlement]] = {}
+Index = tuple[dict[str, list[Favor]], dict[str, list[Assignment | Settlement]]]
+
+
+def index_by_scan(led: Ledger) -> Index:
+    """Each giver's favors, and each person's assignments and settlements,
+    read off the log."""
+    given: dict[str, list[Favor]] = {}
+    moves: dict[str, list[Assignment | Settlement]] = {}
     for entry in led.log:
-        if isinstance(entry, Favor | Assignment | Settlement):
+        if isinstance(entry, Favor):
+            given.setdefault(entry.giver, []).append(entry)
+        elif isinstance(entry, Assignment | Settlement):
             for person in entry.people:
-                found.setdefault(person, []).append(entry)
-    return found
+                moves.setdefault(person, []).append(entry)
+    return given, moves
+
+
+def index_as_it_stands(led: Ledger) -> Index:
+    """The index explanations read, without extending it."""
+    index = discharge._INDEXES[led]
+    assert index.count == len(led.log)
+    return (
+        {giver: list(found) for giver, found in index.given.items()},
+        {person: list(found) for person, found in index.moves.items()},
+    )
+
+
+def owed_to_by_scan(led: Ledger, creditor: str, debtor: str) -> list[Favor]:
+    return [
+        f
+        for f in led.log
+        if isinstance(f, Favor)
+        and f.giver == creditor
+        and debtor in (f.receiver, f.via)
+    ]
 
 
 def record_then_fail(led: Ledger, more: list[Favor]) -> None:
@@ -230,35 +258,90 @@ def record_then_fail(led: Ledger, more: list[Favor]) -> None:
     batch is rolled back (and the log is as long again after one more)."""
     with led.batch():
         led.record("ann", "bob", 1, at="2031-01-03T00:00+00:00")
-        assert _entries_of(led, "ann")
+        assert discharge._given_by(led, "ann")
         led.add_many(more)
         raise RuntimeError("rolled back")
 
 
+@pytest.mark.parametrize("when", ["first explanation", "settle"])
 @given(led=market_ledgers, more=st.lists(favors(), max_size=4))
 @examples(40)
 def test_the_index_explanations_read_keeps_in_step_with_the_log(
-    led: Ledger, more: list[Favor]
+    when: str, led: Ledger, more: list[Favor]
 ) -> None:
-    """Explanations read each person's favors, assignments and settlements
-    from an index built on first use and extended as the log grows. After
-    every kind of write, a settlement applied and reversed, and a batch
-    that fails, it holds exactly what a scan of the log finds, and
-    explanations equal those of a replay."""
-    explain_all = [t.explained_by for t in settle(led, method="greedy")]
-    assert all(isinstance(why, tuple) for why in explain_all)  # index built
-    recorded = led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
-    if recorded:
-        led.reverse(recorded[0].id, at="2031-01-02T00:00+00:00")
-    with pytest.raises((RuntimeError, FavorLedgerError)):
-        record_then_fail(led, more)
-    led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
-    expected = moves_by_scan(led)
+    """Explanations read each giver's favors (also filed by debtor, for a
+    giver of many) and each person's assignments and settlements from an
+    index built on first use (or by ``settle``, for a log of at least
+    ``EAGER_INDEX`` entries) and extended as the log grows. After every
+    kind of write, a settlement applied and reversed, and a batch that
+    fails, it holds exactly what a scan of the log finds, and explanations
+    equal those of a replay."""
+    eager, many = (0, 1) if when == "settle" else (10**9, 10**9)
+    with (
+        mock.patch.object(discharge, "EAGER_INDEX", eager),
+        mock.patch.object(discharge, "_MANY", many),
+    ):
+        plan = settle(led, method="greedy")
+        if when == "settle" and plan:  # indexed before anything is explained
+            assert index_as_it_stands(led) == index_by_scan(led)
+        explain_all = [t.explained_by for t in plan]
+        assert all(isinstance(why, tuple) for why in explain_all)  # index built
+        recorded = led.apply(settle(led, method="greedy"), at="2031-01-01T00:00+00:00")
+        if recorded:
+            led.reverse(recorded[0].id, at="2031-01-02T00:00+00:00")
+        with pytest.raises((RuntimeError, FavorLedgerError)):
+            record_then_fail(led, more)
+        led.record("ann", "zed", "1/3", at="2031-01-04T00:00+00:00")
+        for person in led.people:  # file each giver's favors by debtor now
+            discharge._owed_to(led, person, "zed")
+        led.record("ann", "zed", 2, at="2031-01-05T00:00+00:00")
+        given, moves = index_by_scan(led)
+        for person in led.people:
+            assert list(discharge._given_by(led, person)) == given.get(person, [])
+            assert list(discharge._moves_of(led, person)) == moves.get(person, [])
+            for other in led.people:
+                assert list(discharge._owed_to(led, person, other)) == (
+                    owed_to_by_scan(led, person, other)
+                )
+        replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
+        for transfer in settle(led, method="greedy"):
+            assert transfer.explained_by == explain(replay, transfer)
+
+
+@given(led=market_ledgers)
+@examples(40)
+def test_clearing_a_long_log_indexes_it_before_anything_is_explained(
+    led: Ledger,
+) -> None:
+    """Like ``settle``, ``clear_cycles`` indexes a log of at least
+    ``EAGER_INDEX`` entries when it finds cycles to clear, so no explanation
+    pays for a scan; the index holds what a scan finds and the explanations
+    are those of a replay."""
+    with mock.patch.object(discharge, "EAGER_INDEX", 0):
+        clearing = clear_cycles(led)
+        if clearing.transfers:
+            assert index_as_it_stands(led) == index_by_scan(led)
+        replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
+        assert [t.explained_by for t in clearing.transfers] == [
+            t.explained_by for t in clear_cycles(replay).transfers
+        ]
+
+
+@given(led=market_ledgers)
+@examples(60)
+def test_who_owes_a_person_is_found_from_entries_or_from_rows_of_debts(
+    led: Ledger,
+) -> None:
+    """Whoever owes someone net received or referred a favor they gave (or
+    is named with them in an assignment or settlement) and has a row of
+    debts naming them: both searches (explanations take the smaller) find
+    exactly the people who owe them, by id."""
+    debts = discharge._Debts(led)
     for person in led.people:
-        assert list(_entries_of(led, person)) == expected.get(person, [])
-    replay = Ledger.from_entries(led.log, referral_share=led.referral_share)
-    for transfer in settle(led, method="greedy"):
-        assert transfer.explained_by == explain(replay, transfer)
+        owing = sorted(d for d in led.people if led.owes(d, person) > 0)
+        assert debts.debtors(person) == owing
+        for search in (debts._named_with, debts._owing_rows):
+            assert sorted(debts.owing(search(person), person)) == owing
 
 
 @given(led=market_ledgers)

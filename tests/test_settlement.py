@@ -312,6 +312,54 @@ def test_greedy_follows_its_rule_exactly(lists: str, values: list[Fraction]) -> 
     assert plan == greedy_by_hand(balances)
 
 
+decimal_balance_lists = st.lists(
+    st.one_of(
+        st.integers(-30, 30).map(Decimal),  # whole, as most ledgers hold
+        st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False),
+        st.decimals(min_value=-1, max_value=1, places=4, allow_nan=False),
+        st.integers(-3, 3).map(lambda k: Decimal(k).scaleb(3)),  # 3E+3
+    ),
+    min_size=1,
+    max_size=7,
+).map(lambda xs: [*xs, -sum(xs, Decimal(0))])
+
+
+@pytest.mark.parametrize("lists", ["sorted", "heaps"])
+@given(values=decimal_balance_lists)
+@example(values=[Decimal("4.5"), Decimal("-4.25"), Decimal("-0.25")])
+@example(values=[Decimal("1.50"), Decimal("-1.5")])  # a trailing zero
+@examples(200)
+def test_greedy_follows_its_rule_exactly_on_decimal_balances(
+    lists: str, values: list[Decimal]
+) -> None:
+    """Balances that are all ``Decimal`` (a ledger's) are scaled by a power
+    of ten rather than their least common denominator: the plan is still
+    exactly the rule's, and the same as for the equal fractions."""
+    balances = as_balances(values)
+    as_fractions = {p: Fraction(v) for p, v in balances.items()}
+    limit = 10**9 if lists == "sorted" else 0
+    with mock.patch.object(settlement, "_SORTED_LIMIT", limit):
+        plan = settle_balances(balances, method="greedy")
+        assert plan == settle_balances(as_fractions, method="greedy")
+    assert triples(plan) == greedy_by_hand(as_fractions)
+    for t in plan:
+        assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
+
+
+@given(values=decimal_balance_lists)
+@examples(100)
+def test_exact_settles_decimal_balances_as_their_fractions(
+    values: list[Decimal],
+) -> None:
+    """The exact minimum does not depend on the denominator balances are
+    scaled by either."""
+    balances = as_balances(values)
+    plan = settle_balances(balances, method="exact")
+    assert plan == settle_balances(
+        {p: Fraction(v) for p, v in balances.items()}, method="exact"
+    )
+
+
 @given(values=balance_lists)
 @examples(100)
 def test_greedy_first_pairs_equal_debts_and_credits(values: list[Fraction]) -> None:
@@ -510,6 +558,8 @@ def test_ties_settle_each_group_on_its_own() -> None:
         ({"a": 1.5, "b": -1.5}, "exact number"),
         ({"a": Decimal("NaN"), "b": 0}, "finite"),
         ({"a": 2, "b": -1}, "sum to exactly zero, got 1"),
+        ({"a": Decimal("2.5"), "b": Decimal(-1)}, "sum to exactly zero, got 1.5"),
+        ({"a": Decimal("1E+3"), "b": Decimal(-1)}, "sum to exactly zero, got 999"),
         ({"a": True, "b": -1}, "exact number"),
     ],
 )
