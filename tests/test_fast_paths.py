@@ -10,19 +10,24 @@ by field and type by type; it never accepts what the checked path refuses.
 
 from __future__ import annotations
 
+import gc
 import re
+import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from test_sqlite import rich_ledgers
 
 from favorledger import Favor, Ledger
-from favorledger._exact import SMALL_INTS
+from favorledger._collector import UNTRACKS
+from favorledger._exact import SMALL_INTS, Ratio
 from favorledger.errors import FavorLedgerError
-from favorledger.model import NO_TAGS, Reversal, quick_favor, unchecked
+from favorledger.model import NO_TAGS, Person, Reversal, _twin, quick_favor, unchecked
 
 _names = st.one_of(
     st.sampled_from(["ann", "bob", " ann", "ann ", "", "a\x1b", "a" * 200, "a" * 201]),
@@ -93,6 +98,25 @@ def _both(
         assert type(getattr(fast, name)) is type(getattr(checked, name))
         assert repr(getattr(fast, name)) == repr(getattr(checked, name))
     assert at is not None or fast.at.tzinfo is UTC
+    holds_only_atoms(fast)
+
+
+def holds_only_atoms(favor: Favor) -> None:
+    """The favor is off the cyclic collector (where the interpreter allows),
+    and safely so: nothing it refers to can refer back to it (its class, the
+    shared empty tag set, strings, amounts, ``None`` and a time whose zone
+    is a fixed offset; a ``Ratio`` holds two ints)."""
+    assert gc.is_tracked(favor) is not UNTRACKS
+    for referent in gc.get_referents(favor):
+        assert (
+            referent is Favor
+            or referent is NO_TAGS
+            or referent is None
+            or (type(referent) in (str, Decimal, datetime, Ratio))
+        ), referent
+        if type(referent) is Ratio:
+            assert all(n is Ratio or type(n) is int for n in gc.get_referents(referent))
+    assert type(favor.at.tzinfo) is timezone
 
 
 @given(
@@ -195,3 +219,52 @@ def test_the_unchecked_builder_sets_every_field() -> None:
     at = datetime(2024, 1, 1, tzinfo=UTC)
     built = unchecked(Reversal)("r1", "f1", at, "typo")
     assert built == Reversal(id="r1", favor_id="f1", at=at, reason="typo")
+
+
+@settings(max_examples=40)
+@given(led=rich_ledgers())
+def test_an_unchecked_build_is_the_entry_itself(led: Ledger) -> None:
+    """Rebuilt from its field values, every kind of entry is the same entry:
+    the same type (a twin-built Favor or Person is relabelled, not a
+    subclass), equal, equally hashed, and still frozen."""
+    for entry in [*led.log, *led.people.values()]:
+        cls = type(entry)
+        values = [getattr(entry, field.name) for field in attrs.fields(cls)]
+        built = unchecked(cls)(*values)
+        assert type(built) is cls
+        assert built == entry
+        assert hash(built) == hash(entry)
+        assert repr(built) == repr(entry)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            built.id = "changed"  # type: ignore[misc]
+
+
+def test_favors_and_people_are_built_by_their_twins() -> None:
+    """The classes without a weak-reference slot get a twin (the fast way);
+    a class whose layout CPython will not relabel gets none and is built
+    through its slot descriptors."""
+    assert _twin(Favor, [f.name for f in attrs.fields(Favor)]) is not None
+    assert _twin(Person, [f.name for f in attrs.fields(Person)]) is not None
+    assert _twin(Reversal, [f.name for f in attrs.fields(Reversal)]) is None
+    assert _twin(Favor, ["id"]) is None  # other slots than the fields
+
+
+def test_favors_off_the_collector_are_still_freed() -> None:
+    """Untracked favors (and the people they add) need no collector to be
+    freed: dropping the ledger gives their memory back at once (reference
+    counting)."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        led = Ledger()
+        for n in range(2000):
+            led.record(f"p{n % 7}", f"q{n % 5}", n % 9 + 1)
+        assert all(not gc.is_tracked(f) for f in led.favors.values()) is UNTRACKS
+        assert all(not gc.is_tracked(p) for p in led.people.values()) is UNTRACKS
+        held = tracemalloc.get_traced_memory()[0] - start
+        del led
+        freed = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert held > 2000 * 200  # each favor, its id and its time
+    assert freed < held / 20

@@ -9,19 +9,31 @@ trusted path cannot read falls back to the checked path and its error.
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+import os
+import tempfile
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_fast_paths import holds_only_atoms
 from test_sqlite import rich_ledgers
 
 from favorledger import Favor, Ledger, trading
 from favorledger.errors import FormatError
+from favorledger.io.chain import GENESIS
 from favorledger.io.jsonl import dumps_entry, loads_entry
-from favorledger.io.stored import _plain_favor, dumps_stored, loads_stored
+from favorledger.io.sqlite import SqliteStore
+from favorledger.io.store import LogStore
+from favorledger.io.stored import (
+    dumps_row,
+    dumps_stored,
+    loads_stored,
+    plain_favor,
+    utc_text,
+)
 from favorledger.model import Entry
 from favorledger.testing.strategies import favors, ledgers, person_ids
 
@@ -95,11 +107,12 @@ def test_a_plain_favor_line_is_read_as_the_checked_path_reads_it(
         favor, at=favor.at.astimezone(timezone(timedelta(minutes=offset)))
     )
     line = dumps_stored(favor)
-    plain, checked = _plain_favor(line), loads_entry(line)
+    plain, checked = plain_favor(line), loads_entry(line)
     if plain is None:  # something in it is escaped: the decoder reads it
         assert "\\" in line
         return
     assert plain == checked == loads_stored(line)
+    holds_only_atoms(plain)
     for field in attrs.fields(Favor):
         name = field.name
         assert type(getattr(plain, name)) is type(getattr(checked, name))
@@ -115,7 +128,7 @@ def test_only_a_line_with_nothing_escaped_takes_the_plain_path(
 ) -> None:
     favor = Favor(giver=giver, receiver="bob", value=3, id="f1", at=T0)
     line = dumps_stored(favor)
-    assert (_plain_favor(line) is not None) is plain
+    assert (plain_favor(line) is not None) is plain
     assert loads_stored(line) == favor
 
 
@@ -132,3 +145,58 @@ def test_a_reopened_ledger_keeps_one_string_per_person(tmp_path: Path) -> None:
             f.giver is first.giver and f.receiver is first.receiver for f in rest
         )
         assert all(f.kind is first.kind for f in rest)
+
+
+@settings(max_examples=60)
+@given(led=st.one_of(rich_ledgers(), ledgers(max_favors=15)))
+def test_a_row_formats_its_time_once_into_the_same_texts(led: Ledger) -> None:
+    """``dumps_row`` formats the time once for the line and the UTC column:
+    the line is ``dumps_entry``'s, and the column the fixed-width UTC text."""
+    for entry in [*led.log, *_market(led)]:
+        body, at = dumps_row(entry)
+        assert body == dumps_entry(entry)
+        assert at == utc_text(entry.at)
+        assert at == entry.at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@pytest.mark.parametrize("microsecond", [0, 5, 999999])
+@pytest.mark.parametrize("zone", [UTC, timezone(timedelta(hours=9))])
+def test_the_column_has_every_microsecond_digit(
+    microsecond: int, zone: timezone
+) -> None:
+    favor = Favor(
+        giver="ann",
+        receiver="bob",
+        value=1,
+        id="f1",
+        at=datetime(2024, 1, 1, 9, 0, 0, microsecond, tzinfo=zone),
+    )
+    hour = "09" if zone is UTC else "00"
+    assert dumps_row(favor)[1] == f"2024-01-01T{hour}:00:00.{microsecond:06d}+00:00"
+
+
+@settings(max_examples=20, deadline=None)
+@given(led=rich_ledgers())
+def test_replaying_reads_the_rows_bodies_and_ends_at_the_head(led: Ledger) -> None:
+    """``bodies`` (what reopening reads: three columns, the head at the end)
+    gives what ``rows`` gives, and leaves the store's position and head where
+    reading every row leaves them; the shared default agrees."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "favors.db")
+        with Ledger.open(path) as stored:
+            stored.add_many(led.log)
+        store = SqliteStore.open(path, readonly=True)
+        try:
+            rows = list(store.rows())
+            expected = [(seq, kind, body) for seq, _, kind, _, body, _ in rows]
+            head = rows[-1][5] if rows else GENESIS
+            for read in (SqliteStore.bodies, LogStore.bodies):
+                store.skip(0, GENESIS)
+                assert list(read(store)) == expected
+                assert store.head == head
+                assert list(store.unread()) == []
+            with Ledger.open(path, readonly=True) as reopened:
+                assert reopened.head == head
+                assert reopened.log == stored.log
+        finally:
+            store.close()

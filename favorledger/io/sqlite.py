@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Final, Protocol, Self, TypeVar
+from typing import Any, Final, Protocol, Self, TypeVar
 
 from favorledger._collector import collector_paused
 from favorledger._exact import Amount, total
@@ -57,7 +57,7 @@ from favorledger.errors import (
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
-from favorledger.io.stored import dumps_stored
+from favorledger.io.stored import dumps_row, plain_favor
 from favorledger.ledger import Ledger
 from favorledger.model import Entry
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -354,13 +354,15 @@ class SqliteStore(LogStore):
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
         """``(seq, id, type, at, body, digest)`` for every stored entry after
         ``after``, in order (a version 1 store has empty digests)."""
-        self._require_open("read")
         digest = "digest" if self.version >= 2 else "''"
+        return self._select(f"seq, id, type, at, body, {digest}", after)
+
+    def _select(self, columns: str, after: int) -> Iterator[tuple[Any, ...]]:
+        """``columns`` of every stored row after ``after``, in order."""
+        self._require_open("read")
         try:
             cursor = self._connection.execute(
-                f"SELECT seq, id, type, at, body, {digest} FROM entries"
-                " WHERE seq > ? ORDER BY seq",
-                (after,),
+                f"SELECT {columns} FROM entries WHERE seq > ? ORDER BY seq", (after,)
             )
         except sqlite3.Error as exc:
             raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
@@ -372,6 +374,23 @@ class SqliteStore(LogStore):
             if not chunk:
                 return
             yield from chunk
+
+    def bodies(self) -> Iterator[tuple[int, str, str]]:
+        """``(seq, type, body)`` of every stored row, in order; then the read
+        position and head are at the last one. Half the columns of
+        :meth:`rows` (reading the others cost 0.45 µs a row); the head is
+        read once, at the end, from the last row (rows never change)."""
+        seq = 0
+        for seq, kind, body in self._select("seq, type, body", 0):
+            yield seq, kind, body
+        if seq and self.version >= 2:
+            try:
+                digest = self._one("SELECT digest FROM entries WHERE seq = ?", (seq,))
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+            self.skip(seq, str(digest))
+        elif seq:
+            self.skip(seq, "")  # a version 1 store has no chain
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -398,7 +417,7 @@ class SqliteStore(LogStore):
             with self.batch():
                 self.write(entry)
             return
-        self._hold(entry, dumps_stored(entry))
+        self._hold(entry, *dumps_row(entry))
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
@@ -571,6 +590,9 @@ class Store(Protocol):
     def head(self) -> str: ...
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
         """``(seq, id, type, at, body, digest)`` of each entry after ``after``."""
+
+    def bodies(self) -> Iterator[tuple[int, str, str]]:
+        """``(seq, type, body)`` of every entry; then the head is the last."""
 
     def unread(self) -> Iterator[tuple[int, Entry]]: ...
     def skip(self, seq: int, digest: str) -> None: ...
@@ -795,14 +817,21 @@ def open_ledger(
 
 
 def _replay(store: Store, ledger: StoredLedger) -> None:
-    """Index every stored entry; set aside (as damage) those that fail."""
-    last = (0, GENESIS)
+    """Index every stored entry; set aside (as damage) those that fail.
+
+    The commonest favor's row (``plain_favor``) goes straight to the
+    ledger's favor index; any other row is parsed and dispatched by type.
+    """
     with ledger._absorb(), collector_paused():
-        add, path = ledger._add_entry, store.path  # indexed, not written again
-        for seq, _, kind, _, body, digest in store.rows():
-            last = (seq, digest)
+        add, add_favor = ledger._add_entry, ledger._add_favor  # not written again
+        path = store.path
+        for seq, kind, body in store.bodies():
             try:
-                add(_parse(path, seq, kind, body, trusted=True))
+                favor = plain_favor(body) if kind == "favor" else None
+                if favor is not None:
+                    add_favor(favor)
+                else:
+                    add(_parse(path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(
@@ -810,7 +839,6 @@ def _replay(store: Store, ledger: StoredLedger) -> None:
                         " open it with strict=False"
                     ) from exc
                 ledger._damage.append(_replay_problem(store.path, seq, exc))
-    store.skip(*last)
 
 
 def _replay_problem(name: str, seq: int, exc: FavorLedgerError) -> str:

@@ -30,29 +30,18 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from favorledger.errors import FormatError, StoreError
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
-from favorledger.io.stored import loads_stored
+from favorledger.io.stored import loads_stored, utc_text
 from favorledger.model import Entry
 
 __all__ = ["LogStore", "Row", "parse_row", "utc_text"]
 
 Row = tuple[int, str, str, str, str, str]
 """``(seq, id, type, at, body, digest)``."""
-
-
-def utc_text(at: datetime) -> str:
-    """``at`` in UTC as fixed-width ISO text, so text order is time order."""
-    if at.tzinfo is UTC:
-        return at.isoformat(timespec="microseconds")
-    try:
-        return at.astimezone(UTC).isoformat(timespec="microseconds")
-    except OverflowError:  # within a day of year 1 or 9999
-        return at.isoformat(timespec="microseconds")
 
 
 def parse_row(
@@ -97,12 +86,14 @@ class LogStore:
         self._pending: list[Row] = []  # rows held until the outermost commit
         self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
 
-    def _hold(self, entry: Entry, body: str) -> None:
-        """Chain ``entry`` (stored as ``body``) to the head, and hold its row
-        until the outermost batch commits."""
+    def _hold(self, entry: Entry, body: str, at: str | None = None) -> None:
+        """Chain ``entry`` (stored as ``body``, at ``at`` as :func:`utc_text`
+        gives it, unless worked out here) to the head, and hold its row until
+        the outermost batch commits."""
         seq, digest = self._seen + 1, link(self._head, body)
         kind = ENTRY_TYPES[type(entry)]
-        self._pending.append((seq, entry.id, kind, utc_text(entry.at), body, digest))
+        at = utc_text(entry.at) if at is None else at
+        self._pending.append((seq, entry.id, kind, at, body, digest))
         self._seen, self._head = seq, digest
 
     def _forget(self, depth: int) -> None:
@@ -151,6 +142,20 @@ class LogStore:
         """
         for seq, _, kind, _, body, _ in self.rows():
             yield parse_row(self._path, seq, kind, body)
+
+    def bodies(self) -> Iterator[tuple[int, str, str]]:
+        """``(seq, type, body)`` of every stored row, in order, for replaying
+        them; once every row has been read, the read position and the head
+        are at the last one (as after :meth:`skip`).
+
+        A store may override it to read fewer columns (:meth:`rows` reads
+        six); this one reads :meth:`rows`.
+        """
+        last = (0, GENESIS)
+        for seq, _, kind, _, body, digest in self.rows():
+            yield seq, kind, body
+            last = (seq, digest)
+        self.skip(*last)
 
     def unread(self) -> Iterator[tuple[int, Entry]]:
         """``(seq, entry)`` for each entry stored since the owner last read.

@@ -5,8 +5,9 @@ an import). A store's own rows were written from entries that passed those
 checks, so reopening a store rebuilds them on a trusted path: the JSON is
 parsed and each field is turned back into its type, but no field is
 validated again. That path is about four times faster than
-:func:`~favorledger.io.jsonl.loads_entry` and is what makes reopening a store
-as fast as recording the same favors in memory.
+:func:`~favorledger.io.jsonl.loads_entry`; with it, reopening a store costs
+about 1.5 times recording the same favors in memory (reading and parsing
+each row is the difference, ``benchmarks/README.md``).
 
 A row the trusted path cannot read (a missing field, an unknown type, a line
 that is not JSON) goes through :func:`~favorledger.io.jsonl.loads_entry`,
@@ -30,7 +31,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from json.encoder import encode_basestring
@@ -38,11 +39,12 @@ from typing import Any, Final
 
 import attrs
 
+from favorledger._collector import untrack
 from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import NO_TAGS, Entry, Favor, unchecked
 
-__all__ = ["dumps_stored", "loads_stored"]
+__all__ = ["dumps_row", "dumps_stored", "loads_stored", "plain_favor", "utc_text"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
 _scan: Final[Callable[[str, int], tuple[Any, int]]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -122,32 +124,41 @@ _UNCONVERT: Final[dict[str, str]] = {
     "Amount | None": '"null" if {0} is None else {quote}(str({0}))',
     "datetime": "{quote}({0}.isoformat())",
     "datetime | None": '"null" if {0} is None else {quote}({0}.isoformat())',
-    "frozenset[str]": '"[" + ", ".join(map({quote}, sorted({0}))) + "]"',
+    "frozenset[str]": (
+        '"[" + ", ".join(map({quote}, sorted({0}))) + "]" if {0} else "[]"'
+    ),
 }
 """How each field type is written as JSON text (as ``dumps_entry`` writes it:
 ``json`` with ``ensure_ascii=False`` and its default separators)."""
 
 
-def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], str] | None:
+def _dumper(cls: type[Entry], name: str) -> Callable[[Entry], tuple[str, str]] | None:
     """Write a ``cls`` as its JSON line, or ``None`` (the checked path).
 
     The dumper is generated: one f-string holding the line's fixed text, with
     each field's value quoted by ``json``'s own string encoder, about twice
-    as fast as building a dict for the encoder.
+    as fast as building a dict for the encoder. It returns the line and the
+    ISO text of the entry's ``at`` (computed once, for the store's column).
     """
     fields = attrs.fields(cls)
-    if any(field.type not in _UNCONVERT for field in fields):
+    if any(field.type not in _UNCONVERT for field in fields) or not any(
+        field.name == "at" and str(field.type) == "datetime" for field in fields
+    ):
         return None
     lines = ["def dump(entry):"]
     text = f"{{{{{_quote('format')}: {FORMAT_VERSION}, {_quote('type')}: {_quote(name)}"
     for n, field in enumerate(fields):
+        if field.name == "at":  # ISO text holds nothing JSON would escape
+            lines.append("    at = entry.at.isoformat()")
+            text += ', "at": "{at}"'
+            continue
         lines.append(f"    v{n} = entry.{field.name}")
         value = _UNCONVERT[str(field.type)].format(f"v{n}", quote="quote")
         text += f", {_quote(field.name)}: {{{value}}}"
-    lines.append(f"    return f'{text}}}}}'")
+    lines.append(f"    return f'{text}}}}}', at")
     scope: dict[str, Any] = {"quote": _quote}
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
-    dump: Callable[[Entry], str] = scope["dump"]
+    dump: Callable[[Entry], tuple[str, str]] = scope["dump"]
     return dump
 
 
@@ -172,7 +183,48 @@ def dumps_stored(entry: Entry) -> str:
     True
     """
     dump = _DUMPERS.get(type(entry))
-    return dumps_entry(entry) if dump is None else dump(entry)
+    return dumps_entry(entry) if dump is None else dump(entry)[0]
+
+
+def dumps_row(entry: Entry) -> tuple[str, str]:
+    """The JSON line of a checked entry (as :func:`dumps_stored`) and its time
+    as :func:`utc_text`, formatting the time once when it is in UTC.
+
+    Examples
+    --------
+    >>> from favorledger import Favor
+    >>> favor = Favor(giver="ann", receiver="bob", value=1, id="f1",
+    ...               at="2024-01-01T00:00:00+00:00")
+    >>> dumps_row(favor) == (dumps_stored(favor), utc_text(favor.at))
+    True
+    >>> dumps_row(favor)[1]
+    '2024-01-01T00:00:00.000000+00:00'
+    """
+    dump = _DUMPERS.get(type(entry))
+    if dump is None:
+        return dumps_entry(entry), utc_text(entry.at)
+    body, iso = dump(entry)
+    at = entry.at
+    if at.tzinfo is not UTC:
+        return body, utc_text(at)
+    return body, iso if at.microsecond else f"{iso[:19]}.000000{iso[19:]}"
+
+
+def utc_text(at: datetime) -> str:
+    """``at`` in UTC as fixed-width ISO text, so text order is time order.
+
+    Examples
+    --------
+    >>> from datetime import timedelta, timezone
+    >>> utc_text(datetime(2024, 1, 1, 9, tzinfo=timezone(timedelta(hours=9))))
+    '2024-01-01T00:00:00.000000+00:00'
+    """
+    if at.tzinfo is UTC:
+        return at.isoformat(timespec="microseconds")
+    try:
+        return at.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:  # within a day of year 1 or 9999
+        return at.isoformat(timespec="microseconds")
 
 
 _BUILDERS: Final = {
@@ -196,14 +248,33 @@ _favor: Final = unchecked(Favor)
 _intern: Final = sys.intern
 
 
-def _plain_favor(line: str) -> Favor | None:
+def plain_favor(line: str) -> Favor | None:
+    """The favor a store's line holds, if it is the commonest kind (no
+    referrer, reason, tags or pledge, nothing escaped); else ``None``.
+
+    Like every favor the ledger builds from checked values, it is taken off
+    the cyclic collector (``favorledger._collector.untrack``): it holds
+    only atoms.
+
+    Examples
+    --------
+    >>> from favorledger import Favor
+    >>> from favorledger.io.jsonl import dumps_entry
+    >>> favor = Favor(giver="ann", receiver="bob", value=2, id="f1",
+    ...               at="2024-01-01T00:00:00+00:00")
+    >>> plain_favor(dumps_entry(favor)) == favor
+    True
+    >>> plain_favor(dumps_entry(Favor(giver="ann", receiver="bob", value=2,
+    ...                               reason="thanks"))) is None
+    True
+    """
     match = _PLAIN_FAVOR.fullmatch(line)
     if match is None:
         return None
     entry_id, giver, receiver, value, kind, at = match.groups()
     amount = _SMALL.get(value) or _amount(value)
     moment = datetime.fromisoformat(at)
-    return _favor(  # one string per person and kind, not one per favor
+    favor = _favor(  # one string per person and kind, not one per favor
         entry_id,
         _intern(giver),
         _intern(receiver),
@@ -216,6 +287,8 @@ def _plain_favor(line: str) -> Favor | None:
         None,
         None,
     )
+    untrack(favor)
+    return favor
 
 
 def loads_stored(line: str) -> Entry:
@@ -227,7 +300,7 @@ def loads_stored(line: str) -> Entry:
         If the line cannot be read (as :func:`~favorledger.io.jsonl.loads_entry`).
     """
     try:
-        plain = _plain_favor(line)
+        plain = plain_favor(line)
         if plain is not None:
             return plain
         data, end = _scan(line, 0)  # json's own scanner, without its wrappers
