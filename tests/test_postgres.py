@@ -73,6 +73,18 @@ def sql(url: str, statement: str, *params: object) -> list[tuple[Any, ...]]:
         return cursor.fetchall() if cursor.description else []
 
 
+def app_role(url: str, *grants: str) -> str:
+    """A new login role that may use the ledger's schema with ``grants``
+    (``"SELECT ON favorledger.entries"``, ...); the URL to connect as it."""
+    role = f"app{next(_ledgers)}"
+    sql(url, f"CREATE ROLE {role} LOGIN")
+    sql(url, f"GRANT USAGE ON SCHEMA favorledger TO {role}")
+    for grant in grants:
+        privileges, on = grant.split(" ON ")
+        sql(url, f"GRANT {privileges} ON {on} TO {role}")
+    return url.replace("postgres@", f"{role}@")
+
+
 def rows(url: str, ledger: str = "favorledger") -> list[tuple[Any, ...]]:
     return sql(url, f"SELECT seq, id, type, body FROM {ledger}.entries ORDER BY seq")
 
@@ -249,15 +261,11 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
     group append needs nothing more (the inbox numbers its rows itself)."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=T1)
-    role = f"app{next(_ledgers)}"
-    for statement in [
-        f"CREATE ROLE {role} LOGIN",
-        f"GRANT USAGE ON SCHEMA favorledger TO {role}",
-        f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA favorledger TO {role}",
-        "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update",
-    ]:
-        sql(postgres_url, statement)
-    app_url = postgres_url.replace("postgres@", f"{role}@")
+    unguard = "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update"
+    sql(postgres_url, unguard)
+    app_url = app_role(
+        postgres_url, "SELECT, INSERT ON ALL TABLES IN SCHEMA favorledger"
+    )
     with Ledger.open(app_url) as led:
         led.record("bob", "ann", 1, id="f2", at=T1)
         assert led.balance("ann") == 2
@@ -283,15 +291,11 @@ def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
     hand-off, and the refusal is met once per connection."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=T1)
-    role = f"app{next(_ledgers)}"
-    for statement in [
-        f"CREATE ROLE {role} LOGIN",
-        f"GRANT USAGE ON SCHEMA favorledger TO {role}",
-        f"GRANT SELECT, INSERT ON favorledger.entries TO {role}",
-        f"GRANT SELECT ON favorledger.favorledger_schema TO {role}",
-    ]:
-        sql(postgres_url, statement)
-    app_url = postgres_url.replace("postgres@", f"{role}@")
+    app_url = app_role(
+        postgres_url,
+        "SELECT, INSERT ON favorledger.entries",
+        "SELECT ON favorledger.favorledger_schema",
+    )
     with open_ledger(app_url) as led:
         for i in (2, 3, 4):
             led.record("bob", "ann", 1, id=f"f{i}", at=T1)
