@@ -12,14 +12,17 @@ on, default settings) and, in one run:
   ``Ledger.open(url)``, each calling ``led.record(giver, receiver, value,
   id=...)`` in a loop for S seconds; every call is durable when it returns
   and its ledger has indexed every entry stored before it. Favors per second
-  = all favors stored / S. On PostgreSQL three ways: the store's default (a
-  favor that needs no state is one round trip, ``favorledger_add``: lock,
-  chain and insert inside the server, asynchronous commit, then the flush
-  barrier); the locked way every state-dependent write takes
-  (``lone_appends = False``: lock and catch-up, rules checked in Python,
-  insert, asynchronous commit, flush barrier); and the lock held through a
-  synchronous commit (also ``flush_after_unlock = False``). The same on the
-  SQLite store (WAL, ``synchronous=FULL``);
+  = all favors stored / S. On PostgreSQL up to four ways (``--modes``): the
+  store's default, ``group`` (a favor that needs no state is one statement,
+  ``favorledger_group_add``: handed in to the inbox and sealed with every
+  other waiting favor by one lock hand-off and one synchronous commit);
+  ``lone`` (``group_appends = False``: ``favorledger_add``, one lock
+  hand-off per favor, asynchronous commit, then the flush barrier);
+  ``locked``, the way every state-dependent write takes (``lone_appends =
+  False``: lock and catch-up, rules checked in Python, insert, asynchronous
+  commit, flush barrier); and ``sync``, the lock held through a synchronous
+  commit (also ``flush_after_unlock = False``). The same writers on the
+  SQLite store (WAL, ``synchronous=FULL``) unless ``--no-sqlite``;
 * **reopen**: a ledger of N favors (default 10^6) stored once in each store,
   then ``Ledger.open`` + ``balances()`` timed (median of R runs).
 
@@ -82,13 +85,18 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
     raise RuntimeError(done.stdout + done.stderr)
 
 
-MODES = ("lone", "locked", "sync")
+MODES = ("group", "lone", "locked", "sync")
+"""group: the default on a version 3 ledger (the inbox, sealed in groups);
+lone: ``favorledger_add`` (one lock hand-off per favor); locked: the lock
+and catch-up from Python; sync: that, with the lock held through a
+synchronous commit."""
 
 
 def _writer(
     db: str, name: str, seconds: float, start: threading.Barrier, mode: str
 ) -> None:
-    postgres.PostgresStore.lone_appends = mode == "lone"
+    postgres.PostgresStore.group_appends = mode == "group"
+    postgres.PostgresStore.lone_appends = mode in ("group", "lone")
     postgres.PostgresStore.flush_after_unlock = mode != "sync"
     rng = random.Random(name)
     with Ledger.open(db, timeout=60) as led:
@@ -101,7 +109,7 @@ def _writer(
             i += 1
 
 
-def writers_rate(db: str, writers: int, seconds: float, mode: str = "lone") -> float:
+def writers_rate(db: str, writers: int, seconds: float, mode: str = "group") -> float:
     """Favors per second stored by ``writers`` processes in ``seconds``."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers)
@@ -119,6 +127,20 @@ def writers_rate(db: str, writers: int, seconds: float, mode: str = "lone") -> f
         raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
     with Ledger.open(db) as led:
         return (len(led.favors) - before) / seconds
+
+
+def per_round(url: str) -> float:
+    """Favors handed in per sealing round in a group-appended ledger."""
+    import psycopg
+
+    conninfo, name = postgres.split_url(url)
+    with psycopg.connect(conninfo) as connection:
+        got = connection.execute(
+            f"SELECT (SELECT count(*) FROM {name}.inbox),"
+            f" (SELECT count(*) FROM {name}.seals)"
+        ).fetchone()
+    assert got is not None
+    return float(got[0] / max(got[1], 1))
 
 
 def favors(count: int) -> list[Favor]:
@@ -153,6 +175,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--reopen", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="favorledger"
+        " on PostgreSQL: group (the default), lone, locked, sync (see MODES)",
+    )
+    parser.add_argument(
+        "--no-sqlite", dest="sqlite", action="store_false", help="skip SQLite"
+    )
     args = parser.parse_args(argv)
     print(
         f"favorledger {favorledger.__version__}, Python {platform.python_version()},"
@@ -162,51 +195,76 @@ def main(argv: list[str] | None = None) -> None:
     with TemporaryServer() as server:
         print(server.run("postgres", ["--version"]).stdout.strip())
         rows = []
+        modes = [m for m in MODES if m in args.modes]
         for n, writers in enumerate(args.writers):
-            runs: dict[str, list[float]] = {"pgbench": [], "sqlite": []}
-            runs.update({mode: [] for mode in MODES})
+            runs: dict[str, list[float]] = {"pgbench": []}
+            runs.update({mode: [] for mode in modes})
             loads = []
             for r in range(args.repeats):  # interleaved, so load hits all alike
                 runs["pgbench"].append(pgbench(server, writers, args.seconds))
-                for mode in MODES:
+                for mode in modes:
                     url = f"{server.url()}?ledger={mode}_{n}_{r}"
                     runs[mode].append(writers_rate(url, writers, args.seconds, mode))
-                lite = os.path.join(directory, f"w{n}_{r}.db")
-                runs["sqlite"].append(writers_rate(lite, writers, args.seconds))
+                if args.sqlite:
+                    lite = os.path.join(directory, f"w{n}_{r}.db")
+                    rate = writers_rate(lite, writers, args.seconds)
+                    runs.setdefault("sqlite", []).append(rate)
                 loads.append(os.getloadavg()[0])
                 print(
                     f"  {writers} writers, run {r + 1}: "
                     + ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items())
-                    + f" (load average {loads[-1]:.1f})"
+                    + f" (load average {loads[-1]:.1f})",
+                    flush=True,
                 )
-            med = {k: statistics.median(v) for k, v in runs.items()}
-            pairs = zip(runs["lone"], runs["pgbench"], strict=True)
-            ratios = [lone / base for lone, base in pairs]
-            rows.append((writers, med, ratios, min(loads), max(loads)))
+            rows.append((writers, runs, min(loads), max(loads)))
         print()
+        columns = [m for m in runs if m != "pgbench"]
         print(
-            "| writers | pgbench simple insert (tps) | favorledger on PostgreSQL"
-            " (favors/s) | ratio to pgbench (median; runs) | PostgreSQL, every"
-            " write locked in Python | lock held through the commit |"
-            " favorledger on SQLite | load average |"
+            "| writers | pgbench (tps) | "
+            + " | ".join(f"{c} (favors/s; ratio: median, each repeat)" for c in columns)
+            + " | load average |"
         )
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
-        for writers, med, ratios, low, high in rows:
+        print("| ---: | ---: | " + " | ".join("---:" for _ in columns) + " | --- |")
+        for writers, runs, low, high in rows:
+            cells = []
+            for c in columns:
+                ratios = [
+                    x / base for x, base in zip(runs[c], runs["pgbench"], strict=True)
+                ]
+                cells.append(
+                    f"{statistics.median(runs[c]):.0f}:"
+                    f" {statistics.median(ratios):.2f}x"
+                    f" ({', '.join(f'{x:.2f}' for x in ratios)})"
+                )
             print(
-                f"| {writers} | {med['pgbench']:.0f} | {med['lone']:.0f} |"
-                f" {statistics.median(ratios):.2f}x"
-                f" ({', '.join(f'{x:.2f}' for x in ratios)}) |"
-                f" {med['locked']:.0f} | {med['sync']:.0f} | {med['sqlite']:.0f} |"
-                f" {low:.1f} to {high:.1f} |"
+                f"| {writers} | {statistics.median(runs['pgbench']):.0f} | "
+                + " | ".join(cells)
+                + f" | {low:.1f} to {high:.1f} |"
             )
-        writers, med, ratios, _, _ = rows[-1]
-        ratio = statistics.median(ratios)
+        if "group" in modes:
+            print()
+            for n, (writers, *_) in enumerate(rows):
+                sizes = [
+                    per_round(f"{server.url()}?ledger=group_{n}_{r}")
+                    for r in range(args.repeats)
+                ]
+                print(
+                    f"group append, {writers} writers: favors per sealing round"
+                    f" {statistics.median(sizes):.1f} (each repeat:"
+                    f" {', '.join(f'{x:.1f}' for x in sizes)})"
+                )
+        last = max(range(len(rows)), key=lambda n: rows[n][0])
+        writers, runs, _, _ = rows[last]
+        best = modes[0]
+        ratio = statistics.median(
+            x / base for x, base in zip(runs[best], runs["pgbench"], strict=True)
+        )
         verdict = "PASS" if ratio >= TARGET else "MISS"
         print(
-            f"\ntarget: >= {TARGET}x pgbench with {writers} writers:"
+            f"\ntarget: >= {TARGET}x pgbench with {writers} writers ({best}):"
             f" {ratio:.2f}x {verdict}"
         )
-        for name in [f"{server.url()}?ledger=lone_{len(rows) - 1}_0"]:
+        for name in [f"{server.url()}?ledger={best}_{last}_0"]:
             assert postgres.check_store(name) == [], "the store checks clean"
 
         if args.reopen:

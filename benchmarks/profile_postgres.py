@@ -10,8 +10,8 @@ writers of their means):
   ``_open`` (BEGIN and the ledger's lock, including the wait for it),
   ``on_begin`` (catch-up: read the rows other writers appended and index
   them), ``_commit`` (send the rows and commit, then the flush barrier),
-  ``_flush`` (the barrier alone), ``_append_free`` (the one-round-trip
-  append);
+  ``_flush`` (the barrier alone), ``_append_alone`` (the one-round-trip
+  append: through the inbox, or ``favorledger_add``);
 * each phase's own CPU (``... cpu``: ``time.process_time``);
 * **caught up**: rows other writers appended that this writer indexed;
 * **CPU**: the writer's own user+system CPU per append, and the whole
@@ -35,7 +35,8 @@ design); and the store's own ``favorledger_add`` with the barrier. Their
 rates are the ceiling of each design before any client work.
 
 Run ``python benchmarks/profile_postgres.py --writers 16 --seconds 5``
-(``--locked`` for the way every state-dependent write goes; ``--ledgers 16``
+(``--way lone`` for ``favorledger_add``, ``--way locked`` for the way every
+state-dependent write goes; ``--ledgers 16``
 spreads the writers over 16 ledgers, so that no two share a lock or catch
 up with each other: the rate favorledger's own path reaches with no
 serialising at all).
@@ -66,7 +67,7 @@ from favorledger.io import postgres
 from favorledger.testing.postgres import TemporaryServer
 
 PEOPLE = [f"p{i}" for i in range(200)]
-PHASES = ("_open", "_commit", "_flush", "_append_free")
+PHASES = ("_open", "_commit", "_flush", "_append_alone")
 
 
 def _server_cpu(server: TemporaryServer) -> float:
@@ -179,6 +180,11 @@ CEILINGS = {
         " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
         f" repeat('x', 250));\n{_BARRIER}"
     ),
+    "favorledger_group_add (the group append, its barrier inside)": (
+        "CALL ceiling.favorledger_group_add(9000000000000000000,"
+        " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
+        " repeat('x', 250), NULL);"
+    ),
 }
 
 
@@ -195,6 +201,7 @@ def ceilings(server: TemporaryServer, writers: int, seconds: float) -> None:
         with open(script, "w", encoding="utf-8") as file:
             file.write(f"\\set n random(1, 1000000000)\n{body}\n")
         os.chmod(script, 0o644)
+        cpu0 = _server_cpu(server)
         done = server.run(
             "pgbench",
             [
@@ -203,8 +210,13 @@ def ceilings(server: TemporaryServer, writers: int, seconds: float) -> None:
                 *("-U", server.user, "postgres"),
             ],
         )
+        cpu = _server_cpu(server) - cpu0
         tps = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
-        print(f"  pgbench, {name}: {float(tps.split()[2]):.0f}/s")
+        rate = float(tps.split()[2])
+        print(
+            f"  pgbench, {name}: {rate:.0f}/s, server cpu"
+            f" {cpu / max(rate * seconds, 1) * 1000:.3f} ms each"
+        )
 
 
 def _busy_jiffies() -> int:
@@ -233,11 +245,12 @@ def _writer(
     start: threading.Barrier,
     out: Any,
     profile: bool,
-    lone: bool,
+    way: str,
 ) -> None:
     totals: dict[str, float] = defaultdict(float)
     cls = postgres.PostgresStore
-    cls.lone_appends = lone
+    cls.lone_appends = way != "locked"
+    cls.group_appends = way == "group"
     for phase in PHASES:
         if hasattr(cls, phase):
             setattr(cls, phase, _timed(totals, phase, getattr(cls, phase)))
@@ -296,7 +309,7 @@ def run(
     writers: int,
     seconds: float,
     profile: bool,
-    lone: bool,
+    way: str,
     ledgers: int = 1,
 ) -> dict[str, Any]:
     context = multiprocessing.get_context("fork")
@@ -308,7 +321,7 @@ def run(
             target=_writer,
             args=(
                 *(urls[n % ledgers], f"w{n}", seconds, start, out),
-                *(profile and n == 0, lone),
+                *(profile and n == 0, way),
             ),
         )
         for n in range(writers)
@@ -341,9 +354,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument(
-        "--locked",
-        action="store_true",
-        help="every write the locked way (lone_appends = False)",
+        "--way",
+        choices=("group", "lone", "locked"),
+        default="group",
+        help="group: through the inbox (the default); lone: favorledger_add;"
+        " locked: every write the locked way (lone_appends = False)",
     )
     parser.add_argument(
         "--ceiling", action="store_true", help="pgbench each step of an append"
@@ -361,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
             commits0 = _commits(server)
             summary = run(
                 *(server, url, writers, args.seconds, args.cprofile),
-                *(not args.locked, args.ledgers),
+                *(args.way, args.ledgers),
             )
             commits = (_commits(server) - commits0) / args.seconds
             print(f"\n{writers} writers ({os.getloadavg()[0]:.1f} load average):")

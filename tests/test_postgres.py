@@ -48,6 +48,7 @@ from favorledger import (
 from favorledger.cli import main
 from favorledger.io import postgres
 from favorledger.io.chain import GENESIS, link
+from favorledger.io.jsonl import dumps_entry
 from favorledger.io.postgres import (
     PostgresStore,
     StoreError,
@@ -56,6 +57,7 @@ from favorledger.io.postgres import (
     split_url,
     store_head,
 )
+from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
 from tests.test_sqlite import rich_ledgers, snapshot
 
@@ -69,6 +71,18 @@ def sql(url: str, statement: str, *params: object) -> list[tuple[Any, ...]]:
     with psycopg.connect(split_url(url)[0], autocommit=True) as connection:
         cursor = connection.execute(statement, params or None)
         return cursor.fetchall() if cursor.description else []
+
+
+def app_role(url: str, *grants: str) -> str:
+    """A new login role that may use the ledger's schema with ``grants``
+    (``"SELECT ON favorledger.entries"``, ...); the URL to connect as it."""
+    role = f"app{next(_ledgers)}"
+    sql(url, f"CREATE ROLE {role} LOGIN")
+    sql(url, f"GRANT USAGE ON SCHEMA favorledger TO {role}")
+    for grant in grants:
+        privileges, on = grant.split(" ON ")
+        sql(url, f"GRANT {privileges} ON {on} TO {role}")
+    return url.replace("postgres@", f"{role}@")
 
 
 def rows(url: str, ledger: str = "favorledger") -> list[tuple[Any, ...]]:
@@ -156,8 +170,21 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
         f"TRUNCATE {table}",
         "UPDATE favorledger.favorledger_schema SET version = 9",
         "TRUNCATE favorledger.favorledger_schema",
+        "UPDATE favorledger.inbox SET body = '{}'",
+        "DELETE FROM favorledger.inbox",
+        "TRUNCATE favorledger.inbox",
+        "UPDATE favorledger.seals SET seq = 0",
+        "DELETE FROM favorledger.seals",
+        "TRUNCATE favorledger.seals",
     ]:
         assert "append-only" in _refused(postgres_url, statement), statement
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.inbox") == [(1,)]
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.seals") == [(1,)]
+    assert "inbox_type_check" in _refused(
+        postgres_url,
+        "INSERT INTO favorledger.inbox (id, type, at, body)"
+        " VALUES ('t1', 'tie', 'x', '{}')",
+    )
     body = before[0][3].replace('"3"', '"3000"')
     upsert = (
         f"INSERT INTO {table} VALUES (1, 'f1', 'favor', 'x', %s, %s)"
@@ -196,6 +223,20 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
             " trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$",
             ["the function favorledger_refuse was changed"],
         ),
+        (
+            "ALTER TABLE favorledger.inbox DISABLE TRIGGER inbox_no_update;"
+            " UPDATE favorledger.inbox SET body = replace(body, 'ann', 'eve')",
+            ["the trigger inbox_no_update is disabled"],
+        ),
+        (
+            "DROP TRIGGER seals_no_truncate ON favorledger.seals;"
+            " TRUNCATE favorledger.seals",
+            ["the trigger seals_no_truncate is missing"],
+        ),
+        (
+            "DROP TABLE favorledger.seals",
+            ["the trigger seals_no_update is missing", "the index seals_pkey is"],
+        ),
     ],
 )
 def test_edits_past_the_triggers_are_reported_by_check(
@@ -216,30 +257,55 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
     postgres_url: str,
 ) -> None:
     """The documented set-up: the owner creates the ledger; the app's role may
-    only SELECT and INSERT, so even with the triggers gone it cannot edit."""
+    only SELECT and INSERT, so even with the triggers gone it cannot edit; the
+    group append needs nothing more (the inbox numbers its rows itself)."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=T1)
-    role = f"app{next(_ledgers)}"
-    for statement in [
-        f"CREATE ROLE {role} LOGIN",
-        f"GRANT USAGE ON SCHEMA favorledger TO {role}",
-        f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA favorledger TO {role}",
-        "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update",
-    ]:
-        sql(postgres_url, statement)
-    app_url = postgres_url.replace("postgres@", f"{role}@")
+    unguard = "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update"
+    sql(postgres_url, unguard)
+    app_url = app_role(
+        postgres_url, "SELECT, INSERT ON ALL TABLES IN SCHEMA favorledger"
+    )
     with Ledger.open(app_url) as led:
         led.record("bob", "ann", 1, id="f2", at=T1)
         assert led.balance("ann") == 2
+    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f1",), ("f2",)]
     with psycopg.connect(split_url(app_url)[0], autocommit=True) as connection:
         for statement in [
             "UPDATE favorledger.entries SET body = body",
             "DELETE FROM favorledger.entries",
             "TRUNCATE favorledger.entries",
+            "DELETE FROM favorledger.inbox",
+            "TRUNCATE favorledger.seals",
         ]:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 connection.execute(statement)
     assert len(rows(postgres_url)) == 2
+
+
+def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
+    postgres_url: str,
+) -> None:
+    """A role granted what version 2 needed (no INSERT on the inbox) is
+    refused at the inbox: each favor is still stored once, one per lock
+    hand-off, and the refusal is met once per connection."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 3, id="f1", at=T1)
+    app_url = app_role(
+        postgres_url,
+        "SELECT, INSERT ON favorledger.entries",
+        "SELECT ON favorledger.favorledger_schema",
+    )
+    with open_ledger(app_url) as led:
+        for i in (2, 3, 4):
+            led.record("bob", "ann", 1, id=f"f{i}", at=T1)
+        assert led.balance("ann") == 0
+        store = led._store
+        assert isinstance(store, PostgresStore)
+        assert not store.group_appends
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f2", "f3", "f4"]
+    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f1",)]
+    assert check_store(postgres_url) == []
 
 
 # --------------------------------------------- ledgers, versions, opening
@@ -300,33 +366,42 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
         Ledger.open(postgres_url)
 
 
-def test_a_version_1_ledger_gains_the_one_round_trip_append(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("old", [1, 2])
+def test_an_older_ledger_is_migrated_to_the_group_append(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, old: int
 ) -> None:
-    with monkeypatch.context() as old:  # what favorledger 0.1 made
-        old.setattr(postgres, "SCHEMA_VERSION", 1)
-        old.setattr(postgres.PostgresStore, "schema_version", 1)
+    """A ledger an older favorledger made (version 1: no server function;
+    2: ``favorledger_add``) is sound as it is, is brought to version 3 by
+    the first writable open, and then appends through the inbox."""
+    with monkeypatch.context() as then:  # what that favorledger made
+        then.setattr(postgres, "SCHEMA_VERSION", old)
+        then.setattr(postgres.PostgresStore, "schema_version", old)
         with open_ledger(postgres_url) as led:
             led.record("ann", "bob", 1, id="f1", at=T1)
-    assert sql(
-        postgres_url, "SELECT count(*) FROM pg_proc WHERE proname = 'favorledger_add'"
-    ) == [(0,)]
-    assert check_store(postgres_url) == []  # a sound version 1 ledger
+        assert check_store(postgres_url) == []  # a sound older ledger
+    tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'favorledger'"
+    assert sql(postgres_url, tables) == [(2,)]  # entries, favorledger_schema
+    functions = "SELECT count(*) FROM pg_proc WHERE proname = 'favorledger_add'"
+    assert sql(postgres_url, functions) == [(old - 1,)]
+    with open_ledger(postgres_url, readonly=True) as led:  # reading: no change
+        assert led.balance("ann") == 1
+    assert sql(postgres_url, tables) == [(2,)]
     with open_ledger(postgres_url) as led:  # opening for writing migrates it
         led.record("ann", "bob", 2, id="f2", at=T1)
         assert led.balance("ann") == 3
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
-    assert sorted(v for (v,) in versions) == [1, 2]
+    assert sorted(v for (v,) in versions) == [1, 2, 3]
+    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f2",)]
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f2"]
     assert check_store(postgres_url) == []
     sql(
         postgres_url,
-        "CREATE OR REPLACE FUNCTION favorledger.favorledger_add(after bigint,"
-        " new_id text, new_type text, new_at text, new_body text) RETURNS TABLE"
-        " (r_seq bigint, r_id text, r_type text, r_at text, r_body text,"
-        " r_digest text) LANGUAGE sql AS $$ SELECT * FROM favorledger.entries $$",
+        "CREATE OR REPLACE FUNCTION favorledger.favorledger_seal_inbox(own bigint)"
+        " RETURNS void LANGUAGE sql AS $$ SELECT $$",
     )
     assert check_store(postgres_url) == [
-        f"{postgres_url}?ledger=favorledger: the function favorledger_add was changed"
+        f"{postgres_url}?ledger=favorledger: the function favorledger_seal_inbox"
+        " was changed"
     ]
 
 
@@ -566,16 +641,17 @@ def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
         store.write(Favor(giver="a", receiver="b", value=1))
 
 
-@pytest.mark.parametrize("lone", [True, False], ids=["one round trip", "locked"])
+@pytest.mark.parametrize("way", ["group", "one lock per favor", "locked"])
 def test_a_write_is_on_disk_when_it_returns(
     postgres_server: TemporaryServer,
     postgres_url: str,
-    lone: bool,
+    way: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the WAL writer slowed to 10 s, only a flush the write itself waited
     for can save it from an immediate shutdown (no flush of WAL buffers)."""
-    monkeypatch.setattr(PostgresStore, "lone_appends", lone)
+    monkeypatch.setattr(PostgresStore, "lone_appends", way != "locked")
+    monkeypatch.setattr(PostgresStore, "group_appends", way == "group")
     sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
     sql(postgres_url, "SELECT pg_reload_conf()")
     try:
@@ -599,11 +675,17 @@ def test_a_write_is_on_disk_when_it_returns(
 # --------------------------------------------------------- lone appends
 
 
+@pytest.mark.parametrize(
+    ("grouped", "function"),
+    [(True, "favorledger_group_add"), (False, "favorledger_add")],
+    ids=["group", "one lock per favor"],
+)
 def test_a_favor_that_needs_no_state_is_one_round_trip(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, grouped: bool, function: str
 ) -> None:
     """No lock taken from Python, no catch-up read of its own: one statement,
     and the entries other writers stored before it come back with it."""
+    monkeypatch.setattr(PostgresStore, "group_appends", grouped)
     with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
         mine.record("ann", "bob", 1, id="f1", at=T1)
         theirs.record("bob", "cy", 2, id="f2", at=T1)
@@ -618,14 +700,22 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
                     sent.append(str(query)) or _e(self, query, *a, **k)
                 ),
             )
+        call = PostgresStore._call_group  # sends its one statement through libpq
+        monkeypatch.setattr(
+            PostgresStore,
+            "_call_group",
+            lambda self, params: (
+                sent.append(self._group_sql.decode()) or call(self, params)
+            ),
+        )
         mine.record("ann", "cy", 4, id="f4", at=T1)
         assert len(sent) == 1
-        assert "favorledger_add" in sent[0]
+        assert function in sent[0]
         assert [e.id for e in mine.log] == ["f1", "f2", "f3", "f4"]
         assert mine.head == store_head(postgres_url)
         sent.clear()
         mine.reverse("f2", id="r2", at=T2)  # needs state: lock and catch-up
-        assert not any("favorledger_add" in query for query in sent)
+        assert not any("favorledger_" in query for query in sent)
     with Ledger.open(postgres_url) as reopened:
         assert snapshot(reopened) == snapshot(mine)
 
@@ -659,6 +749,100 @@ def test_a_strict_handle_knows_a_person_another_handle_added(
         assert [e.id for e in mine.log] == ["ann", "bob", "f1"]
 
 
+def _hand_in(url: str, favor: Favor) -> None:
+    """Put ``favor`` in the inbox as a writer does, and stop there (as if its
+    writer had been killed, or were still waiting for the lock)."""
+    sql(
+        url,
+        "INSERT INTO favorledger.inbox (id, type, at, body) VALUES (%s, 'favor',"
+        " %s, %s)",
+        favor.id,
+        utc_text(favor.at),
+        dumps_entry(favor),
+    )
+
+
+def test_one_lock_hand_off_seals_every_waiting_favor_in_inbox_order(
+    postgres_url: str,
+) -> None:
+    """Favors waiting in the inbox are not part of the ledger (not read, not
+    in the chain, not checked); the next writer to take the lock seals them
+    all, in the order they were handed in, with its own, in one round."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f0", at=T1)
+        head = led.head
+    waiting = [
+        Favor(giver="bob", receiver="cy", value=n, id=f"w{n}", at=T1) for n in (1, 2, 3)
+    ]
+    for favor in waiting:
+        _hand_in(postgres_url, favor)
+    with open_ledger(postgres_url) as led:
+        assert [e.id for e in led.log] == ["f0"]
+    assert store_head(postgres_url) == head
+    assert check_store(postgres_url, expect_head=head) == []
+    rounds = "SELECT count(*) FROM favorledger.seals"
+    assert sql(postgres_url, rounds) == [(1,)]
+    with open_ledger(postgres_url) as led:
+        led.record("cy", "ann", 4, id="f4", at=T1)
+        assert [e.id for e in led.log] == ["f0", "w1", "w2", "w3", "f4"]
+        assert led.balance("cy") == 4 - 6
+        expected = snapshot(led)
+    assert sql(postgres_url, rounds) == [(2,)]  # one more round for four favors
+    assert [row[1] for row in rows(postgres_url)] == ["f0", "w1", "w2", "w3", "f4"]
+    with Ledger.open(postgres_url) as again:
+        assert snapshot(again) == expected
+    assert check_store(postgres_url) == []
+
+
+def test_a_clash_waiting_in_the_inbox_is_refused_and_a_repeat_is_idempotent(
+    postgres_url: str,
+) -> None:
+    """Whichever favor of one id is sealed first is the ledger's; a writer
+    whose favor is refused gets DuplicateFavorError, one whose favor is the
+    same gets it back, and neither is stored twice."""
+    first = Favor(giver="ann", receiver="bob", value=1, id="f1", at=T1)
+    open_ledger(postgres_url).close()  # a new, empty ledger
+    _hand_in(postgres_url, first)  # handed in first, not sealed yet
+    with open_ledger(postgres_url) as led:
+        with pytest.raises(DuplicateFavorError, match="f1"):
+            led.record("ann", "bob", 9, id="f1", at=T1)
+        assert [e.id for e in led.log] == ["f1"]  # sealed on the way
+        assert led.balance("ann") == 1
+        assert led.record("ann", "bob", 1, id="f1", at=T1) == first
+        _hand_in(postgres_url, first)  # the same favor again, and a new one
+        assert led.record("bob", "ann", 2, id="f2", at=T1).id == "f2"
+        assert led.balance("ann") == -1
+    assert [row[1] for row in rows(postgres_url)] == ["f1", "f2"]
+    assert check_store(postgres_url) == []
+
+
+def test_a_favor_handed_in_late_below_a_passed_round_stays_out_of_the_ledger(
+    postgres_url: str,
+) -> None:
+    """A row whose number is below a round already sealed (its transaction
+    committed late) is never sealed by another writer: it was never
+    acknowledged, and the ledger, the chain and ``check`` ignore it."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f0", at=T1)
+        late = Favor(giver="bob", receiver="ann", value=5, id="late", at=T1)
+        with psycopg.connect(split_url(postgres_url)[0]) as slow:
+            slow.execute(
+                "INSERT INTO favorledger.inbox (id, type, at, body)"
+                " VALUES (%s, 'favor', %s, %s)",
+                (late.id, utc_text(late.at), dumps_entry(late)),
+            )
+            led.record("ann", "bob", 1, id="f1", at=T1)  # a round past it
+            slow.commit()
+        led.record("ann", "bob", 1, id="f2", at=T1)
+        assert [e.id for e in led.log] == ["f0", "f1", "f2"]
+        assert check_store(postgres_url) == []
+        assert led.add(late) == late  # its writer, trying again, stores it once
+        assert led.balance("ann") == 3 - 5
+    assert [row[1] for row in rows(postgres_url)] == ["f0", "f1", "f2", "late"]
+    inbox = sql(postgres_url, "SELECT id FROM favorledger.inbox ORDER BY n")
+    assert inbox == [("f0",), ("late",), ("f1",), ("f2",), ("late",)]
+
+
 _OPS = st.lists(
     st.tuples(
         st.integers(0, 2),  # which handle
@@ -686,10 +870,12 @@ def _do(led: Ledger, op: tuple[str, int, str, str, int]) -> str:
     return repr(got)
 
 
+@pytest.mark.parametrize("grouped", [True, False], ids=["group", "one lock per favor"])
 @settings(max_examples=15, deadline=None)
 @given(ops=_OPS)
 def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
     postgres_server: TemporaryServer,
+    grouped: bool,
     ops: list[tuple[int, str, int, str, str, int]],
 ) -> None:
     """Three handles of one ledger, each op by one of them: every answer is
@@ -698,6 +884,7 @@ def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
     url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
     model = Ledger()
     handles = [open_ledger(url) for _ in range(3)]
+    PostgresStore.group_appends = grouped
     try:
         for who, *op in ops:
             assert _do(handles[who], op) == _do(model, op)  # type: ignore[arg-type]
@@ -705,6 +892,7 @@ def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
             assert [e.id for e in handles[who].log] == [e.id for e in model.log]
             assert snapshot(handles[who]) == snapshot(model)
     finally:
+        PostgresStore.group_appends = True
         for handle in handles:
             handle.close()
     assert check_store(url) == []

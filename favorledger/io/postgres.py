@@ -18,7 +18,11 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
   trigger that refuses a row that is not the next ``seq`` or whose digest
   does not follow from the entry before (the database computes it too);
 * ``favorledger_schema (version, created_at)``: the schema version;
-* ``favorledger_add(...)`` (version 2): the one-round-trip append below.
+* ``favorledger_add(...)`` (version 2): the one-round-trip append below;
+* ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (version 3,
+  append-only too): favors handed in and not yet sealed into the chain, and
+  one row per sealing round; ``favorledger_group_add`` and
+  ``favorledger_seal_inbox``, the group append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -37,15 +41,22 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip: one query calls ``favorledger_add``, which takes the same lock inside
-the server, chains and inserts the row and returns it with every row other
-writers appended since this handle last read; the query then commits
-(asynchronously) and runs the flush barrier. The handle indexes those rows,
-then its own favor, so its order is the store's. The lock is held only for
-the server's own work, never across a client round trip or a flush. If the
-id is taken, a person is new to the handle, or the connection fails, nothing
-is indexed and the same favor (same id and time) is added the locked way,
-which catches up first and so finds out whether it was stored.
+trip, through the *group append* (schema version 3): one statement, ``CALL
+favorledger_group_add(...)``, hands the favor in to the append-only
+``inbox`` and waits until it is sealed into the chain. The first writer to
+find the ledger's lock free takes it and seals every waiting favor (one lock
+hand-off and one synchronous commit for all of them, so a sealed favor is on
+disk as soon as it can be seen); the others wait in shared mode, so one
+release wakes them all. The call returns the favor's row with every row
+other writers appended since this handle last read; the handle indexes
+those, then its own favor, so its order is the store's. A favor in the inbox
+is not part of the ledger until it is sealed. If the id is taken, a person
+is new to the handle, or the connection fails, nothing is indexed and the
+same favor (same id and time) is added the locked way, which catches up
+first and so finds out whether it was stored. On a version 2 ledger (or with
+``group_appends = False``) ``favorledger_add`` does the same for one favor
+per lock hand-off: the lock, the chain and the insert in the server, an
+asynchronous commit and the flush barrier.
 
 A connection lost (a server restart) fails the write it interrupted with a
 :class:`StoreError` and is re-opened by the next write; a write that finds
@@ -63,6 +74,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -83,7 +95,7 @@ from favorledger.io.sqlite import (
     _replay,
     _row_problems,
 )
-from favorledger.io.store import LogStore, utc_text
+from favorledger.io.store import LogStore, Row, utc_text
 from favorledger.ledger import Ledger
 from favorledger.model import Entry, Favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -103,9 +115,11 @@ __all__ = [
     "store_head",
 ]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 """The version of a ledger's tables this library writes and reads (2 adds the
-one-round-trip append, ``favorledger_add``)."""
+one-round-trip append, ``favorledger_add``; 3 the group append: the
+``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
+``favorledger_group_add``)."""
 
 DEFAULT_LEDGER: Final = "favorledger"
 """The schema that holds the ledger when the URL names none."""
@@ -141,10 +155,192 @@ _ADD_SIGNATURE: Final = (
     " r_at text, r_body text, r_digest text)"
 )
 
+_LOCK: Final = f"{_LOCK_CLASS}, hashtext('{{name}}')"
+"""The ledger's advisory lock's two keys, in SQL (``{name}`` still to fill)."""
+
+_INBOX: Final = (
+    """CREATE TABLE {schema}.inbox (
+        n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        type text NOT NULL CHECK (type = 'favor'),
+        at text NOT NULL,
+        body text NOT NULL
+    )""",
+    """CREATE TABLE {schema}.seals (
+        upto bigint PRIMARY KEY,
+        seq bigint NOT NULL
+    )""",
+)
+"""Version 3's tables. ``inbox``: favors handed in by writers, not yet part
+of the ledger (append-only, numbered in the order they were handed in).
+``seals``: one row per sealing round, the highest inbox number it looked at
+(``upto``) and the chain's last ``seq`` after it (append-only)."""
+
+_SEAL_INBOX: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+    mark bigint;
+    top bigint;
+    before bigint;
+    passes int := 0;
+    r record;
+BEGIN
+    SELECT e.seq, e.digest INTO last_seq, last_digest
+        FROM {schema}.entries e ORDER BY e.seq DESC LIMIT 1;
+    last_seq := coalesce(last_seq, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    SELECT s.upto INTO mark FROM {schema}.seals s ORDER BY s.upto DESC LIMIT 1;
+    mark := coalesce(mark, 0);
+    top := mark;
+    LOOP
+        before := top;
+        FOR r IN SELECT i.n, i.id, i.type, i.at, i.body FROM {schema}.inbox i
+                WHERE i.n >= least(before + 1, own) AND (i.n > before OR i.n = own)
+                ORDER BY i.n LOOP
+            top := greatest(top, r.n);
+            CONTINUE WHEN EXISTS (SELECT 1 FROM {schema}.entries e
+                WHERE e.id = r.id AND e.type <> 'person');
+            last_seq := last_seq + 1;
+            last_digest := encode(sha256(convert_to(
+                last_digest || E'\\n' || r.body, 'UTF8')), 'hex');
+            INSERT INTO {schema}.entries
+                VALUES (last_seq, r.id, r.type, r.at, r.body, last_digest);
+        END LOOP;
+        own := top + 1;  -- sealed now: the next pass starts after it
+        passes := passes + 1;
+        EXIT WHEN top = before OR passes = 4;
+    END LOOP;
+    IF top > mark THEN
+        INSERT INTO {schema}.seals VALUES (top, last_seq);
+    END IF;
+END;"""
+"""``favorledger_seal_inbox(own)``, run by the holder of the ledger's lock:
+chain every inbox favor handed in after the last sealing round, and the
+caller's own (``own``: it may have been handed in late), into ``entries``,
+in inbox order, skipping a favor whose id is already stored (a re-add, or a
+clash its writer is told about); the insert trigger checks every link. It
+looks again (up to four passes) for favors handed in while it worked, so
+that writers already waiting for this round are sealed in it too."""
+
+_FIND_MINE: Final = """SELECT e.seq INTO mine FROM {schema}.entries e
+        WHERE e.id = new_id AND e.type <> 'person';"""
+
+_GROUP: Final = f"""DECLARE
+    own bigint;
+    mine bigint;
+    sealed boolean := false;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO {{schema}}.inbox (id, type, at, body)
+        VALUES (new_id, new_type, new_at, new_body) RETURNING n INTO own;
+    COMMIT;
+    {_FIND_MINE}
+    IF mine IS NULL THEN
+        IF NOT pg_try_advisory_xact_lock({_LOCK}) THEN
+            PERFORM pg_advisory_lock_shared({_LOCK});
+            PERFORM pg_advisory_unlock_shared({_LOCK});
+            {_FIND_MINE}
+            IF mine IS NULL THEN
+                PERFORM pg_advisory_xact_lock({_LOCK});
+                {_FIND_MINE}
+            END IF;
+        END IF;
+        IF mine IS NULL THEN
+            PERFORM {{schema}}.favorledger_seal_inbox(own);
+            {_FIND_MINE}
+            sealed := true;
+        END IF;
+    END IF;
+    SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,
+            e.digest) ORDER BY e.seq) INTO r_rows
+        FROM {{schema}}.entries e WHERE e.seq > after AND e.seq <= mine;
+    COMMIT;
+    IF NOT sealed AND coalesce((SELECT s.seq FROM {{schema}}.seals s
+            ORDER BY s.upto DESC LIMIT 1), 0) < mine THEN
+        PERFORM pg_logical_emit_message(true, 'favorledger', '');
+    END IF;
+END;"""
+"""``CALL favorledger_group_add(after, id, type, at, body, ...)``: append one
+favor through the inbox, in one statement. (1) Hand the favor in to the
+inbox (committed asynchronously, so that whoever seals next sees it). (2)
+Wait until it is sealed into the chain: if nobody holds the ledger's lock,
+take it and seal every waiting favor (one lock hand-off and one commit for
+all of them); otherwise wait in *shared* mode until the holder lets go, so
+one release wakes every waiter at once, and if the favor came too late for
+that round, take the lock and seal the next one. Return every row after
+``after`` up to the one that holds the favor's id (its own, or an entry
+stored under that id before). A round that seals commits synchronously,
+holding the lock until the disk has it, so every sealed favor is on disk
+once it can be seen; favors handed in meanwhile wait for the next round,
+which seals them together (PostgreSQL's own group commit, one level up).
+(3) A writer whose id was found in an entry no sealing round has flushed
+yet (stored the locked way, asynchronously) writes one WAL record and
+commits synchronously (the flush barrier). When the call returns, the entry
+that holds the favor is on disk."""
+
+_GROUP_SIGNATURE: Final = (
+    "favorledger_group_add(after bigint, new_id text, new_type text,"
+    " new_at text, new_body text, OUT r_rows json)"
+)
+_SEAL_INBOX_SIGNATURE: Final = "favorledger_seal_inbox(own bigint) RETURNS void"
+
+_SERVER_FUNCTIONS: Final = {
+    # name: (the version that added it, signature, body)
+    "favorledger_add": (2, _ADD_SIGNATURE, _ADD),
+    "favorledger_seal_inbox": (3, _SEAL_INBOX_SIGNATURE, _SEAL_INBOX),
+    "favorledger_group_add": (3, _GROUP_SIGNATURE, _GROUP),
+}
+"""The functions a ledger's writers call, by the version that added them."""
+
+_TRIGGERS_V3: Final = {
+    "inbox_no_update": (
+        "inbox",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "inbox_no_truncate": (
+        "inbox",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+    "seals_no_update": (
+        "seals",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "seals_no_truncate": (
+        "seals",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+"""The triggers version 3 adds: the inbox and the seals are append-only too."""
+
+
+def _function(name: str) -> str:
+    _, signature, body = _SERVER_FUNCTIONS[name]
+    kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
+    return f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql AS $fl${body}$fl$"
+
+
+def _trigger(name: str, table: str, events: str, level: str, function: str) -> str:
+    return (
+        f"CREATE TRIGGER {name} {events} ON {{schema}}.{table}"
+        f" FOR EACH {level} EXECUTE FUNCTION {{schema}}.{function}()"
+    )
+
+
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        f"CREATE FUNCTION {{schema}}.{_ADD_SIGNATURE} LANGUAGE plpgsql"
-        f" AS $fl${_ADD}$fl$",
+    2: (_function("favorledger_add"),),
+    3: (
+        *_INBOX,
+        _function("favorledger_seal_inbox"),
+        _function("favorledger_group_add"),
+        *(_trigger(name, *how) for name, how in _TRIGGERS_V3.items()),
     ),
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
@@ -311,6 +507,12 @@ class PostgresStore(LogStore):
     (:meth:`defer`); ``False`` takes the lock and catches up first, as every
     other write does (kept to measure the difference)."""
 
+    group_appends: bool = True
+    """On a version 3 ledger, append such a favor through the inbox
+    (``favorledger_group_add``: many writers' favors sealed by one lock
+    hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
+    hand-off per favor, kept to measure the difference)."""
+
     def __init__(
         self, conninfo: str, name: str, timeout: float, *, readonly: bool
     ) -> None:
@@ -327,6 +529,9 @@ class PostgresStore(LogStore):
             f"SELECT * FROM {self._schema}.favorledger_add(%s, %s, %s, %s, %s);"
             f" COMMIT; {_BARRIER}"
         )
+        self._group_sql = (
+            f"CALL {self._schema}.favorledger_group_add($1, $2, $3, $4, $5, NULL)"
+        ).encode()
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -639,9 +844,15 @@ class PostgresStore(LogStore):
             self._flush()  # ledger answered from is on disk when it returns
 
     def _append_alone(self, entry: Entry) -> None:
-        """Append ``entry`` in one round trip: ``favorledger_add`` under the
-        lock with an asynchronous commit, then the flush barrier; index the
-        rows other writers appended before it (they came back with it).
+        """Append ``entry`` in one round trip, then index the rows other
+        writers appended before it (they come back with it).
+
+        On a version 3 ledger the favor goes through the inbox
+        (``favorledger_group_add``, which seals it with every other waiting
+        favor and commits that round synchronously); on version 2 through
+        ``favorledger_add`` (the lock, the chain and the insert in the
+        server, an asynchronous commit, then the flush barrier in the same
+        query). Either way the favor is on disk when this returns.
 
         Raises
         ------
@@ -653,20 +864,45 @@ class PostgresStore(LogStore):
         pg = _psycopg()
         body = dumps_entry(entry)
         kind = _TYPE_NAMES[type(entry)]
-        params = (self._seen, entry.id, kind, utc_text(entry.at), body)
+        at = utc_text(entry.at)
+        grouped = self.group_appends and self.version >= 3
         try:
-            with pg.ClientCursor(self._live()) as cursor:
-                cursor.execute(self._add_sql, params)
-                rows = cursor.fetchall()
+            params = (self._seen, entry.id, kind, at, body)
+            if grouped:
+                rows = self._call_group(params)
+            else:
+                with pg.ClientCursor(self._live()) as cursor:
+                    cursor.execute(self._add_sql, params)
+                    rows = cursor.fetchall()
         except pg.errors.UniqueViolation as exc:
+            raise _RetryLockedError from exc
+        except pg.errors.InsufficientPrivilege as exc:
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # refused at the inbox, before any lock: this connection appends
+            # one favor per lock hand-off from now on (favorledger_add)
+            self.group_appends = False
             raise _RetryLockedError from exc
         except pg.OperationalError as exc:
             self._drop()
             raise _RetryLockedError from exc
         except pg.Error as exc:
-            raise StoreError(f"{self._path}: could not append: {_why(exc)}") from exc
-        if not rows or rows[-1][1] != entry.id:
-            raise StoreError(f"{self._path}: favorledger_add returned {rows[-1:]!r}")
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # The favor may be in the inbox: the locked way stores it now (a
+            # later seal skips the copy), so the call either stores it or
+            # fails for a reason of its own. No session lock outlives this.
+            self._drop()
+            raise _RetryLockedError from exc
+        if not rows or rows[-1][1] != entry.id or rows[-1][4] != body:
+            # the id was stored before this call (by another writer, or by
+            # this one in a call whose answer was lost): the locked way says
+            # whether it is the same favor or a clash
+            raise _RetryLockedError
         self._phase = "done"
         seq, *_, digest = rows[-1]
         if len(rows) > 1 and self.on_begin is not None:
@@ -676,6 +912,31 @@ class PostgresStore(LogStore):
             finally:
                 self._fetched = None
         self._seen, self._head = seq, digest
+
+    def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
+        """``favorledger_group_add`` through libpq itself: the call blocks in
+        C while the server seals and flushes (psycopg's own wait costs about
+        50 µs of CPU more per call here: ``benchmarks/README.md``), and
+        its one JSON value is read by :func:`json.loads`.
+
+        Raises
+        ------
+        psycopg.OperationalError
+            If the call failed (an error, or a lost connection).
+        """
+        pg = _psycopg()
+        pgconn = self._live().pgconn
+        result = pgconn.exec_params(
+            self._group_sql, [str(part).encode() for part in params]
+        )
+        if result.status != pg.pq.ExecStatus.TUPLES_OK:
+            message = result.error_message.decode(errors="replace")
+            state = result.error_field(pg.pq.DiagnosticField.SQLSTATE)
+            if state == b"42501":  # a role granted only what version 2 needed
+                raise pg.errors.InsufficientPrivilege(message)
+            raise pg.OperationalError(message or "the group append failed")
+        found = result.get_value(0, 0)
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
 
     def _flush(self) -> None:
         """Wait until everything committed so far is on disk (on a new
@@ -788,8 +1049,9 @@ class PostgresLedger(StoredLedger):
 
     Its one difference: a favor that fulfils nothing (whose rules need no
     state but its id, and, in a strict ledger, people known already) is
-    appended in one round trip without catching up first
-    (:meth:`PostgresStore.defer`); the rows other writers appended before it
+    appended in one round trip without catching up first, through the inbox
+    and sealed with every other waiting favor (:meth:`PostgresStore.defer`);
+    the rows other writers appended before it
     come back with it and are indexed first, so the ledger's order is the
     store's. Any other write, or a favor the ledger cannot place that way (its
     id is stored, a person is new to this handle, the connection failed),
@@ -984,12 +1246,14 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             body.format(schema=store._schema)
         ):
             found.append(f"{path}: the function {function} was changed")
-    if store.version >= 2:
-        expected = _squeeze(_ADD.format(schema=store._schema, name=name))
-        if "favorledger_add" not in functions:
-            found.append(f"{path}: the function favorledger_add is missing")
-        elif _squeeze(functions["favorledger_add"]) != expected:
-            found.append(f"{path}: the function favorledger_add was changed")
+    for function, (since, _, body) in _SERVER_FUNCTIONS.items():
+        if store.version < since:
+            continue
+        expected = _squeeze(body.format(schema=store._schema, name=name))
+        if function not in functions:
+            found.append(f"{path}: the function {function} is missing")
+        elif _squeeze(functions[function]) != expected:
+            found.append(f"{path}: the function {function} was changed")
     triggers = {
         row[0]: row[1:]
         for row in connection.execute(
@@ -1000,7 +1264,10 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             (name,),
         ).fetchall()
     }
-    for trigger, (table, _, _, function) in _TRIGGERS.items():
+    expected_triggers = dict(_TRIGGERS)
+    if store.version >= 3:
+        expected_triggers.update(_TRIGGERS_V3)
+    for trigger, (table, _, _, function) in expected_triggers.items():
         if trigger not in triggers:
             found.append(f"{path}: the trigger {trigger} is missing")
             continue
@@ -1009,18 +1276,21 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             found.append(f"{path}: the trigger {trigger} was changed")
         elif enabled == "D":
             found.append(f"{path}: the trigger {trigger} is disabled")
-    for extra in sorted(triggers.keys() - _TRIGGERS.keys()):
+    for extra in sorted(triggers.keys() - expected_triggers.keys()):
         found.append(f"{path}: an unexpected trigger {extra} was added")
     indexes = {
-        row[0]
+        (row[0], row[1])
         for row in connection.execute(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = %s"
-            " AND tablename = 'entries'",
+            "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
             (name,),
         ).fetchall()
     }
-    for index in ("entries_pkey", "entries_entry_id", "entries_person_statement"):
-        if index not in indexes:
+    wanted = [("entries", "entries_pkey"), ("entries", "entries_entry_id")]
+    wanted.append(("entries", "entries_person_statement"))
+    if store.version >= 3:
+        wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
+    for table, index in wanted:
+        if (table, index) not in indexes:
             found.append(f"{path}: the index {index} is missing")
     return found
 
