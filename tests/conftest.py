@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from favorledger.testing.postgres import TemporaryServer, find_bindir
 
@@ -31,6 +31,14 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz", parent=settings.get_profile("default"), max_examples=2000
+)
+# tools/mutate.py: a failing example is enough to kill a mutant, so no
+# shrinking (the slow part of a failure) and no example database
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("default"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+    database=None,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 

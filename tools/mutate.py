@@ -14,7 +14,9 @@ its mutated tree to ``mutants/`` beside the configuration it reads, and that
 configuration names the one file to mutate).  Every run starts fresh.  The
 summary (mutants, killed, survived, score, seconds, commit) is printed and saved
 to ``.mutation/<module>.json``; ``mutmut show NAME`` inside the scratch
-directory prints the diff of a surviving mutant.  A timeout counts as killed;
+directory prints the diff of a surviving mutant.  Hypothesis runs under the
+``mutation`` profile (tests/conftest.py: no shrinking, no example database),
+since one failing example is enough.  A timeout counts as killed;
 a mutant no selected test reaches counts as survived.
 """
 
@@ -24,6 +26,7 @@ import argparse
 import collections
 import datetime
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -107,6 +110,7 @@ def run(module: str, tests: list[str], workers: int) -> dict[str, object]:
         [sys.executable, "-m", "mutmut", "run", "--max-children", str(workers)],
         cwd=work,
         check=False,
+        env={"HYPOTHESIS_PROFILE": "mutation", **os.environ},
     )
     seconds = round(time.monotonic() - start)
     status = statuses(work)
