@@ -16,8 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from favorledger import Ledger
 from favorledger.io.sqlite import (
     SqliteStore,
+    StoredLedger,
     StoreError,
     check_store,
     open_ledger,
@@ -196,3 +198,46 @@ def test_check_names_every_problem_of_a_store_changed_behind_its_back(
         f"{path}: entry 7: its columns (id 'forged', at {at!r}) do not match"
         f" its body (id 'p7', at {at!r})",
     ]
+
+
+@settings(max_examples=10)
+@given(mine=st.integers(1, 3), theirs=st.integers(0, 3))
+def test_a_stored_ledger_shows_its_store_counts_it_and_catches_up(
+    mine: int, theirs: int
+) -> None:
+    """repr names the store and its state; len and refresh count entries."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "favors.db"
+        plain = Ledger()
+        ledger = open_ledger(path)
+        for n in range(mine):
+            ledger.add_person(f"m{n}", name="Mine")
+            plain.add_person(f"m{n}", name="Mine")
+        reader = open_ledger(path, readonly=True)
+        with open_ledger(path) as other:
+            for n in range(theirs):
+                other.add_person(f"t{n}", name="Theirs")
+        shown = repr(plain)[:-1]
+        assert repr(ledger) == f"{shown}, open store {str(path)!r}>"
+        assert repr(reader) == f"{shown}, read-only store {str(path)!r}>"
+        assert reader.refresh() == 0  # a read-only ledger is a snapshot
+        assert len(reader.people) == mine
+        assert ledger.refresh() == theirs
+        assert len(ledger.people) == mine + theirs
+        for n in range(theirs):
+            plain.add_person(f"t{n}", name="Theirs")
+        ledger.close()
+        assert repr(ledger) == f"{repr(plain)[:-1]}, closed store {str(path)!r}>"
+        reader.close()
+        store = SqliteStore.open(path)
+        assert len(store) == mine + theirs
+        store.close()
+        with pytest.raises(StoreError, match="cannot read: the store is closed"):
+            len(store)
+
+
+def test_a_ledger_not_opened_from_a_store_says_so() -> None:
+    """Store-only calls on a bare StoredLedger raise our error with its reason."""
+    with pytest.raises(StoreError) as caught:
+        StoredLedger().refresh()
+    assert str(caught.value) == "this ledger was not opened from a store"
