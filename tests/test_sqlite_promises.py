@@ -10,13 +10,16 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Ledger
+from favorledger import Ledger, Reversal
+from favorledger.io.chain import GENESIS, link
+from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
     SqliteStore,
     StoredLedger,
@@ -241,3 +244,53 @@ def test_a_ledger_not_opened_from_a_store_says_so() -> None:
     with pytest.raises(StoreError) as caught:
         StoredLedger().refresh()
     assert str(caught.value) == "this ledger was not opened from a store"
+
+
+def _append_orphan_reversal(path: Path) -> None:
+    """Append, around the library but chained, a reversal of an unknown favor."""
+    body = dumps_entry(
+        Reversal(favor_id="f9", at=datetime(2024, 2, 1, 9, tzinfo=UTC), id="r9")
+    )
+    raw = sqlite3.connect(path)
+    try:
+        seq, head = raw.execute(
+            "SELECT seq, digest FROM entries ORDER BY seq DESC LIMIT 1"
+        ).fetchone() or (0, GENESIS)
+        raw.execute(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                seq + 1,
+                "r9",
+                "reversal",
+                "2024-02-01T09:00:00.000000+00:00",
+                body,
+                link(head, body),
+            ),
+        )
+        raw.commit()
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_entry_that_cannot_be_replayed_is_named_with_its_seq_and_reason(
+    tmp_path: Path, strict: bool
+) -> None:
+    """Opening or catching up names the file, the entry and why, in full."""
+    path = tmp_path / "favors.db"
+    with open_ledger(path, strict=strict) as ledger:
+        ledger.add_person("ann", name="Ann")
+        _append_orphan_reversal(path)  # entry 2, by another writer
+        with pytest.raises(StoreError) as caught:
+            ledger.refresh()
+    hint = "; open it with strict=False" if strict else ""
+    why = caught.value.__cause__
+    assert why is not None
+    assert str(caught.value) == f"{path}: entry 2 cannot be replayed: {why}{hint}"
+    if strict:
+        with pytest.raises(StoreError) as opening:
+            open_ledger(path, strict=True)
+        assert str(opening.value) == str(caught.value)
+    else:
+        with open_ledger(path) as again:
+            assert again.damage == (f"{path}: entry 2 cannot be replayed: {why}",)
