@@ -21,6 +21,7 @@ from favorledger import Ledger, Reversal
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
+    APPLICATION_ID,
     SqliteStore,
     StoredLedger,
     StoreError,
@@ -294,3 +295,58 @@ def test_an_entry_that_cannot_be_replayed_is_named_with_its_seq_and_reason(
     else:
         with open_ledger(path) as again:
             assert again.damage == (f"{path}: entry 2 cannot be replayed: {why}",)
+
+
+def _forge(path: Path, script: str) -> None:
+    raw = sqlite3.connect(path)
+    try:
+        raw.executescript(script)
+    finally:
+        raw.close()
+
+
+OURS = f"PRAGMA application_id = {APPLICATION_ID};"
+FORGED = [
+    (
+        "CREATE TABLE b (x); CREATE TABLE a (x); PRAGMA user_version = 3;",
+        " is not a favorledger store: an SQLite database of another application"
+        " (application_id 0, user_version 3, tables: a, b)",
+    ),
+    (
+        "PRAGMA application_id = 7;",
+        " is not a favorledger store: an SQLite database of another application"
+        " (application_id 7, user_version 0, tables: none)",
+    ),
+    (
+        OURS + "CREATE TABLE favorledger_schema (version); CREATE TABLE entries (x);",
+        " is a damaged favorledger store: schema version None",
+    ),
+    (
+        OURS + "CREATE TABLE favorledger_schema (v); CREATE TABLE entries (x);",
+        " is a damaged favorledger store: no such column: version",
+    ),
+]
+
+
+@pytest.mark.parametrize(("script", "why"), FORGED)
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_file_that_is_not_a_sound_store_is_refused_saying_what_it_is(
+    tmp_path: Path, script: str, why: str, readonly: bool
+) -> None:
+    """Another application's database or a damaged one: StoreError, in full."""
+    path = tmp_path / "other.db"
+    _forge(path, script)
+    before = _schema(path)
+    with pytest.raises(StoreError) as caught:
+        open_ledger(path, readonly=readonly)
+    assert str(caught.value) == f"{path}{why}"
+    assert _schema(path) == before  # nothing set up or upgraded
+
+
+def _schema(path: Path) -> list[tuple[object, ...]]:
+    raw = sqlite3.connect(path)
+    try:
+        objects = raw.execute("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+        return [*objects, raw.execute("PRAGMA application_id").fetchone()]
+    finally:
+        raw.close()
