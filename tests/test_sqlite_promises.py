@@ -28,6 +28,7 @@ from favorledger.io.sqlite import (
     check_store,
     open_ledger,
     read_settings,
+    store_head,
     write_setting,
 )
 
@@ -350,3 +351,19 @@ def _schema(path: Path) -> list[tuple[object, ...]]:
         return [*objects, raw.execute("PRAGMA application_id").fetchone()]
     finally:
         raw.close()
+
+
+def test_a_read_only_ledger_refuses_writes_saying_why(tmp_path: Path) -> None:
+    """Writes to a read-only ledger, or to a store given no file name, are
+    refused with the reason; an empty store's head is the chain's start."""
+    path = tmp_path / "favors.db"
+    open_ledger(path).close()
+    assert store_head(path) == GENESIS
+    ledger = open_ledger(path, readonly=True)
+    with ledger, pytest.raises(StoreError) as caught:
+        ledger.add_person("ann", name="Ann")
+    assert str(caught.value) == f"{path}: cannot write: opened read-only"
+    assert store_head(path) == GENESIS
+    with pytest.raises(StoreError) as caught:
+        store_head(3)  # type: ignore[arg-type]
+    assert str(caught.value) == "a store path must be a file name, got 3"
