@@ -367,3 +367,20 @@ def test_a_read_only_ledger_refuses_writes_saying_why(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         store_head(3)  # type: ignore[arg-type]
     assert str(caught.value) == "a store path must be a file name, got 3"
+
+
+def test_check_reports_a_log_it_cannot_read_and_stops_there(tmp_path: Path) -> None:
+    """An entries table rebuilt without its digest column: the schema changes
+    are named, then the read error, last."""
+    path = tmp_path / "favors.db"
+    open_ledger(path).close()
+    _forge(
+        path,
+        "DROP TABLE entries;"
+        " CREATE TABLE entries (seq INTEGER PRIMARY KEY, id, type, at, body);",
+    )
+    problems = check_store(path)
+    assert f"{path}: the table entries was changed" in problems
+    last = problems[-1]
+    assert last.startswith(f"{path}: cannot read the store: ")
+    assert last.endswith(": no such column: digest")
