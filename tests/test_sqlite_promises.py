@@ -7,6 +7,7 @@ is reported at once.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -50,6 +51,27 @@ def test_settings_round_trip_with_the_last_value_of_each_name(
             write_setting(path, name, value)
         assert read_settings(path) == dict(writes)
         assert check_store(path) == []  # the settings table is ours
+
+
+@pytest.mark.parametrize("verb", ["read", "write"])
+@pytest.mark.parametrize("where", ["missing", "directory"])
+def test_settings_where_no_store_is_are_refused_and_nothing_is_made(
+    tmp_path: Path, verb: str, where: str
+) -> None:
+    """Settings live in a store that exists: a path with nothing there or a
+    directory gives our StoreError naming it, and no file is created."""
+    path = tmp_path / "favors.db"
+    if where == "directory":
+        path.mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    call = {"read": read_settings, "write": lambda p: write_setting(p, "x", "on")}
+    why = {
+        "missing": f"{path}: cannot {verb} settings: no store is there",
+        "directory": f"{path} is a directory, not a favorledger store",
+    }[where]
+    with pytest.raises(StoreError, match=f"^{re.escape(why)}$"):
+        call[verb](path)
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 @pytest.mark.parametrize(

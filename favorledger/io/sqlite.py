@@ -1072,6 +1072,20 @@ _SETTINGS_TABLE: Final = (
 _SETTINGS: Final = _SETTINGS_TABLE.replace("TABLE", "TABLE IF NOT EXISTS", 1)
 
 
+def _settings_connection(path: str | os.PathLike[str], verb: str) -> sqlite3.Connection:
+    """A connection to the existing store at ``path``, to ``verb`` its settings;
+    nothing is created where no store is."""
+    name = _store_name(path)
+    if not os.path.exists(name):
+        raise StoreError(f"{name}: cannot {verb} settings: no store is there")
+    mode = "ro" if verb == "read" else "rw"
+    uri = f"{pathlib.Path(os.path.abspath(name)).as_uri()}?mode={mode}"
+    try:
+        return sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{name}: cannot {verb} settings: {exc}") from exc
+
+
 def read_settings(path: str | os.PathLike[str]) -> dict[str, str]:
     """The settings kept in the store at ``path`` (none if it has none).
 
@@ -1086,7 +1100,7 @@ def read_settings(path: str | os.PathLike[str]) -> dict[str, str]:
     >>> read_settings(path)
     {'strict': 'on'}
     """
-    connection = sqlite3.connect(path)
+    connection = _settings_connection(path, "read")
     try:
         found = connection.execute(
             "SELECT name FROM sqlite_master WHERE name = 'favorledger_settings'"
@@ -1102,7 +1116,7 @@ def read_settings(path: str | os.PathLike[str]) -> dict[str, str]:
 
 def write_setting(path: str | os.PathLike[str], name: str, value: str) -> None:
     """Keep ``name = value`` in the store at ``path`` (which must exist)."""
-    connection = sqlite3.connect(path)
+    connection = _settings_connection(path, "write")
     try:
         with connection:
             connection.execute(_SETTINGS)
