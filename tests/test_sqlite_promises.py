@@ -405,4 +405,5 @@ def test_check_reports_a_log_it_cannot_read_and_stops_there(tmp_path: Path) -> N
     assert f"{path}: the table entries was changed" in problems
     last = problems[-1]
     assert last.startswith(f"{path}: cannot read the store: ")
+    assert last.count("cannot read the store") == 1  # said once, not nested
     assert last.endswith(": no such column: digest")

@@ -1217,8 +1217,11 @@ def check_store(
             problems.extend(chain.problems(*row))
             problems.extend(_row_problems(store.path, ledger, *row[:5]))
         problems.extend(chain.finish())
-    except (pg.Error, StoreError) as exc:
+    except pg.Error as exc:
         problems.append(f"{store.path}: cannot read the store: {exc}")
+        return problems
+    except StoreError as exc:  # the store's own error already names the ledger
+        problems.append(str(exc))
         return problems
     finally:
         store.close()

@@ -940,8 +940,11 @@ def _problems(store: SqliteStore, expect_head: str | None) -> list[str]:
             problems.extend(chain.problems(*row))
             problems.extend(_row_problems(name, ledger, *row[:5]))
         problems.extend(chain.finish())
-    except (sqlite3.Error, StoreError) as exc:
+    except sqlite3.Error as exc:
         problems.append(f"{name}: cannot read the store: {exc}")
+        return problems
+    except StoreError as exc:  # the store's own error already names the file
+        problems.append(str(exc))
         return problems
     if total(ledger.balances().values()) != 0:
         problems.append(f"{name}: the balances do not sum to zero")
