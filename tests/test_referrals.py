@@ -500,3 +500,25 @@ def test_equally_good_alternatives_come_in_one_order(max_hops):
             ("bob", "carol", "dan"),
         ]
     )
+
+
+@pytest.mark.parametrize("after", [1, 2])
+def test_queries_stay_in_step_after_a_failed_batch(after: int) -> None:
+    """A batch that fails takes back the favors a query already saw: later
+    answers (here, the obligations a hop shows) are those of a fresh ledger,
+    even when as many favors, or more, are recorded after it."""
+    led = Ledger()
+    led.tie("ann", "bob", "0.9", at=STATED)
+    led.tie("bob", "cat", "0.9", at=STATED)
+    led.record("ann", "bob", 1, id="f1", at=STATED)
+    referral_path(led, "ann", "cat")
+    with contextlib.suppress(RuntimeError), led.batch():
+        led.record("bob", "ann", 2, id="gone", at=STATED)
+        assert referral_path(led, "ann", "cat").hops[0].obligations
+        raise RuntimeError("rolled back")
+    for n in range(after):
+        led.record("ann", "bob", 3, id=f"f{n + 2}", at=STATED)
+    fresh = Ledger.from_entries(led.log)
+    shown = referral_path(led, "ann", "cat").hops[0].obligations
+    assert shown == referral_path(fresh, "ann", "cat").hops[0].obligations
+    assert "gone" not in {o.favor_id for o in shown}
