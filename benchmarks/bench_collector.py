@@ -22,52 +22,15 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-import networkx as nx
+from bench_ingest import build_digraph, build_ledger, make_triples
 
 import favorledger.model
-from favorledger import Ledger
-
-Triple = tuple[str, str, int]
-
-
-def make_triples(favors: int, people: int) -> list[Triple]:
-    """Seeded triples among "p0".."pN", giver != receiver (as bench_ingest)."""
-    rng = random.Random(0)
-    names = [f"p{i}" for i in range(people)]
-    triples = []
-    for _ in range(favors):
-        giver = rng.randrange(people)
-        receiver = rng.randrange(people - 1)
-        receiver += receiver >= giver
-        triples.append((names[giver], names[receiver], rng.randint(1, 100)))
-    return triples
-
-
-def record(triples: list[Triple]) -> Ledger:
-    """``Ledger.record`` of every triple, default id and time."""
-    led = Ledger()
-    write = led.record
-    for giver, receiver, value in triples:
-        write(giver, receiver, value)
-    return led
-
-
-def digraph(triples: list[Triple]) -> nx.DiGraph[str]:
-    """The bare accumulate loop: edge receiver -> giver, weight summed."""
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    for giver, receiver, value in triples:
-        if graph.has_edge(receiver, giver):
-            graph[receiver][giver]["w"] += value
-        else:
-            graph.add_edge(receiver, giver, w=value)
-    return graph
 
 
 def _leave(atom: object) -> None:
@@ -92,9 +55,9 @@ def main() -> None:
     model: Any = favorledger.model  # swaps its untrack for a do-nothing
     shipped = model.untrack
     contenders: dict[str, Callable[[], object]] = {
-        "record (favors off the collector)": lambda: record(triples),
-        "record (favors left on it)": lambda: record(triples),
-        "DiGraph loop": lambda: digraph(triples),
+        "record (favors off the collector)": lambda: build_ledger(triples),
+        "record (favors left on it)": lambda: build_ledger(triples),
+        "DiGraph loop": lambda: build_digraph(triples),
     }
     cpu: dict[str, list[float]] = {name: [] for name in contenders}
     wall: dict[str, list[float]] = {name: [] for name in contenders}
