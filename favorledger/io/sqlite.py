@@ -551,8 +551,14 @@ def _store_name(path: str | os.PathLike[str]) -> str:
 def _connect(name: str, timeout: float, *, readonly: bool) -> sqlite3.Connection:
     if not readonly:
         return sqlite3.connect(name, timeout=timeout, isolation_level=None)
-    uri = f"{pathlib.Path(os.path.abspath(name)).as_uri()}?mode=ro"
-    return sqlite3.connect(uri, timeout=timeout, isolation_level=None, uri=True)
+    return sqlite3.connect(
+        _uri(name, "ro"), timeout=timeout, isolation_level=None, uri=True
+    )
+
+
+def _uri(name: str, mode: str) -> str:
+    """The SQLite URI of the file ``name`` opened in ``mode`` (``ro``, ``rw``)."""
+    return f"{pathlib.Path(os.path.abspath(name)).as_uri()}?mode={mode}"
 
 
 def _why(exc: sqlite3.Error) -> str:
@@ -1081,10 +1087,8 @@ def _settings_connection(path: str | os.PathLike[str], verb: str) -> sqlite3.Con
     name = _store_name(path)
     if not os.path.exists(name):
         raise StoreError(f"{name}: cannot {verb} settings: no store is there")
-    mode = "ro" if verb == "read" else "rw"
-    uri = f"{pathlib.Path(os.path.abspath(name)).as_uri()}?mode={mode}"
     try:
-        return sqlite3.connect(uri, uri=True)
+        return sqlite3.connect(_uri(name, "ro" if verb == "read" else "rw"), uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"{name}: cannot {verb} settings: {exc}") from exc
 
