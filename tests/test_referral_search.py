@@ -1,0 +1,288 @@
+"""The searches priorities runs on the tie network find what they promise.
+
+``priorities`` asks, for each contact, for the cheapest way to reach someone
+with a skill within a few hops (``_nearest``), on the tie view's search graph
+and step function (``_context``), and describes the path found as a
+referral path (``_make_path``). These are checked against brute force: every
+loop-free path within the hop bound, tried one by one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import networkx as nx
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from favorledger import Ledger
+from favorledger.referrals import (
+    NoPathError,
+    _context,
+    _make_path,
+    _nearest,
+    referral_paths,
+    willingness,
+)
+
+PEOPLE = ["s", "a", "b", "v", "w", "x"]
+STRENGTHS = ["1", "0.9", "0.5", "0.25", "0.1"]
+WEIGHTS = ["trust", "hops", "leverage"]
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> dict[str, Any]:
+    """Ties among six people (strength 1 included: a hop that costs nothing),
+    favors that make some of them owe ``s`` or be owed, and a search: from
+    whom, to whom, how far, avoiding whom, under which weight."""
+    pairs = [(p, q) for i, p in enumerate(PEOPLE) for q in PEOPLE[i + 1 :]]
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=1))
+    ties = [(p, q, draw(st.sampled_from(STRENGTHS))) for p, q in chosen]
+    favors = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(PEOPLE), st.sampled_from(PEOPLE), st.integers(1, 3)
+            ).filter(lambda f: f[0] != f[1]),
+            max_size=4,
+        )
+    )
+    source = draw(st.sampled_from(PEOPLE))
+    others = [p for p in PEOPLE if p != source]
+    return {
+        "ties": ties,
+        "favors": favors,
+        "source": source,
+        "wanted": draw(st.frozensets(st.sampled_from(PEOPLE), min_size=1)),
+        "blocked": draw(st.frozensets(st.sampled_from(others), max_size=2)),
+        "max_hops": draw(st.integers(1, 4)),
+        "weight": draw(st.sampled_from(WEIGHTS)),
+    }
+
+
+def build(case: dict[str, Any]) -> Ledger:
+    led = Ledger()
+    for person in PEOPLE:
+        led.add_person(person)
+    for p, q, strength in case["ties"]:
+        led.tie(p, q, strength)
+    for giver, receiver, value in case["favors"]:
+        led.record(giver, receiver, value)
+    return led
+
+
+def brute_force(
+    adj: Any, source: str, max_hops: int, step: Any, wanted: Any, blocked: Any
+) -> list[tuple[float, int, list[str]]]:
+    """Every loop-free path from ``source`` of at most ``max_hops`` hops that
+    enters no blocked person and ends at a wanted one, with its cost (summed
+    from the source, as a search does) and hops."""
+    found = []
+
+    def walk(path: list[str], cost: float) -> None:
+        node = path[-1]
+        if wanted(node):
+            found.append((cost, len(path) - 1, path))
+        if len(path) - 1 == max_hops:
+            return
+        for v, data in adj[node].items():
+            if v in blocked or v in path:
+                continue
+            w = step(node, v, data)
+            if w is not None:
+                walk([*path, v], cost + w)
+
+    walk([source], 0.0)
+    return found
+
+
+# A cheap hop to someone not wanted uses up the bound first; the wanted one is
+# one dearer hop away (a search must not stop at the first path that is full).
+FULL_FIRST = {
+    "ties": [("s", "a", "0.9"), ("s", "w", "0.1")],
+    "favors": [],
+    "source": "s",
+    "wanted": frozenset({"w"}),
+    "blocked": frozenset(),
+    "max_hops": 1,
+    "weight": "trust",
+}
+# v is reached first by a free but long road (3 hops); the dearer road through
+# x reaches it in 2, the only one that leaves a hop for w.
+SHORTER_BUT_DEARER = {
+    "ties": [
+        ("s", "a", "1"),
+        ("a", "b", "1"),
+        ("b", "v", "1"),
+        ("s", "x", "0.5"),
+        ("x", "v", "1"),
+        ("v", "w", "1"),
+    ],
+    "favors": [],
+    "source": "s",
+    "wanted": frozenset({"w"}),
+    "blocked": frozenset(),
+    "max_hops": 3,
+    "weight": "trust",
+}
+# Under "leverage" the step reads the person stepped to (what they owe s).
+LEVERAGE = {
+    "ties": [
+        ("s", "a", "0.5"),
+        ("s", "b", "0.5"),
+        ("a", "w", "0.5"),
+        ("b", "w", "0.5"),
+    ],
+    "favors": [("s", "b", 3), ("a", "s", 1)],
+    "source": "s",
+    "wanted": frozenset({"w"}),
+    "blocked": frozenset(),
+    "max_hops": 2,
+    "weight": "leverage",
+}
+
+
+@settings(max_examples=300)
+@given(case=networks())
+@example(case=FULL_FIRST)
+@example(case=SHORTER_BUT_DEARER)
+@example(case=LEVERAGE)
+def test_the_nearest_wanted_person_is_the_cheapest_within_the_hop_bound(
+    case: dict[str, Any],
+) -> None:
+    """``_nearest`` returns a cheapest loop-free path of at most ``max_hops``
+    hops from the source to a wanted person, entering no blocked one, with
+    the fewest hops among the cheapest, and its cost; None when there is none."""
+    led = build(case)
+    source, max_hops, blocked = case["source"], case["max_hops"], case["blocked"]
+    _, _, adj, step = _context(led, source, case["weight"])
+    wanted = case["wanted"].__contains__
+    found = _nearest(adj, source, max_hops, step, wanted, blocked=blocked)
+    paths = brute_force(adj, source, max_hops, step, wanted, blocked)
+    if not paths:
+        assert found is None
+        return
+    assert found is not None
+    cost, path = found
+    cheapest = min(c for c, _, _ in paths)
+    assert cost == cheapest
+    assert (cost, len(path) - 1, path) in paths
+    assert len(path) - 1 == min(h for c, h, _ in paths if c == cheapest)
+
+
+@settings(max_examples=100)
+@given(case=networks())
+def test_the_search_context_is_the_tie_view_with_each_weights_step(
+    case: dict[str, Any],
+) -> None:
+    """``_context`` gives the ledger's tie view, a search graph with the same
+    ties costing ``-ln(strength)``, its adjacency, and the step of the weight
+    asked (``"trust"`` by default): the cost, 1 a hop, or the cost plus the
+    ``-ln(willingness)`` of the person stepped to toward the source."""
+    led = build(case)
+    source, weight = case["source"], case["weight"]
+    view, search, adj, step = _context(led, source, weight)
+    assert view is led.tie_view()
+    assert sorted(search.edges) == sorted(view.edges)
+    for u, v in view.edges:
+        assert search[u][v]["cost"] == 0.0 - math.log(view[u][v]["strength"])
+        assert adj[u][v] is search[u][v]
+    _, _, _, default = _context(led, source)
+    for u in adj:
+        for v, data in adj[u].items():
+            assert default(u, v, data) == data["cost"]
+            if weight == "trust":
+                assert step(u, v, data) == data["cost"]
+            elif weight == "hops":
+                assert step(u, v, data) == 1.0
+            else:
+                assert step(u, v, data) == data["cost"] + penalty(led, source, v)
+
+
+def penalty(led: Ledger, source: str, person: str) -> float:
+    """``-ln(willingness)`` of ``person`` toward ``source`` (0 for the source)."""
+    if person == source:
+        return 0.0
+    owed = led.owes(person, source) - led.owes(source, person)
+    return max(0.0, -math.log(willingness(owed))) if owed else math.log(2)
+
+
+@settings(max_examples=100)
+@given(case=networks())
+def test_a_path_found_is_described_as_the_referral_query_describes_it(
+    case: dict[str, Any],
+) -> None:
+    """``_make_path`` describes people joined by ties as ``referral_path``
+    would, from the first person's side (what each owes them), under
+    ``"trust"`` unless another weight is asked for."""
+    led = build(case)
+    source = case["source"]
+    targets = [p for p in PEOPLE if p != source]
+    for target in targets:
+        for weight in WEIGHTS:
+            try:
+                paths = referral_paths(led, source, target, weight=weight)
+            except NoPathError:
+                continue
+            for path in paths:
+                assert _make_path(led, path.people, weight) == path
+                if weight == "trust":
+                    assert _make_path(led, path.people) == path
+
+
+def test_a_person_with_no_ties_has_no_nearest_and_a_wanted_source_is_its_own() -> None:
+    led = build({"ties": [("a", "b", "0.5")], "favors": []})
+    _, _, adj, step = _context(led, "s")
+    assert _nearest(adj, "s", 3, step, {"b"}.__contains__) is None
+    assert _nearest(adj, "a", 3, step, {"a"}.__contains__) == (0.0, ["a"])
+
+
+class WithoutCosts:
+    """A ledger view (the protocol referral queries accept) whose tie view
+    carries each tie's strength, kind and reason, but no search cost."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        graph: nx.Graph[str] = nx.Graph()
+        graph.add_nodes_from(ledger.tie_view())
+        for u, v, data in ledger.tie_view().edges(data=True):
+            kept = {key: data[key] for key in ("strength", "kind", "reason", "tie")}
+            graph.add_edge(u, v, **kept)
+        self._view = nx.freeze(graph)
+
+    def tie_view(self) -> nx.Graph[str]:
+        return self._view
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+
+@settings(max_examples=60)
+@given(case=networks())
+def test_a_tie_view_without_costs_gives_the_same_answers(case: dict[str, Any]) -> None:
+    """A ledger view whose ties carry only their strength (a view of one's own)
+    gets the same referral paths, under every weight and within a hop bound,
+    as the ledger whose view carries the costs: the search works them out as
+    ``-ln(strength)``."""
+    led = build(case)
+    bare = WithoutCosts(led)
+    source = case["source"]
+    for target in [p for p in PEOPLE if p != source]:
+        for weight in WEIGHTS:
+            for bound in (None, case["max_hops"]):
+                try:
+                    expected = referral_paths(
+                        led, source, target, weight=weight, max_hops=bound
+                    )
+                except NoPathError as exc:
+                    with pytest.raises(NoPathError, match=re.escape(str(exc))):
+                        referral_paths(
+                            bare, source, target, weight=weight, max_hops=bound
+                        )  # type: ignore[arg-type]
+                    continue
+                got = referral_paths(
+                    bare, source, target, weight=weight, max_hops=bound
+                )  # type: ignore[arg-type]
+                assert got == expected
