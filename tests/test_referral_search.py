@@ -9,6 +9,7 @@ loop-free path within the hop bound, tried one by one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import Any
@@ -24,6 +25,8 @@ from favorledger.referrals import (
     _context,
     _make_path,
     _nearest,
+    experts,
+    referral_path,
     referral_paths,
     willingness,
 )
@@ -286,3 +289,59 @@ def test_a_tie_view_without_costs_gives_the_same_answers(case: dict[str, Any]) -
                     bare, source, target, weight=weight, max_hops=bound
                 )  # type: ignore[arg-type]
                 assert got == expected
+
+
+@settings(max_examples=150)
+@given(case=networks())
+@example(case=SHORTER_BUT_DEARER)
+def test_within_a_hop_bound_each_path_is_the_cheapest_of_every_loop_free_path(
+    case: dict[str, Any],
+) -> None:
+    """Within ``max_hops``, ``referral_path`` to anyone, and ``experts`` for
+    everyone with the tag, give a cheapest loop-free path of at most that
+    many hops (its cost as the path reports it); none when there is none."""
+    led = build(case)
+    for person in case["wanted"]:
+        led.add_person(person, tags=["law"])
+    source, bound, weight = case["source"], case["max_hops"], case["weight"]
+    view = led.tie_view()
+    cheapest = {}
+    for target in [p for p in PEOPLE if p != source]:
+        costs = [
+            _make_path(led, people, weight).cost
+            for people in nx.all_simple_paths(view, source, target, cutoff=bound)
+        ]
+        if not costs:
+            with pytest.raises(NoPathError):
+                referral_path(led, source, target, weight=weight, max_hops=bound)
+            continue
+        cheapest[target] = min(costs)
+        found = referral_path(led, source, target, weight=weight, max_hops=bound)
+        assert len(found.hops) <= bound
+        assert found.cost == cheapest[target]
+    found_experts = experts(
+        led, source, "law", weight=weight, max_hops=bound, limit=None
+    )
+    expected = {p for p in case["wanted"] if p in cheapest}
+    assert {path.target for path in found_experts} == expected
+    for path in found_experts:
+        assert len(path.hops) <= bound
+        assert path.cost == cheapest[path.target]
+
+
+def test_alternatives_of_equal_trust_come_in_the_order_of_their_people() -> None:
+    """Two paths of exactly equal trust are listed by their people, whatever
+    the last bit of their float costs (0.4 * 0.8 * 0.9 summed one way round
+    is a hair dearer than the other way round)."""
+    led = Ledger()
+    for people, strengths in [
+        (["s", "y1", "y2", "t"], ["0.9", "0.8", "0.4"]),
+        (["s", "x1", "x2", "t"], ["0.4", "0.8", "0.9"]),
+    ]:
+        for (u, v), strength in zip(itertools.pairwise(people), strengths, strict=True):
+            led.tie(u, v, strength)
+    for bound in (None, 3):
+        first, second = referral_paths(led, "s", "t", k=2, max_hops=bound)
+        assert first.trust == second.trust
+        assert first.people < second.people
+        assert first.cost > second.cost  # in floats; the trust is what ranks them
