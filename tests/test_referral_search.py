@@ -345,3 +345,18 @@ def test_alternatives_of_equal_trust_come_in_the_order_of_their_people() -> None
         assert first.trust == second.trust
         assert first.people < second.people
         assert first.cost > second.cost  # in floats; the trust is what ranks them
+
+
+def test_a_hop_shows_only_the_live_obligations_not_the_reversed_ones() -> None:
+    """A reversed favor between the source and a person on the path owes
+    nothing, so the hop does not show it; favors with third parties are not
+    shown either."""
+    led = Ledger()
+    led.tie("s", "a", "0.5")
+    led.record("a", "s", 2, id="live")
+    led.record("s", "a", 5, id="undone")
+    led.reverse("undone")
+    led.record("a", "z", 7, id="elsewhere")
+    (hop,) = referral_path(led, "s", "a").hops
+    assert [o.favor_id for o in hop.obligations] == ["live"]
+    assert list(hop.obligations) == led.obligations("s")
