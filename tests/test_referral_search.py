@@ -360,3 +360,23 @@ def test_a_hop_shows_only_the_live_obligations_not_the_reversed_ones() -> None:
     (hop,) = referral_path(led, "s", "a").hops
     assert [o.favor_id for o in hop.obligations] == ["live"]
     assert list(hop.obligations) == led.obligations("s")
+
+
+def test_a_path_explains_each_hop_with_its_kind_reason_and_debt() -> None:
+    """``explain`` gives one line for the path (its trust, how many hops,
+    "hop" for one) and one per hop: the tie's kind and strength, its reason
+    in brackets if it has one, and who owes whom, either way or nothing."""
+    led = Ledger()
+    led.tie("me", "bob", "0.5")
+    led.tie("bob", "cy", "0.5", kind="colleague", reason="same lab")
+    led.record("me", "bob", 2)
+    led.record("dan", "me", 3)
+    assert referral_path(led, "me", "cy").explain() == (
+        "me -> bob -> cy: trust 0.25, 2 hops (trust)\n"
+        "  me -> bob: acquaintance, strength 0.5; bob owes me 2\n"
+        "  bob -> cy: colleague, strength 0.5 (same lab); cy owes me nothing"
+    )
+    assert referral_path(led, "me", "dan").explain() == (
+        "me -> dan: trust 1/3, 1 hop (trust)\n"
+        "  me -> dan: implied, strength 1/3 (1 favor between them); me owes dan 3"
+    )
