@@ -26,6 +26,7 @@ from favorledger.referrals import (
     _make_path,
     _nearest,
     experts,
+    introducers,
     referral_path,
     referral_paths,
     willingness,
@@ -130,6 +131,23 @@ SHORTER_BUT_DEARER = {
     "max_hops": 3,
     "weight": "trust",
 }
+# v is reached twice at the same cost and hops (through a and through b);
+# the second arrival is dominated and skipped, and w is still found after it.
+DIAMOND = {
+    "ties": [
+        ("s", "a", "0.9"),
+        ("s", "b", "0.9"),
+        ("a", "v", "0.9"),
+        ("b", "v", "0.9"),
+        ("v", "w", "0.5"),
+    ],
+    "favors": [],
+    "source": "s",
+    "wanted": frozenset({"w"}),
+    "blocked": frozenset(),
+    "max_hops": 3,
+    "weight": "trust",
+}
 # Under "leverage" the step reads the person stepped to (what they owe s).
 LEVERAGE = {
     "ties": [
@@ -152,6 +170,7 @@ LEVERAGE = {
 @example(case=FULL_FIRST)
 @example(case=SHORTER_BUT_DEARER)
 @example(case=LEVERAGE)
+@example(case=DIAMOND)
 def test_the_nearest_wanted_person_is_the_cheapest_within_the_hop_bound(
     case: dict[str, Any],
 ) -> None:
@@ -291,9 +310,25 @@ def test_a_tie_view_without_costs_gives_the_same_answers(case: dict[str, Any]) -
                 assert got == expected
 
 
+def expected_cost(led: Ledger, people: list[str], weight: str) -> float:
+    """A path's cost as documented, summed hop by hop from the source: the
+    hops; or ``-ln(strength)`` of each tie, plus under ``"leverage"`` the
+    ``-ln(willingness)`` of each person stepped to before the target."""
+    if weight == "hops":
+        return float(len(people) - 1)
+    view, source, total = led.tie_view(), people[0], 0.0
+    for u, v in itertools.pairwise(people):
+        cost = 0.0 - math.log(view[u][v]["strength"])
+        if weight == "leverage" and v != people[-1]:
+            cost += penalty(led, source, v)
+        total += cost
+    return total
+
+
 @settings(max_examples=150)
 @given(case=networks())
 @example(case=SHORTER_BUT_DEARER)
+@example(case=LEVERAGE)
 def test_within_a_hop_bound_each_path_is_the_cheapest_of_every_loop_free_path(
     case: dict[str, Any],
 ) -> None:
@@ -308,7 +343,7 @@ def test_within_a_hop_bound_each_path_is_the_cheapest_of_every_loop_free_path(
     cheapest = {}
     for target in [p for p in PEOPLE if p != source]:
         costs = [
-            _make_path(led, people, weight).cost
+            expected_cost(led, people, weight)
             for people in nx.all_simple_paths(view, source, target, cutoff=bound)
         ]
         if not costs:
@@ -318,6 +353,7 @@ def test_within_a_hop_bound_each_path_is_the_cheapest_of_every_loop_free_path(
         cheapest[target] = min(costs)
         found = referral_path(led, source, target, weight=weight, max_hops=bound)
         assert len(found.hops) <= bound
+        assert found.cost == expected_cost(led, list(found.people), weight)
         assert found.cost == cheapest[target]
     found_experts = experts(
         led, source, "law", weight=weight, max_hops=bound, limit=None
@@ -380,3 +416,14 @@ def test_a_path_explains_each_hop_with_its_kind_reason_and_debt() -> None:
         "me -> dan: trust 1/3, 1 hop (trust)\n"
         "  me -> dan: implied, strength 1/3 (1 favor between them); me owes dan 3"
     )
+
+
+def test_introducers_within_two_hops_are_the_contacts_one_hop_from_the_target() -> None:
+    """With ``max_hops=2`` an introducer is a contact tied to the target."""
+    led = Ledger()
+    for a, b in [("me", "a"), ("a", "t"), ("me", "b"), ("b", "c"), ("c", "t")]:
+        led.tie(a, b, "0.5")
+    assert [p.people for p in introducers(led, "me", "t", max_hops=2)] == [
+        ("me", "a", "t")
+    ]
+    assert introducers(led, "me", "t", max_hops=1) == []
