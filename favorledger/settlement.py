@@ -577,11 +577,11 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     debtors.sort()
     creditors.sort()
     if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
-        sizes = repeat(n)  # a key // n is its balance, negative (repeat is endless)
+        units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
         common = {
             low * n
-            for low in set(map(floordiv, debtors, sizes)).intersection(
-                map(floordiv, creditors, sizes)
+            for low in set(map(floordiv, debtors, units)).intersection(
+                map(floordiv, creditors, units)
             )
         }
         d_runs = c_runs = None
