@@ -40,6 +40,7 @@ progress on stderr.
 from __future__ import annotations
 
 import argparse
+import decimal
 import gc
 import importlib.util
 import platform
@@ -47,15 +48,18 @@ import random
 import statistics
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
+from itertools import compress, repeat
+from operator import mul
 from typing import Any
 
 import networkx as nx
 
-from favorledger import Debt, Favor, Ledger, Transfer, discharge
+from favorledger import Debt, Favor, Ledger, Transfer, discharge, settlement
 from favorledger.clearing import clear_cycles, clear_debts
 from favorledger.settlement import settle, settle_balances
 
@@ -243,13 +247,45 @@ STAGES = ("_common_scale", "_exact_pairs", "_greedy", "_amounts", "_transfers")
 """The steps of ``settlement._settle_ints`` timed by ``--stages``."""
 
 
+def skeleton(led: Ledger) -> list[Transfer]:
+    """The steps of settling that cannot go, alone, as ``settle`` does them:
+    sort the ids, read the balances, one exact multiplication and ``int``
+    per balance (by 100 * n: these ledgers are in cents), the keys and their
+    sort, the same greedy loop, one exact ``Decimal`` and one ``Transfer``
+    per transfer. No sum check, no exact pairs, no snapshot, no collector
+    pause: a lower bound for ``settle``, if everything else were free."""
+    balances = led._balance
+    people = sorted(compress(balances, balances.values()))
+    values = list(map(balances.__getitem__, people))
+    n = len(values)
+    with decimal.localcontext(settlement._WHOLE_SUMS):
+        scaled = list(map(int, map(mul, values, repeat(Decimal(100 * n)))))
+    debtors = [rank + x for rank, x in enumerate(scaled) if x < 0]
+    creditors = [rank - x for rank, x in enumerate(scaled) if x > 0]
+    debtors.sort()
+    creditors.sort()
+    columns: tuple[list[int], list[int], list[int]] = ([], [], [])
+    settlement._greedy(debtors, creditors, n, columns)
+    payers, payees, numbers = columns
+    amounts = settlement._quotients(numbers, 100 * n)
+    made = list(map(object.__new__, repeat(Transfer, len(amounts))))
+    set_payer, set_payee, set_amount, set_why = settlement._SLOTS
+    name = people.__getitem__
+    deque(map(set_payer, made, map(name, payers)), 0)
+    deque(map(set_payee, made, map(name, payees)), 0)
+    deque(map(set_amount, made, amounts), 0)
+    deque(map(set_why, made, repeat(())), 0)
+    return made
+
+
 def stage_profile(sizes: list[int], repeat: int) -> list[str]:
     """Median time of each step of ``settle(led, method="greedy")``, in part
     0's regime: before each round ``debts.settle`` runs on the same balances
     (timed too, as the baseline), then the explanation index is dropped and
     ``gc.collect()`` runs, untimed. Each step is timed by a wrapper around
     the module function (about 1 us in all); "ids and balances" is
-    everything before scaling (reading and sorting the ids)."""
+    everything before scaling (reading and sorting the ids). Then
+    :func:`skeleton` in the same regime, and the speed-up it would give."""
     from favorledger import settlement
 
     debts = load_debts()
@@ -277,10 +313,13 @@ def stage_profile(sizes: list[int], repeat: int) -> list[str]:
         "whole call",
         "its CPU time",
         "debts.settle, CPU time",
+        "skeleton, CPU time",
     )
     rows = [
-        "| ledger | people | transfers | " + " | ".join(columns) + " | 20x needs |",
-        "| --- | ---: | ---: |" + " ---: |" * (len(columns) + 1),
+        "| ledger | people | transfers | "
+        + " | ".join(columns)
+        + " | 20x needs | speed-up / skeleton's (CPU time) |",
+        "| --- | ---: | ---: |" + " ---: |" * (len(columns) + 2),
     ]
     for name, function in originals.items():
         setattr(settlement, name, timing(name, function))
@@ -317,15 +356,27 @@ def stage_profile(sizes: list[int], repeat: int) -> list[str]:
                         step["_amounts"],
                         step["_transfers"] - step["_amounts"],
                     ]
+                    if debts is not None:
+                        debts.settle(items)
+                    gc.collect()
+                    bound = time.process_time_ns()
+                    made = skeleton(led)
+                    bound = time.process_time_ns() - bound
+                    check_zeroes(dict(items), made)
+                    del made
                     parts += [stop - start - sum(parts), stop - start, cpu, baseline]
-                    for column, ns in zip(columns, parts, strict=True):
+                    for column, ns in zip(columns, [*parts, bound], strict=True):
                         spent[column].append(ns)
                 medians = [statistics.median(spent[c]) / 1e3 for c in columns]
-                needs = f"{medians[-1] / 20:.0f}" if debts is not None else "-"
+                ours, theirs, bound_us = medians[-4], medians[-2], medians[-1]
+                ratios = needs = "-"
+                if debts is not None:
+                    ratios = f"{theirs / ours:.1f}x / {theirs / bound_us:.1f}x"
+                    needs = f"{theirs / 20:.0f}"
                 rows.append(
                     f"| {shape} | {n:,} | {count:,} | "
                     + " | ".join(f"{us:.0f}" for us in medians)
-                    + f" | {needs} |"
+                    + f" | {needs} | {ratios} |"
                 )
     finally:
         for name, function in originals.items():
