@@ -430,8 +430,11 @@ class Ledger:
             referral_share,
             id,
             fulfils,
-            self._people,
-        ) or Favor(
+            self._balance,  # its keys are the people
+        )
+        if favor is not None and self._sink is None and not self._strict:
+            return self._add_plain(favor)
+        favor = favor or Favor(
             id=new_id() if id is None else id,
             giver=giver,
             receiver=receiver,
@@ -1183,6 +1186,45 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             self._post(favor_effects(favor))
         if fulfils is not None:
             self._market.file(favor)
+        if self._tie_index is not None:
+            self._tie_index.add(favor)
+        return favor
+
+    def _add_plain(self, favor: Favor) -> Favor:
+        """:meth:`_add_favor` for a favor ``quick_favor`` made (no referrer or
+        pledge, a shared small whole value) in a ledger without a store or
+        strictness: one lookup per person both checks and reads a balance,
+        and the sums are made in place (:meth:`_owe` if one is a ratio)."""
+        favor_id = favor.id
+        if (
+            favor_id in self._favors
+            or favor_id in self._reversals
+            or favor_id in self._tie_entries
+            or favor_id in self._market.entries
+        ):
+            return self._add_favor(favor)  # the same favor, or an error
+        giver, receiver, whole = favor.giver, favor.receiver, favor.value
+        balance = self._balance
+        given, taken = balance.get(giver), balance.get(receiver)
+        if given is None or taken is None:
+            self._admit((giver, receiver), favor.at)
+            given, taken = balance[giver], balance[receiver]
+        self._log.append(favor)
+        self._favors[favor_id] = favor
+        row = self._owed.get(receiver)
+        if row is None:
+            row = self._owed[receiver] = {}
+        gross = row.get(giver)
+        try:  # a whole amount: each sum is in normal form (see _exact.plus)
+            gross = whole if gross is None else plus(gross, whole)  # type: ignore[arg-type]
+            given, taken = plus(given, whole), minus(taken, whole)  # type: ignore[arg-type]
+        except TypeError:  # a Ratio (plus refuses it): the general way
+            gross = None
+        if gross:
+            row[giver] = gross
+            balance[giver], balance[receiver] = given, taken
+        else:
+            self._owe(receiver, giver, whole)
         if self._tie_index is not None:
             self._tie_index.add(favor)
         return favor
