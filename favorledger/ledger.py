@@ -432,7 +432,7 @@ class Ledger:
             fulfils,
             self._balance,  # its keys are the people
         )
-        if favor is not None and self._sink is None and not self._strict:
+        if favor is not None and self._sink is None:
             return self._add_plain(favor)
         favor = favor or Favor(
             id=new_id() if id is None else id,
@@ -1156,6 +1156,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
     def _add_favor(self, favor: Favor) -> Favor:
         favor_id, via, fulfils = favor.id, favor.via, favor.fulfils
+        if via is None and fulfils is None:
+            return self._add_plain(favor)
         if via is not None and favor.referral_share is None:
             favor = attrs.evolve(favor, referral_share=self._share)
         if (
@@ -1191,10 +1193,10 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         return favor
 
     def _add_plain(self, favor: Favor) -> Favor:
-        """:meth:`_add_favor` for a favor ``quick_favor`` made (no referrer or
-        pledge, a shared small whole value) in a ledger without a store or
-        strictness: one lookup per person both checks and reads a balance,
-        and the sums are made in place (:meth:`_owe` if one is a ratio)."""
+        """:meth:`_add_favor` for a favor without a referrer or a pledge (the
+        commonest): one lookup per person both checks and reads a balance,
+        and a shared small whole value is summed in place (:meth:`_owe` if
+        the value or a sum it meets is anything else)."""
         favor_id = favor.id
         if (
             favor_id in self._favors
@@ -1202,29 +1204,35 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             or favor_id in self._tie_entries
             or favor_id in self._market.entries
         ):
-            return self._add_favor(favor)  # the same favor, or an error
-        giver, receiver, whole = favor.giver, favor.receiver, favor.value
-        balance = self._balance
+            return _same_or_raise(self._stored(favor_id), favor)  # type: ignore[arg-type]
+        giver, receiver, value = favor.giver, favor.receiver, favor.value
+        if self._strict or self._sink is not None:
+            self._append(favor, (giver, receiver))
+        else:
+            self._log.append(favor)
+        balance = self._balance  # its keys are the people
         given, taken = balance.get(giver), balance.get(receiver)
         if given is None or taken is None:
             self._admit((giver, receiver), favor.at)
             given, taken = balance[giver], balance[receiver]
-        self._log.append(favor)
         self._favors[favor_id] = favor
         row = self._owed.get(receiver)
         if row is None:
             row = self._owed[receiver] = {}
         gross = row.get(giver)
-        try:  # a whole amount: each sum is in normal form (see _exact.plus)
-            gross = whole if gross is None else plus(gross, whole)  # type: ignore[arg-type]
-            given, taken = plus(given, whole), minus(taken, whole)  # type: ignore[arg-type]
-        except TypeError:  # a Ratio (plus refuses it): the general way
+        if id(value) not in WHOLE_IDS:
             gross = None
+        else:
+            try:  # each sum is in normal form (see _exact.plus)
+                gross = value if gross is None else plus(gross, value)  # type: ignore[arg-type]
+                given, taken = plus(given, value), minus(taken, value)  # type: ignore[arg-type]
+            except TypeError:  # a Ratio (plus refuses it): the general way
+                gross = None
         if gross:
             row[giver] = gross
             balance[giver], balance[receiver] = given, taken
         else:
-            self._owe(receiver, giver, whole)
+            self._owe(receiver, giver, value)
         if self._tie_index is not None:
             self._tie_index.add(favor)
         return favor
