@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from fractions import Fraction
 from typing import Any
 
 import networkx as nx
@@ -427,3 +428,15 @@ def test_introducers_within_two_hops_are_the_contacts_one_hop_from_the_target() 
         ("me", "a", "t")
     ]
     assert introducers(led, "me", "t", max_hops=1) == []
+
+
+@given(owed=st.integers(-(10**6), 10**6) | st.fractions(max_denominator=50))
+def test_willingness_is_one_half_plus_what_is_owed_over_twice_one_more_than_its_size(
+    owed: int | Fraction,
+) -> None:
+    """``willingness(x) = 1/2 + x / (2 (|x| + 1))``, exactly: 1/2 for someone
+    even with the source, toward 1 the more they owe it, toward 0 the more it
+    owes them."""
+    assert Fraction(willingness(owed)) == Fraction(1, 2) + Fraction(owed) / (
+        2 * (abs(Fraction(owed)) + 1)
+    )
