@@ -770,17 +770,20 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         f3 = mine.record("cy", "ann", 3, id="f3", at=T1)
         theirs.record("cy", "bob", 4, id="f4", at=T1)
         assert reads == []  # four favors, four CALLs, not one read
-        assert mine.behind and theirs.behind  # type: ignore[attr-defined]
+        assert mine.behind  # type: ignore[attr-defined]
+        assert theirs.behind  # type: ignore[attr-defined]
         assert mine.balance("ann") == 1 - 3  # the read catches up first
         assert not mine.behind  # type: ignore[attr-defined]
         assert len(reads) == 1
         assert [e.id for e in mine.log] == [row[1] for row in rows(postgres_url)]
-        assert mine.favors["f1"] is f1 and mine.favors["f3"] is f3
+        assert mine.favors["f1"] is f1
+        assert mine.favors["f3"] is f3
         assert mine.head == store_head(postgres_url)
         mine.record("ann", "cy", 5, id="f5", at=T1)
         theirs.record("ann", "cy", 6, id="f6", at=T1)
         assert mine.refresh() == 2  # its own favor and theirs
-        assert len(theirs) == 6 and theirs.balance("ann") == 1 - 3 + 11
+        assert len(theirs) == 6
+        assert theirs.balance("ann") == 1 - 3 + 11
         mine.record("ann", "bob", 7, id="f7", at=T1)
         sql(
             postgres_url,
