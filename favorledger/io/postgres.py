@@ -21,8 +21,9 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 * ``favorledger_add(...)`` (version 2): the one-round-trip append below;
 * ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (version 3,
   append-only too): favors handed in and not yet sealed into the chain, and
-  one row per sealing round; ``favorledger_group_add`` and
-  ``favorledger_seal_inbox``, the group append below.
+  one row per sealing round; ``favorledger_hand_in`` (version 4),
+  ``favorledger_group_add`` and ``favorledger_seal_inbox``, the group
+  append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -41,16 +42,18 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip, through the *group append* (schema version 3): one statement, ``CALL
-favorledger_group_add(...)``, hands the favor in to the append-only
-``inbox`` and waits until it is sealed into the chain. The first writer to
-find the ledger's lock free takes it and seals every waiting favor (one lock
-hand-off and one synchronous commit for all of them, so a sealed favor is on
-disk as soon as it can be seen); the others wait in shared mode, so one
-release wakes them all. The call returns the favor's row with every row
-other writers appended since this handle last read; the handle indexes
-those, then its own favor, so its order is the store's. A favor in the inbox
-is not part of the ledger until it is sealed. If the id is taken, a person
+trip, through the *group append*: one statement, ``CALL
+favorledger_hand_in(...)`` (schema version 4), hands the favor in to the
+append-only ``inbox`` and waits until it is sealed into the chain. The first
+writer to find the ledger's lock free takes it and seals every waiting favor
+(one lock hand-off and one synchronous commit for all of them, so a sealed
+favor is on disk as soon as it can be seen); the others wait in shared
+mode, so one release wakes them all. The call returns only the favor's
+``seq``; the handle indexes nothing and is *behind* until its next read,
+which catches up with every entry stored since it last read, its own favors
+among them, in the store's order (version 3's ``favorledger_group_add``
+returns those rows with the call instead). A favor in the inbox is not part
+of the ledger until it is sealed. If the id is taken, a person
 is new to the handle, or the connection fails, nothing is indexed and the
 same favor (same id and time) is added the locked way, which catches up
 first and so finds out whether it was stored. On a version 2 ledger (or with
