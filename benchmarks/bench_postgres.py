@@ -11,13 +11,19 @@ on, default settings) and, in one run:
 * **favorledger writers**: W processes (forked), each with its own
   ``Ledger.open(url)``, each calling ``led.record(giver, receiver, value,
   id=...)`` in a loop for S seconds; every call is durable when it returns
-  and its ledger has indexed every entry stored before it. Favors per second
-  = all favors stored / S. On PostgreSQL up to four ways (``--modes``): the
-  store's default, ``group`` (a favor that needs no state is one statement,
-  ``favorledger_group_add``: handed in to the inbox and sealed with every
-  other waiting favor by one lock hand-off and one synchronous commit);
-  ``lone`` (``group_appends = False``: ``favorledger_add``, one lock
-  hand-off per favor, asynchronous commit, then the flush barrier);
+  and its ledger answers as if it had indexed every entry stored before it
+  (its next read catches up first). Favors per second = all favors stored
+  / S. On PostgreSQL up to six ways (``--modes``): the
+  store's default, ``handin`` (a favor that needs no state is one statement,
+  ``favorledger_hand_in``: handed in to the inbox and sealed with every
+  other waiting favor by one lock hand-off and one synchronous commit;
+  nothing comes back, and the handle catches up at its next read, which
+  this loop never makes); ``handin+read`` (the same, and a balance read
+  after every favor, so every favor pays the catch-up); ``group`` (version
+  3's ``favorledger_group_add``: the same hand-in, with the rows other
+  writers stored sent back and indexed at once); ``lone``
+  (``group_appends = False``: ``favorledger_add``, one lock hand-off per
+  favor, asynchronous commit, then the flush barrier);
   ``locked``, the way every state-dependent write takes (``lone_appends =
   False``: lock and catch-up, rules checked in Python, insert, asynchronous
   commit, flush barrier); and ``sync``, the lock held through a synchronous

@@ -751,10 +751,12 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Writing a favor that needs no state reads nothing back (version 4): a
-    handle that only writes never indexes other writers' favors. Its next
-    read of anything catches up first, its own favors among the others
-    (the very objects ``record`` returned), in the store's order; a read
-    that cannot reach the server fails, and the next one catches up."""
+    handle that only writes never indexes other writers' favors. A favor
+    stored right after what the handle has read is indexed at once; any
+    other leaves the handle behind, and its next read of anything catches
+    up first, its own favors among the others (the very objects ``record``
+    returned), in the store's order, on a new connection if the server
+    dropped the idle one."""
     with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
         reads: list[str] = []
         execute = psycopg.Connection.execute
@@ -766,6 +768,7 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
             ),
         )
         f1 = mine.record("ann", "bob", 1, id="f1", at=T1)
+        assert not mine.behind  # type: ignore[attr-defined]
         theirs.record("bob", "cy", 2, id="f2", at=T1)
         f3 = mine.record("cy", "ann", 3, id="f3", at=T1)
         theirs.record("cy", "bob", 4, id="f4", at=T1)
@@ -779,12 +782,14 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         assert mine.favors["f1"] is f1
         assert mine.favors["f3"] is f3
         assert mine.head == store_head(postgres_url)
-        mine.record("ann", "cy", 5, id="f5", at=T1)
+        mine.record("ann", "cy", 5, id="f5", at=T1)  # right after: indexed
+        assert not mine.behind  # type: ignore[attr-defined]
         theirs.record("ann", "cy", 6, id="f6", at=T1)
-        assert mine.refresh() == 2  # its own favor and theirs
+        assert mine.refresh() == 1
         assert len(theirs) == 6
         assert theirs.balance("ann") == 1 - 3 + 11
-        mine.record("ann", "bob", 7, id="f7", at=T1)
+        theirs.record("ann", "bob", 7, id="f7", at=T1)
+        mine.record("cy", "ann", 2, id="f8", at=T1)
         sql(
             postgres_url,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -792,7 +797,7 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         )
         postgres_server.restart("fast")
         assert mine.behind  # type: ignore[attr-defined]
-        assert mine.balance("ann") == 1 - 3 + 11 + 7  # on a new connection
+        assert mine.balance("ann") == 1 - 3 + 11 + 7 - 2  # on a new connection
         assert theirs.refresh() == 1
         assert snapshot(mine) == snapshot(theirs)
     assert check_store(postgres_url) == []

@@ -49,7 +49,8 @@ writer to find the ledger's lock free takes it and seals every waiting favor
 (one lock hand-off and one synchronous commit for all of them, so a sealed
 favor is on disk as soon as it can be seen); the others wait in shared
 mode, so one release wakes them all. The call returns only the favor's
-``seq``; the handle indexes nothing and is *behind* until its next read,
+``seq``; unless that follows what the handle has read (then it indexes the
+favor at once), the handle indexes nothing and is *behind* until its next read,
 which catches up with every entry stored since it last read, its own favors
 among them, in the store's order (version 3's ``favorledger_group_add``
 returns those rows with the call instead). A favor in the inbox is not part
@@ -90,7 +91,7 @@ import attrs
 
 from favorledger._exact import Amount, total
 from favorledger.errors import StoreError, UnknownPersonError
-from favorledger.io.chain import GENESIS, is_digest
+from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
@@ -910,12 +911,18 @@ class PostgresStore(LogStore):
         elif self._phase in ("lazy", "alone"):  # nothing written: what the
             self._flush()  # ledger answered from is on disk when it returns
 
-    def hand_in(self, favor: Favor) -> None:
+    def hand_in(self, favor: Favor) -> tuple[int, str]:
         """Store ``favor`` (a favor that needs no state) as the only write of
         this lazy transaction, in one round trip, without catching up:
         ``favorledger_hand_in`` seals it into the chain with every other
-        waiting favor and returns once it is on disk. Nothing is indexed;
-        :attr:`behind` tells the owner to catch up before it next answers.
+        waiting favor and returns once it is on disk.
+
+        Returns
+        -------
+        tuple of (int, str)
+            The ``seq`` of its entry and its body. If that is the entry
+            right after the read position, the owner may index it now
+            (:meth:`skip`); otherwise it sets :attr:`behind`.
 
         Raises
         ------
@@ -940,7 +947,7 @@ class PostgresStore(LogStore):
         if seq is None or same != "t":
             raise _RetryLockedError(favor)  # another body holds the id
         self._phase = "done"
-        self.behind = True
+        return int(seq), body
 
     def _append_alone(self, entry: Entry) -> None:
         """Append ``entry`` in one round trip, then index the rows other
@@ -1154,8 +1161,9 @@ class PostgresLedger(StoredLedger):
     state but its id, and, in a strict ledger, people known already) is
     appended in one round trip without catching up first, through the inbox
     and sealed with every other waiting favor (:meth:`PostgresStore.defer`).
-    On a version 4 ledger nothing comes back but the favor's place: the
-    handle is then *behind* the store, and its next read of anything (a
+    On a version 4 ledger nothing comes back but the favor's place: unless
+    that comes right after what the handle has read (then the favor is
+    indexed at once), the handle is *behind* the store, and its next read of anything (a
     balance, the log, a query, ``len``) first catches up with every entry
     stored since it last read, its own favors among them, in the store's
     order; a handle that only writes never indexes other writers' favors.
@@ -1242,16 +1250,24 @@ class PostgresLedger(StoredLedger):
             raise _RetryLockedError(favor) from exc
 
     def _hand_in(self, store: PostgresStore, favor: Favor) -> Favor:
-        """Store ``favor`` without indexing it (:meth:`PostgresStore.hand_in`):
-        the next read catches up, this favor among the others."""
+        """Store ``favor`` (:meth:`PostgresStore.hand_in`) and index it at
+        once if it is the entry right after what this handle has read;
+        otherwise index nothing: the next read catches up, this favor among
+        the others."""
         if self._strict:
             for person in favor.people:
                 if person not in self._people:
                     raise self._unknown(person)
         if favor.via is not None and favor.referral_share is None:
             favor = attrs.evolve(favor, referral_share=self._share)
-        store.hand_in(favor)
-        self._handed[favor.id] = favor
+        seq, body = store.hand_in(favor)
+        if seq == store._seen + 1:  # nothing was stored in between: in order
+            with self._absorb():
+                Ledger._add_favor(self, favor)
+            store.skip(seq, link(store.head, body))
+        else:
+            store.behind = True
+            self._handed[favor.id] = favor
         return favor
 
     def _catch_up(self) -> None:
