@@ -758,13 +758,21 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
     returned), in the store's order, on a new connection if the server
     dropped the idle one."""
     with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
-        reads: list[str] = []
+        sent: list[str] = []
         execute = psycopg.Connection.execute
         monkeypatch.setattr(
             psycopg.Connection,
             "execute",
             lambda self, query, *a, **k: (
-                reads.append(str(query)) or execute(self, query, *a, **k)
+                sent.append(str(query)) or execute(self, query, *a, **k)
+            ),
+        )
+        call = PostgresStore._call  # the CALLs, and reads outside a write
+        monkeypatch.setattr(
+            PostgresStore,
+            "_call",
+            lambda self, query, params: (
+                sent.append(query.decode()) or call(self, query, params)
             ),
         )
         f1 = mine.record("ann", "bob", 1, id="f1", at=T1)
@@ -772,12 +780,15 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         theirs.record("bob", "cy", 2, id="f2", at=T1)
         f3 = mine.record("cy", "ann", 3, id="f3", at=T1)
         theirs.record("cy", "bob", 4, id="f4", at=T1)
-        assert reads == []  # four favors, four CALLs, not one read
+        assert len(sent) == 4  # four favors, four CALLs, not one read
+        assert all("favorledger_hand_in" in query for query in sent)
+        sent.clear()
         assert mine.behind  # type: ignore[attr-defined]
         assert theirs.behind  # type: ignore[attr-defined]
         assert mine.balance("ann") == 1 - 3  # the read catches up first
         assert not mine.behind  # type: ignore[attr-defined]
-        assert len(reads) == 1
+        assert len(sent) == 1  # one read
+        assert sent[0].startswith("SELECT")
         assert [e.id for e in mine.log] == [row[1] for row in rows(postgres_url)]
         assert mine.favors["f1"] is f1
         assert mine.favors["f3"] is f3
