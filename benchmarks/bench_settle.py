@@ -40,6 +40,7 @@ progress on stderr.
 from __future__ import annotations
 
 import argparse
+import decimal
 import gc
 import importlib.util
 import platform
@@ -47,14 +48,18 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
+from itertools import compress, repeat
+from operator import mul
 from typing import Any
 
 import networkx as nx
 
-from favorledger import Debt, Favor, Ledger, Transfer, discharge
+from favorledger import Debt, Favor, Ledger, Transfer, discharge, settlement
 from favorledger.clearing import clear_cycles, clear_debts
 from favorledger.settlement import settle, settle_balances
 
@@ -108,11 +113,13 @@ def balances_of(n: int, seed: int, spread: int = 50_000) -> dict[str, Decimal]:
         Decimal(rng.choice([-1, 1]) * rng.randint(1, spread)) * CENT
         for _ in range(n - 1)
     ]
-    values.append(-sum(values))
+    values.append(-sum(values, Decimal(0)))
     return {f"p{i}": v for i, v in enumerate(values)}
 
 
-def check_zeroes(balances: dict[str, Decimal], plan: list[Transfer]) -> None:
+def check_zeroes(
+    balances: Mapping[str, Decimal | Fraction], plan: list[Transfer]
+) -> None:
     after = {p: Fraction(b) for p, b in balances.items()}
     for t in plan:
         after[t.payer] += Fraction(t.amount)
@@ -162,11 +169,17 @@ def forget(led: Ledger) -> None:
     discharge._INDEXES.pop(led, None)
 
 
-def as_called(sizes: list[int], repeat: int) -> list[str]:
+def load_debts() -> Any:
+    """``debts`` (the engine behind ihatemoney; ``pip install debts``), or None."""
     try:
         import debts  # type: ignore[import-untyped]
     except ImportError:
-        debts = None
+        return None
+    return debts
+
+
+def as_called(sizes: list[int], repeat: int) -> list[str]:
+    debts = load_debts()
     rows = [
         "| ledger | people | settle(led, greedy) | its CPU time"
         " | debts.settle, same balances | speed-up | speed-up in CPU time"
@@ -179,16 +192,16 @@ def as_called(sizes: list[int], repeat: int) -> list[str]:
             led = make(n, seed=n)
             items = list(led.balances().items())
             contenders: dict[str, Callable[[], Any]] = {
-                "ours": lambda led=led: settle(led, method="greedy")
+                "ours": partial(settle, led, method="greedy")
             }
             if debts is not None and n <= 900:
-                contenders["debts"] = lambda i=items: debts.settle(i)
+                contenders["debts"] = partial(debts.settle, items)
             log(f"as called: timing {shape} {n:,}")
             cpu: dict[str, float] = {}
             rounds = repeat if n <= 900 else max(1, min(repeat, 3))
             # each round settles as a user's first call does: the ledger's
             # explanation index (built by settle for a long log) is dropped
-            got = timed(contenders, rounds, cpu, reset=lambda led=led: forget(led))
+            got = timed(contenders, rounds, cpu, reset=partial(forget, led))
             ours_t, plan = got["ours"]
             check_zeroes(dict(items), plan)
             rng = random.Random(n)
@@ -229,11 +242,158 @@ def as_called(sizes: list[int], repeat: int) -> list[str]:
     return rows
 
 
+# ---------------------------------------------------- 0b. where the time goes
+STAGES = ("_common_scale", "_exact_pairs", "_greedy", "_amounts", "_transfers")
+"""The steps of ``settlement._settle_ints`` timed by ``--stages``."""
+
+
+def skeleton(led: Ledger) -> list[Transfer]:
+    """The steps of settling that cannot go, alone, as ``settle`` does them:
+    sort the ids, read the balances, one exact multiplication and ``int``
+    per balance (by 100 * n: these ledgers are in cents), the keys and their
+    sort, the same greedy loop, one exact ``Decimal`` and one ``Transfer``
+    per transfer. No sum check, no exact pairs, no snapshot, no collector
+    pause: a lower bound for ``settle``, if everything else were free."""
+    balances = led._balance
+    people = sorted(compress(balances, balances.values()))
+    values = list(map(balances.__getitem__, people))
+    n = len(values)
+    with decimal.localcontext(settlement._WHOLE_SUMS):
+        scaled = list(map(int, map(mul, values, repeat(Decimal(100 * n)))))
+    debtors = [rank + x for rank, x in enumerate(scaled) if x < 0]
+    creditors = [rank - x for rank, x in enumerate(scaled) if x > 0]
+    debtors.sort()
+    creditors.sort()
+    columns: tuple[list[int], list[int], list[int]] = ([], [], [])
+    settlement._greedy(debtors, creditors, n, columns)
+    payers, payees, numbers = columns
+    amounts = settlement._quotients(numbers, 100 * n)
+    made = list(map(object.__new__, repeat(Transfer, len(amounts))))
+    set_payer, set_payee, set_amount, set_why = settlement._SLOTS
+    name = people.__getitem__
+    deque(map(set_payer, made, map(name, payers)), 0)
+    deque(map(set_payee, made, map(name, payees)), 0)
+    deque(map(set_amount, made, amounts), 0)
+    deque(map(set_why, made, repeat(())), 0)
+    return made
+
+
+def stage_profile(sizes: list[int], repeat: int) -> list[str]:
+    """Median time of each step of ``settle(led, method="greedy")``, in part
+    0's regime: before each round ``debts.settle`` runs on the same balances
+    (timed too, as the baseline), then the explanation index is dropped and
+    ``gc.collect()`` runs, untimed. Each step is timed by a wrapper around
+    the module function (about 1 us in all); "ids and balances" is
+    everything before scaling (reading and sorting the ids). Then
+    :func:`skeleton` in the same regime, and the speed-up it would give."""
+    from favorledger import settlement
+
+    debts = load_debts()
+    marks: dict[str, tuple[int, int]] = {}
+    originals = {name: getattr(settlement, name) for name in STAGES}
+
+    def timing(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_step(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter_ns()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                marks[name] = (start, time.perf_counter_ns())
+
+        return timed_step
+
+    columns = (
+        "ids and balances",
+        "scale to ints",
+        "exact pairs",
+        "greedy loop",
+        "exact Decimal amounts",
+        "Transfer objects",
+        "the rest",
+        "whole call",
+        "its CPU time",
+        "debts.settle, CPU time",
+        "skeleton, CPU time",
+    )
+    rows = [
+        "| ledger | people | transfers | "
+        + " | ".join(columns)
+        + " | 20x needs | speed-up / skeleton's (CPU time) |",
+        "| --- | ---: | ---: |" + " ---: |" * (len(columns) + 2),
+    ]
+    for name, function in originals.items():
+        setattr(settlement, name, timing(name, function))
+    try:
+        for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+            for n in sizes:
+                log(f"stages: {shape} {n:,}")
+                led = make(n, seed=n)
+                items = list(led.balances().items())
+                spent: dict[str, list[int]] = {column: [] for column in columns}
+                for _ in range(repeat):
+                    baseline = 0
+                    if debts is not None:
+                        gc.collect()
+                        start = time.process_time_ns()
+                        debts.settle(items)
+                        baseline = time.process_time_ns() - start
+                    forget(led)
+                    gc.collect()
+                    marks.clear()
+                    cpu = time.process_time_ns()
+                    start = time.perf_counter_ns()
+                    plan = settle(led, method="greedy")
+                    stop = time.perf_counter_ns()
+                    cpu = time.process_time_ns() - cpu
+                    count = len(plan)
+                    del plan
+                    step = {k: end - begin for k, (begin, end) in marks.items()}
+                    parts = [
+                        marks["_common_scale"][0] - start,
+                        step["_common_scale"],
+                        step["_exact_pairs"],
+                        step["_greedy"],
+                        step["_amounts"],
+                        step["_transfers"] - step["_amounts"],
+                    ]
+                    if debts is not None:
+                        debts.settle(items)
+                    gc.collect()
+                    bound = time.process_time_ns()
+                    made = skeleton(led)
+                    bound = time.process_time_ns() - bound
+                    check_zeroes(dict(items), made)
+                    del made
+                    parts += [stop - start - sum(parts), stop - start, cpu, baseline]
+                    for column, ns in zip(columns, [*parts, bound], strict=True):
+                        spent[column].append(ns)
+                medians = [statistics.median(spent[c]) / 1e3 for c in columns]
+                ours, theirs, bound_us = medians[-4], medians[-2], medians[-1]
+                ratios = needs = "-"
+                if debts is not None:
+                    ratios = f"{theirs / ours:.1f}x / {theirs / bound_us:.1f}x"
+                    needs = f"{theirs / 20:.0f}"
+                rows.append(
+                    f"| {shape} | {n:,} | {count:,} | "
+                    + " | ".join(f"{us:.0f}" for us in medians)
+                    + f" | {needs} | {ratios} |"
+                )
+    finally:
+        for name, function in originals.items():
+            setattr(settlement, name, function)
+    return [
+        *rows,
+        "",
+        "Microseconds, medians; each step in wall-clock time, the whole call"
+        " also in CPU time, `debts.settle` in CPU time (it runs long enough to"
+        " be preempted on a shared machine).",
+    ]
+
+
 # --------------------------------------------------------------- 1. debts
 def against_debts(sizes: list[int], repeat: int) -> list[str]:
-    try:
-        import debts  # type: ignore[import-untyped]
-    except ImportError:
+    debts = load_debts()
+    if debts is None:
         return ["`debts` is not installed (`pip install debts`); part 1 skipped."]
     rows = [
         "| people | favorledger greedy | debts.settle | speed-up"
@@ -246,8 +406,8 @@ def against_debts(sizes: list[int], repeat: int) -> list[str]:
         items = list(balances.items())
         got = timed(
             {
-                "ours": lambda b=balances: settle_balances(b, method="greedy"),
-                "debts": lambda i=items: debts.settle(i),
+                "ours": partial(settle_balances, balances, method="greedy"),
+                "debts": partial(debts.settle, items),
             },
             repeat,
         )
@@ -279,7 +439,7 @@ def greedy_large(sizes: list[int], repeat: int) -> list[str]:
         log(f"greedy: n={n}")
         balances = balances_of(n, seed=n, spread=10**7)
         got = timed(
-            {"greedy": lambda b=balances: settle_balances(b, method="greedy")}, repeat
+            {"greedy": partial(settle_balances, balances, method="greedy")}, repeat
         )
         seconds, plan = got["greedy"]
         check_zeroes(balances, plan)
@@ -297,7 +457,7 @@ def greedy_large(sizes: list[int], repeat: int) -> list[str]:
 def hidden_groups(k: int, seed: int) -> dict[str, Decimal]:
     """``k`` balances that split into zero-sum groups of 3 or 4 people."""
     rng = random.Random(seed)
-    sizes = []
+    sizes: list[int] = []
     while sum(sizes) < k:
         sizes.append(rng.choice([3, 4]))
     sizes[-1] -= sum(sizes) - k
@@ -309,7 +469,7 @@ def hidden_groups(k: int, seed: int) -> dict[str, Decimal]:
             Decimal(rng.choice([-1, 1]) * rng.randint(100, 99_999)) * CENT
             for _ in range(size - 1)
         ]
-        values += [*part, -sum(part)]
+        values += [*part, -sum(part, Decimal(0))]
     rng.shuffle(values)
     return {f"p{i:02}": v for i, v in enumerate(values)}
 
@@ -325,8 +485,8 @@ def exact_small(sizes: list[int], repeat: int) -> list[str]:
         balances = hidden_groups(k, seed=k)
         got = timed(
             {
-                "exact": lambda b=balances: settle_balances(b, method="exact"),
-                "greedy": lambda b=balances: settle_balances(b, method="greedy"),
+                "exact": partial(settle_balances, balances, method="exact"),
+                "greedy": partial(settle_balances, balances, method="greedy"),
             },
             repeat,
         )
@@ -429,6 +589,11 @@ def main() -> None:
         "--only-ledgers", action="store_true", help="part 0 only (issue 11)"
     )
     parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="only part 0's settle, step by step (--ledger-sizes 900)",
+    )
+    parser.add_argument(
         "--ledger-sizes",
         type=int,
         nargs="+",
@@ -458,6 +623,10 @@ def main() -> None:
         f" {platform.machine()}; medians of {args.repeat} rounds"
         f" ({args.clearing_repeat} for clearing).\n"
     )
+    if args.stages:
+        print("## Where settle's time goes\n")
+        print("\n".join(stage_profile(ledger_sizes, args.repeat)) + "\n")
+        return
     print("## Settling a ledger as users call it\n")
     print("\n".join(as_called(ledger_sizes, args.repeat)) + "\n")
     if args.only_ledgers:

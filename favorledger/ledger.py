@@ -430,8 +430,11 @@ class Ledger:
             referral_share,
             id,
             fulfils,
-            self._people,
-        ) or Favor(
+            self._balance,  # its keys are the people
+        )
+        if favor is not None and self._sink is None:
+            return self._add_plain(favor)
+        favor = favor or Favor(
             id=new_id() if id is None else id,
             giver=giver,
             receiver=receiver,
@@ -1153,6 +1156,8 @@ recorded with a different body: value Decimal('1') != Decimal('2')
 
     def _add_favor(self, favor: Favor) -> Favor:
         favor_id, via, fulfils = favor.id, favor.via, favor.fulfils
+        if via is None and fulfils is None:
+            return self._add_plain(favor)
         if via is not None and favor.referral_share is None:
             favor = attrs.evolve(favor, referral_share=self._share)
         if (
@@ -1183,6 +1188,51 @@ recorded with a different body: value Decimal('1') != Decimal('2')
             self._post(favor_effects(favor))
         if fulfils is not None:
             self._market.file(favor)
+        if self._tie_index is not None:
+            self._tie_index.add(favor)
+        return favor
+
+    def _add_plain(self, favor: Favor) -> Favor:
+        """:meth:`_add_favor` for a favor without a referrer or a pledge (the
+        commonest): one lookup per person both checks and reads a balance,
+        and a shared small whole value is summed in place (:meth:`_owe` if
+        the value or a sum it meets is anything else)."""
+        favor_id = favor.id
+        if (
+            favor_id in self._favors
+            or favor_id in self._reversals
+            or favor_id in self._tie_entries
+            or favor_id in self._market.entries
+        ):
+            return _same_or_raise(self._stored(favor_id), favor)  # type: ignore[arg-type]
+        giver, receiver, value = favor.giver, favor.receiver, favor.value
+        if self._strict or self._sink is not None:
+            self._append(favor, (giver, receiver))
+        else:
+            self._log.append(favor)
+        balance = self._balance  # its keys are the people
+        given, taken = balance.get(giver), balance.get(receiver)
+        if given is None or taken is None:
+            self._admit((giver, receiver), favor.at)
+            given, taken = balance[giver], balance[receiver]
+        self._favors[favor_id] = favor
+        row = self._owed.get(receiver)
+        if row is None:
+            row = self._owed[receiver] = {}
+        gross = row.get(giver)
+        if id(value) not in WHOLE_IDS:
+            gross = None
+        else:
+            try:  # each sum is in normal form (see _exact.plus)
+                gross = value if gross is None else plus(gross, value)  # type: ignore[arg-type]
+                given, taken = plus(given, value), minus(taken, value)  # type: ignore[arg-type]
+            except TypeError:  # a Ratio (plus refuses it): the general way
+                gross = None
+        if gross:
+            row[giver] = gross
+            balance[giver], balance[receiver] = given, taken
+        else:
+            self._owe(receiver, giver, value)
         if self._tie_index is not None:
             self._tie_index.add(favor)
         return favor

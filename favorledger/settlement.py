@@ -62,7 +62,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, repeat
-from operator import floordiv, mod, mul, neg
+from operator import floordiv, mod, mul
 from typing import Final, Literal, cast, get_args
 
 import attrs
@@ -162,8 +162,14 @@ def settle(
     [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
     """
     _check_method(method)
-    snapshot = Snapshot(indexed(ledger), as_of)
-    balances = ledger.balances() if as_of is None else ledger.balances(at=as_of)
+    source = indexed(ledger)
+    snapshot = Snapshot(source, as_of)
+    if as_of is not None:
+        balances = ledger.balances(at=as_of)
+    elif cast(object, source) is ledger:  # a Ledger: read its index, not a copy
+        balances = source._balance
+    else:
+        balances = ledger.balances()
     along = _relationships(ledger) if method == "ties" else None
     plan = _settle(balances, method, along, Why(snapshot), trusted=True)
     if plan:
@@ -571,7 +577,13 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     debtors.sort()
     creditors.sort()
     if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
-        common = {x for x in values if x < 0}.intersection(map(neg, values))
+        units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
+        common = {
+            low * n
+            for low in set(map(floordiv, debtors, units)).intersection(
+                map(floordiv, creditors, units)
+            )
+        }
         d_runs = c_runs = None
     else:  # many sizes: find every run at once, in C
         d_runs, c_runs = _runs(debtors, n), _runs(creditors, n)

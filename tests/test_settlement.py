@@ -141,6 +141,21 @@ def test_applying_a_settlement_zeroes_every_balance(led: Ledger, method: str) ->
     assert settle(led, method=method) == []
 
 
+@pytest.mark.parametrize("method", ["auto", "exact", "greedy"])
+@given(led=ledgers(max_people=8, max_favors=15))
+@examples(60)
+def test_settling_a_ledger_reads_its_balances_and_changes_nothing(
+    led: Ledger, method: str
+) -> None:
+    """``settle`` reads a ledger's own balance index, not a copy: the plan
+    is the one for the ledger's balances, and the balances, the log and the
+    debts are exactly as before."""
+    before = (led.balances(), list(led.log), led.who_owes_whom())
+    plan = settle(led, method=method)
+    assert (led.balances(), list(led.log), led.who_owes_whom()) == before
+    assert triples(plan) == triples(settle_balances(led.balances(), method=method))
+
+
 @given(led=ledgers(max_people=10, max_favors=25))
 @examples(60)
 def test_greedy_needs_at_most_one_fewer_than_the_people_owing_or_owed(

@@ -1,8 +1,8 @@
 """The ledger driven by random sequences of operations, against a tiny model.
 
-Operations: record, re-record, conflicting ids, reversals, person
-restatements, pledges called or released, IOU assignments, and settling up
-(settle then apply, and undoing a settlement).
+Operations: record (by ``add`` and by ``record``), re-record, conflicting
+ids, reversals, person restatements, pledges called or released, IOU
+assignments, and settling up (settle then apply, and undoing a settlement).
 
 The model is a dict of pairwise totals, ``owed[(debtor, creditor)]``, kept
 with plain ``Fraction`` arithmetic. After every step the machine checks
@@ -13,6 +13,7 @@ ever grew (append-only), and that replaying the log rebuilds the same state.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import attrs
@@ -68,6 +69,35 @@ class LedgerMachine(RuleBasedStateMachine):
         assert stored.referral_share is not None or stored.via is None
         self._post(stored, +1)
         return stored
+
+    @rule(
+        target=recorded,
+        pair=st.permutations(PEOPLE).map(lambda people: people[:2]),
+        value=st.integers(min_value=1, max_value=1030),
+        given=st.booleans(),
+    )
+    def record_plainly(self, pair: tuple[str, ...], value: int, given: bool) -> Favor:
+        """``record``'s fast path (a small whole value, no referrer) moves the
+        index as ``add`` does, whatever amounts (ratios, reversals) it holds."""
+        giver, receiver = pair
+        at = datetime(2030, 1, 1, tzinfo=UTC) if given else None
+        favor = self.ledger.record(giver, receiver, value, at=at)
+        self._post(favor, +1)
+        return favor
+
+    @rule(favor=recorded)
+    def record_again_by_record(self, favor: Favor) -> None:
+        """A favor recorded again by ``record`` (same id, same fields) is
+        recorded once; with another value it is refused and changes nothing."""
+        before = (self.ledger.log, self.ledger.balances())
+        fields = attrs.asdict(favor, recurse=False)
+        again = self.ledger.record(**fields)
+        assert again == favor
+        assert (self.ledger.log, self.ledger.balances()) == before
+        fields["value"] = Fraction(favor.value) + 1
+        with pytest.raises(DuplicateFavorError):
+            self.ledger.record(**fields)
+        assert (self.ledger.log, self.ledger.balances()) == before
 
     @rule(favor=recorded)
     def record_again(self, favor: Favor) -> None:

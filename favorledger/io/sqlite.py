@@ -825,11 +825,12 @@ def open_ledger(
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail.
 
-    The commonest favor's row (``plain_favor``) goes straight to the
-    ledger's favor index; any other row is parsed and dispatched by type.
+    The commonest favor's row (``plain_favor``: no referrer or pledge) goes
+    straight to the ledger's index of such favors (``_add_plain``); any
+    other row is parsed and dispatched by type.
     """
     with ledger._absorb(), collector_paused():
-        add, add_favor = ledger._add_entry, ledger._add_favor  # not written again
+        add, add_favor = ledger._add_entry, ledger._add_plain  # not written again
         path = store.path
         for seq, kind, body in store.bodies():
             try:
