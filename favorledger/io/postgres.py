@@ -822,28 +822,27 @@ class PostgresStore(LogStore):
     def _recent(self, after: int) -> list[Row]:
         """Up to :data:`_CHUNK` rows after ``after``; a connection the server
         dropped while it was idle (a restart) is re-opened, once."""
-        pg = _psycopg()
-        for attempt in (1, 2):
-            try:
-                found = self._call(self._recent_sql, (after,))[0]
-                break
-            except pg.OperationalError as exc:
-                self._drop()
-                if attempt == 2:
-                    raise StoreError(
-                        f"{self._path}: cannot read the store: {_why(exc)}"
-                    ) from exc
+        try:
+            found = self._redialled(lambda: self._call(self._recent_sql, (after,))[0])
+        except _psycopg().Error as exc:
+            raise StoreError(
+                f"{self._path}: cannot read the store: {_why(exc)}"
+            ) from exc
         return [] if found is None else [tuple(row) for row in json.loads(found)]
 
     def _read(self, sql: str, after: int) -> list[Row]:
         """The rows ``sql`` selects after ``after``; a connection the server
         dropped while it was idle (a restart) is re-opened, once."""
-        pg = _psycopg()
+        return self._redialled(lambda: self._live().execute(sql, (after,)).fetchall())
+
+    def _redialled(self, work: Callable[[], _T]) -> _T:
+        """``work()``, run once more on a new connection if the server
+        dropped the idle one (a restart); a second failure is raised."""
         try:
-            return self._live().execute(sql, (after,)).fetchall()
-        except pg.OperationalError:
+            return work()
+        except _psycopg().OperationalError:
             self._drop()
-            return self._live().execute(sql, (after,)).fetchall()
+            return work()
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -1088,19 +1087,10 @@ class PostgresStore(LogStore):
     def _flush(self) -> None:
         """Wait until everything committed so far is on disk (on a new
         connection if the idle one was dropped: it commits nothing of ours)."""
-        pg = _psycopg()
-        for attempt in (1, 2):
-            try:
-                self._live().execute(_FLUSH)
-                return
-            except pg.OperationalError as exc:
-                self._drop()
-                if attempt == 2:
-                    raise StoreError(
-                        f"{self._path}: could not flush: {_why(exc)}"
-                    ) from exc
-            except pg.Error as exc:
-                raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
+        try:
+            self._redialled(lambda: self._live().execute(_FLUSH))
+        except _psycopg().Error as exc:
+            raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
 
     def _open(self) -> None:
         """Begin a transaction and take the ledger's lock; a connection the
