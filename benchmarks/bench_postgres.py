@@ -11,13 +11,19 @@ on, default settings) and, in one run:
 * **favorledger writers**: W processes (forked), each with its own
   ``Ledger.open(url)``, each calling ``led.record(giver, receiver, value,
   id=...)`` in a loop for S seconds; every call is durable when it returns
-  and its ledger has indexed every entry stored before it. Favors per second
-  = all favors stored / S. On PostgreSQL up to four ways (``--modes``): the
-  store's default, ``group`` (a favor that needs no state is one statement,
-  ``favorledger_group_add``: handed in to the inbox and sealed with every
-  other waiting favor by one lock hand-off and one synchronous commit);
-  ``lone`` (``group_appends = False``: ``favorledger_add``, one lock
-  hand-off per favor, asynchronous commit, then the flush barrier);
+  and its ledger answers as if it had indexed every entry stored before it
+  (its next read catches up first). Favors per second = all favors stored
+  / S. On PostgreSQL up to six ways (``--modes``): the
+  store's default, ``handin`` (a favor that needs no state is one statement,
+  ``favorledger_hand_in``: handed in to the inbox and sealed with every
+  other waiting favor by one lock hand-off and one synchronous commit;
+  nothing comes back, and the handle catches up at its next read, which
+  this loop never makes); ``handin+read`` (the same, and a balance read
+  after every favor, so every favor pays the catch-up); ``group`` (version
+  3's ``favorledger_group_add``: the same hand-in, with the rows other
+  writers stored sent back and indexed at once); ``lone``
+  (``group_appends = False``: ``favorledger_add``, one lock hand-off per
+  favor, asynchronous commit, then the flush barrier);
   ``locked``, the way every state-dependent write takes (``lone_appends =
   False``: lock and catch-up, rules checked in Python, insert, asynchronous
   commit, flush barrier); and ``sync``, the lock held through a synchronous
@@ -85,18 +91,23 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
     raise RuntimeError(done.stdout + done.stderr)
 
 
-MODES = ("group", "lone", "locked", "sync")
-"""group: the default on a version 3 ledger (the inbox, sealed in groups);
-lone: ``favorledger_add`` (one lock hand-off per favor); locked: the lock
-and catch-up from Python; sync: that, with the lock held through a
-synchronous commit."""
+MODES = ("handin", "handin+read", "group", "lone", "locked", "sync")
+"""handin: the default on a version 4 ledger (the inbox, sealed in groups,
+nothing sent back: the handle catches up at its next read); handin+read:
+the same, each writer reading a balance after every favor (so every favor
+pays the catch-up, as the group append did); group: version 3's group append
+(``lazy_catch_up = False``: the rows other writers stored come back with the
+call and are indexed at once); lone: ``favorledger_add`` (one lock hand-off
+per favor); locked: the lock and catch-up from Python; sync: that, with the
+lock held through a synchronous commit."""
 
 
 def _writer(
     db: str, name: str, seconds: float, start: threading.Barrier, mode: str
 ) -> None:
-    postgres.PostgresStore.group_appends = mode == "group"
-    postgres.PostgresStore.lone_appends = mode in ("group", "lone")
+    postgres.PostgresStore.group_appends = mode in ("handin", "handin+read", "group")
+    postgres.PostgresStore.lazy_catch_up = mode != "group"
+    postgres.PostgresStore.lone_appends = mode not in ("locked", "sync")
     postgres.PostgresStore.flush_after_unlock = mode != "sync"
     rng = random.Random(name)
     with Ledger.open(db, timeout=60) as led:
@@ -106,10 +117,12 @@ def _writer(
         while time.monotonic() < deadline:
             giver, receiver = rng.sample(PEOPLE, 2)
             led.record(giver, receiver, rng.randint(1, 9), id=f"{name}-{i}")
+            if mode == "handin+read":
+                led.balance(giver)  # catches up: every entry stored so far
             i += 1
 
 
-def writers_rate(db: str, writers: int, seconds: float, mode: str = "group") -> float:
+def writers_rate(db: str, writers: int, seconds: float, mode: str = "handin") -> float:
     """Favors per second stored by ``writers`` processes in ``seconds``."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers)
@@ -180,8 +193,8 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         choices=MODES,
         default=list(MODES),
-        help="favorledger"
-        " on PostgreSQL: group (the default), lone, locked, sync (see MODES)",
+        help="favorledger on PostgreSQL: handin (the default), handin+read,"
+        " group, lone, locked, sync (see MODES)",
     )
     parser.add_argument(
         "--no-sqlite", dest="sqlite", action="store_false", help="skip SQLite"
@@ -203,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             for r in range(args.repeats):  # interleaved, so load hits all alike
                 runs["pgbench"].append(pgbench(server, writers, args.seconds))
                 for mode in modes:
-                    url = f"{server.url()}?ledger={mode}_{n}_{r}"
+                    ledger = mode.replace("+", "_")
+                    url = f"{server.url()}?ledger={ledger}_{n}_{r}"
                     runs[mode].append(writers_rate(url, writers, args.seconds, mode))
                 if args.sqlite:
                     lite = os.path.join(directory, f"w{n}_{r}.db")
@@ -241,15 +255,15 @@ def main(argv: list[str] | None = None) -> None:
                 + " | ".join(cells)
                 + f" | {low:.1f} to {high:.1f} |"
             )
-        if "group" in modes:
+        for mode in [m for m in ("handin", "group") if m in modes]:
             print()
             for n, (writers, *_) in enumerate(rows):
                 sizes = [
-                    per_round(f"{server.url()}?ledger=group_{n}_{r}")
+                    per_round(f"{server.url()}?ledger={mode}_{n}_{r}")
                     for r in range(args.repeats)
                 ]
                 print(
-                    f"group append, {writers} writers: favors per sealing round"
+                    f"{mode}, {writers} writers: favors per sealing round"
                     f" {statistics.median(sizes):.1f} (each repeat:"
                     f" {', '.join(f'{x:.1f}' for x in sizes)})"
                 )
@@ -264,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
             f"\ntarget: >= {TARGET}x pgbench with {writers} writers ({best}):"
             f" {ratio:.2f}x {verdict}"
         )
-        for name in [f"{server.url()}?ledger={best}_{last}_0"]:
+        for name in [f"{server.url()}?ledger={best.replace('+', '_')}_{last}_0"]:
             assert postgres.check_store(name) == [], "the store checks clean"
 
         if args.reopen:

@@ -60,14 +60,14 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from favorledger import Ledger
 from favorledger.io import postgres
 from favorledger.testing.postgres import TemporaryServer
 
 PEOPLE = [f"p{i}" for i in range(200)]
-PHASES = ("_open", "_commit", "_flush", "_append_alone")
+PHASES = ("_open", "_commit", "_flush", "_append_alone", "hand_in")
 
 
 def _server_cpu(server: TemporaryServer) -> float:
@@ -166,6 +166,10 @@ _INSERT = (
     " repeat('x', 250)) ON CONFLICT DO NOTHING;"
 )
 _BARRIER = "SELECT pg_logical_emit_message(true, 'favorledger', '');"
+_FAVOR_ROW: Final = (
+    ":client_id || '-' || :n || '-' || random(), 'favor',"
+    " '2024-01-01T00:00:00+00:00', repeat('x', 250)"
+)
 CEILINGS = {
     "plain insert (the pgbench baseline)": _INSERT,
     "lock + insert, synchronous commit": (
@@ -180,6 +184,9 @@ CEILINGS = {
         " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
         f" repeat('x', 250));\n{_BARRIER}"
     ),
+    "favorledger_hand_in (version 4's group append, nothing sent back)": (
+        f"CALL ceiling.favorledger_hand_in({_FAVOR_ROW}, NULL, NULL);"
+    ),
     "favorledger_group_add (the group append, its barrier inside)": (
         "CALL ceiling.favorledger_group_add(9000000000000000000,"
         " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
@@ -188,12 +195,36 @@ CEILINGS = {
 }
 
 
-def ceilings(server: TemporaryServer, writers: int, seconds: float) -> None:
+PROTOTYPE: Final = {
+    "prototype: one insert per favor, sealed per round": (
+        f"CALL proto.hand_in({_FAVOR_ROW}, NULL, NULL);"
+    ),
+    "prototype: its insert alone (drain lock, trigger, no seal)": (
+        "BEGIN;\nSELECT pg_advisory_xact_lock_shared(2, 2);\nINSERT INTO"
+        " proto.entries (seq, id, type, at, body) VALUES"
+        f" (nextval('proto.entries_seq'), {_FAVOR_ROW});\nCOMMIT;"
+    ),
+}
+"""With ``--prototype``: ``sealed_log_prototype.sql`` (a favor's row written
+once, straight into ``entries``, sealed per round by a mark), and its
+insert without any sealing: what a one-insert design would cost the server."""
+
+
+def ceilings(
+    server: TemporaryServer, writers: int, seconds: float, prototype: bool = False
+) -> None:
     """pgbench running each step of one append (see the module notes)."""
     with Ledger.open(f"{server.url()}?ledger=ceiling"):
         pass
+    steps = dict(CEILINGS)
+    if prototype:
+        here = os.path.dirname(os.path.abspath(__file__))
+        path = os.path.join(here, "sealed_log_prototype.sql")
+        with open(path, encoding="utf-8") as file:
+            server.psql(file.read())
+        steps.update(PROTOTYPE)
     script = os.path.join(server.directory, "ceiling.sql")
-    for name, body in CEILINGS.items():
+    for name, body in steps.items():
         server.psql(
             "DROP TABLE IF EXISTS bench; CREATE TABLE bench (id text PRIMARY"
             " KEY, body text NOT NULL)"
@@ -250,7 +281,8 @@ def _writer(
     totals: dict[str, float] = defaultdict(float)
     cls = postgres.PostgresStore
     cls.lone_appends = way != "locked"
-    cls.group_appends = way == "group"
+    cls.group_appends = way in ("handin", "group")
+    cls.lazy_catch_up = way == "handin"
     for phase in PHASES:
         if hasattr(cls, phase):
             setattr(cls, phase, _timed(totals, phase, getattr(cls, phase)))
@@ -355,13 +387,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cprofile", action="store_true")
     parser.add_argument(
         "--way",
-        choices=("group", "lone", "locked"),
-        default="group",
-        help="group: through the inbox (the default); lone: favorledger_add;"
-        " locked: every write the locked way (lone_appends = False)",
+        choices=("handin", "group", "lone", "locked"),
+        default="handin",
+        help="handin: through the inbox, nothing sent back (the default);"
+        " group: through the inbox, the rows other writers stored sent back"
+        " (version 3's way); lone: favorledger_add; locked: every write the"
+        " locked way (lone_appends = False)",
     )
     parser.add_argument(
         "--ceiling", action="store_true", help="pgbench each step of an append"
+    )
+    parser.add_argument(
+        "--prototype",
+        action="store_true",
+        help="with --ceiling: also the one-insert prototype (sealed_log_prototype.sql)",
     )
     parser.add_argument(
         "--ledgers",
@@ -381,7 +420,7 @@ def main(argv: list[str] | None = None) -> None:
             commits = (_commits(server) - commits0) / args.seconds
             print(f"\n{writers} writers ({os.getloadavg()[0]:.1f} load average):")
             if args.ceiling:
-                ceilings(server, writers, args.seconds)
+                ceilings(server, writers, args.seconds, args.prototype)
             for label, measure in (("pgbench", pgbench), ("bare psycopg", bare)):
                 got = measure(server, writers, args.seconds)
                 print(

@@ -366,13 +366,14 @@ def test_a_migration_runs_once_in_one_transaction_under_the_lock(
         Ledger.open(postgres_url)
 
 
-@pytest.mark.parametrize("old", [1, 2])
-def test_an_older_ledger_is_migrated_to_the_group_append(
+@pytest.mark.parametrize("old", [1, 2, 3])
+def test_an_older_ledger_is_migrated_to_the_hand_in(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch, old: int
 ) -> None:
     """A ledger an older favorledger made (version 1: no server function;
-    2: ``favorledger_add``) is sound as it is, is brought to version 3 by
-    the first writable open, and then appends through the inbox."""
+    2: ``favorledger_add``; 3: the group append) is sound as it is, is
+    brought to version 4 by the first writable open, and then appends
+    through the inbox with ``favorledger_hand_in``."""
     with monkeypatch.context() as then:  # what that favorledger made
         then.setattr(postgres, "SCHEMA_VERSION", old)
         then.setattr(postgres.PostgresStore, "schema_version", old)
@@ -380,18 +381,23 @@ def test_an_older_ledger_is_migrated_to_the_group_append(
             led.record("ann", "bob", 1, id="f1", at=T1)
         assert check_store(postgres_url) == []  # a sound older ledger
     tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'favorledger'"
-    assert sql(postgres_url, tables) == [(2,)]  # entries, favorledger_schema
+    made = [(2 if old < 3 else 4,)]  # entries, favorledger_schema (inbox, seals)
+    assert sql(postgres_url, tables) == made
     functions = "SELECT count(*) FROM pg_proc WHERE proname = 'favorledger_add'"
-    assert sql(postgres_url, functions) == [(old - 1,)]
+    assert sql(postgres_url, functions) == [(min(old - 1, 1),)]
+    hand_in = "SELECT count(*) FROM pg_proc WHERE proname = 'favorledger_hand_in'"
     with open_ledger(postgres_url, readonly=True) as led:  # reading: no change
         assert led.balance("ann") == 1
-    assert sql(postgres_url, tables) == [(2,)]
+    assert sql(postgres_url, tables) == made
+    assert sql(postgres_url, hand_in) == [(0,)]
     with open_ledger(postgres_url) as led:  # opening for writing migrates it
         led.record("ann", "bob", 2, id="f2", at=T1)
         assert led.balance("ann") == 3
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
-    assert sorted(v for (v,) in versions) == [1, 2, 3]
-    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f2",)]
+    assert sorted(v for (v,) in versions) == [1, 2, 3, 4]
+    assert sql(postgres_url, hand_in) == [(1,)]
+    inbox = [("f1",), ("f2",)] if old == 3 else [("f2",)]
+    assert sql(postgres_url, "SELECT id FROM favorledger.inbox ORDER BY n") == inbox
     assert [row[1] for row in rows(postgres_url)] == ["f1", "f2"]
     assert check_store(postgres_url) == []
     sql(
@@ -641,7 +647,21 @@ def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
         store.write(Favor(giver="a", receiver="b", value=1))
 
 
-@pytest.mark.parametrize("way", ["group", "one lock per favor", "locked"])
+WAYS: dict[str, dict[str, bool]] = {
+    "hand in": {},  # the default on version 4: nothing comes back
+    "group": {"lazy_catch_up": False},  # version 3's: rows come back
+    "one lock per favor": {"group_appends": False},  # version 2's
+    "locked": {"lone_appends": False},  # lock and catch-up from Python
+}
+"""The ways a favor that needs no state can be appended (store flags)."""
+
+
+def _way(monkeypatch: pytest.MonkeyPatch, way: str) -> None:
+    for flag, value in WAYS[way].items():
+        monkeypatch.setattr(PostgresStore, flag, value)
+
+
+@pytest.mark.parametrize("way", WAYS)
 def test_a_write_is_on_disk_when_it_returns(
     postgres_server: TemporaryServer,
     postgres_url: str,
@@ -650,8 +670,7 @@ def test_a_write_is_on_disk_when_it_returns(
 ) -> None:
     """With the WAL writer slowed to 10 s, only a flush the write itself waited
     for can save it from an immediate shutdown (no flush of WAL buffers)."""
-    monkeypatch.setattr(PostgresStore, "lone_appends", way != "locked")
-    monkeypatch.setattr(PostgresStore, "group_appends", way == "group")
+    _way(monkeypatch, way)
     sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
     sql(postgres_url, "SELECT pg_reload_conf()")
     try:
@@ -676,16 +695,21 @@ def test_a_write_is_on_disk_when_it_returns(
 
 
 @pytest.mark.parametrize(
-    ("grouped", "function"),
-    [(True, "favorledger_group_add"), (False, "favorledger_add")],
-    ids=["group", "one lock per favor"],
+    ("way", "function"),
+    [
+        ("hand in", "favorledger_hand_in"),
+        ("group", "favorledger_group_add"),
+        ("one lock per favor", "favorledger_add"),
+    ],
 )
 def test_a_favor_that_needs_no_state_is_one_round_trip(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch, grouped: bool, function: str
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, way: str, function: str
 ) -> None:
-    """No lock taken from Python, no catch-up read of its own: one statement,
-    and the entries other writers stored before it come back with it."""
-    monkeypatch.setattr(PostgresStore, "group_appends", grouped)
+    """No lock taken from Python, no catch-up read of its own: one statement.
+    The entries other writers stored before it come back with it (group, one
+    lock per favor), or the handle reads them at its next read (hand in):
+    either way its log is the store's, in the store's order."""
+    _way(monkeypatch, way)
     with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
         mine.record("ann", "bob", 1, id="f1", at=T1)
         theirs.record("bob", "cy", 2, id="f2", at=T1)
@@ -700,17 +724,18 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
                     sent.append(str(query)) or _e(self, query, *a, **k)
                 ),
             )
-        call = PostgresStore._call_group  # sends its one statement through libpq
+        call = PostgresStore._call  # sends its one statement through libpq
         monkeypatch.setattr(
             PostgresStore,
-            "_call_group",
-            lambda self, params: (
-                sent.append(self._group_sql.decode()) or call(self, params)
+            "_call",
+            lambda self, query, params: (
+                sent.append(query.decode()) or call(self, query, params)
             ),
         )
         mine.record("ann", "cy", 4, id="f4", at=T1)
         assert len(sent) == 1
         assert function in sent[0]
+        assert mine.behind is (way == "hand in")  # type: ignore[attr-defined]
         assert [e.id for e in mine.log] == ["f1", "f2", "f3", "f4"]
         assert mine.head == store_head(postgres_url)
         sent.clear()
@@ -718,6 +743,75 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
         assert not any("favorledger_" in query for query in sent)
     with Ledger.open(postgres_url) as reopened:
         assert snapshot(reopened) == snapshot(mine)
+
+
+def test_a_handle_that_hands_in_catches_up_at_its_next_read(
+    postgres_server: TemporaryServer,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Writing a favor that needs no state reads nothing back (version 4): a
+    handle that only writes never indexes other writers' favors. A favor
+    stored right after what the handle has read is indexed at once; any
+    other leaves the handle behind, and its next read of anything catches
+    up first, its own favors among the others (the very objects ``record``
+    returned), in the store's order, on a new connection if the server
+    dropped the idle one."""
+    with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
+        sent: list[str] = []
+        execute = psycopg.Connection.execute
+        monkeypatch.setattr(
+            psycopg.Connection,
+            "execute",
+            lambda self, query, *a, **k: (
+                sent.append(str(query)) or execute(self, query, *a, **k)
+            ),
+        )
+        call = PostgresStore._call  # the CALLs, and reads outside a write
+        monkeypatch.setattr(
+            PostgresStore,
+            "_call",
+            lambda self, query, params: (
+                sent.append(query.decode()) or call(self, query, params)
+            ),
+        )
+        f1 = mine.record("ann", "bob", 1, id="f1", at=T1)
+        assert not mine.behind  # type: ignore[attr-defined]
+        theirs.record("bob", "cy", 2, id="f2", at=T1)
+        f3 = mine.record("cy", "ann", 3, id="f3", at=T1)
+        theirs.record("cy", "bob", 4, id="f4", at=T1)
+        assert len(sent) == 4  # four favors, four CALLs, not one read
+        assert all("favorledger_hand_in" in query for query in sent)
+        sent.clear()
+        assert mine.behind  # type: ignore[attr-defined]
+        assert theirs.behind  # type: ignore[attr-defined]
+        assert mine.balance("ann") == 1 - 3  # the read catches up first
+        assert not mine.behind  # type: ignore[attr-defined]
+        assert len(sent) == 1  # one read
+        assert sent[0].startswith("SELECT")
+        assert [e.id for e in mine.log] == [row[1] for row in rows(postgres_url)]
+        assert mine.favors["f1"] is f1
+        assert mine.favors["f3"] is f3
+        assert mine.head == store_head(postgres_url)
+        mine.record("ann", "cy", 5, id="f5", at=T1)  # right after: indexed
+        assert not mine.behind  # type: ignore[attr-defined]
+        theirs.record("ann", "cy", 6, id="f6", at=T1)
+        assert mine.refresh() == 1
+        assert len(theirs) == 6
+        assert theirs.balance("ann") == 1 - 3 + 11
+        theirs.record("ann", "bob", 7, id="f7", at=T1)
+        mine.record("cy", "ann", 2, id="f8", at=T1)
+        sql(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'favorledger'",
+        )
+        postgres_server.restart("fast")
+        assert mine.behind  # type: ignore[attr-defined]
+        assert mine.balance("ann") == 1 - 3 + 11 + 7 - 2  # on a new connection
+        assert theirs.refresh() == 1
+        assert snapshot(mine) == snapshot(theirs)
+    assert check_store(postgres_url) == []
 
 
 def test_a_stale_handle_adds_idempotently_and_refuses_a_changed_body(
@@ -870,29 +964,35 @@ def _do(led: Ledger, op: tuple[str, int, str, str, int]) -> str:
     return repr(got)
 
 
-@pytest.mark.parametrize("grouped", [True, False], ids=["group", "one lock per favor"])
+@pytest.mark.parametrize("way", ["hand in", "group", "one lock per favor"])
 @settings(max_examples=15, deadline=None)
 @given(ops=_OPS)
 def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
     postgres_server: TemporaryServer,
-    grouped: bool,
+    way: str,
     ops: list[tuple[int, str, int, str, str, int]],
 ) -> None:
     """Three handles of one ledger, each op by one of them: every answer is
     the one a single in-memory ledger gives, and each handle's log is the
-    single ledger's log in the store's order."""
+    single ledger's log in the store's order (a handle behind the store
+    catches up by itself when read; any other is refreshed first)."""
     url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
     model = Ledger()
     handles = [open_ledger(url) for _ in range(3)]
-    PostgresStore.group_appends = grouped
+    saved = {flag: getattr(PostgresStore, flag) for flag in WAYS[way]}
+    for flag, value in WAYS[way].items():
+        setattr(PostgresStore, flag, value)
     try:
         for who, *op in ops:
-            assert _do(handles[who], op) == _do(model, op)  # type: ignore[arg-type]
-            handles[who].refresh()
-            assert [e.id for e in handles[who].log] == [e.id for e in model.log]
-            assert snapshot(handles[who]) == snapshot(model)
+            led = handles[who]
+            assert _do(led, op) == _do(model, op)  # type: ignore[arg-type]
+            if not led.behind:  # type: ignore[attr-defined]
+                led.refresh()
+            assert [e.id for e in led.log] == [e.id for e in model.log]
+            assert snapshot(led) == snapshot(model)
     finally:
-        PostgresStore.group_appends = True
+        for flag, value in saved.items():
+            setattr(PostgresStore, flag, value)
         for handle in handles:
             handle.close()
     assert check_store(url) == []

@@ -21,8 +21,9 @@ Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 * ``favorledger_add(...)`` (version 2): the one-round-trip append below;
 * ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (version 3,
   append-only too): favors handed in and not yet sealed into the chain, and
-  one row per sealing round; ``favorledger_group_add`` and
-  ``favorledger_seal_inbox``, the group append below.
+  one row per sealing round; ``favorledger_hand_in`` (version 4),
+  ``favorledger_group_add`` and ``favorledger_seal_inbox``, the group
+  append below.
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
@@ -41,16 +42,19 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip, through the *group append* (schema version 3): one statement, ``CALL
-favorledger_group_add(...)``, hands the favor in to the append-only
-``inbox`` and waits until it is sealed into the chain. The first writer to
-find the ledger's lock free takes it and seals every waiting favor (one lock
-hand-off and one synchronous commit for all of them, so a sealed favor is on
-disk as soon as it can be seen); the others wait in shared mode, so one
-release wakes them all. The call returns the favor's row with every row
-other writers appended since this handle last read; the handle indexes
-those, then its own favor, so its order is the store's. A favor in the inbox
-is not part of the ledger until it is sealed. If the id is taken, a person
+trip, through the *group append*: one statement, ``CALL
+favorledger_hand_in(...)`` (schema version 4), hands the favor in to the
+append-only ``inbox`` and waits until it is sealed into the chain. The first
+writer to find the ledger's lock free takes it and seals every waiting favor
+(one lock hand-off and one synchronous commit for all of them, so a sealed
+favor is on disk as soon as it can be seen); the others wait in shared
+mode, so one release wakes them all. The call returns only the favor's
+``seq``; unless that follows what the handle has read (then it indexes the
+favor at once), the handle indexes nothing and is *behind* until its next read,
+which catches up with every entry stored since it last read, its own favors
+among them, in the store's order (version 3's ``favorledger_group_add``
+returns those rows with the call instead). A favor in the inbox is not part
+of the ledger until it is sealed. If the id is taken, a person
 is new to the handle, or the connection fails, nothing is indexed and the
 same favor (same id and time) is added the locked way, which catches up
 first and so finds out whether it was stored. On a version 2 ledger (or with
@@ -83,9 +87,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import attrs
+
 from favorledger._exact import Amount, total
 from favorledger.errors import StoreError, UnknownPersonError
-from favorledger.io.chain import GENESIS, is_digest
+from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
@@ -95,7 +101,7 @@ from favorledger.io.sqlite import (
     _replay,
     _row_problems,
 )
-from favorledger.io.store import LogStore, Row, utc_text
+from favorledger.io.store import LogStore, Row, parse_row, utc_text
 from favorledger.ledger import Ledger
 from favorledger.model import Entry, Favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -115,7 +121,7 @@ __all__ = [
     "store_head",
 ]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """The version of a ledger's tables this library writes and reads (2 adds the
 one-round-trip append, ``favorledger_add``; 3 the group append: the
 ``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
@@ -225,7 +231,7 @@ that writers already waiting for this round are sealed in it too."""
 _FIND_MINE: Final = """SELECT e.seq INTO mine FROM {schema}.entries e
         WHERE e.id = new_id AND e.type <> 'person';"""
 
-_GROUP: Final = f"""DECLARE
+_SEALED: Final = f"""DECLARE
     own bigint;
     mine bigint;
     sealed boolean := false;
@@ -251,9 +257,7 @@ BEGIN
             sealed := true;
         END IF;
     END IF;
-    SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,
-            e.digest) ORDER BY e.seq) INTO r_rows
-        FROM {{schema}}.entries e WHERE e.seq > after AND e.seq <= mine;
+    -- the answer
     COMMIT;
     IF NOT sealed AND coalesce((SELECT s.seq FROM {{schema}}.seals s
             ORDER BY s.upto DESC LIMIT 1), 0) < mine THEN
@@ -278,17 +282,43 @@ yet (stored the locked way, asynchronously) writes one WAL record and
 commits synchronously (the flush barrier). When the call returns, the entry
 that holds the favor is on disk."""
 
+_GROUP: Final = _SEALED.replace(
+    "    -- the answer\n",
+    """    SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,
+            e.digest) ORDER BY e.seq) INTO r_rows
+        FROM {schema}.entries e WHERE e.seq > after AND e.seq <= mine;
+""",
+)
+_HAND_IN: Final = _SEALED.replace(
+    "    -- the answer\n",
+    """    SELECT e.seq, e.body = new_body INTO r_seq, r_same
+        FROM {schema}.entries e WHERE e.seq = mine;
+""",
+)
+"""``CALL favorledger_hand_in(id, type, at, body, ...)`` (version 4): the
+group append of ``favorledger_group_add`` without the catch-up. It hands the
+favor in, waits until it is sealed (sealing the round itself if the lock is
+free) and returns only the ``seq`` of the entry that holds the favor's id
+and whether that entry's body is the favor's (``r_same``); no other rows
+travel back. The handle indexes other writers' entries, and its own, at its
+next read (:class:`PostgresLedger`)."""
+
 _GROUP_SIGNATURE: Final = (
     "favorledger_group_add(after bigint, new_id text, new_type text,"
     " new_at text, new_body text, OUT r_rows json)"
 )
 _SEAL_INBOX_SIGNATURE: Final = "favorledger_seal_inbox(own bigint) RETURNS void"
+_HAND_IN_SIGNATURE: Final = (
+    "favorledger_hand_in(new_id text, new_type text, new_at text,"
+    " new_body text, OUT r_seq bigint, OUT r_same boolean)"
+)
 
 _SERVER_FUNCTIONS: Final = {
     # name: (the version that added it, signature, body)
     "favorledger_add": (2, _ADD_SIGNATURE, _ADD),
     "favorledger_seal_inbox": (3, _SEAL_INBOX_SIGNATURE, _SEAL_INBOX),
     "favorledger_group_add": (3, _GROUP_SIGNATURE, _GROUP),
+    "favorledger_hand_in": (4, _HAND_IN_SIGNATURE, _HAND_IN),
 }
 """The functions a ledger's writers call, by the version that added them."""
 
@@ -342,6 +372,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         _function("favorledger_group_add"),
         *(_trigger(name, *how) for name, how in _TRIGGERS_V3.items()),
     ),
+    4: (_function("favorledger_hand_in"),),
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
 ``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its
@@ -438,6 +469,9 @@ class _RetryLockedError(Exception):
         self.favor = favor
 
 
+_CHUNK: Final = 5000
+"""Rows read per statement outside a write (:meth:`PostgresStore.rows`)."""
+
 _T = TypeVar("_T")
 
 
@@ -513,6 +547,13 @@ class PostgresStore(LogStore):
     hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
     hand-off per favor, kept to measure the difference)."""
 
+    lazy_catch_up: bool = True
+    """On a version 4 ledger, hand such a favor in without catching up
+    (``favorledger_hand_in``): the handle indexes what other writers stored,
+    and its own favor, at its next read (:class:`PostgresLedger`); ``False``
+    uses ``favorledger_group_add``, which brings those rows back with the
+    call (kept to measure the difference)."""
+
     def __init__(
         self, conninfo: str, name: str, timeout: float, *, readonly: bool
     ) -> None:
@@ -532,6 +573,17 @@ class PostgresStore(LogStore):
         self._group_sql = (
             f"CALL {self._schema}.favorledger_group_add($1, $2, $3, $4, $5, NULL)"
         ).encode()
+        self._recent_sql = (
+            "SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,"
+            f" e.digest) ORDER BY e.seq) FROM (SELECT * FROM {self._schema}.entries"
+            f" WHERE seq > $1 ORDER BY seq LIMIT {_CHUNK}) e"
+        ).encode()
+        self._hand_in_sql = (
+            f"CALL {self._schema}.favorledger_hand_in($1, $2, $3, $4, NULL, NULL)"
+        ).encode()
+        self.behind = False
+        """Whether favors this handle handed in are stored after its read
+        position (:meth:`hand_in`): it catches up before it answers."""
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -725,7 +777,10 @@ class PostgresStore(LogStore):
     # --------------------------------------------------------------- reading
     def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
         """``(seq, id, type, at, body, digest)`` for every stored entry after
-        ``after``, in order, read in chunks by a server-side cursor."""
+        ``after``, in order, read in chunks of :data:`_CHUNK` rows, each
+        chunk one statement after the last ``seq`` read (a short catch-up is
+        one round trip; the log only grows at its end, so the chunks add up
+        to the log as it was when the last one was read)."""
         if self._fetched is not None:  # a lone append brought them along
             yield from (row for row in self._fetched if row[0] > after)
             return
@@ -739,12 +794,55 @@ class PostgresStore(LogStore):
             if self._depth:  # inside a write: the catch-up is short
                 yield from connection.execute(sql, (after,)).fetchall()
                 return
-            with connection.transaction(), connection.cursor(name="rows") as cursor:
-                cursor.itersize = 5000
-                cursor.execute(sql, (after,))
-                yield from cursor
+            while True:
+                found = self._read(f"{sql} LIMIT {_CHUNK}", after)
+                yield from found
+                if len(found) < _CHUNK:
+                    return
+                after = found[-1][0]
         except pg.Error as exc:
             raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read
+        (see :meth:`LogStore.unread`). Outside a write the rows come as one
+        JSON value per chunk through libpq (:meth:`_recent`), as the group
+        append's do: a catch-up is one light round trip."""
+        if self._depth or self._fetched is not None:
+            yield from super().unread()
+            return
+        while True:
+            found = self._recent(self._seen)
+            for seq, _, kind, _, body, digest in found:
+                yield seq, parse_row(self._path, seq, kind, body, trusted=True)
+                self._seen, self._head = seq, digest
+            if len(found) < _CHUNK:
+                return
+
+    def _recent(self, after: int) -> list[Row]:
+        """Up to :data:`_CHUNK` rows after ``after``; a connection the server
+        dropped while it was idle (a restart) is re-opened, once."""
+        try:
+            found = self._redialled(lambda: self._call(self._recent_sql, (after,))[0])
+        except _psycopg().Error as exc:
+            raise StoreError(
+                f"{self._path}: cannot read the store: {_why(exc)}"
+            ) from exc
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
+
+    def _read(self, sql: str, after: int) -> list[Row]:
+        """The rows ``sql`` selects after ``after``; a connection the server
+        dropped while it was idle (a restart) is re-opened, once."""
+        return self._redialled(lambda: self._live().execute(sql, (after,)).fetchall())
+
+    def _redialled(self, work: Callable[[], _T]) -> _T:
+        """``work()``, run once more on a new connection if the server
+        dropped the idle one (a restart); a second failure is raised."""
+        try:
+            return work()
+        except _psycopg().OperationalError:
+            self._drop()
+            return work()
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -824,6 +922,12 @@ class PostgresStore(LogStore):
         """Whether the current write transaction has not started yet."""
         return self._phase == "lazy"
 
+    @property
+    def hands_in(self) -> bool:
+        """Whether a lone favor is handed in without a catch-up
+        (:meth:`hand_in`: a version 4 ledger, :attr:`lazy_catch_up`)."""
+        return self.group_appends and self.lazy_catch_up and self.version >= 4
+
     def alone(self) -> None:
         """Let the next write of this (lazy) transaction be a lone append."""
         if self._phase == "lazy":
@@ -842,6 +946,44 @@ class PostgresStore(LogStore):
             self._commit()
         elif self._phase in ("lazy", "alone"):  # nothing written: what the
             self._flush()  # ledger answered from is on disk when it returns
+
+    def hand_in(self, favor: Favor) -> tuple[int, str]:
+        """Store ``favor`` (a favor that needs no state) as the only write of
+        this lazy transaction, in one round trip, without catching up:
+        ``favorledger_hand_in`` seals it into the chain with every other
+        waiting favor and returns once it is on disk.
+
+        Returns
+        -------
+        tuple of (int, str)
+            The ``seq`` of its entry and its body. If that is the entry
+            right after the read position, the owner may index it now
+            (:meth:`skip`); otherwise it sets :attr:`behind`.
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id holds another body, the role may not use the inbox, or
+            the call failed: the caller adds the same favor the locked way,
+            which catches up first and so finds out what was stored.
+        """
+        pg = _psycopg()
+        body = dumps_entry(favor)
+        params = (favor.id, "favor", utc_text(favor.at), body)
+        try:
+            seq, same = self._call(self._hand_in_sql, params)
+        except pg.errors.InsufficientPrivilege as exc:
+            self.group_appends = False  # one favor per lock hand-off from now
+            raise _RetryLockedError(favor) from exc
+        except pg.Error as exc:
+            # The favor may be in the inbox: the locked way stores it now (a
+            # later seal skips the copy). No session lock outlives this.
+            self._drop()
+            raise _RetryLockedError(favor) from exc
+        if seq is None or same != "t":
+            raise _RetryLockedError(favor)  # another body holds the id
+        self._phase = "done"
+        return int(seq), body
 
     def _append_alone(self, entry: Entry) -> None:
         """Append ``entry`` in one round trip, then index the rows other
@@ -914,10 +1056,16 @@ class PostgresStore(LogStore):
         self._seen, self._head = seq, digest
 
     def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
-        """``favorledger_group_add`` through libpq itself: the call blocks in
-        C while the server seals and flushes (psycopg's own wait costs about
-        50 µs of CPU more per call here: ``benchmarks/README.md``), and
-        its one JSON value is read by :func:`json.loads`.
+        """``favorledger_group_add``: the rows after ``params[0]`` up to the
+        one that holds the favor's id (see :meth:`_call`)."""
+        found = self._call(self._group_sql, params)[0]
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
+
+    def _call(self, sql: bytes, params: tuple[object, ...]) -> list[str | None]:
+        """Run one ``CALL`` through libpq itself and return its row's values:
+        the call blocks in C while the server seals and flushes (psycopg's
+        own wait costs about 50 µs of CPU more per call here:
+        ``benchmarks/README.md``).
 
         Raises
         ------
@@ -926,34 +1074,23 @@ class PostgresStore(LogStore):
         """
         pg = _psycopg()
         pgconn = self._live().pgconn
-        result = pgconn.exec_params(
-            self._group_sql, [str(part).encode() for part in params]
-        )
+        result = pgconn.exec_params(sql, [str(part).encode() for part in params])
         if result.status != pg.pq.ExecStatus.TUPLES_OK:
             message = result.error_message.decode(errors="replace")
             state = result.error_field(pg.pq.DiagnosticField.SQLSTATE)
             if state == b"42501":  # a role granted only what version 2 needed
                 raise pg.errors.InsufficientPrivilege(message)
-            raise pg.OperationalError(message or "the group append failed")
-        found = result.get_value(0, 0)
-        return [] if found is None else [tuple(row) for row in json.loads(found)]
+            raise pg.OperationalError(message or "the call failed")
+        values = (result.get_value(0, i) for i in range(result.nfields))
+        return [None if value is None else bytes(value).decode() for value in values]
 
     def _flush(self) -> None:
         """Wait until everything committed so far is on disk (on a new
         connection if the idle one was dropped: it commits nothing of ours)."""
-        pg = _psycopg()
-        for attempt in (1, 2):
-            try:
-                self._live().execute(_FLUSH)
-                return
-            except pg.OperationalError as exc:
-                self._drop()
-                if attempt == 2:
-                    raise StoreError(
-                        f"{self._path}: could not flush: {_why(exc)}"
-                    ) from exc
-            except pg.Error as exc:
-                raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
+        try:
+            self._redialled(lambda: self._live().execute(_FLUSH))
+        except _psycopg().Error as exc:
+            raise StoreError(f"{self._path}: could not flush: {_why(exc)}") from exc
 
     def _open(self) -> None:
         """Begin a transaction and take the ledger's lock; a connection the
@@ -1050,13 +1187,35 @@ class PostgresLedger(StoredLedger):
     Its one difference: a favor that fulfils nothing (whose rules need no
     state but its id, and, in a strict ledger, people known already) is
     appended in one round trip without catching up first, through the inbox
-    and sealed with every other waiting favor (:meth:`PostgresStore.defer`);
-    the rows other writers appended before it
-    come back with it and are indexed first, so the ledger's order is the
-    store's. Any other write, or a favor the ledger cannot place that way (its
-    id is stored, a person is new to this handle, the connection failed),
-    takes the lock and catches up, as on SQLite.
+    and sealed with every other waiting favor (:meth:`PostgresStore.defer`).
+    On a version 4 ledger nothing comes back but the favor's place: unless
+    that comes right after what the handle has read (then the favor is
+    indexed at once), the handle is *behind* the store, and its next read of anything (a
+    balance, the log, a query, ``len``) first catches up with every entry
+    stored since it last read, its own favors among them, in the store's
+    order; a handle that only writes never indexes other writers' favors.
+    On older ledgers the rows other writers appended before the favor come
+    back with it and are indexed first. Any other write, or a favor the
+    ledger cannot place that way (its id is stored, a person is new to this
+    handle, the connection failed), takes the lock and catches up, as on
+    SQLite.
     """
+
+    def __init__(
+        self,
+        *,
+        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(referral_share=referral_share, strict=strict)
+        self._handed: dict[str, Favor] = {}  # handed in, not indexed yet
+
+    @property
+    def behind(self) -> bool:
+        """Whether this handle handed in favors it has not indexed yet (a
+        version 4 ledger): its next read catches up first. Reading this does
+        not."""
+        return isinstance(self, _BehindLedger)
 
     def record(self, *args: Any, **kwargs: Any) -> Favor:
         """Record a favor (see :meth:`favorledger.Ledger.record`)."""
@@ -1088,7 +1247,8 @@ class PostgresLedger(StoredLedger):
     @contextmanager
     def _deferred(self) -> Iterator[None]:
         """The next write transaction starts without the lock (see
-        :meth:`PostgresStore.defer`)."""
+        :meth:`PostgresStore.defer`); afterwards the ledger is marked behind
+        if its favor was handed in without a catch-up."""
         store = self._store
         if self._sink is not store or not isinstance(store, PostgresStore):
             yield  # not attached yet, read-only or damaged
@@ -1098,6 +1258,8 @@ class PostgresLedger(StoredLedger):
             yield
         finally:
             store._defer = False
+            if store.behind:
+                object.__setattr__(self, "__class__", _BehindLedger)
 
     def _add_favor(self, favor: Favor) -> Favor:
         store = self._store
@@ -1105,12 +1267,102 @@ class PostgresLedger(StoredLedger):
             return super()._add_favor(favor)
         store.alone()
         try:
+            if store.hands_in and self._stored(favor.id) is None:
+                return self._hand_in(store, favor)
             return super()._add_favor(favor)
         except (_RetryLockedError, UnknownPersonError) as exc:
             # Nothing was indexed: the write transaction ends, and ``record``
             # or ``add`` adds the same favor the locked way, which catches up
             # first (a person new to this handle; an id that is taken).
             raise _RetryLockedError(favor) from exc
+
+    def _hand_in(self, store: PostgresStore, favor: Favor) -> Favor:
+        """Store ``favor`` (:meth:`PostgresStore.hand_in`) and index it at
+        once if it is the entry right after what this handle has read;
+        otherwise index nothing: the next read catches up, this favor among
+        the others."""
+        if self._strict:
+            for person in favor.people:
+                if person not in self._people:
+                    raise self._unknown(person)
+        if favor.via is not None and favor.referral_share is None:
+            favor = attrs.evolve(favor, referral_share=self._share)
+        seq, body = store.hand_in(favor)
+        if seq == store._seen + 1:  # nothing was stored in between: in order
+            with self._absorb():
+                Ledger._add_favor(self, favor)
+            store.skip(seq, link(store.head, body))
+        else:
+            store.behind = True
+            self._handed[favor.id] = favor
+        return favor
+
+    def _catch_up(self) -> None:
+        super()._catch_up()
+        self._handed.clear()
+        store = self._store
+        if isinstance(store, PostgresStore):
+            store.behind = False
+
+    def _replay_one(self, store: Any, seq: int, entry: Entry) -> None:
+        """Index a stored entry; a favor this handle handed in is indexed as
+        the very object its call returned."""
+        mine = self._handed.pop(entry.id, None) if self._handed else None
+        super()._replay_one(store, seq, entry if mine != entry else mine)
+
+
+class _BehindLedger(PostgresLedger):
+    """A :class:`PostgresLedger` whose store holds favors it handed in but
+    has not indexed (:attr:`PostgresStore.behind`). Reading any attribute
+    first turns it back into a :class:`PostgresLedger` and catches up, so
+    whatever it answers includes every entry stored before the read, in the
+    store's order. Writing a favor that needs no state, closing, and
+    ``refresh`` (which counts what it catches up) skip that step."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _BEHIND_OWN:
+            return object.__getattribute__(self, name)
+        object.__setattr__(self, "__class__", PostgresLedger)
+        try:
+            self._catch_up()
+        except BaseException:
+            object.__setattr__(self, "__class__", _BehindLedger)
+            raise
+        return object.__getattribute__(self, name)
+
+    def _as_caught(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``method`` of a :class:`PostgresLedger` on this ledger, unchanged."""
+        object.__setattr__(self, "__class__", PostgresLedger)
+        try:
+            return getattr(self, method)(*args, **kwargs)
+        finally:
+            store = object.__getattribute__(self, "_store")
+            if isinstance(store, PostgresStore) and store.behind:
+                object.__setattr__(self, "__class__", _BehindLedger)
+
+    def record(self, *args: Any, **kwargs: Any) -> Favor:
+        """Record a favor; one that needs no state is handed in at once."""
+        found: Favor = self._as_caught("record", *args, **kwargs)
+        return found
+
+    def add(self, entry: Any) -> Any:
+        """Record an entry; a favor that needs no state is handed in at once."""
+        return self._as_caught("add", entry)
+
+    def refresh(self) -> int:
+        """Catch up (see :meth:`StoredLedger.refresh`)."""
+        found: int = self._as_caught("refresh")
+        return found
+
+    def close(self) -> None:
+        """Close the store without catching up (see :meth:`Ledger.close`)."""
+        self._as_caught("close")
+
+
+_BEHIND_OWN: Final = frozenset(
+    {"__class__", "_as_caught", "behind", "record", "add", "refresh", "close"}
+)
+"""What a :class:`_BehindLedger` reads without catching up first."""
 
 
 def _schema_statements(schema: str) -> list[str]:
