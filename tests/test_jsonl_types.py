@@ -9,23 +9,39 @@ whole promise, so it is compared whole.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import sys
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
+import attrs
+import cattrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from favorledger import Favor, FavorLedgerError
 from favorledger.errors import FormatError
 from favorledger.io.files import MAX_LINE_BYTES
 from favorledger.io.jsonl import (
     TornLineWarning,
+    _amount,
+    _expected,
+    _make_converter,
+    _string,
+    _strings,
     dumps_entry,
     loads_entry,
     read_jsonl,
     read_jsonl_located,
     write_jsonl,
 )
+from favorledger.model import Entry
+from favorledger.testing.strategies import ledgers, person_ids
 
 AT = "2024-01-01T00:00:00+00:00"
 
@@ -130,10 +146,22 @@ def test_reading_with_line_numbers_refuses_a_torn_tail_unless_asked(
         read_jsonl_located(path)
     with pytest.warns(TornLineWarning) as warned:
         assert [e.id for e in read_jsonl(path, skip_torn_tail=True)] == ["f1"]  # type: ignore[union-attr]
-    assert {w.filename for w in warned} == {__file__}
+    assert {w.filename for w in warned} == {_CALLER}
     with pytest.warns(TornLineWarning) as warned:
         assert [n for n, _ in read_jsonl_located(path, skip_torn_tail=True)] == [1]
-    assert {w.filename for w in warned} == {__file__}
+    assert {w.filename for w in warned} == {_CALLER}
+
+
+_CALLER = (
+    __file__
+    if "MUTANT_UNDER_TEST" not in os.environ
+    else str(
+        Path(sys.modules["mutmut"].__file__ or "").parent / "mutation" / "trampoline.py"
+    )
+)
+"""The file a warning names as its caller: this one, or under mutation testing
+mutmut's trampoline, which it puts between every call of a mutated function
+(``tools/mutate.py`` runs these tests there too)."""
 
 
 def test_a_store_is_not_overwritten_by_a_jsonl_file_unless_forced(
@@ -186,3 +214,80 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_file_and_line(
     path.write_bytes(json.dumps(FAVOR).encode() + b"\n\xff\xfe\n")
     with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:2: "):
         read_jsonl_located(path)
+
+
+def _json_form(value: object) -> object:
+    """A value as the JSONL format writes it: amounts as their exact text,
+    times as ISO-8601 text, tags as a sorted list, debts as objects."""
+    if attrs.has(type(value)):
+        return {
+            f.name: _json_form(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+        }
+    if isinstance(value, Decimal | Fraction):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple):
+        return [_json_form(item) for item in value]
+    return value
+
+
+@st.composite
+def _entries(draw: st.DrawFn) -> list[Entry]:
+    """A market ledger's log, and a favor using every optional field."""
+    led = draw(ledgers(market=True, max_favors=8))
+    tags = draw(st.frozensets(person_ids(), max_size=4))
+    favor = Favor(
+        giver="ann",
+        receiver="bob",
+        value=draw(st.sampled_from(["1/3", "2.50", "7"])),
+        via="cy",
+        referral_share="1/4",
+        tags=tags,
+        reason="lift",
+        at=AT,
+        id="f-all",
+    )
+    return [*led.log, favor]
+
+
+@settings(max_examples=40)
+@given(entries=_entries())
+def test_the_converter_writes_each_field_in_its_json_form_and_reads_it_back(
+    entries: list[Entry],
+) -> None:
+    """The converter the format is built on (made afresh here, as the module
+    makes it once) writes amounts as exact text, times as ISO-8601 text, tags
+    as a sorted list of strings; reads every entry back equal; and refuses a
+    field the entry does not have."""
+    converter = _make_converter()
+    for entry in entries:
+        body = converter.unstructure(entry)
+        assert body == _json_form(entry)
+        assert json.loads(json.dumps(body)) == body
+        assert converter.structure(body, type(entry)) == entry
+        with pytest.raises(cattrs.ClassValidationError) as refused:
+            converter.structure({**body, "colour": "red"}, type(entry))
+        extra = refused.value.exceptions
+        assert [e.extra_fields for e in extra] == [{"colour"}]  # type: ignore[attr-defined]
+
+
+def test_each_annotation_has_the_json_type_its_fields_must_have() -> None:
+    """Fields are checked by their annotation: text, a time as text, an
+    amount as a number or numeric text, tags as a list of strings; ``| None``
+    also allows null; any other annotation is left to the model."""
+    forms = {
+        "str": (_string, "text"),
+        "datetime": (_string, "text (an ISO-8601 time)"),
+        "Amount": (_amount, "a number or numeric text"),
+        "frozenset[str]": (_strings, "a list of strings"),
+    }
+    for annotation, (check, wanted) in forms.items():
+        assert _expected(annotation) == (check, wanted, False)
+        assert _expected(f"{annotation} | None") == (check, wanted, True)
+    assert _expected("tuple[Debt, ...]") is None
+    assert _expected("int | None") is None
+    assert _expected("None") is None

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -407,3 +407,127 @@ def test_check_reports_a_log_it_cannot_read_and_stops_there(tmp_path: Path) -> N
     assert last.startswith(f"{path}: cannot read the store: ")
     assert last.count("cannot read the store") == 1  # said once, not nested
     assert last.endswith(": no such column: digest")
+
+
+# ------------------------------------------- opening beside other connections
+def test_a_store_opens_and_reads_while_another_connection_writes(
+    tmp_path: Path,
+) -> None:
+    """Opening a current store needs no write lock: it opens at once (no
+    waiting) and reads every entry while another process holds the lock."""
+    path = tmp_path / "busy.db"
+    with open_ledger(path) as led:
+        led.record("ann", "bob", 2, id="f1")
+    other = sqlite3.connect(path)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with open_ledger(path, timeout=0) as led:
+            assert list(led.favors) == ["f1"]
+    finally:
+        other.close()
+
+
+def test_a_file_locked_while_it_is_opened_is_reported_as_locked(
+    tmp_path: Path,
+) -> None:
+    """A file another process holds locked when it is opened is reported as
+    locked (once the timeout has passed), not as a file that is not a store."""
+    path = tmp_path / "locked.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("CREATE TABLE t (x)")
+        other.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StoreError) as refused:
+            open_ledger(path, timeout=0)
+    finally:
+        other.close()
+    assert str(refused.value) == (
+        f"{path}: cannot open: the file stayed locked by another connection"
+        " (database is locked)"
+    )
+
+
+def test_a_store_that_cannot_be_set_up_is_refused_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while setting a new file up (here a disk error, or a file
+    system that refuses write-ahead logging) is a StoreError naming the file
+    and the reason."""
+    path = tmp_path / "new.db"
+
+    def broken(_self: SqliteStore) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SqliteStore, "_set_wal", broken)
+        with pytest.raises(StoreError) as refused:
+            open_ledger(path)
+    assert str(refused.value) == f"{path}: cannot set up the store: disk I/O error"
+    one = SqliteStore._one
+    monkeypatch.setattr(
+        SqliteStore,
+        "_one",
+        lambda self, sql, *args: (
+            "delete" if "journal_mode" in sql else one(self, sql, *args)
+        ),
+    )
+    with pytest.raises(StoreError) as refused:
+        open_ledger(tmp_path / "other.db")
+    assert str(refused.value) == (
+        f"{tmp_path / 'other.db'}: the store needs write-ahead logging (WAL),"
+        " which this file system refused (journal mode 'delete')"
+    )
+
+
+def test_a_store_records_when_it_was_made_in_utc(tmp_path: Path) -> None:
+    """The schema table dates the store's making as an aware UTC time."""
+    path = tmp_path / "made.db"
+    before = datetime.now(UTC)
+    open_ledger(path).close()
+    connection = sqlite3.connect(path)
+    try:
+        ((made,),) = connection.execute("SELECT created_at FROM favorledger_schema")
+    finally:
+        connection.close()
+    moment = datetime.fromisoformat(made)
+    assert moment.utcoffset() == timedelta(0)
+    assert before <= moment <= datetime.now(UTC)
+
+
+def test_a_store_opened_read_only_is_read_only_to_sqlite_too(tmp_path: Path) -> None:
+    """Read-only is the file's mode, not only the store's refusal: SQLite
+    itself refuses a write through the connection."""
+    path = tmp_path / "ro.db"
+    open_ledger(path).close()
+    store = SqliteStore.open(path, readonly=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly database"):
+            store._connection.execute("CREATE TABLE t (x)")
+    finally:
+        store.close()
+
+
+def test_a_store_written_outside_a_batch_commits_the_entry_on_its_own(
+    tmp_path: Path,
+) -> None:
+    """``SqliteStore.write`` outside a batch makes a batch of its own; a
+    closed store refuses reads and writes saying which."""
+    path = tmp_path / "direct.db"
+    open_ledger(path).close()
+    store = SqliteStore.open(path)
+    favor = Ledger().record("ann", "bob", 1, id="f1")
+    store.write(favor)
+    assert [row[1] for row in store.rows()] == ["f1"]
+    store.close()
+    with open_ledger(path) as led:
+        assert list(led.favors) == ["f1"]
+    with pytest.raises(StoreError, match=r": cannot read: the store is closed$"):
+        list(store.rows())
+    with pytest.raises(StoreError, match=r": cannot write: the store is closed$"):
+        store.write(favor)
+
+
+def test_a_stored_ledger_made_directly_has_the_ledgers_defaults() -> None:
+    """Not strict, and the default referral share, as a plain ledger."""
+    assert StoredLedger().strict is False
+    assert StoredLedger().referral_share == Ledger().referral_share
