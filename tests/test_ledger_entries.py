@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from favorledger import (
     Debt,
     DuplicateFavorError,
+    Favor,
     InvalidFavorError,
     InvalidValueError,
     Ledger,
@@ -106,6 +107,29 @@ def test_an_id_reused_with_another_body_is_refused_naming_every_difference() -> 
     with pytest.raises(DuplicateFavorError) as raised:
         led.add(other)
     assert str(raised.value) == "Tie.id 'f1' is already recorded as a Favor"
+    assert state(led) == before
+
+
+def test_a_favor_reusing_the_id_of_another_kind_of_entry_is_refused() -> None:
+    """A favor whose id a tie or a pledge holds is refused naming both types,
+    whether it is plain or comes through a referrer, by ``record`` or by
+    ``add``, and nothing changes."""
+    led = Ledger()
+    led.tie("ann", "bob", "0.5", at=T[0], id="t1")
+    trading.pledge(led, "ann", "bob", 1, at=T[0], id="p1")
+    before = state(led)
+    for taken, kind in (("t1", "Tie"), ("p1", "Pledge")):
+        message = f"Favor.id {taken!r} is already recorded as a {kind}"
+        for via in (None, "cy"):
+            with pytest.raises(DuplicateFavorError) as raised:
+                led.record("ann", "bob", 2, at=T[1], id=taken, via=via)
+            assert str(raised.value) == message
+            favor = Favor(
+                id=taken, giver="bob", receiver="ann", value=3, at=T[1], via=via
+            )
+            with pytest.raises(DuplicateFavorError) as raised:
+                led.add(favor)
+            assert str(raised.value) == message
     assert state(led) == before
 
 
