@@ -28,6 +28,7 @@ from favorledger._collector import UNTRACKS
 from favorledger._exact import SMALL_INTS, Ratio
 from favorledger.errors import FavorLedgerError
 from favorledger.model import NO_TAGS, Person, Reversal, _twin, quick_favor, unchecked
+from favorledger.testing.strategies import person_ids, times
 
 _names = st.one_of(
     st.sampled_from(["ann", "bob", " ann", "ann ", "", "a\x1b", "a" * 200, "a" * 201]),
@@ -237,6 +238,28 @@ def test_an_unchecked_build_is_the_entry_itself(led: Ledger) -> None:
         assert repr(built) == repr(entry)
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             built.id = "changed"  # type: ignore[misc]
+
+
+class _Member(Person):
+    """A caller's own kind of person (its implicit people are built checked)."""
+
+    __slots__ = ()
+
+
+@given(person_ids(pool=None), times(), st.sampled_from([Person, _Member]))
+def test_an_implicit_person_is_the_one_stated_by_id_alone(
+    person: str, at: datetime, cls: type[Person]
+) -> None:
+    """The person a favor or tie names before anyone stated them is the one
+    ``cls(id, at=at)`` states: of the class asked for, named by the id,
+    without tags, at that moment; a plain ``Person`` built so is off the
+    collector, like a recorded favor."""
+    made = cls.implicit(person, at)
+    assert type(made) is cls
+    assert made == cls(person, at=at)
+    assert (made.id, made.name, made.tags, made.at) == (person, person, frozenset(), at)
+    if cls is Person:
+        assert gc.is_tracked(made) is not UNTRACKS
 
 
 def test_favors_and_people_are_built_by_their_twins() -> None:
