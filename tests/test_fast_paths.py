@@ -140,6 +140,9 @@ def holds_only_atoms(favor: Favor) -> None:
          at=datetime(2024, 1, 1))  # fmt: skip
 @example(giver="ann", receiver="bob", value=1, kind=" job", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id=" f1")
+@example(giver="", receiver="bob", value=1, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1, kind="", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id="")
 def test_the_fast_favor_is_the_checked_favor_or_declines(
     giver: object,
     receiver: object,
