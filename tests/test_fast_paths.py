@@ -141,6 +141,8 @@ def holds_only_atoms(favor: Favor) -> None:
 @example(giver="ann", receiver="bob", value=1, kind=" job", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id=" f1")
 @example(giver="", receiver="bob", value=1, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1024, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1025, kind="favor", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id="")
 def test_the_fast_favor_is_the_checked_favor_or_declines(
