@@ -140,6 +140,7 @@ def holds_only_atoms(favor: Favor) -> None:
          at=datetime(2024, 1, 1))  # fmt: skip
 @example(giver="ann", receiver="bob", value=1, kind=" job", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id=" f1")
+@example(giver="ann", receiver="bob", value=1, kind="favor", at=None, entry_id=None)
 @example(giver="", receiver="bob", value=1, kind="favor", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1024, kind="favor", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1025, kind="favor", at=None, entry_id="f1")
