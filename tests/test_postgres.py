@@ -423,8 +423,10 @@ def test_a_version_4_ledger_is_migrated_to_5_and_keeps_every_entry(
     ledger keeps it through a read-only open and ``check``, loses it at the
     first writable open, and keeps every entry, digest and its head; it
     writes and checks clean after. A new ledger never has it."""
-    url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
-    indexes = _INDEXES.replace("'favorledger'", f"'{split_url(url)[1]}'")
+    name = f"p{next(_ledgers)}"
+    url = f"{postgres_server.url()}?ledger={name}"
+    indexes = _INDEXES.replace("'favorledger'", f"'{name}'")
+    stored = f"SELECT seq, id, type, at, body, digest FROM {name}.entries ORDER BY seq"
     with pytest.MonkeyPatch.context() as then:  # what favorledger 4 made
         then.setattr(postgres, "SCHEMA_VERSION", 4)
         then.setattr(postgres.PostgresStore, "schema_version", 4)
@@ -433,10 +435,7 @@ def test_a_version_4_ledger_is_migrated_to_5_and_keeps_every_entry(
             old.record("ann", "bob", 1, id="late", at=T2)  # through the hand-in
             expected = snapshot(old)
         assert check_store(url) == []
-    before = sql(
-        url,
-        f"SELECT seq, id, type, at, body, digest FROM {split_url(url)[1]}.entries ORDER BY seq",
-    )
+    before = sql(url, stored)
     head = store_head(url)
     assert ("entries_type_at",) in sql(url, indexes)
     with open_ledger(url, readonly=True) as reading:  # reading: no change
@@ -447,11 +446,7 @@ def test_a_version_4_ledger_is_migrated_to_5_and_keeps_every_entry(
         assert snapshot(led5) == expected
         assert led5.head == head
     assert ("entries_type_at",) not in sql(url, indexes)
-    name = split_url(url)[1]
-    after = sql(
-        url, f"SELECT seq, id, type, at, body, digest FROM {name}.entries ORDER BY seq"
-    )
-    assert after == before
+    assert sql(url, stored) == before
     assert check_store(url, expect_head=head) == []
     with open_ledger(url) as led5:
         led5.record("bob", "ann", 2, id="after", at=T2)
