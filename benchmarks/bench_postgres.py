@@ -13,7 +13,7 @@ on, default settings) and, in one run:
   id=...)`` in a loop for S seconds; every call is durable when it returns
   and its ledger answers as if it had indexed every entry stored before it
   (its next read catches up first). Favors per second = all favors stored
-  / S. On PostgreSQL up to six ways (``--modes``): the
+  / S. On PostgreSQL up to seven ways (``--modes``): the
   store's default, ``handin`` (a favor that needs no state is one statement,
   ``favorledger_hand_in``: handed in to the inbox and sealed with every
   other waiting favor by one lock hand-off and one synchronous commit;
@@ -21,7 +21,9 @@ on, default settings) and, in one run:
   this loop never makes); ``handin+read`` (the same, and a balance read
   after every favor, so every favor pays the catch-up); ``group`` (version
   3's ``favorledger_group_add``: the same hand-in, with the rows other
-  writers stored sent back and indexed at once); ``lone``
+  writers stored sent back and indexed at once); ``handin@v4`` (the
+  default on a ledger kept at schema version 4, which still writes the
+  index ``entries_type_at``: version 5 beside it in the same run); ``lone``
   (``group_appends = False``: ``favorledger_add``, one lock hand-off per
   favor, asynchronous commit, then the flush barrier);
   ``locked``, the way every state-dependent write takes (``lone_appends =
