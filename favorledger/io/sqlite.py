@@ -9,7 +9,9 @@ The file holds the log, one row per entry, in the order it was recorded:
 * ``body`` is the entry's JSON line (:func:`~favorledger.io.jsonl.dumps_entry`),
   so the store and the JSON Lines log can never disagree on a field;
 * ``seq``, ``id``, ``type`` and ``at`` (the time in UTC, so that text order is
-  time order) are indexed columns for queries from SQL;
+  time order) are columns for queries from SQL; ``seq`` and ``id`` are
+  indexed (the log is read in ``seq`` order; ids are looked up by the
+  insert triggers);
 * ids are unique (favors, reversals, ties and market entries share one
   namespace; a person may have one statement per moment), and triggers refuse
   ``UPDATE`` and ``DELETE``: the store is append-only in the database too;
