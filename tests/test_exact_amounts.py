@@ -168,13 +168,14 @@ def test_a_non_number_is_refused_naming_its_type(raw: object) -> None:
 @example(1, 1, 2)
 def test_the_finest_resolution_is_one_trillionth_by_value(n, zeros, finer) -> None:
     """Whole multiples of 1e-12 are accepted however many trailing zeros they
-    are written with; anything finer is refused."""
+    are written with; anything finer is refused as too fine, negative or not."""
     text = str(Decimal(n).scaleb(-12)) if zeros == 0 else f"{Decimal(n) / 10**12:f}"
     written = text + "0" * zeros if "." in text else text
     favor = Ledger().record("ann", "bob", written)
     assert Fraction(favor.value) == Fraction(n, 10**12)
-    with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
-        Ledger().record("ann", "bob", Fraction(1, 10**12 * finer))
+    for sign in (1, -1):  # too fine is what is named, whatever the sign
+        with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
+            Ledger().record("ann", "bob", Fraction(sign, 10**12 * finer))
 
 
 @given(
@@ -230,14 +231,17 @@ def test_numeric_text_is_read_up_to_its_longest_length(length: int) -> None:
 
 @given(
     value=st.integers(-(10**6), 0)
+    | st.integers(-(10**20), -(10**6))
     | st.builds(Fraction, st.integers(-(10**6), 0), st.integers(1, 12)),
     share=st.booleans(),
 )
 @example(value=0, share=False)
 @example(value=-1, share=True)
+@example(value=-(10**15) + 1, share=True)  # a share of -1e15: as large as refused
 def test_a_value_must_be_positive_and_a_share_may_be_zero(value, share) -> None:
-    """A favor's value must be positive and its referral share zero or more:
-    the error says which rule was broken, and a zero share is accepted."""
+    """A favor's value must be positive and its referral share zero or more,
+    however large the negative number: the error says which rule was broken,
+    and a zero share is accepted."""
     led = Ledger()
     if share:
         led.record("ann", "bob", 1, via="cat", referral_share=0)
