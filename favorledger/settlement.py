@@ -343,9 +343,13 @@ def _settle_ints(
         scaled, den = _summing_to_zero(*scale(values))
         named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
         people = sorted({p for step in named for p in step[:2]})
-        rank = {p: i for i, p in enumerate(people)}
-        found = [(rank[p], rank[q], x) for p, q, x in named]
-        return _transfers(people, _columns(found), den, why, trusted)
+        rank = {p: i for i, p in enumerate(people)}.__getitem__
+        steps = (
+            [rank(p) for p, _, _ in named],
+            [rank(q) for _, q, _ in named],
+            [x for _, _, x in named],
+        )
+        return _transfers(people, steps, den, why, trusted)
     n = len(values)
     scaled, den = _common_scale(values, n)
     return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
@@ -379,10 +383,10 @@ def _transfers(
         ]
     made = list(map(_new, repeat(Transfer, len(amounts))))
     set_payer, set_payee, set_amount, set_why = _SLOTS
-    deque(map(set_payer, made, map(name, payers)), 0)
-    deque(map(set_payee, made, map(name, payees)), 0)
-    deque(map(set_amount, made, amounts), 0)
-    deque(map(set_why, made, repeat(why)), 0)
+    _exhaust(map(set_payer, made, map(name, payers)))
+    _exhaust(map(set_payee, made, map(name, payees)))
+    _exhaust(map(set_amount, made, amounts))
+    _exhaust(map(set_why, made, repeat(why)))
     return made
 
 
@@ -401,28 +405,23 @@ def _slot_setters() -> tuple[Callable[[Transfer, object], None], ...]:
 _TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
 _SLOTS: Final = _slot_setters()
 _new: Final = object.__new__
+_exhaust: Final = deque[object](maxlen=0).extend
+"""Run an iterator to its end, at C speed, keeping nothing."""
 
 
 def _amounts(
-    numbers: Sequence[int], den: int, unit: int = 1
+    numbers: Sequence[int], den: int, unit: int
 ) -> list[Amount] | list[Decimal]:
     """``number / (den * unit)`` for each number (a multiple of ``unit``),
     exactly, in normal form."""
-    if unit > 1 and den > 1 and _exact.is_decimal_denominator(den):
-        return _quotients(numbers, den * unit)  # exact: den is 2**a * 5**b
-    if unit > 1:
-        numbers = list(map(floordiv, numbers, repeat(unit)))
     if den == 1:
         small = _exact.SMALL_INTS
-        return [small.get(x) or Decimal(x) for x in numbers]
-    whole = math.gcd(*numbers, den)  # take out what the numbers share with den
-    if whole > 1:
-        numbers, den = list(map(floordiv, numbers, repeat(whole))), den // whole
-    if den == 1:
-        return _amounts(numbers, 1)
-    if not _exact.is_decimal_denominator(den):
-        return [unscale(x, den) for x in numbers]
-    return _quotients(numbers, den)
+        return [
+            small.get(x) or Decimal(x) for x in map(floordiv, numbers, repeat(unit))
+        ]
+    if _exact.is_decimal_denominator(den):
+        return _quotients(numbers, den * unit)  # exact: den is 2**a * 5**b
+    return [unscale(x, den * unit) for x in numbers]
 
 
 def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
@@ -446,13 +445,6 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
 # ------------------------------------------------------------------ dispatch
 _Columns = tuple[list[int], list[int], list[int]]
 """Transfers between ranks as three columns: payers, payees, amounts."""
-
-
-def _columns(steps: Iterable[_Step]) -> _Columns:
-    found: _Columns = ([], [], [])
-    for column, values in zip(found, zip(*steps, strict=True), strict=False):
-        column += values
-    return found
 
 
 def _fewest(values: list[int], method: str, n: int) -> _Columns:
@@ -556,9 +548,6 @@ def unscale(number: int, den: int) -> Amount:
 
 
 # --------------------------------------------------------------- exact pairs
-_Step = tuple[int, int, int]
-"""A transfer between ranks: ``(payer, payee, amount)``."""
-
 # A person of rank r owing or owed `size` is the key r - size * n (n people):
 # keys sort by size, largest first, then by rank, and are all negative.
 # Balances come in already multiplied by n.
@@ -649,6 +638,7 @@ def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> 
     :func:`_exact_pairs`); no debt equals a credit on entry (exact pairs come
     first). Each step settles one person fully; if the other's remainder now
     equals someone's balance on the other side, that pair is settled next
+    (so a debt never equals a credit when a step begins)
     (lowest rank first, as the exact-pairs pass would pair it). The rule
     looks only at the current balances, so doing the first suggested
     transfer and running it again gives the rest unchanged. Ties go to the
@@ -694,7 +684,7 @@ def _greedy_sorted(
             else:
                 insort(owing, d + low, i)
                 last += 1
-        elif d_low > c_low:  # the creditor is owed more: the debtor is square
+        else:  # the creditor is owed more (never equal): the debtor is square
             pay(d)
             get(c)
             amount(-d_low)
@@ -709,10 +699,6 @@ def _greedy_sorted(
                 last -= 1
             else:
                 insort(owed, c + low, j)
-        else:
-            pay(d)
-            get(c)
-            amount(-d_low)
 
 
 def _greedy_heaps(
@@ -747,14 +733,7 @@ def _greedy_heaps(
             c_size = -size
             if current[creditor] == c_size:
                 break
-        if d_size == c_size:
-            pay(debtor)
-            get(creditor)
-            amount(d_size * n)
-            current[debtor] = current[creditor] = 0
-            active -= 1
-            continue
-        if d_size > c_size:
+        if d_size > c_size:  # never equal: see _greedy
             pay(debtor)
             get(creditor)
             amount(c_size * n)
