@@ -565,18 +565,10 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     creditors = [rank - x for rank, x in enumerate(values) if x > 0]
     debtors.sort()
     creditors.sort()
-    if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
-        units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
-        common = {
-            low * n
-            for low in set(map(floordiv, debtors, units)).intersection(
-                map(floordiv, creditors, units)
-            )
-        }
-        d_runs = c_runs = None
-    else:  # many sizes: find every run at once, in C
-        d_runs, c_runs = _runs(debtors, n), _runs(creditors, n)
-        common = {low * n for low in d_runs.keys() & c_runs.keys()}
+    units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
+    common = set(map(floordiv, debtors, units)).intersection(
+        map(floordiv, creditors, units)
+    )
     if not common:
         return ([], [], []), debtors, creditors
     payers: list[int] = []
@@ -585,19 +577,13 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     owing: list[int] = []  # the keys left
     owed: list[int] = []
     d = c = 0  # where the keys not looked at yet start
-    for low in sorted(common):  # -size * n, largest size first
-        if d_runs is None or c_runs is None:
-            d_start, c_start = (
-                bisect_left(debtors, low, d),
-                bisect_left(creditors, low, c),
-            )
-            k = min(
-                bisect_left(debtors, low + n, d_start) - d_start,
-                bisect_left(creditors, low + n, c_start) - c_start,
-            )
-        else:
-            (d_start, d_stop), (c_start, c_stop) = d_runs[low // n], c_runs[low // n]
-            k = min(d_stop - d_start, c_stop - c_start)
+    for low in sorted(common):  # -size, largest size first
+        low *= n  # the keys of this size are low .. low + n - 1
+        d_start, c_start = bisect_left(debtors, low), bisect_left(creditors, low)
+        k = min(
+            bisect_left(debtors, low + n) - d_start,
+            bisect_left(creditors, low + n) - c_start,
+        )
         owing += debtors[d:d_start]
         owed += creditors[c:c_start]
         d, c = d_start + k, c_start + k
@@ -612,15 +598,6 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         owing,
         owed,
     )
-
-
-def _runs(keys: list[int], n: int) -> dict[int, tuple[int, int]]:
-    """Where the keys of each size start and stop in sorted ``keys``, by
-    ``key // n`` (the balance, negative)."""
-    sizes = list(map(floordiv, keys, repeat(n)))
-    stops = dict(zip(sizes, range(1, len(sizes) + 1), strict=True))
-    starts = dict(zip(reversed(sizes), range(len(sizes) - 1, -1, -1), strict=True))
-    return {size: (start, stops[size]) for size, start in starts.items()}
 
 
 # -------------------------------------------------------------------- greedy
@@ -682,7 +659,7 @@ def _greedy_sorted(
                 amount(-low)
                 del owed[k]
             else:
-                insort(owing, d + low, i)
+                insort(owing, d + low)
                 last += 1
         else:  # the creditor is owed more (never equal): the debtor is square
             pay(d)
@@ -698,7 +675,7 @@ def _greedy_sorted(
                 del owing[k]
                 last -= 1
             else:
-                insort(owed, c + low, j)
+                insort(owed, c + low)
 
 
 def _greedy_heaps(
@@ -818,7 +795,7 @@ def _zero_sum_groups(values: list[int]) -> list[int]:
         return bits
 
     layers = [zero]
-    while True:
+    for _ in range(n):  # at most n groups (a bound: a loop that cannot hang)
         deeper = zero & superset_closure(layers[-1], strict=True)
         if not deeper >> full & 1:
             break
@@ -841,10 +818,8 @@ def _zero_sum_groups(values: list[int]) -> list[int]:
 def _periodic(i: int, n: int) -> int:
     """The bitset of the subsets of ``n`` elements that hold element ``i``."""
     bits = ((1 << (1 << i)) - 1) << (1 << i)  # masks 2**i .. 2**(i+1) - 1
-    length = 2 << i
-    while length < 1 << n:  # repeat the pattern, doubling its length each time
-        bits |= bits << length
-        length <<= 1
+    for k in range(i + 1, n):  # repeat the pattern, 2**k long, to double it
+        bits |= bits << (1 << k)
     return bits
 
 
