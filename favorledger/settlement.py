@@ -519,7 +519,7 @@ def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int
             total = sum(cast(list[Decimal], values), _exact.ZERO)
             exponent = total.as_tuple().exponent
             if not total and isinstance(exponent, int):
-                den = 10**-exponent if exponent < 0 else 1
+                den = 10**-exponent  # at most 0: ZERO's exponent is 0
                 times = Decimal(den * unit)
                 return list(map(int, map(mul, values, repeat(times)))), den
     scaled, den = _summing_to_zero(*scale(values))
