@@ -341,7 +341,7 @@ def _settle_ints(
     if method == "ties":
         assert along is not None
         scaled, den = _summing_to_zero(*scale(values))
-        named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
+        named = _along_ties({p: scaled[r] for r, p in enumerate(people)}, along, den)
         people = sorted({p for step in named for p in step[:2]})
         rank = {p: i for i, p in enumerate(people)}.__getitem__
         steps = (
@@ -480,13 +480,12 @@ def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
     ([3, 2, 12], 6)
     """
     ratios = [amount.as_integer_ratio() for amount in amounts]
-    if not ratios:
-        return [], 1
-    numerators, denominators = zip(*ratios, strict=True)
+    numerators = [top for top, _ in ratios]
+    denominators = [bottom for _, bottom in ratios]
     distinct = set(denominators)
-    den = math.lcm(*distinct)
+    den = math.lcm(*distinct)  # 1 for no amounts
     if len(distinct) == 1:
-        return list(numerators), den
+        return numerators, den
     factor = {d: den // d for d in distinct}
     return list(map(mul, numerators, map(factor.__getitem__, denominators))), den
 
