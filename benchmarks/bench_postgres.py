@@ -13,7 +13,7 @@ on, default settings) and, in one run:
   id=...)`` in a loop for S seconds; every call is durable when it returns
   and its ledger answers as if it had indexed every entry stored before it
   (its next read catches up first). Favors per second = all favors stored
-  / S. On PostgreSQL up to six ways (``--modes``): the
+  / S. On PostgreSQL up to seven ways (``--modes``): the
   store's default, ``handin`` (a favor that needs no state is one statement,
   ``favorledger_hand_in``: handed in to the inbox and sealed with every
   other waiting favor by one lock hand-off and one synchronous commit;
@@ -21,7 +21,9 @@ on, default settings) and, in one run:
   this loop never makes); ``handin+read`` (the same, and a balance read
   after every favor, so every favor pays the catch-up); ``group`` (version
   3's ``favorledger_group_add``: the same hand-in, with the rows other
-  writers stored sent back and indexed at once); ``lone``
+  writers stored sent back and indexed at once); ``handin@v4`` (the
+  default on a ledger kept at schema version 4, which still writes the
+  index ``entries_type_at``: version 5 beside it in the same run); ``lone``
   (``group_appends = False``: ``favorledger_add``, one lock hand-off per
   favor, asynchronous commit, then the flush barrier);
   ``locked``, the way every state-dependent write takes (``lone_appends =
@@ -42,6 +44,7 @@ Run ``python benchmarks/bench_postgres.py`` (``--help`` for the options).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -53,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import favorledger
@@ -91,7 +95,7 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
     raise RuntimeError(done.stdout + done.stderr)
 
 
-MODES = ("handin", "handin+read", "group", "lone", "locked", "sync")
+MODES = ("handin", "handin@v4", "handin+read", "group", "lone", "locked", "sync")
 """handin: the default on a version 4 ledger (the inbox, sealed in groups,
 nothing sent back: the handle catches up at its next read); handin+read:
 the same, each writer reading a balance after every favor (so every favor
@@ -99,18 +103,49 @@ pays the catch-up, as the group append did); group: version 3's group append
 (``lazy_catch_up = False``: the rows other writers stored come back with the
 call and are indexed at once); lone: ``favorledger_add`` (one lock hand-off
 per favor); locked: the lock and catch-up from Python; sync: that, with the
-lock held through a synchronous commit."""
+lock held through a synchronous commit. handin@v4: handin on a ledger kept
+at schema version 4 (which still writes the index ``entries_type_at``),
+to compare with version 5 in the same run."""
+
+
+@contextlib.contextmanager
+def _at_version(mode: str) -> Iterator[None]:
+    """Open ledgers at schema version 4 inside, if ``mode`` asks for it."""
+    if not mode.endswith("@v4"):
+        yield
+        return
+    with (
+        _patched(postgres, "SCHEMA_VERSION", 4),
+        _patched(postgres.PostgresStore, "schema_version", 4),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def _patched(owner: object, name: str, value: object) -> Iterator[None]:
+    """Set ``owner.name`` to ``value`` inside, and back after."""
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
 
 
 def _writer(
     db: str, name: str, seconds: float, start: threading.Barrier, mode: str
 ) -> None:
-    postgres.PostgresStore.group_appends = mode in ("handin", "handin+read", "group")
+    postgres.PostgresStore.group_appends = mode in (
+        "handin",
+        "handin@v4",
+        "handin+read",
+        "group",
+    )
     postgres.PostgresStore.lazy_catch_up = mode != "group"
     postgres.PostgresStore.lone_appends = mode not in ("locked", "sync")
     postgres.PostgresStore.flush_after_unlock = mode != "sync"
     rng = random.Random(name)
-    with Ledger.open(db, timeout=60) as led:
+    with _at_version(mode), Ledger.open(db, timeout=60) as led:
         start.wait(timeout=120)
         deadline = time.monotonic() + seconds
         i = 0
@@ -130,7 +165,7 @@ def writers_rate(db: str, writers: int, seconds: float, mode: str = "handin") ->
         context.Process(target=_writer, args=(db, f"w{n}", seconds, start, mode))
         for n in range(writers)
     ]
-    with Ledger.open(db) as led:
+    with _at_version(mode), Ledger.open(db) as led:
         before = len(led.favors)
     for proc in procs:
         proc.start()
@@ -138,7 +173,7 @@ def writers_rate(db: str, writers: int, seconds: float, mode: str = "handin") ->
         proc.join(timeout=seconds + 300)
     if any(proc.exitcode != 0 for proc in procs):
         raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
-    with Ledger.open(db) as led:
+    with _at_version(mode), Ledger.open(db) as led:
         return (len(led.favors) - before) / seconds
 
 
@@ -193,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         choices=MODES,
         default=list(MODES),
-        help="favorledger on PostgreSQL: handin (the default), handin+read,"
+        help="favorledger on PostgreSQL: handin (the default), handin@v4,"
+        " handin+read,"
         " group, lone, locked, sync (see MODES)",
     )
     parser.add_argument(
@@ -216,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
             for r in range(args.repeats):  # interleaved, so load hits all alike
                 runs["pgbench"].append(pgbench(server, writers, args.seconds))
                 for mode in modes:
-                    ledger = mode.replace("+", "_")
+                    ledger = mode.replace("+", "_").replace("@", "_")
                     url = f"{server.url()}?ledger={ledger}_{n}_{r}"
                     runs[mode].append(writers_rate(url, writers, args.seconds, mode))
                 if args.sqlite:

@@ -67,8 +67,9 @@ BARE_SCHEMA = (
     "CREATE UNIQUE INDEX entries_entry_id ON entries (id) WHERE type <> 'person'",
     "CREATE UNIQUE INDEX entries_person_statement ON entries (id, at)"
     " WHERE type = 'person'",
-    "CREATE INDEX entries_type_at ON entries (type, at)",
 )
+TYPE_AT = "CREATE INDEX entries_type_at ON entries (type, at)"
+"""The index schema versions 1 and 2 also wrote on every insert (``--v2``)."""
 BARE_INSERT = "INSERT INTO entries (id, type, at, body) VALUES (?, ?, ?, ?)"
 
 
@@ -139,13 +140,20 @@ def store_insert(path: str, favors: Sequence[Favor]) -> None:
         led.add_many(favors)
 
 
-def bare_insert(path: str, rows: Sequence[Row]) -> None:
+def store_insert_v2(path: str, favors: Sequence[Favor]) -> None:
+    """The same, writing schema version 2's ``entries_type_at`` too."""
+    with Ledger.open(path) as led:
+        led._require_store()._connection.execute(TYPE_AT)  # type: ignore[attr-defined]
+        led.add_many(favors)
+
+
+def bare_insert(path: str, rows: Sequence[Row], extra: Sequence[str] = ()) -> None:
     """The baseline: same pragmas and table, one executemany transaction."""
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
-        for statement in BARE_SCHEMA:
+        for statement in (*BARE_SCHEMA, *extra):
             connection.execute(statement)
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(BARE_INSERT, rows)
@@ -210,8 +218,11 @@ def interleave(runs: Sequence[Callable[[], None]], repeat: int, label: str) -> N
         say(f"  {label}: round {round_ + 1}/{repeat} done")
 
 
-def time_insert(work: Workload, directory: str, repeat: int, times: Timings) -> None:
-    """Interleave the store insert, the bare insert and serialising."""
+def time_insert(
+    work: Workload, directory: str, repeat: int, times: Timings, v2: bool = False
+) -> None:
+    """Interleave the store insert, the bare insert and serialising (with
+    ``v2``, both also with schema version 2's index ``entries_type_at``)."""
     path = os.path.join(directory, "insert.db")
 
     def run_store() -> None:
@@ -227,7 +238,24 @@ def time_insert(work: Workload, directory: str, repeat: int, times: Timings) -> 
     def run_dumps() -> None:
         times["dumps"].append(timed(lambda: serialise(work.stored))[0])
 
-    interleave((run_store, run_bare, run_dumps), repeat, "insert")
+    def run_store_v2() -> None:
+        remove_db(path)
+        times["store_insert_v2"].append(
+            timed(lambda: store_insert_v2(path, work.favors))[0]
+        )
+        remove_db(path)
+
+    def run_bare_v2() -> None:
+        remove_db(path)
+        times["bare_insert_v2"].append(
+            timed(lambda: bare_insert(path, work.rows, (TYPE_AT,)))[0]
+        )
+        remove_db(path)
+
+    runs = [run_store, run_bare, run_dumps]
+    if v2:
+        runs += [run_store_v2, run_bare_v2]
+    interleave(runs, repeat, "insert")
 
 
 def time_reopen(
@@ -321,6 +349,32 @@ def table(times: Timings, inserted: int, reopened: int, held: int = 0) -> str:
             f"| (dumps_entry alone, {inserted:,} favors) | | "
             f"{per_favor(dumps, inserted)} | | | |",
         ]
+    if "store_insert_v2" in m:
+        store2, bare2 = m["store_insert_v2"], m["bare_insert_v2"]
+        lines += [
+            row(
+                "batch insert with version 2's entries_type_at, both sides",
+                per_favor(store2, inserted),
+                per_favor(bare2, inserted),
+                store2 / bare2,
+                None,
+            ),
+            row(
+                "batch insert (version 3) vs bare with entries_type_at"
+                " (the last round's baseline)",
+                per_favor(m["store_insert"], inserted),
+                per_favor(bare2, inserted),
+                m["store_insert"] / bare2,
+                None,
+            ),
+            row(
+                "batch insert, version 3 vs version 2's index",
+                per_favor(m["store_insert"], inserted),
+                per_favor(store2, inserted),
+                m["store_insert"] / store2,
+                None,
+            ),
+        ]
     if "reopen" in m:
         reo, mem, read = m["reopen"], m["in_memory"], m["jsonl_read"]
         lines += [
@@ -392,6 +446,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--v2",
+        action="store_true",
+        help="also time the insert with schema version 2's entries_type_at",
+    )
+    parser.add_argument(
         "--dir", default=None, help="where to put the files (default: a temp dir)"
     )
     return parser.parse_args(argv)
@@ -408,6 +467,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "store_insert",
             "bare_insert",
             "dumps",
+            "store_insert_v2",
+            "bare_insert_v2",
             "reopen",
             "in_memory",
             "jsonl_read",
@@ -419,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             say(f"generating {args.insert:,} favors among {args.people:,} people")
             work = make_workload(args.insert, args.people)
             say(f"timing batch insert ({args.repeat} interleaved rounds)")
-            time_insert(work, directory, args.repeat, times)
+            time_insert(work, directory, args.repeat, times, args.v2)
             del work
             gc.collect()
         if args.reopen > 0:

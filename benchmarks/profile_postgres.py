@@ -46,6 +46,7 @@ Add ``--cprofile`` to print the top functions of one writer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import functools
 import io
@@ -59,7 +60,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from favorledger import Ledger
@@ -187,6 +188,9 @@ CEILINGS = {
     "favorledger_hand_in (version 4's group append, nothing sent back)": (
         f"CALL ceiling.favorledger_hand_in({_FAVOR_ROW}, NULL, NULL);"
     ),
+    "favorledger_hand_in on a version 4 ledger (entries_type_at kept)": (
+        f"CALL ceiling4.favorledger_hand_in({_FAVOR_ROW}, NULL, NULL);"
+    ),
     "favorledger_group_add (the group append, its barrier inside)": (
         "CALL ceiling.favorledger_group_add(9000000000000000000,"
         " :client_id || '-' || :n, 'favor', '2024-01-01T00:00:00+00:00',"
@@ -210,12 +214,27 @@ once, straight into ``entries``, sealed per round by a mark), and its
 insert without any sealing: what a one-insert design would cost the server."""
 
 
+@contextlib.contextmanager
+def _version(version: int) -> Iterator[None]:
+    """Make ledgers at schema ``version`` inside."""
+    saved = postgres.SCHEMA_VERSION
+    postgres.SCHEMA_VERSION = version  # type: ignore[misc]
+    postgres.PostgresStore.schema_version = version
+    try:
+        yield
+    finally:
+        postgres.SCHEMA_VERSION = saved  # type: ignore[misc]
+        postgres.PostgresStore.schema_version = saved
+
+
 def ceilings(
     server: TemporaryServer, writers: int, seconds: float, prototype: bool = False
 ) -> None:
     """pgbench running each step of one append (see the module notes)."""
     with Ledger.open(f"{server.url()}?ledger=ceiling"):
         pass
+    with _version(4), Ledger.open(f"{server.url()}?ledger=ceiling4"):
+        pass  # what favorledger made before version 5
     steps = dict(CEILINGS)
     if prototype:
         here = os.path.dirname(os.path.abspath(__file__))

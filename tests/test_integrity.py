@@ -24,6 +24,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -632,6 +633,125 @@ def test_a_version_1_store_is_upgraded_by_a_writable_open(tmp_path: Path) -> Non
             "SELECT max(version) FROM favorledger_schema"
         ).fetchone() == (SCHEMA_VERSION,)
     connection.close()
+
+
+# ----------------------------------------------------------- version 2 stores
+
+_V2_SCHEMA = """
+CREATE TABLE favorledger_schema (
+    version INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+CREATE TRIGGER schema_no_update BEFORE UPDATE ON favorledger_schema BEGIN
+    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+END;
+CREATE TRIGGER schema_no_delete BEFORE DELETE ON favorledger_schema BEGIN
+    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
+END;
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (length(type) > 0),
+    at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    digest TEXT NOT NULL CHECK (length(digest) = 64)
+);
+CREATE UNIQUE INDEX entries_entry_id ON entries (id) WHERE type <> 'person';
+CREATE UNIQUE INDEX entries_person_statement ON entries (id, at)
+    WHERE type = 'person';
+CREATE INDEX entries_type_at ON entries (type, at);
+CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: UPDATE refused');
+END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: DELETE refused');
+END;
+CREATE TRIGGER entries_in_order BEFORE INSERT ON entries
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
+END;
+CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
+WHEN NEW.type <> 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type <> 'person' AND id = NEW.id
+) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
+END;
+CREATE TRIGGER entries_new_statement BEFORE INSERT ON entries
+WHEN NEW.type = 'person' AND EXISTS (
+    SELECT 1 FROM entries WHERE type = 'person' AND id = NEW.id AND at = NEW.at
+) BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
+END;
+INSERT INTO favorledger_schema VALUES (2, '2026-01-01');
+PRAGMA application_id = {app};
+"""
+"""The schema favorledger version 2 wrote, word for word."""
+
+
+def _v2_store(path: Path, led: Ledger) -> str:
+    """A version 2 store holding ``led``'s log; its head."""
+    from favorledger.io.jsonl import ENTRY_TYPES
+    from favorledger.io.store import utc_text
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.executescript(_V2_SCHEMA.format(app=APPLICATION_ID))
+    head = GENESIS
+    for seq, entry in enumerate(led.log, start=1):
+        body = dumps_entry(entry)
+        head = link(head, body)
+        connection.execute(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
+            (seq, entry.id, ENTRY_TYPES[type(entry)], utc_text(entry.at), body, head),
+        )
+    connection.close()
+    return head
+
+
+def _index_names(path: Path) -> set[str]:
+    connection = sqlite3.connect(path)
+    try:
+        found = connection.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'"
+        )
+        return {str(row[0]) for row in found}
+    finally:
+        connection.close()
+
+
+@settings(max_examples=10, deadline=None)
+@given(led=ledgers(max_favors=8))
+def test_a_version_2_store_is_read_as_it_is_and_upgraded_by_a_writable_open(
+    led: Ledger,
+) -> None:
+    """Version 3 drops ``entries_type_at`` (no query reads it). A version 2
+    store keeps it, and every byte, through a read-only open and ``check``;
+    the first writable open drops it in one transaction and keeps every
+    entry and digest; then the file checks clean against the schema a new
+    store has, and writes on."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "v2.db"
+        head = _v2_store(path, led)
+        before, raw = _rows(path), path.read_bytes()
+        assert check_store(path, expect_head=head) == []
+        with open_ledger(path, readonly=True) as reading:
+            assert reading.balances() == led.balances()
+            assert reading.head == head
+        assert path.read_bytes() == raw
+        assert "entries_type_at" in _index_names(path)
+        with open_ledger(path) as writing:
+            assert writing.balances() == led.balances()
+            assert [e.id for e in writing.log] == [e.id for e in led.log]
+            assert writing.head == head
+        assert _rows(path) == before
+        assert _index_names(path) == {"entries_entry_id", "entries_person_statement"}
+        with sqlite3.connect(path) as connection:
+            versions = connection.execute("SELECT version FROM favorledger_schema")
+            assert sorted(v for (v,) in versions) == [2, SCHEMA_VERSION]
+        connection.close()
+        assert check_store(path, expect_head=head) == []
+        with open_ledger(path) as writing:
+            writing.record("new1", "new2", 1, id="after-upgrade", at=T1)
+        assert check_store(path, expect_head=head) == []
 
 
 def test_the_insert_triggers_look_ids_up_through_the_indexes(tmp_path: Path) -> None:

@@ -394,7 +394,7 @@ def test_an_older_ledger_is_migrated_to_the_hand_in(
         led.record("ann", "bob", 2, id="f2", at=T1)
         assert led.balance("ann") == 3
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
-    assert sorted(v for (v,) in versions) == [1, 2, 3, 4]
+    assert sorted(v for (v,) in versions) == list(range(1, postgres.SCHEMA_VERSION + 1))
     assert sql(postgres_url, hand_in) == [(1,)]
     inbox = [("f1",), ("f2",)] if old == 3 else [("f2",)]
     assert sql(postgres_url, "SELECT id FROM favorledger.inbox ORDER BY n") == inbox
@@ -408,6 +408,67 @@ def test_an_older_ledger_is_migrated_to_the_hand_in(
     assert check_store(postgres_url) == [
         f"{postgres_url}?ledger=favorledger: the function favorledger_seal_inbox"
         " was changed"
+    ]
+
+
+_INDEXES = "SELECT indexname FROM pg_indexes WHERE schemaname = 'favorledger'"
+
+
+@settings(max_examples=5, deadline=None)
+@given(led=rich_ledgers())
+def test_a_version_4_ledger_is_migrated_to_5_and_keeps_every_entry(
+    postgres_server: TemporaryServer, led: Ledger
+) -> None:
+    """Version 5 drops ``entries_type_at``, which nothing reads: a version 4
+    ledger keeps it through a read-only open and ``check``, loses it at the
+    first writable open, and keeps every entry, digest and its head; it
+    writes and checks clean after. A new ledger never has it."""
+    name = f"p{next(_ledgers)}"
+    url = f"{postgres_server.url()}?ledger={name}"
+    indexes = _INDEXES.replace("'favorledger'", f"'{name}'")
+    stored = f"SELECT seq, id, type, at, body, digest FROM {name}.entries ORDER BY seq"
+    with pytest.MonkeyPatch.context() as then:  # what favorledger 4 made
+        then.setattr(postgres, "SCHEMA_VERSION", 4)
+        then.setattr(postgres.PostgresStore, "schema_version", 4)
+        with open_ledger(url) as old:
+            old.add_many(led.log)
+            old.record("ann", "bob", 1, id="late", at=T2)  # through the hand-in
+            expected = snapshot(old)
+        assert check_store(url) == []
+    before = sql(url, stored)
+    head = store_head(url)
+    assert ("entries_type_at",) in sql(url, indexes)
+    with open_ledger(url, readonly=True) as reading:  # reading: no change
+        assert snapshot(reading) == expected
+    assert check_store(url) == []
+    assert ("entries_type_at",) in sql(url, indexes)
+    with open_ledger(url) as led5:  # opening for writing migrates it
+        assert snapshot(led5) == expected
+        assert led5.head == head
+    assert ("entries_type_at",) not in sql(url, indexes)
+    assert sql(url, stored) == before
+    assert check_store(url, expect_head=head) == []
+    with open_ledger(url) as led5:
+        led5.record("bob", "ann", 2, id="after", at=T2)
+        assert led5.log[-1].id == "after"
+    assert check_store(url, expect_head=head) == []
+    versions = sql(url, f"SELECT version FROM {name}.favorledger_schema")
+    assert sorted(v for (v,) in versions) == [1, 2, 3, 4, 5]
+
+
+def test_a_new_ledger_has_exactly_the_indexes_its_queries_read(
+    postgres_url: str,
+) -> None:
+    """Made at version 1 and brought up: every index but ``entries_type_at``."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f1", at=T1)
+    assert sorted(sql(postgres_url, _INDEXES)) == [
+        ("entries_entry_id",),
+        ("entries_person_statement",),
+        ("entries_pkey",),
+        ("favorledger_schema_pkey",),
+        ("inbox_pkey",),
+        ("seals_pkey",),
     ]
 
 

@@ -121,11 +121,12 @@ __all__ = [
     "store_head",
 ]
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 """The version of a ledger's tables this library writes and reads (2 adds the
 one-round-trip append, ``favorledger_add``; 3 the group append: the
 ``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
-``favorledger_group_add``)."""
+``favorledger_group_add``; 4 ``favorledger_hand_in``; 5 drops the index
+``entries_type_at``, which no query of favorledger's reads)."""
 
 DEFAULT_LEDGER: Final = "favorledger"
 """The schema that holds the ledger when the URL names none."""
@@ -373,6 +374,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         *(_trigger(name, *how) for name, how in _TRIGGERS_V3.items()),
     ),
     4: (_function("favorledger_hand_in"),),
+    5: ("DROP INDEX IF EXISTS {schema}.entries_type_at",),
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
 ``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its
@@ -425,8 +427,10 @@ _TABLES: Final = (
     " WHERE type <> 'person'",
     "CREATE UNIQUE INDEX entries_person_statement ON {schema}.entries (id, at)"
     " WHERE type = 'person'",
-    "CREATE INDEX entries_type_at ON {schema}.entries (type, at)",
+    "CREATE INDEX entries_type_at ON {schema}.entries (type, at)",  # to version 4
 )
+"""Version 1's tables and indexes (``entries_type_at``, which no query of
+favorledger's reads, is dropped again by version 5)."""
 
 _FUNCTIONS: Final = {"favorledger_refuse": _REFUSE, "favorledger_append": _APPEND}
 

@@ -9,7 +9,9 @@ The file holds the log, one row per entry, in the order it was recorded:
 * ``body`` is the entry's JSON line (:func:`~favorledger.io.jsonl.dumps_entry`),
   so the store and the JSON Lines log can never disagree on a field;
 * ``seq``, ``id``, ``type`` and ``at`` (the time in UTC, so that text order is
-  time order) are indexed columns for queries from SQL;
+  time order) are columns for queries from SQL; ``seq`` and ``id`` are
+  indexed (the log is read in ``seq`` order; ids are looked up by the
+  insert triggers);
 * ids are unique (favors, reversals, ties and market entries share one
   namespace; a person may have one statement per moment), and triggers refuse
   ``UPDATE`` and ``DELETE``: the store is append-only in the database too;
@@ -74,8 +76,10 @@ __all__ = [
     "write_setting",
 ]
 
-SCHEMA_VERSION: Final = 2
-"""The version of the store's tables this library writes and reads."""
+SCHEMA_VERSION: Final = 3
+"""The version of the store's tables this library writes and reads (2 adds
+the digest chain; 3 drops the index ``entries_type_at``, which no query of
+favorledger's reads)."""
 
 APPLICATION_ID: Final = int.from_bytes(b"FvLg", "big")
 """The SQLite ``application_id`` that marks a file as a favorledger store."""
@@ -108,7 +112,6 @@ CREATE TABLE entries (
 CREATE UNIQUE INDEX entries_entry_id ON entries (id) WHERE type <> 'person';
 CREATE UNIQUE INDEX entries_person_statement ON entries (id, at)
     WHERE type = 'person';
-CREATE INDEX entries_type_at ON entries (type, at);
 CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN
     SELECT RAISE(ABORT, 'favorledger entries are append-only: UPDATE refused');
 END;
@@ -144,7 +147,8 @@ _V1_OBJECTS: Final = (
     "entries_person_statement",
     "entries_type_at",
 )
-"""What a version 1 store has on its entries table, dropped by the upgrade."""
+"""What a version 1 store has on its entries table, dropped by the upgrade
+(``entries_type_at``, which versions 1 and 2 made, is never made again)."""
 
 _INSERT: Final = (
     "INSERT INTO entries (seq, id, type, at, body, digest) VALUES (?, ?, ?, ?, ?, ?)"
@@ -284,19 +288,31 @@ class SqliteStore(LogStore):
             return  # another process set it up first
         for statement in _statements(_SCHEMA_TABLE + _ENTRIES_TABLE):
             self._connection.execute(statement)
-        self._stamp_version()
+        self._stamp_version(SCHEMA_VERSION)
         self._connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
-    def _stamp_version(self) -> None:
+    def _stamp_version(self, version: int) -> None:
         self._connection.execute(
             "INSERT INTO favorledger_schema (version, created_at) VALUES (?, ?)",
-            (SCHEMA_VERSION, datetime.now(UTC).isoformat()),
+            (version, datetime.now(UTC).isoformat()),
         )
 
     def _upgrade(self) -> None:
-        """Version 1 to 2: chain every stored entry (one transaction)."""
-        if self._read_version() >= SCHEMA_VERSION:
+        """Run the missing steps in one transaction: version 1 to 2 chains
+        every stored entry (into the current entries table); 2 to 3 drops
+        the index ``entries_type_at``, which nothing reads."""
+        version = self._read_version()
+        if version >= SCHEMA_VERSION:
             return  # another process upgraded it first
+        if version < 2:
+            self._chain_entries()
+            self._stamp_version(2)
+        self._connection.execute("DROP INDEX IF EXISTS entries_type_at")
+        self._stamp_version(SCHEMA_VERSION)
+        self.version = SCHEMA_VERSION
+
+    def _chain_entries(self) -> None:
+        """Version 1 to 2: copy every entry into a chained table."""
         execute = self._connection.execute
         for name in _V1_OBJECTS:
             kind = "TRIGGER" if name.endswith(("update", "delete")) else "INDEX"
@@ -310,8 +326,6 @@ class SqliteStore(LogStore):
             head = link(head, body)
             execute(_INSERT, (seq, entry_id, kind, at, body, head))
         execute("DROP TABLE entries_v1")
-        self._stamp_version()
-        self.version = SCHEMA_VERSION
 
     def _read_version(self) -> int:
         version = self._one("SELECT max(version) FROM favorledger_schema")
