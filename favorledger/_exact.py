@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NoReturn, TypeAlias
 
 from favorledger.errors import InvalidValueError, shown
 
@@ -391,13 +391,22 @@ def _resolution_ok(value: Amount) -> bool:
     return fraction(value).denominator <= MAX_DENOMINATOR
 
 
-def _refuse_huge(raw: object, field: str, error: type[InvalidValueError]) -> None:
+def _refuse_sign(
+    raw: object, field: str, error: type[InvalidValueError], allow_zero: bool
+) -> NoReturn:
+    wanted = "zero or positive" if allow_zero else "positive"
+    raise error(f"{field} must be {wanted}, got {shown(raw)}")
+
+
+def _refuse_huge(
+    raw: object, field: str, error: type[InvalidValueError], allow_zero: bool
+) -> None:
     """Refuse an int or Fraction too big (or too fine) to be an input before
     converting it: ``Decimal(10**5000)`` and normalising ``1/5**10000`` are
     slow, and neither could pass the checks that follow."""
     if type(raw) is int and not -_MAX_INT < raw < _MAX_INT:
         if raw < 0:
-            raise error(f"{field} must be positive, got {shown(raw)}")
+            _refuse_sign(raw, field, error, allow_zero)
         raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
     if isinstance(raw, Fraction) and raw.denominator > MAX_DENOMINATOR:
         raise error(
@@ -458,11 +467,10 @@ def parse_amount(
     """
     if type(raw) is int and 0 < raw < _MAX_INT:
         return SMALL_INTS.get(raw) or Decimal(raw)  # the common case
-    _refuse_huge(raw, field, error)
+    _refuse_huge(raw, field, error, allow_zero)
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
-        wanted = "zero or positive" if allow_zero else "positive"
-        raise error(f"{field} must be {wanted}, got {shown(raw)}")
+        _refuse_sign(raw, field, error, allow_zero)
     if value >= _MAX_INT:  # an int: cheap to compare with a huge Fraction
         raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
     if not _resolution_ok(value):

@@ -341,11 +341,15 @@ def _settle_ints(
     if method == "ties":
         assert along is not None
         scaled, den = _summing_to_zero(*scale(values))
-        named = _along_ties(dict(zip(people, scaled, strict=True)), along, den)
+        named = _along_ties({p: scaled[r] for r, p in enumerate(people)}, along, den)
         people = sorted({p for step in named for p in step[:2]})
-        rank = {p: i for i, p in enumerate(people)}
-        found = [(rank[p], rank[q], x) for p, q, x in named]
-        return _transfers(people, _columns(found), den, why, trusted)
+        rank = {p: i for i, p in enumerate(people)}.__getitem__
+        steps = (
+            [rank(p) for p, _, _ in named],
+            [rank(q) for _, q, _ in named],
+            [x for _, _, x in named],
+        )
+        return _transfers(people, steps, den, why, trusted)
     n = len(values)
     scaled, den = _common_scale(values, n)
     return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
@@ -379,10 +383,10 @@ def _transfers(
         ]
     made = list(map(_new, repeat(Transfer, len(amounts))))
     set_payer, set_payee, set_amount, set_why = _SLOTS
-    deque(map(set_payer, made, map(name, payers)), 0)
-    deque(map(set_payee, made, map(name, payees)), 0)
-    deque(map(set_amount, made, amounts), 0)
-    deque(map(set_why, made, repeat(why)), 0)
+    _exhaust(map(set_payer, made, map(name, payers)))
+    _exhaust(map(set_payee, made, map(name, payees)))
+    _exhaust(map(set_amount, made, amounts))
+    _exhaust(map(set_why, made, repeat(why)))
     return made
 
 
@@ -401,28 +405,23 @@ def _slot_setters() -> tuple[Callable[[Transfer, object], None], ...]:
 _TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
 _SLOTS: Final = _slot_setters()
 _new: Final = object.__new__
+_exhaust: Final = deque[object](maxlen=0).extend
+"""Run an iterator to its end, at C speed, keeping nothing."""
 
 
 def _amounts(
-    numbers: Sequence[int], den: int, unit: int = 1
+    numbers: Sequence[int], den: int, unit: int
 ) -> list[Amount] | list[Decimal]:
     """``number / (den * unit)`` for each number (a multiple of ``unit``),
     exactly, in normal form."""
-    if unit > 1 and den > 1 and _exact.is_decimal_denominator(den):
-        return _quotients(numbers, den * unit)  # exact: den is 2**a * 5**b
-    if unit > 1:
-        numbers = list(map(floordiv, numbers, repeat(unit)))
     if den == 1:
         small = _exact.SMALL_INTS
-        return [small.get(x) or Decimal(x) for x in numbers]
-    whole = math.gcd(*numbers, den)  # take out what the numbers share with den
-    if whole > 1:
-        numbers, den = list(map(floordiv, numbers, repeat(whole))), den // whole
-    if den == 1:
-        return _amounts(numbers, 1)
-    if not _exact.is_decimal_denominator(den):
-        return [unscale(x, den) for x in numbers]
-    return _quotients(numbers, den)
+        return [
+            small.get(x) or Decimal(x) for x in map(floordiv, numbers, repeat(unit))
+        ]
+    if _exact.is_decimal_denominator(den):
+        return _quotients(numbers, den * unit)  # exact: den is 2**a * 5**b
+    return [unscale(x, den * unit) for x in numbers]
 
 
 def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
@@ -446,13 +445,6 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
 # ------------------------------------------------------------------ dispatch
 _Columns = tuple[list[int], list[int], list[int]]
 """Transfers between ranks as three columns: payers, payees, amounts."""
-
-
-def _columns(steps: Iterable[_Step]) -> _Columns:
-    found: _Columns = ([], [], [])
-    for column, values in zip(found, zip(*steps, strict=True), strict=False):
-        column += values
-    return found
 
 
 def _fewest(values: list[int], method: str, n: int) -> _Columns:
@@ -488,13 +480,12 @@ def scale(amounts: Iterable[int | Amount]) -> tuple[list[int], int]:
     ([3, 2, 12], 6)
     """
     ratios = [amount.as_integer_ratio() for amount in amounts]
-    if not ratios:
-        return [], 1
-    numerators, denominators = zip(*ratios, strict=True)
+    numerators = [top for top, _ in ratios]
+    denominators = [bottom for _, bottom in ratios]
     distinct = set(denominators)
-    den = math.lcm(*distinct)
+    den = math.lcm(*distinct)  # 1 for no amounts
     if len(distinct) == 1:
-        return list(numerators), den
+        return numerators, den
     factor = {d: den // d for d in distinct}
     return list(map(mul, numerators, map(factor.__getitem__, denominators))), den
 
@@ -527,7 +518,7 @@ def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int
             total = sum(cast(list[Decimal], values), _exact.ZERO)
             exponent = total.as_tuple().exponent
             if not total and isinstance(exponent, int):
-                den = 10**-exponent if exponent < 0 else 1
+                den = 10**-exponent  # at most 0: ZERO's exponent is 0
                 times = Decimal(den * unit)
                 return list(map(int, map(mul, values, repeat(times)))), den
     scaled, den = _summing_to_zero(*scale(values))
@@ -556,9 +547,6 @@ def unscale(number: int, den: int) -> Amount:
 
 
 # --------------------------------------------------------------- exact pairs
-_Step = tuple[int, int, int]
-"""A transfer between ranks: ``(payer, payee, amount)``."""
-
 # A person of rank r owing or owed `size` is the key r - size * n (n people):
 # keys sort by size, largest first, then by rank, and are all negative.
 # Balances come in already multiplied by n.
@@ -576,18 +564,10 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     creditors = [rank - x for rank, x in enumerate(values) if x > 0]
     debtors.sort()
     creditors.sort()
-    if len(debtors) + len(creditors) <= _SORTED_LIMIT:  # find runs by bisection
-        units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
-        common = {
-            low * n
-            for low in set(map(floordiv, debtors, units)).intersection(
-                map(floordiv, creditors, units)
-            )
-        }
-        d_runs = c_runs = None
-    else:  # many sizes: find every run at once, in C
-        d_runs, c_runs = _runs(debtors, n), _runs(creditors, n)
-        common = {low * n for low in d_runs.keys() & c_runs.keys()}
+    units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
+    common = set(map(floordiv, debtors, units)).intersection(
+        map(floordiv, creditors, units)
+    )
     if not common:
         return ([], [], []), debtors, creditors
     payers: list[int] = []
@@ -596,19 +576,13 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     owing: list[int] = []  # the keys left
     owed: list[int] = []
     d = c = 0  # where the keys not looked at yet start
-    for low in sorted(common):  # -size * n, largest size first
-        if d_runs is None or c_runs is None:
-            d_start, c_start = (
-                bisect_left(debtors, low, d),
-                bisect_left(creditors, low, c),
-            )
-            k = min(
-                bisect_left(debtors, low + n, d_start) - d_start,
-                bisect_left(creditors, low + n, c_start) - c_start,
-            )
-        else:
-            (d_start, d_stop), (c_start, c_stop) = d_runs[low // n], c_runs[low // n]
-            k = min(d_stop - d_start, c_stop - c_start)
+    for low in sorted(common):  # -size, largest size first
+        low *= n  # the keys of this size are low .. low + n - 1
+        d_start, c_start = bisect_left(debtors, low), bisect_left(creditors, low)
+        k = min(
+            bisect_left(debtors, low + n) - d_start,
+            bisect_left(creditors, low + n) - c_start,
+        )
         owing += debtors[d:d_start]
         owed += creditors[c:c_start]
         d, c = d_start + k, c_start + k
@@ -623,15 +597,6 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         owing,
         owed,
     )
-
-
-def _runs(keys: list[int], n: int) -> dict[int, tuple[int, int]]:
-    """Where the keys of each size start and stop in sorted ``keys``, by
-    ``key // n`` (the balance, negative)."""
-    sizes = list(map(floordiv, keys, repeat(n)))
-    stops = dict(zip(sizes, range(1, len(sizes) + 1), strict=True))
-    starts = dict(zip(reversed(sizes), range(len(sizes) - 1, -1, -1), strict=True))
-    return {size: (start, stops[size]) for size, start in starts.items()}
 
 
 # -------------------------------------------------------------------- greedy
@@ -649,6 +614,7 @@ def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> 
     :func:`_exact_pairs`); no debt equals a credit on entry (exact pairs come
     first). Each step settles one person fully; if the other's remainder now
     equals someone's balance on the other side, that pair is settled next
+    (so a debt never equals a credit when a step begins)
     (lowest rank first, as the exact-pairs pass would pair it). The rule
     looks only at the current balances, so doing the first suggested
     transfer and running it again gives the rest unchanged. Ties go to the
@@ -692,9 +658,9 @@ def _greedy_sorted(
                 amount(-low)
                 del owed[k]
             else:
-                insort(owing, d + low, i)
+                insort(owing, d + low)
                 last += 1
-        elif d_low > c_low:  # the creditor is owed more: the debtor is square
+        else:  # the creditor is owed more (never equal): the debtor is square
             pay(d)
             get(c)
             amount(-d_low)
@@ -708,11 +674,7 @@ def _greedy_sorted(
                 del owing[k]
                 last -= 1
             else:
-                insort(owed, c + low, j)
-        else:
-            pay(d)
-            get(c)
-            amount(-d_low)
+                insort(owed, c + low)
 
 
 def _greedy_heaps(
@@ -747,14 +709,7 @@ def _greedy_heaps(
             c_size = -size
             if current[creditor] == c_size:
                 break
-        if d_size == c_size:
-            pay(debtor)
-            get(creditor)
-            amount(d_size * n)
-            current[debtor] = current[creditor] = 0
-            active -= 1
-            continue
-        if d_size > c_size:
+        if d_size > c_size:  # never equal: see _greedy
             pay(debtor)
             get(creditor)
             amount(c_size * n)
@@ -839,7 +794,7 @@ def _zero_sum_groups(values: list[int]) -> list[int]:
         return bits
 
     layers = [zero]
-    while True:
+    for _ in range(n):  # at most n groups (a bound: a loop that cannot hang)
         deeper = zero & superset_closure(layers[-1], strict=True)
         if not deeper >> full & 1:
             break
@@ -862,10 +817,8 @@ def _zero_sum_groups(values: list[int]) -> list[int]:
 def _periodic(i: int, n: int) -> int:
     """The bitset of the subsets of ``n`` elements that hold element ``i``."""
     bits = ((1 << (1 << i)) - 1) << (1 << i)  # masks 2**i .. 2**(i+1) - 1
-    length = 2 << i
-    while length < 1 << n:  # repeat the pattern, doubling its length each time
-        bits |= bits << length
-        length <<= 1
+    for k in range(i + 1, n):  # repeat the pattern, 2**k long, to double it
+        bits |= bits << (1 << k)
     return bits
 
 

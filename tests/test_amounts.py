@@ -12,11 +12,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from favorledger import Ledger, Ratio, total
-from favorledger._exact import canonical, is_decimal_denominator, normalize
+from favorledger._exact import canonical, is_decimal_denominator, neg, normalize
 
 
 def in_normal_form(value: object) -> bool:
@@ -71,6 +71,78 @@ def test_amounts_compare_like_fractions(a: Decimal | Ratio, b: Decimal | Ratio) 
         x != y,
     )
     assert (a == b) <= (hash(a) == hash(b))
+
+
+ratios = amounts.filter(lambda a: type(a) is Ratio)
+# what a Ratio meets: amounts, ints and plain fractions (zero included)
+operands = amounts | st.integers(-1000, 1000) | fractions
+RATIO_OPERATIONS = [operator.add, operator.sub, operator.mul, operator.truediv]
+
+
+@given(ratios, operands, st.sampled_from(RATIO_OPERATIONS))
+@example(Ratio(1, 3), Decimal("0.5"), operator.truediv)
+@example(Ratio(1, 3), Decimal(0), operator.truediv)
+@example(Ratio(-2, 3), 3, operator.mul)
+def test_a_ratio_computes_like_a_fraction_with_anything_both_ways(
+    r: Ratio, x: Decimal | Ratio | Fraction | int, op: object
+) -> None:
+    """A ``Ratio`` adds, subtracts, multiplies and divides with a decimal, a
+    ratio, an ``int`` or a ``Fraction``, on either side, as fractions would,
+    and the result is an amount in normal form; dividing by zero raises as it
+    does for fractions."""
+    assert callable(op)
+    for left, right in ((r, x), (x, r)):
+        try:
+            expected = op(Fraction(left), Fraction(right))
+        except ZeroDivisionError:
+            with pytest.raises(ZeroDivisionError):
+                op(left, right)
+            continue
+        result = op(left, right)
+        assert result == expected
+        assert in_normal_form(result), (left, right, result)
+
+
+@given(ratios)
+@example(Ratio(-1, 3))
+def test_a_ratios_sign_and_size_are_a_fractions(r: Ratio) -> None:
+    """Negating a ``Ratio``, its ``+`` and its ``abs`` give the fraction's
+    values, still ratios in normal form that hash as the fractions do."""
+    x = Fraction(r)
+    for got, expected in ((-r, -x), (+r, +x), (abs(r), abs(x)), (neg(r), -x)):
+        assert got == expected
+        assert in_normal_form(got)
+        assert hash(got) == hash(expected)
+        assert repr(got) == f"Ratio({expected.numerator}, {expected.denominator})"
+
+
+@given(ratios, st.floats(-(10**6), 10**6), st.sampled_from(RATIO_OPERATIONS))
+def test_a_ratio_with_a_float_gives_the_float_a_fraction_gives(
+    r: Ratio, f: float, op: object
+) -> None:
+    """A float has already left exact arithmetic: with a ``Ratio`` it gives the
+    very float a ``Fraction`` gives, on either side."""
+    assert callable(op)
+    for left, right, plain in ((r, f, (Fraction(r), f)), (f, r, (f, Fraction(r)))):
+        try:
+            expected = op(*plain)
+        except ZeroDivisionError:
+            continue
+        result = op(left, right)
+        assert type(result) is float
+        assert result == expected
+
+
+@pytest.mark.parametrize("special", ["NaN", "Infinity", "-Infinity", "sNaN"])
+@pytest.mark.parametrize("op", RATIO_OPERATIONS)
+def test_a_ratio_refuses_a_decimal_that_is_no_number(special: str, op: object) -> None:
+    """A NaN or infinite ``Decimal`` is no amount: arithmetic with a ``Ratio``
+    raises ``TypeError``, as ``Fraction`` does with any ``Decimal``."""
+    assert callable(op)
+    with pytest.raises(TypeError):
+        op(Ratio(1, 3), Decimal(special))
+    with pytest.raises(TypeError):
+        op(Decimal(special), Ratio(1, 3))
 
 
 @given(st.lists(amounts | st.integers(-100, 100), max_size=20))

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from favorledger import InvalidValueError, Ledger, total
-from favorledger._exact import MAX_VALUE, is_decimal_denominator
+from favorledger import InvalidValueError, Ledger, Ratio, Transfer, total
+from favorledger._exact import MAX_TEXT, MAX_VALUE, is_decimal_denominator
 
 LIMIT = int(MAX_VALUE) - 1
 
@@ -168,25 +168,80 @@ def test_a_non_number_is_refused_naming_its_type(raw: object) -> None:
 @example(1, 1, 2)
 def test_the_finest_resolution_is_one_trillionth_by_value(n, zeros, finer) -> None:
     """Whole multiples of 1e-12 are accepted however many trailing zeros they
-    are written with; anything finer is refused."""
+    are written with; anything finer is refused as too fine, negative or not."""
     text = str(Decimal(n).scaleb(-12)) if zeros == 0 else f"{Decimal(n) / 10**12:f}"
     written = text + "0" * zeros if "." in text else text
     favor = Ledger().record("ann", "bob", written)
     assert Fraction(favor.value) == Fraction(n, 10**12)
-    with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
-        Ledger().record("ann", "bob", Fraction(1, 10**12 * finer))
+    for sign in (1, -1):  # too fine is what is named, whatever the sign
+        with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
+            Ledger().record("ann", "bob", Fraction(sign, 10**12 * finer))
+
+
+@given(
+    whole=st.integers(0, 10**6),
+    gap=st.integers(0, 14),
+    last=st.integers(1, 9),
+    zeros=st.integers(0, 40),
+)
+@example(whole=1, gap=12, last=1, zeros=0)  # 1.0000000000001: 13 places
+@example(whole=1, gap=12, last=1, zeros=1)  # the same with a trailing zero
+@example(whole=1, gap=11, last=1, zeros=0)  # 1.000000000001: 12 places
+@example(whole=0, gap=0, last=1, zeros=40)  # 0.1 and forty zeros
+def test_a_decimal_is_taken_exactly_when_it_is_a_whole_number_of_trillionths(
+    whole: int, gap: int, last: int, zeros: int
+) -> None:
+    """A decimal written with zeros inside it and after it is judged by its
+    value: ``whole.000…0d000…`` is accepted exactly when its last non-zero
+    digit is within 12 places, and refused as finer than 1e-12 otherwise."""
+    text = f"{whole}." + "0" * gap + str(last) + "0" * zeros
+    expected = whole + Fraction(last, 10 ** (gap + 1))
+    if gap + 1 <= 12:
+        assert Fraction(Ledger().record("ann", "bob", text).value) == expected
+        assert Fraction(Ledger().record("ann", "bob", Decimal(text)).value) == expected
+    else:
+        for written in (text, Decimal(text)):
+            with pytest.raises(InvalidValueError, match="no finer than 1e-12"):
+                Ledger().record("ann", "bob", written)
+
+
+@given(st.integers(0, 60))
+@example(42)
+def test_a_zero_share_is_zero_however_many_zeros_it_is_written_with(zeros) -> None:
+    """A referral share of zero is accepted written as ``0.000…``, with any
+    number of zeros, or as a ``Decimal`` with any exponent."""
+    led = Ledger()
+    for share in ("0." + "0" * zeros, Decimal(f"0E-{zeros}")):
+        favor = led.record("ann", "bob", 1, via="cat", referral_share=share)
+        assert favor.referral_share == 0
+    assert led.balance("cat") == 0
+
+
+@given(st.integers(1, MAX_TEXT))
+@example(MAX_TEXT)
+def test_numeric_text_is_read_up_to_its_longest_length(length: int) -> None:
+    """Numeric text of up to 64 characters (spaces around it count) is read;
+    one character more is refused naming the limit, whatever the number."""
+    for text in (("1." + "0" * MAX_TEXT)[:length], "1/3".rjust(max(length, 3))):
+        assert Ledger().record("ann", "bob", text).value == Fraction(text.strip())
+        longer = " " + text.ljust(MAX_TEXT)
+        with pytest.raises(InvalidValueError, match="at most 64 characters"):
+            Ledger().record("ann", "bob", longer)
 
 
 @given(
     value=st.integers(-(10**6), 0)
+    | st.integers(-(10**20), -(10**6))
     | st.builds(Fraction, st.integers(-(10**6), 0), st.integers(1, 12)),
     share=st.booleans(),
 )
 @example(value=0, share=False)
 @example(value=-1, share=True)
+@example(value=-(10**15) + 1, share=True)  # a share of -1e15: as large as refused
 def test_a_value_must_be_positive_and_a_share_may_be_zero(value, share) -> None:
-    """A favor's value must be positive and its referral share zero or more:
-    the error says which rule was broken, and a zero share is accepted."""
+    """A favor's value must be positive and its referral share zero or more,
+    however large the negative number: the error says which rule was broken,
+    and a zero share is accepted."""
     led = Ledger()
     if share:
         led.record("ann", "bob", 1, via="cat", referral_share=0)
@@ -196,3 +251,32 @@ def test_a_value_must_be_positive_and_a_share_may_be_zero(value, share) -> None:
         with pytest.raises(InvalidValueError, match="value must be positive, got"):
             led.record("ann", "bob", value)
     assert len(led.log) == (1 if share else 0)
+
+
+derived = st.one_of(
+    st.integers(1, 10**30),
+    st.builds(Fraction, st.integers(1, 10**30), st.integers(1, 10**20)),
+    st.builds(
+        lambda n, p: Decimal(n).scaleb(-p), st.integers(1, 10**30), st.integers(0, 40)
+    ),
+)
+
+
+@given(derived, st.booleans())
+@example(Fraction(2, 10**13 + 1), False)
+@example(Decimal("1E-40"), True)
+@example(10**16, True)
+def test_a_derived_amount_is_kept_exactly_at_any_size_or_fineness(raw, as_text) -> None:
+    """An amount the library derives (a transfer's sum, a share of one) is held
+    to no input limit: any positive exact value is kept at exactly its value,
+    also written as text, while zero, a negative or a non-number is refused
+    naming the field."""
+    typed = str(raw) if as_text else raw
+    amount = Transfer("ann", "bob", typed).amount
+    assert Fraction(amount) == Fraction(raw)
+    assert type(amount) is (
+        Decimal if is_decimal_denominator(Fraction(raw).denominator) else Ratio
+    )
+    for wrong in (0, -raw, Decimal(0), Decimal("-0"), Decimal("NaN"), "0/5"):
+        with pytest.raises(InvalidValueError, match=r"^Transfer\.amount must be"):
+            Transfer("ann", "bob", wrong)

@@ -8,6 +8,7 @@ favorledger's own solvers.
 
 from __future__ import annotations
 
+import decimal
 import random
 from collections import defaultdict
 from datetime import datetime
@@ -327,16 +328,27 @@ def test_greedy_follows_its_rule_exactly(lists: str, values: list[Fraction]) -> 
     assert plan == greedy_by_hand(balances)
 
 
+def closed(values: list[Decimal]) -> list[Decimal]:
+    """``values`` and one more that brings their sum to exactly zero."""
+    with decimal.localcontext(decimal.Context(prec=decimal.MAX_PREC)):
+        return [*values, -sum(values, Decimal(0))]
+
+
 decimal_balance_lists = st.lists(
     st.one_of(
         st.integers(-30, 30).map(Decimal),  # whole, as most ledgers hold
         st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False),
         st.decimals(min_value=-1, max_value=1, places=4, allow_nan=False),
         st.integers(-3, 3).map(lambda k: Decimal(k).scaleb(3)),  # 3E+3
+        st.builds(  # more digits than any default precision, any exponent
+            lambda k, e: Decimal(f"{k}E{e}"),
+            st.integers(-(10**40), 10**40),
+            st.integers(-6, 3),
+        ),
     ),
     min_size=1,
     max_size=7,
-).map(lambda xs: [*xs, -sum(xs, Decimal(0))])
+).map(closed)
 
 
 @pytest.mark.parametrize("lists", ["sorted", "heaps"])
@@ -359,6 +371,35 @@ def test_greedy_follows_its_rule_exactly_on_decimal_balances(
     assert triples(plan) == greedy_by_hand(as_fractions)
     for t in plan:
         assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
+
+
+HUGE = Decimal("123456789012345678901234567890.5")  # 31 digits
+MINUS_HUGE = Decimal("-123456789012345678901234567890.5")
+MINUS_HALF_HUGE = Decimal("-61728394506172839450617283945.25")
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact", "ties"])
+@given(values=decimal_balance_lists, digits=st.integers(1, 12))
+@example(values=[HUGE, MINUS_HUGE], digits=28)  # the default precision
+@example(values=[HUGE, MINUS_HALF_HUGE, MINUS_HALF_HUGE], digits=28)
+@example(values=[Decimal("1E+2"), Decimal("-1E+2")], digits=1)  # exponents only
+@example(values=[Decimal("9.99"), Decimal("-9.99")], digits=3)  # 9.99 * 200
+@examples(60)
+def test_decimal_balances_settle_exactly_whatever_the_decimal_context(
+    method: str, values: list[Decimal], digits: int
+) -> None:
+    """Settling computes in its own exact ``decimal`` context: balances with
+    more digits than the caller's precision (a short one, or the default 28)
+    settle exactly as their fractions do, and so do balances written with an
+    exponent (``1E+2``)."""
+    balances = as_balances(values)
+    along = nx.complete_graph(balances) if method == "ties" else None
+    expected = settle_balances(
+        {p: Fraction(v) for p, v in balances.items()}, method=method, along=along
+    )
+    with decimal.localcontext(prec=digits):
+        plan = settle_balances(balances, method=method, along=along)
+    assert plan == expected
 
 
 @given(values=decimal_balance_lists)
@@ -726,6 +767,54 @@ def test_settled_people_are_named_by_plain_stripped_ids(method: str) -> None:
                 method="ties",
                 along=nx.Graph([("ann", ""), ("", "bob")]),
             )
+
+
+SPELLINGS = {"plain": str, "subclass": Name}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@given(
+    values=small_balance_lists,
+    kinds=st.lists(st.sampled_from(sorted(SPELLINGS)), min_size=10, max_size=10),
+    padded=st.booleans(),
+)
+@example(values=[Fraction(1), Fraction(-1)], kinds=["subclass"] * 10, padded=False)
+@example(
+    values=[Fraction(2), Fraction(-1), Fraction(-1)],
+    kinds=["subclass"] * 10,
+    padded=True,
+)
+@examples(40)
+def test_ids_in_any_spelling_settle_as_the_plain_ids(
+    method: str, values: list[Fraction], kinds: list[str], padded: bool
+) -> None:
+    """Balances keyed by ids as ``Transfer`` accepts them (a ``str``
+    subclass such as a ``StrEnum`` member, surrounding spaces) settle as the
+    plain ids do, and every transfer names plain ``str`` ids."""
+    plain = as_balances(values)
+    pad = " {} ".format if padded else "{}".format
+    spelled = {
+        SPELLINGS[kind](pad(p)): v
+        for (p, v), kind in zip(plain.items(), kinds, strict=False)
+    }
+    plan = settle_balances(spelled, method=method, along=nx.complete_graph(spelled))
+    assert all(type(t.payer) is type(t.payee) is str for t in plan)
+    assert plan == settle_balances(plain, method=method, along=nx.complete_graph(plain))
+
+
+def test_settling_fills_each_transfer_as_transfer_would() -> None:
+    """Settling builds its transfers by filling the slots of ``Transfer``
+    directly (the ids and amounts are already checked). The setters it uses,
+    found afresh, are ``Transfer``'s fields in order: a transfer filled by
+    them equals, hashes and prints as the one ``Transfer(...)`` builds."""
+    setters = settlement._slot_setters()
+    assert setters == settlement._SLOTS
+    values = ("ann", "bob", Decimal("2.5"), ())
+    made = object.__new__(Transfer)
+    for setter, value in zip(setters, values, strict=True):
+        setter(made, value)
+    built = Transfer("ann", "bob", Decimal("2.5"))
+    assert (made, hash(made), repr(made)) == (built, hash(built), repr(built))
 
 
 @given(led=ledgers(max_people=7, max_favors=15), moment=times())
