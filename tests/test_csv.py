@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import Favor, Ledger, Reversal, total, trading
@@ -443,3 +443,33 @@ def test_a_called_pledge_exports_to_csv_and_imports_into_a_new_ledger(
     assert other.favors["f4"].fulfils == "p1"
     with pytest.raises(FormatError, match=r"typed\.csv:2: .*fulfils.*'p1'"):
         import_csv(Ledger(), typed)
+
+
+@settings(max_examples=40)
+@given(
+    amount=st.one_of(
+        st.sampled_from(["inf", "Infinity", "-inf", "nan", "NaN", "sNaN", "0", "-1"]),
+        st.decimals(allow_nan=True, allow_infinity=True)
+        .filter(lambda d: not (d.is_finite() and d > 0))
+        .map(str),
+    )
+)
+@example(amount="inf")
+@example(amount="nan")
+def test_an_edge_table_refuses_an_amount_that_is_no_positive_number(
+    amount: str,
+) -> None:
+    """A non-finite, zero or negative amount is a bad row: the file and line
+    are named, like any other bad cell."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = _write(
+            Path(directory, "edges.csv"),
+            ",".join(EDGE_COLUMNS),
+            f"f1,carol,me,3,{T1},,favor",
+            f"f2,carol,me,{amount},{T1},,favor",
+        )
+        with pytest.raises(FormatError) as raised:
+            read_edges(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}:3: Edge.amount must be a positive number")
+    assert repr(amount) in message

@@ -559,6 +559,8 @@ def _edge_amount(raw: int | str | Amount) -> Amount:
         value = Decimal(value)
     if isinstance(value, Fraction):
         value = normalize(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        value = None  # infinity or NaN: no amount
     if not isinstance(value, Decimal | Fraction) or not value > 0:
         raise InvalidValueError(f"Edge.amount must be a positive number, got {raw!r}")
     return canonical(value) if isinstance(value, Decimal) else normalize(value)
