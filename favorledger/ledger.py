@@ -682,8 +682,9 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         """State that ``a`` and ``b`` know each other, with a ``strength``.
 
         Ties are undirected and are the roads referral paths travel. Stating
-        a pair's tie again records a new entry; the latest (by ``at``) wins
-        and the log keeps every statement. A favor between two people implies
+        a pair's tie again records a new entry; the latest (by ``at``; of
+        statements at one moment, the one stated last) wins and the log keeps
+        every statement. A favor between two people implies
         a tie when none is stated (see :func:`favorledger.ties.ties`).
 
         Raises

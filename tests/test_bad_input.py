@@ -884,6 +884,14 @@ def _policy_cases() -> Iterator[Any]:
             "decay",
             "'fast'",
         )
+    for label, strict in [("text", "yes"), ("int", 1), ("none", None)]:
+        yield bad(
+            f"ledger-strict-{label}",
+            constructing(Ledger, strict=strict),
+            InvalidPolicyError,
+            "strict must be True or False",
+            repr(strict),
+        )
     for label, explained in [("int", 5), ("not-obligations", ["f1"])]:
         yield bad(
             f"transfer-explained-by-{label}",

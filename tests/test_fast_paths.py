@@ -28,6 +28,7 @@ from favorledger._collector import UNTRACKS
 from favorledger._exact import SMALL_INTS, Ratio
 from favorledger.errors import FavorLedgerError
 from favorledger.model import NO_TAGS, Person, Reversal, _twin, quick_favor, unchecked
+from favorledger.testing.strategies import person_ids, times
 
 _names = st.one_of(
     st.sampled_from(["ann", "bob", " ann", "ann ", "", "a\x1b", "a" * 200, "a" * 201]),
@@ -139,6 +140,12 @@ def holds_only_atoms(favor: Favor) -> None:
          at=datetime(2024, 1, 1))  # fmt: skip
 @example(giver="ann", receiver="bob", value=1, kind=" job", at=None, entry_id="f1")
 @example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id=" f1")
+@example(giver="ann", receiver="bob", value=1, kind="favor", at=None, entry_id=None)
+@example(giver="", receiver="bob", value=1, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1024, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1025, kind="favor", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1, kind="", at=None, entry_id="f1")
+@example(giver="ann", receiver="bob", value=1, kind="job", at=None, entry_id="")
 def test_the_fast_favor_is_the_checked_favor_or_declines(
     giver: object,
     receiver: object,
@@ -237,6 +244,28 @@ def test_an_unchecked_build_is_the_entry_itself(led: Ledger) -> None:
         assert repr(built) == repr(entry)
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             built.id = "changed"  # type: ignore[misc]
+
+
+class _Member(Person):
+    """A caller's own kind of person (its implicit people are built checked)."""
+
+    __slots__ = ()
+
+
+@given(person_ids(pool=None), times(), st.sampled_from([Person, _Member]))
+def test_an_implicit_person_is_the_one_stated_by_id_alone(
+    person: str, at: datetime, cls: type[Person]
+) -> None:
+    """The person a favor or tie names before anyone stated them is the one
+    ``cls(id, at=at)`` states: of the class asked for, named by the id,
+    without tags, at that moment; a plain ``Person`` built so is off the
+    collector, like a recorded favor."""
+    made = cls.implicit(person, at)
+    assert type(made) is cls
+    assert made == cls(person, at=at)
+    assert (made.id, made.name, made.tags, made.at) == (person, person, frozenset(), at)
+    if cls is Person:
+        assert gc.is_tracked(made) is not UNTRACKS
 
 
 def test_favors_and_people_are_built_by_their_twins() -> None:

@@ -22,6 +22,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
+    AlreadyReversedError,
     Debt,
     DuplicateFavorError,
     Favor,
@@ -30,6 +31,8 @@ from favorledger import (
     Ledger,
     MarketError,
     Person,
+    Pledge,
+    Reversal,
     Settlement,
     StoreError,
     Tie,
@@ -39,7 +42,7 @@ from favorledger import (
 )
 from favorledger.clearing import clear_cycles
 from favorledger.settlement import explain, settle
-from favorledger.testing.strategies import ledgers, times
+from favorledger.testing.strategies import favors, ledgers, times
 
 T = [datetime(2024, 3, d, 12, tzinfo=UTC) for d in range(1, 9)]
 
@@ -171,6 +174,75 @@ def test_the_latest_statement_about_a_person_wins_whatever_the_order(
         led.add(Person("ann", name=names[i], tags=[f"t{i}"], at=T[i + 1]))
     assert led.people["ann"] == Person("ann", name=names[3], tags=["t3"], at=T[4])
     assert sum(isinstance(e, Person) for e in led.log) == 4
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(["0.25", "0.5", "1"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+@example(statements=[(1, "0.5"), (1, "0.25")])
+def test_the_latest_tie_wins_and_of_one_moment_the_one_stated_last(
+    statements: list[tuple[int, str]],
+) -> None:
+    """A pair's tie stated again and again, at moments that may coincide, in
+    either order of the pair: the statement with the latest moment is the
+    pair's tie, and of several at that moment the one stated last; the log
+    keeps every statement."""
+    led = Ledger()
+    for n, (day, strength) in enumerate(statements):
+        a, b = ("ann", "bob") if n % 2 else ("bob", "ann")
+        led.tie(a, b, strength, at=T[day], id=f"t{n}")
+    last = max(range(len(statements)), key=lambda n: (statements[n][0], n))
+    tie = led.stated_ties[frozenset(("ann", "bob"))]
+    assert (tie.id, tie.at) == (f"t{last}", T[statements[last][0]])
+    assert tie.strength == Decimal(statements[last][1])
+    assert [e.id for e in led.log] == [f"t{n}" for n in range(len(statements))]
+
+
+NAMES = st.sampled_from(["ann", "bob", "cy", "dee", "eve"])
+
+
+@st.composite
+def _naming_entries(draw: st.DrawFn) -> Favor | Tie | Pledge:
+    """A favor (perhaps through a referrer), a tie or a pledge among NAMES."""
+    kind = draw(st.sampled_from(["favor", "tie", "pledge"]))
+    if kind == "favor":
+        return draw(favors(people=NAMES))
+    a = draw(NAMES)
+    b = draw(NAMES.filter(lambda p: p != a))
+    if kind == "tie":
+        return Tie(a=a, b=b, strength="0.5", at=draw(times()))
+    return Pledge(giver=a, receiver=b, value=1, at=draw(times()))
+
+
+def names(entry: Favor | Tie | Pledge) -> tuple[str, ...]:
+    """Who an entry names, by its fields."""
+    if isinstance(entry, Tie):
+        return (entry.a, entry.b)
+    via = (entry.via,) if isinstance(entry, Favor) and entry.via else ()
+    return (entry.giver, entry.receiver, *via)
+
+
+@given(st.lists(_naming_entries(), max_size=8))
+def test_a_person_first_named_by_an_entry_is_known_from_its_time(
+    entries: list[Favor | Tie | Pledge],
+) -> None:
+    """In a ledger that adds people on first use, a person nobody stated is
+    known, by their id alone and without tags, from the moment of the first
+    entry that names them, whatever kind of entry that is (a favor, a
+    favor's referrer, a tie, a pledge)."""
+    led = Ledger()
+    for entry in entries:
+        led.add(entry)
+    for person, about in led.people.items():
+        first = next(e for e in led.log if person in names(e))
+        assert about == Person(person, at=first.at)
+        assert (about.name, about.tags, about.at) == (person, frozenset(), first.at)
+    named = {p for e in entries for p in names(e)}
+    assert set(led.people) == named
 
 
 # ---------------------------------------------------------------- arguments
@@ -305,6 +377,55 @@ def test_open_passes_every_argument_to_the_store(tmp_path: Path) -> None:
         assert led.strict
         with pytest.raises(UnknownPersonError):
             led.record("ann", "bob", 1)
+
+
+# Each of a ledger's public writes, with the id "x" (a reversal's favor is f1).
+WRITES = {
+    "record": lambda led: led.record("ann", "bob", 2, at=T[1], id="x"),
+    "record via": lambda led: led.record("ann", "bob", 2, at=T[1], id="x", via="cy"),
+    "add": lambda led: led.add(
+        Favor(giver="bob", receiver="ann", value=3, at=T[1], id="x")
+    ),
+    "add_many": lambda led: led.add_many(
+        [Favor(giver="cy", receiver="ann", value=1, at=T[1], id="x")]
+    ),
+    "reverse": lambda led: led.reverse("f1", at=T[1], id="x"),
+    "add a reversal": lambda led: led.add(Reversal(favor_id="f1", at=T[2], id="x")),
+    "tie": lambda led: led.tie("ann", "bob", "0.5", at=T[1], id="x"),
+}
+
+
+def outcome(write: str, led: Ledger) -> str:
+    """What a write gives: ``"ok"`` or the error's type and whole message."""
+    try:
+        WRITES[write](led)
+    except (DuplicateFavorError, AlreadyReversedError) as error:
+        return f"{type(error).__name__}: {error}"
+    return "ok"
+
+
+@pytest.mark.parametrize("first", ["record", "reverse", "tie"])
+@pytest.mark.parametrize("second", sorted(WRITES))
+def test_each_write_to_a_store_first_catches_up_with_other_writers(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    """Two ledgers open on one store: whatever one wrote since the other last
+    read, each public write of the other (``record``, ``add``, ``add_many``,
+    ``reverse``, ``tie``) sees it before checking its rules, so it succeeds or
+    is refused exactly as in one ledger that made both writes, and both end
+    with that ledger's log."""
+    one = Ledger()
+    one.record("ann", "bob", 1, at=T[0], id="f1")
+    expected = [outcome(first, one), outcome(second, one)]
+    path = tmp_path / "favors.db"
+    with Ledger.open(path) as seed:
+        seed.record("ann", "bob", 1, at=T[0], id="f1")
+    with Ledger.open(path) as mine, Ledger.open(path) as theirs:
+        assert [outcome(first, theirs), outcome(second, mine)] == expected
+        theirs.refresh()
+        assert list(mine.log) == list(theirs.log) == list(one.log)
+    with Ledger.open(path) as again:
+        assert list(again.log) == list(one.log)
 
 
 def fail_in_a_batch(led: Ledger) -> None:
