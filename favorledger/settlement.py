@@ -614,8 +614,8 @@ def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> 
     :func:`_exact_pairs`); no debt equals a credit on entry (exact pairs come
     first). Each step settles one person fully; if the other's remainder now
     equals someone's balance on the other side, that pair is settled next
-    (so a debt never equals a credit when a step begins)
-    (lowest rank first, as the exact-pairs pass would pair it). The rule
+    (lowest rank first, as the exact-pairs pass would pair it), so a debt
+    never equals a credit when a step begins. The rule
     looks only at the current balances, so doing the first suggested
     transfer and running it again gives the rest unchanged. Ties go to the
     lower rank. Amounts are sizes times ``n``.
