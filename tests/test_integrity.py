@@ -754,6 +754,25 @@ def test_a_version_2_store_is_read_as_it_is_and_upgraded_by_a_writable_open(
         assert check_store(path, expect_head=head) == []
 
 
+def test_a_version_2_store_edited_around_its_triggers_is_reported_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """``check`` follows a version 2 store's chain as it does a new one's:
+    an entry rewritten around the triggers is named before any writable
+    open upgrades the file."""
+    led = Ledger()
+    led.record("ann", "bob", 3, id="f1", at=T0)
+    led.record("bob", "cy", 2, id="f2", at=T1)
+    path = tmp_path / "v2.db"
+    _v2_store(path, led)
+    assert check_store(path) == []
+    _raw(path, *DETECTED["drop trigger, then edit"])
+    problems = check_store(path)
+    assert any("entry 1: its digest does not match its body" in p for p in problems), (
+        problems
+    )
+
+
 def test_the_insert_triggers_look_ids_up_through_the_indexes(tmp_path: Path) -> None:
     """Refusing a taken id must not scan the table on every insert (a first
     version did, and a batch of 10^5 favors became quadratic)."""
