@@ -58,6 +58,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import favorledger
 from favorledger import Favor, Ledger
@@ -115,21 +116,10 @@ def _at_version(mode: str) -> Iterator[None]:
         yield
         return
     with (
-        _patched(postgres, "SCHEMA_VERSION", 4),
-        _patched(postgres.PostgresStore, "schema_version", 4),
+        mock.patch.object(postgres, "SCHEMA_VERSION", 4),
+        mock.patch.object(postgres.PostgresStore, "schema_version", 4),
     ):
         yield
-
-
-@contextlib.contextmanager
-def _patched(owner: object, name: str, value: object) -> Iterator[None]:
-    """Set ``owner.name`` to ``value`` inside, and back after."""
-    old = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, old)
 
 
 def _writer(

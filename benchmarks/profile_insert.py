@@ -31,8 +31,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+from unittest import mock
 
 from bench_store import bare_insert, make_workload, remove_db, store_insert
 
@@ -72,17 +73,6 @@ def table_insert(path: str, schema: str, rows: Sequence[Row]) -> None:
         connection.close()
 
 
-@contextlib.contextmanager
-def replaced(owner: Any, name: str, value: object) -> Iterator[None]:
-    """``owner.name`` is ``value`` inside the block."""
-    old = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, old)
-
-
 def _commit_without_rows(store: store_module.SqliteStore) -> None:
     store._pending = []
     store._connection.execute("COMMIT")
@@ -105,7 +95,7 @@ def contenders(path: str, count: int) -> dict[str, Callable[[], None]]:
         def run() -> None:
             with contextlib.ExitStack() as stack:
                 for owner, name, value in parts:
-                    stack.enter_context(replaced(owner, name, value))
+                    stack.enter_context(mock.patch.object(owner, name, value))
                 store_insert(path, work.favors)
 
         return run

@@ -62,6 +62,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any, Final
+from unittest import mock
 
 from favorledger import Ledger
 from favorledger.io import postgres
@@ -217,14 +218,11 @@ insert without any sealing: what a one-insert design would cost the server."""
 @contextlib.contextmanager
 def _version(version: int) -> Iterator[None]:
     """Make ledgers at schema ``version`` inside."""
-    saved = postgres.SCHEMA_VERSION
-    postgres.SCHEMA_VERSION = version  # type: ignore[misc]
-    postgres.PostgresStore.schema_version = version
-    try:
+    with (
+        mock.patch.object(postgres, "SCHEMA_VERSION", version),
+        mock.patch.object(postgres.PostgresStore, "schema_version", version),
+    ):
         yield
-    finally:
-        postgres.SCHEMA_VERSION = saved  # type: ignore[misc]
-        postgres.PostgresStore.schema_version = saved
 
 
 def ceilings(
@@ -242,31 +240,36 @@ def ceilings(
         with open(path, encoding="utf-8") as file:
             server.psql(file.read())
         steps.update(PROTOTYPE)
-    script = os.path.join(server.directory, "ceiling.sql")
     for name, body in steps.items():
         server.psql(
             "DROP TABLE IF EXISTS bench; CREATE TABLE bench (id text PRIMARY"
             " KEY, body text NOT NULL)"
         )
-        with open(script, "w", encoding="utf-8") as file:
-            file.write(f"\\set n random(1, 1000000000)\n{body}\n")
-        os.chmod(script, 0o644)
-        cpu0 = _server_cpu(server)
-        done = server.run(
-            "pgbench",
-            [
-                *("-n", "-c", str(writers), "-j", str(min(writers, 2))),
-                *("-T", str(int(seconds)), "-f", script),
-                *("-U", server.user, "postgres"),
-            ],
-        )
-        cpu = _server_cpu(server) - cpu0
-        tps = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
-        rate = float(tps.split()[2])
-        print(
-            f"  pgbench, {name}: {rate:.0f}/s, server cpu"
-            f" {cpu / max(rate * seconds, 1) * 1000:.3f} ms each"
-        )
+        rate, cpu = pgbench_cost(server, body, writers, int(seconds))
+        print(f"  pgbench, {name}: {rate:.0f}/s, server cpu {cpu:.3f} ms each")
+
+
+def pgbench_cost(
+    server: TemporaryServer, body: str, clients: int, seconds: int
+) -> tuple[float, float]:
+    """Calls per second and server CPU (ms) per call of one pgbench script
+    (``:n`` is a random number in it)."""
+    script = os.path.join(server.directory, "piece.sql")
+    with open(script, "w", encoding="utf-8") as file:
+        file.write(f"\\set n random(1, 1000000000)\n{body}\n")
+    os.chmod(script, 0o644)
+    cpu0 = _server_cpu(server)
+    done = server.run(
+        "pgbench",
+        [
+            *("-n", "-c", str(clients), "-j", str(min(clients, 2))),
+            *("-T", str(seconds), "-f", script, "-U", server.user, "postgres"),
+        ],
+    )
+    cpu = _server_cpu(server) - cpu0
+    line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
+    rate = float(line.split()[2])
+    return rate, cpu / max(rate * seconds, 1) * 1000
 
 
 def _busy_jiffies() -> int:

@@ -35,7 +35,7 @@ import statistics
 import sys
 from typing import Final
 
-from profile_postgres import _FAVOR_ROW, _INSERT, _server_cpu, _version
+from profile_postgres import _FAVOR_ROW, _INSERT, _version, pgbench_cost
 
 from favorledger import Ledger
 from favorledger.io import postgres
@@ -168,28 +168,6 @@ def _ledgers(server: TemporaryServer, names: list[str]) -> None:
             pass
 
 
-def _pgbench(
-    server: TemporaryServer, body: str, clients: int, seconds: int
-) -> tuple[float, float]:
-    """Calls per second and server CPU (ms) per call of one pgbench script."""
-    script = os.path.join(server.directory, "piece.sql")
-    with open(script, "w", encoding="utf-8") as file:
-        file.write(f"\\set n random(1, 1000000000)\n{body}\n")
-    os.chmod(script, 0o644)
-    cpu0 = _server_cpu(server)
-    done = server.run(
-        "pgbench",
-        [
-            *("-n", "-c", str(clients), "-j", str(min(clients, 2))),
-            *("-T", str(seconds), "-f", script, "-U", server.user, "postgres"),
-        ],
-    )
-    cpu = _server_cpu(server) - cpu0
-    line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
-    rate = float(line.split()[2])
-    return rate, cpu / max(rate * seconds, 1) * 1000
-
-
 def pieces(clients: int, seconds: int, repeats: int) -> None:
     with TemporaryServer() as server:
         _ledgers(server, ["s5", "s4", "x5"])
@@ -198,7 +176,7 @@ def pieces(clients: int, seconds: int, repeats: int) -> None:
         names = list(PIECES)
         for r in range(repeats):
             for name in names[r % len(names) :] + names[: r % len(names)]:
-                got[name].append(_pgbench(server, PIECES[name], clients, seconds))
+                got[name].append(pgbench_cost(server, PIECES[name], clients, seconds))
             print(f"  pieces: round {r + 1}/{repeats}, load {os.getloadavg()[0]:.1f}")
         print(f"\n| {clients} pgbench clients | calls/s | server CPU ms/call", end="")
         print(" (median, min) |")
@@ -251,7 +229,7 @@ def lock_waits(clients: int, seconds: int) -> None:
         for name, label in (("s5", "as it is"), ("e5", "one waiter elected")):
             server.psql("SELECT pg_stat_statements_reset()")
             body = f"CALL {name}.favorledger_hand_in({_FAVOR_ROW}, NULL, NULL);"
-            rate, cpu = _pgbench(server, body, clients, seconds)
+            rate, cpu = pgbench_cost(server, body, clients, seconds)
             out = server.psql(
                 "SELECT sum(calls) FILTER (WHERE query LIKE"
                 " 'SELECT pg_advisory_xact_lock%'), sum(calls) FILTER"
