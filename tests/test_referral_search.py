@@ -103,21 +103,32 @@ def brute_force(
     return found
 
 
+def search(
+    ties: list[tuple[str, str, str]],
+    max_hops: int,
+    favors: list[tuple[str, str, int]] | None = None,
+    weight: str = "trust",
+) -> dict[str, Any]:
+    """A search from ``s`` for ``w``, blocking nobody, as :func:`networks`
+    draws one."""
+    return {
+        "ties": ties,
+        "favors": favors or [],
+        "source": "s",
+        "wanted": frozenset({"w"}),
+        "blocked": frozenset(),
+        "max_hops": max_hops,
+        "weight": weight,
+    }
+
+
 # A cheap hop to someone not wanted uses up the bound first; the wanted one is
 # one dearer hop away (a search must not stop at the first path that is full).
-FULL_FIRST = {
-    "ties": [("s", "a", "0.9"), ("s", "w", "0.1")],
-    "favors": [],
-    "source": "s",
-    "wanted": frozenset({"w"}),
-    "blocked": frozenset(),
-    "max_hops": 1,
-    "weight": "trust",
-}
+FULL_FIRST = search([("s", "a", "0.9"), ("s", "w", "0.1")], max_hops=1)
 # v is reached first by a free but long road (3 hops); the dearer road through
 # x reaches it in 2, the only one that leaves a hop for w.
-SHORTER_BUT_DEARER = {
-    "ties": [
+SHORTER_BUT_DEARER = search(
+    [
         ("s", "a", "1"),
         ("a", "b", "1"),
         ("b", "v", "1"),
@@ -125,45 +136,27 @@ SHORTER_BUT_DEARER = {
         ("x", "v", "1"),
         ("v", "w", "1"),
     ],
-    "favors": [],
-    "source": "s",
-    "wanted": frozenset({"w"}),
-    "blocked": frozenset(),
-    "max_hops": 3,
-    "weight": "trust",
-}
+    max_hops=3,
+)
 # v is reached twice at the same cost and hops (through a and through b);
 # the second arrival is dominated and skipped, and w is still found after it.
-DIAMOND = {
-    "ties": [
+DIAMOND = search(
+    [
         ("s", "a", "0.9"),
         ("s", "b", "0.9"),
         ("a", "v", "0.9"),
         ("b", "v", "0.9"),
         ("v", "w", "0.5"),
     ],
-    "favors": [],
-    "source": "s",
-    "wanted": frozenset({"w"}),
-    "blocked": frozenset(),
-    "max_hops": 3,
-    "weight": "trust",
-}
+    max_hops=3,
+)
 # Under "leverage" the step reads the person stepped to (what they owe s).
-LEVERAGE = {
-    "ties": [
-        ("s", "a", "0.5"),
-        ("s", "b", "0.5"),
-        ("a", "w", "0.5"),
-        ("b", "w", "0.5"),
-    ],
-    "favors": [("s", "b", 3), ("a", "s", 1)],
-    "source": "s",
-    "wanted": frozenset({"w"}),
-    "blocked": frozenset(),
-    "max_hops": 2,
-    "weight": "leverage",
-}
+LEVERAGE = search(
+    [("s", "a", "0.5"), ("s", "b", "0.5"), ("a", "w", "0.5"), ("b", "w", "0.5")],
+    max_hops=2,
+    favors=[("s", "b", 3), ("a", "s", 1)],
+    weight="leverage",
+)
 
 
 @settings(max_examples=300)
