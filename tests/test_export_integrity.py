@@ -28,6 +28,7 @@ from favorledger.clearing import clear_cycles
 from favorledger.cli import main
 from favorledger.errors import OverwriteError
 from favorledger.io.exported import carried, compared
+from favorledger.io.files import writing
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -145,6 +146,36 @@ def test_a_new_file_is_written_and_a_forced_replacement_keeps_the_mode(
     write(small(), path, force=True)
     assert path.read_bytes() == first
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def racing(path: Path) -> None:
+    """Write ``path`` while another writer creates it."""
+    with writing(path) as out:
+        out.write(b"ours\n")
+        path.write_bytes(b"theirs\n")
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_file_made_while_writing_is_not_replaced(
+    hard_links: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check before writing is not all: the new file is linked into
+    place, which fails if another process took the name meanwhile (and,
+    where the file system has no hard links, it is checked again)."""
+    if not hard_links:
+
+        def no_links(*_: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_links)
+        with writing(tmp_path / "new.txt") as out:
+            out.write(b"new\n")
+        assert (tmp_path / "new.txt").read_bytes() == b"new\n"
+    path = tmp_path / "raced.txt"
+    with pytest.raises(OverwriteError, match="the file exists"):
+        racing(path)
+    assert path.read_bytes() == b"theirs\n"
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
 
 
 def test_devices_are_still_written_directly() -> None:
