@@ -460,7 +460,9 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
         )
 
 
-def client(server: TemporaryServer, blocks: int, size: int) -> None:
+def client(
+    server: TemporaryServer, blocks: int, size: int, against: str | None = None
+) -> None:
     """``--client``: the writer's own CPU per append, in one process and on
     one server, for each layer of a lone favor's path, in ``blocks``
     interleaved blocks of ``size`` calls (median of the blocks' means, and
@@ -469,7 +471,10 @@ def client(server: TemporaryServer, blocks: int, size: int) -> None:
     (serialise the favor, the call, its answer); ``led.record`` on one handle
     (every favor indexed at once: it follows the handle's read position);
     and ``led.record`` on two handles taking turns (each is behind after the
-    other's favor: the path of many concurrent writers)."""
+    other's favor: the path of many concurrent writers). With ``against``
+    (another checkout's ``postgres.py``), both ``led.record`` ways again on
+    that module's ledgers, in the same blocks: before and after a change in
+    one process."""
     import psycopg
 
     from favorledger.io.jsonl import dumps_entry
@@ -482,7 +487,13 @@ def client(server: TemporaryServer, blocks: int, size: int) -> None:
         "INSERT INTO client_bare (id, type, at, body) VALUES (%s, 'favor', %s, %s)"
     )
     rng = random.Random(0)
+    from bench_postgres import against_module
+
+    other = against_module(against) if against else postgres
     with (
+        other.open_ledger(f"{server.url()}?ledger=against_one") as one_then,
+        other.open_ledger(f"{server.url()}?ledger=against_two") as first_then,
+        other.open_ledger(f"{server.url()}?ledger=against_two") as second_then,
         psycopg.connect(server.url(), autocommit=True) as connection,
         Ledger.open(f"{server.url()}?ledger=client_call") as calls,
         Ledger.open(f"{server.url()}?ledger=client_store") as stores,
@@ -517,18 +528,24 @@ def client(server: TemporaryServer, blocks: int, size: int) -> None:
 
             return one_favor
 
-        alone, first_turn, second_turn = record(one), record(first), record(second)
+        def turns(first: Ledger, second: Ledger) -> Callable[[str], None]:
+            first_turn, second_turn = record(first), record(second)
 
-        def turns(key: str) -> None:
-            (first_turn if key[-1] in "02468" else second_turn)(key)
+            def one_favor(key: str) -> None:
+                (first_turn if key[-1] in "02468" else second_turn)(key)
+
+            return one_favor
 
         ways: dict[str, Callable[[str], None]] = {
             "bare psycopg execute (the favor's row)": bare,
             "libpq exec_params of the hand-in CALL": call,
             "PostgresStore.hand_in (serialise + call)": hand_in,
-            "led.record, one handle (in order)": alone,
-            "led.record, two handles in turn (behind)": turns,
+            "led.record, one handle (in order)": record(one),
+            "led.record, two handles in turn (behind)": turns(first, second),
         }
+        if against:
+            ways["against: led.record, one handle"] = record(one_then)
+            ways["against: led.record, two handles"] = turns(first_then, second_then)
         spent: dict[str, list[float]] = {name: [] for name in ways}
         for block in range(blocks):
             for n, (name, way) in enumerate(ways.items()):
@@ -724,10 +741,16 @@ def main(argv: list[str] | None = None) -> None:
         metavar=("BLOCKS", "SIZE"),
         help="one process: the writer's CPU per append, layer by layer (see client())",
     )
+    parser.add_argument(
+        "--against",
+        metavar="POSTGRES_PY",
+        help="with --client: also led.record through this postgres.py (another"
+        " checkout's), in the same process",
+    )
     args = parser.parse_args(argv)
     if args.client:
         with TemporaryServer() as server:
-            client(server, *args.client)
+            client(server, *args.client, against=args.against)
         return
     if args.floor:
         with TemporaryServer() as server:
