@@ -41,6 +41,14 @@ spreads the writers over 16 ledgers, so that no two share a lock or catch
 up with each other: the rate favorledger's own path reaches with no
 serialising at all).
 Add ``--cprofile`` to print the top functions of one writer.
+
+``--floor`` (with ``--repeats``) runs pgbench's plain insert beside four
+contenders with the same writer count, from least to most work per favor
+(pgbench's row from Python; a favor's minimal row; that in version 5's
+``entries`` with its triggers; ``led.record``): how close any design can
+get with Python writers (:func:`floor`). ``--client BLOCKS SIZE`` measures
+one writer's CPU per append layer by layer in one process (:func:`client`;
+``--against`` adds another checkout's ``postgres.py``: before and after).
 """
 
 from __future__ import annotations
@@ -279,12 +287,15 @@ FLOOR: Final = ("a", "b", "c", "d")
 
 _FLOOR_SQL: Final = {
     "a": "INSERT INTO bench (id, body) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-    "b": "INSERT INTO floor_b.entries (id, line) VALUES (%s, %s)",
+    "b": "INSERT INTO floor_b.entries (id, line) VALUES ($1, $2)",
     "c": (
         "INSERT INTO floor_c.entries (seq, id, type, at, body, digest) VALUES"
-        " (nextval('floor_c.entries_seq'), %s, 'favor', %s, %s, '')"
+        " (nextval('floor_c.entries_seq'), $1, 'favor', $2, $3, '')"
     ),
 }
+"""(a) through psycopg's ``execute``; (b) and (c) prepared once and sent
+through libpq itself, as the store sends its hand-in (psycopg's own wait
+costs more CPU the longer the server takes: ``PostgresStore._call``)."""
 
 _FLOOR_DIGEST: Final = """DECLARE
     last_seq bigint;
@@ -338,6 +349,9 @@ def _floor_writer(
     led = Ledger.open(url, timeout=60) if kind == "d" else None
     connection = psycopg.connect(url, autocommit=True) if kind != "d" else None
     sql = _FLOOR_SQL.get(kind, "")
+    if kind in ("b", "c"):
+        assert connection is not None
+        connection.pgconn.prepare(b"floor", sql.encode())
     pad = "x" * 250
     start.wait(timeout=120)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -367,7 +381,11 @@ def _floor_writer(
                 if kind == "b"
                 else (favor.id, utc_text(favor.at), line)
             )
-            connection.execute(sql, params)
+            done = connection.pgconn.exec_prepared(
+                b"floor", [part.encode() for part in params]
+            )
+            if done.status != 1:  # PGRES_COMMAND_OK
+                raise RuntimeError(done.error_message.decode())
         i += 1
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     if led is not None:
@@ -422,6 +440,8 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
     version 5's own ``entries`` table (its indexes and triggers), the
     insert trigger doing ``favorledger_append``'s work but no chain, no
     lock; (d) ``led.record`` on a ``PostgresLedger`` (the store today).
+    (b) and (c) are prepared once and sent through libpq, as (d) sends its
+    hand-in; (a) goes through psycopg's ``execute``.
     """
     got: dict[str, list[dict[str, float]]] = {k: [] for k in ("pgbench", *FLOOR)}
     loads = []
