@@ -53,26 +53,29 @@ from favorledger.model import (
     Transfer,
     as_moment,
 )
+from favorledger.view import LedgerIndex
 
 
 class Indexed(Protocol):
-    """The ledger internals discharges read (a :class:`~favorledger.Ledger`).
+    """What discharges read of a ledger (a :class:`~favorledger.Ledger`): its
+    log and index in place, its reversals, and replicas of it as it stood.
 
     This module sits just below the ledger, which records what it computes,
-    so it names the ledger's index by its shape rather than importing it.
+    so it names the members it reads rather than importing the ledger. Every
+    member is public and read-only, and means what it means on the ledger.
     """
 
-    _log: list[Entry]
-    _owed: dict[str, dict[str, Amount]]
-    _balance: dict[str, Amount]
+    @property
+    def index(self) -> LedgerIndex:
+        """The log and the index, read in place: live, read-only views."""
 
     @property
     def reversals(self) -> Mapping[str, Reversal]:
         """The reversals, by the entry they reverse."""
 
-    def _replica(self, length: int, moment: datetime | None) -> Indexed:
-        """A new ledger replaying the first ``length`` entries (dated by
-        ``moment``, if given)."""
+    def replica(self, length: int, *, as_of: datetime | str | None = None) -> Indexed:
+        """A new ledger replaying the first ``length`` entries of the log (of
+        those, the ones dated at or before ``as_of``, if given)."""
 
 
 __all__ = ["EAGER_INDEX", "MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
@@ -127,18 +130,19 @@ def _people_index(ledger: Indexed) -> _PeopleIndex:
     is sound because the log is append-only (a batch rolled back replaces
     the log, which the check on the last entry notices).
     """
-    log: list[Entry] = ledger._log
+    log = ledger.index.entries
+    length = len(log)
     index = _INDEXES.get(ledger)
     if (
         index is None
-        or index.count > len(log)
+        or index.count > length
         or (index.count and log[index.count - 1] is not index.last)
     ):
         index = _INDEXES[ledger] = _PeopleIndex()
-    if index.count < len(log):
+    if index.count < length:
         with collector_paused():  # lists only, no cycles: nothing to collect
             _extend(index, itertools.islice(log, index.count, None))
-        index.count = len(log)
+        index.count = length
         index.last = log[-1]
     return index
 
@@ -232,7 +236,7 @@ class _Debts:
 
     def __init__(self, ledger: Indexed) -> None:
         self.ledger = ledger
-        self.owed: Mapping[str, Mapping[str, Amount]] = ledger._owed
+        self.owed: Mapping[str, Mapping[str, Amount]] = ledger.index.owed
         self.moved: dict[_Pair, Amount] = {}
         self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
 
@@ -412,7 +416,7 @@ class Snapshot:
 
     def __init__(self, ledger: Indexed, as_of: datetime | str | None = None) -> None:
         self._ledger = ledger
-        self._length = len(ledger._log)
+        self._length = len(ledger.index.entries)
         self._as_of = None if as_of is None else as_moment(as_of)
         self._replica: Indexed | None = None
 
@@ -420,7 +424,7 @@ class Snapshot:
         """Index a long log now (:data:`EAGER_INDEX`), so that no explanation
         read while nothing new is recorded has to scan it."""
         ledger = self._ledger
-        if self._as_of is None and len(ledger._log) >= EAGER_INDEX:
+        if self._as_of is None and len(ledger.index.entries) >= EAGER_INDEX:
             index = _people_index(ledger)
             lengths = map(len, index.given.values())
             for giver in compress(index.given, map(ge, lengths, repeat(_MANY))):
@@ -428,10 +432,10 @@ class Snapshot:
 
     def debts(self) -> _Debts:
         ledger = self._ledger
-        if self._as_of is None and len(ledger._log) == self._length:
+        if self._as_of is None and len(ledger.index.entries) == self._length:
             return _Debts(ledger)
         if self._replica is None:
-            self._replica = ledger._replica(self._length, self._as_of)
+            self._replica = ledger.replica(self._length, as_of=self._as_of)
         return _Debts(self._replica)
 
     def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
@@ -569,14 +573,15 @@ def _left_over(
 ) -> list[Debt]:
     """What is still owed after ``transfers``, if they leave every balance at
     zero (then it runs around cycles); else nothing."""
-    after = dict(ledger._balance)
+    index = ledger.index
+    after = dict(index.balances)
     for t in transfers:
         after[t.payer] = _exact.add(after.get(t.payer, ZERO), t.amount)
         after[t.payee] = _exact.sub(after.get(t.payee, ZERO), t.amount)
     if any(after.values()):
         return []
     rest = []
-    for debtor in sorted(set(ledger._owed) | set(debts.extra)):
+    for debtor in sorted(set(index.owed) | set(debts.extra)):
         for creditor in debts.creditors(debtor):
             rest.append(Debt(debtor, creditor, debts.net(debtor, creditor)))
     return rest

@@ -162,14 +162,11 @@ def settle(
     [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
     """
     _check_method(method)
-    source = indexed(ledger)
-    snapshot = Snapshot(source, as_of)
+    snapshot = Snapshot(indexed(ledger), as_of)
     if as_of is not None:
-        balances = ledger.balances(at=as_of)
-    elif cast(object, source) is ledger:  # a Ledger: read its index, not a copy
-        balances = source._balance
-    else:
-        balances = ledger.balances()
+        balances: Mapping[str, Amount] = ledger.balances(at=as_of)
+    else:  # read in place, not a copy
+        balances = ledger.index.balances
     along = _relationships(ledger) if method == "ties" else None
     plan = _settle(balances, method, along, Why(snapshot), trusted=True)
     if plan:
@@ -286,12 +283,14 @@ def explain(
 
 def indexed(ledger: LedgerView) -> Indexed:
     """The ledger itself, or (for another kind of view) a ledger replaying
-    its log: explanations read a ledger's index."""
+    its log: explanations read a ledger's index and make replicas of it."""
     from favorledger.ledger import Ledger
 
     if isinstance(ledger, Ledger):
         return ledger
-    return Ledger.from_entries(ledger.log, referral_share=ledger.referral_share)
+    return Ledger.from_entries(
+        ledger.index.entries, referral_share=ledger.referral_share
+    )
 
 
 # ----------------------------------------------------------------- dispatch
