@@ -174,7 +174,11 @@ def _moves_of(ledger: Indexed, person: str) -> Sequence[Assignment | Settlement]
 def _owed_to(ledger: Indexed, creditor: str, debtor: str) -> Sequence[Favor]:
     """The favors ``creditor`` gave that name ``debtor`` (receiver or
     referrer), in record order."""
-    index = _people_index(ledger)
+    return _owed_in(_people_index(ledger), creditor, debtor)
+
+
+def _owed_in(index: _PeopleIndex, creditor: str, debtor: str) -> Sequence[Favor]:
+    """:func:`_owed_to`, from the ledger's people index."""
     given = index.given.get(creditor, ())
     if len(given) < _MANY:
         return [f for f in given if f.receiver == debtor or f.via == debtor]
@@ -239,6 +243,14 @@ class _Debts:
         self.owed: Mapping[str, Mapping[str, Amount]] = ledger.index.owed
         self.moved: dict[_Pair, Amount] = {}
         self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
+        self.people: _PeopleIndex | None = None
+
+    def _people(self) -> _PeopleIndex:
+        """The ledger's people index, found once: nothing is recorded while
+        a view of its debts is in use."""
+        if self.people is None:
+            self.people = _people_index(self.ledger)
+        return self.people
 
     def net(self, debtor: str, creditor: str) -> Amount:
         row, back = self.owed.get(debtor), self.owed.get(creditor)
@@ -270,8 +282,9 @@ class _Debts:
         gave, or is named with them in an assignment or settlement; they
         also have a row of debts naming them: whichever is fewer is searched.
         """
-        named = len(_given_by(self.ledger, creditor))
-        if named + len(_moves_of(self.ledger, creditor)) > len(self.owed):  # a hub
+        people = self._people()
+        named = len(people.given.get(creditor, ()))
+        if named + len(people.moves.get(creditor, ())) > len(self.owed):  # a hub
             maybe = self._owing_rows(creditor)
         else:
             maybe = self._named_with(creditor)
@@ -286,9 +299,11 @@ class _Debts:
     def _named_with(self, creditor: str) -> set[str]:
         """Whoever received or referred a favor ``creditor`` gave, or is named
         with them in an assignment or settlement."""
-        maybe = {f.receiver for f in _given_by(self.ledger, creditor)}
-        maybe.update(f.via for f in _given_by(self.ledger, creditor) if f.via)
-        maybe.update(p for e in _moves_of(self.ledger, creditor) for p in e.people)
+        people = self._people()
+        given = people.given.get(creditor, ())
+        maybe = {f.receiver for f in given}
+        maybe.update(f.via for f in given if f.via)
+        maybe.update(p for e in people.moves.get(creditor, ()) for p in e.people)
         return maybe
 
     def _owing_rows(self, creditor: str) -> set[str]:
@@ -392,7 +407,9 @@ class _Debts:
         """
         reversals = self.ledger.reversals
         favors = [
-            f for f in _owed_to(self.ledger, creditor, debtor) if f.id not in reversals
+            f
+            for f in _owed_in(self._people(), creditor, debtor)
+            if f.id not in reversals
         ]
         favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
         return [
