@@ -127,7 +127,7 @@ def _people_index(ledger: Indexed) -> _PeopleIndex:
     """The ledger's index of the entries that move debts, by person.
 
     Built on first use and extended with the entries recorded since, which
-    is sound because the log is append-only (a batch rolled back replaces
+    is sound because the log is append-only (a batch rolled back rewrites
     the log, which the check on the last entry notices).
     """
     log = ledger.index.entries
