@@ -305,3 +305,28 @@ def test_the_algorithms_change_nothing_they_read(led: Ledger, today: datetime) -
     overall_reciprocity(led)
     assert state(led) == before
     assert seen(index) == shown
+
+
+# ------------------------------------------------------------------ stores
+@settings(max_examples=15)
+@given(batch=st.lists(favors(people=person_ids(pool=PEOPLE)), min_size=1, max_size=3))
+def test_views_of_a_stored_ledger_see_other_writers_and_rollbacks(
+    tmp_path_factory: pytest.TempPathFactory, batch: list[Favor]
+) -> None:
+    """On a stored ledger the views stay live too: they see what another
+    handle stored once this one catches up, and a failed batch (one
+    transaction) is undone in them as in the store."""
+    path = tmp_path_factory.mktemp("views") / "favors.db"
+    with Ledger.open(path) as led, Ledger.open(path) as other:
+        index = led.index
+        led.record("ann", "bob", 2)
+        other.record("bob", "carol", 5)
+        led.record("carol", "ann", 1)  # catches up with other's favor first
+        assert seen(index) == replayed(led)
+        assert index.balances["carol"] == -4  # received 5, gave 1
+        before = state(led)
+        with pytest.raises((RuntimeError, FavorLedgerError)):
+            add_then_fail(led, batch)
+        assert state(led) == before
+        assert seen(index) == replayed(led)
+        assert led.index is index
