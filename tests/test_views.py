@@ -132,6 +132,51 @@ def test_views_held_across_a_rolled_back_batch_stay_live(
     assert seen(index) == (led.log, led.balances(), state(led)[2])
 
 
+def held(led: Ledger) -> dict[str, Any]:
+    """Every live view a ledger hands out, besides its index."""
+    return {
+        "people": led.people,
+        "favors": led.favors,
+        "reversals": led.reversals,
+        "stated_ties": led.stated_ties,
+        "market": led.market,
+    }
+
+
+def shown(views: dict[str, Any]) -> dict[str, Any]:
+    """What those views show, as plain copies."""
+    copies = {k: dict(v) for k, v in views.items() if k != "market"}
+    market = views["market"]
+    return {**copies, "pledges": dict(market.pledges), "asks": dict(market.asks)}
+
+
+@given(led=ledgers(max_favors=6, market=True), at=times())
+@examples(40)
+def test_every_view_held_across_a_rolled_back_batch_stays_live(
+    led: Ledger, at: datetime
+) -> None:
+    """People, favors, reversals, stated ties and the market's book, held
+    across a batch that records one of each and then fails, show what the
+    ledger holds afterwards: the state before the batch."""
+    views, before = held(led), shown(held(led))
+    with pytest.raises(RuntimeError):
+        record_one_of_each_then_fail(led, at)
+    assert shown(views) == shown(held(led)) == before
+
+
+def record_one_of_each_then_fail(led: Ledger, at: datetime) -> None:
+    """A person, a favor and its reversal, a tie, a pledge and an ask, in one
+    batch that then fails."""
+    with led.batch():
+        led.add_person("zed", at=at)
+        favor = led.record("zed", "ann", 2, at=at)
+        led.reverse(favor.id, at=at)
+        led.tie("zed", "bob", "0.5", at=at)
+        trading.pledge(led, "zed", "bob", 3, at=at)
+        trading.ask(led, "zed", "ann", 1, reason="a lift", at=at)
+        raise RuntimeError("the caller's own error")
+
+
 # ------------------------------------------------------------------ read-only
 WRITES = {
     "balances[k] = v": lambda i: i.balances.__setitem__("ann", 1),
