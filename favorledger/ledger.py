@@ -1378,25 +1378,35 @@ recorded with a different body: value Decimal('1') != Decimal('2')
     def _rebuild(self, entries: list[Entry]) -> None:
         """Reset the ledger to the state ``entries`` give (used to roll back).
 
-        The log and the index are refilled in place, so views handed out
-        (:attr:`index`, :attr:`people`...) stay live."""
+        The log, the index and the market's book are refilled in place, so
+        views handed out (:attr:`index`, :attr:`people`, :attr:`market`...)
+        stay live."""
         fresh = Ledger(referral_share=self._share, strict=self._strict)
         for entry in entries:
             fresh.add(entry)
-        mine = self.__dict__
-        for name, value in fresh.__dict__.items():
-            if type(value) is dict:
-                mine[name].clear()
-                mine[name].update(value)
-            elif type(value) is list:
-                mine[name][:] = value
-            elif name not in _KEPT:
-                mine[name] = value
+        _refill(self.__dict__, fresh.__dict__)
 
 
 _KEPT: frozenset[str] = frozenset({"_sink", "_writing", "_index"})
 """What a rollback keeps (:meth:`Ledger._rebuild`): the store, whether a write
 is under way, and the views of the containers refilled in place."""
+
+
+def _refill(mine: dict[str, Any], fresh: dict[str, Any]) -> None:
+    """Give an object's attributes (``mine``) the values of another's, its
+    dicts, lists and market refilled in place."""
+    for name, value in fresh.items():
+        kind = type(value)
+        if kind is dict:
+            mine[name].clear()
+            mine[name].update(value)
+        elif kind is list:
+            mine[name][:] = value
+        elif kind is Market:
+            _refill(vars(mine[name]), vars(value))
+        elif name not in _KEPT:
+            mine[name] = value
+
 
 _E = TypeVar("_E", bound=Entry)
 
