@@ -23,6 +23,10 @@ True
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
 __all__ = [
     "AlreadyReversedError",
     "DuplicateFavorError",
@@ -53,16 +57,29 @@ class FavorLedgerError(Exception):
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """``repr(value)`` for an error message, cut short if it is long.
+    """A value as a message shows it: as the user typed or sees it.
 
-    A message must name the bad value, but a hostile value can be megabytes
-    long (and ``repr`` of an integer of more than 4300 digits fails), so long
-    values are shown by their start and their size.
+    Text is quoted (``'ann'``), so a blank or a trailing space shows; an
+    amount is a number (``1.5``, ``1/3``), a time is ISO 8601, a duration is
+    ``1 day, 0:00:00``, a set of tags is ``{'a', 'b'}`` and ``None`` is
+    ``none``; anything else is its
+    ``repr``. Every message names its bad value through here. A hostile value
+    can be megabytes long (and an integer of more than 4300 digits has no
+    text), so long values are shown by their start and their size.
 
     Examples
     --------
-    >>> shown("ann"), shown("x" * 1000, limit=5)
-    ("'ann'", "'xxxxx'... (1000 characters)")
+    >>> from datetime import datetime, timezone
+    >>> from decimal import Decimal
+    >>> from fractions import Fraction
+    >>> shown("ann"), shown(Decimal("1.5")), shown(Fraction(-1, 3)), shown(None)
+    ("'ann'", '1.5', '-1/3', 'none')
+    >>> shown(datetime(2026, 11, 30, 17, 17, tzinfo=timezone.utc))
+    '2026-11-30T17:17:00+00:00'
+    >>> shown(frozenset({"b", "a"})), shown(frozenset())
+    ("{'a', 'b'}", '{}')
+    >>> shown("x" * 1000, limit=5)
+    "'xxxxx'... (1000 characters)"
     >>> shown(10**5000)
     '<an integer of about 5001 digits>'
     """
@@ -71,10 +88,24 @@ def shown(value: object, limit: int = 80) -> str:
     if isinstance(value, str | bytes) and len(value) > limit:
         return f"{value[:limit]!r}... ({len(value)} characters)"
     try:
-        text = repr(value)
+        text = _as_seen(value)
     except ValueError:  # a Fraction of huge integers, say
         return f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}..."
+
+
+def _as_seen(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, Decimal | timedelta):
+        return str(value)
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):  # tags
+        return "{" + ", ".join(shown(item) for item in sorted(value, key=str)) + "}"
+    return repr(value)
 
 
 class InvalidValueError(FavorLedgerError, ValueError):

@@ -218,7 +218,9 @@ def test_retrying_record_without_a_time_changes_nothing(
     before = state(led)
     assert _again(led, original) == original
     assert state(led) == before
-    later = original.at + data.draw(st.timedeltas(timedelta(microseconds=1)))
+    later = original.at + data.draw(
+        st.timedeltas(timedelta(microseconds=1), timedelta(days=3650))
+    )
     for changes, named in [
         ({"value": original.value + 1}, "value"),
         ({"at": later}, "at"),
