@@ -92,6 +92,7 @@ __all__ = [
     "moment_or_now",
     "named_people",
     "new_id",
+    "not_after_now",
     "not_before",
     "utcnow",
 ]
@@ -311,6 +312,35 @@ time 2024-02-01T00:00:00+00:00, got '2024-01-01T00:00:00+00:00'
             f"{field} must not be before {what} {earliest.isoformat()},"
             f" got {moment.isoformat()!r}"
         )
+
+
+def not_after_now(
+    field: str, moment: datetime, error: type[FavorLedgerError] = InvalidValueError
+) -> datetime:
+    """Refuse a time after now for an entry being recorded by hand.
+
+    A favor is recorded once it is done; one promised for later is a
+    pledge. The command and the example web app check this where a person
+    types a time; the library itself keeps any time, since a replica whose
+    clock runs behind must still take another's log.
+
+    Examples
+    --------
+    >>> not_after_now("--at", as_moment("2099-01-01T00:00Z"))
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidValueError: --at must not be in the future (now \
+is ...), got 2099-01-01T00:00:00+00:00: a favor is recorded once it is done, \
+and a promise of one is a pledge
+    """
+    now = utcnow()
+    if moment > now:
+        raise error(
+            f"{field} must not be in the future (now is"
+            f" {now.isoformat(timespec='seconds')}), got {shown(moment)}: a favor"
+            " is recorded once it is done, and a promise of one is a pledge"
+        )
+    return moment
 
 
 # Converters are named functions so that mypy's attrs plugin can type them.

@@ -14,6 +14,7 @@ from favorledger.cli.run import (
     Run,
     UsageError,
     entry_json,
+    entry_time,
     named,
     parse_time,
 )
@@ -43,7 +44,7 @@ def _record(run: Run) -> int:
             kind=a.kind,
             via=a.via,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             tags=a.tag,
             referral_share=a.share,
             id=a.id,
@@ -64,7 +65,7 @@ def _reverse(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
-        reversal = led.reverse(favor_id, reason=a.reason, at=parse_time(a.at), id=a.id)
+        reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
     return run.recorded(
         reversal, f"recorded reversal {reversal.id} of favor {reversal.favor_id}"
     )
@@ -79,7 +80,7 @@ def _tie(run: Run) -> int:
             a.strength,
             kind=a.kind,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             id=a.id,
         ),
         a.a,
@@ -97,7 +98,7 @@ def _person(run: Run) -> int:
 
     def restate(led: Ledger) -> Person:  # what is not restated is kept
         tags = NO_TAGS if a.tag is None else a.tag
-        return led.add_person(a.person, a.name, tags=tags, at=parse_time(a.at))
+        return led.add_person(a.person, a.name, tags=tags, at=entry_time(a.at))
 
     person = run.write(restate)
     tagged = f" [{', '.join(sorted(person.tags))}]" if person.tags else ""

@@ -35,10 +35,11 @@ SUFFIXES: Final = {
 
 # ------------------------------------------------------------------ parsing
 
-AT_HELP: Final = (
-    "when (ISO-8601 date or date-time, e.g. 2025-03-01 or 2025-03-01T09:30;"
+TIME_HELP: Final = (
+    "ISO-8601 date or date-time, e.g. 2025-03-01 or 2025-03-01T09:30;"
     " a date is midnight UTC, a time without an offset is local; default now)"
 )
+AT_HELP: Final = "when, not after now: a later favor is a pledge (" + TIME_HELP
 VALUE_HELP: Final = "an exact amount: 3, 2.50 or 1/3"
 ID_HELP: Final = (
     "the new entry's id (default: a fresh one); importing it again is a no-op"
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     balance = command("balance", "everyone's balance, or one person's")
     balance.add_argument("person", nargs="?", help="only this person")
-    balance.add_argument("--at", help="as the ledger stood then (" + AT_HELP[6:])
+    balance.add_argument("--at", help="as the ledger stood then (" + TIME_HELP)
     owes = command("owes", "who owes whom (netted per pair)", ["who-owes-whom"])
     owes.add_argument("person", nargs="?", help="only debts involving PERSON")
     history = command("history", "the entries involving PERSON, in time order")
@@ -215,11 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--apply", action="store_true", help="record the suggested favor-returns"
     )
     square.add_argument("--reason", default="", help="recorded with --apply")
-    square.add_argument("--at", help="with --apply, when (" + AT_HELP[6:])
+    square.add_argument("--at", help="with --apply, when, not after now (" + TIME_HELP)
     clear = command("clear", "set off cycles of obligations (a owes b owes c owes a)")
     clear.add_argument("--apply", action="store_true", help="record the set-offs")
     clear.add_argument("--reason", default="", help="recorded with --apply")
-    clear.add_argument("--at", help="with --apply, when (" + AT_HELP[6:])
+    clear.add_argument("--at", help="with --apply, when, not after now (" + TIME_HELP)
 
     path = command("path", "who can introduce SOURCE to TARGET")
     path.add_argument("source", help="who wants the introduction")
@@ -248,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("open", "called", "released", "expired"),
         help="only pledges with this status",
     )
-    pledges.add_argument("--at", help="as they stood then (" + AT_HELP[6:])
+    pledges.add_argument("--at", help="as they stood then (" + TIME_HELP)
     call = command("call", "call a pledge: record its favor")
     call.add_argument(
         "pledge_id", metavar="PLEDGE_ID", help="the pledge (a prefix will do)"
@@ -270,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     entry_options(ask)
     asks = command("asks", "the asks, with their status")
     asks.add_argument("person", nargs="?", help="only asks by or of PERSON")
-    asks.add_argument("--at", help="as they stood then (" + AT_HELP[6:])
+    asks.add_argument("--at", help="as they stood then (" + TIME_HELP)
     answer = command("answer", "accept or decline an open ask")
     answer.add_argument("ask_id", metavar="ASK_ID", help="the ask (a prefix will do)")
     answer.add_argument("status", choices=ANSWERS, help="the answer")
@@ -301,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     todo = command("agenda", "what PERSON should attend to, with the reasons")
     todo.add_argument("person", help="whose agenda")
-    todo.add_argument("--at", help="the day to plan (" + AT_HELP[6:])
+    todo.add_argument("--at", help="the day to plan (" + TIME_HELP)
     todo.add_argument("--today", dest="at", help=argparse.SUPPRESS)  # deprecated
     for sub in commands.choices.values():
         for action in sub._actions:  # the names the help text and errors use

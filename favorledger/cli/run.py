@@ -28,6 +28,7 @@ from favorledger.ledger import Ledger
 from favorledger.model import (
     Entry,
     Person,
+    not_after_now,
 )
 
 _T = TypeVar("_T")
@@ -57,6 +58,15 @@ def parse_time(text: str | None) -> datetime | str | None:
         return moment.astimezone()
     except (OverflowError, ValueError):  # year 1 or 9999: the model refuses it
         return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
+
+
+def entry_time(text: str | None) -> datetime | str | None:
+    """:func:`parse_time` for ``--at`` on a command that records an entry:
+    never after now (a favor not yet done is a pledge)."""
+    moment = parse_time(text)
+    if isinstance(moment, datetime):
+        not_after_now("--at", moment, UsageError)
+    return moment
 
 
 def plural(count: int, noun: str) -> str:
