@@ -23,7 +23,7 @@ True
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -62,7 +62,7 @@ def shown(value: object, limit: int = 80) -> str:
     Text is quoted (``'ann'``), so a blank or a trailing space shows; an
     amount is a number (``1.5``, ``1/3``), a time is ISO 8601, a duration is
     ``1 day, 0:00:00``, a set of tags is ``{'a', 'b'}`` and ``None`` is
-    ``none``; anything else is its
+    ``nothing``; anything else is its
     ``repr``. Every message names its bad value through here. A hostile value
     can be megabytes long (and an integer of more than 4300 digits has no
     text), so long values are shown by their start and their size.
@@ -73,7 +73,7 @@ def shown(value: object, limit: int = 80) -> str:
     >>> from decimal import Decimal
     >>> from fractions import Fraction
     >>> shown("ann"), shown(Decimal("1.5")), shown(Fraction(-1, 3)), shown(None)
-    ("'ann'", '1.5', '-1/3', 'none')
+    ("'ann'", '1.5', '-1/3', 'nothing')
     >>> shown(datetime(2026, 11, 30, 17, 17, tzinfo=timezone.utc))
     '2026-11-30T17:17:00+00:00'
     >>> shown(frozenset({"b", "a"})), shown(frozenset())
@@ -96,12 +96,12 @@ def shown(value: object, limit: int = 80) -> str:
 
 def _as_seen(value: object) -> str:
     if value is None:
-        return "none"
+        return "nothing"
     if isinstance(value, Decimal | timedelta):
         return str(value)
     if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    if isinstance(value, datetime):
+        return str(value)  # 1/3, or 2 for a whole one
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, frozenset | set):  # tags
         return "{" + ", ".join(shown(item) for item in sorted(value, key=str)) + "}"

@@ -596,7 +596,7 @@ class Ledger:
         Traceback (most recent call last):
         ...
         favorledger.errors.DuplicateFavorError: Favor.id 'f1' is already \
-recorded with a different body: value Decimal('1') != Decimal('2')
+recorded with a different body: value 1 != 2
         >>> len(led)
         0
         """
