@@ -470,7 +470,7 @@ def parse_amount(
     _refuse_huge(raw, field, error, allow_zero)
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
-        _refuse_sign(raw, field, error, allow_zero)
+        _refuse_sign(value, field, error, allow_zero)  # a number, shown as one
     if value >= _MAX_INT:  # an int: cheap to compare with a huge Fraction
         raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
     if not _resolution_ok(value):

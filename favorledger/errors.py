@@ -23,9 +23,12 @@ True
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Final
 
 __all__ = [
     "AlreadyReversedError",
@@ -92,6 +95,28 @@ def shown(value: object, limit: int = 80) -> str:
     except ValueError:  # a Fraction of huge integers, say
         return f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}..."
+
+
+_FIELD: Final = re.compile(
+    r"\b(?:Favor|Pledge|Tie|Person|Reversal|Ask|Answer|Release|Assignment)\.(\w+)"
+)
+
+
+def in_words(message: str, words: Mapping[str, str]) -> str:
+    """``message`` naming fields as the person who typed them knows them.
+
+    Each ``Favor.value`` (any entry's field) whose field is in ``words``
+    becomes ``words[field]``: a flag, an argument, a form's label. The
+    command and the web app both word their errors through here.
+
+    Examples
+    --------
+    >>> in_words("Favor.value must be positive, got -2", {"value": "VALUE"})
+    'VALUE must be positive, got -2'
+    >>> in_words("Tie.kind must be one of ...", {})
+    'Tie.kind must be one of ...'
+    """
+    return _FIELD.sub(lambda m: words.get(m.group(1), m.group(0)), message)
 
 
 def _as_seen(value: object) -> str:

@@ -630,7 +630,7 @@ recorded with a different body: value 1 != 2
         ...         _ = led.record("ann", "bob", "-1")
         ... except InvalidFavorError as error:
         ...     print(error)
-        Favor.value must be positive, got '-1'
+        Favor.value must be positive, got -1
         >>> len(led)
         0
         """

@@ -913,20 +913,20 @@ def _policy_cases() -> Iterator[Any]:
 
 def _size_cases() -> Iterator[Any]:
     """Values, ids, texts, tags and times refused by their size, shown short."""
-    for label, value, shown in HUGE:
+    for label, value, short in HUGE:
         yield bad(
             f"record-value-{label}",
             recording(value=value),
             InvalidFavorError,
             "Favor.value",
-            shown,
+            short,
         )
         yield bad(
             f"record-share-{label}",
             recording(via="carol", referral_share=value),
             InvalidFavorError,
             "Favor.referral_share",
-            shown,
+            short,
         )
     long_id = "x" * (MAX_ID_LENGTH + 1)
     for name in ("giver", "receiver", "kind", "via", "id"):
