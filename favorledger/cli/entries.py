@@ -22,6 +22,7 @@ from favorledger.io.jsonl import dumps_entry
 from favorledger.ledger import Ledger
 from favorledger.model import (
     NO_TAGS,
+    Debt,
     Entry,
     Favor,
     Person,
@@ -168,13 +169,33 @@ def _describe(entry: Entry, run: Run) -> str:
     if isinstance(entry, Reversal):
         why = f": {one_line(entry.reason)}" if entry.reason else ""
         return f"reverses {run.short(entry.favor_id)}{why}"
+    if isinstance(entry, Settlement):
+        passed = f"; passes on {_debts(entry.passed)}" if entry.passed else ""
+        why = f": {one_line(entry.reason)}" if entry.reason else ""
+        return (
+            f"{entry.payer} -> {entry.payee} ({entry.kind}):"
+            f" clears {_debts(entry.discharged)}{passed}{why}"
+        )
     body = json.loads(dumps_entry(entry))
     hidden = ("format", "type", "id", "at", "value", "amount", "strength")
     return ", ".join(
-        f"{key}={run.short(value) if key.endswith('_id') else value}"
+        f"{key}={run.short(value) if key.endswith('_id') else _listed(value)}"
         for key, value in body.items()
         if key not in hidden and value not in (None, "", [])
     )
+
+
+def _debts(debts: Sequence[Debt], most: int = 3) -> str:
+    """``bob owes me 1, me owes carol 3 +2 more``: a settlement's debts."""
+    shown = ", ".join(
+        f"{d.debtor} owes {d.creditor} {amount_text(d.amount)}" for d in debts[:most]
+    )
+    return shown + (f" +{len(debts) - most} more" if len(debts) > most else "")
+
+
+def _listed(value: object) -> object:
+    """A list of tags as ``a, b``; anything else as it is."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _entry_amount(entry: Entry) -> Amount | None:
