@@ -129,3 +129,16 @@ def test_the_extras_table_lists_every_extra_and_what_it_installs() -> None:
                     assert f"`{pulled}`" in rows[extra], (extra, pulled)
             else:
                 assert name in rows[extra], (extra, name)
+
+
+def test_the_architecture_names_every_type_of_entry_and_no_outside_file() -> None:
+    from typing import get_args
+
+    from favorledger.model import Entry
+
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    log = page[page.index("The log (`Ledger.log`)") :].split("\n\n")[0]
+    for kind in get_args(Entry):
+        assert f"`{kind.__name__}`" in log, kind
+    for other in PAGES:
+        assert "../shared/" not in other.read_text(encoding="utf-8"), other

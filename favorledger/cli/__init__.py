@@ -19,7 +19,7 @@ with its ``--json`` shape)::
                                            (import: all or nothing; export: --force)
 
 Answers are readable tables; ``--json`` prints JSON for scripts instead. A
-column of amounts shares one number of decimals (``4.50``, ``-2.00``); a
+column of amounts shares one number of decimals (``4.5``, ``-3.0``); a
 value with no decimal form is a fraction (``1/3``). Tables show ids by their
 shortest unique prefix, and any unique prefix is accepted. A bare date
 (``--at 2024-05-01``) is midnight UTC; a time without an offset is local
