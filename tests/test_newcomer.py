@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,46 @@ def test_settlement_details_read_as_debts(
             assert re.search(r"\w+ owes \w+ [\d/.]+", line), line
     code, out, _ = run(capsys, "--db", db, "--json", "log", "--type", "settlement")
     assert all(isinstance(e["discharged"], list) for e in json.loads(out))
+
+
+# ------------------------------------------------------- B11: argparse corners
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (
+            ["record", "dave", "ann", "3", "--via", "eve", "--share", "-1/2"],
+            "--share must be between 0 and 1",
+        ),
+        (
+            ["record", "dave", "ann", "3", "--via", "eve", "--share", "-0.5"],
+            "--share must be between 0 and 1",
+        ),
+        (["record", "dave", "ann", "-1/2"], "VALUE must be positive, got -1/2"),
+        (["reverse", ""], "FAVOR_ID must not be empty"),
+        (["reverse", "  "], "FAVOR_ID must not be empty"),
+        (["person", ""], "PERSON must be a non-empty string"),
+        (
+            ["log", "--since", "2026-01-01", "--until", "1999-01-01"],
+            "--since must not be after --until",
+        ),
+    ],
+)
+def test_argparse_corners_get_our_one_line_errors(
+    db: str, capsys: pytest.CaptureFixture[str], argv: list[str], wanted: str
+) -> None:
+    run(capsys, "--db", db, "record", "a", "b", "1", "--id", "f1", "--at", T1)
+    code, out, err = run(capsys, "--db", db, *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith("favorledger: error: ")
+    assert len(err.splitlines()) == 1, err  # no usage text
+    assert wanted in err, err
+    assert favor_ids(db) == ["f1"]
+
+
+def test_a_nan_tie_strength_is_not_called_a_float_refusal() -> None:
+    """A tie's strength may be a float (a weight); NaN is refused as not a
+    number in (0, 1], not as a float."""
+    led = Ledger()
+    with pytest.raises(ValueError, match=r"must be a number in \(0, 1\], got nan"):
+        led.tie("a", "b", float("nan"))
+    assert led.tie("a", "b", 0.1 + 0.2).strength == Decimal("0.3")
