@@ -395,7 +395,8 @@ def _refuse_sign(
     raw: object, field: str, error: type[InvalidValueError], allow_zero: bool
 ) -> NoReturn:
     wanted = "zero or positive" if allow_zero else "positive"
-    raise error(f"{field} must be {wanted}, got {shown(raw)}")
+    typed = raw.strip() if isinstance(raw, str) else shown(raw)  # a number, as typed
+    raise error(f"{field} must be {wanted}, got {typed}")
 
 
 def _refuse_huge(
@@ -470,7 +471,7 @@ def parse_amount(
     _refuse_huge(raw, field, error, allow_zero)
     value = _coerce(raw, field, error)
     if value < 0 or (value == 0 and not allow_zero):
-        _refuse_sign(value, field, error, allow_zero)  # a number, shown as one
+        _refuse_sign(raw, field, error, allow_zero)
     if value >= _MAX_INT:  # an int: cheap to compare with a huge Fraction
         raise error(f"{field} must be less than {MAX_VALUE:,}, got {shown(raw)}")
     if not _resolution_ok(value):

@@ -204,11 +204,11 @@ def test_settlement_details_read_as_debts(
     [
         (
             ["record", "dave", "ann", "3", "--via", "eve", "--share", "-1/2"],
-            "--share must be between 0 and 1",
+            "--share must be zero or positive, got -",
         ),
         (
             ["record", "dave", "ann", "3", "--via", "eve", "--share", "-0.5"],
-            "--share must be between 0 and 1",
+            "--share must be zero or positive, got -",
         ),
         (["record", "dave", "ann", "-1/2"], "VALUE must be positive, got -1/2"),
         (["reverse", ""], "FAVOR_ID must not be empty"),

@@ -66,7 +66,7 @@ COMMANDS: Final[dict[str, Callable[[Run], int]]] = (
 
 
 # Where a model field's name differs from the argument that gives it.
-_ARGUMENT: Final = {"referral_share": "share", "tags": "tag"}
+_ARGUMENT: Final = {"referral_share": "share", "tags": "tag", "id": "person"}
 
 
 def _typed(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
@@ -85,7 +85,11 @@ def _typed(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
                 action.dest,
                 metavar if isinstance(metavar, str) else action.dest.upper(),
             )
-    fields = {field: dest for field, dest in _ARGUMENT.items() if dest in names}
+    fields = {
+        field: dest
+        for field, dest in _ARGUMENT.items()
+        if dest in names and field not in names
+    }
     return names | {field: names[dest] for field, dest in fields.items()}
 
 

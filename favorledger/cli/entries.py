@@ -238,7 +238,13 @@ def _since_until(run: Run) -> tuple[datetime | None, datetime | None]:
                 f"--{flag} must be an ISO-8601 date or time, got {moment!r}"
             )
         found.append(moment)
-    return found[0], found[1]
+    since, until = found
+    if since is not None and until is not None and since > until:
+        raise UsageError(
+            f"--since must not be after --until, got {since.isoformat()} and"
+            f" {until.isoformat()}: no entry could match"
+        )
+    return since, until
 
 
 def _log(run: Run) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from typing import Any, Final, NoReturn
 
@@ -45,6 +46,8 @@ ID_HELP: Final = (
     "the new entry's id (default: a fresh one); importing it again is a no-op"
 )
 REASON_HELP: Final = "why, in words"
+NEGATIVE: Final = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(/\d+)?$")
+"""What argparse takes for a negative number (an amount), not an option."""
 SHARE_HELP: Final = "the referrer's share of VALUE, from 0 to 1 (needs --via)"
 ENTRY_TYPES: Final = (
     "person",
@@ -61,7 +64,13 @@ ENTRY_TYPES: Final = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with the arguments it quotes back made safe for a terminal."""
+    """argparse, with the arguments it quotes back made safe for a terminal,
+    and any negative amount (``-1/2``, ``-1e3``, not only ``-2``) taken as a
+    value rather than an option, so that our checks can name what is wrong."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE
 
     def error(self, message: str) -> NoReturn:
         super().error(one_line(message))

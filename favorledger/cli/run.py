@@ -240,6 +240,9 @@ class Run:
         noun: str,
     ) -> str:
         """The id that ``text`` names: itself, or the one id it begins."""
+        if not text.strip():
+            label = f"{noun.upper()}_ID"
+            raise UsageError(f"{label} must not be empty: type an id or its start")
         ids = [e.id for e in led.log if isinstance(e, kind)]
         if text in ids:
             return text
