@@ -28,6 +28,7 @@ from favorledger.ledger import Ledger
 from favorledger.model import (
     Entry,
     Person,
+    as_moment,
     not_after_now,
 )
 
@@ -64,8 +65,8 @@ def entry_time(text: str | None) -> datetime | str | None:
     """:func:`parse_time` for ``--at`` on a command that records an entry:
     never after now (a favor not yet done is a pledge)."""
     moment = parse_time(text)
-    if isinstance(moment, datetime):
-        not_after_now("--at", moment, UsageError)
+    if isinstance(moment, datetime):  # in the calendar first, then not later
+        not_after_now("--at", as_moment(moment, "--at"), UsageError)
     return moment
 
 
