@@ -239,3 +239,40 @@ def test_a_nan_tie_strength_is_not_called_a_float_refusal() -> None:
     with pytest.raises(ValueError, match=r"must be a number in \(0, 1\], got nan"):
         led.tie("a", "b", float("nan"))
     assert led.tie("a", "b", 0.1 + 0.2).strength == Decimal("0.3")
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=36500)))
+def test_any_time_after_now_is_refused_and_creates_nothing(ahead: timedelta) -> None:
+    import tempfile
+
+    moment = (datetime.now(UTC) + ahead).isoformat()
+    with tempfile.TemporaryDirectory() as directory:
+        db = Path(directory) / "s.db"
+        assert main(["--db", str(db), "record", "a", "b", "1", "--at", moment]) == 2
+        assert not db.exists()
+
+
+# ------------------------------------------- the one place values are shown
+@given(
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=6),
+        st.fractions(max_denominator=10**6),
+        st.datetimes(timezones=st.just(UTC)),
+    )
+)
+def test_a_shown_value_reads_back_as_itself(value: object) -> None:
+    """``errors.shown`` writes a number or a time as a person would type it:
+    reading the text back gives the value, and no Python repr shows."""
+    from fractions import Fraction
+
+    from favorledger.errors import shown
+
+    text = shown(value)
+    assert not REPR.search(text), text
+    if isinstance(value, datetime):
+        assert datetime.fromisoformat(text) == value
+    elif isinstance(value, Fraction):
+        assert Fraction(text) == value
+    else:
+        assert Decimal(text) == value
