@@ -131,13 +131,28 @@ def bare(server: TemporaryServer, writers: int, seconds: float) -> dict[str, Any
             "DROP TABLE IF EXISTS bare; CREATE TABLE bare (seq bigint PRIMARY KEY,"
             " id text NOT NULL UNIQUE, type text, at text, body text, digest text)"
         )
+    return _spawned(
+        server, writers, seconds, lambda n: (_bare, (server.url(), f"b{n}", seconds))
+    )
+
+
+def _spawned(
+    server: TemporaryServer,
+    writers: int,
+    seconds: float,
+    job: Callable[[int], tuple[Callable[..., None], tuple[Any, ...]]],
+) -> dict[str, float]:
+    """Run ``writers`` forked writers at once (``job(n)`` gives writer ``n``'s
+    function and its first arguments; each also gets the start barrier and
+    the queue it reports ``{"cpu", "count"}`` on): the rate, the writers'
+    median client CPU and the server's CPU per favor."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers + 1)
     out = context.Queue()
-    procs = [
-        context.Process(target=_bare, args=(server.url(), f"b{n}", seconds, start, out))
-        for n in range(writers)
-    ]
+    procs = []
+    for n in range(writers):
+        target, args = job(n)
+        procs.append(context.Process(target=target, args=(*args, start, out)))
     for proc in procs:
         proc.start()
     start.wait(timeout=120)
@@ -146,11 +161,13 @@ def bare(server: TemporaryServer, writers: int, seconds: float) -> dict[str, Any
     cpu1 = _server_cpu(server)
     for proc in procs:
         proc.join(timeout=60)
+    if any(proc.exitcode != 0 for proc in procs):
+        raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
     count = sum(r["count"] for r in results)
     return {
         "rate": count / seconds,
         "client cpu": statistics.median(r["cpu"] for r in results),
-        "server cpu": (cpu1 - cpu0) / count,
+        "server cpu": (cpu1 - cpu0) / max(count, 1),
     }
 
 
@@ -400,31 +417,12 @@ def _floor_run(
     server: TemporaryServer, kind: str, url: str, writers: int, seconds: float
 ) -> dict[str, float]:
     """Rate, client CPU (median of the writers) and server CPU per favor."""
-    context = multiprocessing.get_context("fork")
-    start = context.Barrier(writers + 1)
-    out = context.Queue()
-    procs = [
-        context.Process(
-            target=_floor_writer, args=(kind, url, f"w{n}", seconds, start, out)
-        )
-        for n in range(writers)
-    ]
-    for proc in procs:
-        proc.start()
-    start.wait(timeout=120)
-    cpu0 = _server_cpu(server)
-    results = [out.get(timeout=seconds + 300) for _ in procs]
-    cpu1 = _server_cpu(server)
-    for proc in procs:
-        proc.join(timeout=60)
-    if any(proc.exitcode != 0 for proc in procs):
-        raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
-    count = sum(r["count"] for r in results)
-    return {
-        "rate": count / seconds,
-        "client cpu": statistics.median(r["cpu"] for r in results),
-        "server cpu": (cpu1 - cpu0) / max(count, 1),
-    }
+    return _spawned(
+        server,
+        writers,
+        seconds,
+        lambda n: (_floor_writer, (kind, url, f"w{n}", seconds)),
+    )
 
 
 def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -> None:

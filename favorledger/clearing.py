@@ -179,7 +179,7 @@ def clear_cycles(
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
     gross = None
     if mode == "gross":
-        owed = indexed(ledger if as_of is None else ledger.as_of(as_of))._owed
+        owed = (ledger if as_of is None else ledger.as_of(as_of)).index.owed
         gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
     clearing = _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
     if clearing.transfers:
