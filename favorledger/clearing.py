@@ -55,7 +55,7 @@ import networkx as nx
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
 from favorledger.discharge import Snapshot, Why
-from favorledger.errors import InvalidValueError
+from favorledger.errors import InvalidValueError, shown
 from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
 from favorledger.settlement import indexed, scale, unscale
 
@@ -227,7 +227,7 @@ def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Cleari
         if not debt.amount > 0 or debt.debtor == debt.creditor:
             raise InvalidValueError(
                 "a debt must be positive and between two people, got"
-                f" {debt.debtor!r} owes {debt.creditor!r} {debt.amount!r}"
+                f" {debt.debtor!r} owes {debt.creditor!r} {shown(debt.amount)}"
             )
         edge = (debt.debtor, debt.creditor)
         gross[edge] = _exact.add(gross.get(edge, ZERO), debt.amount)

@@ -58,6 +58,7 @@ from favorledger.errors import (
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
+    shown,
 )
 from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
@@ -420,7 +421,9 @@ class Ledger:
         owes the giver ``value * referral_share`` as well (the ledger's share
         unless one is given here). Parameters are those of
         :class:`~favorledger.Favor`; ``at`` defaults to now and ``id`` to a
-        fresh unique id.
+        fresh unique id. Recording a favor already recorded (same id, same
+        fields) changes nothing; without ``at`` it is taken to be a retry,
+        dated as first recorded, so a retry after a lost answer is safe.
 
         Returns
         -------
@@ -457,8 +460,9 @@ class Ledger:
             fulfils,
             self._balance,  # its keys are the people
         )
+        retry = at is None and id is not None  # dated as recorded, if it was
         if favor is not None and self._sink is None:
-            return self._add_plain(favor)
+            return self._add_plain(self._retried(favor) if retry else favor)
         favor = favor or Favor(
             id=new_id() if id is None else id,
             giver=giver,
@@ -473,9 +477,15 @@ class Ledger:
             fulfils=fulfils,
         )
         if self._sink is None:
-            return self._add_favor(favor)
-        with self._transaction():
-            return self._add_favor(favor)
+            return self._add_favor(self._retried(favor) if retry else favor)
+        with self._transaction():  # caught up with the store: then look
+            return self._add_favor(self._retried(favor) if retry else favor)
+
+    def _retried(self, favor: Favor) -> Favor:
+        """``favor`` dated as the favor already recorded under its id, if any:
+        a retry of :meth:`record` without ``at`` is the same favor again."""
+        stored = self._favors.get(favor.id)
+        return favor if stored is None else attrs.evolve(favor, at=stored.at)
 
     @_writes
     def reverse(
@@ -611,7 +621,7 @@ class Ledger:
         Traceback (most recent call last):
         ...
         favorledger.errors.DuplicateFavorError: Favor.id 'f1' is already \
-recorded with a different body: value Decimal('1') != Decimal('2')
+recorded with a different body: value 1 != 2
         >>> len(led)
         0
         """
@@ -645,7 +655,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ...         _ = led.record("ann", "bob", "-1")
         ... except InvalidFavorError as error:
         ...     print(error)
-        Favor.value must be positive, got '-1'
+        Favor.value must be positive, got -1
         >>> len(led)
         0
         """
@@ -1419,8 +1429,9 @@ def _same_or_raise(stored: Entry, new: _E) -> _E:
         raise DuplicateFavorError(
             f"{kind}.id {new.id!r} is already recorded as a {type(stored).__name__}"
         )
-    changes = ", ".join(
-        f"{field.name} {getattr(stored, field.name)!r} != {getattr(new, field.name)!r}"
+    changes = ", ".join(  # as recorded != as given
+        f"{field.name} {shown(getattr(stored, field.name))}"
+        f" != {shown(getattr(new, field.name))}"
         for field in attrs.fields(type(new))
         if getattr(stored, field.name) != getattr(new, field.name)
     )
