@@ -1127,3 +1127,20 @@ def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
         for handle in handles:
             handle.close()
     assert check_store(url) == []
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_retry_without_a_time_through_another_handle_is_the_same_favor(
+    postgres_url: str, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record`` with an id and no time is a retry (dated as first recorded)
+    even through a handle that has not yet seen the first: it catches up,
+    and nothing is written twice. A different value is still refused."""
+    _way(monkeypatch, way)
+    with Ledger.open(postgres_url) as one, Ledger.open(postgres_url) as two:
+        first = one.record("ann", "bob", 2, id="y1")
+        assert two.record("ann", "bob", 2, id="y1") == first
+        assert one.record("ann", "bob", 2, id="y1") == first
+        with pytest.raises(DuplicateFavorError, match="value 2 != 3"):
+            two.record("ann", "bob", 3, id="y1")
+    assert [row[1] for row in rows(postgres_url)] == ["y1"]

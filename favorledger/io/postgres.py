@@ -1260,8 +1260,10 @@ class PostgresLedger(StoredLedger):
         if self._sink is None or self._writing or kwargs.get("fulfils") is not None:
             return super().record(*args, **kwargs)
         store = self._sink
+        retry = kwargs.get("at") is None and kwargs.get("id") is not None
         if (
-            len(args) == 3
+            not retry  # a retry is dated as stored: catch up first (below)
+            and len(args) == 3
             and kwargs.keys() <= _QUICK_KEYS
             and isinstance(store, PostgresStore)
             and store.hands_in
@@ -1282,10 +1284,12 @@ class PostgresLedger(StoredLedger):
         try:
             with self._deferred():
                 return super().record(*args, **kwargs)
-        except _RetryLockedError as retry:
-            if retry.favor is None:  # pragma: no cover - _add_favor sets it
+        except _RetryLockedError as locked:
+            if locked.favor is None:  # pragma: no cover - _add_favor sets it
                 raise
-            return super().add(retry.favor)
+            if retry:  # caught up under the lock, it is dated as stored
+                return super().record(*args, **kwargs)
+            return super().add(locked.favor)
 
     def add(self, entry: Any) -> Any:
         """Record an entry, idempotently (see :meth:`favorledger.Ledger.add`)."""
