@@ -323,7 +323,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
         raise RuntimeError("interrupted")
 
     with pytest.raises(RuntimeError):
-        write_csv(led, path, progress=fail)
+        write_csv(led, path, progress=fail, force=True)
     assert path.read_bytes() == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["favors.csv"]
 
@@ -410,7 +410,7 @@ def test_the_documented_duckdb_one_liners_compute_the_balances(
     assert got == wanted
     assert all(isinstance(value, Decimal) for value in got.values())
     led.record("carol", "me", 1, via="bob", referral_share="1/3", id="f4", at=T1)
-    write_edges(led, "edges.csv")
+    write_edges(led, "edges.csv", force=True)
     approximate = dict(duckdb.sql(thirds).fetchall())
     for person, balance in led.balances().items():
         assert abs(approximate[person] - float(balance)) < 1e-9

@@ -45,7 +45,7 @@ from favorledger import (
     Reversal,
     Transfer,
 )
-from favorledger.errors import FormatError
+from favorledger.errors import FormatError, OverwriteError
 from favorledger.io.files import MAX_LINE_BYTES
 from favorledger.io.jsonl import (
     TornLineWarning,
@@ -657,7 +657,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(
     write_jsonl(led.log, path)
     old = path.read_bytes()
     with pytest.raises(RuntimeError, match="midway"):
-        write_jsonl(_failing_after([*led.log, *led.log]), path)
+        write_jsonl(_failing_after([*led.log, *led.log]), path, force=True)
     assert path.read_bytes() == old
     assert sorted(os.listdir(tmp_path)) == ["ledger.jsonl"]
 
@@ -673,11 +673,15 @@ def test_a_failed_first_write_creates_no_file(tmp_path: Path) -> None:
 def test_a_successful_write_replaces_the_file_and_leaves_no_temporary_file(
     tmp_path: Path,
 ) -> None:
-    """A write replaces the whole file and returns how many entries it wrote."""
+    """A forced write replaces the whole file and returns how many entries it
+    wrote; without ``force`` the file is refused and kept."""
     path = tmp_path / "ledger.jsonl"
     path.write_text("old contents that are not json\n", "utf-8")
     led = small_ledger()
-    assert write_jsonl(led.log, path) == len(led.log)
+    with pytest.raises(OverwriteError, match=r"ledger\.jsonl: the file exists"):
+        write_jsonl(led.log, path)
+    assert path.read_text("utf-8") == "old contents that are not json\n"
+    assert write_jsonl(led.log, path, force=True) == len(led.log)
     assert sorted(os.listdir(tmp_path)) == ["ledger.jsonl"]
     assert read_jsonl(path) == list(led.log)
 
@@ -699,7 +703,7 @@ def test_a_written_file_gets_the_usual_mode_or_keeps_its_own(umask, existing) ->
             path.chmod(existing)
         old = os.umask(umask)
         try:
-            write_jsonl(entries, path)
+            write_jsonl(entries, path, force=existing is not None)
         finally:
             os.umask(old)
         mode = path.stat().st_mode & 0o7777

@@ -186,6 +186,11 @@ def test_export_to_a_symlink_writes_through_and_keeps_the_link(
     link = tmp_path / "link.txt"
     link.symlink_to(target)
     code, _, err = run(capsys, "--db", db, "export", str(link), "--format", fmt)
+    assert code == 2
+    assert "the file exists" in err
+    assert target.read_text(encoding="utf-8") == "old"
+    argv = ["--db", db, "export", str(link), "--format", fmt, "--force"]
+    code, _, err = run(capsys, *argv)
     assert code == 0
     assert quiet(err)
     assert link.is_symlink()

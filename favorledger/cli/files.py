@@ -17,6 +17,8 @@ from favorledger.cli.run import (
     progress_bar,
 )
 from favorledger.errors import OverwriteError
+from favorledger.io.exported import ExportReport, carried, compared
+from favorledger.io.files import refuse_overwrite
 from favorledger.io.graphs import (
     read_gexf,
     read_graphml,
@@ -32,14 +34,12 @@ from favorledger.io.tables import (
     Progress,
     _add_located,
     _read_favor_rows,
+    not_recorded,
     write_csv,
     write_edges,
 )
 from favorledger.ledger import Ledger
-from favorledger.model import (
-    Entry,
-    Person,
-)
+from favorledger.model import Entry
 
 
 def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
@@ -80,12 +80,8 @@ def _import(run: Run) -> int:
     if not run.exists():
         _add_located(Ledger(), path, located)
     with run.open(create=True) as led, progress_bar("importing") as progress:
-        # a CSV row without a time is dated when first imported: seen again,
-        # its id (given, or derived from the row) says it is already in
-        seen = led.favors
-        located = [
-            (n, e) for n, e in located if e.id not in undated or e.id not in seen
-        ]
+        if kind == "csv":  # rows already in, though the table cannot say so
+            located = not_recorded(led, located, undated)
         new = _add_located(led, path, located, progress)
         total = len(led.log)
     if run.json:
@@ -98,62 +94,76 @@ def _import(run: Run) -> int:
     return 0
 
 
-_CARRIED: Final = {
-    "csv": frozenset({"favor", "reversal", "settlement"}),
-    "graphml": frozenset({"favor", "tie", "person"}),
-    "gexf": frozenset({"favor", "tie", "person"}),
-}
-
-
-def _left_out(led: StoredLedger, kind: str) -> dict[str, int]:
-    """The entries an export in ``kind`` does not carry, counted by type.
-
-    People only implied by favors are not counted: favors bring them back.
-    """
-    carried = _CARRIED.get(kind)
-    if carried is None:  # jsonl carries everything; dot and edges are views
-        return {}
-    counts: dict[str, int] = {}
-    for entry in led.log:
-        name = type(entry).__name__.lower()
-        if name in carried:
-            continue
-        if isinstance(entry, Person) and entry == Person.implicit(entry.id, entry.at):
-            continue
-        counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
 def _export(run: Run) -> int:
-    """Never destroys data: the store itself (and its journal files) and any
-    other SQLite database are refused without ``--force``; regular files are
-    replaced atomically, ``-``, devices and FIFOs written directly, symbolic
-    links followed (see :func:`favorledger.io.files.writing`)."""
+    """Never destroys data: an existing file (the store itself included) is
+    refused without ``--force``; new files and forced replacements are
+    written atomically, ``-``, devices and FIFOs directly, symbolic links
+    followed (see :func:`favorledger.io.files.writing`). What the file
+    leaves out, and whether that changes balances or debts, is computed
+    (:mod:`favorledger.io.exported`)."""
     path = run.args.file
-    kind = _format(path, run.args.format, EXPORT_FORMATS)
+    kind = "jsonl" if path == "-" and run.args.format is None else None
+    kind = kind or _format(path, run.args.format, EXPORT_FORMATS)
     if not run.args.force and _is_store(path, run.db):
         raise OverwriteError(
             f"{path}: refusing to export onto the ledger's own store {run.db}"
             " (--force overwrites it anyway)"
         )
+    refuse_overwrite(path, force=run.args.force)  # before any work
     with run.read() as led, progress_bar("exporting") as progress:
-        left_out = _left_out(led, kind)
+        report = None if kind == "dot" else compared(led, carried(led, kind))
         count = _write(led, path, kind, progress, force=run.args.force)
     if path == "-":  # the export itself went to standard output
         run = Run(run.args, sys.stderr, sys.stderr)
     if run.json:
-        run.emit({"file": path, "format": kind, "written": count, "left_out": left_out})
+        run.emit({"file": path, "format": kind, "written": count} | _json(report))
         return 0
     units = {"dot": "debt", "edges": "edge", "jsonl": "entry"}
     unit = plural(count, units.get(kind, "favor"))
     run.out.write(f"wrote {unit} to {path} ({kind})\n")
-    if left_out:
-        missing = ", ".join(plural(n, name) for name, n in sorted(left_out.items()))
-        run.out.write(
-            f"left out (not kept in {kind}): {missing}; the balances are the same."
-            " For the whole ledger, export to .jsonl\n"
-        )
+    if report is not None and report.left_out:
+        run.out.write(f"{_said(report, kind)}\n")
     return 0
+
+
+def _json(report: ExportReport | None) -> dict[str, Any]:
+    if report is None:
+        return {"left_out": {}}
+    return {
+        "left_out": report.left_out,
+        "same_balances": report.same_balances,
+        "same_debts": report.same_debts,
+        "differences": {
+            person: {"ledger": str(ours), "file": str(theirs)}
+            for person, (ours, theirs) in report.differences.items()
+        },
+    }
+
+
+_SHOWN: Final = 3
+"""How many differing balances the export message names."""
+
+
+def _said(report: ExportReport, kind: str) -> str:
+    """What the file leaves out and what that does, in one line."""
+    left = report.left_out
+    missing = ", ".join(plural(n, name) for name, n in sorted(left.items()))
+    if report.same_balances and report.same_debts:
+        effect = "the balances and debts are the same"
+    elif report.same_balances:
+        effect = "the balances are the same, but who owes whom differs"
+    else:
+        shown = [
+            f"{one_line(person)} {ours} here, {theirs} in the file"
+            for person, (ours, theirs) in list(report.differences.items())[:_SHOWN]
+        ]
+        more = len(report.differences) - _SHOWN
+        effect = "the balances differ: " + "; ".join(shown)
+        effect += f" (and {more} more)" if more > 0 else ""
+    return (
+        f"left out (not kept in {kind}): {missing}; {effect}."
+        " For the whole ledger, export to .jsonl"
+    )
 
 
 def _is_store(path: str, db: str) -> bool:

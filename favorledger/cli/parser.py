@@ -31,6 +31,7 @@ SUFFIXES: Final = {
     ".dot": "dot",
     ".gv": "dot",
     ".parquet": "parquet",
+    ".edges": "edges",
 }
 
 
@@ -186,15 +187,23 @@ def build_parser() -> argparse.ArgumentParser:
         choices=IMPORT_FORMATS,
         help="the file's format (default: from its name)",
     )
-    dump = command("export", "write the ledger to a file")
-    dump.add_argument("file", help="the file to write; - for standard output")
+    dump = command(
+        "export",
+        "write the ledger to a new file (an existing one only with --force)",
+    )
     dump.add_argument(
-        "--format", choices=EXPORT_FORMATS, help="the format (default: from the name)"
+        "file", help="the file to write; - for standard output (JSON Lines)"
+    )
+    dump.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="the format (default: from the name; jsonl for -)",
     )
     dump.add_argument(
         "--force",
         action="store_true",
-        help="overwrite even the store itself or another SQLite database",
+        help="replace the file if it exists (even the store itself or another"
+        " SQLite database); it is replaced atomically",
     )
     check = command(
         "check",

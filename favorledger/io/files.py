@@ -8,18 +8,21 @@ duplicate key) into a :class:`~favorledger.errors.FormatError`.
 
 Writing (:func:`writing`) never destroys what it should not:
 
-* a regular file (or a name not yet taken) is written to a temporary file in
-  the same directory, flushed, fsynced and renamed over the target, whose
-  permissions are kept; a crash or an error leaves the old file whole;
+* a file that exists is never replaced unless asked: an existing regular
+  file (or the file a symbolic link points to) is refused with an
+  :class:`~favorledger.errors.OverwriteError` unless ``force=True``
+  (``--force`` on the command line), and so is a block device; nothing is
+  written;
+* a new file, or a forced replacement, is written to a temporary file in
+  the same directory, flushed, fsynced and then moved into place (a new file
+  is linked in, which fails if another process made the name meanwhile; a
+  forced one is renamed over the target, whose permissions are kept); a
+  crash or an error leaves the old file whole;
 * a symbolic link keeps pointing where it did: the file it resolves to is
-  the one replaced;
+  the one written;
 * ``-`` is standard output, and a character device (``/dev/null``, a
   terminal), a FIFO or a socket is written directly: the node is never
-  replaced by a regular file;
-* an SQLite database (a file that starts with ``SQLite format 3\\0``, or an
-  SQLite write-ahead log) or a block device is refused with an
-  :class:`~favorledger.errors.OverwriteError` unless ``force=True``: an
-  export aimed at the ledger's own store by mistake must not replace it.
+  replaced by a regular file.
 
 Examples
 --------
@@ -27,6 +30,15 @@ Examples
 >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
 >>> with writing(path) as out:
 ...     _ = out.write(b"kept whole\\n")
+>>> Path(path).read_bytes()
+b'kept whole\\n'
+>>> with writing(path) as out:
+...     _ = out.write(b"gone?\\n")
+Traceback (most recent call last):
+...
+favorledger.errors.OverwriteError: /.../notes.txt: the file exists; refusing \
+to replace it (choose another name, or replace it with --force on the command \
+line, force=True in Python)
 >>> Path(path).read_bytes()
 b'kept whole\\n'
 >>> parse_json('{"id": "f1", "id": "f2"}')
@@ -60,6 +72,7 @@ __all__ = [
     "fsync_directory",
     "is_sqlite_file",
     "parse_json",
+    "refuse_overwrite",
     "utf8_lines",
     "writing",
     "writing_text",
@@ -247,37 +260,84 @@ def _kind(name: str) -> tuple[str, str]:
     return "replace", real
 
 
+def refuse_overwrite(
+    path: str | os.PathLike[str], *, force: bool = False
+) -> tuple[str, str]:
+    """Raise :class:`~favorledger.errors.OverwriteError` if :func:`writing`
+    would refuse ``path`` (so a command can say so before any work).
+
+    Returns ``(how, where)``: how the target is written and the path with
+    symbolic links resolved.
+
+    Examples
+    --------
+    >>> refuse_overwrite(os.devnull)
+    ('direct', '/dev/null')
+    >>> refuse_overwrite(__file__)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.OverwriteError: ...files.py: the file exists; refusing ...
+    """
+    name = os.fspath(path)
+    how, real = _kind(name)
+    why = None if force else _refusal(how, real)
+    if why is not None:
+        raise _refused(name, why)
+    return how, real
+
+
+def _refusal(how: str, real: str) -> str | None:
+    """Why writing ``name`` without ``force`` is refused, or ``None``."""
+    if how == "block":
+        return "refusing to overwrite a block device"
+    if how == "replace" and os.path.lexists(real):
+        if is_sqlite_file(real):
+            return "refusing to overwrite an SQLite database (is it a ledger's store?)"
+        return _EXISTS
+    return None
+
+
+_EXISTS: Final = "the file exists; refusing to replace it"
+
+
+def _refused(name: str, why: str) -> OverwriteError:
+    return OverwriteError(
+        f"{name}: {why} (choose another name, or replace it with --force on the"
+        " command line, force=True in Python)"
+    )
+
+
 @contextlib.contextmanager
 def writing(
     path: str | os.PathLike[str], *, force: bool = False
 ) -> Iterator[IO[bytes]]:
     """A binary file to write ``path``'s new content to (see the module doc).
 
-    The content takes effect when the block ends without an error: a regular
-    file is then replaced atomically; on an error it is left as it was and
-    no temporary file remains.
+    The content takes effect when the block ends without an error: a new
+    file then appears whole, or (with ``force``) a regular file is replaced
+    atomically; on an error the target is left as it was and no temporary
+    file remains.
 
     Parameters
     ----------
     path
         The target: a file name, ``-`` for standard output, a device, a FIFO.
     force
-        Overwrite an SQLite database or a block device all the same.
+        Replace an existing file (even an SQLite database) or overwrite a
+        block device.
 
     Raises
     ------
     OverwriteError
-        If ``path`` is an SQLite database or a block device and ``force`` is
-        false (nothing is written).
+        If ``path`` names an existing file (or a symbolic link to one) or a
+        block device and ``force`` is false; nothing is written. The
+        message names the path and says how to replace it.
+    OSError
+        If the file cannot be written (naming ``path``, not the temporary
+        file).
     """
     name = os.fspath(path)
-    how, real = _kind(name)
-    if not force and (how == "block" or (how == "replace" and is_sqlite_file(real))):
-        what = "a block device" if how == "block" else "an SQLite database"
-        raise OverwriteError(
-            f"{name}: refusing to overwrite {what} (is it a ledger's store?);"
-            " choose another file, or force it (--force; force=True in Python)"
-        )
+    how, real = refuse_overwrite(name, force=force)
     if how == "stdout":
         out = sys.stdout.buffer
         sys.stdout.flush()
@@ -287,26 +347,50 @@ def writing(
         with open(real, "wb") as out:
             yield out
     else:
-        with _replacing(Path(real)) as out:
+        with _replacing(name, Path(real), replace=force) as out:
             yield out
 
 
 @contextlib.contextmanager
-def _replacing(target: Path) -> Iterator[IO[bytes]]:
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+def _replacing(name: str, target: Path, *, replace: bool) -> Iterator[IO[bytes]]:
+    """Write a temporary file beside ``target``, then move it into place:
+    renamed over ``target`` if ``replace``, else linked to the name, which
+    fails if it was taken meanwhile (``name`` is the path as given)."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, name) from None
     try:
         os.chmod(temporary, file_mode_for(target))
         with os.fdopen(handle, "wb") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            _link_new(name, temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     fsync_directory(target.parent)
+
+
+def _link_new(name: str, temporary: str, target: Path) -> None:
+    """Give the written ``temporary`` the name ``target``, never replacing a
+    file another process created there since the check."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise _refused(name, _EXISTS) from None
+    except OSError:  # a file system without hard links: check, then rename
+        if os.path.lexists(target):
+            raise _refused(name, _EXISTS) from None
+        os.replace(temporary, target)
+    else:
+        os.unlink(temporary)
 
 
 @contextlib.contextmanager

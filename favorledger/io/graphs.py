@@ -17,9 +17,10 @@ booleans):
 * every stated tie is an edge ``a -> b`` keyed by its id, with
   ``entry="tie"``, ``strength`` (exact text), ``weight``, ``kind``, ``at``
   and ``reason``;
-* every other entry (a pledge, an ask, an assignment...) is an edge between
-  the first two people it names, or beside the entry it refers to (a
-  release, an answer), with ``entry`` set to its type;
+* every other entry (a pledge, an ask, an assignment, a settlement...) is an
+  edge between the first two people it names, or beside the entry it refers
+  to (a release, an answer, the reversal of a settlement), with ``entry`` set
+  to its type;
 * every entry also has ``entry_id``, ``seq`` (its position in the log) and
   ``body``: its JSON line (:func:`~favorledger.io.jsonl.dumps_entry`).
 
@@ -27,8 +28,10 @@ Reading (:func:`read_graphml`, :func:`read_gexf`) takes each entry from its
 ``body`` and replays them in ``seq`` order, so a round trip keeps every
 favor, reversal, tie and market entry exactly, and each person's current
 statement (earlier statements of a person are not carried; JSON Lines keeps
-the whole log). The other attributes are for looking at and filtering in
-Gephi; the floats among them are never read back.
+the whole log). A reversed entry and its reversal are always kept together,
+so the balances and debts read back are the ledger's. The other attributes
+are for looking at and filtering in Gephi; the floats among them are never
+read back.
 
 XML cannot hold most control characters; a text field with one is refused
 with an :class:`~favorledger.InvalidValueError` naming it, rather than
@@ -192,7 +195,8 @@ def favor_graph(
         elif isinstance(entry, Tie):
             _add_tie(graph, entry, seq)
             ends[entry.id] = (entry.a, entry.b)
-        elif not isinstance(entry, Reversal):
+        elif not isinstance(entry, Reversal) or entry.favor_id not in ledger.favors:
+            # a settlement's reversal is an edge of its own beside it
             ends[entry.id] = _add_other(graph, entry, seq, ends)
         if progress is not None:
             progress(seq + 1, len(log))

@@ -75,7 +75,6 @@ from favorledger.model import (
     Entry,
     Favor,
     Reversal,
-    Settlement,
     as_moment,
     utcnow,
 )
@@ -90,6 +89,7 @@ __all__ = [
     "Progress",
     "escape_cell",
     "import_csv",
+    "not_recorded",
     "read_csv",
     "read_edges",
     "unescape_cell",
@@ -180,7 +180,8 @@ def _text(value: object) -> str:
 
 def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
     # a CSV holds favors only: the pledge or ask a favor fulfils is not in it,
-    # so the link is left out (the favor and every balance are the same)
+    # so the link is left out (the favor and every balance are the same;
+    # importing the row back into its ledger finds the favor: not_recorded)
     cells = [
         "" if name == "fulfils" else _text(getattr(favor, name))
         for name in _FAVOR_FIELDS
@@ -192,29 +193,6 @@ def _favor_row(favor: Favor, reversal: Reversal | None) -> list[str]:
     return [escape_cell(cell) for cell in cells]
 
 
-def _balance_moving(entry: Entry) -> bool:
-    """A favor, or a settlement with a payer (a set-off moves no balance)."""
-    return isinstance(entry, Favor) or (
-        isinstance(entry, Settlement) and entry.payer is not None
-    )
-
-
-def _as_favor(entry: Entry) -> Favor:
-    if isinstance(entry, Favor):
-        return entry
-    assert isinstance(entry, Settlement)
-    assert entry.amount is not None  # a settlement with a payer has an amount
-    return Favor(
-        id=entry.id,
-        giver=entry.payer,
-        receiver=entry.payee,
-        value=entry.amount,
-        kind=entry.kind,
-        at=entry.at,
-        reason=entry.reason,
-    )
-
-
 def write_csv(
     ledger: Ledger,
     path: str | os.PathLike[str],
@@ -224,12 +202,14 @@ def write_csv(
 ) -> int:
     """Write every favor (with its reversal, if any) to ``path`` as CSV.
 
-    A settlement from a payer to a payee is written as the favor it amounts
-    to for balances (the payer did the payee a favor worth its amount, kind
-    ``settlement``), so the file imports into a new ledger with the same
-    balances; which debts it discharged is left out (a set-off moves no
-    balance and is left out whole). The file is replaced atomically: a
-    failure leaves the old file as it was.
+    The table holds favors only: settlements (and their reversals), like
+    pledges, asks and assignments, are left out, so the file imports into a
+    new ledger with the balances and debts of the favors alone
+    (:func:`favorledger.io.exported.compared` says whether those are the
+    ledger's). The pledge or ask a favor fulfils is left out too; importing
+    the file back into its own ledger adds nothing. A new file appears
+    whole; an existing one is refused unless ``force``, then replaced
+    atomically (see :func:`favorledger.io.files.writing`).
 
     Parameters
     ----------
@@ -240,15 +220,19 @@ def write_csv(
     progress
         Called as ``progress(done, total)`` after each row.
     force
-        Overwrite even an SQLite database (see
-        :func:`favorledger.io.files.writing`).
+        Replace ``path`` if it exists (even an SQLite database).
 
     Returns
     -------
     int
         The number of favors written.
+
+    Raises
+    ------
+    OverwriteError
+        If ``path`` exists and ``force`` is false (nothing is written).
     """
-    favors = [_as_favor(entry) for entry in ledger.log if _balance_moving(entry)]
+    favors = list(ledger.favors.values())
     reversals = ledger.reversals
     with _atomic_text(path, force=force) as out:
         writer = csv.writer(out)
@@ -497,14 +481,47 @@ def import_csv(
     (1, 0)
     """
     undated: set[str] = set()
-    rows = [
-        (line, entry)
-        for line, entry in _read_favor_rows(path, undated)
-        # a row without a time is dated when first imported: seen again, its
-        # id (given, or derived from the row) says it is already in
-        if not (entry.id in undated and entry.id in ledger.favors)
-    ]
+    rows = not_recorded(ledger, _read_favor_rows(path, undated), undated)
     return _add_located(ledger, os.fspath(path), rows, progress)
+
+
+def not_recorded(
+    ledger: Ledger,
+    located: Sequence[tuple[int | None, Entry]],
+    undated: set[str],
+) -> list[tuple[int | None, Entry]]:
+    """The rows of a favor table that ``ledger`` does not hold yet.
+
+    A row that gave no time (its id in ``undated``) is dated when first
+    imported: seen again, its id (given, or derived from the row) says it is
+    already in. A table does not hold the pledge or ask a favor fulfils: a
+    row equal to a recorded favor but for that link is the same favor.
+
+    Examples
+    --------
+    >>> import favorledger as fl
+    >>> led = fl.Ledger()
+    >>> pledge = fl.trading.pledge(led, "ann", "bob", 2, id="p1")
+    >>> called = fl.trading.call(led, "p1", id="f1")
+    >>> row = attrs.evolve(called, fulfils=None)
+    >>> not_recorded(led, [(2, row)], set())
+    []
+    """
+    favors = ledger.favors
+    kept = []
+    for line, entry in located:
+        recorded = favors.get(entry.id)
+        if recorded is not None and (
+            entry.id in undated
+            or (
+                isinstance(entry, Favor)
+                and entry.fulfils is None
+                and attrs.evolve(recorded, fulfils=None) == entry
+            )
+        ):
+            continue
+        kept.append((line, entry))
+    return kept
 
 
 def _add_located(
