@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib.util
 import multiprocessing
 import os
 import platform
@@ -58,6 +59,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest import mock
 
 import favorledger
@@ -96,7 +98,16 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
     raise RuntimeError(done.stdout + done.stderr)
 
 
-MODES = ("handin", "handin@v4", "handin+read", "group", "lone", "locked", "sync")
+MODES = (
+    "handin",
+    "handin@v4",
+    "handin+read",
+    "group",
+    "lone",
+    "locked",
+    "sync",
+    "against",
+)
 """handin: the default on a version 4 ledger (the inbox, sealed in groups,
 nothing sent back: the handle catches up at its next read); handin+read:
 the same, each writer reading a balance after every favor (so every favor
@@ -106,7 +117,25 @@ call and are indexed at once); lone: ``favorledger_add`` (one lock hand-off
 per favor); locked: the lock and catch-up from Python; sync: that, with the
 lock held through a synchronous commit. handin@v4: handin on a ledger kept
 at schema version 4 (which still writes the index ``entries_type_at``),
-to compare with version 5 in the same run."""
+to compare with version 5 in the same run. against: handin through the
+``postgres.py`` given with ``--against`` (another checkout's: before and
+after a change to the store, in the same run)."""
+
+_AGAINST: dict[str, Any] = {}
+"""``--against``'s module, once loaded (:func:`against_module`)."""
+
+
+def against_module(path: str) -> Any:
+    """``favorledger/io/postgres.py`` of another checkout, loaded beside this
+    one (the rest of favorledger is this checkout's)."""
+    if path not in _AGAINST:
+        spec = importlib.util.spec_from_file_location("_postgres_against", path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _AGAINST[path] = module
+    return _AGAINST[path]
 
 
 @contextlib.contextmanager
@@ -135,7 +164,12 @@ def _writer(
     postgres.PostgresStore.lone_appends = mode not in ("locked", "sync")
     postgres.PostgresStore.flush_after_unlock = mode != "sync"
     rng = random.Random(name)
-    with _at_version(mode), Ledger.open(db, timeout=60) as led:
+    opened = (
+        next(iter(_AGAINST.values())).open_ledger(db, timeout=60)
+        if mode == "against"
+        else Ledger.open(db, timeout=60)
+    )
+    with _at_version(mode), opened as led:
         start.wait(timeout=120)
         deadline = time.monotonic() + seconds
         i = 0
@@ -217,15 +251,24 @@ def main(argv: list[str] | None = None) -> None:
         "--modes",
         nargs="+",
         choices=MODES,
-        default=list(MODES),
+        default=[m for m in MODES if m != "against"],
         help="favorledger on PostgreSQL: handin (the default), handin@v4,"
-        " handin+read,"
-        " group, lone, locked, sync (see MODES)",
+        " handin+read, group, lone, locked, sync, against (see MODES)",
     )
     parser.add_argument(
         "--no-sqlite", dest="sqlite", action="store_false", help="skip SQLite"
     )
+    parser.add_argument(
+        "--against",
+        metavar="POSTGRES_PY",
+        help="the store module the mode 'against' writes through (another"
+        " checkout's favorledger/io/postgres.py)",
+    )
     args = parser.parse_args(argv)
+    if "against" in args.modes:
+        if not args.against:
+            parser.error("the mode 'against' needs --against POSTGRES_PY")
+        against_module(args.against)
     print(
         f"favorledger {favorledger.__version__}, Python {platform.python_version()},"
         f" {platform.machine()}, {os.cpu_count()} cores; {args.seconds:g} s per run"

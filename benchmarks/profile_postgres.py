@@ -41,6 +41,14 @@ spreads the writers over 16 ledgers, so that no two share a lock or catch
 up with each other: the rate favorledger's own path reaches with no
 serialising at all).
 Add ``--cprofile`` to print the top functions of one writer.
+
+``--floor`` (with ``--repeats``) runs pgbench's plain insert beside four
+contenders with the same writer count, from least to most work per favor
+(pgbench's row from Python; a favor's minimal row; that in version 5's
+``entries`` with its triggers; ``led.record``): how close any design can
+get with Python writers (:func:`floor`). ``--client BLOCKS SIZE`` measures
+one writer's CPU per append layer by layer in one process (:func:`client`;
+``--against`` adds another checkout's ``postgres.py``: before and after).
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any, Final
 from unittest import mock
 
@@ -122,13 +131,28 @@ def bare(server: TemporaryServer, writers: int, seconds: float) -> dict[str, Any
             "DROP TABLE IF EXISTS bare; CREATE TABLE bare (seq bigint PRIMARY KEY,"
             " id text NOT NULL UNIQUE, type text, at text, body text, digest text)"
         )
+    return _spawned(
+        server, writers, seconds, lambda n: (_bare, (server.url(), f"b{n}", seconds))
+    )
+
+
+def _spawned(
+    server: TemporaryServer,
+    writers: int,
+    seconds: float,
+    job: Callable[[int], tuple[Callable[..., None], tuple[Any, ...]]],
+) -> dict[str, float]:
+    """Run ``writers`` forked writers at once (``job(n)`` gives writer ``n``'s
+    function and its first arguments; each also gets the start barrier and
+    the queue it reports ``{"cpu", "count"}`` on): the rate, the writers'
+    median client CPU and the server's CPU per favor."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers + 1)
     out = context.Queue()
-    procs = [
-        context.Process(target=_bare, args=(server.url(), f"b{n}", seconds, start, out))
-        for n in range(writers)
-    ]
+    procs = []
+    for n in range(writers):
+        target, args = job(n)
+        procs.append(context.Process(target=target, args=(*args, start, out)))
     for proc in procs:
         proc.start()
     start.wait(timeout=120)
@@ -137,11 +161,13 @@ def bare(server: TemporaryServer, writers: int, seconds: float) -> dict[str, Any
     cpu1 = _server_cpu(server)
     for proc in procs:
         proc.join(timeout=60)
+    if any(proc.exitcode != 0 for proc in procs):
+        raise RuntimeError(f"a writer failed: {[p.exitcode for p in procs]}")
     count = sum(r["count"] for r in results)
     return {
         "rate": count / seconds,
         "client cpu": statistics.median(r["cpu"] for r in results),
-        "server cpu": (cpu1 - cpu0) / count,
+        "server cpu": (cpu1 - cpu0) / max(count, 1),
     }
 
 
@@ -270,6 +296,292 @@ def pgbench_cost(
     line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
     rate = float(line.split()[2])
     return rate, cpu / max(rate * seconds, 1) * 1000
+
+
+FLOOR: Final = ("a", "b", "c", "d")
+"""``--floor``'s contenders, from least to most work per favor (see
+:func:`floor`)."""
+
+_FLOOR_SQL: Final = {
+    "a": "INSERT INTO bench (id, body) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+    "b": "INSERT INTO floor_b.entries (id, line) VALUES ($1, $2)",
+    "c": (
+        "INSERT INTO floor_c.entries (seq, id, type, at, body, digest) VALUES"
+        " (nextval('floor_c.entries_seq'), $1, 'favor', $2, $3, '')"
+    ),
+}
+"""(a) through psycopg's ``execute``; (b) and (c) prepared once and sent
+through libpq itself, as the store sends its hand-in (psycopg's own wait
+costs more CPU the longer the server takes: ``PostgresStore._call``)."""
+
+_FLOOR_DIGEST: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+BEGIN
+    SELECT seq, digest INTO last_seq, last_digest
+        FROM floor_c.entries ORDER BY seq DESC LIMIT 1;
+    NEW.digest := encode(sha256(convert_to(
+        coalesce(last_digest, repeat('0', 64)) || E'\\n' || NEW.body,
+        'UTF8')), 'hex');
+    RETURN NEW;
+END;"""
+"""(c)'s insert trigger: the work of version 5's ``favorledger_append`` (the
+last row by ``seq``, the sha256 of its digest and the new body) with
+nothing it could check without the lock: it sets the digest instead."""
+
+
+def _floor_tables(server: TemporaryServer) -> None:
+    """Fresh tables for (a), (b) and (c)."""
+    statements = [
+        "DROP TABLE IF EXISTS bench",
+        "CREATE TABLE bench (id text PRIMARY KEY, body text NOT NULL)",
+        "DROP SCHEMA IF EXISTS floor_b CASCADE",
+        "CREATE SCHEMA floor_b",
+        "CREATE TABLE floor_b.entries (seq bigint GENERATED ALWAYS AS IDENTITY"
+        " PRIMARY KEY, id text NOT NULL UNIQUE, line text NOT NULL)",
+        "DROP SCHEMA IF EXISTS floor_c CASCADE",
+        "CREATE SCHEMA floor_c",
+        *postgres._schema_statements('"floor_c"'),
+        "CREATE SEQUENCE floor_c.entries_seq",
+        "DROP TRIGGER entries_append ON floor_c.entries",
+        "CREATE FUNCTION floor_c.floor_digest() RETURNS trigger LANGUAGE plpgsql"
+        f" AS $fl${_FLOOR_DIGEST}$fl$",
+        "CREATE TRIGGER entries_append BEFORE INSERT ON floor_c.entries"
+        " FOR EACH ROW EXECUTE FUNCTION floor_c.floor_digest()",
+    ]
+    server.psql(";\n".join(statements) + ";")
+
+
+def _floor_writer(
+    kind: str, url: str, name: str, seconds: float, start: Any, out: Any
+) -> None:
+    """One writer of ``--floor``: favors (or pgbench's rows) for ``seconds``."""
+    import psycopg
+
+    from favorledger.io.jsonl import dumps_entry
+    from favorledger.io.store import utc_text
+    from favorledger.model import Favor
+
+    rng = random.Random(name)
+    led = Ledger.open(url, timeout=60) if kind == "d" else None
+    connection = psycopg.connect(url, autocommit=True) if kind != "d" else None
+    sql = _FLOOR_SQL.get(kind, "")
+    if kind in ("b", "c"):
+        assert connection is not None
+        connection.pgconn.prepare(b"floor", sql.encode())
+    pad = "x" * 250
+    start.wait(timeout=120)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        if kind == "a":
+            assert connection is not None
+            connection.execute(sql, (f"{name}-{i}", pad))
+        elif kind == "d":
+            assert led is not None
+            giver, receiver = rng.sample(PEOPLE, 2)
+            led.record(giver, receiver, rng.randint(1, 9), id=f"{name}-{i}")
+        else:
+            assert connection is not None
+            giver, receiver = rng.sample(PEOPLE, 2)
+            favor = Favor(
+                giver=giver,
+                receiver=receiver,
+                value=rng.randint(1, 9),
+                at=datetime.now(UTC),
+                id=f"{name}-{i}",
+            )
+            line = dumps_entry(favor)
+            params = (
+                (favor.id, line)
+                if kind == "b"
+                else (favor.id, utc_text(favor.at), line)
+            )
+            done = connection.pgconn.exec_prepared(
+                b"floor", [part.encode() for part in params]
+            )
+            if done.status != 1:  # PGRES_COMMAND_OK
+                raise RuntimeError(done.error_message.decode())
+        i += 1
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    if led is not None:
+        led.close()
+    if connection is not None:
+        connection.close()
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    out.put({"cpu": cpu / max(i, 1), "count": i})
+
+
+def _floor_run(
+    server: TemporaryServer, kind: str, url: str, writers: int, seconds: float
+) -> dict[str, float]:
+    """Rate, client CPU (median of the writers) and server CPU per favor."""
+    return _spawned(
+        server,
+        writers,
+        seconds,
+        lambda n: (_floor_writer, (kind, url, f"w{n}", seconds)),
+    )
+
+
+def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -> None:
+    """``--floor``: pgbench's plain insert beside four Python contenders, in
+    interleaved repeats (the contenders' order rotates), each with its rate,
+    its ratio to pgbench in the same repeat, and client and server CPU per
+    favor:
+
+    (a) pgbench's own statement and row from a Python writer (psycopg, one
+    autocommitted ``INSERT`` each); (b) the minimum a favor needs: a real
+    ``Favor`` serialised by favorledger, one autocommitted ``INSERT`` into
+    ``(seq from a sequence PRIMARY KEY, id UNIQUE, line)``; (c) that into
+    version 5's own ``entries`` table (its indexes and triggers), the
+    insert trigger doing ``favorledger_append``'s work but no chain, no
+    lock; (d) ``led.record`` on a ``PostgresLedger`` (the store today).
+    (b) and (c) are prepared once and sent through libpq, as (d) sends its
+    hand-in; (a) goes through psycopg's ``execute``.
+    """
+    got: dict[str, list[dict[str, float]]] = {k: [] for k in ("pgbench", *FLOOR)}
+    loads = []
+    for r in range(repeats):
+        _floor_tables(server)
+        got["pgbench"].append(pgbench(server, writers, seconds))
+        for kind in FLOOR[r % 4 :] + FLOOR[: r % 4]:
+            url = server.url() if kind != "d" else f"{server.url()}?ledger=floor_d{r}"
+            got[kind].append(_floor_run(server, kind, url, writers, seconds))
+        loads.append(os.getloadavg()[0])
+        print(
+            f"  repeat {r + 1}: "
+            + ", ".join(f"{k} {v[-1]['rate']:.0f}" for k, v in got.items())
+            + f" (load average {loads[-1]:.1f})",
+            flush=True,
+        )
+    print(
+        f"\n{writers} writers, {repeats} interleaved repeats of {seconds:g} s,"
+        f" load average {min(loads):.1f} to {max(loads):.1f}\n"
+    )
+    print(
+        "| contender | per second (median) | ratio to pgbench: median (each"
+        " repeat) | client CPU ms/favor | server CPU ms/favor | both |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    base = [x["rate"] for x in got["pgbench"]]
+    for kind, runs in got.items():
+        ratios = [x["rate"] / b for x, b in zip(runs, base, strict=True)]
+        client = statistics.median(x["client cpu"] for x in runs) * 1000
+        server_cpu = statistics.median(x["server cpu"] for x in runs) * 1000
+        print(
+            f"| {kind} | {statistics.median(x['rate'] for x in runs):.0f} |"
+            f" {statistics.median(ratios):.2f}x"
+            f" ({', '.join(f'{x:.2f}' for x in ratios)}) | {client:.3f} |"
+            f" {server_cpu:.3f} | {client + server_cpu:.3f} |"
+        )
+
+
+def client(
+    server: TemporaryServer, blocks: int, size: int, against: str | None = None
+) -> None:
+    """``--client``: the writer's own CPU per append, in one process and on
+    one server, for each layer of a lone favor's path, in ``blocks``
+    interleaved blocks of ``size`` calls (median of the blocks' means, and
+    the least): a bare psycopg ``execute`` of the favor's row; libpq's
+    ``exec_params`` of the hand-in ``CALL`` alone; ``PostgresStore.hand_in``
+    (serialise the favor, the call, its answer); ``led.record`` on one handle
+    (every favor indexed at once: it follows the handle's read position);
+    and ``led.record`` on two handles taking turns (each is behind after the
+    other's favor: the path of many concurrent writers). With ``against``
+    (another checkout's ``postgres.py``), both ``led.record`` ways again on
+    that module's ledgers, in the same blocks: before and after a change in
+    one process."""
+    import psycopg
+
+    from favorledger.io.jsonl import dumps_entry
+    from favorledger.io.store import utc_text
+    from favorledger.model import Favor
+
+    at = datetime.now(UTC)
+    line = dumps_entry(Favor(giver="p1", receiver="p2", value=3, at=at, id="x"))
+    bare_sql = (
+        "INSERT INTO client_bare (id, type, at, body) VALUES (%s, 'favor', %s, %s)"
+    )
+    rng = random.Random(0)
+    from bench_postgres import against_module
+
+    other = against_module(against) if against else postgres
+    with (
+        other.open_ledger(f"{server.url()}?ledger=against_one") as one_then,
+        other.open_ledger(f"{server.url()}?ledger=against_two") as first_then,
+        other.open_ledger(f"{server.url()}?ledger=against_two") as second_then,
+        psycopg.connect(server.url(), autocommit=True) as connection,
+        Ledger.open(f"{server.url()}?ledger=client_call") as calls,
+        Ledger.open(f"{server.url()}?ledger=client_store") as stores,
+        Ledger.open(f"{server.url()}?ledger=client_one") as one,
+        Ledger.open(f"{server.url()}?ledger=client_two") as first,
+        Ledger.open(f"{server.url()}?ledger=client_two") as second,
+    ):
+        connection.execute(
+            "CREATE TABLE client_bare (seq bigint GENERATED ALWAYS AS IDENTITY"
+            " PRIMARY KEY, id text NOT NULL UNIQUE, type text, at text, body text)"
+        )
+        call_store, store = calls._store, stores._store
+        assert isinstance(call_store, postgres.PostgresStore)
+        assert isinstance(store, postgres.PostgresStore)
+        pgconn = call_store._live().pgconn
+        text_at = utc_text(at).encode()
+
+        def bare(key: str) -> None:
+            connection.execute(bare_sql, (key, "2024-01-01T00:00:00+00:00", line))
+
+        def call(key: str) -> None:
+            sql, values = call_store._hand_in_sql, [key.encode(), b"favor"]
+            pgconn.exec_params(sql, [*values, text_at, line.encode()])
+
+        def hand_in(key: str) -> None:
+            store.hand_in(Favor(giver="p1", receiver="p2", value=3, at=at, id=key))
+
+        def record(led: Ledger) -> Callable[[str], None]:
+            def one_favor(key: str) -> None:
+                giver, receiver = rng.sample(PEOPLE, 2)
+                led.record(giver, receiver, rng.randint(1, 9), id=key)
+
+            return one_favor
+
+        def turns(first: Ledger, second: Ledger) -> Callable[[str], None]:
+            first_turn, second_turn = record(first), record(second)
+
+            def one_favor(key: str) -> None:
+                (first_turn if key[-1] in "02468" else second_turn)(key)
+
+            return one_favor
+
+        ways: dict[str, Callable[[str], None]] = {
+            "bare psycopg execute (the favor's row)": bare,
+            "libpq exec_params of the hand-in CALL": call,
+            "PostgresStore.hand_in (serialise + call)": hand_in,
+            "led.record, one handle (in order)": record(one),
+            "led.record, two handles in turn (behind)": turns(first, second),
+        }
+        if against:
+            ways["against: led.record, one handle"] = record(one_then)
+            ways["against: led.record, two handles"] = turns(first_then, second_then)
+        spent: dict[str, list[float]] = {name: [] for name in ways}
+        for block in range(blocks):
+            for n, (name, way) in enumerate(ways.items()):
+                begin = time.process_time()
+                for i in range(size):
+                    way(f"b{block}-{n}-{i}")
+                spent[name].append((time.process_time() - begin) / size)
+    base = statistics.median(spent["bare psycopg execute (the favor's row)"])
+    print(f"\nclient CPU per append, {blocks} blocks of {size} calls, one process")
+    print(f"(load average {os.getloadavg()[0]:.1f})\n")
+    print("| way | CPU µs per append (median of blocks) | least | to bare psycopg |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, times in spent.items():
+        middle = statistics.median(times)
+        print(
+            f"| {name} | {middle * 1e6:.1f} | {min(times) * 1e6:.1f} |"
+            f" {middle / base:.2f}x |"
+        )
 
 
 def _busy_jiffies() -> int:
@@ -430,7 +742,39 @@ def main(argv: list[str] | None = None) -> None:
         default=1,
         help="spread the writers over this many ledgers (no lock shared)",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="pgbench beside (a) its row from Python, (b) a favor's minimal"
+        " row, (c) that in version 5's entries table with its triggers, (d)"
+        " led.record (see floor())",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="with --floor: interleaved repeats"
+    )
+    parser.add_argument(
+        "--client",
+        type=int,
+        nargs=2,
+        metavar=("BLOCKS", "SIZE"),
+        help="one process: the writer's CPU per append, layer by layer (see client())",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="POSTGRES_PY",
+        help="with --client: also led.record through this postgres.py (another"
+        " checkout's), in the same process",
+    )
     args = parser.parse_args(argv)
+    if args.client:
+        with TemporaryServer() as server:
+            client(server, *args.client, against=args.against)
+        return
+    if args.floor:
+        with TemporaryServer() as server:
+            for writers in args.writers:
+                floor(server, writers, args.seconds, args.repeats)
+        return
     with TemporaryServer() as server:
         for n, writers in enumerate(args.writers):
             url = f"{server.url()}?ledger=p{n}"

@@ -332,13 +332,13 @@ def _coerce(raw: object, field: str, error: type[InvalidValueError]) -> Amount:
         kind = type(raw).__name__
         raise error(
             f"{field} must be an exact number (int, Decimal, Fraction or a numeric"
-            f" string), not a {kind}: got {raw!r}"
+            f" string), not a {kind}: got {shown(raw)}"
         )
     if isinstance(raw, int):
         return SMALL_INTS.get(raw) or Decimal(raw)
     if isinstance(raw, Decimal):
         if not raw.is_finite():
-            raise error(f"{field} must be a finite number, got {raw!r}")
+            raise error(f"{field} must be a finite number, got {shown(raw)}")
         return raw
     if isinstance(raw, Fraction):
         return normalize(raw)
@@ -361,11 +361,11 @@ def _parse_text(raw: str, field: str, error: type[InvalidValueError]) -> Amount:
         )
     text = raw.strip()
     if not _NUMBER.fullmatch(text):
-        raise error(f"{field} must be a number, got {raw!r}")
+        raise error(f"{field} must be a number, got {shown(raw)}")
     try:
         return Decimal(text) if "/" not in text else normalize(Fraction(text))
     except ZeroDivisionError:
-        raise error(f"{field} must be a number, got {raw!r}") from None
+        raise error(f"{field} must be a number, got {shown(raw)}") from None
 
 
 def _resolution_ok(value: Amount) -> bool:
@@ -395,7 +395,8 @@ def _refuse_sign(
     raw: object, field: str, error: type[InvalidValueError], allow_zero: bool
 ) -> NoReturn:
     wanted = "zero or positive" if allow_zero else "positive"
-    raise error(f"{field} must be {wanted}, got {shown(raw)}")
+    typed = raw.strip() if isinstance(raw, str) else shown(raw)  # a number, as typed
+    raise error(f"{field} must be {wanted}, got {typed}")
 
 
 def _refuse_huge(
@@ -503,5 +504,5 @@ def parse_derived(
         return raw  # the common case
     value = _coerce(raw, field, error)
     if not value > 0:
-        raise error(f"{field} must be positive, got {raw!r}")
+        raise error(f"{field} must be positive, got {shown(value)}")
     return value

@@ -142,7 +142,7 @@ def _valued(
             if amount:
                 yield debtor, creditor, amount
     reversals = ledger.reversals
-    for entry in ledger.log:  # assignments and settlements never decay
+    for entry in ledger.index.entries:  # assignments and settlements never decay
         if isinstance(entry, Assignment) and entry.at <= moment:
             yield from entry.effects()
         elif isinstance(entry, Settlement) and entry.at <= moment:
@@ -153,7 +153,7 @@ def _valued(
 
 def _people_by(ledger: LedgerView, moment: datetime) -> Iterator[str]:
     """The people ``ledger.as_of(moment)`` knows (maybe repeated)."""
-    for entry in ledger.log:
+    for entry in ledger.index.entries:
         if entry.at <= moment:
             yield from named_people(entry)
 

@@ -55,7 +55,7 @@ import networkx as nx
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount
 from favorledger.discharge import Snapshot, Why
-from favorledger.errors import InvalidValueError
+from favorledger.errors import InvalidValueError, shown
 from favorledger.model import Debt, LazyExplanation, Obligation, Transfer
 from favorledger.settlement import indexed, scale, unscale
 
@@ -179,7 +179,7 @@ def clear_cycles(
     debts = ledger.who_owes_whom() if as_of is None else ledger.who_owes_whom(at=as_of)
     gross = None
     if mode == "gross":
-        owed = indexed(ledger if as_of is None else ledger.as_of(as_of))._owed
+        owed = (ledger if as_of is None else ledger.as_of(as_of)).index.owed
         gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
     clearing = _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
     if clearing.transfers:
@@ -227,7 +227,7 @@ def clear_debts(debts: Iterable[Debt], *, solver: Solver = "networkx") -> Cleari
         if not debt.amount > 0 or debt.debtor == debt.creditor:
             raise InvalidValueError(
                 "a debt must be positive and between two people, got"
-                f" {debt.debtor!r} owes {debt.creditor!r} {debt.amount!r}"
+                f" {debt.debtor!r} owes {debt.creditor!r} {shown(debt.amount)}"
             )
         edge = (debt.debtor, debt.creditor)
         gross[edge] = _exact.add(gross.get(edge, ZERO), debt.amount)

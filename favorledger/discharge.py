@@ -53,26 +53,29 @@ from favorledger.model import (
     Transfer,
     as_moment,
 )
+from favorledger.view import LedgerIndex
 
 
 class Indexed(Protocol):
-    """The ledger internals discharges read (a :class:`~favorledger.Ledger`).
+    """What discharges read of a ledger (a :class:`~favorledger.Ledger`): its
+    log and index in place, its reversals, and replicas of it as it stood.
 
     This module sits just below the ledger, which records what it computes,
-    so it names the ledger's index by its shape rather than importing it.
+    so it names the members it reads rather than importing the ledger. Every
+    member is public and read-only, and means what it means on the ledger.
     """
 
-    _log: list[Entry]
-    _owed: dict[str, dict[str, Amount]]
-    _balance: dict[str, Amount]
+    @property
+    def index(self) -> LedgerIndex:
+        """The log and the index, read in place: live, read-only views."""
 
     @property
     def reversals(self) -> Mapping[str, Reversal]:
         """The reversals, by the entry they reverse."""
 
-    def _replica(self, length: int, moment: datetime | None) -> Indexed:
-        """A new ledger replaying the first ``length`` entries (dated by
-        ``moment``, if given)."""
+    def replica(self, length: int, *, as_of: datetime | str | None = None) -> Indexed:
+        """A new ledger replaying the first ``length`` entries of the log (of
+        those, the ones dated at or before ``as_of``, if given)."""
 
 
 __all__ = ["EAGER_INDEX", "MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
@@ -124,21 +127,22 @@ def _people_index(ledger: Indexed) -> _PeopleIndex:
     """The ledger's index of the entries that move debts, by person.
 
     Built on first use and extended with the entries recorded since, which
-    is sound because the log is append-only (a batch rolled back replaces
+    is sound because the log is append-only (a batch rolled back rewrites
     the log, which the check on the last entry notices).
     """
-    log: list[Entry] = ledger._log
+    log = ledger.index.entries
+    length = len(log)
     index = _INDEXES.get(ledger)
     if (
         index is None
-        or index.count > len(log)
+        or index.count > length
         or (index.count and log[index.count - 1] is not index.last)
     ):
         index = _INDEXES[ledger] = _PeopleIndex()
-    if index.count < len(log):
+    if index.count < length:
         with collector_paused():  # lists only, no cycles: nothing to collect
             _extend(index, itertools.islice(log, index.count, None))
-        index.count = len(log)
+        index.count = length
         index.last = log[-1]
     return index
 
@@ -170,7 +174,11 @@ def _moves_of(ledger: Indexed, person: str) -> Sequence[Assignment | Settlement]
 def _owed_to(ledger: Indexed, creditor: str, debtor: str) -> Sequence[Favor]:
     """The favors ``creditor`` gave that name ``debtor`` (receiver or
     referrer), in record order."""
-    index = _people_index(ledger)
+    return _owed_in(_people_index(ledger), creditor, debtor)
+
+
+def _owed_in(index: _PeopleIndex, creditor: str, debtor: str) -> Sequence[Favor]:
+    """:func:`_owed_to`, from the ledger's people index."""
     given = index.given.get(creditor, ())
     if len(given) < _MANY:
         return [f for f in given if f.receiver == debtor or f.via == debtor]
@@ -232,9 +240,17 @@ class _Debts:
 
     def __init__(self, ledger: Indexed) -> None:
         self.ledger = ledger
-        self.owed: Mapping[str, Mapping[str, Amount]] = ledger._owed
+        self.owed: Mapping[str, Mapping[str, Amount]] = ledger.index.owed
         self.moved: dict[_Pair, Amount] = {}
         self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
+        self.people: _PeopleIndex | None = None
+
+    def _people(self) -> _PeopleIndex:
+        """The ledger's people index, found once: nothing is recorded while
+        a view of its debts is in use."""
+        if self.people is None:
+            self.people = _people_index(self.ledger)
+        return self.people
 
     def net(self, debtor: str, creditor: str) -> Amount:
         row, back = self.owed.get(debtor), self.owed.get(creditor)
@@ -266,8 +282,9 @@ class _Debts:
         gave, or is named with them in an assignment or settlement; they
         also have a row of debts naming them: whichever is fewer is searched.
         """
-        named = len(_given_by(self.ledger, creditor))
-        if named + len(_moves_of(self.ledger, creditor)) > len(self.owed):  # a hub
+        people = self._people()
+        named = len(people.given.get(creditor, ()))
+        if named + len(people.moves.get(creditor, ())) > len(self.owed):  # a hub
             maybe = self._owing_rows(creditor)
         else:
             maybe = self._named_with(creditor)
@@ -282,9 +299,11 @@ class _Debts:
     def _named_with(self, creditor: str) -> set[str]:
         """Whoever received or referred a favor ``creditor`` gave, or is named
         with them in an assignment or settlement."""
-        maybe = {f.receiver for f in _given_by(self.ledger, creditor)}
-        maybe.update(f.via for f in _given_by(self.ledger, creditor) if f.via)
-        maybe.update(p for e in _moves_of(self.ledger, creditor) for p in e.people)
+        people = self._people()
+        given = people.given.get(creditor, ())
+        maybe = {f.receiver for f in given}
+        maybe.update(f.via for f in given if f.via)
+        maybe.update(p for e in people.moves.get(creditor, ()) for p in e.people)
         return maybe
 
     def _owing_rows(self, creditor: str) -> set[str]:
@@ -388,7 +407,9 @@ class _Debts:
         """
         reversals = self.ledger.reversals
         favors = [
-            f for f in _owed_to(self.ledger, creditor, debtor) if f.id not in reversals
+            f
+            for f in _owed_in(self._people(), creditor, debtor)
+            if f.id not in reversals
         ]
         favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
         return [
@@ -412,7 +433,7 @@ class Snapshot:
 
     def __init__(self, ledger: Indexed, as_of: datetime | str | None = None) -> None:
         self._ledger = ledger
-        self._length = len(ledger._log)
+        self._length = len(ledger.index.entries)
         self._as_of = None if as_of is None else as_moment(as_of)
         self._replica: Indexed | None = None
 
@@ -420,7 +441,7 @@ class Snapshot:
         """Index a long log now (:data:`EAGER_INDEX`), so that no explanation
         read while nothing new is recorded has to scan it."""
         ledger = self._ledger
-        if self._as_of is None and len(ledger._log) >= EAGER_INDEX:
+        if self._as_of is None and len(ledger.index.entries) >= EAGER_INDEX:
             index = _people_index(ledger)
             lengths = map(len, index.given.values())
             for giver in compress(index.given, map(ge, lengths, repeat(_MANY))):
@@ -428,10 +449,10 @@ class Snapshot:
 
     def debts(self) -> _Debts:
         ledger = self._ledger
-        if self._as_of is None and len(ledger._log) == self._length:
+        if self._as_of is None and len(ledger.index.entries) == self._length:
             return _Debts(ledger)
         if self._replica is None:
-            self._replica = ledger._replica(self._length, self._as_of)
+            self._replica = ledger.replica(self._length, as_of=self._as_of)
         return _Debts(self._replica)
 
     def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
@@ -569,14 +590,15 @@ def _left_over(
 ) -> list[Debt]:
     """What is still owed after ``transfers``, if they leave every balance at
     zero (then it runs around cycles); else nothing."""
-    after = dict(ledger._balance)
+    index = ledger.index
+    after = dict(index.balances)
     for t in transfers:
         after[t.payer] = _exact.add(after.get(t.payer, ZERO), t.amount)
         after[t.payee] = _exact.sub(after.get(t.payee, ZERO), t.amount)
     if any(after.values()):
         return []
     rest = []
-    for debtor in sorted(set(ledger._owed) | set(debts.extra)):
+    for debtor in sorted(set(index.owed) | set(debts.extra)):
         for creditor in debts.creditors(debtor):
             rest.append(Debt(debtor, creditor, debts.net(debtor, creditor)))
     return rest

@@ -23,6 +23,13 @@ True
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
 __all__ = [
     "AlreadyReversedError",
     "DuplicateFavorError",
@@ -53,16 +60,29 @@ class FavorLedgerError(Exception):
 
 
 def shown(value: object, limit: int = 80) -> str:
-    """``repr(value)`` for an error message, cut short if it is long.
+    """A value as a message shows it: as the user typed or sees it.
 
-    A message must name the bad value, but a hostile value can be megabytes
-    long (and ``repr`` of an integer of more than 4300 digits fails), so long
-    values are shown by their start and their size.
+    Text is quoted (``'ann'``), so a blank or a trailing space shows; an
+    amount is a number (``1.5``, ``1/3``), a time is ISO 8601, a duration is
+    ``1 day, 0:00:00``, a set of tags is ``{'a', 'b'}`` and ``None`` is
+    ``nothing``; anything else is its
+    ``repr``. Every message names its bad value through here. A hostile value
+    can be megabytes long (and an integer of more than 4300 digits has no
+    text), so long values are shown by their start and their size.
 
     Examples
     --------
-    >>> shown("ann"), shown("x" * 1000, limit=5)
-    ("'ann'", "'xxxxx'... (1000 characters)")
+    >>> from datetime import datetime, timezone
+    >>> from decimal import Decimal
+    >>> from fractions import Fraction
+    >>> shown("ann"), shown(Decimal("1.5")), shown(Fraction(-1, 3)), shown(None)
+    ("'ann'", '1.5', '-1/3', 'nothing')
+    >>> shown(datetime(2026, 11, 30, 17, 17, tzinfo=timezone.utc))
+    '2026-11-30T17:17:00+00:00'
+    >>> shown(frozenset({"b", "a"})), shown(frozenset())
+    ("{'a', 'b'}", '{}')
+    >>> shown("x" * 1000, limit=5)
+    "'xxxxx'... (1000 characters)"
     >>> shown(10**5000)
     '<an integer of about 5001 digits>'
     """
@@ -71,10 +91,46 @@ def shown(value: object, limit: int = 80) -> str:
     if isinstance(value, str | bytes) and len(value) > limit:
         return f"{value[:limit]!r}... ({len(value)} characters)"
     try:
-        text = repr(value)
+        text = _as_seen(value)
     except ValueError:  # a Fraction of huge integers, say
         return f"<a {type(value).__name__} too large to show>"
     return text if len(text) <= 2 * limit else f"{text[: 2 * limit]}..."
+
+
+_FIELD: Final = re.compile(
+    r"\b(?:Favor|Pledge|Tie|Person|Reversal|Ask|Answer|Release|Assignment)\.(\w+)"
+)
+
+
+def in_words(message: str, words: Mapping[str, str]) -> str:
+    """``message`` naming fields as the person who typed them knows them.
+
+    Each ``Favor.value`` (any entry's field) whose field is in ``words``
+    becomes ``words[field]``: a flag, an argument, a form's label. The
+    command and the web app both word their errors through here.
+
+    Examples
+    --------
+    >>> in_words("Favor.value must be positive, got -2", {"value": "VALUE"})
+    'VALUE must be positive, got -2'
+    >>> in_words("Tie.kind must be one of ...", {})
+    'Tie.kind must be one of ...'
+    """
+    return _FIELD.sub(lambda m: words.get(m.group(1), m.group(0)), message)
+
+
+def _as_seen(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, Decimal | timedelta):
+        return str(value)
+    if isinstance(value, Fraction):
+        return str(value)  # 1/3, or 2 for a whole one
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, frozenset | set):  # tags
+        return "{" + ", ".join(shown(item) for item in sorted(value, key=str)) + "}"
+    return repr(value)
 
 
 class InvalidValueError(FavorLedgerError, ValueError):

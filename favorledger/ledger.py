@@ -58,6 +58,7 @@ from favorledger.errors import (
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
+    shown,
 )
 from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
@@ -86,7 +87,7 @@ from favorledger.model import (
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 from favorledger.stores import Sink, opener
 from favorledger.ties import TieIndex
-from favorledger.view import MarketView
+from favorledger.view import LedgerIndex, LogView, MarketView
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -191,6 +192,11 @@ class Ledger:
         self._trusted = False  # replaying entries already checked (as_of)
         self._balance: dict[str, Amount] = {}
         self._owed: dict[str, dict[str, Amount]] = {}
+        self._index = LedgerIndex(  # live views of the log and index, made once
+            LogView(self._log),
+            MappingProxyType(self._balance),
+            MappingProxyType(self._owed),
+        )
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -318,9 +324,29 @@ class Ledger:
         """Every entry in the order it was recorded: people, ties, favors, reversals.
 
         Replaying it into a new ledger (:meth:`from_entries`) gives the same
-        state. People added implicitly by a favor are not entries.
+        state. People added implicitly by a favor are not entries. This is a
+        copy, as it stands now; ``index.entries`` reads the log in place.
         """
         return tuple(self._log)
+
+    @property
+    def index(self) -> LedgerIndex:
+        """The log and the index, read in place: live, read-only views.
+
+        Made once with the ledger, they see every later entry; reading them
+        copies nothing (see :class:`~favorledger.view.LedgerIndex`). The
+        algorithms read these rather than the copies :attr:`log` and
+        :meth:`balances` make.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> balances = led.index.balances
+        >>> _ = led.record("ann", "bob", 2)
+        >>> balances["ann"], len(led.index.entries), led.index is led.index
+        (Decimal('2'), 1, True)
+        """
+        return self._index
 
     def __len__(self) -> int:
         """The number of favors recorded (reversed ones included)."""
@@ -395,7 +421,9 @@ class Ledger:
         owes the giver ``value * referral_share`` as well (the ledger's share
         unless one is given here). Parameters are those of
         :class:`~favorledger.Favor`; ``at`` defaults to now and ``id`` to a
-        fresh unique id.
+        fresh unique id. Recording a favor already recorded (same id, same
+        fields) changes nothing; without ``at`` it is taken to be a retry,
+        dated as first recorded, so a retry after a lost answer is safe.
 
         Returns
         -------
@@ -432,8 +460,9 @@ class Ledger:
             fulfils,
             self._balance,  # its keys are the people
         )
+        retry = at is None and id is not None  # dated as recorded, if it was
         if favor is not None and self._sink is None:
-            return self._add_plain(favor)
+            return self._add_plain(self._retried(favor) if retry else favor)
         favor = favor or Favor(
             id=new_id() if id is None else id,
             giver=giver,
@@ -448,9 +477,15 @@ class Ledger:
             fulfils=fulfils,
         )
         if self._sink is None:
-            return self._add_favor(favor)
-        with self._transaction():
-            return self._add_favor(favor)
+            return self._add_favor(self._retried(favor) if retry else favor)
+        with self._transaction():  # caught up with the store: then look
+            return self._add_favor(self._retried(favor) if retry else favor)
+
+    def _retried(self, favor: Favor) -> Favor:
+        """``favor`` dated as the favor already recorded under its id, if any:
+        a retry of :meth:`record` without ``at`` is the same favor again."""
+        stored = self._favors.get(favor.id)
+        return favor if stored is None else attrs.evolve(favor, at=stored.at)
 
     @_writes
     def reverse(
@@ -586,7 +621,7 @@ class Ledger:
         Traceback (most recent call last):
         ...
         favorledger.errors.DuplicateFavorError: Favor.id 'f1' is already \
-recorded with a different body: value Decimal('1') != Decimal('2')
+recorded with a different body: value 1 != 2
         >>> len(led)
         0
         """
@@ -620,7 +655,7 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         ...         _ = led.record("ann", "bob", "-1")
         ... except InvalidFavorError as error:
         ...     print(error)
-        Favor.value must be positive, got '-1'
+        Favor.value must be positive, got -1
         >>> len(led)
         0
         """
@@ -1010,10 +1045,35 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         snapshot._trusted = False
         return snapshot
 
-    def _replica(self, length: int, moment: datetime | None) -> Ledger:
-        """A new ledger replaying the first ``length`` entries of the log
-        (those dated by ``moment``, if given): the state a settlement's late
-        explanations are computed from."""
+    def replica(self, length: int, *, as_of: datetime | str | None = None) -> Ledger:
+        """A new ledger replaying the first ``length`` entries of the log (of
+        those, the ones dated at or before ``as_of``, if given).
+
+        The ledger as it stood when its log was ``length`` entries long: what
+        a settlement's late explanations are computed from. Like
+        :meth:`as_of`, the result is an independent, non-strict snapshot.
+
+        Raises
+        ------
+        InvalidValueError
+            If ``length`` is not a whole number from 0 up, or ``as_of`` is not
+            a timezone-aware moment.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> _ = led.record("ann", "bob", 2, id="f1", at="2024-01-01T00:00Z")
+        >>> _ = led.record("bob", "ann", 1, id="f2", at="2024-02-01T00:00Z")
+        >>> led.replica(1).balance("ann"), led.replica(2).balance("ann")
+        (Decimal('2'), Decimal('1'))
+        >>> len(led.replica(2, as_of="2024-01-15T00:00Z"))
+        1
+        """
+        if type(length) is not int or length < 0:
+            raise InvalidValueError(
+                f"length must be a whole number of entries, 0 or more, got {length!r}"
+            )
+        moment = None if as_of is None else as_moment(as_of, "as_of")
         replica = Ledger(referral_share=self._share)
         replica._trusted = True  # every entry was checked when it was recorded
         replica.add_many(
@@ -1326,13 +1386,36 @@ recorded with a different body: value Decimal('1') != Decimal('2')
         balance[creditor], balance[debtor] = given, taken
 
     def _rebuild(self, entries: list[Entry]) -> None:
-        """Reset the ledger to the state ``entries`` give (used to roll back)."""
+        """Reset the ledger to the state ``entries`` give (used to roll back).
+
+        The log, the index and the market's book are refilled in place, so
+        views handed out (:attr:`index`, :attr:`people`, :attr:`market`...)
+        stay live."""
         fresh = Ledger(referral_share=self._share, strict=self._strict)
         for entry in entries:
             fresh.add(entry)
-        sink, writing = self._sink, self._writing
-        self.__dict__.update(fresh.__dict__)
-        self._sink, self._writing = sink, writing
+        _refill(self.__dict__, fresh.__dict__)
+
+
+_KEPT: frozenset[str] = frozenset({"_sink", "_writing", "_index"})
+"""What a rollback keeps (:meth:`Ledger._rebuild`): the store, whether a write
+is under way, and the views of the containers refilled in place."""
+
+
+def _refill(mine: dict[str, Any], fresh: dict[str, Any]) -> None:
+    """Give an object's attributes (``mine``) the values of another's, its
+    dicts, lists and market refilled in place."""
+    for name, value in fresh.items():
+        kind = type(value)
+        if kind is dict:
+            mine[name].clear()
+            mine[name].update(value)
+        elif kind is list:
+            mine[name][:] = value
+        elif kind is Market:
+            _refill(vars(mine[name]), vars(value))
+        elif name not in _KEPT:
+            mine[name] = value
 
 
 _E = TypeVar("_E", bound=Entry)
@@ -1346,8 +1429,9 @@ def _same_or_raise(stored: Entry, new: _E) -> _E:
         raise DuplicateFavorError(
             f"{kind}.id {new.id!r} is already recorded as a {type(stored).__name__}"
         )
-    changes = ", ".join(
-        f"{field.name} {getattr(stored, field.name)!r} != {getattr(new, field.name)!r}"
+    changes = ", ".join(  # as recorded != as given
+        f"{field.name} {shown(getattr(stored, field.name))}"
+        f" != {shown(getattr(new, field.name))}"
         for field in attrs.fields(type(new))
         if getattr(stored, field.name) != getattr(new, field.name)
     )

@@ -38,8 +38,8 @@ A favor that calls a pledge must match it, whoever builds it:
 ...               at="2024-06-01T00:00+00:00"))
 Traceback (most recent call last):
 ...
-favorledger.errors.MarketError: a call of pledge 'p1' may not exceed its value 3, \
-got value=Decimal('4')
+favorledger.errors.MarketError: Favor.value of a call of pledge 'p1' must not \
+exceed the pledge's value 3, got 4
 >>> led.market.pledge_status(led.market.pledge("p1"), led.log[-1].at)
 'open'
 """
@@ -50,7 +50,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from favorledger._exact import ZERO, add
-from favorledger.errors import MarketError, UnknownFavorError
+from favorledger.errors import MarketError, UnknownFavorError, shown
 from favorledger.model import (
     Answer,
     Ask,
@@ -155,8 +155,8 @@ class Market:
             )
         if favor.value > pledge.value:
             raise MarketError(
-                f"a call of pledge {pledge.id!r} may not exceed its value"
-                f" {pledge.value}, got value={favor.value!r}"
+                f"Favor.value of a call of pledge {pledge.id!r} must not exceed"
+                f" the pledge's value {shown(pledge.value)}, got {shown(favor.value)}"
             )
         not_before("Favor.at", favor.at, pledge.at, "the pledge's time", MarketError)
 
@@ -196,7 +196,8 @@ class Market:
         if assignment.amount > owed:
             raise MarketError(
                 f"Assignment.amount exceeds what {assignment.debtor!r} owes"
-                f" {assignment.holder!r} ({owed}), got {assignment.amount!r}"
+                f" {assignment.holder!r} ({shown(owed)}),"
+                f" got {shown(assignment.amount)}"
             )
 
     @staticmethod

@@ -92,6 +92,7 @@ __all__ = [
     "moment_or_now",
     "named_people",
     "new_id",
+    "not_after_now",
     "not_before",
     "utcnow",
 ]
@@ -245,12 +246,12 @@ def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
         try:
             moment = datetime.fromisoformat(raw)
         except ValueError:
-            raise error(f"{field} must be an ISO-8601 time, got {raw!r}") from None
+            raise error(f"{field} must be an ISO-8601 time, got {shown(raw)}") from None
     if not isinstance(moment, datetime):
         raise error(f"{field} must be a datetime, got {shown(raw)}")
     offset = moment.utcoffset()
     if offset is None:
-        raise error(f"{field} must be timezone-aware, got naive {raw!r}")
+        raise error(f"{field} must be timezone-aware, got naive {shown(raw)}")
     if not isinstance(moment.tzinfo, timezone):
         moment = moment.replace(tzinfo=timezone(offset))
     try:
@@ -260,7 +261,7 @@ def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
     if not inside:
         raise error(
             f"{field} must be between {EARLIEST.isoformat()} and"
-            f" {LATEST.isoformat()}, got {raw!r}"
+            f" {LATEST.isoformat()}, got {shown(raw)}"
         )
     return moment
 
@@ -311,6 +312,35 @@ time 2024-02-01T00:00:00+00:00, got '2024-01-01T00:00:00+00:00'
             f"{field} must not be before {what} {earliest.isoformat()},"
             f" got {moment.isoformat()!r}"
         )
+
+
+def not_after_now(
+    field: str, moment: datetime, error: type[FavorLedgerError] = InvalidValueError
+) -> datetime:
+    """Refuse a time after now for an entry being recorded by hand.
+
+    A favor is recorded once it is done; one promised for later is a
+    pledge. The command and the example web app check this where a person
+    types a time; the library itself keeps any time, since a replica whose
+    clock runs behind must still take another's log.
+
+    Examples
+    --------
+    >>> not_after_now("--at", as_moment("2099-01-01T00:00Z"))
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidValueError: --at must not be in the future (now \
+is ...), got 2099-01-01T00:00:00+00:00: a favor is recorded once it is done, \
+and a promise of one is a pledge
+    """
+    now = utcnow()
+    if moment > now:
+        raise error(
+            f"{field} must not be in the future (now is"
+            f" {now.isoformat(timespec='seconds')}), got {shown(moment)}: a favor"
+            " is recorded once it is done, and a promise of one is a pledge"
+        )
+    return moment
 
 
 # Converters are named functions so that mypy's attrs plugin can type them.
@@ -465,7 +495,7 @@ def _share(raw: int | str | Amount | None) -> Amount | None:
     )
     if share > 1:
         raise InvalidFavorError(
-            f"Favor.referral_share must be between 0 and 1, got {raw!r}"
+            f"Favor.referral_share must be between 0 and 1, got {shown(share)}"
         )
     return share
 
@@ -543,8 +573,8 @@ Favor.giver, got 'ann' for both
             )
         if self.via is None and self.referral_share is not None:
             raise InvalidFavorError(
-                "Favor.referral_share needs Favor.via (a referrer),"
-                f" got referral_share={self.referral_share!r} with via=None"
+                "Favor.referral_share needs Favor.via (a referrer), got a share"
+                f" of {shown(self.referral_share)} and no Favor.via"
             )
 
     def obligations(self) -> list[Obligation]:
@@ -807,7 +837,11 @@ _STRENGTH_ROUNDING: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 
 def _strength(raw: float | int | str | Amount) -> Amount:
-    if isinstance(raw, float) and math.isfinite(raw):
+    if isinstance(raw, float):  # a weight: a float is fine, if it is a number
+        if not math.isfinite(raw):
+            raise InvalidTieError(
+                f"Tie.strength must be a number in (0, 1], got {shown(raw)}"
+            )
         raw = Decimal(repr(raw))  # the decimal the user typed, e.g. 0.8
     elif isinstance(raw, str) and "/" not in raw:
         with contextlib.suppress(ArithmeticError, ValueError):
@@ -823,7 +857,7 @@ def _strength(raw: float | int | str | Amount) -> Amount:
                 )
     strength = parse_amount(raw, field="Tie.strength", error=InvalidTieError)
     if strength > 1:
-        raise InvalidTieError(f"Tie.strength must be in (0, 1], got {raw!r}")
+        raise InvalidTieError(f"Tie.strength must be in (0, 1], got {shown(raw)}")
     return strength
 
 

@@ -32,7 +32,7 @@ from fractions import Fraction
 import attrs
 
 from favorledger._exact import Amount, parse_amount
-from favorledger.errors import InvalidPolicyError
+from favorledger.errors import InvalidPolicyError, shown
 from favorledger.model import DEFAULT_SHARE
 
 __all__ = ["DEFAULT_REFERRAL_SHARE", "Decay", "parse_share"]
@@ -58,7 +58,7 @@ and 1, got 2
     """
     share = parse_amount(raw, field=field, error=InvalidPolicyError, allow_zero=True)
     if share > 1:
-        raise InvalidPolicyError(f"{field} must be between 0 and 1, got {raw!r}")
+        raise InvalidPolicyError(f"{field} must be between 0 and 1, got {shown(raw)}")
     return share
 
 

@@ -72,7 +72,7 @@ import networkx as nx
 
 from favorledger import _exact
 from favorledger._exact import Amount
-from favorledger.errors import InvalidQueryError, NoPathError
+from favorledger.errors import InvalidQueryError, NoPathError, shown
 from favorledger.model import Favor, Obligation
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ def willingness(owed: int | Amount) -> Amount:
             f"owed must be an exact number (int, Decimal or Fraction), got {owed!r}"
         )
     if isinstance(owed, Decimal) and not owed.is_finite():
-        raise InvalidQueryError(f"owed must be finite, got {owed!r}")
+        raise InvalidQueryError(f"owed must be finite, got {shown(owed)}")
     x = Fraction(owed)
     return _exact.normalize(_HALF + x / (2 * (abs(x) + 1)))
 

@@ -62,7 +62,7 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, repeat
-from operator import floordiv, mod, mul
+from operator import floordiv, itemgetter, mod, mul
 from typing import Final, Literal, cast, get_args
 
 import attrs
@@ -162,14 +162,11 @@ def settle(
     [('x', 'a', Decimal('5')), ('y', 'b', Decimal('3')), ('y', 'c', Decimal('2'))]
     """
     _check_method(method)
-    source = indexed(ledger)
-    snapshot = Snapshot(source, as_of)
+    snapshot = Snapshot(indexed(ledger), as_of)
     if as_of is not None:
-        balances = ledger.balances(at=as_of)
-    elif cast(object, source) is ledger:  # a Ledger: read its index, not a copy
-        balances = source._balance
-    else:
-        balances = ledger.balances()
+        balances: Mapping[str, Amount] = ledger.balances(at=as_of)
+    else:  # read in place, not a copy
+        balances = ledger.index.balances
     along = _relationships(ledger) if method == "ties" else None
     plan = _settle(balances, method, along, Why(snapshot), trusted=True)
     if plan:
@@ -286,12 +283,14 @@ def explain(
 
 def indexed(ledger: LedgerView) -> Indexed:
     """The ledger itself, or (for another kind of view) a ledger replaying
-    its log: explanations read a ledger's index."""
+    its log: explanations read a ledger's index and make replicas of it."""
     from favorledger.ledger import Ledger
 
     if isinstance(ledger, Ledger):
         return ledger
-    return Ledger.from_entries(ledger.log, referral_share=ledger.referral_share)
+    return Ledger.from_entries(
+        ledger.index.entries, referral_share=ledger.referral_share
+    )
 
 
 # ----------------------------------------------------------------- dispatch
@@ -337,7 +336,7 @@ def _settle_ints(
     # Ranks are positions in id order, so every tie is broken by id and the
     # result does not depend on the order the balances came in.
     people = sorted(compress(balances, balances.values()))  # the non-zero ones
-    values = list(map(balances.__getitem__, people))
+    values = _values(balances, people)
     if method == "ties":
         assert along is not None
         scaled, den = _summing_to_zero(*scale(values))
@@ -353,6 +352,16 @@ def _settle_ints(
     n = len(values)
     scaled, den = _common_scale(values, n)
     return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
+
+
+def _values(
+    balances: Mapping[str, int | Amount], people: list[str]
+) -> list[int | Amount]:
+    """The balances of ``people``, in order, looked up in one C call (one
+    call per person costs more on a read-only view, which wraps each)."""
+    if len(people) < 2:  # an itemgetter of one key gives the value alone
+        return [balances[person] for person in people]
+    return list(itemgetter(*people)(balances))
 
 
 # --------------------------------------------------------------- transfers

@@ -20,9 +20,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, overload
+
+import attrs
 
 from favorledger._exact import Amount
 from favorledger.errors import UnknownPersonError
@@ -44,7 +47,122 @@ from favorledger.ties import TieIndex
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["LedgerView", "MarketView", "require_person"]
+__all__ = ["LedgerIndex", "LedgerView", "LogView", "MarketView", "require_person"]
+
+
+class LogView(Sequence[Entry]):
+    """A read-only, live view of a ledger's log: every entry in the order it
+    was recorded, read in place (nothing is copied).
+
+    It reads as the tuple :attr:`Ledger.log <favorledger.Ledger.log>` gives
+    (length, items, iteration both ways, membership, ``index``, ``count``;
+    a slice is a new tuple) and sees every entry recorded later. It has no
+    method that writes, and refuses item assignment and deletion with a
+    ``TypeError``. It is not equal to a tuple: compare ``tuple(view)``.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> view = led.index.entries
+    >>> _ = led.record("ann", "bob", 2, id="f1")
+    >>> len(view), view[-1].id, view[:1] == led.log
+    (1, 'f1', True)
+    >>> view[0] = view[0]
+    Traceback (most recent call last):
+    ...
+    TypeError: 'LogView' object does not support item assignment
+    """
+
+    __slots__ = ("_entries",)
+    _entries: list[Entry]
+
+    def __init__(self, entries: list[Entry]) -> None:
+        object.__setattr__(self, "_entries", entries)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a LogView is read-only: cannot set {name!r}")
+
+    @overload
+    def __getitem__(self, where: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, where: slice) -> tuple[Entry, ...]: ...
+
+    def __getitem__(self, where: int | slice) -> Entry | tuple[Entry, ...]:
+        if isinstance(where, slice):
+            return tuple(self._entries[where])  # a new tuple, as log's
+        return self._entries[where]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries)
+
+    def __reversed__(self) -> Iterator[Entry]:
+        return reversed(self._entries)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._entries
+
+    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
+        """The position of the first entry equal to ``value`` (``ValueError``
+        if there is none), as ``tuple.index``."""
+        stop = sys.maxsize if stop is None else stop
+        return self._entries.index(value, start, stop)  # type: ignore[arg-type]
+
+    def count(self, value: object) -> int:
+        """How many entries equal ``value``."""
+        return self._entries.count(value)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<LogView of {len(self._entries)} entries>"
+
+
+@attrs.frozen(eq=False)  # a view: equal only to itself
+class LedgerIndex:
+    """A ledger's log and index, read in place: live, read-only views made
+    once with the ledger (:attr:`Ledger.index <favorledger.Ledger.index>`).
+
+    They see every entry recorded later (and a batch rolled back) without
+    being asked for again, and cost nothing to read: no copy is made. What
+    the algorithms read instead of asking for copies (``log``,
+    ``balances()``). The views refuse writes (a ``TypeError``, as
+    ``types.MappingProxyType`` does), and so does this object (an
+    ``AttributeError``).
+
+    Attributes
+    ----------
+    entries
+        The log (:class:`LogView`).
+    balances
+        Each person's balance (positive: is owed), every person included.
+    owed
+        The gross amounts owed, by debtor then creditor: what the favors,
+        assignments and settlements not reversed add up to for each ordered
+        pair, never zero (``who_owes_whom`` nets the two directions). Its
+        rows are the index's own: read-only by their type (``Mapping``) but
+        not wrapped, so that reading them costs nothing; never write them.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> index = led.index
+    >>> _ = led.record("ann", "bob", 2)
+    >>> _ = led.record("bob", "ann", 1)
+    >>> index.balances["ann"], dict(index.owed["bob"]), dict(index.owed["ann"])
+    (Decimal('1'), {'ann': Decimal('2')}, {'bob': Decimal('1')})
+    >>> index.balances["ann"] = 5
+    Traceback (most recent call last):
+    ...
+    TypeError: 'mappingproxy' object does not support item assignment
+    """
+
+    entries: LogView
+    balances: Mapping[str, Amount]
+    owed: Mapping[str, Mapping[str, Amount]]
 
 
 class MarketView(Protocol):
@@ -93,8 +211,13 @@ class LedgerView(Protocol):
         """The reversals, by the favor they reverse."""
 
     @property
-    def log(self) -> tuple[Entry, ...]:
-        """Every entry in the order it was recorded."""
+    def log(self) -> Sequence[Entry]:
+        """Every entry in the order it was recorded (a copy on a ``Ledger``:
+        read ``index.entries`` to read it in place)."""
+
+    @property
+    def index(self) -> LedgerIndex:
+        """The log and the index, read in place: live, read-only views."""
 
     @property
     def stated_ties(self) -> Mapping[frozenset[str], Tie]:

@@ -380,7 +380,7 @@ def test_bad_debts_are_refused() -> None:
     with pytest.raises(InvalidValueError, match="must be positive"):
         clear_debts([Debt("a", "b", Decimal(-1))])
     message = "a debt must be positive and between two people, got 'a' owes 'b' "
-    with pytest.raises(InvalidValueError, match=re.escape(message + "Decimal('0')")):
+    with pytest.raises(InvalidValueError, match=re.escape(message + "0")):
         clear_debts([Debt("a", "b", Decimal(1)), Debt("a", "b", Decimal(0))])
     with pytest.raises(InvalidValueError, match="between two people"):
         clear_debts([Debt("a", "a", Decimal(1))])

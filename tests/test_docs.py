@@ -102,3 +102,43 @@ def test_the_api_reference_covers_the_whole_public_api() -> None:
         if name != "__version__" and f"favorledger.{name}" not in text
     ]
     assert missing == []
+
+
+def _extras() -> dict[str, list[str]]:
+    import tomllib
+
+    pyproject = (DOCS.parent / "pyproject.toml").read_text(encoding="utf-8")
+    extras: dict[str, list[str]] = tomllib.loads(pyproject)["project"][
+        "optional-dependencies"
+    ]
+    return extras
+
+
+def test_the_extras_table_lists_every_extra_and_what_it_installs() -> None:
+    """Getting started lists each extra in pyproject.toml, each with every
+    package it installs (``dev`` also names the extras it pulls in)."""
+    page = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([\w-]+)` \|(.*)\|$", page, flags=re.M))
+    extras = _extras()
+    assert set(rows) == set(extras)
+    for extra, packages in extras.items():
+        for requirement in packages:
+            name = re.split(r"[<>=\[ ]", requirement, maxsplit=1)[0]
+            if name == "favorledger":  # the extras dev pulls in
+                for pulled in re.findall(r"\w+", requirement.split("[")[1]):
+                    assert f"`{pulled}`" in rows[extra], (extra, pulled)
+            else:
+                assert name in rows[extra], (extra, name)
+
+
+def test_the_architecture_names_every_type_of_entry_and_no_outside_file() -> None:
+    from typing import get_args
+
+    from favorledger.model import Entry
+
+    page = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    log = page[page.index("The log (`Ledger.log`)") :].split("\n\n")[0]
+    for kind in get_args(Entry):
+        assert f"`{kind.__name__}`" in log, kind
+    for other in PAGES:
+        assert "../shared/" not in other.read_text(encoding="utf-8"), other

@@ -272,15 +272,15 @@ RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
     ("referred-by-the-receiver", lambda: _good(Favor, via="bob"), InvalidFavorError,
      "Favor.via must differ from Favor.receiver, got 'bob' for both"),
     ("share-without-referrer", lambda: _good(Favor, via=None), InvalidFavorError,
-     "Favor.referral_share needs Favor.via (a referrer), got"
-     " referral_share=Decimal('0.25') with via=None"),
+     "Favor.referral_share needs Favor.via (a referrer), got a share of 0.25"
+     " and no Favor.via"),
     ("tie-above-one", lambda: _good(Tie, strength="1.5"), InvalidTieError,
-     "Tie.strength must be in (0, 1], got Decimal('1.5')"),
+     "Tie.strength must be in (0, 1], got 1.5"),
     ("tie-of-words", lambda: _good(Tie, strength="strong"), InvalidTieError,
      "Tie.strength must be a number, got 'strong'"),
     ("tie-too-fine-above-one", lambda: _good(Tie, strength="1.5000000000001"),
      InvalidTieError, "Tie.strength must have a denominator of at most 10**12"
-     " (no finer than 1e-12), got Decimal('1.5000000000001')"),
+     " (no finer than 1e-12), got 1.5000000000001"),
     ("tie-of-unknown-kind", lambda: _good(Tie, kind="nemesis"), InvalidTieError,
      "Tie.kind must be one of ['acquaintance', 'classmate', 'client', 'colleague',"
      " 'family', 'friend', 'implied', 'mentor', 'neighbor'], got 'nemesis'"),

@@ -41,6 +41,7 @@ from favorledger import (
     trading,
 )
 from favorledger.clearing import clear_cycles
+from favorledger.errors import shown
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers, times
 
@@ -95,7 +96,7 @@ def test_an_id_reused_with_another_body_is_refused_naming_every_difference() -> 
         kind = type(entry).__name__
         changed = attrs.evolve(entry, at=T[1], reason="other")
         differences = [
-            f"{name} {getattr(entry, name)!r} != {getattr(changed, name)!r}"
+            f"{name} {shown(getattr(entry, name))} != {shown(getattr(changed, name))}"
             for name in [f.name for f in attrs.fields(type(entry))]  # in field order
             if name in ("at", "reason")
         ]

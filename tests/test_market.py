@@ -72,7 +72,7 @@ def test_a_call_may_not_exceed_the_pledge():
     """A pledge can be called for less than promised, never more."""
     led = Ledger()
     pledge = trading.pledge(led, "carol", "me", 3, at=T0, id="p1")
-    with pytest.raises(MarketError, match="may not exceed"):
+    with pytest.raises(MarketError, match="must not exceed"):
         trading.call(led, "p1", value=4, at=T0)
     assert trading.call(led, pledge.id, value=2, at=T0).value == 2
 

@@ -147,7 +147,8 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         "call-too-much",
         lambda: favor("open", value="3.5"),
         MarketError,
-        "a call of pledge 'open' may not exceed its value 3, got value=Decimal('3.5')",
+        "Favor.value of a call of pledge 'open' must not exceed the pledge's value 3,"
+        " got 3.5",
     ),
     (
         "call-too-early",
@@ -244,7 +245,7 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
             holder="ann", debtor="bob", new_holder="carol", amount=3, at=DAY[4]
         ),
         MarketError,
-        "Assignment.amount exceeds what 'bob' owes 'ann' (2), got Decimal('3')",
+        "Assignment.amount exceeds what 'bob' owes 'ann' (2), got 3",
     ),
     (
         "settle-too-much",

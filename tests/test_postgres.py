@@ -27,6 +27,7 @@ import random
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -63,6 +64,10 @@ from tests.test_sqlite import rich_ledgers, snapshot
 
 T1 = "2024-01-01T09:00:00+00:00"
 T2 = "2024-02-01T09:00:00+00:00"
+AT1 = datetime(2024, 1, 1, 9, tzinfo=UTC)
+"""T1 as a datetime: ``record`` hands such a favor in straight away
+(``PostgresLedger._record_lone``); text takes the general way."""
+AT_FORMS = pytest.mark.parametrize("at", [T1, AT1], ids=["text", "datetime"])
 _ledgers = itertools.count()
 
 
@@ -763,8 +768,13 @@ def test_a_write_is_on_disk_when_it_returns(
         ("one lock per favor", "favorledger_add"),
     ],
 )
+@AT_FORMS
 def test_a_favor_that_needs_no_state_is_one_round_trip(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch, way: str, function: str
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    way: str,
+    function: str,
+    at: str | datetime,
 ) -> None:
     """No lock taken from Python, no catch-up read of its own: one statement.
     The entries other writers stored before it come back with it (group, one
@@ -793,7 +803,7 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
                 sent.append(query.decode()) or call(self, query, params)
             ),
         )
-        mine.record("ann", "cy", 4, id="f4", at=T1)
+        mine.record("ann", "cy", 4, id="f4", at=at)
         assert len(sent) == 1
         assert function in sent[0]
         assert mine.behind is (way == "hand in")  # type: ignore[attr-defined]
@@ -806,10 +816,12 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
         assert snapshot(reopened) == snapshot(mine)
 
 
+@AT_FORMS
 def test_a_handle_that_hands_in_catches_up_at_its_next_read(
     postgres_server: TemporaryServer,
     postgres_url: str,
     monkeypatch: pytest.MonkeyPatch,
+    at: str | datetime,
 ) -> None:
     """Writing a favor that needs no state reads nothing back (version 4): a
     handle that only writes never indexes other writers' favors. A favor
@@ -836,11 +848,11 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
                 sent.append(query.decode()) or call(self, query, params)
             ),
         )
-        f1 = mine.record("ann", "bob", 1, id="f1", at=T1)
+        f1 = mine.record("ann", "bob", 1, id="f1", at=at)
         assert not mine.behind  # type: ignore[attr-defined]
-        theirs.record("bob", "cy", 2, id="f2", at=T1)
-        f3 = mine.record("cy", "ann", 3, id="f3", at=T1)
-        theirs.record("cy", "bob", 4, id="f4", at=T1)
+        theirs.record("bob", "cy", 2, id="f2", at=at)
+        f3 = mine.record("cy", "ann", 3, id="f3", at=at)
+        theirs.record("cy", "bob", 4, id="f4", at=at)
         assert len(sent) == 4  # four favors, four CALLs, not one read
         assert all("favorledger_hand_in" in query for query in sent)
         sent.clear()
@@ -854,14 +866,14 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         assert mine.favors["f1"] is f1
         assert mine.favors["f3"] is f3
         assert mine.head == store_head(postgres_url)
-        mine.record("ann", "cy", 5, id="f5", at=T1)  # right after: indexed
+        mine.record("ann", "cy", 5, id="f5", at=at)  # right after: indexed
         assert not mine.behind  # type: ignore[attr-defined]
-        theirs.record("ann", "cy", 6, id="f6", at=T1)
+        theirs.record("ann", "cy", 6, id="f6", at=at)
         assert mine.refresh() == 1
         assert len(theirs) == 6
         assert theirs.balance("ann") == 1 - 3 + 11
-        theirs.record("ann", "bob", 7, id="f7", at=T1)
-        mine.record("cy", "ann", 2, id="f8", at=T1)
+        theirs.record("ann", "bob", 7, id="f7", at=at)
+        mine.record("cy", "ann", 2, id="f8", at=at)
         sql(
             postgres_url,
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -875,13 +887,69 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
     assert check_store(postgres_url) == []
 
 
+def _prepared(led: Ledger) -> list[str]:
+    """The statements prepared on ``led``'s connection (psycopg's own too)."""
+    store = led._store  # type: ignore[attr-defined]
+    found = store._live().execute("SELECT statement FROM pg_prepared_statements")
+    return sorted(row[0] for row in found.fetchall())
+
+
+def test_each_connection_prepares_the_hand_in_once(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hand-in is parsed once per connection: a new connection (after
+    the old one was lost) prepares it again, and nothing is lost or taken
+    the slow way for it."""
+    prepared: list[bytes] = []
+    prepare = PostgresStore._prepare_call
+    monkeypatch.setattr(
+        PostgresStore,
+        "_prepare_call",
+        lambda self, connection, query: (
+            prepared.append(query) or prepare(self, connection, query)
+        ),
+    )
+    locked: list[Favor] = []
+    add = Ledger.add
+    monkeypatch.setattr(
+        Ledger, "add", lambda self, entry: (locked.append(entry), add(self, entry))[1]
+    )
+    with open_ledger(postgres_url) as led:
+        for i in range(3):
+            led.record("ann", "bob", 1, id=f"f{i}", at=AT1)
+        assert len(prepared) == 1
+        assert b"favorledger_hand_in" in prepared[0]
+        assert [s for s in _prepared(led) if "favorledger_hand_in" in s] == [
+            prepared[0].decode()
+        ]
+        assert locked == []
+        sql(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'favorledger'",
+        )
+        led.record("ann", "bob", 1, id="f3", at=AT1)  # fails, then the locked way
+        assert [e.id for e in locked] == ["f3"]
+        for i in range(4, 7):
+            led.record("ann", "bob", 1, id=f"f{i}", at=AT1)
+        assert [e.id for e in locked] == ["f3"]  # handed in again, not locked
+        assert len(prepared) == 2  # once on the new connection
+        assert [s for s in _prepared(led) if "favorledger_hand_in" in s] == [
+            prepared[1].decode()
+        ]
+        assert led.balance("ann") == 7
+    assert [row[1] for row in rows(postgres_url)] == [f"f{i}" for i in range(7)]
+    assert check_store(postgres_url) == []
+
+
+@AT_FORMS
 def test_a_stale_handle_adds_idempotently_and_refuses_a_changed_body(
-    postgres_url: str,
+    postgres_url: str, at: str | datetime
 ) -> None:
     with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
-        mine.record("ann", "bob", 1, id="f0", at=T1)
+        mine.record("ann", "bob", 1, id="f0", at=at)
         stored = theirs.record("ann", "bob", 2, id="f1", at=T1)
-        assert mine.record("ann", "bob", 2, id="f1", at=T1) == stored
+        assert mine.record("ann", "bob", 2, id="f1", at=at) == stored
         with pytest.raises(DuplicateFavorError, match="f1"):
             mine.add(Favor(giver="ann", receiver="bob", value=5, id="f1", at=T1))
         assert [e.id for e in mine.log] == ["f0", "f1"]
@@ -889,8 +957,9 @@ def test_a_stale_handle_adds_idempotently_and_refuses_a_changed_body(
     assert [row[1] for row in rows(postgres_url)] == ["f0", "f1"]
 
 
+@AT_FORMS
 def test_a_strict_handle_knows_a_person_another_handle_added(
-    postgres_url: str,
+    postgres_url: str, at: str | datetime
 ) -> None:
     with (
         open_ledger(postgres_url, strict=True) as mine,
@@ -898,9 +967,9 @@ def test_a_strict_handle_knows_a_person_another_handle_added(
     ):
         mine.add_person("ann", at=T1)
         theirs.add_person("bob", at=T1)
-        mine.record("ann", "bob", 1, id="f1", at=T1)  # bob is new to mine
+        mine.record("ann", "bob", 1, id="f1", at=at)  # bob is new to mine
         with pytest.raises(UnknownPersonError, match="cy"):
-            mine.record("ann", "cy", 1, id="f2", at=T1)
+            mine.record("ann", "cy", 1, id="f2", at=at)
         assert [e.id for e in mine.log] == ["ann", "bob", "f1"]
 
 
@@ -1006,16 +1075,17 @@ _OPS = st.lists(
         st.sampled_from(["ann", "bob", "cy"]),
         st.sampled_from(["ann", "bob", "cy"]),
         st.integers(1, 3),
+        st.sampled_from([T1, AT1]),  # the general way, or straight away
     ),
     max_size=14,
 )
 
 
-def _do(led: Ledger, op: tuple[str, int, str, str, int]) -> str:
-    kind, k, a, b, value = op
+def _do(led: Ledger, op: tuple[str, int, str, str, int, str | datetime]) -> str:
+    kind, k, a, b, value, at = op
     try:
         if kind == "record":
-            got: Any = led.record(a, b, value, id=f"f{k}", at=T1)
+            got: Any = led.record(a, b, value, id=f"f{k}", at=at)
         elif kind == "reverse":
             got = led.reverse(f"f{k}", id=f"r{k}{value}", at=T2)
         else:
@@ -1031,7 +1101,7 @@ def _do(led: Ledger, op: tuple[str, int, str, str, int]) -> str:
 def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
     postgres_server: TemporaryServer,
     way: str,
-    ops: list[tuple[int, str, int, str, str, int]],
+    ops: list[tuple[int, str, int, str, str, int, str | datetime]],
 ) -> None:
     """Three handles of one ledger, each op by one of them: every answer is
     the one a single in-memory ledger gives, and each handle's log is the
@@ -1057,3 +1127,20 @@ def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
         for handle in handles:
             handle.close()
     assert check_store(url) == []
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_retry_without_a_time_through_another_handle_is_the_same_favor(
+    postgres_url: str, way: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record`` with an id and no time is a retry (dated as first recorded)
+    even through a handle that has not yet seen the first: it catches up,
+    and nothing is written twice. A different value is still refused."""
+    _way(monkeypatch, way)
+    with Ledger.open(postgres_url) as one, Ledger.open(postgres_url) as two:
+        first = one.record("ann", "bob", 2, id="y1")
+        assert two.record("ann", "bob", 2, id="y1") == first
+        assert one.record("ann", "bob", 2, id="y1") == first
+        with pytest.raises(DuplicateFavorError, match="value 2 != 3"):
+            two.record("ann", "bob", 3, id="y1")
+    assert [row[1] for row in rows(postgres_url)] == ["y1"]

@@ -194,6 +194,43 @@ def test_same_id_different_body_is_refused(led: Ledger, data: st.DataObject) -> 
     assert state(led) == before
 
 
+def _again(led: Ledger, favor: Favor, **changes: object) -> Favor:
+    """``led.record`` of ``favor``'s fields with its id but no time, as a
+    retry does (``changes`` replaces some of them)."""
+    fields = attrs.asdict(favor, recurse=False) | changes
+    giver, receiver, value = (fields.pop(k) for k in ("giver", "receiver", "value"))
+    if "at" not in changes:
+        del fields["at"]
+    return led.record(giver, receiver, value, **fields)
+
+
+@given(ledgers(), st.data())
+def test_retrying_record_without_a_time_changes_nothing(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """Invariant 3 for retries: ``record`` with a recorded favor's id and
+    fields but no ``at`` (which would default to now) returns the stored
+    favor and changes nothing; a different value, or an explicitly different
+    time, is still refused and changes nothing."""
+    if not led.favors:
+        return
+    original = data.draw(st.sampled_from(list(led.favors.values())))
+    before = state(led)
+    assert _again(led, original) == original
+    assert state(led) == before
+    later = original.at + data.draw(
+        st.timedeltas(timedelta(microseconds=1), timedelta(days=3650))
+    )
+    for changes, named in [
+        ({"value": original.value + 1}, "value"),
+        ({"at": later}, "at"),
+    ]:
+        with pytest.raises(DuplicateFavorError, match=f": {named} ") as refused:
+            _again(led, original, **changes)
+        assert ("at " in str(refused.value)) == (named == "at")
+        assert state(led) == before
+
+
 # ------------------------------------------------------------------ append-only
 @given(ledgers(), st.data())
 def test_nothing_recorded_is_ever_lost(led: Ledger, data: st.DataObject) -> None:

@@ -24,6 +24,24 @@ def test_the_first_example_runs_and_shows_two_obligations() -> None:
     assert set(led.balances().values()) == {0}
 
 
+def test_the_first_examples_comments_show_what_python_prints() -> None:
+    """A comment after a call shows its real repr (which may run on over
+    comment lines of its own)."""
+    namespace: dict[str, Any] = {}
+    lines = BLOCKS[0].strip().splitlines()
+    checked = 0
+    for number, line in enumerate(lines):
+        code, _, comment = line.partition("  # ")
+        if not comment.startswith("["):
+            exec(code, namespace)
+            continue
+        more = (c[2:] for c in lines[number + 1 :] if c.startswith("# "))
+        claimed = " ".join([comment, *more]).replace("( ", "(").replace("[ ", "[")
+        assert repr(eval(code, namespace)) == " ".join(claimed.split()), code
+        checked += 1
+    assert checked
+
+
 def test_the_testing_example_runs() -> None:
     namespace: dict[str, Any] = {}
     exec(BLOCKS[1], namespace)

@@ -56,6 +56,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.owed: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
         self.log_before: tuple = ()
         self.reversed: set[str] = set()
+        self.index = self.ledger.index  # held from the start: must stay live
 
     def _post(self, favor: Favor, sign: int) -> None:
         self.owed[favor.receiver, favor.giver] += sign * Fraction(favor.value)
@@ -231,6 +232,18 @@ class LedgerMachine(RuleBasedStateMachine):
         log = self.ledger.log
         assert log[: len(self.log_before)] == self.log_before
         self.log_before = log
+
+    @invariant()
+    def views_held_from_the_start_show_the_state(self) -> None:
+        """The read-only views taken when the ledger was made show its log,
+        balances and debts now, as a ledger replaying the log would."""
+        assert self.ledger.index is self.index
+        assert tuple(self.index.entries) == self.ledger.log
+        assert dict(self.index.balances) == self.ledger.balances()
+        replay = Ledger.from_entries(self.ledger.log)
+        assert {d: dict(r) for d, r in self.index.owed.items()} == {
+            d: dict(r) for d, r in replay.index.owed.items()
+        }
 
     @invariant()
     def replaying_the_log_rebuilds_the_state(self) -> None:

@@ -104,7 +104,7 @@ def test_tie_graph_has_an_edge_per_tie(led):
     ("kwargs", "field", "shown"),
     [
         ({"strength": 0}, "Tie.strength", "0"),
-        ({"strength": "1.5"}, "Tie.strength", "'1.5'"),
+        ({"strength": "1.5"}, "Tie.strength", "1.5"),
         ({"strength": -0.2}, "Tie.strength", "-0.2"),
         ({"strength": float("nan")}, "Tie.strength", "nan"),
         ({"strength": True}, "Tie.strength", "True"),

@@ -13,9 +13,11 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from examples.webapp.app import create_app
 from favorledger.testing.strategies import favors
 
 AT = "2024-05-01T09:00:00+00:00"
+REPR = re.compile(r"Decimal\(|Fraction\(|Ratio\(|datetime\.|\bNone\b|=None")
 
 
 @contextmanager
@@ -73,7 +76,11 @@ def test_recording_a_favor_shows_both_obligations_of_a_referral(db: str) -> None
         assert led.balance("carol") == 4.5
 
 
-@given(st.lists(favors(), max_size=12, unique_by=lambda f: f.id))
+PAST = favors().map(lambda f: attrs.evolve(f, at=f.at - timedelta(days=7320)))
+"""Favors done (the strategy's times reach 2030; the app refuses a later one)."""
+
+
+@given(st.lists(PAST, max_size=12, unique_by=lambda f: f.id))
 @settings(max_examples=15)
 def test_the_app_agrees_with_the_library_and_settling_up_evens_everyone(
     given_favors: list[fl.Favor],
@@ -108,15 +115,29 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(db: str) -> N
         client.post("/api/favors", json={"giver": "a", "receiver": "b", "value": "1"})
         before = client.get("/api/balances").json()
         for body, field in [
-            ({"giver": "a", "receiver": "b", "value": "-2"}, "Favor.value"),
-            ({"giver": "a", "receiver": "b", "value": 2.5}, "Favor.value"),
-            ({"giver": "a", "receiver": "a", "value": "2"}, "Favor.receiver"),
-            ({"giver": "", "receiver": "b", "value": "2"}, "Favor.giver"),
+            ({"giver": "a", "receiver": "b", "value": "-2"}, "value must"),
+            ({"giver": "a", "receiver": "b", "value": 2.5}, "value must"),
+            ({"giver": "a", "receiver": "a", "value": "2"}, "receiver must"),
+            ({"giver": "", "receiver": "b", "value": "2"}, "giver is missing"),
+            ({"giver": "a", "receiver": "b"}, "value is missing"),
             ({"giver": "a", "receiver": "b", "value": "2", "at": "yesterday"}, "at"),
+            ({"giver": "a", "receiver": "b", "value": "2", "vai": "c"}, "'vai'"),
+            (
+                {
+                    "giver": "a",
+                    "receiver": "b",
+                    "value": "2",
+                    "at": "2099-01-01T00:00Z",
+                },
+                "at must not be in the future",
+            ),
         ]:
             refused = client.post("/api/favors", json=body)
             assert refused.status_code == 400, body
-            assert field in refused.json()["error"], refused.json()
+            message = refused.json()["error"]
+            assert field in message, message
+            assert "Favor." not in message
+            assert not REPR.search(message), message
         assert client.post("/api/favors", content=b"[1, 2]").status_code == 400
         assert client.post("/api/favors", content=b"{not json").status_code == 400
         assert client.get("/api/balances").json() == before
@@ -134,6 +155,81 @@ def test_a_retry_with_the_same_id_and_time_records_nothing_twice(db: str) -> Non
         assert client.get("/api/balances").json()["balances"]["a"] == "2"
 
 
+def test_a_retry_without_a_time_records_nothing_twice(db: str) -> None:
+    """A client that lost the answer sends the same favor again, no ``at``."""
+    body = {"id": "f1", "giver": "a", "receiver": "b", "value": "2"}
+    with board(db) as client:
+        first = client.post("/api/favors", json=body)
+        again = client.post("/api/favors", json=body)
+        assert first.status_code == again.status_code == 201
+        assert again.json() == first.json()
+        clash = client.post("/api/favors", json={**body, "value": "3", "via": "c"})
+        assert clash.status_code == 409
+        message = clash.json()["error"]
+        assert "value 2 != 3" in message
+        assert "via nothing != 'c'" in message
+        assert not REPR.search(message), message
+        assert client.get("/api/favor-ids").json() == ["f1"]
+
+
+def test_the_form_keeps_what_was_typed_and_names_its_own_fields(db: str) -> None:
+    with board(db) as client:
+        typed = {
+            "id": "w1",
+            "giver": "",
+            "receiver": "bob",
+            "value": "2",
+            "via": "carol",
+            "reason": "a lift & more",
+        }
+        page = client.post("/favors", data=typed)
+        assert page.status_code == 400
+        error = re.search(r'<p class="error" role="alert">([^<]*)</p>', page.text)
+        assert error is not None
+        assert "Who helped" in error.group(1)
+        assert "Favor." not in page.text
+        for field in ("receiver", "value", "via"):
+            assert (
+                f'name="{field}" list="people" value="{typed[field]}"' in page.text
+                or f'name="{field}" value="{typed[field]}"' in page.text
+                or f'value="{typed[field]}"' in page.text
+            ), field
+        assert 'value="a lift &amp; more"' in page.text
+        bad = client.post("/favors", data={**typed, "giver": "ann", "value": "1.5x"})
+        assert bad.status_code == 400
+        assert "worth" in bad.text
+        tie = client.post("/ties", data={"a": "ann", "b": "bob", "strength": "2"})
+        assert tie.status_code == 400
+        assert "this well" in tie.text
+        assert "got 2" in tie.text
+        assert 'value="ann"' in tie.text
+        assert client.get("/api/favor-ids").json() == []
+
+
+@pytest.mark.parametrize("path", ["/", "/introduce"])
+def test_a_link_cannot_put_words_on_a_page(db: str, path: str) -> None:
+    """``?error=`` text is never shown (content spoofing)."""
+    spoof = "Your session expired, log in at evil.example"
+    with board(db) as client:
+        page = client.get(path, params={"error": spoof})
+    assert page.status_code == 200
+    assert "evil.example" not in page.text
+    assert 'class="error"' not in page.text
+
+
+def test_the_server_says_where_it_listens(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import examples.webapp.__main__ as entry
+
+    started: dict[str, object] = {}
+    monkeypatch.setenv("FAVORLEDGER_DB", "")  # main sets it; restored after
+    monkeypatch.setattr(entry.uvicorn, "run", lambda *_, **k: started.update(k))
+    entry.main(["--db", "x.db", "--port", "8123", "--workers", "1"])
+    assert "listening on http://127.0.0.1:8123" in capsys.readouterr().out
+    assert started["port"] == 8123
+
+
 def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:
     with board(db) as client:
         page = client.get("/")
@@ -146,13 +242,16 @@ def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None
         page = client.get(done.headers["location"])
         assert 'data-person="ann"><td>ann</td><td class="amount owed">1/3' in page.text
         assert "a lift" in page.text
-        again = client.post("/favors", data={**form, "value": "1/3"})  # resubmitted
-        shown = client.get(again.headers["location"])
-        assert shown.status_code == 400
-        assert "already" in shown.text
+        again = client.post(
+            "/favors", data={**form, "value": "1/3", "reason": "a lift"}
+        )
+        assert again.status_code == 303  # resubmitted: the same favor, nothing new
+        changed = client.post("/favors", data={**form, "value": "2"})
+        assert changed.status_code == 409
+        assert "already" in changed.text
         bad = client.post("/favors", data={**form, "id": "x2", "value": "lots"})
-        shown = client.get(bad.headers["location"])
-        assert "Favor.value" in shown.text
+        assert bad.status_code == 400
+        assert "worth" in bad.text
         assert client.get("/api/favor-ids").json() == [new_id.group(1)]
 
 

@@ -90,7 +90,8 @@ def test_recording_a_favor_in_the_browser_changes_the_balances(
         record.locator('input[name="receiver"]').fill("dan")
         record.locator('input[name="value"]').fill("-2")
         record.locator("button").click()
-        assert "Favor.value must be positive" in page.locator(".error").inner_text()
+        assert '"worth" must be positive' in page.locator(".error").inner_text()
+        assert record.locator('input[name="value"]').input_value() == "-2"  # kept
         assert balance_of(page, "me") == "-8/3"  # unchanged
 
         page.click("text=Settle up")

@@ -12,6 +12,8 @@ import os
 
 import uvicorn
 
+from examples.webapp.app import DEFAULT_DB
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m examples.webapp")
@@ -22,6 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.db:
         os.environ["FAVORLEDGER_DB"] = args.db  # the workers read it
+    store = os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
+    print(
+        f"favor board: listening on http://{args.host}:{args.port}"
+        f" ({args.workers} workers, store {store}); Ctrl-C stops it",
+        flush=True,
+    )
     uvicorn.run(
         "examples.webapp.app:create_app",
         factory=True,

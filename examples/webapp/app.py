@@ -35,8 +35,10 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 import favorledger as fl
+from favorledger.errors import in_words
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import StoredLedger
+from favorledger.model import as_moment, not_after_now
 
 DEFAULT_DB = "favorboard.db"
 """The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd)."""
@@ -153,11 +155,63 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(exc: fl.FavorLedgerError) -> Response:
-    status = 404 if isinstance(exc, LookupError) else 400
+def _status(exc: fl.FavorLedgerError) -> int:
     if isinstance(exc, fl.DuplicateFavorError):
-        status = 409
-    return JSONResponse({"error": str(exc)}, status_code=status)
+        return 409
+    return 404 if isinstance(exc, LookupError) else 400
+
+
+def _error(exc: fl.FavorLedgerError, words: dict[str, str] | None = None) -> Response:
+    """The error as JSON, naming fields by ``words`` (default: as the JSON
+    API calls them, ``value`` for ``Favor.value``)."""
+    message = in_words(str(exc), JSON_WORDS if words is None else words)
+    return JSONResponse({"error": message}, status_code=_status(exc))
+
+
+# ------------------------------------------------------------- the fields
+FAVOR_FIELDS = ("giver", "receiver", "value", "via", "reason", "kind", "tags")
+FAVOR_FIELDS += ("referral_share", "id", "at")
+"""The fields ``POST /api/favors`` takes; any other is refused."""
+REQUIRED = ("giver", "receiver", "value")
+JSON_WORDS = {field: field for field in FAVOR_FIELDS}
+"""Messages name a field as the JSON API calls it."""
+FORM_WORDS = {
+    "giver": '"Who helped"',
+    "receiver": '"whom"',
+    "value": '"worth"',
+    "via": '"referred by"',
+    "reason": '"what for"',
+    "a": "the first member",
+    "b": '"knows"',
+    "strength": '"this well"',
+}
+"""Messages about the pages' forms name a field by its label."""
+
+
+class FieldError(fl.InvalidValueError):
+    """A request with a missing, unknown or mistyped field."""
+
+
+def _checked(fields: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
+    """``fields`` if every required one is there and none is unknown."""
+    unknown = sorted(set(fields) - set(FAVOR_FIELDS))
+    if unknown:
+        listed = ", ".join(repr(name) for name in unknown)
+        raise FieldError(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {listed}"
+            f" (the fields are {', '.join(FAVOR_FIELDS)})"
+        )
+    for field in REQUIRED:
+        if fields.get(field) in (None, ""):
+            raise FieldError(f"{words[field]} is missing")
+    for field in ("value", "referral_share"):
+        if isinstance(fields.get(field), float):  # a JSON number with a point
+            raise FieldError(
+                f"{words[field]} must be exact: send it as text such as"
+                f' "{fields[field]}" (a JSON number with a point is a float),'
+                f" got {fields[field]}"
+            )
+    return fields
 
 
 # --------------------------------------------------------------- handlers
@@ -166,29 +220,43 @@ def _ledger(request: Request) -> _LedgerThread:
     return thread
 
 
-async def board(request: Request) -> Response:
-    """The board: a form to record a favor, balances, who owes whom."""
+async def board(
+    request: Request,
+    typed: dict[str, str] | None = None,
+    error: fl.FavorLedgerError | None = None,
+) -> Response:
+    """The board: a form to record a favor, balances, who owes whom. After a
+    refused form, the form again with what was typed and why it was refused
+    (never text from the URL: a link cannot put words on the page)."""
     data = await _ledger(request).run(_board)
-    error = request.query_params.get("error", "")
+    typed = typed or {"id": f"web-{uuid.uuid4().hex}"}
+    message = "" if error is None else in_words(str(error), FORM_WORDS)
     return TEMPLATES.TemplateResponse(
         request,
         "board.html",
-        {**data, "new_id": f"web-{uuid.uuid4().hex}", "error": error},
-        status_code=400 if error else 200,
+        {**data, "typed": typed, "error": message},
+        status_code=200 if error is None else _status(error),
     )
 
 
-def _record_from(fields: dict[str, Any]) -> Callable[[fl.Ledger], fl.Favor]:
+def _record_from(
+    fields: dict[str, Any], words: dict[str, str]
+) -> Callable[[fl.Ledger], fl.Favor]:
+    _checked(fields, words)
+    at = fields.get("at") or None
+    if at is not None:  # a favor is recorded once done; a later one is a pledge
+        at = not_after_now(words["at"], as_moment(at, words["at"]))
+
     def record(led: fl.Ledger) -> fl.Favor:
         return led.record(
-            fields.get("giver", ""),
-            fields.get("receiver", ""),
-            fields.get("value", ""),
+            fields["giver"],
+            fields["receiver"],
+            fields["value"],
             via=fields.get("via") or None,
             reason=fields.get("reason") or "",
             kind=fields.get("kind") or "favor",
             id=fields.get("id") or None,
-            at=fields.get("at") or None,
+            at=at,
             tags=fields.get("tags") or (),
             referral_share=fields.get("referral_share"),
         )
@@ -201,22 +269,22 @@ def _form(form: FormData) -> dict[str, Any]:
 
 
 async def record_form(request: Request) -> Response:
-    """POST /favors from the board's form; back to the board."""
+    """POST /favors from the board's form: back to the board, or the form
+    again with what was typed and why it was refused."""
     fields = _form(await request.form())
+    words = FORM_WORDS | {"at": "at"}
     try:
-        await _ledger(request).run(_record_from(fields))
+        await _ledger(request).run(_record_from(fields, words))
     except fl.FavorLedgerError as exc:
-        return RedirectResponse(
-            request.url_for("board").include_query_params(error=str(exc)), 303
-        )
+        return await board(request, fields, exc)
     return RedirectResponse(request.url_for("board"), 303)
 
 
 async def record_json(request: Request) -> Response:
     """POST /api/favors with a JSON object; the stored favor, 201.
 
-    Send ``id`` and ``at`` to make a retry safe: the same favor again is
-    accepted and changes nothing.
+    Send ``id`` to make a retry safe: the same favor again (with or without
+    its ``at``) is accepted and changes nothing.
     """
     try:
         fields = await request.json()
@@ -225,7 +293,7 @@ async def record_json(request: Request) -> Response:
     if not isinstance(fields, dict):
         return JSONResponse({"error": "the body must be a JSON object"}, 400)
     try:
-        favor = await _ledger(request).run(_record_from(fields))
+        favor = await _ledger(request).run(_record_from(fields, JSON_WORDS))
     except fl.FavorLedgerError as exc:
         return _error(exc)
     return JSONResponse(_favor_json(favor), status_code=201)
@@ -275,8 +343,13 @@ async def settle_page(request: Request) -> Response:
     return TEMPLATES.TemplateResponse(request, "settle.html", {"suggestions": found})
 
 
-async def introduce_page(request: Request) -> Response:
-    """Who can introduce ``source`` to ``target``, best first."""
+async def introduce_page(
+    request: Request,
+    typed: dict[str, str] | None = None,
+    refused: fl.FavorLedgerError | None = None,
+) -> Response:
+    """Who can introduce ``source`` to ``target``, best first (after a
+    refused tie form, that form again with what was typed and why)."""
     source = request.query_params.get("source", "").strip()
     target = request.query_params.get("target", "").strip()
     asked = bool(source or target)
@@ -298,15 +371,20 @@ async def introduce_page(request: Request) -> Response:
         if not asked:
             return JSONResponse({"error": "give source and target"}, 400)
         return JSONResponse(data["found"])
+    error = error or refused
     context = {
         "people": data["people"],
         "found": data["found"],
         "source": source,
         "target": target,
-        "error": str(error or request.query_params.get("error", "")),
+        "typed": typed or {"strength": "0.8"},
+        "error": "" if error is None else in_words(str(error), FORM_WORDS),
     }
     return TEMPLATES.TemplateResponse(
-        request, "introduce.html", context, status_code=400 if error else 200
+        request,
+        "introduce.html",
+        context,
+        status_code=200 if error is None else _status(error),
     )
 
 
@@ -325,9 +403,7 @@ async def tie_form(request: Request) -> Response:
     try:
         await _ledger(request).run(tie)
     except fl.FavorLedgerError as exc:
-        return RedirectResponse(
-            request.url_for("introduce").include_query_params(error=str(exc)), 303
-        )
+        return await introduce_page(request, fields, exc)
     return RedirectResponse(request.url_for("introduce"), 303)
 
 

@@ -19,7 +19,7 @@ with its ``--json`` shape)::
                                            (import: all or nothing; export: --force)
 
 Answers are readable tables; ``--json`` prints JSON for scripts instead. A
-column of amounts shares one number of decimals (``4.50``, ``-2.00``); a
+column of amounts shares one number of decimals (``4.5``, ``-3.0``); a
 value with no decimal form is a fraction (``1/3``). Tables show ids by their
 shortest unique prefix, and any unique prefix is accepted. A bare date
 (``--at 2024-05-01``) is midnight UTC; a time without an offset is local
@@ -55,7 +55,7 @@ from favorledger._display import one_line
 from favorledger.cli import entries, files, market, settling
 from favorledger.cli.parser import build_parser
 from favorledger.cli.run import Run
-from favorledger.errors import FavorLedgerError, shown
+from favorledger.errors import FavorLedgerError, in_words, shown
 
 __all__ = ["main"]
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
@@ -65,51 +65,32 @@ COMMANDS: Final[dict[str, Callable[[Run], int]]] = (
 )
 
 
-# The model's field names, in the words a person typed on the command line.
-_POSITIONAL: Final = frozenset(
-    {
-        "giver",
-        "receiver",
-        "value",
-        "a",
-        "b",
-        "strength",
-        "asker",
-        "asked",
-        "holder",
-        "debtor",
-        "new_holder",
-        "amount",
-        "status",
+# Where a model field's name differs from the argument that gives it.
+_ARGUMENT: Final = {"referral_share": "share", "tags": "tag", "id": "person"}
+
+
+def _typed(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Each field ``command`` takes, by the name typed for it: ``--value``
+    for an option, ``VALUE`` for an argument (as its help shows them)."""
+    commands = next(
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    )
+    names: dict[str, str] = {}
+    for action in commands.choices[command]._actions:  # the first of a dest
+        if action.option_strings:
+            names.setdefault(action.dest, max(action.option_strings, key=len))
+        else:
+            metavar = action.metavar
+            names.setdefault(
+                action.dest,
+                metavar if isinstance(metavar, str) else action.dest.upper(),
+            )
+    fields = {
+        field: dest
+        for field, dest in _ARGUMENT.items()
+        if dest in names and field not in names
     }
-)
-_RENAMED: Final = {
-    "referral_share": "--share",
-    "tags": "--tag",
-    "favor_id": "FAVOR_ID",
-    "pledge_id": "PLEDGE_ID",
-    "ask_id": "ASK_ID",
-}
-_FIELD: Final = re.compile(
-    r"\b(?:Favor|Pledge|Tie|Person|Reversal|Ask|Answer|Release|Assignment)\.(\w+)"
-)
-
-
-def _in_user_words(message: str, args: argparse.Namespace) -> str:
-    """``message`` naming the flag or argument typed, not the model's field."""
-    given = vars(args)
-
-    def typed(match: re.Match[str]) -> str:
-        field = match.group(1)
-        if field in _RENAMED and (_RENAMED[field].lstrip("-").lower() in given):
-            return _RENAMED[field]
-        if field in _POSITIONAL and field in given:
-            return field.upper()
-        if field in given:
-            return f"--{field.replace('_', '-')}"
-        return match.group(0)
-
-    return _FIELD.sub(typed, message)
+    return names | {field: names[dest] for field, dest in fields.items()}
 
 
 def _explain(exc: BaseException) -> str:
@@ -151,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FavorLedgerError, OSError) as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
-        message = _in_user_words(one_line(_explain(exc)), args)
+        message = in_words(one_line(_explain(exc)), _typed(parser, args.command))
         sys.stderr.write(f"favorledger: error: {message}\n")
         return 2
     except KeyboardInterrupt:

@@ -14,6 +14,7 @@ from favorledger.cli.run import (
     Run,
     UsageError,
     entry_json,
+    entry_time,
     named,
     parse_time,
 )
@@ -21,6 +22,7 @@ from favorledger.io.jsonl import dumps_entry
 from favorledger.ledger import Ledger
 from favorledger.model import (
     NO_TAGS,
+    Debt,
     Entry,
     Favor,
     Person,
@@ -43,7 +45,7 @@ def _record(run: Run) -> int:
             kind=a.kind,
             via=a.via,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             tags=a.tag,
             referral_share=a.share,
             id=a.id,
@@ -64,7 +66,7 @@ def _reverse(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
-        reversal = led.reverse(favor_id, reason=a.reason, at=parse_time(a.at), id=a.id)
+        reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
     return run.recorded(
         reversal, f"recorded reversal {reversal.id} of favor {reversal.favor_id}"
     )
@@ -79,7 +81,7 @@ def _tie(run: Run) -> int:
             a.strength,
             kind=a.kind,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             id=a.id,
         ),
         a.a,
@@ -97,7 +99,7 @@ def _person(run: Run) -> int:
 
     def restate(led: Ledger) -> Person:  # what is not restated is kept
         tags = NO_TAGS if a.tag is None else a.tag
-        return led.add_person(a.person, a.name, tags=tags, at=parse_time(a.at))
+        return led.add_person(a.person, a.name, tags=tags, at=entry_time(a.at))
 
     person = run.write(restate)
     tagged = f" [{', '.join(sorted(person.tags))}]" if person.tags else ""
@@ -167,13 +169,33 @@ def _describe(entry: Entry, run: Run) -> str:
     if isinstance(entry, Reversal):
         why = f": {one_line(entry.reason)}" if entry.reason else ""
         return f"reverses {run.short(entry.favor_id)}{why}"
+    if isinstance(entry, Settlement):
+        passed = f"; passes on {_debts(entry.passed)}" if entry.passed else ""
+        why = f": {one_line(entry.reason)}" if entry.reason else ""
+        return (
+            f"{entry.payer} -> {entry.payee} ({entry.kind}):"
+            f" clears {_debts(entry.discharged)}{passed}{why}"
+        )
     body = json.loads(dumps_entry(entry))
     hidden = ("format", "type", "id", "at", "value", "amount", "strength")
     return ", ".join(
-        f"{key}={run.short(value) if key.endswith('_id') else value}"
+        f"{key}={run.short(value) if key.endswith('_id') else _listed(value)}"
         for key, value in body.items()
         if key not in hidden and value not in (None, "", [])
     )
+
+
+def _debts(debts: Sequence[Debt], most: int = 3) -> str:
+    """``bob owes me 1, me owes carol 3 +2 more``: a settlement's debts."""
+    shown = ", ".join(
+        f"{d.debtor} owes {d.creditor} {amount_text(d.amount)}" for d in debts[:most]
+    )
+    return shown + (f" +{len(debts) - most} more" if len(debts) > most else "")
+
+
+def _listed(value: object) -> object:
+    """A list of tags as ``a, b``; anything else as it is."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _entry_amount(entry: Entry) -> Amount | None:
@@ -216,7 +238,13 @@ def _since_until(run: Run) -> tuple[datetime | None, datetime | None]:
                 f"--{flag} must be an ISO-8601 date or time, got {moment!r}"
             )
         found.append(moment)
-    return found[0], found[1]
+    since, until = found
+    if since is not None and until is not None and since > until:
+        raise UsageError(
+            f"--since must not be after --until, got {since.isoformat()} and"
+            f" {until.isoformat()}: no entry could match"
+        )
+    return since, until
 
 
 def _log(run: Run) -> int:

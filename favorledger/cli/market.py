@@ -11,6 +11,7 @@ from favorledger._display import amount_column, amount_text, one_line, table
 from favorledger.cli.run import (
     Run,
     entry_json,
+    entry_time,
     parse_time,
 )
 from favorledger.model import (
@@ -32,7 +33,7 @@ def _pledge(run: Run) -> int:
             expires=parse_time(a.expires),
             kind=a.kind,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             id=a.id,
         ),
         a.giver,
@@ -77,7 +78,7 @@ def _call(run: Run) -> int:
     with run.open(create=False) as led:
         pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
         favor = trading.call(
-            led, pledge_id, value=a.value, at=parse_time(a.at), id=a.id
+            led, pledge_id, value=a.value, at=entry_time(a.at), id=a.id
         )
     return run.recorded(
         favor,
@@ -91,7 +92,7 @@ def _release(run: Run) -> int:
     with run.open(create=False) as led:
         pledge_id = run.resolve(led, a.pledge_id, Pledge, "pledge")
         release = trading.release(
-            led, pledge_id, reason=a.reason, at=parse_time(a.at), id=a.id
+            led, pledge_id, reason=a.reason, at=entry_time(a.at), id=a.id
         )
     return run.recorded(release, f"recorded release {release.id} of pledge {pledge_id}")
 
@@ -107,7 +108,7 @@ def _ask(run: Run) -> int:
             due=parse_time(a.due),
             kind=a.kind,
             reason=a.reason,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             id=a.id,
         ),
         a.asker,
@@ -143,7 +144,7 @@ def _answer(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         ask_id = run.resolve(led, a.ask_id, Ask, "ask")
-        answer = trading.answer(led, ask_id, a.status, at=parse_time(a.at), id=a.id)
+        answer = trading.answer(led, ask_id, a.status, at=entry_time(a.at), id=a.id)
     return run.recorded(answer, f"recorded answer {answer.id}: ask {ask_id} {a.status}")
 
 
@@ -152,7 +153,7 @@ def _complete(run: Run) -> int:
     with run.open(create=False) as led:
         ask_id = run.resolve(led, a.ask_id, Ask, "ask")
         favor = trading.complete(
-            led, ask_id, value=a.value, at=parse_time(a.at), id=a.id
+            led, ask_id, value=a.value, at=entry_time(a.at), id=a.id
         )
     return run.recorded(
         favor,
@@ -170,7 +171,7 @@ def _assign(run: Run) -> int:
             a.debtor,
             a.new_holder,
             a.amount,
-            at=parse_time(a.at),
+            at=entry_time(a.at),
             reason=a.reason,
             id=a.id,
         ),
@@ -188,7 +189,7 @@ def _assign(run: Run) -> int:
 
 def _barter(run: Run) -> int:
     a = run.args
-    at = parse_time(a.at) or utcnow()
+    at = entry_time(a.at) or utcnow()
     common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
     pair = (
         Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),

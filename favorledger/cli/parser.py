@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from typing import Any, Final, NoReturn
 
@@ -35,15 +36,22 @@ SUFFIXES: Final = {
 
 # ------------------------------------------------------------------ parsing
 
-AT_HELP: Final = (
-    "when (ISO-8601 date or date-time, e.g. 2025-03-01 or 2025-03-01T09:30;"
+TIME_HELP: Final = (
+    "ISO-8601 date or date-time, e.g. 2025-03-01 or 2025-03-01T09:30;"
     " a date is midnight UTC, a time without an offset is local; default now)"
 )
+AT_HELP: Final = "when, not after now: a later favor is a pledge (" + TIME_HELP
 VALUE_HELP: Final = "an exact amount: 3, 2.50 or 1/3"
 ID_HELP: Final = (
     "the new entry's id (default: a fresh one); importing it again is a no-op"
 )
+RETRY_HELP: Final = (
+    "; so is running the same command again, even without --at (it keeps the"
+    " first time): a retry is safe"
+)
 REASON_HELP: Final = "why, in words"
+NEGATIVE: Final = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(/\d+)?$")
+"""What argparse takes for a negative number (an amount), not an option."""
 SHARE_HELP: Final = "the referrer's share of VALUE, from 0 to 1 (needs --via)"
 ENTRY_TYPES: Final = (
     "person",
@@ -60,7 +68,13 @@ ENTRY_TYPES: Final = (
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with the arguments it quotes back made safe for a terminal."""
+    """argparse, with the arguments it quotes back made safe for a terminal,
+    and any negative amount (``-1/2``, ``-1e3``, not only ``-2``) taken as a
+    value rather than an option, so that our checks can name what is wrong."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE
 
     def error(self, message: str) -> NoReturn:
         super().error(one_line(message))
@@ -100,11 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
             name, help=text, description=text, parents=[common], aliases=aliases
         )
 
-    def entry_options(sub: Any, *, reason: bool = True) -> None:
+    def entry_options(sub: Any, *, reason: bool = True, retried: bool = False) -> None:
         if reason:
             sub.add_argument("--reason", default="", help=REASON_HELP)
         sub.add_argument("--at", help=AT_HELP)
-        sub.add_argument("--id", help=ID_HELP)
+        sub.add_argument("--id", help=ID_HELP + (RETRY_HELP if retried else ""))
 
     record = command("record", "record a favor: RECEIVER now owes GIVER", ["add"])
     record.add_argument("giver", help="who did the favor")
@@ -118,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--tag", action="append", default=[], help="a label (repeatable)"
     )
-    entry_options(record)
+    entry_options(record, retried=True)
 
     reverse = command("reverse", "cancel a favor with a correcting entry")
     reverse.add_argument(
@@ -152,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     balance = command("balance", "everyone's balance, or one person's")
     balance.add_argument("person", nargs="?", help="only this person")
-    balance.add_argument("--at", help="as the ledger stood then (" + AT_HELP[6:])
+    balance.add_argument("--at", help="as the ledger stood then (" + TIME_HELP)
     owes = command("owes", "who owes whom (netted per pair)", ["who-owes-whom"])
     owes.add_argument("person", nargs="?", help="only debts involving PERSON")
     history = command("history", "the entries involving PERSON, in time order")
@@ -215,11 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--apply", action="store_true", help="record the suggested favor-returns"
     )
     square.add_argument("--reason", default="", help="recorded with --apply")
-    square.add_argument("--at", help="with --apply, when (" + AT_HELP[6:])
+    square.add_argument("--at", help="with --apply, when, not after now (" + TIME_HELP)
     clear = command("clear", "set off cycles of obligations (a owes b owes c owes a)")
     clear.add_argument("--apply", action="store_true", help="record the set-offs")
     clear.add_argument("--reason", default="", help="recorded with --apply")
-    clear.add_argument("--at", help="with --apply, when (" + AT_HELP[6:])
+    clear.add_argument("--at", help="with --apply, when, not after now (" + TIME_HELP)
 
     path = command("path", "who can introduce SOURCE to TARGET")
     path.add_argument("source", help="who wants the introduction")
@@ -248,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("open", "called", "released", "expired"),
         help="only pledges with this status",
     )
-    pledges.add_argument("--at", help="as they stood then (" + AT_HELP[6:])
+    pledges.add_argument("--at", help="as they stood then (" + TIME_HELP)
     call = command("call", "call a pledge: record its favor")
     call.add_argument(
         "pledge_id", metavar="PLEDGE_ID", help="the pledge (a prefix will do)"
@@ -270,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     entry_options(ask)
     asks = command("asks", "the asks, with their status")
     asks.add_argument("person", nargs="?", help="only asks by or of PERSON")
-    asks.add_argument("--at", help="as they stood then (" + AT_HELP[6:])
+    asks.add_argument("--at", help="as they stood then (" + TIME_HELP)
     answer = command("answer", "accept or decline an open ask")
     answer.add_argument("ask_id", metavar="ASK_ID", help="the ask (a prefix will do)")
     answer.add_argument("status", choices=ANSWERS, help="the answer")
@@ -301,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     todo = command("agenda", "what PERSON should attend to, with the reasons")
     todo.add_argument("person", help="whose agenda")
-    todo.add_argument("--at", help="the day to plan (" + AT_HELP[6:])
+    todo.add_argument("--at", help="the day to plan (" + TIME_HELP)
     todo.add_argument("--today", dest="at", help=argparse.SUPPRESS)  # deprecated
     for sub in commands.choices.values():
         for action in sub._actions:  # the names the help text and errors use

@@ -28,6 +28,8 @@ from favorledger.ledger import Ledger
 from favorledger.model import (
     Entry,
     Person,
+    as_moment,
+    not_after_now,
 )
 
 _T = TypeVar("_T")
@@ -57,6 +59,15 @@ def parse_time(text: str | None) -> datetime | str | None:
         return moment.astimezone()
     except (OverflowError, ValueError):  # year 1 or 9999: the model refuses it
         return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
+
+
+def entry_time(text: str | None) -> datetime | str | None:
+    """:func:`parse_time` for ``--at`` on a command that records an entry:
+    never after now (a favor not yet done is a pledge)."""
+    moment = parse_time(text)
+    if isinstance(moment, datetime):  # in the calendar first, then not later
+        not_after_now("--at", as_moment(moment, "--at"), UsageError)
+    return moment
 
 
 def plural(count: int, noun: str) -> str:
@@ -230,6 +241,9 @@ class Run:
         noun: str,
     ) -> str:
         """The id that ``text`` names: itself, or the one id it begins."""
+        if not text.strip():
+            label = f"{noun.upper()}_ID"
+            raise UsageError(f"{label} must not be empty: type an id or its start")
         ids = [e.id for e in led.log if isinstance(e, kind)]
         if text in ids:
             return text

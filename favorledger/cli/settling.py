@@ -11,6 +11,7 @@ from favorledger.clearing import clear_cycles
 from favorledger.cli.run import (
     Run,
     UsageError,
+    entry_time,
     parse_time,
     plural,
 )
@@ -64,10 +65,11 @@ def _transfers(
 
 def _settle(run: Run) -> int:
     a = run.args
+    at = entry_time(a.at)  # the time the settlements are recorded at
     with run.open(create=False, readonly=not a.apply) as led:
         transfers = settle(led, method=a.method)
         recorded = (
-            led.apply(transfers, reason=a.reason, at=parse_time(a.at))
+            led.apply(transfers, reason=a.reason, at=at)
             if a.apply and transfers
             else []
         )
@@ -77,10 +79,11 @@ def _settle(run: Run) -> int:
 
 def _clear(run: Run) -> int:
     a = run.args
+    at = entry_time(a.at)  # the time the set-offs are recorded at
     with run.open(create=False, readonly=not a.apply) as led:
         clearing = clear_cycles(led)
         recorded = (
-            led.apply(clearing, reason=a.reason, at=parse_time(a.at))
+            led.apply(clearing, reason=a.reason, at=at)
             if a.apply and clearing.transfers
             else []
         )

@@ -218,7 +218,7 @@ def loads_entry(line: str) -> Entry:
     Traceback (most recent call last):
     ...
     favorledger.errors.FormatError: Favor.value must be positive, got \
-Decimal('-0.5')
+-0.5
     """
     if len(line) > MAX_LINE_BYTES:
         raise FormatError(f"an entry must be at most {MAX_LINE_BYTES:,} characters")

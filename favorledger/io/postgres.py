@@ -103,7 +103,7 @@ from favorledger.io.sqlite import (
 )
 from favorledger.io.store import LogStore, Row, parse_row, utc_text
 from favorledger.ledger import Ledger
-from favorledger.model import Entry, Favor
+from favorledger.model import NO_TAGS, Entry, Favor, quick_favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 
 if TYPE_CHECKING:
@@ -473,6 +473,11 @@ class _RetryLockedError(Exception):
         self.favor = favor
 
 
+_COMMAND_OK: Final = 1
+"""libpq's ``PGRES_COMMAND_OK``: a statement done (here: prepared)."""
+_TUPLES_OK: Final = 2
+"""libpq's ``PGRES_TUPLES_OK``: a statement that returned its rows."""
+
 _CHUNK: Final = 5000
 """Rows read per statement outside a write (:meth:`PostgresStore.rows`)."""
 
@@ -567,6 +572,8 @@ class PostgresStore(LogStore):
         self._timeout = timeout
         self._schema = f'"{name}"'
         self._connection: psycopg.Connection[Any] | None = None
+        self._prepared_on: psycopg.Connection[Any] | None = None
+        self._prepared: dict[bytes, bytes] = {}  # on it: statement -> name
         self._defer = False  # the next write transaction starts unlocked
         self._phase = ""  # of the outermost batch: lazy, alone, done, locked
         self._fetched: list[tuple[int, str, str, str, str, str]] | None = None
@@ -827,7 +834,9 @@ class PostgresStore(LogStore):
         """Up to :data:`_CHUNK` rows after ``after``; a connection the server
         dropped while it was idle (a restart) is re-opened, once."""
         try:
-            found = self._redialled(lambda: self._call(self._recent_sql, (after,))[0])
+            found = self._redialled(
+                lambda: self._call(self._recent_sql, (str(after),))[0]
+            )
         except _psycopg().Error as exc:
             raise StoreError(
                 f"{self._path}: cannot read the store: {_why(exc)}"
@@ -984,9 +993,10 @@ class PostgresStore(LogStore):
             # later seal skips the copy). No session lock outlives this.
             self._drop()
             raise _RetryLockedError(favor) from exc
-        if seq is None or same != "t":
+        if seq is None or same != b"t":
             raise _RetryLockedError(favor)  # another body holds the id
-        self._phase = "done"
+        if self._phase == "alone":
+            self._phase = "done"
         return int(seq), body
 
     def _append_alone(self, entry: Entry) -> None:
@@ -1062,31 +1072,55 @@ class PostgresStore(LogStore):
     def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
         """``favorledger_group_add``: the rows after ``params[0]`` up to the
         one that holds the favor's id (see :meth:`_call`)."""
-        found = self._call(self._group_sql, params)[0]
+        after, *rest = params
+        found = self._call(self._group_sql, (str(after), *rest))[0]
         return [] if found is None else [tuple(row) for row in json.loads(found)]
 
-    def _call(self, sql: bytes, params: tuple[object, ...]) -> list[str | None]:
-        """Run one ``CALL`` through libpq itself and return its row's values:
-        the call blocks in C while the server seals and flushes (psycopg's
-        own wait costs about 50 µs of CPU more per call here:
-        ``benchmarks/README.md``).
+    def _call(self, sql: bytes, params: tuple[str, ...]) -> list[bytes | None]:
+        """Run one statement through libpq itself and return its row's values
+        as bytes (``None`` for NULL): the call blocks in C while the server
+        seals and flushes (psycopg's own wait costs about 50 µs of CPU more
+        per call here: ``benchmarks/README.md``), and nothing is adapted on
+        the way (a writer's CPU per append: ``profile_postgres.py
+        --client``).
 
         Raises
         ------
         psycopg.OperationalError
             If the call failed (an error, or a lost connection).
         """
-        pg = _psycopg()
-        pgconn = self._live().pgconn
-        result = pgconn.exec_params(sql, [str(part).encode() for part in params])
-        if result.status != pg.pq.ExecStatus.TUPLES_OK:
-            message = result.error_message.decode(errors="replace")
-            state = result.error_field(pg.pq.DiagnosticField.SQLSTATE)
-            if state == b"42501":  # a role granted only what version 2 needed
-                raise pg.errors.InsufficientPrivilege(message)
-            raise pg.OperationalError(message or "the call failed")
-        values = (result.get_value(0, i) for i in range(result.nfields))
-        return [None if value is None else bytes(value).decode() for value in values]
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = self._live()
+        names = self._prepared if self._prepared_on is connection else None
+        name = None if names is None else names.get(sql)
+        if name is None:
+            name = self._prepare_call(connection, sql)
+        values = [part.encode() for part in params]
+        result = connection.pgconn.exec_prepared(name, values)
+        if result.status != _TUPLES_OK:
+            raise _call_error(result)
+        return [result.get_value(0, i) for i in range(result.nfields)]
+
+    def _prepare_call(self, connection: psycopg.Connection[Any], sql: bytes) -> bytes:
+        """Prepare ``sql`` on ``connection`` (once per connection: a new one,
+        after a lost connection, prepares again) and return its name. The
+        server then parses and analyses each call once, not every time
+        (``benchmarks/README.md``: about a seventh of a hand-in's server CPU).
+
+        Raises
+        ------
+        psycopg.OperationalError
+            If the statement could not be prepared.
+        """
+        if self._prepared_on is not connection:
+            self._prepared_on, self._prepared = connection, {}
+        name = b"favorledger_call_%d" % len(self._prepared)
+        result = connection.pgconn.prepare(name, sql)
+        if result.status != _COMMAND_OK:
+            raise _call_error(result)
+        self._prepared[sql] = name
+        return name
 
     def _flush(self) -> None:
         """Wait until everything committed so far is on disk (on a new
@@ -1225,13 +1259,37 @@ class PostgresLedger(StoredLedger):
         """Record a favor (see :meth:`favorledger.Ledger.record`)."""
         if self._sink is None or self._writing or kwargs.get("fulfils") is not None:
             return super().record(*args, **kwargs)
+        store = self._sink
+        retry = kwargs.get("at") is None and kwargs.get("id") is not None
+        if (
+            not retry  # a retry is dated as stored: catch up first (below)
+            and len(args) == 3
+            and kwargs.keys() <= _QUICK_KEYS
+            and isinstance(store, PostgresStore)
+            and store.hands_in
+            and store.lone_appends
+            and not store._depth
+        ):
+            favor = quick_favor(
+                *args,
+                kwargs.get("kind", "favor"),
+                kwargs.get("at"),
+                *(None, "", NO_TAGS, None),  # via, reason, tags, referral share
+                kwargs.get("id"),
+                None,  # fulfils
+                self._balance,  # its keys are the people
+            )
+            if favor is not None and self._stored(favor.id) is None:
+                return self._record_lone(store, favor)
         try:
             with self._deferred():
                 return super().record(*args, **kwargs)
-        except _RetryLockedError as retry:
-            if retry.favor is None:  # pragma: no cover - _add_favor sets it
+        except _RetryLockedError as locked:
+            if locked.favor is None:  # pragma: no cover - _add_favor sets it
                 raise
-            return super().add(retry.favor)
+            if retry:  # caught up under the lock, it is dated as stored
+                return super().record(*args, **kwargs)
+            return super().add(locked.favor)
 
     def add(self, entry: Any) -> Any:
         """Record an entry, idempotently (see :meth:`favorledger.Ledger.add`)."""
@@ -1247,6 +1305,20 @@ class PostgresLedger(StoredLedger):
                 return super().add(entry)
         except _RetryLockedError:
             return super().add(entry)
+
+    def _record_lone(self, store: PostgresStore, favor: Favor) -> Favor:
+        """Hand in ``favor`` (new, in its common valid form: no referrer,
+        reason, tags or pledge) straight away: no write transaction is
+        opened around the one call (:meth:`_hand_in`), as it writes nothing
+        else. If it cannot be placed that way, it is added the locked way."""
+        store._require_writable()
+        try:
+            favor = self._hand_in(store, favor)
+        except (_RetryLockedError, UnknownPersonError):
+            return super().add(favor)  # catches up first, then decides
+        if store.behind:
+            object.__setattr__(self, "__class__", _BehindLedger)
+        return favor
 
     @contextmanager
     def _deferred(self) -> Iterator[None]:
@@ -1363,6 +1435,10 @@ class _BehindLedger(PostgresLedger):
         self._as_caught("close")
 
 
+_QUICK_KEYS: Final = frozenset({"kind", "at", "id"})
+"""The keywords :meth:`PostgresLedger.record` hands in straight away (any
+other keyword takes the general way)."""
+
 _BEHIND_OWN: Final = frozenset(
     {"__class__", "_as_caught", "behind", "record", "add", "refresh", "close"}
 )
@@ -1383,6 +1459,19 @@ def _schema_statements(schema: str) -> list[str]:
             f" FOR EACH {level} EXECUTE FUNCTION {schema}.{function}()"
         )
     return statements
+
+
+def _call_error(result: Any) -> Exception:
+    """The psycopg error for a failed :meth:`PostgresStore._call`."""
+    pg = _psycopg()
+    message = result.error_message.decode(errors="replace")
+    state = result.error_field(pg.pq.DiagnosticField.SQLSTATE)
+    error: Exception
+    if state == b"42501":  # a role granted only what version 2 needed
+        error = pg.errors.InsufficientPrivilege(message)
+    else:
+        error = pg.OperationalError(message or "the call failed")
+    return error
 
 
 def _why(exc: Exception) -> str:
