@@ -316,8 +316,8 @@ def test_clearing_a_long_log_indexes_it_before_anything_is_explained(
     """Like ``settle``, ``clear_cycles`` indexes a log of at least
     ``EAGER_INDEX`` entries when it finds cycles to clear, so no explanation
     pays for a scan; the index holds what a scan finds and the explanations
-    are those of a replay."""
-    with mock.patch.object(discharge, "EAGER_INDEX", 0):
+    are those of a replay (a log exactly ``EAGER_INDEX`` long included)."""
+    with mock.patch.object(discharge, "EAGER_INDEX", len(led.log)):
         clearing = clear_cycles(led)
         if clearing.transfers:
             assert index_as_it_stands(led) == index_by_scan(led)
