@@ -21,13 +21,22 @@ Examples
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Final, TextIO
 
 from favorledger._exact import Amount, Ratio
 
-__all__ = ["SHORT_ID", "amount_column", "amount_text", "short_ids", "table"]
+__all__ = [
+    "SHORT_ID",
+    "amount_column",
+    "amount_text",
+    "json_text",
+    "short_ids",
+    "table",
+]
 
 SHORT_ID: Final = 7
 """The fewest characters of an id a table shows (as git's abbreviated hashes)."""
@@ -139,3 +148,29 @@ def one_line(text: str) -> str:
 
 def _escaped(char: str) -> str:
     return char.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+_UNPRINTABLE: Final = re.compile(r"[^\n\x20-\x7e]")
+"""What may need escaping in JSON text: anything but ASCII text and newlines."""
+
+
+def json_text(data: object) -> str:
+    """``data`` as indented JSON for the terminal: every character a
+    terminal would act on (an escape sequence, a bidirectional override...)
+    is written as a JSON escape (``\\u202e``), the rest as itself, so the
+    text is printable and reads back as the same data.
+
+    Examples
+    --------
+    >>> print(json_text({"name": "José\u202e"}))
+    {
+      "name": "José\\u202e"
+    }
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _UNPRINTABLE.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if char.isprintable() else json.dumps(char)[1:-1]

@@ -23,7 +23,10 @@ import types
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from favorledger._display import json_text
 from favorledger.cli import main
 from favorledger.cli.run import progress_bar
 from favorledger.io.sqlite import open_ledger
@@ -590,3 +593,36 @@ def test_python_dash_m_favorledger_runs_end_to_end(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert done.stderr.startswith("favorledger: error: RECEIVER must differ")
     assert "Traceback" not in done.stderr
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        ),
+        max_leaves=8,
+    )
+)
+def test_json_output_is_printable_and_reads_back_the_same(data: object) -> None:
+    """``--json`` output: any text (a bidirectional override in a name, an
+    escape sequence) is written as a JSON escape, so the terminal shows it
+    and cannot act on it, and the JSON still reads back as the same data."""
+    text = json_text(data)
+    assert all(char.isprintable() or char == "\n" for char in text), text
+    assert json.loads(text) == data
+
+
+def test_a_name_with_a_bidirectional_override_is_escaped_in_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "t.db")
+    assert main(["--db", db, "record", "ann", "carol", "1", "--at", T1]) == 0
+    assert main(["--db", db, "person", "carol", "--name", "\u202egnp.exe"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "--json", "people"]) == 0
+    out = capsys.readouterr().out
+    assert "\u202e" not in out
+    assert "\\u202e" in out
+    assert {p["name"] for p in json.loads(out)} >= {"\u202egnp.exe"}

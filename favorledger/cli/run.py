@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO, TypeVar
 
-from favorledger._display import one_line, short_ids
+from favorledger._display import json_text, one_line, short_ids
 from favorledger.cli.parser import DEFAULT_DB
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io import postgres, sqlite
@@ -259,8 +259,7 @@ class Run:
         )
 
     def emit(self, data: object) -> None:
-        json.dump(data, self.out, ensure_ascii=False, indent=2)
-        self.out.write("\n")
+        self.out.write(json_text(data) + "\n")
 
     def recorded(self, entry: Entry, text: str) -> int:
         """Say what was recorded (and point out new names, on stderr)."""
