@@ -70,9 +70,21 @@ def entry_time(text: str | None) -> datetime | str | None:
     return moment
 
 
+_IRREGULAR: Final = {"person": "people"}
+
+
 def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, in the plural unless ``count`` is 1.
+
+    Examples
+    --------
+    >>> plural(1, "entry"), plural(2, "entry"), plural(2, "person"), plural(0, "tie")
+    ('1 entry', '2 entries', '2 people', '0 ties')
+    """
     if count == 1:
         return f"1 {noun}"
+    if noun in _IRREGULAR:
+        return f"{count} {_IRREGULAR[noun]}"
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
