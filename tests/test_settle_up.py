@@ -12,7 +12,7 @@ from fractions import Fraction
 from unittest import mock
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
@@ -308,7 +308,17 @@ def test_the_index_explanations_read_keeps_in_step_with_the_log(
             assert transfer.explained_by == explain(replay, transfer)
 
 
+def ring() -> Ledger:
+    """A cycle to clear (a -> b -> c -> a, 3 each) and one debt beside it."""
+    led = Ledger()
+    for giver, receiver, value in [("a", "b", 3), ("b", "c", 3), ("c", "a", 3)]:
+        led.record(giver, receiver, value, at="2024-01-01T00:00:00+00:00")
+    led.record("a", "d", 1, at="2024-01-02T00:00:00+00:00")
+    return led
+
+
 @given(led=market_ledgers)
+@example(led=ring())  # always a cycle to clear, whatever the profile draws
 @examples(40)
 def test_clearing_a_long_log_indexes_it_before_anything_is_explained(
     led: Ledger,
