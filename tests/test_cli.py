@@ -30,15 +30,10 @@ from favorledger._display import json_text
 from favorledger.cli import main
 from favorledger.cli.run import progress_bar
 from favorledger.io.sqlite import open_ledger
+from tests.command_line import run
 
 T1 = "2024-01-01T09:00:00+00:00"
 NEW_NAMES = ("people 'carol', 'me', 'bob'",)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

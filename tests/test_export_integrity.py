@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 
 import favorledger as fl
 from favorledger.clearing import clear_cycles
-from favorledger.cli import main
 from favorledger.errors import OverwriteError
 from favorledger.io.exported import carried, compared
 from favorledger.io.files import writing
@@ -41,14 +40,9 @@ from favorledger.io.parquet import write_parquet
 from favorledger.io.tables import import_csv, read_csv, write_csv, write_edges
 from favorledger.settlement import settle
 from favorledger.testing.strategies import ledgers
+from tests.command_line import run
 
 AT = "2024-01-01T00:00+00:00"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _jsonl(led: fl.Ledger, path: Path, **kw: Any) -> int:

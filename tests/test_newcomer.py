@@ -29,15 +29,10 @@ from hypothesis import strategies as st
 from favorledger import Ledger
 from favorledger.cli import main
 from favorledger.io.sqlite import open_ledger
+from tests.command_line import run
 
 T1 = "2024-01-01T09:00:00+00:00"
 REPR = re.compile(r"Decimal\(|Fraction\(|Ratio\(|datetime\.|\bNone\b|=None|\[\{")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from favorledger.io.graphs import (
 from favorledger.io.jsonl import dumps_entry, read_jsonl, write_jsonl
 from favorledger.io.sqlite import open_ledger
 from favorledger.io.tables import read_csv, write_csv, write_edges
+from tests.command_line import run
 
 T1 = "2024-01-01T09:00:00+00:00"
 FAVOR = {
@@ -60,12 +61,6 @@ FAVOR = {
 def quiet(err: str) -> bool:
     """Nothing on stderr but issue 12's notes of new names."""
     return all(note.startswith("favorledger: new ") for note in err.splitlines())
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def entries(db: str) -> list[str]:
