@@ -426,3 +426,19 @@ def test_an_export_reports_truthfully_what_it_holds(
     else:
         assert led.add_many(entries) == 0
     assert len(led.log) == before
+
+
+@given(kind=st.text(max_size=8).filter(lambda k: k not in carried_formats()))
+def test_what_a_file_holds_is_asked_of_a_format_that_holds_entries(kind: str) -> None:
+    """``carried`` of a format that holds no entries (``dot`` draws debts) or
+    of no format at all is refused with our error naming the format."""
+    led = fl.Ledger()
+    led.record("ann", "bob", 1, at=AT)
+    with pytest.raises(fl.InvalidValueError, match=r"kind must be one of .*, got"):
+        carried(led, kind)
+    with pytest.raises(fl.InvalidValueError, match="'dot'"):
+        carried(led, "dot")
+
+
+def carried_formats() -> tuple[str, ...]:
+    return ("csv", "edges", "gexf", "graphml", "jsonl", "parquet")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from favorledger._exact import ZERO, Amount
+from favorledger.errors import InvalidValueError, shown
 from favorledger.model import Entry, Favor, Person, Reversal
 
 if TYPE_CHECKING:
@@ -103,10 +104,14 @@ def carried(ledger: Ledger, kind: str) -> list[Entry | None]:
 
     Raises
     ------
-    KeyError
-        For a format that holds no entries (``dot`` draws debts).
+    InvalidValueError
+        For a format that holds no entries (``dot`` draws debts) or none
+        known.
     """
-    keep = _KEEPS[kind]
+    keep = _KEEPS.get(kind)
+    if keep is None:
+        known = ", ".join(sorted(_KEEPS))
+        raise InvalidValueError(f"kind must be one of {known}, got {shown(kind)}")
     return [keep(ledger, entry) for entry in ledger.log]
 
 
