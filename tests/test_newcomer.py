@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from favorledger import Ledger
 from favorledger.cli import main
+from favorledger.errors import in_words
 from favorledger.io.sqlite import open_ledger
 from tests.command_line import run
 
@@ -271,3 +272,24 @@ def test_a_shown_value_reads_back_as_itself(value: object) -> None:
         assert Fraction(text) == value
     else:
         assert Decimal(text) == value
+
+
+ENTRY_KINDS = ("Favor", "Pledge", "Tie", "Person", "Reversal", "Ask", "Answer")
+FIELD_NAMES = st.sampled_from(["value", "giver", "at", "strength", "id", "via"])
+
+
+@given(
+    kind=st.sampled_from(ENTRY_KINDS),
+    field=FIELD_NAMES,
+    words=st.dictionaries(FIELD_NAMES, st.sampled_from(["VALUE", "--at", '"worth"'])),
+    rest=st.text(alphabet="abc ,.-0123456789", max_size=20),
+)
+def test_a_message_names_a_field_as_the_person_typed_it(
+    kind: str, field: str, words: dict[str, str], rest: str
+) -> None:
+    """A field with a word of its own is named by it; any other keeps its
+    entry's name; the rest of the message is untouched."""
+    message = f"{kind}.{field} must be positive{rest}"
+    said = in_words(message, words)
+    named = words.get(field, f"{kind}.{field}")
+    assert said == f"{named} must be positive{rest}"
