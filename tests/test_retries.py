@@ -159,3 +159,15 @@ def test_running_a_command_again_with_its_id_changes_nothing(
     assert again[1] == first[1]
     with open_ledger(db, readonly=True) as led:
         assert [entry.id for entry in led.log].count("x1") == 1
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_a_retry_through_a_second_handle_on_postgresql(
+    postgres_url: str, name: str
+) -> None:
+    with Ledger.open(postgres_url) as one, Ledger.open(postgres_url) as two:
+        given_ledger(one)
+        first = WRITES[name](one, "x1")
+        assert WRITES[name](two, "x1") == first
+        assert two.log == one.log
+        assert [entry.id for entry in two.log].count("x1") == 1
