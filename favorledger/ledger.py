@@ -481,6 +481,31 @@ class Ledger:
         with self._transaction():  # caught up with the store: then look
             return self._add_favor(self._retried(favor) if retry else favor)
 
+    def time_for(
+        self, id: str | None, at: datetime | str | None = None
+    ) -> datetime | str:
+        """The time a new entry is given: ``at`` if stated; else the time of
+        the entry already recorded under ``id``, if any; else now.
+
+        So a write retried with its id and without a time (its answer was
+        lost) is the same entry again, and changes nothing. Every writer that
+        takes an ``id`` dates its entry this way. With a store, ask inside
+        :meth:`batch` (or a write), when the ledger has caught up.
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> t = led.tie("ann", "bob", "0.5", id="t1")
+        >>> led.time_for("t1") == t.at, led.tie("ann", "bob", "0.5", id="t1") == t
+        (True, True)
+        >>> led.time_for("t2", "2024-01-01T00:00+00:00")
+        '2024-01-01T00:00+00:00'
+        """
+        if at is not None:
+            return at
+        stored = None if id is None else self._stored(id)
+        return utcnow() if stored is None else stored.at
+
     def _retried(self, favor: Favor) -> Favor:
         """``favor`` dated as the favor already recorded under its id, if any:
         a retry of :meth:`record` without ``at`` is the same favor again."""
@@ -522,7 +547,7 @@ class Ledger:
         (Decimal('0'), True, 2)
         """
         favor = self._undoable(favor_id)
-        stamp = at if at is not None else max(utcnow(), favor.at)
+        stamp = at if at is not None else max(self.time_for(id), favor.at)
         fields: dict[str, Any] = {"favor_id": favor.id, "at": stamp, "reason": reason}
         if id is not None:
             fields["id"] = id
@@ -665,7 +690,8 @@ recorded with a different body: value 1 != 2
                 with self._sink.batch() if self._sink is not None else nullcontext():
                     yield self
             except BaseException:
-                self._rebuild(self._log[:before])
+                if len(self._log) > before:  # a refused entry changed nothing
+                    self._rebuild(self._log[:before])
                 raise
 
     def _transaction(self) -> AbstractContextManager[None]:
@@ -735,16 +761,17 @@ recorded with a different body: value 1 != 2
         >>> led.tie("me", "bob", 0.8, kind="friend").strength
         Decimal('0.8')
         """
-        tie = Tie(
-            id=new_id() if id is None else id,
-            a=a,
-            b=b,
-            strength=strength,
-            kind=kind,
-            reason=reason,
-            at=utcnow() if at is None else at,
-        )
-        return self.add(tie)
+        with self._transaction():  # caught up with the store: then date it
+            tie = Tie(
+                id=new_id() if id is None else id,
+                a=a,
+                b=b,
+                strength=strength,
+                kind=kind,
+                reason=reason,
+                at=self.time_for(id, at),
+            )
+            return self.add(tie)
 
     @property
     def market(self) -> MarketView:

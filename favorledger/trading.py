@@ -48,7 +48,6 @@ from favorledger.model import (
     Release,
     moment_or_now,
     new_id,
-    utcnow,
 )
 from favorledger.view import require_person
 
@@ -104,18 +103,19 @@ def pledge(
     >>> led.balance("me"), pledge_status(led, p.id)
     (Decimal('0'), 'open')
     """
-    return ledger.add(
-        Pledge(
-            id=new_id() if id is None else id,
-            giver=giver,
-            receiver=receiver,
-            value=value,
-            kind=kind,
-            reason=reason,
-            at=utcnow() if at is None else at,
-            expires=expires,
+    with ledger.batch():  # caught up with the store: then date it
+        return ledger.add(
+            Pledge(
+                id=new_id() if id is None else id,
+                giver=giver,
+                receiver=receiver,
+                value=value,
+                kind=kind,
+                reason=reason,
+                at=ledger.time_for(id, at),
+                expires=expires,
+            )
         )
-    )
 
 
 def call(
@@ -192,7 +192,7 @@ def release(
     """
     with ledger.batch():
         promised = ledger.market.pledge(pledge_id)
-        stamp = at if at is not None else max(utcnow(), promised.at)
+        stamp = at if at is not None else max(ledger.time_for(id), promised.at)
         return ledger.add(
             Release(
                 id=new_id() if id is None else id,
@@ -299,17 +299,18 @@ def assign(
     >>> led.owes("bob", "ann"), led.owes("bob", "cat"), led.owes("ann", "cat")
     (Decimal('2'), Decimal('3'), Decimal('0'))
     """
-    return ledger.add(
-        Assignment(
-            id=new_id() if id is None else id,
-            holder=holder,
-            debtor=debtor,
-            new_holder=new_holder,
-            amount=amount,
-            at=utcnow() if at is None else at,
-            reason=reason,
+    with ledger.batch():  # caught up with the store: then date it
+        return ledger.add(
+            Assignment(
+                id=new_id() if id is None else id,
+                holder=holder,
+                debtor=debtor,
+                new_holder=new_holder,
+                amount=amount,
+                at=ledger.time_for(id, at),
+                reason=reason,
+            )
         )
-    )
 
 
 def barter(ledger: Ledger, first: Favor, second: Favor) -> tuple[Favor, Favor]:
@@ -371,18 +372,19 @@ def ask(
     >>> ask_status(led, "a1"), led.balance("me")
     ('open', Decimal('0'))
     """
-    return ledger.add(
-        Ask(
-            id=new_id() if id is None else id,
-            asker=asker,
-            asked=asked,
-            value=value,
-            kind=kind,
-            reason=reason,
-            at=utcnow() if at is None else at,
-            due=due,
+    with ledger.batch():  # caught up with the store: then date it
+        return ledger.add(
+            Ask(
+                id=new_id() if id is None else id,
+                asker=asker,
+                asked=asked,
+                value=value,
+                kind=kind,
+                reason=reason,
+                at=ledger.time_for(id, at),
+                due=due,
+            )
         )
-    )
 
 
 def answer(
@@ -414,7 +416,7 @@ def answer(
     """
     with ledger.batch():
         asked = ledger.market.ask(ask_id)
-        stamp = at if at is not None else max(utcnow(), asked.at)
+        stamp = at if at is not None else max(ledger.time_for(id), asked.at)
         return ledger.add(
             Answer(
                 id=new_id() if id is None else id,

@@ -44,11 +44,9 @@ TIME_HELP: Final = (
 AT_HELP: Final = "when, not after now: a later favor is a pledge (" + TIME_HELP
 VALUE_HELP: Final = "an exact amount: 3, 2.50 or 1/3"
 ID_HELP: Final = (
-    "the new entry's id (default: a fresh one); importing it again is a no-op"
-)
-RETRY_HELP: Final = (
-    "; so is running the same command again, even without --at (it keeps the"
-    " first time): a retry is safe"
+    "the new entry's id (default: a fresh one); importing it again is a no-op,"
+    " and so is running the same command again, even without --at (it keeps"
+    " the first time): a retry is safe"
 )
 REASON_HELP: Final = "why, in words"
 NEGATIVE: Final = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(/\d+)?$")
@@ -115,11 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
             name, help=text, description=text, parents=[common], aliases=aliases
         )
 
-    def entry_options(sub: Any, *, reason: bool = True, retried: bool = False) -> None:
+    def entry_options(sub: Any, *, reason: bool = True) -> None:
         if reason:
             sub.add_argument("--reason", default="", help=REASON_HELP)
         sub.add_argument("--at", help=AT_HELP)
-        sub.add_argument("--id", help=ID_HELP + (RETRY_HELP if retried else ""))
+        sub.add_argument("--id", help=ID_HELP)
 
     record = command("record", "record a favor: RECEIVER now owes GIVER", ["add"])
     record.add_argument("giver", help="who did the favor")
@@ -133,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--tag", action="append", default=[], help="a label (repeatable)"
     )
-    entry_options(record, retried=True)
+    entry_options(record)
 
     reverse = command("reverse", "cancel a favor with a correcting entry")
     reverse.add_argument(
