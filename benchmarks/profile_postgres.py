@@ -42,13 +42,14 @@ up with each other: the rate favorledger's own path reaches with no
 serialising at all).
 Add ``--cprofile`` to print the top functions of one writer.
 
-``--floor`` (with ``--repeats``) runs pgbench's plain insert beside eight
+``--floor`` (with ``--repeats``) runs pgbench's plain insert beside ten
 contenders with the same writer count (pgbench's row from Python; a favor's
 minimal row; that in version 5's ``entries`` with its triggers;
 ``led.record``; the seal-on-insert prototype of
 ``seal_on_insert_prototype.sql``, from a bare client and from
-``led.record``; and its insert alone, both ways): how close any design can
-get with Python writers (:func:`floor`). ``--client BLOCKS SIZE`` measures
+``led.record``; its insert alone, both ways; and the prototype as one
+statement, both ways): how close any design can get with Python writers
+(:func:`floor`). ``--client BLOCKS SIZE`` measures
 one writer's CPU per append layer by layer in one process (:func:`client`;
 ``--against`` adds another checkout's ``postgres.py``: before and after).
 """
@@ -300,7 +301,7 @@ def pgbench_cost(
     return rate, cpu / max(rate * seconds, 1) * 1000
 
 
-FLOOR: Final = ("a", "b", "c", "d", "e", "f", "g", "h")
+FLOOR: Final = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 """``--floor``'s contenders, from least to most work per favor (see
 :func:`floor`)."""
 
@@ -367,13 +368,15 @@ def _floor_writer(
     from favorledger.model import Favor
 
     rng = random.Random(name)
-    led = Ledger.open(url, timeout=60) if kind in ("d", "f", "h") else None
+    led = Ledger.open(url, timeout=60) if kind in ("d", "f", "h", "j") else None
     connection = psycopg.connect(url, autocommit=True) if led is None else None
     sql = _FLOOR_SQL.get(kind, "")
-    if kind in ("b", "c", "e", "g"):
+    if kind == "i":
+        sql = _SEAL_STATEMENT.replace("$2, $3, $4", "'favor', $2, $3")
+    if kind in ("b", "c", "e", "g", "i"):
         assert connection is not None
         connection.pgconn.prepare(b"floor", sql.encode())
-    if kind in ("f", "h"):  # led.record, its hand-in CALL sent to (e) or (g)
+    if kind in ("f", "h", "j"):  # led.record, its hand-in sent to (e), (g), (i)
         assert led is not None
         led._store._hand_in_sql = _SEAL_ON_INSERT_CALL[kind]  # type: ignore[attr-defined]
     pad = "x" * 250
@@ -424,7 +427,7 @@ def _floor_run(
 ) -> dict[str, float]:
     """Rate, client CPU (median of the writers) and server CPU per favor;
     for (e) and (f) also what the seal left behind (:func:`_sealing`)."""
-    if kind in ("e", "f", "g", "h"):
+    if kind in ("e", "f", "g", "h", "i", "j"):
         server.psql(_seal_on_insert_sql())
     got = _spawned(
         server,
@@ -432,7 +435,7 @@ def _floor_run(
         seconds,
         lambda n: (_floor_writer, (kind, url, f"w{n}", seconds)),
     )
-    if kind in ("e", "f"):
+    if kind in ("e", "f", "i", "j"):
         got.update(_sealing(server))
     return got
 
@@ -444,9 +447,24 @@ def _seal_on_insert_sql() -> str:
         return file.read()
 
 
+_SEAL_STATEMENT: Final = (
+    "WITH e AS (INSERT INTO floor_e.entries (id, type, at, body)"
+    " VALUES ($1, $2, $3, $4) RETURNING seq, body),"
+    " l AS (SELECT pg_try_advisory_xact_lock(1179014215, 6) AS got FROM e),"
+    " q AS (INSERT INTO floor_e.pending SELECT e.seq FROM e, l WHERE NOT l.got)"
+    " SELECT e.seq, coalesce((SELECT floor_e.seal_own(e.seq, e.body) > 0"
+    " FROM l WHERE l.got), true) FROM e"
+)
+"""(i) and (j): (e)'s hand-in as one prepared statement (no PL/pgSQL on a
+writer's path unless it got the lock and seals): insert, try the lock,
+queue the row only if someone else holds it; the holder seals the queue
+and its own row (``floor_e.seal_own``). Answers ``(seq, true)`` as the
+store's hand-in does."""
+
 _SEAL_ON_INSERT_CALL: Final = {
     "f": b"CALL floor_e.hand_in($1, $2, $3, $4, NULL, NULL)",
     "h": b"CALL floor_e.insert_only($1, $2, $3, $4, NULL, NULL)",
+    "j": _SEAL_STATEMENT.encode(),
 }
 """(f) and (h): the hand-in ``CALL`` a ``PostgresLedger``'s store sends,
 redirected to (e)'s or (g)'s procedure (same arguments, same ``(r_seq,
@@ -516,7 +534,7 @@ def _sealing(server: TemporaryServer) -> dict[str, float]:
 
 
 def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -> None:
-    """``--floor``: pgbench's plain insert beside eight Python contenders, in
+    """``--floor``: pgbench's plain insert beside ten Python contenders, in
     interleaved repeats (the contenders' order rotates), each with its rate,
     its ratio to pgbench in the same repeat, and client and server CPU per
     favor:
@@ -536,10 +554,13 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
     synchronous commit, nobody waits for the lock; (f) ``led.record`` with
     its hand-in ``CALL`` sent to (e)'s procedure (the store's client on
     (e)'s server side); (g) and (h) the same two with the insert alone (no
-    queue, no seal): the most a design that seals later could reach.
+    queue, no seal): the most a design that seals later could reach; (i)
+    and (j) (e)'s hand-in as one prepared statement instead of a PL/pgSQL
+    ``CALL`` (:data:`_SEAL_STATEMENT`), from a bare client and from
+    ``led.record``.
     (b), (c), (e) and (g) are prepared once and sent through libpq, as (d)
     sends its hand-in; (a) goes through psycopg's ``execute``. After each
-    (e) and (f) run: the rows stored, left unsealed (nobody wrote after
+    (e), (f), (i) and (j) run: the rows stored, left unsealed (nobody wrote after
     them), favors per sealing round and the time from a favor's ``at`` to
     the start of the transaction that sealed it.
     """
@@ -551,7 +572,7 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
         turn = r % len(FLOOR)
         for kind in FLOOR[turn:] + FLOOR[:turn]:
             url = server.url()
-            if kind in ("d", "f", "h"):
+            if kind in ("d", "f", "h", "j"):
                 url = f"{url}?ledger=floor_{kind}{r}"
             got[kind].append(_floor_run(server, kind, url, writers, seconds))
         loads.append(os.getloadavg()[0])
@@ -581,7 +602,7 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
             f" ({', '.join(f'{x:.2f}' for x in ratios)}) | {client:.3f} |"
             f" {server_cpu:.3f} | {client + server_cpu:.3f} |"
         )
-    for kind in ("e", "f"):
+    for kind in ("e", "f", "i", "j"):
         print(f"\n({kind}) after each repeat's run:")
         keys = ("stored", "unsealed", "sealed late", "per round")
         for key in (*keys, "lag p50", "lag p99", "lag max"):
@@ -863,7 +884,7 @@ def main(argv: list[str] | None = None) -> None:
         help="pgbench beside (a) its row from Python, (b) a favor's minimal"
         " row, (c) that in version 5's entries table with its triggers, (d)"
         " led.record, (e) the seal-on-insert prototype, (f) led.record on it,"
-        " (g)/(h) its insert alone (see floor())",
+        " (g)/(h) its insert alone, (i)/(j) (e) as one statement (see floor())",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="with --floor: interleaved repeats"

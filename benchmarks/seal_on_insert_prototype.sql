@@ -115,3 +115,44 @@ BEGIN
         RETURNING seq INTO r_seq;
     r_same := true;
 END;$fl$;
+
+-- Contenders (i) and (j): (e) as one prepared statement instead of a
+-- PL/pgSQL CALL (profile_postgres.py's _SEAL_STATEMENT): insert, try the
+-- lock, queue the row only if the lock was taken by someone else, and only
+-- the holder runs PL/pgSQL: seal_own, which seals the queue and its own row
+-- (passed in, not queued) in seq order.
+CREATE FUNCTION floor_e.seal_own(own bigint, own_body text) RETURNS integer
+LANGUAGE plpgsql AS $fl$
+DECLARE
+    last_pos bigint;
+    last_digest text;
+    r record;
+    n integer := 0;
+    poss bigint[] := '{}';
+    seqs bigint[] := '{}';
+    digests text[] := '{}';
+    queued bigint[];
+BEGIN
+    SELECT pos, digest INTO last_pos, last_digest
+        FROM floor_e.chain ORDER BY pos DESC LIMIT 1;
+    last_pos := coalesce(last_pos, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    WITH d AS (DELETE FROM floor_e.pending RETURNING seq)
+        SELECT array_agg(d.seq) INTO queued FROM d;
+    FOR r IN SELECT e.seq, e.body FROM floor_e.entries e
+            WHERE e.seq = ANY (queued) AND e.seq < own
+            UNION ALL SELECT own, own_body
+            UNION ALL SELECT e.seq, e.body FROM floor_e.entries e
+            WHERE e.seq = ANY (queued) AND e.seq > own ORDER BY 1 LOOP
+        last_pos := last_pos + 1;
+        last_digest := encode(sha256(convert_to(
+            last_digest || E'\n' || r.body, 'UTF8')), 'hex');
+        poss := poss || last_pos;
+        seqs := seqs || r.seq;
+        digests := digests || last_digest;
+        n := n + 1;
+    END LOOP;
+    INSERT INTO floor_e.chain (pos, seq, digest)
+        SELECT * FROM unnest(poss, seqs, digests);
+    RETURN n;
+END;$fl$;
