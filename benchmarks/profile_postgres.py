@@ -42,11 +42,14 @@ up with each other: the rate favorledger's own path reaches with no
 serialising at all).
 Add ``--cprofile`` to print the top functions of one writer.
 
-``--floor`` (with ``--repeats``) runs pgbench's plain insert beside four
-contenders with the same writer count, from least to most work per favor
-(pgbench's row from Python; a favor's minimal row; that in version 5's
-``entries`` with its triggers; ``led.record``): how close any design can
-get with Python writers (:func:`floor`). ``--client BLOCKS SIZE`` measures
+``--floor`` (with ``--repeats``) runs pgbench's plain insert beside ten
+contenders with the same writer count (pgbench's row from Python; a favor's
+minimal row; that in version 5's ``entries`` with its triggers;
+``led.record``; the seal-on-insert prototype of
+``seal_on_insert_prototype.sql``, from a bare client and from
+``led.record``; its insert alone, both ways; and the prototype as one
+statement, both ways): how close any design can get with Python writers
+(:func:`floor`). ``--client BLOCKS SIZE`` measures
 one writer's CPU per append layer by layer in one process (:func:`client`;
 ``--against`` adds another checkout's ``postgres.py``: before and after).
 """
@@ -298,7 +301,7 @@ def pgbench_cost(
     return rate, cpu / max(rate * seconds, 1) * 1000
 
 
-FLOOR: Final = ("a", "b", "c", "d")
+FLOOR: Final = ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")
 """``--floor``'s contenders, from least to most work per favor (see
 :func:`floor`)."""
 
@@ -309,6 +312,8 @@ _FLOOR_SQL: Final = {
         "INSERT INTO floor_c.entries (seq, id, type, at, body, digest) VALUES"
         " (nextval('floor_c.entries_seq'), $1, 'favor', $2, $3, '')"
     ),
+    "e": "CALL floor_e.hand_in($1, 'favor', $2, $3, NULL, NULL)",
+    "g": "CALL floor_e.insert_only($1, 'favor', $2, $3, NULL, NULL)",
 }
 """(a) through psycopg's ``execute``; (b) and (c) prepared once and sent
 through libpq itself, as the store sends its hand-in (psycopg's own wait
@@ -363,12 +368,17 @@ def _floor_writer(
     from favorledger.model import Favor
 
     rng = random.Random(name)
-    led = Ledger.open(url, timeout=60) if kind == "d" else None
-    connection = psycopg.connect(url, autocommit=True) if kind != "d" else None
+    led = Ledger.open(url, timeout=60) if kind in ("d", "f", "h", "j") else None
+    connection = psycopg.connect(url, autocommit=True) if led is None else None
     sql = _FLOOR_SQL.get(kind, "")
-    if kind in ("b", "c"):
+    if kind == "i":
+        sql = _SEAL_STATEMENT.replace("$2, $3, $4", "'favor', $2, $3")
+    if kind in ("b", "c", "e", "g", "i"):
         assert connection is not None
         connection.pgconn.prepare(b"floor", sql.encode())
+    if kind in ("f", "h", "j"):  # led.record, its hand-in sent to (e), (g), (i)
+        assert led is not None
+        led._store._hand_in_sql = _SEAL_ON_INSERT_CALL[kind]  # type: ignore[attr-defined]
     pad = "x" * 250
     start.wait(timeout=120)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -378,8 +388,7 @@ def _floor_writer(
         if kind == "a":
             assert connection is not None
             connection.execute(sql, (f"{name}-{i}", pad))
-        elif kind == "d":
-            assert led is not None
+        elif led is not None:
             giver, receiver = rng.sample(PEOPLE, 2)
             led.record(giver, receiver, rng.randint(1, 9), id=f"{name}-{i}")
         else:
@@ -401,7 +410,7 @@ def _floor_writer(
             done = connection.pgconn.exec_prepared(
                 b"floor", [part.encode() for part in params]
             )
-            if done.status != 1:  # PGRES_COMMAND_OK
+            if done.status not in (1, 2):  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
                 raise RuntimeError(done.error_message.decode())
         i += 1
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -416,17 +425,116 @@ def _floor_writer(
 def _floor_run(
     server: TemporaryServer, kind: str, url: str, writers: int, seconds: float
 ) -> dict[str, float]:
-    """Rate, client CPU (median of the writers) and server CPU per favor."""
-    return _spawned(
+    """Rate, client CPU (median of the writers) and server CPU per favor;
+    for (e) and (f) also what the seal left behind (:func:`_sealing`)."""
+    if kind in ("e", "f", "g", "h", "i", "j"):
+        server.psql(_seal_on_insert_sql())
+    got = _spawned(
         server,
         writers,
         seconds,
         lambda n: (_floor_writer, (kind, url, f"w{n}", seconds)),
     )
+    if kind in ("e", "f", "i", "j"):
+        got.update(_sealing(server))
+    return got
+
+
+def _seal_on_insert_sql() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "seal_on_insert_prototype.sql")
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+_SEAL_STATEMENT: Final = (
+    "WITH e AS (INSERT INTO floor_e.entries (id, type, at, body)"
+    " VALUES ($1, $2, $3, $4) RETURNING seq, body),"
+    " l AS (SELECT pg_try_advisory_xact_lock(1179014215, 6) AS got FROM e),"
+    " q AS (INSERT INTO floor_e.pending SELECT e.seq FROM e, l WHERE NOT l.got)"
+    " SELECT e.seq, coalesce((SELECT floor_e.seal_own(e.seq, e.body) > 0"
+    " FROM l WHERE l.got), true) FROM e"
+)
+"""(i) and (j): (e)'s hand-in as one prepared statement (no PL/pgSQL on a
+writer's path unless it got the lock and seals): insert, try the lock,
+queue the row only if someone else holds it; the holder seals the queue
+and its own row (``floor_e.seal_own``). Answers ``(seq, true)`` as the
+store's hand-in does."""
+
+_SEAL_ON_INSERT_CALL: Final = {
+    "f": b"CALL floor_e.hand_in($1, $2, $3, $4, NULL, NULL)",
+    "h": b"CALL floor_e.insert_only($1, $2, $3, $4, NULL, NULL)",
+    "j": _SEAL_STATEMENT.encode(),
+}
+"""(f) and (h): the hand-in ``CALL`` a ``PostgresLedger``'s store sends,
+redirected to (e)'s or (g)'s procedure (same arguments, same ``(r_seq,
+r_same)`` answer)."""
+
+
+def _verify_chain(connection: Any) -> int:
+    """(e)'s chain after a run, as ``check`` would read it: positions 1, 2,
+    ... with no gap, every digest the link of the one before and its
+    entry's body (:func:`favorledger.io.chain.link`), and every stored entry
+    either sealed exactly once or still queued. Returns how many entries
+    were sealed after an entry with a higher ``seq`` (committed late)."""
+    from favorledger.io.chain import GENESIS, link
+
+    head, expected, highest, late = GENESIS, 1, 0, 0
+    for pos, seq, digest, body in connection.execute(
+        "SELECT c.pos, c.seq, c.digest, e.body FROM floor_e.chain c"
+        " JOIN floor_e.entries e ON e.seq = c.seq ORDER BY c.pos"
+    ):
+        head = link(head, body)
+        late += seq < highest
+        highest = max(highest, seq)
+        if pos != expected or digest != head:
+            raise RuntimeError(f"(e)'s chain is broken at pos {pos}")
+        expected += 1
+    loose = connection.execute(
+        "SELECT count(*) FROM floor_e.entries e WHERE NOT EXISTS (SELECT 1 FROM"
+        " floor_e.chain c WHERE c.seq = e.seq) AND NOT EXISTS (SELECT 1 FROM"
+        " floor_e.pending p WHERE p.seq = e.seq)"
+    ).fetchone()
+    if loose is None or loose[0] != 0:
+        raise RuntimeError(f"(e): entries neither sealed nor queued: {loose}")
+    return late
+
+
+def _sealing(server: TemporaryServer) -> dict[str, float]:
+    """After an (e) or (f) run: the rows left unsealed (nobody wrote after
+    them), the favors per sealing round (one transaction each), and the
+    time from a favor's ``at`` (taken just before its call) to its seal."""
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT (SELECT count(*) FROM floor_e.entries),"
+            " (SELECT count(*) FROM floor_e.pending),"
+            " count(*), count(DISTINCT c.xmin::text),"
+            " percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),"
+            " percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), max(lag)"
+            " FROM (SELECT c.xmin, extract(epoch FROM c.sealed_at"
+            " - e.at::timestamptz) * 1000 AS lag FROM floor_e.chain c"
+            " JOIN floor_e.entries e ON e.seq = c.seq) c"
+        ).fetchone()
+        assert row is not None
+        stored, unsealed, sealed, rounds, p50, p99, top = row
+        late = _verify_chain(connection)
+    if stored != sealed + unsealed:
+        raise RuntimeError(f"{stored} stored, {sealed} sealed, {unsealed} queued")
+    return {
+        "stored": float(stored),
+        "unsealed": float(unsealed),
+        "sealed late": float(late),
+        "per round": sealed / max(rounds, 1),
+        "lag p50": float(p50 or 0),
+        "lag p99": float(p99 or 0),
+        "lag max": float(top or 0),
+    }
 
 
 def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -> None:
-    """``--floor``: pgbench's plain insert beside four Python contenders, in
+    """``--floor``: pgbench's plain insert beside ten Python contenders, in
     interleaved repeats (the contenders' order rotates), each with its rate,
     its ratio to pgbench in the same repeat, and client and server CPU per
     favor:
@@ -438,16 +546,34 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
     version 5's own ``entries`` table (its indexes and triggers), the
     insert trigger doing ``favorledger_append``'s work but no chain, no
     lock; (d) ``led.record`` on a ``PostgresLedger`` (the store today).
-    (b) and (c) are prepared once and sent through libpq, as (d) sends its
-    hand-in; (a) goes through psycopg's ``execute``.
+    (e) the seal-on-insert prototype (``seal_on_insert_prototype.sql``):
+    one ``CALL`` inserts the favor into an ``entries`` without digests,
+    queues its ``seq``, and, if ``pg_try_advisory_xact_lock`` gets the
+    ledger's key, seals every queued row it can see into ``chain (pos, seq,
+    digest)`` in the same transaction (chain order = seal order); one
+    synchronous commit, nobody waits for the lock; (f) ``led.record`` with
+    its hand-in ``CALL`` sent to (e)'s procedure (the store's client on
+    (e)'s server side); (g) and (h) the same two with the insert alone (no
+    queue, no seal): the most a design that seals later could reach; (i)
+    and (j) (e)'s hand-in as one prepared statement instead of a PL/pgSQL
+    ``CALL`` (:data:`_SEAL_STATEMENT`), from a bare client and from
+    ``led.record``.
+    (b), (c), (e) and (g) are prepared once and sent through libpq, as (d)
+    sends its hand-in; (a) goes through psycopg's ``execute``. After each
+    (e), (f), (i) and (j) run: the rows stored, left unsealed (nobody wrote after
+    them), favors per sealing round and the time from a favor's ``at`` to
+    the start of the transaction that sealed it.
     """
     got: dict[str, list[dict[str, float]]] = {k: [] for k in ("pgbench", *FLOOR)}
     loads = []
     for r in range(repeats):
         _floor_tables(server)
         got["pgbench"].append(pgbench(server, writers, seconds))
-        for kind in FLOOR[r % 4 :] + FLOOR[: r % 4]:
-            url = server.url() if kind != "d" else f"{server.url()}?ledger=floor_d{r}"
+        turn = r % len(FLOOR)
+        for kind in FLOOR[turn:] + FLOOR[:turn]:
+            url = server.url()
+            if kind in ("d", "f", "h", "j"):
+                url = f"{url}?ledger=floor_{kind}{r}"
             got[kind].append(_floor_run(server, kind, url, writers, seconds))
         loads.append(os.getloadavg()[0])
         print(
@@ -476,6 +602,16 @@ def floor(server: TemporaryServer, writers: int, seconds: float, repeats: int) -
             f" ({', '.join(f'{x:.2f}' for x in ratios)}) | {client:.3f} |"
             f" {server_cpu:.3f} | {client + server_cpu:.3f} |"
         )
+    for kind in ("e", "f", "i", "j"):
+        print(f"\n({kind}) after each repeat's run:")
+        keys = ("stored", "unsealed", "sealed late", "per round")
+        for key in (*keys, "lag p50", "lag p99", "lag max"):
+            values = [x[key] for x in got[kind]]
+            unit = " ms" if key.startswith("lag") else ""
+            print(
+                f"  {key}: median {statistics.median(values):.1f}{unit}"
+                f" ({', '.join(f'{x:.1f}' for x in values)})"
+            )
 
 
 def client(
@@ -747,7 +883,8 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="pgbench beside (a) its row from Python, (b) a favor's minimal"
         " row, (c) that in version 5's entries table with its triggers, (d)"
-        " led.record (see floor())",
+        " led.record, (e) the seal-on-insert prototype, (f) led.record on it,"
+        " (g)/(h) its insert alone, (i)/(j) (e) as one statement (see floor())",
     )
     parser.add_argument(
         "--repeats", type=int, default=3, help="with --floor: interleaved repeats"
