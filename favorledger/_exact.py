@@ -153,6 +153,8 @@ MAX_TEXT = 64
 
 ZERO = Decimal(0)
 _ONE = Decimal(1)
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+"""A decimal comma (``1,5``), refused with a hint to type a point."""
 _NUMBER = re.compile(
     r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[0-9]+/[0-9]+"
 )
@@ -361,7 +363,10 @@ def _parse_text(raw: str, field: str, error: type[InvalidValueError]) -> Amount:
         )
     text = raw.strip()
     if not _NUMBER.fullmatch(text):
-        raise error(f"{field} must be a number, got {shown(raw)}")
+        hint = ""
+        if _DECIMAL_COMMA.fullmatch(text):
+            hint = f" (use a point: {text.replace(',', '.')})"
+        raise error(f"{field} must be a number, got {shown(raw)}{hint}")
     try:
         return Decimal(text) if "/" not in text else normalize(Fraction(text))
     except ZeroDivisionError:

@@ -193,12 +193,22 @@ class Market:
     @staticmethod
     def check_assignment(assignment: Assignment, owed: Amount) -> None:
         """Only what the debtor really owes the holder (net) can be assigned."""
-        if assignment.amount > owed:
-            raise MarketError(
-                f"Assignment.amount exceeds what {assignment.debtor!r} owes"
-                f" {assignment.holder!r} ({shown(owed)}),"
-                f" got {shown(assignment.amount)}"
-            )
+        if assignment.amount <= owed:
+            return
+        holder, debtor = assignment.holder, assignment.debtor
+        what = f" ({shown(owed)})"
+        if owed <= 0:  # nothing to pass on: name the debt as it runs
+            what = f": {debtor!r} owes {holder!r} nothing"
+            if owed < 0:
+                what += (
+                    f" ({holder!r} owes {debtor!r} {shown(-owed)}; the one owed"
+                    " comes first: Assignment.holder Assignment.debtor"
+                    " Assignment.new_holder)"
+                )
+        raise MarketError(
+            f"Assignment.amount exceeds what {debtor!r} owes {holder!r}{what},"
+            f" got {shown(assignment.amount)}"
+        )
 
     @staticmethod
     def check_settlement(

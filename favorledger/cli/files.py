@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -74,6 +75,12 @@ def _import(run: Run) -> int:
         raise UsageError(f"{path}: no such file")
     if not os.path.isfile(path):
         raise UsageError(f"{path}: not a file")
+    if run.args.format is None and SUFFIXES.get(Path(path).suffix.lower()) == "parquet":
+        raise UsageError(
+            f"{path}: a Parquet file is written for analysis tools (DuckDB,"
+            " Spark) and is not read back; to keep the whole ledger, export to"
+            " .jsonl"
+        )
     kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
     located = _located(path, kind, undated)
@@ -111,19 +118,49 @@ def _export(run: Run) -> int:
         )
     refuse_overwrite(path, force=run.args.force)  # before any work
     with run.read() as led, progress_bar("exporting") as progress:
-        report = None if kind == "dot" else compared(led, carried(led, kind))
+        kept = None if kind == "dot" else carried(led, kind)
+        report = None if kept is None else compared(led, kept)
         count = _write(led, path, kind, progress, force=run.args.force)
+    counts = held(kept) if kind in _ENTRY_FILES and kept is not None else None
     if path == "-":  # the export itself went to standard output
         run = Run(run.args, sys.stderr, sys.stderr)
+    if counts is not None:
+        count = sum(counts.values())
     if run.json:
-        run.emit({"file": path, "format": kind, "written": count} | _json(report))
+        written = {"file": path, "format": kind, "written": count}
+        if counts is not None:
+            written["held"] = counts
+        run.emit(written | _json(report))
         return 0
-    units = {"dot": "debt", "edges": "edge", "jsonl": "entry"}
-    unit = plural(count, units.get(kind, "favor"))
+    units = {"dot": "debt", "edges": "edge"}
+    unit = plural(count, "entry" if counts is not None else units.get(kind, "favor"))
+    if counts:
+        unit += " (" + ", ".join(plural(n, name) for name, n in counts.items()) + ")"
     run.out.write(f"wrote {unit} to {path} ({kind})\n")
     if report is not None and report.left_out:
         run.out.write(f"{_said(report, kind)}\n")
     return 0
+
+
+_ENTRY_FILES: Final = ("jsonl", "graphml", "gexf")
+"""The formats that hold entries of every kind (their message counts each)."""
+
+
+def held(kept: Sequence[Entry | None]) -> dict[str, int]:
+    """The entries a file holds (as :func:`~favorledger.io.exported.carried`
+    gives them), counted by kind, in the order of the kinds' names.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 1)
+    >>> _ = led.tie("ann", "bob", "0.5")
+    >>> held(carried(led, "graphml")), held(carried(led, "csv"))
+    ({'favor': 1, 'tie': 1}, {'favor': 1})
+    """
+    counts = Counter(type(entry).__name__.lower() for entry in kept if entry)
+    return dict(sorted(counts.items()))
 
 
 def _json(report: ExportReport | None) -> dict[str, Any]:

@@ -302,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     entry_options(complete, reason=False)
 
     assign = command(
-        "assign", "pass on what DEBTOR owes HOLDER: DEBTOR now owes NEW_HOLDER"
+        "assign", "HOLDER passes on what DEBTOR owes them: DEBTOR now owes NEW_HOLDER"
     )
     assign.add_argument("holder", help="who is owed now")
     assign.add_argument("debtor", help="who owes HOLDER")
