@@ -213,7 +213,23 @@ class SchemaError(FormatError):
 
 class MissingExtraError(FavorLedgerError, ImportError):
     """An optional dependency is not installed; the message names the extra
-    to install (``pip install 'favorledger[scale]'``)."""
+    to install and how (:func:`install_hint`)."""
+
+
+def install_hint(extra: str) -> str:
+    """How to install an optional extra: favorledger is installed from its
+    checkout or a wheel built from it, not from a package index: asking an
+    index for the name would fetch whatever package owns it there.
+
+    Examples
+    --------
+    >>> install_hint("plot")
+    "install the plot extra: pip install -e '.[plot]' in the favorledger checkout"
+    """
+    return (
+        f"install the {extra} extra: pip install -e '.[{extra}]'"
+        " in the favorledger checkout"
+    )
 
 
 class OverwriteError(FavorLedgerError, FileExistsError):

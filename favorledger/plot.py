@@ -62,7 +62,7 @@ from typing import (
 
 import networkx as nx
 
-from favorledger.errors import InvalidValueError, UnknownPersonError
+from favorledger.errors import InvalidValueError, UnknownPersonError, install_hint
 from favorledger.model import Debt
 from favorledger.policy import Decay
 from favorledger.view import require_person
@@ -98,8 +98,7 @@ PATH_GID: Final = "path:"
 """The prefix of the ``gid`` of each hop :func:`draw_path` makes (``path:me->bob``)."""
 
 _INSTALL: Final = (
-    "favorledger.plot needs {missing}, which is not installed;"
-    " install the plot extra: pip install 'favorledger[plot]'"
+    "favorledger.plot needs {missing}, which is not installed; " + install_hint("plot")
 )
 _TIE_COLOR: Final = "#b8b8b8"
 _NODE_COLOR: Final = "#d9d9d9"

@@ -60,6 +60,7 @@ from favorledger.errors import (
     SchemaError,
     SettlementTooLargeError,
     UnknownPersonError,
+    install_hint,
 )
 from favorledger.io.parquet import check_columns
 from favorledger.model import Debt
@@ -84,8 +85,7 @@ def _module(name: str) -> Any:
     except ImportError:
         extra = "spark" if name.startswith("pyspark") else "scale"
         raise MissingExtraError(
-            f"favorledger.scale needs {name.split('.')[0]}:"
-            f" pip install 'favorledger[{extra}]'"
+            f"favorledger.scale needs {name.split('.')[0]}; {install_hint(extra)}"
         ) from None
 
 

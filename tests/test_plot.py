@@ -268,7 +268,10 @@ def test_without_matplotlib_drawing_says_how_to_install_it(
         lambda: draw_path(story, ["me", "bob"]),
         lambda: draw_balances(story),
     ):
-        with pytest.raises(ImportError, match=r"pip install 'favorledger\[plot\]'"):
+        with pytest.raises(
+            ImportError,
+            match=r"pip install -e '\.\[plot\]' in the favorledger checkout",
+        ):
             drawing()
 
 
@@ -279,7 +282,7 @@ def test_without_numpy_drawing_names_the_plot_extra(
     from inside networkx."""
     monkeypatch.setitem(sys.modules, "numpy", None)  # as if not installed
     for drawing in (lambda: layout(story), lambda: draw(story)):
-        with pytest.raises(ImportError, match=r"needs numpy.*favorledger\[plot\]"):
+        with pytest.raises(ImportError, match=r"needs numpy.*\.\[plot\]"):
             drawing()
 
 

@@ -159,7 +159,8 @@ class Run:
         self.out = out
         self.err = err
         self.json = bool(getattr(args, "json", False))
-        self.db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
+        db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
+        self.db = db if is_postgres_url(db) else os.path.expanduser(db)
         self._short: dict[str, str] | None = None
         self._led: StoredLedger | None = None
         self._note = ""
@@ -175,6 +176,12 @@ class Run:
 
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         """Open the store (``create``: make it if missing)."""
+        folder = "" if is_postgres_url(self.db) else os.path.dirname(self.db)
+        if create and folder and not os.path.isdir(folder):
+            raise UsageError(
+                f"{self.db}: the directory {folder} does not exist (create it,"
+                " or give --db another path)"
+            )
         try:
             led: StoredLedger = self.store.open_ledger(
                 self.db, create=create, readonly=readonly
@@ -263,7 +270,9 @@ class Run:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise UsageError(f"no {noun} has an id beginning {text!r}")
+            raise UsageError(
+                f"no {noun} has an id beginning {text!r}{_other(led, text)}"
+            )
         listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
         raise UsageError(
             f"{text!r} is ambiguous: it begins the ids of {len(found)} {noun}s"
@@ -281,3 +290,16 @@ class Run:
         else:
             self.out.write(one_line(text) + "\n")
         return 0
+
+
+def _other(led: StoredLedger, text: str) -> str:
+    """What the one entry whose id ``text`` begins is, if it is of another
+    kind: "; 'r1' is a reversal" (empty if none or several)."""
+    found = [e for e in led.log if not isinstance(e, Person) and e.id.startswith(text)]
+    if len(found) != 1:
+        return ""
+    kind = type(found[0]).__name__.lower()
+    said = f"; {found[0].id!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+    if kind == "reversal":
+        said += ", which cannot itself be reversed (record the entry again)"
+    return said

@@ -67,6 +67,7 @@ from favorledger.errors import (
     InvalidValueError,
     MissingExtraError,
     SchemaError,
+    install_hint,
 )
 from favorledger.io.files import writing
 from favorledger.io.tables import Progress
@@ -121,7 +122,7 @@ def _pyarrow() -> Any:
         return importlib.import_module("pyarrow")
     except ImportError:
         raise MissingExtraError(
-            "the Parquet favors table needs pyarrow: pip install 'favorledger[scale]'"
+            "the Parquet favors table needs pyarrow; " + install_hint("scale")
         ) from None
 
 
@@ -287,7 +288,7 @@ def write_parquet(
         If a favor's value or referral share has no decimal form (1/3),
         naming the favor; nothing is written.
     MissingExtraError
-        If pyarrow is not installed (``pip install 'favorledger[scale]'``).
+        If pyarrow is not installed (:func:`~favorledger.errors.install_hint`).
     OverwriteError
         If ``path`` is an SQLite database (a ledger's store) and ``force`` is
         false; nothing is written.

@@ -5,7 +5,7 @@ same :class:`~favorledger.io.sqlite.StoredLedger` the SQLite store returns,
 with the same promises, for apps with many writers on several machines.
 ``Ledger.open("postgresql://user@host:5432/db")`` and the command's ``--db``
 and ``$FAVORLEDGER_DB`` take such a URL. Needs the ``postgres`` extra
-(``pip install 'favorledger[postgres]'``).
+(``pip install -e '.[postgres]'`` in the checkout).
 
 Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 ``?ledger=NAME``), so several ledgers share one database. It holds:
@@ -85,12 +85,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 
 from favorledger._exact import Amount, total
-from favorledger.errors import StoreError, UnknownPersonError
+from favorledger.errors import StoreError, UnknownPersonError, install_hint
 from favorledger.io.chain import GENESIS, is_digest, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
@@ -490,6 +490,15 @@ def is_postgres_url(text: object) -> bool:
     return isinstance(text, str) and text.startswith(_SCHEMES)
 
 
+def _parts(url: str) -> SplitResult:
+    """``url`` split, or our error (the URL is not repeated: it may hold a
+    password)."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise StoreError(f"the PostgreSQL URL cannot be read: {exc}") from None
+
+
 def split_url(url: str) -> tuple[str, str]:
     """The connection URL without ``ledger=``, and the ledger's name.
 
@@ -498,7 +507,7 @@ def split_url(url: str) -> tuple[str, str]:
     StoreError
         If the ledger's name is not a lowercase SQL identifier.
     """
-    parts = urlsplit(url)
+    parts = _parts(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     names = [value for key, value in query if key == "ledger"]
     rest = urlencode([(key, value) for key, value in query if key != "ledger"])
@@ -513,7 +522,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 def _shown(url: str, name: str) -> str:
     """The URL as shown in messages: no password, the ledger named."""
-    parts = urlsplit(url)
+    parts = _parts(url)
     host = parts.netloc.rpartition("@")
     user = host[0].partition(":")[0]
     netloc = f"{user}@{host[2]}" if host[1] else host[2]
@@ -526,7 +535,7 @@ def _psycopg() -> Any:
         import psycopg
     except ImportError as exc:  # pragma: no cover - depends on the extra
         raise StoreError(
-            "the PostgreSQL store needs psycopg 3: pip install 'favorledger[postgres]'"
+            "the PostgreSQL store needs psycopg 3; " + install_hint("postgres")
         ) from exc
     return psycopg
 

@@ -2,7 +2,7 @@
 
 Every function takes keyword arguments only and returns a strategy. They are
 the ones favorledger's own specification is written with. This module needs
-the ``testing`` extra (``pip install 'favorledger[testing]'``).
+the ``testing`` extra (``pip install -e '.[testing]'`` in the checkout).
 
 Examples
 --------
