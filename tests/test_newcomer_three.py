@@ -109,3 +109,34 @@ def test_a_missing_extra_says_how_to_install_it_from_the_checkout(
         parquet._pyarrow()
     assert "pip install -e '.[scale]' in the favorledger checkout" in str(error.value)
     assert str(error.value).endswith(install_hint("scale"))
+
+
+@pytest.mark.parametrize("folder_writable", [False, True])
+def test_a_store_sqlite_cannot_write_beside_is_not_called_foreign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder_writable: bool
+) -> None:
+    """As a user without write permission meets it (root, running the tests,
+    has every permission, so SQLite's refusal is played here)."""
+    import sqlite3
+
+    from favorledger.errors import StoreError
+    from favorledger.io import sqlite as store
+
+    db = str(tmp_path / "g.db")
+    with store.open_ledger(db, create=True) as led:
+        led.record("a", "b", 1)
+
+    def refused(*_: object) -> object:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store.SqliteStore, "_identity", refused)
+    monkeypatch.setattr(store.os, "access", lambda *_: folder_writable)
+    with pytest.raises(StoreError) as error:
+        store.open_ledger(db, readonly=True)
+    said = str(error.value)
+    assert "not a favorledger store" not in said
+    assert "the store itself was not read" in said
+    if folder_writable:
+        assert "the file is read-only" in said
+    else:
+        assert f"its directory {tmp_path} is read-only" in said

@@ -164,6 +164,30 @@ def _is_busy(exc: sqlite3.Error) -> bool:
     return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+def _is_readonly(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "readonly" in str(exc)
+    return bool(code & 0xFF == sqlite3.SQLITE_READONLY)
+
+
+def _readonly_place(path: str, exc: sqlite3.Error) -> str:
+    """Why a store could not be opened for lack of write permission: its
+    directory (SQLite makes the ``-wal`` and ``-shm`` files beside it) or the
+    file itself. The store may be perfectly sound: it was not read."""
+    folder = os.path.dirname(os.path.abspath(path))
+    where = (
+        f"its directory {folder} is read-only, and SQLite must create"
+        f" {os.path.basename(path)}-wal and -shm beside it"
+        if not os.access(folder, os.W_OK)
+        else "the file is read-only"
+    )
+    return (
+        f"{path}: cannot open the store: {where} ({exc}); the store itself was"
+        " not read: copy it somewhere writable, or change the permissions"
+    )
+
+
 class SqliteStore(LogStore):
     """The connection behind a :class:`StoredLedger` (its ``Sink``).
 
@@ -236,6 +260,8 @@ class SqliteStore(LogStore):
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
                 raise StoreError(f"{self._path}: cannot open: {_why(exc)}") from exc
+            if _is_readonly(exc):
+                raise StoreError(_readonly_place(self._path, exc)) from exc
             raise StoreError(f"{self._path} is not a favorledger store: {exc}") from exc
         fresh = app == 0 and user_version == 0 and not tables
         if app != APPLICATION_ID and not fresh:
