@@ -261,16 +261,29 @@ table(rows, ("street", "non-zero balances", "greedy", "exact"))
 # ## Only between people who know each other
 #
 # "Why do I owe Sara? I never met her." With `method="ties"` every transfer
-# runs between two people who already traded, or one of whom introduced the
-# other (here that is often the coordinator); a few more transfers are
-# needed, because hours have to travel along existing relationships.
+# runs between two people who already know each other: they traded, one
+# introduced the other (here that is often the coordinator), or they said
+# they know each other (a stated tie, such as neighbours on a street). A few
+# more transfers are needed, because hours have to travel along those
+# relationships.
 
 # %%
 along_ties = settle(led, method="ties")
 rows = [(name[t.payer], name[t.payee], t.amount) for t in along_ties[:4]]
 table(rows, ("gives", "to", "hours"))
 print("...")
-print(f"{len(along_ties)} transfers, each between people who traded or were introduced")
+traded = set()
+for favor in led.favors.values():
+    people = [favor.giver, favor.receiver] + ([favor.via] if favor.via else [])
+    traded |= {frozenset((a, b)) for a in people for b in people if a != b}
+stated = set(led.stated_ties)
+pairs = [frozenset((t.payer, t.payee)) for t in along_ties]
+print(
+    f"{len(along_ties)} transfers: {sum(p in traded for p in pairs)} between people"
+    f" who traded or were introduced, {sum(p in stated - traded for p in pairs)}"
+    " between people with only a stated tie, "
+    f"{sum(p not in traded | stated for p in pairs)} between strangers"
+)
 
 # %% [markdown]
 # ## Cancelling cycles

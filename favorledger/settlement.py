@@ -17,8 +17,9 @@ afterwards every balance is exactly zero. Four methods:
     by a subset search over the balances left after exact pairs. Exponential,
     so it refuses more than :data:`EXACT_LIMIT` such balances.
 ``"ties"``
-    Only between people who already have a relationship (a favor or an
-    obligation between them), so nobody is told to square up with a stranger.
+    Only between people who already have a relationship (a favor either
+    way, a referral, a debt, or a stated tie between them), so nobody is told
+    to square up with a stranger.
     Solved as a min-cost flow over the relationship graph; someone may pass a
     favor on to close a gap between two people who have never met.
 ``"auto"``
