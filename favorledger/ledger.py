@@ -1369,6 +1369,8 @@ recorded with a different body: value 1 != 2
         self._append(reversal)
         self._reversals[reversal.id] = reversal
         self._reversal_of[favor.id] = reversal
+        if isinstance(favor, Favor) and favor.fulfils is not None:
+            self._market.undo(favor, reversal.at)  # the call or completion too
         if isinstance(favor, Settlement):
             self._post(favor.effects(), reverse=True)
         else:

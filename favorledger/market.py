@@ -18,6 +18,10 @@ import, a reopened store):
   what is really owed can be assigned; nobody's balance changes.
 - An **ask** is a request, answered (accepted or declined) and completed by
   the favor that fulfils it.
+- A **reversal** of the favor that called a pledge or completed an ask
+  undoes the call or completion from its time on: the pledge is open (or
+  expired) again, the ask back to its answer, and nothing more may be done
+  to either dated before that reversal.
 - A **settlement** records a favor-return that pays off debts (see
   :meth:`Ledger.apply <favorledger.Ledger.apply>`): it discharges only what
   is owed, and a set-off discharges debts around cycles. Like an assignment
@@ -42,6 +46,15 @@ favorledger.errors.MarketError: Favor.value of a call of pledge 'p1' must not \
 exceed the pledge's value 3, got 4
 >>> led.market.pledge_status(led.market.pledge("p1"), led.log[-1].at)
 'open'
+
+Reversing the favor that called it opens the pledge again:
+
+>>> call = led.add(Favor(giver="carol", receiver="me", value=3, fulfils="p1",
+...                      at="2024-06-01T00:00+00:00"))
+>>> undone = led.reverse(call.id, at="2024-07-01T00:00+00:00")
+>>> [led.market.pledge_status(led.market.pledge("p1"), t)
+...  for t in (call.at, undone.at)]
+['called', 'open']
 """
 
 from __future__ import annotations
@@ -95,6 +108,9 @@ class Market:
         self.asks: dict[str, Ask] = {}
         self.answers: dict[str, Answer] = {}
         self.completions: dict[str, Favor] = {}
+        # a pledge's or ask's reversed calls or completions, with the
+        # reversal's time, in the order reversed
+        self.undone: dict[str, list[tuple[Favor, datetime]]] = {}
 
     # ---------------------------------------------------------------- status
     def pledge(self, pledge_id: str) -> Pledge:
@@ -108,7 +124,7 @@ class Market:
     def pledge_status(self, pledge: Pledge, at: datetime) -> PledgeStatus:
         """What a pledge is at ``at``: open, called, released or expired."""
         call = self.calls.get(pledge.id)
-        if call is not None and call.at <= at:
+        if (call is not None and call.at <= at) or self._stood(pledge.id, at):
             return "called"
         release = self.releases.get(pledge.id)
         if release is not None and release.at <= at:
@@ -120,12 +136,23 @@ class Market:
     def ask_status(self, ask: Ask, at: datetime) -> AskStatus:
         """What an ask is at ``at``: open, accepted, declined or completed."""
         done = self.completions.get(ask.id)
-        if done is not None and done.at <= at:
+        if (done is not None and done.at <= at) or self._stood(ask.id, at):
             return "completed"
         answer = self.answers.get(ask.id)
         if answer is not None and answer.at <= at:
             return "accepted" if answer.status == "accepted" else "declined"
         return "open"
+
+    def _stood(self, entry_id: str, at: datetime) -> bool:
+        """Whether a since-reversed favor called or completed it at ``at``."""
+        return any(f.at <= at < undone for f, undone in self.undone.get(entry_id, ()))
+
+    def _not_before_undone(self, entry_id: str, field: str, at: datetime) -> None:
+        """Nothing is done to a reopened pledge or ask before its reopening."""
+        undone = self.undone.get(entry_id)
+        if undone:
+            what = "the reversal that reopened it,"
+            not_before(field, at, undone[-1][1], what, MarketError)
 
     # ---------------------------------------------------------------- checks
     def check_favor(self, favor: Favor) -> None:
@@ -142,6 +169,7 @@ class Market:
             )
 
     def _check_call(self, pledge: Pledge, favor: Favor) -> None:
+        self._not_before_undone(pledge.id, "Favor.at", favor.at)
         status = self.pledge_status(pledge, favor.at)
         if status != "open" or pledge.id in self.calls or pledge.id in self.releases:
             state = "called" if pledge.id in self.calls else status
@@ -161,6 +189,7 @@ class Market:
         not_before("Favor.at", favor.at, pledge.at, "the pledge's time", MarketError)
 
     def _check_completion(self, ask: Ask, favor: Favor) -> None:
+        self._not_before_undone(ask.id, "Favor.at", favor.at)
         status = self.ask_status(ask, favor.at)
         if ask.id in self.completions or status == "declined":
             state = "completed" if ask.id in self.completions else status
@@ -175,6 +204,7 @@ class Market:
     def check_release(self, release: Release) -> None:
         """Only an open pledge can be released, and not before it was made."""
         pledge = self.pledge(release.pledge_id)
+        self._not_before_undone(pledge.id, "Release.at", release.at)
         if pledge.id in self.calls or pledge.id in self.releases:
             state = "called" if pledge.id in self.calls else "released"
             raise MarketError(f"pledge {pledge.id!r} is {state}; it cannot be released")
@@ -185,6 +215,7 @@ class Market:
     def check_answer(self, answer: Answer) -> None:
         """An ask is answered once, before it is completed."""
         ask = self.ask(answer.ask_id)
+        self._not_before_undone(ask.id, "Answer.at", answer.at)
         if ask.id in self.answers or ask.id in self.completions:
             state = "answered" if ask.id in self.answers else "completed"
             raise MarketError(f"ask {ask.id!r} is already {state}")
@@ -250,6 +281,18 @@ class Market:
             self.asks[entry.id] = entry
         elif isinstance(entry, Answer):
             self.answers[entry.ask_id] = entry
+
+    def undo(self, favor: Favor, at: datetime) -> None:
+        """Unfile a favor reversed at ``at``: what it called or completed
+        is open again from then on."""
+        key = favor.fulfils
+        if key is None:
+            return
+        for book in (self.calls, self.completions):
+            filed = book.get(key)
+            if filed is not None and filed.id == favor.id:
+                del book[key]
+                self.undone.setdefault(key, []).append((favor, at))
 
     def people_of(self, entry: Entry, favors: dict[str, Favor]) -> tuple[str, ...]:
         """The people an entry concerns (for history)."""
