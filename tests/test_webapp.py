@@ -222,16 +222,17 @@ def test_a_link_cannot_put_words_on_a_page(db: str, path: str) -> None:
 
 
 def test_the_server_says_where_it_listens(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     import examples.webapp.__main__ as entry
 
     started: dict[str, object] = {}
+    port = free_port()
     monkeypatch.setenv("FAVORLEDGER_DB", "")  # main sets it; restored after
     monkeypatch.setattr(entry.uvicorn, "run", lambda *_, **k: started.update(k))
-    entry.main(["--db", "x.db", "--port", "8123", "--workers", "1"])
-    assert "listening on http://127.0.0.1:8123" in capsys.readouterr().out
-    assert started["port"] == 8123
+    entry.main(["--db", db, "--port", str(port), "--workers", "1"])
+    assert f"listening on http://127.0.0.1:{port}" in capsys.readouterr().out
+    assert started["port"] == port
 
 
 def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:
@@ -345,7 +346,7 @@ def test_a_reversed_favor_is_marked_on_the_board_and_in_the_api(db: str) -> None
         page = client.get("/").text
         gone = client.get("/api/favors/f1").json()
         standing = client.get("/api/favors/f2").json()
-    items = re.findall(r"<li>(.*?)</li>", page.split('id="favors"')[1])
+    items = re.findall(r"<li[^>]*>(.*?)</li>", page.split('id="favors"')[1])
     zed = [item for item in items if "zed" in item]
     amy = [item for item in items if "amy" in item]
     assert len(zed) == len(amy) == 1
