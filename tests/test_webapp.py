@@ -10,6 +10,9 @@ several worker processes. The browser and load tests are in
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ from starlette.testclient import TestClient
 
 import favorledger as fl
 from examples.webapp.app import create_app
+from examples.webapp.serve import free_port
 from favorledger.testing.strategies import favors
 
 AT = "2024-05-01T09:00:00+00:00"
@@ -218,16 +222,17 @@ def test_a_link_cannot_put_words_on_a_page(db: str, path: str) -> None:
 
 
 def test_the_server_says_where_it_listens(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: str
 ) -> None:
     import examples.webapp.__main__ as entry
 
     started: dict[str, object] = {}
+    port = free_port()
     monkeypatch.setenv("FAVORLEDGER_DB", "")  # main sets it; restored after
     monkeypatch.setattr(entry.uvicorn, "run", lambda *_, **k: started.update(k))
-    entry.main(["--db", "x.db", "--port", "8123", "--workers", "1"])
-    assert "listening on http://127.0.0.1:8123" in capsys.readouterr().out
-    assert started["port"] == 8123
+    entry.main(["--db", db, "--port", str(port), "--workers", "1"])
+    assert f"listening on http://127.0.0.1:{port}" in capsys.readouterr().out
+    assert started["port"] == port
 
 
 def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:
@@ -326,3 +331,98 @@ def test_a_worker_sees_what_another_worker_recorded(db: str) -> None:
         assert second.get("/api/balances").json()["balances"] == {"a": "2", "b": "-2"}
         second.post("/api/favors", json={"giver": "b", "receiver": "a", "value": "2"})
         assert first.get("/api/balances").json()["debts"] == []
+
+
+# ----------------------------------------- third newcomer trial (W1-W3, W7)
+def test_a_reversed_favor_is_marked_on_the_board_and_in_the_api(db: str) -> None:
+    """W1: a favor reversed (here from the library, as the CLI does) is
+    tagged on the board, and its API answer names the reversal."""
+    with board(db) as client:
+        for favor_id, giver in [("f1", "zed"), ("f2", "amy")]:
+            body = {"id": favor_id, "giver": giver, "receiver": "q", "value": "7"}
+            assert client.post("/api/favors", json=body).status_code == 201
+        with fl.Ledger.open(db) as led:
+            reversal = led.reverse("f1", reason="entered twice")
+        page = client.get("/").text
+        gone = client.get("/api/favors/f1").json()
+        standing = client.get("/api/favors/f2").json()
+    items = re.findall(r"<li[^>]*>(.*?)</li>", page.split('id="favors"')[1])
+    zed = [item for item in items if "zed" in item]
+    amy = [item for item in items if "amy" in item]
+    assert len(zed) == len(amy) == 1
+    assert "(reversed)" in zed[0]
+    assert "reversed" not in amy[0]
+    assert gone["reversed_by"] == reversal.id
+    assert standing["reversed_by"] is None
+
+
+@pytest.mark.parametrize("path", ["/api/introduce", "/introduce"])
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [({"source": "dave"}, "target"), ({"target": "dave"}, "source")],
+)
+def test_introduce_without_source_or_target_says_which_is_missing(
+    db: str, path: str, given: dict[str, str], missing: str
+) -> None:
+    """W2: not a 404 about a person named ''."""
+    with board(db) as client:
+        client.post("/ties", data={"a": "dave", "b": "bob", "strength": "0.5"})
+        answer = client.get(path, params=given)
+    assert answer.status_code == 400
+    assert f"{missing} is missing" in answer.text
+    assert "''" not in answer.text
+
+
+def test_a_zero_balance_is_styled_as_even(db: str) -> None:
+    """W3: 0 is neither owed nor owing."""
+    with board(db) as client:
+        client.post("/api/favors", json={"giver": "a", "receiver": "b", "value": "2"})
+        client.post("/api/favors", json={"giver": "b", "receiver": "c", "value": "2"})
+        page = client.get("/").text
+    assert 'data-person="a"><td>a</td><td class="amount owed">2<' in page
+    assert 'data-person="c"><td>c</td><td class="amount owes">-2<' in page
+    assert 'data-person="b"><td>b</td><td class="amount even">0<' in page
+
+
+def _start(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "examples.webapp", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _refused(started: subprocess.CompletedProcess[str], words: str) -> None:
+    assert started.returncode != 0, started
+    assert "Traceback" not in started.stderr, started.stderr
+    assert "listening" not in started.stdout, started.stdout
+    lines = started.stderr.strip().splitlines()
+    assert len(lines) == 1, started.stderr
+    assert lines[0].startswith("favor board: error: "), lines
+    assert words in lines[0], lines
+
+
+def test_the_server_refuses_a_bad_store_in_one_line(tmp_path: Path) -> None:
+    """W7: checked before "listening", one line, a non-zero status."""
+    text = tmp_path / "text.txt"
+    text.write_text("not a store\n" * 10)
+    before = text.read_bytes()
+    started = _start("--db", str(text), "--port", str(free_port()))
+    _refused(started, "is not a favorledger store")
+    assert text.read_bytes() == before
+
+
+@pytest.mark.parametrize("port", ["80000", "-1"])
+def test_the_server_refuses_a_bad_port_in_one_line(db: str, port: str) -> None:
+    _refused(_start("--db", db, "--port", port), "--port")
+
+
+def test_the_server_refuses_a_busy_port_in_one_line(db: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        started = _start("--db", db, "--port", str(port))
+    _refused(started, str(port))

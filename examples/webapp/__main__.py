@@ -2,17 +2,45 @@
 
 Options: ``--db`` (an SQLite path or a ``postgresql://`` URL; default
 ``$FAVORLEDGER_DB``, else ``favorboard.db``), ``--workers`` (default 2),
-``--host`` (default 127.0.0.1) and ``--port`` (default 8000).
+``--host`` (default 127.0.0.1) and ``--port`` (default 8000). The store is
+opened and the port tried before "listening" is printed; if either fails, one
+line on stderr says why and the exit status is 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
+import sys
 
 import uvicorn
 
+import favorledger as fl
 from examples.webapp.app import DEFAULT_DB
+
+
+class StartError(Exception):
+    """A reason the board cannot start, said in one line."""
+
+
+def check(store: str, host: str, port: int, workers: int) -> None:
+    """Raise :class:`StartError` unless the store opens, ``workers`` is
+    positive and ``host:port`` can be bound (checked, then let go for uvicorn)."""
+    if not 0 <= port <= 65535:
+        raise StartError(f"--port must be in 0..65535, got {port}")
+    if workers < 1:
+        raise StartError(f"--workers must be at least 1, got {workers}")
+    try:
+        fl.Ledger.open(store).close()
+    except fl.FavorLedgerError as exc:
+        raise StartError(str(exc)) from None
+    try:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn
+            sock.bind((host, port))
+    except OSError as exc:
+        raise StartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.db:
         os.environ["FAVORLEDGER_DB"] = args.db  # the workers read it
     store = os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
+    try:
+        check(store, args.host, args.port, args.workers)
+    except StartError as exc:
+        sys.exit(f"favor board: error: {exc}")
     print(
         f"favor board: listening on http://{args.host}:{args.port}"
         f" ({args.workers} workers, store {store}); Ctrl-C stops it",

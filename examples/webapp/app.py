@@ -85,18 +85,27 @@ def _text(amount: object) -> str:
     raise TypeError(f"not an amount: {amount!r}")
 
 
-def _favor_json(favor: fl.Favor) -> dict[str, Any]:
+def _favor_json(favor: fl.Favor, led: fl.Ledger) -> dict[str, Any]:
+    """The favor as the JSONL export writes it, plus ``reversed_by``: the id
+    of the reversal that cancelled it, or ``None`` while it stands."""
     loaded: dict[str, Any] = json.loads(dumps_entry(favor))
+    reversal = led.reversals.get(favor.id)
+    loaded["reversed_by"] = None if reversal is None else reversal.id
     return loaded
+
+
+def _standing(balance: fl.Amount) -> str:
+    """The balance's style: ``owed`` above zero, ``owes`` below, else ``even``."""
+    return "owed" if balance > 0 else "owes" if balance < 0 else "even"
 
 
 def _board(led: fl.Ledger) -> dict[str, Any]:
     balances = sorted(led.balances().items(), key=lambda item: (-item[1], item[0]))
     favors = [f for f in reversed(led.log) if isinstance(f, fl.Favor)][:20]
     return {
-        "balances": [(p, _text(b)) for p, b in balances],
+        "balances": [(p, _text(b), _standing(b)) for p, b in balances],
         "debts": [(d.debtor, d.creditor, _text(d.amount)) for d in led.who_owes_whom()],
-        "favors": [_favor_json(f) for f in favors],
+        "favors": [_favor_json(f, led) for f in favors],
         "people": sorted(led.people),
         "count": len(led.favors),
     }
@@ -241,14 +250,14 @@ async def board(
 
 def _record_from(
     fields: dict[str, Any], words: dict[str, str]
-) -> Callable[[fl.Ledger], fl.Favor]:
+) -> Callable[[fl.Ledger], dict[str, Any]]:
     _checked(fields, words)
     at = fields.get("at") or None
     if at is not None:  # a favor is recorded once done; a later one is a pledge
         at = not_after_now(words["at"], as_moment(at, words["at"]))
 
-    def record(led: fl.Ledger) -> fl.Favor:
-        return led.record(
+    def record(led: fl.Ledger) -> dict[str, Any]:
+        favor = led.record(
             fields["giver"],
             fields["receiver"],
             fields["value"],
@@ -260,6 +269,7 @@ def _record_from(
             tags=fields.get("tags") or (),
             referral_share=fields.get("referral_share"),
         )
+        return _favor_json(favor, led)
 
     return record
 
@@ -296,7 +306,7 @@ async def record_json(request: Request) -> Response:
         favor = await _ledger(request).run(_record_from(fields, JSON_WORDS))
     except fl.FavorLedgerError as exc:
         return _error(exc)
-    return JSONResponse(_favor_json(favor), status_code=201)
+    return JSONResponse(favor, status_code=201)
 
 
 async def api_board(request: Request) -> Response:
@@ -304,7 +314,7 @@ async def api_board(request: Request) -> Response:
     data = await _ledger(request).run(_board)
     return JSONResponse(
         {
-            "balances": dict(data["balances"]),
+            "balances": {p: amount for p, amount, _ in data["balances"]},
             "debts": [
                 {"debtor": d, "creditor": c, "amount": a} for d, c, a in data["debts"]
             ],
@@ -319,12 +329,18 @@ async def health(_request: Request) -> Response:
 
 
 async def api_favor(request: Request) -> Response:
-    """GET /api/favors/{id}: one favor, 404 if unknown."""
+    """GET /api/favors/{id}: one favor (``reversed_by`` names its reversal,
+    ``null`` while it stands), 404 if unknown."""
     favor_id = request.path_params["favor_id"]
-    found = await _ledger(request).run(lambda led: led.favors.get(favor_id))
+
+    def find(led: fl.Ledger) -> dict[str, Any] | None:
+        favor = led.favors.get(favor_id)
+        return None if favor is None else _favor_json(favor, led)
+
+    found = await _ledger(request).run(find)
     if found is None:
         return JSONResponse({"error": f"no favor {favor_id!r}"}, 404)
-    return JSONResponse(_favor_json(found))
+    return JSONResponse(found)
 
 
 async def api_favor_ids(request: Request) -> Response:
@@ -358,6 +374,9 @@ async def introduce_page(
         found: dict[str, Any] = {"people": sorted(led.people), "found": None}
         if asked:
             try:
+                for name, given in (("source", source), ("target", target)):
+                    if not given:
+                        raise FieldError(f"{name} is missing")
                 found["found"] = _introductions(led, source, target)
             except fl.FavorLedgerError as exc:
                 found["error"] = exc
