@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from favorledger import Ledger, settle, trading
-from favorledger.errors import InvalidValueError, MarketError
+from favorledger._exact import normalize
+from favorledger.errors import InvalidValueError, MarketError, shown
 from favorledger.io.sqlite import open_ledger
 from tests.command_line import run
 
@@ -132,3 +134,31 @@ def test_a_parquet_file_is_refused_on_import_with_the_reason(
     assert "not read back" in err
     assert ".jsonl" in err
     assert not Path(db).exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    owed=st.fractions(min_value=-5, max_value=5, max_denominator=4),
+    more=st.fractions(min_value=Fraction(1, 4), max_value=3, max_denominator=4),
+)
+def test_an_assignment_refused_names_the_debt_as_it_runs(
+    owed: Fraction, more: Fraction
+) -> None:
+    """What the refusal says follows the net debt: a positive one is quoted,
+    none is "nothing", and one running the other way is named with the
+    argument order."""
+    from favorledger.market import Market
+    from favorledger.model import Assignment
+
+    amount = max(owed, Fraction(0)) + more
+    wanted = Assignment(holder="h", debtor="d", new_holder="n", amount=amount, at=T0)
+    with pytest.raises(MarketError) as error:
+        Market.check_assignment(wanted, normalize(owed))
+    said = str(error.value)
+    assert said.startswith("Assignment.amount exceeds what 'd' owes 'h'")
+    assert ("owes 'h' nothing" in said) == (owed <= 0)
+    assert ("the one owed comes first" in said) == (owed < 0)
+    if owed > 0:
+        assert f"owes 'h' ({shown(normalize(owed))})," in said
+    if owed < 0:
+        assert f"'h' owes 'd' {shown(normalize(-owed))};" in said
