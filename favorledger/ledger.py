@@ -503,7 +503,8 @@ class Ledger:
         """
         if at is not None:
             return at
-        stored = None if id is None else self._stored(id)
+        # an id that is not text is refused by the entry it names, with our error
+        stored = self._stored(id) if isinstance(id, str) else None
         return utcnow() if stored is None else stored.at
 
     def _retried(self, favor: Favor) -> Favor:

@@ -171,3 +171,18 @@ def test_a_retry_through_a_second_handle_on_postgresql(
         assert WRITES[name](two, "x1") == first
         assert two.log == one.log
         assert [entry.id for entry in two.log].count("x1") == 1
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+@pytest.mark.parametrize("bad", [["ann"], {}, 3])
+def test_an_id_that_is_not_text_is_refused_with_our_error(
+    name: str, bad: object
+) -> None:
+    """Dating a retry looks the id up; an id of the wrong type must still get
+    our error (the command-line fuzz found a ``TypeError`` here)."""
+    led = Ledger()
+    given_ledger(led)
+    log = led.log
+    with pytest.raises(FavorLedgerError):
+        WRITES[name](led, bad)  # type: ignore[arg-type]
+    assert led.log == log
