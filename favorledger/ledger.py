@@ -1359,13 +1359,18 @@ recorded with a different body: value 1 != 2
         if stored is not None:
             return _same_or_raise(stored, reversal)
         favor = self._undoable(reversal.favor_id)
+        noun = type(favor).__name__.lower()  # a favor or a settlement
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
             raise AlreadyReversedError(
-                f"favor {favor.id!r} was already reversed by {earlier.id!r}"
+                f"{noun} {favor.id!r} was already reversed by {earlier.id!r}"
             )
         not_before(
-            "Reversal.at", reversal.at, favor.at, "the favor's time", InvalidFavorError
+            "Reversal.at",
+            reversal.at,
+            favor.at,
+            f"the {noun}'s time",
+            InvalidFavorError,
         )
         self._append(reversal)
         self._reversals[reversal.id] = reversal

@@ -140,3 +140,27 @@ def test_a_store_sqlite_cannot_write_beside_is_not_called_foreign(
         assert "the file is read-only" in said
     else:
         assert f"its directory {tmp_path} is read-only" in said
+
+
+def test_a_settlement_is_called_a_settlement_when_reversed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from favorledger import AlreadyReversedError, Ledger, Settlement, Transfer
+    from favorledger.io.sqlite import open_ledger
+
+    db = str(tmp_path / "s.db")
+    run(capsys, "--db", db, "record", "carol", "me", "3", "--id", "f1")
+    run(capsys, "--db", db, "settle", "--apply")
+    with open_ledger(db, readonly=True) as stored:
+        settled = next(e.id for e in stored.log if isinstance(e, Settlement))
+    code, out, _ = run(capsys, "--db", db, "reverse", settled, "--id", "r1")
+    assert (code, out) == (0, f"recorded reversal r1 of settlement {settled}\n")
+    code, _, err = run(capsys, "--db", db, "reverse", settled)
+    assert code == 2
+    assert f"settlement {settled!r} was already reversed by 'r1'" in err
+    led = Ledger()
+    led.record("carol", "me", 3, id="f1")
+    (paid,) = led.apply([Transfer("me", "carol", 3)])
+    led.reverse(paid.id)
+    with pytest.raises(AlreadyReversedError, match=f"settlement {paid.id!r}"):
+        led.reverse(paid.id)

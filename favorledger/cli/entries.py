@@ -67,8 +67,9 @@ def _reverse(run: Run) -> int:
     with run.open(create=False) as led:
         favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
+        noun = "favor" if reversal.favor_id in led.favors else "settlement"
     return run.recorded(
-        reversal, f"recorded reversal {reversal.id} of favor {reversal.favor_id}"
+        reversal, f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}"
     )
 
 
