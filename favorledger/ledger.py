@@ -482,10 +482,15 @@ class Ledger:
             return self._add_favor(self._retried(favor) if retry else favor)
 
     def time_for(
-        self, id: str | None, at: datetime | str | None = None
+        self,
+        id: str | None,
+        at: datetime | str | None = None,
+        *,
+        earliest: datetime | None = None,
     ) -> datetime | str:
         """The time a new entry is given: ``at`` if stated; else the time of
-        the entry already recorded under ``id``, if any; else now.
+        the entry already recorded under ``id``, if any; else now, or
+        ``earliest`` if that is later (the time of the entry it acts on).
 
         So a write retried with its id and without a time (its answer was
         lost) is the same entry again, and changes nothing. Every writer that
@@ -500,12 +505,18 @@ class Ledger:
         (True, True)
         >>> led.time_for("t2", "2024-01-01T00:00+00:00")
         '2024-01-01T00:00+00:00'
+        >>> later = datetime.fromisoformat("2999-01-01T00:00+00:00")
+        >>> led.time_for("t2", earliest=later) == later
+        True
         """
         if at is not None:
             return at
         # an id that is not text is refused by the entry it names, with our error
         stored = self._stored(id) if isinstance(id, str) else None
-        return utcnow() if stored is None else stored.at
+        if stored is not None:
+            return stored.at
+        now = utcnow()
+        return now if earliest is None or earliest < now else earliest
 
     def _retried(self, favor: Favor) -> Favor:
         """``favor`` dated as the favor already recorded under its id, if any:
@@ -548,7 +559,7 @@ class Ledger:
         (Decimal('0'), True, 2)
         """
         favor = self._undoable(favor_id)
-        stamp = at if at is not None else max(self.time_for(id), favor.at)
+        stamp = self.time_for(id, at, earliest=favor.at)
         fields: dict[str, Any] = {"favor_id": favor.id, "at": stamp, "reason": reason}
         if id is not None:
             fields["id"] = id

@@ -192,7 +192,7 @@ def release(
     """
     with ledger.batch():
         promised = ledger.market.pledge(pledge_id)
-        stamp = at if at is not None else max(ledger.time_for(id), promised.at)
+        stamp = ledger.time_for(id, at, earliest=promised.at)
         return ledger.add(
             Release(
                 id=new_id() if id is None else id,
@@ -416,7 +416,7 @@ def answer(
     """
     with ledger.batch():
         asked = ledger.market.ask(ask_id)
-        stamp = at if at is not None else max(ledger.time_for(id), asked.at)
+        stamp = ledger.time_for(id, at, earliest=asked.at)
         return ledger.add(
             Answer(
                 id=new_id() if id is None else id,
