@@ -27,7 +27,7 @@ from favorledger.io.graphs import (
     write_gexf,
     write_graphml,
 )
-from favorledger.io.jsonl import read_jsonl_located, write_jsonl
+from favorledger.io.jsonl import ENTRY_TYPES, read_jsonl_located, write_jsonl
 from favorledger.io.parquet import write_parquet
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger, read_settings, write_setting
@@ -159,7 +159,7 @@ def held(kept: Sequence[Entry | None]) -> dict[str, int]:
     >>> held(carried(led, "graphml")), held(carried(led, "csv"))
     ({'favor': 1, 'tie': 1}, {'favor': 1})
     """
-    counts = Counter(type(entry).__name__.lower() for entry in kept if entry)
+    counts = Counter(ENTRY_TYPES[type(entry)] for entry in kept if entry)
     return dict(sorted(counts.items()))
 
 

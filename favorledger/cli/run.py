@@ -18,7 +18,7 @@ from favorledger._display import json_text, one_line, short_ids
 from favorledger.cli.parser import DEFAULT_DB
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io import postgres, sqlite
-from favorledger.io.jsonl import dumps_entry
+from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger, read_settings
 from favorledger.io.tables import (
@@ -298,7 +298,7 @@ def _other(led: StoredLedger, text: str) -> str:
     found = [e for e in led.log if not isinstance(e, Person) and e.id.startswith(text)]
     if len(found) != 1:
         return ""
-    kind = type(found[0]).__name__.lower()
+    kind = ENTRY_TYPES[type(found[0])]
     said = f"; {found[0].id!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
     if kind == "reversal":
         said += ", which cannot itself be reversed (record the entry again)"

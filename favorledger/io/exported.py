@@ -32,6 +32,7 @@ import attrs
 
 from favorledger._exact import ZERO, Amount
 from favorledger.errors import InvalidValueError, shown
+from favorledger.io.jsonl import ENTRY_TYPES
 from favorledger.model import Entry, Favor, Person, Reversal
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def compared(ledger: Ledger, held: Sequence[Entry | None]) -> ExportReport:
     left_out: dict[str, int] = {}
     for entry, kept in zip(ledger.log, held, strict=True):
         if kept is None and not _implied(entry):
-            name = type(entry).__name__.lower()
+            name = ENTRY_TYPES[type(entry)]
             left_out[name] = left_out.get(name, 0) + 1
     if not left_out:  # the file holds the whole log
         return ExportReport({}, True, True, {})

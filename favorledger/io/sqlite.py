@@ -157,18 +157,24 @@ _INSERT: Final = (
 _T = TypeVar("_T")
 
 
-def _is_busy(exc: sqlite3.Error) -> bool:
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error (``None`` if not given)."""
     code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = _primary_code(exc)
     if code is None:
         return "locked" in str(exc) or "busy" in str(exc)
-    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _is_readonly(exc: sqlite3.Error) -> bool:
-    code = getattr(exc, "sqlite_errorcode", None)
+    code = _primary_code(exc)
     if code is None:
         return "readonly" in str(exc)
-    return bool(code & 0xFF == sqlite3.SQLITE_READONLY)
+    return code == sqlite3.SQLITE_READONLY
 
 
 def _readonly_place(path: str, exc: sqlite3.Error) -> str:
