@@ -284,7 +284,19 @@ class Market:
 
     def undo(self, favor: Favor, at: datetime) -> None:
         """Unfile a favor reversed at ``at``: what it called or completed
-        is open again from then on."""
+        is open again from then on (the ledger calls this on a reversal).
+
+        Examples
+        --------
+        >>> from favorledger import Ledger, trading
+        >>> led = Ledger()
+        >>> _ = trading.ask(led, "me", "dan", 1, id="a1", at="2024-01-01T00:00Z")
+        >>> done = trading.complete(led, "a1", at="2024-01-02T00:00Z")
+        >>> before = trading.ask_status(led, "a1")
+        >>> _ = led.reverse(done.id, at="2024-01-03T00:00Z")  # calls undo
+        >>> before, trading.ask_status(led, "a1")
+        ('completed', 'open')
+        """
         key = favor.fulfils
         if key is None:
             return
