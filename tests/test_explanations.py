@@ -1,0 +1,163 @@
+"""The stated reasons of a settle plan ("why"), and reversing what was
+settled (issue 11; the third newcomer trial's M6, M7, M8, M9 and M11).
+
+The promises:
+
+* the explanations of one plan share out each pair's obligations between
+  its transfers, in plan order, each citing the part it discharges: each
+  favor's share is cited once, and the parts cited for one pair never
+  exceed what that pair owes;
+* a debt that came from an assignment, or from a settlement whose favor was
+  reversed since, is explained by that entry;
+* ``reverse`` of a settled favor names the settlements behind it, ``reverse``
+  of one leg of a barter says the other leg stands, and ``history`` marks a
+  reversed settlement as it marks a reversed favor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from favorledger import Ledger, Settlement, trading
+from favorledger.io.sqlite import open_ledger
+from favorledger.settlement import settle
+from tests.command_line import run
+
+
+def cited(transfer: object) -> list[tuple[str, str, str, str]]:
+    """``(debtor, creditor, amount, id)`` of each obligation cited."""
+    return [
+        (o.debtor, o.creditor, str(o.amount), o.favor_id)
+        for o in transfer.explained_by  # type: ignore[attr-defined]
+    ]
+
+
+# ------------------------------------------- what was seen (regressions)
+def m7() -> Ledger:
+    led = Ledger()
+    led.record("carol", "me", 3, id="f1", at="2024-01-01T00:00Z")
+    led.record("carol", "me", 2, id="f2", at="2024-01-02T00:00Z")
+    led.record("me", "dave", 2, id="f3", at="2024-01-03T00:00Z")
+    return led
+
+
+def test_one_plan_cites_each_favor_once_with_the_part_each_transfer_pays() -> None:
+    """M7: me owes carol 5 (f1 3, f2 2); the plan's two transfers discharge
+    all 5 between them, so f1 goes to the first and f2 to the second."""
+    first, second = settle(m7())
+    assert (first.payer, first.payee, first.amount) == ("me", "carol", 3)
+    assert cited(first) == [("me", "carol", "3", "f1")]
+    assert (second.payer, second.payee, second.amount) == ("dave", "carol", 2)
+    assert cited(second) == [("dave", "me", "2", "f3"), ("me", "carol", "2", "f2")]
+
+
+def test_the_command_cites_each_favor_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m7.db")
+    for giver, receiver, value, favor in [
+        ("carol", "me", "3", "f1"),
+        ("carol", "me", "2", "f2"),
+        ("me", "dave", "2", "f3"),
+    ]:
+        run(capsys, "--db", db, "record", giver, receiver, value, "--id", favor)
+    code, out, _ = run(capsys, "--db", db, "--json", "settle")
+    assert code == 0
+    assert '"why": [\n      "f1"\n    ]' in out
+    assert '"why": [\n      "f3",\n      "f2"\n    ]' in out
+
+
+def test_a_debt_from_an_assignment_is_explained_by_the_assignment() -> None:
+    """M8: bob owes carol only because I assigned his debt to her."""
+    led = Ledger()
+    led.record("me", "bob", 2, id="f1")
+    led.record("carol", "me", 2, id="f2")
+    trading.assign(led, "me", "bob", "carol", 2, id="a1")
+    (t,) = settle(led)
+    assert (t.payer, t.payee) == ("bob", "carol")
+    assert cited(t) == [("bob", "carol", "2", "a1")]
+    assert [o.role for o in t.explained_by] == ["assignment"]
+
+
+def test_the_command_gives_the_assignment_as_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m8.db")
+    run(capsys, "--db", db, "record", "me", "bob", "2", "--id", "f1")
+    run(capsys, "--db", db, "record", "carol", "me", "2", "--id", "f2")
+    run(capsys, "--db", db, "assign", "me", "bob", "carol", "2", "--id", "a1")
+    code, out, _ = run(capsys, "--db", db, "settle")
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if line.startswith("bob")]
+    assert row.split()[-1] == "a1"
+
+
+def test_a_settled_favor_reversed_leaves_debts_explained_by_the_settlements() -> None:
+    """M11: the returns happened, so carol now owes them back, because of
+    the settlements (her favor f1 is gone)."""
+    led = Ledger()
+    led.record("carol", "me", 3, via="bob", id="f1")
+    paid = led.apply(settle(led))
+    led.reverse("f1")
+    plan = settle(led)
+    assert [(t.payer, t.payee) for t in plan] == [("carol", "me"), ("carol", "bob")]
+    by_payee = {s.payer: s.id for s in paid}
+    for t in plan:
+        assert [o.favor_id for o in t.explained_by] == [by_payee[t.payee]]
+        assert [o.role for o in t.explained_by] == ["settlement"]
+
+
+def test_reversing_a_settled_favor_names_the_settlements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m11.db")
+    run(capsys, "--db", db, "record", "carol", "me", "3", "--via", "bob", "--id", "f1")
+    run(capsys, "--db", db, "settle", "--apply")
+    with open_ledger(db, readonly=True) as stored:
+        ids = [e.id for e in stored.log if isinstance(e, Settlement)]
+    code, out, err = run(capsys, "--db", db, "reverse", "f1", "--id", "r1")
+    assert (code, out) == (0, "recorded reversal r1 of favor f1\n")
+    assert (
+        f"f1 was settled by {', '.join(ids)}; reverse those too if they did not"
+        " happen" in err
+    )
+    code, out, _ = run(capsys, "--db", db, "settle")
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert sorted(row[-1] for row in rows) == sorted(ids)
+
+
+def test_history_marks_a_reversed_settlement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M6: as a reversed favor is marked."""
+    db = str(tmp_path / "m6.db")
+    run(capsys, "--db", db, "record", "carol", "me", "3", "--id", "f1")
+    run(capsys, "--db", db, "settle", "--apply")
+    with open_ledger(db, readonly=True) as stored:
+        (settled,) = [e.id for e in stored.log if isinstance(e, Settlement)]
+    run(capsys, "--db", db, "reverse", settled, "--id", "r1")
+    code, out, _ = run(capsys, "--db", db, "history", "me")
+    assert code == 0
+    (line,) = [row for row in out.splitlines() if "(settlement)" in row]
+    assert "settlement (reversed)" in line
+
+
+def test_reversing_one_leg_of_a_barter_says_the_other_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M9."""
+    db = str(tmp_path / "m9.db")
+    code, out, _ = run(capsys, "--db", db, "--json", "barter", "dan", "me", "2", "2")
+    assert code == 0
+    with open_ledger(db, readonly=True) as stored:
+        first, second = (e.id for e in stored.log if hasattr(e, "giver"))
+    code, out, err = run(capsys, "--db", db, "reverse", second, "--id", "r1")
+    assert (code, out) == (0, f"recorded reversal r1 of favor {second}\n")
+    assert f"reversed one leg of barter {first}; the other leg stands" in err
+    # a favor that is not part of a barter gets no such note
+    run(capsys, "--db", db, "record", "me", "dan", "1", "--id", "lone")
+    code, _, err = run(capsys, "--db", db, "reverse", "lone")
+    assert code == 0
+    assert "barter" not in err
