@@ -73,7 +73,7 @@ from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Indexed, Snapshot, Why, explain_at
+from favorledger.discharge import Indexed, Snapshot, Why, _Plan, explain_at
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
@@ -387,16 +387,19 @@ def _transfers(
     amounts = _amounts(numbers, den, unit)
     name = people.__getitem__
     if not (trusted and _SLOTS):
-        return [
+        made = [
             Transfer(name(p), name(q), x, explained_by=why)
             for p, q, x in zip(payers, payees, amounts, strict=True)
         ]
-    made = list(map(_new, repeat(Transfer, len(amounts))))
-    set_payer, set_payee, set_amount, set_why = _SLOTS
-    _exhaust(map(set_payer, made, map(name, payers)))
-    _exhaust(map(set_payee, made, map(name, payees)))
-    _exhaust(map(set_amount, made, amounts))
-    _exhaust(map(set_why, made, repeat(why)))
+    else:
+        made = list(map(_new, repeat(Transfer, len(amounts))))
+        set_payer, set_payee, set_amount, set_why = _SLOTS
+        _exhaust(map(set_payer, made, map(name, payers)))
+        _exhaust(map(set_payee, made, map(name, payees)))
+        _exhaust(map(set_amount, made, amounts))
+        _exhaust(map(set_why, made, repeat(why)))
+    if type(why) is Why:  # explanations share each pair's debts out in order
+        why.plan = _Plan(people, payers, payees, made)
     return made
 
 

@@ -16,14 +16,29 @@ The promises:
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from favorledger import Ledger, Settlement, trading
+from favorledger import Ledger, Settlement, discharge, trading
 from favorledger.io.sqlite import open_ledger
-from favorledger.settlement import settle
+from favorledger.settlement import explain, settle
+from favorledger.testing.strategies import ledgers
 from tests.command_line import run
+from tests.test_discharge import behind_by_hand, sources_by_hand
+
+Pair = tuple[str, str]
+
+
+def examples(n: int) -> settings:
+    """``n`` examples under the default profile, scaled with the profile."""
+    return settings(
+        max_examples=max(1, n * settings.default.max_examples // 100), deadline=None
+    )
 
 
 def cited(transfer: object) -> list[tuple[str, str, str, str]]:
@@ -161,3 +176,81 @@ def test_reversing_one_leg_of_a_barter_says_the_other_stands(
     code, _, err = run(capsys, "--db", db, "reverse", "lone")
     assert code == 0
     assert "barter" not in err
+
+
+# --------------------------------------------------------------- properties
+@pytest.mark.parametrize("square_with", [[], ["c"], ["c", "d"]])
+def test_a_middle_link_used_earlier_in_the_plan_is_not_cited_twice(
+    square_with: list[str],
+) -> None:
+    """The plan's first transfer (a -> b) runs along a -> p -> q -> b, so it
+    uses p's debt to q in the middle; the second (p -> q) cites what is
+    left of that debt, even when asked first. (Favors both ways between q
+    and others change no debt, only where the search for such transfers
+    starts: from whom q owes, or from who owes p.)"""
+    led = Ledger()
+    for other in square_with:
+        led.record("q", other, 1, at="2023-01-01T00:00Z")
+        led.record(other, "q", 1, at="2023-01-01T00:00Z")
+    for giver, receiver, favor in [
+        ("p", "a", "f1"),
+        ("q", "p", "f2"),
+        ("q", "p", "f3"),
+        ("b", "q", "f4"),
+    ]:
+        led.record(giver, receiver, 1, id=favor, at=f"2024-01-0{favor[1]}T00:00Z")
+    first, second = settle(led, method="greedy")
+    assert [o.favor_id for o in second.explained_by] == ["f3"]  # asked first
+    assert [o.favor_id for o in first.explained_by] == ["f1", "f2", "f4"]
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact", "ties"])
+@given(led=ledgers(max_people=7, max_favors=15, market=True), data=st.data())
+@examples(80)
+def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
+    led: Ledger, method: str, data: st.DataObject
+) -> None:
+    """Each transfer of a plan cites, for each debt it discharges on its own
+    (what ``explain`` follows for it alone), the parts left of that pair's
+    oldest unpaid debts after those the transfers before it cite. So the
+    parts cited for each (debtor, creditor, favor) add up to at most what
+    it made owed, those of a pair to at most the pair's debt, and together
+    they cover all the plan discharges of each pair, as far as it is owed.
+    Asking in any order gives the same answers."""
+    plan = settle(led, method=method)
+    again, backwards = settle(led, method=method), settle(led, method=method)
+    for k in data.draw(st.permutations(range(len(again)))):
+        assert again[k].explained_by is not None  # asked out of order
+    with mock.patch.object(discharge, "_FEW_RANKS", 0):  # one pass, not finds
+        for t in reversed(backwards):
+            assert t.explained_by is not None
+    debts = discharge._Debts(led)
+    uses: dict[Pair, Fraction] = {}
+    per_source: dict[tuple[str, str, str, str], Fraction] = {}
+    per_pair: dict[Pair, Fraction] = {}
+    for t, asked_late, asked_last in zip(plan, again, backwards, strict=True):
+        used = {
+            pair: Fraction(x)
+            for pair, x in debts.route(t.payer, t.payee, t.amount).items()
+        }
+        assert t.explained_by == behind_by_hand(led, used, uses)
+        assert asked_late.explained_by == asked_last.explained_by == t.explained_by
+        if t is plan[0]:
+            assert t.explained_by == explain(led, t)
+        for pair, x in used.items():
+            uses[pair] = uses.get(pair, Fraction(0)) + x
+        for o in t.explained_by:
+            key = (o.debtor, o.creditor, o.favor_id, o.role)
+            per_source[key] = per_source.get(key, Fraction(0)) + Fraction(o.amount)
+            pair = (o.debtor, o.creditor)
+            per_pair[pair] = per_pair.get(pair, Fraction(0)) + Fraction(o.amount)
+    for (debtor, creditor, source, role), x in per_source.items():
+        made = sum(
+            Fraction(o.amount)
+            for o in sources_by_hand(led, debtor, creditor)
+            if (o.favor_id, o.role) == (source, role)
+        )
+        assert 0 < x <= made
+    for pair, x in uses.items():
+        owed = Fraction(led.owes(*pair))
+        assert per_pair.get(pair, Fraction(0)) == min(x, owed)
