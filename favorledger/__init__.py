@@ -80,7 +80,7 @@ from favorledger.referrals import (
     referral_paths,
     willingness,
 )
-from favorledger.settlement import explain, settle, settle_balances
+from favorledger.settlement import explain, settle, settle_balances, settled_by
 
 __version__ = "0.1.0"
 
@@ -148,6 +148,7 @@ __all__ = [
     "referral_paths",
     "settle",
     "settle_balances",
+    "settled_by",
     "total",
     "trading",
     "willingness",

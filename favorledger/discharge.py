@@ -428,12 +428,15 @@ class _Debts:
             portion = _exact.sub(portion, part)
         return parts
 
-    def sources(self, debtor: str, creditor: str) -> list[Obligation]:
+    def sources(
+        self, debtor: str, creditor: str, also: str | None = None
+    ) -> list[Obligation]:
         """Everything that made ``debtor`` owe ``creditor``, oldest first: the
         live obligations of favors, then (on a tie of dates) the assignments
         and settlements that moved a debt onto the pair (a settlement does so
-        when it paid a debt the other way that is no longer owed)."""
-        favors = self._obligations(debtor, creditor)
+        when it paid a debt the other way that is no longer owed). ``also``:
+        a favor counted even if it was reversed."""
+        favors = self._obligations(debtor, creditor, also)
         moved = self._moved_onto(debtor, creditor)
         if not moved:
             return [o for _, o in favors]
@@ -480,6 +483,28 @@ class _Debts:
                 if d == debtor and c == creditor and amount:
                     found.append((entry.at, Obligation(d, c, amount, entry.id, role)))
         return found
+
+    def paid_by(self, favor: Favor) -> list[str]:
+        """The ids of the live settlements that paid (part of) ``favor``'s
+        obligations, in the order they paid: within each pair, what was paid
+        comes off the oldest debts first (``favor`` counts even if reversed)."""
+        found: list[str] = []
+        for obligation in favor.obligations():
+            debtor, creditor = obligation.debtor, obligation.creditor
+            start: Amount = ZERO
+            for o in self.sources(debtor, creditor, also=favor.id):
+                if (o.favor_id, o.role) == (favor.id, obligation.role):
+                    break
+                start = _exact.add(start, o.amount)
+            end = _exact.add(start, obligation.amount)
+            paid: Amount = ZERO
+            for o in self.sources(creditor, debtor):  # what paid the pair off
+                if paid >= end:
+                    break
+                paid, before = _exact.add(paid, o.amount), paid
+                if o.role == "settlement" and paid > start and before < end:
+                    found.append(o.favor_id)
+        return list(dict.fromkeys(found))
 
 
 _FIRST: Final = operator.itemgetter(0)

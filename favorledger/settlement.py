@@ -73,13 +73,20 @@ from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Indexed, Snapshot, Why, _Plan, explain_at
+from favorledger.discharge import Indexed, Snapshot, Why, _Debts, _Plan, explain_at
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
     SettlementTooLargeError,
+    UnknownFavorError,
 )
-from favorledger.model import LazyExplanation, Obligation, Transfer, _name
+from favorledger.model import (
+    LazyExplanation,
+    Obligation,
+    Settlement,
+    Transfer,
+    _name,
+)
 from favorledger.view import LedgerView, require_person
 
 __all__ = [
@@ -89,6 +96,7 @@ __all__ = [
     "explain",
     "settle",
     "settle_balances",
+    "settled_by",
 ]
 
 Method = Literal["auto", "exact", "greedy", "ties"]
@@ -280,6 +288,54 @@ def explain(
     for person in (transfer.payer, transfer.payee):
         require_person(ledger, person)
     return explain_at(indexed(ledger), transfer, as_of)
+
+
+def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
+    """The settlements that paid (part of) a favor, in the order recorded.
+
+    Within each pair, what was paid comes off the oldest debts first (as
+    explanations take it), so a settlement paid a favor when what it paid
+    of the pair reaches the favor's share. The favor counts even if it has
+    been reversed since: a settlement that paid a favor that did not happen
+    makes the payee owe it back, until it is reversed too.
+
+    Parameters
+    ----------
+    ledger
+        The ledger the favor is in.
+    favor_id
+        The favor's id.
+
+    Returns
+    -------
+    list of Settlement
+        The live (not reversed) settlements; empty if none paid the favor.
+
+    Raises
+    ------
+    UnknownFavorError
+        If no favor has that id.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("carol", "me", 3, via="bob", id="f1")
+    >>> paid = led.apply(settle(led))
+    >>> [s.id for s in settled_by(led, "f1")] == [s.id for s in paid]
+    True
+    >>> _ = led.reverse("f1")
+    >>> [(s.payer, s.payee) for s in settled_by(led, "f1")]
+    [('me', 'carol'), ('bob', 'carol')]
+    """
+    favor = ledger.favors.get(favor_id) if isinstance(favor_id, str) else None
+    if favor is None:
+        raise UnknownFavorError(f"no favor has the id {favor_id!r}")
+    found = set(_Debts(indexed(ledger)).paid_by(favor))
+    if not found:
+        return []
+    by_id = {e.id: e for e in ledger.index.entries if e.id in found}
+    return [s for s in by_id.values() if isinstance(s, Settlement)]
 
 
 def indexed(ledger: LedgerView) -> Indexed:

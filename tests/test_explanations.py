@@ -21,10 +21,17 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from favorledger import Ledger, Settlement, discharge, trading
+from favorledger import (
+    Ledger,
+    Settlement,
+    UnknownFavorError,
+    discharge,
+    settled_by,
+    trading,
+)
 from favorledger.io.sqlite import open_ledger
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import ledgers
@@ -254,3 +261,55 @@ def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
     for pair, x in uses.items():
         owed = Fraction(led.owes(*pair))
         assert per_pair.get(pair, Fraction(0)) == min(x, owed)
+
+
+def settled_by_hand(led: Ledger, favor_id: str) -> list[str]:
+    """Within each pair of the favor, the payments (what made the creditor
+    owe the debtor) come off its debts oldest first: the settlements whose
+    payment reaches the favor's share."""
+    found: list[str] = []
+    for obligation in led.favors[favor_id].obligations():
+        debtor, creditor = obligation.debtor, obligation.creditor
+        owed = sources_by_hand(led, debtor, creditor)
+        mine = [(o.favor_id, o.role) for o in owed].index(
+            (favor_id, obligation.role)
+        )
+        start = sum((Fraction(o.amount) for o in owed[:mine]), Fraction(0))
+        end = start + Fraction(obligation.amount)
+        paid = Fraction(0)
+        for o in sources_by_hand(led, creditor, debtor):
+            before, paid = paid, paid + Fraction(o.amount)
+            if o.role == "settlement" and before < end and paid > start:
+                found.append(o.favor_id)
+    return list(dict.fromkeys(found))
+
+
+@given(led=ledgers(max_people=6, max_favors=12, market=True), data=st.data())
+@examples(60)
+def test_the_settlements_that_paid_a_favor_are_found_and_kept_when_it_is_reversed(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """``settled_by`` names the settlements whose payments, taken off each
+    pair's debts oldest first, reach the favor's share, all of them among
+    those just applied; after the favor is reversed it names the same
+    ones, and none once they (and any that then reach its share) are
+    reversed too."""
+    paid = led.apply(settle(led), at="2031-01-01T00:00+00:00")
+    live = [f for f in led.favors if f not in led.reversals]
+    assume(live)
+    favor = data.draw(st.sampled_from(live))
+    expected = settled_by_hand(led, favor)
+    assert [s.id for s in settled_by(led, favor)] == expected
+    assert set(expected) <= {s.id for s in paid}
+    led.reverse(favor, at="2031-01-02T00:00+00:00")
+    assert [s.id for s in settled_by(led, favor)] == expected
+    for _ in paid:  # reversing one may shift what a later one paid onto it
+        for s in settled_by(led, favor):
+            assert s in paid
+            led.reverse(s.id, at="2031-01-03T00:00+00:00")
+    assert settled_by(led, favor) == []
+
+
+def test_settled_by_names_an_unknown_favor() -> None:
+    with pytest.raises(UnknownFavorError, match="'nope'"):
+        settled_by(Ledger(), "nope")
