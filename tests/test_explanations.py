@@ -266,14 +266,12 @@ def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
 def settled_by_hand(led: Ledger, favor_id: str) -> list[str]:
     """Within each pair of the favor, the payments (what made the creditor
     owe the debtor) come off its debts oldest first: the settlements whose
-    payment reaches the favor's share."""
+    payment reaches the favor's share, in the order recorded."""
     found: list[str] = []
     for obligation in led.favors[favor_id].obligations():
         debtor, creditor = obligation.debtor, obligation.creditor
         owed = sources_by_hand(led, debtor, creditor)
-        mine = [(o.favor_id, o.role) for o in owed].index(
-            (favor_id, obligation.role)
-        )
+        mine = [(o.favor_id, o.role) for o in owed].index((favor_id, obligation.role))
         start = sum((Fraction(o.amount) for o in owed[:mine]), Fraction(0))
         end = start + Fraction(obligation.amount)
         paid = Fraction(0)
@@ -281,7 +279,7 @@ def settled_by_hand(led: Ledger, favor_id: str) -> list[str]:
             before, paid = paid, paid + Fraction(o.amount)
             if o.role == "settlement" and before < end and paid > start:
                 found.append(o.favor_id)
-    return list(dict.fromkeys(found))
+    return [e.id for e in led.log if e.id in found]  # in the order recorded
 
 
 @given(led=ledgers(max_people=6, max_favors=12, market=True), data=st.data())
