@@ -232,7 +232,8 @@ def test_the_server_says_where_it_listens(
     monkeypatch.setattr(entry.uvicorn, "run", lambda *_, **k: started.update(k))
     entry.main(["--db", db, "--port", str(port), "--workers", "1"])
     assert f"listening on http://127.0.0.1:{port}" in capsys.readouterr().out
-    assert started["port"] == port
+    assert started["workers"] == 1
+    assert isinstance(started["fd"], int)  # the socket (test_webapp_requests.py)
 
 
 def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:

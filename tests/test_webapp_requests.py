@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from starlette.types import Message
 
 import favorledger as fl
-
-from examples.webapp.app import FAVOR_FIELDS, MAX_BODY, create_app
+from examples.webapp.app import FAVOR_FIELDS, create_app
+from examples.webapp.limit import MAX_BODY
 from examples.webapp.serve import free_port, serving
 from favorledger.model import MAX_ID_LENGTH, MAX_TAGS, MAX_TEXT_LENGTH
 from tests.test_webapp import _fresh_store, _refused, _start, board
