@@ -214,6 +214,17 @@ def test_a_body_of_exactly_the_cap_is_taken_and_one_byte_more_is_not(
         assert client.get("/api/favor-ids").json() == ["padded"]
 
 
+@pytest.mark.parametrize("path", ["/favors", "/ties"])
+def test_a_form_over_the_cap_is_refused_too(db: str, path: str) -> None:
+    """The cap is on every request, the pages' forms included (in words)."""
+    form = {"giver": "a", "receiver": "b", "value": "1", "reason": "r" * MAX_BODY}
+    with board(db) as client:
+        refused = client.post(path, data=form)
+        assert refused.status_code == 413
+        assert refused.text.startswith(f"the request body must be at most {MAX_BODY:,}")
+        assert client.get("/api/favor-ids").json() == []
+
+
 def test_the_cap_takes_the_largest_favor_the_ledger_takes(db: str) -> None:
     """The cap never refuses a favor the ledger would take: every field at
     its longest, in characters written as two ``\\u`` escapes (12 bytes)."""
@@ -270,6 +281,26 @@ def test_the_port_is_held_from_the_check_until_uvicorn_serves(
     assert seen.get("other") == errno.EADDRINUSE, "another process took the port"
     assert seen.get("held") == ("127.0.0.1", port)
     assert seen["workers"] == 2
+
+
+def test_port_0_says_the_port_the_system_chose(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    import examples.webapp.__main__ as entry
+
+    served: list[int] = []
+
+    def fake_run(*_: object, fd: int, **__: object) -> None:
+        with socket.socket(fileno=os.dup(fd)) as held:
+            served.append(held.getsockname()[1])
+
+    monkeypatch.setenv("FAVORLEDGER_DB", "")
+    monkeypatch.setattr(entry.uvicorn, "run", fake_run)
+    entry.main(["--db", db, "--port", "0", "--workers", "1"])
+    (port,) = served
+    assert port != 0
+    said = capsys.readouterr().out
+    assert f"listening on http://127.0.0.1:{port} (1 worker, store {db})" in said
 
 
 def test_a_second_board_on_the_same_port_is_refused_and_the_first_serves(

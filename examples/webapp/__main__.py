@@ -38,11 +38,15 @@ def check(store: str, host: str, port: int, workers: int) -> socket.socket:
         fl.Ledger.open(store).close()
     except fl.FavorLedgerError as exc:
         raise StartError(str(exc)) from None
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn
-    try:  # listening from now on: no other socket can bind the port
-        return socket.create_server((host, port), family=family, backlog=2048)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn
+        sock.bind((host, port))
+        sock.listen(2048)  # from now on, no other socket can bind the port
     except OSError as exc:
+        sock.close()
         raise StartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,9 +65,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"favor board: error: {exc}")
     with listening:
         port = listening.getsockname()[1]  # the one the system chose for 0
+        host = f"[{args.host}]" if ":" in args.host else args.host  # IPv6
+        workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
         print(
-            f"favor board: listening on http://{args.host}:{port}"
-            f" ({args.workers} workers, store {store}); Ctrl-C stops it",
+            f"favor board: listening on http://{host}:{port}"
+            f" ({workers}, store {store}); Ctrl-C stops it",
             flush=True,
         )
         uvicorn.run(
