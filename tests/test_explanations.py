@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from favorledger import (
     Ledger,
     Settlement,
+    Transfer,
     UnknownFavorError,
     discharge,
     settled_by,
@@ -190,25 +191,43 @@ def test_reversing_one_leg_of_a_barter_says_the_other_stands(
 def test_a_middle_link_used_earlier_in_the_plan_is_not_cited_twice(
     square_with: list[str],
 ) -> None:
-    """The plan's first transfer (a -> b) runs along a -> p -> q -> b, so it
-    uses p's debt to q in the middle; the second (p -> q) cites what is
-    left of that debt, even when asked first. (Favors both ways between q
-    and others change no debt, only where the search for such transfers
-    starts: from whom q owes, or from who owes p.)"""
+    """Both transfers (a -> b, a2 -> b2) run along chains through p's debt
+    to q (2, in two favors), in the middle: the second cites the part the
+    first leaves, even when asked first. (Favors both ways between q and
+    others change no debt, only where the search for such transfers starts:
+    from whom q owes, or from who owes p.)"""
     led = Ledger()
     for other in square_with:
         led.record("q", other, 1, at="2023-01-01T00:00Z")
         led.record(other, "q", 1, at="2023-01-01T00:00Z")
-    for giver, receiver, favor in [
-        ("p", "a", "f1"),
-        ("q", "p", "f2"),
-        ("q", "p", "f3"),
-        ("b", "q", "f4"),
+    for giver, receiver, n in [
+        ("p", "a", 1),
+        ("p", "a2", 2),
+        ("q", "p", 3),
+        ("q", "p", 4),
+        ("b", "q", 5),
+        ("b2", "q", 6),
     ]:
-        led.record(giver, receiver, 1, id=favor, at=f"2024-01-0{favor[1]}T00:00Z")
+        led.record(giver, receiver, 1, id=f"f{n}", at=f"2024-01-0{n}T00:00Z")
     first, second = settle(led, method="greedy")
-    assert [o.favor_id for o in second.explained_by] == ["f3"]  # asked first
-    assert [o.favor_id for o in first.explained_by] == ["f1", "f2", "f4"]
+    assert (first.payer, second.payer) == ("a", "a2")
+    assert [o.favor_id for o in second.explained_by] == ["f2", "f4", "f6"]
+    assert [o.favor_id for o in first.explained_by] == ["f1", "f3", "f5"]
+
+
+def test_a_debtor_paying_is_told_its_own_debt_first() -> None:
+    """dan owes ann and carol owes bob; the plan has dan pay bob and carol
+    pay ann (no chain between them). Each is told its own debt, once: the
+    debts owed to the payee are then all cited already."""
+    led = Ledger()
+    led.record("ann", "dan", 1, id="f1", at="2024-01-01T00:00Z")
+    led.record("bob", "carol", 1, id="f2", at="2024-01-02T00:00Z")
+    plan = settle(led, method="greedy")
+    assert [(t.payer, t.payee) for t in plan] == [("carol", "ann"), ("dan", "bob")]
+    assert [cited(t) for t in plan] == [
+        [("carol", "bob", "1", "f2")],
+        [("dan", "ann", "1", "f1")],
+    ]
 
 
 @pytest.mark.parametrize("method", ["greedy", "exact", "ties"])
@@ -219,11 +238,14 @@ def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
 ) -> None:
     """Each transfer of a plan cites, for each debt it discharges on its own
     (what ``explain`` follows for it alone), the parts left of that pair's
-    oldest unpaid debts after those the transfers before it cite. So the
-    parts cited for each (debtor, creditor, favor) add up to at most what
-    it made owed, those of a pair to at most the pair's debt, and together
-    they cover all the plan discharges of each pair, as far as it is owed.
-    Asking in any order gives the same answers."""
+    oldest unpaid debts after those cited before it: first the transfers
+    the pair's debtor pays (its own debt; what the ones before took is made
+    up from its other debts), in plan order, then the others, in plan
+    order. So the parts cited for each (debtor, creditor, favor) add up to
+    at most what it made owed, those of a pair to at most the pair's debt,
+    together they cover what the plan's transfers take of each pair, as far
+    as it is owed, and (but along ties) each payer is told its own debts
+    for its whole amount. Asking in any order gives the same answers."""
     plan = settle(led, method=method)
     again, backwards = settle(led, method=method), settle(led, method=method)
     for k in data.draw(st.permutations(range(len(again)))):
@@ -231,20 +253,58 @@ def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
     with mock.patch.object(discharge, "_FEW_RANKS", 0):  # one pass, not finds
         for t in reversed(backwards):
             assert t.explained_by is not None
+    with mock.patch.object(discharge, "_IN_ORDER", 1):  # filed by payer early
+        for t in plan:
+            assert t.explained_by is not None
     debts = discharge._Debts(led)
-    uses: dict[Pair, Fraction] = {}
+    routes = [
+        {p: Fraction(x) for p, x in debts.route(t.payer, t.payee, t.amount).items()}
+        for t in plan
+    ]
+    uses: dict[Pair, Fraction] = {}  # what the plan's shares use of each pair
     per_source: dict[tuple[str, str, str, str], Fraction] = {}
     per_pair: dict[Pair, Fraction] = {}
-    for t, asked_late, asked_last in zip(plan, again, backwards, strict=True):
-        used = {
-            pair: Fraction(x)
-            for pair, x in debts.route(t.payer, t.payee, t.amount).items()
-        }
-        assert t.explained_by == behind_by_hand(led, used, uses)
+    owns = {t.payer: own_claims(led, plan, routes, t.payer) for t in plan}
+    for k, (t, asked_late, asked_last) in enumerate(
+        zip(plan, again, backwards, strict=True)
+    ):
+        shares: dict[Pair, Fraction] = {}
+        cited: dict[Pair, Fraction] = {}
+        for pair, x in [*routes[k].items(), *owns[t.payer][k].items()]:
+            if pair in shares:
+                continue
+            if pair[0] == t.payer:  # its own debt, as its payments claim it
+                shares[pair] = owns[t.payer][k].get(pair, Fraction(0))
+                cited[pair] = sum(
+                    (
+                        c.get(pair, Fraction(0))
+                        for j, c in owns[t.payer].items()
+                        if j < k
+                    ),
+                    Fraction(0),
+                )
+            else:  # after every claim of the debtor, then the others before
+                shares[pair] = x
+                claims = own_claims(led, plan, routes, pair[0]).values()
+                cited[pair] = sum(
+                    (c.get(pair, Fraction(0)) for c in claims), Fraction(0)
+                ) + sum(
+                    (
+                        routes[j].get(pair, Fraction(0))
+                        for j in range(k)
+                        if plan[j].payer != pair[0]
+                    ),
+                    Fraction(0),
+                )
+        shares = {pair: x for pair, x in shares.items() if x}
+        assert t.explained_by == behind_by_hand(led, shares, cited)
         assert asked_late.explained_by == asked_last.explained_by == t.explained_by
-        if t is plan[0]:
+        if len(plan) == 1:
             assert t.explained_by == explain(led, t)
-        for pair, x in used.items():
+        if method != "ties":  # the payer is told its own debts, for the whole
+            own = [o for o in t.explained_by if o.debtor == t.payer]
+            assert sum(Fraction(o.amount) for o in own) == t.amount
+        for pair, x in shares.items():
             uses[pair] = uses.get(pair, Fraction(0)) + x
         for o in t.explained_by:
             key = (o.debtor, o.creditor, o.favor_id, o.role)
@@ -261,6 +321,43 @@ def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
     for pair, x in uses.items():
         owed = Fraction(led.owes(*pair))
         assert per_pair.get(pair, Fraction(0)) == min(x, owed)
+
+
+def own_claims(
+    led: Ledger,
+    plan: list[Transfer],
+    routes: list[dict[Pair, Fraction]],
+    debtor: str,
+) -> dict[int, dict[Pair, Fraction]]:
+    """What each transfer ``debtor`` pays claims of its own debts: in plan
+    order, what its route uses of each, as far as the ones before left it;
+    what that falls short comes off its other debts, by creditor id."""
+    taken: dict[Pair, Fraction] = {}
+    found: dict[int, dict[Pair, Fraction]] = {}
+    creditors = sorted(c for c in led.people if led.owes(debtor, c) > 0)
+    for j, t in enumerate(plan):
+        if t.payer != debtor:
+            continue
+        claims: dict[Pair, Fraction] = {}
+        short = Fraction(0)
+        for pair, x in routes[j].items():
+            if pair[0] == debtor:
+                left = Fraction(led.owes(*pair)) - taken.get(pair, Fraction(0))
+                got = min(x, max(left, Fraction(0)))
+                if got:
+                    claims[pair] = got
+                short += x - got
+        for creditor in creditors:
+            pair = (debtor, creditor)
+            left = Fraction(led.owes(*pair)) - taken.get(pair, Fraction(0))
+            step = min(short, left - claims.get(pair, Fraction(0)))
+            if step > 0:
+                claims[pair] = claims.get(pair, Fraction(0)) + step
+                short -= step
+        for pair, x in claims.items():
+            taken[pair] = taken.get(pair, Fraction(0)) + x
+        found[j] = claims
+    return found
 
 
 def settled_by_hand(led: Ledger, favor_id: str) -> list[str]:

