@@ -266,8 +266,8 @@ def _config(run: Run) -> int:
     a = run.args
     if is_postgres_url(run.db):
         raise UsageError("settings are kept in SQLite stores only; use --strict")
-    if not os.path.exists(run.db):
-        run.open(create=False)  # raises the friendly "no ledger here" error
+    with run.read():  # a file that is not a store is named so, and left alone
+        pass
     if a.setting is not None and a.value is not None:
         write_setting(run.db, a.setting, a.value)
     settings = dict.fromkeys(SETTINGS, "off") | read_settings(run.db)
