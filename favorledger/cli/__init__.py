@@ -52,7 +52,6 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 
-
 def _interrupted() -> int:
     """Ctrl-C: one line, and the status a shell gives an interrupted command."""
     with contextlib.suppress(OSError):
@@ -112,7 +111,9 @@ def _typed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[st
         for field, dest in _ARGUMENT.items()
         if dest in names and field not in names
     }
-    return names | {field: names[dest] for field, dest in fields.items()} | _barter(args)
+    return (
+        names | {field: names[dest] for field, dest in fields.items()} | _barter(args)
+    )
 
 
 def _barter(args: argparse.Namespace) -> dict[str, str]:

@@ -101,10 +101,12 @@ def store_path(given: str | None, environment: str | None) -> str:
     ...
     favorledger.cli.run.UsageError: --db: use a path, not a sqlite:// URL (--db x.db)
     """
-    source, path = ("--db", given) if given is not None else ("$FAVORLEDGER_DB", environment)
-    if given is None and not environment:
+    if given is not None:
+        source, path = "--db", given
+    elif environment:
+        source, path = "$FAVORLEDGER_DB", environment
+    else:
         return DEFAULT_DB
-    assert path is not None
     if not path:
         raise UsageError(f"{source} must not be empty")
     if is_postgres_url(path):
