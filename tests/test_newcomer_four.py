@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -304,49 +305,98 @@ def test_the_command_table_lists_every_command_with_its_options() -> None:
 
 # ------------------------------------------------ F4: Ctrl-C while loading
 
-# In a fresh interpreter, send SIGINT to itself while a module of the command
-# is being imported (a finder on sys.meta_path), then start the command as the
-# console script does, or as ``python -m favorledger`` does.  The interrupt
-# lands at the same place every time: no sleeping, no race.
-_INTERRUPT_AT = """
-import os, runpy, signal, sys
+# A sitecustomize module (Python imports it at start-up) makes the process
+# send SIGINT to itself when a given module is first imported: the interrupt
+# lands at the same place every time, with no sleeping and no race.
+_SITECUSTOMIZE = """
+import os, signal, sys
 
 class Interrupt:
     def find_spec(self, name, path=None, target=None):
-        if name == {module!r}:
+        if name == os.environ["INTERRUPT_AT"]:
             sys.meta_path.remove(self)
             os.kill(os.getpid(), signal.SIGINT)
         return None
 
 sys.meta_path.insert(0, Interrupt())
-if {how!r} == "script":
-    from favorledger.cli import main
-    sys.exit(main(["--version"]))
-sys.argv = ["favorledger", "--version"]
-runpy.run_module("favorledger", run_name="__main__", alter_sys=True)
+"""
+# What pip writes for the console script (``[project.scripts]``).
+_SCRIPT = """
+import re, sys
+from favorledger.cli import main
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit(main())
 """
 
 
-@pytest.mark.parametrize("how", ["script", "module"])
-@pytest.mark.parametrize(
-    "module",
-    ["favorledger.cli.entries", "favorledger.cli.parser", "favorledger.cli.market"],
-)
-def test_ctrl_c_while_the_command_loads_is_one_line_and_130(
-    how: str, module: str
-) -> None:
-    """F4: Ctrl-C right at start-up printed a traceback."""
-    done = subprocess.run(
-        [sys.executable, "-c", _INTERRUPT_AT.format(module=module, how=how)],
+def _interrupted_at(
+    module: str, argv: list[str], folder: Path
+) -> subprocess.CompletedProcess[str]:
+    (folder / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    path = [str(folder), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "INTERRUPT_AT": module, "PYTHONPATH": os.pathsep.join(path)}
+    return subprocess.run(
+        [sys.executable, *argv],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
-        cwd=ROOT,
+        cwd=folder,
+        env=env,
     )
+
+
+LOADING = [
+    "favorledger.trading",  # the library's own modules, first of all
+    "networkx",
+    "favorledger.io.sqlite",
+    "favorledger.cli.entries",  # the command's modules
+    "favorledger.cli.parser",
+]
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+@pytest.mark.parametrize("module", LOADING)
+def test_ctrl_c_while_the_command_loads_is_one_line_and_130(
+    tmp_path: Path, how: str, module: str
+) -> None:
+    """F4: Ctrl-C right at start-up printed a traceback."""
+    script = tmp_path / "favorledger"
+    script.write_text(_SCRIPT)
+    argv = [str(script)] if how == "script" else ["-m", "favorledger"]
+    done = _interrupted_at(module, [*argv, "--version"], tmp_path)
     assert done.stderr == "favorledger: interrupted\n"
     assert done.returncode == 130
     assert done.stdout == ""
+
+
+def test_ctrl_c_while_another_program_imports_favorledger_is_its_own(
+    tmp_path: Path,
+) -> None:
+    """Only the command answers Ctrl-C so: a program that imports the library
+    gets its KeyboardInterrupt, as from any module."""
+    done = _interrupted_at("networkx", ["-c", "import favorledger"], tmp_path)
+    assert "KeyboardInterrupt" in done.stderr
+    assert "favorledger: interrupted" not in done.stderr
+
+
+def test_once_the_command_runs_ctrl_c_is_a_keyboard_interrupt_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command puts Python's handler back before it opens anything, so
+    an interrupted write rolls back as before."""
+    from favorledger import _startup
+
+    previous = signal.signal(signal.SIGINT, _startup.interrupted)
+    try:
+        code, _, _ = run(
+            capsys, "--db", str(tmp_path / "s.db"), "record", "a", "b", "1"
+        )
+        assert code == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # ---------------------------------------------------------- F7: odd --db values

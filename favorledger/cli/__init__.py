@@ -51,23 +51,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
-
-def _interrupted() -> int:
-    """Ctrl-C: one line, and the status a shell gives an interrupted command."""
-    with contextlib.suppress(OSError):
-        sys.stderr.write("favorledger: interrupted\n")
-    return 130
-
-
-try:  # Ctrl-C while the command's modules load: no traceback either
-    from favorledger._display import one_line
-    from favorledger.cli import entries, files, market, settling
-    from favorledger.cli.parser import build_parser
-    from favorledger.cli.run import Run
-    from favorledger.errors import FavorLedgerError, in_words, shown
-    from favorledger.model import Favor
-except KeyboardInterrupt:
-    raise SystemExit(_interrupted()) from None
+from favorledger import _startup
+from favorledger._display import one_line
+from favorledger.cli import entries, files, market, settling
+from favorledger.cli.parser import build_parser
+from favorledger.cli.run import Run
+from favorledger.errors import FavorLedgerError, in_words, shown
+from favorledger.model import Favor
 
 __all__ = ["main"]
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
@@ -166,10 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 when ``check`` finds problems, 2 for a mistake (a bad
         argument, a refused entry, an unreadable file), 130 if interrupted.
     """
+    _startup.loaded()  # from here on, Ctrl-C is a KeyboardInterrupt
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        return _interrupted()
+        with contextlib.suppress(OSError):
+            sys.stderr.write("favorledger: interrupted\n")
+        return 130
 
 
 def _main(argv: Sequence[str] | None) -> int:
