@@ -224,7 +224,7 @@ def seeded() -> Iterator[Path]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
