@@ -65,10 +65,10 @@ def test_m2_the_asked_person_sees_what_they_must_do(
     carol accepted dave's overdue ask and has bob's ask (no due date) open."""
     db = str(tmp_path / "m.db")
     run(capsys, "--db", db, "ask", "dave", "carol", "1", "--reason", "proofread",
-        "--id", "k1", "--at", "2026-11-30", "--due", "2026-12-05")  # fmt: skip
-    run(capsys, "--db", db, "answer", "k1", "accepted", "--at", "2026-12-01")
+        "--id", "k1", "--at", "2025-11-30", "--due", "2025-12-05")  # fmt: skip
+    run(capsys, "--db", db, "answer", "k1", "accepted", "--at", "2025-12-01")
     run(capsys, "--db", db, "ask", "bob", "carol", "2", "--reason", "intro",
-        "--id", "k2", "--at", "2026-11-30")  # fmt: skip
+        "--id", "k2", "--at", "2025-11-30")  # fmt: skip
     code, out, err = run(capsys, "--db", db, "agenda", "carol", "--at", "2027-06-01")
     assert (code, err) == (0, "")
     lines = out.splitlines()
@@ -76,8 +76,8 @@ def test_m2_the_asked_person_sees_what_they_must_do(
         ["answer", "bob"],
         ["do", "dave"],
     ]
-    assert "intro (asked 2026-11-30), not yet answered" in lines[1]
-    assert "proofread (due 2026-12-05), accepted, not yet done" in lines[2]
+    assert "intro (asked 2025-11-30), not yet answered" in lines[1]
+    assert "proofread (due 2025-12-05), accepted, not yet done" in lines[2]
     code, out, _ = run(
         capsys, "--db", db, "--json", "agenda", "carol", "--at", "2027-06-01"
     )
@@ -88,7 +88,7 @@ def test_m2_the_asked_person_sees_what_they_must_do(
     ]
     assert [(i["due"], i["amount"]) for i in items] == [
         (None, "2"),
-        ("2026-12-05T00:00:00+00:00", "1"),
+        ("2025-12-05T00:00:00+00:00", "1"),
     ]
     bob = json.loads(
         run(capsys, "--db", db, "--json", "agenda", "bob", "--at", "2027-06-01")[1]
@@ -106,7 +106,7 @@ def test_an_ask_without_a_due_date_is_due_after_return_after() -> None:
     assert rows(led, "dave", T0 + 91 * DAY) == [("chase", "carol", ("k1",))]
     soon = agenda(led, "carol", today=T0 + 6 * DAY, return_after=5 * DAY)
     assert [i.action for i in soon] == ["answer"]
-    assert soon[0].due is None and soon[0].since == T0
+    assert (soon[0].due, soon[0].since) == (None, T0)
 
 
 # the agenda's ask rows, by the ask's state: (asker's row, asked's row)
@@ -171,7 +171,7 @@ def test_m5_complete_may_not_exceed_the_ask(
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, out, err = run(capsys, "--db", db, "complete", "k1", "--value", "1/2")
     assert (code, err) == (0, "")
-    assert "worth 1/2 (completes ask k1)" in out
+    assert "worth 0.5 (completes ask k1)" in out
 
 
 @given(PAIRS, values(), values())
@@ -182,7 +182,7 @@ def test_a_completion_is_worth_at_most_the_ask(pair, asked_for, given_value):
     trading.ask(led, *pair, asked_for, id="k1", at=T0)
     before = snapshot(led)
     if given_value > asked_for:
-        said = f"Favor.value of a completion of ask 'k1' must not exceed the ask's"
+        said = "Favor.value of a completion of ask 'k1' must not exceed the ask's"
         with pytest.raises(MarketError, match=re.escape(said)):
             trading.complete(led, "k1", value=given_value, at=T0)
         assert snapshot(led) == before
@@ -213,7 +213,7 @@ def test_m10_an_ask_due_before_it_is_made_is_refused(
     )
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, _, err = run(capsys, "--db", db, "ask", "a", "b", "1", "--due", "2020-01-01")
-    assert code == 2 and err.startswith("favorledger: error: --due must be after --at")
+    assert (code, err[:45]) == (2, "favorledger: error: --due must be after --at ")
 
 
 @given(PAIRS, values(), times(), st.integers(0, 10**6))
