@@ -154,6 +154,16 @@ naive '2024-01-05'
     return sorted(items, key=lambda i: (_ORDER[i.action], i.since, i.person))
 
 
+# What each person is told of an overdue ask, by its status: the action, how
+# the reason opens and how it ends. A declined or completed ask is done with.
+_TOLD: dict[tuple[bool, str], tuple[Action, str, str]] = {
+    (True, "open"): ("answer", "{asker} asked you", "not yet answered"),
+    (True, "accepted"): ("do", "you accepted {asker}'s ask", "not yet done"),
+    (False, "open"): ("chase", "you asked {asked}", "no answer yet"),
+    (False, "accepted"): ("chase", "you asked {asked}", "accepted, not done"),
+}
+
+
 def _asks(
     ledger: LedgerView, me: str, moment: datetime, undated: timedelta
 ) -> list[AgendaItem]:
@@ -161,23 +171,19 @@ def _asks(
     for ask in trading.asks(ledger, me, at=moment):
         if (ask.due or ask.at + undated) >= moment:
             continue  # not overdue yet
-        status = trading.ask_status(ledger, ask.id, at=moment)
-        if status not in ("open", "accepted"):
+        told = _TOLD.get(
+            (ask.asked == me, trading.ask_status(ledger, ask.id, at=moment))
+        )
+        if told is None:
             continue
-        what = ask.reason or ask.kind
+        action, opening, state = told
         when = f"asked {ask.at.date()}" if ask.due is None else f"due {ask.due.date()}"
-        if ask.asked == me:
-            action: Action = "answer" if status == "open" else "do"
-            state = "not yet answered" if status == "open" else "accepted, not yet done"
-            other, said = ask.asker, f"{ask.asker} asked you"
-        else:
-            action, other, said = "chase", ask.asked, f"you asked {ask.asked}"
-            state = "no answer yet" if status == "open" else "accepted, not done"
         items.append(
             AgendaItem(
                 action,
-                other,
-                f"{said}: {what} ({when}), {state}",
+                ask.asker if ask.asked == me else ask.asked,
+                f"{opening.format(asker=ask.asker, asked=ask.asked)}:"
+                f" {ask.reason or ask.kind} ({when}), {state}",
                 ask.at,
                 ask.due,
                 ask.value,

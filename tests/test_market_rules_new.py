@@ -76,8 +76,10 @@ def test_m2_the_asked_person_sees_what_they_must_do(
         ["answer", "bob"],
         ["do", "dave"],
     ]
-    assert "intro (asked 2025-11-30), not yet answered" in lines[1]
-    assert "proofread (due 2025-12-05), accepted, not yet done" in lines[2]
+    assert "bob asked you: intro (asked 2025-11-30), not yet answered" in lines[1]
+    assert (
+        "you accepted dave's ask: proofread (due 2025-12-05), not yet done" in lines[2]
+    )
     code, out, _ = run(
         capsys, "--db", db, "--json", "agenda", "carol", "--at", "2027-06-01"
     )
