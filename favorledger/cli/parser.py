@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     entry_options(answer, reason=False)
     complete = command("complete", "complete an ask: record the favor that fulfils it")
     complete.add_argument("ask_id", metavar="ASK_ID", help="the ask (a prefix will do)")
-    complete.add_argument("--value", help="the favor's value (default: the ask's)")
+    complete.add_argument("--value", help="at most the ask's value (the default)")
     entry_options(complete, reason=False)
 
     assign = command(
@@ -329,9 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
             positional = not action.option_strings
             if positional and action.metavar is None and action.choices is None:
                 action.metavar = action.dest.upper()
-            elif action.dest in _TIMES and action.metavar is None:
+            elif action.dest in TIME_OPTIONS and action.metavar is None:
                 action.metavar = "TIME"
     return parser
 
 
-_TIMES: Final = frozenset({"at", "since", "until", "expires", "due"})
+TIME_OPTIONS: Final = frozenset({"at", "since", "until", "expires", "due"})
+"""The options that take a time (each is checked before any command runs)."""
