@@ -507,6 +507,45 @@ class _Debts:
         return list(dict.fromkeys(found))
 
 
+def _overlapping(
+    owed: Sequence[Obligation], start: Amount, end: Amount
+) -> list[Obligation]:
+    """Those of ``owed`` (in order, end to end) that overlap [start, end)."""
+    found: list[Obligation] = []
+    at: Amount = ZERO
+    for o in owed:
+        before, at = at, _exact.add(at, o.amount)
+        if before >= end:
+            break
+        if at > start:
+            found.append(o)
+    return found
+
+
+def moved_favors(debts: _Debts, assignment: Assignment) -> list[str]:
+    """The ids of the favors whose debts ``assignment`` passed on: within
+    the pair it lowered (its debtor's debt to its holder), payments come off
+    the oldest debts first, and the assignment's payment falls on these."""
+    debtor, holder = assignment.debtor, assignment.holder
+    start: Amount = ZERO
+    for o in debts.sources(holder, debtor):  # what paid that debt off, in order
+        if o.favor_id == assignment.id:
+            break
+        start = _exact.add(start, o.amount)
+    end = _exact.add(start, assignment.amount)
+    owed = debts.sources(debtor, holder)
+    return list(
+        dict.fromkeys(
+            o.favor_id
+            for o in _overlapping(owed, start, end)
+            if o.role in ROLES_OF_FAVORS
+        )
+    )
+
+
+ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
+
+
 def sum_of(claims: Mapping[int, Mapping[_Pair, Amount]], pair: _Pair) -> Amount:
     """What all ``claims`` claim of ``pair``."""
     return _exact.total(c[pair] for c in claims.values() if pair in c)

@@ -76,7 +76,15 @@ from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Indexed, Snapshot, Why, _Debts, _Plan, explain_at
+from favorledger.discharge import (
+    Indexed,
+    Snapshot,
+    Why,
+    _Debts,
+    _Plan,
+    explain_at,
+    moved_favors,
+)
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
@@ -84,6 +92,8 @@ from favorledger.errors import (
     UnknownFavorError,
 )
 from favorledger.model import (
+    Assignment,
+    Favor,
     LazyExplanation,
     Obligation,
     Settlement,
@@ -96,6 +106,7 @@ __all__ = [
     "AUTO_EXACT_LIMIT",
     "EXACT_LIMIT",
     "Method",
+    "assigned_favors",
     "explain",
     "settle",
     "settle_balances",
@@ -341,6 +352,55 @@ def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
         return []
     by_id = {e.id: e for e in ledger.index.entries if e.id in found}
     return [s for s in by_id.values() if isinstance(s, Settlement)]
+
+
+def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
+    """The favors whose debts an assignment passed on to its new holder.
+
+    The assignment paid off part of its debtor's debt to its holder; within
+    that pair, payments come off the oldest debts first (as explanations
+    take it), so these are the favors that part falls on. An explanation
+    that cites the assignment (``Obligation.role == "assignment"``) is owed
+    because of these favors.
+
+    Parameters
+    ----------
+    ledger
+        The ledger the assignment is in.
+    assignment_id
+        The assignment's id.
+
+    Returns
+    -------
+    list of Favor
+        In the order recorded; empty if none of them is live any more.
+
+    Raises
+    ------
+    UnknownFavorError
+        If no assignment has that id.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger, trading
+    >>> led = Ledger()
+    >>> _ = led.record("me", "bob", 2, id="f1")      # bob owes me 2
+    >>> _ = led.record("carol", "me", 2, id="f2")    # I owe carol 2
+    >>> _ = trading.assign(led, "me", "bob", "carol", 2, id="a1")
+    >>> [o.favor_id for o in settle(led)[0].explained_by]
+    ['a1']
+    >>> [f.id for f in assigned_favors(led, "a1")]
+    ['f1']
+    """
+    found = (
+        [e for e in ledger.index.entries if e.id == assignment_id]
+        if isinstance(assignment_id, str)
+        else []
+    )
+    if not found or not isinstance(found[0], Assignment):
+        raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
+    ids = set(moved_favors(_Debts(indexed(ledger)), found[0]))
+    return [f for f in ledger.favors.values() if f.id in ids]
 
 
 def indexed(ledger: LedgerView) -> Indexed:

@@ -25,10 +25,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
+    Assignment,
     Ledger,
     Settlement,
     Transfer,
     UnknownFavorError,
+    assigned_favors,
     discharge,
     settled_by,
     trading,
@@ -102,6 +104,7 @@ def test_a_debt_from_an_assignment_is_explained_by_the_assignment() -> None:
     assert (t.payer, t.payee) == ("bob", "carol")
     assert cited(t) == [("bob", "carol", "2", "a1")]
     assert [o.role for o in t.explained_by] == ["assignment"]
+    assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
 
 
 def test_the_command_gives_the_assignment_as_the_reason(
@@ -114,7 +117,7 @@ def test_the_command_gives_the_assignment_as_the_reason(
     code, out, _ = run(capsys, "--db", db, "settle")
     assert code == 0
     (row,) = [line for line in out.splitlines() if line.startswith("bob")]
-    assert row.split()[-1] == "a1"
+    assert row.endswith("  a1, f1")  # the assignment, and the favor behind it
 
 
 def test_a_settled_favor_reversed_leaves_debts_explained_by_the_settlements() -> None:
@@ -408,3 +411,45 @@ def test_the_settlements_that_paid_a_favor_are_found_and_kept_when_it_is_reverse
 def test_settled_by_names_an_unknown_favor() -> None:
     with pytest.raises(UnknownFavorError, match="'nope'"):
         settled_by(Ledger(), "nope")
+
+
+@given(led=ledgers(max_people=6, max_favors=12, market=True))
+@examples(60)
+def test_the_favors_an_assignment_passed_on_are_those_its_payment_falls_on(
+    led: Ledger,
+) -> None:
+    """Within the pair an assignment lowered (its debtor's debt to its
+    holder), payments come off the oldest debts first: ``assigned_favors``
+    names the favors the assignment's payment falls on, each owed by the
+    debtor to the holder, in the order recorded."""
+    for entry in led.log:
+        if not isinstance(entry, Assignment) or entry.id in led.reversals:
+            continue
+        debtor, holder = entry.debtor, entry.holder
+        paid = sources_by_hand(led, holder, debtor)
+        mine = [o.favor_id for o in paid].index(entry.id)
+        start = sum((Fraction(o.amount) for o in paid[:mine]), Fraction(0))
+        end, at, found = start + Fraction(entry.amount), Fraction(0), set()
+        for o in sources_by_hand(led, debtor, holder):
+            before, at = at, at + Fraction(o.amount)
+            if before < end and at > start and o.role in ("recipient", "referrer"):
+                found.add(o.favor_id)
+        expected = [f for f in led.favors if f in found]
+        assert [f.id for f in assigned_favors(led, entry.id)] == expected
+        for favor in assigned_favors(led, entry.id):
+            assert favor.giver == holder
+            assert debtor in (favor.receiver, favor.via)
+    with pytest.raises(UnknownFavorError, match="'nope'"):
+        assigned_favors(led, "nope")
+
+
+def test_an_assignment_passes_on_the_favors_left_after_what_was_paid_back() -> None:
+    """bob paid back 1 (f0, the oldest) before I assigned 2 of his debt to
+    carol: the assignment passed on f1 only."""
+    led = Ledger()
+    led.record("me", "bob", 1, id="f0", at="2024-01-01T00:00Z")
+    led.record("me", "bob", 2, id="f1", at="2024-01-02T00:00Z")
+    led.record("bob", "me", 1, id="back", at="2024-01-03T00:00Z")
+    led.record("carol", "me", 2, id="f2", at="2024-01-04T00:00Z")
+    trading.assign(led, "me", "bob", "carol", 2, id="a1", at="2024-01-05T00:00Z")
+    assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
