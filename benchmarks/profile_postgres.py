@@ -78,6 +78,7 @@ from unittest import mock
 
 from favorledger import Ledger
 from favorledger.io import postgres
+from favorledger.io.postgres import schema as pg_schema
 from favorledger.testing.postgres import TemporaryServer
 
 PEOPLE = [f"p{i}" for i in range(200)]
@@ -346,7 +347,7 @@ def _floor_tables(server: TemporaryServer) -> None:
         " PRIMARY KEY, id text NOT NULL UNIQUE, line text NOT NULL)",
         "DROP SCHEMA IF EXISTS floor_c CASCADE",
         "CREATE SCHEMA floor_c",
-        *postgres._schema_statements('"floor_c"'),
+        *pg_schema._schema_statements('"floor_c"'),
         "CREATE SEQUENCE floor_c.entries_seq",
         "DROP TRIGGER entries_append ON floor_c.entries",
         "CREATE FUNCTION floor_c.floor_digest() RETURNS trigger LANGUAGE plpgsql"
