@@ -87,6 +87,16 @@ def check_store(
 
 def _schema_problems(store: PostgresStore) -> list[str]:
     """Functions, triggers and indexes that differ from what this version makes."""
+    return [
+        *_function_problems(store),
+        *_trigger_problems(store),
+        *_index_problems(store),
+    ]
+
+
+def _function_problems(store: PostgresStore) -> list[str]:
+    """The trigger functions and (by version) the writers' functions that are
+    missing or whose source differs (whitespace aside)."""
     connection = store._live()
     name, path = store.name, store.path
     found: list[str] = []
@@ -112,6 +122,14 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             found.append(f"{path}: the function {function} is missing")
         elif _squeeze(functions[function]) != expected:
             found.append(f"{path}: the function {function} was changed")
+    return found
+
+
+def _trigger_problems(store: PostgresStore) -> list[str]:
+    """The triggers that are missing, changed, disabled or added."""
+    connection = store._live()
+    name, path = store.name, store.path
+    found: list[str] = []
     triggers = {
         row[0]: row[1:]
         for row in connection.execute(
@@ -136,21 +154,28 @@ def _schema_problems(store: PostgresStore) -> list[str]:
             found.append(f"{path}: the trigger {trigger} is disabled")
     for extra in sorted(triggers.keys() - expected_triggers.keys()):
         found.append(f"{path}: an unexpected trigger {extra} was added")
+    return found
+
+
+def _index_problems(store: PostgresStore) -> list[str]:
+    """The indexes this version makes that are missing."""
+    connection = store._live()
     indexes = {
         (row[0], row[1])
         for row in connection.execute(
             "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
-            (name,),
+            (store.name,),
         ).fetchall()
     }
     wanted = [("entries", "entries_pkey"), ("entries", "entries_entry_id")]
     wanted.append(("entries", "entries_person_statement"))
     if store.version >= 3:
         wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
-    for table, index in wanted:
-        if (table, index) not in indexes:
-            found.append(f"{path}: the index {index} is missing")
-    return found
+    return [
+        f"{store.path}: the index {index} is missing"
+        for table, index in wanted
+        if (table, index) not in indexes
+    ]
 
 
 def _squeeze(sql: str) -> str:
