@@ -481,19 +481,45 @@ class PostgresStore(ConnectedStore):
             whose answer was lost) or the connection failed: nothing is
             indexed, and the caller takes the locked way, which finds out.
         """
-        pg = _psycopg()
         body = dumps_entry(entry)
         kind = _TYPE_NAMES[type(entry)]
-        at = utc_text(entry.at)
+        rows = self._send_alone((self._seen, entry.id, kind, utc_text(entry.at), body))
+        if not rows or rows[-1][1] != entry.id or rows[-1][4] != body:
+            # the id was stored before this call (by another writer, or by
+            # this one in a call whose answer was lost): the locked way says
+            # whether it is the same favor or a clash
+            raise _RetryLockedError
+        self._phase = "done"
+        seq, *_, digest = rows[-1]
+        if len(rows) > 1 and self.on_begin is not None:
+            self._fetched = rows[:-1]
+            try:
+                self.on_begin()
+            finally:
+                self._fetched = None
+        self._seen, self._head = seq, digest
+
+    def _send_alone(self, params: tuple[int, str, str, str, str]) -> list[Row]:
+        """The rows ``favorledger_group_add`` (version 3) or ``favorledger_add``
+        (version 2) returns for ``params`` (after, id, type, at, body).
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id is taken, the role may not use the inbox, or the call
+            failed where the locked way can still store the favor.
+        StoreError
+            If ``favorledger_add`` failed for a reason of its own.
+        """
+        pg = _psycopg()
         grouped = self.group_appends and self.version >= 3
         try:
-            params = (self._seen, entry.id, kind, at, body)
             if grouped:
-                rows = self._call_group(params)
-            else:
-                with pg.ClientCursor(self._live()) as cursor:
-                    cursor.execute(self._add_sql, params)
-                    rows = cursor.fetchall()
+                return self._call_group(params)
+            with pg.ClientCursor(self._live()) as cursor:
+                cursor.execute(self._add_sql, params)
+                rows: list[Row] = cursor.fetchall()
+                return rows
         except pg.errors.UniqueViolation as exc:
             raise _RetryLockedError from exc
         except pg.errors.InsufficientPrivilege as exc:
@@ -518,20 +544,6 @@ class PostgresStore(ConnectedStore):
             # fails for a reason of its own. No session lock outlives this.
             self._drop()
             raise _RetryLockedError from exc
-        if not rows or rows[-1][1] != entry.id or rows[-1][4] != body:
-            # the id was stored before this call (by another writer, or by
-            # this one in a call whose answer was lost): the locked way says
-            # whether it is the same favor or a clash
-            raise _RetryLockedError
-        self._phase = "done"
-        seq, *_, digest = rows[-1]
-        if len(rows) > 1 and self.on_begin is not None:
-            self._fetched = rows[:-1]
-            try:
-                self.on_begin()
-            finally:
-                self._fetched = None
-        self._seen, self._head = seq, digest
 
     def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
         """``favorledger_group_add``: the rows after ``params[0]`` up to the
