@@ -52,7 +52,7 @@ Dan owes me a favor, so under ``weight="leverage"`` he is the better way in:
 >>> print(referral_path(led, "me", "carol", weight="leverage").explain())
 me -> dan -> carol: trust 0.45, 2 hops (leverage)
   me -> dan: neighbor, strength 0.5; dan owes me 4
-  dan -> carol: family, strength 0.9; carol owes me nothing
+  dan -> carol: family, strength 0.9; carol and me owe each other nothing
 """
 
 from __future__ import annotations
@@ -204,6 +204,9 @@ class ReferralPath:
     def explain(self) -> str:
         """The path in words: one line for the path, one per hop.
 
+        Each hop names its tie and what the person it reaches and the
+        source owe each other: the source's leverage with that person.
+
         Examples
         --------
         >>> from favorledger import Ledger
@@ -226,7 +229,7 @@ class ReferralPath:
             elif hop.source_owes:
                 debt = f"{self.source} owes {hop.person} {hop.source_owes}"
             else:
-                debt = f"{hop.person} owes {self.source} nothing"
+                debt = f"{hop.person} and {self.source} owe each other nothing"
             lines.append(
                 f"  {hop.introducer} -> {hop.person}: {hop.kind},"
                 f" strength {hop.strength}{why}; {debt}"

@@ -20,8 +20,11 @@ afterwards every balance is exactly zero. Four methods:
     Only between people who already have a relationship (a favor either
     way, a referral, a debt, or a stated tie between them), so nobody is told
     to square up with a stranger.
-    Solved as a min-cost flow over the relationship graph; someone may pass a
-    favor on to close a gap between two people who have never met.
+    Solved as a min-cost flow over the relationship graph, each unit of
+    value costing one per hop; someone may pass a favor on to close a gap
+    between two people who have never met. Among the plans that move the
+    least value times hops, it moves the least along ties that are only
+    stated, so people who traded settle with each other first.
 ``"auto"``
     ``"exact"`` when at most :data:`AUTO_EXACT_LIMIT` balances are left after
     exact pairs, else ``"greedy"``.
@@ -191,7 +194,9 @@ def settle_balances(
     method
         As for :func:`settle`.
     along
-        For ``method="ties"``: the graph of who may settle with whom.
+        For ``method="ties"``: the graph of who may settle with whom. An
+        edge whose :data:`STATED_ONLY` attribute is true is used only where
+        no plan moving as little value times hops avoids it.
 
     Returns
     -------
@@ -869,27 +874,41 @@ def _relationships(ledger: LedgerView) -> nx.Graph[str]:
     Every (not reversed) favor links its giver, receiver and referrer, and
     every debt now owed (an assigned IOU included) links its two people. So
     each group of related people balances, and a settlement along
-    relationships always exists for a ledger's own balances.
+    relationships always exists for a ledger's own balances. A pair joined
+    by a stated tie and nothing else is marked :data:`STATED_ONLY`.
     """
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(ledger.people)
-    graph.add_edges_from((d.debtor, d.creditor) for d in ledger.who_owes_whom())
-    graph.add_edges_from((tie.a, tie.b) for tie in ledger.stated_ties.values())
+    stated = ((tie.a, tie.b) for tie in ledger.stated_ties.values())
+    graph.add_edges_from(stated, **{STATED_ONLY: True})
+    traded = [(d.debtor, d.creditor) for d in ledger.who_owes_whom()]
     reversed_ = ledger.reversals
     for favor in ledger.favors.values():
         if favor.id in reversed_:
             continue
-        graph.add_edge(favor.giver, favor.receiver)
+        traded.append((favor.giver, favor.receiver))
         if favor.via is not None:
-            graph.add_edge(favor.via, favor.giver)
-            graph.add_edge(favor.via, favor.receiver)
+            traded += ((favor.via, favor.giver), (favor.via, favor.receiver))
+    graph.add_edges_from(traded, **{STATED_ONLY: False})
     return graph
+
+
+def _marked(edges: Iterable[tuple[str, str, object]]) -> list[tuple[str, str, int]]:
+    """Each edge once, its ends in order, with 1 if marked stated-only."""
+    return [(min(a, b), max(a, b), int(bool(mark))) for a, b, mark in edges]
+
+
+STATED_ONLY: Final = "stated_only"
+"""The edge attribute of ``along`` that marks a pair joined by a stated tie
+alone: ``"ties"`` moves value over such a pair only where no plan with as
+few value-times-hops avoids it."""
 
 
 def _along_ties(
     balances: Mapping[str, int], along: nx.Graph[str], den: int
 ) -> list[tuple[str, str, int]]:
-    """A min-cost flow over the relationship graph: each unit costs one per hop."""
+    """A min-cost flow over the relationship graph: each unit costs one per
+    hop, and a little more over a pair marked :data:`STATED_ONLY`."""
     groups = [sorted(c) for c in nx.connected_components(along)]
     groups += [[p] for p in balances if p not in along]
     groups.sort()
@@ -917,12 +936,17 @@ def _along_ties(
 def _flow_in_group(
     group: list[str], balances: Mapping[str, int], along: nx.Graph[str]
 ) -> list[tuple[str, str, int]]:
+    """The fewest value-times-hops; among those, the least value over edges
+    marked :data:`STATED_ONLY` (a hop costs ``hop``, a stated-only hop one
+    more, and ``hop`` exceeds any value such a flow could move over them)."""
+    demands = {person: balances.get(person, 0) for person in group}
     network: nx.DiGraph[str] = nx.DiGraph()
-    for person in group:
-        network.add_node(person, demand=balances.get(person, 0))
-    for u, v in sorted(tuple(sorted(e)) for e in along.subgraph(group).edges):
-        network.add_edge(u, v, weight=1)
-        network.add_edge(v, u, weight=1)
+    network.add_nodes_from((p, {"demand": d}) for p, d in demands.items())
+    edges = along.subgraph(group).edges(data=STATED_ONLY, default=False)
+    hop = sum(d for d in demands.values() if d > 0) * (len(edges) + 1) + 1
+    for a, b, stated in sorted(_marked(edges)):
+        network.add_edge(a, b, weight=hop + stated)
+        network.add_edge(b, a, weight=hop + stated)
     try:
         _, flow = nx.network_simplex(network)
     except nx.NetworkXException as exc:  # pragma: no cover - balanced above

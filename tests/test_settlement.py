@@ -1016,3 +1016,91 @@ def test_any_ledger_view_settles_and_explains_as_the_ledger_does(
         assert [t.explained_by for t in plan] == [
             t.explained_by for t in settle(led, method=method)
         ]
+
+
+def test_ties_prefer_a_debt_pair_to_a_stated_tie_at_equal_hops() -> None:
+    """Newcomer trial 3, N1: bob owes ann and dev owes cleo, and stated ties
+    join bob to cleo and dev to ann. Both plans take two one-hop transfers;
+    ``"ties"`` takes the pairs who traded, not the stated ties."""
+    led = Ledger()
+    led.record("ann", "bob", 2)
+    led.tie("bob", "cleo", 0.9)
+    led.record("cleo", "dev", 2)
+    led.tie("dev", "ann", 0.9)
+    assert triples(settle(led, method="ties")) == [
+        ("bob", "ann", 2),
+        ("dev", "cleo", 2),
+    ]
+
+
+@st.composite
+def ledgers_with_stated_ties(draw: st.DrawFn) -> Ledger:
+    """Ledgers whose people have also stated some ties to one another."""
+    led = draw(ledgers(max_people=7, max_favors=12))
+    people = sorted(led.people)
+    pairs = st.tuples(st.sampled_from(people), st.sampled_from(people))
+    for a, b in draw(st.lists(pairs.filter(lambda p: p[0] != p[1]), max_size=6)):
+        led.tie(a, b, 0.5)
+    return led
+
+
+def stated_only(ledger: Ledger) -> set[frozenset[str]]:
+    """Pairs joined by a stated tie and by nothing else."""
+    stated = {frozenset((t.a, t.b)) for t in ledger.stated_ties.values()}
+    return stated - relationships(ledger)
+
+
+def least_transport(
+    balances: dict[str, Fraction], graph: nx.Graph, dearer: set[frozenset[str]]
+) -> tuple[Fraction, Fraction]:
+    """The least value-times-hops that settles ``balances`` along ``graph``
+    and, among the transports that reach it, the least value moved over the
+    ``dearer`` edges: a transportation problem between debtors and creditors
+    whose distances count a hop as ``big`` and a dearer hop as ``big + 1``
+    (computed apart from the settlement code's flow)."""
+    den = 1
+    for value in balances.values():
+        den = den * value.denominator // gcd(den, value.denominator)
+    demand = {p: int(v * den) for p, v in balances.items()}
+    big = sum(d for d in demand.values() if d > 0) * (graph.number_of_edges() + 1) + 1
+    weighted = nx.Graph()
+    weighted.add_nodes_from(graph)
+    for u, v in graph.edges:
+        weighted.add_edge(u, v, w=big + (frozenset((u, v)) in dearer))
+    far = dict(nx.all_pairs_dijkstra_path_length(weighted, weight="w"))
+    network = nx.DiGraph()
+    for person, amount in demand.items():
+        network.add_node(person, demand=amount)
+    for d, owes in demand.items():
+        for c, owed in demand.items():
+            if owes < 0 < owed and c in far[d]:
+                network.add_edge(d, c, weight=far[d][c])
+    cost = nx.min_cost_flow_cost(network) if network.edges else 0
+    return Fraction(cost // big, den), Fraction(cost % big, den)
+
+
+@given(led=ledgers_with_stated_ties())
+@examples(80)
+def test_ties_use_a_stated_tie_only_where_no_plan_as_short_avoids_it(
+    led: Ledger,
+) -> None:
+    """Stated ties count as relationships, but among the plans that move the
+    least value times hops, ``"ties"`` moves the least value along ties
+    that are only stated (no favor, referral or debt between the two)."""
+    plan = settle(led, method="ties")
+    dearer = stated_only(led)
+    graph = nx.Graph([tuple(pair) for pair in relationships(led) | dearer])
+    graph.add_nodes_from(led.people)
+    hops, over_dearer = least_transport(nonzero(led), graph, dearer)
+    assert sum((Fraction(t.amount) for t in plan), Fraction()) == hops
+    assert (
+        sum(
+            (
+                Fraction(t.amount)
+                for t in plan
+                if frozenset((t.payer, t.payee)) in dearer
+            ),
+            Fraction(),
+        )
+        == over_dearer
+    )

@@ -229,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--method",
         default="auto",
         choices=("auto", "exact", "greedy", "ties"),
-        help="fewest returns (exact), fast (greedy), only along ties, or"
-        " auto (default)",
+        help="fewest returns (exact), fast (greedy), only between people who"
+        " traded, were introduced or stated a tie (ties), or auto (default)",
     )
     square.add_argument(
         "--apply", action="store_true", help="record the suggested favor-returns"
