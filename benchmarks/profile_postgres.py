@@ -900,8 +900,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--against",
         metavar="POSTGRES_PY",
-        help="with --client: also led.record through this postgres.py (another"
-        " checkout's), in the same process",
+        help="with --client: also led.record through another checkout's store"
+        " (its favorledger/io/postgres.py, or its favorledger/io/postgres/"
+        " directory), in the same process",
     )
     args = parser.parse_args(argv)
     if args.client:
