@@ -404,7 +404,8 @@ def test_a_path_explains_each_hop_with_its_kind_reason_and_debt() -> None:
     assert referral_path(led, "me", "cy").explain() == (
         "me -> bob -> cy: trust 0.25, 2 hops (trust)\n"
         "  me -> bob: acquaintance, strength 0.5; bob owes me 2\n"
-        "  bob -> cy: colleague, strength 0.5 (same lab); cy and me owe each other nothing"
+        "  bob -> cy: colleague, strength 0.5 (same lab);"
+        " cy and me owe each other nothing"
     )
     assert referral_path(led, "me", "dan").explain() == (
         "me -> dan: trust 1/3, 1 hop (trust)\n"

@@ -471,7 +471,8 @@ def test_explain_tells_the_path_in_words():
     assert text.splitlines() == [
         "me -> bob -> carol: trust 0.72, 2 hops (trust)",
         "  me -> bob: friend, strength 0.9 (roommates); bob owes me 2",
-        "  bob -> carol: colleague, strength 0.8 (same team); carol and me owe each other nothing",
+        "  bob -> carol: colleague, strength 0.8 (same team);"
+        " carol and me owe each other nothing",
     ]
 
 

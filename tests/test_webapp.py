@@ -232,7 +232,8 @@ def test_the_server_says_where_it_listens(
     monkeypatch.setattr(entry.uvicorn, "run", lambda *_, **k: started.update(k))
     entry.main(["--db", db, "--port", str(port), "--workers", "1"])
     assert f"listening on http://127.0.0.1:{port}" in capsys.readouterr().out
-    assert started["port"] == port
+    assert started["workers"] == 1
+    assert isinstance(started["fd"], int)  # the socket (test_webapp_requests.py)
 
 
 def test_the_form_records_a_favor_and_shows_errors_on_the_board(db: str) -> None:
@@ -426,3 +427,40 @@ def test_the_server_refuses_a_busy_port_in_one_line(db: str) -> None:
         port = busy.getsockname()[1]
         started = _start("--db", db, "--port", str(port))
     _refused(started, str(port))
+
+
+# ------------------------------------------- third newcomer trial (W6, counts)
+def test_the_favor_count_leaves_reversed_favors_out(db: str) -> None:
+    """``/api/balances`` said ``"favors": 206`` with one of them reversed.
+    ``favors`` counts the standing favors (those the library has not
+    reversed), ``reversed`` the reversed ones; a reversed settlement is no
+    favor and counts in neither."""
+    with board(db) as client:
+        for favor_id, giver in [("f1", "zed"), ("f2", "amy"), ("f3", "amy")]:
+            body = {"id": favor_id, "giver": giver, "receiver": "q", "value": "7"}
+            assert client.post("/api/favors", json=body).status_code == 201
+        with fl.Ledger.open(db) as led:
+            led.reverse("f1")
+            (settlement, *_) = led.apply(fl.settle(led))
+            led.reverse(settlement.id)
+            standing = [f for f in led.favors if not led.is_reversed(f)]
+        seen = client.get("/api/balances").json()
+        page = client.get("/").text
+    assert (seen["favors"], seen["reversed"]) == (len(standing), 1) == (2, 1)
+    assert "2 favors standing (1 reversed)" in page
+
+
+def test_a_favor_is_found_by_its_whole_id_only(db: str) -> None:
+    """W6: the API takes whole ids (ids it gave out); the 404 for a prefix
+    says so, and where the ids are."""
+    with board(db) as client:
+        body = {"id": "46ca1b3e9", "giver": "a", "receiver": "b", "value": "1"}
+        client.post("/api/favors", json=body)
+        whole = client.get("/api/favors/46ca1b3e9")
+        prefix = client.get("/api/favors/46ca1b3")
+    assert whole.status_code == 200
+    assert prefix.status_code == 404
+    message = prefix.json()["error"]
+    assert "no favor '46ca1b3'" in message
+    assert "whole id" in message
+    assert "/api/favor-ids" in message

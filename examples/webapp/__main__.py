@@ -3,8 +3,11 @@
 Options: ``--db`` (an SQLite path or a ``postgresql://`` URL; default
 ``$FAVORLEDGER_DB``, else ``favorboard.db``), ``--workers`` (default 2),
 ``--host`` (default 127.0.0.1) and ``--port`` (default 8000). The store is
-opened and the port tried before "listening" is printed; if either fails, one
-line on stderr says why and the exit status is 1.
+opened and the port bound and listened on before "listening" is printed; if
+either fails, one line on stderr says why and the exit status is 1. The bound
+socket itself is handed to uvicorn (its documented ``fd`` setting), so the
+port is never let go between the check and the workers: no other process can
+take it in between.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ class StartError(Exception):
     """A reason the board cannot start, said in one line."""
 
 
-def check(store: str, host: str, port: int, workers: int) -> None:
-    """Raise :class:`StartError` unless the store opens, ``workers`` is
-    positive and ``host:port`` can be bound (checked, then let go for uvicorn)."""
+def check(store: str, host: str, port: int, workers: int) -> socket.socket:
+    """The socket listening on ``host:port``, once the store opens and
+    ``workers`` is positive; else :class:`StartError`."""
     if not 0 <= port <= 65535:
         raise StartError(f"--port must be in 0..65535, got {port}")
     if workers < 1:
@@ -35,12 +38,15 @@ def check(store: str, host: str, port: int, workers: int) -> None:
         fl.Ledger.open(store).close()
     except fl.FavorLedgerError as exc:
         raise StartError(str(exc)) from None
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn
-            sock.bind((host, port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn
+        sock.bind((host, port))
+        sock.listen(2048)  # from now on, no other socket can bind the port
     except OSError as exc:
+        sock.close()
         raise StartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -54,22 +60,25 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["FAVORLEDGER_DB"] = args.db  # the workers read it
     store = os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
     try:
-        check(store, args.host, args.port, args.workers)
+        listening = check(store, args.host, args.port, args.workers)
     except StartError as exc:
         sys.exit(f"favor board: error: {exc}")
-    print(
-        f"favor board: listening on http://{args.host}:{args.port}"
-        f" ({args.workers} workers, store {store}); Ctrl-C stops it",
-        flush=True,
-    )
-    uvicorn.run(
-        "examples.webapp.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-    )
+    with listening:
+        port = listening.getsockname()[1]  # the one the system chose for 0
+        host = f"[{args.host}]" if ":" in args.host else args.host  # IPv6
+        workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
+        print(
+            f"favor board: listening on http://{host}:{port}"
+            f" ({workers}, store {store}); Ctrl-C stops it",
+            flush=True,
+        )
+        uvicorn.run(
+            "examples.webapp.app:create_app",
+            factory=True,
+            fd=listening.fileno(),  # this socket: the port is never let go
+            workers=args.workers,
+            log_level="warning",
+        )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,16 @@ from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 import favorledger as fl
+from examples.webapp.limit import BodyLimit, BodyTooLargeError, too_large
 from favorledger.errors import in_words
+from favorledger.io.files import parse_json
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import StoredLedger
 from favorledger.model import as_moment, not_after_now
@@ -102,12 +105,14 @@ def _standing(balance: fl.Amount) -> str:
 def _board(led: fl.Ledger) -> dict[str, Any]:
     balances = sorted(led.balances().items(), key=lambda item: (-item[1], item[0]))
     favors = [f for f in reversed(led.log) if isinstance(f, fl.Favor)][:20]
+    reversed_ = sum(led.is_reversed(favor_id) for favor_id in led.favors)
     return {
         "balances": [(p, _text(b), _standing(b)) for p, b in balances],
         "debts": [(d.debtor, d.creditor, _text(d.amount)) for d in led.who_owes_whom()],
         "favors": [_favor_json(f, led) for f in favors],
         "people": sorted(led.people),
-        "count": len(led.favors),
+        "count": len(led.favors) - reversed_,  # the favors standing
+        "reversed": reversed_,
     }
 
 
@@ -214,7 +219,7 @@ def _checked(fields: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
         if fields.get(field) in (None, ""):
             raise FieldError(f"{words[field]} is missing")
     for field in ("value", "referral_share"):
-        if isinstance(fields.get(field), float):  # a JSON number with a point
+        if isinstance(fields.get(field), Decimal):  # a JSON number with a point
             raise FieldError(
                 f"{words[field]} must be exact: send it as text such as"
                 f' "{fields[field]}" (a JSON number with a point is a float),'
@@ -297,9 +302,11 @@ async def record_json(request: Request) -> Response:
     its ``at``) is accepted and changes nothing.
     """
     try:
-        fields = await request.json()
-    except ValueError:
-        return JSONResponse({"error": "the body must be a JSON object"}, 400)
+        fields = parse_json((await request.body()).decode("utf-8"))
+    except UnicodeDecodeError:
+        return JSONResponse({"error": "the body must be JSON in UTF-8"}, 400)
+    except fl.FavorLedgerError as exc:  # not JSON, or a key given twice
+        return _error(exc)
     if not isinstance(fields, dict):
         return JSONResponse({"error": "the body must be a JSON object"}, 400)
     try:
@@ -310,7 +317,8 @@ async def record_json(request: Request) -> Response:
 
 
 async def api_board(request: Request) -> Response:
-    """GET /api/balances: balances, who owes whom, the favor count."""
+    """GET /api/balances: balances, who owes whom, and how many favors stand
+    (recorded and not reversed) and how many were reversed."""
     data = await _ledger(request).run(_board)
     return JSONResponse(
         {
@@ -319,6 +327,7 @@ async def api_board(request: Request) -> Response:
                 {"debtor": d, "creditor": c, "amount": a} for d, c, a in data["debts"]
             ],
             "favors": data["count"],
+            "reversed": data["reversed"],
         }
     )
 
@@ -330,7 +339,9 @@ async def health(_request: Request) -> Response:
 
 async def api_favor(request: Request) -> Response:
     """GET /api/favors/{id}: one favor (``reversed_by`` names its reversal,
-    ``null`` while it stands), 404 if unknown."""
+    ``null`` while it stands), 404 if unknown. The id is whole: a prefix
+    unique today may name two favors tomorrow, so a stored link could change
+    meaning (the command line, which a person types, takes prefixes)."""
     favor_id = request.path_params["favor_id"]
 
     def find(led: fl.Ledger) -> dict[str, Any] | None:
@@ -339,7 +350,13 @@ async def api_favor(request: Request) -> Response:
 
     found = await _ledger(request).run(find)
     if found is None:
-        return JSONResponse({"error": f"no favor {favor_id!r}"}, 404)
+        return JSONResponse(
+            {
+                "error": f"no favor {favor_id!r} (give a whole id, as the API"
+                " returns it: GET /api/favor-ids lists them)"
+            },
+            404,
+        )
     return JSONResponse(found)
 
 
@@ -453,6 +470,8 @@ def create_app(db: str | None = None) -> Starlette:
             Route("/api/settle", settle_page),
             Route("/api/introduce", introduce_page),
         ],
+        middleware=[Middleware(BodyLimit)],
+        exception_handlers={BodyTooLargeError: too_large},
         lifespan=lifespan,
     )
     app.state.ledger = thread
