@@ -96,8 +96,10 @@ print("me and dan:", led.owes("me", "dan"), led.owes("dan", "me"))
 # %% [markdown]
 # ## The week's agenda
 #
-# Asks awaiting answers, favors received long ago and not returned, and
-# pledges about to expire, each with the entries behind it.
+# Asks awaiting answers, asks I accepted and have not yet done, favors
+# received long ago and not returned, and pledges about to expire, each with
+# the entries behind it. An ask made without a due date counts as due
+# `return_after` after it was made.
 
 # %%
 trading.ask(
@@ -109,6 +111,8 @@ trading.ask(
     at=spring,
     due=spring + timedelta(days=14),
 )
+hal = trading.ask(led, "hal", "me", 1, reason="a referral", at=spring)
+trading.answer(led, hal.id, "accepted", at=spring + timedelta(days=1))
 trading.ask(
     led,
     "me",

@@ -5,16 +5,23 @@ be trying to find enough time to contact them all, return phone calls,
 schedule meetings ... and make follow-up calls." :func:`agenda` turns the
 ledger into that to-do list:
 
-1. ``"answer"``: asks made of me, past their due date, still unanswered;
-2. ``"chase"``: my asks past their due date with no answer, or accepted but
-   not done;
-3. ``"call-pledge"``: open pledges to me that expire soon (call them or lose
+1. ``"answer"``: asks made of me, overdue, still unanswered;
+2. ``"do"``: asks made of me, overdue, that I accepted and have not done
+   (I promised them);
+3. ``"chase"``: my asks, overdue, with no answer, or accepted but not done;
+4. ``"call-pledge"``: open pledges to me that expire soon (call them or lose
    them);
-4. ``"return"``: people who did me favors long ago that I have not returned
+5. ``"return"``: people who did me favors long ago that I have not returned
    (I still owe them), oldest first, then largest;
-5. ``"ease-off"``: contacts whose ask capacity is exhausted (I owe them as
+6. ``"ease-off"``: contacts whose ask capacity is exhausted (I owe them as
    much as our tie can bear, see :func:`~favorledger.ask_capacity`): do not
    ask them for more before giving something back.
+
+An ask is *overdue* once ``today`` is past its due date. An ask made without
+one counts as due ``return_after`` (90 days by default) after it was made:
+the age at which an unreturned favor is listed. So every open or accepted
+ask reaches both people's agendas in time: the asked person's (``answer`` or
+``do``) and the asker's (``chase``).
 
 Every item names the entries that justify it. The agenda is a pure function
 of the ledger and ``today``: the same inputs give the same rows.
@@ -26,8 +33,10 @@ Examples
 >>> _ = led.record("carol", "me", 3, at="2024-01-10T00:00+00:00", id="f1")
 >>> _ = trading.ask(led, "me", "dan", 1, due="2024-05-01T00:00+00:00", id="a1",
 ...             at="2024-04-20T00:00+00:00", reason="an intro to his boss")
+>>> _ = trading.ask(led, "eve", "me", 2, id="a2", at="2024-01-15T00:00+00:00")
 >>> for item in agenda(led, "me", today="2024-06-01T00:00+00:00"):
 ...     print(item.action, item.person, item.entries)
+answer eve ('a2',)
 chase dan ('a1',)
 return carol ('f1',)
 ease-off carol ('f1',)
@@ -51,13 +60,14 @@ if TYPE_CHECKING:
 
 __all__ = ["AgendaItem", "agenda"]
 
-Action = Literal["answer", "chase", "call-pledge", "return", "ease-off"]
+Action = Literal["answer", "do", "chase", "call-pledge", "return", "ease-off"]
 _ORDER: dict[str, int] = {
     "answer": 0,
-    "chase": 1,
-    "call-pledge": 2,
-    "return": 3,
-    "ease-off": 4,
+    "do": 1,
+    "chase": 2,
+    "call-pledge": 3,
+    "return": 4,
+    "ease-off": 5,
 }
 
 
@@ -93,14 +103,16 @@ def agenda(
     today
         The day to plan (timezone-aware datetime or ISO-8601 text).
     return_after
-        How old an unreturned favor must be to be listed.
+        How old an unreturned favor must be to be listed; also how long
+        after it was made an ask without a due date is due.
     expiring_within
         How soon a pledge must expire to be listed.
 
     Returns
     -------
     list of AgendaItem
-        By action (answer, chase, call-pledge, return), then by date.
+        By action (answer, do, chase, call-pledge, return, ease-off), then
+        by date.
 
     Raises
     ------
@@ -134,7 +146,7 @@ naive '2024-01-05'
                 f"{name} must be a non-negative timedelta, got {window!r}"
             )
     items = [
-        *_asks(ledger, me, moment),
+        *_asks(ledger, me, moment, return_after),
         *_pledges(ledger, me, moment, expiring_within),
         *_unreturned(ledger, me, moment, return_after),
         *_exhausted(ledger, me, moment),
@@ -142,39 +154,42 @@ naive '2024-01-05'
     return sorted(items, key=lambda i: (_ORDER[i.action], i.since, i.person))
 
 
-def _asks(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem]:
+# What each person is told of an overdue ask, by its status: the action, how
+# the reason opens and how it ends. A declined or completed ask is done with.
+_TOLD: dict[tuple[bool, str], tuple[Action, str, str]] = {
+    (True, "open"): ("answer", "{asker} asked you", "not yet answered"),
+    (True, "accepted"): ("do", "you accepted {asker}'s ask", "not yet done"),
+    (False, "open"): ("chase", "you asked {asked}", "no answer yet"),
+    (False, "accepted"): ("chase", "you asked {asked}", "accepted, not done"),
+}
+
+
+def _asks(
+    ledger: LedgerView, me: str, moment: datetime, undated: timedelta
+) -> list[AgendaItem]:
     items = []
     for ask in trading.asks(ledger, me, at=moment):
-        if ask.due is None or ask.due >= moment:
+        if (ask.due or ask.at + undated) >= moment:
+            continue  # not overdue yet
+        told = _TOLD.get(
+            (ask.asked == me, trading.ask_status(ledger, ask.id, at=moment))
+        )
+        if told is None:
             continue
-        status = trading.ask_status(ledger, ask.id, at=moment)
-        if ask.asked == me and status == "open":
-            items.append(
-                AgendaItem(
-                    "answer",
-                    ask.asker,
-                    f"{ask.asker} asked you: {ask.reason or ask.kind}"
-                    f" (due {ask.due.date()}), not yet answered",
-                    ask.at,
-                    ask.due,
-                    ask.value,
-                    (ask.id,),
-                )
+        action, opening, state = told
+        when = f"asked {ask.at.date()}" if ask.due is None else f"due {ask.due.date()}"
+        items.append(
+            AgendaItem(
+                action,
+                ask.asker if ask.asked == me else ask.asked,
+                f"{opening.format(asker=ask.asker, asked=ask.asked)}:"
+                f" {ask.reason or ask.kind} ({when}), {state}",
+                ask.at,
+                ask.due,
+                ask.value,
+                (ask.id,),
             )
-        elif ask.asker == me and status in ("open", "accepted"):
-            state = "no answer yet" if status == "open" else "accepted, not done"
-            items.append(
-                AgendaItem(
-                    "chase",
-                    ask.asked,
-                    f"you asked {ask.asked}: {ask.reason or ask.kind}"
-                    f" (due {ask.due.date()}), {state}",
-                    ask.at,
-                    ask.due,
-                    ask.value,
-                    (ask.id,),
-                )
-            )
+        )
     return items
 
 

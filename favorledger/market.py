@@ -30,6 +30,16 @@ import, a reopened store):
 Every check runs before anything is recorded, so a refused entry changes
 nothing.
 
+Three newer rules are checked by the operations that make new entries
+(:mod:`favorledger.trading` and the commands), not on every add, so that a
+store or an export holding what earlier versions recorded still replays
+whole (the log is append-only: such an entry could never be mended):
+
+- an ask's ``due`` must be after its ``at``, as a pledge's ``expires`` must;
+- a favor that completes an ask is worth at most the ask's value, as a call
+  is worth at most its pledge's;
+- an expired pledge cannot be released, as it cannot be called.
+
 Examples
 --------
 A favor that calls a pledge must match it, whoever builds it:
@@ -63,7 +73,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from favorledger._exact import ZERO, add
-from favorledger.errors import MarketError, UnknownFavorError, shown
+from favorledger.errors import (
+    InvalidEntryError,
+    MarketError,
+    UnknownFavorError,
+    shown,
+)
 from favorledger.model import (
     Answer,
     Ask,
@@ -202,7 +217,9 @@ class Market:
         not_before("Favor.at", favor.at, ask.at, "the ask's time", MarketError)
 
     def check_release(self, release: Release) -> None:
-        """Only an open pledge can be released, and not before it was made."""
+        """A called or released pledge cannot be released, nor one dated
+        before it was made (the operations also refuse an expired one, see
+        :meth:`check_unexpired`)."""
         pledge = self.pledge(release.pledge_id)
         self._not_before_undone(pledge.id, "Release.at", release.at)
         if pledge.id in self.calls or pledge.id in self.releases:
@@ -261,6 +278,46 @@ class Market:
                     f"Settlement.discharged exceeds what {debtor!r} owes"
                     f" {creditor!r} ({max(now, ZERO)}), got {amount}"
                 )
+
+    # ------------------------------------------- rules for new entries only
+    @staticmethod
+    def check_due(ask: Ask) -> None:
+        """A new ask's ``due`` must be after its ``at`` (the pledge's rule).
+
+        Examples
+        --------
+        >>> Market.check_due(Ask(asker="me", asked="dan", value=1,
+        ...                      at="2024-02-01T00:00Z", due="2024-01-01T00:00Z"))
+        Traceback (most recent call last):
+        ...
+        favorledger.errors.InvalidEntryError: Ask.due must be after Ask.at \
+(2024-02-01T00:00:00+00:00), got '2024-01-01T00:00:00+00:00'
+        """
+        if ask.due is not None and ask.due <= ask.at:
+            raise InvalidEntryError(
+                f"Ask.due must be after Ask.at ({ask.at.isoformat()}),"
+                f" got {ask.due.isoformat()!r}"
+            )
+
+    @staticmethod
+    def check_completion_value(ask: Ask, value: Amount) -> None:
+        """A new completion is worth at most the ask's value (a call's rule)."""
+        if value > ask.value:
+            raise MarketError(
+                f"Favor.value of a completion of ask {ask.id!r} must not exceed"
+                f" the ask's value {shown(ask.value)}, got {shown(value)}"
+            )
+
+    @staticmethod
+    def check_unexpired(pledge: Pledge, status: PledgeStatus) -> None:
+        """A pledge whose ``status`` at a release's time is ``"expired"``
+        cannot be released then (nor called)."""
+        if status == "expired":
+            assert pledge.expires is not None  # only such a pledge expires
+            raise MarketError(
+                f"pledge {pledge.id!r} is expired (it expired"
+                f" {pledge.expires.isoformat()}); it cannot be released"
+            )
 
     # ----------------------------------------------------------------- filing
     def file(self, entry: Entry) -> None:

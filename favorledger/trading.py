@@ -18,7 +18,9 @@ recorded. The listings read the ledger's book through
   :func:`complete`\\ d by the favor that fulfils it.
 
 Every check runs before anything is recorded, so a refused operation changes
-nothing.
+nothing. Besides the rules the ledger enforces on every add, the operations
+refuse an ask due before it is made, a completion worth more than its ask
+and the release of an expired pledge (see :mod:`favorledger.market`).
 
 Examples
 --------
@@ -38,7 +40,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from favorledger.errors import MarketError
+from favorledger._exact import parse_amount
+from favorledger.errors import InvalidFavorError, MarketError
+from favorledger.market import Market
 from favorledger.model import (
     Answer,
     Ask,
@@ -177,7 +181,8 @@ def release(
     Raises
     ------
     MarketError
-        If the pledge is already called or released, or ``at`` is before it.
+        If the pledge is already called, released or expired by ``at``, or
+        ``at`` is before it.
     UnknownFavorError
         If no pledge has that id.
 
@@ -189,18 +194,27 @@ def release(
     >>> _ = release(led, "p1", reason="found another way in")
     >>> pledge_status(led, "p1")
     'released'
+    >>> _ = pledge(led, "carol", "me", 3, id="p2", at="2024-01-01T00:00Z",
+    ...            expires="2024-02-01T00:00Z")
+    >>> release(led, "p2", at="2024-03-01T00:00Z")
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.MarketError: pledge 'p2' is expired (it expired \
+2024-02-01T00:00:00+00:00); it cannot be released
     """
     with ledger.batch():
         promised = ledger.market.pledge(pledge_id)
         stamp = ledger.time_for(id, at, earliest=promised.at)
-        return ledger.add(
-            Release(
-                id=new_id() if id is None else id,
-                pledge_id=promised.id,
-                at=stamp,
-                reason=reason,
-            )
+        giving_up = Release(
+            id=new_id() if id is None else id,
+            pledge_id=promised.id,
+            at=stamp,
+            reason=reason,
         )
+        Market.check_unexpired(
+            promised, ledger.market.pledge_status(promised, giving_up.at)
+        )
+        return ledger.add(giving_up)
 
 
 def pledge_status(
@@ -364,6 +378,11 @@ def ask(
 ) -> Ask:
     """Record that ``asker`` asked ``asked`` for a favor worth ``value``.
 
+    Raises
+    ------
+    InvalidEntryError
+        If a field is invalid, or ``due`` is not after ``at``.
+
     Examples
     --------
     >>> from favorledger import Ledger
@@ -373,18 +392,18 @@ def ask(
     ('open', Decimal('0'))
     """
     with ledger.batch():  # caught up with the store: then date it
-        return ledger.add(
-            Ask(
-                id=new_id() if id is None else id,
-                asker=asker,
-                asked=asked,
-                value=value,
-                kind=kind,
-                reason=reason,
-                at=ledger.time_for(id, at),
-                due=due,
-            )
+        request = Ask(
+            id=new_id() if id is None else id,
+            asker=asker,
+            asked=asked,
+            value=value,
+            kind=kind,
+            reason=reason,
+            at=ledger.time_for(id, at),
+            due=due,
         )
+        Market.check_due(request)
+        return ledger.add(request)
 
 
 def answer(
@@ -435,12 +454,14 @@ def complete(
     at: datetime | str | None = None,
     id: str | None = None,
 ) -> Favor:
-    """Complete an ask: record the favor that fulfils it.
+    """Complete an ask: record the favor that fulfils it (its value, or a
+    smaller one).
 
     Raises
     ------
     MarketError
-        If the ask is declined or already completed.
+        If the ask is declined or already completed, or the value exceeds
+        the ask's.
     UnknownFavorError
         If no ask has that id.
 
@@ -452,13 +473,23 @@ def complete(
     >>> f = complete(led, "a1")
     >>> (f.giver, f.receiver, f.fulfils), led.owes("me", "dan")
     (('dan', 'me', 'a1'), Decimal('1'))
+    >>> _ = ask(led, "me", "dan", 1, id="a2")
+    >>> complete(led, "a2", value=5)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.MarketError: Favor.value of a completion of ask 'a2' must \
+not exceed the ask's value 1, got 5
     """
     with ledger.batch():
         asked = ledger.market.ask(ask_id)
+        worth = asked.value
+        if value is not None:
+            worth = parse_amount(value, field="Favor.value", error=InvalidFavorError)
+            Market.check_completion_value(asked, worth)
         return ledger.record(
             asked.asked,
             asked.asker,
-            asked.value if value is None else value,
+            worth,
             kind=asked.kind,
             reason=asked.reason,
             at=at,

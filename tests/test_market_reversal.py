@@ -134,7 +134,9 @@ STEPS = st.lists(
             st.sampled_from(["call", "release", "uncall"]), st.sampled_from(PLEDGES)
         ),
         st.tuples(
-            st.sampled_from(["accepted", "declined", "complete", "uncomplete"]),
+            st.sampled_from(
+                ["accepted", "declined", "complete", "complete-more", "uncomplete"]
+            ),
             st.sampled_from(ASKS),
         ),
     ),
@@ -148,6 +150,7 @@ class Model:
     """The market as it should be, ignoring reversed favors."""
 
     expires: dict[str, datetime | None]
+    due: dict[str, datetime]  # an undated ask's: UNDATED after it was made
     called: dict[str, str] = field(default_factory=dict)  # pledge -> favor id
     released: set[str] = field(default_factory=set)
     answered: dict[str, str] = field(default_factory=dict)
@@ -170,6 +173,29 @@ class Model:
         shown = {p: self.pledge_status(p, at) for p in PLEDGES}
         return shown | {a: self.ask_status(a) for a in ASKS}
 
+    def agenda(self, at: datetime) -> dict[str, list[tuple[str, str]]]:
+        """Each person's ask rows: an overdue ask still open or accepted is
+        the asked person's to answer or do, and the asker's to chase."""
+        rows: dict[str, list[tuple[str, str]]] = {"ann": [], "dave": []}
+        for ask in ASKS:
+            status = self.ask_status(ask)
+            if self.due[ask] < at and status in ("open", "accepted"):
+                rows["ann"].append(("answer" if status == "open" else "do", ask))
+                rows["dave"].append(("chase", ask))
+        return {who: sorted(items) for who, items in rows.items()}
+
+
+def agenda_rows(led: Ledger, at: datetime) -> dict[str, list[tuple[str, str]]]:
+    asks = {"answer", "do", "chase"}
+    return {
+        who: sorted(
+            (i.action, *i.entries)
+            for i in agenda(led, who, today=at, return_after=UNDATED)
+            if i.action in asks
+        )
+        for who in ("ann", "dave")
+    }
+
 
 def statuses(led: Ledger, at: datetime) -> dict[str, str]:
     shown = {p: trading.pledge_status(led, p, at=at) for p in PLEDGES}
@@ -184,10 +210,10 @@ def step(led: Ledger, model: Model, op: str, target: str, at: datetime) -> None:
         if target in done:  # reverse the favor that fulfils it
             led.reverse(done.pop(target), at=at)
         return
-    if op == "call":
+    if op in ("call", "release"):  # neither once called, released or expired
         allowed = model.pledge_status(target, at) == "open"
-    elif op == "release":
-        allowed = target not in model.called and target not in model.released
+    elif op == "complete-more":  # worth more than the ask: never
+        allowed = False
     elif op == "complete":
         allowed = target not in model.completed and model.answered.get(target) != (
             "declined"
@@ -214,20 +240,28 @@ def _do(led: Ledger, op: str, target: str, at: datetime) -> str:
         return trading.call(led, target, at=at).id
     if op == "complete":
         return trading.complete(led, target, at=at).id
+    if op == "complete-more":
+        return trading.complete(led, target, value="1.5", at=at).id
     if op == "release":
         return trading.release(led, target, at=at).id
     return trading.answer(led, target, op, at=at).id
 
 
+DAYS = st.lists(st.none() | st.integers(1, 20), min_size=2, max_size=2)
+UNDATED = 6 * DAY  # the agenda's return_after: when an undated ask is due
+
+
 @settings(max_examples=150, deadline=None)
-@given(STEPS, st.lists(st.none() | st.integers(1, 20), min_size=2, max_size=2))
+@given(STEPS, DAYS, DAYS)
 def test_statuses_ignore_reversed_favors(
-    steps: list[tuple[str, str]], expiries: list[int | None]
+    steps: list[tuple[str, str]], expiries: list[int | None], dues: list[int | None]
 ) -> None:
     """Pledge and ask statuses equal a model that ignores reversed favors,
     at every step's time, live, in a replay of the log and ``as_of`` each
     step's time; a call, release, answer or completion after a reversal is
-    accepted whenever the model allows it."""
+    accepted whenever the model allows it. An expired pledge is neither
+    called nor released, an ask is never completed for more than its value,
+    and both people's agendas list each overdue open or accepted ask."""
     led = Ledger()
     expires = {
         p: None if days is None else T0 + days * DAY
@@ -235,15 +269,20 @@ def test_statuses_ignore_reversed_favors(
     }
     for pledge, when in expires.items():
         trading.pledge(led, "carol", "me", 2, id=pledge, at=T0, expires=when)
-    for ask in ASKS:
-        trading.ask(led, "dave", "ann", 1, id=ask, at=T0)
-    model = Model(expires)
+    due = {
+        a: None if days is None else T0 + days * DAY
+        for a, days in zip(ASKS, dues, strict=True)
+    }
+    for ask, when in due.items():
+        trading.ask(led, "dave", "ann", 1, id=ask, at=T0, due=when)
+    model = Model(expires, {a: when or T0 + UNDATED for a, when in due.items()})
     seen = []
     for n, (op, target) in enumerate(steps, start=1):
         at = T0 + n * DAY
         step(led, model, op, target, at)
         seen.append((at, model.statuses(at)))
         assert statuses(led, at) == seen[-1][1]
+        assert agenda_rows(led, at) == model.agenda(at)
     replayed = Ledger.from_entries(led.log)
     for at, expected in seen:
         assert statuses(led, at) == expected

@@ -56,7 +56,7 @@ OTHER_BODY: dict[str, Write] = {
     "assign": lambda led, i: trading.assign(led, "ann", "bob", "cat", 2, id=i),
     "ask": lambda led, i: trading.ask(led, "ann", "bob", 2, id=i),
     "answer": lambda led, i: led.tie("ann", "cat", "0.5", id=i),
-    "complete": lambda led, i: trading.complete(led, "a1", value=2, id=i),
+    "complete": lambda led, i: trading.complete(led, "a1", value="1/2", id=i),
 }
 
 

@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     entry_options(answer, reason=False)
     complete = command("complete", "complete an ask: record the favor that fulfils it")
     complete.add_argument("ask_id", metavar="ASK_ID", help="the ask (a prefix will do)")
-    complete.add_argument("--value", help="the favor's value (default: the ask's)")
+    complete.add_argument("--value", help="at most the ask's value (the default)")
     entry_options(complete, reason=False)
 
     assign = command(
