@@ -13,7 +13,7 @@ Examples
 Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
-from favorledger import trading
+from favorledger import _startup, trading  # noqa: F401 (_startup first: Ctrl-C)
 from favorledger._exact import Amount, Ratio, total
 from favorledger.agenda import AgendaItem, agenda
 from favorledger.clearing import Clearing, clear_cycles, clear_debts

@@ -51,11 +51,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from favorledger import _startup
 from favorledger._display import one_line
 from favorledger.cli import entries, files, market, settling
 from favorledger.cli.parser import build_parser
 from favorledger.cli.run import Run
 from favorledger.errors import FavorLedgerError, in_words, shown
+from favorledger.model import Favor
 
 __all__ = ["main"]
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
@@ -65,18 +67,27 @@ COMMANDS: Final[dict[str, Callable[[Run], int]]] = (
 )
 
 
-# Where a model field's name differs from the argument that gives it.
-_ARGUMENT: Final = {"referral_share": "share", "tags": "tag", "id": "person"}
+# Where a library's name for a value (a model field, a parameter) differs
+# from the argument that gives it.
+_ARGUMENT: Final = {
+    "referral_share": "share",
+    "tags": "tag",
+    "id": "person",
+    "today": "at",  # agenda(today=...)
+}
+
+# A message that begins with a parameter's bare name: "at must be ...".
+_SUBJECT: Final = re.compile(r"^(\w+)(?= must\b)")
 
 
-def _typed(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
-    """Each field ``command`` takes, by the name typed for it: ``--value``
+def _typed(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Each field the command takes, by the name typed for it: ``--value``
     for an option, ``VALUE`` for an argument (as its help shows them)."""
     commands = next(
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     )
     names: dict[str, str] = {}
-    for action in commands.choices[command]._actions:  # the first of a dest
+    for action in commands.choices[args.command]._actions:  # the first of a dest
         if action.option_strings:
             names.setdefault(action.dest, max(action.option_strings, key=len))
         else:
@@ -90,7 +101,38 @@ def _typed(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
         for field, dest in _ARGUMENT.items()
         if dest in names and field not in names
     }
-    return names | {field: names[dest] for field, dest in fields.items()}
+    return (
+        names | {field: names[dest] for field, dest in fields.items()} | _barter(args)
+    )
+
+
+def _barter(args: argparse.Namespace) -> dict[str, str]:
+    """``barter A B A_VALUE B_VALUE`` records two favors, A's to B, then
+    B's to A: a refused favor's fields are the arguments that gave it."""
+    if args.command != "barter":
+        return {}
+    try:
+        Favor(giver=args.a, receiver=args.b, value=args.a_value)
+    except FavorLedgerError:  # the first favor is the one refused
+        return {"giver": "A", "receiver": "B", "value": "A_VALUE"}
+    return {"giver": "B", "receiver": "A", "value": "B_VALUE"}
+
+
+def _worded(message: str, words: dict[str, str]) -> str:
+    """``message`` naming each value as it was typed: an entry's field
+    (``Favor.value``) or a parameter that begins it (``at must be ...``).
+
+    Examples
+    --------
+    >>> _worded("at must be an ISO-8601 time, got 'x'", {"at": "--at"})
+    "--at must be an ISO-8601 time, got 'x'"
+    >>> _worded("Favor.value must be positive, got -1", {"value": "VALUE"})
+    'VALUE must be positive, got -1'
+    >>> _worded("person 'x' is not in the ledger", {"person": "PERSON"})
+    "person 'x' is not in the ledger"
+    """
+    message = in_words(message, words)
+    return _SUBJECT.sub(lambda m: words.get(m.group(1), m.group(0)), message)
 
 
 def _explain(exc: BaseException) -> str:
@@ -114,6 +156,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 when ``check`` finds problems, 2 for a mistake (a bad
         argument, a refused entry, an unreadable file), 130 if interrupted.
     """
+    _startup.loaded()  # from here on, Ctrl-C is a KeyboardInterrupt
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            sys.stderr.write("favorledger: interrupted\n")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     for number, argument in enumerate(argv, start=1):
@@ -132,12 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FavorLedgerError, OSError) as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()
-        message = in_words(one_line(_explain(exc)), _typed(parser, args.command))
+        message = _worded(one_line(_explain(exc)), _typed(parser, args))
         sys.stderr.write(f"favorledger: error: {message}\n")
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("favorledger: interrupted\n")
-        return 130
 
 
 def _broken_pipe() -> int:

@@ -121,20 +121,19 @@ def _export(run: Run) -> int:
         kept = None if kind == "dot" else carried(led, kind)
         report = None if kept is None else compared(led, kept)
         count = _write(led, path, kind, progress, force=run.args.force)
-    counts = held(kept) if kind in _ENTRY_FILES and kept is not None else None
+    counts = {} if kept is None else held(kept)
+    entries = kind in _ENTRY_FILES
     if path == "-":  # the export itself went to standard output
         run = Run(run.args, sys.stderr, sys.stderr)
-    if counts is not None:
+    if entries:
         count = sum(counts.values())
     if run.json:
-        written = {"file": path, "format": kind, "written": count}
-        if counts is not None:
-            written["held"] = counts
+        written = {"file": path, "format": kind, "written": count, "held": counts}
         run.emit(written | _json(report))
         return 0
     units = {"dot": "debt", "edges": "edge"}
-    unit = plural(count, "entry" if counts is not None else units.get(kind, "favor"))
-    if counts:
+    unit = plural(count, "entry" if entries else units.get(kind, "favor"))
+    if entries and counts:
         unit += " (" + ", ".join(plural(n, name) for name, n in counts.items()) + ")"
     run.out.write(f"wrote {unit} to {path} ({kind})\n")
     if report is not None and report.left_out:
@@ -164,8 +163,11 @@ def held(kept: Sequence[Entry | None]) -> dict[str, int]:
 
 
 def _json(report: ExportReport | None) -> dict[str, Any]:
+    """What the file leaves out, and what that changes. A DOT drawing
+    (``report`` None) holds no entries: it draws the ledger's debts as they
+    are, so nothing changes."""
     if report is None:
-        return {"left_out": {}}
+        report = ExportReport({}, True, True, {})
     return {
         "left_out": report.left_out,
         "same_balances": report.same_balances,
@@ -266,8 +268,8 @@ def _config(run: Run) -> int:
     a = run.args
     if is_postgres_url(run.db):
         raise UsageError("settings are kept in SQLite stores only; use --strict")
-    if not os.path.exists(run.db):
-        run.open(create=False)  # raises the friendly "no ledger here" error
+    with run.read():  # a file that is not a store is named so, and left alone
+        pass
     if a.setting is not None and a.value is not None:
         write_setting(run.db, a.setting, a.value)
     settings = dict.fromkeys(SETTINGS, "off") | read_settings(run.db)

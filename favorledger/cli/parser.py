@@ -329,9 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
             positional = not action.option_strings
             if positional and action.metavar is None and action.choices is None:
                 action.metavar = action.dest.upper()
-            elif action.dest in _TIMES and action.metavar is None:
+            elif action.dest in TIME_OPTIONS and action.metavar is None:
                 action.metavar = "TIME"
     return parser
 
 
-_TIMES: Final = frozenset({"at", "since", "until", "expires", "due"})
+TIME_OPTIONS: Final = frozenset({"at", "since", "until", "expires", "due"})
+"""The options that take a time (each is checked before any command runs)."""

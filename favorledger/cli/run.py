@@ -9,13 +9,14 @@ import difflib
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO, TypeVar
 
 from favorledger._display import json_text, one_line, short_ids
-from favorledger.cli.parser import DEFAULT_DB
+from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
@@ -61,6 +62,16 @@ def parse_time(text: str | None) -> datetime | str | None:
         return moment.replace(tzinfo=datetime.now().astimezone().tzinfo).isoformat()
 
 
+def check_times(args: argparse.Namespace) -> None:
+    """Refuse a time option that is not a time before the command runs, so
+    that none is ignored (``clear --apply --at soon`` with nothing to clear)
+    and each is named by its flag."""
+    for dest in sorted(TIME_OPTIONS):
+        text = getattr(args, dest, None)
+        if text is not None:
+            as_moment(parse_time(text), f"--{dest}")
+
+
 def entry_time(text: str | None) -> datetime | str | None:
     """:func:`parse_time` for ``--at`` on a command that records an entry:
     never after now (a favor not yet done is a pledge)."""
@@ -69,6 +80,50 @@ def entry_time(text: str | None) -> datetime | str | None:
         not_after_now("--at", as_moment(moment, "--at"), UsageError)
     return moment
 
+
+def store_path(given: str | None, environment: str | None) -> str:
+    """The store a command uses: ``--db`` (``given``), else
+    ``$FAVORLEDGER_DB`` (``environment``; empty is unset, as in a shell),
+    else ``favors.db``. A leading ``~`` is the home directory.
+
+    Raises
+    ------
+    UsageError
+        For an empty ``--db`` (an unset variable in a script, more likely than
+        a wish for the default) or a URL that is not PostgreSQL's.
+
+    Examples
+    --------
+    >>> store_path(None, None), store_path(None, ""), store_path("a.db", "b.db")
+    ('favors.db', 'favors.db', 'a.db')
+    >>> store_path("sqlite:///x.db", None)
+    Traceback (most recent call last):
+    ...
+    favorledger.cli.run.UsageError: --db: use a path, not a sqlite:// URL (--db x.db)
+    """
+    if given is not None:
+        source, path = "--db", given
+    elif environment:
+        source, path = "$FAVORLEDGER_DB", environment
+    else:
+        return DEFAULT_DB
+    if not path:
+        raise UsageError(f"{source} must not be empty")
+    if is_postgres_url(path):
+        return path
+    scheme = _SCHEME.match(path)
+    if scheme is not None and scheme[1].lower().startswith("sqlite"):
+        raise UsageError(f"{source}: use a path, not a sqlite:// URL (--db x.db)")
+    if scheme is not None and scheme[2]:  # the URL is not shown: it may hold a password
+        raise UsageError(
+            f"{source}: give a path or a postgresql:// URL, not a"
+            f" {scheme[1].lower()}:// URL"
+        )
+    return os.path.expanduser(path)
+
+
+_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(//)?")
+"""A URL's scheme (two letters at least: ``C:`` is a drive), and its ``//``."""
 
 _IRREGULAR: Final = {"person": "people"}
 
@@ -159,8 +214,8 @@ class Run:
         self.out = out
         self.err = err
         self.json = bool(getattr(args, "json", False))
-        db = args.db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
-        self.db = db if is_postgres_url(db) else os.path.expanduser(db)
+        self.db = store_path(args.db, os.environ.get("FAVORLEDGER_DB"))
+        check_times(args)
         self._short: dict[str, str] | None = None
         self._led: StoredLedger | None = None
         self._note = ""

@@ -44,6 +44,7 @@ from __future__ import annotations
 import os
 import pathlib
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -591,7 +592,23 @@ def _store_name(path: str | os.PathLike[str]) -> str:
         raise StoreError(f"a store path must be a file name, got {path!r}")
     if os.path.isdir(name):
         raise StoreError(f"{name} is a directory, not a favorledger store")
+    special = _special_file(name)
+    if special is not None:  # SQLite fails late on a device, waits on a FIFO
+        raise StoreError(f"{name} is not a favorledger store: {special}, not a file")
     return name
+
+
+def _special_file(name: str) -> str | None:
+    """What ``name`` is if it exists and is neither a file nor a directory."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    return "a socket" if stat.S_ISSOCK(mode) else None
 
 
 def _connect(name: str, timeout: float, *, readonly: bool) -> sqlite3.Connection:
