@@ -126,16 +126,53 @@ _AGAINST: dict[str, Any] = {}
 
 
 def against_module(path: str) -> Any:
-    """``favorledger/io/postgres.py`` of another checkout, loaded beside this
-    one (the rest of favorledger is this checkout's)."""
+    """The PostgreSQL store of another checkout, loaded beside this one (the
+    rest of favorledger is this checkout's): its ``favorledger/io/postgres.py``
+    (before the store became a package) or its ``favorledger/io/postgres/``
+    directory (after)."""
     if path not in _AGAINST:
-        spec = importlib.util.spec_from_file_location("_postgres_against", path)
+        if os.path.isdir(path):
+            _AGAINST[path] = _against_package(path)
+        else:
+            spec = importlib.util.spec_from_file_location("_postgres_against", path)
+            assert spec is not None
+            assert spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _AGAINST[path] = module
+    return _AGAINST[path]
+
+
+def _against_package(path: str) -> Any:
+    """The package at ``path`` loaded as ``favorledger.io.postgres`` (so its
+    modules' imports of each other find its own), then this checkout's
+    modules put back under those names."""
+    name = "favorledger.io.postgres"
+
+    def ours() -> dict[str, Any]:
+        return {
+            key: module
+            for key, module in sys.modules.items()
+            if key == name or key.startswith(name + ".")
+        }
+
+    saved = ours()
+    for key in saved:
+        del sys.modules[key]
+    try:
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(path, "__init__.py"), submodule_search_locations=[path]
+        )
         assert spec is not None
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
         spec.loader.exec_module(module)
-        _AGAINST[path] = module
-    return _AGAINST[path]
+        return module
+    finally:
+        for key in ours():
+            del sys.modules[key]
+        sys.modules.update(saved)
 
 
 @contextlib.contextmanager
@@ -261,8 +298,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--against",
         metavar="POSTGRES_PY",
-        help="the store module the mode 'against' writes through (another"
-        " checkout's favorledger/io/postgres.py)",
+        help="the store the mode 'against' writes through: another checkout's"
+        " favorledger/io/postgres.py, or its favorledger/io/postgres/ directory",
     )
     args = parser.parse_args(argv)
     if "against" in args.modes:

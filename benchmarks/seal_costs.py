@@ -38,7 +38,7 @@ from typing import Final
 from profile_postgres import _FAVOR_ROW, _INSERT, _version, pgbench_cost
 
 from favorledger import Ledger
-from favorledger.io import postgres
+from favorledger.io.postgres import schema as pg_schema
 from favorledger.testing.postgres import TemporaryServer
 
 _PIECES_SQL: Final = """
@@ -119,7 +119,7 @@ _ON_CONFLICT: Final = """            INSERT INTO {schema}.entries
 
 def _replaced(name: str, schema: str, old: str, new: str) -> str:
     """The server function ``name`` of ``schema`` with ``old`` put as ``new``."""
-    _, signature, body = postgres._SERVER_FUNCTIONS[name]
+    _, signature, body = pg_schema._SERVER_FUNCTIONS[name]
     text = body.format(schema=f'"{schema}"', name=schema)
     old = old.format(schema=f'"{schema}"', name=schema)
     new = new.format(schema=f'"{schema}"', name=schema)
@@ -132,25 +132,25 @@ def _replaced(name: str, schema: str, old: str, new: str) -> str:
     )
 
 
-_WAIT: Final = f"""        IF NOT pg_try_advisory_xact_lock({postgres._LOCK}) THEN
-            PERFORM pg_advisory_lock_shared({postgres._LOCK});
-            PERFORM pg_advisory_unlock_shared({postgres._LOCK});
-            {postgres._FIND_MINE}
+_WAIT: Final = f"""        IF NOT pg_try_advisory_xact_lock({pg_schema._LOCK}) THEN
+            PERFORM pg_advisory_lock_shared({pg_schema._LOCK});
+            PERFORM pg_advisory_unlock_shared({pg_schema._LOCK});
+            {pg_schema._FIND_MINE}
             IF mine IS NULL THEN
-                PERFORM pg_advisory_xact_lock({postgres._LOCK});
-                {postgres._FIND_MINE}
+                PERFORM pg_advisory_xact_lock({pg_schema._LOCK});
+                {pg_schema._FIND_MINE}
             END IF;
         END IF;"""
-_NEXT: Final = postgres._LOCK.replace("hashtext('{name}')", "hashtext('{name}') + 1")
-_ELECTED: Final = f"""        IF NOT pg_try_advisory_xact_lock({postgres._LOCK}) THEN
+_NEXT: Final = pg_schema._LOCK.replace("hashtext('{name}')", "hashtext('{name}') + 1")
+_ELECTED: Final = f"""        IF NOT pg_try_advisory_xact_lock({pg_schema._LOCK}) THEN
             LOOP
-                PERFORM pg_advisory_lock_shared({postgres._LOCK});
-                PERFORM pg_advisory_unlock_shared({postgres._LOCK});
-                {postgres._FIND_MINE}
+                PERFORM pg_advisory_lock_shared({pg_schema._LOCK});
+                PERFORM pg_advisory_unlock_shared({pg_schema._LOCK});
+                {pg_schema._FIND_MINE}
                 EXIT WHEN mine IS NOT NULL;
                 IF pg_try_advisory_xact_lock({_NEXT}) THEN
-                    PERFORM pg_advisory_xact_lock({postgres._LOCK});
-                    {postgres._FIND_MINE}
+                    PERFORM pg_advisory_xact_lock({pg_schema._LOCK});
+                    {pg_schema._FIND_MINE}
                     EXIT;
                 END IF;
             END LOOP;

@@ -47,7 +47,6 @@ from favorledger import (
     trading,
 )
 from favorledger.cli import main
-from favorledger.io import postgres
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.postgres import (
@@ -58,6 +57,7 @@ from favorledger.io.postgres import (
     split_url,
     store_head,
 )
+from favorledger.io.postgres import store as postgres
 from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
 from tests.test_sqlite import rich_ledgers, snapshot

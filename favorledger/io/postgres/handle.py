@@ -1,0 +1,287 @@
+"""The PostgreSQL store's top layer: the ledger handle and how it is opened.
+
+:func:`open_ledger` opens a ledger kept in PostgreSQL and returns a
+:class:`PostgresLedger`: a :class:`~favorledger.io.sqlite.StoredLedger`
+that hands a favor which needs no state in to the store in one round trip
+(:meth:`~favorledger.io.postgres.store.PostgresStore.hand_in`) and, if that
+leaves it behind the store, catches up at its next read
+(:class:`_BehindLedger`). The module :mod:`favorledger.io.postgres` tells
+the whole story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+import attrs
+
+from favorledger._exact import Amount
+from favorledger.errors import UnknownPersonError
+from favorledger.io.chain import link
+from favorledger.io.postgres.store import PostgresStore, _RetryLockedError
+from favorledger.io.sqlite import DEFAULT_TIMEOUT, StoredLedger, _replay
+from favorledger.ledger import Ledger
+from favorledger.model import NO_TAGS, Entry, Favor, quick_favor
+from favorledger.policy import DEFAULT_REFERRAL_SHARE
+
+
+class PostgresLedger(StoredLedger):
+    """A :class:`~favorledger.io.sqlite.StoredLedger` kept in PostgreSQL.
+
+    Its one difference: a favor that fulfils nothing (whose rules need no
+    state but its id, and, in a strict ledger, people known already) is
+    appended in one round trip without catching up first, through the inbox
+    and sealed with every other waiting favor (:meth:`PostgresStore.defer`).
+    On a version 4 ledger nothing comes back but the favor's place: unless
+    that comes right after what the handle has read (then the favor is
+    indexed at once), the handle is *behind* the store, and its next read of anything (a
+    balance, the log, a query, ``len``) first catches up with every entry
+    stored since it last read, its own favors among them, in the store's
+    order; a handle that only writes never indexes other writers' favors.
+    On older ledgers the rows other writers appended before the favor come
+    back with it and are indexed first. Any other write, or a favor the
+    ledger cannot place that way (its id is stored, a person is new to this
+    handle, the connection failed), takes the lock and catches up, as on
+    SQLite.
+    """
+
+    def __init__(
+        self,
+        *,
+        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(referral_share=referral_share, strict=strict)
+        self._handed: dict[str, Favor] = {}  # handed in, not indexed yet
+
+    @property
+    def behind(self) -> bool:
+        """Whether this handle handed in favors it has not indexed yet (a
+        version 4 ledger): its next read catches up first. Reading this does
+        not."""
+        return isinstance(self, _BehindLedger)
+
+    def record(self, *args: Any, **kwargs: Any) -> Favor:
+        """Record a favor (see :meth:`favorledger.Ledger.record`)."""
+        if self._sink is None or self._writing or kwargs.get("fulfils") is not None:
+            return super().record(*args, **kwargs)
+        store = self._sink
+        retry = kwargs.get("at") is None and kwargs.get("id") is not None
+        if (
+            not retry  # a retry is dated as stored: catch up first (below)
+            and len(args) == 3
+            and kwargs.keys() <= _QUICK_KEYS
+            and isinstance(store, PostgresStore)
+            and store.hands_in
+            and store.lone_appends
+            and not store._depth
+        ):
+            favor = quick_favor(
+                *args,
+                kwargs.get("kind", "favor"),
+                kwargs.get("at"),
+                *(None, "", NO_TAGS, None),  # via, reason, tags, referral share
+                kwargs.get("id"),
+                None,  # fulfils
+                self._balance,  # its keys are the people
+            )
+            if favor is not None and self._stored(favor.id) is None:
+                return self._record_lone(store, favor)
+        try:
+            with self._deferred():
+                return super().record(*args, **kwargs)
+        except _RetryLockedError as locked:
+            if locked.favor is None:  # pragma: no cover - _add_favor sets it
+                raise
+            if retry:  # caught up under the lock, it is dated as stored
+                return super().record(*args, **kwargs)
+            return super().add(locked.favor)
+
+    def add(self, entry: Any) -> Any:
+        """Record an entry, idempotently (see :meth:`favorledger.Ledger.add`)."""
+        if (  # replaying and catching up come through here: keep it short
+            self._sink is None
+            or self._writing
+            or not isinstance(entry, Favor)
+            or entry.fulfils is not None
+        ):
+            return super().add(entry)
+        try:
+            with self._deferred():
+                return super().add(entry)
+        except _RetryLockedError:
+            return super().add(entry)
+
+    def _record_lone(self, store: PostgresStore, favor: Favor) -> Favor:
+        """Hand in ``favor`` (new, in its common valid form: no referrer,
+        reason, tags or pledge) straight away: no write transaction is
+        opened around the one call (:meth:`_hand_in`), as it writes nothing
+        else. If it cannot be placed that way, it is added the locked way."""
+        store._require_writable()
+        try:
+            favor = self._hand_in(store, favor)
+        except (_RetryLockedError, UnknownPersonError):
+            return super().add(favor)  # catches up first, then decides
+        if store.behind:
+            object.__setattr__(self, "__class__", _BehindLedger)
+        return favor
+
+    @contextmanager
+    def _deferred(self) -> Iterator[None]:
+        """The next write transaction starts without the lock (see
+        :meth:`PostgresStore.defer`); afterwards the ledger is marked behind
+        if its favor was handed in without a catch-up."""
+        store = self._store
+        if self._sink is not store or not isinstance(store, PostgresStore):
+            yield  # not attached yet, read-only or damaged
+            return
+        store.defer()
+        try:
+            yield
+        finally:
+            store._defer = False
+            if store.behind:
+                object.__setattr__(self, "__class__", _BehindLedger)
+
+    def _add_favor(self, favor: Favor) -> Favor:
+        store = self._store
+        if not isinstance(store, PostgresStore) or not store.lazy:
+            return super()._add_favor(favor)
+        store.alone()
+        try:
+            if store.hands_in and self._stored(favor.id) is None:
+                return self._hand_in(store, favor)
+            return super()._add_favor(favor)
+        except (_RetryLockedError, UnknownPersonError) as exc:
+            # Nothing was indexed: the write transaction ends, and ``record``
+            # or ``add`` adds the same favor the locked way, which catches up
+            # first (a person new to this handle; an id that is taken).
+            raise _RetryLockedError(favor) from exc
+
+    def _hand_in(self, store: PostgresStore, favor: Favor) -> Favor:
+        """Store ``favor`` (:meth:`PostgresStore.hand_in`) and index it at
+        once if it is the entry right after what this handle has read;
+        otherwise index nothing: the next read catches up, this favor among
+        the others."""
+        if self._strict:
+            for person in favor.people:
+                if person not in self._people:
+                    raise self._unknown(person)
+        if favor.via is not None and favor.referral_share is None:
+            favor = attrs.evolve(favor, referral_share=self._share)
+        seq, body = store.hand_in(favor)
+        if seq == store._seen + 1:  # nothing was stored in between: in order
+            with self._absorb():
+                Ledger._add_favor(self, favor)
+            store.skip(seq, link(store.head, body))
+        else:
+            store.behind = True
+            self._handed[favor.id] = favor
+        return favor
+
+    def _catch_up(self) -> None:
+        super()._catch_up()
+        self._handed.clear()
+        store = self._store
+        if isinstance(store, PostgresStore):
+            store.behind = False
+
+    def _replay_one(self, store: Any, seq: int, entry: Entry) -> None:
+        """Index a stored entry; a favor this handle handed in is indexed as
+        the very object its call returned."""
+        mine = self._handed.pop(entry.id, None) if self._handed else None
+        super()._replay_one(store, seq, entry if mine != entry else mine)
+
+
+class _BehindLedger(PostgresLedger):
+    """A :class:`PostgresLedger` whose store holds favors it handed in but
+    has not indexed (:attr:`PostgresStore.behind`). Reading any attribute
+    first turns it back into a :class:`PostgresLedger` and catches up, so
+    whatever it answers includes every entry stored before the read, in the
+    store's order. Writing a favor that needs no state, closing, and
+    ``refresh`` (which counts what it catches up) skip that step."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _BEHIND_OWN:
+            return object.__getattribute__(self, name)
+        object.__setattr__(self, "__class__", PostgresLedger)
+        try:
+            self._catch_up()
+        except BaseException:
+            object.__setattr__(self, "__class__", _BehindLedger)
+            raise
+        return object.__getattribute__(self, name)
+
+    def _as_caught(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``method`` of a :class:`PostgresLedger` on this ledger, unchanged."""
+        object.__setattr__(self, "__class__", PostgresLedger)
+        try:
+            return getattr(self, method)(*args, **kwargs)
+        finally:
+            store = object.__getattribute__(self, "_store")
+            if isinstance(store, PostgresStore) and store.behind:
+                object.__setattr__(self, "__class__", _BehindLedger)
+
+    def record(self, *args: Any, **kwargs: Any) -> Favor:
+        """Record a favor; one that needs no state is handed in at once."""
+        found: Favor = self._as_caught("record", *args, **kwargs)
+        return found
+
+    def add(self, entry: Any) -> Any:
+        """Record an entry; a favor that needs no state is handed in at once."""
+        return self._as_caught("add", entry)
+
+    def refresh(self) -> int:
+        """Catch up (see :meth:`StoredLedger.refresh`)."""
+        found: int = self._as_caught("refresh")
+        return found
+
+    def close(self) -> None:
+        """Close the store without catching up (see :meth:`Ledger.close`)."""
+        self._as_caught("close")
+
+
+_QUICK_KEYS: Final = frozenset({"kind", "at", "id"})
+"""The keywords :meth:`PostgresLedger.record` hands in straight away (any
+other keyword takes the general way)."""
+
+_BEHIND_OWN: Final = frozenset(
+    {"__class__", "_as_caught", "behind", "record", "add", "refresh", "close"}
+)
+"""What a :class:`_BehindLedger` reads without catching up first."""
+
+
+def open_ledger(
+    url: str,
+    *,
+    referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+    strict: bool = False,
+    create: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    readonly: bool = False,
+) -> StoredLedger:
+    """Open the ledger stored in PostgreSQL at ``url`` (creating it if missing).
+
+    Parameters are those of :func:`favorledger.io.sqlite.open_ledger`;
+    ``url`` is a libpq URL (``postgresql://user@host:port/db``), optionally
+    with ``?ledger=NAME`` to choose one of several ledgers in the database.
+    ``timeout`` bounds how long a write waits to reconnect to a server that
+    is restarting.
+
+    Raises
+    ------
+    StoreError
+        If the server cannot be reached, or the ledger is missing (and
+        ``create`` is false), not a favorledger ledger, or newer.
+    """
+    ledger = PostgresLedger(referral_share=referral_share, strict=strict)
+    store = PostgresStore.open(url, create=create, timeout=timeout, readonly=readonly)
+    try:
+        _replay(store, ledger)
+    except BaseException:
+        store.close()
+        raise
+    ledger._attach(store)
+    return ledger

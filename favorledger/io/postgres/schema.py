@@ -1,0 +1,376 @@
+"""The PostgreSQL store's tables, server functions and migrations, as SQL.
+
+Each ledger is a PostgreSQL schema. This module holds the statements that make
+one (:func:`_schema_statements`: version 1), the functions its writers call
+(:data:`_SERVER_FUNCTIONS`) and the steps that bring a ledger from one
+version to the next (:data:`MIGRATIONS`, up to :data:`SCHEMA_VERSION`). It
+is text only: the store (:mod:`~favorledger.io.postgres.store`) runs it,
+``check`` (:mod:`~favorledger.io.postgres.check`) compares a ledger with it.
+``{schema}`` in a statement stands for the ledger's quoted schema, ``{name}``
+for its name.
+
+Examples
+--------
+>>> statements = _schema_statements('"club"')
+>>> statements[1].split("(")[0]
+'CREATE TABLE "club".entries '
+>>> sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
+True
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA_VERSION: Final = 5
+"""The version of a ledger's tables this library writes and reads (2 adds the
+one-round-trip append, ``favorledger_add``; 3 the group append: the
+``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
+``favorledger_group_add``; 4 ``favorledger_hand_in``; 5 drops the index
+``entries_type_at``, which no query of favorledger's reads)."""
+
+_LOCK_CLASS: Final = int.from_bytes(b"FvLg", "big")
+"""The first key of the ledger's advisory lock (the second: its name's hash)."""
+
+
+# ------------------------------------------------- version 1: tables, triggers
+_REFUSE: Final = """BEGIN
+    RAISE EXCEPTION 'favorledger % is append-only: % refused',
+        TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
+END;"""
+
+_APPEND: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+BEGIN
+    SELECT seq, digest INTO last_seq, last_digest
+        FROM {schema}.entries ORDER BY seq DESC LIMIT 1;
+    IF NEW.seq IS DISTINCT FROM coalesce(last_seq, 0) + 1 THEN
+        RAISE EXCEPTION 'favorledger entries are append-only: % is not the next seq',
+            NEW.seq USING ERRCODE = 'restrict_violation';
+    END IF;
+    IF NEW.digest IS DISTINCT FROM encode(sha256(convert_to(
+            coalesce(last_digest, repeat('0', 64)) || E'\\n' || NEW.body,
+            'UTF8')), 'hex') THEN
+        RAISE EXCEPTION 'favorledger entries are chained: the digest of entry %'
+            ' does not follow from the entry before', NEW.seq
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN NEW;
+END;"""
+
+_TABLES: Final = (
+    """CREATE TABLE {schema}.favorledger_schema (
+        version integer PRIMARY KEY,
+        created_at timestamptz NOT NULL
+    )""",
+    """CREATE TABLE {schema}.entries (
+        seq bigint PRIMARY KEY,
+        id text NOT NULL,
+        type text NOT NULL CHECK (length(type) > 0),
+        at text NOT NULL,
+        body text NOT NULL,
+        digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{{64}}$')
+    )""",
+    "CREATE UNIQUE INDEX entries_entry_id ON {schema}.entries (id)"
+    " WHERE type <> 'person'",
+    "CREATE UNIQUE INDEX entries_person_statement ON {schema}.entries (id, at)"
+    " WHERE type = 'person'",
+    "CREATE INDEX entries_type_at ON {schema}.entries (type, at)",  # to version 4
+)
+"""Version 1's tables and indexes (``entries_type_at``, which no query of
+favorledger's reads, is dropped again by version 5)."""
+
+_FUNCTIONS: Final = {"favorledger_refuse": _REFUSE, "favorledger_append": _APPEND}
+
+_TRIGGERS: Final = {
+    # name: (table, timing and events, level, function)
+    "entries_append": ("entries", "BEFORE INSERT", "ROW", "favorledger_append"),
+    "entries_no_update": ("entries", "BEFORE UPDATE", "ROW", "favorledger_refuse"),
+    "entries_no_delete": ("entries", "BEFORE DELETE", "ROW", "favorledger_refuse"),
+    "entries_no_truncate": (
+        "entries",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+    "schema_no_update": (
+        "favorledger_schema",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "schema_no_truncate": (
+        "favorledger_schema",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+
+
+def _schema_statements(schema: str) -> list[str]:
+    """The statements that make a new ledger in ``schema`` (quoted)."""
+    statements = [sql.format(schema=schema) for sql in _TABLES]
+    for name, body in _FUNCTIONS.items():
+        statements.append(
+            f"CREATE FUNCTION {schema}.{name}() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $fl${body.format(schema=schema)}$fl$"
+        )
+    for name, (table, events, level, function) in _TRIGGERS.items():
+        statements.append(
+            f"CREATE TRIGGER {name} {events} ON {schema}.{table}"
+            f" FOR EACH {level} EXECUTE FUNCTION {schema}.{function}()"
+        )
+    return statements
+
+
+# ----------------------------------------- the writers' functions (2 to 4)
+_ADD: Final = f"""DECLARE
+    last_seq bigint;
+    last_digest text;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    PERFORM pg_advisory_xact_lock({_LOCK_CLASS}, hashtext('{{name}}'));
+    SELECT e.seq, e.digest INTO last_seq, last_digest
+        FROM {{schema}}.entries e ORDER BY e.seq DESC LIMIT 1;
+    INSERT INTO {{schema}}.entries VALUES (coalesce(last_seq, 0) + 1, new_id,
+        new_type, new_at, new_body, encode(sha256(convert_to(
+            coalesce(last_digest, repeat('0', 64)) || E'\\n' || new_body,
+            'UTF8')), 'hex'));
+    RETURN QUERY SELECT e.seq, e.id, e.type, e.at, e.body, e.digest
+        FROM {{schema}}.entries e WHERE e.seq > after ORDER BY e.seq;
+END;"""
+"""The body of ``favorledger_add(after, id, type, at, body)``: append one
+entry whose rules need no state but its id, in one statement. It takes the
+ledger's lock, chains the entry to the head (the insert trigger checks it
+again), makes its own commit asynchronous (the caller's flush barrier
+follows), and returns every row after ``after`` up to and including the new
+one, so the caller catches up in the same round trip."""
+
+_ADD_SIGNATURE: Final = (
+    "favorledger_add(after bigint, new_id text, new_type text, new_at text,"
+    " new_body text) RETURNS TABLE (r_seq bigint, r_id text, r_type text,"
+    " r_at text, r_body text, r_digest text)"
+)
+
+_LOCK: Final = f"{_LOCK_CLASS}, hashtext('{{name}}')"
+"""The ledger's advisory lock's two keys, in SQL (``{name}`` still to fill)."""
+
+_INBOX: Final = (
+    """CREATE TABLE {schema}.inbox (
+        n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL,
+        type text NOT NULL CHECK (type = 'favor'),
+        at text NOT NULL,
+        body text NOT NULL
+    )""",
+    """CREATE TABLE {schema}.seals (
+        upto bigint PRIMARY KEY,
+        seq bigint NOT NULL
+    )""",
+)
+"""Version 3's tables. ``inbox``: favors handed in by writers, not yet part
+of the ledger (append-only, numbered in the order they were handed in).
+``seals``: one row per sealing round, the highest inbox number it looked at
+(``upto``) and the chain's last ``seq`` after it (append-only)."""
+
+_SEAL_INBOX: Final = """DECLARE
+    last_seq bigint;
+    last_digest text;
+    mark bigint;
+    top bigint;
+    before bigint;
+    passes int := 0;
+    r record;
+BEGIN
+    SELECT e.seq, e.digest INTO last_seq, last_digest
+        FROM {schema}.entries e ORDER BY e.seq DESC LIMIT 1;
+    last_seq := coalesce(last_seq, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    SELECT s.upto INTO mark FROM {schema}.seals s ORDER BY s.upto DESC LIMIT 1;
+    mark := coalesce(mark, 0);
+    top := mark;
+    LOOP
+        before := top;
+        FOR r IN SELECT i.n, i.id, i.type, i.at, i.body FROM {schema}.inbox i
+                WHERE i.n >= least(before + 1, own) AND (i.n > before OR i.n = own)
+                ORDER BY i.n LOOP
+            top := greatest(top, r.n);
+            CONTINUE WHEN EXISTS (SELECT 1 FROM {schema}.entries e
+                WHERE e.id = r.id AND e.type <> 'person');
+            last_seq := last_seq + 1;
+            last_digest := encode(sha256(convert_to(
+                last_digest || E'\\n' || r.body, 'UTF8')), 'hex');
+            INSERT INTO {schema}.entries
+                VALUES (last_seq, r.id, r.type, r.at, r.body, last_digest);
+        END LOOP;
+        own := top + 1;  -- sealed now: the next pass starts after it
+        passes := passes + 1;
+        EXIT WHEN top = before OR passes = 4;
+    END LOOP;
+    IF top > mark THEN
+        INSERT INTO {schema}.seals VALUES (top, last_seq);
+    END IF;
+END;"""
+"""``favorledger_seal_inbox(own)``, run by the holder of the ledger's lock:
+chain every inbox favor handed in after the last sealing round, and the
+caller's own (``own``: it may have been handed in late), into ``entries``,
+in inbox order, skipping a favor whose id is already stored (a re-add, or a
+clash its writer is told about); the insert trigger checks every link. It
+looks again (up to four passes) for favors handed in while it worked, so
+that writers already waiting for this round are sealed in it too."""
+
+_FIND_MINE: Final = """SELECT e.seq INTO mine FROM {schema}.entries e
+        WHERE e.id = new_id AND e.type <> 'person';"""
+
+_SEALED: Final = f"""DECLARE
+    own bigint;
+    mine bigint;
+    sealed boolean := false;
+BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
+    INSERT INTO {{schema}}.inbox (id, type, at, body)
+        VALUES (new_id, new_type, new_at, new_body) RETURNING n INTO own;
+    COMMIT;
+    {_FIND_MINE}
+    IF mine IS NULL THEN
+        IF NOT pg_try_advisory_xact_lock({_LOCK}) THEN
+            PERFORM pg_advisory_lock_shared({_LOCK});
+            PERFORM pg_advisory_unlock_shared({_LOCK});
+            {_FIND_MINE}
+            IF mine IS NULL THEN
+                PERFORM pg_advisory_xact_lock({_LOCK});
+                {_FIND_MINE}
+            END IF;
+        END IF;
+        IF mine IS NULL THEN
+            PERFORM {{schema}}.favorledger_seal_inbox(own);
+            {_FIND_MINE}
+            sealed := true;
+        END IF;
+    END IF;
+    -- the answer
+    COMMIT;
+    IF NOT sealed AND coalesce((SELECT s.seq FROM {{schema}}.seals s
+            ORDER BY s.upto DESC LIMIT 1), 0) < mine THEN
+        PERFORM pg_logical_emit_message(true, 'favorledger', '');
+    END IF;
+END;"""
+"""``CALL favorledger_group_add(after, id, type, at, body, ...)``: append one
+favor through the inbox, in one statement. (1) Hand the favor in to the
+inbox (committed asynchronously, so that whoever seals next sees it). (2)
+Wait until it is sealed into the chain: if nobody holds the ledger's lock,
+take it and seal every waiting favor (one lock hand-off and one commit for
+all of them); otherwise wait in *shared* mode until the holder lets go, so
+one release wakes every waiter at once, and if the favor came too late for
+that round, take the lock and seal the next one. Return every row after
+``after`` up to the one that holds the favor's id (its own, or an entry
+stored under that id before). A round that seals commits synchronously,
+holding the lock until the disk has it, so every sealed favor is on disk
+once it can be seen; favors handed in meanwhile wait for the next round,
+which seals them together (PostgreSQL's own group commit, one level up).
+(3) A writer whose id was found in an entry no sealing round has flushed
+yet (stored the locked way, asynchronously) writes one WAL record and
+commits synchronously (the flush barrier). When the call returns, the entry
+that holds the favor is on disk."""
+
+_GROUP: Final = _SEALED.replace(
+    "    -- the answer\n",
+    """    SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,
+            e.digest) ORDER BY e.seq) INTO r_rows
+        FROM {schema}.entries e WHERE e.seq > after AND e.seq <= mine;
+""",
+)
+_HAND_IN: Final = _SEALED.replace(
+    "    -- the answer\n",
+    """    SELECT e.seq, e.body = new_body INTO r_seq, r_same
+        FROM {schema}.entries e WHERE e.seq = mine;
+""",
+)
+"""``CALL favorledger_hand_in(id, type, at, body, ...)`` (version 4): the
+group append of ``favorledger_group_add`` without the catch-up. It hands the
+favor in, waits until it is sealed (sealing the round itself if the lock is
+free) and returns only the ``seq`` of the entry that holds the favor's id
+and whether that entry's body is the favor's (``r_same``); no other rows
+travel back. The handle indexes other writers' entries, and its own, at its
+next read (:class:`PostgresLedger`)."""
+
+_GROUP_SIGNATURE: Final = (
+    "favorledger_group_add(after bigint, new_id text, new_type text,"
+    " new_at text, new_body text, OUT r_rows json)"
+)
+_SEAL_INBOX_SIGNATURE: Final = "favorledger_seal_inbox(own bigint) RETURNS void"
+_HAND_IN_SIGNATURE: Final = (
+    "favorledger_hand_in(new_id text, new_type text, new_at text,"
+    " new_body text, OUT r_seq bigint, OUT r_same boolean)"
+)
+
+_SERVER_FUNCTIONS: Final = {
+    # name: (the version that added it, signature, body)
+    "favorledger_add": (2, _ADD_SIGNATURE, _ADD),
+    "favorledger_seal_inbox": (3, _SEAL_INBOX_SIGNATURE, _SEAL_INBOX),
+    "favorledger_group_add": (3, _GROUP_SIGNATURE, _GROUP),
+    "favorledger_hand_in": (4, _HAND_IN_SIGNATURE, _HAND_IN),
+}
+"""The functions a ledger's writers call, by the version that added them."""
+
+_TRIGGERS_V3: Final = {
+    "inbox_no_update": (
+        "inbox",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "inbox_no_truncate": (
+        "inbox",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+    "seals_no_update": (
+        "seals",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "seals_no_truncate": (
+        "seals",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+"""The triggers version 3 adds: the inbox and the seals are append-only too."""
+
+
+# ---------------------------------------------------------------- migrations
+def _function(name: str) -> str:
+    _, signature, body = _SERVER_FUNCTIONS[name]
+    kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
+    return f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql AS $fl${body}$fl$"
+
+
+def _trigger(name: str, table: str, events: str, level: str, function: str) -> str:
+    return (
+        f"CREATE TRIGGER {name} {events} ON {{schema}}.{table}"
+        f" FOR EACH {level} EXECUTE FUNCTION {{schema}}.{function}()"
+    )
+
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (_function("favorledger_add"),),
+    3: (
+        *_INBOX,
+        _function("favorledger_seal_inbox"),
+        _function("favorledger_group_add"),
+        *(_trigger(name, *how) for name, how in _TRIGGERS_V3.items()),
+    ),
+    4: (_function("favorledger_hand_in"),),
+    5: ("DROP INDEX IF EXISTS {schema}.entries_type_at",),
+}
+"""The statements that bring a ledger from version ``v - 1`` to ``v``, by
+``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its
+name). A new ledger is made at version 1 and brought up by these steps;
+opening an older ledger for writing runs the missing steps in one
+transaction under the ledger's lock."""

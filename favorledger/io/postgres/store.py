@@ -1,0 +1,627 @@
+"""The PostgreSQL store itself: the ledger's log, opened, read and appended.
+
+:class:`PostgresStore` is the :class:`~favorledger.io.store.LogStore` (the
+ledger's ``Sink``) behind a ledger kept in PostgreSQL: it opens a ledger's
+schema (making it, or bringing an older one up to :data:`SCHEMA_VERSION`
+with :data:`MIGRATIONS`, under the ledger's lock), reads the stored rows in
+chunks, and appends: a batch under the ledger's lock, or a favor that needs
+no state in one round trip (handed in). Its connection is
+:class:`~favorledger.io.postgres.connection.ConnectedStore`'s; the SQL it
+runs is :mod:`~favorledger.io.postgres.schema`'s. The module
+:mod:`favorledger.io.postgres` tells the whole story.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from typing import Final
+
+from favorledger.errors import StoreError
+from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
+from favorledger.io.jsonl import dumps_entry
+from favorledger.io.postgres.connection import (
+    _BARRIER,
+    _FLUSH,
+    ConnectedStore,
+    _psycopg,
+    _why,
+    split_url,
+)
+from favorledger.io.postgres.schema import (
+    _LOCK_CLASS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    _schema_statements,
+)
+from favorledger.io.sqlite import DEFAULT_TIMEOUT
+from favorledger.io.store import Row, parse_row, utc_text
+from favorledger.model import Entry, Favor
+
+
+class _RetryLockedError(Exception):
+    """A lone append that must be done the locked way (internal); ``favor``
+    is the favor to add that way (the same id and time: idempotent)."""
+
+    def __init__(self, favor: Favor | None = None) -> None:
+        super().__init__("the lone append must take the lock")
+        self.favor = favor
+
+
+_CHUNK: Final = 5000
+"""Rows read per statement outside a write (:meth:`PostgresStore.rows`)."""
+
+
+class PostgresStore(ConnectedStore):
+    """The connection behind a :class:`StoredLedger` kept in PostgreSQL.
+
+    Made by :meth:`open`; most code never touches it directly. It offers the
+    same operations as :class:`~favorledger.io.sqlite.SqliteStore`.
+    """
+
+    schema_version = SCHEMA_VERSION
+
+    flush_after_unlock: bool = True
+    """Release the ledger's lock before waiting for the disk flush (see
+    :mod:`favorledger.io.postgres`); ``False`` holds the lock through a
+    synchronous commit."""
+
+    lone_appends: bool = True
+    """Append a favor whose rules need no state in one round trip
+    (:meth:`defer`); ``False`` takes the lock and catches up first, as every
+    other write does (kept to measure the difference)."""
+
+    group_appends: bool = True
+    """On a version 3 ledger, append such a favor through the inbox
+    (``favorledger_group_add``: many writers' favors sealed by one lock
+    hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
+    hand-off per favor, kept to measure the difference)."""
+
+    lazy_catch_up: bool = True
+    """On a version 4 ledger, hand such a favor in without catching up
+    (``favorledger_hand_in``): the handle indexes what other writers stored,
+    and its own favor, at its next read (:class:`PostgresLedger`); ``False``
+    uses ``favorledger_group_add``, which brings those rows back with the
+    call (kept to measure the difference)."""
+
+    def __init__(
+        self, conninfo: str, name: str, timeout: float, *, readonly: bool
+    ) -> None:
+        super().__init__(conninfo, name, timeout, readonly=readonly)
+        self._defer = False  # the next write transaction starts unlocked
+        self._phase = ""  # of the outermost batch: lazy, alone, done, locked
+        self._fetched: list[tuple[int, str, str, str, str, str]] | None = None
+        self._add_sql = (
+            f"SELECT * FROM {self._schema}.favorledger_add(%s, %s, %s, %s, %s);"
+            f" COMMIT; {_BARRIER}"
+        )
+        self._group_sql = (
+            f"CALL {self._schema}.favorledger_group_add($1, $2, $3, $4, $5, NULL)"
+        ).encode()
+        self._recent_sql = (
+            "SELECT json_agg(json_build_array(e.seq, e.id, e.type, e.at, e.body,"
+            f" e.digest) ORDER BY e.seq) FROM (SELECT * FROM {self._schema}.entries"
+            f" WHERE seq > $1 ORDER BY seq LIMIT {_CHUNK}) e"
+        ).encode()
+        self._hand_in_sql = (
+            f"CALL {self._schema}.favorledger_hand_in($1, $2, $3, $4, NULL, NULL)"
+        ).encode()
+        self.behind = False
+        """Whether favors this handle handed in are stored after its read
+        position (:meth:`hand_in`): it catches up before it answers."""
+
+    # -------------------------------------------------------------- opening
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        create: bool = True,
+        timeout: float = DEFAULT_TIMEOUT,
+        readonly: bool = False,
+    ) -> PostgresStore:
+        """Open the ledger at ``url``, creating its schema if allowed.
+
+        Raises
+        ------
+        StoreError
+            If the server cannot be reached, the schema is not a favorledger
+            ledger, was written by a newer favorledger, or is missing and
+            ``create`` is false (or ``readonly`` is true).
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+            raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+        conninfo, name = split_url(url)
+        store = cls(conninfo, name, max(timeout, 0), readonly=readonly)
+        try:
+            store._prepare(create=create and not readonly)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _prepare(self, *, create: bool) -> None:
+        pg = _psycopg()
+        try:
+            connection = self._live()
+            encoding = connection.execute("SHOW server_encoding").fetchone()
+            if encoding is None or encoding[0] != "UTF8":
+                raise StoreError(
+                    f"{self._path}: the database's encoding must be UTF8, got"
+                    f" {encoding and encoding[0]!r}"
+                )
+            state = self._state()
+            if state == "missing" and create:
+                self._locked(self._initialise)
+                state = self._state()
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: cannot open the store: {exc}") from exc
+        if state == "missing":
+            raise StoreError(f"{self._path}: no such favorledger store")
+        if state == "foreign":
+            raise StoreError(
+                f"{self._path} is not a favorledger store: the schema {self._name}"
+                " holds tables of another application"
+            )
+        if self._check_version() < self.schema_version and not self._readonly:
+            self._locked(self._upgrade)
+            self._check_version()
+
+    def _state(self) -> str:
+        """``missing``, ``ours`` or ``foreign``: what the schema holds."""
+        assert self._connection is not None
+        rows = self._connection.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN"
+            " ('r', 'p', 'v', 'm', 'f')",
+            (self._name,),
+        ).fetchall()
+        tables = {row[0] for row in rows}
+        if not tables:
+            return "missing"
+        if {"entries", "favorledger_schema"} <= tables:
+            return "ours"
+        return "foreign"
+
+    def _locked(self, work: Callable[[], None]) -> None:
+        """``work`` in one transaction holding the ledger's lock."""
+        connection = self._live()
+        connection.execute("BEGIN")
+        try:
+            self._lock()
+            work()
+            connection.execute("COMMIT")
+        except BaseException:
+            if not connection.closed:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _lock(self) -> None:
+        assert self._connection is not None
+        self._connection.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self._name)
+        )
+
+    def _initialise(self) -> None:
+        if self._state() != "missing":
+            return  # another process set it up first
+        assert self._connection is not None
+        self._connection.execute(f"CREATE SCHEMA IF NOT EXISTS {self._schema}")
+        for statement in _schema_statements(self._schema):
+            self._connection.execute(statement)
+        self._stamp_version(1)
+        self._upgrade()
+
+    def _stamp_version(self, version: int) -> None:
+        assert self._connection is not None
+        self._connection.execute(
+            f"INSERT INTO {self._schema}.favorledger_schema (version, created_at)"
+            " VALUES (%s, %s)",
+            (version, datetime.now(UTC)),
+        )
+
+    def _upgrade(self) -> None:
+        """Run the missing migration steps (already under the lock)."""
+        assert self._connection is not None
+        for version in range(self._read_version() + 1, self.schema_version + 1):
+            for statement in MIGRATIONS.get(version, ()):
+                self._connection.execute(
+                    statement.format(schema=self._schema, name=self._name)
+                )
+            self._stamp_version(version)
+
+    def _read_version(self) -> int:
+        connection = self._live()
+        row = connection.execute(
+            f"SELECT max(version) FROM {self._schema}.favorledger_schema"
+        ).fetchone()
+        version = None if row is None else row[0]
+        if not isinstance(version, int) or version < 1:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: schema version"
+                f" {version!r}"
+            )
+        return version
+
+    def _check_version(self) -> int:
+        pg = _psycopg()
+        try:
+            version = self._read_version()
+        except pg.Error as exc:
+            raise StoreError(
+                f"{self._path} is a damaged favorledger store: {exc}"
+            ) from exc
+        self._refuse_newer(version)
+        self.version = version
+        return version
+
+    # --------------------------------------------------------------- reading
+    def rows(self, after: int = 0) -> Iterator[tuple[int, str, str, str, str, str]]:
+        """``(seq, id, type, at, body, digest)`` for every stored entry after
+        ``after``, in order, read in chunks of :data:`_CHUNK` rows, each
+        chunk one statement after the last ``seq`` read (a short catch-up is
+        one round trip; the log only grows at its end, so the chunks add up
+        to the log as it was when the last one was read)."""
+        if self._fetched is not None:  # a lone append brought them along
+            yield from (row for row in self._fetched if row[0] > after)
+            return
+        pg = _psycopg()
+        sql = (
+            f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
+            " WHERE seq > %s ORDER BY seq"
+        )
+        try:
+            connection = self._live()
+            if self._depth:  # inside a write: the catch-up is short
+                yield from connection.execute(sql, (after,)).fetchall()
+                return
+            while True:
+                found = self._read(f"{sql} LIMIT {_CHUNK}", after)
+                yield from found
+                if len(found) < _CHUNK:
+                    return
+                after = found[-1][0]
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read
+        (see :meth:`LogStore.unread`). Outside a write the rows come as one
+        JSON value per chunk through libpq (:meth:`_recent`), as the group
+        append's do: a catch-up is one light round trip."""
+        if self._depth or self._fetched is not None:
+            yield from super().unread()
+            return
+        while True:
+            found = self._recent(self._seen)
+            for seq, _, kind, _, body, digest in found:
+                yield seq, parse_row(self._path, seq, kind, body, trusted=True)
+                self._seen, self._head = seq, digest
+            if len(found) < _CHUNK:
+                return
+
+    def _recent(self, after: int) -> list[Row]:
+        """Up to :data:`_CHUNK` rows after ``after``; a connection the server
+        dropped while it was idle (a restart) is re-opened, once."""
+        try:
+            found = self._redialled(
+                lambda: self._call(self._recent_sql, (str(after),))[0]
+            )
+        except _psycopg().Error as exc:
+            raise StoreError(
+                f"{self._path}: cannot read the store: {_why(exc)}"
+            ) from exc
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
+
+    def _read(self, sql: str, after: int) -> list[Row]:
+        """The rows ``sql`` selects after ``after``; a connection the server
+        dropped while it was idle (a restart) is re-opened, once."""
+        return self._redialled(lambda: self._live().execute(sql, (after,)).fetchall())
+
+    def __len__(self) -> int:
+        """The number of stored entries."""
+        row = self._live().execute(f"SELECT count(*) FROM {self._schema}.entries")
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    # --------------------------------------------------------------- writing
+    def write(self, entry: Entry) -> None:
+        """Add ``entry`` as the next link of the chain to the current batch
+        (or to a batch of its own). The rows are sent when the outermost
+        batch commits (``COPY`` for many), so a batch costs few round trips.
+
+        Raises
+        ------
+        StoreError
+            If the entry could not be stored.
+        """
+        self._require_writable()
+        if not self._depth:
+            with self.batch():
+                self.write(entry)
+            return
+        if self._phase == "alone":
+            self._append_alone(entry)
+            return
+        if self._phase != "locked":
+            raise StoreError(f"{self._path}: cannot write before taking the lock")
+        self._hold(entry, dumps_entry(entry))
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A context whose writes are committed together, or not at all.
+
+        The outermost batch is one transaction holding the ledger's lock; it
+        begins by calling ``on_begin``. Inner batches nest: one that fails
+        drops its own rows only.
+        """
+        self._require_writable()
+        return self._batch()
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        depth = self._depth
+        lazy = False
+        if not depth:
+            lazy = self._defer and self.lone_appends and self.version >= 2
+            self._defer = False
+            self._phase = "lazy"
+        self._depth = depth + 1
+        self._marks.append((self._seen, self._head, len(self._pending)))
+        try:
+            if not depth and not lazy:
+                self._begin()
+            yield
+            self._depth = depth
+            if not depth:
+                self._finish()
+        except BaseException:
+            self._depth = depth
+            self._undo(depth)
+            raise
+        finally:
+            if not depth:
+                self._phase = ""
+        del self._marks[depth:]
+
+    def defer(self) -> None:
+        """Start the next write transaction without the lock or a catch-up.
+
+        The ledger then calls :meth:`alone`: its one entry, a favor that needs
+        no state, is appended in one round trip (:meth:`_append_alone`).
+        """
+        self._defer = True
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the current write transaction has not started yet."""
+        return self._phase == "lazy"
+
+    @property
+    def hands_in(self) -> bool:
+        """Whether a lone favor is handed in without a catch-up
+        (:meth:`hand_in`: a version 4 ledger, :attr:`lazy_catch_up`)."""
+        return self.group_appends and self.lazy_catch_up and self.version >= 4
+
+    def alone(self) -> None:
+        """Let the next write of this (lazy) transaction be a lone append."""
+        if self._phase == "lazy":
+            self._phase = "alone"
+
+    def _begin(self) -> None:
+        """Take the ledger's lock and catch up: the transaction starts."""
+        self._open()
+        self._phase = "locked"
+        if self.on_begin is not None:
+            self.on_begin()
+        self._marks[0] = (self._seen, self._head, 0)
+
+    def _finish(self) -> None:
+        if self._phase == "locked":
+            self._commit()
+        elif self._phase in ("lazy", "alone"):  # nothing written: what the
+            self._flush()  # ledger answered from is on disk when it returns
+
+    def hand_in(self, favor: Favor) -> tuple[int, str]:
+        """Store ``favor`` (a favor that needs no state) as the only write of
+        this lazy transaction, in one round trip, without catching up:
+        ``favorledger_hand_in`` seals it into the chain with every other
+        waiting favor and returns once it is on disk.
+
+        Returns
+        -------
+        tuple of (int, str)
+            The ``seq`` of its entry and its body. If that is the entry
+            right after the read position, the owner may index it now
+            (:meth:`skip`); otherwise it sets :attr:`behind`.
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id holds another body, the role may not use the inbox, or
+            the call failed: the caller adds the same favor the locked way,
+            which catches up first and so finds out what was stored.
+        """
+        pg = _psycopg()
+        body = dumps_entry(favor)
+        params = (favor.id, "favor", utc_text(favor.at), body)
+        try:
+            seq, same = self._call(self._hand_in_sql, params)
+        except pg.errors.InsufficientPrivilege as exc:
+            self.group_appends = False  # one favor per lock hand-off from now
+            raise _RetryLockedError(favor) from exc
+        except pg.Error as exc:
+            # The favor may be in the inbox: the locked way stores it now (a
+            # later seal skips the copy). No session lock outlives this.
+            self._drop()
+            raise _RetryLockedError(favor) from exc
+        if seq is None or same != b"t":
+            raise _RetryLockedError(favor)  # another body holds the id
+        if self._phase == "alone":
+            self._phase = "done"
+        return int(seq), body
+
+    def _append_alone(self, entry: Entry) -> None:
+        """Append ``entry`` in one round trip, then index the rows other
+        writers appended before it (they come back with it).
+
+        On a version 3 ledger the favor goes through the inbox
+        (``favorledger_group_add``, which seals it with every other waiting
+        favor and commits that round synchronously); on version 2 through
+        ``favorledger_add`` (the lock, the chain and the insert in the
+        server, an asynchronous commit, then the flush barrier in the same
+        query). Either way the favor is on disk when this returns.
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id is taken (it may be this very entry, stored by a call
+            whose answer was lost) or the connection failed: nothing is
+            indexed, and the caller takes the locked way, which finds out.
+        """
+        body = dumps_entry(entry)
+        kind = _TYPE_NAMES[type(entry)]
+        rows = self._send_alone((self._seen, entry.id, kind, utc_text(entry.at), body))
+        if not rows or rows[-1][1] != entry.id or rows[-1][4] != body:
+            # the id was stored before this call (by another writer, or by
+            # this one in a call whose answer was lost): the locked way says
+            # whether it is the same favor or a clash
+            raise _RetryLockedError
+        self._phase = "done"
+        seq, *_, digest = rows[-1]
+        if len(rows) > 1 and self.on_begin is not None:
+            self._fetched = rows[:-1]
+            try:
+                self.on_begin()
+            finally:
+                self._fetched = None
+        self._seen, self._head = seq, digest
+
+    def _send_alone(self, params: tuple[int, str, str, str, str]) -> list[Row]:
+        """The rows ``favorledger_group_add`` (version 3) or ``favorledger_add``
+        (version 2) returns for ``params`` (after, id, type, at, body).
+
+        Raises
+        ------
+        _RetryLockedError
+            If the id is taken, the role may not use the inbox, or the call
+            failed where the locked way can still store the favor.
+        StoreError
+            If ``favorledger_add`` failed for a reason of its own.
+        """
+        pg = _psycopg()
+        grouped = self.group_appends and self.version >= 3
+        try:
+            if grouped:
+                return self._call_group(params)
+            with pg.ClientCursor(self._live()) as cursor:
+                cursor.execute(self._add_sql, params)
+                rows: list[Row] = cursor.fetchall()
+                return rows
+        except pg.errors.UniqueViolation as exc:
+            raise _RetryLockedError from exc
+        except pg.errors.InsufficientPrivilege as exc:
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # refused at the inbox, before any lock: this connection appends
+            # one favor per lock hand-off from now on (favorledger_add)
+            self.group_appends = False
+            raise _RetryLockedError from exc
+        except pg.OperationalError as exc:
+            self._drop()
+            raise _RetryLockedError from exc
+        except pg.Error as exc:
+            if not grouped:
+                raise StoreError(
+                    f"{self._path}: could not append: {_why(exc)}"
+                ) from exc
+            # The favor may be in the inbox: the locked way stores it now (a
+            # later seal skips the copy), so the call either stores it or
+            # fails for a reason of its own. No session lock outlives this.
+            self._drop()
+            raise _RetryLockedError from exc
+
+    def _call_group(self, params: tuple[int, str, str, str, str]) -> list[Row]:
+        """``favorledger_group_add``: the rows after ``params[0]`` up to the
+        one that holds the favor's id (see :meth:`_call`)."""
+        after, *rest = params
+        found = self._call(self._group_sql, (str(after), *rest))[0]
+        return [] if found is None else [tuple(row) for row in json.loads(found)]
+
+    def _open(self) -> None:
+        """Begin a transaction and take the ledger's lock; a connection the
+        server dropped while idle (a restart) is re-opened first."""
+        pg = _psycopg()
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                connection = self._live()
+                with connection.pipeline():
+                    connection.execute("BEGIN")
+                    if self.flush_after_unlock:
+                        connection.execute("SET LOCAL synchronous_commit = off")
+                    self._lock()
+                return
+            except pg.OperationalError as exc:
+                self._drop()  # nothing was done yet: begin again
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self._path}: could not start a write: {_why(exc)}"
+                    ) from exc
+            except pg.Error as exc:
+                self._undo(0)
+                raise StoreError(
+                    f"{self._path}: could not start a write: {_why(exc)}"
+                ) from exc
+
+    def _commit(self) -> None:
+        pg = _psycopg()
+        connection = self._connection
+        assert connection is not None
+        rows, self._pending = self._pending, []
+        insert = (
+            f"INSERT INTO {self._schema}.entries (seq, id, type, at, body, digest)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+        )
+        try:
+            if len(rows) > 8:
+                with connection.cursor().copy(
+                    f"COPY {self._schema}.entries (seq, id, type, at, body, digest)"
+                    " FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                connection.execute("COMMIT")
+            else:
+                with connection.pipeline():
+                    for row in rows:
+                        connection.execute(insert, row)
+                    connection.execute("COMMIT")
+            if self.flush_after_unlock:
+                # A synchronous commit after ours in the write-ahead log: when
+                # it returns, ours is on disk too. It must write a WAL record
+                # (a bare transaction id is committed without a flush).
+                connection.execute(_FLUSH)
+        except pg.Error as exc:
+            raise StoreError(
+                f"{self._path}: could not commit (if the answer was lost the"
+                f" write may be stored: the next write or refresh finds out):"
+                f" {_why(exc)}"
+            ) from exc
+
+    def _undo(self, depth: int) -> None:
+        self._forget(depth)
+        if depth:
+            return
+        connection = self._connection
+        if connection is None or connection.closed:
+            return
+        try:
+            if connection.info.transaction_status != 0:  # not idle
+                connection.execute("ROLLBACK")
+        except _psycopg().Error:
+            self._drop()  # the transaction is gone with the connection
