@@ -80,7 +80,13 @@ from favorledger.referrals import (
     referral_paths,
     willingness,
 )
-from favorledger.settlement import explain, settle, settle_balances
+from favorledger.settlement import (
+    assigned_favors,
+    explain,
+    settle,
+    settle_balances,
+    settled_by,
+)
 
 __version__ = "0.1.0"
 
@@ -134,6 +140,7 @@ __all__ = [
     "__version__",
     "agenda",
     "ask_capacity",
+    "assigned_favors",
     "clear_cycles",
     "clear_debts",
     "experts",
@@ -148,6 +155,7 @@ __all__ = [
     "referral_paths",
     "settle",
     "settle_balances",
+    "settled_by",
     "total",
     "trading",
     "willingness",

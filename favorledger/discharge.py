@@ -32,11 +32,15 @@ from __future__ import annotations
 import itertools
 import operator
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import compress, repeat
 from operator import ge
 from typing import Final, Protocol
+
+import attrs
 
 from favorledger import _exact
 from favorledger._collector import collector_paused
@@ -49,6 +53,7 @@ from favorledger.model import (
     LazyExplanation,
     Obligation,
     Reversal,
+    Role,
     Settlement,
     Transfer,
     as_moment,
@@ -78,7 +83,14 @@ class Indexed(Protocol):
         those, the ones dated at or before ``as_of``, if given)."""
 
 
-__all__ = ["EAGER_INDEX", "MAX_HOPS", "Indexed", "Snapshot", "discharges", "explain_at"]
+__all__ = [
+    "EAGER_INDEX",
+    "MAX_HOPS",
+    "Indexed",
+    "Snapshot",
+    "discharges",
+    "explain_at",
+]
 
 MAX_HOPS: Final = 3
 """The longest chain of debts an explanation follows from payer to payee."""
@@ -371,36 +383,71 @@ class _Debts:
                 amount = _exact.sub(amount, step)
 
     # ---------------------------------------------------------- explaining
-    def behind(self, used: Mapping[_Pair, Amount]) -> tuple[Obligation, ...]:
-        """The oldest obligations of each pair still owed that cover its use.
+    def behind(
+        self,
+        used: Mapping[_Pair, Amount],
+        cited: Mapping[_Pair, Amount] | None = None,
+    ) -> tuple[Obligation, ...]:
+        """The parts of each pair's oldest unpaid debts that cover its use.
 
         Within a pair, what has been paid off (by favors back, settlements or
-        assignments) is taken from the oldest obligations first.
+        assignments) is taken from the oldest debts first, then what
+        ``cited`` says earlier transfers of the same plan already cited; the
+        parts after that cover the pair's use, each no larger than what is
+        left of its debt.
         """
         found: list[Obligation] = []
         for (debtor, creditor), portion in used.items():
-            owed = list(self._obligations(debtor, creditor))
-            paid = _exact.sub(
-                _exact.total(o.amount for o in owed), self.net(debtor, creditor)
-            )
-            for obligation in owed:
-                if paid >= obligation.amount:
-                    paid = _exact.sub(paid, obligation.amount)
-                    continue
-                available = (
-                    _exact.sub(obligation.amount, paid)
-                    if paid > 0
-                    else obligation.amount
-                )
-                paid = ZERO
-                found.append(obligation)
-                portion = _exact.sub(portion, available)
-                if portion <= 0:
-                    break
+            before = ZERO if cited is None else cited.get((debtor, creditor), ZERO)
+            found += self._parts(debtor, creditor, before, portion)
         return tuple(found)
 
-    def _obligations(self, debtor: str, creditor: str) -> list[Obligation]:
-        """The live obligations ``debtor`` owes ``creditor``, oldest first.
+    def _parts(
+        self, debtor: str, creditor: str, before: Amount, portion: Amount
+    ) -> list[Obligation]:
+        owed = self.sources(debtor, creditor)
+        paid = _exact.sub(
+            _exact.total(o.amount for o in owed), self.net(debtor, creditor)
+        )
+        skip = _exact.add(paid, before) if paid > 0 else before
+        parts: list[Obligation] = []
+        for obligation in owed:
+            if portion <= 0:
+                break
+            if skip >= obligation.amount:
+                skip = _exact.sub(skip, obligation.amount)
+                continue
+            left = (
+                _exact.sub(obligation.amount, skip) if skip > 0 else obligation.amount
+            )
+            skip = ZERO
+            part = left if left <= portion else portion
+            if part != obligation.amount:
+                obligation = attrs.evolve(obligation, amount=part)
+            parts.append(obligation)
+            portion = _exact.sub(portion, part)
+        return parts
+
+    def sources(
+        self, debtor: str, creditor: str, also: str | None = None
+    ) -> list[Obligation]:
+        """Everything that made ``debtor`` owe ``creditor``, oldest first: the
+        live obligations of favors, then (on a tie of dates) the assignments
+        and settlements that moved a debt onto the pair (a settlement does so
+        when it paid a debt the other way that is no longer owed). ``also``:
+        a favor counted even if it was reversed."""
+        favors = self._obligations(debtor, creditor, also)
+        moved = self._moved_onto(debtor, creditor)
+        if not moved:
+            return [o for _, o in favors]
+        both = sorted([*favors, *moved], key=_FIRST)  # stable: favors first
+        return [o for _, o in both]
+
+    def _obligations(
+        self, debtor: str, creditor: str, also: str | None = None
+    ) -> list[tuple[datetime, Obligation]]:
+        """The live obligations ``debtor`` owes ``creditor``, oldest first,
+        with their favors' dates (``also``: a favor counted even if reversed).
 
         A favor's obligations are all owed to its giver, so they are among
         the favors ``creditor`` gave that name ``debtor``.
@@ -409,15 +456,103 @@ class _Debts:
         favors = [
             f
             for f in _owed_in(self._people(), creditor, debtor)
-            if f.id not in reversals
+            if f.id not in reversals or f.id == also
         ]
-        favors.sort(key=lambda favor: favor.at)  # stable: record order on ties
+        favors.sort(key=_AT)  # stable: record order on ties
         return [
-            o
+            (favor.at, o)
             for favor in favors
             for o in favor.obligations()
             if o.debtor == debtor and o.creditor == creditor and o.amount
         ]
+
+    def _moved_onto(
+        self, debtor: str, creditor: str
+    ) -> list[tuple[datetime, Obligation]]:
+        """The live assignments and settlements that made ``debtor`` owe
+        ``creditor`` more, each as an obligation citing it, in record order."""
+        people = self._people()
+        one, other = people.moves.get(debtor, ()), people.moves.get(creditor, ())
+        reversals = self.ledger.reversals
+        found = []
+        for entry in one if len(one) <= len(other) else other:
+            if entry.id in reversals:
+                continue
+            role: Role = "assignment" if type(entry) is Assignment else "settlement"
+            for d, c, amount in entry.effects():
+                if d == debtor and c == creditor and amount:
+                    found.append((entry.at, Obligation(d, c, amount, entry.id, role)))
+        return found
+
+    def paid_by(self, favor: Favor) -> list[str]:
+        """The ids of the live settlements that paid (part of) ``favor``'s
+        obligations, in the order they paid: within each pair, what was paid
+        comes off the oldest debts first (``favor`` counts even if reversed)."""
+        found: list[str] = []
+        for obligation in favor.obligations():
+            debtor, creditor = obligation.debtor, obligation.creditor
+            start: Amount = ZERO
+            for o in self.sources(debtor, creditor, also=favor.id):
+                if (o.favor_id, o.role) == (favor.id, obligation.role):
+                    break
+                start = _exact.add(start, o.amount)
+            end = _exact.add(start, obligation.amount)
+            paid: Amount = ZERO
+            for o in self.sources(creditor, debtor):  # what paid the pair off
+                if paid >= end:
+                    break
+                paid, before = _exact.add(paid, o.amount), paid
+                if o.role == "settlement" and paid > start and before < end:
+                    found.append(o.favor_id)
+        return list(dict.fromkeys(found))
+
+
+def _overlapping(
+    owed: Sequence[Obligation], start: Amount, end: Amount
+) -> list[Obligation]:
+    """Those of ``owed`` (in order, end to end) that overlap [start, end)."""
+    found: list[Obligation] = []
+    at: Amount = ZERO
+    for o in owed:
+        before, at = at, _exact.add(at, o.amount)
+        if before >= end:
+            break
+        if at > start:
+            found.append(o)
+    return found
+
+
+def moved_favors(debts: _Debts, assignment: Assignment) -> list[str]:
+    """The ids of the favors whose debts ``assignment`` passed on: within
+    the pair it lowered (its debtor's debt to its holder), payments come off
+    the oldest debts first, and the assignment's payment falls on these."""
+    debtor, holder = assignment.debtor, assignment.holder
+    start: Amount = ZERO
+    for o in debts.sources(holder, debtor):  # what paid that debt off, in order
+        if o.favor_id == assignment.id:
+            break
+        start = _exact.add(start, o.amount)
+    end = _exact.add(start, assignment.amount)
+    owed = debts.sources(debtor, holder)
+    return list(
+        dict.fromkeys(
+            o.favor_id
+            for o in _overlapping(owed, start, end)
+            if o.role in ROLES_OF_FAVORS
+        )
+    )
+
+
+ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
+
+
+def sum_of(claims: Mapping[int, Mapping[_Pair, Amount]], pair: _Pair) -> Amount:
+    """What all ``claims`` claim of ``pair``."""
+    return _exact.total(c[pair] for c in claims.values() if pair in c)
+
+
+_FIRST: Final = operator.itemgetter(0)
+_AT: Final = operator.attrgetter("at")
 
 
 # ---------------------------------------------------------------- snapshots
@@ -467,23 +602,276 @@ class Snapshot:
         return self.debts().behind({(debtor, creditor): amount})
 
 
+class _Plan:
+    """The transfers of one plan, as they were derived: the people who
+    pay or are paid (sorted ids) and each transfer's payer and payee as
+    positions among them; what lets a transfer's explanation find the
+    transfers before it that may use the same debts, in C.
+
+    The two columns are packed as 32-bit integers on first use, so the
+    transfers of one person are found by ``bytes.find`` (a few microseconds
+    for 10^5 transfers) rather than by a pass over every transfer.
+    """
+
+    __slots__ = ("_by_payer", "_packed", "payees", "payers", "people", "transfers")
+
+    def __init__(
+        self,
+        people: Sequence[str],
+        payers: Sequence[int],
+        payees: Sequence[int],
+        transfers: Sequence[Transfer],
+    ) -> None:
+        self.people, self.payers, self.payees = people, payers, payees
+        self.transfers = transfers
+        self._packed: tuple[bytes, bytes] | None = None
+        self._by_payer: dict[int, list[int]] | None = None
+
+    def paid_by(self, person: str) -> list[int]:
+        """The positions of the transfers ``person`` pays, in order."""
+        if self._by_payer is not None:
+            return [
+                j for rank in self.ranks([person]) for j in self._by_payer.get(rank, ())
+            ]
+        packed, n = self.columns()[0], len(self.transfers)
+        return [j for rank in self.ranks([person]) for j in _found(packed, rank, n)]
+
+    def index_payers(self) -> None:
+        """File every transfer under its payer (worth it when many are
+        explained: once, instead of a search per payer)."""
+        if self._by_payer is None:
+            by_payer: dict[int, list[int]] = {}
+            for j, rank in enumerate(self.payers):
+                by_payer.setdefault(rank, []).append(j)
+            self._by_payer = by_payer
+
+    def ranks(self, people: Iterable[str]) -> set[int]:
+        """The positions of those of ``people`` who pay or are paid."""
+        found, known = set(), self.people
+        for person in people:
+            i = bisect_left(known, person)
+            if i < len(known) and known[i] == person:
+                found.add(i)
+        return found
+
+    def columns(self) -> tuple[bytes, bytes]:
+        """The payer and payee columns, packed (on first use)."""
+        if self._packed is None:
+            self._packed = (
+                array("i", self.payers).tobytes(),
+                array("i", self.payees).tobytes(),
+            )
+        return self._packed
+
+    def position(self, transfer: Transfer) -> int | None:
+        """Where ``transfer`` (this very object) stands in the plan."""
+        payers = self.columns()[0]
+        for rank in self.ranks([transfer.payer]):
+            for i in _found(payers, rank, len(self.transfers)):
+                if self.transfers[i] is transfer:
+                    return i
+        return None
+
+    def before(self, k: int, payers: set[int], payees: set[int]) -> list[int]:
+        """The positions before ``k`` of the transfers paid by one of
+        ``payers`` or to one of ``payees``, in order."""
+        found: set[int] = set()
+        for ranks, column, packed in zip(
+            (payers, payees), (self.payers, self.payees), self.columns(), strict=True
+        ):
+            if len(ranks) > _FEW_RANKS:  # one pass over them all
+                found.update(compress(range(k), map(ranks.__contains__, column)))
+                continue
+            for rank in ranks:
+                found.update(_found(packed, rank, k))
+        return sorted(found)
+
+
+_IN_ORDER: Final = 256
+"""After this many explanations asked in plan order, the plan's transfers
+are filed by payer (about half a microsecond each)."""
+
+_FEW_RANKS: Final = 32
+"""Up to this many people, their transfers are found one person at a time."""
+
+_INT32: Final = array("i").itemsize
+
+
+def _found(packed: bytes, rank: int, stop: int) -> Iterator[int]:
+    """The positions below ``stop`` holding ``rank`` in a packed column."""
+    pattern, end = array("i", [rank]).tobytes(), stop * _INT32
+    i = packed.find(pattern, 0, end)
+    while i != -1:
+        if i % _INT32 == 0:
+            yield i // _INT32
+            i = packed.find(pattern, i + _INT32, end)
+        else:  # straddles two entries: look on from the next one
+            i = packed.find(pattern, i - i % _INT32 + _INT32, end)
+
+
 class Why(LazyExplanation):
     """Transfers' explanations, computed from a snapshot when first asked.
 
     One is shared by every transfer of a settlement (or, with ``set_off``, of
     a clearing, where each transfer cancels part of its own pair's debt).
+    Given the ``plan`` the transfers make up, each pair's debts are shared
+    out between them: first to the transfers its debtor pays (its own debt),
+    in plan order, then to the others (chains through it, debts owed to a
+    payee), in plan order. A transfer cites the parts left after those
+    cited before it in that order (:meth:`others_before`).
     """
 
-    __slots__ = ("set_off", "snapshot")
+    __slots__ = ("_done", "_owns", "_routes", "_uses", "plan", "set_off", "snapshot")
 
     def __init__(self, snapshot: Snapshot, *, set_off: bool = False) -> None:
         self.snapshot, self.set_off = snapshot, set_off
+        self.plan: _Plan | None = None
+        self._routes: dict[int, dict[_Pair, Amount]] = {}
+        self._done = 0  # the transfers before it are summed up in _uses
+        self._uses: dict[_Pair, Amount] = {}
+        self._owns: dict[str, dict[int, dict[_Pair, Amount]]] = {}
 
     def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
-        t = transfer
+        t, debts = transfer, self.snapshot.debts()
         if self.set_off:
-            return self.snapshot.behind(t.payer, t.payee, t.amount)
-        return self.snapshot.explain(t.payer, t.payee, t.amount)
+            return debts.behind({(t.payer, t.payee): t.amount})
+        plan, k = self.plan, self._position(t)
+        if plan is None or k is None:
+            return debts.behind(debts.route(t.payer, t.payee, t.amount))
+        used = self._route(debts, k)
+        if k == self._done:  # asked in plan order: the sums are at hand
+            if k == _IN_ORDER:  # many will be: file the transfers by payer
+                plan.index_payers()
+            uses = self._uses
+            others = {pair: uses[pair] for pair in used if pair in uses}
+            self._sum_up(k, used)
+        else:
+            others = self.others_before(debts, k, used)
+        own = self._own(debts, t.payer)
+        claimed: dict[_Pair, Amount] = dict.fromkeys(own[k], ZERO)  # before it
+        for j, claims in own.items():
+            if j < k:
+                for pair, x in claims.items():
+                    if pair in claimed:
+                        claimed[pair] = _exact.add(claimed[pair], x)
+        shares: dict[_Pair, Amount] = {}
+        cited: dict[_Pair, Amount] = {}
+        for pair, x in [*used.items(), *own[k].items()]:
+            if pair in shares:
+                continue
+            if pair[0] == t.payer:  # its own debt, as its payments claim it
+                shares[pair] = own[k].get(pair, ZERO)
+                cited[pair] = claimed.get(pair, ZERO)
+            else:  # after every claim of the debtor, then the others before
+                shares[pair] = x
+                cited[pair] = _exact.add(
+                    sum_of(self._own(debts, pair[0]), pair), others.get(pair, ZERO)
+                )
+        return debts.behind({p: x for p, x in shares.items() if x}, cited)
+
+    def _own(self, debts: _Debts, debtor: str) -> dict[int, dict[_Pair, Amount]]:
+        """What each transfer ``debtor`` pays claims of its own debts, by
+        position: in plan order, what its route uses of each, as far as the
+        ones before left it; what that falls short comes off the debtor's
+        other debts (by creditor id), as a route's ends would."""
+        found = self._owns.get(debtor)
+        if found is not None:
+            return found
+        plan = self.plan
+        assert plan is not None
+        found = self._owns[debtor] = {}
+        taken: dict[_Pair, Amount] = {}
+        for j in plan.paid_by(debtor):
+            claims: dict[_Pair, Amount] = {}
+            short: Amount = ZERO
+            for pair, x in self._route(debts, j).items():
+                if pair[0] != debtor:
+                    continue
+                left = _exact.sub(debts.net(*pair), taken.get(pair, ZERO))
+                got = x if x <= left else (left if left > 0 else ZERO)
+                if got:
+                    claims[pair] = got
+                short = _exact.add(short, _exact.sub(x, got))
+            for creditor in debts.creditors(debtor) if short > 0 else ():
+                pair = (debtor, creditor)
+                left = _exact.sub(
+                    debts.net(*pair),
+                    _exact.add(taken.get(pair, ZERO), claims.get(pair, ZERO)),
+                )
+                step = short if short <= left else left
+                if step > 0:
+                    claims[pair] = _exact.add(claims.get(pair, ZERO), step)
+                    short = _exact.sub(short, step)
+            for pair, x in claims.items():
+                taken[pair] = _exact.add(taken.get(pair, ZERO), x)
+            found[j] = claims
+        return found
+
+    def _position(self, t: Transfer) -> int | None:
+        """Where ``t`` stands in the plan (first tried: the next in order)."""
+        plan, k = self.plan, self._done
+        if plan is None:
+            return None
+        if k < len(plan.transfers) and plan.transfers[k] is t:
+            return k
+        return plan.position(t)
+
+    def _route(self, debts: _Debts, k: int) -> dict[_Pair, Amount]:
+        """What the plan's transfer ``k`` discharges on its own (kept)."""
+        route = self._routes.get(k)
+        if route is None:
+            assert self.plan is not None
+            t = self.plan.transfers[k]
+            route = self._routes[k] = debts.route(t.payer, t.payee, t.amount)
+        return route
+
+    def _sum_up(self, k: int, used: Mapping[_Pair, Amount]) -> None:
+        """Add transfer ``k``'s uses of pairs it does not pay its own debt
+        on to the sums of uses (``k`` was the next in plan order)."""
+        uses, payer = self._uses, self._payer(k)
+        for pair, x in used.items():
+            if pair[0] != payer:
+                uses[pair] = _exact.add(uses.get(pair, ZERO), x)
+        self._done = k + 1
+
+    def _payer(self, k: int) -> str:
+        assert self.plan is not None
+        return self.plan.transfers[k].payer
+
+    def others_before(
+        self, debts: _Debts, k: int, used: Mapping[_Pair, Amount]
+    ) -> dict[_Pair, Amount]:
+        """How much of each pair (D, C) in ``used`` the transfers before
+        ``k`` not paid by D use.
+
+        Such a transfer uses (D, C) only as a debt owed to its payee (it is
+        paid to C) or as the middle link of a three-hop chain (its payer
+        owes D, and C owes its payee): only those transfers are routed, each
+        once.
+        """
+        plan = self.plan
+        assert plan is not None
+        payers: set[str] = set()
+        payees: set[str] = set()
+        people = debts._people()
+        for debtor, creditor in used:
+            payees.add(creditor)
+            right = debts.owed.get(creditor, {})  # whom the creditor owes
+            left = len(people.given.get(debtor, ())) + len(
+                people.moves.get(debtor, ())
+            )  # how many may owe the debtor
+            if len(right) <= left:
+                payees.update(right)
+            else:
+                payers.update(debts._named_with(debtor))
+        found: dict[_Pair, Amount] = {}
+        for j in plan.before(k, plan.ranks(payers), plan.ranks(payees)):
+            route, payer = self._route(debts, j), plan.transfers[j].payer
+            for pair in used:
+                x = route.get(pair)
+                if x and pair[0] != payer:
+                    found[pair] = _exact.add(found.get(pair, ZERO), x)
+        return found
 
 
 def explain_at(

@@ -98,8 +98,11 @@ __all__ = [
 ]
 
 _C = TypeVar("_C", bound=attrs.AttrsInstance)
-Role = Literal["recipient", "referrer"]
+Role = Literal["recipient", "referrer", "assignment", "settlement"]
 ROLES: Final[tuple[Role, Role]] = ("recipient", "referrer")
+"""The roles of the obligations a favor creates (an explanation may also
+cite an assignment or a settlement: see :class:`Obligation`)."""
+_CITED_ROLES: Final = (*ROLES, "assignment", "settlement")
 DEFAULT_SHARE: Final[Amount] = Decimal("0.5")
 
 
@@ -1194,7 +1197,12 @@ class Obligation:
     """What one favor makes ``debtor`` owe ``creditor`` (derived, not stored).
 
     ``role`` is ``"recipient"`` for the favor's receiver and ``"referrer"``
-    for the person who referred them.
+    for the person who referred them. An explanation (``Transfer.explained_by``)
+    cites the part of an obligation a transfer discharges (its ``amount``),
+    and may cite a debt that no favor created: ``role`` ``"assignment"`` or
+    ``"settlement"``, with ``favor_id`` the id of that entry (an assignment
+    made ``debtor`` owe ``creditor``; a settlement paid more than is owed now,
+    because a favor it paid was reversed since).
 
     Examples
     --------
@@ -1207,7 +1215,7 @@ class Obligation:
     creditor: str
     amount: Amount
     favor_id: str
-    role: Role = attrs.field(validator=attrs.validators.in_(ROLES))
+    role: Role = attrs.field(validator=attrs.validators.in_(_CITED_ROLES))
 
 
 @attrs.frozen(order=True)

@@ -76,22 +76,41 @@ from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import Amount
 from favorledger.discharge import MAX_HOPS as MAX_HOPS
-from favorledger.discharge import Indexed, Snapshot, Why, explain_at
+from favorledger.discharge import (
+    Indexed,
+    Snapshot,
+    Why,
+    _Debts,
+    _Plan,
+    explain_at,
+    moved_favors,
+)
 from favorledger.errors import (
     InvalidValueError,
     NoSettlementError,
     SettlementTooLargeError,
+    UnknownFavorError,
 )
-from favorledger.model import LazyExplanation, Obligation, Transfer, _name
+from favorledger.model import (
+    Assignment,
+    Favor,
+    LazyExplanation,
+    Obligation,
+    Settlement,
+    Transfer,
+    _name,
+)
 from favorledger.view import LedgerView, require_person
 
 __all__ = [
     "AUTO_EXACT_LIMIT",
     "EXACT_LIMIT",
     "Method",
+    "assigned_favors",
     "explain",
     "settle",
     "settle_balances",
+    "settled_by",
 ]
 
 Method = Literal["auto", "exact", "greedy", "ties"]
@@ -287,6 +306,103 @@ def explain(
     return explain_at(indexed(ledger), transfer, as_of)
 
 
+def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
+    """The settlements that paid (part of) a favor, in the order recorded.
+
+    Within each pair, what was paid comes off the oldest debts first (as
+    explanations take it), so a settlement paid a favor when what it paid
+    of the pair reaches the favor's share. The favor counts even if it has
+    been reversed since: a settlement that paid a favor that did not happen
+    makes the payee owe it back, until it is reversed too.
+
+    Parameters
+    ----------
+    ledger
+        The ledger the favor is in.
+    favor_id
+        The favor's id.
+
+    Returns
+    -------
+    list of Settlement
+        The live (not reversed) settlements; empty if none paid the favor.
+
+    Raises
+    ------
+    UnknownFavorError
+        If no favor has that id.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("carol", "me", 3, via="bob", id="f1")
+    >>> paid = led.apply(settle(led))
+    >>> [s.id for s in settled_by(led, "f1")] == [s.id for s in paid]
+    True
+    >>> _ = led.reverse("f1")
+    >>> [(s.payer, s.payee) for s in settled_by(led, "f1")]
+    [('me', 'carol'), ('bob', 'carol')]
+    """
+    favor = ledger.favors.get(favor_id) if isinstance(favor_id, str) else None
+    if favor is None:
+        raise UnknownFavorError(f"no favor has the id {favor_id!r}")
+    found = set(_Debts(indexed(ledger)).paid_by(favor))
+    if not found:
+        return []
+    by_id = {e.id: e for e in ledger.index.entries if e.id in found}
+    return [s for s in by_id.values() if isinstance(s, Settlement)]
+
+
+def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
+    """The favors whose debts an assignment passed on to its new holder.
+
+    The assignment paid off part of its debtor's debt to its holder; within
+    that pair, payments come off the oldest debts first (as explanations
+    take it), so these are the favors that part falls on. An explanation
+    that cites the assignment (``Obligation.role == "assignment"``) is owed
+    because of these favors.
+
+    Parameters
+    ----------
+    ledger
+        The ledger the assignment is in.
+    assignment_id
+        The assignment's id.
+
+    Returns
+    -------
+    list of Favor
+        In the order recorded; empty if none of them is live any more.
+
+    Raises
+    ------
+    UnknownFavorError
+        If no assignment has that id.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger, trading
+    >>> led = Ledger()
+    >>> _ = led.record("me", "bob", 2, id="f1")      # bob owes me 2
+    >>> _ = led.record("carol", "me", 2, id="f2")    # I owe carol 2
+    >>> _ = trading.assign(led, "me", "bob", "carol", 2, id="a1")
+    >>> [o.favor_id for o in settle(led)[0].explained_by]
+    ['a1']
+    >>> [f.id for f in assigned_favors(led, "a1")]
+    ['f1']
+    """
+    found = (
+        [e for e in ledger.index.entries if e.id == assignment_id]
+        if isinstance(assignment_id, str)
+        else []
+    )
+    if not found or not isinstance(found[0], Assignment):
+        raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
+    ids = set(moved_favors(_Debts(indexed(ledger)), found[0]))
+    return [f for f in ledger.favors.values() if f.id in ids]
+
+
 def indexed(ledger: LedgerView) -> Indexed:
     """The ledger itself, or (for another kind of view) a ledger replaying
     its log: explanations read a ledger's index and make replicas of it."""
@@ -392,16 +508,19 @@ def _transfers(
     amounts = _amounts(numbers, den, unit)
     name = people.__getitem__
     if not (trusted and _SLOTS):
-        return [
+        made = [
             Transfer(name(p), name(q), x, explained_by=why)
             for p, q, x in zip(payers, payees, amounts, strict=True)
         ]
-    made = list(map(_new, repeat(Transfer, len(amounts))))
-    set_payer, set_payee, set_amount, set_why = _SLOTS
-    _exhaust(map(set_payer, made, map(name, payers)))
-    _exhaust(map(set_payee, made, map(name, payees)))
-    _exhaust(map(set_amount, made, amounts))
-    _exhaust(map(set_why, made, repeat(why)))
+    else:
+        made = list(map(_new, repeat(Transfer, len(amounts))))
+        set_payer, set_payee, set_amount, set_why = _SLOTS
+        _exhaust(map(set_payer, made, map(name, payers)))
+        _exhaust(map(set_payee, made, map(name, payees)))
+        _exhaust(map(set_amount, made, amounts))
+        _exhaust(map(set_why, made, repeat(why)))
+    if type(why) is Why:  # explanations share each pair's debts out in order
+        why.plan = _Plan(people, payers, payees, made)
     return made
 
 

@@ -17,11 +17,20 @@ from fractions import Fraction
 from itertools import pairwise
 from unittest import mock
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Debt, Ledger, Obligation, Settlement, Transfer, discharge
+from favorledger import (
+    Assignment,
+    Debt,
+    Ledger,
+    Obligation,
+    Settlement,
+    Transfer,
+    discharge,
+)
 from favorledger.clearing import clear_cycles
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers, values
@@ -104,30 +113,52 @@ def passed_by_hand(
     return passed
 
 
-def behind_by_hand(led: Ledger, used: dict[Pair, Fraction]) -> tuple[Obligation, ...]:
-    """For each pair, its oldest obligations not yet paid off (what was paid
-    comes off the oldest first) that cover the pair's share."""
+def sources_by_hand(led: Ledger, debtor: str, creditor: str) -> list[Obligation]:
+    """What made ``debtor`` owe ``creditor``, oldest first: live favors'
+    obligations, then (on a tie of dates) the live assignments and
+    settlements whose moves make ``debtor`` owe ``creditor`` more."""
+    favors = sorted(
+        (
+            (led.favors[o.favor_id].at, o)
+            for o in led.obligations(debtor)
+            if (o.debtor, o.creditor) == (debtor, creditor) and o.amount
+        ),
+        key=lambda item: item[0],
+    )
+    moves = [
+        (entry.at, Obligation(d, c, x, entry.id, type(entry).__name__.lower()))
+        for entry in led.log
+        if isinstance(entry, Assignment | Settlement) and entry.id not in led.reversals
+        for d, c, x in entry.effects()
+        if (d, c) == (debtor, creditor) and x
+    ]
+    return [o for _, o in sorted(favors + moves, key=lambda item: item[0])]
+
+
+def behind_by_hand(
+    led: Ledger,
+    used: dict[Pair, Fraction],
+    cited: dict[Pair, Fraction] | None = None,
+) -> tuple[Obligation, ...]:
+    """For each pair, the parts of its oldest debts not yet paid off (what
+    was paid comes off the oldest first, then what ``cited`` says earlier
+    transfers cited) that cover the pair's share."""
     found: list[Obligation] = []
     for (debtor, creditor), portion in used.items():
-        owed = sorted(
-            (
-                o
-                for o in led.obligations(debtor)
-                if (o.debtor, o.creditor) == (debtor, creditor) and o.amount
-            ),
-            key=lambda o: led.favors[o.favor_id].at,
-        )
+        owed = sources_by_hand(led, debtor, creditor)
         total = sum((Fraction(o.amount) for o in owed), Fraction(0))
-        paid = max(total - Fraction(led.owes(debtor, creditor)), Fraction(0))
+        skip = max(total - Fraction(led.owes(debtor, creditor)), Fraction(0))
+        skip += (cited or {}).get((debtor, creditor), Fraction(0))
         for o in owed:
-            unpaid = Fraction(o.amount) - paid
-            paid = max(-unpaid, Fraction(0))
-            if unpaid <= 0:
-                continue
-            found.append(o)
-            portion -= unpaid
             if portion <= 0:
                 break
+            left = Fraction(o.amount) - skip
+            skip = max(-left, Fraction(0))
+            if left <= 0:
+                continue
+            part = min(left, Fraction(portion))
+            found.append(o if part == o.amount else attrs.evolve(o, amount=part))
+            portion -= part
     return tuple(found)
 
 
@@ -298,13 +329,15 @@ def test_a_transfer_discharges_as_documented_at_the_edges(case: str) -> None:
 
 
 def test_what_a_passed_on_debt_adds_is_explained_by_the_oldest_obligations() -> None:
-    """A pair that owes more than its obligations (a debt passed on to it by
-    a settlement) is explained by its obligations, oldest first, none of
-    them taken as paid."""
+    """A pair that owes more than its favors' obligations (a debt passed on
+    to it by a settlement) is explained by what made it owe, oldest first:
+    here the settlement that passed the debt on."""
     led = plain(("x", "z", "5"), ("w", "y", "5"))
     led.apply([Transfer("x", "y", 5)], at=AT)  # w now owes z 5
     led.record("z", "w", 2, at="2031-02-01T00:00+00:00")
     led.record("z", "w", 2, at="2031-03-01T00:00+00:00")
+    (why,) = explain(led, Transfer("w", "z", 3))
+    assert (why.role, why.amount) == ("settlement", 3)
     discharges_as_documented(led, Transfer("w", "z", 3))
 
 

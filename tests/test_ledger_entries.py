@@ -539,8 +539,12 @@ def test_explanations_as_of_a_moment_hold_for_every_market_ledger(
     without checking its entries again (an IOU assigned before the favor
     that made it is dated does not stop the explanation)."""
     then = led.as_of(moment)
-    for t in settle(led, as_of=moment):
-        assert explain(led, t, as_of=moment) == t.explained_by == explain(then, t)
+    plan = settle(led, as_of=moment)
+    assert [t.explained_by for t in plan] == [t.explained_by for t in settle(then)]
+    for t in plan:
+        assert explain(led, t, as_of=moment) == explain(then, t)
+    if len(plan) == 1:  # a plan of one transfer is explained as it alone is
+        assert explain(led, plan[0], as_of=moment) == plan[0].explained_by
 
 
 def test_a_snapshot_checks_what_is_added_to_it_as_any_ledger_does() -> None:

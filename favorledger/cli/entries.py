@@ -29,6 +29,7 @@ from favorledger.model import (
     Reversal,
     Settlement,
 )
+from favorledger.settlement import settled_by
 
 
 def _record(run: Run) -> int:
@@ -66,11 +67,54 @@ def _reverse(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
         favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
+        notes = _what_else(led, favor_id)  # read before the favor is gone
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
         noun = "favor" if reversal.favor_id in led.favors else "settlement"
-    return run.recorded(
+    said = run.recorded(
         reversal, f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}"
     )
+    run.err.write("".join(f"favorledger: note: {note}\n" for note in notes))
+    return said
+
+
+def _what_else(led: Ledger, entry_id: str) -> list[str]:
+    """What reversing a favor leaves standing: the settlements that paid it
+    (they make the payee owe the return back), the other leg of a barter."""
+    favor = led.favors.get(entry_id)
+    if favor is None:
+        return []
+    notes = []
+    paid = settled_by(led, entry_id)
+    if paid:
+        notes.append(
+            f"{entry_id} was settled by {', '.join(s.id for s in paid)}; reverse"
+            " those too if they did not happen"
+        )
+    first = _barter_with(led, favor)
+    if first is not None:
+        notes.append(f"reversed one leg of barter {first}; the other leg stands")
+    return notes
+
+
+def _barter_with(led: Ledger, favor: Favor) -> str | None:
+    """The id of the barter's first leg, if ``favor`` is one of the two
+    favors a barter records (next to each other in the log, one each way
+    between the same two people, at the same moment, of the same kind and
+    reason) and the other leg still stands."""
+    log = led.log
+    i = next(k for k in range(len(log) - 1, -1, -1) if log[k] is favor)
+    for first, second in ((i - 1, i), (i, i + 1)):
+        if first < 0 or second >= len(log):
+            continue
+        one, other = log[first], log[second]
+        if not (isinstance(one, Favor) and isinstance(other, Favor)):
+            continue
+        leg = other if one is favor else one
+        same = (one.at, one.kind, one.reason) == (other.at, other.kind, other.reason)
+        swapped = (one.giver, one.receiver) == (other.receiver, other.giver)
+        if same and swapped and leg.id not in led.reversals:
+            return one.id
+    return None
 
 
 def _tie(run: Run) -> int:
@@ -212,8 +256,8 @@ def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -
     rows = []
     for entry, value in zip(entries, column, strict=True):
         kind = type(entry).__name__.lower()
-        if isinstance(entry, Favor) and entry.id in reversed_ids:
-            kind = "favor (reversed)"
+        if isinstance(entry, Favor | Settlement) and entry.id in reversed_ids:
+            kind += " (reversed)"
         shown = entry.id if isinstance(entry, Person) else run.short(entry.id)
         at = entry.at.isoformat(timespec="minutes")
         rows.append([at, kind, shown, value, _describe(entry, run)])

@@ -21,12 +21,20 @@ from favorledger.model import (
     utcnow,
 )
 from favorledger.referrals import ReferralPath, referral_path, referral_paths
-from favorledger.settlement import settle
+from favorledger.settlement import assigned_favors, settle
+from favorledger.view import LedgerView
 
 
-def _why(transfer: Transfer) -> list[str]:
-    """The ids of the favors behind a transfer, each once, in order."""
-    return list(dict.fromkeys(o.favor_id for o in transfer.explained_by))
+def _why(led: LedgerView, transfer: Transfer) -> list[str]:
+    """The ids of the favors (and assignments and settlements) behind a
+    transfer, each once, in order; an assignment is followed by the favors
+    whose debts it passed on."""
+    ids = []
+    for o in transfer.explained_by:
+        ids.append(o.favor_id)
+        if o.role == "assignment":
+            ids += [f.id for f in assigned_favors(led, o.favor_id)]
+    return list(dict.fromkeys(ids))
 
 
 def _why_text(run: Run, ids: Sequence[str]) -> str:
@@ -36,7 +44,11 @@ def _why_text(run: Run, ids: Sequence[str]) -> str:
 
 
 def _transfers(
-    run: Run, transfers: Sequence[Transfer], recorded: Sequence[Settlement], verb: str
+    run: Run,
+    led: LedgerView,
+    transfers: Sequence[Transfer],
+    recorded: Sequence[Settlement],
+    verb: str,
 ) -> None:
     if run.json:
         plan: list[dict[str, Any]] = [
@@ -44,7 +56,7 @@ def _transfers(
                 "payer": t.payer,
                 "payee": t.payee,
                 "amount": amount_text(t.amount),
-                "why": _why(t),
+                "why": _why(led, t),
             }
             for t in transfers
         ]
@@ -54,7 +66,7 @@ def _transfers(
         return
     column = amount_column([t.amount for t in transfers])
     rows = [
-        [t.payer, verb, t.payee, text, _why_text(run, _why(t))]
+        [t.payer, verb, t.payee, text, _why_text(run, _why(led, t))]
         for t, text in zip(transfers, column, strict=True)
     ]
     table(run.out, ["payer", "", "payee", "amount", "why"], rows)
@@ -73,7 +85,7 @@ def _settle(run: Run) -> int:
             if a.apply and transfers
             else []
         )
-        _transfers(run, transfers, recorded, "returns a favor to")
+        _transfers(run, led, transfers, recorded, "returns a favor to")
     return 0
 
 
@@ -88,7 +100,7 @@ def _clear(run: Run) -> int:
             else []
         )
         if not run.json:
-            _transfers(run, clearing.transfers, recorded, "sets off with")
+            _transfers(run, led, clearing.transfers, recorded, "sets off with")
             cleared, before = (
                 amount_text(clearing.cleared),
                 amount_text(clearing.before),

@@ -1,0 +1,64 @@
+"""Same-process A/B of ``settle(led, method="greedy")`` at 900 people: the
+``settlement.py`` of another checkout (imported beside this one's) against
+this one's, with ``debts.settle`` as the baseline, in the regime of
+``bench_settle.py`` part 0 (the explanation index dropped and the collector
+run, untimed, before each call; the three rotate). CPU medians.
+
+    git archive main favorledger | tar -x -C /tmp/main
+    python benchmarks/settle_ab.py /tmp/main/favorledger/settlement.py [rounds]
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_settle import forget, hub_ledger, load_debts, random_ledger
+
+from favorledger import settlement as ours
+
+
+def main() -> None:
+    spec = importlib.util.spec_from_file_location("_settlement_other", sys.argv[1])
+    assert spec is not None
+    assert spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 151
+    debts = load_debts()
+    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+        led = make(900, seed=900)
+        runs: dict[str, Callable[[], Any]] = {
+            "debts": partial(debts.settle, list(led.balances().items())),
+            "other": partial(other.settle, led, method="greedy"),
+            "ours": partial(ours.settle, led, method="greedy"),
+        }
+        took: dict[str, list[float]] = {name: [] for name in runs}
+        names = list(runs)
+        for r in range(rounds):
+            for name in names[r % 3 :] + names[: r % 3]:
+                forget(led)
+                gc.collect()
+                start = time.thread_time()
+                runs[name]()
+                took[name].append(time.thread_time() - start)
+        ms = {name: statistics.median(t) * 1e3 for name, t in took.items()}
+        print(
+            f"{shape} 900: other {ms['other']:.3f} ms, ours {ms['ours']:.3f} ms"
+            f" (ours/other {ms['ours'] / ms['other']:.3f}); debts.settle"
+            f" {ms['debts']:.2f} ms: {ms['debts'] / ms['other']:.1f}x ->"
+            f" {ms['debts'] / ms['ours']:.1f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,455 @@
+"""The stated reasons of a settle plan ("why"), and reversing what was
+settled (issue 11; the third newcomer trial's M6, M7, M8, M9 and M11).
+
+The promises:
+
+* the explanations of one plan share out each pair's obligations between
+  its transfers, in plan order, each citing the part it discharges: each
+  favor's share is cited once, and the parts cited for one pair never
+  exceed what that pair owes;
+* a debt that came from an assignment, or from a settlement whose favor was
+  reversed since, is explained by that entry;
+* ``reverse`` of a settled favor names the settlements behind it, ``reverse``
+  of one leg of a barter says the other leg stands, and ``history`` marks a
+  reversed settlement as it marks a reversed favor.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from favorledger import (
+    Assignment,
+    Ledger,
+    Settlement,
+    Transfer,
+    UnknownFavorError,
+    assigned_favors,
+    discharge,
+    settled_by,
+    trading,
+)
+from favorledger.io.sqlite import open_ledger
+from favorledger.settlement import explain, settle
+from favorledger.testing.strategies import ledgers
+from tests.command_line import run
+from tests.test_discharge import behind_by_hand, sources_by_hand
+
+Pair = tuple[str, str]
+
+
+def examples(n: int) -> settings:
+    """``n`` examples under the default profile, scaled with the profile."""
+    return settings(
+        max_examples=max(1, n * settings.default.max_examples // 100), deadline=None
+    )
+
+
+def cited(transfer: object) -> list[tuple[str, str, str, str]]:
+    """``(debtor, creditor, amount, id)`` of each obligation cited."""
+    return [
+        (o.debtor, o.creditor, str(o.amount), o.favor_id)
+        for o in transfer.explained_by  # type: ignore[attr-defined]
+    ]
+
+
+# ------------------------------------------- what was seen (regressions)
+def m7() -> Ledger:
+    led = Ledger()
+    led.record("carol", "me", 3, id="f1", at="2024-01-01T00:00Z")
+    led.record("carol", "me", 2, id="f2", at="2024-01-02T00:00Z")
+    led.record("me", "dave", 2, id="f3", at="2024-01-03T00:00Z")
+    return led
+
+
+def test_one_plan_cites_each_favor_once_with_the_part_each_transfer_pays() -> None:
+    """M7: me owes carol 5 (f1 3, f2 2); the plan's two transfers discharge
+    all 5 between them, so f1 goes to the first and f2 to the second."""
+    first, second = settle(m7())
+    assert (first.payer, first.payee, first.amount) == ("me", "carol", 3)
+    assert cited(first) == [("me", "carol", "3", "f1")]
+    assert (second.payer, second.payee, second.amount) == ("dave", "carol", 2)
+    assert cited(second) == [("dave", "me", "2", "f3"), ("me", "carol", "2", "f2")]
+
+
+def test_the_command_cites_each_favor_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m7.db")
+    for giver, receiver, value, favor in [
+        ("carol", "me", "3", "f1"),
+        ("carol", "me", "2", "f2"),
+        ("me", "dave", "2", "f3"),
+    ]:
+        run(capsys, "--db", db, "record", giver, receiver, value, "--id", favor)
+    code, out, _ = run(capsys, "--db", db, "--json", "settle")
+    assert code == 0
+    assert '"why": [\n      "f1"\n    ]' in out
+    assert '"why": [\n      "f3",\n      "f2"\n    ]' in out
+
+
+def test_a_debt_from_an_assignment_is_explained_by_the_assignment() -> None:
+    """M8: bob owes carol only because I assigned his debt to her."""
+    led = Ledger()
+    led.record("me", "bob", 2, id="f1")
+    led.record("carol", "me", 2, id="f2")
+    trading.assign(led, "me", "bob", "carol", 2, id="a1")
+    (t,) = settle(led)
+    assert (t.payer, t.payee) == ("bob", "carol")
+    assert cited(t) == [("bob", "carol", "2", "a1")]
+    assert [o.role for o in t.explained_by] == ["assignment"]
+    assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
+
+
+def test_the_command_gives_the_assignment_as_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m8.db")
+    run(capsys, "--db", db, "record", "me", "bob", "2", "--id", "f1")
+    run(capsys, "--db", db, "record", "carol", "me", "2", "--id", "f2")
+    run(capsys, "--db", db, "assign", "me", "bob", "carol", "2", "--id", "a1")
+    code, out, _ = run(capsys, "--db", db, "settle")
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if line.startswith("bob")]
+    assert row.endswith("  a1, f1")  # the assignment, and the favor behind it
+
+
+def test_a_settled_favor_reversed_leaves_debts_explained_by_the_settlements() -> None:
+    """M11: the returns happened, so carol now owes them back, because of
+    the settlements (her favor f1 is gone)."""
+    led = Ledger()
+    led.record("carol", "me", 3, via="bob", id="f1")
+    paid = led.apply(settle(led))
+    led.reverse("f1")
+    plan = settle(led)
+    assert [(t.payer, t.payee) for t in plan] == [("carol", "me"), ("carol", "bob")]
+    by_payee = {s.payer: s.id for s in paid}
+    for t in plan:
+        assert [o.favor_id for o in t.explained_by] == [by_payee[t.payee]]
+        assert [o.role for o in t.explained_by] == ["settlement"]
+
+
+def test_reversing_a_settled_favor_names_the_settlements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m11.db")
+    run(capsys, "--db", db, "record", "carol", "me", "3", "--via", "bob", "--id", "f1")
+    run(capsys, "--db", db, "settle", "--apply")
+    with open_ledger(db, readonly=True) as stored:
+        ids = [e.id for e in stored.log if isinstance(e, Settlement)]
+    code, out, err = run(capsys, "--db", db, "reverse", "f1", "--id", "r1")
+    assert (code, out) == (0, "recorded reversal r1 of favor f1\n")
+    assert (
+        f"f1 was settled by {', '.join(ids)}; reverse those too if they did not"
+        " happen" in err
+    )
+    code, out, _ = run(capsys, "--db", db, "settle")
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert sorted(row[-1] for row in rows) == sorted(ids)
+
+
+def test_history_marks_a_reversed_settlement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M6: as a reversed favor is marked."""
+    db = str(tmp_path / "m6.db")
+    run(capsys, "--db", db, "record", "carol", "me", "3", "--id", "f1")
+    run(capsys, "--db", db, "settle", "--apply")
+    with open_ledger(db, readonly=True) as stored:
+        (settled,) = [e.id for e in stored.log if isinstance(e, Settlement)]
+    run(capsys, "--db", db, "reverse", settled, "--id", "r1")
+    code, out, _ = run(capsys, "--db", db, "history", "me")
+    assert code == 0
+    (line,) = [row for row in out.splitlines() if "(settlement)" in row]
+    assert "settlement (reversed)" in line
+
+
+def test_reversing_one_leg_of_a_barter_says_the_other_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M9."""
+    db = str(tmp_path / "m9.db")
+    code, out, _ = run(capsys, "--db", db, "--json", "barter", "dan", "me", "2", "2")
+    assert code == 0
+    with open_ledger(db, readonly=True) as stored:
+        first, second = (e.id for e in stored.log if hasattr(e, "giver"))
+    code, out, err = run(capsys, "--db", db, "reverse", second, "--id", "r1")
+    assert (code, out) == (0, f"recorded reversal r1 of favor {second}\n")
+    assert f"reversed one leg of barter {first}; the other leg stands" in err
+    # a favor that is not part of a barter gets no such note
+    run(capsys, "--db", db, "record", "me", "dan", "1", "--id", "lone")
+    code, _, err = run(capsys, "--db", db, "reverse", "lone")
+    assert code == 0
+    assert "barter" not in err
+
+
+# --------------------------------------------------------------- properties
+@pytest.mark.parametrize("square_with", [[], ["c"], ["c", "d"]])
+def test_a_middle_link_used_earlier_in_the_plan_is_not_cited_twice(
+    square_with: list[str],
+) -> None:
+    """Both transfers (a -> b, a2 -> b2) run along chains through p's debt
+    to q (2, in two favors), in the middle: the second cites the part the
+    first leaves, even when asked first. (Favors both ways between q and
+    others change no debt, only where the search for such transfers starts:
+    from whom q owes, or from who owes p.)"""
+    led = Ledger()
+    for other in square_with:
+        led.record("q", other, 1, at="2023-01-01T00:00Z")
+        led.record(other, "q", 1, at="2023-01-01T00:00Z")
+    for giver, receiver, n in [
+        ("p", "a", 1),
+        ("p", "a2", 2),
+        ("q", "p", 3),
+        ("q", "p", 4),
+        ("b", "q", 5),
+        ("b2", "q", 6),
+    ]:
+        led.record(giver, receiver, 1, id=f"f{n}", at=f"2024-01-0{n}T00:00Z")
+    first, second = settle(led, method="greedy")
+    assert (first.payer, second.payer) == ("a", "a2")
+    assert [o.favor_id for o in second.explained_by] == ["f2", "f4", "f6"]
+    assert [o.favor_id for o in first.explained_by] == ["f1", "f3", "f5"]
+
+
+def test_a_debtor_paying_is_told_its_own_debt_first() -> None:
+    """dan owes ann and carol owes bob; the plan has dan pay bob and carol
+    pay ann (no chain between them). Each is told its own debt, once: the
+    debts owed to the payee are then all cited already."""
+    led = Ledger()
+    led.record("ann", "dan", 1, id="f1", at="2024-01-01T00:00Z")
+    led.record("bob", "carol", 1, id="f2", at="2024-01-02T00:00Z")
+    plan = settle(led, method="greedy")
+    assert [(t.payer, t.payee) for t in plan] == [("carol", "ann"), ("dan", "bob")]
+    assert [cited(t) for t in plan] == [
+        [("carol", "bob", "1", "f2")],
+        [("dan", "ann", "1", "f1")],
+    ]
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact", "ties"])
+@given(led=ledgers(max_people=7, max_favors=15, market=True), data=st.data())
+@examples(80)
+def test_a_plans_explanations_share_each_pairs_debts_out_in_plan_order(
+    led: Ledger, method: str, data: st.DataObject
+) -> None:
+    """Each transfer of a plan cites, for each debt it discharges on its own
+    (what ``explain`` follows for it alone), the parts left of that pair's
+    oldest unpaid debts after those cited before it: first the transfers
+    the pair's debtor pays (its own debt; what the ones before took is made
+    up from its other debts), in plan order, then the others, in plan
+    order. So the parts cited for each (debtor, creditor, favor) add up to
+    at most what it made owed, those of a pair to at most the pair's debt,
+    together they cover what the plan's transfers take of each pair, as far
+    as it is owed, and (but along ties) each payer is told its own debts
+    for its whole amount. Asking in any order gives the same answers."""
+    plan = settle(led, method=method)
+    again, backwards = settle(led, method=method), settle(led, method=method)
+    for k in data.draw(st.permutations(range(len(again)))):
+        assert again[k].explained_by is not None  # asked out of order
+    with mock.patch.object(discharge, "_FEW_RANKS", 0):  # one pass, not finds
+        for t in reversed(backwards):
+            assert t.explained_by is not None
+    with mock.patch.object(discharge, "_IN_ORDER", 1):  # filed by payer early
+        for t in plan:
+            assert t.explained_by is not None
+    debts = discharge._Debts(led)
+    routes = [
+        {p: Fraction(x) for p, x in debts.route(t.payer, t.payee, t.amount).items()}
+        for t in plan
+    ]
+    uses: dict[Pair, Fraction] = {}  # what the plan's shares use of each pair
+    per_source: dict[tuple[str, str, str, str], Fraction] = {}
+    per_pair: dict[Pair, Fraction] = {}
+    owns = {t.payer: own_claims(led, plan, routes, t.payer) for t in plan}
+    for k, (t, asked_late, asked_last) in enumerate(
+        zip(plan, again, backwards, strict=True)
+    ):
+        shares: dict[Pair, Fraction] = {}
+        cited: dict[Pair, Fraction] = {}
+        for pair, x in [*routes[k].items(), *owns[t.payer][k].items()]:
+            if pair in shares:
+                continue
+            if pair[0] == t.payer:  # its own debt, as its payments claim it
+                shares[pair] = owns[t.payer][k].get(pair, Fraction(0))
+                cited[pair] = sum(
+                    (
+                        c.get(pair, Fraction(0))
+                        for j, c in owns[t.payer].items()
+                        if j < k
+                    ),
+                    Fraction(0),
+                )
+            else:  # after every claim of the debtor, then the others before
+                shares[pair] = x
+                claims = own_claims(led, plan, routes, pair[0]).values()
+                cited[pair] = sum(
+                    (c.get(pair, Fraction(0)) for c in claims), Fraction(0)
+                ) + sum(
+                    (
+                        routes[j].get(pair, Fraction(0))
+                        for j in range(k)
+                        if plan[j].payer != pair[0]
+                    ),
+                    Fraction(0),
+                )
+        shares = {pair: x for pair, x in shares.items() if x}
+        assert t.explained_by == behind_by_hand(led, shares, cited)
+        assert asked_late.explained_by == asked_last.explained_by == t.explained_by
+        if len(plan) == 1:
+            assert t.explained_by == explain(led, t)
+        if method != "ties":  # the payer is told its own debts, for the whole
+            own = [o for o in t.explained_by if o.debtor == t.payer]
+            assert sum(Fraction(o.amount) for o in own) == t.amount
+        for pair, x in shares.items():
+            uses[pair] = uses.get(pair, Fraction(0)) + x
+        for o in t.explained_by:
+            key = (o.debtor, o.creditor, o.favor_id, o.role)
+            per_source[key] = per_source.get(key, Fraction(0)) + Fraction(o.amount)
+            pair = (o.debtor, o.creditor)
+            per_pair[pair] = per_pair.get(pair, Fraction(0)) + Fraction(o.amount)
+    for (debtor, creditor, source, role), x in per_source.items():
+        made = sum(
+            Fraction(o.amount)
+            for o in sources_by_hand(led, debtor, creditor)
+            if (o.favor_id, o.role) == (source, role)
+        )
+        assert 0 < x <= made
+    for pair, x in uses.items():
+        owed = Fraction(led.owes(*pair))
+        assert per_pair.get(pair, Fraction(0)) == min(x, owed)
+
+
+def own_claims(
+    led: Ledger,
+    plan: list[Transfer],
+    routes: list[dict[Pair, Fraction]],
+    debtor: str,
+) -> dict[int, dict[Pair, Fraction]]:
+    """What each transfer ``debtor`` pays claims of its own debts: in plan
+    order, what its route uses of each, as far as the ones before left it;
+    what that falls short comes off its other debts, by creditor id."""
+    taken: dict[Pair, Fraction] = {}
+    found: dict[int, dict[Pair, Fraction]] = {}
+    creditors = sorted(c for c in led.people if led.owes(debtor, c) > 0)
+    for j, t in enumerate(plan):
+        if t.payer != debtor:
+            continue
+        claims: dict[Pair, Fraction] = {}
+        short = Fraction(0)
+        for pair, x in routes[j].items():
+            if pair[0] == debtor:
+                left = Fraction(led.owes(*pair)) - taken.get(pair, Fraction(0))
+                got = min(x, max(left, Fraction(0)))
+                if got:
+                    claims[pair] = got
+                short += x - got
+        for creditor in creditors:
+            pair = (debtor, creditor)
+            left = Fraction(led.owes(*pair)) - taken.get(pair, Fraction(0))
+            step = min(short, left - claims.get(pair, Fraction(0)))
+            if step > 0:
+                claims[pair] = claims.get(pair, Fraction(0)) + step
+                short -= step
+        for pair, x in claims.items():
+            taken[pair] = taken.get(pair, Fraction(0)) + x
+        found[j] = claims
+    return found
+
+
+def settled_by_hand(led: Ledger, favor_id: str) -> list[str]:
+    """Within each pair of the favor, the payments (what made the creditor
+    owe the debtor) come off its debts oldest first: the settlements whose
+    payment reaches the favor's share, in the order recorded."""
+    found: list[str] = []
+    for obligation in led.favors[favor_id].obligations():
+        debtor, creditor = obligation.debtor, obligation.creditor
+        owed = sources_by_hand(led, debtor, creditor)
+        mine = [(o.favor_id, o.role) for o in owed].index((favor_id, obligation.role))
+        start = sum((Fraction(o.amount) for o in owed[:mine]), Fraction(0))
+        end = start + Fraction(obligation.amount)
+        paid = Fraction(0)
+        for o in sources_by_hand(led, creditor, debtor):
+            before, paid = paid, paid + Fraction(o.amount)
+            if o.role == "settlement" and before < end and paid > start:
+                found.append(o.favor_id)
+    return [e.id for e in led.log if e.id in found]  # in the order recorded
+
+
+@given(led=ledgers(max_people=6, max_favors=12, market=True), data=st.data())
+@examples(60)
+def test_the_settlements_that_paid_a_favor_are_found_and_kept_when_it_is_reversed(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """``settled_by`` names the settlements whose payments, taken off each
+    pair's debts oldest first, reach the favor's share, all of them among
+    those just applied; after the favor is reversed it names the same
+    ones, and none once they (and any that then reach its share) are
+    reversed too."""
+    paid = led.apply(settle(led), at="2031-01-01T00:00+00:00")
+    live = [f for f in led.favors if f not in led.reversals]
+    assume(live)
+    favor = data.draw(st.sampled_from(live))
+    expected = settled_by_hand(led, favor)
+    assert [s.id for s in settled_by(led, favor)] == expected
+    assert set(expected) <= {s.id for s in paid}
+    led.reverse(favor, at="2031-01-02T00:00+00:00")
+    assert [s.id for s in settled_by(led, favor)] == expected
+    for _ in paid:  # reversing one may shift what a later one paid onto it
+        for s in settled_by(led, favor):
+            assert s in paid
+            led.reverse(s.id, at="2031-01-03T00:00+00:00")
+    assert settled_by(led, favor) == []
+
+
+def test_settled_by_names_an_unknown_favor() -> None:
+    with pytest.raises(UnknownFavorError, match="'nope'"):
+        settled_by(Ledger(), "nope")
+
+
+@given(led=ledgers(max_people=6, max_favors=12, market=True))
+@examples(60)
+def test_the_favors_an_assignment_passed_on_are_those_its_payment_falls_on(
+    led: Ledger,
+) -> None:
+    """Within the pair an assignment lowered (its debtor's debt to its
+    holder), payments come off the oldest debts first: ``assigned_favors``
+    names the favors the assignment's payment falls on, each owed by the
+    debtor to the holder, in the order recorded."""
+    for entry in led.log:
+        if not isinstance(entry, Assignment) or entry.id in led.reversals:
+            continue
+        debtor, holder = entry.debtor, entry.holder
+        paid = sources_by_hand(led, holder, debtor)
+        mine = [o.favor_id for o in paid].index(entry.id)
+        start = sum((Fraction(o.amount) for o in paid[:mine]), Fraction(0))
+        end, at, found = start + Fraction(entry.amount), Fraction(0), set()
+        for o in sources_by_hand(led, debtor, holder):
+            before, at = at, at + Fraction(o.amount)
+            if before < end and at > start and o.role in ("recipient", "referrer"):
+                found.add(o.favor_id)
+        expected = [f for f in led.favors if f in found]
+        assert [f.id for f in assigned_favors(led, entry.id)] == expected
+        for favor in assigned_favors(led, entry.id):
+            assert favor.giver == holder
+            assert debtor in (favor.receiver, favor.via)
+    with pytest.raises(UnknownFavorError, match="'nope'"):
+        assigned_favors(led, "nope")
+
+
+def test_an_assignment_passes_on_the_favors_left_after_what_was_paid_back() -> None:
+    """bob paid back 1 (f0, the oldest) before I assigned 2 of his debt to
+    carol: the assignment passed on f1 only."""
+    led = Ledger()
+    led.record("me", "bob", 1, id="f0", at="2024-01-01T00:00Z")
+    led.record("me", "bob", 2, id="f1", at="2024-01-02T00:00Z")
+    led.record("bob", "me", 1, id="back", at="2024-01-03T00:00Z")
+    led.record("carol", "me", 2, id="f2", at="2024-01-04T00:00Z")
+    trading.assign(led, "me", "bob", "carol", 2, id="a1", at="2024-01-05T00:00Z")
+    assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
