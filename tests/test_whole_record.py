@@ -94,16 +94,21 @@ FORMATS = ["jsonl", "csv", "graphml", "gexf", "dot", "edges"]
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
 def test_export_onto_the_store_is_refused_and_the_store_is_kept(
-    db: str, capsys: pytest.CaptureFixture[str], fmt: str, suffix: str
+    db: str, capsys: pytest.CaptureFixture[str], fmt: str, suffix: str, force: list[str]
 ) -> None:
-    """Reproduction 3: ``export v.db --format dot`` exited 0 and replaced the store."""
+    """Reproduction 3: ``export v.db --format dot`` exited 0 and replaced the
+    store. Newcomer trial 4, L1: with ``--force`` it still did; an export
+    never replaces the store it reads, whatever the flags."""
     before = Path(db).read_bytes()
-    code, out, err = run(capsys, "--db", db, "export", db + suffix, "--format", fmt)
+    code, out, err = run(
+        capsys, "--db", db, "export", db + suffix, "--format", fmt, *force
+    )
     assert code == 2
     assert out == ""
     assert "refusing to export onto the ledger's own store" in err
-    assert "--force" in err
+    assert "export to another file" in err
     assert Path(db).read_bytes() == before
     assert len(entries(db)) == 1
 
@@ -113,7 +118,7 @@ def test_export_onto_the_store_through_a_symlink_is_refused(
 ) -> None:
     link = tmp_path / "innocent.csv"
     link.symlink_to(db)
-    code, _, err = run(capsys, "--db", db, "export", str(link))
+    code, _, err = run(capsys, "--db", db, "export", str(link), "--force")
     assert code == 2
     assert "own store" in err
     assert Path(db).read_bytes()[:16] == SQLITE_HEADER

@@ -102,8 +102,8 @@ def _import(run: Run) -> int:
 
 
 def _export(run: Run) -> int:
-    """Never destroys data: an existing file (the store itself included) is
-    refused without ``--force``; new files and forced replacements are
+    """Never destroys data: the store itself is always refused, another
+    existing file without ``--force``; new files and forced replacements are
     written atomically, ``-``, devices and FIFOs directly, symbolic links
     followed (see :func:`favorledger.io.files.writing`). What the file
     leaves out, and whether that changes balances or debts, is computed
@@ -111,10 +111,10 @@ def _export(run: Run) -> int:
     path = run.args.file
     kind = "jsonl" if path == "-" and run.args.format is None else None
     kind = kind or _format(path, run.args.format, EXPORT_FORMATS)
-    if not run.args.force and _is_store(path, run.db):
+    if _is_store(path, run.db):  # even with --force: the ledger would be lost
         raise OverwriteError(
-            f"{path}: refusing to export onto the ledger's own store {run.db}"
-            " (--force overwrites it anyway)"
+            f"{path}: refusing to export onto the ledger's own store {run.db};"
+            " export to another file"
         )
     refuse_overwrite(path, force=run.args.force)  # before any work
     with run.read() as led, progress_bar("exporting") as progress:
