@@ -464,3 +464,33 @@ def test_a_favor_is_found_by_its_whole_id_only(db: str) -> None:
     assert "no favor '46ca1b3'" in message
     assert "whole id" in message
     assert "/api/favor-ids" in message
+
+
+def test_settle_up_names_an_assignment_or_a_settlement_behind_a_debt(db: str) -> None:
+    """Newcomer trial 4, W1: ``/api/settle`` and ``/settle`` answered 500
+    when a debt came from an assignment or from a settlement whose favor was
+    then reversed (the obligation names that entry, not a favor)."""
+    with fl.Ledger.open(db) as led:
+        led.record("me", "bob", 2, id="f1")  # bob owes me 2
+        led.record("carol", "me", 2, id="f2")  # me owes carol 2
+        fl.trading.assign(led, "me", "bob", "carol", 2, id="a1", reason="IOU")
+        led.record("dan", "eve", 3, id="f3")
+        plan = fl.settle(led, method="greedy")
+        (paid,) = led.apply([t for t in plan if t.payer == "eve"])
+        led.reverse("f3")  # dan now owes eve what the settlement returned
+    with board(db) as client:
+        answer = client.get("/api/settle")
+        page = client.get("/settle")
+    assert answer.status_code == page.status_code == 200
+    because = {(s["payer"], s["payee"]): s["because"] for s in answer.json()}
+    (assigned,) = because["bob", "carol"]
+    assert (assigned["role"], assigned["favor"], assigned["reason"]) == (
+        "assignment",
+        "a1",
+        "IOU",
+    )
+    assert assigned["favors"] == ["f1"]  # the favor whose debt it passed on
+    (returned,) = because["dan", "eve"]
+    assert (returned["role"], returned["favor"]) == ("settlement", paid.id)
+    assert "passed on to carol by assignment a1: IOU" in page.text
+    assert f"a favor settlement {paid.id} paid was reversed" in page.text

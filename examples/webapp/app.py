@@ -116,25 +116,38 @@ def _board(led: fl.Ledger) -> dict[str, Any]:
     }
 
 
+def _reason(led: fl.Ledger, ob: fl.Obligation) -> dict[str, Any]:
+    """One obligation a suggestion discharges, with the entry behind it: a
+    favor (given or referred), or, for a debt no favor made, the assignment
+    that passed it on (and the favors it passed on) or the settlement whose
+    paid favor was reversed."""
+    reason: dict[str, Any] = {
+        "debtor": ob.debtor,
+        "creditor": ob.creditor,
+        "amount": _text(ob.amount),
+        "favor": ob.favor_id,  # the id of the entry behind it
+        "role": ob.role,
+    }
+    if ob.role in ("assignment", "settlement"):
+        entry = next(e for e in led.log if e.id == ob.favor_id)
+        assert isinstance(entry, fl.Assignment | fl.Settlement)
+        reason["reason"] = entry.reason
+        if ob.role == "assignment":
+            reason["favors"] = [f.id for f in fl.assigned_favors(led, ob.favor_id)]
+        return reason
+    favor = led.favors[ob.favor_id]
+    return reason | {
+        "reason": favor.reason,
+        "giver": favor.giver,
+        "receiver": favor.receiver,
+        "via": favor.via,
+    }
+
+
 def _suggestions(led: fl.Ledger) -> list[dict[str, Any]]:
     found = []
     for transfer in fl.settle(led):
-        reasons = []
-        for ob in transfer.explained_by:
-            favor = led.favors[ob.favor_id]
-            reasons.append(
-                {
-                    "debtor": ob.debtor,
-                    "creditor": ob.creditor,
-                    "amount": _text(ob.amount),
-                    "favor": ob.favor_id,
-                    "role": ob.role,
-                    "reason": favor.reason,
-                    "giver": favor.giver,
-                    "receiver": favor.receiver,
-                    "via": favor.via,
-                }
-            )
+        reasons = [_reason(led, ob) for ob in transfer.explained_by]
         found.append(
             {
                 "payer": transfer.payer,
