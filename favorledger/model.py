@@ -133,9 +133,12 @@ new_id: Final = _IdSource()
 """Return a fresh, globally unique entry id (``new_id()``)."""
 
 
+_now: Final = datetime.now  # one attribute lookup fewer a favor (~25 ns)
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    return _now(UTC)
 
 
 NO_TAGS: Final[frozenset[str]] = frozenset()
@@ -726,7 +729,7 @@ def quick_favor(
     elif id(value) not in _POSITIVE_WHOLE:
         return None
     if at is None:
-        at = datetime.now(UTC)
+        at = _now(UTC)
     elif (
         type(at) is not datetime or at.tzinfo is not UTC or not EARLIEST <= at <= LATEST
     ):
