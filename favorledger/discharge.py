@@ -497,13 +497,12 @@ class _Debts:
                     break
                 start = _exact.add(start, o.amount)
             end = _exact.add(start, obligation.amount)
-            paid: Amount = ZERO
-            for o in self.sources(creditor, debtor):  # what paid the pair off
-                if paid >= end:
-                    break
-                paid, before = _exact.add(paid, o.amount), paid
-                if o.role == "settlement" and paid > start and before < end:
-                    found.append(o.favor_id)
+            payments = self.sources(creditor, debtor)  # what paid the pair off
+            found += [
+                o.favor_id
+                for o in _overlapping(payments, start, end)
+                if o.role == "settlement"
+            ]
         return list(dict.fromkeys(found))
 
 

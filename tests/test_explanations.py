@@ -187,6 +187,25 @@ def test_reversing_one_leg_of_a_barter_says_the_other_stands(
     code, _, err = run(capsys, "--db", db, "reverse", "lone")
     assert code == 0
     assert "barter" not in err
+    # once the first leg is reversed too, no leg stands: no such note
+    code, _, err = run(capsys, "--db", db, "reverse", first)
+    assert code == 0
+    assert "barter" not in err
+
+
+def test_a_favor_is_owed_before_a_move_made_at_the_same_moment() -> None:
+    """On a tie of dates a favor's debt is older than a debt an assignment
+    moved onto the pair: what was paid off comes off the favor first."""
+    led = Ledger()
+    at = "2024-01-01T00:00Z"
+    led.record("me", "bob", 2, id="f1", at=at)  # bob owes me 2
+    led.record("carol", "me", 2, id="f2", at=at)  # I owe carol 2
+    led.record("carol", "bob", 3, id="f3", at=at)  # bob owes carol 3
+    trading.assign(led, "me", "bob", "carol", 2, id="a1", at=at)
+    led.record("bob", "carol", 1, id="back", at="2024-01-02T00:00Z")
+    (t,) = settle(led)
+    assert (t.payer, t.payee, t.amount) == ("bob", "carol", 4)
+    assert cited(t) == [("bob", "carol", "2", "f3"), ("bob", "carol", "2", "a1")]
 
 
 # --------------------------------------------------------------- properties
