@@ -545,11 +545,6 @@ def moved_favors(debts: _Debts, assignment: Assignment) -> list[str]:
 ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
 
 
-def sum_of(claims: Mapping[int, Mapping[_Pair, Amount]], pair: _Pair) -> Amount:
-    """What all ``claims`` claim of ``pair``."""
-    return _exact.total(c[pair] for c in claims.values() if pair in c)
-
-
 _FIRST: Final = operator.itemgetter(0)
 _AT: Final = operator.attrgetter("at")
 
@@ -708,6 +703,20 @@ def _found(packed: bytes, rank: int, stop: int) -> Iterator[int]:
             i = packed.find(pattern, i - i % _INT32 + _INT32, end)
 
 
+class _Claims:
+    """What the transfers one debtor pays claim of its own debts: each
+    one's claims and what those before it had claimed of the same pairs,
+    by position, and the whole claimed of each pair (so that no
+    explanation sums over every transfer of a payer who pays many)."""
+
+    __slots__ = ("before", "claims", "total")
+
+    def __init__(self) -> None:
+        self.claims: dict[int, dict[_Pair, Amount]] = {}
+        self.before: dict[int, dict[_Pair, Amount]] = {}
+        self.total: dict[_Pair, Amount] = {}
+
+
 class Why(LazyExplanation):
     """Transfers' explanations, computed from a snapshot when first asked.
 
@@ -728,7 +737,7 @@ class Why(LazyExplanation):
         self._routes: dict[int, dict[_Pair, Amount]] = {}
         self._done = 0  # the transfers before it are summed up in _uses
         self._uses: dict[_Pair, Amount] = {}
-        self._owns: dict[str, dict[int, dict[_Pair, Amount]]] = {}
+        self._owns: dict[str, _Claims] = {}
 
     def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
         t, debts = transfer, self.snapshot.debts()
@@ -747,28 +756,24 @@ class Why(LazyExplanation):
         else:
             others = self.others_before(debts, k, used)
         own = self._own(debts, t.payer)
-        claimed: dict[_Pair, Amount] = dict.fromkeys(own[k], ZERO)  # before it
-        for j, claims in own.items():
-            if j < k:
-                for pair, x in claims.items():
-                    if pair in claimed:
-                        claimed[pair] = _exact.add(claimed[pair], x)
+        claims, claimed = own.claims[k], own.before[k]
         shares: dict[_Pair, Amount] = {}
         cited: dict[_Pair, Amount] = {}
-        for pair, x in [*used.items(), *own[k].items()]:
+        for pair, x in [*used.items(), *claims.items()]:
             if pair in shares:
                 continue
             if pair[0] == t.payer:  # its own debt, as its payments claim it
-                shares[pair] = own[k].get(pair, ZERO)
+                shares[pair] = claims.get(pair, ZERO)
                 cited[pair] = claimed.get(pair, ZERO)
             else:  # after every claim of the debtor, then the others before
                 shares[pair] = x
                 cited[pair] = _exact.add(
-                    sum_of(self._own(debts, pair[0]), pair), others.get(pair, ZERO)
+                    self._own(debts, pair[0]).total.get(pair, ZERO),
+                    others.get(pair, ZERO),
                 )
         return debts.behind({p: x for p, x in shares.items() if x}, cited)
 
-    def _own(self, debts: _Debts, debtor: str) -> dict[int, dict[_Pair, Amount]]:
+    def _own(self, debts: _Debts, debtor: str) -> _Claims:
         """What each transfer ``debtor`` pays claims of its own debts, by
         position: in plan order, what its route uses of each, as far as the
         ones before left it; what that falls short comes off the debtor's
@@ -778,8 +783,8 @@ class Why(LazyExplanation):
             return found
         plan = self.plan
         assert plan is not None
-        found = self._owns[debtor] = {}
-        taken: dict[_Pair, Amount] = {}
+        found = self._owns[debtor] = _Claims()
+        taken = found.total
         for j in plan.paid_by(debtor):
             claims: dict[_Pair, Amount] = {}
             short: Amount = ZERO
@@ -801,9 +806,10 @@ class Why(LazyExplanation):
                 if step > 0:
                     claims[pair] = _exact.add(claims.get(pair, ZERO), step)
                     short = _exact.sub(short, step)
+            found.before[j] = {pair: taken.get(pair, ZERO) for pair in claims}
             for pair, x in claims.items():
                 taken[pair] = _exact.add(taken.get(pair, ZERO), x)
-            found[j] = claims
+            found.claims[j] = claims
         return found
 
     def _position(self, t: Transfer) -> int | None:
