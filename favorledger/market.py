@@ -38,7 +38,10 @@ whole (the log is append-only: such an entry could never be mended):
 - an ask's ``due`` must be after its ``at``, as a pledge's ``expires`` must;
 - a favor that completes an ask is worth at most the ask's value, as a call
   is worth at most its pledge's;
-- an expired pledge cannot be released, as it cannot be called.
+- an expired pledge cannot be released, as it cannot be called;
+- a declined ask cannot be completed, even dated before it was declined,
+  and an accepted one not before it was accepted (as a released pledge
+  cannot be called).
 
 Examples
 --------
@@ -306,6 +309,20 @@ class Market:
             raise MarketError(
                 f"Favor.value of a completion of ask {ask.id!r} must not exceed"
                 f" the ask's value {shown(ask.value)}, got {shown(value)}"
+            )
+
+    @staticmethod
+    def check_answered_before(ask: Ask, then: AskStatus, last: AskStatus) -> None:
+        """A new completion follows the ask's answer: a declined ask (its
+        ``last`` status) cannot be completed at any time, as a released
+        pledge cannot be called; one accepted later than the completion's
+        time (its status ``then`` still open) not before it was accepted."""
+        if last == "declined":
+            raise MarketError(f"ask {ask.id!r} is declined; it cannot be completed")
+        if last == "accepted" and then == "open":
+            raise MarketError(
+                f"ask {ask.id!r} is accepted only later; it cannot be completed"
+                " before it was accepted"
             )
 
     @staticmethod

@@ -41,15 +41,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from favorledger._exact import parse_amount
-from favorledger.errors import InvalidFavorError, MarketError
+from favorledger.errors import InvalidFavorError, InvalidValueError, MarketError
 from favorledger.market import Market
 from favorledger.model import (
+    LATEST,
     Answer,
     Ask,
     Assignment,
     Favor,
     Pledge,
     Release,
+    as_moment,
     moment_or_now,
     new_id,
 )
@@ -461,7 +463,7 @@ def complete(
     ------
     MarketError
         If the ask is declined or already completed, or the value exceeds
-        the ask's.
+        the ask's, or ``at`` is before the ask was accepted.
     UnknownFavorError
         If no ask has that id.
 
@@ -486,16 +488,29 @@ not exceed the ask's value 1, got 5
         if value is not None:
             worth = parse_amount(value, field="Favor.value", error=InvalidFavorError)
             Market.check_completion_value(asked, worth)
+        stamp = ledger.time_for(id, at)
+        _check_answered_before(ledger, asked, stamp)
         return ledger.record(
             asked.asked,
             asked.asker,
             worth,
             kind=asked.kind,
             reason=asked.reason,
-            at=at,
+            at=stamp,
             id=id,
             fulfils=asked.id,
         )
+
+
+def _check_answered_before(ledger: Ledger, asked: Ask, at: datetime | str) -> None:
+    """:meth:`Market.check_answered_before` for a completion dated ``at``
+    (a time that is not one is left to the favor, which refuses it by name)."""
+    try:
+        moment = as_moment(at, "Favor.at")
+    except InvalidValueError:
+        return
+    status = ledger.market.ask_status
+    Market.check_answered_before(asked, status(asked, moment), status(asked, LATEST))
 
 
 def ask_status(

@@ -303,3 +303,44 @@ def test_entries_recorded_before_the_rules_still_replay(tmp_path: Path) -> None:
         assert reopened.log == led.log
         assert reopened.balance("b") == 5
     assert main(["--db", str(db), "check"]) == 0
+
+
+# -------------------------------------- trial 4, W3: completed before answered
+def test_w3_a_backdated_completion_cannot_precede_the_asks_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Newcomer trial 4, W3: ``complete A3 --at 2026-06-15`` was recorded
+    although A3 was declined on 2026-07-01, so the log read "completed, then
+    declined" (``call`` refuses the same against a later release)."""
+    db = str(tmp_path / "d.db")
+    run(capsys, "--db", db, "ask", "x", "y", "1", "--id", "A3", "--at", "2026-06-01")
+    run(capsys, "--db", db, "answer", "A3", "declined", "--at", "2026-07-01")
+    before = run(capsys, "--db", db, "export", "-")[1]
+    code, out, err = run(capsys, "--db", db, "complete", "A3", "--at", "2026-06-15")
+    assert (code, out) == (2, "")
+    assert err == "favorledger: error: ask 'A3' is declined; it cannot be completed\n"
+    assert run(capsys, "--db", db, "export", "-")[1] == before
+
+
+@given(
+    PAIRS,
+    st.sampled_from(["accepted", "declined"]),
+    st.integers(1, 9),
+    st.integers(1, 9),
+)
+def test_a_completion_never_precedes_the_asks_answer(pair, status, answered, done):
+    """A declined ask cannot be completed, whenever the completion is dated;
+    an accepted one not before its acceptance. Refused by name, nothing
+    changes; otherwise recorded."""
+    led = Ledger()
+    trading.ask(led, *pair, 1, id="k1", at=T0)
+    trading.answer(led, "k1", status, at=T0 + answered * DAY)
+    before = snapshot(led)
+    if status == "declined" or done < answered:
+        with pytest.raises(MarketError, match=r"^ask 'k1' is "):
+            trading.complete(led, "k1", at=T0 + done * DAY)
+        assert snapshot(led) == before
+        assert trading.ask_status(led, "k1", at=T0 + 10 * DAY) == status
+    else:
+        trading.complete(led, "k1", at=T0 + done * DAY)
+        assert trading.ask_status(led, "k1", at=T0 + 10 * DAY) == "completed"
