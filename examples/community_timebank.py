@@ -339,10 +339,16 @@ strangers = [t for t in fewest if frozenset((t.payer, t.payee)) not in traded]
 stranger = min(strangers, key=lambda t: len(t.explained_by))  # the shortest story
 print(f"{name[stranger.payer]} gives {name[stranger.payee]} {stranger.amount} hours:")
 for obligation in explain(led, stranger):
-    favor = led.favors[obligation.favor_id]
+    # a debt that an assignment or a settlement made cites that entry's id
+    favor = led.favors.get(obligation.favor_id)
+    source = (
+        f"{favor.kind} on {favor.at.date()}"
+        if favor is not None
+        else f"{obligation.role} {obligation.favor_id}"
+    )
     print(
         f"  {name[obligation.debtor]} owes {name[obligation.creditor]}"
-        f" {obligation.amount} for {favor.kind} on {favor.at.date()}"
+        f" {obligation.amount} for {source}"
     )
 
 # %% [markdown]
