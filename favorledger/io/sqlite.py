@@ -876,6 +876,15 @@ def open_ledger(
     """
     ledger = StoredLedger(referral_share=referral_share, strict=strict)
     store = SqliteStore.open(path, create=create, timeout=timeout, readonly=readonly)
+    return _attached(store, ledger)
+
+
+_Stored = TypeVar("_Stored", bound=StoredLedger)
+
+
+def _attached(store: Store, ledger: _Stored) -> _Stored:
+    """``ledger`` with every entry of ``store`` replayed, then attached to
+    it; the store is closed if the replay fails (every store's opening)."""
     try:
         _replay(store, ledger)
     except BaseException:

@@ -21,7 +21,7 @@ from favorledger._exact import Amount
 from favorledger.errors import UnknownPersonError
 from favorledger.io.chain import link
 from favorledger.io.postgres.store import PostgresStore, _RetryLockedError
-from favorledger.io.sqlite import DEFAULT_TIMEOUT, StoredLedger, _replay
+from favorledger.io.sqlite import DEFAULT_TIMEOUT, StoredLedger, _attached
 from favorledger.ledger import Ledger
 from favorledger.model import NO_TAGS, Entry, Favor, quick_favor
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
@@ -278,10 +278,4 @@ def open_ledger(
     """
     ledger = PostgresLedger(referral_share=referral_share, strict=strict)
     store = PostgresStore.open(url, create=create, timeout=timeout, readonly=readonly)
-    try:
-        _replay(store, ledger)
-    except BaseException:
-        store.close()
-        raise
-    ledger._attach(store)
-    return ledger
+    return _attached(store, ledger)
