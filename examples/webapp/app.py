@@ -116,7 +116,9 @@ def _board(led: fl.Ledger) -> dict[str, Any]:
     }
 
 
-def _reason(led: fl.Ledger, ob: fl.Obligation) -> dict[str, Any]:
+def _reason(
+    led: fl.Ledger, ob: fl.Obligation, moves: dict[str, fl.Assignment | fl.Settlement]
+) -> dict[str, Any]:
     """One obligation a suggestion discharges, with the entry behind it: a
     favor (given or referred), or, for a debt no favor made, the assignment
     that passed it on (and the favors it passed on) or the settlement whose
@@ -129,8 +131,7 @@ def _reason(led: fl.Ledger, ob: fl.Obligation) -> dict[str, Any]:
         "role": ob.role,
     }
     if ob.role in ("assignment", "settlement"):
-        entry = next(e for e in led.log if e.id == ob.favor_id)
-        assert isinstance(entry, fl.Assignment | fl.Settlement)
+        entry = moves[ob.favor_id]
         reason["reason"] = entry.reason
         if ob.role == "assignment":
             reason["favors"] = [f.id for f in fl.assigned_favors(led, ob.favor_id)]
@@ -146,8 +147,11 @@ def _reason(led: fl.Ledger, ob: fl.Obligation) -> dict[str, Any]:
 
 def _suggestions(led: fl.Ledger) -> list[dict[str, Any]]:
     found = []
+    moves = {
+        e.id: e for e in led.log if isinstance(e, fl.Assignment | fl.Settlement)
+    }  # the entries behind debts no favor made, found once
     for transfer in fl.settle(led):
-        reasons = [_reason(led, ob) for ob in transfer.explained_by]
+        reasons = [_reason(led, ob, moves) for ob in transfer.explained_by]
         found.append(
             {
                 "payer": transfer.payer,
