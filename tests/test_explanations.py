@@ -432,6 +432,18 @@ def test_settled_by_names_an_unknown_favor() -> None:
         settled_by(Ledger(), "nope")
 
 
+def test_assigned_favors_names_an_id_that_is_no_assignment() -> None:
+    """An unknown id, or a favor's, is refused by name; nothing changes."""
+    led = Ledger()
+    led.record("a", "b", 1, id="f1")
+    for wrong in ("nope", "f1"):
+        with pytest.raises(
+            UnknownFavorError, match=f"^no assignment has the id '{wrong}'$"
+        ):
+            assigned_favors(led, wrong)
+    assert len(led.log) == 1
+
+
 @given(led=ledgers(max_people=6, max_favors=12, market=True))
 @examples(60)
 def test_the_favors_an_assignment_passed_on_are_those_its_payment_falls_on(
