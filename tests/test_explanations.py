@@ -151,7 +151,13 @@ def test_reversing_a_settled_favor_names_the_settlements(
     )
     code, out, _ = run(capsys, "--db", db, "settle")
     rows = [line.split() for line in out.splitlines()[1:]]
-    assert sorted(row[-1] for row in rows) == sorted(ids)
+    # the why column shows each id by its shortest unique prefix
+    shown = sorted(row[-1] for row in rows)
+    assert len(shown) == len(ids)
+    assert all(
+        [i for i in ids if i.startswith(short)] == [full]
+        for short, full in zip(shown, sorted(ids), strict=True)
+    )
 
 
 def test_history_marks_a_reversed_settlement(
