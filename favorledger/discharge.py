@@ -90,6 +90,7 @@ __all__ = [
     "Snapshot",
     "discharges",
     "explain_at",
+    "latest_settled",
 ]
 
 MAX_HOPS: Final = 3
@@ -941,6 +942,34 @@ def discharges(
     if rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
     return found
+
+
+def latest_settled(ledger: Indexed, entries: Iterable[Settlement]) -> Entry | None:
+    """The latest entry (by time; the first found on a tie) that moved a debt
+    between two people whose debt one of ``entries`` discharges: a favor,
+    an assignment, a settlement or the reversal of one. ``None`` if none.
+
+    A settlement dated before it would discharge a debt not yet owed (see
+    ``Ledger.apply``); a debt it passes on is new, and needs no entry.
+    """
+    pairs = sorted(
+        {tuple(sorted((d.debtor, d.creditor))) for e in entries for d in e.discharged}
+    )
+    index, reversals = _people_index(ledger), ledger.reversals
+    latest: Entry | None = None
+    for a, b in pairs:
+        found: list[Entry] = [*_owed_in(index, a, b), *_owed_in(index, b, a)]
+        one, other = index.moves.get(a, ()), index.moves.get(b, ())
+        found += (
+            move
+            for move in (one if len(one) <= len(other) else other)
+            if any({d, c} == {a, b} for d, c, _ in move.effects())
+        )
+        found += [reversals[e.id] for e in found if e.id in reversals]
+        for entry in found:
+            if latest is None or entry.at > latest.at:
+                latest = entry
+    return latest
 
 
 def _passed(t: Transfer, lowered: Sequence[Debt]) -> list[Debt]:

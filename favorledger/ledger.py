@@ -48,13 +48,14 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
-from favorledger.discharge import discharges
+from favorledger.discharge import discharges, latest_settled
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
     InvalidValueError,
+    MarketError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
@@ -873,7 +874,11 @@ recorded with a different body: value 1 != 2
             Transfers (from settlement), or an object with a ``transfers``
             attribute and a ``kind`` (such as a cycle clearing).
         at
-            When they happened (default now); all share that time.
+            When they happened (default now, or the time of the latest entry
+            they settle if that is later); all share that time. It must not
+            be before the latest entry (favor, assignment, settlement or
+            reversal) between two people whose debt they discharge: nothing
+            is settled before it was owed.
         reason
             Why, in words (recorded on every entry).
         kind
@@ -890,6 +895,9 @@ recorded with a different body: value 1 != 2
         ------
         InvalidValueError, InvalidEntryError
             If a transfer is malformed or ``at`` is not a timezone-aware time.
+        MarketError
+            If ``at`` is before the latest entry they settle (the message
+            names it); nothing is recorded.
 
         Examples
         --------
@@ -905,16 +913,24 @@ recorded with a different body: value 1 != 2
         for transfer in transfers:
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
-        entries = discharges(
-            self,
-            transfers,
-            at=stamp,
-            reason=reason,
-            kind=kind or plan_kind or "settlement",
-            set_off=plan_kind == "set-off",
-            passed=getattr(plan, "passed", ()),
-        )
-        self.add_many(entries)
+        with self.batch():  # caught up with the store: then find the debts
+            entries = discharges(
+                self,
+                transfers,
+                at=stamp,
+                reason=reason,
+                kind=kind or plan_kind or "settlement",
+                set_off=plan_kind == "set-off",
+                passed=getattr(plan, "passed", ()),
+            )
+            latest = latest_settled(self, entries)
+            if latest is not None and latest.at > stamp:
+                if at is not None:
+                    noun = type(latest).__name__.lower()
+                    what = f"the latest entry it settles, {noun} {latest.id!r} of"
+                    not_before("at", stamp, latest.at, what, MarketError)
+                entries = [attrs.evolve(e, at=latest.at) for e in entries]
+            self.add_many(entries)
         return entries
 
     # ---------------------------------------------------------------- queries

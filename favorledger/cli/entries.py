@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
+from favorledger import _exact
 from favorledger._display import amount_column, amount_text, one_line, table
 from favorledger._exact import ZERO, Amount
 from favorledger.cli.run import (
@@ -217,10 +218,9 @@ def _describe(entry: Entry, run: Run) -> str:
     if isinstance(entry, Settlement):
         passed = f"; passes on {_debts(entry.passed)}" if entry.passed else ""
         why = f": {one_line(entry.reason)}" if entry.reason else ""
-        return (
-            f"{entry.payer} -> {entry.payee} ({entry.kind}):"
-            f" clears {_debts(entry.discharged)}{passed}{why}"
-        )
+        who = "" if entry.payer is None else f"{entry.payer} -> {entry.payee} ("
+        kind = entry.kind if entry.payer is None else f"{entry.kind})"
+        return f"{who}{kind}: clears {_debts(entry.discharged)}{passed}{why}"
     body = json.loads(dumps_entry(entry))
     hidden = ("format", "type", "id", "at", "value", "amount", "strength")
     return ", ".join(
@@ -244,6 +244,8 @@ def _listed(value: object) -> object:
 
 
 def _entry_amount(entry: Entry) -> Amount | None:
+    if isinstance(entry, Settlement) and entry.amount is None:  # a set-off
+        return _exact.total(d.amount for d in entry.discharged)
     for field in ("value", "amount", "strength"):
         value = getattr(entry, field, None)
         if value is not None:
