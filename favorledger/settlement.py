@@ -151,7 +151,8 @@ def settle(
         :mod:`favorledger.settlement`.
     as_of
         Settle the balances of the favors dated at or before this moment
-        (timezone-aware); default: every favor recorded.
+        (timezone-aware); default: every favor recorded. ``"ties"`` then
+        settles along the relationships that existed at that moment.
 
     Returns
     -------
@@ -190,7 +191,9 @@ def settle(
         balances: Mapping[str, Amount] = ledger.balances(at=as_of)
     else:  # read in place, not a copy
         balances = ledger.index.balances
-    along = _relationships(ledger) if method == "ties" else None
+    along = None
+    if method == "ties":  # the relationships of then, too
+        along = _relationships(ledger if as_of is None else ledger.as_of(as_of))
     plan = _settle(balances, method, along, Why(snapshot), trusted=True)
     if plan:
         snapshot.prepare()  # a long log is indexed now, not on the first "why"
