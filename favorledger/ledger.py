@@ -534,18 +534,19 @@ class Ledger:
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Reversal:
-        """Cancel a favor's obligations (or undo a settlement) with a
-        correcting entry.
+        """Cancel a favor's obligations (or undo a settlement or an
+        assignment) with a correcting entry.
 
         The favor stays in the log and in :attr:`favors`; the reversal is
         dated ``at`` (default: now, or the favor's own time if that is later).
         ``favor_id`` may also name a :class:`~favorledger.Settlement` that
-        :meth:`apply` recorded: its reversal restores every debt it moved.
+        :meth:`apply` recorded, or an :class:`~favorledger.Assignment`: its
+        reversal restores every debt it moved (no balance changes).
 
         Raises
         ------
         UnknownFavorError
-            If no favor or settlement has that id.
+            If no favor, settlement or assignment has that id.
         AlreadyReversedError
             If the favor was already reversed by another entry.
         InvalidFavorError
@@ -1174,12 +1175,14 @@ recorded with a different body: value 1 != 2
                 f"favor {favor_id!r} is not in the ledger"
             ) from None
 
-    def _undoable(self, entry_id: str) -> Favor | Settlement:
-        """The favor or settlement a reversal may undo."""
+    def _undoable(self, entry_id: str) -> Favor | Settlement | Assignment:
+        """The favor, settlement or assignment a reversal may undo."""
         found = (
             self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
         )
-        return found if isinstance(found, Settlement) else self._favor(entry_id)
+        if isinstance(found, Settlement | Assignment):
+            return found
+        return self._favor(entry_id)
 
     def _net(self, debtor: str, creditor: str) -> Amount:
         """What ``debtor`` owes ``creditor`` net; negative if owed the other way."""
@@ -1386,7 +1389,7 @@ recorded with a different body: value 1 != 2
         if stored is not None:
             return _same_or_raise(stored, reversal)
         favor = self._undoable(reversal.favor_id)
-        noun = type(favor).__name__.lower()  # a favor or a settlement
+        noun = type(favor).__name__.lower()  # a favor, settlement or assignment
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
             raise AlreadyReversedError(
@@ -1404,7 +1407,7 @@ recorded with a different body: value 1 != 2
         self._reversal_of[favor.id] = reversal
         if isinstance(favor, Favor) and favor.fulfils is not None:
             self._market.undo(favor, reversal.at)  # the call or completion too
-        if isinstance(favor, Settlement):
+        if isinstance(favor, Settlement | Assignment):
             self._post(favor.effects(), reverse=True)
         else:
             self._post(favor_effects(favor), reverse=True)

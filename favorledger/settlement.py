@@ -376,7 +376,8 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
     Returns
     -------
     list of Favor
-        In the order recorded; empty if none of them is live any more.
+        In the order recorded; empty if none of them is live any more, or
+        the assignment was reversed.
 
     Raises
     ------
@@ -402,6 +403,8 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
     )
     if not found or not isinstance(found[0], Assignment):
         raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
+    if found[0].id in ledger.reversals:
+        return []  # undone: nothing is owed because of it
     ids = set(moved_favors(_Debts(indexed(ledger)), found[0]))
     return [f for f in ledger.favors.values() if f.id in ids]
 
