@@ -114,6 +114,19 @@ def test_a_set_off_dated_before_its_debts_is_refused() -> None:
     assert led.who_owes_whom() == []
 
 
+def test_a_reversal_counts_as_an_entry_between_the_two() -> None:
+    """Bob owed Ann 2 net in March (3, less a favor back of 1, reversed only
+    in June): a settlement of the 3 he owes now is not dated in March."""
+    led = Ledger()
+    led.record("ann", "bob", 3, id="f1", at="2026-01-01T00:00Z")
+    led.record("bob", "ann", 1, id="f2", at="2026-01-15T00:00Z")
+    led.reverse("f2", id="r2", at="2026-06-01T00:00Z")
+    with pytest.raises(MarketError, match=r"^at must not be before .* 'r2' of 2026-06"):
+        led.apply(settle(led), at="2026-03-01T00:00Z")
+    (entry,) = led.apply(settle(led), at="2026-06-01T00:00Z")
+    assert entry.amount == 3
+
+
 def test_without_a_time_the_settlement_is_not_dated_before_its_debts() -> None:
     """A favor dated later than now (a replica whose clock ran ahead) is
     settled at its own time, as ``reverse`` dates a reversal."""
@@ -345,6 +358,22 @@ def test_the_why_follows_a_chain_of_assignments_to_its_favors() -> None:
     led = undone_by_assignment()
     assert [f.id for f in assigned_favors(led, "a2")] == ["f1"]
     assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
+
+
+def test_passing_on_part_of_an_assigned_debt_passes_on_its_part_of_the_favors() -> None:
+    """I passed Bob's whole debt (f1, then f2) to Carol; Carol passes it on
+    to Dan in two halves: the first half falls on f1, the second on f2."""
+    led = Ledger()
+    led.record("me", "bob", 2, id="f1", at="2024-01-01T00:00Z")
+    led.record("me", "bob", 2, id="f2", at="2024-01-02T00:00Z")
+    led.record("carol", "me", 4, id="f3", at="2024-01-03T00:00Z")
+    led.record("dan", "carol", 4, id="f4", at="2024-01-03T00:00Z")
+    trading.assign(led, "me", "bob", "carol", 4, id="a1", at="2024-02-01T00:00Z")
+    trading.assign(led, "carol", "bob", "dan", 2, id="a2", at="2024-02-02T00:00Z")
+    trading.assign(led, "carol", "bob", "dan", 2, id="a3", at="2024-02-03T00:00Z")
+    assert [f.id for f in assigned_favors(led, "a1")] == ["f1", "f2"]
+    assert [f.id for f in assigned_favors(led, "a2")] == ["f1"]
+    assert [f.id for f in assigned_favors(led, "a3")] == ["f2"]
 
 
 def test_the_command_cites_the_root_favor(
