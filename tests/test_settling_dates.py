@@ -44,6 +44,7 @@ from favorledger import (
     trading,
 )
 from favorledger.clearing import clear_cycles
+from favorledger.io.graphs import read_gexf, read_graphml, write_gexf, write_graphml
 from favorledger.io.jsonl import read_jsonl, write_jsonl
 from favorledger.io.sqlite import open_ledger
 from favorledger.settlement import settle
@@ -334,6 +335,8 @@ def test_reversing_an_assignment_restores_every_pair_and_replays(
 
 
 def test_the_file_round_trip_keeps_an_assignments_reversal(tmp_path: Path) -> None:
+    """JSON Lines, GraphML and GEXF keep a reversed assignment and its
+    reversal (CSV holds favors only, as documented)."""
     led = assigned()
     trading.assign(led, "me", "bob", "carol", 2, id="a1", at="2024-01-03T00:00Z")
     led.reverse("a1", at="2024-01-04T00:00Z")
@@ -341,6 +344,14 @@ def test_the_file_round_trip_keeps_an_assignments_reversal(tmp_path: Path) -> No
     again = Ledger.from_entries(read_jsonl(tmp_path / "x.jsonl"))
     assert again.log == led.log
     assert again.who_owes_whom() == led.who_owes_whom()
+    for write, read, name in (
+        (write_graphml, read_graphml, "x.graphml"),
+        (write_gexf, read_gexf, "x.gexf"),
+    ):
+        write(led, tmp_path / name)
+        graphed = Ledger.from_entries(read(tmp_path / name))
+        assert graphed.reversals.keys() == {"a1"}
+        assert graphed.who_owes_whom() == led.who_owes_whom()
 
 
 # ------------------------------------- P3: a chain of assignments, to its root
