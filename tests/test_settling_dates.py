@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
@@ -218,11 +218,13 @@ def test_a_settlement_discharges_only_what_was_owed_at_its_time(
             refused = str(error)
         else:
             refused = ""
+        event("refused" if refused else "recorded, though before some entry")
         if refused:
             assert refused.startswith("at must not be before ")
             assert state(led) == before
             return
     else:  # after every entry: never refused
+        event("after every entry")
         recorded = led.apply(plan, at=at)
     for entry in recorded:
         assert entry.at == at
