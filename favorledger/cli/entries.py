@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
 
+from favorledger import _exact
 from favorledger._display import amount_column, amount_text, one_line, table
 from favorledger._exact import ZERO, Amount
 from favorledger.cli.run import (
@@ -22,6 +23,7 @@ from favorledger.io.jsonl import dumps_entry
 from favorledger.ledger import Ledger
 from favorledger.model import (
     NO_TAGS,
+    Assignment,
     Debt,
     Entry,
     Favor,
@@ -66,10 +68,13 @@ def _record(run: Run) -> int:
 def _reverse(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
-        favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
+        undoable = (Favor, Settlement, Assignment)
+        favor_id = run.resolve(led, a.favor_id, undoable, "favor")
         notes = _what_else(led, favor_id)  # read before the favor is gone
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
-        noun = "favor" if reversal.favor_id in led.favors else "settlement"
+        undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
+        noun = "favor" if favor_id in led.favors else type(next(undone)).__name__
+        noun = noun.lower()
     said = run.recorded(
         reversal, f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}"
     )
@@ -79,10 +84,11 @@ def _reverse(run: Run) -> int:
 
 def _what_else(led: Ledger, entry_id: str) -> list[str]:
     """What reversing a favor leaves standing: the settlements that paid it
-    (they make the payee owe the return back), the other leg of a barter."""
+    (they make the payee owe the return back), the other leg of a barter;
+    for an assignment, the later ones that passed its debt on again."""
     favor = led.favors.get(entry_id)
     if favor is None:
-        return []
+        return _passed_on_again(led, entry_id)
     notes = []
     paid = settled_by(led, entry_id)
     if paid:
@@ -94,6 +100,29 @@ def _what_else(led: Ledger, entry_id: str) -> list[str]:
     if first is not None:
         notes.append(f"reversed one leg of barter {first}; the other leg stands")
     return notes
+
+
+def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
+    """For an assignment, a note naming the later live assignments by its
+    new holder of the same debtor's debt: they may rest on what it moved."""
+    log = led.log
+    i = next(k for k, e in enumerate(log) if e.id == entry_id)
+    first = log[i]
+    if not isinstance(first, Assignment):
+        return []
+    later = [
+        e.id
+        for e in log[i + 1 :]
+        if isinstance(e, Assignment)
+        and (e.holder, e.debtor) == (first.new_holder, first.debtor)
+        and e.id not in led.reversals
+    ]
+    if not later:
+        return []
+    return [
+        f"{', '.join(later)} passed on {first.debtor}'s debt to"
+        f" {first.new_holder} again; reverse those too if they rest on {entry_id}"
+    ]
 
 
 def _barter_with(led: Ledger, favor: Favor) -> str | None:
@@ -217,10 +246,9 @@ def _describe(entry: Entry, run: Run) -> str:
     if isinstance(entry, Settlement):
         passed = f"; passes on {_debts(entry.passed)}" if entry.passed else ""
         why = f": {one_line(entry.reason)}" if entry.reason else ""
-        return (
-            f"{entry.payer} -> {entry.payee} ({entry.kind}):"
-            f" clears {_debts(entry.discharged)}{passed}{why}"
-        )
+        who = "" if entry.payer is None else f"{entry.payer} -> {entry.payee} ("
+        kind = entry.kind if entry.payer is None else f"{entry.kind})"
+        return f"{who}{kind}: clears {_debts(entry.discharged)}{passed}{why}"
     body = json.loads(dumps_entry(entry))
     hidden = ("format", "type", "id", "at", "value", "amount", "strength")
     return ", ".join(
@@ -244,6 +272,8 @@ def _listed(value: object) -> object:
 
 
 def _entry_amount(entry: Entry) -> Amount | None:
+    if isinstance(entry, Settlement) and entry.amount is None:  # a set-off
+        return _exact.total(d.amount for d in entry.discharged)
     for field in ("value", "amount", "strength"):
         value = getattr(entry, field, None)
         if value is not None:
@@ -256,7 +286,9 @@ def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -
     rows = []
     for entry, value in zip(entries, column, strict=True):
         kind = type(entry).__name__.lower()
-        if isinstance(entry, Favor | Settlement) and entry.id in reversed_ids:
+        if isinstance(entry, Favor | Settlement | Assignment) and (
+            entry.id in reversed_ids
+        ):
             kind += " (reversed)"
         shown = entry.id if isinstance(entry, Person) else run.short(entry.id)
         at = entry.at.isoformat(timespec="minutes")
