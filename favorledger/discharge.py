@@ -1214,7 +1214,11 @@ def discharges(
             )
         )
     rest = _left_over(ledger, transfers, debts)
-    if rest:
+    if rest and found:  # around cycles: the first checked the time and reason
+        first, no_one = found[0], None
+        cycles = (new_id(), no_one, no_one, no_one, tuple(rest), (), "set-off")
+        found.append(_settlement(*cycles, first.at, first.reason))
+    elif rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
     return found
 
