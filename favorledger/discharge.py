@@ -1244,10 +1244,10 @@ def latest_between(ledger: Indexed, pairs: Iterable[tuple[str, str]]) -> Entry |
     An entry that discharges their debt (a settlement, an assignment) is not
     dated before it (see ``Ledger.apply`` and ``trading.assign``).
     """
-    pairs = sorted({tuple(sorted(pair)) for pair in pairs})
+    unordered = sorted({(a, b) if a <= b else (b, a) for a, b in pairs})
     index, reversals = _people_index(ledger), ledger.reversals
     latest: Entry | None = None
-    for a, b in pairs:
+    for a, b in unordered:
         found: list[Entry] = [*_owed_in(index, a, b), *_owed_in(index, b, a)]
         one, other = index.moves.get(a, ()), index.moves.get(b, ())
         found += (
