@@ -91,7 +91,7 @@ def test_record_prints_what_it_stored(
         capsys, "--db", db, "add", "carol", "me", "2.50", "--via", "bob", "--id", "f1"
     )
     assert (code, err) == (0, "favorledger: new people 'carol', 'me', 'bob'\n")
-    assert out == "recorded favor f1: carol did me a favor worth 2.5 (via bob)\n"
+    assert out == "recorded favor f1: carol did me a favor worth 2.50 (via bob)\n"
     with open_ledger(db) as led:
         assert led.favors["f1"].referral_share == led.referral_share
         assert led.balance("bob") == -1.25

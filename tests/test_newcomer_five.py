@@ -368,7 +368,7 @@ def test_an_option_a_command_lacks_shows_that_commands_usage(
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "")
     assert err.startswith(f"usage: favorledger {command} "), err
-    assert "unrecognized arguments: --at 2026-01-01" in err
+    assert "unrecognized arguments: --at" in err
 
 
 # --------------------------------------------------- P11: did you mean ...

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO, TypeVar
 
-from favorledger._display import json_text, one_line, short_ids
+from favorledger._display import amount_text, json_text, one_line, short_ids
+from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io import postgres, sqlite
@@ -27,6 +28,7 @@ from favorledger.io.tables import (
 )
 from favorledger.ledger import Ledger
 from favorledger.model import (
+    Assignment,
     Entry,
     Person,
     as_moment,
@@ -141,6 +143,31 @@ def plural(count: int, noun: str) -> str:
     if noun in _IRREGULAR:
         return f"{count} {_IRREGULAR[noun]}"
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def passed_on(assignment: Assignment, typed: str | None = None) -> str:
+    """An assignment in words, as ``assign`` and ``history`` say it.
+
+    Examples
+    --------
+    >>> passed_on(Assignment(holder="me", debtor="bob", new_holder="carol",
+    ...                      amount="2.50"))
+    'bob now owes carol 2.5 instead of me'
+    >>> passed_on(Assignment(holder="me", debtor="bob", new_holder="carol",
+    ...                      amount="2.50"), typed=" 2.50")
+    'bob now owes carol 2.50 instead of me'
+    """
+    amount = as_typed(typed, assignment.amount)
+    return (
+        f"{assignment.debtor} now owes {assignment.new_holder}"
+        f" {amount} instead of {assignment.holder}"
+    )
+
+
+def as_typed(text: str | None, value: Amount) -> str:
+    """A value as it was typed (``2.50``), for messages; as stored when
+    nothing was typed (``--value`` left out)."""
+    return text.strip() if text else amount_text(value)
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -337,11 +364,12 @@ class Run:
     def emit(self, data: object) -> None:
         self.out.write(json_text(data) + "\n")
 
-    def recorded(self, entry: Entry, text: str) -> int:
-        """Say what was recorded (and point out new names, on stderr)."""
+    def recorded(self, entry: Entry, text: str, **notes: object) -> int:
+        """Say what was recorded (and point out new names, on stderr); with
+        ``--json``, the entry with ``notes`` added."""
         self.err.write(self._note)
         if self.json:
-            self.emit(entry_json(entry))
+            self.emit(entry_json(entry) | notes)
         else:
             self.out.write(one_line(text) + "\n")
         return 0
