@@ -157,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     entry_options(record)
 
-    reverse = command("reverse", "cancel a favor with a correcting entry")
+    reverse = command("reverse", "cancel a favor or settlement with a correcting entry")
     reverse.add_argument(
-        "favor_id", metavar="FAVOR_ID", help="the favor (a prefix will do)"
+        "favor_id",
+        metavar="FAVOR_ID",
+        help="the favor or settlement (a prefix will do)",
     )
     entry_options(reverse)
 
