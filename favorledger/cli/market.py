@@ -10,12 +10,14 @@ from favorledger import trading
 from favorledger._display import amount_column, one_line, table
 from favorledger.cli.run import (
     Run,
+    after_start,
     as_typed,
     entry_json,
     entry_time,
     parse_time,
     passed_on,
 )
+from favorledger.errors import shown
 from favorledger.ledger import Ledger
 from favorledger.model import (
     Ask,
@@ -26,22 +28,25 @@ from favorledger.model import (
 
 def _pledge(run: Run) -> int:
     a = run.args
-    pledge = run.write(
-        lambda led: trading.pledge(
-            led,
-            a.giver,
-            a.receiver,
-            a.value,
-            expires=parse_time(a.expires),
-            kind=a.kind,
-            reason=a.reason,
-            at=entry_time(a.at),
-            id=a.id,
-        ),
-        a.giver,
-        a.receiver,
-    )
-    expires = f" (expires {pledge.expires.isoformat()})" if pledge.expires else ""
+
+    def promise(led: Ledger) -> Pledge:
+        with led.batch():  # caught up with the store: a retry's first time
+            at = entry_time(a.at)
+            after_start("--expires", a.expires, a.at, led.time_for(a.id, at))
+            return trading.pledge(
+                led,
+                a.giver,
+                a.receiver,
+                a.value,
+                expires=parse_time(a.expires),
+                kind=a.kind,
+                reason=a.reason,
+                at=at,
+                id=a.id,
+            )
+
+    pledge = run.write(promise, a.giver, a.receiver)
+    expires = f" (expires {shown(pledge.expires)})" if pledge.expires else ""
     return run.recorded(
         pledge,
         f"recorded pledge {pledge.id}: {pledge.giver} promises {pledge.receiver} a"
@@ -101,21 +106,24 @@ def _release(run: Run) -> int:
 
 def _ask(run: Run) -> int:
     a = run.args
-    ask = run.write(
-        lambda led: trading.ask(
-            led,
-            a.asker,
-            a.asked,
-            a.value,
-            due=parse_time(a.due),
-            kind=a.kind,
-            reason=a.reason,
-            at=entry_time(a.at),
-            id=a.id,
-        ),
-        a.asker,
-        a.asked,
-    )
+
+    def asking(led: Ledger) -> Ask:
+        with led.batch():  # caught up with the store: a retry's first time
+            at = entry_time(a.at)
+            after_start("--due", a.due, a.at, led.time_for(a.id, at))
+            return trading.ask(
+                led,
+                a.asker,
+                a.asked,
+                a.value,
+                due=parse_time(a.due),
+                kind=a.kind,
+                reason=a.reason,
+                at=at,
+                id=a.id,
+            )
+
+    ask = run.write(asking, a.asker, a.asked)
     return run.recorded(
         ask,
         f"recorded ask {ask.id}: {ask.asker} asks {ask.asked} for a favor worth"

@@ -18,7 +18,7 @@ from typing import Any, Final, TextIO, TypeVar
 from favorledger._display import amount_text, json_text, one_line, short_ids
 from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
-from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.errors import FavorLedgerError, StoreError, shown
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
@@ -81,6 +81,35 @@ def entry_time(text: str | None) -> datetime | str | None:
     if isinstance(moment, datetime):  # in the calendar first, then not later
         not_after_now("--at", as_moment(moment, "--at"), UsageError)
     return moment
+
+
+def after_start(flag: str, text: str | None, at: str | None, start: object) -> None:
+    """Refuse an end (``--due``, ``--expires``) not after the entry's time
+    ``start``, naming both as typed: ``--at``'s, or now (to the minute).
+
+    The library refuses it as well; this only words it for the command line.
+
+    Examples
+    --------
+    >>> after_start("--due", "2026-01-01", "2026-01-05T10:00",
+    ...             parse_time("2026-01-05T10:00+00:00"))
+    Traceback (most recent call last):
+    ...
+    favorledger.cli.run.UsageError: --due must be after --at (2026-01-05T10:00), \
+got 2026-01-01
+    """
+    end = parse_time(text)
+    if not (isinstance(end, datetime) and isinstance(start, datetime)):
+        return  # nothing to compare: the model names what is wrong
+    if end <= start:
+        since = f"--at ({at.strip()})" if at else f"now ({_minute(start)})"
+        assert text is not None
+        raise UsageError(f"{flag} must be after {since}, got {text.strip()}")
+
+
+def _minute(moment: datetime) -> str:
+    """A time to the minute, as messages show now (``2026-12-01T00:20+00:00``)."""
+    return shown(moment.replace(second=0, microsecond=0))
 
 
 def store_path(given: str | None, environment: str | None) -> str:
