@@ -216,7 +216,7 @@ def test_m10_an_ask_due_before_it_is_made_is_refused(
     )
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, _, err = run(capsys, "--db", db, "ask", "a", "b", "1", "--due", "2020-01-01")
-    assert (code, err[:46]) == (2, "favorledger: error: --due must be after now (")
+    assert (code, err[:45]) == (2, "favorledger: error: --due must be after now (")
 
 
 @given(PAIRS, values(), times(), st.integers(0, 10**6))
