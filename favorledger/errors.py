@@ -23,8 +23,9 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -193,6 +194,35 @@ class AlreadyReversedError(FavorLedgerError, ValueError):
 
 class UnknownPersonError(FavorLedgerError, LookupError):
     """A person id is not in the ledger."""
+
+
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """Up to three of ``known`` that ``name`` may have meant, closest first
+    (a name differing only in case comes first).
+
+    Examples
+    --------
+    >>> close_names("alcie", ["alice", "bob"]), close_names("Bob", ["bob"])
+    (['alice'], ['bob'])
+    """
+    known = list(known)
+    same = [k for k in known if k.casefold() == name.casefold() and k != name]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return list(dict.fromkeys(same + close))[:3]
+
+
+def unknown_person(person: object, known: Iterable[str]) -> UnknownPersonError:
+    """The error for a ``person`` the ledger does not hold (``known``: who
+    it does hold), with the names it may have meant.
+
+    Examples
+    --------
+    >>> print(unknown_person("alcie", ["alice", "bob"]))
+    person 'alcie' is not in the ledger (did you mean 'alice'?)
+    """
+    close = close_names(person, known) if isinstance(person, str) else []
+    hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    return UnknownPersonError(f"person {person!r} is not in the ledger{hint}")
 
 
 class UnknownFavorError(FavorLedgerError, LookupError):

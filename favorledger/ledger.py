@@ -59,6 +59,7 @@ from favorledger.errors import (
     UnknownFavorError,
     UnknownPersonError,
     shown,
+    unknown_person,
 )
 from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
@@ -1148,7 +1149,7 @@ recorded with a different body: value 1 != 2
 
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:
-        return UnknownPersonError(f"person {person!r} is not in the ledger")
+        return unknown_person(person, self._people)
 
     def _favor(self, favor_id: str) -> Favor:
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import importlib
 import json
 import os
@@ -18,7 +17,7 @@ from typing import Any, Final, TextIO, TypeVar
 from favorledger._display import amount_text, json_text, one_line, short_ids
 from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
-from favorledger.errors import FavorLedgerError, StoreError, shown
+from favorledger.errors import FavorLedgerError, StoreError, close_names, shown
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
@@ -344,7 +343,7 @@ class Run:
             return
         hints = []
         for name in new:
-            close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+            close = close_names(name, known)
             like = " or ".join(repr(c) for c in close)
             hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
         noun = "person" if len(new) == 1 else "people"
