@@ -27,9 +27,11 @@ The promises:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -176,7 +178,7 @@ def test_a_store_path_with_space_at_an_end_is_refused(
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "--db", name, "record", "a", "b", "1")
     assert (code, out) == (2, "")
-    assert f"--db {name!r} begins or ends with a space" in err
+    assert f"--db {name!r} begins or ends with white space" in err
     assert list(tmp_path.iterdir()) == []
 
 
@@ -446,6 +448,13 @@ def test_importing_a_store_says_to_export_it_first(
         f"{other} is a favorledger store: export it first (favorledger --db"
         f" {other} export other.jsonl)" in err
     )
+    foreign = tmp_path / "app.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as connection:
+        connection.execute("CREATE TABLE t (x)")
+        connection.commit()
+    code, out, err = run(capsys, "import", str(foreign))
+    assert (code, out) == (2, "")
+    assert f"{foreign} is an SQLite database, not a file favorledger imports" in err
 
 
 def test_an_id_of_another_kind_is_named_in_words(

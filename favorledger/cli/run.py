@@ -120,7 +120,9 @@ def store_path(given: str | None, environment: str | None) -> str:
     ------
     UsageError
         For an empty ``--db`` (an unset variable in a script, more likely than
-        a wish for the default) or a URL that is not PostgreSQL's.
+        a wish for the default), a URL that is not PostgreSQL's, or a path
+        that begins or ends with white space and is not an existing file
+        (``'x.db '``: a slip, not a wish for such a name).
 
     Examples
     --------
@@ -149,7 +151,13 @@ def store_path(given: str | None, environment: str | None) -> str:
             f"{source}: give a path or a postgresql:// URL, not a"
             f" {scheme[1].lower()}:// URL"
         )
-    return os.path.expanduser(path)
+    path = os.path.expanduser(path)
+    if path != path.strip() and not os.path.exists(path):  # a stray space
+        raise UsageError(
+            f"{source} {shown(path)} begins or ends with white space, and no"
+            " such file exists: give the path without it"
+        )
+    return path
 
 
 _SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(//)?")
@@ -286,12 +294,6 @@ class Run:
 
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         """Open the store (``create``: make it if missing)."""
-        folder = "" if is_postgres_url(self.db) else os.path.dirname(self.db)
-        if create and folder and not os.path.isdir(folder):
-            raise UsageError(
-                f"{self.db}: the directory {folder} does not exist (create it,"
-                " or give --db another path)"
-            )
         try:
             led: StoredLedger = self.store.open_ledger(
                 self.db, create=create, readonly=readonly
