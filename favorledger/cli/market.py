@@ -206,7 +206,7 @@ def _barter(run: Run) -> int:
             at = led.time_for(first, entry_time(a.at))
             common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
             ids: list[dict[str, str]] = (
-                [{}, {}] if a.id is None else [{"id": first}, {"id": f"{a.id}-2"}]
+                [{}, {}] if a.id is None else [{"id": f"{a.id}-1"}, {"id": f"{a.id}-2"}]
             )
             pair = (
                 Favor(giver=a.a, receiver=a.b, value=a.a_value, **common, **ids[0]),

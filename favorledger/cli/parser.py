@@ -88,9 +88,10 @@ class _Parser(argparse.ArgumentParser):
         """As argparse's, but an argument the command does not take is
         reported with the command's usage (``favorledger owes [-h] ...``),
         which shows what it does take, not with the list of commands."""
+        parsed: argparse.Namespace
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:
-            command = getattr(parsed, "command", None)
+            command = str(getattr(parsed, "command", ""))
             (self._commands().get(command) or self).error(
                 f"unrecognized arguments: {' '.join(extra)}"
             )
