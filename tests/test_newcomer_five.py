@@ -39,18 +39,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 import favorledger as fl
 from examples.webapp.app import create_app
 from examples.webapp.serve import free_port
+from favorledger.cli.settling import _stated_only
 from favorledger.errors import StoreError, shown
 from favorledger.io.postgres import split_url
+from favorledger.settlement import settle
+from favorledger.testing.strategies import ledgers, person_ids
 from tests.command_line import run
 
 ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = st.sampled_from(("ann", "bob", "carol", "dan", "eve", "fay"))
 
 
 @pytest.fixture(autouse=True)
@@ -466,3 +470,52 @@ def test_an_id_of_another_kind_is_named_in_words(
     code, _, err = run(capsys, "record", "a", "b", "1", "--id", "g1")
     assert code == 2
     assert "is already recorded as an assignment" in err, err
+
+
+# ------------------------------------------------------------- properties
+
+
+@settings(max_examples=60, deadline=None)
+@given(ledgers(market=True), st.lists(st.tuples(PEOPLE, PEOPLE), max_size=4))
+def test_stated_only_marks_exactly_the_pairs_that_never_traded(
+    led: fl.Ledger, stated: list[tuple[str, str]]
+) -> None:
+    """P7: a ``ties`` transfer is marked when, and only when, its two people
+    are joined by a stated tie and by no standing favor (either way, or as
+    the referrer), nor by a debt between them."""
+    for a, b in stated:
+        if a != b:
+            led.tie(a, b, "0.5")
+    related = {frozenset((d.debtor, d.creditor)) for d in led.who_owes_whom()}
+    for favor in led.favors.values():
+        if favor.id not in led.reversals:
+            pairs = [(favor.giver, favor.receiver)]
+            if favor.via is not None:
+                pairs += [(favor.via, favor.giver), (favor.via, favor.receiver)]
+            related |= {frozenset(pair) for pair in pairs}
+    ties = {frozenset((t.a, t.b)) for t in led.stated_ties.values()}
+    marked = _stated_only(led, "ties")
+    for transfer in settle(led, method="ties"):
+        pair = frozenset((transfer.payer, transfer.payee))
+        assert marked(transfer) == (pair in ties and pair not in related)
+    assert not any(map(_stated_only(led, "greedy"), settle(led, method="greedy")))
+
+
+@given(
+    st.lists(person_ids(pool=None), min_size=1, max_size=8, unique=True),
+    st.data(),
+)
+def test_an_unknown_name_differing_only_in_case_is_suggested(
+    known: list[str], data: st.DataObject
+) -> None:
+    """P11: ``history Bob`` suggests ``bob``: a name that differs from a
+    known one only in case is always among the suggestions."""
+    name = data.draw(st.sampled_from(known))
+    typed = name.swapcase()
+    assume(typed not in known and typed.casefold() == name.casefold())
+    led = fl.Ledger()
+    for person in known:
+        led.add_person(person)
+    with pytest.raises(fl.UnknownPersonError) as raised:
+        led.balance(typed)
+    assert f"did you mean {name!r}" in str(raised.value)
