@@ -150,8 +150,7 @@ def test_two_statements_about_a_person_at_one_moment_must_agree() -> None:
     with pytest.raises(DuplicateFavorError) as raised:
         led.add(other)
     assert str(raised.value) == (
-        f"Person 'ann' already has a different statement at {shown(T[1])}:"
-        f" {first!r}"
+        f"Person 'ann' already has a different statement at {shown(T[1])}: {first!r}"
     )
     assert led.add_person("ann", "Ann", tags=["go"], at=T[2]) == first
     assert len(led.log) == 1

@@ -211,8 +211,7 @@ def test_m10_an_ask_due_before_it_is_made_is_refused(
     )  # fmt: skip
     assert (code, out) == (2, "")
     assert err == (
-        "favorledger: error: --due must be after --at (2024-01-01),"
-        " got 2020-01-01\n"
+        "favorledger: error: --due must be after --at (2024-01-01), got 2020-01-01\n"
     )
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, _, err = run(capsys, "--db", db, "ask", "a", "b", "1", "--due", "2020-01-01")
