@@ -159,7 +159,9 @@ def settle(
         In the order they were derived. Each one's ``explained_by`` holds the
         obligations it discharges (see :func:`explain`), computed when first
         read; for a long log (``discharge.EAGER_INDEX`` entries or more)
-        ``settle`` indexes the log first, so no explanation has to scan it.
+        ``settle`` indexes the log first, so no explanation has to scan it,
+        and it looks at the transfers of anyone who pays very many of a
+        plan, so no explanation has to route them all.
         Doing the first one and settling again suggests the rest, unchanged,
         for ``"greedy"`` (and for ``"exact"`` when it pays off one whole debt
         with one whole credit). A settled ledger gets ``[]``.
@@ -191,9 +193,10 @@ def settle(
     else:  # read in place, not a copy
         balances = ledger.index.balances
     along = _relationships(ledger) if method == "ties" else None
-    plan = _settle(balances, method, along, Why(snapshot), trusted=True)
+    why = Why(snapshot)
+    plan = _settle(balances, method, along, why, trusted=True)
     if plan:
-        snapshot.prepare()  # a long log is indexed now, not on the first "why"
+        why.prepare()  # what a long log or plan costs is paid now, not at a "why"
     return plan
 
 
