@@ -517,7 +517,7 @@ def test_missing_files_directories_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such favorledger store"):
         open_ledger(tmp_path / "missing.db", create=False)
     assert not (tmp_path / "missing.db").exists()
-    with pytest.raises(StoreError, match="the directory .* does not exist"):
+    with pytest.raises(StoreError, match=r"the directory .* does not exist"):
         open_ledger(tmp_path / "no" / "such" / "dir.db")
     empty = tmp_path / "empty.db"
     empty.touch()
