@@ -1,19 +1,29 @@
 """Explaining a plan in which one person pays nearly every transfer: N
-people each did the hub one favor, so the hub pays all N - 1 of greedy's
+people each did the hub one favor, so the hub pays all of greedy's
 transfers. Prints the CPU time of ``settle``, of the first explanation
 asked (the last transfer's) and of explaining every transfer in plan order.
 
+``--shape chain`` adds a first transfer that runs along a chain
+(``hub -> a -> b``, 50); ``--shape loan`` one to ``x``, four hops from the
+hub, which the hub pays from its first debts by id, so each later transfer
+to those people falls short and makes up from the next debts.
+
     python benchmarks/explain_payer_heavy.py 100000
+    python benchmarks/explain_payer_heavy.py 100000 --shape loan
 """
 
+import argparse
 import random
-import sys
 import time
 
 from favorledger import Favor, Ledger
 from favorledger.settlement import settle
 
-n = int(sys.argv[1])
+parser = argparse.ArgumentParser()
+parser.add_argument("n", type=int)
+parser.add_argument("--shape", choices=["plain", "chain", "loan"], default="plain")
+args = parser.parse_args()
+n = args.n
 rng, led = random.Random(1), Ledger()
 led.add_many(
     [
@@ -27,6 +37,10 @@ led.add_many(
         for i in range(n)
     ]
 )
+links = {"plain": [], "chain": ["a", "hub"], "loan": ["y", "z", "w", "hub"]}
+extra = ["b" if args.shape == "chain" else "x", *links[args.shape]]
+for giver, receiver in zip(extra, extra[1:]):
+    led.record(giver, receiver, 50, at="2024-01-02T00:00Z")
 start = time.process_time()
 plan = settle(led, method="greedy")
 made = time.process_time() - start
@@ -36,6 +50,6 @@ first = time.process_time() - start
 start = time.process_time()
 cited += sum(len(t.explained_by) for t in plan)
 every = time.process_time() - start
-print(f"{n:,} people, {len(plan):,} transfers, {cited:,} parts cited:", end=" ")
-print(f"settle {made * 1e3:.0f} ms; last transfer first {first * 1e3:.1f} ms;", end=" ")
-print(f"every one in order {every:.2f} s")
+print(f"{n:,} people ({args.shape}), {len(plan):,} transfers,", end=" ")
+print(f"{cited:,} parts cited: settle {made * 1e3:.0f} ms;", end=" ")
+print(f"last transfer first {first * 1e3:.1f} ms; every one in order {every:.2f} s")

@@ -29,13 +29,14 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
 import weakref
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import compress, repeat
 from operator import ge
@@ -257,6 +258,7 @@ class _Debts:
         self.moved: dict[_Pair, Amount] = {}
         self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
         self.people: _PeopleIndex | None = None
+        self.found: dict[str, list[str]] = {}  # creditors, until a move
 
     def _people(self) -> _PeopleIndex:
         """The ledger's people index, found once: nothing is recorded while
@@ -281,12 +283,18 @@ class _Debts:
         self.moved[back] = _exact.neg(self.moved[pair])
         self.extra.setdefault(debtor, set()).add(creditor)
         self.extra.setdefault(creditor, set()).add(debtor)
+        self.found.clear()
 
     def creditors(self, debtor: str) -> list[str]:
-        """Whom ``debtor`` owes (net), by id."""
-        row = self.owed.get(debtor, {})
-        maybe = set(row) | self.extra.get(debtor, set())
-        return sorted(c for c in maybe if self.net(debtor, c) > 0)
+        """Whom ``debtor`` owes (net), by id (kept until the next move: a
+        hub owes very many)."""
+        found = self.found.get(debtor)
+        if found is None:
+            row = self.owed.get(debtor, {})
+            maybe = set(row) | self.extra.get(debtor, set())
+            found = sorted(c for c in maybe if self.net(debtor, c) > 0)
+            self.found[debtor] = found
+        return found
 
     def debtors(self, creditor: str) -> list[str]:
         """Who owes ``creditor`` (net), by id.
@@ -355,21 +363,45 @@ class _Debts:
         spare = self._spare
         if spare((payer, payee), used) > 0:
             return [(payer, payee)]
-        first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
-        for h in first:
-            if h != payee and spare((h, payee), used) > 0:
-                return [(payer, h), (h, payee)]
+        first = None
+        if self._payees_side_fewer(payer, payee):
+            h = self._middle(payer, payee, used)
+        else:
+            first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
+            h = next((h for h in first if spare((h, payee), used) > 0), None)
+        if h is not None:
+            return [(payer, h), (h, payee)]
+        if first is None:
+            first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
         budget = _BUDGET
         for h in first:
             row = self.owed.get(h, {})
-            if len(row) > budget:
-                continue
+            if len(row) > budget or not (row or h in self.extra):
+                continue  # too many to look at, or owes nobody
             budget -= len(row)
             for k in self.creditors(h):
                 if k in (payer, payee) or spare((h, k), used) <= 0:
                     continue
                 if spare((k, payee), used) > 0:
                     return [(payer, h), (h, k), (k, payee)]
+        return None
+
+    def _payees_side_fewer(self, payer: str, payee: str) -> bool:
+        """Whether fewer may owe ``payee`` than ``payer`` owes (gross)."""
+        people = self._people()
+        named = len(people.given.get(payee, ())) + len(people.moves.get(payee, ()))
+        return named < len(self.owed.get(payer, ()))
+
+    def _middle(
+        self, payer: str, payee: str, used: Mapping[_Pair, Amount]
+    ) -> str | None:
+        """The first (by id) of those who owe ``payee`` whom ``payer`` owes,
+        each with spare: the middle of the first two-hop chain, found from
+        the payee's side."""
+        spare = self._spare
+        for h in self.debtors(payee):
+            if spare((payer, h), used) > 0 and spare((h, payee), used) > 0:
+                return h
         return None
 
     def _cover(
@@ -722,31 +754,57 @@ def _found(packed: bytes, rank: int, stop: int) -> Iterator[int]:
             i = packed.find(pattern, i - i % _INT32 + _INT32, end)
 
 
-def _first_repeat(items: Sequence[str], stop: int) -> int:
-    """The position of the first of ``items[:stop]`` that came before in
-    it (``stop`` if none did)."""
-    if len(set(items[:stop])) == stop:
-        return stop
+def _repeats(items: Sequence[str]) -> list[int]:
+    """The positions of the items that came before in ``items``."""
+    if len(set(items)) == len(items):
+        return []
     seen: set[str] = set()
-    for i, item in enumerate(items[:stop]):
+    found = []
+    for i, item in enumerate(items):
         if item in seen:
-            return i
+            found.append(i)
         seen.add(item)
-    return stop  # pragma: no cover - a repeat was counted
+    return found
 
 
 class _Claims:
-    """What the transfers one debtor pays claim of its own debts: each
-    one's claims and what those before it had claimed of the same pairs,
-    by position, and the whole claimed of each pair (so that no
-    explanation sums over every transfer of a payer who pays many)."""
+    """What the transfers one debtor pays claim of its own debts.
 
-    __slots__ = ("before", "claims", "total")
+    Each transfer's claims, and what those before it had claimed of the
+    same pairs, are kept for the transfers shared out one by one (the
+    *events*), with the whole claimed of each pair, so no explanation sums
+    over every transfer of a payer who pays many. A heavy payer's other
+    transfers are *plain* (:meth:`Why.prepare`): each claims its payee's
+    debt, whole, and nothing else, and is found when asked.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = (
+        "before",
+        "claims",
+        "creditors",
+        "debtor",
+        "events",
+        "first_to",
+        "full",
+        "total",
+    )
+
+    def __init__(
+        self, debtor: str, events: Iterable[int], first_to: Mapping[str, int]
+    ) -> None:
+        self.debtor = debtor
+        self.events = set(events)  # those to share out one by one
+        self.first_to = first_to  # payee: the first transfer paying it
         self.claims: dict[int, dict[_Pair, Amount]] = {}
         self.before: dict[int, dict[_Pair, Amount]] = {}
-        self.total: dict[_Pair, Amount] = {}
+        self.total: dict[_Pair, Amount] = {}  # what the events claimed
+        self.creditors: list[str] | None = None  # by id, once needed
+        self.full = 0  # the creditors before this one are claimed in full
+
+    def plain_to(self, payee: str) -> int | None:
+        """The position of the plain transfer paying ``payee``, if any."""
+        at = self.first_to.get(payee)
+        return None if at is None or at in self.events else at
 
 
 class Why(LazyExplanation):
@@ -764,7 +822,6 @@ class Why(LazyExplanation):
     __slots__ = (
         "_done",
         "_owns",
-        "_plain",
         "_routes",
         "_uses",
         "plan",
@@ -779,13 +836,12 @@ class Why(LazyExplanation):
         self._done = 0  # the transfers before it are summed up in _uses
         self._uses: dict[_Pair, Amount] = {}
         self._owns: dict[str, _Claims] = {}
-        self._plain: dict[str, int] = {}  # payer: where its plain ones end
 
     def prepare(self) -> None:
         """Do now what the first explanation would pay for: index a long
         log (:meth:`Snapshot.prepare`) and, for anyone who pays at least
-        :data:`_HEAVY` transfers, find how far they are *plain*
-        (:meth:`_plain_until`)."""
+        :data:`_HEAVY` transfers, find which of them are plain
+        (:meth:`_not_plain`)."""
         self.snapshot.prepare()
         plan = self.plan
         if plan is None or len(plan.transfers) < _HEAVY:
@@ -797,17 +853,17 @@ class Why(LazyExplanation):
             debts = self.snapshot.debts()
             for rank in heavy:
                 payer = plan.people[rank]
-                self._plain[payer] = self._plain_until(debts, payer)
+                self._owns[payer] = self._looked_at(debts, payer)
 
-    def _plain_until(self, debts: _Debts, payer: str) -> int:
-        """The position of the first transfer ``payer`` pays that is not
-        plain (the plan's length if none is).
+    def _looked_at(self, debts: _Debts, payer: str) -> _Claims:
+        """The claims of ``payer``'s transfers, with the ones not plain
+        found, to be shared out when first asked.
 
         A plain transfer pays a payee the payer owes at least its amount
         (net), and none of the payer's transfers before it paid: its route
-        is that one debt, so, as long as the ones before are plain too, it
-        claims exactly its amount of that debt and nothing else. Looked at
-        column by column, at C speed.
+        is that one debt, so, unless a transfer before it that is not plain
+        claims some of that debt, it claims exactly its amount of it and
+        nothing else. Looked at column by column, at C speed.
         """
         plan = self.plan
         assert plan is not None
@@ -821,9 +877,11 @@ class Why(LazyExplanation):
         }
         for i in compress(range(len(payees)), map(owe_back.__contains__, payees)):
             enough[i] = debts.net(payer, payees[i]) >= amounts[i]
-        stop = enough.index(False) if False in enough else len(enough)
-        stop = _first_repeat(payees, stop)
-        return where[stop] if stop < len(where) else len(plan.transfers)
+        for i in _repeats(payees):
+            enough[i] = False
+        events = [j for j, plain in zip(where, enough, strict=True) if not plain]
+        first_to = dict(zip(reversed(payees), reversed(where), strict=True))
+        return _Claims(payer, events, first_to)
 
     def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
         t, debts = transfer, self.snapshot.debts()
@@ -864,64 +922,117 @@ class Why(LazyExplanation):
         payer's transfers before it had claimed of the same pairs."""
         assert self.plan is not None
         t = self.plan.transfers[k]
-        if k < self._plain.get(t.payer, 0):  # one debt, claimed whole
-            pair = (t.payer, t.payee)
-            return {pair: t.amount}, {pair: ZERO}
         own = self._own(debts, t.payer)
-        return own.claims[k], own.before[k]
+        if k in own.claims:
+            return own.claims[k], own.before[k]
+        pair = (t.payer, t.payee)  # plain: one debt, claimed whole
+        return {pair: t.amount}, {pair: ZERO}
 
     def _claimed(self, debts: _Debts, pair: _Pair) -> Amount:
         """What the transfers ``pair``'s debtor pays claim of it in all."""
-        plan = self.plan
-        assert plan is not None
-        debtor, n = pair[0], len(plan.transfers)
-        if self._plain.get(debtor, 0) < n:
-            return self._own(debts, debtor).total.get(pair, ZERO)
-        payer, payee = plan.ranks([debtor]).pop(), plan.ranks([pair[1]])
-        paying = plan.payers.__getitem__
-        for j in _found(plan.columns()[1], payee.pop(), n) if payee else ():
-            if paying(j) == payer:  # plain: the one transfer to its payee
-                return plan.transfers[j].amount
-        return ZERO
+        own = self._own(debts, pair[0])
+        total = own.total.get(pair, ZERO)
+        plain = own.plain_to(pair[1])
+        if plain is None:
+            return total
+        assert self.plan is not None
+        return _exact.add(total, self.plan.transfers[plain].amount)
 
     def _own(self, debts: _Debts, debtor: str) -> _Claims:
-        """What each transfer ``debtor`` pays claims of its own debts, by
-        position: in plan order, what its route uses of each, as far as the
-        ones before left it; what that falls short comes off the debtor's
-        other debts (by creditor id), as a route's ends would."""
+        """What the transfers ``debtor`` pays claim of its own debts: in
+        plan order, what each one's route uses of each, as far as the ones
+        before left it; what that falls short comes off the debtor's other
+        debts (by creditor id), as a route's ends would. Shared out once,
+        for every transfer that is not plain."""
         found = self._owns.get(debtor)
-        if found is not None:
-            return found
-        plan = self.plan
-        assert plan is not None
-        found = self._owns[debtor] = _Claims()
-        taken = found.total
-        for j in plan.paid_by(debtor):
-            claims: dict[_Pair, Amount] = {}
-            short: Amount = ZERO
-            for pair, x in self._route(debts, j).items():
-                if pair[0] != debtor:
-                    continue
-                left = _exact.sub(debts.net(*pair), taken.get(pair, ZERO))
-                got = x if x <= left else (left if left > 0 else ZERO)
-                if got:
-                    claims[pair] = got
-                short = _exact.add(short, _exact.sub(x, got))
-            for creditor in debts.creditors(debtor) if short > 0 else ():
-                pair = (debtor, creditor)
-                left = _exact.sub(
-                    debts.net(*pair),
-                    _exact.add(taken.get(pair, ZERO), claims.get(pair, ZERO)),
-                )
-                step = short if short <= left else left
-                if step > 0:
-                    claims[pair] = _exact.add(claims.get(pair, ZERO), step)
-                    short = _exact.sub(short, step)
-            found.before[j] = {pair: taken.get(pair, ZERO) for pair in claims}
-            for pair, x in claims.items():
-                taken[pair] = _exact.add(taken.get(pair, ZERO), x)
-            found.claims[j] = claims
+        if found is None:
+            assert self.plan is not None
+            found = _Claims(debtor, self.plan.paid_by(debtor), {})
+            self._owns[debtor] = found
+        if len(found.claims) < len(found.events):
+            self._share_out(debts, found)
         return found
+
+    def _share_out(self, debts: _Debts, own: _Claims) -> None:
+        """Share out the transfers of ``own`` that are not plain, in plan
+        order; a plain one to a payee whose debt one of them claimed is no
+        longer plain, and is shared out in its turn."""
+        pending = sorted(own.events)
+        while pending:
+            j = heapq.heappop(pending)
+            plain_before: dict[_Pair, Amount] = {}  # a plain one's claim
+            claims = self._claim(debts, own, j, plain_before)
+            own.before[j] = {
+                pair: _exact.add(own.total.get(pair, ZERO), plain_before[pair])
+                for pair in claims
+            }
+            for pair, x in claims.items():
+                own.total[pair] = _exact.add(own.total.get(pair, ZERO), x)
+                later = own.plain_to(pair[1])
+                if later is not None and later > j:  # it now falls short
+                    own.events.add(later)
+                    heapq.heappush(pending, later)
+            own.claims[j] = claims
+
+    def _claim(
+        self, debts: _Debts, own: _Claims, j: int, plain: dict[_Pair, Amount]
+    ) -> dict[_Pair, Amount]:
+        """What transfer ``j`` claims of ``own``'s debtor's debts, after
+        the transfers before it (``plain``: what a plain one among them
+        claimed of each pair looked at)."""
+        debtor, transfers = own.debtor, self._transfers()
+
+        def taken(pair: _Pair) -> Amount:
+            if pair not in plain:
+                at = own.plain_to(pair[1])
+                plain[pair] = (
+                    transfers[at].amount if at is not None and at < j else ZERO
+                )
+            return _exact.add(own.total.get(pair, ZERO), plain[pair])
+
+        claims: dict[_Pair, Amount] = {}
+        short: Amount = ZERO
+        for pair, x in self._route(debts, j).items():
+            if pair[0] != debtor:
+                continue
+            left = _exact.sub(debts.net(*pair), taken(pair))
+            got = x if x <= left else (left if left > 0 else ZERO)
+            if got:
+                claims[pair] = got
+            short = _exact.add(short, _exact.sub(x, got))
+        if short > 0:
+            if own.creditors is None:
+                own.creditors = debts.creditors(debtor)
+            self._make_up(debts, own, short, claims, taken)
+        return claims
+
+    @staticmethod
+    def _make_up(
+        debts: _Debts,
+        own: _Claims,
+        short: Amount,
+        claims: dict[_Pair, Amount],
+        taken: Callable[[_Pair], Amount],
+    ) -> None:
+        """Add what a transfer's route falls short of to its ``claims``,
+        from the debtor's debts left, by creditor id; a debt claimed in
+        full stays so, so the search starts after those (``own.full``)."""
+        creditors = own.creditors or []
+        while short > 0 and own.full < len(creditors):
+            pair = (own.debtor, creditors[own.full])
+            left = _exact.sub(
+                debts.net(*pair), _exact.add(taken(pair), claims.get(pair, ZERO))
+            )
+            step = short if short < left else left
+            if step > 0:
+                claims[pair] = _exact.add(claims.get(pair, ZERO), step)
+                short = _exact.sub(short, step)
+            if step == left:  # nothing of it is left
+                own.full += 1
+
+    def _transfers(self) -> Sequence[Transfer]:
+        assert self.plan is not None
+        return self.plan.transfers
 
     def _position(self, t: Transfer) -> int | None:
         """Where ``t`` stands in the plan (first tried: the next in order)."""
