@@ -13,6 +13,7 @@ to those people falls short and makes up from the next debts.
 """
 
 import argparse
+import itertools
 import random
 import time
 
@@ -39,7 +40,7 @@ led.add_many(
 )
 links = {"plain": [], "chain": ["a", "hub"], "loan": ["y", "z", "w", "hub"]}
 extra = ["b" if args.shape == "chain" else "x", *links[args.shape]]
-for giver, receiver in zip(extra, extra[1:]):
+for giver, receiver in itertools.pairwise(extra):
     led.record(giver, receiver, 50, at="2024-01-02T00:00Z")
 start = time.process_time()
 plan = settle(led, method="greedy")

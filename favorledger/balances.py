@@ -143,9 +143,7 @@ def _valued(
                 yield debtor, creditor, amount
     reversals = ledger.reversals
     for entry in ledger.index.entries:  # assignments and settlements never decay
-        if isinstance(entry, Assignment) and entry.at <= moment:
-            yield from entry.effects()
-        elif isinstance(entry, Settlement) and entry.at <= moment:
+        if isinstance(entry, Assignment | Settlement) and entry.at <= moment:
             undone = reversals.get(entry.id)
             if undone is None or undone.at > moment:
                 yield from entry.effects()

@@ -92,6 +92,7 @@ __all__ = [
     "Snapshot",
     "discharges",
     "explain_at",
+    "latest_settled",
 ]
 
 MAX_HOPS: Final = 3
@@ -557,22 +558,55 @@ def _overlapping(
 def moved_favors(debts: _Debts, assignment: Assignment) -> list[str]:
     """The ids of the favors whose debts ``assignment`` passed on: within
     the pair it lowered (its debtor's debt to its holder), payments come off
-    the oldest debts first, and the assignment's payment falls on these."""
+    the oldest debts first, and the assignment's payment falls on these.
+    Where it falls on a debt an earlier assignment moved onto the pair, the
+    favors that part of the earlier one passed on, back to the root."""
+    return list(dict.fromkeys(_moved(debts, assignment, ZERO, assignment.amount, ())))
+
+
+def _moved(
+    debts: _Debts,
+    assignment: Assignment,
+    low: Amount,
+    high: Amount,
+    seen: tuple[str, ...],
+) -> Iterator[str]:
+    """:func:`moved_favors` for the part [low, high) of ``assignment``'s
+    amount (``seen``: the assignments already followed, against a loop)."""
     debtor, holder = assignment.debtor, assignment.holder
     start: Amount = ZERO
     for o in debts.sources(holder, debtor):  # what paid that debt off, in order
         if o.favor_id == assignment.id:
             break
         start = _exact.add(start, o.amount)
-    end = _exact.add(start, assignment.amount)
-    owed = debts.sources(debtor, holder)
-    return list(
-        dict.fromkeys(
-            o.favor_id
-            for o in _overlapping(owed, start, end)
-            if o.role in ROLES_OF_FAVORS
-        )
-    )
+    begin, end = _exact.add(start, low), _exact.add(start, high)
+    at: Amount = ZERO
+    for o in debts.sources(debtor, holder):
+        before, at = at, _exact.add(at, o.amount)
+        if before >= end:
+            break
+        if at <= begin:
+            continue
+        if o.role in ROLES_OF_FAVORS:
+            yield o.favor_id
+        elif o.role == "assignment" and o.favor_id not in seen:
+            earlier = _assignment(debts, debtor, o.favor_id)
+            if (earlier.debtor, earlier.new_holder) != (debtor, holder):
+                continue  # it moved a debt of its holder's, not its debtor's
+            yield from _moved(
+                debts,
+                earlier,
+                _exact.sub(max(begin, before), before),
+                _exact.sub(min(end, at), before),
+                (*seen, assignment.id),
+            )
+
+
+def _assignment(debts: _Debts, debtor: str, entry_id: str) -> Assignment:
+    """The assignment with that id, among those naming ``debtor``."""
+    found = next(e for e in debts._people().moves[debtor] if e.id == entry_id)
+    assert type(found) is Assignment  # a source's role says so
+    return found
 
 
 ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
@@ -1163,6 +1197,34 @@ def discharges(
     if rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
     return found
+
+
+def latest_settled(ledger: Indexed, entries: Iterable[Settlement]) -> Entry | None:
+    """The latest entry (by time; the first found on a tie) that moved a debt
+    between two people whose debt one of ``entries`` discharges: a favor,
+    an assignment, a settlement or the reversal of one. ``None`` if none.
+
+    A settlement dated before it would discharge a debt not yet owed (see
+    ``Ledger.apply``); a debt it passes on is new, and needs no entry.
+    """
+    pairs = sorted(
+        {tuple(sorted((d.debtor, d.creditor))) for e in entries for d in e.discharged}
+    )
+    index, reversals = _people_index(ledger), ledger.reversals
+    latest: Entry | None = None
+    for a, b in pairs:
+        found: list[Entry] = [*_owed_in(index, a, b), *_owed_in(index, b, a)]
+        one, other = index.moves.get(a, ()), index.moves.get(b, ())
+        found += (
+            move
+            for move in (one if len(one) <= len(other) else other)
+            if any({d, c} == {a, b} for d, c, _ in move.effects())
+        )
+        found += [reversals[e.id] for e in found if e.id in reversals]
+        for entry in found:
+            if latest is None or entry.at > latest.at:
+                latest = entry
+    return latest
 
 
 def _passed(t: Transfer, lowered: Sequence[Debt]) -> list[Debt]:

@@ -48,13 +48,14 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
-from favorledger.discharge import discharges
+from favorledger.discharge import discharges, latest_settled
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
     InvalidValueError,
+    MarketError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
@@ -534,18 +535,19 @@ class Ledger:
         at: datetime | str | None = None,
         id: str | None = None,
     ) -> Reversal:
-        """Cancel a favor's obligations (or undo a settlement) with a
-        correcting entry.
+        """Cancel a favor's obligations (or undo a settlement or an
+        assignment) with a correcting entry.
 
         The favor stays in the log and in :attr:`favors`; the reversal is
         dated ``at`` (default: now, or the favor's own time if that is later).
         ``favor_id`` may also name a :class:`~favorledger.Settlement` that
-        :meth:`apply` recorded: its reversal restores every debt it moved.
+        :meth:`apply` recorded, or an :class:`~favorledger.Assignment`: its
+        reversal restores every debt it moved (no balance changes).
 
         Raises
         ------
         UnknownFavorError
-            If no favor or settlement has that id.
+            If no favor, settlement or assignment has that id.
         AlreadyReversedError
             If the favor was already reversed by another entry.
         InvalidFavorError
@@ -874,7 +876,11 @@ recorded with a different body: value 1 != 2
             Transfers (from settlement), or an object with a ``transfers``
             attribute and a ``kind`` (such as a cycle clearing).
         at
-            When they happened (default now); all share that time.
+            When they happened (default now, or the time of the latest entry
+            they settle if that is later); all share that time. It must not
+            be before the latest entry (favor, assignment, settlement or
+            reversal) between two people whose debt they discharge: nothing
+            is settled before it was owed.
         reason
             Why, in words (recorded on every entry).
         kind
@@ -891,6 +897,9 @@ recorded with a different body: value 1 != 2
         ------
         InvalidValueError, InvalidEntryError
             If a transfer is malformed or ``at`` is not a timezone-aware time.
+        MarketError
+            If ``at`` is before the latest entry they settle (the message
+            names it); nothing is recorded.
 
         Examples
         --------
@@ -906,16 +915,24 @@ recorded with a different body: value 1 != 2
         for transfer in transfers:
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
-        entries = discharges(
-            self,
-            transfers,
-            at=stamp,
-            reason=reason,
-            kind=kind or plan_kind or "settlement",
-            set_off=plan_kind == "set-off",
-            passed=getattr(plan, "passed", ()),
-        )
-        self.add_many(entries)
+        with self.batch():  # caught up with the store: then find the debts
+            entries = discharges(
+                self,
+                transfers,
+                at=stamp,
+                reason=reason,
+                kind=kind or plan_kind or "settlement",
+                set_off=plan_kind == "set-off",
+                passed=getattr(plan, "passed", ()),
+            )
+            latest = latest_settled(self, entries)
+            if latest is not None and latest.at > stamp:
+                if at is not None:
+                    noun = type(latest).__name__.lower()
+                    what = f"the latest entry it settles, {noun} {latest.id!r} of"
+                    not_before("at", stamp, latest.at, what, MarketError)
+                entries = [attrs.evolve(e, at=latest.at) for e in entries]
+            self.add_many(entries)
         return entries
 
     # ---------------------------------------------------------------- queries
@@ -1159,12 +1176,14 @@ recorded with a different body: value 1 != 2
                 f"favor {favor_id!r} is not in the ledger"
             ) from None
 
-    def _undoable(self, entry_id: str) -> Favor | Settlement:
-        """The favor or settlement a reversal may undo."""
+    def _undoable(self, entry_id: str) -> Favor | Settlement | Assignment:
+        """The favor, settlement or assignment a reversal may undo."""
         found = (
             self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
         )
-        return found if isinstance(found, Settlement) else self._favor(entry_id)
+        if isinstance(found, Settlement | Assignment):
+            return found
+        return self._favor(entry_id)
 
     def _net(self, debtor: str, creditor: str) -> Amount:
         """What ``debtor`` owes ``creditor`` net; negative if owed the other way."""
@@ -1371,7 +1390,7 @@ recorded with a different body: value 1 != 2
         if stored is not None:
             return _same_or_raise(stored, reversal)
         favor = self._undoable(reversal.favor_id)
-        noun = type(favor).__name__.lower()  # a favor or a settlement
+        noun = type(favor).__name__.lower()  # a favor, settlement or assignment
         earlier = self._reversal_of.get(favor.id)
         if earlier is not None:
             raise AlreadyReversedError(
@@ -1389,7 +1408,7 @@ recorded with a different body: value 1 != 2
         self._reversal_of[favor.id] = reversal
         if isinstance(favor, Favor) and favor.fulfils is not None:
             self._market.undo(favor, reversal.at)  # the call or completion too
-        if isinstance(favor, Settlement):
+        if isinstance(favor, Settlement | Assignment):
             self._post(favor.effects(), reverse=True)
         else:
             self._post(favor_effects(favor), reverse=True)

@@ -151,7 +151,8 @@ def settle(
         :mod:`favorledger.settlement`.
     as_of
         Settle the balances of the favors dated at or before this moment
-        (timezone-aware); default: every favor recorded.
+        (timezone-aware); default: every favor recorded. ``"ties"`` then
+        settles along the relationships that existed at that moment.
 
     Returns
     -------
@@ -192,7 +193,9 @@ def settle(
         balances: Mapping[str, Amount] = ledger.balances(at=as_of)
     else:  # read in place, not a copy
         balances = ledger.index.balances
-    along = _relationships(ledger) if method == "ties" else None
+    along = None
+    if method == "ties":  # the relationships of then, too
+        along = _relationships(ledger if as_of is None else ledger.as_of(as_of))
     why = Why(snapshot)
     plan = _settle(balances, method, along, why, trusted=True)
     if plan:
@@ -376,7 +379,8 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
     Returns
     -------
     list of Favor
-        In the order recorded; empty if none of them is live any more.
+        In the order recorded; empty if none of them is live any more, or
+        the assignment was reversed.
 
     Raises
     ------
@@ -402,6 +406,8 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
     )
     if not found or not isinstance(found[0], Assignment):
         raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
+    if found[0].id in ledger.reversals:
+        return []  # undone: nothing is owed because of it
     ids = set(moved_favors(_Debts(indexed(ledger)), found[0]))
     return [f for f in ledger.favors.values() if f.id in ids]
 

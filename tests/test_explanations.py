@@ -600,6 +600,35 @@ def test_assigned_favors_names_an_id_that_is_no_assignment() -> None:
     assert len(led.log) == 1
 
 
+def passed_on_by_hand(
+    led: Ledger, entry: Assignment, low: Fraction, high: Fraction, seen: set[str]
+) -> set[str]:
+    """The favors the part [low, high) of an assignment's amount falls on:
+    within the pair it lowered, after what was paid before it, oldest debts
+    first; a debt an earlier assignment moved onto the pair stands for the
+    favors that part of the earlier one passed on (when it passed a debt of
+    the same debtor's, not when it discharged its holder's own)."""
+    debtor, holder = entry.debtor, entry.holder
+    paid = sources_by_hand(led, holder, debtor)
+    mine = [o.favor_id for o in paid].index(entry.id)
+    start = sum((Fraction(o.amount) for o in paid[:mine]), Fraction(0))
+    begin, end, at, found = start + low, start + high, Fraction(0), set()
+    for o in sources_by_hand(led, debtor, holder):
+        before, at = at, at + Fraction(o.amount)
+        if not (before < end and at > begin):
+            continue
+        if o.role in ("recipient", "referrer"):
+            found.add(o.favor_id)
+        elif o.role == "assignment" and o.favor_id not in seen:
+            (earlier,) = (e for e in led.log if e.id == o.favor_id)
+            assert isinstance(earlier, Assignment)
+            if (earlier.debtor, earlier.new_holder) != (debtor, holder):
+                continue  # the holder's own debt it discharged: no favor of ours
+            part = (max(begin, before) - before, min(end, at) - before)
+            found |= passed_on_by_hand(led, earlier, *part, seen | {entry.id})
+    return found
+
+
 @given(led=ledgers(max_people=6, max_favors=12, market=True))
 @examples(60)
 def test_the_favors_an_assignment_passed_on_are_those_its_payment_falls_on(
@@ -607,25 +636,18 @@ def test_the_favors_an_assignment_passed_on_are_those_its_payment_falls_on(
 ) -> None:
     """Within the pair an assignment lowered (its debtor's debt to its
     holder), payments come off the oldest debts first: ``assigned_favors``
-    names the favors the assignment's payment falls on, each owed by the
-    debtor to the holder, in the order recorded."""
+    names the favors the assignment's payment falls on, following an earlier
+    assignment that moved the debt onto the pair back to its favors (P3), in
+    the order recorded. Each made the assignment's debtor owe."""
     for entry in led.log:
         if not isinstance(entry, Assignment) or entry.id in led.reversals:
             continue
-        debtor, holder = entry.debtor, entry.holder
-        paid = sources_by_hand(led, holder, debtor)
-        mine = [o.favor_id for o in paid].index(entry.id)
-        start = sum((Fraction(o.amount) for o in paid[:mine]), Fraction(0))
-        end, at, found = start + Fraction(entry.amount), Fraction(0), set()
-        for o in sources_by_hand(led, debtor, holder):
-            before, at = at, at + Fraction(o.amount)
-            if before < end and at > start and o.role in ("recipient", "referrer"):
-                found.add(o.favor_id)
+        amount = Fraction(entry.amount)
+        found = passed_on_by_hand(led, entry, Fraction(0), amount, set())
         expected = [f for f in led.favors if f in found]
         assert [f.id for f in assigned_favors(led, entry.id)] == expected
         for favor in assigned_favors(led, entry.id):
-            assert favor.giver == holder
-            assert debtor in (favor.receiver, favor.via)
+            assert entry.debtor in (favor.receiver, favor.via)
     with pytest.raises(UnknownFavorError, match="'nope'"):
         assigned_favors(led, "nope")
 

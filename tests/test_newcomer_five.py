@@ -401,12 +401,12 @@ def test_a_read_command_suggests_a_close_name(
 # -------------------------------------------------------- P12-P16: wording
 
 
-def test_reverse_says_it_cancels_a_favor_or_a_settlement(
+def test_reverse_says_what_it_cancels(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    assert "cancel a favor or settlement" in out
+    assert "cancel a favor, settlement or assignment" in out
 
 
 def test_a_truncated_why_says_where_the_rest_is(

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
+from favorledger import _exact
 from favorledger._display import amount_column, amount_text, one_line, table
 from favorledger._exact import ZERO, Amount
 from favorledger.cli.run import (
@@ -69,10 +70,14 @@ def _record(run: Run) -> int:
 def _reverse(run: Run) -> int:
     a = run.args
     with run.open(create=False) as led:
-        favor_id = run.resolve(led, a.favor_id, (Favor, Settlement), "favor")
+        undoable = (Favor, Settlement, Assignment)
+        favor_id = run.resolve(led, a.favor_id, undoable, "favor")
         paid, leg = _what_else(led, favor_id)  # read before the favor is gone
+        again = _passed_on_again(led, favor_id)
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
-        noun = "favor" if reversal.favor_id in led.favors else "settlement"
+        undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
+        noun = "favor" if favor_id in led.favors else type(next(undone)).__name__
+        noun = noun.lower()
     said = run.recorded(
         reversal,
         f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}",
@@ -90,6 +95,7 @@ def _reverse(run: Run) -> int:
             f"reversed one leg of a barter; the other leg, {leg.id} ({leg.giver}"
             f" -> {leg.receiver}, {amount_text(leg.value)}), stands"
         )
+    notes += again
     run.err.write("".join(f"favorledger: note: {note}\n" for note in notes))
     return said
 
@@ -101,6 +107,29 @@ def _what_else(led: Ledger, entry_id: str) -> tuple[list[Settlement], Favor | No
     if favor is None:
         return [], None
     return settled_by(led, entry_id), _other_leg(led, favor)
+
+
+def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
+    """For an assignment, a note naming the later live assignments by its
+    new holder of the same debtor's debt: they may rest on what it moved."""
+    log = led.log
+    i = next(k for k, e in enumerate(log) if e.id == entry_id)
+    first = log[i]
+    if not isinstance(first, Assignment):
+        return []
+    later = [
+        e.id
+        for e in log[i + 1 :]
+        if isinstance(e, Assignment)
+        and (e.holder, e.debtor) == (first.new_holder, first.debtor)
+        and e.id not in led.reversals
+    ]
+    if not later:
+        return []
+    return [
+        f"{', '.join(later)} passed on {first.debtor}'s debt to"
+        f" {first.new_holder} again; reverse those too if they rest on {entry_id}"
+    ]
 
 
 def _other_leg(led: Ledger, favor: Favor) -> Favor | None:
@@ -224,10 +253,9 @@ def _describe(entry: Entry, run: Run) -> str:
     if isinstance(entry, Settlement):
         passed = f"; passes on {_debts(entry.passed)}" if entry.passed else ""
         why = f": {one_line(entry.reason)}" if entry.reason else ""
-        return (
-            f"{entry.payer} -> {entry.payee} ({entry.kind}):"
-            f" clears {_debts(entry.discharged)}{passed}{why}"
-        )
+        who = "" if entry.payer is None else f"{entry.payer} -> {entry.payee} ("
+        kind = entry.kind if entry.payer is None else f"{entry.kind})"
+        return f"{who}{kind}: clears {_debts(entry.discharged)}{passed}{why}"
     if isinstance(entry, Assignment):
         why = f": {one_line(entry.reason)}" if entry.reason else ""
         return passed_on(entry) + why
@@ -254,6 +282,8 @@ def _listed(value: object) -> object:
 
 
 def _entry_amount(entry: Entry) -> Amount | None:
+    if isinstance(entry, Settlement) and entry.amount is None:  # a set-off
+        return _exact.total(d.amount for d in entry.discharged)
     for field in ("value", "amount", "strength"):
         value = getattr(entry, field, None)
         if value is not None:
@@ -266,7 +296,9 @@ def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -
     rows = []
     for entry, value in zip(entries, column, strict=True):
         kind = type(entry).__name__.lower()
-        if isinstance(entry, Favor | Settlement) and entry.id in reversed_ids:
+        if isinstance(entry, Favor | Settlement | Assignment) and (
+            entry.id in reversed_ids
+        ):
             kind += " (reversed)"
         shown = entry.id if isinstance(entry, Person) else run.short(entry.id)
         at = entry.at.isoformat(timespec="minutes")
@@ -277,12 +309,13 @@ def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -
 def _entries_json(
     entries: Sequence[Entry], reversals: Mapping[str, Reversal]
 ) -> list[dict[str, object]]:
-    """The entries as JSON, a favor or settlement with ``reversed_by`` (the
-    reversal's id, or null), as the table marks it ``(reversed)``."""
+    """The entries as JSON, each one a reversal can undo (a favor, a
+    settlement, an assignment) with ``reversed_by`` (the reversal's id, or
+    null), as the table marks it ``(reversed)``."""
     found = []
     for entry in entries:
         body = entry_json(entry)
-        if isinstance(entry, Favor | Settlement):
+        if isinstance(entry, Favor | Settlement | Assignment):
             reversal = reversals.get(entry.id)
             body["reversed_by"] = None if reversal is None else reversal.id
         found.append(body)

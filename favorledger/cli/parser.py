@@ -158,11 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     entry_options(record)
 
-    reverse = command("reverse", "cancel a favor or settlement with a correcting entry")
+    reverse = command(
+        "reverse", "cancel a favor, settlement or assignment with a correcting entry"
+    )
     reverse.add_argument(
         "favor_id",
         metavar="FAVOR_ID",
-        help="the favor or settlement (a prefix will do)",
+        help="the favor, settlement or assignment (a prefix will do)",
     )
     entry_options(reverse)
 
