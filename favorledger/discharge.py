@@ -59,6 +59,8 @@ from favorledger.model import (
     Settlement,
     Transfer,
     as_moment,
+    new_id,
+    unchecked,
 )
 from favorledger.view import LedgerIndex
 
@@ -284,7 +286,8 @@ class _Debts:
         self.moved[back] = _exact.neg(self.moved[pair])
         self.extra.setdefault(debtor, set()).add(creditor)
         self.extra.setdefault(creditor, set()).add(debtor)
-        self.found.clear()
+        self.found.pop(debtor, None)  # only their creditors change
+        self.found.pop(creditor, None)
 
     def creditors(self, debtor: str) -> list[str]:
         """Whom ``debtor`` owes (net), by id (kept until the next move: a
@@ -614,6 +617,7 @@ ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
 
 _FIRST: Final = operator.itemgetter(0)
 _AT: Final = operator.attrgetter("at")
+_settlement: Final = unchecked(Settlement)
 _PAYEE: Final = operator.attrgetter("payee")
 _AMOUNT: Final = operator.attrgetter("amount")
 
@@ -1172,7 +1176,7 @@ def discharges(
             Settlement(discharged=moves, passed=passed, kind=kind, at=at, reason=reason)
         ]
     debts = _Debts(ledger)
-    found = []
+    found: list[Settlement] = []
     for t in transfers:
         used = debts.route(t.payer, t.payee, t.amount)
         lowered = [Debt(d, c, x) for (d, c), x in used.items()]
@@ -1181,20 +1185,40 @@ def discharges(
             debts.move(debt.debtor, debt.creditor, _exact.neg(debt.amount))
         for debt in passed:
             debts.move(debt.debtor, debt.creditor, debt.amount)
+        if not found:  # checks the time, kind and reason the caller gave
+            found.append(
+                Settlement(
+                    payer=t.payer,
+                    payee=t.payee,
+                    amount=t.amount,
+                    discharged=lowered,
+                    passed=passed,
+                    kind=kind,
+                    at=at,
+                    reason=reason,
+                )
+            )
+            continue
+        first = found[0]  # the others are made of checked parts: not again
         found.append(
-            Settlement(
-                payer=t.payer,
-                payee=t.payee,
-                amount=t.amount,
-                discharged=lowered,
-                passed=passed,
-                kind=kind,
-                at=at,
-                reason=reason,
+            _settlement(
+                new_id(),
+                t.payer,
+                t.payee,
+                t.amount,
+                tuple(lowered),
+                tuple(passed),
+                first.kind,
+                first.at,
+                first.reason,
             )
         )
     rest = _left_over(ledger, transfers, debts)
-    if rest:
+    if rest and found:  # around cycles: the first checked the time and reason
+        first, no_one = found[0], None
+        cycles = (new_id(), no_one, no_one, no_one, tuple(rest), (), "set-off")
+        found.append(_settlement(*cycles, first.at, first.reason))
+    elif rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
     return found
 
