@@ -60,6 +60,7 @@ from favorledger.errors import (
     UnknownFavorError,
     UnknownPersonError,
     shown,
+    unknown_person,
 )
 from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
@@ -1165,7 +1166,7 @@ recorded with a different body: value 1 != 2
 
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:
-        return UnknownPersonError(f"person {person!r} is not in the ledger")
+        return unknown_person(person, self._people)
 
     def _favor(self, favor_id: str) -> Favor:
         try:
@@ -1199,7 +1200,7 @@ recorded with a different body: value 1 != 2
                 return stated
             raise DuplicateFavorError(
                 f"Person {person.id!r} already has a different statement at"
-                f" {person.at.isoformat()}: {stated!r}"
+                f" {shown(person.at)}: {stated!r}"
             )
         current = self._people.get(person.id)
         if current is not None and (current.name, current.tags) == (
@@ -1491,8 +1492,10 @@ def _same_or_raise(stored: Entry, new: _E) -> _E:
         return stored
     kind = type(new).__name__
     if type(stored) is not type(new):
+        what = type(stored).__name__.lower()  # "an assignment", "a favor"
         raise DuplicateFavorError(
-            f"{kind}.id {new.id!r} is already recorded as a {type(stored).__name__}"
+            f"{kind}.id {new.id!r} is already recorded as"
+            f" {'an' if what[0] in 'aeiou' else 'a'} {what}"
         )
     changes = ", ".join(  # as recorded != as given
         f"{field.name} {shown(getattr(stored, field.name))}"

@@ -289,8 +289,8 @@ RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
     ("pledge-to-oneself", lambda: _good(Pledge, receiver="ann"), InvalidEntryError,
      "Pledge.receiver must differ from Pledge.giver, got 'ann' for both"),
     ("pledge-expiring-when-made", lambda: _good(Pledge, expires=AT), InvalidEntryError,
-     "Pledge.expires must be after Pledge.at (2024-05-01T09:30:00+02:00),"
-     " got '2024-05-01T09:30:00+02:00'"),
+     "Pledge.expires must be after Pledge.at (2024-05-01T09:30+02:00),"
+     " got 2024-05-01T09:30+02:00"),
     ("ask-of-oneself", lambda: _good(Ask, asked="ann"), InvalidEntryError,
      "Ask.asked must differ from Ask.asker, got 'ann' for both"),
     ("answer-neither", lambda: _good(Answer, status="maybe"), InvalidEntryError,
