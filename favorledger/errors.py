@@ -23,9 +23,10 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
@@ -49,6 +50,7 @@ __all__ = [
     "OverwriteError",
     "SchemaError",
     "SettlementTooLargeError",
+    "StalePlanError",
     "StoreError",
     "UnknownFavorError",
     "UnknownPersonError",
@@ -63,7 +65,8 @@ def shown(value: object, limit: int = 80) -> str:
     """A value as a message shows it: as the user typed or sees it.
 
     Text is quoted (``'ann'``), so a blank or a trailing space shows; an
-    amount is a number (``1.5``, ``1/3``), a time is ISO 8601, a duration is
+    amount is a number (``1.5``, ``1/3``), a time is ISO 8601 as short as it can be
+    without losing anything (``2026-02-01T00:00+00:00``), a duration is
     ``1 day, 0:00:00``, a set of tags is ``{'a', 'b'}`` and ``None`` is
     ``nothing``; anything else is its
     ``repr``. Every message names its bad value through here. A hostile value
@@ -78,7 +81,7 @@ def shown(value: object, limit: int = 80) -> str:
     >>> shown("ann"), shown(Decimal("1.5")), shown(Fraction(-1, 3)), shown(None)
     ("'ann'", '1.5', '-1/3', 'nothing')
     >>> shown(datetime(2026, 11, 30, 17, 17, tzinfo=timezone.utc))
-    '2026-11-30T17:17:00+00:00'
+    '2026-11-30T17:17+00:00'
     >>> shown(frozenset({"b", "a"})), shown(frozenset())
     ("{'a', 'b'}", '{}')
     >>> shown("x" * 1000, limit=5)
@@ -119,6 +122,23 @@ def in_words(message: str, words: Mapping[str, str]) -> str:
     return _FIELD.sub(lambda m: words.get(m.group(1), m.group(0)), message)
 
 
+def _moment(value: datetime) -> str:
+    """A time as short as it can be without losing anything: to the minute
+    unless it has seconds, to the second unless it has a fraction of one.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> _moment(datetime(2026, 2, 1, tzinfo=timezone.utc))
+    '2026-02-01T00:00+00:00'
+    >>> _moment(datetime(2026, 2, 1, 9, 30, 5, 120, tzinfo=timezone.utc))
+    '2026-02-01T09:30:05.000120+00:00'
+    """
+    if value.microsecond:
+        return value.isoformat()
+    return value.isoformat(timespec="seconds" if value.second else "minutes")
+
+
 def _as_seen(value: object) -> str:
     if value is None:
         return "nothing"
@@ -126,7 +146,9 @@ def _as_seen(value: object) -> str:
         return str(value)
     if isinstance(value, Fraction):
         return str(value)  # 1/3, or 2 for a whole one
-    if isinstance(value, date):  # a datetime too
+    if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, frozenset | set):  # tags
         return "{" + ", ".join(shown(item) for item in sorted(value, key=str)) + "}"
@@ -173,6 +195,35 @@ class AlreadyReversedError(FavorLedgerError, ValueError):
 
 class UnknownPersonError(FavorLedgerError, LookupError):
     """A person id is not in the ledger."""
+
+
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """Up to three of ``known`` that ``name`` may have meant, closest first
+    (a name differing only in case comes first).
+
+    Examples
+    --------
+    >>> close_names("alcie", ["alice", "bob"]), close_names("Bob", ["bob"])
+    (['alice'], ['bob'])
+    """
+    known = list(known)
+    same = [k for k in known if k.casefold() == name.casefold() and k != name]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return list(dict.fromkeys(same + close))[:3]
+
+
+def unknown_person(person: object, known: Iterable[str]) -> UnknownPersonError:
+    """The error for a ``person`` the ledger does not hold (``known``: who
+    it does hold), with the names it may have meant.
+
+    Examples
+    --------
+    >>> print(unknown_person("alcie", ["alice", "bob"]))
+    person 'alcie' is not in the ledger (did you mean 'alice'?)
+    """
+    close = close_names(person, known) if isinstance(person, str) else []
+    hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    return UnknownPersonError(f"person {person!r} is not in the ledger{hint}")
 
 
 class UnknownFavorError(FavorLedgerError, LookupError):
@@ -262,6 +313,12 @@ class NoSettlementError(FavorLedgerError, ValueError):
     with the rest and its balances do not sum to zero; the message names the
     groups.
     """
+
+
+class StalePlanError(FavorLedgerError, ValueError):
+    """A settle or clearing plan was applied after its ledger recorded an
+    entry that moves debts (the message names it), or one of its transfers
+    was applied already: settle again."""
 
 
 class SettlementTooLargeError(FavorLedgerError, ValueError):

@@ -48,7 +48,7 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
-from favorledger.discharge import discharges, latest_settled
+from favorledger.discharge import discharges, latest_settled, plans_of
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
@@ -60,6 +60,7 @@ from favorledger.errors import (
     UnknownFavorError,
     UnknownPersonError,
     shown,
+    unknown_person,
 )
 from favorledger.market import MARKET_ENTRIES, Market
 from favorledger.model import (
@@ -899,6 +900,11 @@ recorded with a different body: value 1 != 2
         MarketError
             If ``at`` is before the latest entry they settle (the message
             names it); nothing is recorded.
+        StalePlanError
+            If they are a plan's (from :func:`settle` or
+            :func:`clear_cycles`) and one was applied already, or the ledger
+            recorded an entry that moves debts since the plan was made (other
+            than applying it): settle again. Nothing is recorded.
 
         Examples
         --------
@@ -914,7 +920,10 @@ recorded with a different body: value 1 != 2
         for transfer in transfers:
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
+        plans = plans_of(transfers)
         with self.batch():  # caught up with the store: then find the debts
+            for made_by, own in plans.items():
+                made_by.check_fits(self, own)
             entries = discharges(
                 self,
                 transfers,
@@ -932,6 +941,8 @@ recorded with a different body: value 1 != 2
                     not_before("at", stamp, latest.at, what, MarketError)
                 entries = [attrs.evolve(e, at=latest.at) for e in entries]
             self.add_many(entries)
+        for made_by in plans:
+            made_by.applied(transfers, entries)
         return entries
 
     # ---------------------------------------------------------------- queries
@@ -1165,7 +1176,7 @@ recorded with a different body: value 1 != 2
 
     # --------------------------------------------------------------- internals
     def _unknown(self, person: object) -> UnknownPersonError:
-        return UnknownPersonError(f"person {person!r} is not in the ledger")
+        return unknown_person(person, self._people)
 
     def _favor(self, favor_id: str) -> Favor:
         try:
@@ -1199,7 +1210,7 @@ recorded with a different body: value 1 != 2
                 return stated
             raise DuplicateFavorError(
                 f"Person {person.id!r} already has a different statement at"
-                f" {person.at.isoformat()}: {stated!r}"
+                f" {shown(person.at)}: {stated!r}"
             )
         current = self._people.get(person.id)
         if current is not None and (current.name, current.tags) == (
@@ -1491,8 +1502,10 @@ def _same_or_raise(stored: Entry, new: _E) -> _E:
         return stored
     kind = type(new).__name__
     if type(stored) is not type(new):
+        what = type(stored).__name__.lower()  # "an assignment", "a favor"
         raise DuplicateFavorError(
-            f"{kind}.id {new.id!r} is already recorded as a {type(stored).__name__}"
+            f"{kind}.id {new.id!r} is already recorded as"
+            f" {'an' if what[0] in 'aeiou' else 'a'} {what}"
         )
     changes = ", ".join(  # as recorded != as given
         f"{field.name} {shown(getattr(stored, field.name))}"

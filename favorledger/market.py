@@ -294,12 +294,11 @@ class Market:
         Traceback (most recent call last):
         ...
         favorledger.errors.InvalidEntryError: Ask.due must be after Ask.at \
-(2024-02-01T00:00:00+00:00), got '2024-01-01T00:00:00+00:00'
+(2024-02-01T00:00+00:00), got 2024-01-01T00:00+00:00
         """
         if ask.due is not None and ask.due <= ask.at:
             raise InvalidEntryError(
-                f"Ask.due must be after Ask.at ({ask.at.isoformat()}),"
-                f" got {ask.due.isoformat()!r}"
+                f"Ask.due must be after Ask.at ({shown(ask.at)}), got {shown(ask.due)}"
             )
 
     @staticmethod
@@ -333,7 +332,7 @@ class Market:
             assert pledge.expires is not None  # only such a pledge expires
             raise MarketError(
                 f"pledge {pledge.id!r} is expired (it expired"
-                f" {pledge.expires.isoformat()}); it cannot be released"
+                f" {shown(pledge.expires)}); it cannot be released"
             )
 
     # ----------------------------------------------------------------- filing

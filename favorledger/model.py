@@ -311,12 +311,11 @@ def not_before(
     Traceback (most recent call last):
     ...
     favorledger.errors.MarketError: Release.at must not be before the pledge's \
-time 2024-02-01T00:00:00+00:00, got '2024-01-01T00:00:00+00:00'
+time 2024-02-01T00:00+00:00, got 2024-01-01T00:00+00:00
     """
     if moment < earliest:
         raise error(
-            f"{field} must not be before {what} {earliest.isoformat()},"
-            f" got {moment.isoformat()!r}"
+            f"{field} must not be before {what} {shown(earliest)}, got {shown(moment)}"
         )
 
 
@@ -336,14 +335,14 @@ def not_after_now(
     Traceback (most recent call last):
     ...
     favorledger.errors.InvalidValueError: --at must not be in the future (now \
-is ...), got 2099-01-01T00:00:00+00:00: a favor is recorded once it is done, \
+is ...), got 2099-01-01T00:00+00:00: a favor is recorded once it is done, \
 and a promise of one is a pledge
     """
     now = utcnow()
     if moment > now:
         raise error(
             f"{field} must not be in the future (now is"
-            f" {now.isoformat(timespec='seconds')}), got {shown(moment)}: a favor"
+            f" {shown(now.replace(microsecond=0))}), got {shown(moment)}: a favor"
             " is recorded once it is done, and a promise of one is a pledge"
         )
     return moment
@@ -1005,8 +1004,8 @@ class Pledge:
             )
         if self.expires is not None and self.expires <= self.at:
             raise InvalidEntryError(
-                f"Pledge.expires must be after Pledge.at ({self.at.isoformat()}),"
-                f" got {self.expires.isoformat()!r}"
+                f"Pledge.expires must be after Pledge.at ({shown(self.at)}),"
+                f" got {shown(self.expires)}"
             )
 
 
@@ -1307,6 +1306,9 @@ class Transfer:
         alias="explained_by",
         eq=False,
     )
+    _plan: object = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The plan it belongs to, set by the one that made it (which
+    ``Ledger.apply`` asks whether it still fits the ledger)."""
 
     def __attrs_post_init__(self) -> None:
         if self.payer == self.payee:

@@ -62,7 +62,11 @@ from typing import (
 
 import networkx as nx
 
-from favorledger.errors import InvalidValueError, UnknownPersonError, install_hint
+from favorledger.errors import (
+    InvalidValueError,
+    install_hint,
+    unknown_person,
+)
 from favorledger.model import Debt
 from favorledger.policy import Decay
 from favorledger.view import require_person
@@ -161,7 +165,7 @@ def layout(
     {'bob': 1, 'carol': 1, 'dan': 2, 'me': 0}
     """
     if center is not None and center not in ledger.people:
-        raise UnknownPersonError(f"person {center!r} is not in the ledger")
+        raise unknown_person(center, ledger.people)
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(ledger.people)
     for a, b, data in ledger.tie_view().edges(data=True):

@@ -202,7 +202,7 @@ def release(
     Traceback (most recent call last):
     ...
     favorledger.errors.MarketError: pledge 'p2' is expired (it expired \
-2024-02-01T00:00:00+00:00); it cannot be released
+2024-02-01T00:00+00:00); it cannot be released
     """
     with ledger.batch():
         promised = ledger.market.pledge(pledge_id)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol, overload
 import attrs
 
 from favorledger._exact import Amount
-from favorledger.errors import UnknownPersonError
+from favorledger.errors import unknown_person
 from favorledger.market import AskStatus, PledgeStatus
 from favorledger.model import (
     Ask,
@@ -293,4 +293,4 @@ def require_person(ledger: LedgerView, person: object) -> None:
     except TypeError:  # unhashable
         known = False
     if not known:
-        raise UnknownPersonError(f"person {person!r} is not in the ledger")
+        raise unknown_person(person, ledger.people)

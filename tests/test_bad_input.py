@@ -696,7 +696,7 @@ def _entry_cases() -> Iterator[Any]:
         DuplicateFavorError,
         "Favor.id",
         "'r1'",
-        "Reversal",
+        "a reversal",
     )
     yield bad(
         "reverse-with-id-of-a-favor",
@@ -704,7 +704,7 @@ def _entry_cases() -> Iterator[Any]:
         DuplicateFavorError,
         "Reversal.id",
         "'f1'",
-        "Favor",
+        "a favor",
     )
     yield bad(
         "reverse-with-id-of-another-reversal",
@@ -755,7 +755,7 @@ def _entry_cases() -> Iterator[Any]:
         calling("reverse", "f1", at=BEFORE_T1),
         InvalidFavorError,
         "Reversal.at",
-        repr(BEFORE_T1),
+        f"got {shown(datetime.fromisoformat(BEFORE_T1))}",
     )
     for label, thing in [
         ("text", "f1"),
@@ -808,7 +808,7 @@ def _batch_cases() -> Iterator[Any]:
             "reversal-before-favor",
             Reversal(favor_id="f4", at=T1),
             InvalidFavorError,
-            ("Reversal.at", repr(T1)),
+            ("Reversal.at", f"got {shown(datetime.fromisoformat(T1))}"),
         ),
         ("text", "f1", InvalidFavorError, ("entry", "'f1'")),
         ("none", None, InvalidFavorError, ("entry", "None")),

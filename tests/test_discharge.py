@@ -446,13 +446,22 @@ def test_a_batch_discharges_what_its_transfers_one_by_one_would(
 ) -> None:
     """Applying several transfers at once records, for each in turn, what
     applying it alone would, on the debts the ones before it left (those
-    they lowered, and those they passed on)."""
+    they lowered, and those they passed on). The entries after the first
+    are made unchecked, from checked parts: each is what the checked
+    constructor makes of its fields, at the time and reason given."""
     led = Ledger.from_entries(led.log, referral_share=led.referral_share)
     one_by_one = Ledger.from_entries(led.log, referral_share=led.referral_share)
     plan = data.draw(st.lists(transfers(led), min_size=2, max_size=4))
-    at_once = led.apply(plan, at=AT)
+    at_once = led.apply(plan, at=AT, reason=" squared up ")
     alone = [s for t in plan for s in one_by_one.apply([t], at=AT)]
     assert settled(at_once) == settled(alone)
+    for entry in at_once:
+        assert entry == attrs.evolve(entry)  # the checks find nothing to change
+        assert (entry.at, entry.reason, entry.kind) == (
+            at_once[0].at,
+            at_once[0].reason,
+            at_once[0].kind,
+        )
 
 
 def test_a_debt_passed_on_is_paid_by_the_next_transfer_of_the_batch() -> None:

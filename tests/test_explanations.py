@@ -187,7 +187,10 @@ def test_reversing_one_leg_of_a_barter_says_the_other_stands(
         first, second = (e.id for e in stored.log if hasattr(e, "giver"))
     code, out, err = run(capsys, "--db", db, "reverse", second, "--id", "r1")
     assert (code, out) == (0, f"recorded reversal r1 of favor {second}\n")
-    assert f"reversed one leg of barter {first}; the other leg stands" in err
+    assert (
+        f"reversed one leg of a barter; the other leg, {first} (dan -> me, 2),"
+        " stands" in err
+    )
     # a favor that is not part of a barter gets no such note
     run(capsys, "--db", db, "record", "me", "dan", "1", "--id", "lone")
     code, _, err = run(capsys, "--db", db, "reverse", "lone")

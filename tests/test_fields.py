@@ -248,9 +248,11 @@ def test_each_field_refuses_a_bad_value_naming_the_field(
 
 
 def test_the_table_covers_every_field_of_every_record() -> None:
-    """No field of a record escapes the two tests above."""
+    """No field of a record that can be given escapes the two tests above
+    (a field no one passes, such as the plan a transfer belongs to, is set
+    by the library)."""
     for record, _, good, _ in GOOD:
-        fields = {f.alias for f in attrs.fields(record)}
+        fields = {f.alias for f in attrs.fields(record) if f.init}
         assert set(good) == fields, record.__name__
 
 
@@ -289,8 +291,8 @@ RULES: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
     ("pledge-to-oneself", lambda: _good(Pledge, receiver="ann"), InvalidEntryError,
      "Pledge.receiver must differ from Pledge.giver, got 'ann' for both"),
     ("pledge-expiring-when-made", lambda: _good(Pledge, expires=AT), InvalidEntryError,
-     "Pledge.expires must be after Pledge.at (2024-05-01T09:30:00+02:00),"
-     " got '2024-05-01T09:30:00+02:00'"),
+     "Pledge.expires must be after Pledge.at (2024-05-01T09:30+02:00),"
+     " got 2024-05-01T09:30+02:00"),
     ("ask-of-oneself", lambda: _good(Ask, asked="ann"), InvalidEntryError,
      "Ask.asked must differ from Ask.asker, got 'ann' for both"),
     ("answer-neither", lambda: _good(Answer, status="maybe"), InvalidEntryError,

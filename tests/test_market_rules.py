@@ -154,8 +154,8 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         "call-too-early",
         lambda: favor("open", at=DAY[0]),
         MarketError,
-        "Favor.at must not be before the pledge's time 2024-03-02T12:00:00+00:00,"
-        " got '2024-03-01T12:00:00+00:00'",
+        "Favor.at must not be before the pledge's time 2024-03-02T12:00+00:00,"
+        " got 2024-03-01T12:00+00:00",
     ),
     (
         "fulfils-nothing",
@@ -185,8 +185,8 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         "complete-too-early",
         lambda: favor("ask", giver="bob", at=DAY[0]),
         MarketError,
-        "Favor.at must not be before the ask's time 2024-03-02T12:00:00+00:00,"
-        " got '2024-03-01T12:00:00+00:00'",
+        "Favor.at must not be before the ask's time 2024-03-02T12:00+00:00,"
+        " got 2024-03-01T12:00+00:00",
     ),
     (
         "release-called",
@@ -204,8 +204,8 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         "release-too-early",
         lambda: Release(pledge_id="open", at=DAY[0]),
         MarketError,
-        "Release.at must not be before the pledge's time 2024-03-02T12:00:00+00:00,"
-        " got '2024-03-01T12:00:00+00:00'",
+        "Release.at must not be before the pledge's time 2024-03-02T12:00+00:00,"
+        " got 2024-03-01T12:00+00:00",
     ),
     (
         "release-unknown",
@@ -230,8 +230,8 @@ REFUSED: list[tuple[str, Callable[[], object], type[FavorLedgerError], str]] = [
         lambda: Answer(ask_id="ask", status="accepted", at=DAY[0]),
         MarketError,
         "Answer.at must not be before the ask's time"
-        " 2024-03-02T12:00:00+00:00,"
-        " got '2024-03-01T12:00:00+00:00'",
+        " 2024-03-02T12:00+00:00,"
+        " got 2024-03-01T12:00+00:00",
     ),
     (
         "answer-unknown",

@@ -38,6 +38,7 @@ from favorledger import (
     trading,
 )
 from favorledger.cli import main
+from favorledger.errors import shown
 from favorledger.io import dumps_entry
 from favorledger.testing.strategies import times, values
 from tests.command_line import run
@@ -173,7 +174,7 @@ def test_m5_complete_may_not_exceed_the_ask(
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, out, err = run(capsys, "--db", db, "complete", "k1", "--value", "1/2")
     assert (code, err) == (0, "")
-    assert "worth 0.5 (completes ask k1)" in out
+    assert "worth 1/2 (completes ask k1)" in out  # as typed
 
 
 @given(PAIRS, values(), values())
@@ -210,12 +211,11 @@ def test_m10_an_ask_due_before_it_is_made_is_refused(
     )  # fmt: skip
     assert (code, out) == (2, "")
     assert err == (
-        "favorledger: error: --due must be after --at (2024-01-01T00:00:00+00:00),"
-        " got '2020-01-01T00:00:00+00:00'\n"
+        "favorledger: error: --due must be after --at (2024-01-01), got 2020-01-01\n"
     )
     assert run(capsys, "--db", db, "export", "-")[1] == before
     code, _, err = run(capsys, "--db", db, "ask", "a", "b", "1", "--due", "2020-01-01")
-    assert (code, err[:45]) == (2, "favorledger: error: --due must be after --at ")
+    assert (code, err[:45]) == (2, "favorledger: error: --due must be after now (")
 
 
 @given(PAIRS, values(), times(), st.integers(0, 10**6))
@@ -226,7 +226,7 @@ def test_an_ask_cannot_be_due_before_it_is_made(pair, value, at, seconds_before)
     led.record("ann", "bob", 1, at=T0)
     before = snapshot(led)
     due = at - timedelta(seconds=seconds_before)
-    said = f"Ask.due must be after Ask.at ({at.isoformat()}), got {due.isoformat()!r}"
+    said = f"Ask.due must be after Ask.at ({shown(at)}), got {shown(due)}"
     with pytest.raises(InvalidEntryError, match=re.escape(said)):
         trading.ask(led, *pair, value, at=at, due=due)
     assert snapshot(led) == before
@@ -250,7 +250,7 @@ def test_an_expired_pledge_cannot_be_released(
     assert (code, out) == (2, "")
     assert err == (
         "favorledger: error: pledge 'p1' is expired (it expired"
-        " 2024-02-01T00:00:00+00:00); it cannot be released\n"
+        " 2024-02-01T00:00+00:00); it cannot be released\n"
     )
     assert run(capsys, "--db", db, "export", "-")[1] == before
     out = run(capsys, "--db", db, "pledges", "--at", "2024-03-01")[1]

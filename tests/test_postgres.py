@@ -411,8 +411,7 @@ def test_an_older_ledger_is_migrated_to_the_hand_in(
         " RETURNS void LANGUAGE sql AS $$ SELECT $$",
     )
     assert check_store(postgres_url) == [
-        f"{postgres_url}?ledger=favorledger: the function favorledger_seal_inbox"
-        " was changed"
+        f"{postgres_url}: the function favorledger_seal_inbox was changed"
     ]
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from unittest import mock
 
+import attrs
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
@@ -145,10 +146,15 @@ def nothing_owed(led: Ledger) -> None:
 def test_settling_then_applying_leaves_nothing_owed(led: Ledger, method: str) -> None:
     """After ``apply(settle(led, method=m))`` nobody owes anybody, the agenda
     asks nobody to return anything, and settling again suggests nothing;
-    on ledgers with referrals, fractions, reversals, pledges and assignments."""
+    on ledgers with referrals, fractions, reversals, pledges and assignments.
+    Every entry recorded (the set-off too) is what the checked constructor
+    makes of its fields."""
     plan = settle(led, method=method)
     recorded = led.apply(plan, at="2031-01-01T00:00+00:00", reason="squared up")
     assert all(isinstance(entry, Settlement) for entry in recorded)
+    assert recorded == [attrs.evolve(entry) for entry in recorded]
+    assert len({(e.at, e.reason) for e in recorded}) <= 1
+    assert all(e.reason == "squared up" for e in recorded)
     assert [(s.payer, s.payee, s.amount) for s in recorded[: len(plan)]] == [
         (t.payer, t.payee, t.amount) for t in plan
     ]

@@ -517,7 +517,7 @@ def test_missing_files_directories_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such favorledger store"):
         open_ledger(tmp_path / "missing.db", create=False)
     assert not (tmp_path / "missing.db").exists()
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match=r"the directory .* does not exist"):
         open_ledger(tmp_path / "no" / "such" / "dir.db")
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -734,7 +734,7 @@ def test_the_same_id_from_another_writer_with_another_body_is_refused(
         with pytest.raises(DuplicateFavorError, match=r"'f1'.*value"):
             second.record("ann", "bob", 2, id="f1", at=T1)
         assert snapshot(second) == snapshot(first)
-        with pytest.raises(DuplicateFavorError, match="already recorded as a Favor"):
+        with pytest.raises(DuplicateFavorError, match="already recorded as a favor"):
             second.tie("ann", "bob", 1, id="f1", at=T1)
         stated = first.people["ann"]
         with pytest.raises(DuplicateFavorError, match="different statement"):

@@ -2,9 +2,11 @@
 
 Options: ``--db`` (an SQLite path or a ``postgresql://`` URL; default
 ``$FAVORLEDGER_DB``, else ``favorboard.db``), ``--workers`` (default 2),
-``--host`` (default 127.0.0.1) and ``--port`` (default 8000). The store is
-opened and the port bound and listened on before "listening" is printed; if
-either fails, one line on stderr says why and the exit status is 1. The bound
+``--host`` (default 127.0.0.1) and ``--port`` (default 8000). The port is
+bound and listened on, then the store opened (created if missing), before
+"listening" is printed; if either fails, one line on stderr says why (as the
+``favorledger`` command says it) and the exit status is 1, and a port that
+cannot be had leaves no new store behind. The bound
 socket itself is handed to uvicorn (its documented ``fd`` setting), so the
 port is never let go between the check and the workers: no other process can
 take it in between.
@@ -29,15 +31,12 @@ class StartError(Exception):
 
 def check(store: str, host: str, port: int, workers: int) -> socket.socket:
     """The socket listening on ``host:port``, once the store opens and
-    ``workers`` is positive; else :class:`StartError`."""
+    ``workers`` is positive; else :class:`StartError`. The port is bound
+    first, so a start that cannot listen creates no store."""
     if not 0 <= port <= 65535:
         raise StartError(f"--port must be in 0..65535, got {port}")
     if workers < 1:
         raise StartError(f"--workers must be at least 1, got {workers}")
-    try:
-        fl.Ledger.open(store).close()
-    except fl.FavorLedgerError as exc:
-        raise StartError(str(exc)) from None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn
@@ -46,6 +45,11 @@ def check(store: str, host: str, port: int, workers: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise StartError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    try:
+        fl.Ledger.open(store).close()
+    except fl.FavorLedgerError as exc:
+        sock.close()
+        raise StartError(str(exc)) from None
     return sock
 
 

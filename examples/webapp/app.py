@@ -297,18 +297,35 @@ def _record_from(
 
 
 def _form(form: FormData) -> dict[str, Any]:
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    """The form's fields; a field given twice is refused, as a key given
+    twice in a JSON body is (neither is silently the one that counts)."""
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if key in fields:
+            raise FieldError(f"{FORM_WORDS.get(key, repr(key))} is given twice")
+        if isinstance(value, str):
+            fields[key] = value
+    return fields
+
+
+def _first(form: FormData) -> dict[str, str]:
+    """Each field's first value: what the refused form shows again."""
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            fields.setdefault(key, value)
+    return fields
 
 
 async def record_form(request: Request) -> Response:
     """POST /favors from the board's form: back to the board, or the form
     again with what was typed and why it was refused."""
-    fields = _form(await request.form())
+    form = await request.form()
     words = FORM_WORDS | {"at": "at"}
     try:
-        await _ledger(request).run(_record_from(fields, words))
+        await _ledger(request).run(_record_from(_form(form), words))
     except fl.FavorLedgerError as exc:
-        return await board(request, fields, exc)
+        return await board(request, _first(form), exc)
     return RedirectResponse(request.url_for("board"), 303)
 
 
@@ -443,7 +460,11 @@ async def introduce_page(
 
 async def tie_form(request: Request) -> Response:
     """POST /ties: state that two members know each other."""
-    fields = _form(await request.form())
+    form = await request.form()
+    try:
+        fields = _form(form)
+    except FieldError as exc:
+        return await introduce_page(request, _first(form), exc)
 
     def tie(led: fl.Ledger) -> fl.Tie:
         return led.tie(

@@ -4,7 +4,7 @@ balance, owes, history, log and people."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -14,10 +14,12 @@ from favorledger._exact import ZERO, Amount
 from favorledger.cli.run import (
     Run,
     UsageError,
+    as_typed,
     entry_json,
     entry_time,
     named,
     parse_time,
+    passed_on,
 )
 from favorledger.io.jsonl import dumps_entry
 from favorledger.ledger import Ledger
@@ -61,7 +63,7 @@ def _record(run: Run) -> int:
     return run.recorded(
         favor,
         f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
-        f" worth {amount_text(favor.value)}{via}",
+        f" worth {as_typed(a.value, favor.value)}{via}",
     )
 
 
@@ -70,36 +72,41 @@ def _reverse(run: Run) -> int:
     with run.open(create=False) as led:
         undoable = (Favor, Settlement, Assignment)
         favor_id = run.resolve(led, a.favor_id, undoable, "favor")
-        notes = _what_else(led, favor_id)  # read before the favor is gone
+        paid, leg = _what_else(led, favor_id)  # read before the favor is gone
+        again = _passed_on_again(led, favor_id)
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
         undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
         noun = "favor" if favor_id in led.favors else type(next(undone)).__name__
         noun = noun.lower()
     said = run.recorded(
-        reversal, f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}"
+        reversal,
+        f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}",
+        settled_by=[s.id for s in paid],
+        other_leg=None if leg is None else leg.id,
     )
+    notes = []
+    if paid:
+        notes.append(
+            f"{favor_id} was settled by {', '.join(s.id for s in paid)}; reverse"
+            " those too if they did not happen"
+        )
+    if leg is not None:
+        notes.append(
+            f"reversed one leg of a barter; the other leg, {leg.id} ({leg.giver}"
+            f" -> {leg.receiver}, {amount_text(leg.value)}), stands"
+        )
+    notes += again
     run.err.write("".join(f"favorledger: note: {note}\n" for note in notes))
     return said
 
 
-def _what_else(led: Ledger, entry_id: str) -> list[str]:
+def _what_else(led: Ledger, entry_id: str) -> tuple[list[Settlement], Favor | None]:
     """What reversing a favor leaves standing: the settlements that paid it
-    (they make the payee owe the return back), the other leg of a barter;
-    for an assignment, the later ones that passed its debt on again."""
+    (they make the payee owe the return back), the other leg of a barter."""
     favor = led.favors.get(entry_id)
     if favor is None:
-        return _passed_on_again(led, entry_id)
-    notes = []
-    paid = settled_by(led, entry_id)
-    if paid:
-        notes.append(
-            f"{entry_id} was settled by {', '.join(s.id for s in paid)}; reverse"
-            " those too if they did not happen"
-        )
-    first = _barter_with(led, favor)
-    if first is not None:
-        notes.append(f"reversed one leg of barter {first}; the other leg stands")
-    return notes
+        return [], None
+    return settled_by(led, entry_id), _other_leg(led, favor)
 
 
 def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
@@ -125,11 +132,11 @@ def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
     ]
 
 
-def _barter_with(led: Ledger, favor: Favor) -> str | None:
-    """The id of the barter's first leg, if ``favor`` is one of the two
-    favors a barter records (next to each other in the log, one each way
-    between the same two people, at the same moment, of the same kind and
-    reason) and the other leg still stands."""
+def _other_leg(led: Ledger, favor: Favor) -> Favor | None:
+    """The barter's other leg, if ``favor`` is one of the two favors a
+    barter records (next to each other in the log, one each way between the
+    same two people, at the same moment, of the same kind and reason) and
+    the other leg still stands."""
     log = led.log
     i = next(k for k in range(len(log) - 1, -1, -1) if log[k] is favor)
     for first, second in ((i - 1, i), (i, i + 1)):
@@ -142,7 +149,7 @@ def _barter_with(led: Ledger, favor: Favor) -> str | None:
         same = (one.at, one.kind, one.reason) == (other.at, other.kind, other.reason)
         swapped = (one.giver, one.receiver) == (other.receiver, other.giver)
         if same and swapped and leg.id not in led.reversals:
-            return one.id
+            return leg
     return None
 
 
@@ -164,7 +171,7 @@ def _tie(run: Run) -> int:
     return run.recorded(
         tie,
         f"recorded tie {tie.id}: {tie.a} and {tie.b} ({tie.kind},"
-        f" strength {amount_text(tie.strength)})",
+        f" strength {as_typed(a.strength, tie.strength)})",
     )
 
 
@@ -249,6 +256,9 @@ def _describe(entry: Entry, run: Run) -> str:
         who = "" if entry.payer is None else f"{entry.payer} -> {entry.payee} ("
         kind = entry.kind if entry.payer is None else f"{entry.kind})"
         return f"{who}{kind}: clears {_debts(entry.discharged)}{passed}{why}"
+    if isinstance(entry, Assignment):
+        why = f": {one_line(entry.reason)}" if entry.reason else ""
+        return passed_on(entry) + why
     body = json.loads(dumps_entry(entry))
     hidden = ("format", "type", "id", "at", "value", "amount", "strength")
     return ", ".join(
@@ -296,13 +306,29 @@ def _entries_table(run: Run, entries: Sequence[Entry], reversed_ids: set[str]) -
     table(run.out, ["at", "entry", "id", "value", "details"], rows)
 
 
+def _entries_json(
+    entries: Sequence[Entry], reversals: Mapping[str, Reversal]
+) -> list[dict[str, object]]:
+    """The entries as JSON, each one a reversal can undo (a favor, a
+    settlement, an assignment) with ``reversed_by`` (the reversal's id, or
+    null), as the table marks it ``(reversed)``."""
+    found = []
+    for entry in entries:
+        body = entry_json(entry)
+        if isinstance(entry, Favor | Settlement | Assignment):
+            reversal = reversals.get(entry.id)
+            body["reversed_by"] = None if reversal is None else reversal.id
+        found.append(body)
+    return found
+
+
 def _history(run: Run) -> int:
     with run.read() as led:
         entries = led.history(run.args.person)
         if not run.json:
             _entries_table(run, entries, set(led.reversals))
             return 0
-    run.emit([entry_json(entry) for entry in entries])
+        run.emit(_entries_json(entries, led.reversals))
     return 0
 
 
@@ -342,7 +368,7 @@ def _log(run: Run) -> int:
         if not run.json:
             _entries_table(run, entries, set(led.reversals))
             return 0
-    run.emit([entry_json(entry) for entry in entries])
+        run.emit(_entries_json(entries, led.reversals))
     return 0
 
 

@@ -17,7 +17,7 @@ from favorledger.cli.run import (
     plural,
     progress_bar,
 )
-from favorledger.errors import OverwriteError
+from favorledger.errors import OverwriteError, StoreError
 from favorledger.io.exported import ExportReport, carried, compared
 from favorledger.io.files import refuse_overwrite
 from favorledger.io.graphs import (
@@ -30,7 +30,12 @@ from favorledger.io.graphs import (
 from favorledger.io.jsonl import ENTRY_TYPES, read_jsonl_located, write_jsonl
 from favorledger.io.parquet import write_parquet
 from favorledger.io.postgres import is_postgres_url
-from favorledger.io.sqlite import StoredLedger, read_settings, write_setting
+from favorledger.io.sqlite import (
+    SqliteStore,
+    StoredLedger,
+    read_settings,
+    write_setting,
+)
 from favorledger.io.tables import (
     Progress,
     _add_located,
@@ -53,6 +58,29 @@ def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
             f" ({'|'.join(allowed)})"
         )
     return found
+
+
+_SQLITE: Final = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file."""
+
+
+def _not_a_database(path: str) -> None:
+    """Refuse to import an SQLite file (another store, say), saying how its
+    entries can be imported: export them first."""
+    with open(path, "rb") as file:
+        if file.read(len(_SQLITE)) != _SQLITE:
+            return
+    try:
+        SqliteStore.open(path, readonly=True).close()
+    except StoreError:
+        raise UsageError(
+            f"{path} is an SQLite database, not a file favorledger imports"
+            f" ({', '.join(IMPORT_FORMATS)})"
+        ) from None
+    raise UsageError(
+        f"{path} is a favorledger store: export it first (favorledger --db"
+        f" {path} export {Path(path).stem}.jsonl)"
+    )
 
 
 def _located(path: str, kind: str, undated: set[str]) -> list[tuple[int | None, Entry]]:
@@ -81,6 +109,7 @@ def _import(run: Run) -> int:
             " Spark) and is not read back; to keep the whole ledger, export to"
             " .jsonl"
         )
+    _not_a_database(path)
     kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
     located = _located(path, kind, undated)

@@ -7,43 +7,50 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from favorledger import trading
-from favorledger._display import amount_column, amount_text, one_line, table
+from favorledger._display import amount_column, one_line, table
 from favorledger.cli.run import (
     Run,
+    after_start,
+    as_typed,
     entry_json,
     entry_time,
     parse_time,
+    passed_on,
 )
+from favorledger.errors import shown
+from favorledger.ledger import Ledger
 from favorledger.model import (
     Ask,
     Favor,
     Pledge,
-    utcnow,
 )
 
 
 def _pledge(run: Run) -> int:
     a = run.args
-    pledge = run.write(
-        lambda led: trading.pledge(
-            led,
-            a.giver,
-            a.receiver,
-            a.value,
-            expires=parse_time(a.expires),
-            kind=a.kind,
-            reason=a.reason,
-            at=entry_time(a.at),
-            id=a.id,
-        ),
-        a.giver,
-        a.receiver,
-    )
-    expires = f" (expires {pledge.expires.isoformat()})" if pledge.expires else ""
+
+    def promise(led: Ledger) -> Pledge:
+        with led.batch():  # caught up with the store: a retry's first time
+            at = entry_time(a.at)
+            after_start("--expires", a.expires, a.at, led.time_for(a.id, at))
+            return trading.pledge(
+                led,
+                a.giver,
+                a.receiver,
+                a.value,
+                expires=parse_time(a.expires),
+                kind=a.kind,
+                reason=a.reason,
+                at=at,
+                id=a.id,
+            )
+
+    pledge = run.write(promise, a.giver, a.receiver)
+    expires = f" (expires {shown(pledge.expires)})" if pledge.expires else ""
     return run.recorded(
         pledge,
         f"recorded pledge {pledge.id}: {pledge.giver} promises {pledge.receiver} a"
-        f" favor worth {amount_text(pledge.value)}{expires}",
+        f" favor worth {as_typed(a.value, pledge.value)}{expires}",
     )
 
 
@@ -83,7 +90,7 @@ def _call(run: Run) -> int:
     return run.recorded(
         favor,
         f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
-        f" worth {amount_text(favor.value)} (calls pledge {pledge_id})",
+        f" worth {as_typed(a.value, favor.value)} (calls pledge {pledge_id})",
     )
 
 
@@ -99,25 +106,28 @@ def _release(run: Run) -> int:
 
 def _ask(run: Run) -> int:
     a = run.args
-    ask = run.write(
-        lambda led: trading.ask(
-            led,
-            a.asker,
-            a.asked,
-            a.value,
-            due=parse_time(a.due),
-            kind=a.kind,
-            reason=a.reason,
-            at=entry_time(a.at),
-            id=a.id,
-        ),
-        a.asker,
-        a.asked,
-    )
+
+    def asking(led: Ledger) -> Ask:
+        with led.batch():  # caught up with the store: a retry's first time
+            at = entry_time(a.at)
+            after_start("--due", a.due, a.at, led.time_for(a.id, at))
+            return trading.ask(
+                led,
+                a.asker,
+                a.asked,
+                a.value,
+                due=parse_time(a.due),
+                kind=a.kind,
+                reason=a.reason,
+                at=at,
+                id=a.id,
+            )
+
+    ask = run.write(asking, a.asker, a.asked)
     return run.recorded(
         ask,
         f"recorded ask {ask.id}: {ask.asker} asks {ask.asked} for a favor worth"
-        f" {amount_text(ask.value)}",
+        f" {as_typed(a.value, ask.value)}",
     )
 
 
@@ -158,7 +168,7 @@ def _complete(run: Run) -> int:
     return run.recorded(
         favor,
         f"recorded favor {favor.id}: {favor.giver} did {favor.receiver} a favor"
-        f" worth {amount_text(favor.value)} (completes ask {ask_id})",
+        f" worth {as_typed(a.value, favor.value)} (completes ask {ask_id})",
     )
 
 
@@ -181,29 +191,39 @@ def _assign(run: Run) -> int:
     )
     return run.recorded(
         assignment,
-        f"recorded assignment {assignment.id}: {assignment.debtor} now owes"
-        f" {assignment.new_holder} {amount_text(assignment.amount)} instead of"
-        f" {assignment.holder}",
+        f"recorded assignment {assignment.id}: {passed_on(assignment, a.amount)}",
     )
 
 
 def _barter(run: Run) -> int:
+    """Two favors, ``ID-1`` and ``ID-2`` with ``--id``; run again without
+    ``--at``, the same barter is the same two favors (a safe retry)."""
     a = run.args
-    at = entry_time(a.at) or utcnow()
-    common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
-    pair = (
-        Favor(giver=a.a, receiver=a.b, value=a.a_value, **common),
-        Favor(giver=a.b, receiver=a.a, value=a.b_value, **common),
-    )
-    first, second = run.write(lambda led: trading.barter(led, *pair), a.a, a.b)
+
+    def exchange(led: Ledger) -> tuple[Favor, Favor]:
+        with led.batch():  # caught up with the store: the first leg's time
+            first = None if a.id is None else f"{a.id}-1"
+            at = led.time_for(first, entry_time(a.at))
+            common: dict[str, Any] = {"kind": a.kind, "reason": a.reason, "at": at}
+            ids: list[dict[str, str]] = (
+                [{}, {}] if a.id is None else [{"id": f"{a.id}-1"}, {"id": f"{a.id}-2"}]
+            )
+            pair = (
+                Favor(giver=a.a, receiver=a.b, value=a.a_value, **common, **ids[0]),
+                Favor(giver=a.b, receiver=a.a, value=a.b_value, **common, **ids[1]),
+            )
+            return trading.barter(led, *pair)
+
+    first, second = run.write(exchange, a.a, a.b)
     run.err.write(run._note)
     if run.json:
         run.emit([entry_json(first), entry_json(second)])
         return 0
     run.out.write(
         f"recorded barter: {first.giver} did {first.receiver} a favor worth"
-        f" {amount_text(first.value)} ({first.id}); {second.giver} did"
-        f" {second.receiver} one worth {amount_text(second.value)} ({second.id})\n"
+        f" {as_typed(a.a_value, first.value)} ({first.id}); {second.giver} did"
+        f" {second.receiver} one worth {as_typed(a.b_value, second.value)}"
+        f" ({second.id})\n"
     )
     return 0
 

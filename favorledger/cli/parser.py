@@ -48,6 +48,10 @@ ID_HELP: Final = (
     " and so is running the same command again, even without --at (it keeps"
     " the first time): a retry is safe"
 )
+BARTER_ID_HELP: Final = (
+    "the two favors' ids are ID-1 and ID-2 (default: fresh ones); running the"
+    " same command again, even without --at, is a no-op: a retry is safe"
+)
 REASON_HELP: Final = "why, in words"
 NEGATIVE: Final = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(/\d+)?$")
 """What argparse takes for a negative number (an amount), not an option."""
@@ -77,6 +81,27 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         super().error(one_line(message))
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> argparse.Namespace:
+        """As argparse's, but an argument the command does not take is
+        reported with the command's usage (``favorledger owes [-h] ...``),
+        which shows what it does take, not with the list of commands."""
+        parsed: argparse.Namespace
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            command = str(getattr(parsed, "command", ""))
+            (self._commands().get(command) or self).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
+        return parsed
+
+    def _commands(self) -> dict[str, argparse.ArgumentParser]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,11 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
             name, help=text, description=text, parents=[common], aliases=aliases
         )
 
-    def entry_options(sub: Any, *, reason: bool = True) -> None:
+    def entry_options(sub: Any, *, reason: bool = True, id_help: str = ID_HELP) -> None:
         if reason:
             sub.add_argument("--reason", default="", help=REASON_HELP)
         sub.add_argument("--at", help=AT_HELP)
-        sub.add_argument("--id", help=ID_HELP)
+        sub.add_argument("--id", help=id_help)
 
     record = command("record", "record a favor: RECEIVER now owes GIVER", ["add"])
     record.add_argument("giver", help="who did the favor")
@@ -133,9 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     entry_options(record)
 
-    reverse = command("reverse", "cancel a favor with a correcting entry")
+    reverse = command(
+        "reverse", "cancel a favor, settlement or assignment with a correcting entry"
+    )
     reverse.add_argument(
-        "favor_id", metavar="FAVOR_ID", help="the favor (a prefix will do)"
+        "favor_id",
+        metavar="FAVOR_ID",
+        help="the favor, settlement or assignment (a prefix will do)",
     )
     entry_options(reverse)
 
@@ -317,8 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     barter.add_argument("b_value", metavar="B_VALUE", help="what B did for A")
     barter.add_argument("--kind", default="barter", help="the favors' kind")
-    barter.add_argument("--reason", default="", help=REASON_HELP)
-    barter.add_argument("--at", help=AT_HELP)
+    entry_options(barter, id_help=BARTER_ID_HELP)
 
     todo = command("agenda", "what PERSON should attend to, with the reasons")
     todo.add_argument("person", help="whose agenda")

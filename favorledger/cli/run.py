@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import importlib
 import json
 import os
@@ -15,9 +14,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final, TextIO, TypeVar
 
-from favorledger._display import json_text, one_line, short_ids
+from favorledger._display import amount_text, json_text, one_line, short_ids
+from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
-from favorledger.errors import FavorLedgerError, StoreError
+from favorledger.errors import FavorLedgerError, StoreError, close_names, shown
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
@@ -27,6 +27,7 @@ from favorledger.io.tables import (
 )
 from favorledger.ledger import Ledger
 from favorledger.model import (
+    Assignment,
     Entry,
     Person,
     as_moment,
@@ -81,6 +82,35 @@ def entry_time(text: str | None) -> datetime | str | None:
     return moment
 
 
+def after_start(flag: str, text: str | None, at: str | None, start: object) -> None:
+    """Refuse an end (``--due``, ``--expires``) not after the entry's time
+    ``start``, naming both as typed: ``--at``'s, or now (to the minute).
+
+    The library refuses it as well; this only words it for the command line.
+
+    Examples
+    --------
+    >>> after_start("--due", "2026-01-01", "2026-01-05T10:00",
+    ...             parse_time("2026-01-05T10:00+00:00"))
+    Traceback (most recent call last):
+    ...
+    favorledger.cli.run.UsageError: --due must be after --at (2026-01-05T10:00), \
+got 2026-01-01
+    """
+    end = parse_time(text)
+    if not (isinstance(end, datetime) and isinstance(start, datetime)):
+        return  # nothing to compare: the model names what is wrong
+    if end <= start:
+        since = f"--at ({at.strip()})" if at else f"now ({_minute(start)})"
+        assert text is not None
+        raise UsageError(f"{flag} must be after {since}, got {text.strip()}")
+
+
+def _minute(moment: datetime) -> str:
+    """A time to the minute, as messages show now (``2026-12-01T00:20+00:00``)."""
+    return shown(moment.replace(second=0, microsecond=0))
+
+
 def store_path(given: str | None, environment: str | None) -> str:
     """The store a command uses: ``--db`` (``given``), else
     ``$FAVORLEDGER_DB`` (``environment``; empty is unset, as in a shell),
@@ -90,7 +120,9 @@ def store_path(given: str | None, environment: str | None) -> str:
     ------
     UsageError
         For an empty ``--db`` (an unset variable in a script, more likely than
-        a wish for the default) or a URL that is not PostgreSQL's.
+        a wish for the default), a URL that is not PostgreSQL's, or a path
+        that begins or ends with white space and is not an existing file
+        (``'x.db '``: a slip, not a wish for such a name).
 
     Examples
     --------
@@ -119,7 +151,13 @@ def store_path(given: str | None, environment: str | None) -> str:
             f"{source}: give a path or a postgresql:// URL, not a"
             f" {scheme[1].lower()}:// URL"
         )
-    return os.path.expanduser(path)
+    path = os.path.expanduser(path)
+    if path != path.strip() and not os.path.exists(path):  # a stray space
+        raise UsageError(
+            f"{source} {shown(path)} begins or ends with white space, and no"
+            " such file exists: give the path without it"
+        )
+    return path
 
 
 _SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):(//)?")
@@ -141,6 +179,31 @@ def plural(count: int, noun: str) -> str:
     if noun in _IRREGULAR:
         return f"{count} {_IRREGULAR[noun]}"
     return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
+
+
+def passed_on(assignment: Assignment, typed: str | None = None) -> str:
+    """An assignment in words, as ``assign`` and ``history`` say it.
+
+    Examples
+    --------
+    >>> passed_on(Assignment(holder="me", debtor="bob", new_holder="carol",
+    ...                      amount="2.50"))
+    'bob now owes carol 2.5 instead of me'
+    >>> passed_on(Assignment(holder="me", debtor="bob", new_holder="carol",
+    ...                      amount="2.50"), typed=" 2.50")
+    'bob now owes carol 2.50 instead of me'
+    """
+    amount = as_typed(typed, assignment.amount)
+    return (
+        f"{assignment.debtor} now owes {assignment.new_holder}"
+        f" {amount} instead of {assignment.holder}"
+    )
+
+
+def as_typed(text: str | None, value: Amount) -> str:
+    """A value as it was typed (``2.50``), for messages; as stored when
+    nothing was typed (``--value`` left out)."""
+    return text.strip() if text else amount_text(value)
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -231,12 +294,6 @@ class Run:
 
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
         """Open the store (``create``: make it if missing)."""
-        folder = "" if is_postgres_url(self.db) else os.path.dirname(self.db)
-        if create and folder and not os.path.isdir(folder):
-            raise UsageError(
-                f"{self.db}: the directory {folder} does not exist (create it,"
-                " or give --db another path)"
-            )
         try:
             led: StoredLedger = self.store.open_ledger(
                 self.db, create=create, readonly=readonly
@@ -288,7 +345,7 @@ class Run:
             return
         hints = []
         for name in new:
-            close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+            close = close_names(name, known)
             like = " or ".join(repr(c) for c in close)
             hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
         noun = "person" if len(new) == 1 else "people"
@@ -337,11 +394,12 @@ class Run:
     def emit(self, data: object) -> None:
         self.out.write(json_text(data) + "\n")
 
-    def recorded(self, entry: Entry, text: str) -> int:
-        """Say what was recorded (and point out new names, on stderr)."""
+    def recorded(self, entry: Entry, text: str, **notes: object) -> int:
+        """Say what was recorded (and point out new names, on stderr); with
+        ``--json``, the entry with ``notes`` added."""
         self.err.write(self._note)
         if self.json:
-            self.emit(entry_json(entry))
+            self.emit(entry_json(entry) | notes)
         else:
             self.out.write(one_line(text) + "\n")
         return 0

@@ -21,7 +21,12 @@ from favorledger.model import (
     utcnow,
 )
 from favorledger.referrals import ReferralPath, referral_path, referral_paths
-from favorledger.settlement import assigned_favors, settle
+from favorledger.settlement import (  # the graph ``ties`` settles along
+    STATED_ONLY,
+    _relationships,
+    assigned_favors,
+    settle,
+)
 from favorledger.view import LedgerView
 
 
@@ -43,13 +48,25 @@ def _why_text(run: Run, ids: Sequence[str]) -> str:
     return shown + (f" +{len(ids) - 2} more" if len(ids) > 2 else "")
 
 
+def _stated_only(led: LedgerView, method: str) -> Callable[[Transfer], bool]:
+    """Whether a transfer of a ``method`` plan rides a stated tie only: its
+    two people never traded, were never introduced and owe each other
+    nothing (only ``"ties"`` may route a transfer so)."""
+    if method != "ties":
+        return lambda _: False
+    along = _relationships(led)
+    return lambda t: bool(along.get_edge_data(t.payer, t.payee, {}).get(STATED_ONLY))
+
+
 def _transfers(
     run: Run,
     led: LedgerView,
     transfers: Sequence[Transfer],
     recorded: Sequence[Settlement],
     verb: str,
+    method: str = "auto",
 ) -> None:
+    stated_only = _stated_only(led, method)
     if run.json:
         plan: list[dict[str, Any]] = [
             {
@@ -57,6 +74,7 @@ def _transfers(
                 "payee": t.payee,
                 "amount": amount_text(t.amount),
                 "why": _why(led, t),
+                "stated_only": stated_only(t),
             }
             for t in transfers
         ]
@@ -65,11 +83,20 @@ def _transfers(
         run.emit(plan)
         return
     column = amount_column([t.amount for t in transfers])
+    whys = [_why(led, t) for t in transfers]
     rows = [
-        [t.payer, verb, t.payee, text, _why_text(run, _why(led, t))]
-        for t, text in zip(transfers, column, strict=True)
+        [
+            t.payer,
+            verb,
+            t.payee,
+            text,
+            _why_text(run, why) + (" (stated tie only)" if stated_only(t) else ""),
+        ]
+        for t, text, why in zip(transfers, column, whys, strict=True)
     ]
     table(run.out, ["payer", "", "payee", "amount", "why"], rows)
+    if any(len(why) > 2 for why in whys):
+        run.out.write("(--json lists every reason)\n")
     if recorded:
         ids = ", ".join(run.short(entry.id) for entry in recorded)
         run.out.write(f"recorded {plural(len(recorded), 'settlement')}: {ids}\n")
@@ -85,7 +112,7 @@ def _settle(run: Run) -> int:
             if a.apply and transfers
             else []
         )
-        _transfers(run, led, transfers, recorded, "returns a favor to")
+        _transfers(run, led, transfers, recorded, "returns a favor to", a.method)
     return 0
 
 

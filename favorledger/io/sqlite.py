@@ -239,15 +239,21 @@ class SqliteStore(LogStore):
         Raises
         ------
         StoreError
-            If the file cannot be opened, is not a favorledger store, was
-            written by a newer favorledger, or is missing and ``create`` is
-            false (or ``readonly`` is true).
+            If the file cannot be opened (its directory is missing, say), is
+            not a favorledger store, was written by a newer favorledger, or is
+            missing and ``create`` is false (or ``readonly`` is true).
         """
         name = _store_name(path)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
         if (readonly or not create) and not os.path.exists(name):
             raise StoreError(f"{name}: no such favorledger store")
+        folder = os.path.dirname(name)
+        if folder and not os.path.isdir(folder):  # SQLite: "unable to open"
+            raise StoreError(
+                f"{name}: the directory {folder} does not exist (create it, or"
+                " give another path)"
+            )
         try:
             connection = _connect(name, max(timeout, 0), readonly=readonly)
         except sqlite3.Error as exc:

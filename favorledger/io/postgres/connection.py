@@ -15,17 +15,18 @@ Examples
 >>> url = "postgresql://app:secret@db.example:5432/club?ledger=favors"
 >>> is_postgres_url(url), split_url(url)
 (True, ('postgresql://app:secret@db.example:5432/club', 'favors'))
->>> _shown(*split_url(url))
+>>> _shown(url)
 'postgresql://app@db.example:5432/club?ledger=favors'
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from favorledger.errors import StoreError, install_hint
 from favorledger.io.store import LogStore
@@ -38,6 +39,10 @@ DEFAULT_LEDGER: Final = "favorledger"
 
 _NAME: Final = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SCHEMES: Final = ("postgresql://", "postgres://")
+
+_PASSING: Final = ("the database system is", "too many clients")
+"""What a server says while it cannot take a connection yet (starting up,
+shutting down, in recovery, full): a first connection waits for it."""
 
 _BARRIER: Final = "SELECT pg_logical_emit_message(true, 'favorledger', '')"
 _FLUSH: Final = f"BEGIN; {_BARRIER}; COMMIT"
@@ -69,10 +74,16 @@ def _parts(url: str) -> SplitResult:
 def split_url(url: str) -> tuple[str, str]:
     """The connection URL without ``ledger=``, and the ledger's name.
 
+    Examples
+    --------
+    >>> split_url("postgresql:///club?host=/run/pg&ledger=favors")
+    ('postgresql:///club?host=%2Frun%2Fpg', 'favors')
+
     Raises
     ------
     StoreError
-        If the ledger's name is not a lowercase SQL identifier.
+        If the ledger's name is not a lowercase SQL identifier, or the URL
+        names no database (and ``$PGDATABASE`` does not either).
     """
     parts = _parts(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -84,17 +95,33 @@ def split_url(url: str) -> tuple[str, str]:
             "a ledger's name must be a lowercase SQL identifier (letters, digits"
             f" and _, at most 63), got {name!r}"
         )
-    return urlunsplit(parts._replace(query=rest)), name
+    named = parts.path.strip("/") or any(key == "dbname" for key, _ in query)
+    if not (named or os.environ.get("PGDATABASE")):
+        raise StoreError(
+            f"{_shown(url)} names no database: give one, as in"
+            " postgresql://HOST/DATABASE"
+        )
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}"  # keeps the //
+    return conninfo + (f"?{rest}" if rest else ""), name
 
 
-def _shown(url: str, name: str) -> str:
-    """The URL as shown in messages: no password, the ledger named."""
+def _shown(url: str) -> str:
+    """The URL as typed, for messages, without its password.
+
+    Examples
+    --------
+    >>> _shown("postgresql://app:secret@db:5432/club?ledger=x")
+    'postgresql://app@db:5432/club?ledger=x'
+    >>> _shown("postgresql://")
+    'postgresql://'
+    """
     parts = _parts(url)
-    host = parts.netloc.rpartition("@")
-    user = host[0].partition(":")[0]
-    netloc = f"{user}@{host[2]}" if host[1] else host[2]
-    query = parts.query + ("&" if parts.query else "") + f"ledger={name}"
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    user, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    scheme = url[: len(parts.scheme) + 3]  # as typed: postgres:// or postgresql://
+    rest = url[len(scheme) + len(parts.netloc) :]
+    return f"{scheme}{user.partition(':')[0]}@{host}{rest}"
 
 
 def _psycopg() -> Any:
@@ -130,13 +157,21 @@ class ConnectedStore(LogStore):
 
     It is opened on first use and opened again after it was lost; calls go
     through libpq as prepared statements. ``conninfo`` is the URL without
-    ``ledger=``, ``name`` the ledger's name (its schema).
+    ``ledger=``, ``name`` the ledger's name (its schema); messages name it
+    by ``url``, as typed (without its password).
     """
 
     def __init__(
-        self, conninfo: str, name: str, timeout: float, *, readonly: bool
+        self,
+        conninfo: str,
+        name: str,
+        timeout: float,
+        *,
+        readonly: bool,
+        url: str | None = None,
     ) -> None:
-        super().__init__(_shown(conninfo, name), readonly=readonly)
+        super().__init__(_shown(conninfo if url is None else url), readonly=readonly)
+        self._connected = False  # once it was, a refused connection is retried
         self._conninfo = conninfo
         self._name = name
         self._timeout = timeout
@@ -153,7 +188,9 @@ class ConnectedStore(LogStore):
     # ----------------------------------------------------------- connecting
     def _connect(self) -> psycopg.Connection[Any]:
         """A new connection, retried until ``timeout`` while the server is
-        unreachable (it may be restarting)."""
+        unreachable after it was reached (it may be restarting) or says it
+        is starting up or busy; the first connection that fails otherwise
+        (refused, no such host, a wrong password) fails at once."""
         pg = _psycopg()
         deadline = time.monotonic() + self._timeout
         pause = 0.05
@@ -167,12 +204,14 @@ class ConnectedStore(LogStore):
                 )
                 break
             except pg.OperationalError as exc:
-                if time.monotonic() + pause > deadline:
+                again = self._connected or any(w in str(exc) for w in _PASSING)
+                if not again or time.monotonic() + pause > deadline:
                     raise StoreError(f"{self._path}: cannot connect: {exc}") from exc
                 time.sleep(pause)
                 pause = min(pause * 2, 0.5)
             except pg.Error as exc:
                 raise StoreError(f"{self._path}: cannot connect: {exc}") from exc
+        self._connected = True
         try:
             connection.execute("SET synchronous_commit = on")
             if self._readonly:

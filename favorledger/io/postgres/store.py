@@ -88,9 +88,15 @@ class PostgresStore(ConnectedStore):
     call (kept to measure the difference)."""
 
     def __init__(
-        self, conninfo: str, name: str, timeout: float, *, readonly: bool
+        self,
+        conninfo: str,
+        name: str,
+        timeout: float,
+        *,
+        readonly: bool,
+        url: str | None = None,
     ) -> None:
-        super().__init__(conninfo, name, timeout, readonly=readonly)
+        super().__init__(conninfo, name, timeout, readonly=readonly, url=url)
         self._defer = False  # the next write transaction starts unlocked
         self._phase = ""  # of the outermost batch: lazy, alone, done, locked
         self._fetched: list[tuple[int, str, str, str, str, str]] | None = None
@@ -135,7 +141,7 @@ class PostgresStore(ConnectedStore):
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
         conninfo, name = split_url(url)
-        store = cls(conninfo, name, max(timeout, 0), readonly=readonly)
+        store = cls(conninfo, name, max(timeout, 0), readonly=readonly, url=url)
         try:
             store._prepare(create=create and not readonly)
         except BaseException:
