@@ -95,6 +95,7 @@ __all__ = [
     "Snapshot",
     "discharges",
     "explain_at",
+    "latest_between",
     "latest_settled",
 ]
 
@@ -1316,12 +1317,22 @@ def latest_settled(ledger: Indexed, entries: Iterable[Settlement]) -> Entry | No
     A settlement dated before it would discharge a debt not yet owed (see
     ``Ledger.apply``); a debt it passes on is new, and needs no entry.
     """
-    pairs = sorted(
-        {tuple(sorted((d.debtor, d.creditor))) for e in entries for d in e.discharged}
-    )
+    pairs = {(d.debtor, d.creditor) for e in entries for d in e.discharged}
+    return latest_between(ledger, pairs)
+
+
+def latest_between(ledger: Indexed, pairs: Iterable[tuple[str, str]]) -> Entry | None:
+    """The latest entry (by time; the first found on a tie) that moved a debt
+    between the two people of one of ``pairs`` (either way round): a favor,
+    an assignment, a settlement or the reversal of one. ``None`` if none.
+
+    An entry that discharges their debt (a settlement, an assignment) is not
+    dated before it (see ``Ledger.apply`` and ``trading.assign``).
+    """
+    unordered = sorted({(a, b) if a <= b else (b, a) for a, b in pairs})
     index, reversals = _people_index(ledger), ledger.reversals
     latest: Entry | None = None
-    for a, b in pairs:
+    for a, b in unordered:
         found: list[Entry] = [*_owed_in(index, a, b), *_owed_in(index, b, a)]
         one, other = index.moves.get(a, ()), index.moves.get(b, ())
         found += (

@@ -40,7 +40,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from favorledger._exact import parse_amount
+from favorledger.discharge import latest_between
 from favorledger.errors import InvalidFavorError, InvalidValueError, MarketError
 from favorledger.market import Market
 from favorledger.model import (
@@ -54,6 +57,7 @@ from favorledger.model import (
     as_moment,
     moment_or_now,
     new_id,
+    not_before,
 )
 from favorledger.view import require_person
 
@@ -316,17 +320,40 @@ def assign(
     (Decimal('2'), Decimal('3'), Decimal('0'))
     """
     with ledger.batch():  # caught up with the store: then date it
-        return ledger.add(
-            Assignment(
-                id=new_id() if id is None else id,
-                holder=holder,
-                debtor=debtor,
-                new_holder=new_holder,
-                amount=amount,
-                at=ledger.time_for(id, at),
-                reason=reason,
-            )
+        made = Assignment(
+            id=new_id() if id is None else id,
+            holder=holder,
+            debtor=debtor,
+            new_holder=new_holder,
+            amount=amount,
+            at=ledger.time_for(id, at),
+            reason=reason,
         )
+        return ledger.add(_not_before_its_debts(ledger, made, dated=at is not None))
+
+
+def _not_before_its_debts(
+    ledger: Ledger, made: Assignment, *, dated: bool
+) -> Assignment:
+    """``made``, not dated before the latest entry between its debtor and
+    holder (the debt it passes on) nor, if the holder owes the new holder,
+    between those two (the debt it settles): refused if ``dated`` (the
+    caller gave the time), else moved to that entry's time."""
+    passes_on = latest_between(ledger, [(made.debtor, made.holder)])
+    settles = None
+    known = made.holder in ledger.people and made.new_holder in ledger.people
+    if known and ledger.owes(made.holder, made.new_holder) > 0:
+        settles = latest_between(ledger, [(made.holder, made.new_holder)])
+    what, latest = "passes on", passes_on
+    if settles is not None and (latest is None or settles.at > latest.at):
+        what, latest = "settles", settles
+    if latest is None or latest.at <= made.at:
+        return made
+    if dated:
+        noun = type(latest).__name__.lower()
+        where = f"the latest entry it {what}, {noun} {latest.id!r} of"
+        not_before("at", made.at, latest.at, where, MarketError)
+    return attrs.evolve(made, at=latest.at)
 
 
 def barter(ledger: Ledger, first: Favor, second: Favor) -> tuple[Favor, Favor]:

@@ -119,7 +119,7 @@ def test_assignment_conserves_every_balance(led, data):
         (debtor, new_holder): net(debtor, new_holder),
         (holder, new_holder): net(holder, new_holder),
     }
-    trading.assign(led, holder, debtor, new_holder, amount, at=T0)
+    trading.assign(led, holder, debtor, new_holder, amount)  # dated after its debts
     assert led.balances() == before
     assert total(led.balances().values()) == 0
     a = Fraction(amount)
@@ -127,7 +127,7 @@ def test_assignment_conserves_every_balance(led, data):
     assert net(debtor, new_holder) == pairs[debtor, new_holder] + a
     assert net(holder, new_holder) == pairs[holder, new_holder] - a
     if led.owes(debtor, new_holder) >= amount:  # the IOU can go back
-        trading.assign(led, new_holder, debtor, holder, amount, at=T0)
+        trading.assign(led, new_holder, debtor, holder, amount)
         assert {k: net(*k) for k in pairs} == pairs
     assert Ledger.from_entries(led.log).who_owes_whom() == led.who_owes_whom()
 

@@ -438,7 +438,7 @@ def test_a_chain_of_assignments_passes_on_what_its_first_link_did(
     for k, (holder, new_holder) in enumerate(itertools.pairwise(chain)):
         led.record(new_holder, holder, amount, at="2023-06-01T00:00Z")  # owed on
         ids.append(f"a{k}")
-        at = f"2025-01-{k + 1:02}T00:00Z"
+        at = f"2031-01-{k + 1:02}T00:00Z"  # after the noise: not before its debts
         trading.assign(led, holder, "d", new_holder, amount, id=ids[-1], at=at)
     first = [f.id for f in assigned_favors(led, ids[0])]
     assert first  # d's favors from h0 are the oldest debts of the pair

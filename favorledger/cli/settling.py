@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Final
+
+import networkx as nx
 
 from favorledger._display import amount_column, amount_text, table
 from favorledger.agenda import agenda
@@ -15,6 +18,7 @@ from favorledger.cli.run import (
     parse_time,
     plural,
 )
+from favorledger.errors import SettlementTooLargeError
 from favorledger.model import (
     Settlement,
     Transfer,
@@ -23,6 +27,7 @@ from favorledger.model import (
 from favorledger.referrals import ReferralPath, referral_path, referral_paths
 from favorledger.settlement import (  # the graph ``ties`` settles along
     STATED_ONLY,
+    Method,
     _relationships,
     assigned_favors,
     settle,
@@ -104,21 +109,65 @@ def _transfers(
 
 def _settle(run: Run) -> int:
     a = run.args
-    at = entry_time(a.at)  # the time the settlements are recorded at
+    at = _apply_time(run, "settlements")
     with run.open(create=False, readonly=not a.apply) as led:
-        transfers = settle(led, method=a.method)
-        recorded = (
-            led.apply(transfers, reason=a.reason, at=at)
-            if a.apply and transfers
-            else []
-        )
+        transfers = _plan(led, a.method)
+        if not transfers and not a.apply and not run.json and _cycled(run, led):
+            return 0
+        recorded = led.apply(transfers, reason=a.reason, at=at) if a.apply else []
+        set_off = [e for e in recorded if e.kind == "set-off"]
+        if set_off and not transfers and not run.json:
+            cleared = plural(len(set_off[0].discharged), "debt")
+            run.out.write(
+                f"set off {cleared} that ran in cycles;"
+                f" recorded 1 settlement: {run.short(set_off[0].id)}\n"
+            )
+            return 0
         _transfers(run, led, transfers, recorded, "returns a favor to", a.method)
     return 0
 
 
+def _apply_time(run: Run, what: str) -> datetime | str | None:
+    """The time ``--apply`` records at; ``--at`` without it is refused."""
+    if run.args.at is not None and not run.args.apply:
+        raise UsageError(
+            f"--at needs --apply: it dates the {what} --apply records, and the"
+            " plan is always of every favor recorded (balance --at and owes --at"
+            " show the past)"
+        )
+    return entry_time(run.args.at)
+
+
+def _plan(led: LedgerView, method: Method) -> list[Transfer]:
+    """settle's plan; a refusal names ``--method`` as it is typed."""
+    try:
+        return settle(led, method=method)
+    except SettlementTooLargeError as error:
+        message = str(error).replace(
+            'use method="greedy" or "auto"', "use --method greedy or auto"
+        )
+        raise UsageError(message.replace('method="exact"', "--method exact")) from None
+
+
+def _cycled(run: Run, led: LedgerView) -> bool:
+    """Say so if debts remain though every balance is zero (they run in
+    cycles, which ``--apply`` sets off); whether any do."""
+    debts = led.who_owes_whom()
+    if not debts:
+        return False
+    graph = nx.DiGraph([(d.debtor, d.creditor) for d in debts])
+    cycles = nx.number_weakly_connected_components(graph)
+    where = "a cycle" if cycles == 1 else f"{cycles} cycles"
+    run.out.write(
+        f"balances are all zero; {plural(len(debts), 'debt')} run in {where}:"
+        " --apply (or clear --apply) sets them off\n"
+    )
+    return True
+
+
 def _clear(run: Run) -> int:
     a = run.args
-    at = entry_time(a.at)  # the time the set-offs are recorded at
+    at = _apply_time(run, "set-offs")
     with run.open(create=False, readonly=not a.apply) as led:
         clearing = clear_cycles(led)
         recorded = (

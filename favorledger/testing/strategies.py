@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from favorledger import trading
 from favorledger._exact import Amount, mul, normalize
+from favorledger.discharge import latest_between
 from favorledger.ledger import Ledger
 from favorledger.model import Favor
 
@@ -224,13 +225,17 @@ def _market(
         debt = draw(st.sampled_from(debts))
         others = [p for p in ledger.people if p not in (debt.debtor, debt.creditor)]
         share = draw(st.sampled_from([Decimal(1), HALF]))
+        new_holder = draw(st.sampled_from(sorted(others)))
+        at = draw(times())  # not before the debts it moves (assign refuses that)
+        pairs = [(debt.debtor, debt.creditor), (debt.creditor, new_holder)]
+        latest = latest_between(ledger, pairs)
         trading.assign(
             ledger,
             debt.creditor,
             debt.debtor,
-            draw(st.sampled_from(sorted(others))),
+            new_holder,
             mul(debt.amount, share),
-            at=draw(times()),
+            at=at if latest is None else max(at, latest.at),
         )
 
 
