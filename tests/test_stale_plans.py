@@ -15,13 +15,16 @@ leave a plan as it was.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Ledger, StalePlanError, Transfer
+from favorledger import Ledger, Settlement, StalePlanError, Transfer
 from favorledger.clearing import clear_cycles
 from favorledger.settlement import settle
 from favorledger.testing.strategies import ledgers
@@ -193,3 +196,36 @@ def test_racing_processes_each_with_a_plan_pay_once(tmp_path: Path) -> None:
         "refused",
     ]
     assert Ledger.open(path).who_owes_whom() == []
+
+
+def test_racing_settle_apply_commands_pay_once(tmp_path: Path) -> None:
+    """The newcomer's repro: three ``favorledger settle --apply`` started
+    together. Each plans and applies in one write transaction, so the one
+    that goes first pays and the others find nothing left to settle."""
+    path = tmp_path / "t.db"
+    led = Ledger.open(path)
+    for i in range(1, 11):
+        led.record(f"p{i}", f"q{i % 3}", i, id=f"x{i}")
+    expected = len(settle(led))
+    env = {**os.environ, "FAVORLEDGER_DB": str(path)}
+    commands = [
+        subprocess.Popen(
+            [sys.executable, "-m", "favorledger", "settle", "--apply"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [command.communicate(timeout=120) for command in commands]
+    assert [command.returncode for command in commands] == [0, 0, 0], outputs
+    after = Ledger.open(path)
+    assert after.who_owes_whom() == []
+    settled = [e for e in after.log if isinstance(e, Settlement)]
+    assert [e.kind for e in settled] == ["settlement"] * expected
+    assert sorted(out.strip() == "(nothing)" for out, _ in outputs) == [
+        False,
+        True,
+        True,
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, Final
 
@@ -19,6 +20,7 @@ from favorledger.cli.run import (
     plural,
 )
 from favorledger.errors import SettlementTooLargeError
+from favorledger.io.sqlite import StoredLedger
 from favorledger.model import (
     Settlement,
     Transfer,
@@ -110,7 +112,7 @@ def _transfers(
 def _settle(run: Run) -> int:
     a = run.args
     at = _apply_time(run, "settlements")
-    with run.open(create=False, readonly=not a.apply) as led:
+    with run.open(create=False, readonly=not a.apply) as led, _planned(led, a.apply):
         transfers = _plan(led, a.method)
         if not transfers and not a.apply and not run.json and _cycled(run, led):
             return 0
@@ -125,6 +127,13 @@ def _settle(run: Run) -> int:
             return 0
         _transfers(run, led, transfers, recorded, "returns a favor to", a.method)
     return 0
+
+
+def _planned(led: StoredLedger, apply: bool) -> AbstractContextManager[object]:
+    """With ``--apply``, one write transaction from reading the debts to
+    recording what pays them: a second command at the same moment plans
+    from what the first recorded, so nothing is paid twice."""
+    return led.batch() if apply else nullcontext()
 
 
 def _apply_time(run: Run, what: str) -> datetime | str | None:
@@ -168,7 +177,7 @@ def _cycled(run: Run, led: LedgerView) -> bool:
 def _clear(run: Run) -> int:
     a = run.args
     at = _apply_time(run, "set-offs")
-    with run.open(create=False, readonly=not a.apply) as led:
+    with run.open(create=False, readonly=not a.apply) as led, _planned(led, a.apply):
         clearing = clear_cycles(led)
         recorded = (
             led.apply(clearing, reason=a.reason, at=at)
