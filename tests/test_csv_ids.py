@@ -63,7 +63,8 @@ def test_a_later_sheet_with_an_equal_row_keeps_its_favor(tmp_path: Path) -> None
         _sheet(tmp_path / "week2.csv", WEEK2),
         skipped=lambda line, id: skipped.append((line, id)),
     )
-    assert new == 2 and skipped == []
+    assert new == 2
+    assert skipped == []
     assert _owes(led)[("ben", "ana")] == "2"  # a lift in each week
 
 
@@ -126,7 +127,8 @@ def test_an_id_depends_on_name_content_and_occurrence_not_position() -> None:
         derived_id("w.csv", 1, row),
         derived_id("w.csv", 0, {**row, "value": "3"}),
     }
-    assert same not in others and len(others) == 3
+    assert same not in others
+    assert len(others) == 3
 
 
 ROWS = st.tuples(
