@@ -182,6 +182,7 @@ def clear_cycles(
         owed = (ledger if as_of is None else ledger.as_of(as_of)).index.owed
         gross = {(d.debtor, d.creditor): owed[d.debtor][d.creditor] for d in debts}
     clearing = _result(debts, _clear(debts, solver, gross), lambda _edge, _x: why)
+    why.adopt(clearing.transfers)
     if clearing.transfers:
         snapshot.prepare()  # a long log is indexed now, not on the first "why"
     return clearing

@@ -47,6 +47,7 @@ import attrs
 from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import ZERO, Amount
+from favorledger.errors import StalePlanError, shown
 from favorledger.model import (
     Assignment,
     Debt,
@@ -618,6 +619,7 @@ ROLES_OF_FAVORS: Final = frozenset({"recipient", "referrer"})
 _FIRST: Final = operator.itemgetter(0)
 _AT: Final = operator.attrgetter("at")
 _settlement: Final = unchecked(Settlement)
+_MOVES_DEBTS: Final = (Favor, Reversal, Assignment, Settlement)
 _PAYEE: Final = operator.attrgetter("payee")
 _AMOUNT: Final = operator.attrgetter("amount")
 
@@ -631,11 +633,13 @@ class Snapshot:
     afterwards it replays the log as it was into a private ledger, once.
     """
 
-    __slots__ = ("_as_of", "_ledger", "_length", "_replica")
+    __slots__ = ("_as_of", "_head", "_ledger", "_length", "_replica")
 
     def __init__(self, ledger: Indexed, as_of: datetime | str | None = None) -> None:
         self._ledger = ledger
-        self._length = len(ledger.index.entries)
+        entries = ledger.index.entries
+        self._length = len(entries)
+        self._head = entries[-1].id if entries else None
         self._as_of = None if as_of is None else as_moment(as_of)
         self._replica: Indexed | None = None
 
@@ -656,6 +660,14 @@ class Snapshot:
         if self._replica is None:
             self._replica = ledger.replica(self._length, as_of=self._as_of)
         return _Debts(self._replica)
+
+    def since(self, ledger: Indexed) -> Sequence[Entry] | None:
+        """What ``ledger`` recorded after this snapshot, if its log is the
+        one the snapshot was taken of (it may have grown); else ``None``."""
+        entries, n = ledger.index.entries, self._length
+        if len(entries) < n or (n and entries[n - 1].id != self._head):
+            return None
+        return entries[n:]
 
     def explain(self, payer: str, payee: str, amount: Amount) -> tuple[Obligation, ...]:
         """Why ``payer`` owes ``payee`` ``amount``, as of this snapshot."""
@@ -858,8 +870,10 @@ class Why(LazyExplanation):
     """
 
     __slots__ = (
+        "_applied",
         "_done",
         "_owns",
+        "_recorded",
         "_routes",
         "_uses",
         "plan",
@@ -874,6 +888,51 @@ class Why(LazyExplanation):
         self._done = 0  # the transfers before it are summed up in _uses
         self._uses: dict[_Pair, Amount] = {}
         self._owns: dict[str, _Claims] = {}
+        self._applied: dict[int, str] = {}  # transfer (by id()): its entry
+        self._recorded: set[str] = set()  # the entries applying it made
+
+    def adopt(self, transfers: Iterable[Transfer]) -> None:
+        """Make ``transfers`` this plan's (what ``Ledger.apply`` checks)."""
+        for transfer in transfers:
+            object.__setattr__(transfer, "_plan", self)
+
+    def check_fits(self, ledger: Indexed, transfers: Iterable[Transfer]) -> None:
+        """Refuse to apply ``transfers`` of this plan to ``ledger`` if one
+        was applied already, or the ledger recorded an entry that moves
+        debts since the plan was made, other than those applying it made.
+
+        Raises
+        ------
+        StalePlanError
+            Naming the transfer, or the entry.
+        """
+        since = self.snapshot.since(ledger)
+        if since is None:  # made for another log: its transfers as given
+            return
+        recorded = {entry.id for entry in since}
+        for t in transfers:
+            done = self._applied.get(id(t))
+            if done in recorded:
+                raise StalePlanError(
+                    f"the transfer {t.payer} -> {t.payee} {shown(t.amount)} of this"
+                    f" plan was already applied (settlement {done!r}); settle again"
+                )
+        for entry in since:
+            if isinstance(entry, _MOVES_DEBTS) and entry.id not in self._recorded:
+                noun = type(entry).__name__.lower()
+                raise StalePlanError(
+                    f"the ledger changed since this plan was made: {noun}"
+                    f" {entry.id!r} was recorded; settle again"
+                )
+
+    def applied(self, transfers: Sequence[Transfer], entries: Sequence[Entry]) -> None:
+        """Note that applying ``transfers`` (some of them this plan's)
+        recorded ``entries`` (one per transfer, in order, or one for them
+        all; a set-off may follow)."""
+        self._recorded.update(entry.id for entry in entries)
+        for i, t in enumerate(transfers):
+            if getattr(t, "_plan", None) is self:
+                self._applied[id(t)] = entries[min(i, len(entries) - 1)].id
 
     def prepare(self) -> None:
         """Do now what the first explanation would pay for: index a long
@@ -1220,6 +1279,17 @@ def discharges(
         found.append(_settlement(*cycles, first.at, first.reason))
     elif rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
+    return found
+
+
+def plans_of(transfers: Iterable[Transfer]) -> dict[Why, list[Transfer]]:
+    """The plans ``transfers`` belong to, each with its transfers among
+    them, in order (a transfer of no plan is in none)."""
+    found: dict[Why, list[Transfer]] = {}
+    for t in transfers:
+        plan = getattr(t, "_plan", None)
+        if isinstance(plan, Why):
+            found.setdefault(plan, []).append(t)
     return found
 
 

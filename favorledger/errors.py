@@ -50,6 +50,7 @@ __all__ = [
     "OverwriteError",
     "SchemaError",
     "SettlementTooLargeError",
+    "StalePlanError",
     "StoreError",
     "UnknownFavorError",
     "UnknownPersonError",
@@ -312,6 +313,12 @@ class NoSettlementError(FavorLedgerError, ValueError):
     with the rest and its balances do not sum to zero; the message names the
     groups.
     """
+
+
+class StalePlanError(FavorLedgerError, ValueError):
+    """A settle or clearing plan was applied after its ledger recorded an
+    entry that moves debts (the message names it), or one of its transfers
+    was applied already: settle again."""
 
 
 class SettlementTooLargeError(FavorLedgerError, ValueError):

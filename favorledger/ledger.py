@@ -48,7 +48,7 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
-from favorledger.discharge import discharges, latest_settled
+from favorledger.discharge import discharges, latest_settled, plans_of
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
@@ -900,6 +900,11 @@ recorded with a different body: value 1 != 2
         MarketError
             If ``at`` is before the latest entry they settle (the message
             names it); nothing is recorded.
+        StalePlanError
+            If they are a plan's (from :func:`settle` or
+            :func:`clear_cycles`) and one was applied already, or the ledger
+            recorded an entry that moves debts since the plan was made (other
+            than applying it): settle again. Nothing is recorded.
 
         Examples
         --------
@@ -915,7 +920,10 @@ recorded with a different body: value 1 != 2
         for transfer in transfers:
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
+        plans = plans_of(transfers)
         with self.batch():  # caught up with the store: then find the debts
+            for made_by, own in plans.items():
+                made_by.check_fits(self, own)
             entries = discharges(
                 self,
                 transfers,
@@ -933,6 +941,8 @@ recorded with a different body: value 1 != 2
                     not_before("at", stamp, latest.at, what, MarketError)
                 entries = [attrs.evolve(e, at=latest.at) for e in entries]
             self.add_many(entries)
+        for made_by in plans:
+            made_by.applied(transfers, entries)
         return entries
 
     # ---------------------------------------------------------------- queries

@@ -1306,6 +1306,9 @@ class Transfer:
         alias="explained_by",
         eq=False,
     )
+    _plan: object = attrs.field(default=None, init=False, eq=False, repr=False)
+    """The plan it belongs to, set by the one that made it (which
+    ``Ledger.apply`` asks whether it still fits the ledger)."""
 
     def __attrs_post_init__(self) -> None:
         if self.payer == self.payee:

@@ -516,20 +516,24 @@ def _transfers(
         return []
     amounts = _amounts(numbers, den, unit)
     name = people.__getitem__
+    plan = why if type(why) is Why else None
     if not (trusted and _SLOTS):
         made = [
             Transfer(name(p), name(q), x, explained_by=why)
             for p, q, x in zip(payers, payees, amounts, strict=True)
         ]
+        if plan is not None:
+            plan.adopt(made)
     else:
         made = list(map(_new, repeat(Transfer, len(amounts))))
-        set_payer, set_payee, set_amount, set_why = _SLOTS
+        set_payer, set_payee, set_amount, set_why, set_plan = _SLOTS
         _exhaust(map(set_payer, made, map(name, payers)))
         _exhaust(map(set_payee, made, map(name, payees)))
         _exhaust(map(set_amount, made, amounts))
         _exhaust(map(set_why, made, repeat(why)))
-    if type(why) is Why:  # explanations share each pair's debts out in order
-        why.plan = _Plan(people, payers, payees, made)
+        _exhaust(map(set_plan, made, repeat(plan)))
+    if plan is not None:  # explanations share each pair's debts out in order
+        plan.plan = _Plan(people, payers, payees, made)
     return made
 
 
@@ -545,7 +549,7 @@ def _slot_setters() -> tuple[Callable[[Transfer, object], None], ...]:
     return tuple(slot.__set__ for slot in slots)  # type: ignore[union-attr]
 
 
-_TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by")
+_TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by", "plan")
 _SLOTS: Final = _slot_setters()
 _new: Final = object.__new__
 _exhaust: Final = deque[object](maxlen=0).extend

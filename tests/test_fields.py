@@ -248,9 +248,11 @@ def test_each_field_refuses_a_bad_value_naming_the_field(
 
 
 def test_the_table_covers_every_field_of_every_record() -> None:
-    """No field of a record escapes the two tests above."""
+    """No field of a record that can be given escapes the two tests above
+    (a field no one passes, such as the plan a transfer belongs to, is set
+    by the library)."""
     for record, _, good, _ in GOOD:
-        fields = {f.alias for f in attrs.fields(record)}
+        fields = {f.alias for f in attrs.fields(record) if f.init}
         assert set(good) == fields, record.__name__
 
 

@@ -622,7 +622,7 @@ def _steady_writer(url: str, count: int, out: Connection) -> None:
                 except StoreError:
                     failures += 1
                     time.sleep(0.05)
-            out.send(("ack", i))
+            out.send(("ack", url))
     out.send(("failures", failures))
 
 
@@ -643,16 +643,20 @@ def test_a_server_restart_mid_run_loses_nothing_acknowledged(
     for proc in procs:
         proc.start()
     send.close()
-    acks = 0
-    while acks < 60:  # both writers are well under way
-        assert receive.poll(60)
-        acks += receive.recv()[0] == "ack"
+    acks: dict[str, int] = {}
+    messages = []
+    while len(acks) < writers or min(acks.values()) < 30:  # each well under way
+        assert receive.poll(60)  # (one opening its store when the server
+        kind, what = receive.recv()  # restarts fails to open: not this test)
+        if kind == "ack":
+            acks[what] = acks.get(what, 0) + 1
+        else:
+            messages.append((kind, what))
     postgres_server.restart("fast")
     postgres_server.restart("immediate")  # a crash: no shutdown checkpoint
     for proc in procs:
         proc.join(timeout=180)
     assert [proc.exitcode for proc in procs] == [0] * writers
-    messages = []
     while receive.poll(1):
         try:
             messages.append(receive.recv())

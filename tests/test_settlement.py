@@ -834,10 +834,11 @@ def test_settling_fills_each_transfer_as_transfer_would() -> None:
     """Settling builds its transfers by filling the slots of ``Transfer``
     directly (the ids and amounts are already checked). The setters it uses,
     found afresh, are ``Transfer``'s fields in order: a transfer filled by
-    them equals, hashes and prints as the one ``Transfer(...)`` builds."""
+    them equals, hashes and prints as the one ``Transfer(...)`` builds (the
+    last, the plan it belongs to, is none for a transfer built by hand)."""
     setters = settlement._slot_setters()
     assert setters == settlement._SLOTS
-    values = ("ann", "bob", Decimal("2.5"), ())
+    values = ("ann", "bob", Decimal("2.5"), (), None)
     made = object.__new__(Transfer)
     for setter, value in zip(setters, values, strict=True):
         setter(made, value)

@@ -1,0 +1,195 @@
+"""A plan is applied to the ledger it was made for, once (newcomer trial 5,
+R1): two ``settle --apply`` at the same moment, a plan applied twice, or a
+plan applied after the debts it pays changed, paid every debt twice, and
+whoever was owed ended up owing.
+
+The promise: ``apply`` refuses, with :class:`StalePlanError` and changing
+nothing, a settle or clearing plan whose ledger has recorded, since the plan
+was made, an entry that moves debts (a favor, a reversal, an assignment or a
+settlement) other than those applying the same plan recorded; and a transfer
+of a plan that was applied already. Applying part of a plan, then the rest,
+is one apply of it. Entries that move no debt (ties, people, pledges, asks)
+leave a plan as it was.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from favorledger import Ledger, StalePlanError, Transfer
+from favorledger.clearing import clear_cycles
+from favorledger.settlement import settle
+from favorledger.testing.strategies import ledgers
+
+AT = "2031-01-01T00:00+00:00"
+
+
+def state(led: Ledger) -> tuple[object, ...]:
+    return (len(led.log), led.balances(), led.who_owes_whom())
+
+
+def test_a_plan_applied_twice_is_refused_the_second_time() -> None:
+    led = Ledger()
+    led.record("x", "y", 3, id="f1")
+    plan = settle(led)
+    led.apply(plan)
+    before = state(led)
+    with pytest.raises(StalePlanError, match="already applied"):
+        led.apply(plan)
+    assert state(led) == before
+    assert led.who_owes_whom() == []
+
+
+def test_two_handles_applying_their_own_plans_pay_once(tmp_path: Path) -> None:
+    """The newcomer's repro: two handles on one store each settle, then
+    apply; the second is refused, so y is not made to owe x."""
+    path = tmp_path / "two.db"
+    a = Ledger.open(path)
+    a.record("x", "y", 3, id="f1")
+    b = Ledger.open(path)
+    pa, pb = settle(a), settle(b)
+    a.apply(pa)
+    with pytest.raises(StalePlanError, match="settlement"):
+        b.apply(pb)
+    assert Ledger.open(path).who_owes_whom() == []
+    assert len(Ledger.open(path).log) == 2
+
+
+def test_a_favor_recorded_after_the_plan_makes_it_stale() -> None:
+    led = Ledger()
+    led.record("x", "y", 3, id="f1")
+    plan = settle(led)
+    led.record("y", "x", 3, id="f2")  # squared up by hand meanwhile
+    before = state(led)
+    with pytest.raises(StalePlanError, match="'f2'"):
+        led.apply(plan)
+    assert state(led) == before
+
+
+def test_applying_part_of_a_plan_then_the_rest_is_one_apply() -> None:
+    led = Ledger()
+    for giver, receiver, n in [("a", "x", 5), ("b", "y", 3), ("c", "y", 2)]:
+        led.record(giver, receiver, n)
+    plan = settle(led, method="greedy")
+    assert len(plan) == 3
+    led.apply(plan[:1])
+    led.apply(plan[1:])
+    assert led.who_owes_whom() == []
+    with pytest.raises(StalePlanError, match="already applied"):
+        led.apply(plan[2:])
+
+
+def apply_in_a_failing_batch(led: Ledger, plan: list[Transfer]) -> None:
+    with led.batch():
+        led.apply(plan)
+        raise RuntimeError("the rest of the batch failed")
+
+
+def test_an_apply_rolled_back_leaves_the_plan_to_apply() -> None:
+    """Applied in a batch that then failed, the plan recorded nothing: it
+    may be applied again."""
+    led = Ledger()
+    led.record("x", "y", 3, id="f1")
+    plan = settle(led)
+    with pytest.raises(RuntimeError, match="the rest"):
+        apply_in_a_failing_batch(led, plan)
+    assert led.who_owes_whom() != []
+    led.apply(plan)
+    assert led.who_owes_whom() == []
+
+
+def test_entries_that_move_no_debt_leave_a_plan_as_it_was() -> None:
+    led = Ledger()
+    led.record("x", "y", 3, id="f1")
+    plan = settle(led)
+    led.tie("x", "z", 0.5)
+    led.apply(plan)
+    assert led.who_owes_whom() == []
+
+
+def test_a_clearing_applied_twice_is_refused() -> None:
+    led = Ledger()
+    for giver, receiver in [("a", "b"), ("b", "c"), ("c", "a")]:
+        led.record(giver, receiver, 2)
+    clearing = clear_cycles(led)
+    led.apply(clearing)
+    before = state(led)
+    with pytest.raises(StalePlanError):
+        led.apply(clearing)
+    assert state(led) == before
+
+
+def test_transfers_of_no_plan_are_applied_as_given() -> None:
+    """A transfer a user makes is not a plan's: applying it twice records two
+    settlements (the second a loan), as documented."""
+    led = Ledger()
+    led.record("x", "y", 3, id="f1")
+    led.apply([Transfer("y", "x", 3)])
+    led.apply([Transfer("y", "x", 3)])
+    assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
+        ("x", "y", 3)
+    ]
+
+
+@given(led=ledgers(max_people=6, max_favors=12, market=True), data=st.data())
+@settings(deadline=None)
+def test_a_stale_plan_is_refused_and_changes_nothing(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """Whatever was recorded since a plan was made, applying it either
+    settles what is owed now (nothing moved a debt since) or is refused and
+    leaves the ledger exactly as it was."""
+    method = data.draw(st.sampled_from(["greedy", "exact", "ties"]))
+    plan = settle(led, method=method)
+    moved = data.draw(st.booleans())
+    if moved:
+        led.record("late", "later", 1, id="late-favor")
+    before = state(led)
+    if moved and plan:
+        with pytest.raises(StalePlanError, match="'late-favor'"):
+            led.apply(plan, at=AT)
+        assert state(led) == before
+    else:
+        led.apply(plan, at=AT)
+        assert led.who_owes_whom() == [] or not plan
+
+
+def _settle_then_apply(path: str, ready: object, results: object) -> None:
+    led = Ledger.open(path)
+    plan = settle(led)
+    ready.wait()  # type: ignore[attr-defined]  # every plan made before any apply
+    try:
+        led.apply(plan)
+        results.put("applied")  # type: ignore[attr-defined]
+    except StalePlanError:
+        results.put("refused")  # type: ignore[attr-defined]
+
+
+def test_racing_processes_each_with_a_plan_pay_once(tmp_path: Path) -> None:
+    """Three processes each make a plan from the same state, then all apply
+    at once: one pays, the others are refused, and nobody owes anybody."""
+    path = tmp_path / "race.db"
+    led = Ledger.open(path)
+    for i in range(1, 11):
+        led.record(f"p{i}", f"q{i % 3}", i, id=f"x{i}")
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Barrier(3), context.Queue()
+    workers = [
+        context.Process(target=_settle_then_apply, args=(str(path), ready, results))
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert sorted(results.get(timeout=5) for _ in workers) == [
+        "applied",
+        "refused",
+        "refused",
+    ]
+    assert Ledger.open(path).who_owes_whom() == []
