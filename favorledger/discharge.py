@@ -745,8 +745,10 @@ class _Plan:
     def position(self, transfer: Transfer) -> int | None:
         """Where ``transfer`` (this very object) stands in the plan.
 
-        Its payer's transfers and its payee's are searched in step, so
-        this costs the fewer of the two, not the payer's count alone.
+        Its payer's transfers and its payee's are searched in turn, each
+        one looked at as found (the payer's first), so this costs about the
+        fewer of the two, not the payer's count alone, and one search when
+        the payer's first is it.
         """
         payer, payee = self.ranks([transfer.payer]), self.ranks([transfer.payee])
         if not (payer and payee):
@@ -756,8 +758,7 @@ class _Plan:
             _found(payers, payer.pop(), n),
             _found(payees, payee.pop(), n),
         )
-        pairs = zip(paid_by, paid_to, strict=False)  # it is in both, or in neither
-        for i in itertools.chain.from_iterable(pairs):
+        for i in _in_turn(paid_by, paid_to):  # it is in both, or in neither
             if self.transfers[i] is transfer:
                 return i
         return None
@@ -802,6 +803,20 @@ def _found(packed: bytes, rank: int, stop: int) -> Iterator[int]:
             i = packed.find(pattern, i + _INT32, end)
         else:  # straddles two entries: look on from the next one
             i = packed.find(pattern, i - i % _INT32 + _INT32, end)
+
+
+def _in_turn(*found: Iterator[int]) -> Iterator[int]:
+    """What each of ``found`` finds, in turn, each as soon as it is found,
+    until one of them has no more.
+
+    >>> list(_in_turn(iter([1, 2, 3]), iter([7])))
+    [1, 7, 2]
+    """
+    for each in itertools.cycle(found):
+        i = next(each, None)
+        if i is None:
+            return
+        yield i
 
 
 def _repeats(items: Sequence[str]) -> list[int]:

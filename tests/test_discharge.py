@@ -304,6 +304,26 @@ EDGES = {
         ],
         ("x", "y", "6"),
     ),
+    "two middles, found from the payee's side (fewer owe it): the first by id": (
+        [
+            ("x", "a", "1"),
+            ("x", "h1", "1"),
+            ("x", "h2", "1"),
+            ("h2", "y", "1"),
+            ("h1", "y", "1"),
+        ],
+        ("x", "y", "1"),
+    ),
+    "from the payee's side, X -> H1 is used up: the second goes through H2": (
+        [
+            ("x", "a", "1"),
+            ("x", "h1", "1"),
+            ("h1", "y", "5"),
+            ("x", "h2", "1"),
+            ("h2", "y", "1"),
+        ],
+        ("x", "y", "2"),
+    ),
     "the older of two obligations is half paid back": (
         [("x", "y", "1"), ("y", "x", "1/2"), ("x", "y", "1")],
         ("x", "y", "1"),
@@ -327,6 +347,47 @@ def test_a_transfer_discharges_as_documented_at_the_edges(case: str) -> None:
     several people passed on to, and obligations partly paid back."""
     debts, (payer, payee, amount) = EDGES[case]
     discharges_as_documented(plain(*debts), Transfer(payer, payee, amount))
+
+
+@given(led=any_ledgers, data=st.data())
+@examples(100)
+def test_a_two_hop_chain_is_the_same_found_from_either_side(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """The middle of a two-hop chain is looked for among the payer's
+    creditors or, when fewer may owe the payee, among the payee's debtors:
+    either way it is the first by id with spare on both links, so a route
+    is the same whichever side is searched (here forced), including after
+    the moves of transfers before it in a batch."""
+    t = data.draw(transfers(led))
+    before = data.draw(st.lists(transfers(led), max_size=2))
+    routes = []
+    for side in (True, False):
+        with mock.patch.object(
+            discharge._Debts, "_payees_side_fewer", return_value=side
+        ):
+            debts = discharge._Debts(led)
+            for earlier in before:  # what a batch moved before it
+                used = debts.route(earlier.payer, earlier.payee, earlier.amount)
+                for (d, c), x in used.items():
+                    debts.move(d, c, -x)
+            routes.append(debts.route(t.payer, t.payee, t.amount))
+    assert routes[0] == routes[1]
+    assert list(routes[0]) == list(routes[1])  # in the same order
+
+
+def test_a_middleman_owing_only_what_a_batch_moved_is_searched() -> None:
+    """A middleman who owes nobody in the ledger, but whom a transfer
+    before, in the same batch, made owe (a debt passed on), is searched
+    for three-hop chains through that debt."""
+    led = plain(("x", "h", "5"), ("k", "y", "5"))
+    debts = discharge._Debts(led)
+    debts.move("h", "k", Fraction(5))
+    assert debts.route("x", "y", Fraction(5)) == {
+        ("x", "h"): 5,
+        ("h", "k"): 5,
+        ("k", "y"): 5,
+    }
 
 
 def test_what_a_passed_on_debt_adds_is_explained_by_the_oldest_obligations() -> None:
