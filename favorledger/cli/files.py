@@ -40,7 +40,7 @@ from favorledger.io.tables import (
     Progress,
     _add_located,
     _read_favor_rows,
-    not_recorded,
+    split_recorded,
     write_csv,
     write_edges,
 )
@@ -83,11 +83,13 @@ def _not_a_database(path: str) -> None:
     )
 
 
-def _located(path: str, kind: str, undated: set[str]) -> list[tuple[int | None, Entry]]:
+def _located(
+    path: str, kind: str, undated: set[str], old: dict[str, str]
+) -> list[tuple[int | None, Entry]]:
     """Every entry of an import file, with its line where the format has lines
-    (the ids of CSV rows that gave no time are added to ``undated``)."""
+    (for CSV rows, see :func:`favorledger.io.tables.split_recorded`)."""
     if kind == "csv":
-        return _read_favor_rows(path, undated)
+        return _read_favor_rows(path, undated, old)
     if kind == "jsonl":
         return list(read_jsonl_located(path))
     read = read_graphml if kind == "graphml" else read_gexf
@@ -112,22 +114,50 @@ def _import(run: Run) -> int:
     _not_a_database(path)
     kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
-    located = _located(path, kind, undated)
+    old: dict[str, str] = {}
+    located = _located(path, kind, undated, old)
     if not run.exists():
         _add_located(Ledger(), path, located)
+    known: list[tuple[int | None, str]] = []
     with run.open(create=True) as led, progress_bar("importing") as progress:
         if kind == "csv":  # rows already in, though the table cannot say so
-            located = not_recorded(led, located, undated)
+            located, known = split_recorded(led, located, undated, old)
         new = _add_located(led, path, located, progress)
         total = len(led.log)
     if run.json:
-        run.emit({"file": path, "format": kind, "new": new, "entries": total})
+        skipped = [{"line": line, "id": entry_id} for line, entry_id in known]
+        run.emit(
+            {"file": path, "format": kind, "new": new, "entries": total}
+            | {"skipped": skipped}
+        )
     else:
         run.out.write(
             f"imported {plural(new, 'new entry')} from {path} ({kind}); the"
             f" ledger holds {plural(total, 'entry')}\n"
         )
+        if known:
+            run.out.write(f"{_skipped(path, known)}\n")
     return 0
+
+
+_SKIPPED_SHOWN: Final = 5
+"""How many skipped rows the import message names."""
+
+
+def _skipped(path: str, known: Sequence[tuple[int | None, str]]) -> str:
+    """The rows an import skipped as already recorded, in one line.
+
+    Examples
+    --------
+    >>> _skipped("w.csv", [(2, "csv-1"), (3, "f7")])
+    'skipped 2 rows already recorded: w.csv:2 (csv-1), w.csv:3 (f7)'
+    >>> _skipped("w.csv", [(n, f"f{n}") for n in range(2, 9)])[-29:]
+    'w.csv:6 (f6), and 2 more rows'
+    """
+    rows = [f"{path}:{line} ({entry_id})" for line, entry_id in known]
+    more = len(rows) - _SKIPPED_SHOWN
+    shown = rows[:_SKIPPED_SHOWN] + (["and " + plural(more, "more row")] * (more > 0))
+    return f"skipped {plural(len(rows), 'row')} already recorded: {', '.join(shown)}"
 
 
 def _export(run: Run) -> int:

@@ -54,6 +54,7 @@ import itertools
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -87,11 +88,13 @@ __all__ = [
     "FAVOR_COLUMNS",
     "Edge",
     "Progress",
+    "Skipped",
     "escape_cell",
     "import_csv",
     "not_recorded",
     "read_csv",
     "read_edges",
+    "split_recorded",
     "unescape_cell",
     "write_csv",
     "write_edges",
@@ -99,6 +102,9 @@ __all__ = [
 
 Progress = Callable[[int, int], object]
 """A progress callback: called as ``progress(done, total)`` while working."""
+
+Skipped = Callable[[int | None, str], object]
+"""Told of a row already recorded: called as ``skipped(line, id)``."""
 
 _FAVOR_FIELDS: Final = tuple(field.name for field in attrs.fields(Favor))
 _SETS: Final = frozenset(
@@ -377,33 +383,68 @@ _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FIELD: Final = re.compile(r"\b(?:Favor|Reversal)\.(\w+)")
 
 
-def derived_id(position: int, row: dict[str, str]) -> str:
-    """The id of a row typed without one: from its content and its position
-    among the data rows, so importing the same file again adds nothing.
+def derived_id(name: str, occurrence: int, row: dict[str, str]) -> str:
+    """The id of a row typed without one: from the file's name (not its
+    directory), the row's content (its non-empty cells but ``id``) and how
+    many rows with that same content come before it in the file.
+
+    Not from the row's position: importing the same file again adds nothing,
+    and neither do rows left unchanged when others are inserted or removed;
+    two files with an equal row, or two equal rows in one file, give
+    distinct ids.
 
     Examples
     --------
-    >>> derived_id(1, {"giver": "ann", "receiver": "bob", "value": "2"})
+    >>> row = {"giver": "ann", "receiver": "bob", "value": "2"}
+    >>> derived_id("week1.csv", 0, row) == derived_id("week1.csv", 0, row | {"id": ""})
+    True
+    >>> derived_id("week1.csv", 0, row) != derived_id("week2.csv", 0, row)
+    True
+    >>> derived_id("week1.csv", 0, row)
     'csv-...'
     """
+    text = "\x1f".join(["2", name, str(occurrence), *_content(row)])
+    return "csv-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _content(row: dict[str, str]) -> tuple[str, ...]:
+    """What a row says, whatever its columns' order or its empty cells."""
+    return tuple(f"{k}={v}" for k, v in sorted(row.items()) if v and k != "id")
+
+
+def _old_id(position: int, row: dict[str, str]) -> str:
+    """The id favorledger 0.x derived before a row's file and occurrence
+    counted: from its position among the data rows and every cell."""
     text = "\x1f".join([str(position), *(f"{k}={v}" for k, v in sorted(row.items()))])
     return "csv-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
 def _read_favor_rows(
-    path: str | os.PathLike[str], undated: set[str] | None = None
+    path: str | os.PathLike[str],
+    undated: set[str] | None = None,
+    old: dict[str, str] | None = None,
 ) -> list[tuple[int | None, Entry]]:
     """``(line, entry)`` for every favor, then every reversal, in file order;
-    the ids of rows that gave no time are added to ``undated``."""
+    the ids of rows that gave no time are added to ``undated``, and each id
+    derived for a row typed without one is mapped in ``old`` to the id an
+    earlier version derived for it."""
     name = os.fspath(path)
     favors: list[tuple[int | None, Entry]] = []
     reversals: list[tuple[int | None, Entry]] = []
     now = utcnow().isoformat()  # when a row says neither its id nor its time
+    seen: Counter[tuple[str, ...]] = Counter()
     for position, (line, row) in enumerate(
         _records(path, FAVOR_COLUMNS, _REQUIRED), start=1
     ):
         if not row.get("id"):
-            row["id"] = derived_id(position, row)
+            content = _content(row)
+            row["id"], earlier = (
+                derived_id(os.path.basename(name), seen[content], row),
+                _old_id(position, row),
+            )
+            seen[content] += 1
+            if old is not None:
+                old[row["id"]] = earlier
         if not row.get("at"):
             row["at"] = now
             if undated is not None:
@@ -442,18 +483,28 @@ def read_csv(path: str | os.PathLike[str]) -> list[Favor | Reversal]:
 
 
 def import_csv(
-    ledger: Ledger, path: str | os.PathLike[str], *, progress: Progress | None = None
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    skipped: Skipped | None = None,
 ) -> int:
     """Add the favors and reversals of a CSV file to ``ledger``, all or nothing.
 
     Importing the same file again changes nothing. The whole file is read
     and checked before the ledger is touched; the entries are then added in
-    one batch (one transaction for a stored ledger).
+    one batch (one transaction for a stored ledger). A row the ledger
+    already holds is skipped (and reported to ``skipped``); a row typed
+    without an id is known by the file's name and its content (see
+    :func:`derived_id`).
 
     Parameters
     ----------
     progress
         Called as ``progress(done, total)`` as entries are added.
+    skipped
+        Called as ``skipped(line, id)`` for each row already recorded (before
+        anything is added), with the id it is recorded under.
 
     Returns
     -------
@@ -477,11 +528,18 @@ def import_csv(
     >>> path = os.path.join(tempfile.mkdtemp(), "favors.csv")
     >>> _ = write_csv(led, path)
     >>> other = fl.Ledger()
-    >>> import_csv(other, path), import_csv(other, path)
+    >>> import_csv(other, path), import_csv(other, path, skipped=print)
+    2 f1
     (1, 0)
     """
     undated: set[str] = set()
-    rows = not_recorded(ledger, _read_favor_rows(path, undated), undated)
+    old: dict[str, str] = {}
+    rows, known = split_recorded(
+        ledger, _read_favor_rows(path, undated, old), undated, old
+    )
+    if skipped is not None:
+        for line, entry_id in known:
+            skipped(line, entry_id)
     return _add_located(ledger, os.fspath(path), rows, progress)
 
 
@@ -490,12 +548,8 @@ def not_recorded(
     located: Sequence[tuple[int | None, Entry]],
     undated: set[str],
 ) -> list[tuple[int | None, Entry]]:
-    """The rows of a favor table that ``ledger`` does not hold yet.
-
-    A row that gave no time (its id in ``undated``) is dated when first
-    imported: seen again, its id (given, or derived from the row) says it is
-    already in. A table does not hold the pledge or ask a favor fulfils: a
-    row equal to a recorded favor but for that link is the same favor.
+    """The rows of a favor table that ``ledger`` does not hold yet (see
+    :func:`split_recorded`).
 
     Examples
     --------
@@ -507,21 +561,69 @@ def not_recorded(
     >>> not_recorded(led, [(2, row)], set())
     []
     """
-    favors = ledger.favors
-    kept = []
+    return split_recorded(ledger, located, undated)[0]
+
+
+def split_recorded(
+    ledger: Ledger,
+    located: Sequence[tuple[int | None, Entry]],
+    undated: set[str],
+    old: dict[str, str] | None = None,
+) -> tuple[list[tuple[int | None, Entry]], list[tuple[int | None, str]]]:
+    """The rows of a favor table that ``ledger`` does not hold yet, and the
+    ``(line, id)`` of those it holds.
+
+    A row that gave no time (its id in ``undated``) is dated when first
+    imported: seen again, its id (given, or derived from the row) says it is
+    already in. A table does not hold the pledge or ask a favor fulfils: a
+    row equal to a recorded favor but for that link is the same favor. A
+    row whose derived id maps in ``old`` to a favor recorded, with the same
+    body, under the id an earlier version derived is that favor.
+
+    Examples
+    --------
+    >>> import favorledger as fl
+    >>> led = fl.Ledger()
+    >>> _ = led.record("ann", "bob", 1, id="f1", at="2024-01-01T00:00Z")
+    >>> row = fl.Favor(giver="ann", receiver="bob", value=1, id="f1",
+    ...                at="2024-01-01T00:00Z")
+    >>> split_recorded(led, [(2, row)], set())
+    ([], [(2, 'f1')])
+    """
+    kept: list[tuple[int | None, Entry]] = []
+    known: list[tuple[int | None, str]] = []
+    renamed: dict[str, str] = {}  # a favor's derived id -> its recorded id
     for line, entry in located:
-        recorded = favors.get(entry.id)
-        if recorded is not None and (
-            entry.id in undated
-            or (
-                isinstance(entry, Favor)
-                and entry.fulfils is None
-                and attrs.evolve(recorded, fulfils=None) == entry
-            )
-        ):
-            continue
-        kept.append((line, entry))
-    return kept
+        if isinstance(entry, Reversal) and entry.favor_id in renamed:
+            entry = attrs.evolve(entry, favor_id=renamed[entry.favor_id])
+        recorded = _recorded(ledger, entry, entry.id in undated)
+        if recorded is None and old and isinstance(entry, Favor) and entry.id in old:
+            earlier = attrs.evolve(entry, id=old[entry.id])
+            recorded = _recorded(ledger, earlier, entry.id in undated)
+            if recorded is not None:
+                renamed[entry.id] = recorded
+        if recorded is None:
+            kept.append((line, entry))
+        else:
+            known.append((line, recorded))
+    return kept, known
+
+
+def _recorded(ledger: Ledger, entry: Entry, undated: bool) -> str | None:
+    """The id under which ``ledger`` holds ``entry``, if it does."""
+    if isinstance(entry, Reversal):
+        reversal = ledger.reversals.get(entry.favor_id)
+        return entry.id if reversal == entry else None
+    recorded = ledger.favors.get(entry.id)
+    if recorded is None or not isinstance(entry, Favor):
+        return None
+    if (
+        undated
+        or entry == recorded
+        or (entry.fulfils is None and attrs.evolve(recorded, fulfils=None) == entry)
+    ):
+        return entry.id
+    return None
 
 
 def _add_located(
