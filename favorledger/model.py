@@ -251,8 +251,11 @@ def _aware(raw: object, field: str, error: type[InvalidValueError]) -> datetime:
             raise error(f"{field} must be an ISO-8601 time, got {shown(raw)}")
         try:
             moment = datetime.fromisoformat(raw)
-        except ValueError:
-            raise error(f"{field} must be an ISO-8601 time, got {shown(raw)}") from None
+        except ValueError as exc:  # say why a well-formed one does not exist
+            why = "" if str(exc).startswith("Invalid isoformat") else f": {exc}"
+            raise error(
+                f"{field} must be an ISO-8601 time, got {shown(raw)}{why}"
+            ) from None
     if not isinstance(moment, datetime):
         raise error(f"{field} must be a datetime, got {shown(raw)}")
     offset = moment.utcoffset()

@@ -482,6 +482,23 @@ def test_a_bad_moment_names_the_field_it_was_given_for() -> None:
         moment_or_now("yesterday", "until")
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2026-11-31", ": day is out of range for month"),
+        ("2026-13-01T10:00+00:00", ": month must be in 1..12"),
+        ("2026-01-01T25:00+00:00", ": hour must be in 0..23"),
+        ("soon", ""),
+    ],
+)
+def test_a_well_formed_time_that_does_not_exist_says_why(text: str, why: str) -> None:
+    """Newcomer trial 5, U8: 2026-11-31 was called "not ISO-8601"; a time
+    written as ISO 8601 but out of range now says which part is wrong."""
+    with pytest.raises(InvalidValueError) as refused:
+        as_moment(text)
+    assert str(refused.value) == f"at must be an ISO-8601 time, got {text!r}{why}"
+
+
 def test_free_text_with_a_lone_surrogate_is_refused_naming_the_character() -> None:
     """Text that cannot be written as UTF-8 is refused, naming the first
     character that cannot, and its code point."""
