@@ -285,3 +285,35 @@ def test_method_exact_on_too_many_balances_names_the_flag(
     assert err.startswith("favorledger: error: --method exact settles at most "), err
     assert err.rstrip().endswith("use --method greedy or auto"), err
     assert 'method="' not in err
+
+
+@pytest.mark.parametrize(
+    ("ana_owes_dan", "told", "dan_owes_ana"),
+    [
+        (None, "; dan now owes ana 1 for it (ana owed dan 0)", "1"),
+        ("0.5", "; dan now owes ana 0.5 for it (ana owed dan 0.5)", "0.5"),
+        ("3", "", None),
+    ],
+)
+def test_assigning_to_someone_the_holder_owes_less_says_they_now_owe(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    ana_owes_dan: str | None,
+    told: str,
+    dan_owes_ana: str | None,
+) -> None:
+    """Newcomer trial 5, U1: ``assign ana ben dan 1`` when ana owes dan
+    nothing quietly made dan owe ana 1 (dan "bought" the IOU). The command
+    now says what the new holder owes the holder for it."""
+    db = str(tmp_path / "u1.db")
+    sh = ("--db", db)
+    run(capsys, *sh, "record", "ana", "ben", "2", "--at", "2026-01-01")
+    if ana_owes_dan is not None:
+        run(capsys, *sh, "record", "dan", "ana", ana_owes_dan, "--at", "2026-01-01")
+    code, out, err = run(capsys, *sh, "assign", "ana", "ben", "dan", "1")
+    assert code == 0, err
+    assert out.rstrip("\n").endswith("ben now owes dan 1 instead of ana" + told), out
+    owed = {
+        (d.debtor, d.creditor): str(d.amount) for d in Ledger.open(db).who_owes_whom()
+    }
+    assert owed.get(("dan", "ana")) == dan_owes_ana

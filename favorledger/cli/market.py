@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from favorledger import trading
-from favorledger._display import amount_column, one_line, table
+from favorledger import _exact, trading
+from favorledger._display import amount_column, amount_text, one_line, table
 from favorledger.cli.run import (
     Run,
     after_start,
@@ -21,6 +21,7 @@ from favorledger.errors import shown
 from favorledger.ledger import Ledger
 from favorledger.model import (
     Ask,
+    Assignment,
     Favor,
     Pledge,
 )
@@ -174,8 +175,9 @@ def _complete(run: Run) -> int:
 
 def _assign(run: Run) -> int:
     a = run.args
-    assignment = run.write(
-        lambda led: trading.assign(
+
+    def assign(led: Ledger) -> tuple[Assignment, str]:
+        made = trading.assign(
             led,
             a.holder,
             a.debtor,
@@ -184,14 +186,30 @@ def _assign(run: Run) -> int:
             at=entry_time(a.at),
             reason=a.reason,
             id=a.id,
-        ),
-        a.holder,
-        a.debtor,
-        a.new_holder,
-    )
+        )
+        return made, _bought(led, made)
+
+    assignment, bought = run.write(assign, a.holder, a.debtor, a.new_holder)
     return run.recorded(
         assignment,
-        f"recorded assignment {assignment.id}: {passed_on(assignment, a.amount)}",
+        f"recorded assignment {assignment.id}:"
+        f" {passed_on(assignment, a.amount)}{bought}",
+    )
+
+
+def _bought(led: Ledger, made: Assignment) -> str:
+    """What ``made`` left its new holder owing its holder, in words: the
+    part of it the holder did not owe the new holder (they bought the IOU);
+    nothing if the holder owed them all of it."""
+    holder, new_holder = made.holder, made.new_holder
+    owing = led.owes(new_holder, holder)  # after it: what it added, at most
+    if not owing:
+        return ""
+    part = min(owing, made.amount)
+    owed = _exact.sub(made.amount, part)  # what the holder owed them before
+    return (
+        f"; {new_holder} now owes {holder} {amount_text(part)} for it"
+        f" ({holder} owed {new_holder} {amount_text(owed)})"
     )
 
 
