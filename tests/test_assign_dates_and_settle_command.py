@@ -317,3 +317,30 @@ def test_assigning_to_someone_the_holder_owes_less_says_they_now_owe(
         (d.debtor, d.creditor): str(d.amount) for d in Ledger.open(db).who_owes_whom()
     }
     assert owed.get(("dan", "ana")) == dan_owes_ana
+
+
+def test_reversing_a_favor_whose_debt_was_assigned_names_the_assignment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Newcomer trial 5, U2: reversing g1 after its debt was passed on
+    printed only "recorded reversal", and b went on owing c for a favor c
+    did for a. Now a note names the assignment (and ``--json`` lists it)."""
+    db = str(tmp_path / "u2.db")
+    sh = ("--db", db)
+    run(capsys, *sh, "record", "a", "b", "2", "--id", "g1", "--at", "2026-01-01")
+    run(capsys, *sh, "record", "c", "a", "2", "--id", "g2", "--at", "2026-01-01")
+    run(capsys, *sh, "assign", "a", "b", "c", "2", "--id", "AS")
+    code, out, err = run(capsys, *sh, "--json", "reverse", "g1")
+    assert code == 0, err
+    assert json.loads(out)["passed_on_by"] == ["AS"]
+    assert "favorledger: note: g1's debt was passed on by AS; reverse it too" in err
+    code, out, err = run(capsys, *sh, "reverse", "g2")
+    assert code == 0, err
+    assert "passed on by" not in err
+    run(capsys, *sh, "record", "x", "y", "1", "--id", "g3", "--at", "2026-01-02")
+    run(capsys, *sh, "record", "z", "x", "1", "--id", "g4", "--at", "2026-01-02")
+    run(capsys, *sh, "assign", "x", "y", "z", "1", "--id", "AS2")
+    run(capsys, *sh, "reverse", "AS2")  # undone already: nothing rests on it
+    code, out, err = run(capsys, *sh, "reverse", "g3")
+    assert code == 0, err
+    assert "passed on by" not in err

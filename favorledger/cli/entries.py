@@ -33,7 +33,7 @@ from favorledger.model import (
     Reversal,
     Settlement,
 )
-from favorledger.settlement import settled_by
+from favorledger.settlement import assigned_favors, settled_by
 
 
 def _record(run: Run) -> int:
@@ -74,6 +74,7 @@ def _reverse(run: Run) -> int:
         favor_id = run.resolve(led, a.favor_id, undoable, "favor")
         paid, leg = _what_else(led, favor_id)  # read before the favor is gone
         again = _passed_on_again(led, favor_id)
+        passed = _assigned_on(led, favor_id)
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
         undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
         noun = "favor" if favor_id in led.favors else type(next(undone)).__name__
@@ -83,6 +84,7 @@ def _reverse(run: Run) -> int:
         f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}",
         settled_by=[s.id for s in paid],
         other_leg=None if leg is None else leg.id,
+        passed_on_by=passed,
     )
     notes = []
     if paid:
@@ -95,9 +97,29 @@ def _reverse(run: Run) -> int:
             f"reversed one leg of a barter; the other leg, {leg.id} ({leg.giver}"
             f" -> {leg.receiver}, {amount_text(leg.value)}), stands"
         )
+    if passed:
+        them = "it" if len(passed) == 1 else "those"
+        notes.append(
+            f"{favor_id}'s debt was passed on by {', '.join(passed)}; reverse"
+            f" {them} too if {favor_id} did not happen"
+        )
     notes += again
     run.err.write("".join(f"favorledger: note: {note}\n" for note in notes))
     return said
+
+
+def _assigned_on(led: Ledger, entry_id: str) -> list[str]:
+    """The assignments that passed on (part of) the favor ``entry_id``'s
+    debt (one reversed passed on none): reversing the favor leaves them
+    standing."""
+    if entry_id not in led.favors:
+        return []
+    return [
+        e.id
+        for e in led.log
+        if isinstance(e, Assignment)
+        and any(f.id == entry_id for f in assigned_favors(led, e.id))
+    ]
 
 
 def _what_else(led: Ledger, entry_id: str) -> tuple[list[Settlement], Favor | None]:
