@@ -344,7 +344,15 @@ def _interrupted_at(
         timeout=120,
         cwd=folder,
         env=env,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """Ctrl-C left at its default in the command, as a terminal leaves it:
+    a test run started in the background of a script ignores SIGINT, and
+    the command, rightly, then leaves it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 LOADING = [
