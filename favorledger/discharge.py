@@ -47,7 +47,7 @@ import attrs
 from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import ZERO, Amount
-from favorledger.errors import StalePlanError, shown
+from favorledger.errors import MarketError, StalePlanError, shown
 from favorledger.model import (
     Assignment,
     Debt,
@@ -61,6 +61,7 @@ from favorledger.model import (
     Transfer,
     as_moment,
     new_id,
+    not_before,
     unchecked,
 )
 from favorledger.view import LedgerIndex
@@ -1307,6 +1308,36 @@ def plans_of(transfers: Iterable[Transfer]) -> dict[Why, list[Transfer]]:
         if isinstance(plan, Why):
             found.setdefault(plan, []).append(t)
     return found
+
+
+def dated_after(
+    latest: Entry | None, at: datetime, *, dated: bool, what: str
+) -> datetime:
+    """The time to record an entry that moves debts at: ``at``, or, if
+    ``latest`` (the latest entry it ``what``: settles, passes on) is later,
+    that entry's time, unless ``dated`` (the caller gave ``at``): then it
+    is refused, naming that entry.
+
+    Examples
+    --------
+    >>> from favorledger import Favor
+    >>> f1 = Favor(giver="carol", receiver="me", value=3, id="f1",
+    ...            at="2026-06-01T00:00Z")
+    >>> dated_after(f1, as_moment("2026-01-01T00:00Z"), dated=False, what="settles")
+    datetime.datetime(2026, 6, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> dated_after(f1, as_moment("2026-01-01T00:00Z"), dated=True, what="settles")
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.MarketError: at must not be before the latest entry it \
+settles, favor 'f1' of 2026-06-01T00:00+00:00, got 2026-01-01T00:00+00:00
+    """
+    if latest is None or latest.at <= at:
+        return at
+    if dated:
+        noun = type(latest).__name__.lower()
+        where = f"the latest entry it {what}, {noun} {latest.id!r} of"
+        not_before("at", at, latest.at, where, MarketError)
+    return latest.at
 
 
 def latest_settled(ledger: Indexed, entries: Iterable[Settlement]) -> Entry | None:

@@ -48,14 +48,18 @@ import networkx as nx
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
-from favorledger.discharge import discharges, latest_settled, plans_of
+from favorledger.discharge import (
+    dated_after,
+    discharges,
+    latest_settled,
+    plans_of,
+)
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     InvalidFavorError,
     InvalidPolicyError,
     InvalidValueError,
-    MarketError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
@@ -934,12 +938,9 @@ recorded with a different body: value 1 != 2
                 passed=getattr(plan, "passed", ()),
             )
             latest = latest_settled(self, entries)
-            if latest is not None and latest.at > stamp:
-                if at is not None:
-                    noun = type(latest).__name__.lower()
-                    what = f"the latest entry it settles, {noun} {latest.id!r} of"
-                    not_before("at", stamp, latest.at, what, MarketError)
-                entries = [attrs.evolve(e, at=latest.at) for e in entries]
+            when = dated_after(latest, stamp, dated=at is not None, what="settles")
+            if when != stamp:
+                entries = [attrs.evolve(e, at=when) for e in entries]
             self.add_many(entries)
         for made_by in plans:
             made_by.applied(transfers, entries)

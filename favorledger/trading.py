@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from favorledger._exact import parse_amount
-from favorledger.discharge import latest_between
+from favorledger.discharge import dated_after, latest_between
 from favorledger.errors import InvalidFavorError, InvalidValueError, MarketError
 from favorledger.market import Market
 from favorledger.model import (
@@ -57,7 +57,6 @@ from favorledger.model import (
     as_moment,
     moment_or_now,
     new_id,
-    not_before,
 )
 from favorledger.view import require_person
 
@@ -347,13 +346,8 @@ def _not_before_its_debts(
     what, latest = "passes on", passes_on
     if settles is not None and (latest is None or settles.at > latest.at):
         what, latest = "settles", settles
-    if latest is None or latest.at <= made.at:
-        return made
-    if dated:
-        noun = type(latest).__name__.lower()
-        where = f"the latest entry it {what}, {noun} {latest.id!r} of"
-        not_before("at", made.at, latest.at, where, MarketError)
-    return attrs.evolve(made, at=latest.at)
+    when = dated_after(latest, made.at, dated=dated, what=what)
+    return made if when == made.at else attrs.evolve(made, at=when)
 
 
 def barter(ledger: Ledger, first: Favor, second: Favor) -> tuple[Favor, Favor]:
