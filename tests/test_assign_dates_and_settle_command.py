@@ -35,6 +35,7 @@ from favorledger.io.sqlite import open_ledger
 from favorledger.settlement import settle
 from favorledger.testing.strategies import ledgers, times
 from tests.command_line import run
+from tests.test_settling_dates import net_pairs, state
 
 
 def examples(n: int) -> settings:
@@ -44,22 +45,6 @@ def examples(n: int) -> settings:
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
-
-
-def state(led: Ledger) -> tuple[int, list[object], dict[str, object]]:
-    """What a refused write must leave as it was."""
-    return len(led.log), led.who_owes_whom(), led.balances()
-
-
-def net_pairs(
-    led: Ledger, at: datetime | None = None
-) -> dict[tuple[str, str], Fraction]:
-    """Each ordered pair's net debt (both directions, signed)."""
-    found: dict[tuple[str, str], Fraction] = {}
-    for d in led.who_owes_whom(at=at):
-        found[(d.debtor, d.creditor)] = Fraction(d.amount)
-        found[(d.creditor, d.debtor)] = -Fraction(d.amount)
-    return found
 
 
 # ---------------------------------------------- R3: assigned before owed
