@@ -1145,6 +1145,7 @@ class Why(LazyExplanation):
                 own.full += 1
 
     def _transfers(self) -> Sequence[Transfer]:
+        """The plan's transfers, in order (only a plan's explanations ask)."""
         assert self.plan is not None
         return self.plan.transfers
 
