@@ -94,10 +94,12 @@ __all__ = [
     "MAX_HOPS",
     "Indexed",
     "Snapshot",
+    "dated_after",
     "discharges",
     "explain_at",
     "latest_between",
     "latest_settled",
+    "plans_of",
 ]
 
 MAX_HOPS: Final = 3
@@ -1302,7 +1304,18 @@ def discharges(
 
 def plans_of(transfers: Iterable[Transfer]) -> dict[Why, list[Transfer]]:
     """The plans ``transfers`` belong to, each with its transfers among
-    them, in order (a transfer of no plan is in none)."""
+    them, in order (a transfer of no plan is in none).
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> from favorledger.settlement import settle
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 2)
+    >>> plan = settle(led)
+    >>> [len(own) for own in plans_of([*plan, Transfer("ann", "bob", 1)]).values()]
+    [1]
+    """
     found: dict[Why, list[Transfer]] = {}
     for t in transfers:
         plan = getattr(t, "_plan", None)
