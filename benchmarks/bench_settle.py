@@ -269,12 +269,13 @@ def skeleton(led: Ledger) -> list[Transfer]:
     payers, payees, numbers = columns
     amounts = settlement._quotients(numbers, 100 * n)
     made = list(map(object.__new__, repeat(Transfer, len(amounts))))
-    set_payer, set_payee, set_amount, set_why = settlement._SLOTS
+    set_payer, set_payee, set_amount, set_why, set_plan = settlement._SLOTS
     name = people.__getitem__
     deque(map(set_payer, made, map(name, payers)), 0)
     deque(map(set_payee, made, map(name, payees)), 0)
     deque(map(set_amount, made, amounts), 0)
     deque(map(set_why, made, repeat(())), 0)
+    deque(map(set_plan, made, repeat(None)), 0)
     return made
 
 
