@@ -204,7 +204,9 @@ def _market(
     """Reverse some favors, call or release pledges, assign some IOUs."""
     if entries:
         for favor in draw(st.lists(st.sampled_from(entries), max_size=3, unique=True)):
-            ledger.reverse(favor.id, at=favor.at, reason="a mistake")
+            later = max(favor.at, draw(times()))  # at once, or found out later
+            at = draw(st.sampled_from([favor.at, later]))
+            ledger.reverse(favor.id, at=at, reason="a mistake")
     for pledge in draw(st.lists(favors(people=people, referrals=False), max_size=3)):
         pledged = trading.pledge(
             ledger, pledge.giver, pledge.receiver, pledge.value, at=pledge.at
@@ -250,10 +252,10 @@ def ledgers(
     """Ledgers of up to ``max_favors`` favors among ``min_people``-``max_people``.
 
     The ledger's default referral share is drawn too (1/2, 1/3, 1 or 0).
-    With ``market``, some favors are then reversed, pledges are made and
-    called (in full or in part), released or left open, and some IOUs are
-    assigned to a third person. With ``fractions=False`` every amount has a
-    decimal form (no thirds).
+    With ``market``, some favors are then reversed (at their own time or
+    later), pledges are made and called (in full or in part), released or
+    left open, and some IOUs are assigned to a third person. With
+    ``fractions=False`` every amount has a decimal form (no thirds).
     """
     if min_people < 2 or max_people < min_people:
         raise ValueError(
