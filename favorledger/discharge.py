@@ -47,7 +47,7 @@ import attrs
 from favorledger import _exact
 from favorledger._collector import collector_paused
 from favorledger._exact import ZERO, Amount
-from favorledger.errors import MarketError, StalePlanError, shown
+from favorledger.errors import MarketError, OverpaymentError, StalePlanError, shown
 from favorledger.model import (
     Assignment,
     Debt,
@@ -100,6 +100,7 @@ __all__ = [
     "latest_between",
     "latest_settled",
     "plans_of",
+    "settles_only",
 ]
 
 MAX_HOPS: Final = 3
@@ -1300,6 +1301,50 @@ def discharges(
     elif rest:
         found.append(Settlement(discharged=rest, kind="set-off", at=at, reason=reason))
     return found
+
+
+def settles_only(ledger: Indexed, transfers: Iterable[Transfer]) -> None:
+    """Check that ``transfers`` made by hand (of no plan), taken together,
+    move every balance towards zero and not past it.
+
+    A plan from :func:`~favorledger.settlement.settle` is checked by its own
+    rules (:class:`Why`); these are what an app builds from what people say,
+    where a retried request, a swapped pair or a slip would otherwise make
+    someone owe what they were owed.
+
+    Raises
+    ------
+    OverpaymentError
+        Naming the first person (payer before payee, in transfer order)
+        whose balance would move away from zero or past it.
+
+    Examples
+    --------
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 3)
+    >>> settles_only(led, [Transfer("bob", "ann", 3)])
+    >>> settles_only(led, [Transfer("bob", "ann", 5)])
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.OverpaymentError: 'bob' has a balance of -3 and these ...
+    """
+    moved: dict[str, Amount] = {}
+    for t in transfers:
+        if not isinstance(getattr(t, "_plan", None), Why):
+            moved[t.payer] = _exact.add(moved.get(t.payer, ZERO), t.amount)
+            moved[t.payee] = _exact.sub(moved.get(t.payee, ZERO), t.amount)
+    balances = ledger.index.balances
+    for person, change in moved.items():
+        was = balances.get(person, ZERO)
+        left = _exact.add(was, change)
+        if not min(was, ZERO) <= left <= max(was, ZERO):
+            raise OverpaymentError(
+                f"{person!r} has a balance of {shown(was)} and these transfers"
+                f" would leave {shown(left)}: a settlement moves a balance"
+                " towards zero, never past it (a payment that settles nothing"
+                " is a favor: record it)"
+            )
 
 
 def plans_of(transfers: Iterable[Transfer]) -> dict[Why, list[Transfer]]:

@@ -321,5 +321,14 @@ class StalePlanError(FavorLedgerError, ValueError):
     was applied already: settle again."""
 
 
+class OverpaymentError(FavorLedgerError, ValueError):
+    """Transfers given to ``Ledger.apply`` by hand would move someone's
+    balance away from zero or past it: a payer paying more than they owe, a
+    payee receiving more than they are owed (the same payment applied twice,
+    payer and payee swapped). The message names the person, their balance and
+    what the transfers would leave. A payment that settles nothing is a
+    favor: record it."""
+
+
 class SettlementTooLargeError(FavorLedgerError, ValueError):
     """The exact solver was asked to settle too many balances to finish."""

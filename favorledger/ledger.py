@@ -53,6 +53,7 @@ from favorledger.discharge import (
     discharges,
     latest_settled,
     plans_of,
+    settles_only,
 )
 from favorledger.errors import (
     AlreadyReversedError,
@@ -859,6 +860,7 @@ recorded with a different body: value 1 != 2
         at: datetime | str | None = None,
         reason: str = "",
         kind: str | None = None,
+        allow_overpayment: bool = False,
     ) -> list[Settlement]:
         """Record suggested transfers as settlements that discharge what they
         pay, all or nothing.
@@ -890,6 +892,10 @@ recorded with a different body: value 1 != 2
         kind
             The entries' kind; default the plan's ``kind``, else
             ``"settlement"``.
+        allow_overpayment
+            Take transfers made by hand that pay more than is owed: what no
+            debt carries then makes whoever received too much owe whoever
+            paid too much (as a favor would). By default they are refused.
 
         Returns
         -------
@@ -904,6 +910,12 @@ recorded with a different body: value 1 != 2
         MarketError
             If ``at`` is before the latest entry they settle (the message
             names it); nothing is recorded.
+        OverpaymentError
+            If transfers made by hand (of no plan), taken together, would
+            move someone's balance away from zero or past it (a payment
+            applied twice, payer and payee swapped, more than is owed),
+            unless ``allow_overpayment``; a payment that settles nothing is a
+            favor: :meth:`record` it. Nothing is recorded.
         StalePlanError
             If they are a plan's (from :func:`settle` or
             :func:`clear_cycles`) and one was applied already, or the ledger
@@ -925,16 +937,19 @@ recorded with a different body: value 1 != 2
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
         plans = plans_of(transfers)
+        set_off = plan_kind == "set-off"
         with self.batch():  # caught up with the store: then find the debts
             for made_by, own in plans.items():
                 made_by.check_fits(self, own)
+            if not (set_off or allow_overpayment):  # a set-off moves no balance
+                settles_only(self, transfers)
             entries = discharges(
                 self,
                 transfers,
                 at=stamp,
                 reason=reason,
                 kind=kind or plan_kind or "settlement",
-                set_off=plan_kind == "set-off",
+                set_off=set_off,
                 passed=getattr(plan, "passed", ()),
             )
             latest = latest_settled(self, entries)

@@ -239,7 +239,8 @@ def discharges_as_documented(led: Ledger, t: Transfer) -> None:
     used = route_by_hand(net_owed(led), t.payer, t.payee, Fraction(t.amount))
     assert explain(led, t) == behind_by_hand(led, used)
     latest = max(e.at for e in led.log).isoformat()
-    entry = led.apply([t], at=max(AT, latest))[0]  # not before what it settles
+    # not before what it settles; more than is owed is the rule's own case
+    entry = led.apply([t], at=max(AT, latest), allow_overpayment=True)[0]
     assert triples(entry.discharged) == [(d, c, x) for (d, c), x in used.items()]
     assert triples(entry.passed) == passed_by_hand(t, used)
 
@@ -452,8 +453,11 @@ def test_a_batch_discharges_what_its_transfers_one_by_one_would(
     led = Ledger.from_entries(led.log, referral_share=led.referral_share)
     one_by_one = Ledger.from_entries(led.log, referral_share=led.referral_share)
     plan = data.draw(st.lists(transfers(led), min_size=2, max_size=4))
-    at_once = led.apply(plan, at=AT, reason=" squared up ")
-    alone = [s for t in plan for s in one_by_one.apply([t], at=AT)]
+    # any transfers, more than is owed too: the rule's own cases
+    at_once = led.apply(plan, at=AT, reason=" squared up ", allow_overpayment=True)
+    alone = [
+        s for t in plan for s in one_by_one.apply([t], at=AT, allow_overpayment=True)
+    ]
     assert settled(at_once) == settled(alone)
     for entry in at_once:
         assert entry == attrs.evolve(entry)  # the checks find nothing to change
@@ -531,11 +535,12 @@ def test_the_set_off_around_a_ring_has_the_time_and_reason_given() -> None:
 )
 def test_a_transfer_nothing_owed_explains_is_a_loan(payer: str, payee: str) -> None:
     """A transfer whose payer owes nothing and whose payee is owed nothing
-    (either of them perhaps new to the ledger) is a loan: the payee now
-    owes the payer, and only their balances move."""
+    (either of them perhaps new to the ledger) is, when overpaying is
+    allowed, a loan: the payee now owes the payer, and only their balances
+    move. (By default it is refused: tests/test_overpayment.py.)"""
     led = plain(("bob", "ann", "1"))
     before = led.balances()
-    (entry,) = led.apply([Transfer(payer, payee, 2)], at=AT)
+    (entry,) = led.apply([Transfer(payer, payee, 2)], at=AT, allow_overpayment=True)
     assert triples(entry.passed)[-1:] == [(payee, payer, 2)]
     after = led.balances()
     for person in after:

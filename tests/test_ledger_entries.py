@@ -305,7 +305,7 @@ def test_apply_records_every_argument_and_the_documented_defaults() -> None:
     given_ = led.apply(pay, at=T[3], reason="cash", kind="payback")
     assert [(s.at, s.reason, s.kind) for s in given_] == [(T[3], "cash", "payback")]
     before = datetime.now(UTC)
-    plain = led.apply(pay)
+    plain = owing().apply(pay)
     assert [(s.reason, s.kind) for s in plain] == [("", "settlement")]
     assert all(before <= s.at <= datetime.now(UTC) for s in plain)
 

@@ -128,12 +128,13 @@ def test_a_clearing_applied_twice_is_refused() -> None:
 
 
 def test_transfers_of_no_plan_are_applied_as_given() -> None:
-    """A transfer a user makes is not a plan's: applying it twice records two
-    settlements (the second a loan), as documented."""
+    """A transfer a user makes is not a plan's: the plan rules do not apply
+    to it. Applied twice, the second pays more than is owed: refused by
+    default (tests/test_overpayment.py), a loan if that is allowed."""
     led = Ledger()
     led.record("x", "y", 3, id="f1")
     led.apply([Transfer("y", "x", 3)])
-    led.apply([Transfer("y", "x", 3)])
+    led.apply([Transfer("y", "x", 3)], allow_overpayment=True)
     assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
         ("x", "y", 3)
     ]
