@@ -5,18 +5,26 @@ The promises:
 
 * a table lines up by display width: a wide character (CJK, emoji) takes
   two columns, a combining mark none (P1);
+* ``--json settle --apply`` reports the set-off it records for debts left
+  in cycles, as the text does; so does the text beside favor-returns;
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
+from pathlib import Path
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from favorledger import Settlement
 from favorledger._display import display_width, table
+from favorledger.io.sqlite import open_ledger
+from tests.command_line import run
 
 
 def columns_at(line: str) -> list[int]:
@@ -54,3 +62,66 @@ def test_every_row_of_a_table_lines_up_in_display_width(
     assert len(ends) == 1, out.getvalue()
     starts = {tuple(columns_at(line)[:2]) for line in lines}
     assert len(starts) == 1, out.getvalue()
+
+
+# --------------------------------------- settle --apply of cycles, in JSON
+def recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str], *favors: str) -> str:
+    db = str(tmp_path / "f.db")
+    for favor in favors:
+        assert run(capsys, "--db", db, "record", *favor.split())[0] == 0
+    return db
+
+
+def settlements(db: str) -> list[Settlement]:
+    return [e for e in open_ledger(db).log if isinstance(e, Settlement)]
+
+
+CYCLE = ("a b 2", "b c 2", "c a 2")
+
+
+def test_json_settle_apply_reports_the_set_off_of_a_cycle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed ``[]`` though it recorded a set-off of three debts."""
+    db = recorded(tmp_path, capsys, *CYCLE)
+    code, out, err = run(capsys, "--db", db, "--json", "settle", "--apply")
+    assert code == 0, err
+    (entry,) = settlements(db)
+    assert json.loads(out) == [
+        {
+            "settlement": entry.id,
+            "set_off": [
+                {"payer": d.debtor, "payee": d.creditor, "amount": "2"}
+                for d in entry.discharged
+            ],
+        }
+    ]
+    assert len(entry.discharged) == 3
+
+
+def test_settle_apply_names_the_set_off_beside_the_favor_returns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan with a favor-return and a cycle: the JSON listed the return
+    only, and the text called the set-off a second settlement."""
+    db = recorded(tmp_path, capsys, *CYCLE, "d e 2")
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(db).read_bytes())
+    code, out, err = run(capsys, "--db", db, "settle", "--apply")
+    assert code == 0, err
+    returned, set_off = settlements(db)
+    assert set_off.kind == "set-off"
+    said = out.splitlines()[-1]
+    assert re.fullmatch(
+        rf"recorded 1 settlement: {returned.id[:7]}\S*;"
+        rf" set off 3 debts that ran in cycles: {set_off.id[:7]}\S*",
+        said,
+    ), said
+    code, out, err = run(capsys, "--db", str(copy), "--json", "settle", "--apply")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert [sorted(item) for item in plan] == [
+        ["amount", "payee", "payer", "settlement", "stated_only", "why"],
+        ["set_off", "settlement"],
+    ]
+    assert len(plan[1]["set_off"]) == 3
