@@ -21,7 +21,15 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from favorledger import Settlement
+from favorledger import (
+    Assignment,
+    Ledger,
+    Settlement,
+    UnknownFavorError,
+    settle,
+    settled_by,
+    trading,
+)
 from favorledger._display import display_width, table
 from favorledger.io.sqlite import open_ledger
 from tests.command_line import run
@@ -125,3 +133,66 @@ def test_settle_apply_names_the_set_off_beside_the_favor_returns(
         ["set_off", "settlement"],
     ]
     assert len(plan[1]["set_off"]) == 3
+
+
+# ----------------------------------- U2: reversing a settled assignment
+def settled_assignment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[str, str, str]:
+    """dan passes on what ana owes him to ben, then ana pays ben."""
+    db = recorded(tmp_path, capsys, "dan ana 5", "ben dan 5")
+    assert run(capsys, "--db", db, "assign", "dan", "ana", "ben", "5")[0] == 0
+    assert run(capsys, "--db", db, "settle", "--apply")[0] == 0
+    led = open_ledger(db)
+    (assignment,) = [e for e in led.log if isinstance(e, Assignment)]
+    (paid,) = settlements(db)
+    return db, assignment.id, paid.id
+
+
+def test_reversing_a_settled_assignment_says_the_payment_stands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reversal made ana owe dan again and ben owe ana the payment back,
+    and said nothing about it."""
+    db, assignment, paid = settled_assignment(tmp_path, capsys)
+    code, _, err = run(capsys, "--db", db, "reverse", assignment)
+    assert code == 0, err
+    assert (
+        f"favorledger: note: {assignment}'s debt (ana owes ben) was settled by"
+        f" {paid}: ana owes dan again and that payment stands, so ben owes it"
+        " back to ana; reverse it too if the payment did not happen\n"
+    ) in err
+
+
+def test_json_reverse_of_a_settled_assignment_lists_the_settlement(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, assignment, paid = settled_assignment(tmp_path, capsys)
+    code, out, err = run(capsys, "--db", db, "--json", "reverse", assignment)
+    assert code == 0, err
+    assert json.loads(out)["settled_by"] == [paid]
+    assert f"{assignment}'s debt (ana owes ben) was settled by {paid}" in err
+
+
+def test_an_unsettled_assignment_is_reversed_without_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = recorded(tmp_path, capsys, "dan ana 5", "ben dan 5")
+    assert run(capsys, "--db", db, "assign", "dan", "ana", "ben", "5")[0] == 0
+    (assignment,) = [e for e in open_ledger(db).log if isinstance(e, Assignment)]
+    code, out, err = run(capsys, "--db", db, "--json", "reverse", assignment.id)
+    assert code == 0, err
+    assert json.loads(out)["settled_by"] == []
+    assert "note" not in err
+
+
+def test_settled_by_names_the_settlement_that_paid_an_assignments_debt() -> None:
+    led = Ledger()
+    led.record("dan", "ana", 5, id="f1")
+    led.record("ben", "dan", 5, id="f2")
+    trading.assign(led, "dan", "ana", "ben", 5, id="a1")
+    assert settled_by(led, "a1") == []
+    paid = led.apply(settle(led))
+    assert [s.id for s in settled_by(led, "a1")] == [paid[0].id]
+    with pytest.raises(UnknownFavorError, match="'nope'"):
+        settled_by(led, "nope")
