@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -196,3 +199,52 @@ def test_settled_by_names_the_settlement_that_paid_an_assignments_debt() -> None
     assert [s.id for s in settled_by(led, "a1")] == [paid[0].id]
     with pytest.raises(UnknownFavorError, match="'nope'"):
         settled_by(led, "nope")
+
+
+# ------------------------------------- P2: local times at a clock change
+def in_new_york(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The command run in a process whose local zone is New York."""
+    env = os.environ | {"TZ": "America/New_York"}
+    db = str(tmp_path / "ny.db")
+    command = [sys.executable, "-m", "favorledger", "--db", db, *argv]
+    return subprocess.run(command, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("2024-03-10T02:30", "does not exist in the local time zone"),
+        ("2024-11-03T01:30", "happens twice in the local time zone"),
+    ],
+)
+def test_a_local_time_at_a_clock_change_is_refused(
+    tmp_path: Path, typed: str, why: str
+) -> None:
+    """2024-03-10T02:30 was recorded as 01:30-05:00, an hour before any
+    02:30; 01:30 on the night the clocks go back was taken as the first."""
+    done = in_new_york(tmp_path, "record", "a", "b", "1", "--at", typed)
+    assert done.returncode == 2, done.stderr
+    assert f"--at {typed} {why}" in done.stderr
+    assert "give an offset" in done.stderr
+    assert not (tmp_path / "ny.db").exists()
+    done = in_new_york(tmp_path, "log", "--until", typed)
+    assert done.returncode == 2
+    assert f"--until {typed} {why}" in done.stderr
+
+
+def test_local_times_beside_a_clock_change_are_kept(tmp_path: Path) -> None:
+    for typed in [
+        "2024-03-10T01:30",
+        "2024-03-10T03:30",
+        "2024-11-03T01:30-04:00",
+        "2024-11-03T01:30-05:00",
+    ]:
+        done = in_new_york(tmp_path, "record", "a", "b", "1", "--at", typed)
+        assert done.returncode == 0, done.stderr
+    done = in_new_york(tmp_path, "--json", "log")
+    assert [e["at"][:16] + e["at"][-6:] for e in json.loads(done.stdout)] == [
+        "2024-03-10T01:30-05:00",
+        "2024-03-10T03:30-04:00",
+        "2024-11-03T01:30-04:00",
+        "2024-11-03T01:30-05:00",
+    ]
