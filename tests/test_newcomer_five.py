@@ -34,6 +34,7 @@ from favorledger import (
     trading,
 )
 from favorledger._display import display_width, table
+from favorledger.errors import _one_slip
 from favorledger.io.sqlite import open_ledger
 from tests.command_line import run
 
@@ -248,3 +249,90 @@ def test_local_times_beside_a_clock_change_are_kept(tmp_path: Path) -> None:
         "2024-11-03T01:30-04:00",
         "2024-11-03T01:30-05:00",
     ]
+
+
+# ----------------------------------------------------- P5, P6, P7: wording
+def test_path_from_a_person_to_themselves_says_it_needs_two_people(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said ``TARGET must differ from source``, naming one argument as
+    typed and the other not."""
+    db = recorded(tmp_path, capsys, "alice bob 3")
+    for json_flag in ((), ("--json",)):
+        code, out, err = run(capsys, "--db", db, *json_flag, "path", "alice", "alice")
+        assert (code, out) == (2, "")
+        assert err == (
+            "favorledger: error: SOURCE and TARGET are both 'alice':"
+            " a path joins two different people\n"
+        )
+
+
+def test_agenda_with_nothing_to_do_says_so_and_what_the_person_owes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed ``(nothing)``, as for a table with no rows."""
+    db = recorded(tmp_path, capsys, "carol dave 0.5", "erin frank 1", "frank erin 1")
+    assert run(capsys, "--db", db, "tie", "dave", "carol", "1")[0] == 0  # no ease-off
+    code, out, _ = run(capsys, "--db", db, "agenda", "carol")
+    assert (code, out) == (0, "nothing for carol to attend to; carol owes nobody\n")
+    code, out, _ = run(capsys, "--db", db, "agenda", "erin")
+    assert out == "nothing for erin to attend to; erin owes nobody\n"
+    code, out, _ = run(capsys, "--db", db, "agenda", "dave")
+    assert out == "nothing for dave to attend to; dave owes 0.5, none of it overdue\n"
+    code, out, _ = run(capsys, "--db", db, "agenda", "dave", "--at", "2000-01-01")
+    assert out == "nothing for dave to attend to; dave owes nobody\n"
+    code, out, _ = run(capsys, "--db", db, "--json", "agenda", "carol")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    ("new", "hint"),
+    [
+        ("alicia", ""),  # another name, two letters apart
+        ("bobby", ""),
+        ("alcie", " (did you mean 'alice'?)"),  # two letters swapped
+        ("alica", " (did you mean 'alice'?)"),  # one letter wrong
+        ("Alice", " (did you mean 'alice'?)"),  # case
+        ("alce", " (did you mean 'alice'?)"),  # one letter left out
+    ],
+)
+def test_a_new_person_is_asked_about_only_a_near_slip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], new: str, hint: str
+) -> None:
+    """``record alicia bob 1`` said ``did you mean 'alice'?``: a new person
+    whose name is merely like an existing one is no typo."""
+    db = recorded(tmp_path, capsys, "alice bob 3")
+    code, _, err = run(capsys, "--db", db, "record", new, "bob", "1")
+    assert code == 0
+    assert err == f"favorledger: new person {new!r}{hint}\n"
+
+
+def test_an_unknown_name_on_a_read_command_still_gets_the_wider_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = recorded(tmp_path, capsys, "alice bob 3")
+    code, _, err = run(capsys, "--db", db, "history", "alicia")
+    assert code != 0
+    assert "(did you mean 'alice'?)" in err
+
+
+def osa_distance(a: str, b: str) -> int:
+    """The optimal string alignment distance, by the textbook table."""
+    d = [
+        [i + j if i * j == 0 else 0 for j in range(len(b) + 1)]
+        for i in range(len(a) + 1)
+    ]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@given(st.text("abc", max_size=6), st.text("abc", max_size=6))
+@example("alcie", "alice")
+@example("ab", "ba")
+def test_one_slip_is_an_edit_distance_of_at_most_one(a: str, b: str) -> None:
+    assert _one_slip(a, b) == (osa_distance(a, b) <= 1)

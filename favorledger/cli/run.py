@@ -17,7 +17,13 @@ from typing import Any, Final, TextIO, TypeVar
 from favorledger._display import amount_text, json_text, one_line, short_ids
 from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
-from favorledger.errors import FavorLedgerError, StoreError, close_names, shown
+from favorledger.errors import (
+    FavorLedgerError,
+    StoreError,
+    close_names,
+    shown,
+    slips_of,
+)
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
@@ -381,8 +387,9 @@ class Run:
         if not new:
             return
         hints = []
+        suggest = close_names if self.strict else slips_of  # refused, or a note
         for name in new:
-            close = close_names(name, known)
+            close = suggest(name, known)
             like = " or ".join(repr(c) for c in close)
             hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
         noun = "person" if len(new) == 1 else "people"

@@ -10,6 +10,7 @@ from typing import Any, Final
 import networkx as nx
 
 from favorledger._display import amount_column, amount_text, table
+from favorledger._exact import total
 from favorledger.agenda import agenda
 from favorledger.clearing import clear_cycles
 from favorledger.cli.run import (
@@ -231,6 +232,11 @@ def _clear(run: Run) -> int:
 
 def _path(run: Run) -> int:
     a = run.args
+    if a.source == a.target:
+        raise UsageError(
+            f"SOURCE and TARGET are both {a.source!r}: a path joins two different"
+            " people"
+        )
     with run.read() as led:
         paths: list[ReferralPath]
         if a.k is None:
@@ -266,6 +272,7 @@ def _agenda(run: Run) -> int:
         raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
     with run.read() as led:
         items = agenda(led, a.person, today=today)
+        owing = "" if items or run.json else _owing(led, a.person, today)
     if run.json:
         run.emit(
             [
@@ -282,9 +289,21 @@ def _agenda(run: Run) -> int:
             ]
         )
         return 0
+    if not items:
+        run.out.write(f"nothing for {a.person} to attend to; {owing}\n")
+        return 0
     rows = [[i.action, i.person, i.reason] for i in items]
     table(run.out, ["action", "person", "reason"], rows)
     return 0
+
+
+def _owing(led: LedgerView, person: str, at: datetime) -> str:
+    """What an empty agenda's ``person`` owes in all at ``at``, in words."""
+    debts = led.who_owes_whom(at=at)
+    owed = total(d.amount for d in debts if d.debtor == person)
+    if not owed:
+        return f"{person} owes nobody"
+    return f"{person} owes {amount_text(owed)}, none of it overdue"
 
 
 COMMANDS: Final[dict[str, Callable[[Run], int]]] = {
