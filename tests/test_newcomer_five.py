@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
+from examples.webapp.app import create_app
 from favorledger import (
     Assignment,
     Ledger,
@@ -336,3 +338,34 @@ def osa_distance(a: str, b: str) -> int:
 @example("ab", "ba")
 def test_one_slip_is_an_edit_distance_of_at_most_one(a: str, b: str) -> None:
     assert _one_slip(a, b) == (osa_distance(a, b) <= 1)
+
+
+# ------------------------------------------ P4: the web app's "favor" key
+def test_api_settle_names_an_assignment_or_settlement_entry_not_favor(
+    tmp_path: Path,
+) -> None:
+    """An assignment's or a settlement's id was given as ``"favor"``."""
+    db = str(tmp_path / "board.db")
+    with Ledger.open(db) as led:
+        led.record("me", "bob", 2, id="f1")  # bob owes me 2
+        led.record("carol", "me", 2, id="f2")  # me owes carol 2
+        trading.assign(led, "me", "bob", "carol", 2, id="a1")
+        led.record("dan", "eve", 3, id="f3")
+        plan = settle(led, method="greedy")
+        (paid,) = led.apply([t for t in plan if t.payer == "eve"])
+        led.reverse("f3")
+        led.record("ann", "zoe", 1, id="f4")
+        favors = set(led.favors)
+    with TestClient(create_app(db)) as client:
+        answer = client.get("/api/settle").json()
+    reasons = [r for s in answer for r in s["because"]]
+    entries = {(r["role"], r["entry"]) for r in reasons}
+    assert entries == {
+        ("assignment", "a1"),
+        ("settlement", paid.id),
+        ("recipient", "f4"),
+    }
+    for r in reasons:
+        is_favor = r["role"] in ("recipient", "referrer")
+        assert ("favor" in r) == is_favor, r
+        assert not is_favor or r["favor"] == r["entry"] in favors
