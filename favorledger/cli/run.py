@@ -105,15 +105,10 @@ def clock_change(flag: str, text: str) -> None:
         why = "happens twice in the local time zone (the clocks go back)"
     else:
         return
+    offset = first.isoformat()[-6:]  # as typed after a time: -05:00
     raise UsageError(
-        f"{flag} {text.strip()} {why}: give an offset, such as"
-        f" {typed.isoformat(timespec='minutes')}{_offset(first)}"
+        f"{flag} {text.strip()} {why}: give an offset, such as {text.strip()}{offset}"
     )
-
-
-def _offset(moment: datetime) -> str:
-    """``moment``'s UTC offset as typed after a time: ``-05:00``."""
-    return moment.isoformat(timespec="minutes")[-6:]
 
 
 def entry_time(text: str | None) -> datetime | str | None:
