@@ -1,5 +1,5 @@
 """The command line's and the web app's polish from the fifth newcomer
-trial (trial 5), each a regression test written before its fix.
+trial, each a regression test written before its fix.
 
 The promises:
 
@@ -7,6 +7,19 @@ The promises:
   two columns, a combining mark none (P1);
 * ``--json settle --apply`` reports the set-off it records for debts left
   in cycles, as the text does; so does the text beside favor-returns;
+* reversing an assignment whose moved debt a settlement paid since says
+  what that means and lists the settlement, in text and JSON (U2);
+* a local time without an offset that the clock skips or shows twice (a
+  daylight-saving change) is refused, naming the option and the value (P2);
+* ``path a a`` says a path joins two different people (P5); ``agenda``
+  says there is nothing to attend to, and what the person owes (P7); a new
+  person's note suggests an existing name only when it is one slip of the
+  keyboard away, not merely similar (P6);
+* the web app's ``/api/settle`` names the entry behind each reason
+  ``entry``, and ``favor`` only when it is a favor (P4);
+* ``derived_id``, which the storage page and the changelog name, is public:
+  in ``favorledger.io`` and its module's ``__all__``, so the API reference
+  shows it; so is every function and class ``favorledger.io`` exports.
 """
 
 from __future__ import annotations
