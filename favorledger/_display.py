@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Final, TextIO
@@ -33,6 +34,7 @@ __all__ = [
     "SHORT_ID",
     "amount_column",
     "amount_text",
+    "display_width",
     "json_text",
     "short_ids",
     "table",
@@ -106,27 +108,55 @@ def _common(a: str, b: str) -> int:
     return count
 
 
+def display_width(text: str) -> int:
+    """How many terminal columns ``text`` takes: a wide or full-width
+    character (CJK, most emoji) two, a combining mark none, the rest one.
+
+    Examples
+    --------
+    >>> display_width("bob"), display_width("李小龍"), display_width("e\u0301")
+    (3, 6, 1)
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 NUMERIC: Final = frozenset(
     {"balance", "amount", "value", "strength", "hops", "trust", "before", "after"}
 )
 
 
 def table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Aligned columns; amount-like columns (:data:`NUMERIC`) right-aligned."""
+    """Aligned columns; amount-like columns (:data:`NUMERIC`) right-aligned.
+
+    Columns line up by display width (:func:`display_width`), so a name in
+    CJK, with emoji or with combining marks does not push its row askew.
+    """
     if not rows:
         out.write("(nothing)\n")
         return
     rows = [[one_line(cell) for cell in row] for row in rows]
     right = [h in NUMERIC for h in headers]
-    widths = [len(h) for h in headers]
+    widths = [display_width(h) for h in headers]
     for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+        widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
     for row in (headers, *rows):
         cells = [
-            (cell.rjust(width) if is_right else cell.ljust(width))
+            _padded(cell, width, is_right)
             for cell, width, is_right in zip(row, widths, right, strict=True)
         ]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _padded(cell: str, width: int, right: bool) -> str:
+    """``cell`` padded with spaces to ``width`` display columns."""
+    padding = " " * (width - display_width(cell))
+    return padding + cell if right else cell + padding
 
 
 def one_line(text: str) -> str:

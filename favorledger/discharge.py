@@ -527,16 +527,18 @@ class _Debts:
                     found.append((entry.at, Obligation(d, c, amount, entry.id, role)))
         return found
 
-    def paid_by(self, favor: Favor) -> list[str]:
-        """The ids of the live settlements that paid (part of) ``favor``'s
-        obligations, in the order they paid: within each pair, what was paid
-        comes off the oldest debts first (``favor`` counts even if reversed)."""
+    def paid_by(self, entry: Favor | Assignment) -> list[str]:
+        """The ids of the live settlements that paid (part of) ``entry``'s
+        obligations (a favor's, or the debt an assignment moved onto its
+        debtor and new holder), in the order they paid: within each pair,
+        what was paid comes off the oldest debts first (a favor counts even
+        if reversed)."""
         found: list[str] = []
-        for obligation in favor.obligations():
+        for obligation in _owed_by(entry):
             debtor, creditor = obligation.debtor, obligation.creditor
             start: Amount = ZERO
-            for o in self.sources(debtor, creditor, also=favor.id):
-                if (o.favor_id, o.role) == (favor.id, obligation.role):
+            for o in self.sources(debtor, creditor, also=entry.id):
+                if (o.favor_id, o.role) == (entry.id, obligation.role):
                     break
                 start = _exact.add(start, o.amount)
             end = _exact.add(start, obligation.amount)
@@ -547,6 +549,16 @@ class _Debts:
                 if o.role == "settlement"
             ]
         return list(dict.fromkeys(found))
+
+
+def _owed_by(entry: Favor | Assignment) -> list[Obligation]:
+    """The obligations a favor creates, or the one debt an assignment moved
+    (its debtor now owes its new holder)."""
+    if isinstance(entry, Favor):
+        return entry.obligations()
+    return [
+        Obligation(entry.debtor, entry.new_holder, entry.amount, entry.id, "assignment")
+    ]
 
 
 def _overlapping(

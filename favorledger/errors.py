@@ -212,6 +212,39 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(same + close))[:3]
 
 
+def slips_of(name: str, known: Iterable[str]) -> list[str]:
+    """Those of :func:`close_names` that ``name`` is one slip of the
+    keyboard away from (ignoring case): a letter wrong, left out, added, or
+    two swapped. A new person's name that is merely like a known one
+    (``alicia``, ``alice``) is no slip.
+
+    Examples
+    --------
+    >>> slips_of("alcie", ["alice"]), slips_of("alicia", ["alice"])
+    (['alice'], [])
+    """
+    return [
+        k for k in close_names(name, known) if _one_slip(name.casefold(), k.casefold())
+    ]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """At most one edit apart: a substitution, deletion, insertion or a
+    swap of neighbours (the optimal string alignment distance is <= 1)."""
+    if len(a) == len(b):
+        differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(differ) == 2:
+            i, j = differ
+            return j == i + 1 and (a[i], a[j]) == (b[j], b[i])
+        return len(differ) <= 1
+    short, long = sorted((a, b), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    pairs = zip(short, long, strict=False)
+    i = next((k for k, (x, y) in enumerate(pairs) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
 def unknown_person(person: object, known: Iterable[str]) -> UnknownPersonError:
     """The error for a ``person`` the ledger does not hold (``known``: who
     it does hold), with the names it may have meant.

@@ -313,7 +313,8 @@ def explain(
 
 
 def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
-    """The settlements that paid (part of) a favor, in the order recorded.
+    """The settlements that paid (part of) a favor, or the debt an
+    assignment moved, in the order recorded.
 
     Within each pair, what was paid comes off the oldest debts first (as
     explanations take it), so a settlement paid a favor when what it paid
@@ -326,7 +327,9 @@ def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
     ledger
         The ledger the favor is in.
     favor_id
-        The favor's id.
+        The favor's id, or an assignment's (what its debtor owes its new
+        holder because of it; reversing the assignment leaves those
+        settlements standing).
 
     Returns
     -------
@@ -336,7 +339,7 @@ def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
     Raises
     ------
     UnknownFavorError
-        If no favor has that id.
+        If no favor or assignment has that id.
 
     Examples
     --------
@@ -351,9 +354,10 @@ def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
     [('me', 'carol'), ('bob', 'carol')]
     """
     favor = ledger.favors.get(favor_id) if isinstance(favor_id, str) else None
-    if favor is None:
-        raise UnknownFavorError(f"no favor has the id {favor_id!r}")
-    found = set(_Debts(indexed(ledger)).paid_by(favor))
+    entry = favor or _assignment(ledger, favor_id)
+    if entry is None:
+        raise UnknownFavorError(f"no favor or assignment has the id {favor_id!r}")
+    found = set(_Debts(indexed(ledger)).paid_by(entry))
     if not found:
         return []
     by_id = {e.id: e for e in ledger.index.entries if e.id in found}
@@ -399,17 +403,23 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
     >>> [f.id for f in assigned_favors(led, "a1")]
     ['f1']
     """
+    assignment = _assignment(ledger, assignment_id)
+    if assignment is None:
+        raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
+    if assignment.id in ledger.reversals:
+        return []  # undone: nothing is owed because of it
+    ids = set(moved_favors(_Debts(indexed(ledger)), assignment))
+    return [f for f in ledger.favors.values() if f.id in ids]
+
+
+def _assignment(ledger: LedgerView, entry_id: object) -> Assignment | None:
+    """The assignment with that id, if any."""
     found = (
-        [e for e in ledger.index.entries if e.id == assignment_id]
-        if isinstance(assignment_id, str)
+        [e for e in ledger.index.entries if e.id == entry_id]
+        if isinstance(entry_id, str)
         else []
     )
-    if not found or not isinstance(found[0], Assignment):
-        raise UnknownFavorError(f"no assignment has the id {assignment_id!r}")
-    if found[0].id in ledger.reversals:
-        return []  # undone: nothing is owed because of it
-    ids = set(moved_favors(_Debts(indexed(ledger)), found[0]))
-    return [f for f in ledger.favors.values() if f.id in ids]
+    return found[0] if found and isinstance(found[0], Assignment) else None
 
 
 def indexed(ledger: LedgerView) -> Indexed:

@@ -484,13 +484,13 @@ def test_settle_up_names_an_assignment_or_a_settlement_behind_a_debt(db: str) ->
     assert answer.status_code == page.status_code == 200
     because = {(s["payer"], s["payee"]): s["because"] for s in answer.json()}
     (assigned,) = because["bob", "carol"]
-    assert (assigned["role"], assigned["favor"], assigned["reason"]) == (
+    assert (assigned["role"], assigned["entry"], assigned["reason"]) == (
         "assignment",
         "a1",
         "IOU",
     )
     assert assigned["favors"] == ["f1"]  # the favor whose debt it passed on
     (returned,) = because["dan", "eve"]
-    assert (returned["role"], returned["favor"]) == ("settlement", paid.id)
+    assert (returned["role"], returned["entry"]) == ("settlement", paid.id)
     assert "passed on to carol by assignment a1: IOU" in page.text
     assert f"a favor settlement {paid.id} paid was reversed" in page.text

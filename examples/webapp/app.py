@@ -127,7 +127,7 @@ def _reason(
         "debtor": ob.debtor,
         "creditor": ob.creditor,
         "amount": _text(ob.amount),
-        "favor": ob.favor_id,  # the id of the entry behind it
+        "entry": ob.favor_id,  # a favor, an assignment or a settlement
         "role": ob.role,
     }
     if ob.role in ("assignment", "settlement"):
@@ -138,6 +138,7 @@ def _reason(
         return reason
     favor = led.favors[ob.favor_id]
     return reason | {
+        "favor": favor.id,
         "reason": favor.reason,
         "giver": favor.giver,
         "receiver": favor.receiver,

@@ -74,6 +74,7 @@ def _reverse(run: Run) -> int:
         favor_id = run.resolve(led, a.favor_id, undoable, "favor")
         paid, leg = _what_else(led, favor_id)  # read before the favor is gone
         again = _passed_on_again(led, favor_id)
+        paid_since, settled_note = _settled_since(led, favor_id)
         passed = _assigned_on(led, favor_id)
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
         undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
@@ -82,7 +83,7 @@ def _reverse(run: Run) -> int:
     said = run.recorded(
         reversal,
         f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}",
-        settled_by=[s.id for s in paid],
+        settled_by=[s.id for s in paid] + paid_since,
         other_leg=None if leg is None else leg.id,
         passed_on_by=passed,
     )
@@ -103,7 +104,7 @@ def _reverse(run: Run) -> int:
             f"{favor_id}'s debt was passed on by {', '.join(passed)}; reverse"
             f" {them} too if {favor_id} did not happen"
         )
-    notes += again
+    notes += again + settled_note
     run.err.write("".join(f"favorledger: note: {note}\n" for note in notes))
     return said
 
@@ -151,6 +152,27 @@ def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
     return [
         f"{', '.join(later)} passed on {first.debtor}'s debt to"
         f" {first.new_holder} again; reverse those too if they rest on {entry_id}"
+    ]
+
+
+def _settled_since(led: Ledger, entry_id: str) -> tuple[list[str], list[str]]:
+    """For an assignment, the settlements that paid the debt it moved (its
+    debtor's to its new holder) and a note on what reversing it means:
+    the debtor owes the holder again, and the payment stands, so the new
+    holder owes it back."""
+    moved = next(e for e in led.log if e.id == entry_id)
+    if not isinstance(moved, Assignment):
+        return [], []
+    paid = [s.id for s in settled_by(led, entry_id)]
+    if not paid:
+        return [], []
+    debtor, holder, new = moved.debtor, moved.holder, moved.new_holder
+    them, payment = ("it", "payment") if len(paid) == 1 else ("those", "payments")
+    return paid, [
+        f"{entry_id}'s debt ({debtor} owes {new}) was settled by"
+        f" {', '.join(paid)}: {debtor} owes {holder} again and that {payment}"
+        f" stands, so {new} owes it back to {debtor}; reverse {them} too if"
+        f" the {payment} did not happen"
     ]
 
 

@@ -17,7 +17,13 @@ from typing import Any, Final, TextIO, TypeVar
 from favorledger._display import amount_text, json_text, one_line, short_ids
 from favorledger._exact import Amount
 from favorledger.cli.parser import DEFAULT_DB, TIME_OPTIONS
-from favorledger.errors import FavorLedgerError, StoreError, close_names, shown
+from favorledger.errors import (
+    FavorLedgerError,
+    StoreError,
+    close_names,
+    shown,
+    slips_of,
+)
 from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
@@ -46,7 +52,8 @@ class UsageError(FavorLedgerError, ValueError):
 
 def parse_time(text: str | None) -> datetime | str | None:
     """An ISO-8601 time: a bare date is midnight UTC, a time without an
-    offset is local time."""
+    offset is local time (:func:`clock_change` refuses one that a
+    daylight-saving change makes ambiguous)."""
     if text is None:
         return None
     try:
@@ -71,6 +78,37 @@ def check_times(args: argparse.Namespace) -> None:
         text = getattr(args, dest, None)
         if text is not None:
             as_moment(parse_time(text), f"--{dest}")
+            clock_change(f"--{dest}", text)
+
+
+def clock_change(flag: str, text: str) -> None:
+    """Refuse a local time (no offset) that the local clock skips or shows
+    twice at a daylight-saving change: which moment was meant is a guess.
+
+    Examples
+    --------
+    >>> clock_change("--at", "2024-03-10T02:30-05:00")  # an offset: exact
+    """
+    local = parse_time(text)
+    if not isinstance(local, datetime) or local.tzinfo is UTC:
+        return  # not a time (refused already), or a date alone
+    typed = datetime.fromisoformat(text)
+    if typed.tzinfo is not None:
+        return
+    try:
+        first, second = (typed.replace(fold=k).astimezone() for k in (0, 1))
+    except (OverflowError, ValueError):
+        return
+    if first.replace(tzinfo=None) != typed:
+        why = "does not exist in the local time zone (the clocks skip it)"
+    elif first.utcoffset() != second.utcoffset():
+        why = "happens twice in the local time zone (the clocks go back)"
+    else:
+        return
+    offset = first.isoformat()[-6:]  # as typed after a time: -05:00
+    raise UsageError(
+        f"{flag} {text.strip()} {why}: give an offset, such as {text.strip()}{offset}"
+    )
 
 
 def entry_time(text: str | None) -> datetime | str | None:
@@ -344,8 +382,9 @@ class Run:
         if not new:
             return
         hints = []
+        suggest = close_names if self.strict else slips_of  # refused, or a note
         for name in new:
-            close = close_names(name, known)
+            close = suggest(name, known)
             like = " or ".join(repr(c) for c in close)
             hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
         noun = "person" if len(new) == 1 else "people"

@@ -10,6 +10,7 @@ from typing import Any, Final
 import networkx as nx
 
 from favorledger._display import amount_column, amount_text, table
+from favorledger._exact import total
 from favorledger.agenda import agenda
 from favorledger.clearing import clear_cycles
 from favorledger.cli.run import (
@@ -72,6 +73,7 @@ def _transfers(
     recorded: Sequence[Settlement],
     verb: str,
     method: str = "auto",
+    set_off: Sequence[Settlement] = (),
 ) -> None:
     stated_only = _stated_only(led, method)
     if run.json:
@@ -87,7 +89,7 @@ def _transfers(
         ]
         for item, entry in zip(plan, recorded, strict=False):
             item["settlement"] = entry.id
-        run.emit(plan)
+        run.emit(plan + [_set_off_item(entry) for entry in set_off])
         return
     column = amount_column([t.amount for t in transfers])
     whys = [_why(led, t) for t in transfers]
@@ -106,7 +108,26 @@ def _transfers(
         run.out.write("(--json lists every reason)\n")
     if recorded:
         ids = ", ".join(run.short(entry.id) for entry in recorded)
-        run.out.write(f"recorded {plural(len(recorded), 'settlement')}: {ids}\n")
+        said = [f"recorded {plural(len(recorded), 'settlement')}: {ids}"]
+        said += [_set_off_text(run, entry) for entry in set_off]
+        run.out.write("; ".join(said) + "\n")
+
+
+def _set_off_item(entry: Settlement) -> dict[str, Any]:
+    """A set-off in ``--json settle --apply``: its id and the debts it
+    cancelled, in the shape of ``clear``'s ``set_offs``."""
+    return {
+        "settlement": entry.id,
+        "set_off": [
+            {"payer": d.debtor, "payee": d.creditor, "amount": amount_text(d.amount)}
+            for d in entry.discharged
+        ],
+    }
+
+
+def _set_off_text(run: Run, entry: Settlement) -> str:
+    cleared = plural(len(entry.discharged), "debt")
+    return f"set off {cleared} that ran in cycles: {run.short(entry.id)}"
 
 
 def _settle(run: Run) -> int:
@@ -118,6 +139,7 @@ def _settle(run: Run) -> int:
             return 0
         recorded = led.apply(transfers, reason=a.reason, at=at) if a.apply else []
         set_off = [e for e in recorded if e.kind == "set-off"]
+        paid = [e for e in recorded if e.kind != "set-off"]
         if set_off and not transfers and not run.json:
             cleared = plural(len(set_off[0].discharged), "debt")
             run.out.write(
@@ -125,7 +147,8 @@ def _settle(run: Run) -> int:
                 f" recorded 1 settlement: {run.short(set_off[0].id)}\n"
             )
             return 0
-        _transfers(run, led, transfers, recorded, "returns a favor to", a.method)
+        verb = "returns a favor to"
+        _transfers(run, led, transfers, paid, verb, a.method, set_off)
     return 0
 
 
@@ -209,6 +232,11 @@ def _clear(run: Run) -> int:
 
 def _path(run: Run) -> int:
     a = run.args
+    if a.source == a.target:
+        raise UsageError(
+            f"SOURCE and TARGET are both {a.source!r}: a path joins two different"
+            " people"
+        )
     with run.read() as led:
         paths: list[ReferralPath]
         if a.k is None:
@@ -244,6 +272,7 @@ def _agenda(run: Run) -> int:
         raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
     with run.read() as led:
         items = agenda(led, a.person, today=today)
+        owing = "" if items or run.json else _owing(led, a.person, today)
     if run.json:
         run.emit(
             [
@@ -260,9 +289,21 @@ def _agenda(run: Run) -> int:
             ]
         )
         return 0
+    if not items:
+        run.out.write(f"nothing for {a.person} to attend to; {owing}\n")
+        return 0
     rows = [[i.action, i.person, i.reason] for i in items]
     table(run.out, ["action", "person", "reason"], rows)
     return 0
+
+
+def _owing(led: LedgerView, person: str, at: datetime) -> str:
+    """What an empty agenda's ``person`` owes in all at ``at``, in words."""
+    debts = led.who_owes_whom(at=at)
+    owed = total(d.amount for d in debts if d.debtor == person)
+    if not owed:
+        return f"{person} owes nobody"
+    return f"{person} owes {amount_text(owed)}, none of it overdue"
 
 
 COMMANDS: Final[dict[str, Callable[[Run], int]]] = {

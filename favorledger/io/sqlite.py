@@ -74,6 +74,7 @@ __all__ = [
     "check_store",
     "open_ledger",
     "read_settings",
+    "store_head",
     "write_setting",
 ]
 

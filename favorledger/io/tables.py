@@ -89,6 +89,7 @@ __all__ = [
     "Edge",
     "Progress",
     "Skipped",
+    "derived_id",
     "escape_cell",
     "import_csv",
     "not_recorded",
