@@ -71,7 +71,14 @@ from favorledger.errors import (
     InvalidValueError,
     shown,
 )
-from favorledger.io.files import parse_json, utf8_lines, writing, writing_text
+from favorledger.io.files import (
+    parse_json,
+    reading,
+    utf8_lines,
+    writing,
+    writing_text,
+    wrong_format,
+)
 from favorledger.model import (
     Entry,
     Favor,
@@ -264,12 +271,13 @@ def _records(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` for each data row, with cells unescaped; checks the header."""
     name = os.fspath(path)
-    with open(name, "rb") as source:
+    with reading(name) as source:
         lines = _lines(name, source)
         first = next(lines, "")
+        ahead = _other_format(name, first, lines)
         delimiter = ";" if first.count(";") > first.count(",") else ","
         reader = csv.reader(
-            itertools.chain([first], lines), delimiter=delimiter, strict=True
+            itertools.chain([first], ahead, lines), delimiter=delimiter, strict=True
         )
         line = 1
         try:
@@ -302,6 +310,22 @@ def _records(
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from None
+
+
+_AHEAD: Final = 20
+"""How many lines after the first tell what a file that is no table is."""
+
+
+def _other_format(name: str, first: str, lines: Iterator[str]) -> list[str]:
+    """Refuse a file that looks like JSON Lines or a graph file, in one line
+    (its first line is no header); else return the lines read to tell."""
+    if first.lstrip("\ufeff \t")[:1] not in ("{", "<"):
+        return []
+    ahead = list(itertools.islice(lines, _AHEAD))
+    wrong = wrong_format(name, first + "".join(ahead), "csv")
+    if wrong is not None:
+        raise wrong
+    return ahead
 
 
 def _check_header(

@@ -1,0 +1,105 @@
+"""Import, export and store files, from the fifth newcomer trial (U5-U7
+and four more), each a regression test written before its fix.
+
+The promises:
+
+* a file of another format given as CSV (or as JSON Lines) is named for
+  what it looks like, with the ``--format`` to use, in one line, and
+  nothing changes (U5);
+* ``-`` is standard input for ``import`` (JSON Lines unless ``--format``
+  says otherwise) and standard output for ``export``, which never makes a
+  file named ``-`` (U6);
+* every format reports the entries an import skipped as already recorded,
+  as CSV does;
+* a reversal before the favor it reverses names its line and says the
+  favor must come first;
+* a strict ledger refuses an import naming people it does not know, naming
+  them and what to do, and changes nothing (U7);
+* a file that is not empty and not an SQLite database is never turned into
+  a store, by the command or by ``Ledger.open``; an empty file is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.command_line import run
+
+
+@pytest.fixture(autouse=True)
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = str(tmp_path / "s.db")
+    monkeypatch.setenv("FAVORLEDGER_DB", path)
+    return path
+
+
+@pytest.fixture
+def exported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> dict[str, Path]:
+    """A small ledger exported to every format that imports, in another store."""
+    source = str(tmp_path / "source.db")
+    for argv in (
+        ("record", "ann", "bob", "2", "--id", "f1"),
+        ("tie", "ann", "bob", "0.5", "--id", "t1"),
+        ("person", "carol", "--name", "Carol"),
+    ):
+        assert run(capsys, "--db", source, *argv)[0] == 0
+    files = {}
+    for kind in ("jsonl", "csv", "graphml", "gexf"):
+        files[kind] = tmp_path / f"out.{kind}"
+        assert run(capsys, "--db", source, "export", str(files[kind]))[0] == 0
+    return files
+
+
+def _state(db: str) -> bytes | None:
+    """The store's bytes (None if there is no store)."""
+    path = Path(db)
+    return path.read_bytes() if path.exists() else None
+
+
+# ---------------------------------------------------------------------- U5
+
+
+@pytest.mark.parametrize(
+    ("kind", "looks"),
+    [("jsonl", "JSON Lines"), ("graphml", "GraphML"), ("gexf", "GEXF")],
+)
+@pytest.mark.parametrize("how", ["--format", "name"])
+def test_another_format_given_as_csv_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    db: str,
+    exported: dict[str, Path],
+    kind: str,
+    looks: str,
+    how: str,
+) -> None:
+    path = exported[kind]
+    if how == "name":
+        renamed = tmp_path / f"sheet-{kind}.csv"
+        renamed.write_bytes(path.read_bytes())
+        argv = ["import", str(renamed)]
+    else:
+        argv = ["import", "--format", "csv", str(path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert f"looks like a {looks} file, not a CSV table" in err, err
+    assert f"--format {kind}" in err, err
+    assert "unknown column" not in err
+    assert _state(db) is None  # no store made
+
+
+def test_a_csv_table_given_as_json_lines_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    db: str,
+    exported: dict[str, Path],
+) -> None:
+    code, _, err = run(capsys, "import", "--format", "jsonl", str(exported["csv"]))
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert "looks like a CSV table, not a JSON Lines file" in err, err
+    assert "--format csv" in err
+    assert _state(db) is None
