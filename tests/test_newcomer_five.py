@@ -21,10 +21,15 @@ The promises:
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from favorledger import Ledger
 from tests.command_line import run
 
 
@@ -103,3 +108,86 @@ def test_a_csv_table_given_as_json_lines_is_named_in_one_line(
     assert "looks like a CSV table, not a JSON Lines file" in err, err
     assert "--format csv" in err
     assert _state(db) is None
+
+
+# ---------------------------------------------------------------------- U6
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def _owes(capsys: pytest.CaptureFixture[str], db: str) -> object:
+    code, out, err = run(capsys, "--db", db, "--json", "owes")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "graphml", "gexf"])
+def test_import_reads_standard_input_for_a_dash(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    db: str,
+    exported: dict[str, Path],
+    kind: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = exported[kind].read_bytes()
+    argv = ["import", "-"] if kind == "jsonl" else ["import", "--format", kind, "-"]
+    _stdin(monkeypatch, data)
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    assert out.startswith(f"imported {1 if kind == 'csv' else 3} new entr"), out
+    assert f"from - ({kind})" in out
+    assert _owes(capsys, db) == [{"debtor": "bob", "creditor": "ann", "amount": "2"}]
+    _stdin(monkeypatch, data)
+    code, out, err = run(capsys, "--json", *argv)
+    assert code == 0, err
+    assert json.loads(out)["new"] == 0
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_csv_table_on_standard_input_needs_its_format(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    db: str,
+    exported: dict[str, Path],
+) -> None:
+    _stdin(monkeypatch, exported["csv"].read_bytes())
+    code, out, err = run(capsys, "import", "-")
+    assert (code, out) == (2, "")
+    assert err == (
+        "favorledger: error: -: looks like a CSV table, not a JSON Lines file;"
+        " import it with --format csv\n"
+    )
+    assert _state(db) is None
+
+
+def test_export_to_a_dash_writes_standard_output_and_no_file(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "record", "ann", "bob", "2", "--id", "f1")[0] == 0
+    for kind in ("jsonl", "csv", "graphml", "gexf", "dot", "edges"):
+        code, out, err = run(capsys, "export", "--format", kind, "-")
+        assert code == 0, err
+        assert "f1" in out or kind == "dot", (kind, out)
+        assert f"to - ({kind})" in err
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_real_pipe_into_import(tmp_path: Path, exported: dict[str, Path]) -> None:
+    db = str(tmp_path / "piped.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "favorledger", "--db", db, "import", "-"],
+        input=exported["jsonl"].read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"imported 3 new entries from - (jsonl)" in done.stdout
+    with Ledger.open(db, create=False) as led:
+        assert len(led.log) == 3

@@ -96,23 +96,32 @@ def _located(
     return [(None, entry) for entry in read(path)]
 
 
-def _import(run: Run) -> int:
-    """All or nothing: the whole file is read and checked before the store is
-    opened, and a store that does not exist yet is created only for a file the
-    ledger accepts (checked first on an empty ledger in memory)."""
-    path = run.args.file
+def _importable(path: str, given: str | None) -> None:
+    """Refuse a missing file, a directory, a Parquet file (unless a format is
+    given) and an SQLite database, each with what to do instead."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     if not os.path.isfile(path):
         raise UsageError(f"{path}: not a file")
-    if run.args.format is None and SUFFIXES.get(Path(path).suffix.lower()) == "parquet":
+    if given is None and SUFFIXES.get(Path(path).suffix.lower()) == "parquet":
         raise UsageError(
             f"{path}: a Parquet file is written for analysis tools (DuckDB,"
             " Spark) and is not read back; to keep the whole ledger, export to"
             " .jsonl"
         )
     _not_a_database(path)
-    kind = _format(path, run.args.format, IMPORT_FORMATS)
+
+
+def _import(run: Run) -> int:
+    """All or nothing: the whole file is read and checked before the store is
+    opened, and a store that does not exist yet is created only for a file the
+    ledger accepts (checked first on an empty ledger in memory)."""
+    path = run.args.file
+    if path == "-":  # standard input: JSON Lines, as export writes it there
+        kind = run.args.format or "jsonl"
+    else:
+        _importable(path, run.args.format)
+        kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
     old: dict[str, str] = {}
     located = _located(path, kind, undated, old)
