@@ -191,3 +191,54 @@ def test_a_real_pipe_into_import(tmp_path: Path, exported: dict[str, Path]) -> N
     assert b"imported 3 new entries from - (jsonl)" in done.stdout
     with Ledger.open(db, create=False) as led:
         assert len(led.log) == 3
+
+
+# ------------------------------------------------- skipped, in every format
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("jsonl", "skipped 3 lines already recorded: {path}:1 (f1), {path}:2 (t1),"),
+        ("graphml", "skipped 3 entries already recorded in {path}: f1, t1, carol"),
+        ("gexf", "skipped 3 entries already recorded in {path}: f1, t1, carol"),
+        ("csv", "skipped 1 row already recorded: {path}:2 (f1)"),
+    ],
+)
+def test_every_format_reports_the_entries_it_skipped(
+    capsys: pytest.CaptureFixture[str],
+    exported: dict[str, Path],
+    kind: str,
+    said: str,
+) -> None:
+    path = exported[kind]
+    assert run(capsys, "import", str(path))[0] == 0
+    assert run(capsys, "record", "dan", "eve", "1", "--id", "f2")[0] == 0
+    code, out, err = run(capsys, "import", str(path))
+    assert code == 0, err
+    assert out.startswith("imported 0 new entries"), out
+    assert said.format(path=path) in out, out
+    code, out, err = run(capsys, "--json", "import", str(path))
+    skipped = json.loads(out)["skipped"]
+    if kind == "csv":
+        assert skipped == [{"line": 2, "id": "f1"}]
+    else:
+        lines = [1, 2, 3] if kind == "jsonl" else [None] * 3
+        pairs = zip(lines, ["f1", "t1", "carol"], strict=True)
+        assert skipped == [{"line": n, "id": i} for n, i in pairs]
+
+
+def test_only_the_entries_already_recorded_are_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "some.jsonl"
+    assert run(capsys, "record", "ann", "bob", "1", "--id", "f1")[0] == 0
+    f2 = ("record", "ann", "bob", "2", "--id", "f2", "--at", "2024-01-02")
+    assert run(capsys, *f2)[0] == 0
+    assert run(capsys, "export", str(path))[0] == 0
+    other = str(tmp_path / "other.db")
+    assert run(capsys, "--db", other, *f2)[0] == 0
+    code, out, err = run(capsys, "--db", other, "--json", "import", str(path))
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["new"], report["skipped"]) == (1, [{"line": 2, "id": "f2"}])

@@ -131,7 +131,7 @@ def _import(run: Run) -> int:
     with run.open(create=True) as led, progress_bar("importing") as progress:
         if kind == "csv":  # rows already in, though the table cannot say so
             located, known = split_recorded(led, located, undated, old)
-        new = _add_located(led, path, located, progress)
+        new = _add_located(led, path, located, progress, _noted(known))
         total = len(led.log)
     if run.json:
         skipped = [{"line": line, "id": entry_id} for line, entry_id in known]
@@ -145,16 +145,29 @@ def _import(run: Run) -> int:
             f" ledger holds {plural(total, 'entry')}\n"
         )
         if known:
-            run.out.write(f"{_skipped(path, known)}\n")
+            run.out.write(f"{_skipped(path, known, _UNITS.get(kind, 'entry'))}\n")
     return 0
 
 
+def _noted(
+    known: list[tuple[int | None, str]],
+) -> Callable[[int | None, str], None]:
+    """A ``skipped`` callback that adds each ``(line, id)`` to ``known``."""
+    return lambda line, entry_id: known.append((line, entry_id))
+
+
+_UNITS: Final = {"csv": "row", "jsonl": "line"}
+"""What an import message calls an entry of a format (else "entry")."""
+
 _SKIPPED_SHOWN: Final = 5
-"""How many skipped rows the import message names."""
+"""How many skipped entries the import message names."""
 
 
-def _skipped(path: str, known: Sequence[tuple[int | None, str]]) -> str:
-    """The rows an import skipped as already recorded, in one line.
+def _skipped(
+    path: str, known: Sequence[tuple[int | None, str]], unit: str = "row"
+) -> str:
+    """The entries an import skipped as already recorded, in one line: each
+    by its line and id, or by its id where the format has no lines.
 
     Examples
     --------
@@ -162,11 +175,21 @@ def _skipped(path: str, known: Sequence[tuple[int | None, str]]) -> str:
     'skipped 2 rows already recorded: w.csv:2 (csv-1), w.csv:3 (f7)'
     >>> _skipped("w.csv", [(n, f"f{n}") for n in range(2, 9)])[-29:]
     'w.csv:6 (f6), and 2 more rows'
+    >>> _skipped("g.graphml", [(None, "f1"), (None, "ann")], "entry")
+    'skipped 2 entries already recorded in g.graphml: f1, ann'
     """
-    rows = [f"{path}:{line} ({entry_id})" for line, entry_id in known]
+    lines = any(line is not None for line, _ in known)
+    rows = [
+        f"{path}:{line} ({entry_id})" if lines else entry_id for line, entry_id in known
+    ]
     more = len(rows) - _SKIPPED_SHOWN
-    shown = rows[:_SKIPPED_SHOWN] + (["and " + plural(more, "more row")] * (more > 0))
-    return f"skipped {plural(len(rows), 'row')} already recorded: {', '.join(shown)}"
+    shown = rows[:_SKIPPED_SHOWN] + (
+        ["and " + plural(more, f"more {unit}")] * (more > 0)
+    )
+    where = "" if lines else f" in {path}"
+    return (
+        f"skipped {plural(len(rows), unit)} already recorded{where}: {', '.join(shown)}"
+    )
 
 
 def _export(run: Run) -> int:

@@ -655,26 +655,34 @@ def _add_located(
     name: str,
     located: Sequence[tuple[int | None, Entry]],
     progress: Progress | None = None,
+    skipped: Skipped | None = None,
 ) -> int:
     """Add ``(line, entry)`` pairs in one batch; errors name the file and line.
 
     Used by the importers: a :class:`~favorledger.FavorLedgerError` from the
     ledger becomes a :class:`~favorledger.errors.FormatError` naming ``name``
     and the entry's line (``None`` where a format has no lines). A store's own
-    errors (a ``StoreError``, also an ``OSError``) pass unchanged.
+    errors (a ``StoreError``, also an ``OSError``) pass unchanged. Once the
+    batch is in, ``skipped(line, id)`` is told of each entry the ledger
+    already held (it added nothing).
     """
     where: list[int | None] = [None]
     total = len(located)
+    log = ledger.index.entries
+    held: list[tuple[int | None, str]] = []
 
     def entries() -> Iterator[Entry]:
         for done, (line, entry) in enumerate(located, start=1):
             where[0] = line
+            before = len(log)
             yield entry
+            if len(log) == before:
+                held.append((line, entry.id))
             if progress is not None:
                 progress(done, total)
 
     try:
-        return ledger.add_many(entries())
+        new = ledger.add_many(entries())
     except FormatError:
         raise
     except FavorLedgerError as exc:
@@ -684,6 +692,10 @@ def _add_located(
         if line is None:
             raise FormatError(f"{name}: {exc}", path=name) from exc
         raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+    if skipped is not None:
+        for line, entry_id in held:
+            skipped(line, entry_id)
+    return new
 
 
 # --------------------------------------------------------------- edge table
