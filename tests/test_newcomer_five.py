@@ -242,3 +242,48 @@ def test_only_the_entries_already_recorded_are_reported(
     assert code == 0, err
     report = json.loads(out)
     assert (report["new"], report["skipped"]) == (1, [{"line": 2, "id": "f2"}])
+
+
+# ------------------------------------------------- a reversal before its favor
+
+
+FAVOR = (
+    '{"format": 1, "type": "favor", "id": "f1", "giver": "ann", "receiver": "bob",'
+    ' "value": "2", "at": "2024-01-01T00:00:00+00:00"}\n'
+)
+REVERSAL = (
+    '{"format": 1, "type": "reversal", "id": "r1", "favor_id": "f1",'
+    ' "at": "2024-01-02T00:00:00+00:00", "reason": "oops"}\n'
+)
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_a_reversal_before_its_favor_names_both_lines(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str, store: bool
+) -> None:
+    if store:
+        assert run(capsys, "record", "cat", "dan", "1")[0] == 0
+    before = _state(db)
+    path = tmp_path / "swapped.jsonl"
+    path.write_text(FAVOR.replace("f1", "f0") + REVERSAL + FAVOR, encoding="utf-8")
+    code, out, err = run(capsys, "import", str(path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"favorledger: error: {path}:2: reversal 'r1' comes before the favor"
+        " 'f1' it reverses (line 3): put the favor first\n"
+    )
+    assert _state(db) == before
+
+
+def test_a_reversal_of_a_favor_nowhere_says_it_is_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, db: str
+) -> None:
+    path = tmp_path / "alone.jsonl"
+    path.write_text(REVERSAL, encoding="utf-8")
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2
+    assert err == (
+        f"favorledger: error: {path}:1: reversal 'r1' reverses 'f1',"
+        " which is neither in the ledger nor in the file\n"
+    )
+    assert _state(db) is None

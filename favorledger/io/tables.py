@@ -69,6 +69,7 @@ from favorledger.errors import (
     FavorLedgerError,
     FormatError,
     InvalidValueError,
+    UnknownFavorError,
     shown,
 )
 from favorledger.io.files import (
@@ -82,6 +83,7 @@ from favorledger.io.files import (
 from favorledger.model import (
     Entry,
     Favor,
+    Person,
     Reversal,
     as_moment,
     utcnow,
@@ -666,14 +668,14 @@ def _add_located(
     batch is in, ``skipped(line, id)`` is told of each entry the ledger
     already held (it added nothing).
     """
-    where: list[int | None] = [None]
+    where = [0]  # how many entries were read: the last is being added
     total = len(located)
     log = ledger.index.entries
     held: list[tuple[int | None, str]] = []
 
     def entries() -> Iterator[Entry]:
         for done, (line, entry) in enumerate(located, start=1):
-            where[0] = line
+            where[0] = done
             before = len(log)
             yield entry
             if len(log) == before:
@@ -688,14 +690,50 @@ def _add_located(
     except FavorLedgerError as exc:
         if isinstance(exc, OSError):  # the store's fault, not the file's
             raise
-        line = where[0]
+        line = located[where[0] - 1][0] if where[0] else None
+        said = None
+        if isinstance(exc, UnknownFavorError) and where[0]:
+            said = _misplaced(located, where[0] - 1)
+        said = said or str(exc)
         if line is None:
-            raise FormatError(f"{name}: {exc}", path=name) from exc
-        raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+            raise FormatError(f"{name}: {said}", path=name) from exc
+        raise FormatError(f"{name}:{line}: {said}", path=name, line=line) from exc
     if skipped is not None:
         for line, entry_id in held:
             skipped(line, entry_id)
     return new
+
+
+def _misplaced(located: Sequence[tuple[int | None, Entry]], index: int) -> str | None:
+    """Why the reversal at ``index`` finds nothing to reverse: what it
+    reverses comes after it in the file, or is nowhere (``None`` if the
+    entry is no reversal).
+
+    Examples
+    --------
+    >>> favor = Favor(giver="a", receiver="b", value=1, id="f1", at="2024-01-01T00:00Z")
+    >>> undo = Reversal(id="r1", favor_id="f1", at="2024-01-02T00:00Z")
+    >>> print(_misplaced([(1, undo), (2, favor)], 0))
+    reversal 'r1' comes before the favor 'f1' it reverses (line 2): put the favor first
+    >>> _misplaced([(None, undo)], 0)
+    "reversal 'r1' reverses 'f1', which is neither in the ledger nor in the file"
+    """
+    reversal = located[index][1]
+    if not isinstance(reversal, Reversal):
+        return None
+    target = reversal.favor_id
+    for line, entry in located[index + 1 :]:
+        if entry.id == target and not isinstance(entry, Person):
+            noun = type(entry).__name__.lower()
+            at = "" if line is None else f" (line {line})"
+            return (
+                f"reversal {reversal.id!r} comes before the {noun} {target!r} it"
+                f" reverses{at}: put the {noun} first"
+            )
+    return (
+        f"reversal {reversal.id!r} reverses {target!r}, which is neither in the"
+        " ledger nor in the file"
+    )
 
 
 # --------------------------------------------------------------- edge table
