@@ -287,3 +287,42 @@ def test_a_reversal_of_a_favor_nowhere_says_it_is_missing(
         " which is neither in the ledger nor in the file\n"
     )
     assert _state(db) is None
+
+
+# ---------------------------------------------------------------------- U7
+
+
+def _log(capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, err = run(capsys, "--json", "log")
+    assert code == 0, err
+    return out
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "graphml"])
+def test_a_strict_store_refuses_an_import_naming_strangers(
+    capsys: pytest.CaptureFixture[str], exported: dict[str, Path], kind: str
+) -> None:
+    assert run(capsys, "person", "ann")[0] == 0
+    assert run(capsys, "config", "strict", "on")[0] == 0
+    before = _log(capsys)
+    path = exported[kind]
+    code, out, err = run(capsys, "import", str(path))
+    assert (code, out) == (2, ""), err
+    line = {"jsonl": ":1", "csv": ":2", "graphml": ""}[kind]
+    assert err == (
+        f"favorledger: error: {path}{line}: unknown person 'bob'; strict"
+        " mode refuses new names: add them first with `favorledger person bob`\n"
+    )
+    assert _log(capsys) == before
+    assert run(capsys, "person", "bob")[0] == 0  # as the message says
+    code, out, err = run(capsys, "import", str(path))
+    assert code == 0, err  # carol: a person entry in the file adds her
+
+
+def test_strict_on_a_new_store_refuses_strangers_and_makes_no_store(
+    capsys: pytest.CaptureFixture[str], db: str, exported: dict[str, Path]
+) -> None:
+    code, _, err = run(capsys, "--strict", "import", str(exported["csv"]))
+    assert code == 2
+    assert "unknown people 'ann', 'bob'; strict mode refuses new names" in err
+    assert _state(db) is None

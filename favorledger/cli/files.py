@@ -45,7 +45,7 @@ from favorledger.io.tables import (
     write_edges,
 )
 from favorledger.ledger import Ledger
-from favorledger.model import Entry
+from favorledger.model import Entry, Person, named_people
 
 
 def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
@@ -126,9 +126,11 @@ def _import(run: Run) -> int:
     old: dict[str, str] = {}
     located = _located(path, kind, undated, old)
     if not run.exists():
+        _strangers(run, Ledger(), path, located)
         _add_located(Ledger(), path, located)
     known: list[tuple[int | None, str]] = []
     with run.open(create=True) as led, progress_bar("importing") as progress:
+        _strangers(run, led, path, located)
         if kind == "csv":  # rows already in, though the table cannot say so
             located, known = split_recorded(led, located, undated, old)
         new = _add_located(led, path, located, progress, _noted(known))
@@ -147,6 +149,29 @@ def _import(run: Run) -> int:
         if known:
             run.out.write(f"{_skipped(path, known, _UNITS.get(kind, 'entry'))}\n")
     return 0
+
+
+def _strangers(
+    run: Run, led: Ledger, path: str, located: Sequence[tuple[int | None, Entry]]
+) -> None:
+    """In strict mode, refuse a file naming people that neither the ledger
+    nor the file itself (with a person entry) adds, as :meth:`Run.people`
+    refuses them on the command line, at the first line naming one."""
+    if not run.strict:
+        return
+    known = led.people.keys() | {e.id for _, e in located if isinstance(e, Person)}
+    new: dict[str, int | None] = {}  # each stranger and the first line naming them
+    for line, entry in located:
+        for person in named_people(entry):
+            if person not in known:
+                new.setdefault(person, line)
+    if new:
+        first = next(iter(new.values()))
+        try:
+            run.people(led, *new)
+        except UsageError as exc:
+            where = path if first is None else f"{path}:{first}"
+            raise UsageError(f"{where}: {exc}") from None
 
 
 def _noted(
