@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 
 from favorledger import Ledger
+from favorledger.errors import StoreError
+from favorledger.io.sqlite import write_setting
 from tests.command_line import run
 
 
@@ -326,3 +328,61 @@ def test_strict_on_a_new_store_refuses_strangers_and_makes_no_store(
     assert code == 2
     assert "unknown people 'ann', 'bob'; strict mode refuses new names" in err
     assert _state(db) is None
+
+
+# ------------------------------------------------------- a file given as --db
+
+NOT_STORES = [b"x", b"\n", b"hello notes\n", b"giver,receiver,value\nann,bob,2\n"]
+
+
+@pytest.mark.parametrize("content", NOT_STORES)
+def test_the_command_never_makes_a_store_of_a_users_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    for argv in (("record", "ann", "bob", "1"), ("balance",), ("config",)):
+        code, out, err = run(capsys, "--db", str(path), *argv)
+        assert (code, out) == (2, ""), argv
+        assert err == (
+            f"favorledger: error: {path} is not a favorledger store: a file that"
+            " is not empty and not an SQLite database; it is left as it is"
+            " (give another file)\n"
+        )
+    assert path.read_bytes() == content
+    assert sorted(tmp_path.iterdir()) == [path]  # no -wal or -shm beside it
+
+
+@pytest.mark.parametrize("content", NOT_STORES)
+@pytest.mark.parametrize("readonly", [False, True])
+def test_ledger_open_never_makes_a_store_of_a_users_file(
+    tmp_path: Path, content: bytes, readonly: bool
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not empty and not an SQLite database"):
+        Ledger.open(path, readonly=readonly)
+    assert path.read_bytes() == content
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+def test_an_empty_file_becomes_a_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """It holds nothing to lose (``mktemp`` makes one for a script)."""
+    path = tmp_path / "new.db"
+    path.touch()
+    assert run(capsys, "--db", str(path), "record", "ann", "bob", "1")[0] == 0
+    with Ledger.open(path, create=False) as led:
+        assert led.balance("ann") == 1
+
+
+@pytest.mark.parametrize("content", NOT_STORES)
+def test_a_setting_is_never_written_into_a_users_file(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="cannot write settings"):
+        write_setting(path, "strict", "on")
+    assert path.read_bytes() == content
