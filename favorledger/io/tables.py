@@ -8,9 +8,12 @@ reversed_at, reversal_reason``.
 
 Values are exact text (``2.50``, ``1/3``), times ISO-8601 with their offset,
 tags a JSON list (``["advice", "python"]``), and a reversed favor carries its
-reversal in the last three columns. Only ``id``, ``giver``, ``receiver``,
-``value`` and ``at`` are required when reading; an empty cell of another
-column means that field's default (``favor`` for ``kind``). People's names
+reversal in the last three columns. Only ``giver``, ``receiver`` and
+``value`` are required when reading: a row without an ``id`` gets one
+derived from the file's name and the row's content (:func:`derived_id`), a
+row without ``at`` is dated when it is first imported (:func:`import_csv`),
+and an empty cell of another column means that field's default (``favor``
+for ``kind``). People's names
 and tags, stated ties and market entries are not part of this table (use
 JSON Lines or the store for the whole log).
 
@@ -44,6 +47,9 @@ Examples
 f1,carol,me,2.5,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
 >>> read_csv(path) == list(led.log)
 True
+>>> _ = Path(path).write_text("giver,receiver,value\\nann,bob,2\\n", encoding="utf-8")
+>>> [(favor.id[:4], favor.giver, favor.value) for favor in read_csv(path)]
+[('csv-', 'ann', Decimal('2'))]
 """
 
 from __future__ import annotations
