@@ -112,6 +112,34 @@ def test_a_csv_table_given_as_json_lines_is_named_in_one_line(
     assert _state(db) is None
 
 
+@pytest.mark.parametrize(
+    ("given", "kind", "looks"),
+    [
+        ("graphml", "jsonl", "a JSON Lines file"),
+        ("graphml", "csv", "a CSV table"),
+        ("gexf", "graphml", "a GraphML file"),
+        ("graphml", "gexf", "a GEXF file"),
+    ],
+)
+def test_another_format_given_as_a_graph_is_named_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+    db: str,
+    exported: dict[str, Path],
+    given: str,
+    kind: str,
+    looks: str,
+) -> None:
+    path = exported[kind]
+    code, out, err = run(capsys, "import", "--format", given, str(path))
+    assert (code, out) == (2, "")
+    names = {"graphml": "a GraphML file", "gexf": "a GEXF file"}
+    assert err == (
+        f"favorledger: error: {path}: looks like {looks}, not {names[given]};"
+        f" import it with --format {kind}\n"
+    )
+    assert _state(db) is None
+
+
 # ---------------------------------------------------------------------- U6
 
 
