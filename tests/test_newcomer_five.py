@@ -3,9 +3,9 @@ and four more), each a regression test written before its fix.
 
 The promises:
 
-* a file of another format given as CSV (or as JSON Lines) is named for
-  what it looks like, with the ``--format`` to use, in one line, and
-  nothing changes (U5);
+* a file of another format given as CSV (or as JSON Lines, GraphML or
+  GEXF) is named for what it looks like, with the ``--format`` to use, in
+  one line, and nothing changes (U5);
 * ``-`` is standard input for ``import`` (JSON Lines unless ``--format``
   says otherwise) and standard output for ``export``, which never makes a
   file named ``-`` (U6);
@@ -16,7 +16,8 @@ The promises:
 * a strict ledger refuses an import naming people it does not know, naming
   them and what to do, and changes nothing (U7);
 * a file that is not empty and not an SQLite database is never turned into
-  a store, by the command or by ``Ledger.open``; an empty file is.
+  a store, by the command, ``Ledger.open`` or ``write_setting``; an empty
+  file is (it holds nothing to lose).
 """
 
 from __future__ import annotations
