@@ -316,7 +316,7 @@ BAD_IMPORTS: list[Any] = [
                 }
             )
         ).encode(),
-        "in.jsonl:2: favor 'zz'",
+        "in.jsonl:2: reversal 'r1' reverses 'zz', which is neither",
         id="jsonl-refused-by-the-ledger",
     ),
     pytest.param(

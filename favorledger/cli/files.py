@@ -45,7 +45,7 @@ from favorledger.io.tables import (
     write_edges,
 )
 from favorledger.ledger import Ledger
-from favorledger.model import Entry
+from favorledger.model import Entry, Person, named_people
 
 
 def _format(path: str, given: str | None, allowed: Sequence[str]) -> str:
@@ -96,33 +96,44 @@ def _located(
     return [(None, entry) for entry in read(path)]
 
 
-def _import(run: Run) -> int:
-    """All or nothing: the whole file is read and checked before the store is
-    opened, and a store that does not exist yet is created only for a file the
-    ledger accepts (checked first on an empty ledger in memory)."""
-    path = run.args.file
+def _importable(path: str, given: str | None) -> None:
+    """Refuse a missing file, a directory, a Parquet file (unless a format is
+    given) and an SQLite database, each with what to do instead."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     if not os.path.isfile(path):
         raise UsageError(f"{path}: not a file")
-    if run.args.format is None and SUFFIXES.get(Path(path).suffix.lower()) == "parquet":
+    if given is None and SUFFIXES.get(Path(path).suffix.lower()) == "parquet":
         raise UsageError(
             f"{path}: a Parquet file is written for analysis tools (DuckDB,"
             " Spark) and is not read back; to keep the whole ledger, export to"
             " .jsonl"
         )
     _not_a_database(path)
-    kind = _format(path, run.args.format, IMPORT_FORMATS)
+
+
+def _import(run: Run) -> int:
+    """All or nothing: the whole file is read and checked before the store is
+    opened, and a store that does not exist yet is created only for a file the
+    ledger accepts (checked first on an empty ledger in memory)."""
+    path = run.args.file
+    if path == "-":  # standard input: JSON Lines, as export writes it there
+        kind = run.args.format or "jsonl"
+    else:
+        _importable(path, run.args.format)
+        kind = _format(path, run.args.format, IMPORT_FORMATS)
     undated: set[str] = set()
     old: dict[str, str] = {}
     located = _located(path, kind, undated, old)
     if not run.exists():
+        _strangers(run, Ledger(), path, located)
         _add_located(Ledger(), path, located)
     known: list[tuple[int | None, str]] = []
     with run.open(create=True) as led, progress_bar("importing") as progress:
+        _strangers(run, led, path, located)
         if kind == "csv":  # rows already in, though the table cannot say so
             located, known = split_recorded(led, located, undated, old)
-        new = _add_located(led, path, located, progress)
+        new = _add_located(led, path, located, progress, _noted(known))
         total = len(led.log)
     if run.json:
         skipped = [{"line": line, "id": entry_id} for line, entry_id in known]
@@ -136,16 +147,52 @@ def _import(run: Run) -> int:
             f" ledger holds {plural(total, 'entry')}\n"
         )
         if known:
-            run.out.write(f"{_skipped(path, known)}\n")
+            run.out.write(f"{_skipped(path, known, _UNITS.get(kind, 'entry'))}\n")
     return 0
 
 
+def _strangers(
+    run: Run, led: Ledger, path: str, located: Sequence[tuple[int | None, Entry]]
+) -> None:
+    """In strict mode, refuse a file naming people that neither the ledger
+    nor the file itself (with a person entry) adds, as :meth:`Run.people`
+    refuses them on the command line, at the first line naming one."""
+    if not run.strict:
+        return
+    known = led.people.keys() | {e.id for _, e in located if isinstance(e, Person)}
+    new: dict[str, int | None] = {}  # each stranger and the first line naming them
+    for line, entry in located:
+        for person in named_people(entry):
+            if person not in known:
+                new.setdefault(person, line)
+    if new:
+        first = next(iter(new.values()))
+        try:
+            run.people(led, *new)
+        except UsageError as exc:
+            where = path if first is None else f"{path}:{first}"
+            raise UsageError(f"{where}: {exc}") from None
+
+
+def _noted(
+    known: list[tuple[int | None, str]],
+) -> Callable[[int | None, str], None]:
+    """A ``skipped`` callback that adds each ``(line, id)`` to ``known``."""
+    return lambda line, entry_id: known.append((line, entry_id))
+
+
+_UNITS: Final = {"csv": "row", "jsonl": "line"}
+"""What an import message calls an entry of a format (else "entry")."""
+
 _SKIPPED_SHOWN: Final = 5
-"""How many skipped rows the import message names."""
+"""How many skipped entries the import message names."""
 
 
-def _skipped(path: str, known: Sequence[tuple[int | None, str]]) -> str:
-    """The rows an import skipped as already recorded, in one line.
+def _skipped(
+    path: str, known: Sequence[tuple[int | None, str]], unit: str = "row"
+) -> str:
+    """The entries an import skipped as already recorded, in one line: each
+    by its line and id, or by its id where the format has no lines.
 
     Examples
     --------
@@ -153,11 +200,21 @@ def _skipped(path: str, known: Sequence[tuple[int | None, str]]) -> str:
     'skipped 2 rows already recorded: w.csv:2 (csv-1), w.csv:3 (f7)'
     >>> _skipped("w.csv", [(n, f"f{n}") for n in range(2, 9)])[-29:]
     'w.csv:6 (f6), and 2 more rows'
+    >>> _skipped("g.graphml", [(None, "f1"), (None, "ann")], "entry")
+    'skipped 2 entries already recorded in g.graphml: f1, ann'
     """
-    rows = [f"{path}:{line} ({entry_id})" for line, entry_id in known]
+    lines = any(line is not None for line, _ in known)
+    rows = [
+        f"{path}:{line} ({entry_id})" if lines else entry_id for line, entry_id in known
+    ]
     more = len(rows) - _SKIPPED_SHOWN
-    shown = rows[:_SKIPPED_SHOWN] + (["and " + plural(more, "more row")] * (more > 0))
-    return f"skipped {plural(len(rows), 'row')} already recorded: {', '.join(shown)}"
+    shown = rows[:_SKIPPED_SHOWN] + (
+        ["and " + plural(more, f"more {unit}")] * (more > 0)
+    )
+    where = "" if lines else f" in {path}"
+    return (
+        f"skipped {plural(len(rows), unit)} already recorded{where}: {', '.join(shown)}"
+    )
 
 
 def _export(run: Run) -> int:

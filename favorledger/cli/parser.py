@@ -208,11 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--until", help="only entries at or before this time")
 
     load = command("import", "add the entries of a file (importing twice adds nothing)")
-    load.add_argument("file", help="a .jsonl, .csv, .graphml or .gexf file")
+    load.add_argument(
+        "file",
+        help="a .jsonl, .csv, .graphml or .gexf file; - for standard input",
+    )
     load.add_argument(
         "--format",
         choices=IMPORT_FORMATS,
-        help="the file's format (default: from its name)",
+        help="the file's format (default: from its name; jsonl for -)",
     )
     dump = command(
         "export",

@@ -1,6 +1,7 @@
 """Files, read and written safely: bounded UTF-8 lines in, no data lost out.
 
-Reading (:func:`utf8_lines`, :func:`parse_json`) bounds every line and every
+Reading (:func:`reading`, :func:`utf8_lines`, :func:`parse_json`) takes
+``-`` as standard input, bounds every line and every
 number before anything is built from it, and turns whatever the standard
 library raises about a hostile file (bytes that are not UTF-8, nesting deeper
 than the parser's recursion limit, a number with thousands of digits, a
@@ -53,6 +54,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -71,11 +73,14 @@ __all__ = [
     "file_mode_for",
     "fsync_directory",
     "is_sqlite_file",
+    "looks_like",
     "parse_json",
+    "reading",
     "refuse_overwrite",
     "utf8_lines",
     "writing",
     "writing_text",
+    "wrong_format",
 ]
 
 MAX_LINE_BYTES: Final = 1 << 20
@@ -87,6 +92,78 @@ SQLITE_HEADER: Final = b"SQLite format 3\x00"
 _WAL_MAGIC: Final = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 # ------------------------------------------------------------------ reading
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes; ``-`` is standard input (left open).
+
+    Examples
+    --------
+    >>> with reading(__file__) as source:
+    ...     source.read(3) == b'"' * 3
+    True
+    """
+    name = os.fspath(path)
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    with open(name, "rb") as source:
+        yield source
+
+
+_FORMATS: Final = {
+    "jsonl": "a JSON Lines file",
+    "graphml": "a GraphML file",
+    "gexf": "a GEXF file",
+    "csv": "a CSV table",
+}
+"""What each importable format is called in a message."""
+
+
+def looks_like(start: str) -> str | None:
+    """The format the start of a file's text looks like: ``jsonl`` (a JSON
+    object), ``graphml`` or ``gexf`` (XML with that root), ``csv`` (a header
+    naming ``giver``), or ``None``.
+
+    Examples
+    --------
+    >>> looks_like('{"format": 1, "type": "favor", "id": "f1"}')
+    'jsonl'
+    >>> looks_like("<?xml version='1.0'?>\\n<graphml xmlns='...'>")
+    'graphml'
+    >>> looks_like("Giver;Receiver;Value\\nann;bob;2"), looks_like("hello")
+    ('csv', None)
+    """
+    text = start.lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
+        return "jsonl"
+    if text.startswith("<"):
+        return next((kind for kind in ("graphml", "gexf") if f"<{kind}" in text), None)
+    header = re.split(r"[,;]", text.partition("\n")[0])
+    return "csv" if "giver" in (cell.strip(' "').lower() for cell in header) else None
+
+
+def wrong_format(name: str, start: str, expected: str) -> FormatError | None:
+    """The error for a file whose start looks like a format other than
+    ``expected``, saying which ``--format`` to use; ``None`` if it does not.
+
+    Examples
+    --------
+    >>> print(wrong_format("x.csv", '{"format": 1}', "csv"))
+    x.csv: looks like a JSON Lines file, not a CSV table; import it with \
+--format jsonl
+    >>> wrong_format("x.csv", "giver,receiver,value", "csv") is None
+    True
+    """
+    found = looks_like(start)
+    if found is None or found == expected:
+        return None
+    return FormatError(
+        f"{name}: looks like {_FORMATS[found]}, not {_FORMATS[expected]};"
+        f" import it with --format {found}",
+        path=name,
+    )
 
 
 def utf8_lines(name: str, source: IO[bytes]) -> Iterator[tuple[int, str]]:

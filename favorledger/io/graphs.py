@@ -64,7 +64,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 from xml.etree.ElementTree import ParseError
 
 import attrs
@@ -77,6 +77,7 @@ from favorledger.errors import (
     InvalidValueError,
     shown,
 )
+from favorledger.io.files import reading, wrong_format
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry, loads_entry
 from favorledger.io.tables import Progress, _atomic_bytes, _atomic_text
@@ -370,7 +371,7 @@ def read_graphml(path: str | os.PathLike[str]) -> list[Entry]:
         favorledger graph, or an element has a bad or missing attribute
         (naming the element, the field and the value).
     """
-    return _read(path, lambda name: nx.read_graphml(name, force_multigraph=True))
+    return _read(path, "graphml", _load_graphml)
 
 
 def read_gexf(path: str | os.PathLike[str]) -> list[Entry]:
@@ -378,7 +379,7 @@ def read_gexf(path: str | os.PathLike[str]) -> list[Entry]:
 
     Returns and raises as :func:`read_graphml`.
     """
-    return _read(path, nx.read_gexf)
+    return _read(path, "gexf", nx.read_gexf)
 
 
 _UNREADABLE: Final = (
@@ -394,24 +395,42 @@ _UNREADABLE: Final = (
 )
 
 
+def _load_graphml(source: IO[bytes]) -> nx.Graph[Any]:
+    return nx.read_graphml(source, force_multigraph=True)
+
+
+_SNIFFED: Final = 4096
+"""How many bytes of a file that does not load tell what it is instead."""
+
+
+def _instead(name: str, data: bytes, kind: str) -> FormatError | None:
+    """The error for a file that is not ``kind`` but looks like another
+    format (see :func:`~favorledger.io.files.wrong_format`)."""
+    return wrong_format(name, data[:_SNIFFED].decode("utf-8", "replace"), kind)
+
+
 def _read(
-    path: str | os.PathLike[str], load: Callable[[str], nx.Graph[Any]]
+    path: str | os.PathLike[str],
+    kind: str,
+    load: Callable[[IO[bytes]], nx.Graph[Any]],
 ) -> list[Entry]:
     name = os.fspath(path)
+    with reading(name) as source:
+        text = source.read()  # a graph is parsed whole anyway
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # networkx warns of a malformed file
-            graph = load(name)
+            graph = load(io.BytesIO(text))
     except ParseError as exc:
         line = exc.position[0]
-        raise FormatError(
+        raise _instead(name, text, kind) or FormatError(
             f"{name}:{line}: not well-formed XML: {exc}", path=name, line=line
         ) from None
     except _UNREADABLE as exc:
         # networkx converts attributes by their declared type (int, float,
         # boolean...) and the XML parser decodes by the declared encoding:
         # a hostile file makes either raise almost anything.
-        raise FormatError(
+        raise _instead(name, text, kind) or FormatError(
             f"{name}: not a graph file this can read: {type(exc).__name__}:"
             f" {shown(str(exc))}",
             path=name,

@@ -26,10 +26,11 @@ line that is cut off mid-JSON (``skip_torn_tail=True``), with a
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -51,8 +52,10 @@ from favorledger.io.files import (
     file_mode_for,
     fsync_directory,
     parse_json,
+    reading,
     utf8_lines,
     writing_text,
+    wrong_format,
 )
 from favorledger.model import (
     Answer,
@@ -321,8 +324,9 @@ def _read_located(
     """
     name = os.fspath(path)
     entries: list[tuple[int, Entry]] = []
-    with open(name, "rb") as source:
-        for number, line in utf8_lines(name, source):
+    with reading(name) as source:
+        lines = utf8_lines(name, source)
+        for number, line in lines:
             if not line.strip():
                 continue
             try:
@@ -335,10 +339,23 @@ def _read_located(
                         stacklevel=3,
                     )
                     break
-                raise FormatError(
+                wrong = None if entries else _other_format(name, line, lines)
+                raise wrong or FormatError(
                     f"{name}:{number}: {exc}", path=name, line=number
                 ) from exc
     return entries
+
+
+def _other_format(
+    name: str, first: str, lines: Iterator[tuple[int, str]]
+) -> FormatError | None:
+    """The error for a file whose first entry is no JSON but starts a CSV
+    table or a graph file (told by the lines after it, too)."""
+    try:
+        ahead = "".join(text for _, text in itertools.islice(lines, 20))
+    except FormatError:  # a bad line further on: tell by the first alone
+        ahead = ""
+    return wrong_format(name, first + ahead, "jsonl")
 
 
 def _torn(line: str, error: FormatError) -> bool:

@@ -58,6 +58,7 @@ from favorledger.errors import (
     StoreError,
 )
 from favorledger.io.chain import GENESIS, is_digest, link
+from favorledger.io.files import SQLITE_HEADER
 from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_row, plain_favor
@@ -245,6 +246,11 @@ class SqliteStore(LogStore):
             missing and ``create`` is false (or ``readonly`` is true).
         """
         name = _store_name(path)
+        if not _empty_or_sqlite(name):  # SQLite would write over a 1-byte file
+            raise StoreError(
+                f"{name} is not a favorledger store: a file that is not empty and"
+                " not an SQLite database; it is left as it is (give another file)"
+            )
         if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
         if (readonly or not create) and not os.path.exists(name):
@@ -603,6 +609,17 @@ def _store_name(path: str | os.PathLike[str]) -> str:
     if special is not None:  # SQLite fails late on a device, waits on a FIFO
         raise StoreError(f"{name} is not a favorledger store: {special}, not a file")
     return name
+
+
+def _empty_or_sqlite(name: str) -> bool:
+    """Whether ``name`` is missing, empty, or begins as an SQLite database
+    does: the only files a store may be made in or opened from."""
+    try:
+        with open(name, "rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:  # missing, or unreadable: SQLite says why
+        return True
+    return head in (b"", SQLITE_HEADER)
 
 
 def _special_file(name: str) -> str | None:
@@ -1167,6 +1184,8 @@ def _settings_connection(path: str | os.PathLike[str], verb: str) -> sqlite3.Con
     name = _store_name(path)
     if not os.path.exists(name):
         raise StoreError(f"{name}: cannot {verb} settings: no store is there")
+    if not _empty_or_sqlite(name):
+        raise StoreError(f"{name}: cannot {verb} settings: not an SQLite database")
     try:
         return sqlite3.connect(_uri(name, "ro" if verb == "read" else "rw"), uri=True)
     except sqlite3.Error as exc:

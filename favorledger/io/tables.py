@@ -8,9 +8,12 @@ reversed_at, reversal_reason``.
 
 Values are exact text (``2.50``, ``1/3``), times ISO-8601 with their offset,
 tags a JSON list (``["advice", "python"]``), and a reversed favor carries its
-reversal in the last three columns. Only ``id``, ``giver``, ``receiver``,
-``value`` and ``at`` are required when reading; an empty cell of another
-column means that field's default (``favor`` for ``kind``). People's names
+reversal in the last three columns. Only ``giver``, ``receiver`` and
+``value`` are required when reading: a row without an ``id`` gets one
+derived from the file's name and the row's content (:func:`derived_id`), a
+row without ``at`` is dated when it is first imported (:func:`import_csv`),
+and an empty cell of another column means that field's default (``favor``
+for ``kind``). People's names
 and tags, stated ties and market entries are not part of this table (use
 JSON Lines or the store for the whole log).
 
@@ -44,6 +47,9 @@ Examples
 f1,carol,me,2.5,favor,2024-05-01T09:00:00+00:00,bob,'=HYPERLINK(),,0.5,,,,
 >>> read_csv(path) == list(led.log)
 True
+>>> _ = Path(path).write_text("giver,receiver,value\\nann,bob,2\\n", encoding="utf-8")
+>>> [(favor.id[:4], favor.giver, favor.value) for favor in read_csv(path)]
+[('csv-', 'ann', Decimal('2'))]
 """
 
 from __future__ import annotations
@@ -69,12 +75,21 @@ from favorledger.errors import (
     FavorLedgerError,
     FormatError,
     InvalidValueError,
+    UnknownFavorError,
     shown,
 )
-from favorledger.io.files import parse_json, utf8_lines, writing, writing_text
+from favorledger.io.files import (
+    parse_json,
+    reading,
+    utf8_lines,
+    writing,
+    writing_text,
+    wrong_format,
+)
 from favorledger.model import (
     Entry,
     Favor,
+    Person,
     Reversal,
     as_moment,
     utcnow,
@@ -265,12 +280,13 @@ def _records(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` for each data row, with cells unescaped; checks the header."""
     name = os.fspath(path)
-    with open(name, "rb") as source:
+    with reading(name) as source:
         lines = _lines(name, source)
         first = next(lines, "")
+        ahead = _other_format(name, first, lines)
         delimiter = ";" if first.count(";") > first.count(",") else ","
         reader = csv.reader(
-            itertools.chain([first], lines), delimiter=delimiter, strict=True
+            itertools.chain([first], ahead, lines), delimiter=delimiter, strict=True
         )
         line = 1
         try:
@@ -303,6 +319,22 @@ def _records(
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from None
+
+
+_AHEAD: Final = 20
+"""How many lines after the first tell what a file that is no table is."""
+
+
+def _other_format(name: str, first: str, lines: Iterator[str]) -> list[str]:
+    """Refuse a file that looks like JSON Lines or a graph file, in one line
+    (its first line is no header); else return the lines read to tell."""
+    if first.lstrip("\ufeff \t")[:1] not in ("{", "<"):
+        return []
+    ahead = list(itertools.islice(lines, _AHEAD))
+    wrong = wrong_format(name, first + "".join(ahead), "csv")
+    if wrong is not None:
+        raise wrong
+    return ahead
 
 
 def _check_header(
@@ -632,35 +664,83 @@ def _add_located(
     name: str,
     located: Sequence[tuple[int | None, Entry]],
     progress: Progress | None = None,
+    skipped: Skipped | None = None,
 ) -> int:
     """Add ``(line, entry)`` pairs in one batch; errors name the file and line.
 
     Used by the importers: a :class:`~favorledger.FavorLedgerError` from the
     ledger becomes a :class:`~favorledger.errors.FormatError` naming ``name``
     and the entry's line (``None`` where a format has no lines). A store's own
-    errors (a ``StoreError``, also an ``OSError``) pass unchanged.
+    errors (a ``StoreError``, also an ``OSError``) pass unchanged. Once the
+    batch is in, ``skipped(line, id)`` is told of each entry the ledger
+    already held (it added nothing).
     """
-    where: list[int | None] = [None]
+    where = [0]  # how many entries were read: the last is being added
     total = len(located)
+    log = ledger.index.entries
+    held: list[tuple[int | None, str]] = []
 
     def entries() -> Iterator[Entry]:
         for done, (line, entry) in enumerate(located, start=1):
-            where[0] = line
+            where[0] = done
+            before = len(log)
             yield entry
+            if len(log) == before:
+                held.append((line, entry.id))
             if progress is not None:
                 progress(done, total)
 
     try:
-        return ledger.add_many(entries())
+        new = ledger.add_many(entries())
     except FormatError:
         raise
     except FavorLedgerError as exc:
         if isinstance(exc, OSError):  # the store's fault, not the file's
             raise
-        line = where[0]
+        line = located[where[0] - 1][0] if where[0] else None
+        said = None
+        if isinstance(exc, UnknownFavorError) and where[0]:
+            said = _misplaced(located, where[0] - 1)
+        said = said or str(exc)
         if line is None:
-            raise FormatError(f"{name}: {exc}", path=name) from exc
-        raise FormatError(f"{name}:{line}: {exc}", path=name, line=line) from exc
+            raise FormatError(f"{name}: {said}", path=name) from exc
+        raise FormatError(f"{name}:{line}: {said}", path=name, line=line) from exc
+    if skipped is not None:
+        for line, entry_id in held:
+            skipped(line, entry_id)
+    return new
+
+
+def _misplaced(located: Sequence[tuple[int | None, Entry]], index: int) -> str | None:
+    """Why the reversal at ``index`` finds nothing to reverse: what it
+    reverses comes after it in the file, or is nowhere (``None`` if the
+    entry is no reversal).
+
+    Examples
+    --------
+    >>> favor = Favor(giver="a", receiver="b", value=1, id="f1", at="2024-01-01T00:00Z")
+    >>> undo = Reversal(id="r1", favor_id="f1", at="2024-01-02T00:00Z")
+    >>> print(_misplaced([(1, undo), (2, favor)], 0))
+    reversal 'r1' comes before the favor 'f1' it reverses (line 2): put the favor first
+    >>> _misplaced([(None, undo)], 0)
+    "reversal 'r1' reverses 'f1', which is neither in the ledger nor in the file"
+    """
+    reversal = located[index][1]
+    if not isinstance(reversal, Reversal):
+        return None
+    target = reversal.favor_id
+    for line, entry in located[index + 1 :]:
+        if entry.id == target and not isinstance(entry, Person):
+            noun = type(entry).__name__.lower()
+            at = "" if line is None else f" (line {line})"
+            return (
+                f"reversal {reversal.id!r} comes before the {noun} {target!r} it"
+                f" reverses{at}: put the {noun} first"
+            )
+    return (
+        f"reversal {reversal.id!r} reverses {target!r}, which is neither in the"
+        " ledger nor in the file"
+    )
 
 
 # --------------------------------------------------------------- edge table
