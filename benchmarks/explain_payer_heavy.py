@@ -6,7 +6,10 @@ asked (the last transfer's) and of explaining every transfer in plan order.
 ``--shape chain`` adds a first transfer that runs along a chain
 (``hub -> a -> b``, 50); ``--shape loan`` one to ``x``, four hops from the
 hub, which the hub pays from its first debts by id, so each later transfer
-to those people falls short and makes up from the next debts.
+to those people falls short and makes up from the next debts. ``loans``
+has ten such loans (``x0``...``x9``), ``far`` one payee ten hops away, and
+``back`` the loan with every tenth person owing the hub 1 back (so the hub
+pays them less than it owes them, gross).
 
     python benchmarks/explain_payer_heavy.py 100000
     python benchmarks/explain_payer_heavy.py 100000 --shape loan
@@ -22,7 +25,8 @@ from favorledger.settlement import settle
 
 parser = argparse.ArgumentParser()
 parser.add_argument("n", type=int)
-parser.add_argument("--shape", choices=["plain", "chain", "loan"], default="plain")
+shapes = ["plain", "chain", "loan", "loans", "far", "back"]
+parser.add_argument("--shape", choices=shapes, default="plain")
 args = parser.parse_args()
 n = args.n
 rng, led = random.Random(1), Ledger()
@@ -38,10 +42,21 @@ led.add_many(
         for i in range(n)
     ]
 )
-links = {"plain": [], "chain": ["a", "hub"], "loan": ["y", "z", "w", "hub"]}
-extra = ["b" if args.shape == "chain" else "x", *links[args.shape]]
-for giver, receiver in itertools.pairwise(extra):
-    led.record(giver, receiver, 50, at="2024-01-02T00:00Z")
+loan = ["x", "y", "z", "w", "hub"]
+chains = {
+    "plain": [],
+    "chain": [["b", "a", "hub"]],
+    "loan": [loan],
+    "back": [loan],
+    "loans": [[f"{p}{k}" for p in "xyzw"] + ["hub"] for k in range(10)],
+    "far": [["x", *(f"h{k}" for k in range(9)), "hub"]],
+}
+for chain in chains[args.shape]:
+    for giver, receiver in itertools.pairwise(chain):
+        led.record(giver, receiver, 50, at="2024-01-02T00:00Z")
+if args.shape == "back":
+    for i in range(0, n, 10):
+        led.record("hub", f"m{i}", 1, at="2024-01-03T00:00Z")
 start = time.process_time()
 plan = settle(led, method="greedy")
 made = time.process_time() - start

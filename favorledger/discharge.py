@@ -32,9 +32,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import operator
+import sys
 import weakref
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -110,6 +111,10 @@ _MAX_CHAINS: Final = 16
 _BUDGET: Final = 4096  # pairs looked at while searching three-hop chains
 
 _Pair = tuple[str, str]
+
+_FEW_FIRST: Final = 64
+"""A route's end takes a hub's first creditors (by id) from this many of
+its smallest ids before it sorts them all."""
 
 
 # ------------------------------------------------------------ the people index
@@ -280,7 +285,7 @@ class _Debts:
         row, back = self.owed.get(debtor), self.owed.get(creditor)
         there = ZERO if row is None else row.get(creditor, ZERO)
         here = ZERO if back is None else back.get(debtor, ZERO)
-        net = _exact.sub(there, here)
+        net = _exact.sub(there, here) if here else there
         if self.moved:
             net = _exact.add(net, self.moved.get((debtor, creditor), ZERO))
         return net
@@ -306,6 +311,21 @@ class _Debts:
             self.found[debtor] = found
         return found
 
+    def _by_id(self, debtor: str) -> Iterator[str]:
+        """:meth:`creditors`, one by one: for a hub, whose row is long and
+        whose creditors are not yet known, the first few (by id) are found
+        without sorting them all (a route's end uses only as many as it
+        needs), then the rest."""
+        row = self.owed.get(debtor, {})
+        if debtor in self.found or len(row) <= _FEW_FIRST:
+            yield from self.creditors(debtor)
+            return
+        keys = itertools.chain(row, self.extra.get(debtor, ()))
+        first = dict.fromkeys(heapq.nsmallest(_FEW_FIRST, keys))
+        yield from (c for c in first if self.net(debtor, c) > 0)
+        found = self.creditors(debtor)  # more are needed: all of them
+        yield from itertools.islice(found, bisect_right(found, max(first)), None)
+
     def debtors(self, creditor: str) -> list[str]:
         """Who owes ``creditor`` (net), by id.
 
@@ -313,13 +333,38 @@ class _Debts:
         gave, or is named with them in an assignment or settlement; they
         also have a row of debts naming them: whichever is fewer is searched.
         """
+        return sorted(self.owing(self._may_owe(creditor), creditor))
+
+    def _may_owe(self, creditor: str) -> set[str]:
+        """Everyone who may owe ``creditor``: those named with them, or, for
+        a hub, those with a debt to them, whichever is fewer."""
         people = self._people()
         named = len(people.given.get(creditor, ()))
         if named + len(people.moves.get(creditor, ())) > len(self.owed):  # a hub
-            maybe = self._owing_rows(creditor)
-        else:
-            maybe = self._named_with(creditor)
-        return sorted(self.owing(maybe, creditor))
+            return self._owing_rows(creditor)
+        return self._named_with(creditor)
+
+    def creditors_among(self, debtor: str, known: Sequence[str]) -> list[str]:
+        """:meth:`creditors`, found for a hub from ``known``: ids in order
+        (a plan's people) that most of them are among. Picked out of it in
+        C, rather than sorting the hub's whole row."""
+        row = self.owed.get(debtor, {})
+        if self.moved or len(row) <= _FEW_FIRST:
+            return self.creditors(debtor)
+        found = list(compress(known, map(row.__contains__, known)))
+        if len(found) < len(row):  # the others: two runs, merged by the sort
+            found += sorted(set(row).difference(found))
+            found.sort()
+        if min(row.values()) <= 0:  # only those owed more than nothing
+            positive = map(operator.gt, map(row.__getitem__, found), repeat(ZERO))
+            found = list(compress(found, positive))
+        for back in self._may_owe(debtor):
+            if back in row and debtor in self.owed.get(back, {}):  # net of theirs
+                i = bisect_left(found, back)
+                if i < len(found) and found[i] == back and self.net(debtor, back) <= 0:
+                    del found[i]
+        self.found[debtor] = found
+        return found
 
     def owing(self, maybe: set[str], creditor: str) -> list[str]:
         """Those of ``maybe`` who owe ``creditor`` (net)."""
@@ -359,7 +404,7 @@ class _Debts:
                 used[edge] = _exact.add(used.get(edge, ZERO), step)
             left = _exact.sub(left, step)
         if left > 0:
-            self._cover([(payer, c) for c in self.creditors(payer)], left, used)
+            self._cover(zip(repeat(payer), self._by_id(payer)), left, used)
             self._cover([(d, payee) for d in self.debtors(payee)], left, used)
         return used
 
@@ -377,12 +422,12 @@ class _Debts:
         if self._payees_side_fewer(payer, payee):
             h = self._middle(payer, payee, used)
         else:
-            first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
+            first = [h for h in self._onward(payer) if spare((payer, h), used) > 0]
             h = next((h for h in first if spare((h, payee), used) > 0), None)
         if h is not None:
             return [(payer, h), (h, payee)]
         if first is None:
-            first = [h for h in self.creditors(payer) if spare((payer, h), used) > 0]
+            first = [h for h in self._onward(payer) if spare((payer, h), used) > 0]
         budget = _BUDGET
         for h in first:
             row = self.owed.get(h, {})
@@ -395,6 +440,27 @@ class _Debts:
                 if spare((k, payee), used) > 0:
                     return [(payer, h), (h, k), (k, payee)]
         return None
+
+    def _onward(self, debtor: str) -> list[str]:
+        """Whom ``debtor`` owes (net), by id, of those who owe someone in
+        turn (or were put in touch by a move): the only middles a chain
+        from ``debtor`` can have. A hub owes very many, few of whom owe
+        anyone: then those with debts are searched, not the hub's row."""
+        owed, extra = self.owed, self.extra
+        if len(owed.get(debtor, ())) > len(owed) + len(extra):
+            return self._onward_of_hub(debtor)
+        return [h for h in self.creditors(debtor) if owed.get(h) or h in extra]
+
+    def _onward_of_hub(self, debtor: str) -> list[str]:
+        """:meth:`_onward`, found among those who owe anyone."""
+        row, owed, extra = self.owed.get(debtor, {}), self.owed, self.extra
+        mine = extra.get(debtor, set())
+        maybe = {
+            h
+            for h in itertools.chain(owed, extra)
+            if (h in row or h in mine) and (owed.get(h) or h in extra)
+        }
+        return sorted(h for h in maybe if self.net(debtor, h) > 0)
 
     def _payees_side_fewer(self, payer: str, payee: str) -> bool:
         """Whether fewer may owe ``payee`` than ``payer`` owes (gross)."""
@@ -809,6 +875,8 @@ has to route every one (about 10 microseconds each)."""
 
 _INT32: Final = array("i").itemsize
 
+_PAST: Final = sys.maxsize  # a position past every plan
+
 
 def _found(packed: bytes, rank: int, stop: int) -> Iterator[int]:
     """The positions below ``stop`` holding ``rank`` in a packed column."""
@@ -868,7 +936,13 @@ class _Claims:
         "events",
         "first_to",
         "full",
+        "gone",
+        "partly",
+        "routed",
+        "scan",
+        "scanned",
         "total",
+        "when",
     )
 
     def __init__(
@@ -876,17 +950,57 @@ class _Claims:
     ) -> None:
         self.debtor = debtor
         self.events = set(events)  # those to share out one by one
+        self.routed = frozenset(self.events)  # not plain when the plan was made
         self.first_to = first_to  # payee: the first transfer paying it
         self.claims: dict[int, dict[_Pair, Amount]] = {}
         self.before: dict[int, dict[_Pair, Amount]] = {}
         self.total: dict[_Pair, Amount] = {}  # what the events claimed
         self.creditors: list[str] | None = None  # by id, once needed
         self.full = 0  # the creditors before this one are claimed in full
+        self.gone: list[int] | None = None  # see watch
+        self.partly: Iterable[str] = ()  # payees paid less than the debt, or more
+        self.when = [0]  # the transfer being shared out, as the search reads it
+        self.scan: Iterator[int] = iter(())
+        self.scanned = 0  # the search has looked at the creditors before this
 
     def plain_to(self, payee: str) -> int | None:
         """The position of the plain transfer paying ``payee``, if any."""
         at = self.first_to.get(payee)
         return None if at is None or at in self.events else at
+
+    def was_plain(self, k: int, payee: str) -> bool:
+        """Whether transfer ``k`` (paying ``payee``) was plain when the plan
+        was made: then its route is its payee's debt, for its amount."""
+        return self.first_to.get(payee) == k and k not in self.routed
+
+    def watch(self, gone: list[int]) -> None:
+        """From now on, let make-ups skip at once (:meth:`skip`) what
+        ``gone`` says is claimed in full: for each creditor (by id), the
+        position of a transfer after which nothing of its debt is left,
+        or a position past the plan (see :meth:`Why._look_up`)."""
+        self.gone = gone
+        now = map(self.when.__getitem__, repeat(0))
+        alive = map(operator.lt, now, itertools.islice(gone, self.full, None))
+        self.scan = compress(itertools.count(self.full), alive)
+        self.scanned = self.full
+
+    def forget(self, creditor: str) -> None:
+        """Look at ``creditor``'s debt when a make-up comes to it."""
+        assert self.gone is not None
+        assert self.creditors is not None
+        i = bisect_left(self.creditors, creditor)
+        if i < len(self.creditors) and self.creditors[i] == creditor:
+            self.gone[i] = _PAST
+
+    def skip(self, k: int) -> None:
+        """Move past the creditors (from the first not claimed in full) of
+        whose debt ``gone`` says nothing is left before transfer ``k``, in
+        C: a make-up for ``k`` would move past each."""
+        if self.gone is None or self.full < self.scanned:  # at one looked at
+            return
+        self.when[0] = k
+        self.full = next(self.scan, len(self.gone))
+        self.scanned = self.full + 1
 
 
 class Why(LazyExplanation):
@@ -1000,7 +1114,8 @@ class Why(LazyExplanation):
         transfers = list(map(plan.transfers.__getitem__, where))
         payees, amounts = list(map(_PAYEE, transfers)), list(map(_AMOUNT, transfers))
         row = debts.owed.get(payer, {})
-        enough = list(map(ge, map(row.get, payees, repeat(ZERO)), amounts))
+        owed = list(map(row.get, payees, repeat(ZERO)))
+        enough = list(map(ge, owed, amounts))
         owe_back = {
             p for p in debts._named_with(payer) if payer in debts.owed.get(p, {})
         }
@@ -1010,7 +1125,9 @@ class Why(LazyExplanation):
             enough[i] = False
         events = [j for j, plain in zip(where, enough, strict=True) if not plain]
         first_to = dict(zip(reversed(payees), reversed(where), strict=True))
-        return _Claims(payer, events, first_to)
+        found = _Claims(payer, events, first_to)
+        found.partly = compress(payees, map(operator.ne, owed, amounts))
+        return found
 
     def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
         t, debts = transfer, self.snapshot.debts()
@@ -1091,12 +1208,15 @@ class Why(LazyExplanation):
             j = heapq.heappop(pending)
             plain_before: dict[_Pair, Amount] = {}  # a plain one's claim
             claims = self._claim(debts, own, j, plain_before)
+            total = own.total
             own.before[j] = {
-                pair: _exact.add(own.total.get(pair, ZERO), plain_before[pair])
+                pair: _exact.add(total[pair], plain_before[pair])
+                if pair in total and plain_before[pair]
+                else total.get(pair, plain_before[pair])
                 for pair in claims
             }
             for pair, x in claims.items():
-                own.total[pair] = _exact.add(own.total.get(pair, ZERO), x)
+                total[pair] = _exact.add(total[pair], x) if pair in total else x
                 later = own.plain_to(pair[1])
                 if later is not None and later > j:  # it now falls short
                     own.events.add(later)
@@ -1109,7 +1229,7 @@ class Why(LazyExplanation):
         """What transfer ``j`` claims of ``own``'s debtor's debts, after
         the transfers before it (``plain``: what a plain one among them
         claimed of each pair looked at)."""
-        debtor, transfers = own.debtor, self._transfers()
+        debtor, transfers, total = own.debtor, self._transfers(), own.total
 
         def taken(pair: _Pair) -> Amount:
             if pair not in plain:
@@ -1117,44 +1237,76 @@ class Why(LazyExplanation):
                 plain[pair] = (
                     transfers[at].amount if at is not None and at < j else ZERO
                 )
-            return _exact.add(own.total.get(pair, ZERO), plain[pair])
+            had, more = total.get(pair, ZERO), plain[pair]
+            return _exact.add(had, more) if more else had
 
         claims: dict[_Pair, Amount] = {}
         short: Amount = ZERO
         for pair, x in self._route(debts, j).items():
             if pair[0] != debtor:
                 continue
-            left = _exact.sub(debts.net(*pair), taken(pair))
+            gone = taken(pair)
+            left = _exact.sub(debts.net(*pair), gone) if gone else debts.net(*pair)
             got = x if x <= left else (left if left > 0 else ZERO)
             if got:
                 claims[pair] = got
-            short = _exact.add(short, _exact.sub(x, got))
+            if got != x:
+                short = _exact.add(short, _exact.sub(x, got))
         if short > 0:
             if own.creditors is None:
-                own.creditors = debts.creditors(debtor)
-            self._make_up(debts, own, short, claims, taken)
+                self._look_up(debts, own)
+            self._make_up(debts, own, j, short, claims, taken)
         return claims
+
+    def _look_up(self, debts: _Debts, own: _Claims) -> None:
+        """Find ``own``'s debtor's creditors, by id, for make-ups; for a
+        heavy payer, from the plan's people, with where the first transfer
+        paying each stands (:meth:`_Claims.watch`).
+
+        Once that transfer is shared out, nothing of its payee's debt is
+        left for a make-up, unless it is plain and pays less than the debt,
+        gross (as one owed partly back is): those are forgotten. A plain
+        transfer claims its whole amount, here the whole debt; one shared
+        out one by one pays more than the debt (net), or was plain and
+        pays all of it, and so claims all that the transfers before it
+        left of it.
+        """
+        plan, debtor = self.plan, own.debtor
+        assert plan is not None
+        if not own.first_to:  # not a heavy payer
+            own.creditors = debts.creditors(debtor)
+            return
+        creditors = own.creditors = debts.creditors_among(debtor, plan.people)
+        own.watch(list(map(own.first_to.get, creditors, repeat(_PAST))))
+        for payee in own.partly:
+            own.forget(payee)
 
     @staticmethod
     def _make_up(
         debts: _Debts,
         own: _Claims,
+        j: int,
         short: Amount,
         claims: dict[_Pair, Amount],
         taken: Callable[[_Pair], Amount],
     ) -> None:
-        """Add what a transfer's route falls short of to its ``claims``,
+        """Add what transfer ``j``'s route falls short of to its ``claims``,
         from the debtor's debts left, by creditor id; a debt claimed in
-        full stays so, so the search starts after those (``own.full``)."""
+        full stays so, so the search starts after those (``own.full``),
+        and skips those that plain transfers before ``j`` claimed in full."""
         creditors = own.creditors or []
         while short > 0 and own.full < len(creditors):
+            own.skip(j)
+            if own.full == len(creditors):
+                break
             pair = (own.debtor, creditors[own.full])
-            left = _exact.sub(
-                debts.net(*pair), _exact.add(taken(pair), claims.get(pair, ZERO))
-            )
+            gone, mine = taken(pair), claims.get(pair, ZERO)
+            if mine:
+                gone = _exact.add(gone, mine)
+            left = _exact.sub(debts.net(*pair), gone) if gone else debts.net(*pair)
             step = short if short < left else left
             if step > 0:
-                claims[pair] = _exact.add(claims.get(pair, ZERO), step)
+                claims[pair] = _exact.add(mine, step) if mine else step
                 short = _exact.sub(short, step)
             if step == left:  # nothing of it is left
                 own.full += 1
@@ -1179,7 +1331,12 @@ class Why(LazyExplanation):
         if route is None:
             assert self.plan is not None
             t = self.plan.transfers[k]
-            route = self._routes[k] = debts.route(t.payer, t.payee, t.amount)
+            own = self._owns.get(t.payer)
+            if own is not None and own.was_plain(k, t.payee):
+                route = {(t.payer, t.payee): t.amount}  # as routing it finds
+            else:
+                route = debts.route(t.payer, t.payee, t.amount)
+            self._routes[k] = route
         return route
 
     def _sum_up(self, k: int, used: Mapping[_Pair, Amount]) -> None:

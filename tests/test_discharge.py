@@ -377,6 +377,62 @@ def test_a_two_hop_chain_is_the_same_found_from_either_side(
     assert list(routes[0]) == list(routes[1])  # in the same order
 
 
+@pytest.mark.parametrize("few", [1, 2])
+@given(led=any_ledgers, data=st.data())
+@examples(60)
+def test_a_transfer_from_a_hub_discharges_as_documented(
+    led: Ledger, data: st.DataObject, few: int
+) -> None:
+    """A route's end takes a hub's first creditors (by id) from the few
+    smallest ids of its row before sorting them all (issue 11's loan at
+    10^5 people): with every row treated as a hub's, the rule by hand
+    still holds, including when more than those few are needed."""
+    led = Ledger.from_entries(led.log, referral_share=led.referral_share)
+    with mock.patch.object(discharge, "_FEW_FIRST", few):
+        discharges_as_documented(led, data.draw(transfers(led)))
+
+
+@given(led=any_ledgers, data=st.data())
+@examples(100)
+def test_a_hubs_creditors_found_the_quick_ways_are_those_found_the_long_way(
+    led: Ledger, data: st.DataObject
+) -> None:
+    """A hub owes very many, so its creditors are found without sorting
+    its whole row: one by one from its few smallest ids, picked out of a
+    plan's people (sorted ids most of them are among, drawn here), and,
+    as a chain's middles, among those who owe anyone. Each gives, for
+    every debtor, what sorting every creditor gives, also after the moves
+    of transfers before it in a batch."""
+    before = data.draw(st.lists(transfers(led), max_size=2))
+    people = sorted(led.people)
+    known = sorted(data.draw(st.sets(st.sampled_from(people)))) if people else []
+
+    few = data.draw(st.sampled_from([1, 2, 3]))
+
+    def debts_now() -> discharge._Debts:
+        debts = discharge._Debts(led)
+        for t in before:  # as a batch applies them: lowered, then passed on
+            used = debts.route(t.payer, t.payee, t.amount)
+            lowered = [Debt(d, c, x) for (d, c), x in used.items()]
+            for debt in lowered:
+                debts.move(debt.debtor, debt.creditor, -debt.amount)
+            for debt in discharge._passed(t, lowered):
+                debts.move(debt.debtor, debt.creditor, debt.amount)
+        return debts
+
+    unmoved = discharge._Debts(led)
+    for debtor in people:
+        debts = debts_now()
+        long = debts_now().creditors(debtor)
+        with mock.patch.object(discharge, "_FEW_FIRST", few):
+            assert list(debts._by_id(debtor)) == long
+            assert discharge._Debts(led).creditors_among(
+                debtor, known
+            ) == unmoved.creditors(debtor)
+        onward = [h for h in long if debts.owed.get(h) or h in debts.extra]
+        assert debts._onward_of_hub(debtor) == onward
+
+
 def test_a_middleman_owing_only_what_a_batch_moved_is_searched() -> None:
     """A middleman who owes nobody in the ledger, but whom a transfer
     before, in the same batch, made owe (a debt passed on), is searched
