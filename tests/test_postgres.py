@@ -890,6 +890,24 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
     assert check_store(postgres_url) == []
 
 
+def test_a_readonly_handle_catches_up_on_refresh(postgres_url: str) -> None:
+    """A read-only handle's ``refresh()`` counts and indexes what writers
+    stored after it opened (a favor handed in, a reversal under the lock),
+    and then equals a fresh open (newcomer6, finding 1)."""
+    with open_ledger(postgres_url) as writer:
+        writer.record("ann", "bob", 1, id="f1", at=T1)
+        with open_ledger(postgres_url, readonly=True) as reader:
+            writer.record("ann", "bob", 2, id="f2", at=T1)
+            writer.reverse("f1", at=T2)
+            assert len(writer.log) == 3
+            assert reader.refresh() == 2
+            assert reader.balance("ann") == 2
+            assert reader.refresh() == 0
+            with open_ledger(postgres_url, readonly=True) as fresh:
+                assert snapshot(reader) == snapshot(fresh)
+                assert reader.head == fresh.head
+
+
 def _prepared(led: Ledger) -> list[str]:
     """The statements prepared on ``led``'s connection (psycopg's own too)."""
     store = led._store  # type: ignore[attr-defined]

@@ -732,10 +732,19 @@ class StoredLedger(Ledger):
     def refresh(self) -> int:
         """Catch up with the entries other writers stored since the last look.
 
+        A ledger opened read-only catches up too (reading takes no lock); a
+        damaged one (see :attr:`damage`) stays as it was opened: reopen it.
+
         Returns
         -------
         int
             How many entries were new.
+
+        Raises
+        ------
+        StoreError
+            If the store cannot be read, or a new entry cannot be replayed
+            (the ledger keeps the entries before it).
 
         Examples
         --------
@@ -745,10 +754,15 @@ class StoredLedger(Ledger):
         ...     _ = theirs.record("ann", "bob", 2)
         ...     mine.refresh(), mine.balance("ann")
         (1, Decimal('2'))
+        >>> with open_ledger(path, readonly=True) as reading:
+        ...     with open_ledger(path) as theirs:
+        ...         _ = theirs.record("ann", "bob", 1)
+        ...     reading.refresh(), reading.balance("ann")
+        (1, Decimal('3'))
         """
-        store = self._require_store()
+        self._require_store()
         before = len(self._log)
-        if store.readonly or self._damage:
+        if self._damage:
             return 0
         self._catch_up()
         return len(self._log) - before
