@@ -20,14 +20,34 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sqlite import rich_ledgers, snapshot
 
 from favorledger import Ledger
-from favorledger.io import open_ledger
+from favorledger.errors import FavorLedgerError, FileError, OverwriteError
+from favorledger.io import (
+    import_csv,
+    open_ledger,
+    read_csv,
+    read_edges,
+    read_gexf,
+    read_graphml,
+    read_jsonl,
+    read_parquet,
+    write_csv,
+    write_dot,
+    write_edges,
+    write_gexf,
+    write_graphml,
+    write_jsonl,
+    write_parquet,
+)
+from favorledger.io.jsonl import read_jsonl_located
 
 _SETTINGS = settings(max_examples=25, deadline=None)
 
@@ -81,3 +101,103 @@ def test_after_any_writes_a_readonly_refresh_equals_a_fresh_open(
                     assert snapshot(reader) == snapshot(fresh)
                     assert reader.head == fresh.head
                 assert snapshot(reader) == snapshot(led)
+
+
+# ------------------------------------------- finding 5: OSError from files
+
+_READERS: dict[str, Callable[[str], object]] = {
+    "read_jsonl": read_jsonl,
+    "read_jsonl_located": read_jsonl_located,
+    "read_csv": read_csv,
+    "import_csv": lambda path: import_csv(Ledger(), path),
+    "read_edges": read_edges,
+    "read_graphml": read_graphml,
+    "read_gexf": read_gexf,
+    "read_parquet": read_parquet,
+}
+
+_WRITERS: dict[str, Callable[[Ledger, str, bool], object]] = {
+    "write_jsonl": lambda led, path, force: write_jsonl(led.log, path, force=force),
+    "write_csv": lambda led, path, force: write_csv(led, path, force=force),
+    "write_edges": lambda led, path, force: write_edges(led, path, force=force),
+    "write_graphml": lambda led, path, force: write_graphml(led, path, force=force),
+    "write_gexf": lambda led, path, force: write_gexf(led, path, force=force),
+    "write_dot": lambda led, path, force: write_dot(led, path, force=force),
+    "write_parquet": lambda led, path, force: write_parquet(led, path, force=force),
+}
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under ``root`` and its content (``None`` for a directory)."""
+    return {
+        str(p.relative_to(root)): None if p.is_dir() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A current directory holding a directory ``adir`` and a file ``notes.txt``,
+    so that paths are given relative, as a user types them."""
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("reader", sorted(_READERS))
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("missing.jsonl", "no such file"),
+        ("adir", "a directory"),
+        ("notes.txt/x", "notes.txt is not a directory"),
+        ("nowhere/x.csv", "no such file"),
+    ],
+)
+def test_every_reader_refuses_a_path_it_cannot_open_with_our_error(
+    workdir: Path, reader: str, path: str, why: str
+) -> None:
+    """Reading a missing file, a directory, or through a file raises a
+    FavorLedgerError (also an OSError) naming the path as given."""
+    before = _tree(workdir)
+    with pytest.raises(FavorLedgerError) as caught:
+        _READERS[reader](path)
+    assert isinstance(caught.value, OSError)
+    assert str(caught.value) == f"{path}: cannot read: {why}"
+    assert _tree(workdir) == before
+
+
+@pytest.mark.parametrize("writer", sorted(_WRITERS))
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize(
+    ("path", "error", "why"),
+    [
+        ("adir", OverwriteError, "is a directory (give the name of a file to write)"),
+        ("notes.txt/x", FileError, "cannot write: notes.txt is not a directory"),
+        (
+            "nowhere/x.csv",
+            FileError,
+            "cannot write: the directory nowhere does not exist",
+        ),
+    ],
+)
+def test_every_writer_refuses_a_path_it_cannot_write_with_our_error(
+    workdir: Path,
+    writer: str,
+    force: bool,
+    path: str,
+    error: type[Exception],
+    why: str,
+) -> None:
+    """Writing onto a directory (with or without ``force``), through a file,
+    or into a missing directory raises a FavorLedgerError naming the path as
+    given, never the temporary file, and leaves nothing behind."""
+    led = Ledger()
+    led.record("a", "b", 1, id="f1", at="2024-01-01T00:00+00:00")
+    before = _tree(workdir)
+    with pytest.raises(error) as caught:
+        _WRITERS[writer](led, path, force)
+    assert isinstance(caught.value, FavorLedgerError)
+    assert str(caught.value) == f"{path}: {why}"
+    assert _tree(workdir) == before

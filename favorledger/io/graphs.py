@@ -64,7 +64,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 from xml.etree.ElementTree import ParseError
 
 import attrs
@@ -77,6 +77,7 @@ from favorledger.errors import (
     InvalidValueError,
     shown,
 )
+from favorledger.io.files import reading
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry, loads_entry
 from favorledger.io.tables import Progress, _atomic_bytes, _atomic_text
@@ -370,7 +371,7 @@ def read_graphml(path: str | os.PathLike[str]) -> list[Entry]:
         favorledger graph, or an element has a bad or missing attribute
         (naming the element, the field and the value).
     """
-    return _read(path, lambda name: nx.read_graphml(name, force_multigraph=True))
+    return _read(path, lambda source: nx.read_graphml(source, force_multigraph=True))
 
 
 def read_gexf(path: str | os.PathLike[str]) -> list[Entry]:
@@ -395,13 +396,13 @@ _UNREADABLE: Final = (
 
 
 def _read(
-    path: str | os.PathLike[str], load: Callable[[str], nx.Graph[Any]]
+    path: str | os.PathLike[str], load: Callable[[IO[bytes]], nx.Graph[Any]]
 ) -> list[Entry]:
     name = os.fspath(path)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), reading(name) as source:
             warnings.simplefilter("error")  # networkx warns of a malformed file
-            graph = load(name)
+            graph = load(source)
     except ParseError as exc:
         line = exc.position[0]
         raise FormatError(

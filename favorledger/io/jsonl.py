@@ -51,6 +51,7 @@ from favorledger.io.files import (
     file_mode_for,
     fsync_directory,
     parse_json,
+    reading,
     utf8_lines,
     writing_text,
 )
@@ -321,7 +322,7 @@ def _read_located(
     """
     name = os.fspath(path)
     entries: list[tuple[int, Entry]] = []
-    with open(name, "rb") as source:
+    with reading(name) as source:
         for number, line in utf8_lines(name, source):
             if not line.strip():
                 continue

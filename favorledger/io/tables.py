@@ -71,7 +71,13 @@ from favorledger.errors import (
     InvalidValueError,
     shown,
 )
-from favorledger.io.files import parse_json, utf8_lines, writing, writing_text
+from favorledger.io.files import (
+    parse_json,
+    reading,
+    utf8_lines,
+    writing,
+    writing_text,
+)
 from favorledger.model import (
     Entry,
     Favor,
@@ -264,7 +270,7 @@ def _records(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` for each data row, with cells unescaped; checks the header."""
     name = os.fspath(path)
-    with open(name, "rb") as source:
+    with reading(name) as source:
         lines = _lines(name, source)
         first = next(lines, "")
         delimiter = ";" if first.count(";") > first.count(",") else ","
