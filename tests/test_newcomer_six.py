@@ -17,6 +17,7 @@ The promises:
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from command_line import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_sqlite import rich_ledgers, snapshot
@@ -31,6 +33,7 @@ from test_sqlite import rich_ledgers, snapshot
 from favorledger import Ledger
 from favorledger.errors import FavorLedgerError, FileError, OverwriteError
 from favorledger.io import (
+    check_store,
     import_csv,
     open_ledger,
     read_csv,
@@ -201,3 +204,70 @@ def test_every_writer_refuses_a_path_it_cannot_write_with_our_error(
     assert isinstance(caught.value, FavorLedgerError)
     assert str(caught.value) == f"{path}: {why}"
     assert _tree(workdir) == before
+
+
+# ------------------------------------------- finding 10: tampering on open
+
+
+def _tamper(path: Path, *, restore: bool) -> None:
+    """Drop the update trigger, change the last favor's value from 2 to 20
+    behind favorledger's back and, with ``restore``, make the trigger again
+    exactly as it was (so that only the chain shows the edit)."""
+    raw = sqlite3.connect(path)
+    try:
+        (trigger,) = raw.execute(
+            "SELECT sql FROM sqlite_schema WHERE name = 'entries_no_update'"
+        ).fetchone()
+        raw.execute("DROP TRIGGER entries_no_update")
+        raw.execute(
+            'UPDATE entries SET body = replace(body, \'"value": "2"\','
+            ' \'"value": "20"\') WHERE seq = (SELECT max(seq) FROM entries)'
+        )
+        if restore:
+            raw.execute(trigger)
+        raw.commit()
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("restore", [False, True], ids=["dropped", "restored"])
+@pytest.mark.parametrize("readonly", [False, True])
+def test_opening_a_tampered_store_warns_as_check_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore: bool, readonly: bool
+) -> None:
+    """A store whose trigger was dropped, or whose last entry no longer
+    matches its digest, opens with ``warnings`` (each one of ``check``'s
+    problems), and the read commands print the first."""
+    path = tmp_path / "tamper.db"
+    with open_ledger(path) as led:
+        led.record("bob", "ann", 1)
+        led.record("ann", "bob", 2)
+        assert led.warnings == ()
+    _tamper(path, restore=restore)
+    problems = check_store(path)
+    with open_ledger(path, readonly=readonly) as led:
+        assert led.balance("ann") == 19  # the numbers as stored...
+        assert led.warnings  # ...but not without a word
+        assert set(led.warnings) <= set(problems)
+        digest = f"{path}: entry 2: its digest does not match"
+        assert any(w.startswith(digest) for w in led.warnings)
+        missing = f"{path}: the trigger entries_no_update is missing"
+        assert (missing in led.warnings) is not restore
+    code, out, err = run(capsys, "--db", str(path), "balance")
+    assert code == 0
+    assert "ann" in out
+    assert err.startswith(f"favorledger: warning: {led.warnings[0]}")
+    assert "favorledger check" in err
+
+
+def test_a_sound_store_opens_without_warnings(tmp_path: Path) -> None:
+    """No false alarm: a new store, an empty one, a grown one."""
+    path = tmp_path / "sound.db"
+    with open_ledger(path) as led:
+        assert led.warnings == ()
+    for n in range(3):
+        with open_ledger(path) as led:
+            led.record("ann", "bob", n + 1)
+        with open_ledger(path, readonly=True) as led:
+            assert led.warnings == ()
+    assert check_store(path) == []

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import sqlite3
@@ -445,6 +446,31 @@ class SqliteStore(LogStore):
         elif seq:
             self.skip(seq, "")  # a version 1 store has no chain
 
+    def quick_check(self) -> list[str]:
+        """What :func:`check_store` would say of the schema (a dropped or
+        changed trigger, an added table) and of the last entry's link in the
+        chain: a few rows read, whatever the size of the log."""
+        try:
+            return _schema_problems(self) + self._last_link()
+        except sqlite3.Error as exc:
+            return [f"{self._path}: cannot read the store: {exc}"]
+
+    def _last_link(self) -> list[str]:
+        """The last entry, if its digest does not match its body and the
+        digest before it (an edit of the entries before it shows in check)."""
+        if self.version < 2:
+            return []
+        last = self._connection.execute(
+            "SELECT seq, body, digest FROM entries ORDER BY seq DESC LIMIT 2"
+        ).fetchall()
+        if not last:
+            return []
+        seq, body, digest = last[0]
+        before = last[1][2] if len(last) > 1 else GENESIS
+        if link(before, body) == digest:
+            return []
+        return [_broken_link(self._path, seq)]
+
     def __len__(self) -> int:
         """The number of stored entries."""
         self._require_open("read")
@@ -670,6 +696,7 @@ class Store(Protocol):
         """``(seq, type, body)`` of every entry; then the head is the last."""
 
     def unread(self) -> Iterator[tuple[int, Entry]]: ...
+    def quick_check(self) -> list[str]: ...
     def skip(self, seq: int, digest: str) -> None: ...
     def write(self, entry: Entry) -> None: ...
     def batch(self) -> AbstractContextManager[None]: ...
@@ -702,6 +729,7 @@ class StoredLedger(Ledger):
         super().__init__(referral_share=referral_share, strict=strict)
         self._store: Store | None = None
         self._damage: list[str] = []
+        self._warnings: tuple[str, ...] = ()
 
     def _attach(self, store: Store) -> None:
         self._store = store
@@ -790,6 +818,18 @@ class StoredLedger(Ledger):
         entries, so that it can still be exported and checked.
         """
         return tuple(self._damage)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a quick look at the store found wrong when it was opened (a
+        dropped or changed trigger, a last entry that no longer matches its
+        digest), each line as ``check`` words it; empty when nothing was.
+
+        The numbers shown are the store's as it is: a warning says they may
+        have been changed behind favorledger's back. Opening never reads the
+        whole chain: ``check`` (:func:`check_store`) does, and finds more.
+        """
+        return self._warnings
 
     @property
     def head(self) -> str:
@@ -907,6 +947,7 @@ def _attached(store: Store, ledger: _Stored) -> _Stored:
     it; the store is closed if the replay fails (every store's opening)."""
     try:
         _replay(store, ledger)
+        ledger._warnings = tuple(store.quick_check())
     except BaseException:
         store.close()
         raise
@@ -1077,11 +1118,7 @@ class _ChainCheck:
             self.head = link(self.head, body)
             if digest != self.head:
                 self.broken = True
-                found.append(
-                    f"{self.name}: entry {seq}: its digest does not match its body"
-                    " and the entries before it: the log was changed behind"
-                    " favorledger's back from here on"
-                )
+                found.append(_broken_link(self.name, seq))
         if digest == self.expect_head and not self.broken:
             self.found = True
         return found
@@ -1095,6 +1132,14 @@ class _ChainCheck:
             f"{self.name}: the chain does not hold the expected head"
             f" {self.expect_head}: the log was rewritten or cut short"
         ]
+
+
+def _broken_link(name: str, seq: int) -> str:
+    return (
+        f"{name}: entry {seq}: its digest does not match its body and the"
+        " entries before it: the log was changed behind favorledger's back"
+        " from here on"
+    )
 
 
 def _schema_problems(store: SqliteStore) -> list[str]:
@@ -1125,6 +1170,7 @@ def _schema_problems(store: SqliteStore) -> list[str]:
     return found
 
 
+@functools.cache
 def _expected_schema() -> dict[tuple[str, str], str]:
     """The schema objects a new store has, by (type, name), read off a fresh
     in-memory database built from the same script."""
