@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,12 @@ from hypothesis import strategies as st
 from test_sqlite import rich_ledgers, snapshot
 
 from favorledger import Ledger
-from favorledger.errors import FavorLedgerError, FileError, OverwriteError
+from favorledger.errors import (
+    FavorLedgerError,
+    FileError,
+    InvalidTieError,
+    OverwriteError,
+)
 from favorledger.io import (
     check_store,
     import_csv,
@@ -271,3 +277,24 @@ def test_a_sound_store_opens_without_warnings(tmp_path: Path) -> None:
         with open_ledger(path, readonly=True) as led:
             assert led.warnings == ()
     assert check_store(path) == []
+
+
+# ------------------------------------- finding 11: refusals name the value
+
+
+@pytest.mark.parametrize(
+    ("strength", "typed"),
+    [
+        (1e-13, "1e-13"),
+        ("0.0000000000004", "'0.0000000000004'"),
+        (Decimal("4E-13"), "4E-13"),
+    ],
+)
+def test_a_tie_strength_too_small_is_named(strength: object, typed: str) -> None:
+    """``tie("a", "b", 1e-13)`` names the value, as every refusal does."""
+    led = Ledger()
+    with pytest.raises(InvalidTieError) as caught:
+        led.tie("a", "b", strength)  # type: ignore[arg-type]
+    assert str(caught.value) == f"Tie.strength must be at least 1e-12, got {typed}"
+    assert not led.log
+    assert not led.ties()
