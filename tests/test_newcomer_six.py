@@ -17,6 +17,7 @@ The promises:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +36,7 @@ from favorledger import Ledger
 from favorledger.errors import (
     FavorLedgerError,
     FileError,
+    FormatError,
     InvalidTieError,
     OverwriteError,
 )
@@ -56,7 +58,7 @@ from favorledger.io import (
     write_jsonl,
     write_parquet,
 )
-from favorledger.io.jsonl import read_jsonl_located
+from favorledger.io.jsonl import dumps_entry, import_jsonl, read_jsonl_located
 
 _SETTINGS = settings(max_examples=25, deadline=None)
 
@@ -298,3 +300,35 @@ def test_a_tie_strength_too_small_is_named(strength: object, typed: str) -> None
     assert str(caught.value) == f"Tie.strength must be at least 1e-12, got {typed}"
     assert not led.log
     assert not led.ties()
+
+
+def test_importing_a_jsonl_file_names_the_line_of_a_refused_entry(
+    tmp_path: Path,
+) -> None:
+    """``import_jsonl`` adds a file's entries all or nothing, and a refused
+    entry (an id recorded with another body, in the file or the ledger) is
+    named by the file and its line, as ``favorledger import`` does."""
+    path = tmp_path / "bad.jsonl"
+    led = Ledger()
+    led.record("ann", "bob", 1, id="f1", at="2024-01-01T00:00+00:00")
+    other = Ledger()
+    other.record("ann", "bob", 2, id="f2", at="2024-01-01T00:00+00:00")
+    clash = Ledger()
+    clash.record("cy", "bob", 3, id="f2", at="2024-01-02T00:00+00:00")
+    lines = [dumps_entry(e) for e in [*led.log, *other.log]]
+    path.write_text(f"{lines[0]}\n\n{lines[1]}\n{dumps_entry(clash.log[0])}\n")
+    target = Ledger()
+    with pytest.raises(FormatError) as caught:
+        import_jsonl(target, path)
+    assert str(caught.value).startswith(f"{path}:4: ")
+    assert "'f2'" in str(caught.value)
+    assert (caught.value.path, caught.value.line) == (str(path), 4)
+    assert not target.log
+    good = tmp_path / "good.jsonl"
+    good.write_text(f"{lines[0]}\n{lines[1]}\n")
+    assert import_jsonl(target, good) == 2
+    assert import_jsonl(target, good) == 0  # again: nothing new
+    assert target.balances() == {"ann": 3, "bob": -3}
+    with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:4: "):
+        import_jsonl(target, path)
+    assert len(target.log) == 2
