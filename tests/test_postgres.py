@@ -256,6 +256,11 @@ def test_edits_past_the_triggers_are_reported_by_check(
     problems = check_store(postgres_url, expect_head=head)
     for expected in reported:
         assert any(expected in problem for problem in problems), problems
+    with open_ledger(postgres_url, readonly=True) as led:  # not without a word
+        assert led.warnings
+        for warning in led.warnings:  # as check words it (check may name an
+            broken = "its digest does not match its body"  # earlier entry)
+            assert warning in problems or broken in warning, (warning, problems)
 
 
 def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
