@@ -717,7 +717,8 @@ class StoredLedger(Ledger):
     transaction that holds the file's write lock, and only then checks its
     rules: a favor is reversed once, a pledge is called or released once, an
     assignment never moves more than is owed, whoever writes second. Between
-    writes, :meth:`refresh` catches up explicitly.
+    writes, :meth:`refresh` catches up explicitly; it is also how a ledger
+    opened read-only sees what writers stored since it opened.
     """
 
     def __init__(
