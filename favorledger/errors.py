@@ -35,6 +35,7 @@ __all__ = [
     "AlreadyReversedError",
     "DuplicateFavorError",
     "FavorLedgerError",
+    "FileError",
     "FormatError",
     "InvalidEntryError",
     "InvalidFavorError",
@@ -321,6 +322,34 @@ class OverwriteError(FavorLedgerError, FileExistsError):
     ledger's store, say) or a block device. Nothing was written; pass
     ``force=True`` (``--force`` on the command line) to overwrite it anyway.
     """
+
+
+class FileError(FavorLedgerError, OSError):
+    """A file could not be read or written: it is missing, a directory, in a
+    directory that does not exist, or not permitted. The message names the
+    path as given (never a temporary file); nothing was written.
+
+    Attributes
+    ----------
+    path : str
+        The file's name, as given.
+    errno : int or None
+        The operating system's error number (``errno.ENOENT``, ...).
+
+    Examples
+    --------
+    >>> from favorledger.io import read_jsonl
+    >>> try:
+    ...     read_jsonl("no-such-file.jsonl")
+    ... except FileError as exc:
+    ...     print(exc)
+    no-such-file.jsonl: cannot read: no such file
+    """
+
+    def __init__(self, message: str, *, path: str = "", errno: int | None = None):
+        super().__init__(message)
+        self.path = path
+        self.errno = errno
 
 
 class NoPathError(FavorLedgerError, LookupError):

@@ -845,6 +845,7 @@ _STRENGTH_ROUNDING: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 
 def _strength(raw: float | int | str | Amount) -> Amount:
+    typed = raw
     if isinstance(raw, float):  # a weight: a float is fine, if it is a number
         if not math.isfinite(raw):
             raise InvalidTieError(
@@ -861,7 +862,7 @@ def _strength(raw: float | int | str | Amount) -> Amount:
             if not raw:
                 raise InvalidTieError(
                     f"Tie.strength must be at least 1e-{STRENGTH_PLACES},"
-                    " got a smaller positive number"
+                    f" got {shown(typed)}"
                 )
     strength = parse_amount(raw, field="Tie.strength", error=InvalidTieError)
     if strength > 1:

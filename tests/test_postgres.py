@@ -256,6 +256,11 @@ def test_edits_past_the_triggers_are_reported_by_check(
     problems = check_store(postgres_url, expect_head=head)
     for expected in reported:
         assert any(expected in problem for problem in problems), problems
+    with open_ledger(postgres_url, readonly=True) as led:  # not without a word
+        assert led.warnings
+        for warning in led.warnings:  # as check words it (check may name an
+            broken = "its digest does not match its body"  # earlier entry)
+            assert warning in problems or broken in warning, (warning, problems)
 
 
 def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
@@ -888,6 +893,24 @@ def test_a_handle_that_hands_in_catches_up_at_its_next_read(
         assert theirs.refresh() == 1
         assert snapshot(mine) == snapshot(theirs)
     assert check_store(postgres_url) == []
+
+
+def test_a_readonly_handle_catches_up_on_refresh(postgres_url: str) -> None:
+    """A read-only handle's ``refresh()`` counts and indexes what writers
+    stored after it opened (a favor handed in, a reversal under the lock),
+    and then equals a fresh open (newcomer6, finding 1)."""
+    with open_ledger(postgres_url) as writer:
+        writer.record("ann", "bob", 1, id="f1", at=T1)
+        with open_ledger(postgres_url, readonly=True) as reader:
+            writer.record("ann", "bob", 2, id="f2", at=T1)
+            writer.reverse("f1", at=T2)
+            assert len(writer.log) == 3
+            assert reader.refresh() == 2
+            assert reader.balance("ann") == 2
+            assert reader.refresh() == 0
+            with open_ledger(postgres_url, readonly=True) as fresh:
+                assert snapshot(reader) == snapshot(fresh)
+                assert reader.head == fresh.head
 
 
 def _prepared(led: Ledger) -> list[str]:

@@ -348,6 +348,13 @@ class Run:
                 f"favorledger: warning: {one_line(problem)}; the store is"
                 " read-only without that entry (see `favorledger check`)\n"
             )
+        for problem in led.warnings[:1]:
+            more = len(led.warnings) - 1
+            self.err.write(
+                f"favorledger: warning: {one_line(problem)}"
+                f"{f' (and {more} more)' if more else ''}; what is shown may"
+                " not be what was recorded (see `favorledger check`)\n"
+            )
         self._led = led
         return led
 

@@ -13,7 +13,7 @@ Writing (:func:`writing`) never destroys what it should not:
   file (or the file a symbolic link points to) is refused with an
   :class:`~favorledger.errors.OverwriteError` unless ``force=True``
   (``--force`` on the command line), and so is a block device; nothing is
-  written;
+  written; a directory is refused even with ``force``;
 * a new file, or a forced replacement, is written to a temporary file in
   the same directory, flushed, fsynced and then moved into place (a new file
   is linked in, which fails if another process made the name meanwhile; a
@@ -24,6 +24,11 @@ Writing (:func:`writing`) never destroys what it should not:
 * ``-`` is standard output, and a character device (``/dev/null``, a
   terminal), a FIFO or a socket is written directly: the node is never
   replaced by a regular file.
+
+Opening for reading (:func:`reading`) or writing turns the operating
+system's error into a :class:`~favorledger.errors.FileError` naming the path
+as given and saying why in words (``no such file``, ``out is not a
+directory``).
 
 Examples
 --------
@@ -51,6 +56,7 @@ favorledger.errors.FormatError: duplicate key 'id' in a JSON object
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -64,7 +70,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from favorledger._exact import MAX_TEXT
-from favorledger.errors import FormatError, OverwriteError
+from favorledger.errors import FavorLedgerError, FileError, FormatError, OverwriteError
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -96,20 +102,67 @@ _WAL_MAGIC: Final = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 @contextlib.contextmanager
 def reading(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """``path`` opened for reading bytes; ``-`` is standard input (left open).
+    """``path`` opened for reading bytes; ``-`` is standard input (left
+    open). Every reader opens its file here.
+
+    Raises
+    ------
+    FileError
+        If the file cannot be opened or read (missing, a directory, not
+        permitted), naming ``path`` as given.
 
     Examples
     --------
     >>> with reading(__file__) as source:
     ...     source.read(3) == b'"' * 3
     True
+    >>> with reading("no/such.jsonl") as source:
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.FileError: no/such.jsonl: cannot read: no such file
     """
     name = os.fspath(path)
     if name == "-":
         yield sys.stdin.buffer
         return
-    with open(name, "rb") as source:
+    with _named("read", name), open(name, "rb") as source:
         yield source
+
+
+@contextlib.contextmanager
+def _named(verb: str, name: str) -> Iterator[None]:
+    """Turn an ``OSError`` about ``name`` into a :class:`FileError` saying
+    why in words, naming ``name`` as given (not a temporary file)."""
+    try:
+        yield
+    except FavorLedgerError:
+        raise
+    except OSError as exc:
+        raise FileError(
+            f"{name}: cannot {verb}: {_why(name, exc, verb)}",
+            path=name,
+            errno=exc.errno,
+        ) from exc
+
+
+def _why(name: str, exc: OSError, verb: str) -> str:
+    """Why ``name`` could not be read or written, naming the part at fault."""
+    code = exc.errno
+    if code == errno.EISDIR:
+        return "a directory"
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        folder = os.path.dirname(name)
+        while folder and not os.path.lexists(folder):
+            folder = os.path.dirname(folder)
+        if folder and not os.path.isdir(folder):
+            return f"{folder} is not a directory"
+        if verb == "write" and code == errno.ENOENT:
+            return f"the directory {os.path.dirname(name)} does not exist"
+        return "no such file"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return str(exc.strerror or exc).lower()
 
 
 _FORMATS: Final = {
@@ -328,7 +381,7 @@ def _kind(name: str) -> tuple[str, str]:
     real = os.path.realpath(name)
     try:
         mode = os.stat(real).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # writing it says why
         return "replace", real
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
         return "direct", real
@@ -357,6 +410,8 @@ def refuse_overwrite(
     """
     name = os.fspath(path)
     how, real = _kind(name)
+    if how == "replace" and os.path.isdir(real):  # even with force
+        raise OverwriteError(f"{name}: {_DIRECTORY}")
     why = None if force else _refusal(how, real)
     if why is not None:
         raise _refused(name, why)
@@ -368,6 +423,8 @@ def _refusal(how: str, real: str) -> str | None:
     if how == "block":
         return "refusing to overwrite a block device"
     if how == "replace" and os.path.lexists(real):
+        if os.path.isdir(real):
+            return _DIRECTORY
         if is_sqlite_file(real):
             return "refusing to overwrite an SQLite database (is it a ledger's store?)"
         return _EXISTS
@@ -375,6 +432,7 @@ def _refusal(how: str, real: str) -> str | None:
 
 
 _EXISTS: Final = "the file exists; refusing to replace it"
+_DIRECTORY: Final = "is a directory (give the name of a file to write)"
 
 
 def _refused(name: str, why: str) -> OverwriteError:
@@ -409,9 +467,11 @@ def writing(
         If ``path`` names an existing file (or a symbolic link to one) or a
         block device and ``force`` is false; nothing is written. The
         message names the path and says how to replace it.
-    OSError
-        If the file cannot be written (naming ``path``, not the temporary
-        file).
+    OverwriteError
+        If ``path`` is a directory (even with ``force``).
+    FileError
+        If the file cannot be written (its directory is missing, say), naming
+        ``path`` as given, not the temporary file; nothing is left behind.
     """
     name = os.fspath(path)
     how, real = refuse_overwrite(name, force=force)
@@ -421,10 +481,10 @@ def writing(
         yield out
         out.flush()
     elif how in ("direct", "block"):
-        with open(real, "wb") as out:
+        with _named("write", name), open(real, "wb") as out:
             yield out
     else:
-        with _replacing(name, Path(real), replace=force) as out:
+        with _named("write", name), _replacing(name, Path(real), replace=force) as out:
             yield out
 
 
@@ -433,12 +493,9 @@ def _replacing(name: str, target: Path, *, replace: bool) -> Iterator[IO[bytes]]
     """Write a temporary file beside ``target``, then move it into place:
     renamed over ``target`` if ``replace``, else linked to the name, which
     fails if it was taken meanwhile (``name`` is the path as given)."""
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise type(exc)(exc.errno, exc.strerror, name) from None
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         os.chmod(temporary, file_mode_for(target))
         with os.fdopen(handle, "wb") as out:

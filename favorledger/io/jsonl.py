@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, get_origin
+from typing import TYPE_CHECKING, Any, Final, get_origin
 
 import attrs
 import cattrs
@@ -57,6 +57,7 @@ from favorledger.io.files import (
     writing_text,
     wrong_format,
 )
+from favorledger.io.tables import Progress, _add_located
 from favorledger.model import (
     Answer,
     Ask,
@@ -71,6 +72,9 @@ from favorledger.model import (
     Tie,
 )
 
+if TYPE_CHECKING:
+    from favorledger.ledger import Ledger
+
 __all__ = [
     "ENTRY_TYPES",
     "FORMAT_VERSION",
@@ -78,6 +82,7 @@ __all__ = [
     "dumps_entry",
     "file_mode_for",
     "fsync_directory",
+    "import_jsonl",
     "loads_entry",
     "read_jsonl",
     "read_jsonl_located",
@@ -305,6 +310,54 @@ def read_jsonl(
     """
     located = _read_located(path, skip_torn_tail)
     return [entry for _, entry in located]
+
+
+def import_jsonl(
+    ledger: Ledger,
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+) -> int:
+    """Add the entries of a JSON Lines file to ``ledger``, all or nothing.
+
+    As ``ledger.add_many(read_jsonl(path))``, but an entry the ledger
+    refuses is named by the file and its line. Importing the same file
+    again adds nothing.
+
+    Returns
+    -------
+    int
+        How many entries were new.
+
+    Raises
+    ------
+    FormatError
+        For a bad line, or an entry the ledger refuses (an id recorded with
+        another body, an unknown person in a strict ledger), naming the file
+        and the line; the ledger is unchanged.
+    StoreError
+        If a stored ledger's file refuses the batch (the ledger is unchanged).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from favorledger import Ledger
+    >>> led = Ledger()
+    >>> _ = led.record("ann", "bob", 1, id="f1", at="2024-01-01T00:00Z")
+    >>> path = os.path.join(tempfile.mkdtemp(), "log.jsonl")
+    >>> write_jsonl(led.log, path)
+    1
+    >>> other = Ledger()
+    >>> _ = other.record("ann", "bob", 2, id="f1", at="2024-01-01T00:00Z")
+    >>> import_jsonl(other, path)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.FormatError: /...log.jsonl:1: Favor.id 'f1' is already \
+recorded with a different body: value 2 != 1
+    """
+    name = os.fspath(path)
+    located: list[tuple[int | None, Entry]] = list(read_jsonl_located(name))
+    return _add_located(ledger, name, located, progress)
 
 
 def read_jsonl_located(

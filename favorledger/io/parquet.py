@@ -63,13 +63,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from favorledger.errors import (
     FavorLedgerError,
+    FileError,
     FormatError,
     InvalidValueError,
     MissingExtraError,
     SchemaError,
     install_hint,
 )
-from favorledger.io.files import writing
+from favorledger.io.files import reading, writing
 from favorledger.io.tables import Progress
 from favorledger.model import Favor, Reversal
 
@@ -352,7 +353,10 @@ def read_parquet(path: str | os.PathLike[str]) -> list[Favor | Reversal]:
     _pyarrow()
     name = os.fspath(path)
     try:
-        table = parquet.read_table(name)
+        with reading(name) as source:
+            table = parquet.read_table(source)
+    except FileError:
+        raise
     except (OSError, ValueError) as exc:
         raise FormatError(f"{name}: not a Parquet table ({exc})", path=name) from exc
     check_columns({f.name: arrow_kind(f.type) for f in table.schema}, name)

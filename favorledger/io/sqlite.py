@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import sqlite3
@@ -452,6 +453,31 @@ class SqliteStore(LogStore):
         elif seq:
             self.skip(seq, "")  # a version 1 store has no chain
 
+    def quick_check(self) -> list[str]:
+        """What :func:`check_store` would say of the schema (a dropped or
+        changed trigger, an added table) and of the last entry's link in the
+        chain: a few rows read, whatever the size of the log."""
+        try:
+            return _schema_problems(self) + self._last_link()
+        except sqlite3.Error as exc:
+            return [f"{self._path}: cannot read the store: {exc}"]
+
+    def _last_link(self) -> list[str]:
+        """The last entry, if its digest does not match its body and the
+        digest before it (an edit of the entries before it shows in check)."""
+        if self.version < 2:
+            return []
+        last = self._connection.execute(
+            "SELECT seq, body, digest FROM entries ORDER BY seq DESC LIMIT 2"
+        ).fetchall()
+        if not last:
+            return []
+        seq, body, digest = last[0]
+        before = last[1][2] if len(last) > 1 else GENESIS
+        if link(before, body) == digest:
+            return []
+        return [_broken_link(self._path, seq)]
+
     def __len__(self) -> int:
         """The number of stored entries."""
         self._require_open("read")
@@ -688,6 +714,7 @@ class Store(Protocol):
         """``(seq, type, body)`` of every entry; then the head is the last."""
 
     def unread(self) -> Iterator[tuple[int, Entry]]: ...
+    def quick_check(self) -> list[str]: ...
     def skip(self, seq: int, digest: str) -> None: ...
     def write(self, entry: Entry) -> None: ...
     def batch(self) -> AbstractContextManager[None]: ...
@@ -708,7 +735,8 @@ class StoredLedger(Ledger):
     transaction that holds the file's write lock, and only then checks its
     rules: a favor is reversed once, a pledge is called or released once, an
     assignment never moves more than is owed, whoever writes second. Between
-    writes, :meth:`refresh` catches up explicitly.
+    writes, :meth:`refresh` catches up explicitly; it is also how a ledger
+    opened read-only sees what writers stored since it opened.
     """
 
     def __init__(
@@ -720,6 +748,7 @@ class StoredLedger(Ledger):
         super().__init__(referral_share=referral_share, strict=strict)
         self._store: Store | None = None
         self._damage: list[str] = []
+        self._warnings: tuple[str, ...] = ()
 
     def _attach(self, store: Store) -> None:
         self._store = store
@@ -750,10 +779,19 @@ class StoredLedger(Ledger):
     def refresh(self) -> int:
         """Catch up with the entries other writers stored since the last look.
 
+        A ledger opened read-only catches up too (reading takes no lock); a
+        damaged one (see :attr:`damage`) stays as it was opened: reopen it.
+
         Returns
         -------
         int
             How many entries were new.
+
+        Raises
+        ------
+        StoreError
+            If the store cannot be read, or a new entry cannot be replayed
+            (the ledger keeps the entries before it).
 
         Examples
         --------
@@ -763,10 +801,15 @@ class StoredLedger(Ledger):
         ...     _ = theirs.record("ann", "bob", 2)
         ...     mine.refresh(), mine.balance("ann")
         (1, Decimal('2'))
+        >>> with open_ledger(path, readonly=True) as reading:
+        ...     with open_ledger(path) as theirs:
+        ...         _ = theirs.record("ann", "bob", 1)
+        ...     reading.refresh(), reading.balance("ann")
+        (1, Decimal('3'))
         """
-        store = self._require_store()
+        self._require_store()
         before = len(self._log)
-        if store.readonly or self._damage:
+        if self._damage:
             return 0
         self._catch_up()
         return len(self._log) - before
@@ -794,6 +837,18 @@ class StoredLedger(Ledger):
         entries, so that it can still be exported and checked.
         """
         return tuple(self._damage)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a quick look at the store found wrong when it was opened (a
+        dropped or changed trigger, a last entry that no longer matches its
+        digest), each line as ``check`` words it; empty when nothing was.
+
+        The numbers shown are the store's as it is: a warning says they may
+        have been changed behind favorledger's back. Opening never reads the
+        whole chain: ``check`` (:func:`check_store`) does, and finds more.
+        """
+        return self._warnings
 
     @property
     def head(self) -> str:
@@ -911,6 +966,7 @@ def _attached(store: Store, ledger: _Stored) -> _Stored:
     it; the store is closed if the replay fails (every store's opening)."""
     try:
         _replay(store, ledger)
+        ledger._warnings = tuple(store.quick_check())
     except BaseException:
         store.close()
         raise
@@ -1081,11 +1137,7 @@ class _ChainCheck:
             self.head = link(self.head, body)
             if digest != self.head:
                 self.broken = True
-                found.append(
-                    f"{self.name}: entry {seq}: its digest does not match its body"
-                    " and the entries before it: the log was changed behind"
-                    " favorledger's back from here on"
-                )
+                found.append(_broken_link(self.name, seq))
         if digest == self.expect_head and not self.broken:
             self.found = True
         return found
@@ -1099,6 +1151,14 @@ class _ChainCheck:
             f"{self.name}: the chain does not hold the expected head"
             f" {self.expect_head}: the log was rewritten or cut short"
         ]
+
+
+def _broken_link(name: str, seq: int) -> str:
+    return (
+        f"{name}: entry {seq}: its digest does not match its body and the"
+        " entries before it: the log was changed behind favorledger's back"
+        " from here on"
+    )
 
 
 def _schema_problems(store: SqliteStore) -> list[str]:
@@ -1129,6 +1189,7 @@ def _schema_problems(store: SqliteStore) -> list[str]:
     return found
 
 
+@functools.cache
 def _expected_schema() -> dict[tuple[str, str], str]:
     """The schema objects a new store has, by (type, name), read off a fresh
     in-memory database built from the same script."""

@@ -131,6 +131,13 @@ class LogStore:
         """Every stored row after ``after``, in order (each store's own)."""
         raise NotImplementedError
 
+    def quick_check(self) -> list[str]:
+        """Problems a cheap look at the store finds on opening (a changed
+        schema, a last entry that no longer matches its digest), each as
+        ``check`` words it; empty when none. Never reads the whole log: only
+        ``check`` does. This base finds none; a store may look."""
+        return []
+
     def entries(self) -> Iterator[Entry]:
         """Every stored entry, in the order it was recorded.
 

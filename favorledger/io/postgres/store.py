@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from favorledger.errors import StoreError
+from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.postgres.connection import (
@@ -32,12 +33,16 @@ from favorledger.io.postgres.connection import (
     split_url,
 )
 from favorledger.io.postgres.schema import (
+    _FUNCTIONS,
     _LOCK_CLASS,
+    _SERVER_FUNCTIONS,
+    _TRIGGERS,
+    _TRIGGERS_V3,
     MIGRATIONS,
     SCHEMA_VERSION,
     _schema_statements,
 )
-from favorledger.io.sqlite import DEFAULT_TIMEOUT
+from favorledger.io.sqlite import DEFAULT_TIMEOUT, _broken_link
 from favorledger.io.store import Row, parse_row, utc_text
 from favorledger.model import Entry, Favor
 
@@ -326,6 +331,32 @@ class PostgresStore(ConnectedStore):
         """The rows ``sql`` selects after ``after``; a connection the server
         dropped while it was idle (a restart) is re-opened, once."""
         return self._redialled(lambda: self._live().execute(sql, (after,)).fetchall())
+
+    def quick_check(self) -> list[str]:
+        """What ``check`` would say of the schema (a function, trigger or
+        index missing, changed or disabled) and of the last entry's link in
+        the chain: four catalog and table reads, whatever the log's size."""
+        try:
+            return _schema_problems(self) + self._last_link()
+        except _psycopg().Error as exc:
+            return [f"{self._path}: cannot read the store: {_why(exc)}"]
+
+    def _last_link(self) -> list[str]:
+        """The last entry, if its digest does not match its body and the
+        digest before it."""
+        last = (
+            self._live()
+            .execute(
+                f"SELECT seq, body, digest FROM {self._schema}.entries"
+                " ORDER BY seq DESC LIMIT 2"
+            )
+            .fetchall()
+        )
+        if not last:
+            return []
+        seq, body, digest = last[0]
+        before = last[1][2] if len(last) > 1 else GENESIS
+        return [] if link(before, body) == digest else [_broken_link(self._path, seq)]
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -631,3 +662,100 @@ class PostgresStore(ConnectedStore):
                 connection.execute("ROLLBACK")
         except _psycopg().Error:
             self._drop()  # the transaction is gone with the connection
+
+
+def _schema_problems(store: PostgresStore) -> list[str]:
+    """Functions, triggers and indexes that differ from what this version makes."""
+    return [
+        *_function_problems(store),
+        *_trigger_problems(store),
+        *_index_problems(store),
+    ]
+
+
+def _function_problems(store: PostgresStore) -> list[str]:
+    """The trigger functions and (by version) the writers' functions that are
+    missing or whose source differs (whitespace aside)."""
+    connection = store._live()
+    name, path = store.name, store.path
+    found: list[str] = []
+    functions = dict(
+        connection.execute(
+            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n"
+            " ON n.oid = p.pronamespace WHERE n.nspname = %s",
+            (name,),
+        ).fetchall()
+    )
+    for function, body in _FUNCTIONS.items():
+        if function not in functions:
+            found.append(f"{path}: the function {function} is missing")
+        elif _squeeze(functions[function]) != _squeeze(
+            body.format(schema=store._schema)
+        ):
+            found.append(f"{path}: the function {function} was changed")
+    for function, (since, _, body) in _SERVER_FUNCTIONS.items():
+        if store.version < since:
+            continue
+        expected = _squeeze(body.format(schema=store._schema, name=name))
+        if function not in functions:
+            found.append(f"{path}: the function {function} is missing")
+        elif _squeeze(functions[function]) != expected:
+            found.append(f"{path}: the function {function} was changed")
+    return found
+
+
+def _trigger_problems(store: PostgresStore) -> list[str]:
+    """The triggers that are missing, changed, disabled or added."""
+    connection = store._live()
+    name, path = store.name, store.path
+    found: list[str] = []
+    triggers = {
+        row[0]: row[1:]
+        for row in connection.execute(
+            "SELECT t.tgname, t.tgenabled, c.relname, p.proname FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE n.nspname = %s AND NOT t.tgisinternal",
+            (name,),
+        ).fetchall()
+    }
+    expected_triggers = dict(_TRIGGERS)
+    if store.version >= 3:
+        expected_triggers.update(_TRIGGERS_V3)
+    for trigger, (table, _, _, function) in expected_triggers.items():
+        if trigger not in triggers:
+            found.append(f"{path}: the trigger {trigger} is missing")
+            continue
+        enabled, on, calls = triggers[trigger]
+        if (on, calls) != (table, function):
+            found.append(f"{path}: the trigger {trigger} was changed")
+        elif enabled == "D":
+            found.append(f"{path}: the trigger {trigger} is disabled")
+    for extra in sorted(triggers.keys() - expected_triggers.keys()):
+        found.append(f"{path}: an unexpected trigger {extra} was added")
+    return found
+
+
+def _index_problems(store: PostgresStore) -> list[str]:
+    """The indexes this version makes that are missing."""
+    connection = store._live()
+    indexes = {
+        (row[0], row[1])
+        for row in connection.execute(
+            "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s",
+            (store.name,),
+        ).fetchall()
+    }
+    wanted = [("entries", "entries_pkey"), ("entries", "entries_entry_id")]
+    wanted.append(("entries", "entries_person_statement"))
+    if store.version >= 3:
+        wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
+    return [
+        f"{store.path}: the index {index} is missing"
+        for table, index in wanted
+        if (table, index) not in indexes
+    ]
+
+
+def _squeeze(sql: str) -> str:
+    return " ".join(sql.split())
