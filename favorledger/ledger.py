@@ -377,11 +377,14 @@ class Ledger:
     ) -> Person:
         """Add a person, or restate one (the latest statement, by ``at``, wins).
 
-        Restating keeps what is not restated: without ``name`` the current
-        name stays, and without ``tags`` the current tags stay (pass
-        ``tags=()`` to clear them). Restating a person with the same name and
-        tags changes nothing; with different ones it records a new entry,
-        and the log keeps the old one.
+        Adding an id that is already in the ledger is not an error: a
+        different ``name`` renames the person (there is no separate rename;
+        the command line's ``person`` does the same). Restating keeps what
+        is not restated: without ``name`` the current name stays, and
+        without ``tags`` the current tags stay (pass ``tags=()`` to clear
+        them). Restating a person with the same name and tags changes
+        nothing; with different ones it records a new entry, and the log
+        keeps the old one.
 
         Raises
         ------
@@ -397,6 +400,8 @@ class Ledger:
         frozenset({'python'})
         >>> led.add_person("ann", tags=["go"]).name  # new tags keep the name
         'Ann Lee'
+        >>> led.add_person("ann", "Ann Park").name  # renames ann
+        'Ann Park'
         """
         stamp = utcnow() if at is None else at
         current = self._people.get(id) if isinstance(id, str) else None
@@ -469,7 +474,10 @@ class Ledger:
         )
         retry = at is None and id is not None  # dated as recorded, if it was
         if favor is not None and self._sink is None:
-            return self._add_plain(self._retried(favor) if retry else favor)
+            try:
+                return self._add_plain(self._retried(favor) if retry else favor)
+            except DuplicateFavorError as exc:
+                raise _as_typed(exc, id, favor.id) from None
         favor = favor or Favor(
             id=new_id() if id is None else id,
             giver=giver,
@@ -483,10 +491,13 @@ class Ledger:
             referral_share=referral_share,
             fulfils=fulfils,
         )
-        if self._sink is None:
-            return self._add_favor(self._retried(favor) if retry else favor)
-        with self._transaction():  # caught up with the store: then look
-            return self._add_favor(self._retried(favor) if retry else favor)
+        try:
+            if self._sink is None:
+                return self._add_favor(self._retried(favor) if retry else favor)
+            with self._transaction():  # caught up with the store: then look
+                return self._add_favor(self._retried(favor) if retry else favor)
+        except DuplicateFavorError as exc:
+            raise _as_typed(exc, id, favor.id) from None
 
     def time_for(
         self,
@@ -1511,6 +1522,17 @@ def _refill(mine: dict[str, Any], fresh: dict[str, Any]) -> None:
 
 
 _E = TypeVar("_E", bound=Entry)
+
+
+def _as_typed(
+    conflict: DuplicateFavorError, typed: object, read: str
+) -> DuplicateFavorError:
+    """The conflict, showing an id that was read differently from how it
+    was typed (spaces around it) as typed, beside what it was read as."""
+    if typed == read or not isinstance(typed, str):
+        return conflict
+    said = str(conflict).replace(f"id {read!r}", f"id {typed!r} (read as {read!r})", 1)
+    return DuplicateFavorError(said)
 
 
 def _same_or_raise(stored: Entry, new: _E) -> _E:

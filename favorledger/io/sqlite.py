@@ -541,7 +541,7 @@ class SqliteStore(LogStore):
             self._retry(self._begin)
         except sqlite3.Error as exc:
             raise StoreError(
-                f"{self._path}: could not start a batch: {_why(exc)}"
+                f"{self._path}: could not write (nothing was changed): {_why(exc)}"
             ) from exc
 
     def _commit(self) -> None:

@@ -389,8 +389,8 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
         cell = row.get(name, "")
         if name in _SETS:
             fields[name] = _tags(cell, f"Favor.{name}")
-        elif name == "at" and _DATE.fullmatch(cell.strip()):
-            fields[name] = f"{cell.strip()}T00:00:00+00:00"  # a date: midnight UTC
+        elif name == "at" and cell:
+            fields[name] = _moment(cell)
         elif cell or name in _REQUIRED:
             fields[name] = cell
     favor = Favor(**fields)  # type: ignore[arg-type]
@@ -406,14 +406,34 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
     reversal = Reversal(
         id=reversal_id,
         favor_id=favor.id,
-        at=reversed_at,
+        at=_moment(reversed_at),
         reason=get("reversal_reason", ""),
     )
     return [favor, reversal]
 
 
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-_FIELD: Final = re.compile(r"\b(?:Favor|Reversal)\.(\w+)")
+_FIELD: Final = re.compile(r"\b(Favor|Reversal)\.(\w+)")
+_REVERSAL_COLUMNS: Final = {
+    "id": "reversal_id",
+    "at": "reversed_at",
+    "reason": "reversal_reason",
+}
+
+
+def _moment(cell: str) -> str:
+    """A time cell as the model reads it: a date alone is midnight UTC."""
+    date = cell.strip()
+    return f"{date}T00:00:00+00:00" if _DATE.fullmatch(date) else cell
+
+
+def _column(field: re.Match[str]) -> str:
+    """The CSV column of a model field named in an error (``Reversal.at``
+    is the ``reversed_at`` column)."""
+    kind, name = field.groups()
+    if kind == "Reversal":
+        name = _REVERSAL_COLUMNS.get(name, name)
+    return f"column {name!r}"
 
 
 def derived_id(name: str, occurrence: int, row: dict[str, str]) -> str:
@@ -485,7 +505,7 @@ def _read_favor_rows(
         try:
             entries = _row_entries(row)
         except FavorLedgerError as exc:
-            said = _FIELD.sub(lambda m: f"column {m.group(1)!r}", str(exc))
+            said = _FIELD.sub(_column, str(exc))
             raise FormatError(f"{name}:{line}: {said}", path=name, line=line) from exc
         favors.append((line, entries[0]))
         reversals.extend((line, entry) for entry in entries[1:])
