@@ -20,7 +20,8 @@ What text a field may hold
 --------------------------
 * **Identifiers** (every ``id``, the people a field names, ``kind``, each
   tag): a non-empty string of at most :data:`MAX_ID_LENGTH` characters once
-  surrounding whitespace is stripped, made of printable characters only
+  surrounding whitespace is stripped, kept in Unicode NFC form (``"Zoe\\u0308"``
+  and ``"Zo\\u00eb"`` are one id), made of printable characters only
   (``str.isprintable``): no control characters (so an id cannot carry a
   terminal escape sequence), no line breaks, no format characters such as
   bidirectional overrides or zero-width joiners, no separators other than
@@ -52,6 +53,7 @@ import math
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sized
 from datetime import UTC, datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -89,6 +91,7 @@ __all__ = [
     "Settlement",
     "Tie",
     "Transfer",
+    "as_id",
     "moment_or_now",
     "named_people",
     "new_id",
@@ -161,6 +164,7 @@ LATEST: Final = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 _MAX_ID: Final = MAX_ID_LENGTH
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_is_nfc: Final = unicodedata.is_normalized
 _MAX_TIME_TEXT: Final = 64
 
 
@@ -195,13 +199,14 @@ def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 
 def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
-    """An identifier (an id, a kind, a tag): non-empty after stripping
-    surrounding whitespace, at most :data:`MAX_ID_LENGTH` characters, and
-    printable (``str.isprintable``: no control, format, separator other than
-    the space, surrogate, private-use or unassigned characters)."""
+    """An identifier (an id, a kind, a tag) in Unicode NFC form: non-empty
+    after stripping surrounding whitespace, at most :data:`MAX_ID_LENGTH`
+    characters (as given, and once composed), and printable
+    (``str.isprintable``: no control, format, separator other than the
+    space, surrogate, private-use or unassigned characters)."""
     if type(raw) is str and len(raw) <= MAX_ID_LENGTH:
         text = raw.strip()  # CPython returns ``raw`` itself when nothing is stripped
-        if text and text.isprintable():
+        if text and text.isprintable() and (text.isascii() or _is_nfc("NFC", text)):
             return text
     if not isinstance(raw, str):
         raise error(f"{field} must be a string, got {shown(raw)}")
@@ -218,7 +223,13 @@ def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
             f"{field} must hold printable characters only, but holds {bad},"
             f" got {shown(raw)}"
         )
-    return str(text)
+    composed = unicodedata.normalize("NFC", text)
+    if len(composed) > MAX_ID_LENGTH:
+        raise error(
+            f"{field} must be at most {MAX_ID_LENGTH} characters in Unicode NFC"
+            f" form, got {shown(raw)}"
+        )
+    return str(composed)
 
 
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
@@ -427,6 +438,7 @@ def _favor_id(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.id", InvalidFavorError)
@@ -438,6 +450,7 @@ def _giver(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.giver", InvalidFavorError)
@@ -449,6 +462,7 @@ def _receiver(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.receiver", InvalidFavorError)
@@ -466,6 +480,7 @@ def _kind(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.kind", InvalidFavorError)
@@ -752,6 +767,19 @@ def quick_favor(
 _POSITIVE_WHOLE: Final = frozenset(id(value) for value in SMALL_INTS.values() if value)
 
 
+def as_id(text: str) -> str:
+    """``text`` as the ledger keeps an identifier: stripped of surrounding
+    whitespace and in Unicode NFC form. Nothing is checked: a text that is
+    no valid id stays one (the entry naming it is refused).
+
+    Examples
+    --------
+    >>> as_id(" Zoe\u0308 ") == "Zo\u00eb"
+    True
+    """
+    return unicodedata.normalize("NFC", text.strip())
+
+
 def _plain_name(raw: object) -> str | None:
     """``raw`` if it is an identifier as given (nothing to strip), else None."""
     if (
@@ -759,6 +787,7 @@ def _plain_name(raw: object) -> str | None:
         and 0 < len(raw) <= _MAX_ID
         and raw.isprintable()
         and raw.strip() is raw
+        and (raw.isascii() or _is_nfc("NFC", raw))
     ):
         return raw
     return None
