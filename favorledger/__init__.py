@@ -14,13 +14,14 @@ Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
 from favorledger import _startup, trading  # noqa: F401 (_startup first: Ctrl-C)
-from favorledger._exact import Amount, Ratio, total
+from favorledger._exact import Amount, AmountLike, Ratio, total
 from favorledger.agenda import AgendaItem, agenda
 from favorledger.clearing import Clearing, clear_cycles, clear_debts
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     FavorLedgerError,
+    FormatError,
     InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
@@ -29,15 +30,18 @@ from favorledger.errors import (
     InvalidTieError,
     InvalidValueError,
     MarketError,
+    MissingExtraError,
     NoPathError,
     NoSettlementError,
+    OverwriteError,
+    SchemaError,
     SettlementTooLargeError,
     StalePlanError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
-from favorledger.ledger import Ledger
+from favorledger.ledger import Ledger, Plan
 from favorledger.model import (
     Answer,
     Ask,
@@ -96,6 +100,7 @@ __all__ = [
     "AgendaItem",
     "AlreadyReversedError",
     "Amount",
+    "AmountLike",
     "Answer",
     "Ask",
     "Assignment",
@@ -108,6 +113,7 @@ __all__ = [
     "FairWeather",
     "Favor",
     "FavorLedgerError",
+    "FormatError",
     "Hop",
     "InvalidEntryError",
     "InvalidFavorError",
@@ -118,10 +124,13 @@ __all__ = [
     "InvalidValueError",
     "Ledger",
     "MarketError",
+    "MissingExtraError",
     "NoPathError",
     "NoSettlementError",
     "Obligation",
+    "OverwriteError",
     "Person",
+    "Plan",
     "Pledge",
     "Priority",
     "PriorityPolicy",
@@ -130,6 +139,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "SchemaError",
     "Settlement",
     "SettlementTooLargeError",
     "StalePlanError",

@@ -63,7 +63,14 @@ from typing import Any, Final, Literal, TypeVar
 import attrs
 
 from favorledger._collector import untrack
-from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount, parse_derived
+from favorledger._exact import (
+    SMALL_INTS,
+    Amount,
+    AmountLike,
+    mul,
+    parse_amount,
+    parse_derived,
+)
 from favorledger.errors import (
     FavorLedgerError,
     InvalidEntryError,
@@ -468,7 +475,7 @@ def _receiver(raw: object) -> str:
     return _name(raw, "Favor.receiver", InvalidFavorError)
 
 
-def _value(raw: int | str | Amount) -> Amount:
+def _value(raw: AmountLike) -> Amount:
     if type(raw) is int and 0 < raw <= 1024:
         return SMALL_INTS[raw]
     return parse_amount(raw, field="Favor.value", error=InvalidFavorError)
@@ -510,7 +517,7 @@ def _fulfils(raw: object) -> str | None:
     return None if raw is None else _name(raw, "Favor.fulfils", InvalidFavorError)
 
 
-def _share(raw: int | str | Amount | None) -> Amount | None:
+def _share(raw: AmountLike | None) -> Amount | None:
     if raw is None:
         return None
     share = parse_amount(
@@ -873,7 +880,7 @@ _STRENGTH_ROUNDING: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 """Rounds a strength to its places whatever the caller's ``decimal`` context."""
 
 
-def _strength(raw: float | int | str | Amount) -> Amount:
+def _strength(raw: float | AmountLike) -> Amount:
     if isinstance(raw, float):  # a weight: a float is fine, if it is a number
         if not math.isfinite(raw):
             raise InvalidTieError(
@@ -988,7 +995,7 @@ def _pledge_receiver(raw: object) -> str:
     return _name(raw, "Pledge.receiver", InvalidEntryError)
 
 
-def _pledge_value(raw: int | str | Amount) -> Amount:
+def _pledge_value(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Pledge.value", error=InvalidEntryError)
 
 
@@ -1079,7 +1086,7 @@ def _asked(raw: object) -> str:
     return _name(raw, "Ask.asked", InvalidEntryError)
 
 
-def _ask_value(raw: int | str | Amount) -> Amount:
+def _ask_value(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Ask.value", error=InvalidEntryError)
 
 
@@ -1171,7 +1178,7 @@ def _new_holder(raw: object) -> str:
     return _name(raw, "Assignment.new_holder", InvalidEntryError)
 
 
-def _assigned(raw: int | str | Amount) -> Amount:
+def _assigned(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Assignment.amount", error=InvalidEntryError)
 
 
@@ -1276,7 +1283,7 @@ def _transfer_payee(raw: object) -> str:
     return _name(raw, "Transfer.payee", InvalidValueError)
 
 
-def _transfer_amount(raw: int | str | Amount) -> Amount:
+def _transfer_amount(raw: AmountLike) -> Amount:
     return parse_derived(raw, field="Transfer.amount", error=InvalidValueError)
 
 
@@ -1322,10 +1329,14 @@ class Transfer:
     ``amount`` is derived (a sum of favors, a share), so it is exact and
     positive but not held to the input limits of a favor's value.
 
+    Its ``repr`` leaves ``explained_by`` out: the explanation of a large
+    plan can cite hundreds of obligations, and printing a plan should not
+    work them out. Ask for ``explained_by`` to see it.
+
     Examples
     --------
     >>> Transfer("me", "carol", 3)
-    Transfer(payer='me', payee='carol', amount=Decimal('3'), explained_by=())
+    Transfer(payer='me', payee='carol', amount=Decimal('3'))
     """
 
     payer: str = attrs.field(converter=_transfer_payer)
@@ -1379,7 +1390,7 @@ class Transfer:
     def __repr__(self) -> str:
         return (
             f"Transfer(payer={self.payer!r}, payee={self.payee!r},"
-            f" amount={self.amount!r}, explained_by={self.explained_by!r})"
+            f" amount={self.amount!r})"
         )
 
 
@@ -1395,7 +1406,7 @@ def _settlement_payee(raw: object) -> str | None:
     return None if raw is None else _name(raw, "Settlement.payee", InvalidEntryError)
 
 
-def _settlement_amount(raw: int | str | Amount | None) -> Amount | None:
+def _settlement_amount(raw: AmountLike | None) -> Amount | None:
     if raw is None:
         return None
     return parse_derived(raw, field="Settlement.amount", error=InvalidEntryError)

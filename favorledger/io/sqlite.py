@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol, Self, TypeVar
 
 from favorledger._collector import collector_paused
-from favorledger._exact import Amount, total
+from favorledger._exact import AmountLike, total
 from favorledger.errors import (
     FavorLedgerError,
     StoreError,
@@ -696,7 +696,7 @@ class StoredLedger(Ledger):
     def __init__(
         self,
         *,
-        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
     ) -> None:
         super().__init__(referral_share=referral_share, strict=strict)
@@ -819,7 +819,7 @@ class _Refusing:
 def open_ledger(
     path: str | os.PathLike[str],
     *,
-    referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+    referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
     strict: bool = False,
     create: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
