@@ -719,7 +719,9 @@ def quick_favor(
 
     ``entry_id`` (the favor's id) and ``at`` may be ``None`` (a fresh id,
     now). ``known`` holds person ids that are already valid (a ledger's
-    people): a giver or receiver equal to one is not checked again. The
+    people): a giver or receiver equal to one is not checked again, unless
+    it is not ASCII (a store from before ids were composed may hold one that
+    is not in NFC form, which a new entry must not name as typed). The
     favor holds only atoms, so it is taken off the cyclic collector
     (``favorledger._collector.untrack``): a ledger keeps every favor,
     and full collections need not rescan them.
@@ -744,8 +746,11 @@ def quick_favor(
         or type(giver) is not str
         or type(receiver) is not str
         or giver == receiver
-        or (giver not in known and _plain_name(giver) is None)
-        or (receiver not in known and _plain_name(receiver) is None)
+        or ((giver not in known or not giver.isascii()) and _plain_name(giver) is None)
+        or (
+            (receiver not in known or not receiver.isascii())
+            and _plain_name(receiver) is None
+        )
     ):
         return None
     if type(value) is int and 0 < value <= 1024:  # a key of SMALL_INTS

@@ -21,6 +21,7 @@ The promises:
 from __future__ import annotations
 
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,36 @@ def test_a_name_from_the_url_is_shown_escaped_and_stores_nothing(
     assert "is not in the ledger" in page.text
     with Ledger.open(db) as led:
         assert len(led.log) == 1
+
+
+def test_a_store_written_before_keeps_a_decomposed_id(tmp_path: Path) -> None:
+    # A store from before ids were composed may hold one decomposed: it is
+    # read as stored, `check` finds nothing wrong with it, and a new entry
+    # typed the same way is composed (docs/input.md).
+    from favorledger import Favor
+    from favorledger.io import check_store, open_ledger
+    from favorledger.model import NO_TAGS, unchecked, utcnow
+
+    path = str(tmp_path / "old.db")
+    old = unchecked(Favor)(
+        f"{NFD_ZOE}-1",
+        NFD_ZOE,
+        "bob",
+        Decimal(1),
+        "favor",
+        utcnow(),
+        None,
+        "",
+        NO_TAGS,
+        None,
+        None,
+    )  # as a version without composing wrote it
+    with open_ledger(path) as led:
+        led.add(old)
+    assert check_store(path) == []
+    with open_ledger(path) as led:
+        assert list(led.people) == [NFD_ZOE, "bob"]
+        assert led.favors[f"{NFD_ZOE}-1"] == old
+        led.record(NFD_ZOE, "bob", 1)
+        assert list(led.people) == [NFD_ZOE, "bob", NFC_ZOE]
+    assert check_store(path) == []
