@@ -214,11 +214,10 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
     True
     """
     known = list(known)
-    name = unicodedata.normalize("NFC", name)
-    same = [k for k in known if k.casefold() == name.casefold() and k != name]
-    if name in known:
-        same.insert(0, name)
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    composed = unicodedata.normalize("NFC", name)
+    same = [composed] if composed != name and composed in known else []
+    same += [k for k in known if k.casefold() == composed.casefold() and k != composed]
+    close = difflib.get_close_matches(composed, known, n=3, cutoff=0.6)
     return list(dict.fromkeys(same + close))[:3]
 
 
