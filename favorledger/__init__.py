@@ -14,13 +14,15 @@ Debt(debtor='bob', creditor='carol', amount=Decimal('1.5'))]
 """
 
 from favorledger import _startup, trading  # noqa: F401 (_startup first: Ctrl-C)
-from favorledger._exact import Amount, Ratio, total
+from favorledger._exact import Amount, AmountLike, Ratio, total
 from favorledger.agenda import AgendaItem, agenda
 from favorledger.clearing import Clearing, clear_cycles, clear_debts
 from favorledger.errors import (
     AlreadyReversedError,
     DuplicateFavorError,
     FavorLedgerError,
+    FileError,
+    FormatError,
     InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
@@ -29,16 +31,19 @@ from favorledger.errors import (
     InvalidTieError,
     InvalidValueError,
     MarketError,
+    MissingExtraError,
     NoPathError,
     NoSettlementError,
     OverpaymentError,
+    OverwriteError,
+    SchemaError,
     SettlementTooLargeError,
     StalePlanError,
     StoreError,
     UnknownFavorError,
     UnknownPersonError,
 )
-from favorledger.ledger import Ledger
+from favorledger.ledger import Ledger, Plan
 from favorledger.model import (
     Answer,
     Ask,
@@ -97,6 +102,7 @@ __all__ = [
     "AgendaItem",
     "AlreadyReversedError",
     "Amount",
+    "AmountLike",
     "Answer",
     "Ask",
     "Assignment",
@@ -109,6 +115,8 @@ __all__ = [
     "FairWeather",
     "Favor",
     "FavorLedgerError",
+    "FileError",
+    "FormatError",
     "Hop",
     "InvalidEntryError",
     "InvalidFavorError",
@@ -119,11 +127,14 @@ __all__ = [
     "InvalidValueError",
     "Ledger",
     "MarketError",
+    "MissingExtraError",
     "NoPathError",
     "NoSettlementError",
     "Obligation",
     "OverpaymentError",
+    "OverwriteError",
     "Person",
+    "Plan",
     "Pledge",
     "Priority",
     "PriorityPolicy",
@@ -132,6 +143,7 @@ __all__ = [
     "ReferralPath",
     "Release",
     "Reversal",
+    "SchemaError",
     "Settlement",
     "SettlementTooLargeError",
     "StalePlanError",

@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, NoReturn, TypeAlias
+from typing import Any, Final, NoReturn, TypeAlias, overload
 
 from favorledger.errors import InvalidValueError, shown
 
@@ -51,6 +51,7 @@ __all__ = [
     "MAX_VALUE",
     "ZERO",
     "Amount",
+    "AmountLike",
     "Ratio",
     "add",
     "fraction",
@@ -79,6 +80,13 @@ class Ratio(Fraction):
     (Ratio(5, 6), Ratio(2, 3), Decimal('1'))
     >>> sum([third, third, Decimal("0.25")]), str(third), third > Decimal("0.3")
     (Ratio(11, 12), '1/3', True)
+
+    ``round`` rounds half to even, as for a ``Decimal``: to ``ndigits``
+    places it gives the exact ``Decimal`` (in normal form, so it adds to any
+    amount); without ``ndigits``, the nearest ``int``.
+
+    >>> round(Ratio(4, 3), 2), round(Ratio(1250, 3), -2), round(Ratio(5, 2))
+    (Decimal('1.33'), Decimal('400'), 2)
     """
 
     __slots__ = ()
@@ -116,9 +124,25 @@ class Ratio(Fraction):
     def __abs__(self) -> Ratio:
         return _ratio(abs(self.numerator), self.denominator)
 
+    @overload  # type: ignore[override]
+    def __round__(self, ndigits: None = None) -> int: ...
+    @overload
+    def __round__(self, ndigits: int) -> Decimal: ...
+    def __round__(self, ndigits: int | None = None) -> int | Decimal:
+        if ndigits is None:
+            return Fraction.__round__(self)
+        rounded = normalize(Fraction.__round__(self, ndigits))
+        assert isinstance(rounded, Decimal)  # its denominator is a power of ten
+        return rounded
+
 
 Amount: TypeAlias = Decimal | Ratio
 """An exact quantity of favor: a ``Decimal`` if it has one, else a ``Ratio``."""
+
+AmountLike: TypeAlias = int | str | Decimal | Fraction
+"""What a value parameter accepts (``record``'s value, a tie's strength, a
+share...): an ``int``, ``Decimal``, ``Fraction`` (an :data:`Amount` is one of
+these) or numeric text; it is checked and made an :data:`Amount`."""
 
 
 def _ratio(numerator: int, denominator: int) -> Ratio:
@@ -155,6 +179,9 @@ ZERO = Decimal(0)
 _ONE = Decimal(1)
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
 """A decimal comma (``1,5``), refused with a hint to type a point."""
+_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+")
+"""Thousands separators (``1,000``, ``12,500,000``): the hint says to leave
+them out (and, for one, that a decimal comma would be a point)."""
 _NUMBER = re.compile(
     r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?[0-9]+/[0-9]+"
 )
@@ -363,14 +390,35 @@ def _parse_text(raw: str, field: str, error: type[InvalidValueError]) -> Amount:
         )
     text = raw.strip()
     if not _NUMBER.fullmatch(text):
-        hint = ""
-        if _DECIMAL_COMMA.fullmatch(text):
-            hint = f" (use a point: {text.replace(',', '.')})"
+        hint = _comma_hint(text)
         raise error(f"{field} must be a number, got {shown(raw)}{hint}")
     try:
         return Decimal(text) if "/" not in text else normalize(Fraction(text))
     except ZeroDivisionError:
         raise error(f"{field} must be a number, got {shown(raw)}") from None
+
+
+def _comma_hint(text: str) -> str:
+    """What to type instead of a number written with a comma, if it has one.
+
+    Examples
+    --------
+    >>> _comma_hint("3,5"), _comma_hint("1,000,000")
+    (' (use a point: 3.5)', ' (write 1000000 without the separators)')
+    >>> _comma_hint("1,000")
+    ' (write 1000 without the separator, or 1.000 if a decimal comma was meant)'
+    """
+    if _THOUSANDS.fullmatch(text):
+        plain = text.replace(",", "")
+        if text.count(",") > 1:
+            return f" (write {plain} without the separators)"
+        return (
+            f" (write {plain} without the separator, or {text.replace(',', '.')}"
+            " if a decimal comma was meant)"
+        )
+    if _DECIMAL_COMMA.fullmatch(text):
+        return f" (use a point: {text.replace(',', '.')})"
+    return ""
 
 
 def _resolution_ok(value: Amount) -> bool:

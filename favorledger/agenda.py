@@ -53,7 +53,7 @@ from favorledger import trading
 from favorledger._exact import Amount
 from favorledger.balances import valued_debts
 from favorledger.errors import InvalidValueError
-from favorledger.model import as_moment
+from favorledger.model import moment_or_now
 
 if TYPE_CHECKING:
     from favorledger.view import LedgerView
@@ -88,7 +88,7 @@ def agenda(
     ledger: LedgerView,
     me: str,
     *,
-    today: datetime | str,
+    today: datetime | str | None = None,
     return_after: timedelta = timedelta(days=90),
     expiring_within: timedelta = timedelta(days=14),
 ) -> list[AgendaItem]:
@@ -101,7 +101,8 @@ def agenda(
     me
         Whose agenda.
     today
-        The day to plan (timezone-aware datetime or ISO-8601 text).
+        The day to plan (timezone-aware datetime or ISO-8601 text); default
+        now.
     return_after
         How old an unreturned favor must be to be listed; also how long
         after it was made an ask without a due date is due.
@@ -136,7 +137,7 @@ def agenda(
 naive '2024-01-05'
     """
     ledger.balance(me)  # UnknownPersonError for a stranger
-    moment = as_moment(today, "today")
+    moment = moment_or_now(today, "today")
     for name, window in (
         ("return_after", return_after),
         ("expiring_within", expiring_within),

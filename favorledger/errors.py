@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -206,10 +207,18 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
     --------
     >>> close_names("alcie", ["alice", "bob"]), close_names("Bob", ["bob"])
     (['alice'], ['bob'])
+
+    Names are compared in Unicode NFC form, the form the ledger keeps ids in,
+    so a name typed decomposed finds the composed one:
+
+    >>> close_names("Zoe\u0308", ["Zo\u00eb"]) == ["Zo\u00eb"]
+    True
     """
     known = list(known)
-    same = [k for k in known if k.casefold() == name.casefold() and k != name]
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    composed = unicodedata.normalize("NFC", name)
+    same = [composed] if composed != name and composed in known else []
+    same += [k for k in known if k.casefold() == composed.casefold() and k != composed]
+    close = difflib.get_close_matches(composed, known, n=3, cutoff=0.6)
     return list(dict.fromkeys(same + close))[:3]
 
 
@@ -255,8 +264,15 @@ def unknown_person(person: object, known: Iterable[str]) -> UnknownPersonError:
     >>> print(unknown_person("alcie", ["alice", "bob"]))
     person 'alcie' is not in the ledger (did you mean 'alice'?)
     """
-    close = close_names(person, known) if isinstance(person, str) else []
+    if not isinstance(person, str):
+        return UnknownPersonError(f"person {person!r} is not in the ledger")
+    close = close_names(person, known)
     hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+    if close and unicodedata.normalize("NFC", person) == close[0] != person:
+        hint = (
+            f" (did you mean {close[0]!r}? it is the same text in Unicode NFC"
+            " form, the form the ledger keeps ids in)"
+        )
     return UnknownPersonError(f"person {person!r} is not in the ledger{hint}")
 
 

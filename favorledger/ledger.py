@@ -46,7 +46,7 @@ import attrs
 import networkx as nx
 
 from favorledger import _exact, ties
-from favorledger._exact import WHOLE_IDS, ZERO, Amount, Ratio, minus, plus
+from favorledger._exact import WHOLE_IDS, ZERO, Amount, AmountLike, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
 from favorledger.discharge import (
     dated_after,
@@ -177,7 +177,7 @@ class Ledger:
     def __init__(
         self,
         *,
-        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
     ) -> None:
         self._share = parse_share(referral_share)
@@ -211,7 +211,7 @@ class Ledger:
         cls,
         entries: Iterable[Entry],
         *,
-        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
     ) -> Ledger:
         """Build a ledger by replaying ``entries`` (for example another's log).
@@ -232,7 +232,7 @@ class Ledger:
         cls,
         location: str | PathLike[str],
         *,
-        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
         create: bool = True,
         timeout: float = 10.0,
@@ -285,6 +285,21 @@ class Ledger:
         """
         if self._sink is not None:
             self._sink.close()
+
+    def refresh(self) -> int:
+        """Catch up with the entries other writers stored since the last look;
+        return how many were new.
+
+        A ledger without a store has no other writers, so this returns 0; a
+        ledger :meth:`open` made (a :class:`favorledger.io.StoredLedger`, or
+        whatever another registered store returns) reads its store.
+
+        Examples
+        --------
+        >>> Ledger().refresh()
+        0
+        """
+        return 0
 
     def __enter__(self) -> Self:
         return self
@@ -416,14 +431,14 @@ class Ledger:
         self,
         giver: str,
         receiver: str,
-        value: int | str | Amount,
+        value: AmountLike,
         *,
         kind: str = "favor",
         at: datetime | str | None = None,
         via: str | None = None,
         reason: str = "",
         tags: Iterable[str] = NO_TAGS,
-        referral_share: int | str | Amount | None = None,
+        referral_share: AmountLike | None = None,
         id: str | None = None,
         fulfils: str | None = None,
     ) -> Favor:
@@ -764,7 +779,7 @@ recorded with a different body: value 1 != 2
         self,
         a: str,
         b: str,
-        strength: float | int | str | Amount,
+        strength: float | AmountLike,
         *,
         kind: str = "acquaintance",
         reason: str = "",

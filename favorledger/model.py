@@ -20,7 +20,8 @@ What text a field may hold
 --------------------------
 * **Identifiers** (every ``id``, the people a field names, ``kind``, each
   tag): a non-empty string of at most :data:`MAX_ID_LENGTH` characters once
-  surrounding whitespace is stripped, made of printable characters only
+  surrounding whitespace is stripped, kept in Unicode NFC form (``"Zoe\\u0308"``
+  and ``"Zo\\u00eb"`` are one id), made of printable characters only
   (``str.isprintable``): no control characters (so an id cannot carry a
   terminal escape sequence), no line breaks, no format characters such as
   bidirectional overrides or zero-width joiners, no separators other than
@@ -52,6 +53,7 @@ import math
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sized
 from datetime import UTC, datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -61,7 +63,14 @@ from typing import Any, Final, Literal, TypeVar
 import attrs
 
 from favorledger._collector import untrack
-from favorledger._exact import SMALL_INTS, Amount, mul, parse_amount, parse_derived
+from favorledger._exact import (
+    SMALL_INTS,
+    Amount,
+    AmountLike,
+    mul,
+    parse_amount,
+    parse_derived,
+)
 from favorledger.errors import (
     FavorLedgerError,
     InvalidEntryError,
@@ -89,6 +98,7 @@ __all__ = [
     "Settlement",
     "Tie",
     "Transfer",
+    "as_id",
     "moment_or_now",
     "named_people",
     "new_id",
@@ -161,6 +171,7 @@ LATEST: Final = datetime(9998, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 _MAX_ID: Final = MAX_ID_LENGTH
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_is_nfc: Final = unicodedata.is_normalized
 _MAX_TIME_TEXT: Final = 64
 
 
@@ -195,13 +206,14 @@ def _text(raw: object, field: str, error: type[InvalidValueError]) -> str:
 
 
 def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
-    """An identifier (an id, a kind, a tag): non-empty after stripping
-    surrounding whitespace, at most :data:`MAX_ID_LENGTH` characters, and
-    printable (``str.isprintable``: no control, format, separator other than
-    the space, surrogate, private-use or unassigned characters)."""
+    """An identifier (an id, a kind, a tag) in Unicode NFC form: non-empty
+    after stripping surrounding whitespace, at most :data:`MAX_ID_LENGTH`
+    characters (as given, and once composed), and printable
+    (``str.isprintable``: no control, format, separator other than the
+    space, surrogate, private-use or unassigned characters)."""
     if type(raw) is str and len(raw) <= MAX_ID_LENGTH:
         text = raw.strip()  # CPython returns ``raw`` itself when nothing is stripped
-        if text and text.isprintable():
+        if text and text.isprintable() and (text.isascii() or _is_nfc("NFC", text)):
             return text
     if not isinstance(raw, str):
         raise error(f"{field} must be a string, got {shown(raw)}")
@@ -218,7 +230,13 @@ def _name(raw: object, field: str, error: type[InvalidValueError]) -> str:
             f"{field} must hold printable characters only, but holds {bad},"
             f" got {shown(raw)}"
         )
-    return str(text)
+    composed = unicodedata.normalize("NFC", text)
+    if len(composed) > MAX_ID_LENGTH:
+        raise error(
+            f"{field} must be at most {MAX_ID_LENGTH} characters in Unicode NFC"
+            f" form, got {shown(raw)}"
+        )
+    return str(composed)
 
 
 def _tag_set(raw: object, field: str, error: type[InvalidValueError]) -> frozenset[str]:
@@ -427,6 +445,7 @@ def _favor_id(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.id", InvalidFavorError)
@@ -438,6 +457,7 @@ def _giver(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.giver", InvalidFavorError)
@@ -449,12 +469,13 @@ def _receiver(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.receiver", InvalidFavorError)
 
 
-def _value(raw: int | str | Amount) -> Amount:
+def _value(raw: AmountLike) -> Amount:
     if type(raw) is int and 0 < raw <= 1024:
         return SMALL_INTS[raw]
     return parse_amount(raw, field="Favor.value", error=InvalidFavorError)
@@ -466,6 +487,7 @@ def _kind(raw: object) -> str:
         and len(raw) <= _MAX_ID
         and (text := raw.strip())
         and text.isprintable()
+        and (text.isascii() or _is_nfc("NFC", text))
     ):
         return text
     return _name(raw, "Favor.kind", InvalidFavorError)
@@ -495,7 +517,7 @@ def _fulfils(raw: object) -> str | None:
     return None if raw is None else _name(raw, "Favor.fulfils", InvalidFavorError)
 
 
-def _share(raw: int | str | Amount | None) -> Amount | None:
+def _share(raw: AmountLike | None) -> Amount | None:
     if raw is None:
         return None
     share = parse_amount(
@@ -697,7 +719,9 @@ def quick_favor(
 
     ``entry_id`` (the favor's id) and ``at`` may be ``None`` (a fresh id,
     now). ``known`` holds person ids that are already valid (a ledger's
-    people): a giver or receiver equal to one is not checked again. The
+    people): a giver or receiver equal to one is not checked again, unless
+    it is not ASCII (a store from before ids were composed may hold one that
+    is not in NFC form, which a new entry must not name as typed). The
     favor holds only atoms, so it is taken off the cyclic collector
     (``favorledger._collector.untrack``): a ledger keeps every favor,
     and full collections need not rescan them.
@@ -722,8 +746,11 @@ def quick_favor(
         or type(giver) is not str
         or type(receiver) is not str
         or giver == receiver
-        or (giver not in known and _plain_name(giver) is None)
-        or (receiver not in known and _plain_name(receiver) is None)
+        or ((giver not in known or not giver.isascii()) and _plain_name(giver) is None)
+        or (
+            (receiver not in known or not receiver.isascii())
+            and _plain_name(receiver) is None
+        )
     ):
         return None
     if type(value) is int and 0 < value <= 1024:  # a key of SMALL_INTS
@@ -752,6 +779,19 @@ def quick_favor(
 _POSITIVE_WHOLE: Final = frozenset(id(value) for value in SMALL_INTS.values() if value)
 
 
+def as_id(text: str) -> str:
+    """``text`` as the ledger keeps an identifier: stripped of surrounding
+    whitespace and in Unicode NFC form. Nothing is checked: a text that is
+    no valid id stays one (the entry naming it is refused).
+
+    Examples
+    --------
+    >>> as_id(" Zoe\u0308 ") == "Zo\u00eb"
+    True
+    """
+    return unicodedata.normalize("NFC", text.strip())
+
+
 def _plain_name(raw: object) -> str | None:
     """``raw`` if it is an identifier as given (nothing to strip), else None."""
     if (
@@ -759,6 +799,7 @@ def _plain_name(raw: object) -> str | None:
         and 0 < len(raw) <= _MAX_ID
         and raw.isprintable()
         and raw.strip() is raw
+        and (raw.isascii() or _is_nfc("NFC", raw))
     ):
         return raw
     return None
@@ -844,7 +885,7 @@ _STRENGTH_ROUNDING: Final = Context(prec=28, rounding=ROUND_HALF_EVEN)
 """Rounds a strength to its places whatever the caller's ``decimal`` context."""
 
 
-def _strength(raw: float | int | str | Amount) -> Amount:
+def _strength(raw: float | AmountLike) -> Amount:
     typed = raw
     if isinstance(raw, float):  # a weight: a float is fine, if it is a number
         if not math.isfinite(raw):
@@ -960,7 +1001,7 @@ def _pledge_receiver(raw: object) -> str:
     return _name(raw, "Pledge.receiver", InvalidEntryError)
 
 
-def _pledge_value(raw: int | str | Amount) -> Amount:
+def _pledge_value(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Pledge.value", error=InvalidEntryError)
 
 
@@ -1051,7 +1092,7 @@ def _asked(raw: object) -> str:
     return _name(raw, "Ask.asked", InvalidEntryError)
 
 
-def _ask_value(raw: int | str | Amount) -> Amount:
+def _ask_value(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Ask.value", error=InvalidEntryError)
 
 
@@ -1143,7 +1184,7 @@ def _new_holder(raw: object) -> str:
     return _name(raw, "Assignment.new_holder", InvalidEntryError)
 
 
-def _assigned(raw: int | str | Amount) -> Amount:
+def _assigned(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="Assignment.amount", error=InvalidEntryError)
 
 
@@ -1248,7 +1289,7 @@ def _transfer_payee(raw: object) -> str:
     return _name(raw, "Transfer.payee", InvalidValueError)
 
 
-def _transfer_amount(raw: int | str | Amount) -> Amount:
+def _transfer_amount(raw: AmountLike) -> Amount:
     return parse_derived(raw, field="Transfer.amount", error=InvalidValueError)
 
 
@@ -1294,10 +1335,14 @@ class Transfer:
     ``amount`` is derived (a sum of favors, a share), so it is exact and
     positive but not held to the input limits of a favor's value.
 
+    Its ``repr`` leaves ``explained_by`` out: the explanation of a large
+    plan can cite hundreds of obligations, and printing a plan should not
+    work them out. Ask for ``explained_by`` to see it.
+
     Examples
     --------
     >>> Transfer("me", "carol", 3)
-    Transfer(payer='me', payee='carol', amount=Decimal('3'), explained_by=())
+    Transfer(payer='me', payee='carol', amount=Decimal('3'))
     """
 
     payer: str = attrs.field(converter=_transfer_payer)
@@ -1351,7 +1396,7 @@ class Transfer:
     def __repr__(self) -> str:
         return (
             f"Transfer(payer={self.payer!r}, payee={self.payee!r},"
-            f" amount={self.amount!r}, explained_by={self.explained_by!r})"
+            f" amount={self.amount!r})"
         )
 
 
@@ -1367,7 +1412,7 @@ def _settlement_payee(raw: object) -> str | None:
     return None if raw is None else _name(raw, "Settlement.payee", InvalidEntryError)
 
 
-def _settlement_amount(raw: int | str | Amount | None) -> Amount | None:
+def _settlement_amount(raw: AmountLike | None) -> Amount | None:
     if raw is None:
         return None
     return parse_derived(raw, field="Settlement.amount", error=InvalidEntryError)

@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import attrs
 
-from favorledger._exact import Amount, parse_amount
+from favorledger._exact import Amount, AmountLike, parse_amount
 from favorledger.errors import InvalidPolicyError, shown
 from favorledger.model import DEFAULT_SHARE
 
@@ -103,7 +103,7 @@ def _half_lives(
     return tuple(sorted(checked.items()))
 
 
-def _quantum(raw: int | str | Amount) -> Decimal:
+def _quantum(raw: AmountLike) -> Decimal:
     quantum = parse_amount(raw, field="Decay.quantum", error=InvalidPolicyError)
     if not isinstance(quantum, Decimal) or quantum.normalize().as_tuple().digits != (
         1,

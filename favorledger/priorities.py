@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from favorledger import _exact
-from favorledger._exact import ZERO, Amount, parse_amount
+from favorledger._exact import ZERO, Amount, AmountLike, parse_amount
 from favorledger.errors import InvalidPolicyError, InvalidQueryError, InvalidValueError
 from favorledger.model import as_moment, utcnow
 from favorledger.referrals import (
@@ -105,11 +105,11 @@ def _weight(_instance: object, attribute: attrs.Attribute[Any], value: object) -
         )
 
 
-def _unit(raw: int | str | Amount) -> Amount:
+def _unit(raw: AmountLike) -> Amount:
     return parse_amount(raw, field="PriorityPolicy.unit", error=InvalidPolicyError)
 
 
-def _allowance(raw: int | str | Amount) -> Amount:
+def _allowance(raw: AmountLike) -> Amount:
     return parse_amount(
         raw, field="PriorityPolicy.allowance", error=InvalidPolicyError, allow_zero=True
     )

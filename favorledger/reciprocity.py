@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from favorledger import _exact
-from favorledger._exact import ZERO, Amount, parse_amount
+from favorledger._exact import ZERO, Amount, AmountLike, parse_amount
 from favorledger.errors import InvalidQueryError
 from favorledger.model import Favor, favor_effects
 from favorledger.referrals import (
@@ -202,7 +202,7 @@ def fair_weather(
     ledger: LedgerView,
     *,
     min_received: int = 3,
-    max_returned: int | str | Amount = Decimal("0.25"),
+    max_returned: AmountLike = Decimal("0.25"),
 ) -> list[FairWeather]:
     """People who have received favors repeatedly and returned little.
 

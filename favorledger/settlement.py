@@ -240,8 +240,8 @@ def settle_balances(
     --------
     >>> from fractions import Fraction
     >>> settle_balances({"a": Fraction(1, 3), "b": Fraction(2, 3), "c": -1})
-    [Transfer(payer='c', payee='b', amount=Ratio(2, 3), explained_by=()), \
-Transfer(payer='c', payee='a', amount=Ratio(1, 3), explained_by=())]
+    [Transfer(payer='c', payee='b', amount=Ratio(2, 3)), \
+Transfer(payer='c', payee='a', amount=Ratio(1, 3))]
     """
     _check_method(method)
     trusted = method != "ties"  # "ties" may route through people of ``along``

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from favorledger._exact import parse_amount
+from favorledger._exact import AmountLike, parse_amount
 from favorledger.discharge import dated_after, latest_between
 from favorledger.errors import InvalidFavorError, InvalidValueError, MarketError
 from favorledger.market import Market
@@ -61,7 +61,6 @@ from favorledger.model import (
 from favorledger.view import require_person
 
 if TYPE_CHECKING:
-    from favorledger._exact import Amount
     from favorledger.ledger import Ledger
     from favorledger.market import AskStatus, PledgeStatus
     from favorledger.view import LedgerView
@@ -87,7 +86,7 @@ def pledge(
     ledger: Ledger,
     giver: str,
     receiver: str,
-    value: int | str | Amount,
+    value: AmountLike,
     *,
     expires: datetime | str | None = None,
     kind: str = "favor",
@@ -131,7 +130,7 @@ def call(
     ledger: Ledger,
     pledge_id: str,
     *,
-    value: int | str | Amount | None = None,
+    value: AmountLike | None = None,
     at: datetime | str | None = None,
     id: str | None = None,
 ) -> Favor:
@@ -289,7 +288,7 @@ def assign(
     holder: str,
     debtor: str,
     new_holder: str,
-    amount: int | str | Amount,
+    amount: AmountLike,
     *,
     at: datetime | str | None = None,
     reason: str = "",
@@ -391,7 +390,7 @@ def ask(
     ledger: Ledger,
     asker: str,
     asked: str,
-    value: int | str | Amount,
+    value: AmountLike,
     *,
     due: datetime | str | None = None,
     kind: str = "favor",
@@ -473,7 +472,7 @@ def complete(
     ledger: Ledger,
     ask_id: str,
     *,
-    value: int | str | Amount | None = None,
+    value: AmountLike | None = None,
     at: datetime | str | None = None,
     id: str | None = None,
 ) -> Favor:

@@ -44,7 +44,7 @@ def test_a_str_subclass_is_recorded_as_its_text(giver, receiver, reason):
     )
     assert (b.giver, b.receiver, b.reason) == (a.giver, a.receiver, a.reason)
     assert sub.balances() == plain.balances()
-    assert sub.history(giver) == plain.history(giver)
+    assert sub.history(a.giver) == plain.history(a.giver)  # as kept (NFC)
 
 
 def test_a_strenum_member_is_a_person() -> None:

@@ -36,6 +36,7 @@ from favorledger.model import (
     Assignment,
     Entry,
     Person,
+    as_id,
     as_moment,
     not_after_now,
 )
@@ -385,7 +386,8 @@ class Run:
     def people(self, led: Ledger, *names: str | None) -> None:
         """Point out names the ledger has never seen; refuse them if strict."""
         known = led.people
-        new = list(dict.fromkeys(n for n in names if n is not None and n not in known))
+        typed = (as_id(n) for n in names if n is not None)  # as the ledger keeps them
+        new = list(dict.fromkeys(n for n in typed if n not in known))
         if not new:
             return
         hints = []

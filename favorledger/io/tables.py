@@ -70,7 +70,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import attrs
 
-from favorledger._exact import Amount, canonical, normalize
+from favorledger._exact import Amount, AmountLike, canonical, normalize
 from favorledger.errors import (
     FavorLedgerError,
     FormatError,
@@ -766,7 +766,7 @@ def _misplaced(located: Sequence[tuple[int | None, Entry]], index: int) -> str |
 # --------------------------------------------------------------- edge table
 
 
-def _edge_amount(raw: int | str | Amount) -> Amount:
+def _edge_amount(raw: AmountLike) -> Amount:
     """An exact positive amount; unlike a favor's value, it may be finer than
     ``1e-12`` (a referrer's share of a tiny favor)."""
     value: object = raw

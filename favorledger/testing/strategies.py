@@ -28,7 +28,7 @@ from favorledger import trading
 from favorledger._exact import Amount, mul, normalize
 from favorledger.discharge import latest_between
 from favorledger.ledger import Ledger
-from favorledger.model import Favor
+from favorledger.model import Favor, as_id
 
 __all__ = ["favors", "ledgers", "person_ids", "texts", "times", "values"]
 
@@ -46,13 +46,14 @@ HALF = Decimal("0.5")
 
 
 def person_ids(*, pool: Sequence[str] | None = _NAMES) -> st.SearchStrategy[str]:
-    """Person ids: drawn from ``pool``, or any valid id when ``pool`` is None.
+    """Person ids: drawn from ``pool``, or any valid id when ``pool`` is None
+    (in the form the ledger keeps: stripped, Unicode NFC).
 
     A small pool makes people meet often, which is what finds bugs.
     """
     if pool is not None:
         return st.sampled_from(tuple(pool))
-    return st.text(_PRINTABLE, min_size=1, max_size=12).map(str.strip).filter(bool)
+    return st.text(_PRINTABLE, min_size=1, max_size=12).map(as_id).filter(bool)
 
 
 def texts(*, max_size: int = 20) -> st.SearchStrategy[str]:

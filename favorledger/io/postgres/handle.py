@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from favorledger._exact import Amount
+from favorledger._exact import AmountLike
 from favorledger.errors import UnknownPersonError
 from favorledger.io.chain import link
 from favorledger.io.postgres.store import PostgresStore, _RetryLockedError
@@ -50,7 +50,7 @@ class PostgresLedger(StoredLedger):
     def __init__(
         self,
         *,
-        referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+        referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
         strict: bool = False,
     ) -> None:
         super().__init__(referral_share=referral_share, strict=strict)
@@ -256,7 +256,7 @@ _BEHIND_OWN: Final = frozenset(
 def open_ledger(
     url: str,
     *,
-    referral_share: int | str | Amount = DEFAULT_REFERRAL_SHARE,
+    referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
     strict: bool = False,
     create: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
