@@ -33,7 +33,6 @@ from favorledger.model import (
     Reversal,
     Settlement,
 )
-from favorledger.settlement import assigned_favors, settled_by
 
 
 def _record(run: Run) -> int:
@@ -114,6 +113,8 @@ def _assigned_on(led: Ledger, entry_id: str) -> list[str]:
     standing."""
     if entry_id not in led.favors:
         return []
+    from favorledger.settlement import assigned_favors  # networkx: reverse only
+
     return [
         e.id
         for e in led.log
@@ -128,6 +129,8 @@ def _what_else(led: Ledger, entry_id: str) -> tuple[list[Settlement], Favor | No
     favor = led.favors.get(entry_id)
     if favor is None:
         return [], None
+    from favorledger.settlement import settled_by  # networkx: reverse only
+
     return settled_by(led, entry_id), _other_leg(led, favor)
 
 
