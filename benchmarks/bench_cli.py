@@ -26,8 +26,10 @@ has it: ``PYTHONDONTWRITEBYTECODE`` is unset for them and
 first (untimed) run compiles each module once and no ``__pycache__`` is left
 in the checkout. ``--no-bytecode-cache`` keeps the environment as it is
 (where ``PYTHONDONTWRITEBYTECODE=1``, every run compiles every module of
-favorledger from source). To time another copy of favorledger, put its
-folder first in ``PYTHONPATH``.
+favorledger from source). ``--compare DIR`` also times the copy of
+favorledger in ``DIR`` (first in ``PYTHONPATH``; e.g. ``git archive main
+favorledger | tar -x -C DIR``) in the same rounds, each command against the
+same stores, so a before-and-after needs no quiet machine.
 
 Every round runs every contender once, in an order shuffled per round
 (``random.Random(0)``), so a change in the machine's load falls on all of
@@ -95,20 +97,23 @@ def make_store(path: str, favors: int, people: int) -> None:
         led.add_many(made)
 
 
-def contenders(command: str, stores: dict[str, str]) -> dict[str, list[str]]:
-    """Each contender's argv, by its row name."""
+def contenders(
+    command: str, stores: dict[str, str], suffix: str = ""
+) -> dict[str, list[str]]:
+    """Each contender's argv, by its row name (``suffix`` added to the name of
+    each favorledger row, and to the store ``record`` writes to)."""
     python = sys.executable
     rows = {
         "python -c pass": [python, "-c", "pass"],
-        "favorledger --version": [command, "--version"],
-        "favorledger --help": [command, "--help"],
+        f"favorledger --version{suffix}": [command, "--version"],
+        f"favorledger --help{suffix}": [command, "--help"],
     }
     for size, path in stores.items():
         rows[f"raw sqlite3 balances ({size})"] = [python, "-c", RAW_BALANCES, path]
         for verb in ("balance", "owes"):
-            rows[f"favorledger {verb} ({size})"] = [command, "--db", path, verb]
-        writable = path.replace(".db", "-record.db")
-        rows[f"favorledger record ({size})"] = [
+            rows[f"favorledger {verb} ({size}){suffix}"] = [command, "--db", path, verb]
+        writable = path.replace(".db", f"-record{suffix.strip(' []')}.db")
+        rows[f"favorledger record ({size}){suffix}"] = [
             *(command, "--db", writable),
             *("record", "p1", "p2", "3"),
         ]
@@ -124,12 +129,15 @@ def run(argv: Sequence[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
-def environment(folder: str, cache: bool) -> dict[str, str]:
-    """The commands' environment: with a bytecode cache in ``folder``."""
+def environment(folder: str, cache: bool, path: str | None = None) -> dict[str, str]:
+    """The commands' environment: with a bytecode cache in ``folder``, and
+    ``path`` first in ``PYTHONPATH`` (another copy of favorledger)."""
     env = dict(os.environ)
     if cache:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = os.path.join(folder, "pycache")
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(folder, "pycache", str(path))
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [path, env.get("PYTHONPATH")]))
     return env
 
 
@@ -154,27 +162,41 @@ def check(command: str, stores: dict[str, str]) -> None:
             raise SystemExit(f"balance disagrees with the raw sums on {path}")
 
 
-def report(times: dict[str, list[float]], rounds: int, favors: int, cache: bool) -> str:
+def report(times: dict[str, list[float]], args: argparse.Namespace, label: str) -> str:
     median = {row: statistics.median(t) for row, t in times.items()}
     start = median["python -c pass"]
     lines = [
-        f"Medians of {rounds} interleaved rounds, one process per run;"
-        f" big = {favors:,} favors. Python {platform.python_version()}"
+        f"Medians of {args.rounds} interleaved rounds, one process per run;"
+        f" big = {args.favors:,} favors. Python {platform.python_version()}"
         f" ({platform.python_implementation()}), {platform.system()}"
         f" {platform.machine()}, nproc={os.cpu_count()},"
         f" load average {os.getloadavg()[0]:.1f} at the end;"
-        f" bytecode cache {'on' if cache else 'off'}.",
+        f" bytecode cache {'on' if args.cache else 'off'}.",
         "",
-        "| command | wall (median) | / python -c pass | / raw sqlite3 (same store) |",
-        "| --- | ---: | ---: | ---: |",
     ]
+    other = f" [{label}]"
+    compared = any(row.endswith(other) for row in median)
+    head = ["command", "wall (median)"]
+    if compared:
+        head += [f"{label}: wall", f"/ {label}"]
+    head += ["/ python -c pass", "/ raw sqlite3 (same store)"]
+    lines += ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for row, value in median.items():
+        if row.endswith(other):
+            continue
+        cells = [row, f"{value * 1000:.0f} ms"]
+        if compared:
+            then = median.get(row + other)
+            cells += (
+                [f"{then * 1000:.0f} ms", f"{value / then:.2f}x"]
+                if then
+                else ["-", "-"]
+            )
         size = row[row.rfind("(") + 1 : -1] if row.endswith(")") else None
         raw = median.get(f"raw sqlite3 balances ({size})") if size else None
-        versus_raw = f"{value / raw:.2f}x" if raw and "raw" not in row else "-"
-        lines.append(
-            f"| {row} | {value * 1000:.0f} ms | {value / start:.2f}x | {versus_raw} |"
-        )
+        cells.append(f"{value / start:.2f}x")
+        cells.append(f"{value / raw:.2f}x" if raw and "raw" not in row else "-")
+        lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "All runs (ms):"]
     lines += [
         f"- {row}: " + ", ".join(f"{t * 1000:.0f}" for t in values)
@@ -194,6 +216,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_false",
         help="run with the environment's PYTHONDONTWRITEBYTECODE as it is",
     )
+    parser.add_argument(
+        "--compare",
+        metavar="DIR",
+        help="also time the favorledger found in DIR (first in PYTHONPATH), in"
+        " the same rounds: e.g. a `git archive main favorledger` unpacked there",
+    )
+    parser.add_argument("--label", default="main", help="DIR's name in the table")
     args = parser.parse_args(argv)
     command = os.path.join(os.path.dirname(sys.executable), "favorledger")
     if not os.path.exists(command):
@@ -204,13 +233,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("making the stores...", file=sys.stderr)
         make_store(stores["empty"], 0, args.people)
         make_store(stores["big"], args.favors, args.people)
-        for path in stores.values():
-            shutil.copyfile(path, path.replace(".db", "-record.db"))
         rows = contenders(command, stores)
-        env = environment(folder, args.cache)
+        env = dict.fromkeys(rows, environment(folder, args.cache))
+        if args.compare:
+            path = os.path.abspath(args.compare)
+            theirs = contenders(command, stores, f" [{args.label}]")
+            theirs = {row: v for row, v in theirs.items() if row.startswith("fav")}
+            rows |= theirs
+            env |= dict.fromkeys(theirs, environment(folder, args.cache, path))
+        for path in stores.values():
+            for copy in {argv_[2] for argv_ in rows.values() if "record" in argv_}:
+                if copy.startswith(path.removesuffix(".db")):
+                    shutil.copyfile(path, copy)
         check(command, stores)
-        for argv_ in rows.values():
-            run(argv_, env)  # once untimed: must succeed, warms the caches
+        for row, argv_ in rows.items():
+            run(argv_, env[row])  # once untimed: must succeed, warms the caches
         times: dict[str, list[float]] = {row: [] for row in rows}
         order = list(rows)
         rng = random.Random(0)
@@ -218,8 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"round {number + 1}/{args.rounds}", file=sys.stderr)
             rng.shuffle(order)
             for row in order:
-                times[row].append(run(rows[row], env))
-    print(report(times, args.rounds, args.favors, args.cache))
+                times[row].append(run(rows[row], env[row]))
+    print(report(times, args, args.label))
     return 0
 
 
