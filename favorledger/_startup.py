@@ -1,15 +1,16 @@
 """Ctrl-C while the ``favorledger`` command is still loading.
 
-The command's first line of its own runs only after the whole library has
-been imported (a fifth of a second, more on a busy machine), and Python
-answers Ctrl-C there with a traceback. So when this process *is* the
-command (the ``favorledger`` script, or ``python -m favorledger``), the
-package's first import installs a SIGINT handler that says
-``favorledger: interrupted`` and exits with 130 at once: nothing has been
-opened or written yet. :func:`favorledger.cli.main` puts Python's own
-handler back before it does anything, so a command interrupted later stops
-as before (a store's transaction rolls back). Importing favorledger in any
-other program changes nothing.
+The command's first line of its own runs only after the package and the
+command's parser have been imported, and Python answers Ctrl-C there with a
+traceback. So when this process *is* the command (the ``favorledger``
+script, or ``python -m favorledger``), the package's first import installs
+a SIGINT handler that says ``favorledger: interrupted`` and exits with 130
+at once: nothing has been opened or written yet. :func:`favorledger.cli.main`
+puts Python's own handler back before it does anything, so a command
+interrupted later stops as before (a store's transaction rolls back); the
+rest of the library a command needs is imported after that, once it knows
+which command it runs, and ``main`` answers an interrupt there with the same
+line and status. Importing favorledger in any other program changes nothing.
 """
 
 from __future__ import annotations

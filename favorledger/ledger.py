@@ -43,7 +43,6 @@ from typing import (
 )
 
 import attrs
-import networkx as nx
 
 from favorledger import _exact, ties
 from favorledger._exact import WHOLE_IDS, ZERO, Amount, AmountLike, Ratio, minus, plus
@@ -99,6 +98,8 @@ from favorledger.view import LedgerIndex, LogView, MarketView
 if TYPE_CHECKING:
     from os import PathLike
     from types import TracebackType
+
+    import networkx as nx
 
 __all__ = ["Ledger", "Plan"]
 
@@ -1204,6 +1205,8 @@ recorded with a different body: value 1 != 2
         >>> list(led.to_networkx().edges(data="weight"))
         [('bob', 'ann', Decimal('2'))]
         """
+        import networkx as nx  # on first use: most commands never need it
+
         graph: nx.DiGraph[str] = nx.DiGraph()
         for person in self._people.values():
             graph.add_node(

@@ -62,6 +62,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
+from favorledger._choices import ANSWERS, TIE_KINDS
 from favorledger._collector import untrack
 from favorledger._exact import (
     SMALL_INTS,
@@ -849,23 +850,6 @@ class Reversal:
     reason: str = attrs.field(default="", converter=_reversal_reason)
 
 
-TIE_KINDS: Final = frozenset(
-    {
-        "acquaintance",
-        "classmate",
-        "client",
-        "colleague",
-        "family",
-        "friend",
-        "implied",
-        "mentor",
-        "neighbor",
-    }
-)
-"""The kinds of tie the ledger knows (``"implied"`` marks ties inferred from
-favors)."""
-
-
 def _tie_id(raw: object) -> str:
     return _name(raw, "Tie.id", InvalidTieError)
 
@@ -1134,9 +1118,6 @@ class Ask:
             raise InvalidEntryError(
                 f"Ask.asked must differ from Ask.asker, got {self.asker!r} for both"
             )
-
-
-ANSWERS: Final = ("accepted", "declined")
 
 
 def _answer_id(raw: object) -> str:

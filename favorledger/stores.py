@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from importlib.metadata import entry_points
 from typing import Final, Protocol
 
 from favorledger.errors import StoreError
@@ -74,6 +73,8 @@ def opener(location: object) -> Callable[..., object]:
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     found = _OPENERS.get(scheme)
     if found is None:
+        from importlib.metadata import entry_points  # slow: only when asked
+
         for point in entry_points(group=STORES_GROUP, name=scheme or "file"):
             found = _OPENERS[scheme] = point.load()
     if found is None:

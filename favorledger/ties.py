@@ -29,12 +29,13 @@ import math
 from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
-from typing import Protocol
-
-import networkx as nx
+from typing import TYPE_CHECKING, Protocol
 
 from favorledger._exact import Amount, normalize
 from favorledger.model import Entry, Favor, Person, Reversal, Tie, named_people
+
+if TYPE_CHECKING:  # networkx is imported by the first tie query, not before
+    import networkx as nx
 
 __all__ = ["TieIndex", "implied_strength", "tie_graph", "ties"]
 
@@ -105,6 +106,9 @@ class TieIndex:
         # the index changes it through the class's own methods. A
         # ``subgraph_view`` would be as safe but slows every search through
         # its filtering wrappers.
+        import networkx as nx
+
+        self._edit: type[nx.Graph[str]] = nx.Graph
         self._graph: nx.Graph[str] = nx.freeze(nx.Graph())
         self.view: nx.Graph[str] = self._graph
         for entry in ledger.log:
@@ -137,7 +141,7 @@ class TieIndex:
     def _node(self, person: str) -> None:
         about = self._ledger.people.get(person)
         if about is not None:
-            nx.Graph.add_node(self._graph, person, name=about.name, tags=about.tags)
+            self._edit.add_node(self._graph, person, name=about.name, tags=about.tags)
 
     def _count_favor(self, favor: Favor, step: int) -> None:
         stated = self._ledger.stated_ties
@@ -151,10 +155,10 @@ class TieIndex:
                 self._set(_implied(pair, n, self._latest[pair]))
             else:
                 a, b = sorted(pair)
-                nx.Graph.remove_edge(self._graph, a, b)
+                self._edit.remove_edge(self._graph, a, b)
 
     def _set(self, tie: Tie) -> None:
-        nx.Graph.add_edge(
+        self._edit.add_edge(
             self._graph,
             tie.a,
             tie.b,
@@ -224,4 +228,6 @@ def tie_graph(ledger: TieSource) -> nx.Graph[str]:
     >>> tie_graph(led).edges["me", "bob"]["strength"]
     Decimal('0.8')
     """
+    import networkx as nx
+
     return nx.Graph(ledger.tie_index().view)

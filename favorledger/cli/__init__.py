@@ -45,26 +45,70 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from favorledger import _startup
 from favorledger._display import one_line
-from favorledger.cli import entries, files, market, settling
 from favorledger.cli.parser import build_parser
-from favorledger.cli.run import Run
 from favorledger.errors import FavorLedgerError, in_words, shown
-from favorledger.model import Favor
+
+if TYPE_CHECKING:
+    from favorledger.cli.run import Run
 
 __all__ = ["main"]
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
-COMMANDS: Final[dict[str, Callable[[Run], int]]] = (
-    entries.COMMANDS | files.COMMANDS | settling.COMMANDS | market.COMMANDS
-)
+GROUPS: Final = {
+    "entries": (
+        "record",
+        "add",
+        "reverse",
+        "tie",
+        "person",
+        "balance",
+        "owes",
+        "who-owes-whom",
+        "history",
+        "log",
+        "people",
+    ),
+    "files": ("import", "export", "check", "config"),
+    "settling": ("settle", "clear", "path", "agenda"),
+    "market": (
+        "pledge",
+        "pledges",
+        "call",
+        "release",
+        "ask",
+        "asks",
+        "answer",
+        "complete",
+        "assign",
+        "barter",
+    ),
+}
+"""The module of :mod:`favorledger.cli` that runs each command (and its
+aliases). Only that module is imported, with what it needs: ``balance``
+loads no graph library, no file format and no settling algorithm."""
+
+
+def command(name: str) -> Callable[[Run], int]:
+    """The function that runs the command ``name`` (its group's ``COMMANDS``).
+
+    Examples
+    --------
+    >>> command("owes").__name__, command("who-owes-whom").__name__
+    ('_owes', '_owes')
+    """
+    group = next(group for group, names in GROUPS.items() if name in names)
+    module = importlib.import_module(f"{__name__}.{group}")
+    run: Callable[[Run], int] = module.COMMANDS[name]
+    return run
 
 
 # Where a library's name for a value (a model field, a parameter) differs
@@ -111,6 +155,8 @@ def _barter(args: argparse.Namespace) -> dict[str, str]:
     B's to A: a refused favor's fields are the arguments that gave it."""
     if args.command != "barter":
         return {}
+    from favorledger.model import Favor
+
     try:
         Favor(giver=args.a, receiver=args.b, value=args.a_value)
     except FavorLedgerError:  # the first favor is the one refused
@@ -179,8 +225,10 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse reported
         return exc.code if isinstance(exc.code, int) else 2
+    from favorledger.cli.run import Run
+
     try:
-        return COMMANDS[args.command](Run(args, sys.stdout, sys.stderr))
+        return command(args.command)(Run(args, sys.stdout, sys.stderr))
     except (FavorLedgerError, OSError) as exc:
         if isinstance(exc, BrokenPipeError):
             return _broken_pipe()

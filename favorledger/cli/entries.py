@@ -33,7 +33,6 @@ from favorledger.model import (
     Reversal,
     Settlement,
 )
-from favorledger.settlement import assigned_favors, settled_by
 
 
 def _record(run: Run) -> int:
@@ -115,6 +114,8 @@ def _assigned_on(led: Ledger, entry_id: str) -> list[str]:
     standing."""
     if entry_id not in led.favors:
         return []
+    from favorledger.settlement import assigned_favors  # networkx: reverse only
+
     return [
         e.id
         for e in led.log
@@ -129,6 +130,8 @@ def _what_else(led: Ledger, entry_id: str) -> tuple[list[Settlement], Favor | No
     favor = led.favors.get(entry_id)
     if favor is None:
         return [], None
+    from favorledger.settlement import settled_by  # networkx: reverse only
+
     return settled_by(led, entry_id), _other_leg(led, favor)
 
 
@@ -163,6 +166,8 @@ def _settled_since(led: Ledger, entry_id: str) -> tuple[list[str], list[str]]:
     moved = next(e for e in led.log if e.id == entry_id)
     if not isinstance(moved, Assignment):
         return [], []
+    from favorledger.settlement import settled_by  # networkx: reverse only
+
     paid = [s.id for s in settled_by(led, entry_id)]
     if not paid:
         return [], []

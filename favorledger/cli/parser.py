@@ -8,11 +8,8 @@ from collections.abc import Sequence
 from typing import Any, Final, NoReturn
 
 from favorledger import __version__
+from favorledger._choices import ANSWERS, TIE_KINDS
 from favorledger._display import one_line
-from favorledger.model import (
-    ANSWERS,
-    TIE_KINDS,
-)
 
 DEFAULT_DB: Final = "favors.db"
 """The store used when neither ``--db`` nor ``$FAVORLEDGER_DB`` is given."""

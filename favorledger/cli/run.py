@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Final, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
 
 from favorledger._display import amount_text, json_text, one_line, short_ids
 from favorledger._exact import Amount
@@ -28,9 +28,6 @@ from favorledger.io import postgres, sqlite
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger, read_settings
-from favorledger.io.tables import (
-    Progress,
-)
 from favorledger.ledger import Ledger
 from favorledger.model import (
     Assignment,
@@ -40,6 +37,9 @@ from favorledger.model import (
     as_moment,
     not_after_now,
 )
+
+if TYPE_CHECKING:
+    from favorledger.io.tables import Progress
 
 _T = TypeVar("_T")
 

@@ -13,16 +13,12 @@ Examples
 "reason": "", "tags": [], "referral_share": null, "fulfils": null}
 """
 
-from favorledger.io.graphs import (
-    favor_graph,
-    read_gexf,
-    read_graphml,
-    to_dot,
-    write_dot,
-    write_gexf,
-    write_graphml,
-)
-from favorledger.io.jsonl import (
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from favorledger import _lazy
+from favorledger.io.jsonl import (  # every store reads and writes JSON lines
     FORMAT_VERSION,
     TornLineWarning,
     dumps_entry,
@@ -31,25 +27,80 @@ from favorledger.io.jsonl import (
     read_jsonl,
     write_jsonl,
 )
-from favorledger.io.parquet import PARQUET_COLUMNS, read_parquet, write_parquet
-from favorledger.io.sqlite import (
-    SCHEMA_VERSION,
-    StoredLedger,
-    check_store,
-    open_ledger,
-    store_head,
+
+if TYPE_CHECKING:  # imported on first use (favorledger._lazy)
+    from favorledger.io.graphs import (
+        favor_graph,
+        read_gexf,
+        read_graphml,
+        to_dot,
+        write_dot,
+        write_gexf,
+        write_graphml,
+    )
+    from favorledger.io.parquet import PARQUET_COLUMNS, read_parquet, write_parquet
+    from favorledger.io.sqlite import (
+        SCHEMA_VERSION,
+        StoredLedger,
+        check_store,
+        open_ledger,
+        store_head,
+    )
+    from favorledger.io.tables import (
+        EDGE_COLUMNS,
+        FAVOR_COLUMNS,
+        Edge,
+        derived_id,
+        import_csv,
+        read_csv,
+        read_edges,
+        write_csv,
+        write_edges,
+    )
+
+_HOMES: Final = _lazy.homes(
+    {
+        "favorledger.io.graphs": (
+            "favor_graph",
+            "read_gexf",
+            "read_graphml",
+            "to_dot",
+            "write_dot",
+            "write_gexf",
+            "write_graphml",
+        ),
+        "favorledger.io.parquet": ("PARQUET_COLUMNS", "read_parquet", "write_parquet"),
+        "favorledger.io.sqlite": (
+            "SCHEMA_VERSION",
+            "StoredLedger",
+            "check_store",
+            "open_ledger",
+            "store_head",
+        ),
+        "favorledger.io.tables": (
+            "EDGE_COLUMNS",
+            "FAVOR_COLUMNS",
+            "Edge",
+            "derived_id",
+            "import_csv",
+            "read_csv",
+            "read_edges",
+            "write_csv",
+            "write_edges",
+        ),
+    }
 )
-from favorledger.io.tables import (
-    EDGE_COLUMNS,
-    FAVOR_COLUMNS,
-    Edge,
-    derived_id,
-    import_csv,
-    read_csv,
-    read_edges,
-    write_csv,
-    write_edges,
-)
+"""Where the names not imported above live: the graph formats need networkx,
+and a command that uses none of them does not load them."""
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.attribute(__name__, _HOMES, name, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "EDGE_COLUMNS",

@@ -26,6 +26,7 @@ line that is cut off mid-JSON (``skip_torn_tail=True``), with a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -37,7 +38,6 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, get_origin
 
 import attrs
-import cattrs
 
 from favorledger._exact import MAX_TEXT
 from favorledger.errors import (
@@ -57,7 +57,6 @@ from favorledger.io.files import (
     writing_text,
     wrong_format,
 )
-from favorledger.io.tables import Progress, _add_located
 from favorledger.model import (
     Answer,
     Ask,
@@ -73,6 +72,9 @@ from favorledger.model import (
 )
 
 if TYPE_CHECKING:
+    import cattrs
+
+    from favorledger.io.tables import Progress
     from favorledger.ledger import Ledger
 
 __all__ = [
@@ -185,6 +187,8 @@ def _is_frozenset(cls: Any) -> bool:
 
 
 def _make_converter() -> cattrs.Converter:
+    import cattrs
+
     converter = cattrs.Converter(forbid_extra_keys=True, prefer_attrib_converters=True)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(Fraction, str)
@@ -193,7 +197,12 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
-_CONVERTER: Final = _make_converter()
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The one converter, made on first use: importing cattrs costs a command
+    about 35 ms (``python -X importtime``), and one that writes no entry as
+    JSON (a store replays its favors through :mod:`.stored`) never needs it."""
+    return _make_converter()
 
 
 def dumps_entry(entry: Entry) -> str:
@@ -204,7 +213,7 @@ def dumps_entry(entry: Entry) -> str:
             f"entry must be a Person, Tie, Favor or Reversal, got {entry!r}"
         )
     body: dict[str, Any] = {"format": FORMAT_VERSION, "type": name}
-    body.update(_CONVERTER.unstructure(entry))
+    body.update(_converter().unstructure(entry))
     return json.dumps(body, ensure_ascii=False)
 
 
@@ -248,8 +257,11 @@ def loads_entry(line: str) -> Entry:
 
 
 def _structure(data: dict[str, Any], cls: type[Entry]) -> Entry:
+    converter = _converter()
+    import cattrs
+
     try:
-        entry: Entry = _CONVERTER.structure(data, cls)
+        entry: Entry = converter.structure(data, cls)
     except FavorLedgerError as exc:
         raise FormatError(str(exc)) from exc
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
@@ -259,6 +271,8 @@ def _structure(data: dict[str, Any], cls: type[Entry]) -> Entry:
 
 def _details(exc: Exception, cls: type[Entry]) -> str:
     """Our own message if a field converter refused a value, else cattrs' path."""
+    import cattrs
+
     if isinstance(exc, cattrs.BaseValidationError):
         ours = [e for e in exc.exceptions if isinstance(e, FavorLedgerError)]
         if ours:
@@ -357,6 +371,8 @@ recorded with a different body: value 2 != 1
     """
     name = os.fspath(path)
     located: list[tuple[int | None, Entry]] = list(read_jsonl_located(name))
+    from favorledger.io.tables import _add_located  # tables: imports only
+
     return _add_located(ledger, name, located, progress)
 
 

@@ -94,17 +94,42 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Final
+
+from favorledger import _lazy
 from favorledger.errors import StoreError as StoreError
-from favorledger.io.postgres.check import check_store, store_head
 from favorledger.io.postgres.connection import (
     DEFAULT_LEDGER,
     is_postgres_url,
     split_url,
 )
-from favorledger.io.postgres.handle import PostgresLedger, open_ledger
-from favorledger.io.postgres.schema import MIGRATIONS as MIGRATIONS
-from favorledger.io.postgres.schema import SCHEMA_VERSION
-from favorledger.io.postgres.store import PostgresStore
+
+if TYPE_CHECKING:  # imported on first use (favorledger._lazy)
+    from favorledger.io.postgres.check import check_store, store_head
+    from favorledger.io.postgres.handle import PostgresLedger, open_ledger
+    from favorledger.io.postgres.schema import MIGRATIONS as MIGRATIONS
+    from favorledger.io.postgres.schema import SCHEMA_VERSION
+    from favorledger.io.postgres.store import PostgresStore
+
+_HOMES: Final = _lazy.homes(
+    {
+        "favorledger.io.postgres.check": ("check_store", "store_head"),
+        "favorledger.io.postgres.handle": ("PostgresLedger", "open_ledger"),
+        "favorledger.io.postgres.schema": ("MIGRATIONS", "SCHEMA_VERSION"),
+        "favorledger.io.postgres.store": ("PostgresStore",),
+    }
+)
+"""Where the store's names live: a command naming no ``postgresql://`` URL
+loads only :mod:`.connection`, to tell that it does not."""
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy.attribute(__name__, _HOMES, name, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "DEFAULT_LEDGER",
