@@ -71,14 +71,13 @@ def _reverse(run: Run) -> int:
     with run.open(create=False) as led:
         undoable = (Favor, Settlement, Assignment)
         favor_id = run.resolve(led, a.favor_id, undoable, "favor")
+        undone = next(e for e in led.log if e.id == favor_id)  # resolved: there
         paid, leg = _what_else(led, favor_id)  # read before the favor is gone
         again = _passed_on_again(led, favor_id)
-        paid_since, settled_note = _settled_since(led, favor_id)
+        paid_since, settled_note = _settled_since(led, undone)
         passed = _assigned_on(led, favor_id)
         reversal = led.reverse(favor_id, reason=a.reason, at=entry_time(a.at), id=a.id)
-        undone = (e for e in led.log if e.id == favor_id)  # resolved: it is there
-        noun = "favor" if favor_id in led.favors else type(next(undone)).__name__
-        noun = noun.lower()
+        noun = "favor" if favor_id in led.favors else type(undone).__name__.lower()
     said = run.recorded(
         reversal,
         f"recorded reversal {reversal.id} of {noun} {reversal.favor_id}",
@@ -158,14 +157,14 @@ def _passed_on_again(led: Ledger, entry_id: str) -> list[str]:
     ]
 
 
-def _settled_since(led: Ledger, entry_id: str) -> tuple[list[str], list[str]]:
+def _settled_since(led: Ledger, moved: Entry) -> tuple[list[str], list[str]]:
     """For an assignment, the settlements that paid the debt it moved (its
     debtor's to its new holder) and a note on what reversing it means:
     the debtor owes the holder again, and the payment stands, so the new
     holder owes it back."""
-    moved = next(e for e in led.log if e.id == entry_id)
     if not isinstance(moved, Assignment):
         return [], []
+    entry_id = moved.id
     from favorledger.settlement import settled_by  # networkx: reverse only
 
     paid = [s.id for s in settled_by(led, entry_id)]
