@@ -29,10 +29,10 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
-__all__ = ["GENESIS", "first_break", "is_digest", "link"]
+__all__ = ["GENESIS", "broken_link", "first_break", "is_digest", "last_broken", "link"]
 
 _sha256: Final = hashlib.sha256
 
@@ -76,4 +76,34 @@ def is_digest(text: object) -> bool:
         isinstance(text, str)
         and len(text) == 64
         and all(c in "0123456789abcdef" for c in text)
+    )
+
+
+def last_broken(rows: Sequence[tuple[int, str, str]]) -> int | None:
+    """The ``seq`` of the last entry if its digest does not follow from its
+    body and the digest before it, else ``None``: a store's quick look on
+    opening. ``rows`` are the log's last two ``(seq, body, digest)``, the
+    newest first (fewer for a shorter log).
+
+    Examples
+    --------
+    >>> one = link(GENESIS, "a")
+    >>> last_broken([(2, "b", link(one, "b")), (1, "a", one)]) is None
+    True
+    >>> last_broken([(2, "edited", link(one, "b")), (1, "a", one)])
+    2
+    """
+    if not rows:
+        return None
+    seq, body, digest = rows[0]
+    before = rows[1][2] if len(rows) > 1 else GENESIS
+    return None if link(before, body) == digest else seq
+
+
+def broken_link(name: str, seq: int) -> str:
+    """How ``check`` words an entry whose digest does not follow."""
+    return (
+        f"{name}: entry {seq}: its digest does not match its body and the"
+        " entries before it: the log was changed behind favorledger's back"
+        " from here on"
     )

@@ -58,7 +58,7 @@ from favorledger.errors import (
     FavorLedgerError,
     StoreError,
 )
-from favorledger.io.chain import GENESIS, is_digest, link
+from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, link
 from favorledger.io.files import SQLITE_HEADER
 from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
@@ -467,16 +467,12 @@ class SqliteStore(LogStore):
         digest before it (an edit of the entries before it shows in check)."""
         if self.version < 2:
             return []
-        last = self._connection.execute(
-            "SELECT seq, body, digest FROM entries ORDER BY seq DESC LIMIT 2"
-        ).fetchall()
-        if not last:
-            return []
-        seq, body, digest = last[0]
-        before = last[1][2] if len(last) > 1 else GENESIS
-        if link(before, body) == digest:
-            return []
-        return [_broken_link(self._path, seq)]
+        broken = last_broken(
+            self._connection.execute(
+                "SELECT seq, body, digest FROM entries ORDER BY seq DESC LIMIT 2"
+            ).fetchall()
+        )
+        return [] if broken is None else [broken_link(self._path, broken)]
 
     def __len__(self) -> int:
         """The number of stored entries."""
@@ -1137,7 +1133,7 @@ class _ChainCheck:
             self.head = link(self.head, body)
             if digest != self.head:
                 self.broken = True
-                found.append(_broken_link(self.name, seq))
+                found.append(broken_link(self.name, seq))
         if digest == self.expect_head and not self.broken:
             self.found = True
         return found
@@ -1151,14 +1147,6 @@ class _ChainCheck:
             f"{self.name}: the chain does not hold the expected head"
             f" {self.expect_head}: the log was rewritten or cut short"
         ]
-
-
-def _broken_link(name: str, seq: int) -> str:
-    return (
-        f"{name}: entry {seq}: its digest does not match its body and the"
-        " entries before it: the log was changed behind favorledger's back"
-        " from here on"
-    )
 
 
 def _schema_problems(store: SqliteStore) -> list[str]:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from favorledger.errors import StoreError
-from favorledger.io.chain import GENESIS, link
+from favorledger.io.chain import broken_link, last_broken
 from favorledger.io.jsonl import ENTRY_TYPES as _TYPE_NAMES
 from favorledger.io.jsonl import dumps_entry
 from favorledger.io.postgres.connection import (
@@ -42,7 +42,7 @@ from favorledger.io.postgres.schema import (
     SCHEMA_VERSION,
     _schema_statements,
 )
-from favorledger.io.sqlite import DEFAULT_TIMEOUT, _broken_link
+from favorledger.io.sqlite import DEFAULT_TIMEOUT
 from favorledger.io.store import Row, parse_row, utc_text
 from favorledger.model import Entry, Favor
 
@@ -344,7 +344,7 @@ class PostgresStore(ConnectedStore):
     def _last_link(self) -> list[str]:
         """The last entry, if its digest does not match its body and the
         digest before it."""
-        last = (
+        rows = (
             self._live()
             .execute(
                 f"SELECT seq, body, digest FROM {self._schema}.entries"
@@ -352,11 +352,8 @@ class PostgresStore(ConnectedStore):
             )
             .fetchall()
         )
-        if not last:
-            return []
-        seq, body, digest = last[0]
-        before = last[1][2] if len(last) > 1 else GENESIS
-        return [] if link(before, body) == digest else [_broken_link(self._path, seq)]
+        broken = last_broken(rows)
+        return [] if broken is None else [broken_link(self._path, broken)]
 
     def __len__(self) -> int:
         """The number of stored entries."""
