@@ -76,6 +76,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "SQLITE_HEADER",
     "LongNumber",
+    "file_head",
     "file_mode_for",
     "fsync_directory",
     "is_sqlite_file",
@@ -342,11 +343,26 @@ def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
-        with open(path, "rb") as source:
-            head = source.read(len(SQLITE_HEADER))
     except OSError:
         return False
-    return head == SQLITE_HEADER or head[:4] in _WAL_MAGIC
+    head = file_head(path)
+    return head is not None and (head == SQLITE_HEADER or head[:4] in _WAL_MAGIC)
+
+
+def file_head(path: str | os.PathLike[str]) -> bytes | None:
+    """The first bytes of ``path``, as many as an SQLite header holds (fewer
+    for a shorter file); ``None`` if it cannot be read.
+
+    Examples
+    --------
+    >>> file_head(os.devnull), file_head("no/such/file")
+    (b'', None)
+    """
+    try:
+        with open(path, "rb") as source:
+            return source.read(len(SQLITE_HEADER))
+    except OSError:
+        return None
 
 
 def file_mode_for(target: Path) -> int:

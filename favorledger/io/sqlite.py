@@ -59,7 +59,7 @@ from favorledger.errors import (
     StoreError,
 )
 from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, link
-from favorledger.io.files import SQLITE_HEADER
+from favorledger.io.files import SQLITE_HEADER, file_head
 from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import dumps_row, plain_favor
@@ -636,12 +636,8 @@ def _store_name(path: str | os.PathLike[str]) -> str:
 def _empty_or_sqlite(name: str) -> bool:
     """Whether ``name`` is missing, empty, or begins as an SQLite database
     does: the only files a store may be made in or opened from."""
-    try:
-        with open(name, "rb") as file:
-            head = file.read(len(SQLITE_HEADER))
-    except OSError:  # missing, or unreadable: SQLite says why
-        return True
-    return head in (b"", SQLITE_HEADER)
+    head = file_head(name)  # None: missing, or unreadable: SQLite says why
+    return head is None or head in (b"", SQLITE_HEADER)
 
 
 def _special_file(name: str) -> str | None:
