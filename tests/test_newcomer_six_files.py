@@ -332,3 +332,20 @@ def test_importing_a_jsonl_file_names_the_line_of_a_refused_entry(
     with pytest.raises(FormatError, match=f"^{re.escape(str(path))}:4: "):
         import_jsonl(target, path)
     assert len(target.log) == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(led=rich_ledgers())
+def test_importing_a_written_log_rebuilds_it_and_again_adds_nothing(
+    led: Ledger,
+) -> None:
+    """``import_jsonl`` of what ``write_jsonl`` wrote gives a ledger with the
+    same log and balances; importing the file again adds nothing."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+        write_jsonl(led.log, path)
+        again = Ledger(referral_share=led.referral_share)
+        assert import_jsonl(again, path) == len(led.log)
+        assert import_jsonl(again, path) == 0
+    assert list(again.log) == list(led.log)
+    assert again.balances() == led.balances()

@@ -101,7 +101,13 @@ def last_broken(rows: Sequence[tuple[int, str, str]]) -> int | None:
 
 
 def broken_link(name: str, seq: int) -> str:
-    """How ``check`` words an entry whose digest does not follow."""
+    """How ``check`` words an entry whose digest does not follow.
+
+    Examples
+    --------
+    >>> broken_link("favors.db", 7)[:50]
+    'favors.db: entry 7: its digest does not match its '
+    """
     return (
         f"{name}: entry {seq}: its digest does not match its body and the"
         " entries before it: the log was changed behind favorledger's back"
