@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # imported on first use: see __getattr__ below
         SettlementTooLargeError,
         StalePlanError,
         StoreError,
+        StorePermissionError,
         UnknownFavorError,
         UnknownPersonError,
     )
@@ -160,6 +161,7 @@ __all__ = [
     "SettlementTooLargeError",
     "StalePlanError",
     "StoreError",
+    "StorePermissionError",
     "Tie",
     "Transfer",
     "UnknownFavorError",
@@ -217,6 +219,7 @@ _HOMES: Final = _lazy.homes(
             "SettlementTooLargeError",
             "StalePlanError",
             "StoreError",
+            "StorePermissionError",
             "UnknownFavorError",
             "UnknownPersonError",
         ),

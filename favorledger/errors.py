@@ -384,6 +384,26 @@ class StoreError(FavorLedgerError, OSError):
     """
 
 
+class StorePermissionError(StoreError, PermissionError):
+    """The store's server refused the connecting role a privilege it needs;
+    the message names the privilege and the object (``INSERT on
+    favorledger.entries``). Nothing was written: grant the privilege (an app
+    role's grants are in the storage docs) and try again.
+
+    Attributes
+    ----------
+    needed : str
+        The privilege and its object, ``INSERT on table favorledger.entries``.
+    role : str
+        The role refused (empty if unknown).
+    """
+
+    def __init__(self, message: str, *, needed: str = "", role: str = "") -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.role = role
+
+
 class NoSettlementError(FavorLedgerError, ValueError):
     """No settlement exists under the constraints asked for.
 

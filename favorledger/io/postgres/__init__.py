@@ -105,7 +105,7 @@ from favorledger.io.postgres.connection import (
 )
 
 if TYPE_CHECKING:  # imported on first use (favorledger._lazy)
-    from favorledger.io.postgres.check import check_store, store_head
+    from favorledger.io.postgres.check import check_store, missing_grants, store_head
     from favorledger.io.postgres.handle import PostgresLedger, open_ledger
     from favorledger.io.postgres.schema import MIGRATIONS as MIGRATIONS
     from favorledger.io.postgres.schema import SCHEMA_VERSION
@@ -113,7 +113,11 @@ if TYPE_CHECKING:  # imported on first use (favorledger._lazy)
 
 _HOMES: Final = _lazy.homes(
     {
-        "favorledger.io.postgres.check": ("check_store", "store_head"),
+        "favorledger.io.postgres.check": (
+            "check_store",
+            "missing_grants",
+            "store_head",
+        ),
         "favorledger.io.postgres.handle": ("PostgresLedger", "open_ledger"),
         "favorledger.io.postgres.schema": ("MIGRATIONS", "SCHEMA_VERSION"),
         "favorledger.io.postgres.store": ("PostgresStore",),
@@ -138,6 +142,7 @@ __all__ = [
     "PostgresStore",
     "check_store",
     "is_postgres_url",
+    "missing_grants",
     "open_ledger",
     "split_url",
     "store_head",

@@ -30,6 +30,43 @@ def store_head(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
         store.close()
 
 
+def missing_grants(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+    """What the role connecting to ``url`` lacks to record entries there,
+    each as ``INSERT on favorledger.entries``: empty when it may append.
+    Never writes (a web app asks at start, to warn that its role is
+    read-only rather than refuse every write later).
+
+    Raises
+    ------
+    StoreError
+        If the ledger cannot be opened (:class:`StorePermissionError` if
+        the role may not even read it).
+    """
+    store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
+    try:
+        table = f"{store._schema}.entries"
+        row = (
+            store._live()
+            .execute(
+                "SELECT has_table_privilege(%s, 'SELECT'),"
+                " has_table_privilege(%s, 'INSERT')",
+                (table, table),
+            )
+            .fetchone()
+        )
+    except _psycopg().Error as exc:
+        raise StoreError(f"{store.path}: cannot read the grants: {exc}") from exc
+    finally:
+        store.close()
+    held = (True, True) if row is None else row
+    shown = f"{store.name}.entries"
+    return [
+        f"{p} on {shown}"
+        for p, ok in zip(("SELECT", "INSERT"), held, strict=True)
+        if not ok
+    ]
+
+
 def check_store(
     url: str, *, timeout: float = DEFAULT_TIMEOUT, expect_head: str | None = None
 ) -> list[str]:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
-from favorledger.errors import StoreError, install_hint
+from favorledger.errors import StoreError, StorePermissionError, install_hint
 from favorledger.io.store import LogStore
 
 if TYPE_CHECKING:
@@ -151,6 +151,10 @@ def _why(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+_DENIED: Final = re.compile(r"permission denied for (\w+) \"?([^\s\"]+)")
+"""The server's words for a privilege refused, and what it was refused on."""
+
+
 class ConnectedStore(LogStore):
     """A store's one connection to the PostgreSQL server (the base of
     :class:`~favorledger.io.postgres.store.PostgresStore`).
@@ -227,6 +231,35 @@ class ConnectedStore(LogStore):
         if self._connection is None or self._connection.closed:
             self._connection = self._connect()
         return self._connection
+
+    def _refused(self, exc: Exception, privilege: str, otherwise: str) -> StoreError:
+        """Our error for ``exc``: if the server refused the role a privilege
+        (SQLSTATE 42501), one naming it (``privilege``, what the statement
+        needed of a table; ``USAGE`` for a schema, ``CREATE`` for a
+        database) and saying nothing was written; else ``otherwise``."""
+        if not isinstance(exc, _psycopg().errors.InsufficientPrivilege):
+            return StoreError(otherwise)
+        said = (str(exc).strip().splitlines() or ["permission denied"])[0]
+        found = _DENIED.search(said)
+        if found is None:
+            needed = "a privilege"
+        else:
+            kind, name = found.groups()
+            privilege = {"schema": "USAGE", "database": "CREATE"}.get(kind, privilege)
+            if kind == "function":
+                privilege = "EXECUTE"
+            elif kind in ("table", "sequence") and "." not in name:
+                name = f"{self._name}.{name}"
+            needed = f"{privilege} on {kind} {name}"
+        connection = self._connection
+        role = "" if connection is None or connection.closed else connection.info.user
+        who = f"the role {role!r}" if role else "the role"
+        return StorePermissionError(
+            f"{self._path}: {said}: {who} lacks {needed}; nothing was written"
+            " (grant it: the grants an app role needs are in docs/storage.md)",
+            needed=needed,
+            role=role,
+        )
 
     # -------------------------------------------------------------- calling
     def _redialled(self, work: Callable[[], _T]) -> _T:

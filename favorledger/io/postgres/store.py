@@ -169,7 +169,8 @@ class PostgresStore(ConnectedStore):
                 self._locked(self._initialise)
                 state = self._state()
         except pg.Error as exc:
-            raise StoreError(f"{self._path}: cannot open the store: {exc}") from exc
+            why = f"{self._path}: cannot open the store: {exc}"
+            raise self._refused(exc, "CREATE", why) from exc
         if state == "missing":
             raise StoreError(f"{self._path}: no such favorledger store")
         if state == "foreign":
@@ -262,9 +263,8 @@ class PostgresStore(ConnectedStore):
         try:
             version = self._read_version()
         except pg.Error as exc:
-            raise StoreError(
-                f"{self._path} is a damaged favorledger store: {exc}"
-            ) from exc
+            damaged = f"{self._path} is a damaged favorledger store: {exc}"
+            raise self._refused(exc, "SELECT", damaged) from exc
         self._refuse_newer(version)
         self.version = version
         return version
@@ -558,9 +558,8 @@ class PostgresStore(ConnectedStore):
             raise _RetryLockedError from exc
         except pg.errors.InsufficientPrivilege as exc:
             if not grouped:
-                raise StoreError(
-                    f"{self._path}: could not append: {_why(exc)}"
-                ) from exc
+                why = f"{self._path}: could not append: {_why(exc)}"
+                raise self._refused(exc, "INSERT", why) from exc
             # refused at the inbox, before any lock: this connection appends
             # one favor per lock hand-off from now on (favorledger_add)
             self.group_appends = False
@@ -641,10 +640,12 @@ class PostgresStore(ConnectedStore):
                 # (a bare transaction id is committed without a flush).
                 connection.execute(_FLUSH)
         except pg.Error as exc:
-            raise StoreError(
+            raise self._refused(
+                exc,
+                "INSERT",
                 f"{self._path}: could not commit (if the answer was lost the"
                 f" write may be stored: the next write or refresh finds out):"
-                f" {_why(exc)}"
+                f" {_why(exc)}",
             ) from exc
 
     def _undo(self, depth: int) -> None:
