@@ -10,6 +10,16 @@ cannot be had leaves no new store behind. The bound
 socket itself is handed to uvicorn (its documented ``fd`` setting), so the
 port is never let go between the check and the workers: no other process can
 take it in between.
+
+``--strict`` (or ``$FAVORBOARD_STRICT=on``) refuses names the ledger does
+not know, whatever the store says (an SQLite store's ``config strict on`` is
+honoured without it; PostgreSQL stores keep no settings); ``--timeout``
+(or ``$FAVORBOARD_TIMEOUT``) is how many seconds a request waits for a store
+that is locked or unreachable before it answers 503 (the library's
+``timeout``, default 10). Before "listening" it says which store it opened
+(an SQLite store by its absolute path, to give the ``favorledger`` command
+as ``--db``), whether strict mode is on, and warns on stderr if the store
+cannot be written (a read-only file, or a role without ``INSERT``).
 """
 
 from __future__ import annotations
@@ -22,7 +32,14 @@ import sys
 import uvicorn
 
 import favorledger as fl
-from examples.webapp.app import DEFAULT_DB
+from examples.webapp.app import (
+    DEFAULT_DB,
+    STRICT_ENV,
+    TIMEOUT_ENV,
+    settings_from_env,
+    strict_mode,
+)
+from favorledger.io.postgres import is_postgres_url
 
 
 class StartError(Exception):
@@ -53,20 +70,78 @@ def check(store: str, host: str, port: int, workers: int) -> socket.socket:
     return sock
 
 
+def describe(store: str) -> tuple[str, list[str]]:
+    """What the board says of ``store`` at start: which store, whether strict
+    mode is on and why; and warnings (the store cannot be written)."""
+    strict, timeout = settings_from_env()
+    on = strict_mode(store, strict)
+    why = f"${STRICT_ENV}=on" if strict else "the store's setting"
+    mode = f"strict mode {'on' if on else 'off'}" + (f" ({why})" if on else "")
+    warnings = []
+    if is_postgres_url(store):
+        from favorledger.io.postgres import missing_grants
+
+        missing = missing_grants(
+            store, **({} if timeout is None else {"timeout": timeout})
+        )
+        if missing:
+            warnings.append(
+                f"the store is read-only for this role (it lacks {', '.join(missing)}):"
+                " every favor recorded will be refused until it is granted (the app"
+                " role's grants are in docs/storage.md)"
+            )
+        return f"store on PostgreSQL, {mode}", warnings
+    path = os.path.abspath(store)
+    folder = os.path.dirname(path)
+    if not (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+        warnings.append(
+            f"{path} is read-only for this process (the file or its folder):"
+            " every favor recorded will be refused"
+        )
+    said = (
+        f"store {path} (SQLite, {mode}); the favorledger command reads it with"
+        f" --db {path} (its own default is favors.db)"
+    )
+    return said, warnings
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m examples.webapp")
     parser.add_argument("--db", help="SQLite path or postgresql:// URL")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"refuse names the ledger has never seen (also ${STRICT_ENV}=on)",
+    )
+    parser.add_argument(
+        "--timeout",
+        help="seconds a request waits for a locked or unreachable store"
+        f" (also ${TIMEOUT_ENV}; default 10)",
+    )
     args = parser.parse_args(argv)
     if args.db:
         os.environ["FAVORLEDGER_DB"] = args.db  # the workers read it
+    if args.strict:
+        os.environ[STRICT_ENV] = "on"  # as do these
+    if args.timeout is not None:
+        os.environ[TIMEOUT_ENV] = args.timeout
     store = os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB
     try:
+        settings_from_env()
         listening = check(store, args.host, args.port, args.workers)
-    except StartError as exc:
+        try:
+            said, warnings = describe(store)
+        except fl.FavorLedgerError as exc:
+            listening.close()
+            raise StartError(str(exc)) from None
+    except (StartError, fl.FavorLedgerError) as exc:
         sys.exit(f"favor board: error: {exc}")
+    print(f"favor board: {said}", flush=True)
+    for warning in warnings:
+        print(f"favor board: warning: {warning}", file=sys.stderr, flush=True)
     with listening:
         port = listening.getsockname()[1]  # the one the system chose for 0
         host = f"[{args.host}]" if ":" in args.host else args.host  # IPv6

@@ -11,15 +11,25 @@ store: every write runs inside the store's write transaction, which first
 catches the ledger up with what the other workers appended, and every read
 catches up first, so each answer reflects every write acknowledged before the
 request arrived.
+
+Strict mode (``config strict on`` kept in an SQLite store, read at each
+write, or ``--strict`` / ``$FAVORBOARD_STRICT=on`` for any store) refuses a
+name the ledger does not know, with the names it may have meant; otherwise a
+favor naming someone new says so (``new_people``, and a did-you-mean where
+the name is a keyboard slip away from a member's). A store that cannot be
+reached answers 503 with ``Retry-After`` after at most about ``timeout``
+seconds (``--timeout`` / ``$FAVORBOARD_TIMEOUT``, the library's ``timeout``
+of :meth:`favorledger.Ledger.open`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -37,34 +47,67 @@ from starlette.templating import Jinja2Templates
 
 import favorledger as fl
 from examples.webapp.limit import BodyLimit, BodyTooLargeError, too_large
-from favorledger.errors import in_words
+from favorledger.errors import in_words, slips_of, unknown_person
 from favorledger.io.files import parse_json
 from favorledger.io.jsonl import dumps_entry
-from favorledger.io.sqlite import StoredLedger
-from favorledger.model import as_moment, not_after_now
+from favorledger.io.postgres import is_postgres_url
+from favorledger.io.sqlite import StoredLedger, read_settings
+from favorledger.io.tables import date_as_midnight
+from favorledger.model import as_id, as_moment, named_people, new_id, not_after_now
 
 DEFAULT_DB = "favorboard.db"
-"""The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd)."""
+"""The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd).
+The ``favorledger`` command's own default is ``favors.db``: give it
+``--db favorboard.db`` (or set ``$FAVORLEDGER_DB`` for both) to share it."""
+
+STRICT_ENV = "FAVORBOARD_STRICT"
+"""``on``: refuse new names whatever the store says (the only way on
+PostgreSQL, whose stores keep no settings)."""
+TIMEOUT_ENV = "FAVORBOARD_TIMEOUT"
+"""Seconds a request waits for a store that is locked or unreachable
+(:meth:`favorledger.Ledger.open`'s ``timeout``; default 10)."""
+RETRY_AFTER = "5"
+"""The ``Retry-After`` (seconds) of a 503: the store could not be reached."""
+
+LOG = logging.getLogger("favorboard")
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 _T = TypeVar("_T")
 
 
 # ------------------------------------------------------------ the ledger
+def strict_mode(db: str, forced: bool) -> bool:
+    """Whether the board on ``db`` refuses new names: ``forced``
+    (``--strict``), or the SQLite store's ``config strict on``, read at each
+    call (a change needs no restart). PostgreSQL stores keep no settings."""
+    if forced:
+        return True
+    if is_postgres_url(db) or not os.path.exists(db):
+        return False
+    return read_settings(db).get("strict") == "on"
+
+
 class _LedgerThread:
     """One ledger, opened, used and closed by one dedicated thread."""
 
-    def __init__(self, db: str) -> None:
+    def __init__(self, db: str, *, strict: bool, timeout: float | None) -> None:
         self.db = db
+        self.forced_strict = strict
+        self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
         self._ledger: StoredLedger | None = None
+
+    def strict(self) -> bool:
+        """Whether new names are refused now (:func:`strict_mode`)."""
+        return strict_mode(self.db, self.forced_strict)
 
     async def run(self, work: Callable[[fl.Ledger], _T]) -> _T:
         """``work(ledger)`` on the ledger's thread, caught up with the store."""
 
         def call() -> _T:
             if self._ledger is None:
-                self._ledger = fl.Ledger.open(self.db)
+                timeout = {} if self.timeout is None else {"timeout": self.timeout}
+                self._ledger = fl.Ledger.open(self.db, **timeout)
             else:
                 self._ledger.refresh()  # what the other workers stored
             return work(self._ledger)
@@ -193,6 +236,59 @@ def _status(exc: fl.FavorLedgerError) -> int:
     return 404 if isinstance(exc, LookupError) else 400
 
 
+def _store_failed(exc: fl.StoreError, favor_id: str | None = None) -> dict[str, Any]:
+    """What a client is told when the store failed (its details, which name
+    the server, go to the log): the status, and for a write, whether the
+    favor may have been stored and how to find out."""
+    LOG.warning("favor board: %s", exc)
+    if isinstance(exc, fl.StorePermissionError):
+        role = f" ({exc.role})" if exc.role else ""
+        said = (
+            f"the board's database role{role} lacks {exc.needed or 'a privilege'}:"
+            " nothing was stored; the board's keeper must grant it (see the"
+            " app role's grants in docs/storage.md)"
+        )
+        return {"status": 500, "error": said, "id": favor_id, "stored": False}
+    said = "the board's store cannot be reached (it may be restarting)"
+    if favor_id is None:
+        return {"status": 503, "error": f"{said}; try again in a few seconds"}
+    return {
+        "status": 503,
+        "error": f"{said}: the favor may have been stored; retry with the same id"
+        f" ({favor_id!r}) — retrying is safe, it is never recorded twice",
+        "id": favor_id,
+        "stored": "unknown",
+    }
+
+
+def _failed_json(failed: dict[str, Any]) -> JSONResponse:
+    status = failed.pop("status")
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    return JSONResponse(failed, status, headers=headers)
+
+
+def _failed_page(
+    request: Request, failed: dict[str, Any], typed: dict[str, str] | None = None
+) -> Response:
+    """The page for a store that failed: the message, and after a form, the
+    same form (same id) to send again; nothing is read from the store."""
+    status = failed.pop("status")
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    context = {"error": failed["error"], "typed": typed}
+    return TEMPLATES.TemplateResponse(
+        request, "unavailable.html", context, status_code=status, headers=headers
+    )
+
+
+async def store_failed(request: Request, exc: Exception) -> Response:
+    """Any page or endpoint whose store failed: 503 (500 for a privilege the
+    role lacks), never a bare 500, a 400 or a traceback."""
+    assert isinstance(exc, fl.StoreError)
+    if _wants_json(request):
+        return _failed_json(_store_failed(exc))
+    return _failed_page(request, _store_failed(exc))
+
+
 def _error(exc: fl.FavorLedgerError, words: dict[str, str] | None = None) -> Response:
     """The error as JSON, naming fields by ``words`` (default: as the JSON
     API calls them, ``value`` for ``Favor.value``)."""
@@ -259,8 +355,17 @@ async def board(
 ) -> Response:
     """The board: a form to record a favor, balances, who owes whom. After a
     refused form, the form again with what was typed and why it was refused
-    (never text from the URL: a link cannot put words on the page)."""
-    data = await _ledger(request).run(_board)
+    (never text from the URL: a link cannot put words on the page). After
+    a favor that brought new people (``?recorded=ID``), who they are: the
+    words come from the ledger, for a favor it holds."""
+    recorded = request.query_params.get("recorded")
+
+    def answer(led: fl.Ledger) -> dict[str, Any]:
+        favor = led.favors.get(recorded) if recorded else None
+        note = None if favor is None else _newcomers_note(led, favor)
+        return _board(led) | {"notice": note}
+
+    data = await _ledger(request).run(answer)
     typed = typed or {"id": f"web-{uuid.uuid4().hex}"}
     message = "" if error is None else in_words(str(error), FORM_WORDS)
     return TEMPLATES.TemplateResponse(
@@ -271,15 +376,89 @@ async def board(
     )
 
 
+# ------------------------------------------------------------ new people
+def _strangers(led: fl.Ledger, names: Iterable[object]) -> list[str]:
+    """The people among ``names`` the ledger does not know, as it keeps ids
+    (a name it would refuse anyway is left for it to refuse, naming the field)."""
+    new: list[str] = []
+    for name in names:
+        if isinstance(name, str) and name.strip():
+            person = as_id(name)
+            if person not in led.people and person not in new:
+                new.append(person)
+    return new
+
+
+def _refuse_strangers(led: fl.Ledger, new: list[str]) -> None:
+    """In strict mode: refuse the new names, each with the names it may have
+    meant, as the ``favorledger`` command does (the library's suggestions)."""
+    if new:
+        refused = "; ".join(str(unknown_person(name, led.people)) for name in new)
+        raise FieldError(
+            f"{refused}: strict mode refuses new names (the board's keeper adds"
+            " a member with `favorledger person NAME`)"
+        )
+
+
+def _brought(led: fl.Ledger, entry: fl.Entry) -> list[str]:
+    """The people ``entry`` brought onto the board: those no entry before it
+    names (so a retry of the same favor answers as the first call did)."""
+    left = list(dict.fromkeys(named_people(entry)))
+    for earlier in led.log:
+        if not left or (type(earlier) is type(entry) and earlier.id == entry.id):
+            break
+        named = named_people(earlier)
+        left = [person for person in left if person not in named]
+    return left
+
+
+def _newcomers_note(
+    led: fl.Ledger, entry: fl.Entry, new: list[str] | None = None
+) -> str | None:
+    """``new person 'alcie' (did you mean 'alice'?) added to the board…``:
+    each person ``entry`` brought onto the board (``new``, if known), with
+    the members it is one keyboard slip away from; ``None`` if nobody."""
+    new = _brought(led, entry) if new is None else new
+    if not new:
+        return None
+    others = [person for person in led.people if person not in new]
+    hints, slipped = [], False
+    for name in new:
+        close = slips_of(name, others)
+        slipped = slipped or bool(close)
+        like = " or ".join(repr(c) for c in close)
+        hints.append(f"{name!r}" + (f" (did you mean {like}?)" if close else ""))
+    noun = "person" if len(new) == 1 else "people"
+    note = f"new {noun} {', '.join(hints)} added to the board"
+    if slipped and isinstance(entry, fl.Favor):
+        note += (
+            f"; if that was a typo, the board's keeper can reverse it"
+            f" (`favorledger reverse {entry.id}`)"
+        )
+    return note
+
+
 def _record_from(
-    fields: dict[str, Any], words: dict[str, str]
+    fields: dict[str, Any], words: dict[str, str], strict: Callable[[], bool]
 ) -> Callable[[fl.Ledger], dict[str, Any]]:
+    """The work of recording the favor ``fields`` describe (``strict``: read
+    on the ledger's thread, whether new names are refused). Its answer is the
+    favor, with ``new_people`` (the people it brought onto the board) and
+    ``note`` (saying so, with a did-you-mean for a slip; else ``None``)."""
     _checked(fields, words)
     at = fields.get("at") or None
+    if isinstance(at, str):  # a date alone is midnight UTC, as on the command line
+        at = date_as_midnight(at)
     if at is not None:  # a favor is recorded once done; a later one is a pledge
         at = not_after_now(words["at"], as_moment(at, words["at"]))
+    favor_id = fields.get("id")
 
     def record(led: fl.Ledger) -> dict[str, Any]:
+        names = (fields["giver"], fields["receiver"], fields.get("via"))
+        new = _strangers(led, names)
+        if new and strict():
+            _refuse_strangers(led, new)
+        again = isinstance(favor_id, str) and as_id(favor_id) in led.favors
         favor = led.record(
             fields["giver"],
             fields["receiver"],
@@ -292,7 +471,11 @@ def _record_from(
             tags=fields.get("tags") or (),
             referral_share=fields.get("referral_share"),
         )
-        return _favor_json(favor, led)
+        brought = _brought(led, favor) if new or again else []
+        return _favor_json(favor, led) | {
+            "new_people": brought,
+            "note": _newcomers_note(led, favor, brought),
+        }
 
     return record
 
@@ -323,11 +506,19 @@ async def record_form(request: Request) -> Response:
     again with what was typed and why it was refused."""
     form = await request.form()
     words = FORM_WORDS | {"at": "at"}
+    thread = _ledger(request)
     try:
-        await _ledger(request).run(_record_from(_form(form), words))
+        fields = _form(form)
+        recorded = await thread.run(_record_from(fields, words, thread.strict))
+    except fl.StoreError as exc:
+        failed = _store_failed(exc, str(form.get("id") or "") or None)
+        return _failed_page(request, failed, _first(form))
     except fl.FavorLedgerError as exc:
         return await board(request, _first(form), exc)
-    return RedirectResponse(request.url_for("board"), 303)
+    back = request.url_for("board")
+    if recorded["note"] is not None:  # the board will say who is new
+        back = back.include_query_params(recorded=recorded["id"])
+    return RedirectResponse(back, 303)
 
 
 async def record_json(request: Request) -> Response:
@@ -344,8 +535,13 @@ async def record_json(request: Request) -> Response:
         return _error(exc)
     if not isinstance(fields, dict):
         return JSONResponse({"error": "the body must be a JSON object"}, 400)
+    if fields.get("id") in (None, ""):  # an id to give back if the store fails
+        fields["id"] = new_id()
+    thread = _ledger(request)
     try:
-        favor = await _ledger(request).run(_record_from(fields, JSON_WORDS))
+        favor = await thread.run(_record_from(fields, JSON_WORDS, thread.strict))
+    except fl.StoreError as exc:
+        return _failed_json(_store_failed(exc, str(fields["id"])))
     except fl.FavorLedgerError as exc:
         return _error(exc)
     return JSONResponse(favor, status_code=201)
@@ -417,13 +613,19 @@ async def introduce_page(
     refused: fl.FavorLedgerError | None = None,
 ) -> Response:
     """Who can introduce ``source`` to ``target``, best first (after a
-    refused tie form, that form again with what was typed and why)."""
+    refused tie form, that form again with what was typed and why; after a
+    tie that brought new people, ``?tie=ID``, who they are)."""
     source = request.query_params.get("source", "").strip()
     target = request.query_params.get("target", "").strip()
     asked = bool(source or target)
 
+    tie_id = request.query_params.get("tie")
+
     def answer(led: fl.Ledger) -> dict[str, Any]:
         found: dict[str, Any] = {"people": sorted(led.people), "found": None}
+        ties = led.log if tie_id else ()
+        made = [e for e in ties if isinstance(e, fl.Tie) and e.id == tie_id]
+        found["notice"] = _newcomers_note(led, made[0]) if made else None
         if asked:
             try:
                 for name, given in (("source", source), ("target", target)):
@@ -450,6 +652,7 @@ async def introduce_page(
         "target": target,
         "typed": typed or {"strength": "0.8"},
         "error": "" if error is None else in_words(str(error), FORM_WORDS),
+        "notice": data["notice"],
     }
     return TEMPLATES.TemplateResponse(
         request,
@@ -467,26 +670,74 @@ async def tie_form(request: Request) -> Response:
     except FieldError as exc:
         return await introduce_page(request, _first(form), exc)
 
-    def tie(led: fl.Ledger) -> fl.Tie:
-        return led.tie(
+    thread = _ledger(request)
+
+    def tie(led: fl.Ledger) -> str | None:
+        """The tie's id if it brought new people onto the board, else None."""
+        new = _strangers(led, (fields.get("a"), fields.get("b")))
+        if new and thread.strict():
+            _refuse_strangers(led, new)
+        made = led.tie(
             fields.get("a", ""),
             fields.get("b", ""),
             fields.get("strength", ""),
             kind=fields.get("kind") or "acquaintance",
         )
+        return made.id if new else None
 
     try:
-        await _ledger(request).run(tie)
+        made = await thread.run(tie)
+    except fl.StoreError as exc:
+        return _failed_page(request, _store_failed(exc))
     except fl.FavorLedgerError as exc:
         return await introduce_page(request, fields, exc)
-    return RedirectResponse(request.url_for("introduce"), 303)
+    back = request.url_for("introduce")
+    if made is not None:  # the page will say who is new
+        back = back.include_query_params(tie=made)
+    return RedirectResponse(back, 303)
 
 
 # -------------------------------------------------------------------- app
-def create_app(db: str | None = None) -> Starlette:
+def settings_from_env() -> tuple[bool, float | None]:
+    """``(strict, timeout)`` from ``$FAVORBOARD_STRICT`` (``on`` or ``off``)
+    and ``$FAVORBOARD_TIMEOUT`` (seconds; unset: the library's default).
+
+    Raises
+    ------
+    favorledger.InvalidValueError
+        Naming the variable and its value, if either cannot be read.
+    """
+    strict = os.environ.get(STRICT_ENV, "").strip().lower() or "off"
+    if strict not in ("on", "off"):
+        raise fl.InvalidValueError(f"${STRICT_ENV} must be on or off, got {strict!r}")
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return strict == "on", None
+    try:
+        timeout = float(text)
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout < 3600:
+        raise fl.InvalidValueError(
+            f"${TIMEOUT_ENV} must be a number of seconds in (0, 3600), got {text!r}"
+        )
+    return strict == "on", timeout
+
+
+def create_app(
+    db: str | None = None, *, strict: bool | None = None, timeout: float | None = None
+) -> Starlette:
     """The favor board on the store ``db`` (default ``$FAVORLEDGER_DB``, else
-    ``favorboard.db``): an SQLite path or a ``postgresql://`` URL."""
-    thread = _LedgerThread(db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB)
+    ``favorboard.db``): an SQLite path or a ``postgresql://`` URL. ``strict``
+    (default ``$FAVORBOARD_STRICT``, else the store's setting) refuses new
+    names; ``timeout`` (default ``$FAVORBOARD_TIMEOUT``, else the library's)
+    bounds how long a request waits for the store."""
+    env_strict, env_timeout = settings_from_env()
+    thread = _LedgerThread(
+        db or os.environ.get("FAVORLEDGER_DB") or DEFAULT_DB,
+        strict=env_strict if strict is None else strict,
+        timeout=env_timeout if timeout is None else timeout,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -510,7 +761,7 @@ def create_app(db: str | None = None) -> Starlette:
             Route("/api/introduce", introduce_page),
         ],
         middleware=[Middleware(BodyLimit)],
-        exception_handlers={BodyTooLargeError: too_large},
+        exception_handlers={BodyTooLargeError: too_large, fl.StoreError: store_failed},
         lifespan=lifespan,
     )
     app.state.ledger = thread

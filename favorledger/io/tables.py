@@ -104,6 +104,7 @@ __all__ = [
     "Edge",
     "Progress",
     "Skipped",
+    "date_as_midnight",
     "derived_id",
     "escape_cell",
     "import_csv",
@@ -390,7 +391,7 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
         if name in _SETS:
             fields[name] = _tags(cell, f"Favor.{name}")
         elif name == "at" and cell:
-            fields[name] = _moment(cell)
+            fields[name] = date_as_midnight(cell)
         elif cell or name in _REQUIRED:
             fields[name] = cell
     favor = Favor(**fields)  # type: ignore[arg-type]
@@ -406,7 +407,7 @@ def _row_entries(row: dict[str, str]) -> list[Entry]:
     reversal = Reversal(
         id=reversal_id,
         favor_id=favor.id,
-        at=_moment(reversed_at),
+        at=date_as_midnight(reversed_at),
         reason=get("reversal_reason", ""),
     )
     return [favor, reversal]
@@ -421,8 +422,16 @@ _REVERSAL_COLUMNS: Final = {
 }
 
 
-def _moment(cell: str) -> str:
-    """A time cell as the model reads it: a date alone is midnight UTC."""
+def date_as_midnight(cell: str) -> str:
+    """A time cell as the model reads it: a date alone is midnight UTC
+    (as the command line's ``--at`` reads it); anything else is left for
+    the model to read, or refuse naming the field.
+
+    Examples
+    --------
+    >>> date_as_midnight("2024-05-01"), date_as_midnight("2024-05-01T09:00Z")
+    ('2024-05-01T00:00:00+00:00', '2024-05-01T09:00Z')
+    """
     date = cell.strip()
     return f"{date}T00:00:00+00:00" if _DATE.fullmatch(date) else cell
 
