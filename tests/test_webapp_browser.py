@@ -69,7 +69,9 @@ def test_recording_a_favor_in_the_browser_changes_the_balances(
         ]:
             record.locator(f'input[name="{field}"]').fill(value)
         record.locator("button").click()
-        page.wait_for_url(url + "/")
+        # new people: the board says who (newcomer trial 7, finding 1)
+        page.wait_for_url(lambda at: at.startswith(url + "/?recorded="))
+        assert "'bob'" in page.locator(".notice").inner_text()
         page.screenshot(path=ARTIFACTS / "board-after-first-favor.png", full_page=True)
         assert balance_of(page, "carol") == "4.5"
         assert balance_of(page, "me") == "-3"
@@ -80,7 +82,8 @@ def test_recording_a_favor_in_the_browser_changes_the_balances(
         record.locator('input[name="receiver"]').fill("dan")
         record.locator('input[name="value"]').fill("1/3")
         record.locator("button").click()
-        page.wait_for_url(url + "/")
+        page.wait_for_url(lambda at: at.startswith(url + "/?recorded="))
+        assert "new person 'dan'" in page.locator(".notice").inner_text()
         assert balance_of(page, "me") == "-8/3"
         assert "me helped dan (1/3)" in page.locator("#favors").inner_text()
         page.screenshot(path=ARTIFACTS / "board.png", full_page=True)
