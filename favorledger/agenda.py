@@ -54,6 +54,7 @@ from favorledger._exact import Amount
 from favorledger.balances import valued_debts
 from favorledger.errors import InvalidValueError
 from favorledger.model import moment_or_now
+from favorledger.view import require_person
 
 if TYPE_CHECKING:
     from favorledger.view import LedgerView
@@ -136,7 +137,7 @@ def agenda(
     favorledger.errors.InvalidValueError: today must be timezone-aware, got \
 naive '2024-01-05'
     """
-    ledger.balance(me)  # UnknownPersonError for a stranger
+    me = require_person(ledger, me)  # UnknownPersonError for a stranger
     moment = moment_or_now(today, "today")
     for name, window in (
         ("return_after", return_after),

@@ -209,17 +209,25 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
     (['alice'], ['bob'])
 
     Names are compared in Unicode NFC form, the form the ledger keeps ids in,
-    so a name typed decomposed finds the composed one:
+    so a name typed decomposed finds the composed one, and a name typed
+    composed finds one a store from before ids were composed keeps
+    decomposed:
 
     >>> close_names("Zoe\u0308", ["Zo\u00eb"]) == ["Zo\u00eb"]
+    True
+    >>> close_names("Zo\u00eb", ["Zoe\u0308"]) == ["Zoe\u0308"]
     True
     """
     known = list(known)
     composed = unicodedata.normalize("NFC", name)
-    same = [composed] if composed != name and composed in known else []
+    same = [k for k in known if k != name and _nfc(k) == composed]
     same += [k for k in known if k.casefold() == composed.casefold() and k != composed]
     close = difflib.get_close_matches(composed, known, n=3, cutoff=0.6)
     return list(dict.fromkeys(same + close))[:3]
+
+
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def slips_of(name: str, known: Iterable[str]) -> list[str]:
@@ -268,10 +276,11 @@ def unknown_person(person: object, known: Iterable[str]) -> UnknownPersonError:
         return UnknownPersonError(f"person {person!r} is not in the ledger")
     close = close_names(person, known)
     hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
-    if close and unicodedata.normalize("NFC", person) == close[0] != person:
+    if close and _nfc(person.strip()) == _nfc(close[0]):
         hint = (
-            f" (did you mean {close[0]!r}? it is the same text in Unicode NFC"
-            " form, the form the ledger keeps ids in)"
+            f" (did you mean {close[0]!r}? it is the same text in another"
+            " Unicode form, which a store written before ids were composed"
+            " keeps: name it as stored)"
         )
     return UnknownPersonError(f"person {person!r} is not in the ledger{hint}")
 

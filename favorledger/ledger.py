@@ -85,6 +85,7 @@ from favorledger.model import (
     Transfer,
     as_moment,
     favor_effects,
+    kept_id,
     new_id,
     not_before,
     quick_favor,
@@ -1007,7 +1008,7 @@ recorded with a different body: value 1 != 2
         try:
             return self._balance[person]
         except (KeyError, TypeError):
-            raise self._unknown(person) from None
+            return self._balance[self._require(person)]  # typed another way
 
     def balances(
         self, *, at: datetime | str | None = None, decay: Decay | None = None
@@ -1045,8 +1046,8 @@ recorded with a different body: value 1 != 2
         >>> led.owes("bob", "ann"), led.owes("ann", "bob")
         (Decimal('3'), Decimal('0'))
         """
-        self._require(debtor)
-        self._require(creditor)
+        debtor = self._require(debtor)
+        creditor = self._require(creditor)
         net = _exact.sub(self._gross(debtor, creditor), self._gross(creditor, debtor))
         return net if net > 0 else ZERO
 
@@ -1082,7 +1083,7 @@ recorded with a different body: value 1 != 2
         [('bob', Decimal('1'), 'referrer')]
         """
         if person is not None:
-            self._require(person)
+            person = self._require(person)
         found = []
         for favor in self._favors.values():
             if favor.id in self._reversal_of:
@@ -1106,7 +1107,7 @@ recorded with a different body: value 1 != 2
         >>> [entry.id for entry in led.history("bob")]
         ['f1', 'r1']
         """
-        self._require(person)
+        person = self._require(person)
         found = [
             entry
             for entry in self._log
@@ -1227,15 +1228,17 @@ recorded with a different body: value 1 != 2
         try:
             return self._favors[favor_id]
         except (KeyError, TypeError):
-            raise UnknownFavorError(
-                f"favor {favor_id!r} is not in the ledger"
-            ) from None
+            kept = kept_id(favor_id, self._favors)  # typed another way
+            if kept is None:
+                raise UnknownFavorError(
+                    f"favor {favor_id!r} is not in the ledger"
+                ) from None
+            return self._favors[kept]
 
     def _undoable(self, entry_id: str) -> Favor | Settlement | Assignment:
         """The favor, settlement or assignment a reversal may undo."""
-        found = (
-            self._market.entries.get(entry_id) if isinstance(entry_id, str) else None
-        )
+        kept = kept_id(entry_id, self._market.entries)
+        found = None if kept is None else self._market.entries[kept]
         if isinstance(found, Settlement | Assignment):
             return found
         return self._favor(entry_id)
@@ -1275,14 +1278,14 @@ recorded with a different body: value 1 != 2
         return person
 
     def _require(self, person: object) -> str:
-        """Return ``person`` if it is in the ledger, else raise."""
-        try:
-            known = person in self._people
-        except TypeError:  # unhashable
-            known = False
-        if not known:
+        """The id of ``person`` as the ledger keeps it (typed any way a write
+        takes it: :func:`~favorledger.model.kept_id`), else raise."""
+        if type(person) is str and person in self._people:
+            return person  # typed as kept: the common case, one lookup
+        kept = kept_id(person, self._people)
+        if kept is None:
             raise self._unknown(person)
-        return person  # type: ignore[return-value]
+        return kept
 
     def _stored(self, entry_id: str) -> Entry | None:
         """The entry already recorded under ``entry_id``, if any."""

@@ -94,6 +94,7 @@ from favorledger.model import (
     Reversal,
     Settlement,
     Tie,
+    kept_id,
     named_people,
     not_before,
 )
@@ -397,7 +398,7 @@ _Found = TypeVar("_Found", Pledge, Ask)
 
 
 def _find(book: dict[str, _Found], entry_id: str, kind: str) -> _Found:
-    try:
-        return book[entry_id]
-    except (KeyError, TypeError):
-        raise UnknownFavorError(f"{kind} {entry_id!r} is not in the ledger") from None
+    kept = kept_id(entry_id, book)  # typed any way a write takes it
+    if kept is None:
+        raise UnknownFavorError(f"{kind} {entry_id!r} is not in the ledger")
+    return book[kept]

@@ -100,6 +100,7 @@ __all__ = [
     "Tie",
     "Transfer",
     "as_id",
+    "kept_id",
     "moment_or_now",
     "named_people",
     "new_id",
@@ -790,7 +791,40 @@ def as_id(text: str) -> str:
     >>> as_id(" Zoe\u0308 ") == "Zo\u00eb"
     True
     """
-    return unicodedata.normalize("NFC", text.strip())
+    text = text.strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def kept_id(raw: object, known: Container[str]) -> str | None:
+    """The id of ``known`` (a ledger's people, favors...) that ``raw`` names,
+    spelled as ``known`` keeps it; ``None`` if it names none.
+
+    A query takes an id spelled any way a write takes it: ``raw`` itself if
+    ``known`` holds it (an id a store from before keeps decomposed is found
+    as stored), else ``raw`` as a write keeps it (:func:`as_id`: stripped,
+    in Unicode NFC form). So an id typed decomposed or with spaces around it
+    names the same person as it does when recorded. The common case, an id
+    typed as kept, costs one lookup; ASCII is only stripped. Like a write,
+    it takes no text longer than :data:`MAX_ID_LENGTH` characters, and
+    anything not a string names nobody.
+
+    Examples
+    --------
+    >>> people = {"Zo\u00eb", "bob"}
+    >>> kept_id("bob", people), kept_id(" bob ", people), kept_id("al", people)
+    ('bob', 'bob', None)
+    >>> kept_id("Zoe\u0308", people) == "Zo\u00eb"
+    True
+    """
+    if not isinstance(raw, str):
+        return None  # nothing else is an id (and may not even be hashable)
+    if raw in known:
+        return raw
+    if len(raw) <= MAX_ID_LENGTH:
+        kept = as_id(raw)
+        if kept != raw and kept in known:
+            return kept
+    return None
 
 
 def _plain_name(raw: object) -> str | None:

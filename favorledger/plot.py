@@ -65,7 +65,6 @@ import networkx as nx
 from favorledger.errors import (
     InvalidValueError,
     install_hint,
-    unknown_person,
 )
 from favorledger.model import Debt
 from favorledger.policy import Decay
@@ -164,8 +163,8 @@ def layout(
     >>> {p: round(math.hypot(*xy)) for p, xy in sorted(rings.items())}
     {'bob': 1, 'carol': 1, 'dan': 2, 'me': 0}
     """
-    if center is not None and center not in ledger.people:
-        raise unknown_person(center, ledger.people)
+    if center is not None:
+        center = require_person(ledger, center)
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(ledger.people)
     for a, b, data in ledger.tie_view().edges(data=True):
@@ -620,9 +619,7 @@ def _path_people(ledger: LedgerView, path: object) -> list[str]:
             "path must be a sequence of person ids or have a people attribute,"
             f" got {path!r}"
         )
-    people = list(raw)
-    for person in people:
-        require_person(ledger, person)
+    people = [require_person(ledger, person) for person in raw]
     if len(people) < 2 or len(set(people)) != len(people):
         raise InvalidValueError(
             f"path must name two or more different people, got {people!r}"

@@ -360,6 +360,8 @@ def priorities(
     [('dan', 1.0, 'erin'), ('bob', 0.0, None)]
     """
     me = _person(ledger, me, "me")
+    if isinstance(goal, str):  # as the ledger keeps it, as the reasons name it
+        goal = _person(ledger, goal, "goal")
     cap = _optional_positive(limit, "limit")
     rules = _policy(policy)
     now = utcnow() if at is None else _moment(at)

@@ -74,6 +74,7 @@ from favorledger import _exact
 from favorledger._exact import Amount
 from favorledger.errors import InvalidQueryError, NoPathError, shown
 from favorledger.model import Favor, Obligation
+from favorledger.view import require_person
 
 if TYPE_CHECKING:
     from favorledger.view import LedgerView
@@ -523,11 +524,11 @@ def experts(
 
 # ----------------------------------------------------------- argument checks
 def _person(ledger: LedgerView, raw: object, field: str) -> str:
-    """Check a person argument: a string naming someone in the ledger."""
+    """Check a person argument: a string naming someone in the ledger (typed
+    any way a write takes it); the id as the ledger keeps it."""
     if not isinstance(raw, str):
         raise InvalidQueryError(f"{field} must be a person id (a string), got {raw!r}")
-    ledger.balance(raw)  # raises UnknownPersonError for a stranger
-    return raw
+    return require_person(ledger, raw)  # UnknownPersonError for a stranger
 
 
 def _weight(raw: object) -> Weight:

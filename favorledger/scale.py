@@ -63,7 +63,7 @@ from favorledger.errors import (
     install_hint,
 )
 from favorledger.io.parquet import check_columns
-from favorledger.model import Debt
+from favorledger.model import MAX_ID_LENGTH, Debt, as_id
 
 __all__ = ["COMPONENT_LIMIT", "Engine", "ScaleLedger", "open"]
 
@@ -422,7 +422,9 @@ class ScaleLedger:
 
         A favor (not reversed) ties its giver and receiver, and its referrer
         to both. Returns ``person, hops`` (the fewest), ``me`` at 0. Stated
-        ties are not in the favors table, so they do not count here.
+        ties are not in the favors table, so they do not count here. ``me``
+        may be typed any way a write takes it: as it is in the table, or
+        stripped and in Unicode NFC form (:func:`~favorledger.model.as_id`).
 
         Raises
         ------
@@ -437,13 +439,19 @@ class ScaleLedger:
             )
         if not isinstance(me, str):
             raise InvalidQueryError(f"me must be a person id, got {me!r}")
-        start = f"{self._prefix}me_{next(_names)}"
-        self._engine.rows(start, [("person", "STRING")], [(me,)])
-        known = self._engine.one(
-            f"SELECT COUNT(*) FROM {self.favors} f JOIN {start} s ON"
-            " s.person IN (f.giver, f.receiver, f.via)"
+        typed = (
+            [me] if len(me) > MAX_ID_LENGTH else list(dict.fromkeys([me, as_id(me)]))
         )
-        if known is None or known[0] == 0:
+        for spelling in typed:  # as typed, else as a write keeps it
+            start = f"{self._prefix}me_{next(_names)}"
+            self._engine.rows(start, [("person", "STRING")], [(spelling,)])
+            known = self._engine.one(
+                f"SELECT COUNT(*) FROM {self.favors} f JOIN {start} s ON"
+                " s.person IN (f.giver, f.receiver, f.via)"
+            )
+            if known is not None and known[0] > 0:
+                break
+        else:
             raise UnknownPersonError(f"person {me!r} is not in the favors table")
         f = self.favors
         pairs = [("giver", "receiver"), ("giver", "via"), ("receiver", "via")]

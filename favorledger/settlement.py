@@ -93,12 +93,14 @@ from favorledger.errors import (
 )
 from favorledger.model import (
     Assignment,
+    Entry,
     Favor,
     LazyExplanation,
     Obligation,
     Settlement,
     Transfer,
     _name,
+    kept_id,
 )
 from favorledger.view import LedgerView, require_person
 
@@ -353,7 +355,8 @@ def settled_by(ledger: LedgerView, favor_id: str) -> list[Settlement]:
     >>> [(s.payer, s.payee) for s in settled_by(led, "f1")]
     [('me', 'carol'), ('bob', 'carol')]
     """
-    favor = ledger.favors.get(favor_id) if isinstance(favor_id, str) else None
+    kept = kept_id(favor_id, ledger.favors)  # typed any way a write takes it
+    favor = None if kept is None else ledger.favors[kept]
     entry = favor or _assignment(ledger, favor_id)
     if entry is None:
         raise UnknownFavorError(f"no favor or assignment has the id {favor_id!r}")
@@ -413,13 +416,15 @@ def assigned_favors(ledger: LedgerView, assignment_id: str) -> list[Favor]:
 
 
 def _assignment(ledger: LedgerView, entry_id: object) -> Assignment | None:
-    """The assignment with that id, if any."""
-    found = (
-        [e for e in ledger.index.entries if e.id == entry_id]
-        if isinstance(entry_id, str)
-        else []
-    )
-    return found[0] if found and isinstance(found[0], Assignment) else None
+    """The assignment with that id (typed any way a write takes it), if any."""
+    if not isinstance(entry_id, str):
+        return None
+    first: dict[str, Entry] = {}
+    for entry in ledger.index.entries:
+        first.setdefault(entry.id, entry)
+    kept = kept_id(entry_id, first)
+    found = None if kept is None else first[kept]
+    return found if isinstance(found, Assignment) else None
 
 
 def indexed(ledger: LedgerView) -> Indexed:

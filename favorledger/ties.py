@@ -32,7 +32,16 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
 
 from favorledger._exact import Amount, normalize
-from favorledger.model import Entry, Favor, Person, Reversal, Tie, named_people
+from favorledger.errors import unknown_person
+from favorledger.model import (
+    Entry,
+    Favor,
+    Person,
+    Reversal,
+    Tie,
+    kept_id,
+    named_people,
+)
 
 if TYPE_CHECKING:  # networkx is imported by the first tie query, not before
     import networkx as nx
@@ -192,7 +201,10 @@ def ties(ledger: TieSource, person: str | None = None) -> list[Tie]:
         If ``person`` is not in the ledger.
     """
     if person is not None:
-        ledger.balance(person)  # raises UnknownPersonError for a stranger
+        kept = kept_id(person, ledger.people)  # typed any way a write takes it
+        if kept is None:
+            raise unknown_person(person, ledger.people)
+        person = kept
     found = [*ledger.stated_ties.values(), *ledger.tie_index().implied()]
     if person is None:
         return found

@@ -270,7 +270,7 @@ def pledges(
     ['p1']
     """
     if person is not None:
-        require_person(ledger, person)
+        person = require_person(ledger, person)
     moment = moment_or_now(at)
     book = ledger.market
     return [
@@ -576,7 +576,7 @@ def asks(
     ['a1']
     """
     if person is not None:
-        require_person(ledger, person)
+        person = require_person(ledger, person)
     moment = moment_or_now(at)
     return [
         request

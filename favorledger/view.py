@@ -40,6 +40,7 @@ from favorledger.model import (
     Pledge,
     Reversal,
     Tie,
+    kept_id,
 )
 from favorledger.policy import Decay
 from favorledger.ties import TieIndex
@@ -269,8 +270,10 @@ class LedgerView(Protocol):
         """The favor market's book: pledges and asks, and where they stand."""
 
 
-def require_person(ledger: LedgerView, person: object) -> None:
-    """Refuse ``person`` unless it is in ``ledger``.
+def require_person(ledger: LedgerView, person: object) -> str:
+    """The id of ``person`` as ``ledger`` keeps it: typed any way a write
+    takes it (stripped, in any Unicode normal form; see
+    :func:`~favorledger.model.kept_id`). Refuse it unless it is in ``ledger``.
 
     Raises
     ------
@@ -282,15 +285,14 @@ def require_person(ledger: LedgerView, person: object) -> None:
     >>> from favorledger import Ledger
     >>> led = Ledger()
     >>> _ = led.record("ann", "bob", 1)
-    >>> require_person(led, "ann")
+    >>> require_person(led, " ann ")
+    'ann'
     >>> require_person(led, ["ann"])
     Traceback (most recent call last):
     ...
     favorledger.errors.UnknownPersonError: person ['ann'] is not in the ledger
     """
-    try:
-        known = person in ledger.people
-    except TypeError:  # unhashable
-        known = False
-    if not known:
+    kept = kept_id(person, ledger.people)
+    if kept is None:
         raise unknown_person(person, ledger.people)
+    return kept

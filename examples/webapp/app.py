@@ -53,7 +53,14 @@ from favorledger.io.jsonl import dumps_entry
 from favorledger.io.postgres import is_postgres_url
 from favorledger.io.sqlite import StoredLedger, read_settings
 from favorledger.io.tables import date_as_midnight
-from favorledger.model import as_id, as_moment, named_people, new_id, not_after_now
+from favorledger.model import (
+    as_id,
+    as_moment,
+    kept_id,
+    named_people,
+    new_id,
+    not_after_now,
+)
 
 DEFAULT_DB = "favorboard.db"
 """The store used when ``$FAVORLEDGER_DB`` is not set (SQLite, in the cwd).
@@ -219,8 +226,8 @@ def _path_json(path: fl.ReferralPath) -> dict[str, Any]:
 def _introductions(led: fl.Ledger, source: str, target: str) -> dict[str, Any]:
     best = fl.referral_path(led, source, target)
     return {
-        "source": source,
-        "target": target,
+        "source": best.people[0],  # as the ledger keeps them (typed any way)
+        "target": best.people[-1],
         "best": _path_json(best),
         "introducers": [_path_json(p) for p in fl.introducers(led, source, target)],
     }
@@ -576,8 +583,8 @@ async def api_favor(request: Request) -> Response:
     favor_id = request.path_params["favor_id"]
 
     def find(led: fl.Ledger) -> dict[str, Any] | None:
-        favor = led.favors.get(favor_id)
-        return None if favor is None else _favor_json(favor, led)
+        kept = kept_id(favor_id, led.favors)  # typed any way a write takes it
+        return None if kept is None else _favor_json(led.favors[kept], led)
 
     found = await _ledger(request).run(find)
     if found is None:

@@ -33,6 +33,7 @@ from favorledger.model import (
     Reversal,
     Settlement,
 )
+from favorledger.view import require_person
 
 
 def _record(run: Run) -> int:
@@ -239,8 +240,8 @@ def _balance(run: Run) -> int:
     at = parse_time(run.args.at)
     person = run.args.person
     with run.read() as led:
-        if person is not None:
-            led.balance(person)  # an unknown person is an error
+        if person is not None:  # an unknown person is an error
+            person = require_person(led, person)  # as the ledger keeps it
         balances = led.balances(at=at) if at is not None else led.balances()
         ordered = sorted(balances.items(), key=lambda pb: (-pb[1], pb[0]))
         names = {p: led.people[p].name for p, _ in ordered}
@@ -263,8 +264,8 @@ def _balance(run: Run) -> int:
 def _owes(run: Run) -> int:
     person = run.args.person
     with run.read() as led:
-        if person is not None:
-            led.balance(person)  # an unknown person is an error, not "(nothing)"
+        if person is not None:  # an unknown person is an error, not "(nothing)"
+            person = require_person(led, person)  # as the ledger keeps it
         debts = [
             d for d in led.who_owes_whom() if person in (None, d.debtor, d.creditor)
         ]
@@ -402,14 +403,15 @@ def _log(run: Run) -> int:
     a = run.args
     since, until = _since_until(run)
     with run.read() as led:
-        if a.person is not None:
-            led.balance(a.person)  # an unknown person is an error
+        person = a.person
+        if person is not None:  # an unknown person is an error
+            person = require_person(led, person)  # as the ledger keeps it
         entries = [
             e
             for e in led.log
             if (a.type is None or type(e).__name__.lower() == a.type)
             and (a.kind is None or getattr(e, "kind", None) == a.kind)
-            and (a.person is None or a.person in named(e))
+            and (person is None or person in named(e))
             and (since is None or e.at >= since)
             and (until is None or e.at <= until)
         ]

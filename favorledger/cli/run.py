@@ -35,6 +35,7 @@ from favorledger.model import (
     Person,
     as_id,
     as_moment,
+    kept_id,
     not_after_now,
 )
 
@@ -424,9 +425,11 @@ class Run:
             label = f"{noun.upper()}_ID"
             raise UsageError(f"{label} must not be empty: type an id or its start")
         ids = [e.id for e in led.log if isinstance(e, kind)]
-        if text in ids:
-            return text
-        found = sorted(i for i in ids if i.startswith(text))
+        whole = kept_id(text, set(ids))  # typed any way a write takes it
+        if whole is not None:
+            return whole
+        typed = as_id(text)
+        found = sorted(i for i in ids if i.startswith((text, typed)))
         if len(found) == 1:
             return found[0]
         if not found:

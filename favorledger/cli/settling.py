@@ -35,7 +35,7 @@ from favorledger.settlement import (  # the graph ``ties`` settles along
     assigned_favors,
     settle,
 )
-from favorledger.view import LedgerView
+from favorledger.view import LedgerView, require_person
 
 
 def _why(led: LedgerView, transfer: Transfer) -> list[str]:
@@ -271,8 +271,9 @@ def _agenda(run: Run) -> int:
     if isinstance(today, str):
         raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
     with run.read() as led:
-        items = agenda(led, a.person, today=today)
-        owing = "" if items or run.json else _owing(led, a.person, today)
+        person = require_person(led, a.person)  # as the ledger keeps it
+        items = agenda(led, person, today=today)
+        owing = "" if items or run.json else _owing(led, person, today)
     if run.json:
         run.emit(
             [
@@ -290,7 +291,7 @@ def _agenda(run: Run) -> int:
         )
         return 0
     if not items:
-        run.out.write(f"nothing for {a.person} to attend to; {owing}\n")
+        run.out.write(f"nothing for {person} to attend to; {owing}\n")
         return 0
     rows = [[i.action, i.person, i.reason] for i in items]
     table(run.out, ["action", "person", "reason"], rows)
