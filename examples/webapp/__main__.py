@@ -23,6 +23,7 @@ import uvicorn
 
 import favorledger as fl
 from examples.webapp.app import DEFAULT_DB
+from favorledger.stores import without_password
 
 
 class StartError(Exception):
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
         print(
             f"favor board: listening on http://{host}:{port}"
-            f" ({workers}, store {store}); Ctrl-C stops it",
+            f" ({workers}, store {without_password(store)}); Ctrl-C stops it",
             flush=True,
         )
         uvicorn.run(
