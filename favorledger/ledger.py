@@ -92,7 +92,7 @@ from favorledger.model import (
     utcnow,
 )
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
-from favorledger.stores import Sink, opener
+from favorledger.stores import Sink, opener, without_password
 from favorledger.ties import TieIndex
 from favorledger.view import LedgerIndex, LogView, MarketView
 
@@ -275,7 +275,8 @@ class Ledger:
         )
         if not isinstance(ledger, Ledger):
             raise StoreError(
-                f"the store for {location!r} opened {ledger!r}, not a Ledger"
+                f"the store for {without_password(location)!r} opened {ledger!r},"
+                " not a Ledger"
             )
         return ledger
 

@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Final, Protocol
@@ -24,13 +25,54 @@ from typing import Final, Protocol
 from favorledger.errors import StoreError
 from favorledger.model import Entry
 
-__all__ = ["STORES_GROUP", "Sink", "opener", "register_store"]
+__all__ = ["STORES_GROUP", "Sink", "opener", "register_store", "without_password"]
 
 
 STORES_GROUP: Final = "favorledger.stores"
 """The entry-point group where installed packages name their stores."""
 
 _OPENERS: dict[str, Callable[..., object]] = {}
+
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+"""A URL's scheme and its ``//``: what comes next is the user and host."""
+
+
+def without_password(location: object) -> str:
+    """A store's location as messages and output show it: a URL without its
+    password (``user:secret@`` becomes ``user@``, a ``password=`` parameter
+    is dropped), anything else unchanged.
+
+    Every place that shows where a ledger is kept (the command's output and
+    warnings, ``check --json``, errors, a stored ledger's ``repr``, the
+    example web app's start line) shows it through this function, so a
+    password given in a URL is never printed.
+
+    Examples
+    --------
+    >>> without_password("postgresql://app:secret@db:5432/club?ledger=x")
+    'postgresql://app@db:5432/club?ledger=x'
+    >>> without_password("postgres://app@db/club?password=secret&sslmode=require")
+    'postgres://app@db/club?sslmode=require'
+    >>> without_password("postgresql://"), without_password("club/favors.db")
+    ('postgresql://', 'club/favors.db')
+    """
+    text = location if isinstance(location, str) else str(location)
+    scheme = _URL.match(text)
+    if scheme is None:
+        return text
+    rest = text[scheme.end() :]
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    user, at, hosts = rest[:end].rpartition("@")
+    netloc = f"{user.partition(':')[0]}@{hosts}" if at else hosts
+    path, asks, query = rest[end:].partition("?")
+    query, hashes, fragment = query.partition("#")
+    kept = [
+        pair
+        for pair in query.split("&")
+        if pair and pair.partition("=")[0].strip().lower() != "password"
+    ]
+    query = asks * bool(kept) + "&".join(kept)
+    return f"{scheme[0]}{netloc}{path}{query}{hashes}{fragment}"
 
 
 def register_store(scheme: str, opener: Callable[..., object]) -> None:
@@ -80,7 +122,8 @@ def opener(location: object) -> Callable[..., object]:
     if found is None:
         raise StoreError(
             f"no favorledger store opens {scheme or 'file'} locations, got"
-            f" {location!r} (is the package that provides it installed?)"
+            f" {without_password(location)!r} (is the package that provides it"
+            " installed?)"
         )
     return found
 

@@ -68,6 +68,7 @@ def story(db: str, capsys: pytest.CaptureFixture[str]) -> str:
     for argv in commands:
         code, _, err = run(capsys, "--db", db, *argv)
         assert code == 0
+        err = err.removeprefix(f"favorledger: created a new ledger at {db}\n")
         assert err in ("", *(f"favorledger: new {n}\n" for n in NEW_NAMES))
     return db
 
@@ -90,7 +91,11 @@ def test_record_prints_what_it_stored(
     code, out, err = run(
         capsys, "--db", db, "add", "carol", "me", "2.50", "--via", "bob", "--id", "f1"
     )
-    assert (code, err) == (0, "favorledger: new people 'carol', 'me', 'bob'\n")
+    assert (code, err) == (
+        0,
+        f"favorledger: created a new ledger at {db}\n"
+        "favorledger: new people 'carol', 'me', 'bob'\n",
+    )
     assert out == "recorded favor f1: carol did me a favor worth 2.50 (via bob)\n"
     with open_ledger(db) as led:
         assert led.favors["f1"].referral_share == led.referral_share
@@ -272,7 +277,11 @@ def test_pledge_then_call_records_the_favor(
         "--reason",
         "an intro",
     )
-    assert (code, err) == (0, "favorledger: new people 'carol', 'me'\n")
+    assert (code, err) == (
+        0,
+        f"favorledger: created a new ledger at {db}\n"
+        "favorledger: new people 'carol', 'me'\n",
+    )
     assert out == (
         "recorded pledge p1: carol promises me a favor worth 2"
         " (expires 2099-01-01T00:00+00:00)\n"
@@ -579,7 +588,10 @@ def test_python_dash_m_favorledger_runs_end_to_end(tmp_path: Path) -> None:
 
     done = favorledger("record", "carol", "me", "3", "--via", "bob", "--id", "f1")
     assert done.returncode == 0
-    assert done.stderr == "favorledger: new people 'carol', 'me', 'bob'\n"
+    assert done.stderr == (
+        f"favorledger: created a new ledger at {env['FAVORLEDGER_DB']}\n"
+        "favorledger: new people 'carol', 'me', 'bob'\n"
+    )
     assert done.stdout == "recorded favor f1: carol did me a favor worth 3 (via bob)\n"
     done = favorledger("--json", "balance")
     assert json.loads(done.stdout) == {"carol": "4.5", "bob": "-1.5", "me": "-3"}

@@ -232,7 +232,7 @@ def test_the_readme_terminal_session_is_what_the_command_prints(sh: Shell) -> No
     shown: list[str] = []
     for line in session.splitlines():
         if line.startswith("$ favorledger "):
-            done = sh(*shlex.split(line)[2:])
+            done = sh(*shlex.split(line)[2:], db="favors.db")  # a new directory
             shown += [line, *done.stderr.splitlines(), *done.stdout.splitlines()]
     ids = r"[0-9a-f]{20}-\d+|[0-9a-f]{7}"
     assert [re.sub(ids, "ID", s) for s in shown] == [

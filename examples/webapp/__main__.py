@@ -40,6 +40,7 @@ from examples.webapp.app import (
     strict_mode,
 )
 from favorledger.io.postgres import is_postgres_url
+from favorledger.stores import without_password
 
 
 class StartError(Exception):
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         workers = f"{args.workers} worker{'s' if args.workers > 1 else ''}"
         print(
             f"favor board: listening on http://{host}:{port}"
-            f" ({workers}, store {store}); Ctrl-C stops it",
+            f" ({workers}, store {without_password(store)}); Ctrl-C stops it",
             flush=True,
         )
         uvicorn.run(

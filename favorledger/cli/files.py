@@ -40,6 +40,7 @@ from favorledger.io.tables import (
     Progress,
     _add_located,
     _read_favor_rows,
+    refuse_future,
     split_recorded,
     write_csv,
     write_edges,
@@ -125,6 +126,7 @@ def _import(run: Run) -> int:
     undated: set[str] = set()
     old: dict[str, str] = {}
     located = _located(path, kind, undated, old)
+    refuse_future(path, located, table=kind == "csv")  # as record --at
     if not run.exists():
         _strangers(run, Ledger(), path, located)
         _add_located(Ledger(), path, located)
@@ -200,13 +202,18 @@ def _skipped(
     'skipped 2 rows already recorded: w.csv:2 (csv-1), w.csv:3 (f7)'
     >>> _skipped("w.csv", [(n, f"f{n}") for n in range(2, 9)])[-29:]
     'w.csv:6 (f6), and 2 more rows'
+    >>> _skipped("w.csv", [(2, "f1"), (3, "f2"), (2, "f1-reversal")])
+    'skipped 2 rows already recorded: w.csv:2 (f1), w.csv:3 (f2)'
     >>> _skipped("g.graphml", [(None, "f1"), (None, "ann")], "entry")
     'skipped 2 entries already recorded in g.graphml: f1, ann'
     """
     lines = any(line is not None for line, _ in known)
-    rows = [
-        f"{path}:{line} ({entry_id})" if lines else entry_id for line, entry_id in known
-    ]
+    rows = [entry_id for _, entry_id in known]
+    if lines:  # a CSV row of a favor and its reversal is one row, named once
+        first: dict[int | None, str] = {}
+        for line, entry_id in known:
+            first.setdefault(line, entry_id)
+        rows = [f"{path}:{line} ({entry_id})" for line, entry_id in first.items()]
     more = len(rows) - _SKIPPED_SHOWN
     shown = rows[:_SKIPPED_SHOWN] + (
         ["and " + plural(more, f"more {unit}")] * (more > 0)
@@ -229,7 +236,7 @@ def _export(run: Run) -> int:
     kind = kind or _format(path, run.args.format, EXPORT_FORMATS)
     if _is_store(path, run.db):  # even with --force: the ledger would be lost
         raise OverwriteError(
-            f"{path}: refusing to export onto the ledger's own store {run.db};"
+            f"{path}: refusing to export onto the ledger's own store {run.address};"
             " export to another file"
         )
     refuse_overwrite(path, force=run.args.force)  # before any work
@@ -367,14 +374,14 @@ def _check(run: Run) -> int:
     )
     head = run.store.store_head(run.db) if run.args.head and not problems else None
     if run.json:
-        report: dict[str, Any] = {"store": run.db, "problems": problems}
+        report: dict[str, Any] = {"store": run.address, "problems": problems}
         if head is not None:
             report["head"] = head
         run.emit(report)
     elif problems:
         run.out.write("".join(f"{one_line(problem)}\n" for problem in problems))
     else:
-        run.out.write(f"{run.db}: ok\n")
+        run.out.write(f"{run.address}: ok\n")
         if head is not None:
             run.out.write(f"head {head}\n")
     return 1 if problems else 0

@@ -38,6 +38,7 @@ from favorledger.model import (
     kept_id,
     not_after_now,
 )
+from favorledger.stores import without_password
 
 if TYPE_CHECKING:
     from favorledger.io.tables import Progress
@@ -324,6 +325,11 @@ class Run:
         self._note = ""
 
     @property
+    def address(self) -> str:
+        """Where the store is, as output shows it: without a URL's password."""
+        return without_password(self.db)
+
+    @property
     def store(self) -> Any:
         """The store's module: :mod:`~favorledger.io.postgres` for a URL."""
         return postgres if is_postgres_url(self.db) else sqlite
@@ -342,9 +348,15 @@ class Run:
             if create or self.exists():
                 raise
             raise UsageError(
-                f"{self.db}: no ledger here yet (record, tie, person or import"
+                f"{self.address}: no ledger here yet (record, tie, person or import"
                 " creates one; --db or $FAVORLEDGER_DB chooses another)"
             ) from exc
+        if led.created:  # once: a misspelt path or ledger name shows at once
+            empty = self.args.db is None and os.environ.get("FAVORLEDGER_DB") == ""
+            why = " ($FAVORLEDGER_DB is empty: the default)" if empty else ""
+            self.err.write(
+                f"favorledger: created a new ledger at {self.address}{why}\n"
+            )
         for problem in led.damage[:1]:
             self.err.write(
                 f"favorledger: warning: {one_line(problem)}; the store is"

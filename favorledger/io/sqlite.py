@@ -337,6 +337,7 @@ class SqliteStore(LogStore):
             self._connection.execute(statement)
         self._stamp_version(SCHEMA_VERSION)
         self._connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.created = True
 
     def _stamp_version(self, version: int) -> None:
         self._connection.execute(
@@ -690,6 +691,7 @@ class Store(Protocol):
     the ``Sink`` of the ledger, plus reading what is stored and catching up."""
 
     on_begin: Callable[[], None] | None
+    created: bool
 
     @property
     def path(self) -> str: ...
@@ -815,6 +817,21 @@ class StoredLedger(Ledger):
     def path(self) -> str | None:
         """The store's file name (``None`` for a ledger not made by open)."""
         return None if self._store is None else self._store.path
+
+    @property
+    def created(self) -> bool:
+        """Whether opening made this store: there was no ledger at
+        :attr:`path` before (the ``favorledger`` command then says so once).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "favors.db")
+        >>> with open_ledger(path) as new, open_ledger(path) as again:
+        ...     new.created, again.created
+        (True, False)
+        """
+        return self._store is not None and self._store.created
 
     @property
     def readonly(self) -> bool:

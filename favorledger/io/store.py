@@ -85,6 +85,9 @@ class LogStore:
         self._depth = 0  # how many batches are open
         self._pending: list[Row] = []  # rows held until the outermost commit
         self._marks: list[tuple[int, str, int]] = []  # seen, head, pending
+        self.created = False
+        """Whether opening made a new, empty store here (the command says so,
+        so that a misspelt path or ledger name is seen at once)."""
 
     def _hold(self, entry: Entry, body: str, at: str | None = None) -> None:
         """Chain ``entry`` (stored as ``body``, at ``at`` as :func:`utc_text`

@@ -92,6 +92,7 @@ from favorledger.model import (
     Person,
     Reversal,
     as_moment,
+    not_after_now,
     utcnow,
 )
 
@@ -111,6 +112,7 @@ __all__ = [
     "not_recorded",
     "read_csv",
     "read_edges",
+    "refuse_future",
     "split_recorded",
     "unescape_cell",
     "write_csv",
@@ -738,6 +740,51 @@ def _add_located(
         for line, entry_id in held:
             skipped(line, entry_id)
     return new
+
+
+def refuse_future(
+    name: str, located: Sequence[tuple[int | None, Entry]], *, table: bool = False
+) -> None:
+    """Refuse a file that dates an entry after now, naming the file, the line
+    (or the entry, where the format has no lines) and the field.
+
+    The ``import`` command checks every file with it before the ledger is
+    touched, as ``record --at`` refuses a future time: an entry is never
+    dated after now (a favor promised for later is a pledge). The library's
+    ``add``, ``add_many`` and importers keep any time on purpose, so that a
+    replica whose clock runs behind can still take another's log.
+    ``table`` names a CSV file's columns (``at``, ``reversed_at``).
+
+    Raises
+    ------
+    FormatError
+        At the first entry dated after now.
+
+    Examples
+    --------
+    >>> later = Favor(giver="a", receiver="b", value=1, id="f1", at="2999-01-01T00:00Z")
+    >>> refuse_future("w.csv", [(3, later)], table=True)
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.FormatError: w.csv:3: column 'at' must not be in the future \
+(now is ...), got 2999-01-01T00:00+00:00: a favor is recorded once it is done, \
+and a promise of one is a pledge
+    >>> refuse_future("g.graphml", [(None, later)])
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.FormatError: g.graphml: Favor.at of 'f1' must not be in the...
+    """
+    for line, entry in located:
+        field = f"{type(entry).__name__}.at"
+        if table:
+            field = _FIELD.sub(_column, field)
+        elif line is None:
+            field += f" of {entry.id!r}"
+        try:
+            not_after_now(field, entry.at)
+        except FavorLedgerError as exc:
+            where = name if line is None else f"{name}:{line}"
+            raise FormatError(f"{where}: {exc}", path=name, line=line or 0) from exc
 
 
 def _misplaced(located: Sequence[tuple[int | None, Entry]], index: int) -> str | None:

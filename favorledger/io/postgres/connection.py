@@ -1,7 +1,8 @@
 """The PostgreSQL store's bottom layer: URLs and the connection to the server.
 
 A ledger is named by a libpq URL, optionally with ``?ledger=NAME``
-(:func:`split_url`); messages show it without its password. A
+(:func:`split_url`); messages show it without its password
+(:func:`~favorledger.stores.without_password`). A
 :class:`ConnectedStore` holds one connection to the server: it connects with
 retries while the server is unreachable (it may be restarting), opens a new
 connection when the idle one was dropped, runs the store's calls through libpq
@@ -15,7 +16,7 @@ Examples
 >>> url = "postgresql://app:secret@db.example:5432/club?ledger=favors"
 >>> is_postgres_url(url), split_url(url)
 (True, ('postgresql://app:secret@db.example:5432/club', 'favors'))
->>> _shown(url)
+>>> without_password(url)  # how messages show it
 'postgresql://app@db.example:5432/club?ledger=favors'
 """
 
@@ -30,6 +31,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from favorledger.errors import StoreError, StorePermissionError, install_hint
 from favorledger.io.store import LogStore
+from favorledger.stores import without_password
 
 if TYPE_CHECKING:
     import psycopg
@@ -98,30 +100,11 @@ def split_url(url: str) -> tuple[str, str]:
     named = parts.path.strip("/") or any(key == "dbname" for key, _ in query)
     if not (named or os.environ.get("PGDATABASE")):
         raise StoreError(
-            f"{_shown(url)} names no database: give one, as in"
+            f"{without_password(url)} names no database: give one, as in"
             " postgresql://HOST/DATABASE"
         )
     conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}"  # keeps the //
     return conninfo + (f"?{rest}" if rest else ""), name
-
-
-def _shown(url: str) -> str:
-    """The URL as typed, for messages, without its password.
-
-    Examples
-    --------
-    >>> _shown("postgresql://app:secret@db:5432/club?ledger=x")
-    'postgresql://app@db:5432/club?ledger=x'
-    >>> _shown("postgresql://")
-    'postgresql://'
-    """
-    parts = _parts(url)
-    user, at, host = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    scheme = url[: len(parts.scheme) + 3]  # as typed: postgres:// or postgresql://
-    rest = url[len(scheme) + len(parts.netloc) :]
-    return f"{scheme}{user.partition(':')[0]}@{host}{rest}"
 
 
 def _psycopg() -> Any:
@@ -174,7 +157,9 @@ class ConnectedStore(LogStore):
         readonly: bool,
         url: str | None = None,
     ) -> None:
-        super().__init__(_shown(conninfo if url is None else url), readonly=readonly)
+        super().__init__(
+            without_password(conninfo if url is None else url), readonly=readonly
+        )
         self._connected = False  # once it was, a refused connection is retried
         self._conninfo = conninfo
         self._name = name

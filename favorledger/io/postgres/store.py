@@ -226,6 +226,7 @@ class PostgresStore(ConnectedStore):
             self._connection.execute(statement)
         self._stamp_version(1)
         self._upgrade()
+        self.created = True
 
     def _stamp_version(self, version: int) -> None:
         assert self._connection is not None
