@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import os
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,13 +31,15 @@ NOTEBOOKS = sorted(path.stem for path in EXAMPLES.glob("*.py"))
 ILLUSTRATED = ["community_timebank", "job_search", "medici", "quickstart"]
 """The notebooks that must draw at least one picture."""
 
-SECONDS = 30.0
-"""The most one notebook may take, kernel start included (each takes a few)."""
-
 
 @functools.cache
-def executed(name: str) -> tuple[Any, float]:
-    """The notebook ``examples/NAME.py`` executed in a kernel, and its time."""
+def executed(name: str) -> Any:
+    """The notebook ``examples/NAME.py`` executed in a kernel.
+
+    Each cell may take at most two minutes (``timeout``): a bound against a
+    hang, not a timing promise (the test suite makes none: a loaded machine
+    is no bug).
+    """
     notebook = jupytext.read(EXAMPLES / f"{name}.py")
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     client = nbclient.NotebookClient(
@@ -47,13 +48,12 @@ def executed(name: str) -> tuple[Any, float]:
         kernel_name="python3",
         resources={"metadata": {"path": str(EXAMPLES)}},
     )
-    start = time.perf_counter()
     client.execute(env=env)  # raises CellExecutionError, naming the cell
-    return notebook, time.perf_counter() - start
+    return notebook
 
 
 def outputs(name: str) -> list[dict[str, Any]]:
-    notebook, _ = executed(name)
+    notebook = executed(name)
     return [
         output
         for cell in notebook.cells
@@ -73,9 +73,8 @@ def test_the_issue_notebooks_are_all_there() -> None:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_each_notebook_executes_in_a_kernel_in_seconds(name: str) -> None:
-    notebook, seconds = executed(name)
-    assert seconds < SECONDS
+def test_each_notebook_executes_in_a_kernel(name: str) -> None:
+    notebook = executed(name)
     assert printed(name).strip(), "the notebook prints nothing"
     kinds = {cell.cell_type for cell in notebook.cells}
     assert kinds == {"markdown", "code"}, "a notebook explains itself in prose"
@@ -148,5 +147,5 @@ def _table(text: str, header: str) -> list[str]:
 
 
 def _markdown(name: str) -> str:
-    notebook, _ = executed(name)
+    notebook = executed(name)
     return "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
