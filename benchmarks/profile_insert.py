@@ -8,14 +8,15 @@ contenders interleaved, medians of ``--repeat`` rounds):
 * the bare insert, as in ``bench_store.py`` (the baseline);
 * the store's insert, as users do it (``Ledger.open`` + ``add_many``);
 * the same with the store's ``executemany`` left out (the rows are made and
-  dropped), then also without the JSON line (``dumps_row``), then also
-  without the chain link: what remains is the ledger's own indexing and the
-  store's bookkeeping;
+  dropped), then also without the JSON line (the row maker,
+  ``stored.ROW_MAKERS``), then also without the chain link (its
+  ``sha256``): what remains is the ledger's own indexing and the store's
+  bookkeeping;
 * ``add_many`` into a ledger without a store;
 * the store's finished rows inserted by one ``executemany`` into a table
   made by the store's own schema script, into the same table without its
-  three insert triggers, and with only the in-order one: the cost of the
-  table itself.
+  three insert triggers, with only the in-order one, and with the three
+  triggers' conditions in one trigger: the cost of the table itself.
 
 Run ``python benchmarks/profile_insert.py`` (``--help`` for the options).
 """
@@ -39,7 +40,6 @@ from bench_store import bare_insert, make_workload, remove_db, store_insert
 
 from favorledger import Ledger
 from favorledger.io import sqlite as store_module
-from favorledger.io import store as log_module
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.stored import dumps_row
 from favorledger.model import Favor
@@ -47,6 +47,19 @@ from favorledger.model import Favor
 Row = tuple[int, str, str, str, str, str]
 _TRIGGERS = "CREATE TRIGGER entries_in_order"
 _AFTER_ORDER = "CREATE TRIGGER entries_new_id"
+_ONE_TRIGGER = """
+CREATE TRIGGER entries_append_only BEFORE INSERT ON entries
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries)
+    OR (NEW.type <> 'person' AND EXISTS (
+        SELECT 1 FROM entries WHERE type <> 'person' AND id = NEW.id))
+    OR (NEW.type = 'person' AND EXISTS (
+        SELECT 1 FROM entries WHERE type = 'person' AND id = NEW.id AND at = NEW.at))
+BEGIN
+    SELECT RAISE(ABORT, 'favorledger entries are append-only');
+END;
+"""
+"""The three insert triggers' conditions in one trigger (what a schema
+version with a single insert trigger would pay)."""
 
 
 def store_rows(favors: Sequence[Favor]) -> list[Row]:
@@ -78,7 +91,18 @@ def _commit_without_rows(store: store_module.SqliteStore) -> None:
     store._connection.execute("COMMIT")
 
 
-_ROW = ("{}", "2024-01-01T00:00:00.000000+00:00")
+_AT = "2024-01-01T00:00:00.000000+00:00"
+_NO_LINE = {Favor: lambda entry: (entry.id, "favor", _AT, "{}")}
+
+
+class _NoHash:
+    """What the store's ``sha256`` is replaced with: no hashing at all."""
+
+    def __init__(self, _data: bytes) -> None:
+        pass
+
+    def hexdigest(self) -> str:
+        return GENESIS
 
 
 def contenders(path: str, count: int) -> dict[str, Callable[[], None]]:
@@ -101,8 +125,8 @@ def contenders(path: str, count: int) -> dict[str, Callable[[], None]]:
         return run
 
     no_rows = (store_module.SqliteStore, "_commit", _commit_without_rows)
-    no_line = (store_module, "dumps_row", lambda _entry: _ROW)
-    no_link = (log_module, "link", lambda head, _body: head)
+    no_line = (store_module, "ROW_MAKERS", _NO_LINE)
+    no_link = (store_module, "_sha256", _NoHash)
     return {
         "bare executemany (baseline)": lambda: bare_insert(path, work.rows),
         "store insert (add_many)": lambda: store_insert(path, work.favors),
@@ -113,6 +137,9 @@ def contenders(path: str, count: int) -> dict[str, Callable[[], None]]:
         "store rows into the store's table": lambda: table_insert(path, schema, rows),
         "- without the insert triggers": lambda: table_insert(path, untriggered, rows),
         "- with only the in-order trigger": lambda: table_insert(path, in_order, rows),
+        "- with the three checks in one trigger": lambda: table_insert(
+            path, untriggered + _ONE_TRIGGER, rows
+        ),
     }
 
 

@@ -24,7 +24,7 @@ from test_sqlite import rich_ledgers
 from favorledger import Favor, Ledger, trading
 from favorledger.errors import FormatError
 from favorledger.io.chain import GENESIS
-from favorledger.io.jsonl import dumps_entry, loads_entry
+from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry, loads_entry
 from favorledger.io.sqlite import SqliteStore
 from favorledger.io.store import LogStore
 from favorledger.io.stored import (
@@ -32,6 +32,7 @@ from favorledger.io.stored import (
     dumps_stored,
     loads_stored,
     plain_favor,
+    row_of,
     utc_text,
 )
 from favorledger.model import Entry
@@ -200,3 +201,36 @@ def test_replaying_reads_the_rows_bodies_and_ends_at_the_head(led: Ledger) -> No
                 assert reopened.log == stored.log
         finally:
             store.close()
+
+
+def _zoned(at: datetime, minutes: int) -> datetime:
+    return at.astimezone(timezone(timedelta(minutes=minutes)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    led=st.one_of(ledgers(market=True), rich_ledgers(), ledgers(max_favors=15)),
+    favor=favors(
+        people=person_ids(pool=None),
+        ids=st.one_of(person_ids(pool=None), st.sampled_from(['f"1', "f\\1"])),
+    ),
+    when=st.datetimes(datetime(2, 1, 2), datetime(9998, 12, 30)),
+    minutes=st.sampled_from([0, 1, -570, 14 * 60]),
+    microsecond=st.sampled_from([0, 1, 999_999, None]),
+)
+def test_a_row_is_the_columns_dumps_entry_and_utc_text_write(
+    led: Ledger, favor: Favor, when: datetime, minutes: int, microsecond: int | None
+) -> None:
+    """The store's row maker (one generated function a type, the time
+    formatted once, an amount's text put between quotes as it is) writes
+    exactly the bytes of ``dumps_entry`` (digests and existing stores depend
+    on them) and the fixed-width UTC column, for every entry type, at any
+    time from year 2 to 9998, in any zone, with or without microseconds."""
+    if microsecond is not None:
+        when = when.replace(microsecond=microsecond)
+    at = _zoned(when.replace(tzinfo=UTC), minutes)
+    entries = [*led.log, *_market(led), attrs.evolve(favor, at=at)]
+    for entry in entries:
+        expected = (entry.id, ENTRY_TYPES[type(entry)], utc_text(entry.at))
+        assert row_of(entry) == (*expected, dumps_entry(entry))
+        assert dumps_row(entry) == (dumps_entry(entry), utc_text(entry.at))
