@@ -105,6 +105,7 @@ def pgbench(server: TemporaryServer, writers: int, seconds: float) -> float:
 MODES = (
     "handin",
     "handin@v4",
+    "handin@v5",
     "handin+read",
     "group",
     "lone",
@@ -121,7 +122,9 @@ pays the catch-up, as the group append did); group: version 3's group append
 (``lazy_catch_up = False``: the rows other writers stored come back with the
 call and are indexed at once); lone: ``favorledger_add`` (one lock hand-off
 per favor); locked: the lock and catch-up from Python; sync: that, with the
-lock held through a synchronous commit. handin@v4: handin on a ledger kept
+lock held through a synchronous commit. handin@v5: handin on a ledger kept
+at schema version 5 (the inbox, sealed in groups: the store before version
+6, beside it in the same run). handin@v4: handin on a ledger kept
 at schema version 4 (which still writes the index ``entries_type_at``),
 to compare with version 5 in the same run. against: handin through the
 ``postgres.py`` given with ``--against`` (another checkout's: before and
@@ -183,13 +186,15 @@ def _against_package(path: str) -> Any:
 
 @contextlib.contextmanager
 def _at_version(mode: str) -> Iterator[None]:
-    """Open ledgers at schema version 4 inside, if ``mode`` asks for it."""
-    if not mode.endswith("@v4"):
+    """Open ledgers at the schema version ``mode`` names (``handin@v4``,
+    ``handin@v5``) inside, if it names one."""
+    if "@v" not in mode:
         yield
         return
+    version = int(mode.rpartition("@v")[2])
     with (
-        mock.patch.object(postgres, "SCHEMA_VERSION", 4),
-        mock.patch.object(postgres.PostgresStore, "schema_version", 4),
+        mock.patch.object(postgres, "SCHEMA_VERSION", version),
+        mock.patch.object(postgres.PostgresStore, "schema_version", version),
     ):
         yield
 
@@ -200,6 +205,7 @@ def _writer(
     postgres.PostgresStore.group_appends = mode in (
         "handin",
         "handin@v4",
+        "handin@v5",
         "handin+read",
         "group",
     )
@@ -207,11 +213,12 @@ def _writer(
     postgres.PostgresStore.lone_appends = mode not in ("locked", "sync")
     postgres.PostgresStore.flush_after_unlock = mode != "sync"
     rng = random.Random(name)
-    opened = (
-        next(iter(_AGAINST.values())).open_ledger(db, timeout=60)
-        if mode == "against"
-        else Ledger.open(db, timeout=60)
-    )
+    with _at_version(mode):  # opened at that version, not migrated
+        opened = (
+            next(iter(_AGAINST.values())).open_ledger(db, timeout=60)
+            if mode == "against"
+            else Ledger.open(db, timeout=60)
+        )
     with _at_version(mode), opened as led:
         start.wait(timeout=120)
         deadline = time.monotonic() + seconds
@@ -328,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         choices=MODES,
         default=[m for m in MODES if m != "against"],
-        help="favorledger on PostgreSQL: handin (the default), handin@v4,"
+        help="favorledger on PostgreSQL: handin (the default), handin@v4, handin@v5,"
         " handin+read, group, lone, locked, sync, against (see MODES)",
     )
     parser.add_argument(
