@@ -285,3 +285,39 @@ def test_a_clash_in_the_hand_in_takes_the_locked_way(postgres_url: str) -> None:
         assert mine.balance("ann") == 2
     assert [row[2] for row in chain(postgres_url)] == ["f1"]
     assert check_store(postgres_url) == []
+
+
+def test_a_retry_with_an_id_and_no_time_is_handed_in_straight_away(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record(giver, receiver, value, id=...)`` with no time (a retry, dated
+    as stored if it was) whose id the handle has not indexed is one
+    statement, as a new favor is; if the id is stored (by another handle,
+    unseen), the locked way answers with the stored favor, or refuses
+    another value."""
+    sent: list[bytes] = []
+    call = postgres.PostgresStore._call
+    monkeypatch.setattr(
+        postgres.PostgresStore,
+        "_call",
+        lambda self, query, params: sent.append(query) or call(self, query, params),
+    )
+    execute = psycopg.Connection.execute
+    monkeypatch.setattr(
+        psycopg.Connection,
+        "execute",
+        lambda self, query, *a, **k: (
+            sent.append(str(query).encode()) or execute(self, query, *a, **k)
+        ),
+    )
+    with open_ledger(postgres_url) as mine, open_ledger(postgres_url) as theirs:
+        first = theirs.record("ann", "bob", 2, id="y1")
+        sent.clear()
+        mine.record("ann", "bob", 1, id="y0")
+        assert len(sent) == 1
+        assert b"favorledger_hand_in" in sent[0]
+        assert mine.record("ann", "bob", 2, id="y1") == first  # dated as stored
+        with pytest.raises(DuplicateFavorError, match="y1"):
+            mine.record("ann", "bob", 3, id="y1")
+        assert [e.id for e in mine.log] == ["y1", "y0"]
+    assert check_store(postgres_url) == []
