@@ -17,6 +17,7 @@ on version 6):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -40,10 +41,13 @@ from favorledger.io.postgres import store as postgres
 from favorledger.io.postgres.schema import _LOCK_CLASS
 from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
-from tests.test_postgres import T1, T2, _ledgers, rows, sql
+from tests.test_postgres import T1, T2, rows, sql
 from tests.test_sqlite import rich_ledgers, snapshot
 
 AT1 = datetime(2024, 1, 1, 9, tzinfo=UTC)  # record hands it in at once
+_ledgers = itertools.count()
+"""Numbers this module's ledgers on the session's server (``sealed{n}``:
+``test_postgres.py`` is imported twice, so its counter is not shared)."""
 
 
 def chain(url: str, ledger: str = "favorledger") -> list[tuple[Any, ...]]:
@@ -90,7 +94,7 @@ def test_a_version_5_ledger_is_migrated_to_6_keeping_its_head_and_check(
     digest: the head, ``check(expect_head=...)`` and the replayed ledger stay
     exactly as they were; a read-only open changes nothing; writes after the
     migration extend the same chain."""
-    name = f"p{next(_ledgers)}"
+    name = f"sealed{next(_ledgers)}"
     url = f"{postgres_server.url()}?ledger={name}"
     stored = f"SELECT seq, id, type, at, body, digest FROM {name}.entries ORDER BY seq"
     tables = f"SELECT tablename FROM pg_tables WHERE schemaname = '{name}'"
@@ -321,3 +325,32 @@ def test_a_retry_with_an_id_and_no_time_is_handed_in_straight_away(
             mine.record("ann", "bob", 3, id="y1")
         assert [e.id for e in mine.log] == ["y1", "y0"]
     assert check_store(postgres_url) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "function"),
+    [
+        (
+            "ALTER FUNCTION favorledger.favorledger_seal(bigint) SECURITY INVOKER",
+            "favorledger_seal",
+        ),
+        (
+            "ALTER FUNCTION favorledger.favorledger_seal_queued() RESET search_path",
+            "favorledger_seal_queued",
+        ),
+    ],
+)
+def test_the_seal_runs_with_the_owners_rights_and_its_own_search_path(
+    postgres_url: str, change: str, function: str
+) -> None:
+    """The seal may delete from the queue on behalf of a role that may not,
+    so it runs with its owner's rights, and with ``search_path`` fixed so
+    that a caller's own functions or operators never run with them;
+    ``check`` reports a seal changed in either way."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f1", at=AT1)
+    assert check_store(postgres_url) == []
+    sql(postgres_url, change)
+    assert check_store(postgres_url) == [
+        f"{postgres_url}: the function {function} was changed"
+    ]

@@ -478,8 +478,10 @@ _SERVER_FUNCTIONS_V6: Final = {
 function is dropped by version 6)."""
 
 _DEFINERS: Final = frozenset({"favorledger_seal", "favorledger_seal_queued"})
-"""The functions that run with their owner's rights (``SECURITY DEFINER``):
-they only move queued entries into the chain."""
+"""The functions that run with their owner's rights (``SECURITY DEFINER``,
+with ``search_path`` set to ``pg_catalog, pg_temp`` so that no function or
+operator a caller made can run with them): they only move queued entries
+into the chain."""
 
 _TRIGGERS_V6: Final = {
     "chain_no_update": (
@@ -547,7 +549,11 @@ def _trigger(name: str, table: str, events: str, level: str, function: str) -> s
 def _function_v6(name: str) -> str:
     signature, body = _SERVER_FUNCTIONS_V6[name]
     kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
-    rights = " SECURITY DEFINER" if name in _DEFINERS else ""
+    rights = (  # a caller's search_path must not reach the owner's rights
+        " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+        if name in _DEFINERS
+        else ""
+    )
     return (
         f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql{rights}"
         f" AS $fl${body}$fl$"

@@ -33,6 +33,7 @@ from favorledger.io.postgres.connection import (
 )
 from favorledger.io.postgres.schema import (
     _CHUNK,
+    _DEFINERS,
     _FUNCTIONS,
     _LOCK_CLASS,
     MIGRATIONS,
@@ -751,17 +752,19 @@ def _schema_problems(store: PostgresStore) -> list[str]:
 
 def _function_problems(store: PostgresStore) -> list[str]:
     """The trigger functions and (by version) the writers' functions that are
-    missing or whose source differs (whitespace aside)."""
+    missing or whose source differs (whitespace aside), or, for those that
+    run with their owner's rights (version 6), whose rights or settings
+    differ."""
     connection = store._live()
     name, path = store.name, store.path
     found: list[str] = []
-    functions = dict(
-        connection.execute(
-            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n"
-            " ON n.oid = p.pronamespace WHERE n.nspname = %s",
-            (name,),
-        ).fetchall()
-    )
+    rows = connection.execute(
+        "SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
+        (name,),
+    ).fetchall()
+    functions = {row[0]: row[1] for row in rows}
+    rights = {row[0]: (row[2], row[3]) for row in rows}
     for function, body in _FUNCTIONS.items():
         if function == "favorledger_append" and store.sealed_on_insert:
             continue  # version 6 has no insert trigger
@@ -775,9 +778,18 @@ def _function_problems(store: PostgresStore) -> list[str]:
         expected = _squeeze(body.format(schema=store._schema, name=name))
         if function not in functions:
             found.append(f"{path}: the function {function} is missing")
-        elif _squeeze(functions[function]) != expected:
+        elif _squeeze(functions[function]) != expected or (
+            store.sealed_on_insert and rights[function] != _rights(function)
+        ):
             found.append(f"{path}: the function {function} was changed")
     return found
+
+
+def _rights(function: str) -> tuple[bool, list[str] | None]:
+    """``prosecdef`` and ``proconfig`` of a version 6 server function."""
+    if function in _DEFINERS:
+        return True, ["search_path=pg_catalog, pg_temp"]
+    return False, None
 
 
 def _trigger_problems(store: PostgresStore) -> list[str]:
