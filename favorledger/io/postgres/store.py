@@ -80,14 +80,17 @@ class PostgresStore(ConnectedStore):
     """On a version 3 ledger, append such a favor through the inbox
     (``favorledger_group_add``: many writers' favors sealed by one lock
     hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
-    hand-off per favor, kept to measure the difference)."""
+    hand-off per favor, kept to measure the difference). On a version 6
+    ledger ``False`` takes the locked way (it is set when the role may not
+    queue a favor)."""
 
     lazy_catch_up: bool = True
     """On a version 4 ledger, hand such a favor in without catching up
     (``favorledger_hand_in``): the handle indexes what other writers stored,
     and its own favor, at its next read (:class:`PostgresLedger`); ``False``
     uses ``favorledger_group_add``, which brings those rows back with the
-    call (kept to measure the difference)."""
+    call (kept to measure the difference; on a version 6 ledger, the locked
+    way)."""
 
     def __init__(
         self,
@@ -516,9 +519,10 @@ class PostgresStore(ConnectedStore):
         Raises
         ------
         _RetryLockedError
-            If the id holds another body, the role may not use the inbox, or
-            the call failed: the caller adds the same favor the locked way,
-            which catches up first and so finds out what was stored.
+            If the id holds another body (version 6: if the id is stored at
+            all), the role may not use the inbox or the queue, or the call
+            failed: the caller adds the same favor the locked way, which
+            catches up first and so finds out what was stored.
         """
         pg = _psycopg()
         body = dumps_entry(favor)
