@@ -175,16 +175,14 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
         f"TRUNCATE {table}",
         "UPDATE favorledger.favorledger_schema SET version = 9",
         "TRUNCATE favorledger.favorledger_schema",
-        "UPDATE favorledger.inbox SET body = '{}'",
-        "DELETE FROM favorledger.inbox",
+        "UPDATE favorledger.chain SET digest = repeat('0', 64)",
+        "DELETE FROM favorledger.chain",
+        "TRUNCATE favorledger.chain",
         "TRUNCATE favorledger.inbox",
-        "UPDATE favorledger.seals SET seq = 0",
-        "DELETE FROM favorledger.seals",
         "TRUNCATE favorledger.seals",
     ]:
         assert "append-only" in _refused(postgres_url, statement), statement
-    assert sql(postgres_url, "SELECT count(*) FROM favorledger.inbox") == [(1,)]
-    assert sql(postgres_url, "SELECT count(*) FROM favorledger.seals") == [(1,)]
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.chain") == [(1,)]
     assert "inbox_type_check" in _refused(
         postgres_url,
         "INSERT INTO favorledger.inbox (id, type, at, body)"
@@ -197,12 +195,15 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
     )
     with pytest.raises(psycopg.Error, match=r"append-only|chained|next seq"):
         sql(postgres_url, upsert, body, link(GENESIS, body))
-    wrong = f"INSERT INTO {table} VALUES (2, 'f2', 'favor', 'x', '{{}}', '{'0' * 64}')"
-    assert "does not follow" in _refused(postgres_url, wrong)
-    gap = f"INSERT INTO {table} VALUES (5, 'f5', 'favor', 'x', '{{}}', '{'0' * 64}')"
-    assert "not the next seq" in _refused(postgres_url, gap)
+    upsert = (
+        f"INSERT INTO favorledger.chain VALUES (1, 1, '{'0' * 64}')"
+        " ON CONFLICT (pos) DO UPDATE SET digest = excluded.digest"
+    )
+    assert "append-only" in _refused(postgres_url, upsert)
+    clash = f"INSERT INTO favorledger.chain VALUES (2, 1, '{'0' * 64}')"
+    assert "chain_seq_key" in _refused(postgres_url, clash)  # sealed once
     assert rows(postgres_url) == before
-    assert check_store(postgres_url) == []
+    assert check_store(postgres_url) == []  # a raw insert: test_postgres_sealed
 
 
 @pytest.mark.parametrize(
@@ -242,6 +243,11 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
             "DROP TABLE favorledger.seals",
             ["the trigger seals_no_update is missing", "the index seals_pkey is"],
         ),
+        (
+            "ALTER TABLE favorledger.chain DISABLE TRIGGER chain_no_update;"
+            " UPDATE favorledger.chain SET digest = repeat('0', 64) WHERE pos = 2",
+            ["the trigger chain_no_update is disabled", "entry 2: its digest"],
+        ),
     ],
 )
 def test_edits_past_the_triggers_are_reported_by_check(
@@ -268,7 +274,8 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
 ) -> None:
     """The documented set-up: the owner creates the ledger; the app's role may
     only SELECT and INSERT, so even with the triggers gone it cannot edit; the
-    group append needs nothing more (the inbox numbers its rows itself)."""
+    hand-in needs nothing more (the table numbers its rows itself, and the
+    seal runs with the owner's rights)."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=T1)
     unguard = "ALTER TABLE favorledger.entries DISABLE TRIGGER entries_no_update"
@@ -279,12 +286,15 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
     with Ledger.open(app_url) as led:
         led.record("bob", "ann", 1, id="f2", at=T1)
         assert led.balance("ann") == 2
-    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f1",), ("f2",)]
+    sealed = "SELECT count(*) FROM favorledger.chain"
+    assert sql(postgres_url, sealed) == [(2,)]  # sealed with the owner's rights
     with psycopg.connect(split_url(app_url)[0], autocommit=True) as connection:
         for statement in [
             "UPDATE favorledger.entries SET body = body",
             "DELETE FROM favorledger.entries",
             "TRUNCATE favorledger.entries",
+            "DELETE FROM favorledger.chain",
+            "DELETE FROM favorledger.pending",
             "DELETE FROM favorledger.inbox",
             "TRUNCATE favorledger.seals",
         ]:
@@ -296,14 +306,15 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
 def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
     postgres_url: str,
 ) -> None:
-    """A role granted what version 2 needed (no INSERT on the inbox) is
-    refused at the inbox: each favor is still stored once, one per lock
-    hand-off, and the refusal is met once per connection."""
+    """A role granted what the locked way needs (no INSERT on the queue,
+    ``pending``) is refused at the hand-in: each favor is still stored once,
+    one per lock hand-off, and the refusal is met once per connection."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=T1)
     app_url = app_role(
         postgres_url,
         "SELECT, INSERT ON favorledger.entries",
+        "SELECT, INSERT ON favorledger.chain",
         "SELECT ON favorledger.favorledger_schema",
     )
     with open_ledger(app_url) as led:
@@ -314,7 +325,7 @@ def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
         assert isinstance(store, PostgresStore)
         assert not store.group_appends
     assert [row[1] for row in rows(postgres_url)] == ["f1", "f2", "f3", "f4"]
-    assert sql(postgres_url, "SELECT id FROM favorledger.inbox") == [("f1",)]
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.pending") == [(0,)]
     assert check_store(postgres_url) == []
 
 
@@ -382,8 +393,8 @@ def test_an_older_ledger_is_migrated_to_the_hand_in(
 ) -> None:
     """A ledger an older favorledger made (version 1: no server function;
     2: ``favorledger_add``; 3: the group append) is sound as it is, is
-    brought to version 4 by the first writable open, and then appends
-    through the inbox with ``favorledger_hand_in``."""
+    brought to the current version by the first writable open, and then
+    appends with ``favorledger_hand_in``."""
     with monkeypatch.context() as then:  # what that favorledger made
         then.setattr(postgres, "SCHEMA_VERSION", old)
         then.setattr(postgres.PostgresStore, "schema_version", old)
@@ -406,17 +417,17 @@ def test_an_older_ledger_is_migrated_to_the_hand_in(
     versions = sql(postgres_url, "SELECT version FROM favorledger.favorledger_schema")
     assert sorted(v for (v,) in versions) == list(range(1, postgres.SCHEMA_VERSION + 1))
     assert sql(postgres_url, hand_in) == [(1,)]
-    inbox = [("f1",), ("f2",)] if old == 3 else [("f2",)]
+    inbox = [("f1",)] if old == 3 else []  # version 6 seals on insert
     assert sql(postgres_url, "SELECT id FROM favorledger.inbox ORDER BY n") == inbox
     assert [row[1] for row in rows(postgres_url)] == ["f1", "f2"]
     assert check_store(postgres_url) == []
     sql(
         postgres_url,
-        "CREATE OR REPLACE FUNCTION favorledger.favorledger_seal_inbox(own bigint)"
-        " RETURNS void LANGUAGE sql AS $$ SELECT $$",
+        "CREATE OR REPLACE FUNCTION favorledger.favorledger_seal(own bigint)"
+        " RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$",
     )
     assert check_store(postgres_url) == [
-        f"{postgres_url}: the function favorledger_seal_inbox was changed"
+        f"{postgres_url}: the function favorledger_seal was changed"
     ]
 
 
@@ -462,16 +473,19 @@ def test_a_version_4_ledger_is_migrated_to_5_and_keeps_every_entry(
         assert led5.log[-1].id == "after"
     assert check_store(url, expect_head=head) == []
     versions = sql(url, f"SELECT version FROM {name}.favorledger_schema")
-    assert sorted(v for (v,) in versions) == [1, 2, 3, 4, 5]
+    assert sorted(v for (v,) in versions) == list(range(1, postgres.SCHEMA_VERSION + 1))
 
 
 def test_a_new_ledger_has_exactly_the_indexes_its_queries_read(
     postgres_url: str,
 ) -> None:
-    """Made at version 1 and brought up: every index but ``entries_type_at``."""
+    """Made at version 1 and brought up: every index but ``entries_type_at``
+    (``pending`` has none: the sealer takes every row it can see)."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f1", at=T1)
     assert sorted(sql(postgres_url, _INDEXES)) == [
+        ("chain_pkey",),
+        ("chain_seq_key",),
         ("entries_entry_id",),
         ("entries_person_statement",),
         ("entries_pkey",),
@@ -722,17 +736,29 @@ def test_a_closed_store_refuses_reads_and_writes(postgres_url: str) -> None:
 
 
 WAYS: dict[str, dict[str, bool]] = {
-    "hand in": {},  # the default on version 4: nothing comes back
+    "hand in": {},  # the default: nothing comes back
     "group": {"lazy_catch_up": False},  # version 3's: rows come back
     "one lock per favor": {"group_appends": False},  # version 2's
     "locked": {"lone_appends": False},  # lock and catch-up from Python
 }
 """The ways a favor that needs no state can be appended (store flags)."""
 
+OLDER_WAYS: dict[str, int] = {"group": 5, "one lock per favor": 5}
+"""The ways only an older ledger has (on version 6 these flags take the
+locked way): tested on a ledger kept at that version."""
+
 
 def _way(monkeypatch: pytest.MonkeyPatch, way: str) -> None:
     for flag, value in WAYS[way].items():
         monkeypatch.setattr(PostgresStore, flag, value)
+    if way in OLDER_WAYS:
+        _at_version(monkeypatch, OLDER_WAYS[way])
+
+
+def _at_version(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
+    """Make and write ledgers as the favorledger of schema ``version`` did."""
+    monkeypatch.setattr(postgres, "SCHEMA_VERSION", version)
+    monkeypatch.setattr(PostgresStore, "schema_version", version)
 
 
 @pytest.mark.parametrize("way", WAYS)
@@ -819,7 +845,8 @@ def test_a_favor_that_needs_no_state_is_one_round_trip(
         assert mine.head == store_head(postgres_url)
         sent.clear()
         mine.reverse("f2", id="r2", at=T2)  # needs state: lock and catch-up
-        assert not any("favorledger_" in query for query in sent)
+        appends = ("favorledger_hand_in", "favorledger_add", "favorledger_group_add")
+        assert not any(name in query for query in sent for name in appends)
     with Ledger.open(postgres_url) as reopened:
         assert snapshot(reopened) == snapshot(mine)
 
@@ -1013,11 +1040,12 @@ def _hand_in(url: str, favor: Favor) -> None:
 
 
 def test_one_lock_hand_off_seals_every_waiting_favor_in_inbox_order(
-    postgres_url: str,
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Favors waiting in the inbox are not part of the ledger (not read, not
     in the chain, not checked); the next writer to take the lock seals them
     all, in the order they were handed in, with its own, in one round."""
+    _at_version(monkeypatch, 5)  # the inbox (version 6: test_postgres_sealed.py)
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f0", at=T1)
         head = led.head
@@ -1045,11 +1073,12 @@ def test_one_lock_hand_off_seals_every_waiting_favor_in_inbox_order(
 
 
 def test_a_clash_waiting_in_the_inbox_is_refused_and_a_repeat_is_idempotent(
-    postgres_url: str,
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whichever favor of one id is sealed first is the ledger's; a writer
     whose favor is refused gets DuplicateFavorError, one whose favor is the
     same gets it back, and neither is stored twice."""
+    _at_version(monkeypatch, 5)  # the inbox (version 6: test_postgres_sealed.py)
     first = Favor(giver="ann", receiver="bob", value=1, id="f1", at=T1)
     open_ledger(postgres_url).close()  # a new, empty ledger
     _hand_in(postgres_url, first)  # handed in first, not sealed yet
@@ -1067,11 +1096,12 @@ def test_a_clash_waiting_in_the_inbox_is_refused_and_a_repeat_is_idempotent(
 
 
 def test_a_favor_handed_in_late_below_a_passed_round_stays_out_of_the_ledger(
-    postgres_url: str,
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A row whose number is below a round already sealed (its transaction
     committed late) is never sealed by another writer: it was never
     acknowledged, and the ledger, the chain and ``check`` ignore it."""
+    _at_version(monkeypatch, 5)  # the inbox (version 6: test_postgres_sealed.py)
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f0", at=T1)
         late = Favor(giver="bob", receiver="ann", value=5, id="late", at=T1)
@@ -1135,11 +1165,15 @@ def test_handles_writing_one_round_trip_or_locked_behave_as_one_ledger(
     catches up by itself when read; any other is refreshed first)."""
     url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
     model = Ledger()
-    handles = [open_ledger(url) for _ in range(3)]
-    saved = {flag: getattr(PostgresStore, flag) for flag in WAYS[way]}
-    for flag, value in WAYS[way].items():
+    flags: dict[str, Any] = dict(WAYS[way])
+    if way in OLDER_WAYS:
+        flags["schema_version"] = OLDER_WAYS[way]
+    saved = {flag: getattr(PostgresStore, flag) for flag in flags}
+    for flag, value in flags.items():
         setattr(PostgresStore, flag, value)
+    handles: list[Ledger] = []
     try:
+        handles += [open_ledger(url) for _ in range(3)]
         for who, *op in ops:
             led = handles[who]
             assert _do(led, op) == _do(model, op)  # type: ignore[arg-type]

@@ -10,25 +10,28 @@ and ``$FAVORLEDGER_DB`` take such a URL. Needs the ``postgres`` extra
 Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
 ``?ledger=NAME``), so several ledgers share one database. It holds:
 
-* ``entries (seq, id, type, at, body, digest)``: the log, one row per entry,
-  exactly as in the SQLite store: ``body`` is the entry's JSON line and
-  ``digest`` chains it to the entry before
-  (:mod:`favorledger.io.chain`); ids are unique as in the ledger;
-* triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE``, and an insert
-  trigger that refuses a row that is not the next ``seq`` or whose digest
-  does not follow from the entry before (the database computes it too);
+* ``entries (seq, id, type, at, body, digest)``: the entries, one row each:
+  ``body`` is the entry's JSON line; ids are unique as in the ledger. Since
+  version 6 new rows carry no digest (``seq`` is an identity column);
+* ``chain (pos, seq, digest)`` (version 6): the digest chain
+  (:mod:`favorledger.io.chain`), one row per sealed entry in the order it
+  was sealed (``pos``, dense from 1; it need not follow ``seq``): the
+  ledger's order, which every reader, ``check`` and the head follow;
+* ``pending (seq)`` (version 6): the entries handed in and not sealed yet;
+* triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE`` on every
+  table but ``pending`` (before version 6 an insert trigger also refused a
+  row off the chain; since, ``check`` reports one);
 * ``favorledger_schema (version, created_at)``: the schema version;
-* ``favorledger_add(...)`` (version 2): the one-round-trip append below;
-* ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (version 3,
-  append-only too): favors handed in and not yet sealed into the chain, and
-  one row per sealing round; ``favorledger_hand_in`` (version 4),
-  ``favorledger_group_add`` and ``favorledger_seal_inbox``, the group
-  append below.
+* ``favorledger_hand_in``, ``favorledger_seal``, ``favorledger_seal_queued``
+  and ``favorledger_catch_up`` (version 6): the hand-in below;
+* ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (versions 3
+  to 5's group append, kept append-only as their record).
 
 Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
-catches the ledger up with what other writers appended, checks every rule
-against that state, appends, and commits. The commit is made visible and the
+seals the queue (version 6), catches the ledger up with what other writers
+appended, checks every rule against that state, appends its entries with
+their ``chain`` rows, and commits. The commit is made visible and the
 lock released at once; the call then waits until the server has flushed the
 commit to disk (a second, tiny synchronous transaction that writes one
 record, ``pg_logical_emit_message``, after it in the write-ahead log), so
@@ -42,25 +45,24 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip, through the *group append*: one statement, ``CALL
-favorledger_hand_in(...)`` (schema version 4), hands the favor in to the
-append-only ``inbox`` and waits until it is sealed into the chain. The first
-writer to find the ledger's lock free takes it and seals every waiting favor
-(one lock hand-off and one synchronous commit for all of them, so a sealed
-favor is on disk as soon as it can be seen); the others wait in shared
-mode, so one release wakes them all. The call returns only the favor's
-``seq``; unless that follows what the handle has read (then it indexes the
-favor at once), the handle indexes nothing and is *behind* until its next read,
-which catches up with every entry stored since it last read, its own favors
-among them, in the store's order (version 3's ``favorledger_group_add``
-returns those rows with the call instead). A favor in the inbox is not part
-of the ledger until it is sealed. If the id is taken, a person
-is new to the handle, or the connection fails, nothing is indexed and the
-same favor (same id and time) is added the locked way, which catches up
-first and so finds out whether it was stored. On a version 2 ledger (or with
-``group_appends = False``) ``favorledger_add`` does the same for one favor
-per lock hand-off: the lock, the chain and the insert in the server, an
-asynchronous commit and the flush barrier.
+trip, *sealed on insert* (schema version 6): one statement, ``CALL
+favorledger_hand_in(...)``, one transaction with one synchronous commit,
+inserts the favor, queues it in ``pending`` and, if nobody holds the
+ledger's lock (``pg_try_advisory_xact_lock``: nobody waits), seals every
+queued favor it can see, its own among them, into ``chain`` in ``seq``
+order after the last position. A favor is durable when the call returns
+and in the chain once its own or a later round has sealed it. The call
+returns only the favor's position, if it sealed it; unless that follows
+what the handle has read (then it indexes the favor at once), the handle
+indexes nothing and is *behind* until its next read, which seals the queue
+(``favorledger_catch_up``) and catches up with every entry sealed since it
+last read, its own favors among them, in the chain's order. A read-only
+handle sees the sealed prefix. If the id is taken (the insert fails), a
+person is new to the handle, or the connection fails, nothing is indexed
+and the same favor (same id and time) is added the locked way, which seals
+the queue, catches up first and so finds out whether it was stored. On
+older ledgers (kept at their version by an older favorledger) the inbox of
+versions 3 to 5 or ``favorledger_add`` (version 2) do the same.
 
 A connection lost (a server restart) fails the write it interrupted with a
 :class:`StoreError` and is re-opened by the next write; a write that finds

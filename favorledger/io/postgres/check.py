@@ -22,8 +22,11 @@ def store_head(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
     try:
         connection = store._live()
+        table, order = (
+            ("chain", "pos") if store.sealed_on_insert else ("entries", "seq")
+        )
         row = connection.execute(
-            f"SELECT digest FROM {store._schema}.entries ORDER BY seq DESC LIMIT 1"
+            f"SELECT digest FROM {store._schema}.{table} ORDER BY {order} DESC LIMIT 1"
         ).fetchone()
         return GENESIS if row is None else str(row[0])
     finally:
@@ -77,7 +80,12 @@ def check_store(
     indexes, functions and enabled triggers this version makes, the digest
     chain (the first entry that does not match), that every row parses,
     agrees with its columns and replays, that the balances sum to zero, and
-    with ``expect_head`` that the chain holds that digest.
+    with ``expect_head`` that the chain holds that digest. On a version 6
+    ledger the chain is the ``chain`` table, read in the order it was sealed
+    (its positions dense from 1): every entry must be sealed exactly once or
+    still queued (a queued favor is pending, not a problem; ``check`` opens
+    the ledger read-only and seals nothing), and an entry neither sealed nor
+    queued (inserted past favorledger) is reported.
 
     Returns
     -------
@@ -103,6 +111,8 @@ def check_store(
             problems.extend(chain.problems(*row))
             problems.extend(_row_problems(store.path, ledger, *row[:5]))
         problems.extend(chain.finish())
+        if store.sealed_on_insert:
+            problems.extend(_unsealed(store))
     except pg.Error as exc:
         problems.append(f"{store.path}: cannot read the store: {exc}")
         return problems
@@ -114,3 +124,23 @@ def check_store(
     if total(ledger.balances().values()) != 0:
         problems.append(f"{store.path}: the balances do not sum to zero")
     return problems
+
+
+def _unsealed(store: PostgresStore) -> list[str]:
+    """Entries neither in the chain nor queued (version 6): rows inserted
+    into ``entries`` past favorledger, which no reader will ever see."""
+    found = (
+        store._live()
+        .execute(
+            f"SELECT e.seq, e.id FROM {store._schema}.entries e WHERE NOT EXISTS"
+            f" (SELECT 1 FROM {store._schema}.chain c WHERE c.seq = e.seq)"
+            f" AND NOT EXISTS (SELECT 1 FROM {store._schema}.pending p"
+            " WHERE p.seq = e.seq) ORDER BY e.seq"
+        )
+        .fetchall()
+    )
+    return [
+        f"{store.path}: the entry {entry_id!r} (row {seq}) is neither in the chain"
+        " nor queued: it was inserted past favorledger"
+        for seq, entry_id in found
+    ]

@@ -125,6 +125,8 @@ def _call_error(result: Any) -> Exception:
     error: Exception
     if state == b"42501":  # a role granted only what version 2 needed
         error = pg.errors.InsufficientPrivilege(message)
+    elif state == b"23505":  # an id stored already (a version 6 hand-in)
+        error = pg.errors.UniqueViolation(message)
     else:
         error = pg.OperationalError(message or "the call failed")
     return error

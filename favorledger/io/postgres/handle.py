@@ -70,8 +70,7 @@ class PostgresLedger(StoredLedger):
         store = self._sink
         retry = kwargs.get("at") is None and kwargs.get("id") is not None
         if (
-            not retry  # a retry is dated as stored: catch up first (below)
-            and len(args) == 3
+            len(args) == 3
             and kwargs.keys() <= _QUICK_KEYS
             and isinstance(store, PostgresStore)
             and store.hands_in
@@ -88,7 +87,13 @@ class PostgresLedger(StoredLedger):
                 self._balance,  # its keys are the people
             )
             if favor is not None and self._stored(favor.id) is None:
-                return self._record_lone(store, favor)
+                # a retry whose id this handle has not indexed is handed in
+                # dated now, as the general way below would (it does not
+                # catch up either); if the id is stored, the hand-in fails
+                # and the locked way dates it as stored
+                return self._record_lone(
+                    store, favor, (args, kwargs) if retry else None
+                )
         try:
             with self._deferred():
                 return super().record(*args, **kwargs)
@@ -114,15 +119,26 @@ class PostgresLedger(StoredLedger):
         except _RetryLockedError:
             return super().add(entry)
 
-    def _record_lone(self, store: PostgresStore, favor: Favor) -> Favor:
+    def _record_lone(
+        self,
+        store: PostgresStore,
+        favor: Favor,
+        retried: tuple[tuple[Any, ...], dict[str, Any]] | None = None,
+    ) -> Favor:
         """Hand in ``favor`` (new, in its common valid form: no referrer,
         reason, tags or pledge) straight away: no write transaction is
         opened around the one call (:meth:`_hand_in`), as it writes nothing
-        else. If it cannot be placed that way, it is added the locked way."""
+        else. If it cannot be placed that way, it is added the locked way;
+        a retry (``retried``: ``record``'s arguments, an id and no time) is
+        recorded again the locked way, which dates it as stored."""
         store._require_writable()
         try:
             favor = self._hand_in(store, favor)
         except (_RetryLockedError, UnknownPersonError):
+            if retried is not None:  # caught up under the lock, as stored
+                args, kwargs = retried
+                found: Favor = super().record(*args, **kwargs)
+                return found
             return super().add(favor)  # catches up first, then decides
         if store.behind:
             object.__setattr__(self, "__class__", _BehindLedger)

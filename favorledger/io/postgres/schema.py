@@ -22,12 +22,18 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 """The version of a ledger's tables this library writes and reads (2 adds the
 one-round-trip append, ``favorledger_add``; 3 the group append: the
 ``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
 ``favorledger_group_add``; 4 ``favorledger_hand_in``; 5 drops the index
-``entries_type_at``, which no query of favorledger's reads)."""
+``entries_type_at``, which no query of favorledger's reads; 6 seals on
+insert: the ``chain`` and ``pending`` tables, ``favorledger_seal``,
+``favorledger_catch_up`` and a new ``favorledger_hand_in``; entries carry no
+digest and have no insert trigger)."""
+
+SEALED_ON_INSERT: Final = 6
+"""The first version whose chain is the ``chain`` table, in sealing order."""
 
 _LOCK_CLASS: Final = int.from_bytes(b"FvLg", "big")
 """The first key of the ledger's advisory lock (the second: its name's hash)."""
@@ -344,6 +350,188 @@ _TRIGGERS_V3: Final = {
 """The triggers version 3 adds: the inbox and the seals are append-only too."""
 
 
+# ------------------------------------------- version 6: sealed on insert
+_CHUNK: Final = 5000
+"""Rows read per statement outside a write."""
+
+_CHAIN: Final = (
+    """CREATE TABLE {schema}.chain (
+        pos bigint PRIMARY KEY,
+        seq bigint NOT NULL UNIQUE,
+        digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{{64}}$')
+    )""",
+    "CREATE TABLE {schema}.pending (seq bigint NOT NULL)",
+)
+"""Version 6's tables. ``chain``: the digest chain, append-only, one row per
+sealed entry in the order it was sealed (``pos``, dense from 1; ``seq`` is
+the entry's row in ``entries``, which need not follow ``pos``). ``pending``:
+the entries handed in and not sealed yet (a queue: the sealer deletes what
+it seals)."""
+
+_SEAL: Final = """DECLARE
+    last_pos bigint;
+    last_digest text;
+    r record;
+    mine bigint;
+    poss bigint[] := '{{}}';
+    seqs bigint[] := '{{}}';
+    digests text[] := '{{}}';
+    queued bigint[];
+BEGIN
+    WITH d AS (DELETE FROM {schema}.pending RETURNING seq)
+        SELECT array_agg(d.seq) INTO queued FROM d;
+    IF queued IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT c.pos, c.digest INTO last_pos, last_digest
+        FROM {schema}.chain c ORDER BY c.pos DESC LIMIT 1;
+    last_pos := coalesce(last_pos, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    FOR r IN SELECT e.seq, e.body FROM {schema}.entries e
+            WHERE e.seq = ANY (queued) ORDER BY e.seq LOOP
+        last_pos := last_pos + 1;
+        last_digest := encode(sha256(convert_to(
+            last_digest || E'\\n' || r.body, 'UTF8')), 'hex');
+        poss := poss || last_pos;
+        seqs := seqs || r.seq;
+        digests := digests || last_digest;
+        IF r.seq = own THEN
+            mine := last_pos;
+        END IF;
+    END LOOP;
+    INSERT INTO {schema}.chain (pos, seq, digest)
+        SELECT * FROM unnest(poss, seqs, digests);
+    RETURN mine;
+END;"""
+"""``favorledger_seal(own)``, run by the holder of the ledger's lock: take
+every queued entry it can see (committed by others, and its own) out of
+``pending`` and append them to ``chain`` after its last ``pos``, in ``seq``
+order, each digest the link of the one before. Returns the ``pos`` given to
+the entry ``own`` (NULL if it was not among them). The queued rows are
+fetched by primary key (``seq = ANY``): a join let the planner scan all of
+``entries`` in every round (``benchmarks/README.md``). It runs with its
+owner's rights (``SECURITY DEFINER``), so that a role that may only SELECT
+and INSERT can still seal: it does nothing but move the queue into the
+chain."""
+
+_HAND_IN_V6: Final = f"""DECLARE
+    own bigint;
+BEGIN
+    INSERT INTO {{schema}}.entries (id, type, at, body)
+        VALUES (new_id, new_type, new_at, new_body) RETURNING seq INTO own;
+    INSERT INTO {{schema}}.pending VALUES (own);
+    r_same := true;
+    IF pg_try_advisory_xact_lock({_LOCK}) THEN
+        r_pos := {{schema}}.favorledger_seal(own);
+    END IF;
+END;"""
+"""``CALL favorledger_hand_in(id, type, at, body, ...)`` (version 6): one
+transaction, one synchronous commit. Insert the favor (its id is claimed by
+the unique index: a clash raises, and the client takes the locked way),
+queue it, and, if nobody holds the ledger's lock, take it and seal every
+queued favor, its own among them. Nobody waits for the lock. Returns the
+favor's ``pos`` in the chain if this call sealed it (``r_pos``, else NULL:
+a later holder of the lock seals it) and ``r_same`` (always true)."""
+
+_SEAL_QUEUED: Final = f"""BEGIN
+    IF EXISTS (SELECT 1 FROM {{schema}}.pending) THEN
+        PERFORM pg_advisory_xact_lock({_LOCK});
+        PERFORM {{schema}}.favorledger_seal(NULL);
+    END IF;
+END;"""
+"""``favorledger_seal_queued()``: if any entry is queued, wait for the
+ledger's lock and seal the queue, so that every favor committed before the
+call is in the chain when it returns (a reader that may write calls it
+before reading; the queue is almost always empty, and then it takes no
+lock). It runs with its owner's rights, as ``favorledger_seal`` does, and
+returns nothing."""
+
+_CATCH_UP: Final = f"""BEGIN
+    PERFORM {{schema}}.favorledger_seal_queued();
+    RETURN (SELECT json_agg(json_build_array(r.pos, r.id, r.type, r.at, r.body,
+            r.digest) ORDER BY r.pos)
+        FROM (SELECT c.pos, e.id, e.type, e.at, e.body, c.digest
+            FROM {{schema}}.chain c JOIN {{schema}}.entries e ON e.seq = c.seq
+            WHERE c.pos > after ORDER BY c.pos LIMIT {_CHUNK}) r);
+END;"""
+"""``SELECT favorledger_catch_up(after)``: seal the queue (as
+``favorledger_seal_queued``), then return, as one JSON value, up to a chunk
+of chain rows after ``after`` (``[pos, id, type, at, body, digest]`` in
+``pos`` order): a writer's catch-up is one light round trip that sees every
+favor committed before it, its own queued ones among them."""
+
+_SEAL_SIGNATURE: Final = "favorledger_seal(own bigint) RETURNS bigint"
+_HAND_IN_V6_SIGNATURE: Final = (
+    "favorledger_hand_in(new_id text, new_type text, new_at text,"
+    " new_body text, OUT r_pos bigint, OUT r_same boolean)"
+)
+_SEAL_QUEUED_SIGNATURE: Final = "favorledger_seal_queued() RETURNS void"
+_CATCH_UP_SIGNATURE: Final = "favorledger_catch_up(after bigint) RETURNS json"
+
+_SERVER_FUNCTIONS_V6: Final = {
+    "favorledger_seal": (_SEAL_SIGNATURE, _SEAL),
+    "favorledger_hand_in": (_HAND_IN_V6_SIGNATURE, _HAND_IN_V6),
+    "favorledger_seal_queued": (_SEAL_QUEUED_SIGNATURE, _SEAL_QUEUED),
+    "favorledger_catch_up": (_CATCH_UP_SIGNATURE, _CATCH_UP),
+}
+"""The functions a version 6 ledger's writers call (every other server
+function is dropped by version 6)."""
+
+_DEFINERS: Final = frozenset({"favorledger_seal", "favorledger_seal_queued"})
+"""The functions that run with their owner's rights (``SECURITY DEFINER``,
+with ``search_path`` set to ``pg_catalog, pg_temp`` so that no function or
+operator a caller made can run with them): they only move queued entries
+into the chain."""
+
+_TRIGGERS_V6: Final = {
+    "chain_no_update": (
+        "chain",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "chain_no_truncate": (
+        "chain",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+"""The triggers version 6 adds: the chain is append-only."""
+
+
+def server_functions(version: int) -> dict[str, str]:
+    """The writers' functions a ledger of ``version`` has, by name: their
+    bodies (``{schema}`` and ``{name}`` still to fill).
+
+    Examples
+    --------
+    >>> len(server_functions(5)), "favorledger_add" in server_functions(5)
+    (4, True)
+    >>> sorted(server_functions(6))[:2]
+    ['favorledger_catch_up', 'favorledger_hand_in']
+    """
+    if version >= SEALED_ON_INSERT:
+        return {name: body for name, (_, body) in _SERVER_FUNCTIONS_V6.items()}
+    return {
+        name: body
+        for name, (since, _, body) in _SERVER_FUNCTIONS.items()
+        if version >= since
+    }
+
+
+def expected_triggers(version: int) -> dict[str, tuple[str, str, str, str]]:
+    """The triggers a ledger of ``version`` has: name -> (table, timing and
+    events, level, function)."""
+    found = dict(_TRIGGERS)
+    if version >= 3:
+        found.update(_TRIGGERS_V3)
+    if version >= SEALED_ON_INSERT:
+        del found["entries_append"]
+        found.update(_TRIGGERS_V6)
+    return found
+
+
 # ---------------------------------------------------------------- migrations
 def _function(name: str) -> str:
     _, signature, body = _SERVER_FUNCTIONS[name]
@@ -358,6 +546,46 @@ def _trigger(name: str, table: str, events: str, level: str, function: str) -> s
     )
 
 
+def _function_v6(name: str) -> str:
+    signature, body = _SERVER_FUNCTIONS_V6[name]
+    kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
+    rights = (  # a caller's search_path must not reach the owner's rights
+        " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+        if name in _DEFINERS
+        else ""
+    )
+    return (
+        f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql{rights}"
+        f" AS $fl${body}$fl$"
+    )
+
+
+_SEALED_ON_INSERT: Final = (
+    # what version 5's writers left in the inbox joins the chain first
+    "SELECT {schema}.favorledger_seal_inbox(0)",
+    "DROP PROCEDURE {schema}.favorledger_hand_in",
+    "DROP PROCEDURE {schema}.favorledger_group_add",
+    "DROP FUNCTION {schema}.favorledger_seal_inbox",
+    "DROP FUNCTION {schema}.favorledger_add",
+    "DROP TRIGGER entries_append ON {schema}.entries",
+    "DROP FUNCTION {schema}.favorledger_append",
+    "ALTER TABLE {schema}.entries ALTER COLUMN digest DROP NOT NULL",
+    "ALTER TABLE {schema}.entries ALTER COLUMN seq ADD GENERATED BY DEFAULT"
+    " AS IDENTITY",
+    "SELECT setval(pg_get_serial_sequence('{schema}.entries', 'seq'),"
+    " (SELECT max(seq) FROM {schema}.entries))",
+    *_CHAIN,
+    # every entry stored so far keeps its place and digest: same head
+    "INSERT INTO {schema}.chain (pos, seq, digest)"
+    " SELECT seq, seq, digest FROM {schema}.entries ORDER BY seq",
+    *(_trigger(name, *how) for name, how in _TRIGGERS_V6.items()),
+    _function_v6("favorledger_seal"),
+    _function_v6("favorledger_hand_in"),
+    _function_v6("favorledger_seal_queued"),
+    _function_v6("favorledger_catch_up"),
+)
+"""Version 6: sealed on insert (see :mod:`favorledger.io.postgres`)."""
+
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (_function("favorledger_add"),),
     3: (
@@ -368,6 +596,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     4: (_function("favorledger_hand_in"),),
     5: ("DROP INDEX IF EXISTS {schema}.entries_type_at",),
+    6: _SEALED_ON_INSERT,
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
 ``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Final
 
 from favorledger.errors import StoreError
 from favorledger.io.chain import broken_link, last_broken
@@ -33,14 +32,16 @@ from favorledger.io.postgres.connection import (
     split_url,
 )
 from favorledger.io.postgres.schema import (
+    _CHUNK,
+    _DEFINERS,
     _FUNCTIONS,
     _LOCK_CLASS,
-    _SERVER_FUNCTIONS,
-    _TRIGGERS,
-    _TRIGGERS_V3,
     MIGRATIONS,
     SCHEMA_VERSION,
+    SEALED_ON_INSERT,
     _schema_statements,
+    expected_triggers,
+    server_functions,
 )
 from favorledger.io.sqlite import DEFAULT_TIMEOUT
 from favorledger.io.store import Row, parse_row, utc_text
@@ -54,10 +55,6 @@ class _RetryLockedError(Exception):
     def __init__(self, favor: Favor | None = None) -> None:
         super().__init__("the lone append must take the lock")
         self.favor = favor
-
-
-_CHUNK: Final = 5000
-"""Rows read per statement outside a write (:meth:`PostgresStore.rows`)."""
 
 
 class PostgresStore(ConnectedStore):
@@ -83,14 +80,17 @@ class PostgresStore(ConnectedStore):
     """On a version 3 ledger, append such a favor through the inbox
     (``favorledger_group_add``: many writers' favors sealed by one lock
     hand-off and one commit); ``False`` uses ``favorledger_add`` (one lock
-    hand-off per favor, kept to measure the difference)."""
+    hand-off per favor, kept to measure the difference). On a version 6
+    ledger ``False`` takes the locked way (it is set when the role may not
+    queue a favor)."""
 
     lazy_catch_up: bool = True
     """On a version 4 ledger, hand such a favor in without catching up
     (``favorledger_hand_in``): the handle indexes what other writers stored,
     and its own favor, at its next read (:class:`PostgresLedger`); ``False``
     uses ``favorledger_group_add``, which brings those rows back with the
-    call (kept to measure the difference)."""
+    call (kept to measure the difference; on a version 6 ledger, the locked
+    way)."""
 
     def __init__(
         self,
@@ -119,6 +119,16 @@ class PostgresStore(ConnectedStore):
         ).encode()
         self._hand_in_sql = (
             f"CALL {self._schema}.favorledger_hand_in($1, $2, $3, $4, NULL, NULL)"
+        ).encode()
+        self._catch_up_sql = (
+            f"SELECT {self._schema}.favorledger_catch_up($1)"
+        ).encode()
+        self._sealed_sql = (
+            "SELECT json_agg(json_build_array(r.pos, r.id, r.type, r.at, r.body,"
+            " r.digest) ORDER BY r.pos) FROM (SELECT c.pos, e.id, e.type, e.at,"
+            f" e.body, c.digest FROM {self._schema}.chain c JOIN"
+            f" {self._schema}.entries e ON e.seq = c.seq WHERE c.pos > $1"
+            f" ORDER BY c.pos LIMIT {_CHUNK}) r"
         ).encode()
         self.behind = False
         """Whether favors this handle handed in are stored after its read
@@ -285,11 +295,23 @@ class PostgresStore(ConnectedStore):
             f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
             " WHERE seq > %s ORDER BY seq"
         )
+        if self.sealed_on_insert:
+            sql = (
+                f"SELECT c.pos, e.id, e.type, e.at, e.body, c.digest FROM"
+                f" {self._schema}.chain c JOIN {self._schema}.entries e"
+                " ON e.seq = c.seq WHERE c.pos > %s ORDER BY c.pos"
+            )
         try:
             connection = self._live()
             if self._depth:  # inside a write: the catch-up is short
                 yield from connection.execute(sql, (after,)).fetchall()
                 return
+            if self.sealed_on_insert and not self._readonly:
+                self._redialled(  # every favor committed so far is read
+                    lambda: self._live().execute(
+                        f"SELECT {self._schema}.favorledger_seal_queued()"
+                    )
+                )
             while True:
                 found = self._read(f"{sql} LIMIT {_CHUNK}", after)
                 yield from found
@@ -317,11 +339,16 @@ class PostgresStore(ConnectedStore):
 
     def _recent(self, after: int) -> list[Row]:
         """Up to :data:`_CHUNK` rows after ``after``; a connection the server
-        dropped while it was idle (a restart) is re-opened, once."""
+        dropped while it was idle (a restart) is re-opened, once. On a
+        version 6 ledger a writer seals the queue first
+        (``favorledger_catch_up``: it reads its own favors, and every other
+        favor committed before the call); a read-only store reads the sealed
+        chain."""
+        sql = self._recent_sql
+        if self.sealed_on_insert:
+            sql = self._sealed_sql if self._readonly else self._catch_up_sql
         try:
-            found = self._redialled(
-                lambda: self._call(self._recent_sql, (str(after),))[0]
-            )
+            found = self._redialled(lambda: self._call(sql, (str(after),))[0])
         except _psycopg().Error as exc:
             raise StoreError(
                 f"{self._path}: cannot read the store: {_why(exc)}"
@@ -345,20 +372,24 @@ class PostgresStore(ConnectedStore):
     def _last_link(self) -> list[str]:
         """The last entry, if its digest does not match its body and the
         digest before it."""
-        rows = (
-            self._live()
-            .execute(
-                f"SELECT seq, body, digest FROM {self._schema}.entries"
-                " ORDER BY seq DESC LIMIT 2"
-            )
-            .fetchall()
+        sql = (
+            f"SELECT seq, body, digest FROM {self._schema}.entries"
+            " ORDER BY seq DESC LIMIT 2"
         )
+        if self.sealed_on_insert:
+            sql = (
+                f"SELECT c.pos, e.body, c.digest FROM {self._schema}.chain c"
+                f" JOIN {self._schema}.entries e ON e.seq = c.seq"
+                " ORDER BY c.pos DESC LIMIT 2"
+            )
+        rows = self._live().execute(sql).fetchall()
         broken = last_broken(rows)
         return [] if broken is None else [broken_link(self._path, broken)]
 
     def __len__(self) -> int:
-        """The number of stored entries."""
-        row = self._live().execute(f"SELECT count(*) FROM {self._schema}.entries")
+        """The number of stored entries (sealed, on a version 6 ledger)."""
+        table = "chain" if self.sealed_on_insert else "entries"
+        row = self._live().execute(f"SELECT count(*) FROM {self._schema}.{table}")
         found = row.fetchone()
         return int(found[0]) if found else 0
 
@@ -401,6 +432,8 @@ class PostgresStore(ConnectedStore):
         lazy = False
         if not depth:
             lazy = self._defer and self.lone_appends and self.version >= 2
+            if self.sealed_on_insert:  # no other lone append: locked or handed in
+                lazy = lazy and self.hands_in
             self._defer = False
             self._phase = "lazy"
         self._depth = depth + 1
@@ -435,6 +468,12 @@ class PostgresStore(ConnectedStore):
         return self._phase == "lazy"
 
     @property
+    def sealed_on_insert(self) -> bool:
+        """Whether the ledger is sealed on insert (version 6): its chain is
+        the ``chain`` table, in the order entries were sealed."""
+        return self.version >= SEALED_ON_INSERT
+
+    @property
     def hands_in(self) -> bool:
         """Whether a lone favor is handed in without a catch-up
         (:meth:`hand_in`: a version 4 ledger, :attr:`lazy_catch_up`)."""
@@ -459,31 +498,40 @@ class PostgresStore(ConnectedStore):
         elif self._phase in ("lazy", "alone"):  # nothing written: what the
             self._flush()  # ledger answered from is on disk when it returns
 
-    def hand_in(self, favor: Favor) -> tuple[int, str]:
+    def hand_in(self, favor: Favor) -> tuple[int | None, str]:
         """Store ``favor`` (a favor that needs no state) as the only write of
         this lazy transaction, in one round trip, without catching up:
         ``favorledger_hand_in`` seals it into the chain with every other
         waiting favor and returns once it is on disk.
 
+        On a version 6 ledger the call inserts the favor, queues it and
+        seals the queue if nobody holds the ledger's lock; the favor is on
+        disk when it returns, and in the chain once this or a later holder
+        of the lock has sealed it.
+
         Returns
         -------
-        tuple of (int, str)
-            The ``seq`` of its entry and its body. If that is the entry
-            right after the read position, the owner may index it now
+        tuple of (int or None, str)
+            The ``seq`` of its entry (version 6: its ``pos`` in the chain,
+            or None if it is still queued) and its body. If that is the
+            entry right after the read position, the owner may index it now
             (:meth:`skip`); otherwise it sets :attr:`behind`.
 
         Raises
         ------
         _RetryLockedError
-            If the id holds another body, the role may not use the inbox, or
-            the call failed: the caller adds the same favor the locked way,
-            which catches up first and so finds out what was stored.
+            If the id holds another body (version 6: if the id is stored at
+            all), the role may not use the inbox or the queue, or the call
+            failed: the caller adds the same favor the locked way, which
+            catches up first and so finds out what was stored.
         """
         pg = _psycopg()
         body = dumps_entry(favor)
         params = (favor.id, "favor", utc_text(favor.at), body)
         try:
             seq, same = self._call(self._hand_in_sql, params)
+        except pg.errors.UniqueViolation as exc:  # the id is stored (version 6)
+            raise _RetryLockedError(favor) from exc
         except pg.errors.InsufficientPrivilege as exc:
             self.group_appends = False  # one favor per lock hand-off from now
             raise _RetryLockedError(favor) from exc
@@ -492,10 +540,13 @@ class PostgresStore(ConnectedStore):
             # later seal skips the copy). No session lock outlives this.
             self._drop()
             raise _RetryLockedError(favor) from exc
-        if seq is None or same != b"t":
+        if same != b"t" or (seq is None and not self.sealed_on_insert):
             raise _RetryLockedError(favor)  # another body holds the id
         if self._phase == "alone":
             self._phase = "done"
+        if seq is None:  # queued: the next holder of the lock seals it
+            self.behind = True
+            return None, body
         return int(seq), body
 
     def _append_alone(self, entry: Entry) -> None:
@@ -599,6 +650,10 @@ class PostgresStore(ConnectedStore):
                     if self.flush_after_unlock:
                         connection.execute("SET LOCAL synchronous_commit = off")
                     self._lock()
+                    if self.sealed_on_insert:  # the queue first: then catch up
+                        connection.execute(
+                            f"SELECT {self._schema}.favorledger_seal(NULL)"
+                        )
                 return
             except pg.OperationalError as exc:
                 self._drop()  # nothing was done yet: begin again
@@ -622,7 +677,10 @@ class PostgresStore(ConnectedStore):
             " VALUES (%s, %s, %s, %s, %s, %s)"
         )
         try:
-            if len(rows) > 8:
+            if self.sealed_on_insert:
+                self._insert_sealed(rows)
+                connection.execute("COMMIT")
+            elif len(rows) > 8:
                 with connection.cursor().copy(
                     f"COPY {self._schema}.entries (seq, id, type, at, body, digest)"
                     " FROM STDIN"
@@ -649,6 +707,32 @@ class PostgresStore(ConnectedStore):
                 f" {_why(exc)}",
             ) from exc
 
+    def _insert_sealed(self, rows: list[Row]) -> None:
+        """Insert ``rows`` (``pos``, id, type, at, body, digest: chained by
+        :meth:`_hold` after the last sealed entry, under the lock) into
+        ``entries`` and their links into ``chain`` (version 6), in statements
+        of up to :data:`_CHUNK` rows. The entries' ``seq`` comes from the
+        table; each ``chain`` row finds its entry by (id, type, at), which
+        the unique indexes make unique."""
+        connection = self._connection
+        assert connection is not None
+        sql = (
+            "WITH src AS (SELECT * FROM unnest(%s::bigint[], %s::text[],"
+            " %s::text[], %s::text[], %s::text[], %s::text[])"
+            " AS s (pos, id, type, at, body, digest)),"
+            f" ins AS (INSERT INTO {self._schema}.entries (id, type, at, body)"
+            " SELECT id, type, at, body FROM src ORDER BY pos"
+            " RETURNING seq, id, type, at)"
+            f" INSERT INTO {self._schema}.chain (pos, seq, digest)"
+            " SELECT src.pos, ins.seq, src.digest FROM src JOIN ins"
+            " ON ins.id = src.id AND ins.type = src.type AND ins.at = src.at"
+        )
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            connection.execute(
+                sql, [list(column) for column in zip(*chunk, strict=True)]
+            )
+
     def _undo(self, depth: int) -> None:
         self._forget(depth)
         if depth:
@@ -674,33 +758,44 @@ def _schema_problems(store: PostgresStore) -> list[str]:
 
 def _function_problems(store: PostgresStore) -> list[str]:
     """The trigger functions and (by version) the writers' functions that are
-    missing or whose source differs (whitespace aside)."""
+    missing or whose source differs (whitespace aside), or, for those that
+    run with their owner's rights (version 6), whose rights or settings
+    differ."""
     connection = store._live()
     name, path = store.name, store.path
     found: list[str] = []
-    functions = dict(
-        connection.execute(
-            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n"
-            " ON n.oid = p.pronamespace WHERE n.nspname = %s",
-            (name,),
-        ).fetchall()
-    )
+    rows = connection.execute(
+        "SELECT p.proname, p.prosrc, p.prosecdef, p.proconfig FROM pg_proc p"
+        " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
+        (name,),
+    ).fetchall()
+    functions = {row[0]: row[1] for row in rows}
+    rights = {row[0]: (row[2], row[3]) for row in rows}
     for function, body in _FUNCTIONS.items():
+        if function == "favorledger_append" and store.sealed_on_insert:
+            continue  # version 6 has no insert trigger
         if function not in functions:
             found.append(f"{path}: the function {function} is missing")
         elif _squeeze(functions[function]) != _squeeze(
             body.format(schema=store._schema)
         ):
             found.append(f"{path}: the function {function} was changed")
-    for function, (since, _, body) in _SERVER_FUNCTIONS.items():
-        if store.version < since:
-            continue
+    for function, body in server_functions(store.version).items():
         expected = _squeeze(body.format(schema=store._schema, name=name))
         if function not in functions:
             found.append(f"{path}: the function {function} is missing")
-        elif _squeeze(functions[function]) != expected:
+        elif _squeeze(functions[function]) != expected or (
+            store.sealed_on_insert and rights[function] != _rights(function)
+        ):
             found.append(f"{path}: the function {function} was changed")
     return found
+
+
+def _rights(function: str) -> tuple[bool, list[str] | None]:
+    """``prosecdef`` and ``proconfig`` of a version 6 server function."""
+    if function in _DEFINERS:
+        return True, ["search_path=pg_catalog, pg_temp"]
+    return False, None
 
 
 def _trigger_problems(store: PostgresStore) -> list[str]:
@@ -718,10 +813,8 @@ def _trigger_problems(store: PostgresStore) -> list[str]:
             (name,),
         ).fetchall()
     }
-    expected_triggers = dict(_TRIGGERS)
-    if store.version >= 3:
-        expected_triggers.update(_TRIGGERS_V3)
-    for trigger, (table, _, _, function) in expected_triggers.items():
+    expected = expected_triggers(store.version)
+    for trigger, (table, _, _, function) in expected.items():
         if trigger not in triggers:
             found.append(f"{path}: the trigger {trigger} is missing")
             continue
@@ -730,7 +823,7 @@ def _trigger_problems(store: PostgresStore) -> list[str]:
             found.append(f"{path}: the trigger {trigger} was changed")
         elif enabled == "D":
             found.append(f"{path}: the trigger {trigger} is disabled")
-    for extra in sorted(triggers.keys() - expected_triggers.keys()):
+    for extra in sorted(triggers.keys() - expected.keys()):
         found.append(f"{path}: an unexpected trigger {extra} was added")
     return found
 
@@ -749,6 +842,8 @@ def _index_problems(store: PostgresStore) -> list[str]:
     wanted.append(("entries", "entries_person_statement"))
     if store.version >= 3:
         wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
+    if store.sealed_on_insert:
+        wanted += [("chain", "chain_pkey"), ("chain", "chain_seq_key")]
     return [
         f"{store.path}: the index {index} is missing"
         for table, index in wanted
