@@ -29,8 +29,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
-from itertools import chain
-from operator import attrgetter
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -47,16 +45,7 @@ from typing import (
 import attrs
 
 from favorledger import _exact, ties
-from favorledger._exact import (
-    SMALL_INTS,
-    WHOLE_IDS,
-    ZERO,
-    Amount,
-    AmountLike,
-    Ratio,
-    minus,
-    plus,
-)
+from favorledger._exact import WHOLE_IDS, ZERO, Amount, AmountLike, Ratio, minus, plus
 from favorledger.balances import net_debts, valued_balances, valued_debts
 from favorledger.discharge import (
     dated_after,
@@ -116,13 +105,6 @@ __all__ = ["Ledger", "Plan"]
 
 
 _P = ParamSpec("_P")
-_ID: Callable[[Favor], str] = attrgetter("id")
-_GIVER: Callable[[Favor], str] = attrgetter("giver")
-_RECEIVER: Callable[[Favor], str] = attrgetter("receiver")
-_VALUE: Callable[[Favor], Amount] = attrgetter("value")
-_WHOLE_INT: dict[int, int] = {id(value): n for n, value in SMALL_INTS.items()}
-"""The shared small whole amounts (``SMALL_INTS``), by id, as ints: what a
-run of plain favors sums people's balances with (``Ledger._add_plain_run``)."""
 _R = TypeVar("_R")
 
 
@@ -1429,90 +1411,6 @@ recorded with a different body: value 1 != 2
         if self._tie_index is not None:
             self._tie_index.add(favor)
         return favor
-
-    def _add_plain_run(self, favors: Sequence[Favor]) -> bool:
-        """Index a run of plain favors (no referrer, no pledge) already
-        checked and stored, in bulk; ``False`` (nothing changed) when the
-        run is not one the bulk path takes.
-
-        The state is exactly the one ``_add_plain`` favor by favor gives:
-        the same log, ids, people (added in order of first mention, dated by
-        that favor), balances and pair rows (in the same order). It is faster
-        because it knows the whole run: the ids are filed and checked by
-        C-level passes, each person's balance moves once by the run's whole
-        sum (plain ints), not once a favor by a new ``Decimal``, and a pair
-        met for the first time keeps the favor's own value object. A value
-        that is not a shared small whole amount, or a pair whose gross is
-        not a ``Decimal``, takes :meth:`_owe`, which is exact.
-
-        It refuses (so the caller adds the favors one by one, which reports
-        what is wrong) a run with an id repeated or already recorded, and in
-        a strict ledger a run naming someone unknown. It never writes to a
-        sink: it is for entries already stored (replaying a store).
-        """
-        assert self._sink is None  # only entries already stored
-        ids = list(map(_ID, favors))
-        fresh = set(ids)
-        if (
-            len(fresh) != len(ids)
-            or not self._favors.keys().isdisjoint(fresh)
-            or not self._reversals.keys().isdisjoint(fresh)
-            or not self._tie_entries.keys().isdisjoint(fresh)
-            or not self._market.entries.keys().isdisjoint(fresh)
-        ):
-            return False
-        people, balance = self._people, self._balance
-        if self._strict and not people.keys() >= set(
-            chain(map(_GIVER, favors), map(_RECEIVER, favors))
-        ):
-            return False
-        self._log.extend(favors)
-        self._favors.update(zip(ids, favors, strict=True))
-        owed, owe, admit, whole = self._owed, self._owe, self._admit, _WHOLE_INT.get
-        moved: dict[str, int] = {}  # each person's whole sum, applied once
-        get = moved.get
-        for favor, giver, receiver, value in zip(
-            favors,
-            map(_GIVER, favors),
-            map(_RECEIVER, favors),
-            map(_VALUE, favors),
-            strict=True,
-        ):
-            if giver not in balance or receiver not in balance:  # its keys: people
-                admit((giver, receiver), favor.at)
-            amount = whole(id(value))
-            if amount is None:  # not a shared small whole amount
-                owe(receiver, giver, value)
-                continue
-            row = owed.get(receiver)
-            if row is None:
-                owed[receiver] = {giver: value}
-            else:
-                gross = row.get(giver)
-                if gross is None:
-                    row[giver] = value
-                elif type(gross) is Decimal and (
-                    summed := plus(gross, value)  # type: ignore[arg-type]  # by its id
-                ):
-                    row[giver] = summed  # in normal form (see _exact.plus)
-                else:  # a Ratio, or a sum of nothing (a gross below zero)
-                    owe(receiver, giver, value)
-                    continue
-            moved[giver] = get(giver, 0) + amount
-            moved[receiver] = get(receiver, 0) - amount
-        for person, amount in moved.items():
-            if amount:
-                before = balance[person]
-                change = SMALL_INTS.get(amount) or Decimal(amount)
-                balance[person] = (
-                    plus(before, change)
-                    if type(before) is Decimal
-                    else _exact.add(before, change)
-                )
-        if self._tie_index is not None:
-            for favor in favors:
-                self._tie_index.add(favor)
-        return True
 
     def _add_market(
         self, entry: Pledge | Release | Ask | Answer | Assignment | Settlement

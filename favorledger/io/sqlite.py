@@ -50,7 +50,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any, Final, Protocol, Self, TypeVar
 
 from favorledger._collector import collector_paused
@@ -63,9 +62,9 @@ from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, l
 from favorledger.io.files import SQLITE_HEADER, file_head
 from favorledger.io.store import LogStore, utc_text
 from favorledger.io.store import parse_row as _parse
-from favorledger.io.stored import dumps_row, plain_favors
+from favorledger.io.stored import dumps_row, plain_favor
 from favorledger.ledger import Ledger
-from favorledger.model import Entry, Favor, as_id
+from favorledger.model import Entry, as_id
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 from favorledger.stores import register_store
 
@@ -970,28 +969,20 @@ def _attached(store: Store, ledger: _Stored) -> _Stored:
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail.
 
-    The rows are read in chunks. The commonest favor's rows (``plain_favor``:
-    no referrer or pledge), which a store mostly holds, are rebuilt a chunk
-    at a time (``plain_favors``) and each run of them, up to the next other
-    row or the chunk's end, is indexed in bulk (``Ledger._add_plain_run``:
-    each person's balance moves once a run, not once a favor); any other row is
-    parsed and dispatched by type. A run the bulk path refuses (an id
-    stored twice, someone unknown to a strict ledger) is added favor by
-    favor, which finds the row at fault.
+    The commonest favor's row (``plain_favor``: no referrer or pledge) goes
+    straight to the ledger's index of such favors (``_add_plain``); any
+    other row is parsed and dispatched by type.
     """
     with ledger._absorb(), collector_paused():
-        add = ledger._add_entry  # not written again
+        add, add_favor = ledger._add_entry, ledger._add_plain  # not written again
         path = store.path
-        run: list[Favor] = []  # plain favors not indexed yet
-        run_seqs: list[int] = []
-
-        def replay(seq: int, kind: str, body: str, favor: Favor | None) -> None:
+        for seq, kind, body in store.bodies():
             try:
-                add(
-                    _parse(path, seq, kind, body, trusted=True)
-                    if favor is None
-                    else favor
-                )
+                favor = plain_favor(body) if kind == "favor" else None
+                if favor is not None:
+                    add_favor(favor)
+                else:
+                    add(_parse(path, seq, kind, body, trusted=True))
             except FavorLedgerError as exc:
                 if ledger.strict and not isinstance(exc, StoreError):
                     raise StoreError(
@@ -999,36 +990,6 @@ def _replay(store: Store, ledger: StoredLedger) -> None:
                         " open it with strict=False"
                     ) from exc
                 ledger._damage.append(_replay_problem(store.path, seq, exc))
-
-        def flush() -> None:
-            if run and not ledger._add_plain_run(run):
-                for seq, favor in zip(run_seqs, run, strict=True):
-                    replay(seq, "favor", "", favor)
-            run.clear()
-            run_seqs.clear()
-
-        rows = store.bodies()
-        while chunk := list(islice(rows, _CHUNK)):
-            seqs, kinds, bodies = zip(*chunk, strict=True)
-            favors = plain_favors(kinds, bodies)
-            if all(favors):  # indexed while its rows are in the cache
-                run += favors  # type: ignore[arg-type]  # none is None
-                run_seqs += seqs
-                flush()
-                continue
-            for seq, kind, body, favor in zip(seqs, kinds, bodies, favors, strict=True):
-                if favor is not None:
-                    run.append(favor)
-                    run_seqs.append(seq)
-                    continue
-                flush()
-                replay(seq, kind, body, None)
-        flush()
-
-
-_CHUNK: Final = 4096
-"""How many rows the replay reads, rebuilds and indexes at a time (a chunk
-indexed as soon as it is rebuilt is still in the processor's cache)."""
 
 
 def _replay_problem(name: str, seq: int, exc: FavorLedgerError) -> str:

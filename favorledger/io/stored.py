@@ -30,12 +30,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
-from itertools import repeat
 from json.encoder import encode_basestring
 from typing import Any, Final
 
@@ -46,14 +44,7 @@ from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import NO_TAGS, Entry, Favor, unchecked
 
-__all__ = [
-    "dumps_row",
-    "dumps_stored",
-    "loads_stored",
-    "plain_favor",
-    "plain_favors",
-    "utc_text",
-]
+__all__ = ["dumps_row", "dumps_stored", "loads_stored", "plain_favor", "utc_text"]
 
 _SMALL: Final = {str(n): value for n, value in SMALL_INTS.items()}
 _scan: Final[Callable[[str, int], tuple[Any, int]]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -255,7 +246,6 @@ no text that needed escaping), read by one match instead of the JSON
 decoder: about three times faster."""
 _favor: Final = unchecked(Favor)
 _intern: Final = sys.intern
-_groups: Final[Callable[[re.Match[str]], tuple[str, ...]]] = re.Match.groups
 
 
 def plain_favor(line: str) -> Favor | None:
@@ -299,61 +289,6 @@ def plain_favor(line: str) -> Favor | None:
     )
     untrack(favor)
     return favor
-
-
-def plain_favors(kinds: Sequence[str], lines: Sequence[str]) -> list[Favor | None]:
-    """:func:`plain_favor` of each of a store's lines whose row is of type
-    ``kinds[i] == "favor"`` (``None`` for any other row), in bulk.
-
-    When every row is the commonest favor, which is what a store mostly
-    holds, the matches are split into columns and the favors built from
-    them by C-level passes (``map`` and ``zip``), not a Python call a row;
-    the favors are the very ones :func:`plain_favor` builds.
-
-    Examples
-    --------
-    >>> from favorledger import Favor
-    >>> from favorledger.io.jsonl import dumps_entry
-    >>> favors = [Favor(giver="ann", receiver="bob", value=v, id=f"f{v}",
-    ...                 at="2024-01-01T00:00:00+00:00") for v in (2, "1/3")]
-    >>> plain_favors(["favor", "favor"], list(map(dumps_entry, favors))) == favors
-    True
-    >>> plain_favors(["tie"], [dumps_entry(favors[0])])
-    [None]
-    """
-    matches = list(map(_PLAIN_FAVOR.fullmatch, lines))
-    if not all(matches) or kinds.count("favor") != len(kinds):
-        return [
-            plain_favor(line) if kind == "favor" else None
-            for kind, line in zip(kinds, lines, strict=True)
-        ]
-    if not matches:
-        return []
-    ids, givers, receivers, values, names, ats = zip(
-        *map(_groups, matches),  # type: ignore[arg-type]  # none is None
-        strict=True,
-    )
-    amounts: list[Amount | None] = list(map(_SMALL.get, values))
-    if not all(amounts):  # some amount is not a shared small whole one
-        amounts = [a or _amount(v) for a, v in zip(amounts, values, strict=True)]
-    favors: list[Favor | None] = list(
-        map(
-            _favor,
-            ids,
-            map(_intern, givers),
-            map(_intern, receivers),
-            amounts,
-            map(_intern, names),
-            map(datetime.fromisoformat, ats),
-            repeat(None),
-            repeat(""),
-            repeat(NO_TAGS),
-            repeat(None),
-            repeat(None),
-        )
-    )
-    deque(map(untrack, favors), maxlen=0)
-    return favors
 
 
 def loads_stored(line: str) -> Entry:
