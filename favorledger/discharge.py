@@ -953,6 +953,7 @@ class _Claims:
         "scan",
         "scanned",
         "total",
+        "valid",
         "wait",
         "waits",
         "when",
@@ -976,6 +977,7 @@ class _Claims:
         self.when = [0]  # the transfer being shared out, as the search reads it
         self.scan: Iterator[int] = iter(())
         self.scanned = 0  # the search has looked at the creditors before this
+        self.valid: set[int] = set()  # pending, and fit to start a run
         self.wait = 0  # transfers to share out one by one before a run is tried
         self.waits = 1  # how long the next wait is, after a run not found
         self.window = _WINDOW  # creditors a run looks at (more if it ran out)
@@ -1268,17 +1270,20 @@ class Why(LazyExplanation):
             return self._no_run(own)
         queue: deque[tuple[int, Amount, int]] = deque()
         pointer = stream[0][4] if part else _PAST  # its transfer is pending
+        valid = own.valid  # stays so: a debt taken in full stays so
         for j in sorted(pending):
             t = transfers[j]
-            pair = (debtor, t.payee)
             if j == pointer:  # its turn comes once the stream takes it all
                 queue.append((j, t.amount, 0))
-            elif own.was_plain(j, t.payee) and total.get(pair, ZERO) >= debts.net(
-                *pair
-            ):
-                queue.append((j, t.amount, -1))
-            else:
-                return self._no_run(own)
+                continue
+            if j not in valid:
+                pair = (debtor, t.payee)
+                if not own.was_plain(j, t.payee) or total.get(pair, ZERO) < debts.net(
+                    *pair
+                ):
+                    return self._no_run(own)
+                valid.add(j)
+            queue.append((j, t.amount, -1))
         room = _exact.sub(_exact.total(s[2] for s in stream), part)
         done = 0
         k = 0  # stream[k] is the first not taken in full; ``part`` of it is
