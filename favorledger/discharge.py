@@ -1372,8 +1372,10 @@ class Why(LazyExplanation):
             if pair in total:  # taken in part: only the first, as one left
                 if stream or (paid is not None and paid not in pending):
                     return stream, part, True
-                part = total[pair]
-                cap = debts.net(*pair)
+                part, cap = total[pair], debts.net(*pair)
+                if part >= cap:  # taken in full (by a route): passed over
+                    part = ZERO
+                    continue
                 if paid is not None:
                     at = paid  # pending: its own turn
                     if not own.was_plain(paid, creditor):
