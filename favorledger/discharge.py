@@ -36,7 +36,7 @@ import sys
 import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import compress, repeat
@@ -873,6 +873,17 @@ _HEAVY: Final = 1024
 when the plan is made (:meth:`Why.prepare`), so that no first explanation
 has to route every one (about 10 microseconds each)."""
 
+_IN_BULK: Final = True
+"""Whether make-ups are shared out in runs (:meth:`Why._run`); the tests
+compare them with the one-by-one way."""
+
+_WINDOW: Final = 4096
+"""How many of a payer's creditors a run first looks at (twice as many
+each time it runs out)."""
+
+_MAX_WAIT: Final = 32
+"""The most transfers shared out one by one before a run is tried again."""
+
 _INT32: Final = array("i").itemsize
 
 _PAST: Final = sys.maxsize  # a position past every plan
@@ -942,7 +953,11 @@ class _Claims:
         "scan",
         "scanned",
         "total",
+        "valid",
+        "wait",
+        "waits",
         "when",
+        "window",
     )
 
     def __init__(
@@ -962,6 +977,10 @@ class _Claims:
         self.when = [0]  # the transfer being shared out, as the search reads it
         self.scan: Iterator[int] = iter(())
         self.scanned = 0  # the search has looked at the creditors before this
+        self.valid: set[int] = set()  # pending, and fit to start a run
+        self.wait = 0  # transfers to share out one by one before a run is tried
+        self.waits = 1  # how long the next wait is, after a run not found
+        self.window = _WINDOW  # creditors a run looks at (more if it ran out)
 
     def plain_to(self, payee: str) -> int | None:
         """The position of the plain transfer paying ``payee``, if any."""
@@ -1196,7 +1215,8 @@ class Why(LazyExplanation):
             found = _Claims(debtor, self.plan.paid_by(debtor), {})
             self._owns[debtor] = found
         if len(found.claims) < len(found.events):
-            self._share_out(debts, found)
+            with collector_paused():  # dicts of amounts only: no cycles
+                self._share_out(debts, found)
         return found
 
     def _share_out(self, debts: _Debts, own: _Claims) -> None:
@@ -1205,6 +1225,11 @@ class Why(LazyExplanation):
         longer plain, and is shared out in its turn."""
         pending = sorted(own.events)
         while pending:
+            if own.gone is not None and _IN_BULK:  # make-ups may run in bulk
+                if own.wait:
+                    own.wait -= 1
+                elif self._run(debts, own, pending):
+                    continue
             j = heapq.heappop(pending)
             plain_before: dict[_Pair, Amount] = {}  # a plain one's claim
             claims = self._claim(debts, own, j, plain_before)
@@ -1222,6 +1247,158 @@ class Why(LazyExplanation):
                     own.events.add(later)
                     heapq.heappush(pending, later)
             own.claims[j] = claims
+
+    def _run(self, debts: _Debts, own: _Claims, pending: list[int]) -> bool:
+        """Share out, in bulk, a run of transfers each of which falls short
+        by its whole amount and makes it up from the next debts: what
+        :meth:`_claim` would find one by one, without routing or searching.
+
+        The debts a make-up comes to next, by creditor id from ``own.full``
+        (:meth:`_stream`), are taken in turn by the amounts of a queue of
+        transfers: first those left to share out (``pending``), in plan
+        order, each plain, to a payee whose debt transfers before it
+        claimed in full (so it claims none of it and makes up its whole
+        amount); then, each in its turn, the first transfer to each payee
+        whose debt the make-ups reach. The run stops before a transfer whose
+        payee's debt was not yet taken in full, or whose amount is more
+        than the stream has left: the rest are shared out one by one.
+        Returns whether any transfer was shared out.
+        """
+        transfers, debtor, total = self._transfers(), own.debtor, own.total
+        stream, part, cut = self._stream(debts, own, pending)
+        if not stream:
+            return self._no_run(own)
+        queue: deque[tuple[int, Amount, int]] = deque()
+        pointer = stream[0][4] if part else _PAST  # its transfer is pending
+        valid = own.valid  # stays so: a debt taken in full stays so
+        for j in sorted(pending):
+            t = transfers[j]
+            if j == pointer:  # its turn comes once the stream takes it all
+                queue.append((j, t.amount, 0))
+                continue
+            if j not in valid:
+                pair = (debtor, t.payee)
+                if not own.was_plain(j, t.payee) or total.get(pair, ZERO) < debts.net(
+                    *pair
+                ):
+                    return self._no_run(own)
+                valid.add(j)
+            queue.append((j, t.amount, -1))
+        room = _exact.sub(_exact.total(s[2] for s in stream), part)
+        done = 0
+        k = 0  # stream[k] is the first not taken in full; ``part`` of it is
+        while queue:
+            j, amount, s = queue[0]
+            if s >= k or amount > room:  # taken in part, or too little left
+                break
+            queue.popleft()
+            room = _exact.sub(room, amount)
+            claims: dict[_Pair, Amount] = {}
+            before: dict[_Pair, Amount] = {}
+            while amount > 0:
+                _, pair, cap, plain, at = stream[k]
+                left = _exact.sub(cap, part) if part else cap
+                step = amount if amount < left else left
+                claims[pair] = step
+                if not part:
+                    before[pair] = plain
+                    if at != _PAST:  # it now falls short: in its turn
+                        queue.append((at, transfers[at].amount, k))
+                        own.events.add(at)
+                else:
+                    before[pair] = _exact.add(part, plain) if plain else part
+                amount = _exact.sub(amount, step)
+                if step == left:
+                    k, part = k + 1, ZERO
+                else:
+                    part = _exact.add(part, step) if part else step
+            own.claims[j], own.before[j] = claims, before
+            done += 1
+        pending[:] = [j for j, _, _ in queue]  # in plan order: a heap
+        if not done:
+            return self._no_run(own)
+        for _, pair, cap, _, _ in stream[:k]:
+            total[pair] = cap
+        if part:
+            total[stream[k][1]] = part
+        if k < len(stream):
+            own.full = stream[k][0] if part or not k else stream[k - 1][0] + 1
+        else:
+            own.full = stream[-1][0] + 1
+        assert own.gone is not None
+        own.watch(own.gone)
+        if queue and not cut:  # the window ran out
+            own.window *= 2
+        own.waits = 1
+        return True
+
+    def _stream(
+        self, debts: _Debts, own: _Claims, pending: Sequence[int]
+    ) -> tuple[list[tuple[int, _Pair, Amount, Amount, int]], Amount, bool]:
+        """The debts a run's make-ups take, in turn: from ``own.full``, by
+        creditor id, as far as :data:`_WINDOW` (or more) of them, each
+        ``(index, pair, what a make-up may take, what a plain transfer
+        before claimed, the position of the transfer paying it that falls
+        short once it is taken)`` (``_PAST``: none); with what was taken of
+        the first already, and whether the stream stops before the window's
+        end.
+
+        Those a make-up would skip (:meth:`_Claims.skip`) are left out.
+        Each of the others must not have been claimed yet (but the first),
+        and each one's transfer must come after every transfer pending and
+        every one before it in the stream, so that the make-ups reach them
+        in the order the transfers are shared out.
+        """
+        transfers, debtor, total = self._transfers(), own.debtor, own.total
+        creditors, gone, events = own.creditors, own.gone, own.events
+        assert creditors is not None
+        assert gone is not None
+        first, last = min(pending), max(pending)
+        start = own.full
+        end = min(len(creditors), start + own.window)
+        alive = compress(
+            range(start, end), map(operator.lt, repeat(first), gone[start:end])
+        )
+        stream: list[tuple[int, _Pair, Amount, Amount, int]] = []
+        part: Amount = ZERO
+        for i in alive:
+            if not stream and start < own.scanned and i != start:
+                return [], part, True  # the pointer's, looked at: not left out
+            creditor = creditors[i]
+            pair = (debtor, creditor)
+            paid = own.first_to.get(creditor)  # its payee's first transfer
+            plain: Amount = ZERO
+            at = _PAST
+            if pair in total:  # taken in part: only the first, as one left
+                if stream or (paid is not None and paid not in pending):
+                    return stream, part, True
+                part, cap = total[pair], debts.net(*pair)
+                if part >= cap:  # taken in full (by a route): passed over
+                    part = ZERO
+                    continue
+                if paid is not None:
+                    at = paid  # pending: its own turn
+                    if not own.was_plain(paid, creditor):
+                        return stream, part, True
+            elif paid is None:  # paid by no transfer
+                cap = debts.net(*pair)
+            elif paid in events or first <= paid <= last:
+                return stream, part, True
+            elif paid < first:  # a plain transfer claimed part of it
+                plain = transfers[paid].amount
+                cap = _exact.sub(debts.net(*pair), plain)
+            else:  # paid in full (net) by a plain transfer after the others
+                at = last = paid
+                cap = debts.net(*pair) if gone[i] == _PAST else transfers[paid].amount
+            if cap > 0:
+                stream.append((i, pair, cap, plain, at))
+        return stream, part, end == len(creditors)
+
+    @staticmethod
+    def _no_run(own: _Claims) -> bool:
+        """No run now: share out one by one, for longer after each miss."""
+        own.wait, own.waits = own.waits, min(2 * own.waits, _MAX_WAIT)
+        return False
 
     def _claim(
         self, debts: _Debts, own: _Claims, j: int, plain: dict[_Pair, Amount]

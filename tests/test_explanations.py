@@ -16,6 +16,7 @@ The promises:
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 from pathlib import Path
 from unittest import mock
@@ -417,6 +418,148 @@ def test_a_hubs_make_ups_skip_the_debts_plain_transfers_claimed_in_full(
     own = why._owns["hub"]
     assert own.gone is not None  # the quick way was taken
     assert len(own.events) > 10
+
+
+def explained_with_runs(
+    led: Ledger, *, runs: bool, order: str = "plan"
+) -> tuple[list[tuple[object, ...]], int]:
+    """Greedy's plan for ``led``, every payer's transfers looked at when it
+    is made, explained in ``order`` ("plan", "back", or "last": the last
+    transfer first); with ``runs``, a run of make-ups (``Why._run``) is
+    tried before each transfer shared out, else none is. Returns the
+    explanations, in plan order, and how many transfers runs shared out."""
+    shared = [0]
+    run = discharge.Why._run
+
+    def counted(
+        why: discharge.Why, debts: object, own: discharge._Claims, pending: object
+    ) -> bool:
+        before = len(own.claims)
+        found = run(why, debts, own, pending)  # type: ignore[arg-type]
+        shared[0] += len(own.claims) - before
+        return found
+
+    with (
+        mock.patch.object(discharge, "_HEAVY", 1),
+        mock.patch.object(discharge, "_MAX_WAIT", 0),
+        mock.patch.object(discharge, "_IN_BULK", runs),
+        mock.patch.object(discharge.Why, "_run", counted),
+    ):
+        plan = settle(led, method="greedy")
+        asked = {"plan": plan, "back": plan[::-1], "last": plan[-1:] + plan}[order]
+        for t in asked:
+            assert t.explained_by is not None
+    return [(t.payee, t.amount, t.explained_by) for t in plan], shared[0]
+
+
+def hub_with_a_loan(
+    amounts: list[int], loan: int, back: int = 0, unpaid: bool = False, onward: int = 0
+) -> Ledger:
+    """The hub owes ``m0``, ``m1``, ... the ``amounts`` (the last 1 of each
+    in a favor of its own, so the part of a debt cited shows what was
+    cited of it before) and ``w`` the
+    ``loan``, and pays ``x`` it, four hops away (``x`` <- ``y`` <- ``z``
+    <- ``w``): the plan's first transfer, made from the hub's first debts by
+    id. With ``back``, every ``back``-th creditor owes the hub part back;
+    with ``unpaid``, ``v`` is owed by the hub and owes as much on, so it
+    is paid nothing; with ``onward``, every ``onward``-th creditor (from
+    the second) owes ``q`` 1, so the hub pays it less than it owes it."""
+    led = Ledger()
+    for i, value in enumerate(amounts):  # the last 1 of each in a favor of its own
+        if value > 1:
+            led.record(f"m{i}", "hub", value - 1, id=f"f{i}", at="2024-01-01T00:00Z")
+        led.record(f"m{i}", "hub", min(value, 1), id=f"g{i}", at="2024-01-02T00:00Z")
+    for giver, receiver in [("x", "y"), ("y", "z"), ("z", "w"), ("w", "hub")]:
+        led.record(giver, receiver, loan, id=f"f-{giver}", at="2024-01-02T00:00Z")
+    if back:
+        for i in range(0, len(amounts), back):
+            led.record(
+                "hub", f"m{i}", Fraction(1, 2), id=f"b{i}", at="2024-01-03T00:00Z"
+            )
+    if unpaid:
+        led.record("v", "hub", 3, id="f-v", at="2024-01-02T00:00Z")
+        led.record("u", "v", 3, id="f-u", at="2024-01-02T00:00Z")
+    if onward:
+        for i in range(1, len(amounts), onward):
+            led.record("q", f"m{i}", 1, id=f"q{i}", at="2024-01-03T00:00Z")
+    return led
+
+
+@pytest.mark.parametrize("order", ["plan", "back", "last"])
+@pytest.mark.parametrize(
+    ("back", "unpaid", "onward"),
+    [(0, False, 0), (3, False, 0), (0, True, 0), (4, True, 0), (0, False, 4)],
+)
+def test_make_ups_by_whole_amounts_are_shared_out_in_runs_as_one_by_one(
+    order: str, back: int, unpaid: bool, onward: int
+) -> None:
+    """Issue 11's loan at 10^5 people made about 11,000 of the hub's
+    transfers fall short one after the other, each by its whole amount
+    (its payee's debt was taken by the make-ups before), and make it up
+    from the next debts by id. Such runs are now shared out in bulk
+    (``Why._run``): the answers equal those of sharing out one by one and
+    of the long way (nobody's transfers looked at), with creditors owing
+    part back (so paid less than the hub owes them, gross), some owing
+    others (paid less than the hub owes them, net) and one paid nothing,
+    asked in any order; and runs did share some out."""
+    amounts = [1 + (i * 7) % 5 if i % 3 else 1 for i in range(90)]
+    led = hub_with_a_loan(amounts, 23, back, unpaid, onward)
+    quick, in_runs = explained_with_runs(led, runs=True, order=order)
+    slow, none = explained_with_runs(led, runs=False, order=order)
+    assert quick == slow
+    assert in_runs > 10
+    assert none == 0
+    with mock.patch.object(discharge, "_HEAVY", 10**9):  # the long way
+        plan = settle(led, method="greedy")
+    assert [(t.payee, t.amount, t.explained_by) for t in plan] == quick
+
+
+def test_a_run_does_not_pass_transfers_pending_before_a_debt_taken_in_part() -> None:
+    """Found by the A/B against main (hubs with halves): a run that starts
+    at a debt the make-ups took in part, whose transfer is pending, must
+    still reach the next debts only after every transfer pending (here
+    some of a later group of amounts): it took those of the debts right
+    after it while transfers before theirs were left, and cited debts
+    further on than one by one does."""
+    rng = random.Random(2)
+    choices = [1, 2, 3, 5, 9, Fraction(1, 2), Fraction(3, 2)]
+    led = hub_with_a_loan([rng.choice(choices) for _ in range(60)], 30)
+    quick, in_runs = explained_with_runs(led, runs=True)
+    slow, _ = explained_with_runs(led, runs=False)
+    assert quick == slow
+    assert in_runs > 0
+
+
+@given(
+    amounts=st.lists(
+        st.sampled_from([1, 1, 1, 2, 3, 7, Fraction(1, 2), Fraction(3, 2)]),
+        max_size=150,
+    ),
+    loan=st.integers(1, 40),
+    back=st.sampled_from([0, 2, 5]),
+    unpaid=st.booleans(),
+    onward=st.sampled_from([0, 3, 7]),
+    window=st.sampled_from([1, 3, 4096]),
+    order=st.sampled_from(["plan", "back", "last"]),
+)
+@examples(60)
+def test_runs_of_make_ups_share_out_as_one_by_one(
+    amounts: list[int],
+    loan: int,
+    back: int,
+    unpaid: bool,
+    onward: int,
+    window: int,
+    order: str,
+) -> None:
+    """Runs of make-ups (``Why._run``) share out what one by one would, on
+    hubs of any shape, whatever the window of creditors a run first looks
+    at, asked in any order."""
+    led = hub_with_a_loan(amounts, loan, back, unpaid, onward)
+    with mock.patch.object(discharge, "_WINDOW", window):
+        quick, _ = explained_with_runs(led, runs=True, order=order)
+    slow, _ = explained_with_runs(led, runs=False, order=order)
+    assert quick == slow
 
 
 def test_a_payee_paid_twice_by_a_heavy_payer_is_not_paid_plainly() -> None:
