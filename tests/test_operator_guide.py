@@ -117,10 +117,14 @@ def _board(script: str, env: dict[str, str]) -> str:
         text=True,
         start_new_session=True,  # its own process group: stopped as one
     ) as board:
+        said = []
         try:
             assert board.stdout is not None
-            line = board.stdout.readline()
+            for line in board.stdout:  # what store it opened, then listening
+                said.append(line)
+                if "listening on" in line or len(said) > 20:
+                    break
         finally:
             os.killpg(board.pid, signal.SIGTERM)
-    assert "listening on" in line, line
-    return line
+    assert "listening on" in said[-1], said
+    return "".join(said)

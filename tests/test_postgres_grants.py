@@ -9,13 +9,17 @@ its write "may be stored", or the server's SQL context. Both now get
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import favorledger as fl
 from favorledger.io.postgres import missing_grants
 from tests.test_postgres import app_role, sql
 
-READER = "SELECT ON favorledger.entries, favorledger.favorledger_schema"
+READER = (
+    "SELECT ON favorledger.entries, favorledger.chain, favorledger.favorledger_schema"
+)
 
 
 def test_a_role_without_grants_is_told_the_privilege_not_damaged(
@@ -33,6 +37,19 @@ def test_a_role_without_grants_is_told_the_privilege_not_damaged(
     assert refused.value.role == "nogrants"
 
 
+def test_a_role_that_may_not_read_the_chain_is_told_so(postgres_url: str) -> None:
+    """Version 6 reads the chain: a role granted only the entries is named
+    the privilege it lacks when it opens the ledger, not a bare read error."""
+    fl.Ledger.open(postgres_url).close()
+    entries_only = app_role(postgres_url, "SELECT ON favorledger.entries")
+    with pytest.raises(fl.StorePermissionError) as refused:
+        fl.Ledger.open(entries_only)
+    assert refused.value.needed in (
+        "SELECT on table favorledger.chain",
+        "SELECT on table favorledger.favorledger_schema",
+    ), refused.value.needed
+
+
 def test_a_role_without_insert_is_told_so_and_nothing_is_stored(
     postgres_url: str,
 ) -> None:
@@ -43,7 +60,9 @@ def test_a_role_without_insert_is_told_so_and_nothing_is_stored(
             with pytest.raises(fl.StorePermissionError) as refused:
                 led.record("alice", "bob", 1, reason=f"try {attempt}")
             message = str(refused.value)
-            assert "INSERT on table favorledger.entries" in message, message
+            # version 6 appends to both tables; whichever the server refuses
+            # first is named (the hand-in's entries, or a locked write's chain)
+            assert re.search(r"INSERT on table favorledger\.(entries|chain)", message)
             assert "may be stored" not in message
             assert "CONTEXT" not in message
             assert "nothing was written" in message
@@ -55,7 +74,8 @@ def test_missing_grants_lists_what_a_role_lacks_to_write(postgres_url: str) -> N
     fl.Ledger.open(postgres_url).close()
     assert missing_grants(postgres_url) == []
     assert missing_grants(app_role(postgres_url, READER)) == [
-        "INSERT on favorledger.entries"
+        "INSERT on favorledger.entries",
+        "INSERT on favorledger.chain",  # version 6's locked writes append there
     ]
     writer = app_role(postgres_url, READER.replace("SELECT", "SELECT, INSERT"))
     assert missing_grants(writer) == []

@@ -8,6 +8,8 @@ only read.
 
 from __future__ import annotations
 
+from typing import Final
+
 from favorledger._exact import total
 from favorledger.errors import StoreError
 from favorledger.io.chain import GENESIS, is_digest
@@ -46,28 +48,42 @@ def missing_grants(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
         the role may not even read it).
     """
     store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
+    wanted = _WRITER_NEEDS[store.sealed_on_insert]
     try:
-        table = f"{store._schema}.entries"
-        row = (
-            store._live()
-            .execute(
-                "SELECT has_table_privilege(%s, 'SELECT'),"
-                " has_table_privilege(%s, 'INSERT')",
-                (table, table),
+        held = [
+            bool(
+                store._live()
+                .execute(
+                    "SELECT has_table_privilege(%s, %s)",
+                    (f"{store._schema}.{table}", privilege),
+                )
+                .fetchone()[0]  # type: ignore[index]
             )
-            .fetchone()
-        )
+            for table, privilege in wanted
+        ]
     except _psycopg().Error as exc:
         raise StoreError(f"{store.path}: cannot read the grants: {exc}") from exc
     finally:
         store.close()
-    held = (True, True) if row is None else row
-    shown = f"{store.name}.entries"
     return [
-        f"{p} on {shown}"
-        for p, ok in zip(("SELECT", "INSERT"), held, strict=True)
+        f"{privilege} on {store.name}.{table}"
+        for (table, privilege), ok in zip(wanted, held, strict=True)
         if not ok
     ]
+
+
+_WRITER_NEEDS: Final = {
+    False: (("entries", "SELECT"), ("entries", "INSERT")),
+    True: (
+        ("entries", "SELECT"),
+        ("entries", "INSERT"),
+        ("chain", "SELECT"),
+        ("chain", "INSERT"),
+    ),
+}
+"""What a role needs of each table to record entries, before and from
+version 6 (whose locked writes append to ``chain``; ``pending`` is optional:
+a role without it takes the locked way, see docs/storage.md)."""
 
 
 def check_store(

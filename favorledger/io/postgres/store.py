@@ -319,7 +319,8 @@ class PostgresStore(ConnectedStore):
                     return
                 after = found[-1][0]
         except pg.Error as exc:
-            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+            why = f"{self._path}: cannot read the store: {exc}"
+            raise self._refused(exc, "SELECT", why) from exc
 
     def unread(self) -> Iterator[tuple[int, Entry]]:
         """``(seq, entry)`` for each entry stored since the owner last read
