@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 from command_line import run
+from hypothesis import given
+from hypothesis import strategies as st
 
 from favorledger import Favor, Ledger
 from favorledger.errors import StoreError
@@ -309,3 +311,38 @@ def test_the_skip_count_counts_rows_when_a_csv_with_reversals_comes_again(
     assert f"{path}:3 (r2)" not in out
     _, listed, _ = run(capsys, "--db", db, "--json", "import", str(path))
     assert json.loads(listed)["new"] == 0
+
+
+_PART = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-.", min_size=1)
+
+
+@given(
+    user=_PART,
+    secret=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ!$%*+", min_size=4),
+    host=_PART,
+    database=_PART,
+    before=st.lists(st.tuples(_PART, _PART), max_size=3),
+    after=st.lists(st.tuples(_PART, _PART), max_size=3),
+    in_user=st.booleans(),
+)
+def test_any_url_is_shown_without_its_password_and_nothing_else_lost(
+    user: str,
+    secret: str,
+    host: str,
+    database: str,
+    before: list[tuple[str, str]],
+    after: list[tuple[str, str]],
+    in_user: bool,
+) -> None:
+    """Property: whether the password is in the user part or a parameter,
+    it is never shown, and every other part of the URL is kept in order."""
+    asks = [f"{key}={value}" for key, value in before + after]
+    if not in_user:
+        asks.insert(len(before), f"password={secret}")
+    login = f"{user}:{secret}" if in_user else user
+    query = "&".join(asks)
+    url = f"postgresql://{login}@{host}/{database}" + f"?{query}" * bool(query)
+    shown = without_password(url)
+    assert secret not in shown
+    kept = "&".join(f"{key}={value}" for key, value in before + after)
+    assert shown == f"postgresql://{user}@{host}/{database}" + f"?{kept}" * bool(kept)
