@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,7 @@ from favorledger.io import (
     write_graphml,
     write_jsonl,
 )
+from favorledger.io.tables import date_as_midnight
 from favorledger.model import utcnow
 from favorledger.stores import without_password
 
@@ -346,3 +347,16 @@ def test_any_url_is_shown_without_its_password_and_nothing_else_lost(
     assert secret not in shown
     kept = "&".join(f"{key}={value}" for key, value in before + after)
     assert shown == f"postgresql://{user}@{host}/{database}" + f"?{kept}" * bool(kept)
+
+
+@given(day=st.dates(), pad=st.sampled_from(["", " ", "\t"]), hour=st.times())
+def test_a_date_alone_is_midnight_utc_and_a_time_is_left_as_typed(
+    day: date, pad: str, hour: time
+) -> None:
+    """Property (``date_as_midnight``, the API's ``at`` and CSV's): a date
+    alone reads as midnight UTC; a cell with a time of day is left for the
+    model to read or refuse, unchanged."""
+    midnight = datetime.fromisoformat(date_as_midnight(f"{pad}{day.isoformat()}{pad}"))
+    assert midnight == datetime.combine(day, time(), tzinfo=UTC)
+    typed = f"{day.isoformat()}T{hour.isoformat()}"
+    assert date_as_midnight(typed) == typed
