@@ -94,7 +94,7 @@ from favorledger.model import (
 from favorledger.policy import DEFAULT_REFERRAL_SHARE, Decay, parse_share
 from favorledger.stores import Sink, opener, without_password
 from favorledger.ties import TieIndex
-from favorledger.view import LedgerIndex, LogView, MarketView
+from favorledger.view import LedgerIndex, LogView, MarketView, require_person
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -1283,10 +1283,7 @@ recorded with a different body: value 1 != 2
         takes it: :func:`~favorledger.model.kept_id`), else raise."""
         if type(person) is str and person in self._people:
             return person  # typed as kept: the common case, one lookup
-        kept = kept_id(person, self._people)
-        if kept is None:
-            raise self._unknown(person)
-        return kept
+        return require_person(self, person)
 
     def _stored(self, entry_id: str) -> Entry | None:
         """The entry already recorded under ``entry_id``, if any."""
