@@ -325,7 +325,7 @@ def test_duckdb_answers_within_a_memory_limit(tmp_path: Path) -> None:
 
 
 @pytest.mark.spark
-@settings(max_examples=8)
+@settings(max_examples=4)  # each example starts some 60 Spark jobs
 @given(decimal_ledgers(max_favors=12), people, st.integers(0, 3))
 def test_spark_answers_equal_the_ledgers_and_duckdbs(
     spark: object, led: Ledger, me: str, hops: int

@@ -709,7 +709,7 @@ def most_zero_sum_groups(values: list[int]) -> int:
 nonzero_ints = st.integers(-12, 12).filter(bool)
 hidden_groups = (
     st.lists(
-        st.lists(nonzero_ints, min_size=1, max_size=4).map(lambda g: [*g, -sum(g)]),
+        st.lists(nonzero_ints, min_size=1, max_size=3).map(lambda g: [*g, -sum(g)]),
         min_size=2,
         max_size=4,
     )
