@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -274,7 +274,7 @@ def open_ledger(
     *,
     referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
     strict: bool = False,
-    create: bool = True,
+    create: bool | Literal["on write"] = True,
     timeout: float = DEFAULT_TIMEOUT,
     readonly: bool = False,
 ) -> StoredLedger:
@@ -284,7 +284,11 @@ def open_ledger(
     ``url`` is a libpq URL (``postgresql://user@host:port/db``), optionally
     with ``?ledger=NAME`` to choose one of several ledgers in the database.
     ``timeout`` bounds how long a write waits to reconnect to a server that
-    is restarting.
+    is restarting. ``create="on write"`` makes a missing ledger in the
+    transaction of its first write instead of at once, so that a write
+    refused before then leaves nothing behind (the ``favorledger`` command
+    opens so); :attr:`~favorledger.io.sqlite.StoredLedger.created` turns
+    true when that write commits.
 
     Raises
     ------
