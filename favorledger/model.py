@@ -77,6 +77,7 @@ from favorledger.errors import (
     InvalidEntryError,
     InvalidFavorError,
     InvalidPersonError,
+    InvalidQueryError,
     InvalidTieError,
     InvalidValueError,
     shown,
@@ -100,12 +101,14 @@ __all__ = [
     "Tie",
     "Transfer",
     "as_id",
+    "has_tag",
     "kept_id",
     "moment_or_now",
     "named_people",
     "new_id",
     "not_after_now",
     "not_before",
+    "query_tag",
     "utcnow",
 ]
 
@@ -825,6 +828,49 @@ def kept_id(raw: object, known: Container[str]) -> str | None:
         if kept != raw and kept in known:
             return kept
     return None
+
+
+def query_tag(raw: object, field: str = "tag") -> str:
+    """The tag a query names, as a write keeps it: ``raw`` stripped and in
+    Unicode NFC form (:func:`as_id`), so a tag typed decomposed or with
+    spaces around it finds the people a write tagged with it
+    (:func:`has_tag`). Like a write, it takes no text longer than
+    :data:`MAX_ID_LENGTH` characters: such a text is kept as typed and
+    finds nobody.
+
+    Raises
+    ------
+    InvalidQueryError
+        If ``raw`` is not a string, or is blank.
+
+    Examples
+    --------
+    >>> query_tag(" law "), query_tag("cafe\u0301") == "caf\u00e9"
+    ('law', True)
+    >>> query_tag("  ")
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidQueryError: tag must be a non-empty string, got '  '
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidQueryError(f"{field} must be a non-empty string, got {raw!r}")
+    return raw if len(raw) > MAX_ID_LENGTH else as_id(raw)
+
+
+def has_tag(tags: Iterable[str], tag: str) -> bool:
+    """Whether ``tags`` (a person's, as kept) hold ``tag`` (as
+    :func:`query_tag` gives it): the same tag once both are stripped and in
+    Unicode NFC form, so a tag a store from before keeps decomposed is found
+    too. The common case, ASCII, is one lookup.
+
+    Examples
+    --------
+    >>> has_tag(frozenset({"law"}), "law"), has_tag({"cafe\u0301"}, "caf\u00e9")
+    (True, True)
+    """
+    if isinstance(tags, frozenset | set) and tag in tags:
+        return True
+    return any(t == tag or (not t.isascii() and as_id(t) == tag) for t in tags)
 
 
 def _plain_name(raw: object) -> str | None:

@@ -61,7 +61,7 @@ import attrs
 from favorledger import _exact
 from favorledger._exact import ZERO, Amount, AmountLike, parse_amount
 from favorledger.errors import InvalidPolicyError, InvalidQueryError, InvalidValueError
-from favorledger.model import as_moment, utcnow
+from favorledger.model import as_moment, has_tag, query_tag, utcnow
 from favorledger.referrals import (
     Adjacency,
     ReferralPath,
@@ -198,11 +198,7 @@ DEFAULT_POLICY: Final = PriorityPolicy()
 
 
 def _expertise_tag(raw: object) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise InvalidQueryError(
-            f"Expertise.tag must be a non-empty string, got {raw!r}"
-        )
-    return raw.strip()
+    return query_tag(raw, "Expertise.tag")  # as a write keeps it
 
 
 @attrs.frozen
@@ -512,7 +508,7 @@ def _reach(
         people = ledger.people
 
         def expert(person: str) -> bool:
-            return goal.tag in people[person].tags
+            return has_tag(people[person].tags, goal.tag)
 
         for contact in contacts:
             best = _nearest(adj, contact, rules.reach_hops, step, expert, blocked=shut)

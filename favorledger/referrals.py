@@ -73,7 +73,7 @@ import networkx as nx
 from favorledger import _exact
 from favorledger._exact import Amount
 from favorledger.errors import InvalidQueryError, NoPathError, shown
-from favorledger.model import Favor, Obligation
+from favorledger.model import Favor, Obligation, has_tag, query_tag
 from favorledger.view import require_person
 
 if TYPE_CHECKING:
@@ -506,9 +506,7 @@ def experts(
     >>> [p.target for p in experts(led, "me", "marketing", max_hops=1)]
     ['erin']
     """
-    if not isinstance(tag, str) or not tag.strip():
-        raise InvalidQueryError(f"tag must be a non-empty string, got {tag!r}")
-    tag = tag.strip()
+    tag = query_tag(tag)  # as a write keeps it
     hops = _optional_positive(max_hops, "max_hops")
     cap = _optional_positive(limit, "limit")
     query = _Query.make(ledger, source, None, weight, (), hops)
@@ -516,7 +514,7 @@ def experts(
     found = [
         query.path(route)
         for route in query.everywhere()
-        if tag in people[route[-1]].tags
+        if has_tag(people[route[-1]].tags, tag)
     ]
     found.sort(key=lambda p: (p.cost, len(p.hops), p.target))
     return found if cap is None else found[:cap]

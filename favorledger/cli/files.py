@@ -116,7 +116,8 @@ def _importable(path: str, given: str | None) -> None:
 def _import(run: Run) -> int:
     """All or nothing: the whole file is read and checked before the store is
     opened, and a store that does not exist yet is created only for a file the
-    ledger accepts (checked first on an empty ledger in memory)."""
+    ledger accepts (an SQLite file checked first on an empty ledger in
+    memory; a PostgreSQL ledger made in the import's own transaction)."""
     path = run.args.file
     if path == "-":  # standard input: JSON Lines, as export writes it there
         kind = run.args.format or "jsonl"
@@ -127,7 +128,7 @@ def _import(run: Run) -> int:
     old: dict[str, str] = {}
     located = _located(path, kind, undated, old)
     refuse_future(path, located, table=kind == "csv")  # as record --at
-    if not run.exists():
+    if run.unmade():
         _strangers(run, Ledger(), path, located)
         _add_located(Ledger(), path, located)
     known: list[tuple[int | None, str]] = []
@@ -137,6 +138,7 @@ def _import(run: Run) -> int:
             located, known = split_recorded(led, located, undated, old)
         new = _add_located(led, path, located, progress, _noted(known))
         total = len(led.log)
+        run.announce(led)
     if run.json:
         skipped = [{"line": line, "id": entry_id} for line, entry_id in known]
         run.emit(

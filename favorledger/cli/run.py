@@ -323,6 +323,7 @@ class Run:
         self._short: dict[str, str] | None = None
         self._led: StoredLedger | None = None
         self._note = ""
+        self._announced = False
 
     @property
     def address(self) -> str:
@@ -338,11 +339,25 @@ class Run:
         """Whether the store may exist (a URL is asked by opening it)."""
         return is_postgres_url(self.db) or os.path.exists(self.db)
 
+    def unmade(self) -> bool:
+        """Whether no SQLite ledger is at the path yet (no file, or an empty
+        one): a write first rehearses on an empty ledger, so a refused one
+        leaves no file and an empty file as it was. A PostgreSQL ledger needs
+        no rehearsal: its first write makes it (:meth:`open`)."""
+        if is_postgres_url(self.db):
+            return False
+        return not os.path.exists(self.db) or os.path.getsize(self.db) == 0
+
     def open(self, *, create: bool, readonly: bool = False) -> StoredLedger:
-        """Open the store (``create``: make it if missing)."""
+        """Open the store (``create``: make it if missing; a PostgreSQL ledger
+        is made by the first write, in its transaction, so a refused command
+        leaves none: :meth:`announce` then says so)."""
+        making: bool | str = create
+        if create and is_postgres_url(self.db):
+            making = "on write"
         try:
             led: StoredLedger = self.store.open_ledger(
-                self.db, create=create, readonly=readonly
+                self.db, create=making, readonly=readonly
             )
         except StoreError as exc:
             if create or self.exists():
@@ -351,12 +366,7 @@ class Run:
                 f"{self.address}: no ledger here yet (record, tie, person or import"
                 " creates one; --db or $FAVORLEDGER_DB chooses another)"
             ) from exc
-        if led.created:  # once: a misspelt path or ledger name shows at once
-            empty = self.args.db is None and os.environ.get("FAVORLEDGER_DB") == ""
-            why = " ($FAVORLEDGER_DB is empty: the default)" if empty else ""
-            self.err.write(
-                f"favorledger: created a new ledger at {self.address}{why}\n"
-            )
+        self.announce(led)
         for problem in led.damage[:1]:
             self.err.write(
                 f"favorledger: warning: {one_line(problem)}; the store is"
@@ -372,20 +382,36 @@ class Run:
         self._led = led
         return led
 
+    def announce(self, led: StoredLedger) -> None:
+        """Say, once, that ``led`` was made by this command (a misspelt path
+        or ledger name shows at once): on opening an SQLite store, after the
+        write that made a PostgreSQL ledger."""
+        if led.created and not self._announced:
+            self._announced = True
+            empty = self.args.db is None and os.environ.get("FAVORLEDGER_DB") == ""
+            why = " ($FAVORLEDGER_DB is empty: the default)" if empty else ""
+            self.err.write(
+                f"favorledger: created a new ledger at {self.address}{why}\n"
+            )
+
     def read(self) -> StoredLedger:
         """The store, opened read-only (a read command never writes)."""
         return self.open(create=False, readonly=True)
 
     def write(self, act: Callable[[Ledger], _T], *names: str | None) -> _T:
         """Do ``act`` to the ledger (creating the store), pointing out the new
-        names among ``names``. A new store is made only if ``act`` succeeds
-        on an empty ledger first, so a refused entry leaves no file behind."""
-        if not self.exists():
+        names among ``names``. A new SQLite store is made only if ``act``
+        succeeds on an empty ledger first, so a refused entry leaves no file
+        behind (and an empty file empty); a new PostgreSQL ledger only by a
+        write that commits."""
+        if self.unmade():
             self.people(Ledger(), *names)
             act(Ledger())
         with self.open(create=True) as led:
             self.people(led, *names)
-            return act(led)
+            done = act(led)
+            self.announce(led)
+            return done
 
     @property
     def strict(self) -> bool:

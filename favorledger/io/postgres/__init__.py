@@ -8,7 +8,10 @@ and ``$FAVORLEDGER_DB`` take such a URL. Needs the ``postgres`` extra
 (``pip install -e '.[postgres]'`` in the checkout).
 
 Each ledger is a PostgreSQL schema (``favorledger`` unless the URL says
-``?ledger=NAME``), so several ledgers share one database. It holds:
+``?ledger=NAME``), so several ledgers share one database. Opening makes a
+missing one at once, or, with ``create="on write"`` (as the command opens
+it), in the transaction of its first write, so a write refused before then
+leaves no schema behind. It holds:
 
 * ``entries (seq, id, type, at, body, digest)``: the entries, one row each:
   ``body`` is the entry's JSON line; ids are unique as in the ledger. Since

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -39,13 +39,21 @@ class PostgresLedger(StoredLedger):
     indexed at once), the handle is *behind* the store, and its next read of anything (a
     balance, the log, a query, ``len``) first catches up with every entry
     stored since it last read, its own favors among them, in the store's
-    order; a handle that only writes never indexes other writers' favors.
+    order; a handle that only writes indexes other writers' favors only
+    when it keeps :attr:`most_handed` favors of its own unindexed (the
+    write that would keep one more catches up first).
     On older ledgers the rows other writers appended before the favor come
     back with it and are indexed first. Any other write, or a favor the
     ledger cannot place that way (its id is stored, a person is new to this
     handle, the connection failed), takes the lock and catches up, as on
     SQLite.
     """
+
+    most_handed: int = 1024
+    """The most favors a handle keeps that it handed in and has not indexed
+    (it indexes them as the very objects its calls returned, at its next
+    read). A handle that only writes, behind the store, catches up before
+    the write that would keep one more: its memory stays bounded."""
 
     def __init__(
         self,
@@ -222,12 +230,7 @@ class _BehindLedger(PostgresLedger):
     def __getattribute__(self, name: str) -> Any:
         if name in _BEHIND_OWN:
             return object.__getattribute__(self, name)
-        object.__setattr__(self, "__class__", PostgresLedger)
-        try:
-            self._catch_up()
-        except BaseException:
-            object.__setattr__(self, "__class__", _BehindLedger)
-            raise
+        _caught_up(self)
         return object.__getattribute__(self, name)
 
     def _as_caught(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -241,12 +244,17 @@ class _BehindLedger(PostgresLedger):
                 object.__setattr__(self, "__class__", _BehindLedger)
 
     def record(self, *args: Any, **kwargs: Any) -> Favor:
-        """Record a favor; one that needs no state is handed in at once."""
+        """Record a favor; one that needs no state is handed in at once
+        (after a catch-up if this handle keeps :attr:`most_handed` favors it
+        has not indexed)."""
+        _keep_up(self)
         found: Favor = self._as_caught("record", *args, **kwargs)
         return found
 
     def add(self, entry: Any) -> Any:
-        """Record an entry; a favor that needs no state is handed in at once."""
+        """Record an entry; a favor that needs no state is handed in at once
+        (after a catch-up, as for :meth:`record`)."""
+        _keep_up(self)
         return self._as_caught("add", entry)
 
     def refresh(self) -> int:
@@ -257,6 +265,29 @@ class _BehindLedger(PostgresLedger):
     def close(self) -> None:
         """Close the store without catching up (see :meth:`Ledger.close`)."""
         self._as_caught("close")
+
+
+def _caught_up(ledger: _BehindLedger) -> None:
+    """Turn ``ledger`` back into a :class:`PostgresLedger` and catch up (it
+    stays behind if that fails)."""
+    object.__setattr__(ledger, "__class__", PostgresLedger)
+    try:
+        ledger._catch_up()
+    except BaseException:
+        object.__setattr__(ledger, "__class__", _BehindLedger)
+        raise
+
+
+def _keep_up(ledger: _BehindLedger) -> None:
+    """Catch ``ledger`` up if it keeps :attr:`PostgresLedger.most_handed`
+    favors it handed in and has not indexed: the next write keeps no more."""
+    handed = object.__getattribute__(ledger, "_handed")
+    if len(handed) >= object.__getattribute__(ledger, "most_handed"):
+        object.__setattr__(ledger, "__class__", PostgresLedger)
+        try:
+            ledger._catch_up()
+        finally:  # the write that follows is made as any other (_as_caught)
+            object.__setattr__(ledger, "__class__", _BehindLedger)
 
 
 _QUICK_KEYS: Final = frozenset({"kind", "at", "id"})
@@ -274,7 +305,7 @@ def open_ledger(
     *,
     referral_share: AmountLike = DEFAULT_REFERRAL_SHARE,
     strict: bool = False,
-    create: bool = True,
+    create: bool | Literal["on write"] = True,
     timeout: float = DEFAULT_TIMEOUT,
     readonly: bool = False,
 ) -> StoredLedger:
@@ -284,7 +315,11 @@ def open_ledger(
     ``url`` is a libpq URL (``postgresql://user@host:port/db``), optionally
     with ``?ledger=NAME`` to choose one of several ledgers in the database.
     ``timeout`` bounds how long a write waits to reconnect to a server that
-    is restarting.
+    is restarting. ``create="on write"`` makes a missing ledger in the
+    transaction of its first write instead of at once, so that a write
+    refused before then leaves nothing behind (the ``favorledger`` command
+    opens so); :attr:`~favorledger.io.sqlite.StoredLedger.created` turns
+    true when that write commits.
 
     Raises
     ------

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from typing import Literal
 
 from favorledger.errors import StoreError
 from favorledger.io.chain import broken_link, last_broken
@@ -133,6 +134,8 @@ class PostgresStore(ConnectedStore):
         self.behind = False
         """Whether favors this handle handed in are stored after its read
         position (:meth:`hand_in`): it catches up before it answers."""
+        self._unborn = False  # missing, to be made by the first write
+        self._newborn = False  # made by the open write transaction
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -140,11 +143,17 @@ class PostgresStore(ConnectedStore):
         cls,
         url: str,
         *,
-        create: bool = True,
+        create: bool | Literal["on write"] = True,
         timeout: float = DEFAULT_TIMEOUT,
         readonly: bool = False,
     ) -> PostgresStore:
         """Open the ledger at ``url``, creating its schema if allowed.
+
+        With ``create="on write"`` a missing schema is made by the first
+        write, in that write's transaction (under the ledger's lock): a
+        write that fails leaves no schema behind, and until one succeeds
+        the ledger reads as empty (or as what another process has stored
+        in it since); :attr:`created` turns true when it commits.
 
         Raises
         ------
@@ -157,14 +166,16 @@ class PostgresStore(ConnectedStore):
             raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
         conninfo, name = split_url(url)
         store = cls(conninfo, name, max(timeout, 0), readonly=readonly, url=url)
+        if readonly:
+            create = False
         try:
-            store._prepare(create=create and not readonly)
+            store._prepare(create=create)
         except BaseException:
             store.close()
             raise
         return store
 
-    def _prepare(self, *, create: bool) -> None:
+    def _prepare(self, *, create: bool | Literal["on write"]) -> None:
         pg = _psycopg()
         try:
             connection = self._live()
@@ -175,12 +186,20 @@ class PostgresStore(ConnectedStore):
                     f" {encoding and encoding[0]!r}"
                 )
             state = self._state()
+            if state == "missing" and create == "on write":
+                self._unborn = True  # the first write makes it (_born)
+                return
             if state == "missing" and create:
                 self._locked(self._initialise)
                 state = self._state()
         except pg.Error as exc:
             why = f"{self._path}: cannot open the store: {exc}"
             raise self._refused(exc, "CREATE", why) from exc
+        self._settle(state)
+
+    def _settle(self, state: str) -> None:
+        """Refuse a schema that is missing, foreign or newer; bring an older
+        one up to this version (under the ledger's lock)."""
         if state == "missing":
             raise StoreError(f"{self._path}: no such favorledger store")
         if state == "foreign":
@@ -189,18 +208,62 @@ class PostgresStore(ConnectedStore):
                 " holds tables of another application"
             )
         if self._check_version() < self.schema_version and not self._readonly:
-            self._locked(self._upgrade)
-            self._check_version()
+            if self._depth:  # in the write that adopts it: the lock is held
+                self._upgrade()
+                self.version = self.schema_version
+            else:
+                self._locked(self._upgrade)
+                self._check_version()
+
+    def _born(self) -> bool:
+        """Whether the schema exists: a store opened with ``create="on
+        write"`` on a missing one asks again (another process may have made
+        it since) and, once it is there, opens it as :meth:`open` would."""
+        if not self._unborn:
+            return True
+        pg = _psycopg()
+        try:
+            state = self._redialled(self._state)
+        except pg.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+        if state == "missing":
+            return False
+        self._settle(state)
+        self._unborn = False
+        return True
+
+    def _birth(self) -> None:
+        """Make the missing schema in the write transaction just begun (the
+        ledger's lock is held), or open the one another process made since:
+        the write's rollback takes it away again (:meth:`_undo`)."""
+        try:
+            state = self._state()
+            if state == "missing":
+                self._initialise()
+                self.version = self.schema_version
+            else:
+                self._settle(state)
+                if self.sealed_on_insert:
+                    self._live().execute(
+                        f"SELECT {self._schema}.favorledger_seal(NULL)"
+                    )
+        except BaseException:
+            self.created = False  # rolled back with the transaction
+            raise
+        self._unborn, self._newborn = False, True
 
     def _state(self) -> str:
         """``missing``, ``ours`` or ``foreign``: what the schema holds."""
-        assert self._connection is not None
-        rows = self._connection.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
-            " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN"
-            " ('r', 'p', 'v', 'm', 'f')",
-            (self._name,),
-        ).fetchall()
+        rows = (
+            self._live()
+            .execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN"
+                " ('r', 'p', 'v', 'm', 'f')",
+                (self._name,),
+            )
+            .fetchall()
+        )
         tables = {row[0] for row in rows}
         if not tables:
             return "missing"
@@ -290,6 +353,8 @@ class PostgresStore(ConnectedStore):
         if self._fetched is not None:  # a lone append brought them along
             yield from (row for row in self._fetched if row[0] > after)
             return
+        if not self._born():
+            return  # nothing stored yet
         pg = _psycopg()
         sql = (
             f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
@@ -327,7 +392,7 @@ class PostgresStore(ConnectedStore):
         (see :meth:`LogStore.unread`). Outside a write the rows come as one
         JSON value per chunk through libpq (:meth:`_recent`), as the group
         append's do: a catch-up is one light round trip."""
-        if self._depth or self._fetched is not None:
+        if self._depth or self._fetched is not None or not self._born():
             yield from super().unread()
             return
         while True:
@@ -366,6 +431,8 @@ class PostgresStore(ConnectedStore):
         index missing, changed or disabled) and of the last entry's link in
         the chain: four catalog and table reads, whatever the log's size."""
         try:
+            if not self._born():
+                return []
             return _schema_problems(self) + self._last_link()
         except _psycopg().Error as exc:
             return [f"{self._path}: cannot read the store: {_why(exc)}"]
@@ -389,6 +456,8 @@ class PostgresStore(ConnectedStore):
 
     def __len__(self) -> int:
         """The number of stored entries (sealed, on a version 6 ledger)."""
+        if not self._born():
+            return 0
         table = "chain" if self.sealed_on_insert else "entries"
         row = self._live().execute(f"SELECT count(*) FROM {self._schema}.{table}")
         found = row.fetchone()
@@ -478,7 +547,12 @@ class PostgresStore(ConnectedStore):
     def hands_in(self) -> bool:
         """Whether a lone favor is handed in without a catch-up
         (:meth:`hand_in`: a version 4 ledger, :attr:`lazy_catch_up`)."""
-        return self.group_appends and self.lazy_catch_up and self.version >= 4
+        return (
+            self.group_appends
+            and self.lazy_catch_up
+            and self.version >= 4
+            and not self._unborn  # the first write makes the schema, locked
+        )
 
     def alone(self) -> None:
         """Let the next write of this (lazy) transaction be a lone append."""
@@ -496,6 +570,8 @@ class PostgresStore(ConnectedStore):
     def _finish(self) -> None:
         if self._phase == "locked":
             self._commit()
+            if self._newborn:  # the schema this write made is committed
+                self._newborn = False
         elif self._phase in ("lazy", "alone"):  # nothing written: what the
             self._flush()  # ledger answered from is on disk when it returns
 
@@ -651,10 +727,12 @@ class PostgresStore(ConnectedStore):
                     if self.flush_after_unlock:
                         connection.execute("SET LOCAL synchronous_commit = off")
                     self._lock()
-                    if self.sealed_on_insert:  # the queue first: then catch up
-                        connection.execute(
+                    if self.sealed_on_insert and not self._unborn:
+                        connection.execute(  # the queue first: then catch up
                             f"SELECT {self._schema}.favorledger_seal(NULL)"
                         )
+                if self._unborn:
+                    self._birth()
                 return
             except pg.OperationalError as exc:
                 self._drop()  # nothing was done yet: begin again
@@ -664,9 +742,10 @@ class PostgresStore(ConnectedStore):
                     ) from exc
             except pg.Error as exc:
                 self._undo(0)
-                raise StoreError(
-                    f"{self._path}: could not start a write: {_why(exc)}"
-                ) from exc
+                why = f"{self._path}: could not start a write: {_why(exc)}"
+                if self._unborn:  # making the schema: CREATE on the database
+                    raise self._refused(exc, "CREATE", why) from exc
+                raise StoreError(why) from exc
 
     def _commit(self) -> None:
         pg = _psycopg()
@@ -738,6 +817,8 @@ class PostgresStore(ConnectedStore):
         self._forget(depth)
         if depth:
             return
+        if self._newborn:  # the rollback takes the schema it made away
+            self._unborn, self._newborn, self.created = True, False, False
         connection = self._connection
         if connection is None or connection.closed:
             return

@@ -1,0 +1,88 @@
+"""A PostgreSQL handle that only writes keeps a bounded memory of its writes.
+
+A favor that needs no state is handed in without a catch-up; when another
+writer stored something in between, the handle is *behind* and keeps the
+favor (``_handed``) to index it, as the very object its call returned, at
+its next read. A handle that never reads kept every such favor; now it keeps
+at most :attr:`PostgresLedger.most_handed` of them and catches up before
+the write that would keep one more. It still reads its own writes: every
+favor it returned is in its ledger, as that object, once it reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from favorledger import Favor
+from favorledger.io.postgres import PostgresLedger, open_ledger
+
+AT = "2024-01-01T00:00Z"
+_names = itertools.count()
+
+
+def _handed(led: object) -> dict[str, Favor]:
+    """What the handle keeps, read without catching up."""
+    found: dict[str, Favor] = object.__getattribute__(led, "_handed")
+    return found
+
+
+def test_a_handle_that_only_writes_keeps_at_most_most_handed_favors(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
+    url = f"{postgres_url}?ledger=writes"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        returned: list[Favor] = []
+        sizes = []
+        for n in range(60):  # another writer in between: mine is behind
+            returned.append(mine.record("ann", "bob", 1, id=f"m{n}", at=AT))
+            theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
+            sizes.append(len(_handed(mine)))
+        assert mine.behind  # type: ignore[attr-defined]
+        assert max(sizes) <= 8
+        assert max(sizes) == 8  # it did keep favors, up to the bound
+        # and it reads its own writes, each as the object its call returned
+        assert all(mine.favors[f.id] is f for f in returned)
+        assert len(mine.log) == 120
+        assert mine.balance("ann") == 0
+        assert _handed(mine) == {}
+
+
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    most=st.integers(1, 6),
+    steps=st.lists(st.sampled_from(["mine", "theirs", "read"]), max_size=40),
+)
+@example(most=1, steps=["theirs", "mine", "mine", "read", "theirs", "mine"])
+def test_the_handed_favors_stay_bounded_and_are_read_as_returned(
+    postgres_url: str, most: int, steps: list[str]
+) -> None:
+    """Whatever the interleaving of this handle's writes, another writer's
+    and this handle's reads: the handle never keeps more than the bound,
+    each read answers with every favor it wrote before, as the objects its
+    calls returned, and a refresh with the other writer's too."""
+    url = f"{postgres_url}?ledger=h{next(_names)}"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        mine.most_handed = most  # type: ignore[attr-defined]
+        returned: list[Favor] = []
+        written = 0
+        for n, step in enumerate(steps):
+            if step == "mine":
+                returned.append(mine.record("ann", "bob", 1, id=f"f{n}", at=AT))
+                written += 1
+            elif step == "theirs":
+                theirs.record("bob", "ann", 2, id=f"f{n}", at=AT)
+                written += 1
+            else:  # a read answers with its own writes, without refresh
+                assert all(mine.favors[f.id] is f for f in returned)
+            assert len(_handed(mine)) <= most
+        assert all(mine.favors[f.id] is f for f in returned)
+        mine.refresh()  # and with the other writer's
+        assert len(mine.log) == written
