@@ -177,6 +177,11 @@ def _against_package(path: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
+        # The package imports its names on first use (favorledger._lazy):
+        # resolve them now, while its own modules are the ones importable,
+        # or they would be this checkout's.
+        for public in getattr(module, "__all__", ()):
+            getattr(module, public)
         return module
     finally:
         for key in ours():
@@ -208,6 +213,7 @@ def _writer(
         "handin@v5",
         "handin+read",
         "group",
+        "against",  # hands in too (through the other checkout's store)
     )
     postgres.PostgresStore.lazy_catch_up = mode != "group"
     postgres.PostgresStore.lone_appends = mode not in ("locked", "sync")
