@@ -24,6 +24,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -1055,6 +1057,35 @@ def test_every_favor_is_stored_as_dumps_entry_writes_it_by_either_way(
         ]
         assert store_head(url) == head
         assert check_store(url) == []
+
+
+_WRITES = """
+import sys
+from datetime import UTC, datetime
+from favorledger import Favor, Ledger
+with Ledger.open(sys.argv[1]) as led:
+    led.record("ann", "bob", 1, id="f1")  # handed in
+    led.record("bob", "cy", 2, at=datetime(2024, 1, 1, tzinfo=UTC), reason="thanks")
+    led.add_many([Favor(giver="cy", receiver="ann", value="1/3", id="f3")])
+    assert len(led.log) == 3
+print("cattrs" in sys.modules)
+"""
+
+
+def test_a_process_writing_favors_never_loads_cattrs(postgres_url: str) -> None:
+    """The store writes each row with its generated row maker: a writer
+    process (a web worker, a command) never imports cattrs and builds its
+    converter, 40 to 60 ms of CPU at its first favor (``benchmarks/README.md``,
+    "A leaner writer"); the rows are what ``dumps_entry`` writes (above)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WRITES, postgres_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False"]
+    assert check_store(postgres_url) == []
 
 
 @AT_FORMS
