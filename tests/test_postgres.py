@@ -24,13 +24,16 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.connection import Connection
 from typing import Any
 
+import attrs
 import psycopg
 import pytest
 from hypothesis import given, settings
@@ -60,6 +63,7 @@ from favorledger.io.postgres import (
 from favorledger.io.postgres import store as postgres
 from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
+from favorledger.testing.strategies import favors, texts
 from tests.test_sqlite import rich_ledgers, snapshot
 
 T1 = "2024-01-01T09:00:00+00:00"
@@ -992,6 +996,95 @@ def test_each_connection_prepares_the_hand_in_once(
         ]
         assert led.balance("ann") == 7
     assert [row[1] for row in rows(postgres_url)] == [f"f{i}" for i in range(7)]
+    assert check_store(postgres_url) == []
+
+
+def _a_tag(text: str) -> bool:
+    return bool(text) and text.isprintable() and text.strip() == text
+
+
+@st.composite
+def _any_shape(draw: st.DrawFn) -> Favor:
+    """A favor of any shape a row can hold: perhaps a reason to escape, tags,
+    a time in another zone (:func:`favors` draws neither)."""
+    favor = draw(favors())
+    zone = timezone(timedelta(minutes=draw(st.integers(-14 * 60, 14 * 60))))
+    return attrs.evolve(
+        favor,
+        reason=draw(st.just("") | texts()),
+        tags=draw(st.frozensets(texts(max_size=5).filter(_a_tag))),
+        at=favor.at.astimezone(zone) if draw(st.booleans()) else favor.at,
+    )
+
+
+@settings(max_examples=12, deadline=None)
+@given(batch=st.lists(_any_shape(), min_size=1, max_size=6, unique_by=lambda f: f.id))
+def test_every_favor_is_stored_as_dumps_entry_writes_it_by_either_way(
+    postgres_server: TemporaryServer, batch: list[Favor]
+) -> None:
+    """The hand-in and the locked way write a favor's row with one generated
+    function (``ROW_MAKERS``), not ``dumps_entry`` and ``utc_text``: its body
+    must still be ``dumps_entry``'s line byte for byte (every digest, and the
+    head an SQLite store of the same favors has, depend on it) and its time
+    column ``utc_text``'s, whatever the favor's shape (a referrer, tags, a
+    reason to escape, a fraction, a time in another zone); ``check`` is
+    clean and both ways end at the same head."""
+    handed_url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
+    locked_url = f"{postgres_server.url()}?ledger=p{next(_ledgers)}"
+    handed: list[str] = []
+    with open_ledger(handed_url) as one_by_one, open_ledger(locked_url) as batched:
+        store = one_by_one._store
+        assert isinstance(store, PostgresStore)
+        hand_in = store.hand_in
+        store.hand_in = lambda favor: (  # type: ignore[method-assign]
+            handed.append(favor.id) or hand_in(favor)
+        )
+        for favor in batch:
+            one_by_one.add(favor)
+        batched.add_many(batch)  # one locked write transaction
+        stored = {entry.id: entry for entry in one_by_one.log}
+    assert handed == [favor.id for favor in batch]  # every one handed in
+    lines = [dumps_entry(stored[favor.id]) for favor in batch]
+    head = GENESIS
+    for line in lines:
+        head = link(head, line)
+    for url in (handed_url, locked_url):
+        name = split_url(url)[1]
+        found = sql(url, f"SELECT id, type, at, body FROM {name}.entries ORDER BY seq")
+        assert found == [
+            (entry.id, "favor", utc_text(entry.at), dumps_entry(entry))
+            for entry in (stored[favor.id] for favor in batch)
+        ]
+        assert store_head(url) == head
+        assert check_store(url) == []
+
+
+_WRITES = """
+import sys
+from datetime import UTC, datetime
+from favorledger import Favor, Ledger
+with Ledger.open(sys.argv[1]) as led:
+    led.record("ann", "bob", 1, id="f1")  # handed in
+    led.record("bob", "cy", 2, at=datetime(2024, 1, 1, tzinfo=UTC), reason="thanks")
+    led.add_many([Favor(giver="cy", receiver="ann", value="1/3", id="f3")])
+    assert len(led.log) == 3
+print("cattrs" in sys.modules)
+"""
+
+
+def test_a_process_writing_favors_never_loads_cattrs(postgres_url: str) -> None:
+    """The store writes each row with its generated row maker: a writer
+    process (a web worker, a command) never imports cattrs and builds its
+    converter, 40 to 60 ms of CPU at its first favor (``benchmarks/README.md``,
+    "A leaner writer"); the rows are what ``dumps_entry`` writes (above)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WRITES, postgres_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False"]
     assert check_store(postgres_url) == []
 
 
