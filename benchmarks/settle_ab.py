@@ -6,6 +6,11 @@ run, untimed, before each call; the three rotate). CPU medians.
 
     git archive main favorledger | tar -x -C /tmp/main
     python benchmarks/settle_ab.py /tmp/main/favorledger/settlement.py [rounds]
+
+Before timing, both settle the same seeded ledgers (hub-shaped and random,
+``SAME_LEDGERS`` of each, 2 to 900 people, every method but ``"ties"``,
+which ``tests/`` covers) and the script stops if any plan differs in a
+payer, payee or amount: a faster path must give the same answers.
 """
 
 from __future__ import annotations
@@ -26,6 +31,32 @@ from bench_settle import forget, hub_ledger, load_debts, random_ledger
 
 from favorledger import settlement as ours
 
+SAME_LEDGERS = 40
+
+
+def same_answers(other: Any) -> int:
+    """Compare the two versions' plans on seeded ledgers; return how many
+    plans were compared, or stop at the first difference."""
+    compared = 0
+    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+        for seed in range(SAME_LEDGERS):
+            n = 2 + (seed * 97) % 899
+            led = make(n, seed=seed)
+            for method in ("greedy", "auto", "exact"):
+                if method == "exact" and n > 12:
+                    continue  # the exact search refuses many balances
+                plans = [
+                    [(t.payer, t.payee, t.amount) for t in v.settle(led, method=method)]
+                    for v in (other, ours)
+                ]
+                if plans[0] != plans[1]:
+                    raise SystemExit(
+                        f"{shape} ledger of {n} people (seed {seed}), {method}:"
+                        " the two versions suggest different plans"
+                    )
+                compared += 1
+    return compared
+
 
 def main() -> None:
     spec = importlib.util.spec_from_file_location("_settlement_other", sys.argv[1])
@@ -34,6 +65,7 @@ def main() -> None:
     other = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(other)
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 151
+    print(f"same plans from both versions on {same_answers(other)} seeded ledgers")
     debts = load_debts()
     for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
         led = make(900, seed=900)
