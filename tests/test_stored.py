@@ -23,6 +23,7 @@ from test_sqlite import rich_ledgers
 
 from favorledger import Favor, Ledger, trading
 from favorledger.errors import FormatError
+from favorledger.io import stored
 from favorledger.io.chain import GENESIS
 from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry, loads_entry
 from favorledger.io.sqlite import SqliteStore
@@ -234,3 +235,24 @@ def test_a_row_is_the_columns_dumps_entry_and_utc_text_write(
         expected = (entry.id, ENTRY_TYPES[type(entry)], utc_text(entry.at))
         assert row_of(entry) == (*expected, dumps_entry(entry))
         assert dumps_row(entry) == (dumps_entry(entry), utc_text(entry.at))
+
+
+# ----------------------------------------------- row makers, types resolved
+def test_the_row_makers_are_generated_after_dumps_entry_resolved_the_types() -> None:
+    """cattrs resolves an entry class's field types (``attrs.Attribute.type``
+    becomes the objects) the first time ``dumps_entry`` writes one; the row
+    makers, generated on first use, then fell back to ``dumps_entry`` itself
+    for every entry (a batch insert about twice as slow, in any process that
+    had exported or logged an entry before its first write). Every entry
+    type whose fields all have a trusted form keeps its generated maker and
+    builder; a settlement (its debts are tuples) has neither, as before."""
+    led = Ledger()
+    led.record("ann", "bob", 2, id="f1", at=T0)
+    for entry in [*led.log, *_market(led)]:
+        dumps_entry(entry)
+    for cls, name in ENTRY_TYPES.items():
+        attrs.resolve_types(cls)
+        generated = name != "settlement"
+        assert (stored._rower(cls, name) is not None) is generated, name
+        assert (stored._builder(cls) is not None) is generated, name
+    assert stored.ROW_MAKERS[Favor] is not stored._any_row

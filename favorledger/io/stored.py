@@ -97,6 +97,15 @@ _CONVERT: Final[dict[str, Callable[[Any], Any]]] = {
 """How each field type is turned back from its JSON form."""
 
 
+def _declared(cls: type[Entry], field: attrs.Attribute[Any]) -> str:
+    """A field's type as the class spells it (``"Amount | None"``): attrs
+    turns ``field.type`` into the objects once anything resolves the types
+    (cattrs does, the first time ``dumps_entry`` writes the class), so the
+    text is read from the class's own annotations."""
+    declared = cls.__annotations__.get(field.name, field.type)
+    return declared if isinstance(declared, str) else str(declared)
+
+
 def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
     """Build a ``cls`` from its JSON fields, or ``None`` if a field's type
     has no trusted conversion (such entries take the checked path).
@@ -106,12 +115,12 @@ def _builder(cls: type[Entry]) -> Callable[[dict[str, Any]], Entry] | None:
     the entry made by :func:`~favorledger.model.unchecked`.
     """
     fields = attrs.fields(cls)
-    if any(field.type not in _CONVERT for field in fields):
+    if any(_declared(cls, field) not in _CONVERT for field in fields):
         return None
     scope: dict[str, Any] = {"make": unchecked(cls), "small": _SMALL.get}
     lines = ["def build(data):"]
     for n, field in enumerate(fields):
-        convert = _CONVERT[str(field.type)]
+        convert = _CONVERT[_declared(cls, field)]
         value = f"data[{field.name!r}]"
         if convert is _amount:  # the shared small whole amounts first, inline
             lines.append(f"    v{n} = {value}")
@@ -206,8 +215,8 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
     formatted once, for the line and (when it is in UTC) the store's column.
     """
     fields = attrs.fields(cls)
-    if any(field.type not in _UNCONVERT for field in fields) or not any(
-        field.name == "at" and str(field.type) == "datetime" for field in fields
+    if any(_declared(cls, field) not in _UNCONVERT for field in fields) or not any(
+        field.name == "at" and _declared(cls, field) == "datetime" for field in fields
     ):
         return None
     lines = ["def row(entry):"]
@@ -218,7 +227,7 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
             text += ', "at": "{iso}"'
             continue
         lines.append(f"    v{n} = entry.{field.name}")
-        form = _UNCONVERT[str(field.type)]
+        form = _UNCONVERT[_declared(cls, field)]
         if form == '"{0}!s"':  # the amount's text between quotes, as it is
             text += f', {_quote(field.name)}: "{{v{n}!s}}"'
             continue
