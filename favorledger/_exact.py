@@ -374,6 +374,8 @@ def running(values: Iterable[Amount], first: Amount = ZERO) -> list[Amount]:
     if type(first) is Decimal and set(map(type, values)) <= {Decimal}:
         decimals = cast("list[Decimal]", values)
         sums = accumulate(decimals, _EXACT.add, initial=first)
+        if all(map(Decimal.same_quantum, [first, *decimals], repeat(ZERO))):
+            return list(sums)  # whole numbers in normal form: so are their sums
         # as add does: strip trailing zeros, then turn 1E+1 back into 10
         return list(map(_EXACT.add, map(_EXACT.normalize, sums), repeat(ZERO)))
     found = [first]

@@ -886,6 +886,7 @@ _MAX_WAIT: Final = 32
 
 _INT32: Final = array("i").itemsize
 
+_PAIR: Final = operator.itemgetter(1)
 _CAP: Final = operator.itemgetter(2)
 _NEXT: Final = (1).__add__
 _LT: Final[Callable[[Amount, Amount], bool]] = operator.lt
@@ -1316,18 +1317,13 @@ class Why(LazyExplanation):
         taken = takes[done]
         k = bisect_right(starts, taken) - 1  # stream[k]: the first not taken in full
         reached = bisect_left(starts, taken)  # the debts before it were reached
-        own.events.update(
-            queue[waiting + q] for q in range(len(joins)) if joins[q] < reached
-        )
-        pending[:] = [
-            j
-            for q, j in enumerate(queue[done:], done)
-            if q < waiting or needs[q] < reached
-        ]  # in plan order: a heap
+        joined = waiting + bisect_left(joins, reached)  # theirs were reached
+        own.events.update(queue[waiting:joined])
+        pending[:] = queue[done:waiting] + queue[max(done, waiting) : joined]
         run = (stream, starts, takes)
         at = zip(repeat(run), range(done), strict=False)
         own.runs.update(zip(queue[:done], at, strict=False))
-        total.update((s[1], s[2]) for s in stream[:k])
+        total.update(zip(map(_PAIR, stream[:k]), map(_CAP, stream[:k]), strict=True))
         part = _exact.sub(taken, starts[k]) if k < len(stream) else ZERO
         if part:
             total[stream[k][1]] = part

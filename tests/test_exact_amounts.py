@@ -82,11 +82,12 @@ def test_total_is_the_exact_sum_in_normal_form(values: list) -> None:
 @given(st.lists(large_values(), max_size=8), large_values())
 @example([Decimal("0.5"), Decimal("0.5"), Decimal(5)], Decimal("1.5"))
 @example([Fraction(1, 3), Decimal("0.25"), Fraction(2, 3)], Decimal(0))
+@example([Decimal(90), Decimal(10), Decimal(LIMIT)], Decimal(900))
 def test_running_sums_are_each_sum_added_one_by_one(values: list, first) -> None:
     """``running`` (the sums a run of make-ups keeps, issue 11) gives what
     adding the values one by one gives: the exact sums, in normal form
     (``Decimal('1')``, not ``Decimal('1.0')``; ``10``, not ``1E+1``), on
-    the all-decimal path in C as on the mixed one."""
+    the all-decimal paths in C (whole numbers, others) as on the mixed one."""
     amounts = [total([Decimal(v) if isinstance(v, str) else v]) for v in values]
     start = total([Decimal(first) if isinstance(first, str) else first])
     expected = [start]
