@@ -944,7 +944,9 @@ class _Claims:
     Each transfer's claims, and what those before it had claimed of the
     same pairs, are kept for the transfers shared out one by one (the
     *events*), with the whole claimed of each pair, so no explanation sums
-    over every transfer of a payer who pays many. A heavy payer's other
+    over every transfer of a payer who pays many; those shared out in a run
+    (:meth:`Why._run`) keep only their place in it, and their claims are
+    worked out when asked (:meth:`Why._in_run`). A heavy payer's other
     transfers are *plain* (:meth:`Why.prepare`): each claims its payee's
     debt, whole, and nothing else, and is found when asked.
     """
@@ -1109,7 +1111,8 @@ class Why(LazyExplanation):
         """Do now what the first explanation would pay for: index a long
         log (:meth:`Snapshot.prepare`) and, for anyone who pays at least
         :data:`_HEAVY` transfers, find which of them are plain
-        (:meth:`_not_plain`)."""
+        (:meth:`_looked_at`) and, if some are not, the payer's creditors
+        by id (:meth:`_found`), which make-ups read."""
         self.snapshot.prepare()
         plan = self.plan
         if plan is None or len(plan.transfers) < _HEAVY:
@@ -1276,6 +1279,12 @@ class Why(LazyExplanation):
         payee's debt was not yet taken in full, or whose amount is more
         than the stream has left: the rest are shared out one by one.
         Returns whether any transfer was shared out.
+
+        Worked out on running sums, in C: where each debt starts along the
+        stream and where each transfer's take starts (its amount after the
+        amounts before it in the queue). A transfer's turn comes while its
+        take starts at or after the end of the debt it waits for; the run
+        is kept as it is (``own.runs``), not as claims per transfer.
         """
         transfers, debtor, total = self._transfers(), own.debtor, own.total
         stream, part, cut = self._stream(debts, own, pending)
