@@ -41,7 +41,8 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, NoReturn, TypeAlias, overload
+from itertools import accumulate, repeat
+from typing import Any, Final, NoReturn, TypeAlias, cast, overload
 
 from favorledger.errors import InvalidValueError, shown
 
@@ -61,6 +62,7 @@ __all__ = [
     "normalize",
     "parse_amount",
     "parse_derived",
+    "running",
     "sub",
     "total",
 ]
@@ -354,6 +356,32 @@ def total(values: Iterable[Amount | Fraction | int]) -> Amount:
             value = normalize(value)
         result = add(result, value)  # type: ignore[arg-type]
     return result
+
+
+def running(values: Iterable[Amount], first: Amount = ZERO) -> list[Amount]:
+    """Return ``first``, then ``first`` plus each of ``values`` in turn
+    (running sums), exactly, each in normal form: what adding them one by
+    one with :func:`add` gives, in C when every one is a ``Decimal``.
+
+    Examples
+    --------
+    >>> running([Decimal("1.5"), Decimal("0.5"), Decimal(1)], Decimal(2))
+    [Decimal('2'), Decimal('3.5'), Decimal('4'), Decimal('5')]
+    >>> running([Decimal("0.5"), normalize(Fraction(1, 3))])
+    [Decimal('0'), Decimal('0.5'), Ratio(5, 6)]
+    """
+    values = list(values)
+    if type(first) is Decimal and set(map(type, values)) <= {Decimal}:
+        decimals = cast("list[Decimal]", values)
+        sums = accumulate(decimals, _EXACT.add, initial=first)
+        if all(map(Decimal.same_quantum, [first, *decimals], repeat(ZERO))):
+            return list(sums)  # whole numbers in normal form: so are their sums
+        # as add does: strip trailing zeros, then turn 1E+1 back into 10
+        return list(map(_EXACT.add, map(_EXACT.normalize, sums), repeat(ZERO)))
+    found = [first]
+    for value in values:
+        found.append(add(found[-1], value))
+    return found
 
 
 def _coerce(raw: object, field: str, error: type[InvalidValueError]) -> Amount:

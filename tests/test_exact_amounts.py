@@ -16,7 +16,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from favorledger import InvalidValueError, Ledger, Ratio, Transfer, total
-from favorledger._exact import MAX_TEXT, MAX_VALUE, is_decimal_denominator
+from favorledger._exact import (
+    MAX_TEXT,
+    MAX_VALUE,
+    add,
+    is_decimal_denominator,
+    running,
+)
 
 LIMIT = int(MAX_VALUE) - 1
 
@@ -71,6 +77,28 @@ def test_total_is_the_exact_sum_in_normal_form(values: list) -> None:
     result = total(amounts)
     assert Fraction(result) == expected
     assert is_normal(result, expected)
+
+
+@given(st.lists(large_values(), max_size=8), large_values())
+@example([Decimal("0.5"), Decimal("0.5"), Decimal(5)], Decimal("1.5"))
+@example([Fraction(1, 3), Decimal("0.25"), Fraction(2, 3)], Decimal(0))
+@example([Decimal(90), Decimal(10), Decimal(LIMIT)], Decimal(900))
+def test_running_sums_are_each_sum_added_one_by_one(values: list, first) -> None:
+    """``running`` (the sums a run of make-ups keeps, issue 11) gives what
+    adding the values one by one gives: the exact sums, in normal form
+    (``Decimal('1')``, not ``Decimal('1.0')``; ``10``, not ``1E+1``), on
+    the all-decimal paths in C (whole numbers, others) as on the mixed one."""
+    amounts = [total([Decimal(v) if isinstance(v, str) else v]) for v in values]
+    start = total([Decimal(first) if isinstance(first, str) else first])
+    expected = [start]
+    for amount in amounts:
+        expected.append(add(expected[-1], amount))
+    sums = running(amounts, start)
+    assert [(type(s), str(s)) for s in sums] == [(type(e), str(e)) for e in expected]
+    assert [Fraction(s) for s in sums[1:]] == [
+        Fraction(start) + sum(map(Fraction, amounts[: i + 1]), Fraction())
+        for i in range(len(amounts))
+    ]
 
 
 shares = st.sampled_from(["0", "1", "1/2", "1/3", "0.125", "0.000000000001"])
