@@ -1328,7 +1328,7 @@ class Why(LazyExplanation):
         reached = bisect_left(starts, taken)  # the debts before it were reached
         joined = waiting + bisect_left(joins, reached)  # theirs were reached
         own.events.update(queue[waiting:joined])
-        pending[:] = queue[done:waiting] + queue[max(done, waiting) : joined]
+        pending[:] = queue[done:joined]  # reached, not run (done <= joined)
         run = (stream, starts, takes)
         at = zip(repeat(run), range(done), strict=False)
         own.runs.update(zip(queue[:done], at, strict=False))

@@ -861,15 +861,16 @@ def has_tag(tags: Iterable[str], tag: str) -> bool:
     """Whether ``tags`` (a person's, as kept) hold ``tag`` (as
     :func:`query_tag` gives it): the same tag once both are stripped and in
     Unicode NFC form, so a tag a store from before keeps decomposed is found
-    too. The common case, ASCII, is one lookup.
+    too. A hit in a set is one lookup; otherwise only the tags not in ASCII
+    are composed.
 
     Examples
     --------
     >>> has_tag(frozenset({"law"}), "law"), has_tag({"cafe\u0301"}, "caf\u00e9")
     (True, True)
     """
-    if isinstance(tags, frozenset | set) and tag in tags:
-        return True
+    if isinstance(tags, frozenset | set):
+        return tag in tags or any(not t.isascii() and as_id(t) == tag for t in tags)
     return any(t == tag or (not t.isascii() and as_id(t) == tag) for t in tags)
 
 

@@ -471,7 +471,8 @@ def experts(
     ledger, source, weight
         As for :func:`referral_path`.
     tag
-        The expertise to look for (a person's ``tags`` must contain it).
+        The expertise to look for (a person's ``tags`` must contain it,
+        once both are stripped and in Unicode NFC form, as writes keep tags).
     max_hops
         The most ties a path may travel (default 3; ``None``: no limit).
     limit

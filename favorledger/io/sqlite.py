@@ -832,8 +832,9 @@ class StoredLedger(Ledger):
     def created(self) -> bool:
         """Whether opening made this store: there was no ledger at
         :attr:`path` before (the ``favorledger`` command then says so once).
-        A PostgreSQL ledger opened with ``create="on write"`` is made, and
-        this turns true, when its first write commits.
+        A PostgreSQL ledger opened with ``create="on write"`` is made by its
+        first write: this turns true then, and false again if that write is
+        rolled back.
 
         Examples
         --------

@@ -319,7 +319,8 @@ def open_ledger(
     transaction of its first write instead of at once, so that a write
     refused before then leaves nothing behind (the ``favorledger`` command
     opens so); :attr:`~favorledger.io.sqlite.StoredLedger.created` turns
-    true when that write commits.
+    true when that write makes the ledger (false again if it is rolled
+    back).
 
     Raises
     ------

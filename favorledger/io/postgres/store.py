@@ -152,7 +152,8 @@ class PostgresStore(ConnectedStore):
         write, in that write's transaction (under the ledger's lock): a
         write that fails leaves no schema behind, and until one succeeds
         the ledger reads as empty (or as what another process has stored
-        in it since); :attr:`created` turns true when it commits.
+        in it since); :attr:`created` turns true when that write makes
+        the schema, and false again if the write is rolled back.
 
         Raises
         ------
