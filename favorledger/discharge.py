@@ -988,7 +988,7 @@ class _Claims:
         self.creditors: list[str] | None = None  # by id, once needed
         self.full = 0  # the creditors before this one are claimed in full
         self.gone: list[int] | None = None  # see watch
-        self.partly: Iterable[str] = ()  # payees paid less than the debt, or more
+        self.partly: list[str] = []  # payees paid less than the debt, or more
         self.ready: tuple[list[str], list[int]] | None = None  # see Why._found
         self.when = [0]  # the transfer being shared out, as the search reads it
         self.scan: Iterator[int] = iter(())
@@ -1156,7 +1156,7 @@ class Why(LazyExplanation):
         events = [j for j, plain in zip(where, enough, strict=True) if not plain]
         first_to = dict(zip(reversed(payees), reversed(where), strict=True))
         found = _Claims(payer, events, first_to)
-        found.partly = compress(payees, map(operator.ne, owed, amounts))
+        found.partly = list(compress(payees, map(operator.ne, owed, amounts)))
         return found
 
     def __call__(self, transfer: Transfer) -> tuple[Obligation, ...]:
