@@ -636,7 +636,8 @@ def test_a_heavy_payers_creditors_are_found_the_same_each_time() -> None:
     why = plan[0]._plan  # type: ignore[attr-defined]
     assert isinstance(why, discharge.Why)
     own = why._owns["hub"]
-    assert own.ready is not None and own.partly  # found with the plan
+    assert own.ready is not None  # found with the plan
+    assert own.partly
     debts = why.snapshot.debts()
     assert why._found(debts, own) == why._found(debts, own) == own.ready
 
