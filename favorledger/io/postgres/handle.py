@@ -283,11 +283,9 @@ def _keep_up(ledger: _BehindLedger) -> None:
     favors it handed in and has not indexed: the next write keeps no more."""
     handed = object.__getattribute__(ledger, "_handed")
     if len(handed) >= object.__getattribute__(ledger, "most_handed"):
-        object.__setattr__(ledger, "__class__", PostgresLedger)
-        try:
-            ledger._catch_up()
-        finally:  # the write that follows is made as any other (_as_caught)
-            object.__setattr__(ledger, "__class__", _BehindLedger)
+        _caught_up(ledger)  # stays behind if that fails
+        # the write that follows is made as any other (_as_caught)
+        object.__setattr__(ledger, "__class__", _BehindLedger)
 
 
 _QUICK_KEYS: Final = frozenset({"kind", "at", "id"})
