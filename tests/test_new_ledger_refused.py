@@ -247,3 +247,44 @@ def test_a_foreign_schema_is_refused_by_the_first_write(postgres_url: str) -> No
             led.record("ann", "bob", 1)
     assert _schema_exists(postgres_url, "theirs")
     assert postgres.split_url(url)[1] == "theirs"
+
+
+_not_create = st.one_of(
+    st.sampled_from(["on-write", "on_write", "On write", "yes", "", 0, 1, None]),
+    st.text(max_size=12).filter(lambda text: text != "on write"),
+)
+_not_flag = st.one_of(st.sampled_from(["no", "", 0, 1, None]), st.text(max_size=8))
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(create=_not_create, readonly=st.one_of(st.booleans(), _not_flag))
+def test_a_create_or_readonly_that_is_not_a_choice_is_refused_and_makes_nothing(
+    postgres_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    create: object,
+    readonly: object,
+) -> None:
+    """A typo (``create="on-write"``) is not taken as true: both stores refuse
+    it, naming the setting and the value, before anything is made."""
+    name = f"typo{next(_names)}"
+    with pytest.raises(StoreError, match=r"create must be True, False or 'on write'"):
+        open_ledger(f"{postgres_url}?ledger={name}", create=create)  # type: ignore[arg-type]
+    assert not _schema_exists(postgres_url, name)
+    path = tmp_path_factory.mktemp("typo") / "favors.db"
+    with pytest.raises(
+        StoreError, match=r"create must be True or False, got "
+    ) as raised:
+        StoredLedger.open(path, create=create)  # type: ignore[arg-type]
+    assert repr(create) in str(raised.value)
+    assert not path.exists()
+    if not isinstance(readonly, bool):
+        with pytest.raises(StoreError, match=r"readonly must be True or False, got "):
+            open_ledger(f"{postgres_url}?ledger={name}", readonly=readonly)  # type: ignore[arg-type]
+        with pytest.raises(StoreError, match=r"readonly must be True or False, got "):
+            StoredLedger.open(path, readonly=readonly)  # type: ignore[arg-type]
+        assert not _schema_exists(postgres_url, name)
+        assert not path.exists()

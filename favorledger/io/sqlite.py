@@ -61,7 +61,7 @@ from favorledger.errors import (
 )
 from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, link
 from favorledger.io.files import SQLITE_HEADER, file_head
-from favorledger.io.store import LogStore, utc_text
+from favorledger.io.store import LogStore, check_opening, utc_text
 from favorledger.io.store import parse_row as _parse
 from favorledger.io.stored import ROW_MAKERS, plain_favor
 from favorledger.ledger import Ledger
@@ -247,7 +247,8 @@ class SqliteStore(LogStore):
         StoreError
             If the file cannot be opened (its directory is missing, say), is
             not a favorledger store, was written by a newer favorledger, or is
-            missing and ``create`` is false (or ``readonly`` is true).
+            missing and ``create`` is false (or ``readonly`` is true); or if
+            ``create``, ``timeout`` or ``readonly`` is not one of its choices.
         """
         name = _store_name(path)
         if not _empty_or_sqlite(name):  # SQLite would write over a 1-byte file
@@ -255,8 +256,7 @@ class SqliteStore(LogStore):
                 f"{name} is not a favorledger store: a file that is not empty and"
                 " not an SQLite database; it is left as it is (give another file)"
             )
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-            raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+        check_opening(create, timeout, readonly)
         if (readonly or not create) and not os.path.exists(name):
             raise StoreError(f"{name}: no such favorledger store")
         folder = os.path.dirname(name)
@@ -952,7 +952,9 @@ def open_ledger(
     ------
     StoreError
         If the file cannot be opened or read, is not a favorledger store, or
-        was written by a newer favorledger.
+        was written by a newer favorledger; or if ``create``, ``timeout`` or
+        ``readonly`` is not one of its choices (``True`` or ``False``, and a
+        number of seconds), naming the setting and the value.
     InvalidPolicyError
         For invalid settings.
 

@@ -38,10 +38,44 @@ from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
 from favorledger.io.stored import loads_stored, utc_text
 from favorledger.model import Entry
 
-__all__ = ["LogStore", "Row", "parse_row", "utc_text"]
+__all__ = ["LogStore", "Row", "check_opening", "parse_row", "utc_text"]
 
 Row = tuple[int, str, str, str, str, str]
 """``(seq, id, type, at, body, digest)``."""
+
+
+def check_opening(
+    create: object, timeout: object, readonly: object, *, on_write: bool = False
+) -> None:
+    """Refuse an opening setting that is not one of its choices.
+
+    ``create`` is ``True`` or ``False`` (or, where ``on_write``, the text
+    ``"on write"``), ``readonly`` is ``True`` or ``False`` and ``timeout`` a
+    number of seconds: a typo such as ``create="on-write"`` is not taken as
+    true.
+
+    Raises
+    ------
+    StoreError
+        Naming the setting and the value refused.
+
+    Examples
+    --------
+    >>> check_opening(True, 5, False)
+    >>> check_opening("on write", 0.5, False, on_write=True)
+    >>> try:
+    ...     check_opening("on-write", 5, False, on_write=True)
+    ... except StoreError as exc:
+    ...     print(exc)
+    create must be True, False or 'on write', got 'on-write'
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+    if not isinstance(create, bool) and not (on_write and create == "on write"):
+        choices = "True, False or 'on write'" if on_write else "True or False"
+        raise StoreError(f"create must be {choices}, got {create!r}")
+    if not isinstance(readonly, bool):
+        raise StoreError(f"readonly must be True or False, got {readonly!r}")
 
 
 def parse_row(

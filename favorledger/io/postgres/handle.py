@@ -324,7 +324,10 @@ def open_ledger(
     ------
     StoreError
         If the server cannot be reached, or the ledger is missing (and
-        ``create`` is false), not a favorledger ledger, or newer.
+        ``create`` is false), not a favorledger ledger, or newer; or if
+        ``create`` is not ``True``, ``False`` or ``"on write"`` (a typo such
+        as ``"on-write"`` is refused, not taken as true), or ``timeout`` or
+        ``readonly`` is not one of its choices.
     """
     ledger = PostgresLedger(referral_share=referral_share, strict=strict)
     store = PostgresStore.open(url, create=create, timeout=timeout, readonly=readonly)

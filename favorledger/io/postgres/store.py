@@ -43,7 +43,7 @@ from favorledger.io.postgres.schema import (
     server_functions,
 )
 from favorledger.io.sqlite import DEFAULT_TIMEOUT
-from favorledger.io.store import Row, parse_row
+from favorledger.io.store import Row, check_opening, parse_row
 from favorledger.io.stored import ROW_MAKERS
 from favorledger.model import Entry, Favor
 
@@ -160,10 +160,10 @@ class PostgresStore(ConnectedStore):
         StoreError
             If the server cannot be reached, the schema is not a favorledger
             ledger, was written by a newer favorledger, or is missing and
-            ``create`` is false (or ``readonly`` is true).
+            ``create`` is false (or ``readonly`` is true); or if ``create``,
+            ``timeout`` or ``readonly`` is not one of its choices.
         """
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-            raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
+        check_opening(create, timeout, readonly, on_write=True)
         conninfo, name = split_url(url)
         store = cls(conninfo, name, max(timeout, 0), readonly=readonly, url=url)
         if readonly:
