@@ -5,22 +5,26 @@ A write keeps every tag stripped and in Unicode NFC form (as it keeps ids:
 person the same. Every query that takes a tag finds them the same way:
 :func:`~favorledger.experts` and :func:`~favorledger.priorities` with an
 :class:`~favorledger.Expertise` goal answer for any such spelling exactly
-what they answer for the tag as kept, in memory and from a store. (The
-command line has no option that takes a tag: ``--tag`` only writes.)
+what they answer for the tag as kept, in memory and from a store. A kind
+is kept as a tag is, so ``favorledger log --kind`` takes any such spelling
+too. (The command line has no option that queries a tag: ``--tag`` only
+writes.)
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import favorledger as fl
 from favorledger import Ledger
 from favorledger.testing.strategies import person_ids
+from tests.command_line import run
 
 AT = "2024-01-01T00:00Z"
 LATER = "2024-03-01T00:00Z"
@@ -153,3 +157,44 @@ def test_a_stored_ledger_answers_for_any_spelling(tmp_path: Path) -> None:
         ]
         for typed in spellings(CAFE):
             assert _answers(led, typed) == kept, typed
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kind=tags)
+@example(kind=CAFE)
+def test_the_log_command_finds_a_kind_typed_any_way_a_write_takes_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    """``log --kind`` names a kind as a write keeps it (kinds are kept as
+    tags are): every spelling lists the same entries, and they are there."""
+    path = tmp_path_factory.mktemp("kinds") / "favors.db"
+    other = "other" if kind != "other" else "else"
+    with fl.Ledger.open(path) as led:
+        led.record("ann", "bob", 1, kind=_nfd(kind), id="f1", at=AT)
+        led.record("bob", "ann", 2, kind=other, id="f2", at=AT)
+        fl.trading.pledge(led, "ann", "bob", 1, kind=f" {kind}", id="p1", at=AT)
+
+    def listed(typed: str) -> list[str]:
+        code, out, err = run(
+            capsys, "--db", str(path), "--json", "log", "--kind", typed
+        )
+        assert code == 0, err
+        return [entry["id"] for entry in json.loads(out)]
+
+    assert listed(kind) == ["f1", "p1"]
+    for typed in spellings(kind):
+        assert listed(typed) == ["f1", "p1"], typed
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_the_log_command_refuses_a_blank_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
+    path = tmp_path / "favors.db"
+    with fl.Ledger.open(path) as led:
+        led.record("ann", "bob", 1, id="f1", at=AT)
+    code, out, err = run(capsys, "--db", str(path), "log", "--kind", typed)
+    assert (code, out) == (2, "")
+    assert err.startswith("favorledger: error: --kind must be a non-empty string")

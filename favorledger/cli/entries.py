@@ -32,6 +32,8 @@ from favorledger.model import (
     Person,
     Reversal,
     Settlement,
+    has_tag,
+    query_tag,
 )
 from favorledger.view import require_person
 
@@ -402,6 +404,7 @@ def _since_until(run: Run) -> tuple[datetime | None, datetime | None]:
 def _log(run: Run) -> int:
     a = run.args
     since, until = _since_until(run)
+    kind = None if a.kind is None else query_tag(a.kind, "--kind")  # as kept
     with run.read() as led:
         person = a.person
         if person is not None:  # an unknown person is an error
@@ -410,7 +413,7 @@ def _log(run: Run) -> int:
             e
             for e in led.log
             if (a.type is None or type(e).__name__.lower() == a.type)
-            and (a.kind is None or getattr(e, "kind", None) == a.kind)
+            and (kind is None or has_tag((getattr(e, "kind", ""),), kind))
             and (person is None or person in named(e))
             and (since is None or e.at >= since)
             and (until is None or e.at <= until)
