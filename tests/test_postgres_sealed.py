@@ -291,6 +291,46 @@ def test_a_clash_in_the_hand_in_takes_the_locked_way(postgres_url: str) -> None:
     assert check_store(postgres_url) == []
 
 
+def test_the_hand_in_is_one_plain_statement_beside_the_procedure(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A favor is handed in by one prepared statement, not a ``CALL`` of
+    the PL/pgSQL procedure (which costs the server about a fifth more CPU:
+    ``benchmarks/README.md``). It seals its own favor when the lock is free
+    (the handle indexes it at once) and queues it when not; favors handed
+    in through the procedure, as earlier releases do, share the queue and
+    the chain with it, and every one is sealed once, in one clean chain."""
+    sent: list[bytes] = []
+    call = postgres.PostgresStore._call
+    monkeypatch.setattr(
+        postgres.PostgresStore,
+        "_call",
+        lambda self, query, params: sent.append(query) or call(self, query, params),
+    )
+    procedure = "CALL favorledger.favorledger_hand_in(%s, %s, %s, %s, NULL, NULL)"
+    with open_ledger(postgres_url) as mine:
+        mine.record("ann", "bob", 1, id="f0", at=AT1)  # makes it, locked
+        sent.clear()
+        mine.record("ann", "bob", 2, id="f1", at=AT1)
+        assert len(sent) == 1
+        assert not sent[0].lstrip().upper().startswith(b"CALL")
+        assert b"INSERT INTO" in sent[0]
+        assert not mine.behind  # type: ignore[attr-defined]  # sealed it
+        assert chain(postgres_url)[-1][2] == "f1"
+        sql(postgres_url, procedure, *_favor("p1", 4))  # an older writer
+        with seal_lock_held(postgres_url):
+            mine.record("ann", "bob", 8, id="f2", at=AT1)  # queued
+            sql(postgres_url, procedure, *_favor("p2", 16))  # queued too
+            assert len(queued(postgres_url)) == 2
+        mine.record("ann", "bob", 32, id="f3", at=AT1)  # seals f2, p2, f3
+        assert queued(postgres_url) == []
+        assert mine.balance("ann") == 1 + 2 + 4 + 8 + 16 + 32
+        ids = [e.id for e in mine.log]
+    assert [row[2] for row in chain(postgres_url)] == ids
+    assert sorted(ids) == ["f0", "f1", "f2", "f3", "p1", "p2"]
+    assert check_store(postgres_url) == []
+
+
 def test_a_retry_with_an_id_and_no_time_is_handed_in_straight_away(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,8 +25,9 @@ leaves no schema behind. It holds:
   table but ``pending`` (before version 6 an insert trigger also refused a
   row off the chain; since, ``check`` reports one);
 * ``favorledger_schema (version, created_at)``: the schema version;
-* ``favorledger_hand_in``, ``favorledger_seal``, ``favorledger_seal_queued``
-  and ``favorledger_catch_up`` (version 6): the hand-in below;
+* ``favorledger_seal``, ``favorledger_seal_queued`` and
+  ``favorledger_catch_up`` (version 6): the hand-in below (and
+  ``favorledger_hand_in``, the procedure earlier releases call for it);
 * ``inbox (n, id, type, at, body)`` and ``seals (upto, seq)`` (versions 3
   to 5's group append, kept append-only as their record).
 
@@ -48,10 +49,13 @@ of them was stored.
 A favor that fulfils nothing needs no state but its id (unique in the
 table) and, in a strict ledger, people the ledger knows already (people are
 never removed). :class:`PostgresLedger` records such a favor in one round
-trip, *sealed on insert* (schema version 6): one statement, ``CALL
-favorledger_hand_in(...)``, one transaction with one synchronous commit,
-inserts the favor, queues it in ``pending`` and, if nobody holds the
-ledger's lock (``pg_try_advisory_xact_lock``: nobody waits), seals every
+trip, *sealed on insert* (schema version 6): one plain statement
+(:data:`~favorledger.io.postgres.schema.HAND_IN_STATEMENT`, prepared once
+per connection; earlier versions of favorledger sent ``CALL
+favorledger_hand_in(...)``, which does the same in PL/pgSQL), one
+transaction with one synchronous commit, inserts the favor, queues it in
+``pending`` and, if nobody holds the ledger's lock
+(``pg_try_advisory_xact_lock``: nobody waits), seals every
 queued favor it can see, its own among them, into ``chain`` in ``seq``
 order after the last position. A favor is durable when the call returns
 and in the chain once its own or a later round has sealed it. The call

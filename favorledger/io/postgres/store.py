@@ -35,6 +35,7 @@ from favorledger.io.postgres.schema import (
     _DEFINERS,
     _FUNCTIONS,
     _LOCK_CLASS,
+    HAND_IN_STATEMENT,
     MIGRATIONS,
     SCHEMA_VERSION,
     SEALED_ON_INSERT,
@@ -119,6 +120,9 @@ class PostgresStore(ConnectedStore):
         ).encode()
         self._hand_in_sql = (
             f"CALL {self._schema}.favorledger_hand_in($1, $2, $3, $4, NULL, NULL)"
+        ).encode()
+        self._seal_on_hand_in_sql = HAND_IN_STATEMENT.format(
+            schema=self._schema, name=self._name
         ).encode()
         self._catch_up_sql = (
             f"SELECT {self._schema}.favorledger_catch_up($1)"
@@ -607,7 +611,12 @@ class PostgresStore(ConnectedStore):
         # generated function, the line byte for byte dumps_entry's
         params = ROW_MAKERS[Favor](favor)
         try:
-            seq, same = self._call(self._hand_in_sql, params)
+            seq, same = self._call(
+                self._seal_on_hand_in_sql
+                if self.sealed_on_insert
+                else self._hand_in_sql,
+                params,
+            )
         # each except clause is evaluated only when the call raised
         except _psycopg().errors.UniqueViolation as exc:  # the id is stored (v6)
             raise _RetryLockedError(favor) from exc
