@@ -288,3 +288,16 @@ def test_a_create_or_readonly_that_is_not_a_choice_is_refused_and_makes_nothing(
             StoredLedger.open(path, readonly=readonly)  # type: ignore[arg-type]
         assert not _schema_exists(postgres_url, name)
         assert not path.exists()
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -float("inf")])
+def test_a_timeout_that_is_not_finite_is_refused_by_both_stores(
+    postgres_url: str, tmp_path: Path, timeout: float
+) -> None:
+    name = f"typo{next(_names)}"
+    with pytest.raises(StoreError, match="timeout must be a number of seconds"):
+        open_ledger(f"{postgres_url}?ledger={name}", timeout=timeout)
+    assert not _schema_exists(postgres_url, name)
+    with pytest.raises(StoreError, match="timeout must be a number of seconds"):
+        StoredLedger.open(tmp_path / "favors.db", timeout=timeout)
+    assert not (tmp_path / "favors.db").exists()

@@ -41,7 +41,7 @@ from favorledger.io.postgres import store as postgres
 from favorledger.io.postgres.schema import _LOCK_CLASS
 from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
-from tests.test_postgres import T1, T2, rows, sql
+from tests.test_postgres import T1, T2, app_role, rows, sql
 from tests.test_sqlite import rich_ledgers, snapshot
 
 AT1 = datetime(2024, 1, 1, 9, tzinfo=UTC)  # record hands it in at once
@@ -328,6 +328,28 @@ def test_the_hand_in_is_one_plain_statement_beside_the_procedure(
         ids = [e.id for e in mine.log]
     assert [row[2] for row in chain(postgres_url)] == ids
     assert sorted(ids) == ["f0", "f1", "f2", "f3", "p1", "p2"]
+    assert check_store(postgres_url) == []
+
+
+def test_the_hand_in_needs_no_more_privileges_than_the_procedure(
+    postgres_url: str,
+) -> None:
+    """The statement reads nothing from the queue: a role that may only
+    insert into ``pending`` (as the procedure needed) hands favors in, and
+    does not fall back to the locked way for every favor."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f0", at=AT1)
+    app = app_role(
+        postgres_url,
+        "SELECT, INSERT ON favorledger.entries, favorledger.chain",
+        "INSERT ON favorledger.pending",
+        "SELECT ON favorledger.favorledger_schema",
+    )
+    with open_ledger(app) as led:
+        for number in (1, 2, 3):
+            led.record("ann", "bob", number, id=f"f{number}", at=AT1)
+        assert led._store.group_appends  # type: ignore[attr-defined]
+    assert [row[2] for row in chain(postgres_url)] == ["f0", "f1", "f2", "f3"]
     assert check_store(postgres_url) == []
 
 

@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
@@ -51,8 +52,8 @@ def check_opening(
 
     ``create`` is ``True`` or ``False`` (or, where ``on_write``, the text
     ``"on write"``), ``readonly`` is ``True`` or ``False`` and ``timeout`` a
-    number of seconds: a typo such as ``create="on-write"`` is not taken as
-    true.
+    finite number of seconds (a negative one waits not at all): a typo such
+    as ``create="on-write"`` is not taken as true.
 
     Raises
     ------
@@ -69,7 +70,11 @@ def check_opening(
     ...     print(exc)
     create must be True, False or 'on write', got 'on-write'
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+    ):
         raise StoreError(f"timeout must be a number of seconds, got {timeout!r}")
     if not isinstance(create, bool) and not (on_write and create == "on write"):
         choices = "True, False or 'on write'" if on_write else "True or False"

@@ -58,8 +58,8 @@ transaction with one synchronous commit, inserts the favor, queues it in
 (``pg_try_advisory_xact_lock``: nobody waits), seals every
 queued favor it can see, its own among them, into ``chain`` in ``seq``
 order after the last position. A favor is durable when the call returns
-and in the chain once its own or a later round has sealed it. The call
-returns only the favor's position, if it sealed it; unless that follows
+and in the chain once its own or a later round has sealed it. The
+statement returns only the favor's position, if it sealed it; unless that follows
 what the handle has read (then it indexes the favor at once), the handle
 indexes nothing and is *behind* until its next read, which seals the queue
 (``favorledger_catch_up``) and catches up with every entry sealed since it

@@ -437,16 +437,19 @@ HAND_IN_STATEMENT: Final = (
     "WITH favorledger_hand_in AS (INSERT INTO {schema}.entries (id, type, at, body)"
     " VALUES ($1, $2, $3, $4) RETURNING seq),"
     " queued AS (INSERT INTO {schema}.pending SELECT seq FROM favorledger_hand_in"
-    " RETURNING seq)"
+    " RETURNING true)"
     f" SELECT CASE WHEN pg_try_advisory_xact_lock({_LOCK})"
-    " THEN {schema}.favorledger_seal(queued.seq) END, true FROM queued"
+    " THEN {schema}.favorledger_seal(h.seq) END, true"
+    " FROM favorledger_hand_in h, queued"
 )
 """The hand-in a writer sends to a version 6 ledger (prepared once per
 connection, ``$1`` to ``$4`` the favor's id, type, time and body): what
 ``favorledger_hand_in`` does, as one plain statement instead of a ``CALL``
 of the PL/pgSQL procedure. It inserts the favor, queues it, and, if nobody
 holds the ledger's lock, takes it and seals the queue, its own favor among
-it (the seal runs after the favor's rows are written, and sees them);
+it (the seal runs after the favor's rows are written, and sees them: the
+select reads ``queued``, which is written first; it returns a constant, so
+the queue needs no ``SELECT`` privilege, as for the procedure);
 returns the favor's ``pos`` if this statement sealed it (else NULL) and
 ``true`` (the procedure's ``r_same``). One transaction and one synchronous
 commit, the same rows and the same privileges as the procedure (which stays
