@@ -897,18 +897,17 @@ _LT: Final[Callable[[Amount, Amount], bool]] = operator.lt
 
 class _Stream:
     """The debts a run of make-ups takes (:meth:`Why._stream`), in turn,
-    kept by column (lists of ints, names and amounts: no object a debt,
-    which the collector would have to look at): each debt's creditor (its
-    position among the debtor's creditors, by id, and its id), what a
-    make-up may take of it, what a plain transfer before claimed of it,
-    and the position of the transfer paying it that falls short once it
-    is taken (``_PAST``: none)."""
+    kept by column (lists of ints and amounts: no object a debt, which the
+    collector would have to look at): each debt's creditor (its position
+    among the debtor's creditors, by id), what a make-up may take of it,
+    what a plain transfer before claimed of it, and the position of the
+    transfer paying it that falls short once it is taken (``_PAST``:
+    none)."""
 
-    __slots__ = ("at", "cap", "index", "name", "plain")
+    __slots__ = ("at", "cap", "index", "plain")
 
     def __init__(self) -> None:
         self.index: list[int] = []
-        self.name: list[str] = []
         self.cap: list[Amount] = []
         self.plain: list[Amount] = []
         self.at: list[int] = []
@@ -916,12 +915,9 @@ class _Stream:
     def __len__(self) -> int:
         return len(self.index)
 
-    def append(
-        self, index: int, name: str, cap: Amount, plain: Amount, at: int
-    ) -> None:
+    def append(self, index: int, cap: Amount, plain: Amount, at: int) -> None:
         """Add one debt at the end."""
         self.index.append(index)
-        self.name.append(name)
         self.cap.append(cap)
         self.plain.append(plain)
         self.at.append(at)
@@ -929,13 +925,14 @@ class _Stream:
 
 @attrs.frozen
 class _Run:
-    """A run of make-ups shared out (:meth:`Why._run`): its debtor, its
-    stream of debts, where each debt starts along it (running sums), the
-    transfers it shared out (in plan order) and where each one's take
-    starts, and how many of the stream's debts it took in full (the first
-    ones)."""
+    """A run of make-ups shared out (:meth:`Why._run`): its debtor and the
+    debtor's creditors (by id), its stream of debts, where each debt starts
+    along it (running sums), the transfers it shared out (in plan order)
+    and where each one's take starts, and how many of the stream's debts
+    it took in full (the first ones)."""
 
     debtor: str
+    creditors: list[str]
     stream: _Stream
     starts: list[Amount]
     queue: list[int]
@@ -999,6 +996,7 @@ class _Claims:
     """
 
     __slots__ = (
+        "at",
         "before",
         "claims",
         "creditors",
@@ -1016,6 +1014,7 @@ class _Claims:
         "runs",
         "scan",
         "scanned",
+        "seen",
         "total",
         "valid",
         "wait",
@@ -1037,6 +1036,8 @@ class _Claims:
         self.run_at: list[int] = []  # where each run's first transfer stands
         self.run_from: list[int] = []  # each run's first creditor (index)
         self.in_runs = 0  # how many transfers runs shared out
+        self.at: set[int] = set()  # see taken_at
+        self.seen = 0
         self.total: dict[_Pair, Amount] = {}  # what the events claimed (see taken)
         self.creditors: list[str] | None = None  # by id, once needed
         self.full = 0  # the creditors before this one are claimed in full
@@ -1092,6 +1093,18 @@ class _Claims:
         run = self.runs[r]
         p = bisect_left(run.stream.index, i, 0, run.full)
         return run.stream.cap[p] if p < run.full and run.stream.index[p] == i else None
+
+    def taken_at(self) -> set[int]:
+        """The positions, among the debtor's creditors (by id), of those
+        whose debts ``total`` holds (every pair in it is the debtor's own;
+        it only grows: each new pair is looked up once)."""
+        total, creditors = self.total, self.creditors or []
+        for _, creditor in itertools.islice(total, self.seen, None):
+            i = bisect_left(creditors, creditor)
+            if i < len(creditors) and creditors[i] == creditor:
+                self.at.add(i)
+        self.seen = len(total)
+        return self.at
 
     def watch(self, gone: list[int]) -> None:
         """From now on, let make-ups skip at once (:meth:`skip`) what
@@ -1420,15 +1433,16 @@ class Why(LazyExplanation):
         joined = waiting + bisect_left(joins, reached)  # theirs were reached
         own.events.update(queue[waiting:joined])
         pending[:] = queue[done:joined]  # reached, not run (done <= joined)
-        own.runs.append(_Run(debtor, stream, starts, queue[:done], takes, k))
+        creditors = own.creditors or []
+        own.runs.append(_Run(debtor, creditors, stream, starts, queue[:done], takes, k))
         own.run_at.append(queue[0])
         own.run_from.append(stream.index[0])
         own.in_runs += done
         if k:  # the first may have been taken in part before: now in full
-            total[debtor, stream.name[0]] = stream.cap[0]
+            total[debtor, creditors[stream.index[0]]] = stream.cap[0]
         part = _exact.sub(taken, starts[k]) if k < len(stream) else ZERO
         if part:
-            total[debtor, stream.name[k]] = part
+            total[debtor, creditors[stream.index[k]]] = part
         if k < len(stream):
             own.full = stream.index[k] if part or not k else stream.index[k - 1] + 1
         else:
@@ -1452,7 +1466,8 @@ class Why(LazyExplanation):
         before: dict[_Pair, Amount] = {}
         i = bisect_right(starts, start) - 1  # the debt it starts in
         while i < len(stream) and starts[i] < end:
-            pair, plain = (run.debtor, stream.name[i]), stream.plain[i]
+            pair = (run.debtor, run.creditors[stream.index[i]])
+            plain = stream.plain[i]
             low = start if start > starts[i] else starts[i]
             high = end if end < starts[i + 1] else starts[i + 1]
             claims[pair] = _exact.sub(high, low)
@@ -1486,7 +1501,7 @@ class Why(LazyExplanation):
         start = own.full
         end = min(len(creditors), start + own.window)
         found = compress(
-            range(start, end), map(operator.lt, repeat(first), gone[start:end])
+            range(start, end), map(operator.gt, gone[start:end], repeat(first))
         )
         stream = _Stream()
         part: Amount = ZERO
@@ -1498,22 +1513,23 @@ class Why(LazyExplanation):
                 alive, r = list(itertools.islice(found, size)), 0
                 if not alive:
                     break
-                names = list(map(creditors.__getitem__, alive))
-                paids = list(map(own.first_to.get, names, repeat(-1)))  # -1: none
-                odd = self._odd(own, alive, names, paids)
+                # where each is first paid: _PAST for those that must be
+                # looked at anyway (paid by none, or paid less than owed)
+                paids = list(map(gone.__getitem__, alive))
+                odd = self._odd(own, alive, paids)
             n = bisect_left(odd, r)
             s = odd[n] if n < len(odd) else len(alive)  # the next looked at
             if stream.index and paids[r] > last and s > r:  # plain ones, in C
                 ats = paids[r:s]  # each after the one before
                 stream.index += alive[r:s]
-                stream.name += names[r:s]
                 stream.cap += map(_AMOUNT, map(transfers.__getitem__, ats))
                 stream.plain += repeat(ZERO, s - r)
                 stream.at += ats
                 last, r = ats[-1], s
                 continue
-            i, creditor, paid = alive[r], names[r], paids[r]
-            pair = (debtor, creditor)
+            i = alive[r]
+            creditor = creditors[i]
+            pair, paid = (debtor, creditor), own.first_to.get(creditor, -1)  # -1: none
             r += 1
             if not stream.index and start < own.scanned and i != start:
                 return stream, part, True  # the pointer's, looked at: not left out
@@ -1541,27 +1557,22 @@ class Why(LazyExplanation):
                 at = last = paid
                 cap = debts.net(*pair) if gone[i] == _PAST else transfers[paid].amount
             if cap > 0:
-                stream.append(i, creditor, cap, plain, at)
+                stream.append(i, cap, plain, at)
         return stream, part, end == len(creditors)
 
     @staticmethod
-    def _odd(
-        own: _Claims, alive: list[int], names: list[str], paids: list[int]
-    ) -> list[int]:
-        """Where, in a stream's debts (creditor ``alive[r]``, ``names[r]``,
-        first paid by ``paids[r]``, -1: by none), :meth:`_stream` must look
-        at one by one: a debt taken in part, one paid by no transfer, by one
-        shared out one by one or by one that is not plain (the payee owes
-        some back), and one paid before the debt before it; the others are
-        each paid in full by a plain transfer after the one before, and go
-        into the stream as they are, in C. Sorted."""
-        assert own.gone is not None
-        pairs = zip(repeat(own.debtor), names)  # made one at a time: none kept
-        odd = set(compress(itertools.count(), map(own.total.__contains__, pairs)))
+    def _odd(own: _Claims, alive: list[int], paids: list[int]) -> list[int]:
+        """Where, in a stream's debts (creditor ``alive[r]``, first paid by
+        ``paids[r]``, as ``own.gone`` says), :meth:`_stream` must look at
+        one by one: a debt taken in part, one paid by no transfer or by one
+        that pays less than the debt (``_PAST``), by one shared out one by
+        one, and one paid before (or after none of) the debt before it; the
+        others are each paid in full by a plain transfer after the one
+        before, and go into the stream as they are, in C. Sorted."""
+        taken = own.taken_at()
+        odd = set(compress(itertools.count(), map(taken.__contains__, alive)))
         odd.update(compress(itertools.count(), map(own.events.__contains__, paids)))
-        odd.update(compress(itertools.count(), map(operator.eq, paids, repeat(-1))))
-        gone = map(own.gone.__getitem__, alive)
-        odd.update(compress(itertools.count(), map(operator.eq, gone, repeat(_PAST))))
+        odd.update(compress(itertools.count(), map(operator.eq, paids, repeat(_PAST))))
         later = map(operator.ge, paids, paids[1:])  # paid before the one before
         odd.update(compress(itertools.count(1), later))
         return sorted(odd)
