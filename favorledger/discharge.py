@@ -1394,23 +1394,21 @@ class Why(LazyExplanation):
             return self._no_run(own)
         pointer = stream.at[0] if part else _PAST  # its transfer is pending
         valid = own.valid  # stays so: a debt taken in full stays so
-        queue: list[int] = []  # the transfers, in the order they take
-        needs: list[int] = []  # each waits until stream[s] is taken in full
-        for j in sorted(pending):
+        queue = sorted(pending)  # the transfers, in the order they take
+        for j in itertools.filterfalse(valid.__contains__, queue):  # new ones
             if j == pointer:  # its turn comes once the stream takes it all
-                queue.append(j)
-                needs.append(0)
                 continue
-            if j not in valid:
-                payee = transfers[j].payee
-                pair = (debtor, payee)
-                if not own.was_plain(j, payee) or (own.taken(pair) or ZERO) < (
-                    debts.net(*pair)
-                ):
-                    return self._no_run(own)
-                valid.add(j)
-            queue.append(j)
-            needs.append(-1)
+            payee = transfers[j].payee
+            pair = (debtor, payee)
+            if not own.was_plain(j, payee) or (own.taken(pair) or ZERO) < (
+                debts.net(*pair)
+            ):
+                return self._no_run(own)
+            valid.add(j)
+        needs = [-1] * len(queue)  # each waits until stream[s] is taken in full
+        at = bisect_left(queue, pointer)  # the first debt's, if pending:
+        if at < len(queue) and queue[at] == pointer:  # waits for all of it
+            needs[at] = 0
         waiting = len(queue)
         fresh = 1 if part else 0  # the first debt a make-up comes to untaken
         ats = stream.at
