@@ -465,7 +465,12 @@ class _Debts:
         maybe = set(filter(owed.get, row.keys() & owed.keys()))  # in C
         maybe.update(h for h in mine if owed.get(h))
         maybe.update(h for h in extra if h in row or h in mine)
-        return sorted(h for h in maybe if self.net(debtor, h) > 0)
+        if self.moved:
+            return sorted(h for h in maybe if self.net(debtor, h) > 0)
+        none: Mapping[str, Amount] = {}  # owed more than owing back: net > 0
+        return sorted(
+            h for h in maybe if row.get(h, ZERO) > owed.get(h, none).get(debtor, ZERO)
+        )
 
     def _payees_side_fewer(self, payer: str, payee: str) -> bool:
         """Whether fewer may owe ``payee`` than ``payer`` owes (gross)."""
