@@ -371,13 +371,21 @@ def running(values: Iterable[Amount], first: Amount = ZERO) -> list[Amount]:
     [Decimal('0'), Decimal('0.5'), Ratio(5, 6)]
     """
     values = list(values)
-    if type(first) is Decimal and set(map(type, values)) <= {Decimal}:
-        decimals = cast("list[Decimal]", values)
-        sums = accumulate(decimals, _EXACT.add, initial=first)
-        if all(map(Decimal.same_quantum, [first, *decimals], repeat(ZERO))):
-            return list(sums)  # whole numbers in normal form: so are their sums
-        # as add does: strip trailing zeros, then turn 1E+1 back into 10
-        return list(map(_EXACT.add, map(_EXACT.normalize, sums), repeat(ZERO)))
+    if type(first) is Decimal:
+        try:  # refused in C at the first ratio: then added one by one below
+            decimals = cast("list[Decimal]", values)  # checked by Context.add
+            sums = list(accumulate(decimals, _EXACT.add, initial=first))
+        except TypeError:
+            pass
+        else:
+            # an exact sum's exponent is the least of its terms': when the
+            # last sum's is 0, as ``first``'s, no term's is below 0, and
+            # amounts in normal form have none above, so every sum is whole
+            # in normal form (one test, not one a term)
+            if sums[-1].same_quantum(ZERO) and first.same_quantum(ZERO):
+                return cast("list[Amount]", sums)
+            # as add does: strip trailing zeros, then turn 1E+1 back into 10
+            return list(map(_EXACT.add, map(_EXACT.normalize, sums), repeat(ZERO)))
     found = [first]
     for value in values:
         found.append(add(found[-1], value))

@@ -426,14 +426,21 @@ class _Debts:
             h = next((h for h in first if spare((h, payee), used) > 0), None)
         if h is not None:
             return [(payer, h), (h, payee)]
-        if first is None:
-            first = [h for h in self._onward(payer) if spare((payer, h), used) > 0]
-        budget = _BUDGET
+        if first is None:  # _onward's owe the payer: only those used may not
+            first = [
+                h
+                for h in self._onward(payer)
+                if (payer, h) not in used or spare((payer, h), used) > 0
+            ]
+        budget, ends = _BUDGET, {payer, payee}
         for h in first:
             row = self.owed.get(h, {})
             if len(row) > budget or not (row or h in self.extra):
                 continue  # too many to look at, or owes nobody
             budget -= len(row)
+            if len(row) <= 2 and h not in self.extra and row.keys() <= ends:
+                continue  # it owes only the ends: no middle to find (a hub's
+                # creditors who owe it back, each only it)
             for k in self.creditors(h):
                 if k in (payer, payee) or spare((h, k), used) <= 0:
                     continue
@@ -455,12 +462,15 @@ class _Debts:
         """:meth:`_onward`, found among those who owe anyone."""
         row, owed, extra = self.owed.get(debtor, {}), self.owed, self.extra
         mine = extra.get(debtor, set())
-        maybe = {
-            h
-            for h in itertools.chain(owed, extra)
-            if (h in row or h in mine) and (owed.get(h) or h in extra)
-        }
-        return sorted(h for h in maybe if self.net(debtor, h) > 0)
+        maybe = set(filter(owed.get, row.keys() & owed.keys()))  # in C
+        maybe.update(h for h in mine if owed.get(h))
+        maybe.update(h for h in extra if h in row or h in mine)
+        if self.moved:
+            return sorted(h for h in maybe if self.net(debtor, h) > 0)
+        none: Mapping[str, Amount] = {}  # owed more than owing back: net > 0
+        return sorted(
+            h for h in maybe if row.get(h, ZERO) > owed.get(h, none).get(debtor, ZERO)
+        )
 
     def _payees_side_fewer(self, payer: str, payee: str) -> bool:
         """Whether fewer may owe ``payee`` than ``payer`` owes (gross)."""
@@ -886,15 +896,54 @@ _MAX_WAIT: Final = 32
 
 _INT32: Final = array("i").itemsize
 
-_PAIR: Final = operator.itemgetter(1)
-_CAP: Final = operator.itemgetter(2)
 _NEXT: Final = (1).__add__
 _LT: Final[Callable[[Amount, Amount], bool]] = operator.lt
 
-_Stream = list[tuple[int, _Pair, Amount, Amount, int]]
-_Run = tuple[_Stream, list[Amount], list[Amount]]
-"""A run of make-ups (:meth:`Why._run`): its stream of debts, where each
-starts along it, and where each transfer's take starts."""
+
+class _Stream:
+    """The debts a run of make-ups takes (:meth:`Why._stream`), in turn,
+    kept by column (lists of ints and amounts: no object a debt, which the
+    collector would have to look at): each debt's creditor (its position
+    among the debtor's creditors, by id), what a make-up may take of it,
+    what a plain transfer before claimed of it, and the position of the
+    transfer paying it that falls short once it is taken (``_PAST``:
+    none)."""
+
+    __slots__ = ("at", "cap", "index", "plain")
+
+    def __init__(self) -> None:
+        self.index: list[int] = []
+        self.cap: list[Amount] = []
+        self.plain: list[Amount] = []
+        self.at: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def append(self, index: int, cap: Amount, plain: Amount, at: int) -> None:
+        """Add one debt at the end."""
+        self.index.append(index)
+        self.cap.append(cap)
+        self.plain.append(plain)
+        self.at.append(at)
+
+
+@attrs.frozen
+class _Run:
+    """A run of make-ups shared out (:meth:`Why._run`): its debtor and the
+    debtor's creditors (by id), its stream of debts, where each debt starts
+    along it (running sums), the transfers it shared out (in plan order)
+    and where each one's take starts, and how many of the stream's debts
+    it took in full (the first ones)."""
+
+    debtor: str
+    creditors: list[str]
+    stream: _Stream
+    starts: list[Amount]
+    queue: list[int]
+    takes: list[Amount]
+    full: int
+
 
 _PAST: Final = sys.maxsize  # a position past every plan
 
@@ -952,6 +1001,7 @@ class _Claims:
     """
 
     __slots__ = (
+        "at",
         "before",
         "claims",
         "creditors",
@@ -960,12 +1010,16 @@ class _Claims:
         "first_to",
         "full",
         "gone",
+        "in_runs",
         "partly",
         "ready",
         "routed",
+        "run_at",
+        "run_from",
         "runs",
         "scan",
         "scanned",
+        "seen",
         "total",
         "valid",
         "wait",
@@ -983,8 +1037,13 @@ class _Claims:
         self.first_to = first_to  # payee: the first transfer paying it
         self.claims: dict[int, dict[_Pair, Amount]] = {}
         self.before: dict[int, dict[_Pair, Amount]] = {}
-        self.runs: dict[int, tuple[_Run, int]] = {}  # those shared out in runs
-        self.total: dict[_Pair, Amount] = {}  # what the events claimed
+        self.runs: list[_Run] = []  # in the order shared out (see run_of)
+        self.run_at: list[int] = []  # where each run's first transfer stands
+        self.run_from: list[int] = []  # each run's first creditor (index)
+        self.in_runs = 0  # how many transfers runs shared out
+        self.at: set[int] = set()  # see taken_at
+        self.seen = 0
+        self.total: dict[_Pair, Amount] = {}  # what the events claimed (see taken)
         self.creditors: list[str] | None = None  # by id, once needed
         self.full = 0  # the creditors before this one are claimed in full
         self.gone: list[int] | None = None  # see watch
@@ -1007,6 +1066,50 @@ class _Claims:
         """Whether transfer ``k`` (paying ``payee``) was plain when the plan
         was made: then its route is its payee's debt, for its amount."""
         return self.first_to.get(payee) == k and k not in self.routed
+
+    def run_of(self, k: int) -> tuple[_Run, int] | None:
+        """The run that shared out transfer ``k``, and its place in it.
+
+        Transfers are shared out in plan order (one by one or in runs), so
+        the runs' transfers come in turn: found by bisection."""
+        r = bisect_right(self.run_at, k) - 1
+        if r < 0:
+            return None
+        run = self.runs[r]
+        q = bisect_left(run.queue, k)
+        return (run, q) if q < len(run.queue) and run.queue[q] == k else None
+
+    def taken(self, pair: _Pair) -> Amount | None:
+        """What the transfers shared out so far claimed of ``pair`` in all
+        (``None``: nothing): the events' sums (``total``), else, for a debt
+        a run took in full, the whole of it (kept with the run, not copied
+        into ``total``: runs move ``full`` past them, and what the events
+        claim later starts at or after it, so the two never overlap)."""
+        found = self.total.get(pair)
+        if found is not None or not self.runs or pair[0] != self.debtor:
+            return found
+        creditors, creditor = self.creditors or [], pair[1]
+        i = bisect_left(creditors, creditor)
+        if i == len(creditors) or creditors[i] != creditor:
+            return None
+        r = bisect_right(self.run_from, i) - 1
+        if r < 0:
+            return None
+        run = self.runs[r]
+        p = bisect_left(run.stream.index, i, 0, run.full)
+        return run.stream.cap[p] if p < run.full and run.stream.index[p] == i else None
+
+    def taken_at(self) -> set[int]:
+        """The positions, among the debtor's creditors (by id), of those
+        whose debts ``total`` holds (every pair in it is the debtor's own;
+        it only grows: each new pair is looked up once)."""
+        total, creditors = self.total, self.creditors or []
+        for _, creditor in itertools.islice(total, self.seen, None):
+            i = bisect_left(creditors, creditor)
+            if i < len(creditors) and creditors[i] == creditor:
+                self.at.add(i)
+        self.seen = len(total)
+        return self.at
 
     def watch(self, gone: list[int]) -> None:
         """From now on, let make-ups skip at once (:meth:`skip`) what
@@ -1201,15 +1304,16 @@ class Why(LazyExplanation):
         own = self._own(debts, t.payer)
         if k in own.claims:
             return own.claims[k], own.before[k]
-        if k in own.runs:
-            return self._in_run(*own.runs[k])
+        found = own.run_of(k)
+        if found is not None:
+            return self._in_run(*found)
         pair = (t.payer, t.payee)  # plain: one debt, claimed whole
         return {pair: t.amount}, {pair: ZERO}
 
     def _claimed(self, debts: _Debts, pair: _Pair) -> Amount:
         """What the transfers ``pair``'s debtor pays claim of it in all."""
         own = self._own(debts, pair[0])
-        total = own.total.get(pair, ZERO)
+        total = own.taken(pair) or ZERO
         plain = own.plain_to(pair[1])
         if plain is None:
             return total
@@ -1227,12 +1331,11 @@ class Why(LazyExplanation):
             assert self.plan is not None
             found = _Claims(debtor, self.plan.paid_by(debtor), {})
             self._owns[debtor] = found
-        if len(found.claims) + len(found.runs) < len(found.events):
+        if len(found.claims) + found.in_runs < len(found.events):
             known = found.creditors or (found.ready and found.ready[0])
             if known and not debts.moved:  # routes read them, not the whole row
                 debts.found.setdefault(debtor, known)
-            with collector_paused():  # dicts of amounts only: no cycles
-                self._share_out(debts, found)
+            self._share_out(debts, found)
         return found
 
     def _share_out(self, debts: _Debts, own: _Claims) -> None:
@@ -1249,15 +1352,18 @@ class Why(LazyExplanation):
             j = heapq.heappop(pending)
             plain_before: dict[_Pair, Amount] = {}  # a plain one's claim
             claims = self._claim(debts, own, j, plain_before)
-            total = own.total
-            own.before[j] = {
-                pair: _exact.add(total[pair], plain_before[pair])
-                if pair in total and plain_before[pair]
-                else total.get(pair, plain_before[pair])
-                for pair in claims
-            }
+            total, taken = own.total, own.taken
+            before = own.before[j] = {}
+            for pair in claims:
+                had = taken(pair)
+                more = plain_before[pair]
+                if had is None:
+                    before[pair] = more
+                else:
+                    before[pair] = _exact.add(had, more) if more else had
             for pair, x in claims.items():
-                total[pair] = _exact.add(total[pair], x) if pair in total else x
+                had = taken(pair)
+                total[pair] = _exact.add(had, x) if had is not None else x
                 later = own.plain_to(pair[1])
                 if later is not None and later > j:  # it now falls short
                     own.events.add(later)
@@ -1284,38 +1390,39 @@ class Why(LazyExplanation):
         stream and where each transfer's take starts (its amount after the
         amounts before it in the queue). A transfer's turn comes while its
         take starts at or after the end of the debt it waits for; the run
-        is kept as it is (``own.runs``), not as claims per transfer.
+        is kept as it is (``own.runs``), not as claims per transfer, nor
+        as the debts it took in full (:meth:`_Claims.taken`).
         """
         transfers, debtor, total = self._transfers(), own.debtor, own.total
         stream, part, cut = self._stream(debts, own, pending)
         if not stream:
             return self._no_run(own)
-        pointer = stream[0][4] if part else _PAST  # its transfer is pending
+        pointer = stream.at[0] if part else _PAST  # its transfer is pending
         valid = own.valid  # stays so: a debt taken in full stays so
-        queue: list[int] = []  # the transfers, in the order they take
-        needs: list[int] = []  # each waits until stream[s] is taken in full
-        for j in sorted(pending):
+        queue = sorted(pending)  # the transfers, in the order they take
+        for j in itertools.filterfalse(valid.__contains__, queue):  # new ones
             if j == pointer:  # its turn comes once the stream takes it all
-                queue.append(j)
-                needs.append(0)
                 continue
-            if j not in valid:
-                payee = transfers[j].payee
-                pair = (debtor, payee)
-                if not own.was_plain(j, payee) or total.get(pair, ZERO) < debts.net(
-                    *pair
-                ):
-                    return self._no_run(own)
-                valid.add(j)
-            queue.append(j)
-            needs.append(-1)
+            payee = transfers[j].payee
+            pair = (debtor, payee)
+            if not own.was_plain(j, payee) or (own.taken(pair) or ZERO) < (
+                debts.net(*pair)
+            ):
+                return self._no_run(own)
+            valid.add(j)
+        needs = [-1] * len(queue)  # each waits until stream[s] is taken in full
+        at = bisect_left(queue, pointer)  # the first debt's, if pending:
+        if at < len(queue) and queue[at] == pointer:  # waits for all of it
+            needs[at] = 0
         waiting = len(queue)
         fresh = 1 if part else 0  # the first debt a make-up comes to untaken
-        joins = [i for i in range(fresh, len(stream)) if stream[i][4] != _PAST]
-        queue += [stream[i][4] for i in joins]  # each once its debt is reached
+        ats = stream.at
+        paid = map(operator.ne, itertools.islice(ats, fresh, None), repeat(_PAST))
+        joins = list(compress(itertools.count(fresh), paid))
+        queue += map(ats.__getitem__, joins)  # each once its debt is reached
         needs += joins
         # where each debt of the stream starts and each transfer's take starts
-        starts = _exact.running(map(_CAP, stream))
+        starts = _exact.running(stream.cap)
         takes = _exact.running(map(_AMOUNT, map(transfers.__getitem__, queue)), part)
         ready = map(starts.__getitem__, map(_NEXT, needs))
         late = compress(itertools.count(), map(_LT, takes, ready))
@@ -1329,17 +1436,20 @@ class Why(LazyExplanation):
         joined = waiting + bisect_left(joins, reached)  # theirs were reached
         own.events.update(queue[waiting:joined])
         pending[:] = queue[done:joined]  # reached, not run (done <= joined)
-        run = (stream, starts, takes)
-        at = zip(repeat(run), range(done), strict=False)
-        own.runs.update(zip(queue[:done], at, strict=False))
-        total.update(zip(map(_PAIR, stream[:k]), map(_CAP, stream[:k]), strict=True))
+        creditors = own.creditors or []
+        own.runs.append(_Run(debtor, creditors, stream, starts, queue[:done], takes, k))
+        own.run_at.append(queue[0])
+        own.run_from.append(stream.index[0])
+        own.in_runs += done
+        if k:  # the first may have been taken in part before: now in full
+            total[debtor, creditors[stream.index[0]]] = stream.cap[0]
         part = _exact.sub(taken, starts[k]) if k < len(stream) else ZERO
         if part:
-            total[stream[k][1]] = part
+            total[debtor, creditors[stream.index[k]]] = part
         if k < len(stream):
-            own.full = stream[k][0] if part or not k else stream[k - 1][0] + 1
+            own.full = stream.index[k] if part or not k else stream.index[k - 1] + 1
         else:
-            own.full = stream[-1][0] + 1
+            own.full = stream.index[-1] + 1
         assert own.gone is not None
         own.watch(own.gone)
         if pending and not cut:  # the window ran out
@@ -1353,13 +1463,14 @@ class Why(LazyExplanation):
         what was claimed of the same pairs before it: its take, from
         ``takes[q]`` to ``takes[q + 1]`` along the stream, found by
         bisection."""
-        stream, starts, takes = run
+        stream, starts, takes = run.stream, run.starts, run.takes
         start, end = takes[q], takes[q + 1]
         claims: dict[_Pair, Amount] = {}
         before: dict[_Pair, Amount] = {}
         i = bisect_right(starts, start) - 1  # the debt it starts in
         while i < len(stream) and starts[i] < end:
-            _, pair, _, plain, _ = stream[i]
+            pair = (run.debtor, run.creditors[stream.index[i]])
+            plain = stream.plain[i]
             low = start if start > starts[i] else starts[i]
             high = end if end < starts[i + 1] else starts[i + 1]
             claims[pair] = _exact.sub(high, low)
@@ -1393,9 +1504,9 @@ class Why(LazyExplanation):
         start = own.full
         end = min(len(creditors), start + own.window)
         found = compress(
-            range(start, end), map(operator.lt, repeat(first), gone[start:end])
+            range(start, end), map(operator.gt, gone[start:end], repeat(first))
         )
-        stream: _Stream = []
+        stream = _Stream()
         part: Amount = ZERO
         alive: list[int] = []
         r = size = 0
@@ -1405,26 +1516,30 @@ class Why(LazyExplanation):
                 alive, r = list(itertools.islice(found, size)), 0
                 if not alive:
                     break
-                names = list(map(creditors.__getitem__, alive))
-                pairs = list(zip(repeat(debtor), names))
-                paids = list(map(own.first_to.get, names, repeat(-1)))  # -1: none
-                odd = self._odd(own, alive, pairs, paids)
+                # where each is first paid: _PAST for those that must be
+                # looked at anyway (paid by none, or paid less than owed)
+                paids = list(map(gone.__getitem__, alive))
+                odd = self._odd(own, alive, paids)
             n = bisect_left(odd, r)
             s = odd[n] if n < len(odd) else len(alive)  # the next looked at
-            if stream and paids[r] > last and s > r:  # plain ones, in C
+            if stream.index and paids[r] > last and s > r:  # plain ones, in C
                 ats = paids[r:s]  # each after the one before
-                caps = map(_AMOUNT, map(transfers.__getitem__, ats))
-                stream += zip(alive[r:s], pairs[r:s], caps, repeat(ZERO), ats)
+                stream.index += alive[r:s]
+                stream.cap += map(_AMOUNT, map(transfers.__getitem__, ats))
+                stream.plain += repeat(ZERO, s - r)
+                stream.at += ats
                 last, r = ats[-1], s
                 continue
-            i, pair, creditor, paid = alive[r], pairs[r], names[r], paids[r]
+            i = alive[r]
+            creditor = creditors[i]
+            pair, paid = (debtor, creditor), own.first_to.get(creditor, -1)  # -1: none
             r += 1
-            if not stream and start < own.scanned and i != start:
-                return [], part, True  # the pointer's, looked at: not left out
+            if not stream.index and start < own.scanned and i != start:
+                return stream, part, True  # the pointer's, looked at: not left out
             plain: Amount = ZERO
             at = _PAST
             if pair in total:  # taken in part: only the first, as one left
-                if stream or (paid != -1 and paid not in pending):
+                if stream.index or (paid != -1 and paid not in pending):
                     return stream, part, True
                 part, cap = total[pair], debts.net(*pair)
                 if part >= cap:  # taken in full (by a route): passed over
@@ -1445,26 +1560,22 @@ class Why(LazyExplanation):
                 at = last = paid
                 cap = debts.net(*pair) if gone[i] == _PAST else transfers[paid].amount
             if cap > 0:
-                stream.append((i, pair, cap, plain, at))
+                stream.append(i, cap, plain, at)
         return stream, part, end == len(creditors)
 
     @staticmethod
-    def _odd(
-        own: _Claims, alive: list[int], pairs: list[_Pair], paids: list[int]
-    ) -> list[int]:
-        """Where, in a stream's debts (creditor ``alive[r]``, ``pairs[r]``,
-        first paid by ``paids[r]``, -1: by none), :meth:`_stream` must look
-        at one by one: a debt taken in part, one paid by no transfer, by one
-        shared out one by one or by one that is not plain (the payee owes
-        some back), and one paid before the debt before it; the others are
-        each paid in full by a plain transfer after the one before, and go
-        into the stream as they are, in C. Sorted."""
-        assert own.gone is not None
-        odd = set(compress(itertools.count(), map(own.total.__contains__, pairs)))
+    def _odd(own: _Claims, alive: list[int], paids: list[int]) -> list[int]:
+        """Where, in a stream's debts (creditor ``alive[r]``, first paid by
+        ``paids[r]``, as ``own.gone`` says), :meth:`_stream` must look at
+        one by one: a debt taken in part, one paid by no transfer or by one
+        that pays less than the debt (``_PAST``), by one shared out one by
+        one, and one paid before (or after none of) the debt before it; the
+        others are each paid in full by a plain transfer after the one
+        before, and go into the stream as they are, in C. Sorted."""
+        taken = own.taken_at()
+        odd = set(compress(itertools.count(), map(taken.__contains__, alive)))
         odd.update(compress(itertools.count(), map(own.events.__contains__, paids)))
-        odd.update(compress(itertools.count(), map(operator.eq, paids, repeat(-1))))
-        gone = map(own.gone.__getitem__, alive)
-        odd.update(compress(itertools.count(), map(operator.eq, gone, repeat(_PAST))))
+        odd.update(compress(itertools.count(), map(operator.eq, paids, repeat(_PAST))))
         later = map(operator.ge, paids, paids[1:])  # paid before the one before
         odd.update(compress(itertools.count(1), later))
         return sorted(odd)
@@ -1481,7 +1592,7 @@ class Why(LazyExplanation):
         """What transfer ``j`` claims of ``own``'s debtor's debts, after
         the transfers before it (``plain``: what a plain one among them
         claimed of each pair looked at)."""
-        debtor, transfers, total = own.debtor, self._transfers(), own.total
+        debtor, transfers = own.debtor, self._transfers()
 
         def taken(pair: _Pair) -> Amount:
             if pair not in plain:
@@ -1489,7 +1600,7 @@ class Why(LazyExplanation):
                 plain[pair] = (
                     transfers[at].amount if at is not None and at < j else ZERO
                 )
-            had, more = total.get(pair, ZERO), plain[pair]
+            had, more = own.taken(pair) or ZERO, plain[pair]
             return _exact.add(had, more) if more else had
 
         claims: dict[_Pair, Amount] = {}

@@ -488,6 +488,31 @@ def test_a_long_search_for_three_hop_chains_skips_what_would_exceed_its_budget()
     ]
 
 
+@pytest.mark.parametrize(("budget", "found"), [(2, False), (3, True)])
+def test_middlemen_who_owe_only_the_payer_count_against_the_budget(
+    budget: int, found: bool
+) -> None:
+    """Issue 11 (the ``back`` shape: a hub whose creditors each owe it a
+    little back): the three-hop search no longer looks for chains through
+    a middleman who owes only the payer (or the payee), who has none; its
+    row still counts against the budget, so the chains found are the
+    same: with two such rows before ``h3``, a budget of 2 has nothing left
+    for ``h3``'s row, and 3 has."""
+    led = plain(
+        ("x", "h1", "5"),
+        ("h1", "x", "1"),  # h1 owes only the payer
+        ("x", "h2", "5"),
+        ("h2", "x", "1"),
+        ("x", "h3", "1"),
+        ("h3", "k3", "1"),
+        ("k3", "y", "1"),
+    )
+    with mock.patch.object(discharge, "_BUDGET", budget):
+        (entry,) = led.apply([Transfer("x", "y", 1)], at=AT)
+    chain = [("x", "h3", 1), ("h3", "k3", 1), ("k3", "y", 1)]
+    assert (triples(entry.discharged) == chain) is found
+
+
 def settled(entries: list[Settlement]) -> list[tuple[object, ...]]:
     return [
         (s.payer, s.payee, s.amount, triples(s.discharged), triples(s.passed))

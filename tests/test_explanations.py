@@ -435,9 +435,9 @@ def explained_with_runs(
     def counted(
         why: discharge.Why, debts: object, own: discharge._Claims, pending: object
     ) -> bool:
-        before = len(own.claims) + len(own.runs)
+        before = len(own.claims) + own.in_runs
         found = run(why, debts, own, pending)  # type: ignore[arg-type]
-        shared[0] += len(own.claims) + len(own.runs) - before
+        shared[0] += len(own.claims) + own.in_runs - before
         return found
 
     with (
@@ -547,9 +547,9 @@ def test_a_run_cites_what_a_plain_transfer_took_of_a_debt_it_starts_inside() -> 
     in_run = discharge.Why._in_run
 
     def noted(run: discharge._Run, q: int) -> object:
-        stream, starts, takes = run
+        starts, takes = run.starts, run.takes
         i = bisect_right(starts, takes[q]) - 1
-        inside.append(takes[q] > starts[i] and bool(stream[i][3]))
+        inside.append(takes[q] > starts[i] and bool(run.stream.plain[i]))
         return in_run(run, q)
 
     with mock.patch.object(discharge.Why, "_in_run", staticmethod(noted)):
@@ -697,6 +697,60 @@ def test_a_heavy_payers_explanation_asked_late_equals_one_asked_at_once(
     if amounts:
         led.reverse("g0", at="2024-02-02T00:00Z")
     assert asked(late, data.draw(st.permutations(range(len(late))))) == answers
+
+
+def shared_out(led: Ledger, *, runs: bool, window: int) -> discharge._Claims | None:
+    """What the hub's transfers claim, all of them shared out (the last
+    one's explanation asked first), with or without runs."""
+    with (
+        mock.patch.object(discharge, "_HEAVY", 1),
+        mock.patch.object(discharge, "_MAX_WAIT", 0),
+        mock.patch.object(discharge, "_IN_BULK", runs),
+        mock.patch.object(discharge, "_WINDOW", window),
+    ):
+        plan = settle(led, method="greedy")
+        if not plan:
+            return None
+        assert plan[-1].explained_by is not None
+        assert plan[0].explained_by is not None
+    why = plan[0]._plan  # type: ignore[attr-defined]
+    assert isinstance(why, discharge.Why)
+    own = why._owns.get("hub")
+    if own is not None:
+        for k, t in enumerate(plan):  # every transfer of the hub's
+            if t.payer == "hub":
+                why._claims(why.snapshot.debts(), k)
+    return own
+
+
+@given(**hubs, window=st.sampled_from([1, 3, 4096]))
+@examples(60)
+def test_what_runs_took_is_read_as_the_sums_one_by_one_keep(
+    amounts: list[int], loan: int, back: int, unpaid: bool, onward: int, window: int
+) -> None:
+    """Issue 11, explanation latency: a run of make-ups keeps the debts it
+    took in full with itself (by column, found by bisection:
+    ``_Claims.taken``), not copied into the sums of claims, and its
+    transfers as a list (``_Claims.run_of``), not one entry each. What the
+    hub's transfers claimed of each of its debts, read that way, equals
+    what sharing out one by one sums up, debt by debt; and the transfers
+    found in runs, with those shared out one by one, are exactly the ones
+    one by one shares out."""
+    led = hub_with_a_loan(amounts, loan, back, unpaid, onward)
+    quick = shared_out(led, runs=True, window=window)
+    slow = shared_out(led, runs=False, window=window)
+    if quick is None or slow is None:
+        assert quick is slow
+        return
+    creditors = {c for _, c in slow.total} | set(quick.creditors or ())
+    pairs = sorted(("hub", c) for c in creditors | {c for _, c in quick.total})
+    assert [quick.taken(pair) for pair in pairs] == [
+        slow.total.get(pair) for pair in pairs
+    ]
+    in_runs = {k for k in range(max(slow.events, default=-1) + 1) if quick.run_of(k)}
+    assert len(in_runs) == quick.in_runs
+    assert not in_runs & set(quick.claims)
+    assert in_runs | set(quick.claims) == set(slow.claims)
 
 
 def test_a_payee_paid_twice_by_a_heavy_payer_is_not_paid_plainly() -> None:
