@@ -1430,11 +1430,11 @@ recorded with a different body: value 1 != 2
         crowded = any(others)  # else only the favors can hold an id
         append, whole, owe = log.append, WHOLE_IDS, self._owe
         end = len(favors)
-        for at in range(start, end):
-            favor = favors[at]
+        for place in range(start, end):
+            favor = favors[place]
             favor_id = favor.id
             if favor_id in known or (crowded and any(favor_id in o for o in others)):
-                return at  # the same favor again, or a conflict: _add_plain's
+                return place  # the same favor again, or a conflict: _add_plain's
             giver, receiver, value = favor.giver, favor.receiver, favor.value
             append(favor)
             given, taken = balance.get(giver), balance.get(receiver)
