@@ -1413,6 +1413,54 @@ recorded with a different body: value 1 != 2
             self._tie_index.add(favor)
         return favor
 
+    def _add_plains(self, favors: Sequence[Favor], start: int = 0) -> int:
+        """Index ``favors[start:]``, plain favors a store wrote (no referrer or
+        pledge, already checked), as :meth:`_add_plain` would one by one, in
+        one loop; return where it stopped: ``len(favors)``, or the first favor
+        it leaves to :meth:`_add_plain` (an id already recorded).
+
+        The loop is :meth:`_add_plain`'s, with what is the same for every
+        favor of a replay read once: there is no store to write to (the
+        replay absorbs), no strict check and no tie index, or it takes
+        nothing (returns ``start``)."""
+        if self._sink is not None or self._strict or self._tie_index is not None:
+            return start
+        known, log, balance, owed = self._favors, self._log, self._balance, self._owed
+        others = (self._reversals, self._tie_entries, self._market.entries)
+        crowded = any(others)  # else only the favors can hold an id
+        append, whole, owe = log.append, WHOLE_IDS, self._owe
+        end = len(favors)
+        for place in range(start, end):
+            favor = favors[place]
+            favor_id = favor.id
+            if favor_id in known or (crowded and any(favor_id in o for o in others)):
+                return place  # the same favor again, or a conflict: _add_plain's
+            giver, receiver, value = favor.giver, favor.receiver, favor.value
+            append(favor)
+            given, taken = balance.get(giver), balance.get(receiver)
+            if given is None or taken is None:
+                self._admit((giver, receiver), favor.at)
+                given, taken = balance[giver], balance[receiver]
+            known[favor_id] = favor
+            row = owed.get(receiver)
+            if row is None:
+                row = owed[receiver] = {}
+            gross = row.get(giver)
+            if id(value) not in whole:
+                gross = None
+            else:
+                try:  # each sum is in normal form (see _exact.plus)
+                    gross = value if gross is None else plus(gross, value)  # type: ignore[arg-type]
+                    given, taken = plus(given, value), minus(taken, value)  # type: ignore[arg-type]
+                except TypeError:  # a Ratio (plus refuses it): the general way
+                    gross = None
+            if gross:
+                row[giver] = gross
+                balance[giver], balance[receiver] = given, taken
+            else:
+                owe(receiver, giver, value)
+        return end
+
     def _add_market(
         self, entry: Pledge | Release | Ask | Answer | Assignment | Settlement
     ) -> Pledge | Release | Ask | Answer | Assignment | Settlement:

@@ -63,9 +63,9 @@ from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, l
 from favorledger.io.files import SQLITE_HEADER, file_head
 from favorledger.io.store import LogStore, check_opening, utc_text
 from favorledger.io.store import parse_row as _parse
-from favorledger.io.stored import ROW_MAKERS, plain_favor
+from favorledger.io.stored import ROW_MAKERS, replay_rows
 from favorledger.ledger import Ledger
-from favorledger.model import Entry, as_id
+from favorledger.model import Entry, Favor, as_id
 from favorledger.policy import DEFAULT_REFERRAL_SHARE
 from favorledger.stores import register_store
 
@@ -445,9 +445,16 @@ class SqliteStore(LogStore):
         position and head are at the last one. Half the columns of
         :meth:`rows` (reading the others cost 0.45 µs a row); the head is
         read once, at the end, from the last row (rows never change)."""
-        seq = 0
-        for seq, kind, body in self._select("seq, type, body", 0):
-            yield seq, kind, body
+        self._require_open("read")
+        row: tuple[int, str, str] = (0, "", "")
+        try:  # the cursor's own rows, one generator between them and the reader
+            for row in self._connection.execute(
+                "SELECT seq, type, body FROM entries WHERE seq > 0 ORDER BY seq"
+            ):
+                yield row
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+        seq = row[0]
         if seq and self.version >= 2:
             try:
                 digest = self._one("SELECT digest FROM entries WHERE seq = ?", (seq,))
@@ -1001,27 +1008,36 @@ def _attached(store: Store, ledger: _Stored) -> _Stored:
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail.
 
-    The commonest favor's row (``plain_favor``: no referrer or pledge) goes
-    straight to the ledger's index of such favors (``_add_plain``); any
-    other row is parsed and dispatched by type.
+    Runs of the commonest favor's rows (``plain_favor``: no referrer or
+    pledge) are built by :func:`~favorledger.io.stored.replay_rows` and
+    indexed together (``Ledger._add_plains``); a favor that loop leaves (an
+    id already recorded) and any other row go one by one, as an entry added.
     """
-    with ledger._absorb(), collector_paused():
-        add, add_favor = ledger._add_entry, ledger._add_plain  # not written again
-        path = store.path
-        for seq, kind, body in store.bodies():
-            try:
-                favor = plain_favor(body) if kind == "favor" else None
-                if favor is not None:
-                    add_favor(favor)
-                else:
-                    add(_parse(path, seq, kind, body, trusted=True))
-            except FavorLedgerError as exc:
-                if ledger.strict and not isinstance(exc, StoreError):
-                    raise StoreError(
-                        f"{store.path}: entry {seq} cannot be replayed: {exc};"
-                        " open it with strict=False"
-                    ) from exc
-                ledger._damage.append(_replay_problem(store.path, seq, exc))
+    path = store.path
+
+    def kept(seq: int, add: Callable[[], object]) -> None:
+        try:
+            add()
+        except FavorLedgerError as exc:
+            if ledger.strict and not isinstance(exc, StoreError):
+                raise StoreError(
+                    f"{path}: entry {seq} cannot be replayed: {exc};"
+                    " open it with strict=False"
+                ) from exc
+            ledger._damage.append(_replay_problem(path, seq, exc))
+
+    def plains(favors: list[Favor], seqs: list[int]) -> None:
+        done, end = 0, len(favors)
+        while (done := ledger._add_plains(favors, done)) < end:
+            kept(seqs[done], functools.partial(ledger._add_plain, favors[done]))
+            done += 1
+
+    def other(seq: int, kind: str, body: str) -> None:
+        entry = functools.partial(_parse, path, seq, kind, body, trusted=True)
+        kept(seq, lambda: ledger._add_entry(entry()))
+
+    with ledger._absorb(), collector_paused():  # not written again
+        replay_rows(store.bodies(), plains, other)
 
 
 def _replay_problem(name: str, seq: int, exc: FavorLedgerError) -> str:

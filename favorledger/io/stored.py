@@ -31,7 +31,7 @@ import functools
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -52,6 +52,7 @@ __all__ = [
     "dumps_stored",
     "loads_stored",
     "plain_favor",
+    "replay_rows",
     "row_of",
     "utc_text",
 ]
@@ -387,6 +388,80 @@ def plain_favor(line: str) -> Favor | None:
     )
     untrack(favor)
     return favor
+
+
+RUN: Final = 512
+"""How many plain favors :func:`replay_rows` hands over at a time."""
+
+
+def replay_rows(
+    rows: Iterable[tuple[int, str, str]],
+    plains: Callable[[list[Favor], list[int]], object],
+    other: Callable[[int, str, str], object],
+) -> None:
+    """Read a store's ``(seq, type, body)`` rows in order: each run of plain
+    favors (those :func:`plain_favor` reads) goes to ``plains`` as a list
+    of favors (at most :data:`RUN`) with their ``seq``, every other row to
+    ``other`` as it is, in the order of the rows.
+
+    The favors are :func:`plain_favor`'s, made in one loop rather than a
+    call a row (the same match, conversions and builder): reopening a store
+    spends most of its time here. A line that looks plain but whose time or
+    value cannot be read (changed around the library) goes to ``other``,
+    whose checked path says what is wrong.
+
+    Examples
+    --------
+    >>> from favorledger import Favor, Person
+    >>> from favorledger.io.jsonl import dumps_entry
+    >>> f = Favor(giver="ann", receiver="bob", value=2, id="f1",
+    ...           at="2024-01-01T00:00:00+00:00")
+    >>> rows = [(1, "favor", dumps_entry(f)), (2, "person", "{...}")]
+    >>> replay_rows(rows, lambda run, seqs: print(run == [f], seqs),
+    ...             lambda seq, kind, body: print(seq, kind))
+    True [1]
+    2 person
+    """
+    match, small, amount, make = _PLAIN_FAVOR.fullmatch, _SMALL.get, _amount, _favor
+    intern, moment, tags, forget = _intern, datetime.fromisoformat, NO_TAGS, untrack
+    names: dict[str, str] = {}  # each person's id as interned: a small dict
+    known = names.get  # is faster to ask than the interpreter's (about 0.1 µs)
+    run: list[Favor] = []
+    seqs: list[int] = []
+    for seq, kind, body in rows:
+        found = match(body) if kind == "favor" else None
+        if found is not None:
+            entry_id, giver, receiver, value, sort, at = found.groups()
+            try:
+                favor = make(  # as plain_favor makes it
+                    entry_id,
+                    known(giver) or names.setdefault(giver, intern(giver)),
+                    known(receiver) or names.setdefault(receiver, intern(receiver)),
+                    small(value) or amount(value),
+                    "favor" if sort == "favor" else intern(sort),
+                    moment(at),
+                    None,
+                    "",
+                    tags,
+                    None,
+                    None,
+                )
+            except (ValueError, ArithmeticError):  # a line changed around us
+                found = None  # the checked path says what is wrong
+        if found is None:
+            if run:
+                plains(run, seqs)
+                run, seqs = [], []
+            other(seq, kind, body)
+            continue
+        forget(favor)
+        run.append(favor)
+        seqs.append(seq)
+        if len(run) == RUN:
+            plains(run, seqs)
+            run, seqs = [], []
+    if run:
+        plains(run, seqs)
 
 
 def loads_stored(line: str) -> Entry:
