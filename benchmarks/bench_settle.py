@@ -48,7 +48,6 @@ import random
 import statistics
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -268,14 +267,13 @@ def skeleton(led: Ledger) -> list[Transfer]:
     settlement._greedy(debtors, creditors, n, columns)
     payers, payees, numbers = columns
     amounts = settlement._quotients(numbers, 100 * n)
-    made = list(map(object.__new__, repeat(Transfer, len(amounts))))
-    set_payer, set_payee, set_amount, set_why, set_plan = settlement._SLOTS
+    made: list[Any] = list(map(object.__new__, repeat(settlement._TWIN, len(amounts))))
     name = people.__getitem__
-    deque(map(set_payer, made, map(name, payers)), 0)
-    deque(map(set_payee, made, map(name, payees)), 0)
-    deque(map(set_amount, made, amounts), 0)
-    deque(map(set_why, made, repeat(())), 0)
-    deque(map(set_plan, made, repeat(None)), 0)
+    for t, p, q, x in zip(
+        made, map(name, payers), map(name, payees), amounts, strict=True
+    ):
+        t.payer, t.payee, t.amount, t._why, t._plan = p, q, x, (), None
+        t.__class__ = Transfer
     return made
 
 

@@ -1384,7 +1384,7 @@ def _explanation(
     return items
 
 
-@attrs.frozen(repr=False, eq=False)
+@attrs.frozen(repr=False, eq=False, weakref_slot=False)
 class Transfer:
     """A suggested favor-return: ``payer`` does ``payee`` a favor worth ``amount``.
 

@@ -58,16 +58,14 @@ from __future__ import annotations
 import decimal
 import heapq
 import math
-import types
 from bisect import bisect_left, insort
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, repeat
 from operator import floordiv, itemgetter, mod, mul
-from typing import Final, Literal, cast, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 import attrs
 import networkx as nx
@@ -100,6 +98,7 @@ from favorledger.model import (
     Settlement,
     Transfer,
     _name,
+    _twin,
     kept_id,
 )
 from favorledger.view import LedgerView, require_person
@@ -129,6 +128,8 @@ search doubles with each one and would seem to hang."""
 _METHODS: Final = frozenset(get_args(Method))
 _EXACT_TYPES: Final = frozenset({int, Decimal, Fraction})
 _DECIMAL_ONLY: Final = {Decimal}
+_TRUNC: Final = Decimal.__trunc__
+"""``int`` of a whole ``Decimal``, called as a method: no ``int()`` call."""
 _WHOLE_SUMS: Final = decimal.Context(
     prec=decimal.MAX_PREC,
     Emax=decimal.MAX_EMAX,
@@ -532,43 +533,44 @@ def _transfers(
     amounts = _amounts(numbers, den, unit)
     name = people.__getitem__
     plan = why if type(why) is Why else None
-    if not (trusted and _SLOTS):
+    if not (trusted and _TWIN):
         made = [
             Transfer(name(p), name(q), x, explained_by=why)
             for p, q, x in zip(payers, payees, amounts, strict=True)
         ]
         if plan is not None:
             plan.adopt(made)
-    else:
-        made = list(map(_new, repeat(Transfer, len(amounts))))
-        set_payer, set_payee, set_amount, set_why, set_plan = _SLOTS
-        _exhaust(map(set_payer, made, map(name, payers)))
-        _exhaust(map(set_payee, made, map(name, payees)))
-        _exhaust(map(set_amount, made, amounts))
-        _exhaust(map(set_why, made, repeat(why)))
-        _exhaust(map(set_plan, made, repeat(plan)))
+    else:  # plain slot stores on twins, each then relabelled a Transfer
+        twins: list[Any] = list(map(_new, repeat(_TWIN, len(amounts))))
+        relabel = Transfer
+        for t, p, q, x in zip(
+            twins, map(name, payers), map(name, payees), amounts, strict=True
+        ):
+            t.payer = p
+            t.payee = q
+            t.amount = x
+            t._why = why
+            t._plan = plan
+            t.__class__ = relabel
+        made = twins
     if plan is not None:  # explanations share each pair's debts out in order
         plan.plan = _Plan(people, payers, payees, made)
     return made
 
 
-def _slot_setters() -> tuple[Callable[[Transfer, object], None], ...]:
-    """Setters of ``Transfer``'s slots, in field order; empty if its layout
-    is not the one :func:`_transfers` fills in."""
-    fields = attrs.fields(Transfer)
-    if tuple(field.alias for field in fields) != _TRANSFER_FIELDS:
-        return ()  # pragma: no cover - the model changed; take the checked path
-    slots = [vars(Transfer).get(field.name) for field in fields]
-    if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
-        return ()  # pragma: no cover
-    return tuple(slot.__set__ for slot in slots)  # type: ignore[union-attr]
+def _transfer_twin() -> type | None:
+    """A class whose instances take plain stores into ``Transfer``'s slots
+    and can then be relabelled ``Transfer`` (:func:`model._twin`); ``None``
+    if ``Transfer``'s layout is not the one :func:`_transfers` fills in."""
+    names = tuple(field.name for field in attrs.fields(Transfer))
+    if names != _TRANSFER_SLOTS:
+        return None  # pragma: no cover - the model changed; take the checked path
+    return _twin(Transfer, list(names))
 
 
-_TRANSFER_FIELDS: Final = ("payer", "payee", "amount", "explained_by", "plan")
-_SLOTS: Final = _slot_setters()
+_TRANSFER_SLOTS: Final = ("payer", "payee", "amount", "_why", "_plan")
+_TWIN: Final[Any] = _transfer_twin()
 _new: Final = object.__new__
-_exhaust: Final = deque[object](maxlen=0).extend
-"""Run an iterator to its end, at C speed, keeping nothing."""
 
 
 def _amounts(
@@ -682,7 +684,8 @@ def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int
             if not total and isinstance(exponent, int):
                 den = 10**-exponent  # at most 0: ZERO's exponent is 0
                 times = Decimal(den * unit)
-                return list(map(int, map(mul, values, repeat(times)))), den
+                products = map(mul, values, repeat(times))  # each a whole number
+                return list(map(_TRUNC, products)), den
     scaled, den = _summing_to_zero(*scale(values))
     return list(map(mul, scaled, repeat(unit))), den
 

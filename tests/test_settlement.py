@@ -831,19 +831,32 @@ def test_ids_in_any_spelling_settle_as_the_plain_ids(
 
 
 def test_settling_fills_each_transfer_as_transfer_would() -> None:
-    """Settling builds its transfers by filling the slots of ``Transfer``
-    directly (the ids and amounts are already checked). The setters it uses,
-    found afresh, are ``Transfer``'s fields in order: a transfer filled by
-    them equals, hashes and prints as the one ``Transfer(...)`` builds (the
-    last, the plan it belongs to, is none for a transfer built by hand)."""
-    setters = settlement._slot_setters()
-    assert setters == settlement._SLOTS
-    values = ("ann", "bob", Decimal("2.5"), (), None)
-    made = object.__new__(Transfer)
-    for setter, value in zip(setters, values, strict=True):
-        setter(made, value)
+    """Settling builds its transfers by plain stores into the slots of a twin
+    of ``Transfer`` (the ids and amounts are already checked), each then
+    relabelled a ``Transfer``. The twin, found afresh, exists (``Transfer``
+    has no ``__weakref__`` slot, which would forbid the relabelling), and a
+    transfer filled through it equals, hashes and prints as the one
+    ``Transfer(...)`` builds (the plan it belongs to is none for a transfer
+    built by hand); the transfers of a settled ledger are ``Transfer``s."""
+    twin = settlement._transfer_twin()
+    assert twin is not None
+    assert twin is not Transfer
+    assert "__weakref__" not in Transfer.__slots__
+    made = object.__new__(twin)
+    made.payer, made.payee, made.amount = "ann", "bob", Decimal("2.5")
+    made._why, made._plan = (), None
+    made.__class__ = Transfer
     built = Transfer("ann", "bob", Decimal("2.5"))
+    assert type(made) is Transfer
     assert (made, hash(made), repr(made)) == (built, hash(built), repr(built))
+    led = Ledger()
+    led.record("ann", "bob", 2)
+    led.record("bob", "cleo", 3)
+    plan = settle(led, method="greedy")
+    assert [type(t) for t in plan] == [Transfer, Transfer]
+    assert plan == [
+        Transfer(t.payer, t.payee, t.amount, explained_by=t.explained_by) for t in plan
+    ]
 
 
 @given(led=ledgers(max_people=7, max_favors=15), data=st.data())
