@@ -371,3 +371,42 @@ def test_a_plain_looking_row_whose_time_or_value_cannot_be_read_is_damage(
     with open_ledger(path) as back:
         assert back.damage == (f"{path}: entry 3: {why}",)
         assert state(back) == state(one_by_one(entries))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"value": "3"', '"value": "0"'),
+        ('"value": "3"', '"value": "-3"'),
+        ('"value": "3"', '"value": "NaN"'),
+        ('"value": "3"', '"value": "Infinity"'),
+        ('"value": "3"', '"value": "1e30"'),
+        ('"value": "3"', '"value": "1000000000000000"'),
+        ('"value": "3"', '"value": "-1/2"'),
+        ('"receiver": "dee"', '"receiver": "cy"'),
+        ('"giver": "cy"', '"giver": ""'),
+        ('"receiver": "dee"', '"receiver": ""'),
+        ('"id": "f9"', '"id": ""'),
+        ("2024-01-01T00:00:10+00:00", "2024-01-01T00:00:10"),
+    ],
+)
+def test_a_plain_looking_row_that_no_write_would_make_is_damage(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    """A row changed around the library that reads as a plain favor but holds
+    what no write takes (a value of zero, below, not finite or too large; a
+    favor to oneself; a blank id; a time without its offset): the store
+    opens, that row is set aside as damage with the checked path's reason,
+    and the balances still sum to zero (main indexed such rows unchecked,
+    or raised a bare ``KeyError`` or ``InvalidOperation``)."""
+    path = tmp_path / "favors.db"
+    entries: list[Entry] = [plain(n, "ann", "bob", n) for n in (1, 2)]
+    stored(path, entries, "1/2")
+    line = dumps_entry(Favor(giver="cy", receiver="dee", value=3, id="f9", at=at(10)))
+    assert old in line
+    _insert_raw(path, ("f9", "favor", "x", line.replace(old, new)))
+    with open_ledger(path) as back:
+        (damage,) = back.damage
+        assert damage.startswith(f"{path}: entry 3: ")
+        assert state(back) == state(one_by_one(entries))
+        assert sum(back.balances().values()) == 0

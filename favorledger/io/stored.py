@@ -41,7 +41,7 @@ from typing import Any, Final
 import attrs
 
 from favorledger._collector import untrack
-from favorledger._exact import SMALL_INTS, Amount, canonical, normalize
+from favorledger._exact import MAX_VALUE, SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import NO_TAGS, Entry, Favor, unchecked
 
@@ -72,6 +72,30 @@ def _amount(text: str) -> Amount:
     if ("." in text and text.endswith("0")) or "E+" in text:
         return canonical(value)  # written before amounts had a normal form
     return value
+
+
+def _favor_value(text: str) -> Amount:
+    """A plain favor's value that is no small whole number, if a write could
+    have made it: more than zero and less than :data:`MAX_VALUE` (a NaN
+    raises ``InvalidOperation``); else ``ValueError``, and the row takes the
+    checked path, which says what is wrong."""
+    value = _amount(text)
+    if not 0 < value < MAX_VALUE:
+        raise ValueError(text)
+    return value
+
+
+def _sound(entry_id: str, giver: str, receiver: str, at: datetime) -> datetime:
+    """``at``, if a plain favor's ids and time are what a write could have
+    made (ids not blank, a giver who is not the receiver, a time with its
+    offset); else ``ValueError``, as for :func:`_favor_value`."""
+    if (
+        not (entry_id and giver and receiver)
+        or giver == receiver
+        or at.utcoffset() is None
+    ):
+        raise ValueError(entry_id)
+    return at
 
 
 def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -371,8 +395,8 @@ def plain_favor(line: str) -> Favor | None:
     if match is None:
         return None
     entry_id, giver, receiver, value, kind, at = match.groups()
-    amount = _SMALL.get(value) or _amount(value)
-    moment = datetime.fromisoformat(at)
+    amount = _SMALL.get(value) or _favor_value(value)
+    moment = _sound(entry_id, giver, receiver, datetime.fromisoformat(at))
     favor = _favor(  # one string per person and kind, not one per favor
         entry_id,
         _intern(giver),
@@ -407,8 +431,10 @@ def replay_rows(
     The favors are :func:`plain_favor`'s, made in one loop rather than a
     call a row (the same match, conversions and builder): reopening a store
     spends most of its time here. A line that looks plain but whose time or
-    value cannot be read (changed around the library) goes to ``other``,
-    whose checked path says what is wrong.
+    value cannot be read, or holds what no write makes (a value out of
+    range, a favor to oneself, a blank id, a time without its offset:
+    changed around the library) goes to ``other``, whose checked path says
+    what is wrong.
 
     Examples
     --------
@@ -422,7 +448,12 @@ def replay_rows(
     True [1]
     2 person
     """
-    match, small, amount, make = _PLAIN_FAVOR.fullmatch, _SMALL.get, _amount, _favor
+    match, small, amount, make = (
+        _PLAIN_FAVOR.fullmatch,
+        _SMALL.get,
+        _favor_value,
+        _favor,
+    )
     intern, moment, tags, forget = _intern, datetime.fromisoformat, NO_TAGS, untrack
     names: dict[str, str] = {}  # each person's id as interned: a small dict
     known = names.get  # is faster to ask than the interpreter's (about 0.1 µs)
@@ -439,7 +470,7 @@ def replay_rows(
                     known(receiver) or names.setdefault(receiver, intern(receiver)),
                     small(value) or amount(value),
                     "favor" if sort == "favor" else intern(sort),
-                    moment(at),
+                    _sound(entry_id, giver, receiver, moment(at)),
                     None,
                     "",
                     tags,
