@@ -379,7 +379,7 @@ def _floor_writer(
         connection.pgconn.prepare(b"floor", sql.encode())
     if kind in ("f", "h", "j"):  # led.record, its hand-in sent to (e), (g), (i)
         assert led is not None
-        led._store._hand_in_sql = _SEAL_ON_INSERT_CALL[kind]  # type: ignore[attr-defined]
+        led._store._hand_in_statement = _SEAL_ON_INSERT_CALL[kind]  # type: ignore[attr-defined]
     pad = "x" * 250
     start.wait(timeout=120)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -467,9 +467,10 @@ _SEAL_ON_INSERT_CALL: Final = {
     "h": b"CALL floor_e.insert_only($1, $2, $3, $4, NULL, NULL)",
     "j": _SEAL_STATEMENT.encode(),
 }
-"""(f) and (h): the hand-in ``CALL`` a ``PostgresLedger``'s store sends,
-redirected to (e)'s or (g)'s procedure (same arguments, same ``(r_seq,
-r_same)`` answer)."""
+"""(f), (h) and (j): the hand-in a ``PostgresLedger``'s store sends to a
+version 6 ledger (its ``_hand_in_statement``), redirected to (e)'s or (g)'s
+procedure or to (i)'s statement (same arguments, same ``(r_seq, r_same)``
+answer)."""
 
 
 def _verify_chain(connection: Any) -> int:
@@ -672,7 +673,7 @@ def client(
             connection.execute(bare_sql, (key, "2024-01-01T00:00:00+00:00", line))
 
         def call(key: str) -> None:
-            sql, values = call_store._hand_in_sql, [key.encode(), b"favor"]
+            sql, values = call_store._hand_in_statement, [key.encode(), b"favor"]
             pgconn.exec_params(sql, [*values, text_at, line.encode()])
 
         def hand_in(key: str) -> None:
@@ -695,7 +696,7 @@ def client(
 
         ways: dict[str, Callable[[str], None]] = {
             "bare psycopg execute (the favor's row)": bare,
-            "libpq exec_params of the hand-in CALL": call,
+            "libpq exec_params of the hand-in statement": call,
             "PostgresStore.hand_in (serialise + call)": hand_in,
             "led.record, one handle (in order)": record(one),
             "led.record, two handles in turn (behind)": turns(first, second),

@@ -1019,8 +1019,9 @@ def _replay(store: Store, ledger: StoredLedger) -> None:
             done += 1
 
     def other(seq: int, kind: str, body: str) -> None:
-        entry = functools.partial(_parse, path, seq, kind, body, trusted=True)
-        kept(seq, lambda: ledger._add_entry(entry()))
+        kept(
+            seq, lambda: ledger._add_entry(_parse(path, seq, kind, body, trusted=True))
+        )
 
     with ledger._absorb(), collector_paused():  # not written again
         replay_rows(store.bodies(), plains, other)

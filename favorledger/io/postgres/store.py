@@ -118,10 +118,10 @@ class PostgresStore(ConnectedStore):
             f" e.digest) ORDER BY e.seq) FROM (SELECT * FROM {self._schema}.entries"
             f" WHERE seq > $1 ORDER BY seq LIMIT {_CHUNK}) e"
         ).encode()
-        self._hand_in_sql = (
+        self._hand_in_call = (  # versions 4 and 5
             f"CALL {self._schema}.favorledger_hand_in($1, $2, $3, $4, NULL, NULL)"
         ).encode()
-        self._seal_on_hand_in_sql = HAND_IN_STATEMENT.format(
+        self._hand_in_statement = HAND_IN_STATEMENT.format(  # version 6
             schema=self._schema, name=self._name
         ).encode()
         self._catch_up_sql = (
@@ -611,12 +611,10 @@ class PostgresStore(ConnectedStore):
         # generated function, the line byte for byte dumps_entry's
         params = ROW_MAKERS[Favor](favor)
         try:
-            seq, same = self._call(
-                self._seal_on_hand_in_sql
-                if self.sealed_on_insert
-                else self._hand_in_sql,
-                params,
+            sql = (
+                self._hand_in_statement if self.sealed_on_insert else self._hand_in_call
             )
+            seq, same = self._call(sql, params)
         # each except clause is evaluated only when the call raised
         except _psycopg().errors.UniqueViolation as exc:  # the id is stored (v6)
             raise _RetryLockedError(favor) from exc
