@@ -291,6 +291,19 @@ def test_a_clash_in_the_hand_in_takes_the_locked_way(postgres_url: str) -> None:
     assert check_store(postgres_url) == []
 
 
+def _calls_sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The queries every store sends through ``_call`` (the hand-in's way),
+    appended to the list returned as they are sent."""
+    sent: list[bytes] = []
+    call = postgres.PostgresStore._call
+    monkeypatch.setattr(
+        postgres.PostgresStore,
+        "_call",
+        lambda self, query, params: sent.append(query) or call(self, query, params),
+    )
+    return sent
+
+
 def test_the_hand_in_is_one_plain_statement_beside_the_procedure(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,13 +313,7 @@ def test_the_hand_in_is_one_plain_statement_beside_the_procedure(
     (the handle indexes it at once) and queues it when not; favors handed
     in through the procedure, as earlier releases do, share the queue and
     the chain with it, and every one is sealed once, in one clean chain."""
-    sent: list[bytes] = []
-    call = postgres.PostgresStore._call
-    monkeypatch.setattr(
-        postgres.PostgresStore,
-        "_call",
-        lambda self, query, params: sent.append(query) or call(self, query, params),
-    )
+    sent = _calls_sent(monkeypatch)
     procedure = "CALL favorledger.favorledger_hand_in(%s, %s, %s, %s, NULL, NULL)"
     with open_ledger(postgres_url) as mine:
         mine.record("ann", "bob", 1, id="f0", at=AT1)  # makes it, locked
@@ -361,13 +368,7 @@ def test_a_retry_with_an_id_and_no_time_is_handed_in_straight_away(
     statement, as a new favor is; if the id is stored (by another handle,
     unseen), the locked way answers with the stored favor, or refuses
     another value."""
-    sent: list[bytes] = []
-    call = postgres.PostgresStore._call
-    monkeypatch.setattr(
-        postgres.PostgresStore,
-        "_call",
-        lambda self, query, params: sent.append(query) or call(self, query, params),
-    )
+    sent = _calls_sent(monkeypatch)
     execute = psycopg.Connection.execute
     monkeypatch.setattr(
         psycopg.Connection,

@@ -344,6 +344,24 @@ def test_a_plain_favor_with_another_entrys_id_is_set_aside(
         assert state(back) == state(one_by_one([*entries, after]))
 
 
+def _with_a_changed_row(
+    tmp_path: Path, pair: tuple[str, str], old: str, new: str
+) -> tuple[Path, list[Entry]]:
+    """A store of two plain favors from ann to bob, then a third row, the
+    line of a favor of 3 between ``pair`` (id f9) with ``old`` changed to
+    ``new`` around the library; the store's path and its two good entries."""
+    path = tmp_path / "favors.db"
+    entries: list[Entry] = [plain(n, "ann", "bob", n) for n in (1, 2)]
+    stored(path, entries, "1/2")
+    giver, receiver = pair
+    line = dumps_entry(
+        Favor(giver=giver, receiver=receiver, value=3, id="f9", at=at(10))
+    )
+    assert old in line
+    _insert_raw(path, ("f9", "favor", "x", line.replace(old, new)))
+    return path, entries
+
+
 @pytest.mark.parametrize(
     ("old", "new", "why"),
     [
@@ -362,12 +380,7 @@ def test_a_plain_looking_row_whose_time_or_value_cannot_be_read_is_damage(
     time or value is no time or number: the store opens, that row is set
     aside with the checked path's reason (main raised a bare ``ValueError``
     or ``InvalidOperation`` and the store could not be opened)."""
-    path = tmp_path / "favors.db"
-    entries: list[Entry] = [plain(n, "ann", "bob", n) for n in (1, 2)]
-    stored(path, entries, "1/2")
-    line = dumps_entry(Favor(giver="ann", receiver="bob", value=3, id="f9", at=at(10)))
-    assert old in line
-    _insert_raw(path, ("f9", "favor", "x", line.replace(old, new)))
+    path, entries = _with_a_changed_row(tmp_path, ("ann", "bob"), old, new)
     with open_ledger(path) as back:
         assert back.damage == (f"{path}: entry 3: {why}",)
         assert state(back) == state(one_by_one(entries))
@@ -399,12 +412,7 @@ def test_a_plain_looking_row_that_no_write_would_make_is_damage(
     opens, that row is set aside as damage with the checked path's reason,
     and the balances still sum to zero (main indexed such rows unchecked,
     or raised a bare ``KeyError`` or ``InvalidOperation``)."""
-    path = tmp_path / "favors.db"
-    entries: list[Entry] = [plain(n, "ann", "bob", n) for n in (1, 2)]
-    stored(path, entries, "1/2")
-    line = dumps_entry(Favor(giver="cy", receiver="dee", value=3, id="f9", at=at(10)))
-    assert old in line
-    _insert_raw(path, ("f9", "favor", "x", line.replace(old, new)))
+    path, entries = _with_a_changed_row(tmp_path, ("cy", "dee"), old, new)
     with open_ledger(path) as back:
         (damage,) = back.damage
         assert damage.startswith(f"{path}: entry 3: ")
