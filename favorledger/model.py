@@ -821,6 +821,16 @@ def unchecked(cls: type[_C], *, by_slot: bool = False) -> Callable[..., _C]:
         "more": _more,
     }
     lines = [f"def build({arguments}):"]
+    if not by_slot and "_more" in stored:  # a plain favor's shared one, inline
+        scope["plain"] = _PLAIN_MORE.get
+        lines += [
+            "    if via is None and fulfils is None and referral_share is None"
+            " and not reason and not tags:",
+            f"        made = plain(kind) or {stored['_more']}",
+            "    else:",
+            f"        made = {stored['_more']}",
+        ]
+        stored["_more"] = "made"
     if twin is not None:  # plain slot stores on a new twin, then relabelled
         lines.append("    entry = new(twin)")
         lines += [f"    entry.{slot} = {value}" for slot, value in stored.items()]
