@@ -58,7 +58,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sized
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any, Final, Literal, NamedTuple, TypeVar
@@ -604,14 +604,63 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _delta: Final = timedelta
 
 
-def _favor_time(favor: Any) -> datetime:
-    """A lean favor's ``at``: the time it holds, or the one made from the
-    microseconds since the epoch (UTC) it holds instead (a recorded favor
-    dated now keeps its time so: 32 bytes, where a ``datetime`` takes 48)."""
-    at = favor._at
-    if type(at) is int:
-        return _EPOCH + _delta(0, 0, at)
-    return at  # type: ignore[no-any-return]
+def _time_of(held: Any) -> Callable[[Any], datetime]:
+    """The reader of a lean class's ``at`` (``held``: its ``_at`` slot): the
+    time the slot holds, or, where it holds the microseconds since the epoch
+    (UTC) of a favor dated now (32 bytes, where a ``datetime`` takes 48),
+    the same UTC ``datetime`` made from them on the first read and kept in
+    the slot from then on, so a time is made once, not at every read. Row
+    makers and JSON lines read the slot itself (``io.stored``), so writing
+    a favor makes no ``datetime``."""
+    keep, epoch, delta = held.__set__, _EPOCH, timedelta
+
+    def at(entry: Any) -> datetime:
+        moment = entry._at
+        if type(moment) is int:
+            moment = epoch + delta(0, 0, moment)
+            keep(entry, moment)
+        return moment  # type: ignore[no-any-return]
+
+    return at
+
+
+_CLOCK: Final = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+"""``HH:MM`` of each minute of a day."""
+_SIXTY: Final = tuple(f"{n:02d}" for n in range(60))
+_EPOCH_DAY: Final = _EPOCH.toordinal()
+
+
+@functools.lru_cache(maxsize=1024)
+def _count_day(days: int) -> str:
+    """``YYYY-MM-DD`` of the day ``days`` after 1970-01-01 (favors dated
+    now share a few days)."""
+    return date.fromordinal(_EPOCH_DAY + days).isoformat()
+
+
+def count_text(count: int) -> str:
+    """The time ``count`` microseconds after 1970-01-01 UTC as
+    ``datetime.isoformat`` writes it (the bytes of a favor's time dated
+    now, in its JSON line), without making the ``datetime``. The text of the
+    last second written is kept: favors written one after another share it.
+
+    Examples
+    --------
+    >>> count_text(86_400_000_001), count_text(0)
+    ('1970-01-02T00:00:00.000001+00:00', '1970-01-01T00:00:00+00:00')
+    """
+    second = count // 1_000_000
+    last = _LAST_SECOND[0]
+    if last[0] == second:
+        text = last[1]
+    else:
+        days, rest = divmod(second, 86_400)
+        text = f"{_count_day(days)}T{_CLOCK[rest // 60]}:{_SIXTY[rest % 60]}"
+        _LAST_SECOND[0] = second, text  # one tuple, replaced whole
+    us = count - second * 1_000_000
+    return f"{text}.{us:06d}+00:00" if us else f"{text}+00:00"
+
+
+_LAST_SECOND: Final[list[tuple[int | None, str]]] = [(None, "")]
 
 
 def _set_time(favor: object, at: object) -> None:
@@ -627,9 +676,9 @@ def _lean(template: type[_C]) -> type[_C]:
     """``template`` (a slotted attrs class) remade with fewer slots: one,
     ``_more``, in place of its fields of :data:`_MORE_FIELDS`, which become
     properties reading it (40 bytes less an instance), and its ``at`` kept
-    in a slot ``_at`` that may hold the time as an integer
-    (:func:`_favor_time`; 16 bytes less a favor dated now). Measured in
-    ``benchmarks/README.md`` (issue 13, fifth round). What users see does
+    in a slot ``_at`` that may hold the time as an integer (16 bytes less a
+    favor dated now; :func:`_time_of` makes it a ``datetime`` on its first
+    read). Measured in ``benchmarks/README.md`` ("A lean favor"). What users see does
     not change: the same fields, in the same order (``attrs.fields``), the
     same values and types, equality, hash, repr, pickling and errors;
     ``__init__`` builds and checks the ``template`` instance as before, then
@@ -643,7 +692,6 @@ def _lean(template: type[_C]) -> type[_C]:
         if key not in (*names, "__slots__", "__dict__", "__weakref__")
     }
     space["__slots__"] = (*slots.values(), "_more")
-    space["at"] = property(_favor_time, _set_time, doc="``at``")
     for index, name in enumerate(_MORE_FIELDS):
         space[name] = _packed_field(index, name)
     checked = template.__init__
@@ -656,6 +704,8 @@ def _lean(template: type[_C]) -> type[_C]:
     ]
     lean = type(template.__name__, template.__bases__, space)
     lean.__qualname__ = template.__qualname__
+    reader = _time_of(lean.__dict__["_at"])
+    setattr(lean, "at", property(reader, _set_time, doc="``at``"))  # noqa: B010
     scope: dict[str, Any] = {
         "new": object.__new__,
         "template": template,
@@ -930,7 +980,7 @@ def quick_favor(
         return None
     if at is None:
         # now, in microseconds since the epoch, as a Favor keeps it (see
-        # _favor_time); negated twice, as the floor division leaves room for
+        # _time_of); negated twice, as the floor division leaves room for
         # a digit more (36 bytes) and a negation copies at its size (32)
         at = -(-(_time_ns() // 1000))  # noqa: B002 (not a decrement)
     elif (

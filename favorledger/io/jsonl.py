@@ -58,6 +58,8 @@ from favorledger.io.files import (
     wrong_format,
 )
 from favorledger.model import (
+    _MORE_FIELDS,
+    FULL,
     Answer,
     Ask,
     Assignment,
@@ -69,6 +71,7 @@ from favorledger.model import (
     Reversal,
     Settlement,
     Tie,
+    count_text,
 )
 
 if TYPE_CHECKING:
@@ -194,7 +197,50 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Fraction, str)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook_func(_is_frozenset, sorted)
+    for lean in FULL:
+        converter.register_unstructure_hook(lean, _lean_unstructure(converter, lean))
     return converter
+
+
+def _lean_unstructure(
+    converter: cattrs.Converter, cls: type
+) -> Callable[[Any], dict[str, Any]]:
+    """The dict ``converter`` makes of a lean class's instance (such as a
+    :class:`~favorledger.model.Favor`, see ``model._lean``), read from its
+    slots: its rarely set fields from its ``_more`` read once rather than
+    through six properties, and a time dated now written from its count
+    (:func:`~favorledger.model.count_text`), making no ``datetime``. The
+    same keys, order and values as the function cattrs generates for the
+    class with a slot a field (each field through the converter's hook for
+    its type, a string as it is)."""
+    from cattrs.fns import identity  # cattrs 23.2 on
+
+    template = FULL[cls]
+    attrs.resolve_types(template)
+    scope: dict[str, Any] = {"count_text": count_text}
+    items = []
+    for field in attrs.fields(template):
+        held = "more" if field.name in _MORE_FIELDS else "entry"
+        read = f"{held}.{field.name}"
+        hook = converter.get_unstructure_hook(field.type)
+        if field.name == "at":
+            read = "(count_text(at) if type(at) is int else hook_at(at))"
+        elif hook is identity:
+            items.append(f"{field.name!r}: {read}")
+            continue
+        else:
+            read = f"hook_{field.name}({read})"
+        scope[f"hook_{field.name}"] = hook
+        items.append(f"{field.name!r}: {read}")
+    lines = [
+        "def unstructure(entry):",
+        "    more = entry._more",
+        "    at = entry._at",
+        f"    return {{{', '.join(items)}}}",
+    ]
+    exec("\n".join(lines), scope)  # the source is built from the attrs fields
+    unstructure: Callable[[Any], dict[str, Any]] = scope["unstructure"]
+    return unstructure
 
 
 @functools.cache

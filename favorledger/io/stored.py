@@ -43,7 +43,17 @@ import attrs
 from favorledger._collector import untrack
 from favorledger._exact import MAX_VALUE, SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
-from favorledger.model import NO_TAGS, Entry, Favor, unchecked
+from favorledger.model import (
+    _CLOCK,
+    _PLAIN_MORE,
+    NO_TAGS,
+    Entry,
+    Favor,
+    _count_day,
+    _more,
+    _plain_favor,
+    unchecked,
+)
 
 __all__ = [
     "ROW_MAKERS",
@@ -206,7 +216,6 @@ def _day(year: int, month: int, day: int) -> str:
 
 
 _TIME_LINES: Final = (
-    "    at = entry.at",
     "    if at.tzinfo is utc:",
     "        second = (f'{day(at.year, at.month, at.day)}T{two[at.hour]}:'",
     "                  f'{two[at.minute]}:{two[at.second]}')",
@@ -220,10 +229,37 @@ _TIME_LINES: Final = (
     "        iso = isoformat(at)",
     "        column = utc_text(at)",
 )
-"""How a row maker writes the entry's time: in UTC, ``datetime.isoformat``'s
+"""How a row maker writes the entry's time ``at``: in UTC, ``datetime.isoformat``'s
 text (``iso``, for the line) and :func:`utc_text`'s (``column``) are built
 from the fields, about three times faster than ``isoformat`` itself; any
 other zone takes ``isoformat`` and :func:`utc_text`."""
+
+_COUNT_LINES: Final = (
+    "    if type(at) is int:",
+    "        second = at // 1000000",
+    "        last = seconds[0]",
+    "        if last[0] == second:",
+    "            text = last[1]",
+    "        else:",
+    "            days, rest = divmod(second, 86400)",
+    "            text = f'{date(days)}T{clock[rest // 60]}:{two[rest % 60]}'",
+    "            seconds[0] = second, text",
+    "        us = at - second * 1000000",
+    "        if us:",
+    "            iso = column = f'{text}.{us:06d}+00:00'",
+    "        else:",
+    "            iso = text + '+00:00'",
+    "            column = text + '.000000+00:00'",
+    "    el" + _TIME_LINES[0].lstrip(),
+    *_TIME_LINES[1:],
+)
+"""The same for a lean class (:class:`~favorledger.model.Favor`), whose
+``_at`` slot may hold a time dated now as microseconds since the epoch: its
+text is built from the count, the same bytes as the ``datetime`` it stands
+for, which is not made (as :func:`~favorledger.model.count_text`). The text
+of the last second written is kept (``seconds[0]``, one tuple, replaced
+whole): favors written one after another share their second."""
+
 
 Row = tuple[str, str, str, str]
 """``(id, type, at, body)``: the columns of a stored entry but its place in
@@ -245,10 +281,14 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
     ):
         return None
     lines = ["def row(entry):"]
+    slots = cls.__dict__.get("__slots__", ())
     text = f"{{{{{_quote('format')}: {FORMAT_VERSION}, {_quote('type')}: {_quote(name)}"
     for n, field in enumerate(fields):
         if field.name == "at":  # ISO text holds nothing JSON would escape
-            lines.extend(_TIME_LINES)
+            if "_at" in slots:  # a lean class (model._lean): maybe a count
+                lines += ["    at = entry._at", *_COUNT_LINES]
+            else:
+                lines += ["    at = entry.at", *_TIME_LINES]
             text += ', "at": "{iso}"'
             continue
         lines.append(f"    v{n} = entry.{field.name}")
@@ -266,6 +306,9 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
         "isoformat": datetime.isoformat,
         "day": _day,
         "two": _TWO_DIGITS,
+        "date": _count_day,
+        "clock": _CLOCK,
+        "seconds": [(None, "")],
     }
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
     row: Callable[[Entry], Row] = scope["row"]
@@ -397,18 +440,13 @@ def plain_favor(line: str) -> Favor | None:
     entry_id, giver, receiver, value, kind, at = match.groups()
     amount = _SMALL.get(value) or _favor_value(value)
     moment = _sound(entry_id, giver, receiver, datetime.fromisoformat(at))
-    favor = _favor(  # one string per person and kind, not one per favor
+    favor = _plain_favor(  # one string per person, one _More per kind
         entry_id,
         _intern(giver),
         _intern(receiver),
         amount,
-        _intern(kind),
         moment,
-        None,
-        "",
-        NO_TAGS,
-        None,
-        None,
+        _PLAIN_MORE.get(kind) or _more(_intern(kind), None, "", NO_TAGS, None, None),
     )
     untrack(favor)
     return favor
@@ -452,9 +490,10 @@ def replay_rows(
         _PLAIN_FAVOR.fullmatch,
         _SMALL.get,
         _favor_value,
-        _favor,
+        _plain_favor,
     )
     intern, moment, tags, forget = _intern, datetime.fromisoformat, NO_TAGS, untrack
+    shared, more = _PLAIN_MORE.get, _more  # a plain favor's kind and the rest
     names: dict[str, str] = {}  # each person's id as interned: a small dict
     known = names.get  # is faster to ask than the interpreter's (about 0.1 µs)
     run: list[Favor] = []
@@ -469,13 +508,8 @@ def replay_rows(
                     known(giver) or names.setdefault(giver, intern(giver)),
                     known(receiver) or names.setdefault(receiver, intern(receiver)),
                     small(value) or amount(value),
-                    "favor" if sort == "favor" else intern(sort),
                     _sound(entry_id, giver, receiver, moment(at)),
-                    None,
-                    "",
-                    tags,
-                    None,
-                    None,
+                    shared(sort) or more(intern(sort), None, "", tags, None, None),
                 )
             except (ValueError, ArithmeticError):  # a line changed around us
                 found = None  # the checked path says what is wrong
