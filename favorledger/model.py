@@ -50,6 +50,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import linecache
 import math
 import operator
 import os
@@ -716,10 +717,63 @@ def _lean(template: type[_C]) -> type[_C]:
     for slot in slots.values():
         scope[f"set_{slot}"] = lean.__dict__[slot].__set__
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
-    init = functools.wraps(checked)(scope["__init__"])
+    init = _direct_init(template, lean, slots) or scope["__init__"]
+    init = functools.wraps(checked)(init)
     lean.__init__ = init  # type: ignore[misc]
     FULL[lean] = template
     return lean
+
+
+_SET_FIELD: Final = re.compile(r"_setattr\('(\w+)', ")
+
+
+def _direct_init(
+    template: type, lean: type, slots: dict[str, str]
+) -> Callable[..., None] | None:
+    """The ``__init__`` attrs generated for ``template``, rewritten to fill
+    ``lean``'s slots directly: each converted field goes to its slot (or,
+    for those of :data:`_MORE_FIELDS`, to a local), and the shared
+    ``_more`` is set before ``__attrs_post_init__`` checks the whole. The
+    same signature, defaults, converters and errors as ``template``'s, at
+    its speed (no instance of ``template`` made and copied). ``None`` if
+    attrs's source is not the shape this expects (another attrs version):
+    the caller then wraps ``template.__init__``."""
+    checked = template.__init__  # type: ignore[misc]
+    code = checked.__code__
+    source = "".join(linecache.getlines(code.co_filename))
+    start = source.find("def __init__(")
+    if start < 0:
+        return None
+    lines = source[start:].splitlines()
+    body = [lines[0], *itertools.takewhile(lambda x: x.startswith(" "), lines[1:])]
+    setter = "    _setattr = _cached_setattr_get(self)"
+    post = "    self.__attrs_post_init__()"
+    names = set(_SET_FIELD.findall("\n".join(body)))
+    if setter not in body or post not in body or names != {*slots, *_MORE_FIELDS}:
+        return None
+
+    def rewritten(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _MORE_FIELDS:
+            return f"packed_{name} = ("
+        return f"set_{slots[name]}(self, "
+
+    packed = ", ".join(f"packed_{name}" for name in _MORE_FIELDS)
+    out = []
+    for line in body:
+        if line == setter:
+            continue
+        if line == post:
+            out.append(f"    set_more(self, more({packed}))")
+        out.append(_SET_FIELD.sub(rewritten, line))
+    scope = dict(checked.__globals__)
+    scope.update(more=_more, set_more=lean.__dict__["_more"].__set__)
+    for slot in slots.values():
+        scope[f"set_{slot}"] = lean.__dict__[slot].__set__
+    exec("\n".join(out), scope)  # attrs's own source, its field setters renamed
+    init: Callable[..., None] = scope["__init__"]
+    init.__code__ = init.__code__.replace(co_qualname=code.co_qualname)
+    return init
 
 
 @_lean

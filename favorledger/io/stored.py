@@ -45,6 +45,7 @@ from favorledger._exact import MAX_VALUE, SMALL_INTS, Amount, canonical, normali
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import (
     _CLOCK,
+    _MORE_FIELDS,
     _PLAIN_MORE,
     NO_TAGS,
     Entry,
@@ -282,6 +283,8 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
         return None
     lines = ["def row(entry):"]
     slots = cls.__dict__.get("__slots__", ())
+    if "_more" in slots:  # a lean class: its rarely set fields, read once
+        lines.append("    more = entry._more")
     text = f"{{{{{_quote('format')}: {FORMAT_VERSION}, {_quote('type')}: {_quote(name)}"
     for n, field in enumerate(fields):
         if field.name == "at":  # ISO text holds nothing JSON would escape
@@ -291,7 +294,8 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
                 lines += ["    at = entry.at", *_TIME_LINES]
             text += ', "at": "{iso}"'
             continue
-        lines.append(f"    v{n} = entry.{field.name}")
+        held = "more" if "_more" in slots and field.name in _MORE_FIELDS else "entry"
+        lines.append(f"    v{n} = {held}.{field.name}")
         form = _UNCONVERT[_declared(cls, field)]
         if form == '"{0}!s"':  # the amount's text between quotes, as it is
             text += f', {_quote(field.name)}: "{{v{n}!s}}"'
