@@ -43,7 +43,7 @@ from datetime import datetime
 
 import bench_store
 
-from favorledger import Favor, Ledger
+from favorledger import Favor, Ledger, model
 from favorledger._collector import collector_paused, untrack
 from favorledger.io import stored
 from favorledger.io.sqlite import SqliteStore, open_ledger
@@ -55,9 +55,13 @@ Rows = list[tuple[int, str, str]]
 def steps(rows: Rows, held: list[object]) -> dict[str, Callable[[], object]]:
     """The build taken apart, each step adding to the one before."""
     match = stored._PLAIN_FAVOR.fullmatch
-    small, amount, make = stored._SMALL.get, stored._amount, stored._favor
+    small, amount, make = stored._SMALL.get, stored._amount, model._plain_favor
+    shared = model._PLAIN_MORE.get  # a plain favor's kind and the rest, shared
     intern, moment = sys.intern, datetime.fromisoformat
     keep = held.append
+
+    def more(kind: str) -> object:
+        return model._more(kind, None, "", NO_TAGS, None, None)
 
     def matched() -> None:
         for _, _, body in rows:
@@ -87,7 +91,7 @@ def steps(rows: Rows, held: list[object]) -> dict[str, Callable[[], object]]:
                 intern(k),
                 moment(a),
             )
-            keep(make(i, g, r, value, k, at, None, "", NO_TAGS, None, None))
+            keep(make(i, g, r, value, at, shared(k) or more(k)))
 
     def untracked() -> None:
         for _, _, body in rows:
@@ -99,7 +103,7 @@ def steps(rows: Rows, held: list[object]) -> dict[str, Callable[[], object]]:
                 intern(k),
                 moment(a),
             )
-            favor = make(i, g, r, value, k, at, None, "", NO_TAGS, None, None)
+            favor = make(i, g, r, value, at, shared(k) or more(k))
             untrack(favor)
             keep(favor)
 

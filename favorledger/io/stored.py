@@ -414,7 +414,6 @@ _PLAIN_FAVOR: Final = re.compile(
 """The line of the commonest favor (no referrer, reason, tags or pledge, and
 no text that needed escaping), read by one match instead of the JSON
 decoder: about three times faster."""
-_favor: Final = unchecked(Favor)
 _intern: Final = sys.intern
 
 
