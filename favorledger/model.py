@@ -625,8 +625,6 @@ def _time_of(held: Any) -> Callable[[Any], datetime]:
     return at
 
 
-_CLOCK: Final = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
-"""``HH:MM`` of each minute of a day."""
 _SIXTY: Final = tuple(f"{n:02d}" for n in range(60))
 _EPOCH_DAY: Final = _EPOCH.toordinal()
 
@@ -655,7 +653,8 @@ def count_text(count: int) -> str:
         text = last[1]
     else:
         days, rest = divmod(second, 86_400)
-        text = f"{_count_day(days)}T{_CLOCK[rest // 60]}:{_SIXTY[rest % 60]}"
+        hour, minute = _SIXTY[rest // 3600], _SIXTY[rest // 60 % 60]
+        text = f"{_count_day(days)}T{hour}:{minute}:{_SIXTY[rest % 60]}"
         _LAST_SECOND[0] = second, text  # one tuple, replaced whole
     us = count - second * 1_000_000
     return f"{text}.{us:06d}+00:00" if us else f"{text}+00:00"

@@ -44,7 +44,6 @@ from favorledger._collector import untrack
 from favorledger._exact import MAX_VALUE, SMALL_INTS, Amount, canonical, normalize
 from favorledger.io.jsonl import ENTRY_TYPES, FORMAT_VERSION, dumps_entry, loads_entry
 from favorledger.model import (
-    _CLOCK,
     _MORE_FIELDS,
     _PLAIN_MORE,
     NO_TAGS,
@@ -243,7 +242,8 @@ _COUNT_LINES: Final = (
     "            text = last[1]",
     "        else:",
     "            days, rest = divmod(second, 86400)",
-    "            text = f'{date(days)}T{clock[rest // 60]}:{two[rest % 60]}'",
+    "            text = (f'{date(days)}T{two[rest // 3600]}:'",
+    "                    f'{two[rest // 60 % 60]}:{two[rest % 60]}')",
     "            seconds[0] = second, text",
     "        us = at - second * 1000000",
     "        if us:",
@@ -311,7 +311,6 @@ def _rower(cls: type[Entry], name: str) -> Callable[[Entry], Row] | None:
         "day": _day,
         "two": _TWO_DIGITS,
         "date": _count_day,
-        "clock": _CLOCK,
         "seconds": [(None, "")],
     }
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
