@@ -695,6 +695,23 @@ def _lean(template: type[_C]) -> type[_C]:
     for index, name in enumerate(_MORE_FIELDS):
         space[name] = _packed_field(index, name)
     checked = template.__init__
+    lean = type(template.__name__, template.__bases__, space)
+    lean.__qualname__ = template.__qualname__
+    reader = _time_of(lean.__dict__["_at"])
+    setattr(lean, "at", property(reader, _set_time, doc="``at``"))  # noqa: B010
+    init = _direct_init(template, lean, slots) or _wrapped_init(template, lean, slots)
+    init = functools.wraps(checked)(init)
+    lean.__init__ = init  # type: ignore[misc]
+    FULL[lean] = template
+    return lean
+
+
+def _wrapped_init(
+    template: type, lean: type, slots: dict[str, str]
+) -> Callable[..., None]:
+    """A ``lean`` ``__init__`` that builds and checks a ``template`` instance
+    with ``template.__init__``, then keeps its fields (the slower way, if
+    :func:`_direct_init` cannot read attrs's source)."""
     lines = [
         "def __init__(self, **fields):",
         "    full = new(template)",
@@ -702,25 +719,18 @@ def _lean(template: type[_C]) -> type[_C]:
         *[f"    set_{slot}(self, full.{name})" for name, slot in slots.items()],
         f"    set_more(self, more({', '.join(f'full.{n}' for n in _MORE_FIELDS)}))",
     ]
-    lean = type(template.__name__, template.__bases__, space)
-    lean.__qualname__ = template.__qualname__
-    reader = _time_of(lean.__dict__["_at"])
-    setattr(lean, "at", property(reader, _set_time, doc="``at``"))  # noqa: B010
     scope: dict[str, Any] = {
         "new": object.__new__,
         "template": template,
-        "checked": checked,
+        "checked": template.__init__,  # type: ignore[misc]
         "more": _more,
         "set_more": lean.__dict__["_more"].__set__,
     }
     for slot in slots.values():
         scope[f"set_{slot}"] = lean.__dict__[slot].__set__
     exec("\n".join(lines), scope)  # the source is built from the attrs fields
-    init = _direct_init(template, lean, slots) or scope["__init__"]
-    init = functools.wraps(checked)(init)
-    lean.__init__ = init  # type: ignore[misc]
-    FULL[lean] = template
-    return lean
+    init: Callable[..., None] = scope["__init__"]
+    return init
 
 
 _SET_FIELD: Final = re.compile(r"_setattr\('(\w+)', ")

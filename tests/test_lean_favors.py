@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import pickle
+import re
 import sys
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -306,3 +307,37 @@ def test_favors_replayed_from_a_store_are_the_favors_written(
         assert fields_of(back[n]) == fields_of(favor)
         if favor.via is None and not favor.reason and not favor.tags:
             assert back[n]._more is model._PLAIN_MORE[favor.kind]  # type: ignore[attr-defined]
+
+
+_SLOTS = {name: name for name in _NAMES if name not in model._MORE_FIELDS}
+_SLOTS["at"] = "_at"
+
+
+def test_the_constructor_is_attrs_own_rewritten() -> None:
+    """``Favor.__init__`` is the one attrs generated for the class as it
+    was, rewritten to fill the lean slots (``model._direct_init``), not the
+    slower wrapper that builds and copies a full instance."""
+    assert "packed_kind" in Favor.__init__.__code__.co_varnames
+    assert model._direct_init(_Full, Favor, _SLOTS) is not None
+
+
+@settings(max_examples=100)
+@given(favor_fields())
+def test_the_wrapper_constructor_makes_the_same_favors(fields: dict[str, Any]) -> None:
+    """Where attrs's source has another shape, ``Favor.__init__`` is a
+    wrapper that builds the full instance and keeps its fields
+    (``model._wrapped_init``): it makes the same favors and errors."""
+    init = model._wrapped_init(_Full, Favor, _SLOTS)
+    fields.setdefault("id", "f1")
+    fields.setdefault("at", datetime(2024, 1, 1, tzinfo=UTC))
+    wrapped = object.__new__(Favor)
+    try:
+        made = Favor(**fields)
+    except FavorLedgerError as error:
+        with pytest.raises(type(error), match=re.escape(str(error))):
+            init(wrapped, **fields)
+        return
+    init(wrapped, **fields)
+    assert fields_of(wrapped) == fields_of(made)
+    assert wrapped == made
+    assert wrapped._more == made._more  # type: ignore[attr-defined]
