@@ -9,8 +9,9 @@ from ``DIR`` (made as ``reopen_parts.py``'s docstring says):
   id and time) and while ``bench_ingest``'s DiGraph loop runs
   (``bench_ingest.peak_bytes``, deterministic);
 * CPU-time medians a favor (``time.process_time``; the contenders
-  interleaved and their order rotated round by round) of: ``record`` (default
-  id and time) and the DiGraph loop; then, over the favors just recorded,
+  interleaved and their order rotated round by round) of: ``record`` with
+  each favor's id and time given, ``record`` (default id and time) and the
+  DiGraph loop; then, over the favors just recorded,
   in this order: their store rows (``io.stored.ROW_MAKERS``, the store's
   write), their JSON lines (``io.jsonl.dumps_entry``, an export), reading
   every favor's ``at`` the first time and again; and an import: reading the
@@ -34,7 +35,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from bench_ingest import Triple, build_digraph, make_triples, peak_bytes
+from bench_ingest import FIXED_AT, Triple, build_digraph, make_triples, peak_bytes
 
 
 def tree(name: str) -> dict[str, Any]:
@@ -59,6 +60,14 @@ def build(parts: dict[str, Any], triples: Sequence[Triple]) -> Any:
     return led
 
 
+def build_fixed(parts: dict[str, Any], triples: Sequence[Triple]) -> Any:
+    """``bench_ingest.build_ledger_fixed``: each favor's id and time given."""
+    led = parts["Ledger"]()
+    for n, (g, r, v) in enumerate(triples):
+        led.record(g, r, v, at=FIXED_AT, id=f"f{n}")
+    return led
+
+
 def rounds(
     trees: dict[str, dict[str, Any]], triples: Sequence[Triple], count: int
 ) -> dict[str, list[float]]:
@@ -78,6 +87,7 @@ def rounds(
             timed(label, lambda: build_digraph(triples))
             return
         parts = trees[label]
+        timed(f"{label}: record (id, at given)", lambda: build_fixed(parts, triples))
         led = timed(f"{label}: record", lambda: build(parts, triples))
         log = list(led.log)
         row = parts["rows"][parts["Favor"]]
@@ -124,7 +134,7 @@ def main() -> None:
     graph = medians["DiGraph loop"]
     print(f"CPU µs a favor, medians of {args.rounds}, {n} favors")
     for key, value in medians.items():
-        ratio = f"  ({value / graph:.2f}x DiGraph)" if key.endswith("record") else ""
+        ratio = f"  ({value / graph:.2f}x DiGraph)" if "record" in key else ""
         print(f"  {key}: {value:.3f}{ratio}")
 
 
