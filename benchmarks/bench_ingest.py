@@ -53,7 +53,7 @@ T = TypeVar("T")
 
 FIXED_AT = datetime(2024, 1, 1, tzinfo=UTC)
 RECORD_TARGET = 2.0  # favorledger recording <= 2x the DiGraph loop
-BYTES_TARGET = 800  # peak bytes per favor while building the ledger
+BYTES_TARGET = 300  # peak bytes per favor while building the ledger (issue 13)
 BALANCES_TARGET = 3.0  # all balances <= 3x numpy.bincount
 
 
