@@ -594,7 +594,10 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
 
     An exact quotient of decimals has the exponent closest to 0 it can
     have: no trailing zeros, no exponent (normal form). The precision holds
-    every quotient; a rounding would raise.
+    every quotient; a rounding would raise. From :data:`_SHARED_AMOUNTS`
+    numbers on, each distinct number is divided once and equal numbers
+    share its ``Decimal`` (immutable): a large plan repeats few amounts
+    (every exact pair of one size has the same).
     """
     digits = len(str(max(numbers))) + den.bit_length() + 1
     divide = decimal.Context(
@@ -603,7 +606,19 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
         Emin=decimal.MIN_EMIN,
         traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
     ).divide
-    return list(map(divide, numbers, repeat(Decimal(den))))
+    if len(numbers) < _SHARED_AMOUNTS:
+        return list(map(divide, numbers, repeat(Decimal(den))))
+    distinct = dict.fromkeys(numbers)  # in C, as the divisions and look-ups
+    quotients = map(divide, distinct, repeat(Decimal(den)))
+    quotient = dict(zip(distinct, quotients, strict=True))
+    return list(map(quotient.__getitem__, numbers))
+
+
+_SHARED_AMOUNTS: Final = 4096
+"""From this many transfers on, :func:`_quotients` divides each distinct
+amount once (at a million people: 5*10^4 distinct amounts in 5.6*10^5
+transfers on a hub, 0.17 s instead of 0.39 s CPU; below, the table costs
+more than it saves)."""
 
 
 # ------------------------------------------------------------------ dispatch
