@@ -216,7 +216,12 @@ def _owed_in(index: _PeopleIndex, creditor: str, debtor: str) -> Sequence[Favor]
 class _Filed:
     """Where a giver's favors name each debtor: the positions of the first
     and last favor to each receiver (found in C), and of every favor to
-    each referrer; those in between are found by ``list.index``, in C."""
+    each referrer; those in between are found by ``list.index``, in C.
+
+    A giver who gave each receiver one favor (a hub's members, say) has
+    one table for both ends (half a million favors took about 0.3 s a
+    table, settling a hub of a million people).
+    """
 
     __slots__ = ("count", "first", "last", "receivers", "referred")
 
@@ -225,8 +230,10 @@ class _Filed:
         self.receivers = list(map(_RECEIVER, given))
         positions = range(len(given))
         self.last = dict(zip(self.receivers, positions, strict=True))
-        self.first = dict(
-            zip(reversed(self.receivers), reversed(positions), strict=True)
+        self.first = (
+            self.last  # every receiver once: the first favor is the last
+            if len(self.last) == self.count
+            else dict(zip(reversed(self.receivers), reversed(positions), strict=True))
         )
         self.referred: dict[str, list[int]] = {}
         for i in compress(positions, map(_VIA, given)):

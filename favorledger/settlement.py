@@ -594,7 +594,10 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
 
     An exact quotient of decimals has the exponent closest to 0 it can
     have: no trailing zeros, no exponent (normal form). The precision holds
-    every quotient; a rounding would raise.
+    every quotient; a rounding would raise. From :data:`_SHARED_AMOUNTS`
+    numbers on, each distinct number is divided once and equal numbers
+    share its ``Decimal`` (immutable): a large plan repeats few amounts
+    (every exact pair of one size has the same).
     """
     digits = len(str(max(numbers))) + den.bit_length() + 1
     divide = decimal.Context(
@@ -603,7 +606,19 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
         Emin=decimal.MIN_EMIN,
         traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
     ).divide
-    return list(map(divide, numbers, repeat(Decimal(den))))
+    if len(numbers) < _SHARED_AMOUNTS:
+        return list(map(divide, numbers, repeat(Decimal(den))))
+    distinct = dict.fromkeys(numbers)  # in C, as the divisions and look-ups
+    quotients = map(divide, distinct, repeat(Decimal(den)))
+    quotient = dict(zip(distinct, quotients, strict=True))
+    return list(map(quotient.__getitem__, numbers))
+
+
+_SHARED_AMOUNTS: Final = 4096
+"""From this many transfers on, :func:`_quotients` divides each distinct
+amount once (at a million people: 5*10^4 distinct amounts in 5.6*10^5
+transfers on a hub, 0.17 s instead of 0.39 s CPU; below, the table costs
+more than it saves)."""
 
 
 # ------------------------------------------------------------------ dispatch
@@ -845,10 +860,13 @@ def _greedy_sorted(
 def _greedy_heaps(
     debtors: list[int], creditors: list[int], n: int, out: _Columns
 ) -> None:
-    """:func:`_greedy` with a heap per side (entries may be stale).
+    """:func:`_greedy` with the keys each side started with read in order
+    and a heap of the remainders put back (entries may be stale).
 
-    ``current`` holds each rank's magnitude while unsettled, else 0; a heap
-    entry whose magnitude is no longer current is skipped.
+    ``current`` holds each rank's magnitude while unsettled, else 0; an
+    entry whose magnitude is no longer current is skipped. The largest on a
+    side is the first key not read yet or the heap's least, whichever is
+    less (no key is in both): only a remainder pays for a heap operation.
     """
     current = [0] * n
     # Everyone still unsettled, by size, in rank order (a heap each), so a
@@ -859,18 +877,31 @@ def _greedy_heaps(
             size, rank = divmod(key, n)
             current[rank] = -size
             by_size[side].setdefault(-size, []).append(rank)
-    owing, owed = list(debtors), list(creditors)  # sorted: already heaps
+    owing, owed = [*debtors, 0], [*creditors, 0]  # 0: above every key
+    rests: tuple[list[int], list[int]] = ([], [])  # remainders, a heap a side
+    owing_rest, owed_rest = rests
     pay, get, amount = (column.append for column in out)
     pop, push = heapq.heappop, heapq.heappush
+    i = j = 0  # the first keys not read yet
     active = len(debtors)
     while active:
         while True:  # the largest debtor still current
-            size, debtor = divmod(pop(owing), n)
+            key = owing[i]
+            if owing_rest and owing_rest[0] < key:
+                key = pop(owing_rest)
+            else:
+                i += 1
+            size, debtor = divmod(key, n)
             d_size = -size
             if current[debtor] == d_size:
                 break
         while True:
-            size, creditor = divmod(pop(owed), n)
+            key = owed[j]
+            if owed_rest and owed_rest[0] < key:
+                key = pop(owed_rest)
+            else:
+                j += 1
+            size, creditor = divmod(key, n)
             c_size = -size
             if current[creditor] == c_size:
                 break
@@ -879,18 +910,24 @@ def _greedy_heaps(
             get(creditor)
             amount(c_size * n)
             current[creditor] = 0
-            rest, person, heap, mine, theirs = d_size - c_size, debtor, owing, 0, 1
+            rest, person, mine, theirs = d_size - c_size, debtor, 0, 1
         else:
             pay(debtor)
             get(creditor)
             amount(d_size * n)
             current[debtor] = 0
             active -= 1
-            rest, person, heap, mine, theirs = c_size - d_size, creditor, owed, 1, 0
-        match = _pop_sized(by_size[theirs].get(rest), rest, current)
+            rest, person, mine, theirs = c_size - d_size, creditor, 1, 0
+        match = None  # the lowest rank still owing (owed) exactly the rest
+        sized = by_size[theirs].get(rest)
+        while sized:
+            match = pop(sized)
+            if current[match] == rest:
+                break
+            match = None
         if match is None:
             current[person] = rest
-            push(heap, person - rest * n)
+            push(rests[mine], person - rest * n)
             push(by_size[mine].setdefault(rest, []), person)
             continue
         current[person] = current[match] = 0
@@ -899,14 +936,6 @@ def _greedy_heaps(
         pay(payer)
         get(payee)
         amount(rest * n)
-
-
-def _pop_sized(heap: list[int] | None, size: int, current: list[int]) -> int | None:
-    while heap:
-        person = heapq.heappop(heap)
-        if current[person] == size:
-            return person
-    return None
 
 
 # ------------------------------------------------------------- exact minimum

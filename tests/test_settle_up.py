@@ -321,6 +321,43 @@ def test_the_index_explanations_read_keeps_in_step_with_the_log(
             assert explain(led, transfer) == explain(replay, transfer)
 
 
+PEOPLE = ["ann", "bob", "cy", "dee", "eve"]
+
+
+@given(
+    named=st.lists(
+        st.tuples(st.sampled_from(PEOPLE), st.sampled_from([None, *PEOPLE])),
+        max_size=12,
+    ),
+    once=st.booleans(),
+)
+@examples(200)
+def test_a_givers_favors_filed_by_debtor_are_those_a_scan_finds(
+    named: list[tuple[str, str | None]], once: bool
+) -> None:
+    """A giver's favors located by debtor (``discharge._Filed``, what an
+    explanation reads for a giver of many) are exactly those naming the
+    debtor, receiver or referrer, in record order: whether each receiver
+    got one favor (one table serves both ends) or some got several."""
+    if once:  # every receiver once, as a hub's members
+        named = [(f"{receiver}{i}", via) for i, (receiver, via) in enumerate(named)]
+    given = [
+        Favor(
+            giver="zed",
+            receiver=receiver,
+            value=1,
+            at="2024-01-01T00:00+00:00",
+            via=None if via == receiver else via,
+            id=f"f{i}",
+        )
+        for i, (receiver, via) in enumerate(named)
+    ]
+    filed = discharge._Filed(given)
+    for debtor in {*PEOPLE, *(f.receiver for f in given)}:
+        scan = [i for i, f in enumerate(given) if debtor in (f.receiver, f.via)]
+        assert filed.find(debtor) == scan
+
+
 def ring() -> Ledger:
     """A cycle to clear (a -> b -> c -> a, 3 each) and one debt beside it."""
     led = Ledger()

@@ -398,6 +398,34 @@ def test_greedy_follows_its_rule_exactly_on_decimal_balances(
         assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
 
 
+repeated_amounts = st.lists(  # few sizes, many people: exact pairs of each
+    st.sampled_from([Decimal(v) for v in ("1.5", "-1.5", "2.25", "-2.25", "3", "-3")]),
+    min_size=1,
+    max_size=40,
+).map(closed)
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact"])
+@given(values=decimal_balance_lists | repeated_amounts)
+@example(values=[Decimal("1.50"), Decimal("-1.5"), Decimal("1.5"), Decimal("-1.50")])
+@examples(200)
+def test_amounts_shared_in_a_large_plan_are_those_divided_one_by_one(
+    method: str, values: list[Decimal]
+) -> None:
+    """In a large plan (``_SHARED_AMOUNTS`` transfers or more) each distinct
+    amount is divided once and equal amounts share it: the plan is the one
+    each amount divided on its own gives, amounts in the same normal form."""
+    balances = as_balances(values)
+    assume(method == "greedy" or len(balances) <= settlement.AUTO_EXACT_LIMIT)
+    plans = []
+    for limit in (0, 10**9):
+        with mock.patch.object(settlement, "_SHARED_AMOUNTS", limit):
+            plans.append(settle_balances(balances, method=method))
+    shared, alone = plans
+    assert shared == alone
+    assert [str(t.amount) for t in shared] == [str(t.amount) for t in alone]
+
+
 HUGE = Decimal("123456789012345678901234567890.5")  # 31 digits
 MINUS_HUGE = Decimal("-123456789012345678901234567890.5")
 MINUS_HALF_HUGE = Decimal("-61728394506172839450617283945.25")
