@@ -213,7 +213,7 @@ def _lean_unstructure(
     same keys, order and values as the function cattrs generates for the
     class with a slot a field (each field through the converter's hook for
     its type, a string as it is)."""
-    from cattrs.fns import identity  # cattrs 23.2 on
+    from cattrs.fns import identity
 
     template = FULL[cls]
     attrs.resolve_types(template)
@@ -222,7 +222,7 @@ def _lean_unstructure(
     for field in attrs.fields(template):
         held = "more" if field.name in _MORE_FIELDS else "entry"
         read = f"{held}.{field.name}"
-        hook = converter.get_unstructure_hook(field.type)
+        hook = converter.get_unstructure_hook(field.type)  # cattrs 24.1 on
         if field.name == "at":
             read = "(count_text(at) if type(at) is int else hook_at(at))"
         elif hook is identity:
