@@ -728,9 +728,25 @@ def _wrapped_init(
     }
     for slot in slots.values():
         scope[f"set_{slot}"] = lean.__dict__[slot].__set__
-    exec("\n".join(lines), scope)  # the source is built from the attrs fields
+    _run_source("\n".join(lines), template, scope)  # built from the attrs fields
     init: Callable[..., None] = scope["__init__"]
     return init
+
+
+def _run_source(source: str, template: type, scope: dict[str, Any]) -> None:
+    """Run ``source`` (a lean ``__init__`` for ``template``) in ``scope``,
+    with its text kept in :mod:`linecache` under a name of its own, as
+    attrs keeps the source it generates: a traceback through the
+    ``__init__`` shows its lines."""
+    name = (
+        f"<favorledger lean {template.__module__}.{template.__qualname__}"
+        f".__init__ {next(_SOURCES)}>"  # one name a source: none is replaced
+    )
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    exec(compile(source, name, "exec"), scope)
+
+
+_SOURCES: Final = itertools.count(1)
 
 
 _SET_FIELD: Final = re.compile(r"_setattr\('(\w+)', ")
@@ -779,7 +795,7 @@ def _direct_init(
     scope.update(more=_more, set_more=lean.__dict__["_more"].__set__)
     for slot in slots.values():
         scope[f"set_{slot}"] = lean.__dict__[slot].__set__
-    exec("\n".join(out), scope)  # attrs's own source, its field setters renamed
+    _run_source("\n".join(out), template, scope)  # attrs's, its setters renamed
     init: Callable[..., None] = scope["__init__"]
     init.__code__ = init.__code__.replace(co_qualname=code.co_qualname)
     return init

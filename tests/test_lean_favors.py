@@ -16,6 +16,7 @@ import json
 import pickle
 import re
 import sys
+import traceback
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -341,3 +342,14 @@ def test_the_wrapper_constructor_makes_the_same_favors(fields: dict[str, Any]) -
     assert fields_of(wrapped) == fields_of(made)
     assert wrapped == made
     assert wrapped._more == made._more  # type: ignore[attr-defined]
+
+
+def test_a_traceback_through_the_constructor_shows_its_lines() -> None:
+    """``Favor.__init__`` is made from source text (``model._lean``); a
+    refused favor's traceback shows each of its frames' lines, as it did
+    when attrs's own generated ``__init__`` ran."""
+    with pytest.raises(FavorLedgerError) as refused:
+        Favor(giver="ann", receiver="ann", value=1)
+    frames = traceback.extract_tb(refused.value.__traceback__)[1:]  # the test's own
+    assert [frame.name for frame in frames] == ["__init__", "__attrs_post_init__"]
+    assert all(frame.line for frame in frames), frames
