@@ -1361,16 +1361,15 @@ class Why(LazyExplanation):
             claims = self._claim(debts, own, j, plain_before)
             total, taken = own.total, own.taken
             before = own.before[j] = {}
-            for pair in claims:
-                had = taken(pair)
+            for pair, x in claims.items():
+                had = taken(pair)  # what came before this transfer's claim
                 more = plain_before[pair]
                 if had is None:
                     before[pair] = more
+                    total[pair] = x
                 else:
                     before[pair] = _exact.add(had, more) if more else had
-            for pair, x in claims.items():
-                had = taken(pair)
-                total[pair] = _exact.add(had, x) if had is not None else x
+                    total[pair] = _exact.add(had, x)
                 later = own.plain_to(pair[1])
                 if later is not None and later > j:  # it now falls short
                     own.events.add(later)
