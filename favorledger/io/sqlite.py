@@ -48,7 +48,7 @@ import pathlib
 import sqlite3
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, Self, TypeVar
@@ -59,6 +59,7 @@ from favorledger.errors import (
     FavorLedgerError,
     StoreError,
 )
+from favorledger.io import blocks
 from favorledger.io.chain import GENESIS, broken_link, is_digest, last_broken, link
 from favorledger.io.files import SQLITE_HEADER, file_head
 from favorledger.io.store import LogStore, check_opening, utc_text
@@ -81,10 +82,10 @@ __all__ = [
     "write_setting",
 ]
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 """The version of the store's tables this library writes and reads (2 adds
 the digest chain; 3 drops the index ``entries_type_at``, which no query of
-favorledger's reads)."""
+favorledger's reads; 4 adds the sealed blocks, ``blocks``)."""
 
 APPLICATION_ID: Final = int.from_bytes(b"FvLg", "big")
 """The SQLite ``application_id`` that marks a file as a favorledger store."""
@@ -145,6 +146,42 @@ conflict, so ``INSERT OR REPLACE``, ``REPLACE`` and upserts are refused too
 (REPLACE would otherwise delete the old row without firing the delete
 trigger)."""
 
+_BLOCKS_TABLE: Final = """
+CREATE TABLE blocks (
+    first_seq INTEGER PRIMARY KEY,
+    last_seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    digest TEXT NOT NULL CHECK (length(digest) = 64)
+);
+CREATE TRIGGER blocks_no_update BEFORE UPDATE ON blocks BEGIN
+    SELECT RAISE(ABORT, 'favorledger blocks are append-only: UPDATE refused');
+END;
+CREATE TRIGGER blocks_no_delete BEFORE DELETE ON blocks BEGIN
+    SELECT RAISE(ABORT, 'favorledger blocks are append-only: DELETE refused');
+END;
+CREATE TRIGGER blocks_in_order BEFORE INSERT ON blocks
+WHEN NEW.first_seq IS NOT (SELECT coalesce(max(last_seq), 0) + 1 FROM blocks)
+    OR NEW.last_seq < NEW.first_seq
+    OR NEW.digest IS NOT (SELECT digest FROM entries WHERE seq = NEW.last_seq)
+BEGIN
+    SELECT RAISE(ABORT, 'favorledger blocks are append-only: not the next block');
+END;
+"""
+"""The sealed blocks (version 4, :mod:`favorledger.io.blocks`): each row
+covers the entries ``first_seq`` to ``last_seq``, holds their plain favors
+by column (``body``) and the chain digest of entry ``last_seq``, so that a
+block is used only while that entry is the one it was sealed after. A
+block follows the one before it and is never changed."""
+
+_SEAL: Final = (
+    "INSERT INTO blocks (first_seq, last_seq, body, digest)"
+    " SELECT ?, ?, ?, digest FROM entries WHERE seq = ?"
+)
+_BLOCKS: Final = (
+    "SELECT b.first_seq, b.last_seq, b.body, b.digest IS e.digest FROM blocks b"
+    " LEFT JOIN entries e ON e.seq = b.last_seq ORDER BY b.first_seq"
+)
+
 _V1_OBJECTS: Final = (
     "entries_no_update",
     "entries_no_delete",
@@ -157,11 +194,18 @@ _V1_OBJECTS: Final = (
 
 _sha256: Final = hashlib.sha256
 
+_DIGEST_AT: Final = "SELECT digest FROM entries WHERE seq = ?"
+
 _INSERT: Final = (
     "INSERT INTO entries (seq, id, type, at, body, digest) VALUES (?, ?, ?, ?, ?, ?)"
 )
 
 _T = TypeVar("_T")
+
+Plains = Callable[[list[Favor], Sequence[int]], object]
+"""Where a replay hands each run of plain favors, with their seqs."""
+Others = Callable[[int, str, str], "Entry | None"]
+"""Where a replay hands every other row; returns the entry it made, if any."""
 
 
 def _primary_code(exc: sqlite3.Error) -> int | None:
@@ -226,6 +270,8 @@ class SqliteStore(LogStore):
         super().__init__(path, readonly=readonly)
         self._connection = connection
         self._timeout = timeout
+        self._sealed = 0  # the last seq a block covers, as far as known
+        self._tail: list[Entry | None] = []  # the entries after it, by seq
 
     # -------------------------------------------------------------- opening
     @classmethod
@@ -336,7 +382,7 @@ class SqliteStore(LogStore):
     def _initialise(self) -> None:
         if self._one("PRAGMA application_id") == APPLICATION_ID:
             return  # another process set it up first
-        for statement in _statements(_SCHEMA_TABLE + _ENTRIES_TABLE):
+        for statement in _statements(_SCHEMA_TABLE + _ENTRIES_TABLE + _BLOCKS_TABLE):
             self._connection.execute(statement)
         self._stamp_version(SCHEMA_VERSION)
         self._connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -351,7 +397,8 @@ class SqliteStore(LogStore):
     def _upgrade(self) -> None:
         """Run the missing steps in one transaction: version 1 to 2 chains
         every stored entry (into the current entries table); 2 to 3 drops
-        the index ``entries_type_at``, which nothing reads."""
+        the index ``entries_type_at``, which nothing reads; 3 to 4 adds the
+        (empty) blocks table, which the next writes fill."""
         version = self._read_version()
         if version >= SCHEMA_VERSION:
             return  # another process upgraded it first
@@ -359,6 +406,8 @@ class SqliteStore(LogStore):
             self._chain_entries()
             self._stamp_version(2)
         self._connection.execute("DROP INDEX IF EXISTS entries_type_at")
+        for statement in _statements(_BLOCKS_TABLE):
+            self._connection.execute(statement)
         self._stamp_version(SCHEMA_VERSION)
         self.version = SCHEMA_VERSION
 
@@ -464,6 +513,121 @@ class SqliteStore(LogStore):
         elif seq:
             self.skip(seq, "")  # a version 1 store has no chain
 
+    def replay(self, plains: Plains, other: Others) -> None:
+        """Hand every stored entry over in order, as
+        :func:`~favorledger.io.stored.replay_rows` does: the sealed blocks'
+        plain favors in runs (no row read), every other entry as its row;
+        then the read position and head are at the last row.
+
+        A block is used if it follows the one before, its digest is the
+        chain's at its last entry and its body is sound
+        (:func:`~favorledger.io.blocks.unseal`); else its range's rows are
+        read. The entries after the last block are kept (``_tail``): the
+        next write seals them once they fill a block.
+        """
+        self._require_open("read")
+        try:
+            done = self._replay_blocks(plains, other)
+            self._sealed, self._tail = done, []
+            last = self._replay_tail(done, plains, other)
+            if last:
+                digest = self._one(_DIGEST_AT, (last,)) if self.version >= 2 else ""
+                self.skip(last, str(digest))  # a version 1 store has no chain
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
+
+    def _replay_blocks(self, plains: Plains, other: Others) -> int:
+        """Replay the blocks that follow one another from seq 1; the last
+        seq they cover."""
+        if self.version < SCHEMA_VERSION:
+            return 0
+        done = 0
+        try:
+            found = self._connection.execute(_BLOCKS).fetchall()
+        except sqlite3.OperationalError:  # no blocks table (check says so)
+            return 0
+        for first, last, body, chained in found:
+            if first != done + 1 or last < first:
+                break
+            sealed = blocks.unseal(body, first, last) if chained else None
+            if sealed is None or not self._replay_block(
+                first, last, *sealed, plains, other
+            ):
+                replay_rows(self._range(first, last), plains, other)
+            done = last
+        return done
+
+    def _replay_block(
+        self,
+        first: int,
+        last: int,
+        favors: list[Favor],
+        others: list[int],
+        plains: Plains,
+        other: Others,
+    ) -> bool:
+        """Hand over a sound block's favors merged by seq with its other
+        rows; ``False`` (nothing handed) if a row it names is missing."""
+        rows = self._rows_at(others)
+        if [row[0] for row in rows] != others:
+            return False
+        seq = first
+        done = 0
+        for row in rows:
+            if row[0] > seq:
+                plains(favors[done : done + row[0] - seq], range(seq, row[0]))
+                done += row[0] - seq
+            other(*row)
+            seq = row[0] + 1
+        if done < len(favors):
+            plains(favors[done:], range(seq, last + 1))
+        return True
+
+    def _rows_at(self, seqs: list[int]) -> list[tuple[int, str, str]]:
+        """``(seq, type, body)`` of the rows at ``seqs``, in order."""
+        found: list[tuple[int, str, str]] = []
+        for start in range(0, len(seqs), 500):
+            part = seqs[start : start + 500]
+            found += self._connection.execute(
+                "SELECT seq, type, body FROM entries WHERE seq IN"
+                f" ({', '.join('?' * len(part))}) ORDER BY seq",
+                part,
+            ).fetchall()
+        return found
+
+    def _range(self, first: int, last: int) -> sqlite3.Cursor:
+        return self._connection.execute(
+            "SELECT seq, type, body FROM entries"
+            " WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (first, last),
+        )
+
+    def _replay_tail(self, done: int, plains: Plains, other: Others) -> int:
+        """Replay the rows after ``done``, keeping their entries for the
+        next seal; the last seq read (``done`` if none)."""
+        tail, end = self._tail, [done]
+
+        def kept_plains(favors: list[Favor], seqs: Sequence[int]) -> None:
+            plains(favors, seqs)
+            tail.extend(favors)
+            end[0] = seqs[-1]
+
+        def kept_other(seq: int, kind: str, body: str) -> Entry | None:
+            entry = other(seq, kind, body)
+            tail.append(entry)
+            end[0] = seq
+            return entry
+
+        replay_rows(
+            self._connection.execute(
+                "SELECT seq, type, body FROM entries WHERE seq > ? ORDER BY seq",
+                (done,),
+            ),
+            kept_plains,
+            kept_other,
+        )
+        return end[0]
+
     def quick_check(self) -> list[str]:
         """What :func:`check_store` would say of the schema (a dropped or
         changed trigger, an added table) and of the last entry's link in the
@@ -518,6 +682,19 @@ class SqliteStore(LogStore):
         self._pending.append((seq, entry_id, kind, at, body, digest))
         self._seen = seq
         self._head = digest
+        self._tail.append(entry)
+
+    def unread(self) -> Iterator[tuple[int, Entry]]:
+        """``(seq, entry)`` for each entry stored since the owner last read
+        (as :meth:`LogStore.unread`), each kept for the next seal."""
+        tail = self._tail
+        for seq, entry in super().unread():
+            yield seq, entry
+            tail.append(entry)  # read: the position has moved past it
+
+    def _forget(self, depth: int) -> None:
+        super()._forget(depth)
+        del self._tail[max(self._seen - self._sealed, 0) :]
 
     def batch(self) -> AbstractContextManager[None]:
         """A context whose writes are committed together, or not at all.
@@ -559,11 +736,13 @@ class SqliteStore(LogStore):
             ) from exc
 
     def _commit(self) -> None:
-        """Insert the batch's rows and commit them."""
+        """Insert the batch's rows and the blocks they fill, and commit them."""
         rows, self._pending = self._pending, []
+        sealed = self._sealed
         try:
             if rows:
                 self._connection.executemany(_INSERT, rows)
+                sealed = self._seal()
         except sqlite3.Error as exc:
             first, last = rows[0], rows[-1]
             what = (
@@ -580,6 +759,33 @@ class SqliteStore(LogStore):
             raise StoreError(
                 f"{self._path}: could not commit a batch: {_why(exc)}"
             ) from exc
+        self._trim(sealed)
+
+    def _seal(self) -> int:
+        """Write a block for each full range of :data:`~favorledger.io.blocks.BLOCK`
+        entries past the file's last block, made from the entries at hand
+        (none is read back); the last seq the file's blocks then cover."""
+        done = self._one("SELECT coalesce(max(last_seq), 0) FROM blocks")
+        if self.version < SCHEMA_VERSION or not isinstance(done, int):
+            return self._sealed
+        size, tail, sealed = blocks.BLOCK, self._tail, self._sealed
+        if len(tail) != self._seen - sealed:  # not every entry at hand
+            return sealed
+        made = []
+        while done >= sealed and done + size <= self._seen:
+            start = done - sealed
+            body = blocks.seal(tail[start : start + size], done + 1)
+            made.append((done + 1, done + size, body, done + size))
+            done += size
+        if made:
+            self._connection.executemany(_SEAL, made)
+        return done
+
+    def _trim(self, sealed: int) -> None:
+        """Drop the kept entries up to ``sealed`` (now in blocks)."""
+        if sealed > self._sealed:
+            del self._tail[: sealed - self._sealed]
+            self._sealed = sealed
 
     def _undo(self, depth: int) -> None:
         self._forget(depth)
@@ -723,6 +929,10 @@ class Store(Protocol):
 
     def bodies(self) -> Iterator[tuple[int, str, str]]:
         """``(seq, type, body)`` of every entry; then the head is the last."""
+
+    def replay(self, plains: Plains, other: Others) -> None:
+        """Every entry to ``plains`` or ``other`` in order; then the head
+        is the last."""
 
     def unread(self) -> Iterator[tuple[int, Entry]]: ...
     def quick_check(self) -> list[str]: ...
@@ -1026,19 +1236,24 @@ def _replay(store: Store, ledger: StoredLedger) -> None:
                 ) from exc
             ledger._damage.append(_replay_problem(path, seq, exc))
 
-    def plains(favors: list[Favor], seqs: list[int]) -> None:
+    def plains(favors: list[Favor], seqs: Sequence[int]) -> None:
         done, end = 0, len(favors)
         while (done := ledger._add_plains(favors, done)) < end:
             kept(seqs[done], functools.partial(ledger._add_plain, favors[done]))
             done += 1
 
-    def other(seq: int, kind: str, body: str) -> None:
+    def other(seq: int, kind: str, body: str) -> Entry | None:
+        made: list[Entry] = []
         kept(
-            seq, lambda: ledger._add_entry(_parse(path, seq, kind, body, trusted=True))
+            seq,
+            lambda: made.append(
+                ledger._add_entry(_parse(path, seq, kind, body, trusted=True))
+            ),
         )
+        return made[0] if made else None
 
     with ledger._absorb(), collector_paused():  # not written again
-        replay_rows(store.bodies(), plains, other)
+        store.replay(plains, other)
 
 
 def _replay_problem(name: str, seq: int, exc: FavorLedgerError) -> str:
@@ -1140,6 +1355,7 @@ def _problems(store: SqliteStore, expect_head: str | None) -> list[str]:
             problems.extend(chain.problems(*row))
             problems.extend(_row_problems(name, ledger, *row[:5]))
         problems.extend(chain.finish())
+        problems.extend(_block_problems(store))
     except sqlite3.Error as exc:
         problems.append(f"{name}: cannot read the store: {exc}")
         return problems
@@ -1149,6 +1365,37 @@ def _problems(store: SqliteStore, expect_head: str | None) -> list[str]:
     if total(ledger.balances().values()) != 0:
         problems.append(f"{name}: the balances do not sum to zero")
     return problems
+
+
+def _block_problems(store: SqliteStore) -> list[str]:
+    """Each block that does not follow the one before, whose digest is not
+    its last entry's, or whose body differs from the block its rows make."""
+    if store.version < SCHEMA_VERSION:
+        return []
+    found = []
+    done = 0
+    for first, last, body, chained in store._connection.execute(_BLOCKS):
+        where = f"{store.path}: the block of entries {first} to {last}"
+        if first != done + 1 or last < first:
+            found.append(f"{where} does not follow the one before (to entry {done})")
+        elif not chained:
+            found.append(f"{where}: its digest is not entry {last}'s (it is not used)")
+        else:
+            rows = store._range(first, last).fetchall()
+            entries = [_trusted(store.path, *row) for row in rows]
+            why = blocks.difference(body, entries, first, last)
+            if why is not None:
+                found.append(f"{where}: {why}")
+        done = max(done, last)
+    return found
+
+
+def _trusted(name: str, seq: int, kind: str, body: str) -> Entry | None:
+    """The entry a row holds as reopening reads it, or ``None``."""
+    try:
+        return _parse(name, seq, kind, body, trusted=True)
+    except StoreError:
+        return None
 
 
 class _ChainCheck:
@@ -1228,7 +1475,7 @@ def _expected_schema() -> dict[tuple[str, str], str]:
     in-memory database built from the same script."""
     connection = sqlite3.connect(":memory:")
     try:
-        connection.executescript(_SCHEMA_TABLE + _ENTRIES_TABLE)
+        connection.executescript(_SCHEMA_TABLE + _ENTRIES_TABLE + _BLOCKS_TABLE)
         return {
             (kind, name): sql
             for kind, name, sql in connection.execute(

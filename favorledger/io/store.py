@@ -30,14 +30,14 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import ClassVar
 
 from favorledger.errors import FormatError, StoreError
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.jsonl import ENTRY_TYPES, loads_entry
-from favorledger.io.stored import loads_stored, utc_text
-from favorledger.model import Entry
+from favorledger.io.stored import loads_stored, replay_rows, utc_text
+from favorledger.model import Entry, Favor
 
 __all__ = ["LogStore", "Row", "check_opening", "parse_row", "utc_text"]
 
@@ -205,6 +205,18 @@ class LogStore:
             yield seq, kind, body
             last = (seq, digest)
         self.skip(*last)
+
+    def replay(
+        self,
+        plains: Callable[[list[Favor], Sequence[int]], object],
+        other: Callable[[int, str, str], Entry | None],
+    ) -> None:
+        """Hand every stored row over in order, as
+        :func:`~favorledger.io.stored.replay_rows` reads :meth:`bodies`
+        (runs of plain favors to ``plains``, other rows to ``other``); then
+        the read position and head are at the last one. A store may
+        override it to read less (the SQLite store's sealed blocks)."""
+        replay_rows(self.bodies(), plains, other)
 
     def unread(self) -> Iterator[tuple[int, Entry]]:
         """``(seq, entry)`` for each entry stored since the owner last read.

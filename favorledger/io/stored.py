@@ -31,7 +31,7 @@ import functools
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -460,7 +460,7 @@ RUN: Final = 512
 
 def replay_rows(
     rows: Iterable[tuple[int, str, str]],
-    plains: Callable[[list[Favor], list[int]], object],
+    plains: Callable[[list[Favor], Sequence[int]], object],
     other: Callable[[int, str, str], object],
 ) -> None:
     """Read a store's ``(seq, type, body)`` rows in order: each run of plain
