@@ -11,12 +11,20 @@ interleaved and rotated round by round; medians of ``--repeat``):
   a fresh ledger (what reopening adds to the build);
 * ``index, one by one``: ``Ledger._add_plain`` a favor at a time (main's
   reopening indexed so);
-* ``reopen + balances``: ``Ledger.open`` then ``balances()``, as users call it;
+* ``reopen + balances``: ``Ledger.open`` then ``balances()``, as users call it
+  (through the store's sealed blocks, schema version 4);
+* ``reopen + balances, rows alone``: the same with the blocks ignored, every
+  entry read from its row (what reopening did before the blocks);
+* ``blocks: read + unseal``: the blocks read (one query) and their favors
+  built (``blocks.unseal``), the favors kept;
+* ``blocks: seal``: what writers add to make the blocks, over the stored
+  favors (``blocks.seal`` a block at a time);
 * ``main's reopen + balances`` (with ``--before DIR``): the same through a
   copy of another checkout importable as ``favorledger_before`` from
   ``DIR`` (``git archive <commit> favorledger | tar -x -C DIR``, the
   directory renamed ``favorledger_before`` and its imports of
-  ``favorledger`` rewritten to ``favorledger_before``);
+  ``favorledger`` rewritten to ``favorledger_before``), reading a store
+  that copy wrote (an older favorledger refuses schema version 4);
 * ``record + balances``: recording the same favors in memory with given ids
   and times, the baseline of issue 13's target (reopen <= 1x record).
 
@@ -45,7 +53,7 @@ import bench_store
 
 from favorledger import Favor, Ledger, model
 from favorledger._collector import collector_paused, untrack
-from favorledger.io import stored
+from favorledger.io import blocks, stored
 from favorledger.io.sqlite import SqliteStore, open_ledger
 from favorledger.model import NO_TAGS
 
@@ -162,7 +170,32 @@ def parts(
         with open_ledger(db) as led:
             return len(led.balances())
 
+    def rows_alone() -> int:
+        sealed = SqliteStore._replay_blocks
+        SqliteStore._replay_blocks = lambda *_: 0  # type: ignore[method-assign]
+        try:
+            return reopen()
+        finally:
+            SqliteStore._replay_blocks = sealed  # type: ignore[method-assign]
+
+    def unsealed() -> None:
+        store = SqliteStore.open(db, readonly=True)
+        with collector_paused():
+            for first, last, body, _ in store._connection.execute(
+                "SELECT first_seq, last_seq, body, digest FROM blocks"
+            ):
+                held.append(blocks.unseal(body, first, last))
+        store.close()
+
+    def sealed() -> None:
+        size = blocks.BLOCK
+        for start in range(0, len(built) - size + 1, size):
+            held.append(blocks.seal(built[start : start + size], start + 1))
+
     found: dict[str, Callable[[], object]] = {
+        "reopen + balances, rows alone": rows_alone,
+        "blocks: read + unseal": unsealed,
+        "blocks: seal": sealed,
         "read": read,
         "read + build": read_build,
         "index": index,
@@ -174,8 +207,18 @@ def parts(
         sys.path.insert(0, before)
         old = importlib.import_module("favorledger_before.io.sqlite")
 
+        old_db = f"{db}.before"
+        made = importlib.import_module("favorledger_before").Favor
+        with old.open_ledger(old_db) as led:
+            led.add_many(
+                made(
+                    giver=f.giver, receiver=f.receiver, value=f.value, at=f.at, id=f.id
+                )
+                for f in favors
+            )
+
         def reopen_before() -> int:
-            with old.open_ledger(db) as led:
+            with old.open_ledger(old_db) as led:
                 return len(led.balances())
 
         found["main's reopen + balances"] = reopen_before
@@ -198,7 +241,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--before", help="directory holding favorledger_before")
     parser.add_argument("--steps", action="store_true", help="take the build apart")
+    parser.add_argument(
+        "--block", type=int, default=blocks.BLOCK, help="entries a block covers"
+    )
     args = parser.parse_args(argv)
+    blocks.BLOCK = args.block  # type: ignore[misc]
     with tempfile.TemporaryDirectory() as directory:
         db = os.path.join(directory, "favors.db")
         favors = bench_store.make_favors(args.favors, args.people)
@@ -227,7 +274,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         load.append(os.getloadavg()[0])
     base = statistics.median(times["record + balances"])
     print(
-        f"{args.favors:,} favors among {args.people:,} people; CPU time,"
+        f"{args.favors:,} favors among {args.people:,} people, blocks of"
+        f" {args.block}; CPU time,"
         f" medians of {args.repeat}; load average {load[0]:.1f} to {load[1]:.1f}\n"
     )
     print("| part | CPU µs a favor | ratio to recording |")

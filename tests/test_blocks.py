@@ -16,10 +16,11 @@ import itertools
 import multiprocessing
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -305,33 +306,65 @@ def _tamper(path: Path, *statements: str) -> None:
     try:
         connection.execute("DROP TRIGGER blocks_no_update")
         for statement in statements:
-            connection.execute(statement)
+            connection.executescript(statement)
     finally:
         connection.close()
 
 
-BROKEN = {
-    "not json": "UPDATE blocks SET body = 'garbage' WHERE first_seq = 4",
-    "an index out of range": (
-        "UPDATE blocks SET body = replace(body, '[1,1,1]', '[1,1,9]')"
-        " WHERE first_seq = 4"
+def _edited(path: Path, edit: Callable[[list[Any]], object]) -> str:
+    """An UPDATE setting the body of the block from seq 4 to ``edit`` of
+    its fields: texts split, numbers unpacked (``edit`` changes them in
+    place)."""
+    (body,) = [b[2] for b in block_rows(path) if b[0] == 4]
+    fields: list[Any] = body.split("\x1e")
+    for place in range(1, 5):
+        fields[place] = fields[place].split("\x1f")
+    for place, code in zip(range(5, 8), "Iqq", strict=True):
+        fields[place] = blocks._unpacked(code, fields[place])
+    edit(fields)
+    for place in range(1, 5):
+        fields[place] = "\x1f".join(fields[place])
+    for place, code in zip(range(5, 8), "Iqq", strict=True):
+        if isinstance(fields[place], list):
+            fields[place] = blocks._packed(code, fields[place])
+    text = "\x1e".join(fields).replace("'", "''")
+    return f"UPDATE blocks SET body = '{text}' WHERE first_seq = 4"
+
+
+def _set(place: int, index: int, value: object) -> Callable[[list[Any]], object]:
+    return lambda fields: fields[place].__setitem__(index, value)
+
+
+BROKEN: dict[str, Callable[[Path], str]] = {
+    "not json": lambda _: "UPDATE blocks SET body = 'garbage' WHERE first_seq = 4",
+    "numbers that are not base64": lambda p: _edited(
+        p, lambda c: c.__setitem__(5, "!!")
     ),
-    "a favor to oneself": (
-        "UPDATE blocks SET body = replace(body, '[1,1,1]', '[0,0,0]')"
-        " WHERE first_seq = 4"
+    "an index out of range": lambda p: _edited(p, _set(5, 3, 9)),
+    "a favor to oneself": lambda p: _edited(p, _set(5, 3, 0)),
+    "an index missing": lambda p: _edited(p, lambda c: c[5].pop()),
+    "a time out of range": lambda p: _edited(p, _set(6, 0, 2**62)),
+    "two people alike": lambda p: _edited(p, _set(2, 1, "ann")),
+    "an id blank": lambda p: _edited(p, _set(1, 0, "")),
+    "an id repeated": lambda p: _edited(p, _set(1, 0, "f4")),
+    "a kind with a quote": lambda p: _edited(p, _set(3, 0, 'favor"')),
+    "a value no write makes": lambda p: _edited(p, _set(4, 1, "-5")),
+    "its digest (and a value)": lambda p: (
+        f"UPDATE blocks SET digest = '{'a' * 64}'"
+        f" WHERE first_seq = 4; {_edited(p, _set(4, 0, '7'))}"
     ),
-    "a value no write makes": (
-        "UPDATE blocks SET body = replace(body, '\"5\"', '\"-5\"') WHERE first_seq = 4"
+    "a block that covers less": lambda _: (
+        "UPDATE blocks SET last_seq = 5 WHERE first_seq = 4"
     ),
-    "a time out of range": (
-        "UPDATE blocks SET body = replace(body, '1704099600000000',"
-        " '999999999999999999') WHERE first_seq = 4"
+    "an other entry named that is a favor": lambda p: _edited(
+        p,
+        lambda c: (
+            c[1].pop(),
+            c[5].__delitem__(slice(2, None, 3)),
+            c[6].pop(),
+            c[7].append(6),
+        ),
     ),
-    "its digest (and a value)": (
-        f"UPDATE blocks SET digest = '{'a' * 64}',"
-        " body = replace(body, '\"4\"', '\"7\"') WHERE first_seq = 4"
-    ),
-    "a block that covers less": "UPDATE blocks SET last_seq = 5 WHERE first_seq = 4",
 }
 
 
@@ -342,7 +375,7 @@ def test_a_tampered_block_is_not_used_and_check_names_it(
     path = tmp_path / "favors.db"
     _store_of_blocks(path)
     before = _from_rows(path)
-    _tamper(path, BROKEN[how])
+    _tamper(path, BROKEN[how](path))
     assert reopened(path) == before
     problems = check_store(path)
     assert any("the block of entries 4 to" in p for p in problems), problems
@@ -356,7 +389,7 @@ def test_a_block_edited_to_other_favors_is_named_by_check(tmp_path: Path) -> Non
     checked: ``check`` reads everything.)"""
     path = tmp_path / "favors.db"
     _store_of_blocks(path)
-    _tamper(path, "UPDATE blocks SET body = replace(body, '\"4\"', '\"7\"')")
+    _tamper(path, _edited(path, _set(4, 0, "7")))
     problems = check_store(path)
     assert any(
         "the block of entries 4 to 6: entry 4 differs from its row" in p
@@ -493,3 +526,24 @@ def test_a_version_3_store_opens_as_it_is_and_a_writable_open_adds_blocks(
 def _from_rows_with(path: Path, share: object) -> tuple[str, list[str], str]:
     with rows_only():
         return reopened(path, share)
+
+
+def test_a_block_holds_favors_with_any_text_but_what_json_escapes(
+    tmp_path: Path,
+) -> None:
+    """Text beyond ASCII is written as it is (the favor is in the block); a
+    quote or a backslash is escaped in the line (the favor is read from its
+    row, as ``replay_rows`` reads it)."""
+    path = tmp_path / "favors.db"
+    with block_size(5), open_ledger(path) as led:
+        led.record("zo\u00eb", "bob", 1, id="f\u00e91", at=T0)
+        led.record("ann", 'bob "b"', 1, id="f2", at=T0)
+        led.record("ann", "bob", 1, id="f\\3", at=T0)
+        led.record("ann", "bob", 1, id="f4", at=T0, kind='a"b')
+        led.record("ann", "bob", 1, id="f5", at=T0, kind="\u00e9t\u00e9")
+    ((_, _, body, _),) = block_rows(path)
+    favors, others = blocks.unseal(body, 1, 5)  # type: ignore[misc]
+    assert [f.id for f in favors] == ["f\u00e91", "f5"]
+    assert others == [2, 3, 4]
+    assert reopened(path) == _from_rows(path)
+    assert check_store(path) == []
