@@ -7,6 +7,8 @@ contenders interleaved, medians of ``--repeat`` rounds):
 
 * the bare insert, as in ``bench_store.py`` (the baseline);
 * the store's insert, as users do it (``Ledger.open`` + ``add_many``);
+* the same without its sealed blocks (``blocks.BLOCK`` out of reach: what
+  writing the blocks adds, schema version 4);
 * the same with the store's ``executemany`` left out (the rows are made and
   dropped), then also without the JSON line (the row maker,
   ``stored.ROW_MAKERS``), then also without the chain link (its
@@ -39,6 +41,7 @@ from unittest import mock
 from bench_store import bare_insert, make_workload, remove_db, store_insert
 
 from favorledger import Ledger
+from favorledger.io import blocks
 from favorledger.io import sqlite as store_module
 from favorledger.io.chain import GENESIS, link
 from favorledger.io.stored import dumps_row
@@ -130,6 +133,7 @@ def contenders(path: str, count: int) -> dict[str, Callable[[], None]]:
     return {
         "bare executemany (baseline)": lambda: bare_insert(path, work.rows),
         "store insert (add_many)": lambda: store_insert(path, work.favors),
+        "- without its blocks": without((blocks, "BLOCK", 2**62)),
         "- without its executemany": without(no_rows),
         "- and without the JSON line": without(no_rows, no_line),
         "- and without the chain link": without(no_rows, no_line, no_link),

@@ -17,8 +17,8 @@ interleaved and rotated round by round; medians of ``--repeat``):
   entry read from its row (what reopening did before the blocks);
 * ``blocks: read + unseal``: the blocks read (one query) and their favors
   built (``blocks.unseal``), the favors kept;
-* ``blocks: seal``: what writers add to make the blocks, over the stored
-  favors (``blocks.seal`` a block at a time);
+* ``blocks: seal``: what writers add to make the blocks, over the favors
+  as ``add_many`` is handed them (``blocks.seal`` a block at a time);
 * ``main's reopen + balances`` (with ``--before DIR``): the same through a
   copy of another checkout importable as ``favorledger_before`` from
   ``DIR`` (``git archive <commit> favorledger | tar -x -C DIR``, the
@@ -189,8 +189,8 @@ def parts(
 
     def sealed() -> None:
         size = blocks.BLOCK
-        for start in range(0, len(built) - size + 1, size):
-            held.append(blocks.seal(built[start : start + size], start + 1))
+        for start in range(0, len(favors) - size + 1, size):
+            held.append(blocks.seal(favors[start : start + size], start + 1))
 
     found: dict[str, Callable[[], object]] = {
         "reopen + balances, rows alone": rows_alone,

@@ -198,7 +198,8 @@ def test_two_ledgers_on_one_file_interleaving_seal_the_right_blocks(
     with block_size(3), open_ledger(path) as one, open_ledger(path) as two:
         for n in range(20):
             writer = (one, two)[n % 3 == 0]
-            writer.record(f"p{n % 4}", f"p{(n + 1) % 4}", n % 5 + 1, id=f"f{n}", at=T0)
+            at = T0 if n % 2 else None  # None: dated now, kept as a count
+            writer.record(f"p{n % 4}", f"p{(n + 1) % 4}", n % 5 + 1, id=f"f{n}", at=at)
             if n % 7 == 0:
                 writer.add_many(
                     [
@@ -227,8 +228,8 @@ def _writer(path: str, name: str, count: int) -> None:
     blocks.BLOCK = 4  # type: ignore[misc]  # the forked child's own module
     for n in range(count):
         with open_ledger(path, timeout=30) as led:
-            if n % 3:
-                led.record(name, f"{name}-x", n % 4 + 1, id=f"{name}{n}", at=T0)
+            if n % 3:  # dated now: the favor keeps its time as a count
+                led.record(name, f"{name}-x", n % 4 + 1, id=f"{name}{n}")
             else:
                 led.add_many(
                     [

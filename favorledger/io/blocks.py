@@ -38,6 +38,7 @@ from base64 import b64decode, b64encode
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import repeat
 from typing import Any, Final, NamedTuple
 
 from favorledger._collector import untrack
@@ -54,9 +55,9 @@ from favorledger.model import (
 
 __all__ = ["BLOCK", "difference", "seal", "unseal"]
 
-BLOCK: Final = 4096
+BLOCK: Final = 8192
 """How many entries a block covers (``benchmarks/README.md``, "Reopening
-from sealed blocks", measured 1024 to 16384)."""
+from sealed blocks": 4096, 8192 and 16384 were measured)."""
 
 FORMAT: Final = "1"
 """The first field of every block's body: the layout of what follows."""
@@ -139,7 +140,10 @@ def _all_plain(entries: Sequence[Entry | None]) -> bool:
     if set(map(type, entries)) != {Favor}:
         return False
     mores = list(map(_held_more, entries))
-    if not all(map(_plain, dict(zip(map(id, mores), mores, strict=True)).values())):
+    if mores.count(mores[0]) == len(mores):  # one kind, shared (the commonest)
+        if not _plain(mores[0]):
+            return False
+    elif not all(map(_plain, dict(zip(map(id, mores), mores, strict=True)).values())):
         return False
     times = list(map(_held_at, entries))
     kinds = set(map(type, times))
@@ -197,8 +201,14 @@ def _distinct(
 def _counts(times: list[Any]) -> list[int]:
     """Each time as microseconds since the epoch (a favor dated now keeps
     the count itself)."""
-    if set(map(type, times)) == {int}:
+    kinds = set(map(type, times))
+    if kinds == {int}:
         return times
+    if kinds == {datetime}:  # the fields of each time's distance from the epoch
+        return [
+            (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+            for d in map(operator.sub, times, repeat(_EPOCH))
+        ]
     return [at if type(at) is int else (at - _EPOCH) // _US for at in times]
 
 
@@ -232,8 +242,8 @@ def _table(plains: list[Favor]) -> list[str] | None:
     """The body's columns for ``plains`` but its format and others, or
     ``None`` if a text among them is one JSON escapes."""
     ids = list(map(_id, plains))
-    givers, receivers = list(map(_giver, plains)), list(map(_receiver, plains))
-    people = list(dict.fromkeys(givers + receivers))
+    both = [*map(_giver, plains), *map(_receiver, plains)]
+    people = list(dict.fromkeys(both))
     mores = list(map(_held_more, plains))
     if mores and mores.count(mores[0]) == len(mores):  # one kind, the commonest
         kinds, kind_of = [mores[0].kind], [0] * len(mores)
@@ -244,7 +254,7 @@ def _table(plains: list[Favor]) -> list[str] | None:
         return None
     where = dict(zip(people, range(len(people)), strict=True))
     values, value_of = _distinct(list(map(_value, plains)), str)
-    indexes = [*map(where.__getitem__, givers), *map(where.__getitem__, receivers)]
+    indexes = list(map(where.__getitem__, both))
     return [
         *texts,
         _ITEM.join(values),

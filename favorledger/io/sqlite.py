@@ -765,8 +765,10 @@ class SqliteStore(LogStore):
         """Write a block for each full range of :data:`~favorledger.io.blocks.BLOCK`
         entries past the file's last block, made from the entries at hand
         (none is read back); the last seq the file's blocks then cover."""
+        if self.version < SCHEMA_VERSION:
+            return self._sealed
         done = self._one("SELECT coalesce(max(last_seq), 0) FROM blocks")
-        if self.version < SCHEMA_VERSION or not isinstance(done, int):
+        if not isinstance(done, int):
             return self._sealed
         size, tail, sealed = blocks.BLOCK, self._tail, self._sealed
         if len(tail) != self._seen - sealed:  # not every entry at hand
