@@ -548,3 +548,16 @@ def test_a_block_holds_favors_with_any_text_but_what_json_escapes(
     assert others == [2, 3, 4]
     assert reopened(path) == _from_rows(path)
     assert check_store(path) == []
+
+
+def test_a_reader_keeps_no_entries_for_a_seal(tmp_path: Path) -> None:
+    """Only a writer seals: a store opened read-only, which may refresh for
+    as long as it runs, keeps nothing for it."""
+    path = tmp_path / "favors.db"
+    with block_size(4), open_ledger(path) as writing:
+        writing.record("ann", "bob", 1, id="f1", at=T0)
+        with open_ledger(path, readonly=True) as reading:
+            writing.record("ann", "bob", 1, id="f2", at=T0)
+            assert reading.refresh() == 1
+            assert reading._store._tail == []  # type: ignore[union-attr]
+        assert len(writing._store._tail) == 2  # type: ignore[union-attr]

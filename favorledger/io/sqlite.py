@@ -22,10 +22,14 @@ The file holds the log, one row per entry, in the order it was recorded:
   locked is retried for a bounded time (``timeout``), then refused with a
   :class:`StoreError`;
 * a table records the schema version; a file that is not a favorledger store,
-  or that a newer favorledger wrote, is refused with a :class:`StoreError`.
+  or that a newer favorledger wrote, is refused with a :class:`StoreError`;
+* a checkpoint table, ``blocks`` (version 4, :mod:`favorledger.io.blocks`),
+  holds each full range of entries' plain favors by column, written by the
+  commit that fills the range.
 
 Reopening replays the stored entries into a fresh ledger, which rebuilds
-exactly the state it had (balances, ties, obligations, the log itself).
+exactly the state it had (balances, ties, obligations, the log itself): the
+sealed blocks' favors in bulk, every other entry from its row.
 
 Examples
 --------
@@ -604,8 +608,10 @@ class SqliteStore(LogStore):
 
     def _replay_tail(self, done: int, plains: Plains, other: Others) -> int:
         """Replay the rows after ``done``, keeping their entries for the
-        next seal; the last seq read (``done`` if none)."""
-        tail, end = self._tail, [done]
+        next seal (a store opened read-only never seals: it keeps none);
+        the last seq read (``done`` if none)."""
+        tail: list[Entry | None] = [] if self._readonly else self._tail
+        end = [done]
 
         def kept_plains(favors: list[Favor], seqs: Sequence[int]) -> None:
             plains(favors, seqs)
@@ -686,7 +692,11 @@ class SqliteStore(LogStore):
 
     def unread(self) -> Iterator[tuple[int, Entry]]:
         """``(seq, entry)`` for each entry stored since the owner last read
-        (as :meth:`LogStore.unread`), each kept for the next seal."""
+        (as :meth:`LogStore.unread`), each kept for the next seal (none by
+        a store opened read-only, whose reader may refresh for good)."""
+        if self._readonly:
+            yield from super().unread()
+            return
         tail = self._tail
         for seq, entry in super().unread():
             yield seq, entry
@@ -1220,8 +1230,9 @@ def _attached(store: Store, ledger: _Stored) -> _Stored:
 def _replay(store: Store, ledger: StoredLedger) -> None:
     """Index every stored entry; set aside (as damage) those that fail.
 
-    Runs of the commonest favor's rows (``plain_favor``: no referrer or
-    pledge) are built by :func:`~favorledger.io.stored.replay_rows` and
+    Runs of the commonest favor (``plain_favor``: no referrer or pledge),
+    from the store's sealed blocks or built from rows by
+    :func:`~favorledger.io.stored.replay_rows` (the store's ``replay``), are
     indexed together (``Ledger._add_plains``); a favor that loop leaves (an
     id already recorded) and any other row go one by one, as an entry added.
     """
