@@ -626,6 +626,10 @@ more than it saves)."""
 _Columns = tuple[list[int], list[int], list[int]]
 """Transfers between ranks as three columns: payers, payees, amounts."""
 
+_Sizes = tuple[set[int], set[int]]
+"""The sizes (``key // n``, see :func:`_exact_pairs`) seen among the debtors
+and among the creditors: a superset of those still owing (owed)."""
+
 
 def _fewest(values: list[int], method: str, n: int) -> _Columns:
     """Exact pairs first, then the exact subset search or the greedy rule.
@@ -634,10 +638,10 @@ def _fewest(values: list[int], method: str, n: int) -> _Columns:
     rank), times ``n``; the amounts of the steps are sizes times ``-n``
     (the keys of rank 0, see :func:`_exact_pairs`).
     """
-    found, debtors, creditors = _exact_pairs(values, n)
+    found, debtors, creditors, sizes = _exact_pairs(values, n)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
-        _greedy(debtors, creditors, n, found)
+        _greedy(debtors, creditors, n, found, sizes)
         return found
     if left > EXACT_LIMIT:
         raise SettlementTooLargeError(
@@ -734,7 +738,9 @@ def unscale(number: int, den: int) -> Amount:
 # Balances come in already multiplied by n.
 
 
-def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[int]]:
+def _exact_pairs(
+    values: list[int], n: int
+) -> tuple[_Columns, list[int], list[int], _Sizes]:
     """Pair debts and credits of equal size: one transfer settles both.
 
     ``values`` are balances times ``n``, by rank. Returns the pairs (largest
@@ -748,11 +754,10 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
     debtors.sort()
     creditors.sort()
     units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
-    common = set(map(floordiv, debtors, units)).intersection(
-        map(floordiv, creditors, units)
-    )
+    sizes = set(map(floordiv, debtors, units)), set(map(floordiv, creditors, units))
+    common = sizes[0] & sizes[1]
     if not common:
-        return ([], [], []), debtors, creditors
+        return ([], [], []), debtors, creditors, sizes
     payers: list[int] = []
     payees: list[int] = []
     amounts: list[int] = []
@@ -779,6 +784,7 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         (list(map(mod, payers, ranks)), list(map(mod, payees, ranks)), amounts),
         owing,
         owed,
+        sizes,
     )
 
 
@@ -789,7 +795,13 @@ list (fastest); beyond, in heaps (a re-inserted remainder costs O(log n)
 rather than moving up to n list items)."""
 
 
-def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> None:
+def _greedy(
+    debtors: list[int],
+    creditors: list[int],
+    n: int,
+    out: _Columns,
+    sizes: _Sizes | None = None,
+) -> None:
     """Largest debtor pays largest creditor, until all are square; the
     transfers are appended to ``out``.
 
@@ -804,79 +816,83 @@ def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> 
     lower rank. Amounts are sizes times ``-n``.
     """
     if len(debtors) + len(creditors) <= _SORTED_LIMIT:
-        _greedy_sorted(debtors, creditors, n, out)
+        _greedy_sorted(debtors, creditors, n, out, sizes)
     else:
         _greedy_heaps(debtors, creditors, n, out)
 
 
 def _greedy_sorted(
-    debtors: list[int], creditors: list[int], n: int, out: _Columns
+    debtors: list[int],
+    creditors: list[int],
+    n: int,
+    out: _Columns,
+    sizes: _Sizes | None = None,
 ) -> None:
     """:func:`_greedy` on two sorted lists, read from the front.
 
-    Every step settles the two keys at the same position of the two lists
-    (the one of the smaller size fully), so who pays whom is not written
-    down as it goes: the lists' fronts, once read, are the payers and
-    payees, turned into ranks in C at the end. A remainder is put back in
-    order (after the front); if someone on the other side owes (is owed)
-    exactly the remainder, the lowest rank of them is moved to the front
-    beside it instead, which makes the next step. Each side's sizes
-    (``key // n``) seen so far are kept in a set, so most steps look for
-    that someone with one set probe rather than a bisection (a size no
-    longer there costs one bisection that finds nobody).
+    A key less its rank (``key - key % n``) is ``-size * n``; both fronts
+    move on by one at each step (the one of the smaller size is square, the
+    other's remainder is put back in order, after the front). Each side's
+    sizes (``key // n``) seen so far are kept in a set, so a step finds
+    whether someone on the other side owes (is owed) exactly the remainder
+    with one probe, and the lowest rank of them by a bisection only then
+    (a size no longer there costs one bisection that finds nobody).
     """
     owing, owed = [*debtors, 0], [*creditors, 0]  # 0: above every key
-    ranks = repeat(n)  # a key // n is -size (repeat is endless)
-    owing_sizes = set(map(floordiv, debtors, ranks))
-    owed_sizes = set(map(floordiv, creditors, ranks))
-    amount = out[2].append
+    if sizes is None:
+        units = repeat(n)  # a key // n is -size (repeat is endless)
+        sizes = set(map(floordiv, debtors, units)), set(map(floordiv, creditors, units))
+    owing_sizes, owed_sizes = sizes
+    pay, get, amount = (column.append for column in out)
     t = 0
     while True:
         debtor = owing[t]
         creditor = owed[t]
         t += 1
         if debtor < creditor:  # the debtor owes more: the creditor is square
-            paid = creditor - creditor % n  # -size * n
+            d = debtor % n
+            c = creditor % n
+            paid = creditor - c  # -size * n
+            pay(d)
+            get(c)
             amount(paid)
             rest = debtor - paid  # what the debtor still owes, keyed
             size = rest // n
-            if size in owed_sizes:
+            if size in owed_sizes:  # maybe a creditor is owed exactly that
                 low = size * n  # the keys of this size are low .. low + n - 1
                 k = bisect_left(owed, low, t)
-                match = owed[k]
-                if match - low < n:
+                match = owed[k] - low  # its rank, if it has that size
+                if match < n:
+                    pay(d)
+                    get(match)
                     amount(low)
                     del owed[k]
-                    owed.insert(t, match)
-                    owing.insert(t, rest)
-                    t += 1
                     continue
             insort(owing, rest, t)
             owing_sizes.add(size)
         elif debtor:  # the creditor is owed more (never equal): debtor square
-            paid = debtor - debtor % n
+            d = debtor % n
+            c = creditor % n
+            paid = debtor - d
+            pay(d)
+            get(c)
             amount(paid)
             rest = creditor - paid
             size = rest // n
             if size in owing_sizes:
                 low = size * n
                 k = bisect_left(owing, low, t)
-                match = owing[k]
-                if match - low < n:
+                match = owing[k] - low
+                if match < n:
+                    pay(match)
+                    get(c)
                     amount(low)
                     del owing[k]
-                    owing.insert(t, match)
-                    owed.insert(t, rest)
-                    t += 1
                     continue
             insort(owed, rest, t)
             owed_sizes.add(size)
         else:  # both sides are square (the 0s)
             break
-    t -= 1
-    del owing[t:], owed[t:]
-    out[0].extend(map(mod, owing, ranks))
-    out[1].extend(map(mod, owed, ranks))
 
 
 def _greedy_heaps(
