@@ -63,7 +63,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from itertools import compress, repeat
+from itertools import compress, repeat, starmap
 from operator import floordiv, itemgetter, mod, mul
 from typing import Any, Final, Literal, cast, get_args
 
@@ -541,7 +541,7 @@ def _transfers(
         if plan is not None:
             plan.adopt(made)
     else:  # plain slot stores on twins, each then relabelled a Transfer
-        twins: list[Any] = list(map(_new, repeat(_TWIN, len(amounts))))
+        twins: list[Any] = list(starmap(_TWIN, repeat((), len(amounts))))
         relabel = Transfer
         for t, p, q, x in zip(
             twins, map(name, payers), map(name, payees), amounts, strict=True
@@ -570,7 +570,6 @@ def _transfer_twin() -> type | None:
 
 _TRANSFER_SLOTS: Final = ("payer", "payee", "amount", "_why", "_plan")
 _TWIN: Final[Any] = _transfer_twin()
-_new: Final = object.__new__
 
 
 def _amounts(
@@ -625,6 +624,9 @@ more than it saves)."""
 # ------------------------------------------------------------------ dispatch
 _Columns = tuple[list[int], list[int], list[int]]
 """Transfers between ranks as three columns: payers, payees, amounts."""
+
+_RANKS: Final = list(range(4096))
+"""Ranks made once (``enumerate`` makes a new ``int`` for each above 256)."""
 
 _Sizes = tuple[set[int], set[int]]
 """The sizes (``key // n``, see :func:`_exact_pairs`) seen among the debtors
@@ -749,8 +751,9 @@ def _exact_pairs(
     by rank pays the k-th creditor by rank, so settling one pair never
     changes the others.
     """
-    debtors = [rank + x for rank, x in enumerate(values) if x < 0]
-    creditors = [rank - x for rank, x in enumerate(values) if x > 0]
+    ordered = _RANKS if n <= len(_RANKS) else range(n)  # _RANKS: longer
+    debtors = [rank + x for rank, x in zip(ordered, values, strict=False) if x < 0]
+    creditors = [rank - x for rank, x in zip(ordered, values, strict=False) if x > 0]
     debtors.sort()
     creditors.sort()
     units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
