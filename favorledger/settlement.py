@@ -63,7 +63,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from itertools import compress, repeat
+from itertools import compress, repeat, starmap
 from operator import floordiv, itemgetter, mod, mul
 from typing import Any, Final, Literal, cast, get_args
 
@@ -498,7 +498,7 @@ def _settle_ints(
         return _transfers(people, steps, den, why, trusted)
     n = len(values)
     scaled, den = _common_scale(values, n)
-    return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=n)
+    return _transfers(people, _fewest(scaled, method, n), den, why, trusted, unit=-n)
 
 
 def _values(
@@ -521,7 +521,7 @@ def _transfers(
     unit: int = 1,
 ) -> list[Transfer]:
     """``Transfer``s for steps between ranks whose amounts are over
-    ``den * unit`` (each a multiple of ``unit``).
+    ``den * unit`` (each a multiple of ``unit``, which may be negative).
 
     Built column by column at C speed when ``trusted``: the amounts are
     derived (positive, exact, in normal form), so only person ids would
@@ -541,7 +541,7 @@ def _transfers(
         if plan is not None:
             plan.adopt(made)
     else:  # plain slot stores on twins, each then relabelled a Transfer
-        twins: list[Any] = list(map(_new, repeat(_TWIN, len(amounts))))
+        twins: list[Any] = list(starmap(_TWIN, repeat((), len(amounts))))
         relabel = Transfer
         for t, p, q, x in zip(
             twins, map(name, payers), map(name, payees), amounts, strict=True
@@ -570,7 +570,6 @@ def _transfer_twin() -> type | None:
 
 _TRANSFER_SLOTS: Final = ("payer", "payee", "amount", "_why", "_plan")
 _TWIN: Final[Any] = _transfer_twin()
-_new: Final = object.__new__
 
 
 def _amounts(
@@ -599,7 +598,8 @@ def _quotients(numbers: Sequence[int], den: int) -> list[Decimal]:
     share its ``Decimal`` (immutable): a large plan repeats few amounts
     (every exact pair of one size has the same).
     """
-    digits = len(str(max(numbers))) + den.bit_length() + 1
+    widest = min(numbers) if den < 0 else max(numbers)  # all of den's sign
+    digits = len(str(widest)) + den.bit_length() + 1
     divide = decimal.Context(
         prec=digits,
         Emax=decimal.MAX_EMAX,
@@ -625,17 +625,25 @@ more than it saves)."""
 _Columns = tuple[list[int], list[int], list[int]]
 """Transfers between ranks as three columns: payers, payees, amounts."""
 
+_RANKS: Final = list(range(4096))
+"""Ranks made once (``enumerate`` makes a new ``int`` for each above 256)."""
+
+_Sizes = tuple[set[int], set[int]]
+"""The sizes (``key // n``, see :func:`_exact_pairs`) seen among the debtors
+and among the creditors: a superset of those still owing (owed)."""
+
 
 def _fewest(values: list[int], method: str, n: int) -> _Columns:
     """Exact pairs first, then the exact subset search or the greedy rule.
 
     ``values`` are the balances of the ``n`` people in id order (their
-    rank), times ``n``; so are the amounts of the steps.
+    rank), times ``n``; the amounts of the steps are sizes times ``-n``
+    (the keys of rank 0, see :func:`_exact_pairs`).
     """
-    found, debtors, creditors = _exact_pairs(values, n)
+    found, debtors, creditors, sizes = _exact_pairs(values, n)
     left = len(debtors) + len(creditors)
     if method == "greedy" or (method == "auto" and left > AUTO_EXACT_LIMIT):
-        _greedy(debtors, creditors, n, found)
+        _greedy(debtors, creditors, n, found, sizes)
         return found
     if left > EXACT_LIMIT:
         raise SettlementTooLargeError(
@@ -732,32 +740,35 @@ def unscale(number: int, den: int) -> Amount:
 # Balances come in already multiplied by n.
 
 
-def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[int]]:
+def _exact_pairs(
+    values: list[int], n: int
+) -> tuple[_Columns, list[int], list[int], _Sizes]:
     """Pair debts and credits of equal size: one transfer settles both.
 
     ``values`` are balances times ``n``, by rank. Returns the pairs (largest
-    first, as columns) and the keys of the debtors and of the creditors
-    left, each sorted. Within one size, the k-th debtor by rank pays the
-    k-th creditor by rank, so settling one pair never changes the others.
+    first, as columns, amounts as ``-size * n``) and the keys of the debtors
+    and of the creditors left, each sorted. Within one size, the k-th debtor
+    by rank pays the k-th creditor by rank, so settling one pair never
+    changes the others.
     """
-    debtors = [rank + x for rank, x in enumerate(values) if x < 0]
-    creditors = [rank - x for rank, x in enumerate(values) if x > 0]
+    ordered = _RANKS if n <= len(_RANKS) else range(n)  # _RANKS: longer
+    debtors = [rank + x for rank, x in zip(ordered, values, strict=False) if x < 0]
+    creditors = [rank - x for rank, x in zip(ordered, values, strict=False) if x > 0]
     debtors.sort()
     creditors.sort()
     units = repeat(n)  # a key // n is its balance, negative (repeat is endless)
-    common = set(map(floordiv, debtors, units)).intersection(
-        map(floordiv, creditors, units)
-    )
+    sizes = set(map(floordiv, debtors, units)), set(map(floordiv, creditors, units))
+    common = sizes[0] & sizes[1]
     if not common:
-        return ([], [], []), debtors, creditors
+        return ([], [], []), debtors, creditors, sizes
     payers: list[int] = []
     payees: list[int] = []
     amounts: list[int] = []
     owing: list[int] = []  # the keys left
     owed: list[int] = []
     d = c = 0  # where the keys not looked at yet start
-    for low in sorted(common):  # -size, largest size first
-        low *= n  # the keys of this size are low .. low + n - 1
+    for minus_size in sorted(common):  # largest size first
+        low = minus_size * n  # the keys of this size are low .. low + n - 1
         d_start, c_start = bisect_left(debtors, low), bisect_left(creditors, low)
         k = min(
             bisect_left(debtors, low + n) - d_start,
@@ -768,7 +779,7 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         d, c = d_start + k, c_start + k
         payers += debtors[d_start:d]
         payees += creditors[c_start:c]
-        amounts += repeat(-low, k)
+        amounts += repeat(low, k)
     owing += debtors[d:]
     owed += creditors[c:]
     ranks = repeat(n)  # a key modulo n is its rank (repeat is endless)
@@ -776,6 +787,7 @@ def _exact_pairs(values: list[int], n: int) -> tuple[_Columns, list[int], list[i
         (list(map(mod, payers, ranks)), list(map(mod, payees, ranks)), amounts),
         owing,
         owed,
+        sizes,
     )
 
 
@@ -786,7 +798,13 @@ list (fastest); beyond, in heaps (a re-inserted remainder costs O(log n)
 rather than moving up to n list items)."""
 
 
-def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> None:
+def _greedy(
+    debtors: list[int],
+    creditors: list[int],
+    n: int,
+    out: _Columns,
+    sizes: _Sizes | None = None,
+) -> None:
     """Largest debtor pays largest creditor, until all are square; the
     transfers are appended to ``out``.
 
@@ -798,63 +816,86 @@ def _greedy(debtors: list[int], creditors: list[int], n: int, out: _Columns) -> 
     never equals a credit when a step begins. The rule
     looks only at the current balances, so doing the first suggested
     transfer and running it again gives the rest unchanged. Ties go to the
-    lower rank. Amounts are sizes times ``n``.
+    lower rank. Amounts are sizes times ``-n``.
     """
     if len(debtors) + len(creditors) <= _SORTED_LIMIT:
-        _greedy_sorted(debtors, creditors, n, out)
+        _greedy_sorted(debtors, creditors, n, out, sizes)
     else:
         _greedy_heaps(debtors, creditors, n, out)
 
 
 def _greedy_sorted(
-    debtors: list[int], creditors: list[int], n: int, out: _Columns
+    debtors: list[int],
+    creditors: list[int],
+    n: int,
+    out: _Columns,
+    sizes: _Sizes | None = None,
 ) -> None:
     """:func:`_greedy` on two sorted lists, read from the front.
 
-    A key less its rank (``key - key % n``) is ``-size * n``; a remainder is
-    put back in order, and the lowest rank of a given size on the other side
-    is one bisection away (all of one size are adjacent, by rank).
+    A key less its rank (``key - key % n``) is ``-size * n``; both fronts
+    move on by one at each step (the one of the smaller size is square, the
+    other's remainder is put back in order, after the front). Each side's
+    sizes (``key // n``) seen so far are kept in a set, so a step finds
+    whether someone on the other side owes (is owed) exactly the remainder
+    with one probe, and the lowest rank of them by a bisection only then
+    (a size no longer there costs one bisection that finds nobody).
     """
     owing, owed = [*debtors, 0], [*creditors, 0]  # 0: above every key
+    if sizes is None:
+        units = repeat(n)  # a key // n is -size (repeat is endless)
+        sizes = set(map(floordiv, debtors, units)), set(map(floordiv, creditors, units))
+    owing_sizes, owed_sizes = sizes
     pay, get, amount = (column.append for column in out)
-    i = j = 0
-    last = len(debtors)
-    while i < last:
-        debtor, creditor = owing[i], owed[j]
-        d, c = debtor % n, creditor % n
-        d_low, c_low = debtor - d, creditor - c
-        i += 1
-        j += 1
-        if d_low < c_low:  # the debtor owes more: the creditor is square
+    t = 0
+    while True:
+        debtor = owing[t]
+        creditor = owed[t]
+        t += 1
+        if debtor < creditor:  # the debtor owes more: the creditor is square
+            d = debtor % n
+            c = creditor % n
+            paid = creditor - c  # -size * n
             pay(d)
             get(c)
-            amount(-c_low)
-            low = d_low - c_low  # what the debtor still owes, as -size * n
-            k = bisect_left(owed, low, j)
-            match = owed[k] - low
-            if match < n:
-                pay(d)
-                get(match)
-                amount(-low)
-                del owed[k]
-            else:
-                insort(owing, d + low)
-                last += 1
-        else:  # the creditor is owed more (never equal): the debtor is square
+            amount(paid)
+            rest = debtor - paid  # what the debtor still owes, keyed
+            size = rest // n
+            if size in owed_sizes:  # maybe a creditor is owed exactly that
+                low = size * n  # the keys of this size are low .. low + n - 1
+                k = bisect_left(owed, low, t)
+                match = owed[k] - low  # its rank, if it has that size
+                if match < n:
+                    pay(d)
+                    get(match)
+                    amount(low)
+                    del owed[k]
+                    continue
+            insort(owing, rest, t)
+            owing_sizes.add(size)
+        elif debtor:  # the creditor is owed more (never equal): debtor square
+            d = debtor % n
+            c = creditor % n
+            paid = debtor - d
             pay(d)
             get(c)
-            amount(-d_low)
-            low = c_low - d_low
-            k = bisect_left(owing, low, i)
-            match = owing[k] - low
-            if match < n:
-                pay(match)
-                get(c)
-                amount(-low)
-                del owing[k]
-                last -= 1
-            else:
-                insort(owed, c + low)
+            amount(paid)
+            rest = creditor - paid
+            size = rest // n
+            if size in owing_sizes:
+                low = size * n
+                k = bisect_left(owing, low, t)
+                match = owing[k] - low
+                if match < n:
+                    pay(match)
+                    get(c)
+                    amount(low)
+                    del owing[k]
+                    continue
+            insort(owed, rest, t)
+            owed_sizes.add(size)
+        else:  # both sides are square (the 0s)
+            break
 
 
 def _greedy_heaps(
@@ -882,6 +923,7 @@ def _greedy_heaps(
     owing_rest, owed_rest = rests
     pay, get, amount = (column.append for column in out)
     pop, push = heapq.heappop, heapq.heappush
+    minus_n = -n  # amounts are -size * n, as exact pairs give them
     i = j = 0  # the first keys not read yet
     active = len(debtors)
     while active:
@@ -908,13 +950,13 @@ def _greedy_heaps(
         if d_size > c_size:  # never equal: see _greedy
             pay(debtor)
             get(creditor)
-            amount(c_size * n)
+            amount(c_size * minus_n)
             current[creditor] = 0
             rest, person, mine, theirs = d_size - c_size, debtor, 0, 1
         else:
             pay(debtor)
             get(creditor)
-            amount(d_size * n)
+            amount(d_size * minus_n)
             current[debtor] = 0
             active -= 1
             rest, person, mine, theirs = c_size - d_size, creditor, 1, 0
@@ -935,7 +977,7 @@ def _greedy_heaps(
         payer, payee = (person, match) if mine == 0 else (match, person)
         pay(payer)
         get(payee)
-        amount(rest * n)
+        amount(rest * minus_n)
 
 
 # ------------------------------------------------------------- exact minimum

@@ -341,6 +341,8 @@ def greedy_by_hand(balances: dict[str, Fraction]) -> list[tuple[str, str, Fracti
 @pytest.mark.parametrize("lists", ["sorted", "heaps"])
 @given(values=small_balance_lists | balance_lists)
 @example(values=[Fraction(v) for v in (0, -1, -1, 2, -4, -4, 6, 2)])
+# a remainder equal to one put back on the other side: settled next
+@example(values=[Fraction(v) for v in (6, -5, -12, 9, -12, 11, -7, 10)])
 @examples(300)
 def test_greedy_follows_its_rule_exactly(lists: str, values: list[Fraction]) -> None:
     """Greedy suggests exactly the transfers its rule gives, done by hand,
@@ -396,6 +398,55 @@ def test_greedy_follows_its_rule_exactly_on_decimal_balances(
     assert triples(plan) == greedy_by_hand(as_fractions)
     for t in plan:
         assert str(t.amount) == str(normalize(Fraction(t.amount))), t.amount
+
+
+def closing(values: list[int | Decimal | Fraction]) -> int | Decimal | Fraction:
+    """What brings ``values`` to a sum of exactly zero: an ``int`` if whole,
+    else a ``Decimal`` if that is exact, else a ``Fraction``."""
+    rest = -sum(map(Fraction, values), Fraction(0))
+    if rest.denominator == 1:
+        return int(rest)
+    amount = normalize(rest)
+    return amount if type(amount) is Decimal else rest
+
+
+mixed_balance_lists = st.lists(
+    st.one_of(
+        st.integers(-30, 30),  # plain ints beside Decimals: scaled as Decimals
+        st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False),
+        st.integers(-3, 3).map(lambda k: Decimal(k).scaleb(2)),  # 3E+2
+        st.integers(-9, 9).map(lambda k: Fraction(k, 3)),
+        st.integers(-9, 9).map(lambda k: normalize(Fraction(k, 6))),  # Ratio(1, 6)
+    ),
+    min_size=1,
+    max_size=8,
+).map(lambda values: [*values, closing(values)])
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact"])
+@given(values=mixed_balance_lists)
+@example(values=[3, Decimal("-1.5"), Decimal("-1.5")])
+@example(values=[Fraction(1, 3), Decimal("0.5"), Fraction(-5, 6)])
+@example(values=[normalize(Fraction(1, 6)), Decimal("-0.5"), normalize(Fraction(1, 3))])
+@examples(200)
+def test_balances_of_ints_decimals_and_fractions_settle_as_their_fractions(
+    method: str, values: list[int | Decimal | Fraction]
+) -> None:
+    """Balances mixing ``int``, ``Decimal`` and ``Fraction`` (the library's
+    ``Ratio`` too) settle exactly as the same balances all written as
+    fractions: same transfers, amounts in the same normal form. Only
+    balances that are all ``Decimal`` take the power-of-ten scaling: a
+    ``Ratio`` adds to a ``Decimal`` and times a whole one may give a
+    ``Decimal`` that is not whole (``Ratio(1, 6) * 3``), which truncating
+    would get wrong."""
+    balances = as_balances(values)
+    assume(method == "greedy" or len(balances) <= settlement.AUTO_EXACT_LIMIT)
+    plan = settle_balances(balances, method=method)
+    expected = settle_balances(
+        {p: Fraction(v) for p, v in balances.items()}, method=method
+    )
+    assert plan == expected
+    assert [str(t.amount) for t in plan] == [str(t.amount) for t in expected]
 
 
 repeated_amounts = st.lists(  # few sizes, many people: exact pairs of each
