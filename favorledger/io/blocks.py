@@ -10,10 +10,10 @@ its time as microseconds since 1970-01-01 UTC. The seqs of the block's
 other entries are listed: reopening reads those rows from the log and
 merges them by ``seq``.
 
-The body is JSON (parsed by ``json``'s C decoder; no pickle, nothing
+The body is text split into fields (:func:`seal`; no pickle, nothing
 executed) and is validated in bulk before any of it is used, by the rules a
-row of a plain favor meets (:func:`unseal`): anything wrong and the block is
-not used (the store reads the range's rows instead).
+recorded favor meets (:func:`unseal`): anything seal could not have written
+and the block is not used (the store reads the range's rows instead).
 
 Examples
 --------
@@ -31,8 +31,8 @@ True
 from __future__ import annotations
 
 import operator
-import re
 import sys
+import unicodedata
 from array import array
 from base64 import b64decode, b64encode
 from collections import deque
@@ -42,10 +42,14 @@ from itertools import repeat
 from typing import Any, Final, NamedTuple
 
 from favorledger._collector import untrack
+from favorledger._exact import MAX_TEXT, _resolution_ok
 from favorledger.io.stored import _SMALL, _favor_value, dumps_stored
 from favorledger.model import (
     _EPOCH,
     _PLAIN_MORE,
+    EARLIEST,
+    LATEST,
+    MAX_ID_LENGTH,
     NO_TAGS,
     Entry,
     Favor,
@@ -65,16 +69,15 @@ FORMAT: Final = "1"
 _FIELD: Final = "\x1e"  # between a body's fields
 _ITEM: Final = "\x1f"  # between the texts of a field
 
-_BAD: Final = re.compile(r'["\\\x00-\x1f]')
-"""What JSON escapes in a string (``ensure_ascii=False``): a plain favor's
-line holds none of it."""
 
 _BIG_ENDIAN: Final = sys.byteorder == "big"
 _ZERO: Final = timedelta(0)
 _US: Final = timedelta(microseconds=1)
-_EARLIEST: Final = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // _US
-_LATEST: Final = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _US
-"""The microsecond counts a ``datetime`` can stand for."""
+_EARLIEST: Final = (EARLIEST - _EPOCH) // _US
+_LATEST: Final = (LATEST - _EPOCH) // _US
+"""The microsecond counts of the times a favor may have (``Favor.at``:
+:data:`~favorledger.model.EARLIEST` to :data:`~favorledger.model.LATEST`)."""
+_is_nfc: Final = unicodedata.is_normalized
 
 _id: Final = operator.attrgetter("id")
 _giver: Final = operator.attrgetter("giver")
@@ -86,37 +89,49 @@ _zone: Final = operator.attrgetter("tzinfo")
 
 
 def _clean(texts: list[str]) -> bool:
-    """Whether every text is a non-empty ``str`` JSON would not escape,
-    checked over the texts joined (C loops: about 0.02 µs a text)."""
-    try:
-        joined = "".join(texts)
-    except TypeError:
+    """Whether every text is a ``str`` as ``Favor`` takes an id, a person
+    or a kind (non-empty, no space around it, printable, in NFC, at most
+    :data:`~favorledger.model.MAX_ID_LENGTH` characters) that JSON would
+    not escape: :func:`_clean_field` of the texts joined."""
+    if not all(type(text) is str for text in texts):
         return False
-    if not all(texts) or '"' in joined or "\\" in joined:
-        return False
-    return joined.isprintable() or _BAD.search(joined) is None
+    return _clean_field(_ITEM.join(texts), texts)
 
 
-def _clean_field(field: str, count: int) -> bool:
-    """Whether ``field`` is ``count`` texts joined by U+001F, each one
-    :func:`_clean` (checked over the field as it is, without splitting it)."""
-    if not count:
+def _clean_field(field: str, texts: list[str]) -> bool:
+    """Whether ``field`` is ``texts`` joined by U+001F, each one an id as
+    ``Favor`` takes it (``model._name``: stripped, printable, NFC, not too
+    long) holding no quote or backslash (JSON escapes them), checked over
+    the field as it is (C loops; the only printable space is U+0020)."""
+    if not texts:
         return not field
     return (
-        field.count(_ITEM) == count - 1
+        bool(field)
+        and field.count(_ITEM) == len(texts) - 1
         and _ITEM * 2 not in field
-        and field[0] != _ITEM
-        and field[-1] != _ITEM
+        and field[0] not in " \x1f"
+        and field[-1] not in " \x1f"
+        and " " + _ITEM not in field
+        and _ITEM + " " not in field
         and '"' not in field
         and "\\" not in field
-        and _printable(field.replace(_ITEM, " "))
+        and max(map(len, texts)) <= MAX_ID_LENGTH
+        and field.replace(_ITEM, " ").isprintable()
+        and (field.isascii() or _is_nfc("NFC", field))
     )
 
 
-def _printable(text: str) -> bool:
-    """Whether ``text`` holds nothing JSON escapes (``isprintable`` is the
-    quick yes; a text with other unprintable characters is searched)."""
-    return text.isprintable() or _BAD.search(text) is None
+def _amount_text(text: str) -> bool:
+    """Whether ``text`` is an amount's text as a write makes it: the text of
+    the value it reads as (its normal form), within what ``parse_amount``
+    takes (positive, less than ``MAX_VALUE``, no finer than ``1e-12``)."""
+    if len(text) > MAX_TEXT:
+        return False
+    try:
+        value = _SMALL.get(text) or _favor_value(text)
+    except (ValueError, ArithmeticError):
+        return False
+    return _resolution_ok(value) and str(value) == text
 
 
 def _plain(more: Any) -> bool:
@@ -178,7 +193,13 @@ def _cleaned(
 ) -> tuple[list[Favor], list[int]]:
     """``plains`` without the favors whose text JSON escapes (rare), which
     join the others."""
-    bad = {id(f) for f in plains if not _clean([f.id, f.giver, f.receiver, f.kind])}
+    bad = {
+        id(f)
+        for f in plains
+        if not _clean([f.id, f.giver, f.receiver, f.kind])
+        or not _amount_text(str(f.value))
+        or not _in_range(_counts([f._at]), _EARLIEST, _LATEST + 1)  # type: ignore[attr-defined]
+    }
     kept = [f for f in plains if id(f) not in bad]
     moved = [seq for seq, e in enumerate(entries, first) if id(e) in bad]
     return kept, sorted(others + moved)
@@ -250,16 +271,21 @@ def _table(plains: list[Favor]) -> list[str] | None:
     else:
         kinds, kind_of = _distinct(mores, _kind)
     texts = [_ITEM.join(ids), _ITEM.join(people), _ITEM.join(kinds)]
-    if not all(map(_clean_field, texts, (len(ids), len(people), len(kinds)))):
+    if not all(map(_clean_field, texts, (ids, people, kinds))):
         return None
     where = dict(zip(people, range(len(people)), strict=True))
     values, value_of = _distinct(list(map(_value, plains)), str)
+    counts = _counts(list(map(_held_at, plains)))
+    if not all(map(_amount_text, values)) or not _in_range(
+        counts, _EARLIEST, _LATEST + 1
+    ):
+        return None
     indexes = list(map(where.__getitem__, both))
     return [
         *texts,
         _ITEM.join(values),
         _packed("I", indexes + kind_of + value_of),
-        _packed("q", _counts(list(map(_held_at, plains)))),
+        _packed("q", counts),
     ]
 
 
@@ -351,7 +377,7 @@ def _columns(body: str, first: int, last: int) -> _Columns | None:
         or others is None
         or len(indexes) != 4 * count
         or len(times) != count
-        or not all(map(_clean_field, fields[1:4], map(len, (ids, people, kinds))))
+        or not all(map(_clean_field, fields[1:4], (ids, people, kinds)))
         or len(set(ids)) != count
         or len(set(people)) != len(people)  # else a favor to oneself could hide
         or not _in_range(times, _EARLIEST, _LATEST + 1)
@@ -364,11 +390,10 @@ def _columns(body: str, first: int, last: int) -> _Columns | None:
 
 def _amounts(texts: list[str]) -> list[Any] | None:
     """Each amount made from its text, as a row's is; ``None`` if one is
-    not what a write makes."""
-    try:
-        return [_SMALL.get(text) or _favor_value(text) for text in texts]
-    except (ValueError, ArithmeticError):
+    not what a write makes (:func:`_amount_text`)."""
+    if not all(map(_amount_text, texts)):
         return None
+    return [_SMALL.get(text) or _favor_value(text) for text in texts]
 
 
 def unseal(body: str, first: int, last: int) -> tuple[list[Favor], list[int]] | None:
@@ -381,6 +406,8 @@ def unseal(body: str, first: int, last: int) -> tuple[list[Favor], list[int]] | 
     indexes are unsigned: one past the end makes its lookup raise
     ``IndexError``).
     """
+    if type(body) is not str or type(first) is not int or type(last) is not int:
+        return None  # a row of another SQLite type (a BLOB body, say)
     try:
         return _unsealed(body, first, last)
     except IndexError:

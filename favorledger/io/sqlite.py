@@ -551,8 +551,8 @@ class SqliteStore(LogStore):
         except sqlite3.OperationalError:  # no blocks table (check says so)
             return 0
         for first, last, body, chained in found:
-            if first != done + 1 or last < first:
-                break
+            if type(last) is not int or first != done + 1 or last < first:
+                break  # (a seq of another SQLite type: the rows are read)
             sealed = blocks.unseal(body, first, last) if chained else None
             if sealed is None or not self._replay_block(
                 first, last, *sealed, plains, other
@@ -1389,6 +1389,9 @@ def _block_problems(store: SqliteStore) -> list[str]:
     done = 0
     for first, last, body, chained in store._connection.execute(_BLOCKS):
         where = f"{store.path}: the block of entries {first} to {last}"
+        if type(first) is not int or type(last) is not int:
+            found.append(f"{where}: its seqs are not whole numbers (it is not used)")
+            continue
         if first != done + 1 or last < first:
             found.append(f"{where} does not follow the one before (to entry {done})")
         elif not chained:
