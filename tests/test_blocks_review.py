@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_blocks import _from_rows, block_rows, block_size, reopened
+from test_blocks import _from_rows, _v3_store, block_rows, block_size, reopened
 
-from favorledger import Favor
+from favorledger import Favor, Ledger
 from favorledger.io import blocks
-from favorledger.io.sqlite import check_store, open_ledger
+from favorledger.io.sqlite import SCHEMA_VERSION, SqliteStore, check_store, open_ledger
 from favorledger.io.stored import plain_favor
 
 T0 = "2024-01-01T09:00:00+00:00"
@@ -195,3 +195,37 @@ def test_a_favor_a_row_holds_but_no_write_makes_is_sealed_as_another_entry(
     favors, others = blocks.unseal(body, 1, 3)  # type: ignore[misc]
     assert ([f.id for f in favors], others) == (["g1", "g2"], [2])
     assert blocks.difference(body, entries, 1, 3) is None
+
+
+def test_a_writer_that_finds_its_store_upgraded_by_another_seals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers open a version 3 store at once; the second to upgrade
+    finds it done. It must know the store is version 4: it kept version 3,
+    so it never sealed a block nor read one for as long as it ran."""
+    path = tmp_path / "v3.db"
+    led = Ledger()
+    led.record("ann", "bob", 1, id="f0", at=T0)
+    _v3_store(path, led)
+    original = SqliteStore._check_version
+    raced: list[bool] = []
+
+    def racing(store: SqliteStore) -> int:
+        version = original(store)
+        if not raced:  # another writer upgrades between the look and the upgrade
+            raced.append(True)
+            open_ledger(path).close()
+        return version
+
+    monkeypatch.setattr(SqliteStore, "_check_version", racing)
+    with block_size(3), open_ledger(path) as writing:
+        assert raced
+        writing.add_many(
+            [
+                Favor(giver="bob", receiver="cat", value=2, id=f"g{n}", at=T0)
+                for n in range(5)
+            ]
+        )
+        assert writing._store.version == SCHEMA_VERSION  # type: ignore[union-attr]
+    assert [(b[0], b[1]) for b in block_rows(path)] == [(1, 3), (4, 6)]
+    assert check_store(path) == []

@@ -404,8 +404,10 @@ class SqliteStore(LogStore):
         the index ``entries_type_at``, which nothing reads; 3 to 4 adds the
         (empty) blocks table, which the next writes fill."""
         version = self._read_version()
-        if version >= SCHEMA_VERSION:
-            return  # another process upgraded it first
+        if version >= SCHEMA_VERSION:  # another process upgraded it first
+            self._refuse_newer(version)
+            self.version = version
+            return
         if version < 2:
             self._chain_entries()
             self._stamp_version(2)
