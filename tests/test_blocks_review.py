@@ -229,3 +229,18 @@ def test_a_writer_that_finds_its_store_upgraded_by_another_seals(
         assert writing._store.version == SCHEMA_VERSION  # type: ignore[union-attr]
     assert [(b[0], b[1]) for b in block_rows(path)] == [(1, 3), (4, 6)]
     assert check_store(path) == []
+
+
+def test_check_of_a_store_without_its_blocks_table_reads_it_all(
+    tmp_path: Path,
+) -> None:
+    """The missing table is named once; ``check`` does not also say it
+    cannot read the store, nor stop there (it skipped the balances' sum)."""
+    path = tmp_path / "favors.db"
+    _store(path)
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TABLE blocks")
+    connection.close()
+    problems = check_store(path)
+    assert any("the table blocks is missing" in p for p in problems), problems
+    assert not any("cannot read the store" in p for p in problems), problems

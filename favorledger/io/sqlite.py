@@ -1385,8 +1385,8 @@ def _problems(store: SqliteStore, expect_head: str | None) -> list[str]:
 def _block_problems(store: SqliteStore) -> list[str]:
     """Each block that does not follow the one before, whose digest is not
     its last entry's, or whose body differs from the block its rows make."""
-    if store.version < SCHEMA_VERSION:
-        return []
+    if store.version < SCHEMA_VERSION or "blocks" not in store._tables():
+        return []  # a missing table is named with the schema's problems
     found = []
     done = 0
     for first, last, body, chained in store._connection.execute(_BLOCKS):
