@@ -549,7 +549,7 @@ class SqliteStore(LogStore):
             return 0
         done = 0
         try:
-            found = self._connection.execute(_BLOCKS).fetchall()
+            found = self._connection.execute(_BLOCKS)  # one body at a time
         except sqlite3.OperationalError:  # no blocks table (check says so)
             return 0
         for first, last, body, chained in found:
