@@ -162,6 +162,7 @@ def test_a_stored_ledger_answers_for_any_spelling(tmp_path: Path) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(kind=tags)
 @example(kind=CAFE)
+@example(kind="-:")  # a kind that begins with "-" is given as --kind=-:
 def test_the_log_command_finds_a_kind_typed_any_way_a_write_takes_it(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
@@ -178,7 +179,7 @@ def test_the_log_command_finds_a_kind_typed_any_way_a_write_takes_it(
 
     def listed(typed: str) -> list[str]:
         code, out, err = run(
-            capsys, "--db", str(path), "--json", "log", "--kind", typed
+            capsys, "--db", str(path), "--json", "log", f"--kind={typed}"
         )
         assert code == 0, err
         return [entry["id"] for entry in json.loads(out)]
