@@ -25,21 +25,19 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_integrity import _V2_SCHEMA, old_store, schema_names
 from test_sqlite import rich_ledgers, snapshot
 
 from favorledger import Favor, Ledger
 from favorledger.errors import StoreError
 from favorledger.io import blocks
-from favorledger.io.chain import GENESIS, link
-from favorledger.io.jsonl import ENTRY_TYPES, dumps_entry
+from favorledger.io.jsonl import dumps_entry
 from favorledger.io.sqlite import (
-    APPLICATION_ID,
     SCHEMA_VERSION,
     SqliteStore,
     check_store,
     open_ledger,
 )
-from favorledger.io.store import utc_text
 from favorledger.testing.strategies import ledgers
 
 T0 = "2024-01-01T09:00:00+00:00"
@@ -312,11 +310,10 @@ def _tamper(path: Path, *statements: str) -> None:
         connection.close()
 
 
-def _edited(path: Path, edit: Callable[[list[Any]], object]) -> str:
-    """An UPDATE setting the body of the block from seq 4 to ``edit`` of
-    its fields: texts split, numbers unpacked (``edit`` changes them in
-    place)."""
-    (body,) = [b[2] for b in block_rows(path) if b[0] == 4]
+def edited_body(body: str, edit: Callable[[list[Any]], object]) -> str:
+    """``body`` with ``edit`` applied to its fields: texts split, numbers
+    unpacked (``edit`` changes them in place; a field it sets to a text is
+    written as it is)."""
     fields: list[Any] = body.split("\x1e")
     for place in range(1, 5):
         fields[place] = fields[place].split("\x1f")
@@ -328,7 +325,14 @@ def _edited(path: Path, edit: Callable[[list[Any]], object]) -> str:
     for place, code in zip(range(5, 8), "Iqq", strict=True):
         if isinstance(fields[place], list):
             fields[place] = blocks._packed(code, fields[place])
-    text = "\x1e".join(fields).replace("'", "''")
+    return "\x1e".join(fields)
+
+
+def _edited(path: Path, edit: Callable[[list[Any]], object]) -> str:
+    """An UPDATE setting the body of the block from seq 4 to ``edit`` of
+    its fields (:func:`edited_body`)."""
+    (body,) = [b[2] for b in block_rows(path) if b[0] == 4]
+    text = edited_body(body, edit).replace("'", "''")
     return f"UPDATE blocks SET body = '{text}' WHERE first_seq = 4"
 
 
@@ -413,81 +417,18 @@ def test_a_dropped_blocks_table_is_reported_and_reopening_reads_the_rows(
 
 # ----------------------------------------------------------------- upgrades
 
-_V3_SCHEMA = """
-CREATE TABLE favorledger_schema (
-    version INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL
-);
-CREATE TRIGGER schema_no_update BEFORE UPDATE ON favorledger_schema BEGIN
-    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
-END;
-CREATE TRIGGER schema_no_delete BEFORE DELETE ON favorledger_schema BEGIN
-    SELECT RAISE(ABORT, 'the favorledger schema table is append-only');
-END;
-CREATE TABLE entries (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL,
-    type TEXT NOT NULL CHECK (length(type) > 0),
-    at TEXT NOT NULL,
-    body TEXT NOT NULL,
-    digest TEXT NOT NULL CHECK (length(digest) = 64)
-);
-CREATE UNIQUE INDEX entries_entry_id ON entries (id) WHERE type <> 'person';
-CREATE UNIQUE INDEX entries_person_statement ON entries (id, at)
-    WHERE type = 'person';
-CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries BEGIN
-    SELECT RAISE(ABORT, 'favorledger entries are append-only: UPDATE refused');
-END;
-CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN
-    SELECT RAISE(ABORT, 'favorledger entries are append-only: DELETE refused');
-END;
-CREATE TRIGGER entries_in_order BEFORE INSERT ON entries
-WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM entries) BEGIN
-    SELECT RAISE(ABORT, 'favorledger entries are append-only: not the next seq');
-END;
-CREATE TRIGGER entries_new_id BEFORE INSERT ON entries
-WHEN NEW.type <> 'person' AND EXISTS (
-    SELECT 1 FROM entries WHERE type <> 'person' AND id = NEW.id
-) BEGIN
-    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
-END;
-CREATE TRIGGER entries_new_statement BEFORE INSERT ON entries
-WHEN NEW.type = 'person' AND EXISTS (
-    SELECT 1 FROM entries WHERE type = 'person' AND id = NEW.id AND at = NEW.at
-) BEGIN
-    SELECT RAISE(ABORT, 'favorledger entries are append-only: id already stored');
-END;
-INSERT INTO favorledger_schema VALUES (3, '2026-06-01');
-PRAGMA application_id = {app};
-"""
-"""The schema favorledger wrote as version 3, word for word."""
+_V3_SCHEMA = _V2_SCHEMA.replace(
+    "CREATE INDEX entries_type_at ON entries (type, at);\n", ""
+).replace("VALUES (2, '2026-01-01')", "VALUES (3, '2026-06-01')")
+"""The schema favorledger wrote as version 3: version 2's without the index
+``entries_type_at`` (the upgrade from 2 to 3 drops it)."""
+assert "entries_type_at" not in _V3_SCHEMA
+assert "(3, '2026-06-01')" in _V3_SCHEMA
 
 
 def _v3_store(path: Path, led: Ledger) -> str:
     """A version 3 store holding ``led``'s log; its head."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.executescript(_V3_SCHEMA.format(app=APPLICATION_ID))
-    head = GENESIS
-    for seq, entry in enumerate(led.log, start=1):
-        body = dumps_entry(entry)
-        head = link(head, body)
-        connection.execute(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?)",
-            (seq, entry.id, ENTRY_TYPES[type(entry)], utc_text(entry.at), body, head),
-        )
-    connection.close()
-    return head
-
-
-def _tables(path: Path) -> set[str]:
-    connection = sqlite3.connect(path)
-    try:
-        found = connection.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table'"
-        )
-        return {str(row[0]) for row in found}
-    finally:
-        connection.close()
+    return old_store(path, led, _V3_SCHEMA)
 
 
 @settings(max_examples=10, deadline=None)
@@ -504,10 +445,10 @@ def test_a_version_3_store_opens_as_it_is_and_a_writable_open_adds_blocks(
             assert snapshot(r) == snapshot(led)
             assert r.head == head
         assert path.read_bytes() == raw
-        assert "blocks" not in _tables(path)
+        assert "blocks" not in schema_names(path, "table")
         with open_ledger(path, referral_share=led.referral_share) as writing:
             assert snapshot(writing) == snapshot(led)
-            assert "blocks" in _tables(path)
+            assert "blocks" in schema_names(path, "table")
             assert block_rows(path) == []  # filled by the next write
             writing.record("new1", "new2", 1, id="after-upgrade", at=T0)
             total = len(writing.log)

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_blocks import _from_rows, _v3_store, block_rows, block_size, reopened
+from test_blocks import (
+    _from_rows,
+    _v3_store,
+    block_rows,
+    block_size,
+    edited_body,
+    reopened,
+)
 
 from favorledger import Favor, Ledger
 from favorledger.io import blocks
@@ -79,22 +86,12 @@ def test_a_block_whose_last_seq_is_text_is_not_used_and_check_names_it(
 
 def _body(edit: Callable[[list[Any]], object]) -> str:
     """The body of a block of three plain favors, ``edit`` applied to its
-    fields (texts split, numbers unpacked)."""
+    fields (:func:`test_blocks.edited_body`)."""
     favors = [
         Favor(giver="ann", receiver="bob", value=n + 1, id=f"f{n}", at=T0)
         for n in range(3)
     ]
-    fields: list[Any] = blocks.seal(favors, 1).split("\x1e")
-    for place in range(1, 5):
-        fields[place] = fields[place].split("\x1f")
-    for place, code in zip(range(5, 8), "Iqq", strict=True):
-        fields[place] = blocks._unpacked(code, fields[place])
-    edit(fields)
-    for place in range(1, 5):
-        fields[place] = "\x1f".join(fields[place])
-    for place, code in zip(range(5, 8), "Iqq", strict=True):
-        fields[place] = blocks._packed(code, fields[place])
-    return "\x1e".join(fields)
+    return edited_body(blocks.seal(favors, 1), edit)
 
 
 def _put(place: int, index: int, value: object) -> Callable[[list[Any]], object]:

@@ -688,13 +688,14 @@ PRAGMA application_id = {app};
 """The schema favorledger version 2 wrote, word for word."""
 
 
-def _v2_store(path: Path, led: Ledger) -> str:
-    """A version 2 store holding ``led``'s log; its head."""
+def old_store(path: Path, led: Ledger, schema: str) -> str:
+    """A store made by an older favorledger's ``schema`` (its DDL, word for
+    word), holding ``led``'s log; its head."""
     from favorledger.io.jsonl import ENTRY_TYPES
     from favorledger.io.store import utc_text
 
     connection = sqlite3.connect(path, isolation_level=None)
-    connection.executescript(_V2_SCHEMA.format(app=APPLICATION_ID))
+    connection.executescript(schema.format(app=APPLICATION_ID))
     head = GENESIS
     for seq, entry in enumerate(led.log, start=1):
         body = dumps_entry(entry)
@@ -707,11 +708,17 @@ def _v2_store(path: Path, led: Ledger) -> str:
     return head
 
 
-def _index_names(path: Path) -> set[str]:
+def _v2_store(path: Path, led: Ledger) -> str:
+    """A version 2 store holding ``led``'s log; its head."""
+    return old_store(path, led, _V2_SCHEMA)
+
+
+def schema_names(path: Path, kind: str) -> set[str]:
+    """The names of the store's schema objects of ``kind`` (table, index)."""
     connection = sqlite3.connect(path)
     try:
         found = connection.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'index'"
+            "SELECT name FROM sqlite_schema WHERE type = ?", (kind,)
         )
         return {str(row[0]) for row in found}
     finally:
@@ -737,13 +744,16 @@ def test_a_version_2_store_is_read_as_it_is_and_upgraded_by_a_writable_open(
             assert reading.balances() == led.balances()
             assert reading.head == head
         assert path.read_bytes() == raw
-        assert "entries_type_at" in _index_names(path)
+        assert "entries_type_at" in schema_names(path, "index")
         with open_ledger(path) as writing:
             assert writing.balances() == led.balances()
             assert [e.id for e in writing.log] == [e.id for e in led.log]
             assert writing.head == head
         assert _rows(path) == before
-        assert _index_names(path) == {"entries_entry_id", "entries_person_statement"}
+        assert schema_names(path, "index") == {
+            "entries_entry_id",
+            "entries_person_statement",
+        }
         with sqlite3.connect(path) as connection:
             versions = connection.execute("SELECT version FROM favorledger_schema")
             assert sorted(v for (v,) in versions) == [2, SCHEMA_VERSION]

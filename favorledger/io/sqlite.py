@@ -512,7 +512,7 @@ class SqliteStore(LogStore):
         seq = row[0]
         if seq and self.version >= 2:
             try:
-                digest = self._one("SELECT digest FROM entries WHERE seq = ?", (seq,))
+                digest = self._one(_DIGEST_AT, (seq,))
             except sqlite3.Error as exc:
                 raise StoreError(f"{self._path}: cannot read the store: {exc}") from exc
             self.skip(seq, str(digest))
