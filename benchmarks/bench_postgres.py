@@ -39,7 +39,11 @@ on, default settings) and, in one run:
   then ``Ledger.open`` + ``balances()`` timed (median of R runs).
 
 Writers stop at the deadline; every favor is counted in the store afterwards
-(not by the writers), and the store is checked once (``check_store``).
+(not by the writers), and the store is checked once (``check_store``). Each
+write's wall time is kept too: a table gives the median, the 99th
+percentile and the slowest write of each way, over every run (a stall, such
+as the catch-up every 1,024 favors of a write-only handle before
+2026-12-02, shows there and not in the rate).
 Traffic is loopback only.
 
 Run ``python benchmarks/bench_postgres.py`` (``--help`` for the options).
@@ -61,6 +65,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -205,7 +210,12 @@ def _at_version(mode: str) -> Iterator[None]:
 
 
 def _writer(
-    db: str, name: str, seconds: float, start: threading.Barrier, mode: str
+    db: str,
+    name: str,
+    seconds: float,
+    start: threading.Barrier,
+    mode: str,
+    took: Any = None,
 ) -> None:
     postgres.PostgresStore.group_appends = mode in (
         "handin",
@@ -229,12 +239,18 @@ def _writer(
         start.wait(timeout=120)
         deadline = time.monotonic() + seconds
         i = 0
+        calls = array("d")  # each write's wall time, seconds
+        clock = time.perf_counter
         while time.monotonic() < deadline:
             giver, receiver = rng.sample(PEOPLE, 2)
+            begin = clock()
             led.record(giver, receiver, rng.randint(1, 9), id=f"{name}-{i}")
             if mode == "handin+read":
                 led.balance(giver)  # catches up: every entry stored so far
+            calls.append(clock() - begin)
             i += 1
+    if took is not None:
+        took.put(calls.tobytes())
 
 
 def warm_up() -> None:
@@ -247,12 +263,18 @@ def warm_up() -> None:
     assert row_of(favor)[3] == dumps_entry(favor)
 
 
+LATENCIES: dict[tuple[str, int], list[float]] = {}
+"""Each write's wall time (seconds) by (mode, writers), over every run."""
+
+
 def writers_rate(db: str, writers: int, seconds: float, mode: str = "handin") -> float:
-    """Favors per second stored by ``writers`` processes in ``seconds``."""
+    """Favors per second stored by ``writers`` processes in ``seconds``
+    (each write's wall time is added to :data:`LATENCIES`)."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers)
+    took = context.Queue()
     procs = [
-        context.Process(target=_writer, args=(db, f"w{n}", seconds, start, mode))
+        context.Process(target=_writer, args=(db, f"w{n}", seconds, start, mode, took))
         for n in range(writers)
     ]
     # the ledger is counted through the store its writers use: this
@@ -264,6 +286,9 @@ def writers_rate(db: str, writers: int, seconds: float, mode: str = "handin") ->
         before = len(led.favors)
     for proc in procs:
         proc.start()
+    calls = LATENCIES.setdefault(("sqlite" if "?" not in db else mode, writers), [])
+    for _ in procs:
+        calls.extend(array("d", took.get(timeout=seconds + 300)))
     for proc in procs:
         proc.join(timeout=seconds + 300)
     if any(proc.exitcode != 0 for proc in procs):
@@ -432,6 +457,15 @@ def main(argv: list[str] | None = None) -> None:
                 f"| {writers} | {statistics.median(runs['pgbench']):.0f} | "
                 + " | ".join(cells)
                 + f" | {low:.1f} to {high:.1f} |"
+            )
+        print()
+        print("| writers | way | writes | p50 ms | p99 ms | slowest ms |")
+        print("| ---: | --- | ---: | ---: | ---: | ---: |")
+        for (way, writers), calls in LATENCIES.items():
+            cuts = statistics.quantiles(calls, n=100)
+            print(
+                f"| {writers} | {way} | {len(calls)} | {cuts[49] * 1e3:.2f} |"
+                f" {cuts[98] * 1e3:.2f} | {max(calls) * 1e3:.1f} |"
             )
         for mode in [m for m in ("handin", "group") if m in modes]:
             print()

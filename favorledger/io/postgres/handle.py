@@ -39,9 +39,10 @@ class PostgresLedger(StoredLedger):
     indexed at once), the handle is *behind* the store, and its next read of anything (a
     balance, the log, a query, ``len``) first catches up with every entry
     stored since it last read, its own favors among them, in the store's
-    order; a handle that only writes indexes other writers' favors only
-    when it keeps :attr:`most_handed` favors of its own unindexed (the
-    write that would keep one more catches up first).
+    order; a handle that only writes never indexes other writers' favors
+    (it keeps at most :attr:`most_handed` of its own favors to index as the
+    objects its calls returned, and forgets them past that: its next read
+    indexes them from the store).
     On older ledgers the rows other writers appended before the favor come
     back with it and are indexed first. Any other write, or a favor the
     ledger cannot place that way (its id is stored, a person is new to this
@@ -52,8 +53,9 @@ class PostgresLedger(StoredLedger):
     most_handed: int = 1024
     """The most favors a handle keeps that it handed in and has not indexed
     (it indexes them as the very objects its calls returned, at its next
-    read). A handle that only writes, behind the store, catches up before
-    the write that would keep one more: its memory stays bounded."""
+    read). A handle that only writes, behind the store, forgets them before
+    the write that would keep one more: its memory stays bounded, and it
+    reads them back from the store at its next read, as equal favors."""
 
     def __init__(
         self,
@@ -244,16 +246,15 @@ class _BehindLedger(PostgresLedger):
                 object.__setattr__(self, "__class__", _BehindLedger)
 
     def record(self, *args: Any, **kwargs: Any) -> Favor:
-        """Record a favor; one that needs no state is handed in at once
-        (after a catch-up if this handle keeps :attr:`most_handed` favors it
-        has not indexed)."""
+        """Record a favor; one that needs no state is handed in at once,
+        without a catch-up (see :attr:`most_handed`)."""
         _keep_up(self)
         found: Favor = self._as_caught("record", *args, **kwargs)
         return found
 
     def add(self, entry: Any) -> Any:
-        """Record an entry; a favor that needs no state is handed in at once
-        (after a catch-up, as for :meth:`record`)."""
+        """Record an entry; a favor that needs no state is handed in at once,
+        as for :meth:`record`."""
         _keep_up(self)
         return self._as_caught("add", entry)
 
@@ -279,13 +280,15 @@ def _caught_up(ledger: _BehindLedger) -> None:
 
 
 def _keep_up(ledger: _BehindLedger) -> None:
-    """Catch ``ledger`` up if it keeps :attr:`PostgresLedger.most_handed`
-    favors it handed in and has not indexed: the next write keeps no more."""
+    """Forget the favors ``ledger`` keeps to index as the objects its calls
+    returned once it keeps :attr:`PostgresLedger.most_handed` of them: its
+    memory stays bounded, and its next read indexes them from the store, as
+    it indexes other writers' favors. A handle that only writes never
+    catches up (catching up there made each write-only handle read every
+    other writer's favors once per ``most_handed`` of its own)."""
     handed = object.__getattribute__(ledger, "_handed")
     if len(handed) >= object.__getattribute__(ledger, "most_handed"):
-        _caught_up(ledger)  # stays behind if that fails
-        # the write that follows is made as any other (_as_caught)
-        object.__setattr__(ledger, "__class__", _BehindLedger)
+        handed.clear()
 
 
 _QUICK_KEYS: Final = frozenset({"kind", "at", "id"})
