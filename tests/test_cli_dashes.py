@@ -63,6 +63,17 @@ def test_two_dashes_are_a_value_given_with_equals_or_after_the_separator(
     assert [entry["id"] for entry in json.loads(out)] == ["f1"]
 
 
+def test_two_dashes_refused_as_an_amount_are_named_as_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: ``record -- ann bob --`` said ``got [] of type list``."""
+    db = tmp_path / "s.db"
+    code, out, err = run(capsys, "--db", str(db), "record", "--", "ann", "bob", "--")
+    assert (code, out) == (2, "")
+    assert err == "favorledger: error: VALUE must be a number, got '--'\n"
+    assert not db.exists()
+
+
 @given(giver=values, receiver=values, value=values, kind=values, reason=values)
 @example(giver="-ann", receiver="--", value="-1", kind="-:", reason="--")
 @example(giver="--json", receiver="-h", value="--", kind="--", reason="-")
