@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from favorledger.io import postgres
@@ -54,10 +54,10 @@ def refused_commands(draw: st.DrawFn) -> tuple[list[str], str | None]:
     kind = draw(st.sampled_from(["same", "value", "import", "tie"]))
     if kind == "same":  # a favor to oneself
         return ["record", person, person, "1"], None
-    if kind == "value":
-        return ["record", person, f"{person}x", draw(_bad_values)], None
-    if kind == "tie":
-        return ["tie", person, person], None
+    if kind == "value":  # after "--", as a value that begins with "-" is given
+        return ["record", "--", person, f"{person}x", draw(_bad_values)], None
+    if kind == "tie":  # a tie with oneself
+        return ["tie", person, person, "0.5"], None
     good = {"type": "favor", "id": "f1", "giver": person, "receiver": "zz"}
     good |= {"value": "1", "at": "2024-01-01T00:00:00+00:00"}
     bad = draw(
@@ -91,6 +91,8 @@ def _run(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(command=refused_commands())
+@example(command=(["record", "--", "a", "ax", "--"], None))  # VALUE "--"
+@example(command=(["record", "--", "a", "ax", "-1"], None))
 def test_a_refused_command_makes_no_new_postgres_ledger(
     postgres_url: str,
     capsys: pytest.CaptureFixture[str],
@@ -102,7 +104,8 @@ def test_a_refused_command_makes_no_new_postgres_ledger(
     code, _, err = _run(
         capsys, monkeypatch, f"{postgres_url}?ledger={name}", argv, text
     )
-    assert code != 0, err
+    assert code == 2, err
+    assert "usage:" not in err, err  # refused by the command, not by argparse
     assert _CREATED not in err, err
     assert not _schema_exists(postgres_url, name)
 
@@ -112,6 +115,8 @@ def test_a_refused_command_makes_no_new_postgres_ledger(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(command=refused_commands(), empty_file=st.booleans())
+@example(command=(["record", "--", "a", "ax", "--"], None), empty_file=True)
+@example(command=(["record", "--", "a", "ax", "-1"], None), empty_file=False)
 def test_a_refused_command_makes_no_new_sqlite_file_and_leaves_an_empty_one(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -126,7 +131,8 @@ def test_a_refused_command_makes_no_new_sqlite_file_and_leaves_an_empty_one(
     if empty_file:
         db.touch()
     code, _, err = _run(capsys, monkeypatch, str(db), argv, text)
-    assert code != 0, err
+    assert code == 2, err
+    assert "usage:" not in err, err  # refused by the command, not by argparse
     assert _CREATED not in err, err
     if empty_file:
         assert db.read_bytes() == b""  # never deleted, never changed

@@ -79,6 +79,22 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         super().error(one_line(message))
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        """As argparse's, but a ``--`` that is the value itself is kept.
+
+        argparse drops the first ``--`` among the strings that give a value,
+        taking it for the separator: so ``--kind=--`` gave the list ``[]``
+        before Python 3.13, and ``record -- ann -- 1`` still gives ``[]``
+        for RECEIVER. An argument or option that takes one value is given
+        one string (the value) and at most one separator besides: a lone
+        ``--`` is the value.
+        """
+        if action.nargs is None and arg_strings == ["--"]:
+            value = self._get_value(action, "--")
+            self._check_value(action, value)
+            return value
+        return super()._get_values(action, arg_strings)
+
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: Any = None
     ) -> argparse.Namespace:
@@ -119,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="favorledger",
         description="Keep an exact, append-only ledger of favors: who owes whom.",
         parents=[common],
-        epilog="Ids may be shortened to any unique prefix, as in git.",
+        epilog="Ids may be shortened to any unique prefix, as in git. A value"
+        " that begins with '-' is given joined to its option, --kind=-x, or"
+        " after -- for arguments: favorledger record -- -x bob 1.",
     )
     parser.add_argument(
         "--version", action="version", version=f"favorledger {__version__}"
