@@ -116,9 +116,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10**5, 10**6])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", action="store_true", help="also ours step by step")
+    parser.add_argument(
+        "--shapes", nargs="+", choices=["hub", "random"], default=["hub", "random"]
+    )
     args = parser.parse_args()
     their_discharge, theirs = other_version(args.other)
     for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+        if shape not in args.shapes:
+            continue
         for n in args.sizes:
             led = make(n, seed=n)
             label = f"{shape} {n:,}"

@@ -700,7 +700,11 @@ def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int
     >>> _common_scale([Decimal("4.5"), Decimal("-4.25"), Decimal("-0.25")], 3)
     ([1350, -1275, -75], 100)
     """
-    if values and set(map(type, values)) == _DECIMAL_ONLY:
+    if len(values) > _SCALED_IN:
+        found = _decimals_in_parts(values, unit)
+        if found is not None:
+            return found
+    elif values and set(map(type, values)) == _DECIMAL_ONLY:
         with decimal.localcontext(_WHOLE_SUMS):
             total = sum(cast(list[Decimal], values), _exact.ZERO)
             exponent = total.as_tuple().exponent
@@ -711,6 +715,53 @@ def _common_scale(values: list[int | Amount], unit: int) -> tuple[list[int], int
                 return list(map(_TRUNC, products)), den
     scaled, den = _summing_to_zero(*scale(values))
     return list(map(mul, scaled, repeat(unit))), den
+
+
+_SCALED_IN: Final = 4096
+"""Beyond this many balances, :func:`_common_scale` scales them this many
+at a time (:func:`_decimals_in_parts`)."""
+
+
+def _decimals_in_parts(
+    values: list[int | Amount], unit: int
+) -> tuple[list[int], int] | None:
+    """:func:`_common_scale` for balances that are all ``Decimal``, done
+    :data:`_SCALED_IN` at a time; ``None`` if they are not all ``Decimal``,
+    or do not sum to zero (the caller then scales them as fractions).
+
+    The type check, the exact sum and the products read each balance once
+    per part, while the part's balances are still in the cache: done
+    over a million scattered balances at once, each pass missed the cache
+    at nearly every one. Each part is scaled by the power of ten its own sum
+    shows; a part whose power is less than the largest is multiplied up to
+    it afterwards (exactly: all are powers of ten), so the integers and the
+    denominator are those one sum over every balance gives.
+    """
+    scaled: list[int] = []
+    parts: list[tuple[int, int]] = []  # where each part starts, its power
+    total = _exact.ZERO
+    with decimal.localcontext(_WHOLE_SUMS):
+        for start in range(0, len(values), _SCALED_IN):
+            part = values[start : start + _SCALED_IN]
+            if set(map(type, part)) != _DECIMAL_ONLY:
+                return None
+            subtotal = sum(cast(list[Decimal], part), _exact.ZERO)
+            exponent = subtotal.as_tuple().exponent
+            if not isinstance(exponent, int):  # pragma: no cover - not finite
+                return None
+            den = 10**-exponent  # at most 0: ZERO's exponent is 0
+            products = map(mul, part, repeat(Decimal(den * unit)))  # all whole
+            scaled += map(_TRUNC, products)
+            parts.append((start, den))
+            total += subtotal
+    if total:
+        return None
+    den = max(power for _, power in parts)
+    for start, power in parts:
+        if power < den:
+            end = start + _SCALED_IN
+            scaled[start:end] = map(mul, scaled[start:end], repeat(den // power))
+    return scaled, den
 
 
 def _summing_to_zero(scaled: list[int], den: int) -> tuple[list[int], int]:

@@ -477,6 +477,49 @@ def test_amounts_shared_in_a_large_plan_are_those_divided_one_by_one(
     assert [str(t.amount) for t in shared] == [str(t.amount) for t in alone]
 
 
+@given(
+    values=decimal_balance_lists | mixed_balance_lists,
+    part=st.integers(1, 3),
+    unit=st.integers(1, 9),
+    off=st.sampled_from([Decimal(0), Decimal("0.01"), Decimal(-3)]),
+)
+# parts whose sums show 1, 10 and 100: the first two multiplied up afterwards
+@example(
+    values=[Decimal(2), Decimal("-0.5"), Decimal("0.25"), Decimal("-1.75")],
+    part=1,
+    unit=3,
+    off=Decimal(0),
+)
+@examples(300)
+def test_balances_scaled_in_parts_are_those_scaled_at_once(
+    values: list[int | Decimal | Fraction], part: int, unit: int, off: Decimal
+) -> None:
+    """Beyond ``_SCALED_IN`` balances, all-``Decimal`` balances are scaled
+    a part at a time, each by the power of ten its own sum shows: the same
+    integers and denominator as scaling them at once, and the same plan;
+    balances that do not sum to zero are refused with the same message."""
+    values = [*values, off]  # off: not summing to zero, unless 0
+    balances = as_balances(values)  # type: ignore[arg-type]
+    found = []
+    for limit in (part, 10**9):
+        with mock.patch.object(settlement, "_SCALED_IN", limit):
+            try:
+                found.append(
+                    (
+                        settlement._common_scale(values, unit),  # type: ignore[arg-type]
+                        settle_balances(balances, method="greedy"),
+                    )
+                )
+            except InvalidValueError as exc:
+                found.append(str(exc))  # type: ignore[arg-type]
+    in_parts, at_once = found
+    assert in_parts == at_once
+    if not isinstance(at_once, str):
+        assert [str(t.amount) for t in in_parts[1]] == [
+            str(t.amount) for t in at_once[1]
+        ]
+
+
 HUGE = Decimal("123456789012345678901234567890.5")  # 31 digits
 MINUS_HUGE = Decimal("-123456789012345678901234567890.5")
 MINUS_HALF_HUGE = Decimal("-61728394506172839450617283945.25")
