@@ -26,8 +26,9 @@ AT = "2024-01-01T00:00Z"
 
 class _Holder:
     """Another connection holding the write lock, released after ``tries``
-    of the waiting writer's pauses (a stand-in for ``time.sleep`` that
-    records each pause instead of sleeping)."""
+    of the waiting writer's pauses (a stand-in for the store's ``_nap``
+    that records each pause instead of sleeping; ``time.sleep`` itself is
+    left alone: other threads of the process call it)."""
 
     def __init__(self, path: Path, tries: int) -> None:
         self.other = sqlite3.connect(path, isolation_level=None)
@@ -56,7 +57,7 @@ def test_a_writer_waiting_for_the_lock_tries_again_in_short_steps(
         holder = _Holder(path, tries)
         try:
             with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(sqlite_store.time, "sleep", holder.sleep)
+                patch.setattr(sqlite_store, "_nap", holder.sleep)
                 led.record("ann", "bob", 2, id="second", at=AT)
         finally:
             holder.other.close()

@@ -225,6 +225,12 @@ writer waiting for the store's write lock (each drawn at random between
 them, so that waiting writers do not try in step)."""
 
 
+_nap = time.sleep
+"""How a writer waiting for the lock pauses (a name of this module's own,
+so that a test can stand in for it without touching ``time.sleep``, which
+every thread of the process shares)."""
+
+
 def _is_busy(exc: sqlite3.Error) -> bool:
     code = _primary_code(exc)
     if code is None:
@@ -840,7 +846,7 @@ class SqliteStore(LogStore):
                 except sqlite3.OperationalError as exc:
                     if not _is_busy(exc) or time.monotonic() >= deadline:
                         raise
-                time.sleep(random.uniform(*_LOCK_PAUSE))
+                _nap(random.uniform(*_LOCK_PAUSE))
         finally:
             waits = min(round(self._timeout * 1000), 2**31 - 1)  # ms, an int
             connection.execute(f"PRAGMA busy_timeout = {waits}")
