@@ -575,6 +575,32 @@ def test_a_favor_json_escapes_before_another_entry_leaves_a_sound_block(
     assert check_store(path) == []
 
 
+def test_a_block_of_more_than_500_other_entries_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block's other rows are read by seq, 500 to a statement (SQLite
+    limits a statement's parameters): with more than 500 of them, the block
+    is still used, and no range of rows is read in its place."""
+    path = tmp_path / "favors.db"
+    with block_size(1002), open_ledger(path) as led, led.batch():
+        for n in range(1000):
+            led.add_person(f"p{n}")
+        led.record("p0", "p1", 1, id="f1", at=T0)
+        led.record("p1", "p0", 2, id="f2", at=T0)
+    assert [(b[0], b[1]) for b in block_rows(path)] == [(1, 1002)]
+    before = _from_rows(path)
+    ranges: list[tuple[int, int]] = []
+    original = SqliteStore._range
+
+    def counted(store: SqliteStore, first: int, last: int) -> sqlite3.Cursor:
+        ranges.append((first, last))
+        return original(store, first, last)
+
+    monkeypatch.setattr(SqliteStore, "_range", counted)
+    assert reopened(path) == before
+    assert ranges == []
+
+
 def test_a_reader_keeps_no_entries_for_a_seal(tmp_path: Path) -> None:
     """Only a writer seals: a store opened read-only, which may refresh for
     as long as it runs, keeps nothing for it."""
