@@ -19,7 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import Favor
+from favorledger.errors import StoreError
 from favorledger.io.postgres import PostgresLedger, open_ledger
+from favorledger.io.sqlite import StoredLedger
 
 AT = "2024-01-01T00:00Z"
 _names = itertools.count()
@@ -119,3 +121,27 @@ def test_the_handed_favors_stay_bounded_and_are_read_as_returned(
         _reads_its_writes(mine, returned)
         mine.refresh()  # and with the other writer's
         assert len(mine.log) == written
+
+
+def test_a_read_that_fails_to_catch_up_leaves_the_handle_behind(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read whose catch-up fails raises, and the handle stays behind: its
+    next read catches up, and answers with every favor stored."""
+    url = f"{postgres_url}?ledger=fails"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        mine.record("ann", "bob", 1, id="m0", at=AT)
+        theirs.record("bob", "ann", 1, id="t0", at=AT)
+        mine.record("ann", "bob", 1, id="m1", at=AT)
+        assert mine.behind  # type: ignore[attr-defined]
+
+        def failing(*_: object) -> None:
+            raise StoreError("the server went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(StoredLedger, "_catch_up", failing)
+            with pytest.raises(StoreError, match="the server went away"):
+                mine.balance("ann")
+        assert mine.behind  # type: ignore[attr-defined]
+        assert sorted(mine.favors) == ["m0", "m1", "t0"]
+        assert not mine.behind  # type: ignore[attr-defined]
