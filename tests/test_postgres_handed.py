@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from favorledger import Favor
-from favorledger.errors import StoreError
+from favorledger import Favor, trading
+from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.postgres import PostgresLedger, open_ledger
 from favorledger.io.sqlite import StoredLedger
 
@@ -145,3 +146,20 @@ def test_a_read_that_fails_to_catch_up_leaves_the_handle_behind(
         assert mine.behind  # type: ignore[attr-defined]
         assert sorted(mine.favors) == ["m0", "m1", "t0"]
         assert not mine.behind  # type: ignore[attr-defined]
+
+
+def test_a_stale_handle_adding_a_second_fulfilment_of_a_pledge_is_refused(
+    postgres_url: str,
+) -> None:
+    """A favor that fulfils a pledge needs state: ``add`` takes the locked
+    way, which catches up first, so a handle that has not read the call
+    another handle made cannot store a second fulfilment."""
+    url = f"{postgres_url}?ledger=pledged"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        trading.pledge(mine, "ann", "bob", 2, id="p1", at=AT)
+        assert theirs.refresh() == 1  # it knows the pledge, not the call
+        call = trading.call(mine, "p1", at=AT, id="c1")
+        second = attrs.evolve(call, id="c2")
+        with pytest.raises(FavorLedgerError):
+            theirs.add(second)
+        assert "c2" not in theirs.favors
