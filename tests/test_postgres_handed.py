@@ -163,3 +163,23 @@ def test_a_stale_handle_adding_a_second_fulfilment_of_a_pledge_is_refused(
         with pytest.raises(FavorLedgerError):
             theirs.add(second)
         assert "c2" not in theirs.favors
+
+
+def test_a_handle_that_only_adds_keeps_at_most_most_handed_favors(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add`` of a favor that needs no state is bounded as ``record`` is."""
+    monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
+    url = f"{postgres_url}?ledger=adds"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        returned: list[Favor] = []
+        sizes = []
+        for n in range(30):  # another writer in between: mine is behind
+            favor = Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
+            returned.append(mine.add(favor))
+            theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
+            sizes.append(len(_handed(mine)))
+        assert mine.behind  # type: ignore[attr-defined]
+        assert max(sizes) == 8
+        _reads_its_writes(mine, returned)
+        assert len(mine.log) == 60
