@@ -258,6 +258,27 @@ def test_processes_writing_one_file_at_once_leave_right_blocks(tmp_path: Path) -
         assert reopened(Path(path)) == _from_rows(Path(path))
 
 
+def test_a_store_read_past_entries_it_does_not_hold_seals_none_of_them(
+    tmp_path: Path,
+) -> None:
+    """A writing store whose position moved past entries another writer
+    stored, without keeping them (``bodies`` reads rows and keeps none),
+    seals no block over them: a block is made only from entries at hand."""
+    path = tmp_path / "favors.db"
+    with block_size(3):
+        store = SqliteStore.open(path)
+        try:
+            store.write(Favor(giver="ann", receiver="bob", value=1, id="f1", at=T0))
+            with open_ledger(path) as other:
+                other.record("cat", "dan", 2, id="f2", at=T0)
+            assert [row[0] for row in store.bodies()] == [1, 2]
+            store.write(Favor(giver="ann", receiver="bob", value=3, id="f3", at=T0))
+        finally:
+            store.close()
+    assert check_store(path) == []
+    assert reopened(path) == _from_rows(path)
+
+
 def test_a_batch_that_rolls_back_leaves_no_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -351,6 +372,13 @@ BROKEN: dict[str, Callable[[Path], str]] = {
     "a time out of range": lambda p: _edited(p, _set(6, 0, 2**62)),
     "two people alike": lambda p: _edited(p, _set(2, 1, "ann")),
     "an id blank": lambda p: _edited(p, _set(1, 0, "")),
+    "an id blank between two": lambda p: _edited(p, _set(1, 1, "")),
+    "its digest": lambda _: (
+        f"UPDATE blocks SET digest = '{'a' * 64}' WHERE first_seq = 4"
+    ),
+    "numbers not a whole count of their width": lambda p: _edited(
+        p, lambda c: c.__setitem__(6, "AAAA")
+    ),
     "an id repeated": lambda p: _edited(p, _set(1, 0, "f4")),
     "a kind with a quote": lambda p: _edited(p, _set(3, 0, 'favor"')),
     "a value no write makes": lambda p: _edited(p, _set(4, 1, "-5")),
@@ -385,6 +413,42 @@ def test_a_tampered_block_is_not_used_and_check_names_it(
     problems = check_store(path)
     assert any("the block of entries 4 to" in p for p in problems), problems
     assert any("blocks_no_update is missing" in p for p in problems)
+
+
+OUT_OF_PLACE: dict[str, tuple[str, list[str]]] = {
+    "a block that starts inside the one before": (
+        "UPDATE blocks SET first_seq = 3 WHERE first_seq = 4",
+        ["3 to 6 does not follow the one before (to entry 3)"],
+    ),
+    "a block that ends before it starts": (
+        "UPDATE blocks SET last_seq = 2,"
+        " digest = (SELECT digest FROM entries WHERE seq = 2) WHERE first_seq = 4",
+        [
+            "4 to 2 does not follow the one before (to entry 3)",
+            "7 to 9 does not follow the one before (to entry 3)",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("how", sorted(OUT_OF_PLACE))
+def test_a_block_out_of_place_is_not_used_and_check_names_it(
+    tmp_path: Path, how: str
+) -> None:
+    """A block that does not start right after the one before, or ends
+    before it starts (its triggers dropped): reopening reads every entry
+    from there on from its row, once, and ``check`` names the block."""
+    path = tmp_path / "favors.db"
+    _store_of_blocks(path)
+    before = _from_rows(path)
+    statement, named = OUT_OF_PLACE[how]
+    _tamper(path, statement)
+    assert reopened(path) == before
+    with open_ledger(path, readonly=True) as led:
+        assert [e.id for e in led.log] == [f"f{n}" for n in range(8)] + ["v1"]
+    where = f"{path}: the block of entries "
+    problems = check_store(path)
+    assert [p[len(where) :] for p in problems if p.startswith(where)] == named
 
 
 def test_a_block_edited_to_other_favors_is_named_by_check(tmp_path: Path) -> None:
@@ -489,6 +553,52 @@ def test_a_block_holds_favors_with_any_text_but_what_json_escapes(
     assert others == [2, 3, 4]
     assert reopened(path) == _from_rows(path)
     assert check_store(path) == []
+
+
+def test_a_favor_json_escapes_before_another_entry_leaves_a_sound_block(
+    tmp_path: Path,
+) -> None:
+    """A favor read from its row (JSON escapes its text) and, after it,
+    another entry: the block lists both seqs in increasing order, so it is
+    used and ``check`` finds it equal to its rows."""
+    path = tmp_path / "favors.db"
+    with block_size(3), open_ledger(path) as led:
+        led.record("ann", 'bob "b"', 1, id="f1", at=T0)
+        led.add_person("cat")
+        led.record("ann", "bob", 1, id="f3", at=T0)
+    ((_, _, body, _),) = block_rows(path)
+    sealed = blocks.unseal(body, 1, 3)
+    assert sealed is not None
+    favors, others = sealed
+    assert ([f.id for f in favors], others) == (["f3"], [1, 2])
+    assert reopened(path) == _from_rows(path)
+    assert check_store(path) == []
+
+
+def test_a_block_of_more_than_500_other_entries_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block's other rows are read by seq, 500 to a statement (SQLite
+    limits a statement's parameters): with more than 500 of them, the block
+    is still used, and no range of rows is read in its place."""
+    path = tmp_path / "favors.db"
+    with block_size(1002), open_ledger(path) as led, led.batch():
+        for n in range(1000):
+            led.add_person(f"p{n}")
+        led.record("p0", "p1", 1, id="f1", at=T0)
+        led.record("p1", "p0", 2, id="f2", at=T0)
+    assert [(b[0], b[1]) for b in block_rows(path)] == [(1, 1002)]
+    before = _from_rows(path)
+    ranges: list[tuple[int, int]] = []
+    original = SqliteStore._range
+
+    def counted(store: SqliteStore, first: int, last: int) -> sqlite3.Cursor:
+        ranges.append((first, last))
+        return original(store, first, last)
+
+    monkeypatch.setattr(SqliteStore, "_range", counted)
+    assert reopened(path) == before
+    assert ranges == []
 
 
 def test_a_reader_keeps_no_entries_for_a_seal(tmp_path: Path) -> None:

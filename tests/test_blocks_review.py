@@ -26,7 +26,7 @@ from test_blocks import (
     reopened,
 )
 
-from favorledger import Favor, Ledger
+from favorledger import Entry, Favor, Ledger, Person
 from favorledger.io import blocks
 from favorledger.io.sqlite import SCHEMA_VERSION, SqliteStore, check_store, open_ledger
 from favorledger.io.stored import plain_favor
@@ -122,6 +122,13 @@ UNWRITABLE: dict[str, Callable[[list[Any]], object]] = {
     "a person with a space around it": _put(2, 0, "ann "),
     "a person with a zero-width space": _put(2, 0, "a\u200bnn"),
     "a kind with a space around it": _put(3, 0, " favor"),
+    "an id empty between two": _put(1, 1, ""),
+    # the layout: its format, and as many indexes as the favors take
+    "another format": lambda fields: fields.__setitem__(0, "2"),
+    "an index more than the favors take": lambda fields: fields[5].append(0),
+    "times that are not whole 64-bit numbers": lambda fields: fields.__setitem__(
+        6, "AAAA"
+    ),
 }
 
 
@@ -130,6 +137,49 @@ def test_unseal_refuses_a_body_no_write_makes(how: str) -> None:
     body = _body(UNWRITABLE[how])
     assert blocks.unseal(_body(lambda _: None), 1, 3) is not None
     assert blocks.unseal(body, 1, 3) is None
+
+
+_F = [
+    Favor(giver="ann", receiver="bob", value=n + 1, id=f"f{n}", at=T0) for n in range(3)
+]
+
+UNLISTED: dict[str, tuple[list[Entry], list[int]]] = {
+    # the entries of the block 1 to 3, and the seqs its body lists instead
+    "a seq before the block": ([_F[0], _F[1], Person(id="cat")], [0]),
+    "a seq past the block": ([_F[0], _F[1], Person(id="cat")], [4]),
+    "a seq listed twice": ([_F[0], Person(id="cat"), Person(id="dan")], [2, 2]),
+    "seqs out of order": ([_F[0], Person(id="cat"), Person(id="dan")], [3, 2]),
+    "a seq more than its favors leave": (_F, [2]),
+}
+
+
+@pytest.mark.parametrize("how", sorted(UNLISTED))
+def test_unseal_refuses_other_seqs_no_write_lists(how: str) -> None:
+    """The seqs of a block's other entries are, in increasing order, those
+    of its range that none of its favors takes: any other list would hand a
+    favor over at another entry's seq, or past the block."""
+    entries, seqs = UNLISTED[how]
+    body = blocks.seal(entries, 1)
+    assert blocks.unseal(body, 1, 3) is not None
+    listed = edited_body(body, lambda fields: fields.__setitem__(7, seqs))
+    assert blocks.unseal(listed, 1, 3) is None
+
+
+def test_difference_names_the_first_entry_that_differs_and_a_missing_row() -> None:
+    """``check``'s account of a block: the first seq where it and its rows
+    disagree (the earlier of the two favors' seqs), and a row missing from
+    its range even where the favors it holds are all there."""
+    moved = blocks.seal([_F[0], Person(id="cat"), _F[1]], 1)  # f1 at seq 3
+    assert (
+        blocks.difference(moved, [_F[0], _F[1], Person(id="cat")], 1, 3)
+        == "entry 2 differs from its row"
+    )
+    whole = blocks.seal([_F[0], _F[1], Person(id="cat")], 1)
+    assert blocks.difference(whole, [_F[0], _F[1], Person(id="cat")], 1, 3) is None
+    assert (
+        blocks.difference(whole, [_F[0], _F[1]], 1, 3)
+        == "it covers 3 entries; the rows hold 2"
+    )
 
 
 def test_a_block_with_a_value_of_huge_exponent_opens_as_its_rows(

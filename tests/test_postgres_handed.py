@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from favorledger import Favor
+from favorledger import Favor, trading
+from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.postgres import PostgresLedger, open_ledger
+from favorledger.io.sqlite import StoredLedger
 
 AT = "2024-01-01T00:00Z"
 _names = itertools.count()
@@ -119,3 +122,64 @@ def test_the_handed_favors_stay_bounded_and_are_read_as_returned(
         _reads_its_writes(mine, returned)
         mine.refresh()  # and with the other writer's
         assert len(mine.log) == written
+
+
+def test_a_read_that_fails_to_catch_up_leaves_the_handle_behind(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read whose catch-up fails raises, and the handle stays behind: its
+    next read catches up, and answers with every favor stored."""
+    url = f"{postgres_url}?ledger=fails"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        mine.record("ann", "bob", 1, id="m0", at=AT)
+        theirs.record("bob", "ann", 1, id="t0", at=AT)
+        mine.record("ann", "bob", 1, id="m1", at=AT)
+        assert mine.behind  # type: ignore[attr-defined]
+
+        def failing(*_: object) -> None:
+            raise StoreError("the server went away")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(StoredLedger, "_catch_up", failing)
+            with pytest.raises(StoreError, match="the server went away"):
+                mine.balance("ann")
+        assert mine.behind  # type: ignore[attr-defined]
+        assert sorted(mine.favors) == ["m0", "m1", "t0"]
+        assert not mine.behind  # type: ignore[attr-defined]
+
+
+def test_a_stale_handle_adding_a_second_fulfilment_of_a_pledge_is_refused(
+    postgres_url: str,
+) -> None:
+    """A favor that fulfils a pledge needs state: ``add`` takes the locked
+    way, which catches up first, so a handle that has not read the call
+    another handle made cannot store a second fulfilment."""
+    url = f"{postgres_url}?ledger=pledged"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        trading.pledge(mine, "ann", "bob", 2, id="p1", at=AT)
+        assert theirs.refresh() == 1  # it knows the pledge, not the call
+        call = trading.call(mine, "p1", at=AT, id="c1")
+        second = attrs.evolve(call, id="c2")
+        with pytest.raises(FavorLedgerError):
+            theirs.add(second)
+        assert "c2" not in theirs.favors
+
+
+def test_a_handle_that_only_adds_keeps_at_most_most_handed_favors(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``add`` of a favor that needs no state is bounded as ``record`` is."""
+    monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
+    url = f"{postgres_url}?ledger=adds"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        returned: list[Favor] = []
+        sizes = []
+        for n in range(30):  # another writer in between: mine is behind
+            favor = Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
+            returned.append(mine.add(favor))
+            theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
+            sizes.append(len(_handed(mine)))
+        assert mine.behind  # type: ignore[attr-defined]
+        assert max(sizes) == 8
+        _reads_its_writes(mine, returned)
+        assert len(mine.log) == 60
