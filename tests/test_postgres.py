@@ -773,7 +773,12 @@ def test_a_write_is_on_disk_when_it_returns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With the WAL writer slowed to 10 s, only a flush the write itself waited
-    for can save it from an immediate shutdown (no flush of WAL buffers)."""
+    for can save it from an immediate shutdown (no flush of WAL buffers).
+
+    (The server's whole WAL is not compared with what is flushed: a CI run
+    found WAL inserted after the writes by a background process, which the
+    slowed WAL writer had not flushed; the favors' rows after the shutdown
+    are the promise.)"""
     _way(monkeypatch, way)
     sql(postgres_url, "ALTER SYSTEM SET wal_writer_delay = '10s'")
     sql(postgres_url, "SELECT pg_reload_conf()")
@@ -783,12 +788,7 @@ def test_a_write_is_on_disk_when_it_returns(
             time.sleep(0.5)
             for i in range(1, 6):
                 led.record("ann", "bob", 1, id=f"f{i}", at=T1)
-            flushed = sql(
-                postgres_url,
-                "SELECT pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn()",
-            )
             postgres_server.restart("immediate")
-        assert flushed == [(True,)]
         assert [row[1] for row in rows(postgres_url)] == [f"f{i}" for i in range(6)]
     finally:
         sql(postgres_url, "ALTER SYSTEM RESET wal_writer_delay")
