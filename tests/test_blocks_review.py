@@ -25,6 +25,7 @@ from test_blocks import (
     edited_body,
     reopened,
 )
+from test_integrity import _raw
 
 from favorledger import Entry, Favor, Ledger, Person
 from favorledger.io import blocks
@@ -52,14 +53,11 @@ def test_a_block_whose_body_is_a_blob_is_not_used_and_check_names_it(
     path = tmp_path / "favors.db"
     _store(path)
     before = _from_rows(path)
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute(
-            "INSERT INTO blocks (first_seq, last_seq, body, digest)"
-            " SELECT 7, 8, CAST('1' AS BLOB), digest FROM entries WHERE seq = 8"
-        )
-    finally:
-        connection.close()
+    _raw(
+        path,
+        "INSERT INTO blocks (first_seq, last_seq, body, digest)"
+        " SELECT 7, 8, CAST('1' AS BLOB), digest FROM entries WHERE seq = 8",
+    )
     assert reopened(path) == before
     problems = check_store(path)
     assert any("the block of entries 7 to 8" in p for p in problems), problems
@@ -73,12 +71,11 @@ def test_a_block_whose_last_seq_is_text_is_not_used_and_check_names_it(
     path = tmp_path / "favors.db"
     _store(path)
     before = _from_rows(path)
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("DROP TRIGGER blocks_no_update")
-        connection.execute("UPDATE blocks SET last_seq = 'six' WHERE first_seq = 4")
-    finally:
-        connection.close()
+    _raw(
+        path,
+        "DROP TRIGGER blocks_no_update",
+        "UPDATE blocks SET last_seq = 'six' WHERE first_seq = 4",
+    )
     assert reopened(path) == before
     problems = check_store(path)
     assert any("the block of entries 4 to six" in p for p in problems), problems

@@ -13,6 +13,8 @@ reads, the ones it kept as those objects.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 import pytest
@@ -43,18 +45,30 @@ def _reads_its_writes(led: object, returned: list[Favor]) -> None:
     assert all(favors[i] is f for i, f in kept.items())
 
 
+def _interleaved(
+    mine: object, theirs: Any, count: int, write: Callable[[int], Favor]
+) -> tuple[list[Favor], list[int]]:
+    """``count`` rounds of ``write(n)`` on ``mine`` and a favor by ``theirs``
+    in between (so ``mine`` is behind): what ``write`` returned, and how many
+    favors ``mine`` kept after each round."""
+    returned: list[Favor] = []
+    sizes = []
+    for n in range(count):
+        returned.append(write(n))
+        theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
+        sizes.append(len(_handed(mine)))
+    return returned, sizes
+
+
 def test_a_handle_that_only_writes_keeps_at_most_most_handed_favors(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
     url = f"{postgres_url}?ledger=writes"
     with open_ledger(url) as mine, open_ledger(url) as theirs:
-        returned: list[Favor] = []
-        sizes = []
-        for n in range(60):  # another writer in between: mine is behind
-            returned.append(mine.record("ann", "bob", 1, id=f"m{n}", at=AT))
-            theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
-            sizes.append(len(_handed(mine)))
+        returned, sizes = _interleaved(
+            mine, theirs, 60, lambda n: mine.record("ann", "bob", 1, id=f"m{n}", at=AT)
+        )
         assert mine.behind  # type: ignore[attr-defined]
         assert max(sizes) <= 8
         assert max(sizes) == 8  # it did keep favors, up to the bound
@@ -172,13 +186,14 @@ def test_a_handle_that_only_adds_keeps_at_most_most_handed_favors(
     monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
     url = f"{postgres_url}?ledger=adds"
     with open_ledger(url) as mine, open_ledger(url) as theirs:
-        returned: list[Favor] = []
-        sizes = []
-        for n in range(30):  # another writer in between: mine is behind
-            favor = Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
-            returned.append(mine.add(favor))
-            theirs.record("bob", "ann", 1, id=f"t{n}", at=AT)
-            sizes.append(len(_handed(mine)))
+        returned, sizes = _interleaved(
+            mine,
+            theirs,
+            30,
+            lambda n: mine.add(
+                Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
+            ),
+        )
         assert mine.behind  # type: ignore[attr-defined]
         assert max(sizes) == 8
         _reads_its_writes(mine, returned)

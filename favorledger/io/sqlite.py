@@ -226,9 +226,9 @@ them, so that waiting writers do not try in step)."""
 
 
 _nap = time.sleep
-"""How a writer waiting for the lock pauses (a name of this module's own,
-so that a test can stand in for it without touching ``time.sleep``, which
-every thread of the process shares)."""
+"""How the store pauses between tries while the file is busy (a name of
+this module's own, so that a test can stand in for it without touching
+``time.sleep``, which every thread of the process shares)."""
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -754,7 +754,7 @@ class SqliteStore(LogStore):
 
     def _open_transaction(self) -> None:
         try:
-            self._retry(self._begin)
+            self._begin()  # it waits for the lock itself
         except sqlite3.Error as exc:
             raise StoreError(
                 f"{self._path}: could not write (nothing was changed): {_why(exc)}"
@@ -838,15 +838,7 @@ class SqliteStore(LogStore):
         connection = self._connection
         connection.execute("PRAGMA busy_timeout = 0")
         try:
-            deadline = time.monotonic() + self._timeout
-            while True:
-                try:
-                    connection.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if not _is_busy(exc) or time.monotonic() >= deadline:
-                        raise
-                _nap(random.uniform(*_LOCK_PAUSE))
+            self._retry(lambda: connection.execute("BEGIN IMMEDIATE"), steady=True)
         finally:
             waits = min(round(self._timeout * 1000), 2**31 - 1)  # ms, an int
             connection.execute(f"PRAGMA busy_timeout = {waits}")
@@ -866,12 +858,15 @@ class SqliteStore(LogStore):
 
         return self._retry(attempt)
 
-    def _retry(self, work: Callable[[], _T]) -> _T:
+    def _retry(self, work: Callable[[], _T], *, steady: bool = False) -> _T:
         """Run ``work``; while SQLite says the file is busy, wait and retry.
 
         SQLite's own busy handler waits up to ``timeout`` for most conflicts;
         a few (such as another process recovering the write-ahead log) are
-        reported at once, and are retried here until the same deadline.
+        reported at once, and are retried here until the same deadline, with
+        pauses that double from 1 ms to 50 ms. ``steady``: pauses drawn from
+        :data:`_LOCK_PAUSE` instead, for a wait SQLite's handler is not in
+        (:meth:`_begin`).
         """
         deadline = time.monotonic() + self._timeout
         pause = 0.001
@@ -882,7 +877,7 @@ class SqliteStore(LogStore):
                 left = deadline - time.monotonic()
                 if not _is_busy(exc) or left <= 0:
                     raise
-                time.sleep(min(pause, left))
+                _nap(min(random.uniform(*_LOCK_PAUSE) if steady else pause, left))
                 pause = min(pause * 2, 0.05)
 
     # --------------------------------------------------------------- closing
