@@ -865,9 +865,10 @@ def _exact_pairs_python(
 
 _NUMPY_FROM: Final = 16384
 """From this many people on, :func:`_exact_pairs` makes the pairs with numpy
-if numpy is already imported: 4-5 times faster from 10^4 people on (0.29
-against 2.1 s at 864,625), but below about 10^4 the pure-Python path's
-sizes, which :func:`_greedy_sorted` reuses, make up for it."""
+if numpy is already imported: 4 times faster at 1.6*10^4 people, 12 times
+at 864,625 (0.17 against 2.0 s). Below, the pure-Python path's sizes, which
+:func:`_greedy_sorted` reuses, make up for most of it: whole calls were
+0.94-1.10x at 900 people, 0.93-0.94x at 4,096 (benchmarks/README.md)."""
 
 _NUMPY_IMPORT_FROM: Final = 65536
 """From this many people on, :func:`_exact_pairs` imports numpy (if
