@@ -1066,3 +1066,19 @@ def test_a_settlement_paid_the_favors_its_amount_reaches_and_no_more(
         expected = [settlement.id] if start < paid else []
         assert [s.id for s in settled_by(led, f"f{i}")] == expected, (i, start)
         start += value
+
+
+def test_an_assignment_over_an_earlier_one_passes_on_only_what_that_one_did() -> None:
+    """Where an assignment's payment falls on a debt an earlier assignment
+    moved onto the pair, it passes on the favors that part of the earlier
+    one passed on: not a favor of the earlier pair that was paid back
+    before the earlier assignment (``f1`` here, paid by ``f3``)."""
+    led = Ledger()
+    led.record("ann", "bob", 1, id="f0", at="2024-01-01T00:00Z")  # bob owes ann
+    led.record("cat", "bob", 1, id="f1", at="2024-01-02T00:00Z")  # bob owes cat
+    led.record("cat", "bob", 1, id="f2", at="2024-01-03T00:00Z")
+    led.record("bob", "cat", 1, id="f3", at="2024-01-04T00:00Z")  # pays f1 back
+    earlier = trading.assign(led, "cat", "bob", "ann", 1, at="2024-01-05T00:00Z")
+    assert [f.id for f in assigned_favors(led, earlier.id)] == ["f2"]
+    later = trading.assign(led, "ann", "bob", "dan", 2, at="2024-01-06T00:00Z")
+    assert [f.id for f in assigned_favors(led, later.id)] == ["f0", "f2"]
