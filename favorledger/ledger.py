@@ -283,8 +283,11 @@ class Ledger:
     def close(self) -> None:
         """Close the ledger's store, if it has one (idempotent).
 
-        The ledger can still be read; a ledger with a store refuses new
-        entries once closed.
+        The ledger can still be read (it answers from what it had read); a
+        ledger with a store refuses new entries once closed. A PostgreSQL
+        handle closed while behind its store refuses reads of its contents
+        with :class:`~favorledger.errors.StoreError` (see
+        :attr:`~favorledger.io.postgres.PostgresLedger.behind`).
         """
         if self._sink is not None:
             self._sink.close()

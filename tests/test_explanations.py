@@ -23,7 +23,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from favorledger import (
@@ -1043,3 +1043,42 @@ def test_an_assignment_passes_on_the_favors_left_after_what_was_paid_back() -> N
     led.record("carol", "me", 2, id="f2", at="2024-01-04T00:00Z")
     trading.assign(led, "me", "bob", "carol", 2, id="a1", at="2024-01-05T00:00Z")
     assert [f.id for f in assigned_favors(led, "a1")] == ["f1"]
+
+
+@given(
+    values=st.lists(st.integers(1, 5), min_size=1, max_size=5),
+    paid=st.integers(1, 25),
+)
+@example(values=[1, 1], paid=1)  # the second favor starts where the payment ends
+def test_a_settlement_paid_the_favors_its_amount_reaches_and_no_more(
+    values: list[int], paid: int
+) -> None:
+    """Within a pair, a payment comes off the oldest debts first: a
+    settlement of ``paid`` paid each favor that starts before ``paid`` (of
+    the favors' running total), and none that starts at or after it."""
+    led = Ledger()
+    for i, value in enumerate(values):
+        led.record("ann", "bob", value, id=f"f{i}", at=f"2024-01-0{i + 1}T00:00Z")
+    paid = min(paid, sum(values))
+    (settlement,) = led.apply([Transfer("bob", "ann", paid)], at="2024-02-01T00:00Z")
+    start = 0
+    for i, value in enumerate(values):
+        expected = [settlement.id] if start < paid else []
+        assert [s.id for s in settled_by(led, f"f{i}")] == expected, (i, start)
+        start += value
+
+
+def test_an_assignment_over_an_earlier_one_passes_on_only_what_that_one_did() -> None:
+    """Where an assignment's payment falls on a debt an earlier assignment
+    moved onto the pair, it passes on the favors that part of the earlier
+    one passed on: not a favor of the earlier pair that was paid back
+    before the earlier assignment (``f1`` here, paid by ``f3``)."""
+    led = Ledger()
+    led.record("ann", "bob", 1, id="f0", at="2024-01-01T00:00Z")  # bob owes ann
+    led.record("cat", "bob", 1, id="f1", at="2024-01-02T00:00Z")  # bob owes cat
+    led.record("cat", "bob", 1, id="f2", at="2024-01-03T00:00Z")
+    led.record("bob", "cat", 1, id="f3", at="2024-01-04T00:00Z")  # pays f1 back
+    earlier = trading.assign(led, "cat", "bob", "ann", 1, at="2024-01-05T00:00Z")
+    assert [f.id for f in assigned_favors(led, earlier.id)] == ["f2"]
+    later = trading.assign(led, "ann", "bob", "dan", 2, at="2024-01-06T00:00Z")
+    assert [f.id for f in assigned_favors(led, later.id)] == ["f0", "f2"]

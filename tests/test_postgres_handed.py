@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from favorledger import Favor, trading
+from favorledger import Favor, Ledger, trading
 from favorledger.errors import FavorLedgerError, StoreError
 from favorledger.io.postgres import PostgresLedger, open_ledger
 from favorledger.io.sqlite import StoredLedger
@@ -198,3 +198,82 @@ def test_a_handle_that_only_adds_keeps_at_most_most_handed_favors(
         assert max(sizes) == 8
         _reads_its_writes(mine, returned)
         assert len(mine.log) == 60
+
+
+def _closed_reads(led: Any) -> dict[str, Callable[[], object]]:
+    """The reads of a ledger's contents that a closed ledger answers (or,
+    closed behind its store, refuses)."""
+    return {
+        "balances": lambda: led.balances(),
+        "who_owes_whom": lambda: led.who_owes_whom(),
+        "history": lambda: led.history("ann"),
+        "log": lambda: [e.id for e in led.log],
+        "len": lambda: len(led),
+        "balance": lambda: led.balance("ann"),
+    }
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_closed_ledger_answers_from_what_it_read_on_either_store(
+    store: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    """Closed, a ledger that read everything it wrote (every SQLite ledger;
+    a PostgreSQL handle that is not behind) answers from what it had read,
+    without what others stored after, as it answered before closing; only
+    ``refresh`` (which reads the store) refuses, with ``StoreError``."""
+    if store == "sqlite":
+        location = str(tmp_path / "favors.db")
+    else:
+        location = f"{request.getfixturevalue('postgres_url')}?ledger=closed"
+    with Ledger.open(location) as mine, Ledger.open(location) as theirs:
+        mine.record("ann", "bob", 1, id="m0", at=AT)
+        assert not getattr(mine, "behind", False)
+        before = {name: read() for name, read in _closed_reads(mine).items()}
+        mine.close()
+        theirs.record("bob", "cat", 2, id="t0", at=AT)
+        assert mine.closed
+        assert {name: read() for name, read in _closed_reads(mine).items()} == before
+        assert before["log"] == ["m0"]
+        assert "closed store" in repr(mine)
+        with pytest.raises(StoreError, match="closed"):
+            mine.refresh()
+        with pytest.raises(StoreError, match="closed"):
+            mine.record("ann", "bob", 1, id="m1", at=AT)
+    with Ledger.open(location) as again:
+        assert [e.id for e in again.log] == ["m0", "t0"]
+
+
+def test_a_handle_closed_behind_its_store_refuses_reads_saying_so(
+    postgres_url: str,
+) -> None:
+    """A PostgreSQL handle closed while behind (another writer stored a favor
+    before its own, which it has not indexed) cannot catch up: every read of
+    its contents raises ``StoreError`` saying why (it answered nothing from
+    a ledger missing its own write), and it stays behind; what it says of
+    its store (``closed``, ``behind``, ``path``, ``repr``) it still answers.
+    Reopened, the ledger has every favor."""
+    url = f"{postgres_url}?ledger=closedbehind"
+    with open_ledger(url) as mine, open_ledger(url) as theirs:
+        mine.record("ann", "bob", 1, id="m0", at=AT)
+        theirs.record("bob", "ann", 1, id="t0", at=AT)
+        mine.record("ann", "bob", 1, id="m1", at=AT)
+        assert mine.behind  # type: ignore[attr-defined]
+        mine.close()
+        assert mine.closed
+        assert mine.behind  # type: ignore[attr-defined]
+        assert mine.path == theirs.path
+        assert repr(mine) == f"<PostgresLedger: behind its closed store {url!r}>"
+        for name, read in _closed_reads(mine).items():
+            with pytest.raises(
+                StoreError,
+                match=r": cannot read: the ledger was closed before it read the"
+                r" favors stored since it last read \(its own among them\);"
+                r" open it again to read them$",
+            ):
+                read()
+            assert mine.behind, name  # type: ignore[attr-defined]
+        with pytest.raises(StoreError, match="closed"):
+            mine.refresh()
+        mine.close()  # idempotent
+    with open_ledger(url) as again:
+        assert sorted(again.favors) == ["m0", "m1", "t0"]

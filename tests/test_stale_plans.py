@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,21 @@ def test_racing_settle_apply_commands_pay_once(tmp_path: Path) -> None:
         True,
         True,
     ]
+
+
+def test_a_transfer_applied_again_names_its_own_settlement() -> None:
+    """Applying a plan's transfer again is refused naming the settlement
+    that transfer recorded (one per transfer, in order), not another's."""
+    led = Ledger()
+    for giver, receiver, n in [("a", "x", 5), ("b", "y", 3), ("c", "y", 2)]:
+        led.record(giver, receiver, n)
+    plan = settle(led, method="greedy")
+    entries = led.apply(plan)
+    assert len(entries) == len(plan) == 3
+    before = state(led)
+    for t, entry in zip(plan, entries, strict=True):
+        with pytest.raises(
+            StalePlanError, match=re.escape(f"(settlement {entry.id!r})")
+        ):
+            led.apply([t])
+    assert state(led) == before

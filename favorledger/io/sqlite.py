@@ -995,7 +995,11 @@ class StoredLedger(Ledger):
 
     Every new entry is committed to the file before the call returns. Use it
     as a context manager, or call :meth:`close`; after closing, the ledger can
-    still be read, and any new entry is refused with a :class:`StoreError`.
+    still be read (it answers from what it had read; :meth:`refresh` raises
+    :class:`StoreError`), and any new entry is refused with a
+    :class:`StoreError`. A PostgreSQL handle closed while behind its store
+    refuses reads of its contents instead (see
+    :attr:`~favorledger.io.postgres.PostgresLedger.behind`).
 
     Several processes (or several ledgers in one process) may share a file.
     Each write first catches up with what the others appended, inside the

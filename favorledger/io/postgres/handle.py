@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from favorledger._exact import AmountLike
-from favorledger.errors import UnknownPersonError
+from favorledger.errors import StoreError, UnknownPersonError
 from favorledger.io.chain import link
 from favorledger.io.postgres.store import PostgresStore, _RetryLockedError
 from favorledger.io.sqlite import DEFAULT_TIMEOUT, StoredLedger, _attached
@@ -70,7 +70,10 @@ class PostgresLedger(StoredLedger):
     def behind(self) -> bool:
         """Whether this handle handed in favors it has not indexed yet (a
         version 4 ledger): its next read catches up first. Reading this does
-        not."""
+        not. Closed while behind, it cannot catch up: a read of its contents
+        raises :class:`~favorledger.errors.StoreError` saying so (what it
+        says of its store, such as :attr:`closed` or :attr:`path`, it still
+        answers)."""
         return isinstance(self, _BehindLedger)
 
     def record(self, *args: Any, **kwargs: Any) -> Favor:
@@ -232,8 +235,20 @@ class _BehindLedger(PostgresLedger):
     def __getattribute__(self, name: str) -> Any:
         if name in _BEHIND_OWN:
             return object.__getattribute__(self, name)
+        if name in _STORE_STATE:  # the store's, not what the handle has read
+            object.__setattr__(self, "__class__", PostgresLedger)
+            try:
+                return getattr(self, name)
+            finally:
+                object.__setattr__(self, "__class__", _BehindLedger)
         _caught_up(self)
         return object.__getattribute__(self, name)
+
+    def __repr__(self) -> str:
+        store = object.__getattribute__(self, "_store")
+        if isinstance(store, PostgresStore) and store.closed:
+            return f"<PostgresLedger: behind its closed store {store.path!r}>"
+        return super().__repr__()  # catches up first, as any read
 
     def _as_caught(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """``method`` of a :class:`PostgresLedger` on this ledger, unchanged."""
@@ -270,7 +285,18 @@ class _BehindLedger(PostgresLedger):
 
 def _caught_up(ledger: _BehindLedger) -> None:
     """Turn ``ledger`` back into a :class:`PostgresLedger` and catch up (it
-    stays behind if that fails)."""
+    stays behind if that fails).
+
+    A handle closed while behind cannot catch up: what it has read lacks
+    favors stored since, its own among them, so it answers nothing from it
+    and refuses with a :class:`StoreError` saying so (reopen to read)."""
+    store = object.__getattribute__(ledger, "_store")
+    if isinstance(store, PostgresStore) and store.closed:
+        raise StoreError(
+            f"{store.path}: cannot read: the ledger was closed before it read"
+            " the favors stored since it last read (its own among them);"
+            " open it again to read them"
+        )
     object.__setattr__(ledger, "__class__", PostgresLedger)
     try:
         ledger._catch_up()
@@ -299,6 +325,12 @@ _BEHIND_OWN: Final = frozenset(
     {"__class__", "_as_caught", "behind", "record", "add", "refresh", "close"}
 )
 """What a :class:`_BehindLedger` reads without catching up first."""
+
+_STORE_STATE: Final = frozenset(
+    {"closed", "path", "readonly", "created", "damage", "warnings"}
+)
+"""What a :class:`_BehindLedger` answers about its store, not what it has
+read: without catching up, also once closed."""
 
 
 def open_ledger(
