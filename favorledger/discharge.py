@@ -1861,9 +1861,11 @@ def settles_only(ledger: Indexed, transfers: Iterable[Transfer]) -> None:
     move every balance towards zero and not past it.
 
     A plan from :func:`~favorledger.settlement.settle` is checked by its own
-    rules (:class:`Why`); these are what an app builds from what people say,
-    where a retried request, a swapped pair or a slip would otherwise make
-    someone owe what they were owed.
+    rules (:class:`Why`) on the ledger it was made for (any handle of its
+    log); these are what an app builds from what people say, where a
+    retried request, a swapped pair or a slip would otherwise make someone
+    owe what they were owed. A plan's transfers given to another ledger are
+    checked as made by hand: its rules know nothing of that ledger.
 
     Raises
     ------
@@ -1884,7 +1886,8 @@ def settles_only(ledger: Indexed, transfers: Iterable[Transfer]) -> None:
     """
     moved: dict[str, Amount] = {}
     for t in transfers:
-        if not isinstance(getattr(t, "_plan", None), Why):
+        plan = getattr(t, "_plan", None)
+        if not (isinstance(plan, Why) and plan.snapshot.since(ledger) is not None):
             moved[t.payer] = _exact.add(moved.get(t.payer, ZERO), t.amount)
             moved[t.payee] = _exact.sub(moved.get(t.payee, ZERO), t.amount)
     balances = ledger.index.balances

@@ -163,3 +163,46 @@ def test_allow_overpayment_takes_it_as_the_documented_rule_says() -> None:
     assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
         ("ann", "bob", Decimal(2))
     ]
+
+
+def test_a_plan_made_for_another_ledger_is_checked_as_made_by_hand() -> None:
+    """A plan's own rules (it still fits the log it was made for) say
+    nothing of another ledger: there its transfers are checked as if built
+    by hand (found by a hand mutation check of ``discharge.py``: such a
+    plan made bob pay ann 3 on a ledger where ann owed bob 3)."""
+    made_for = Ledger()
+    made_for.record("ann", "bob", 3)  # bob owes ann 3
+    plan = settle(made_for, method="greedy")
+    other = Ledger()
+    other.record("bob", "ann", 3)  # ann owes bob 3: bob owes nothing
+    before = state(other)
+    with pytest.raises(OverpaymentError, match=r"'bob' has a balance of 3 .* leave 6"):
+        other.apply(plan)
+    assert state(other) == before
+    same_debts = Ledger()
+    same_debts.record("ann", "bob", 3)
+    same_debts.apply(plan)  # it settles this ledger too: taken
+    assert same_debts.who_owes_whom() == []
+    made_for.apply(plan)  # and still applies where it was made
+    assert made_for.who_owes_whom() == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(made_for=ledgers(), other=ledgers())
+def test_no_plan_pushes_another_ledgers_balance_past_zero(
+    made_for: Ledger, other: Ledger
+) -> None:
+    """Whatever ledger a plan was made for, applied to another it moves
+    every balance towards zero and never past it, or is refused and
+    changes nothing."""
+    plan = settle(made_for, method="greedy")
+    before = state(other)
+    balances = other.balances()
+    try:
+        other.apply(plan)
+    except OverpaymentError:
+        assert state(other) == before
+        return
+    for person, now in other.balances().items():
+        was = balances.get(person, Decimal(0))
+        assert min(was, 0) <= now <= max(was, 0), (person, was, now)
