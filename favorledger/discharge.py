@@ -258,10 +258,12 @@ _COLUMN: Final = "I"  # half of a hash ("q")
 _WIDTH: Final = array(_COLUMN).itemsize
 _HALVES: Final = array("q").itemsize // _WIDTH
 
-_REFILE: Final = 256
+_REFILE: Final = 1024
 """Lookups that have scanned the column this many times over file the
 log by giver instead (a scan takes about 3.5 ns an entry, filing about 1
-us): so many explanations never cost much more than filing at once."""
+us: at most about four times what filing at once costs). At 10^6 entries
+that is after some 150 explanations (about 7 lookups each), the one that
+files taking about 1 s."""
 
 _BULK: Final = 256
 """A giver found this many times by ``find`` has the rest of the log
