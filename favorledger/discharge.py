@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import compress, repeat
 from operator import ge
+from types import ModuleType
 from typing import Final, Protocol
 
 import attrs
@@ -186,13 +187,28 @@ class _PeopleIndex:
     def _scan(self, giver: str, found: list[Favor]) -> None:
         """Add to ``found`` the favors ``giver`` gave that it lacks: the
         entries after where it was last scanned whose giver's hash is
-        ``giver``'s, found by ``find`` in C (a hash may also be another's:
-        each entry found is checked), or, once they are many (a hub's),
-        picked out of the log in one C pass."""
+        ``giver``'s (a hash may also be another's: each entry found is
+        checked), found by numpy if the program has loaded it
+        (:func:`_matches`), else by ``find``."""
         column, start = self.givers, self.scanned.get(giver, 0)
         assert column is not None
         needle = _packed([_hash(giver)])
-        hashed = array(_COLUMN, needle)[0]
+        numpy = _numpy()
+        if numpy is None:
+            entries = self._found(column, needle, start)
+        else:
+            at = _matches(numpy, column, array(_COLUMN, needle)[0], start)
+            entries = list(map(self.log.__getitem__, at))
+        names = map(_name_of, map(type, entries), repeat(""))  # checked in C
+        givers = map(_attribute, entries, names, repeat(None))
+        found += compress(entries, map(operator.eq, givers, repeat(giver)))  # type: ignore[arg-type]
+        self.looked += self.count - start
+        self.scanned[giver] = self.count
+
+    def _found(self, column: bytearray, needle: bytes, start: int) -> list[Entry]:
+        """The entries from ``start`` whose hash is ``needle``, found by
+        ``find`` in C, or, once they are many (a hub's), picked out of the
+        log in one C pass."""
         at: list[int] = []
         i = column.find(needle, start * _WIDTH)
         while i >= 0 and len(at) < _BULK:
@@ -201,25 +217,20 @@ class _PeopleIndex:
                 continue
             at.append(i // _WIDTH)
             i = column.find(needle, i + _WIDTH)
-        entries: Iterable[Entry] = map(self.log.__getitem__, at)
+        entries = list(map(self.log.__getitem__, at))
         if i >= 0:  # many: the rest in one pass
             rest = i // _WIDTH
+            hashed = array(_COLUMN, needle)[0]
             with (
                 memoryview(column) as whole,
                 whole[rest * _WIDTH :] as part,
                 part.cast(_COLUMN) as hashes,
             ):
-                picked = compress(
+                entries += compress(
                     itertools.islice(self.log, rest, None),
                     map(operator.eq, hashes, repeat(hashed)),
                 )
-                entries = [*entries, *picked]
-        entries = list(entries)  # each checked in C: a favor, by ``giver``
-        names = map(_name_of, map(type, entries), repeat(""))
-        givers = map(_attribute, entries, names, repeat(None))
-        found += compress(entries, map(operator.eq, givers, repeat(giver)))  # type: ignore[arg-type]
-        self.looked += self.count - start
-        self.scanned[giver] = self.count
+        return entries
 
     def big_givers(self) -> Iterable[str]:
         """The givers of at least :data:`_MANY` favors, or, for a log kept
@@ -279,6 +290,27 @@ _attribute: Callable[[object, str, None], object] = getattr
 
 
 _hash: Callable[[object], int] = hash
+
+
+def _numpy() -> ModuleType | None:
+    """numpy, if the program has imported it (``settle`` does, for a large
+    plan: ``settlement._exact_pairs``); it is never imported for this."""
+    return sys.modules.get("numpy")
+
+
+def _matches(
+    numpy: ModuleType, column: bytearray, hashed: int, start: int
+) -> list[int]:
+    """The positions from ``start`` on whose hash in ``column`` is
+    ``hashed``, by one numpy pass (at 10^6 entries about 0.4 ms, against
+    about 3 ms for ``find``). The view of the column is dropped before this
+    returns, so that the column can grow again."""
+    if start * _WIDTH >= len(column):
+        return []
+    hashes = numpy.frombuffer(column, dtype=numpy.uintc, offset=start * _WIDTH)
+    found = numpy.flatnonzero(hashes == hashed)
+    del hashes
+    return list((found + start).tolist())
 
 
 def _packed(hashes: Iterable[int]) -> bytes:

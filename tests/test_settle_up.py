@@ -34,6 +34,11 @@ from favorledger.io.jsonl import read_jsonl, write_jsonl
 from favorledger.settlement import explain, settle
 from favorledger.testing.strategies import favors, ledgers
 
+try:  # settle loads numpy for a large plan; explanations then scan with it
+    import numpy
+except ImportError:  # pragma: no cover - numpy comes with the dev extra
+    numpy = None
+
 METHODS = ["exact", "greedy", "ties", "auto"]
 PRIMES = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37]  # eleven primes
 
@@ -258,21 +263,39 @@ def index_as_it_stands(led: Ledger) -> Index:
     )
 
 
+_FIND = {"_numpy": lambda: None}  # scanned by ``find``, numpy loaded or not
+
 KEPT = {
     "by giver": {"_COLUMNS": 10**9},
-    "in a column": {"_COLUMNS": 0},
+    "in a column": {"_COLUMNS": 0, **_FIND},
     "in a column, hashes colliding, in bulk": {
         "_COLUMNS": 0,
         "_hash": lambda x: hash(x) & 3,
         "_BULK": 2,
+        **_FIND,
     },
-    "in a column, then by giver": {"_COLUMNS": 0, "_REFILE": 3},
+    "in a column, then by giver": {"_COLUMNS": 0, "_REFILE": 3, **_FIND},
+    **(
+        {}
+        if numpy is None
+        else {
+            "in a column, scanned by numpy": {
+                "_COLUMNS": 0,
+                "_numpy": lambda: numpy,
+            },
+            "in a column, scanned by numpy, hashes colliding": {
+                "_COLUMNS": 0,
+                "_hash": lambda x: hash(x) & 3,
+                "_numpy": lambda: numpy,
+            },
+        }
+    ),
 }
 """How the index is kept: a dict of lists by giver, or the givers' hashes
-in a column scanned by lookups (with 2-bit hashes, many entries share a
-giver's hash and match across two entries; a giver found twice has the
-rest picked out in one pass; lookups that have scanned the log three
-times over file it by giver)."""
+in a column scanned by lookups, by ``find`` or by numpy (with 2-bit
+hashes, many entries share a giver's hash and, for ``find``, match across
+two entries; a giver found twice has the rest picked out in one pass;
+lookups that have scanned the log three times over file it by giver)."""
 
 
 def owed_to_by_scan(led: Ledger, creditor: str, debtor: str) -> list[Favor]:
