@@ -206,3 +206,18 @@ def test_no_plan_pushes_another_ledgers_balance_past_zero(
     for person, now in other.balances().items():
         was = balances.get(person, Decimal(0))
         assert min(was, 0) <= now <= max(was, 0), (person, was, now)
+
+
+def test_a_plan_made_as_of_a_past_moment_pays_the_balances_of_then() -> None:
+    """Applied later, it records the payments of then; what was recorded
+    after that moment stays owed (docs/settling.md, "Recording the
+    settlement"): it is not refused as an overpayment."""
+    led = Ledger()
+    led.record("ann", "bob", 3, at="2026-01-01T00:00+00:00")  # bob owes ann 3
+    led.record("bob", "ann", 3, at="2026-03-01T00:00+00:00")  # then ann owes bob 3
+    plan = settle(led, method="greedy", as_of="2026-02-01T00:00+00:00")
+    assert [(t.payer, t.payee, t.amount) for t in plan] == [("bob", "ann", Decimal(3))]
+    led.apply(plan, at="2026-04-01T00:00+00:00")
+    assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
+        ("ann", "bob", Decimal(3))
+    ]
