@@ -132,8 +132,9 @@ class _PeopleIndex:
     A log of :data:`_COLUMNS` entries or more is not filed by giver (one
     dict and one list touched per entry, about 1 us an entry at 10^6): each
     entry's giver is kept as half its hash (32 bits) in one packed column,
-    made in C passes, and a giver's favors are found by a C scan of it (``find``)
-    when first asked for, then kept (``given``, read up to ``scanned``).
+    made in C passes, and a giver's favors are found by a scan of it (one
+    numpy pass if numpy is loaded, else ``find``) when first asked for, then
+    kept (``given``, read up to ``scanned``).
     Once lookups have scanned :data:`_REFILE` times the log, which is
     about what filing it by giver costs, it is filed by giver after all.
     """
@@ -2083,10 +2084,11 @@ def settles_only(ledger: Indexed, transfers: Iterable[Transfer]) -> None:
     ...
     favorledger.errors.OverpaymentError: 'bob' has a balance of -3 and these ...
     """
+    transfers = list(transfers)
+    fitting = {p for p in plans_of(transfers) if p.snapshot.since(ledger) is not None}
     moved: dict[str, Amount] = {}
     for t in transfers:
-        plan = getattr(t, "_plan", None)
-        if not (isinstance(plan, Why) and plan.snapshot.since(ledger) is not None):
+        if getattr(t, "_plan", None) not in fitting:
             moved[t.payer] = _exact.add(moved.get(t.payer, ZERO), t.amount)
             moved[t.payee] = _exact.sub(moved.get(t.payee, ZERO), t.amount)
     balances = ledger.index.balances
