@@ -236,17 +236,13 @@ class _BehindLedger(PostgresLedger):
         if name in _BEHIND_OWN:
             return object.__getattribute__(self, name)
         if name in _STORE_STATE:  # the store's, not what the handle has read
-            object.__setattr__(self, "__class__", PostgresLedger)
-            try:
-                return getattr(self, name)
-            finally:
-                object.__setattr__(self, "__class__", _BehindLedger)
+            return self._as_caught("__getattribute__", name)
         _caught_up(self)
         return object.__getattribute__(self, name)
 
     def __repr__(self) -> str:
-        store = object.__getattribute__(self, "_store")
-        if isinstance(store, PostgresStore) and store.closed:
+        store = _closed_store(self)
+        if store is not None:
             return f"<PostgresLedger: behind its closed store {store.path!r}>"
         return super().__repr__()  # catches up first, as any read
 
@@ -290,8 +286,8 @@ def _caught_up(ledger: _BehindLedger) -> None:
     A handle closed while behind cannot catch up: what it has read lacks
     favors stored since, its own among them, so it answers nothing from it
     and refuses with a :class:`StoreError` saying so (reopen to read)."""
-    store = object.__getattribute__(ledger, "_store")
-    if isinstance(store, PostgresStore) and store.closed:
+    store = _closed_store(ledger)
+    if store is not None:
         raise StoreError(
             f"{store.path}: cannot read: the ledger was closed before it read"
             " the favors stored since it last read (its own among them);"
@@ -303,6 +299,12 @@ def _caught_up(ledger: _BehindLedger) -> None:
     except BaseException:
         object.__setattr__(ledger, "__class__", _BehindLedger)
         raise
+
+
+def _closed_store(ledger: _BehindLedger) -> PostgresStore | None:
+    """The ledger's store, if it is closed (read without catching up)."""
+    store = object.__getattribute__(ledger, "_store")
+    return store if isinstance(store, PostgresStore) and store.closed else None
 
 
 def _keep_up(ledger: _BehindLedger) -> None:
