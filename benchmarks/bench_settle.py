@@ -48,7 +48,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
@@ -160,6 +160,15 @@ def random_ledger(n: int, seed: int) -> Ledger:
     led = Ledger()
     led.add_many(favors)
     return led
+
+
+def shaped_ledgers(shapes: list[str], sizes: list[int]) -> Iterator[tuple[str, Ledger]]:
+    """Each of ``shapes``' ledger ("hub", "random") of each size, seeded by
+    its size, with its label ("hub 1,000,000")."""
+    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
+        if shape in shapes:
+            for n in sizes:
+                yield f"{shape} {n:,}", make(n, seed=n)
 
 
 def forget(led: Ledger) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_settle import hub_ledger, random_ledger
+from bench_settle import shaped_ledgers
 
 from favorledger import Ledger, discharge
 from favorledger.settlement import settle
@@ -95,35 +95,30 @@ def main() -> None:
         "--shapes", nargs="+", choices=["hub", "random"], default=["hub", "random"]
     )
     args = parser.parse_args()
-    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
-        if shape not in args.shapes:
-            continue
-        for n in args.sizes:
-            led = make(n, seed=n)
-            label = f"{shape} {n:,}"
-            took: dict[str, list[float]] = {way: [] for way in WAYS}
-            for r in range(args.rounds):
-                for way in WAYS if r % 2 == 0 else reversed(WAYS):
-                    discharge._COLUMNS = WAYS[way]  # type: ignore[misc]
-                    took[way].append(index_time(led))
-            print(
-                f"{label}: index "
-                + ", ".join(
-                    f"{way} {statistics.median(t):.3f} s"
-                    f" ({'/'.join(f'{x:.3f}' for x in t)})"
-                    for way, t in took.items()
-                ),
-                flush=True,
-            )
-            seen = []
-            for way, columns in WAYS.items():
-                discharge._COLUMNS = columns  # type: ignore[misc]
-                answers, shown = latencies(led)
-                seen.append(answers)
-                print(f"{label}: {way}: {shown}", flush=True)
-            if seen[0] != seen[1]:
-                raise SystemExit(f"{label}: explanations differ")
-            print(f"{label}: the same 101 explanations both ways", flush=True)
+    for label, led in shaped_ledgers(args.shapes, args.sizes):
+        took: dict[str, list[float]] = {way: [] for way in WAYS}
+        for r in range(args.rounds):
+            for way in WAYS if r % 2 == 0 else reversed(WAYS):
+                discharge._COLUMNS = WAYS[way]  # type: ignore[misc]
+                took[way].append(index_time(led))
+        print(
+            f"{label}: index "
+            + ", ".join(
+                f"{way} {statistics.median(t):.3f} s"
+                f" ({'/'.join(f'{x:.3f}' for x in t)})"
+                for way, t in took.items()
+            ),
+            flush=True,
+        )
+        seen = []
+        for way, columns in WAYS.items():
+            discharge._COLUMNS = columns  # type: ignore[misc]
+            answers, shown = latencies(led)
+            seen.append(answers)
+            print(f"{label}: {way}: {shown}", flush=True)
+        if seen[0] != seen[1]:
+            raise SystemExit(f"{label}: explanations differ")
+        print(f"{label}: the same 101 explanations both ways", flush=True)
 
 
 if __name__ == "__main__":

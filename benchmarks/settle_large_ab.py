@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_settle import hub_ledger, random_ledger
+from bench_settle import shaped_ledgers
 
 from favorledger import Ledger, discharge, settlement
 
@@ -121,43 +121,38 @@ def main() -> None:
     )
     args = parser.parse_args()
     their_discharge, theirs = other_version(args.other)
-    for shape, make in (("hub", hub_ledger), ("random", random_ledger)):
-        if shape not in args.shapes:
-            continue
-        for n in args.sizes:
-            led = make(n, seed=n)
-            label = f"{shape} {n:,}"
-            same_answers(led, theirs, label)
-            runs: dict[str, Callable[[], Any]] = {
-                "other": partial(theirs.settle, led, method="greedy"),
-                "ours": partial(settlement.settle, led, method="greedy"),
-            }
-            took: dict[str, list[float]] = {name: [] for name in runs}
-            for r in range(args.rounds):
-                for name in ["other", "ours"] if r % 2 == 0 else ["ours", "other"]:
-                    their_discharge._INDEXES.pop(led, None)
-                    discharge._INDEXES.pop(led, None)
-                    gc.collect()
-                    start = time.process_time()
-                    plan = runs[name]()
-                    took[name].append(time.process_time() - start)
-                    del plan
-            other, ours = (statistics.median(took[name]) for name in ("other", "ours"))
-            each = ", ".join(
-                f"{name} " + "/".join(f"{t:.2f}" for t in took[name]) for name in took
-            )
+    for label, led in shaped_ledgers(args.shapes, args.sizes):
+        same_answers(led, theirs, label)
+        runs: dict[str, Callable[[], Any]] = {
+            "other": partial(theirs.settle, led, method="greedy"),
+            "ours": partial(settlement.settle, led, method="greedy"),
+        }
+        took: dict[str, list[float]] = {name: [] for name in runs}
+        for r in range(args.rounds):
+            for name in ["other", "ours"] if r % 2 == 0 else ["ours", "other"]:
+                their_discharge._INDEXES.pop(led, None)
+                discharge._INDEXES.pop(led, None)
+                gc.collect()
+                start = time.process_time()
+                plan = runs[name]()
+                took[name].append(time.process_time() - start)
+                del plan
+        other, ours = (statistics.median(took[name]) for name in ("other", "ours"))
+        each = ", ".join(
+            f"{name} " + "/".join(f"{t:.2f}" for t in took[name]) for name in took
+        )
+        print(
+            f"{label}: other {other:.2f} s, ours {ours:.2f} s CPU"
+            f" (ours/other {ours / other:.3f}; {each})",
+            flush=True,
+        )
+        if args.steps:
+            spent = steps_of(led)
             print(
-                f"{label}: other {other:.2f} s, ours {ours:.2f} s CPU"
-                f" (ours/other {ours / other:.3f}; {each})",
+                f"{label} steps (ours, s CPU): "
+                + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()),
                 flush=True,
             )
-            if args.steps:
-                spent = steps_of(led)
-                print(
-                    f"{label} steps (ours, s CPU): "
-                    + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()),
-                    flush=True,
-                )
 
 
 if __name__ == "__main__":
