@@ -60,15 +60,25 @@ def _interleaved(
     return returned, sizes
 
 
+_WRITES: dict[str, Callable[[Any, int], Favor]] = {
+    "record": lambda led, n: led.record("ann", "bob", 1, id=f"m{n}", at=AT),
+    "add": lambda led, n: led.add(
+        Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
+    ),
+}
+"""A favor that needs no state, written by ``record`` or by ``add``."""
+
+
+@pytest.mark.parametrize("way", _WRITES)
 def test_a_handle_that_only_writes_keeps_at_most_most_handed_favors(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
+    """Bounded the same way whether the favors come by ``record`` or ``add``."""
     monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
-    url = f"{postgres_url}?ledger=writes"
+    url = f"{postgres_url}?ledger=writes_{way}"
+    write = _WRITES[way]
     with open_ledger(url) as mine, open_ledger(url) as theirs:
-        returned, sizes = _interleaved(
-            mine, theirs, 60, lambda n: mine.record("ann", "bob", 1, id=f"m{n}", at=AT)
-        )
+        returned, sizes = _interleaved(mine, theirs, 60, lambda n: write(mine, n))
         assert mine.behind  # type: ignore[attr-defined]
         assert max(sizes) <= 8
         assert max(sizes) == 8  # it did keep favors, up to the bound
@@ -177,27 +187,6 @@ def test_a_stale_handle_adding_a_second_fulfilment_of_a_pledge_is_refused(
         with pytest.raises(FavorLedgerError):
             theirs.add(second)
         assert "c2" not in theirs.favors
-
-
-def test_a_handle_that_only_adds_keeps_at_most_most_handed_favors(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``add`` of a favor that needs no state is bounded as ``record`` is."""
-    monkeypatch.setattr(PostgresLedger, "most_handed", 8, raising=False)
-    url = f"{postgres_url}?ledger=adds"
-    with open_ledger(url) as mine, open_ledger(url) as theirs:
-        returned, sizes = _interleaved(
-            mine,
-            theirs,
-            30,
-            lambda n: mine.add(
-                Favor(giver="ann", receiver="bob", value=1, id=f"m{n}", at=AT)
-            ),
-        )
-        assert mine.behind  # type: ignore[attr-defined]
-        assert max(sizes) == 8
-        _reads_its_writes(mine, returned)
-        assert len(mine.log) == 60
 
 
 def _closed_reads(led: Any) -> dict[str, Callable[[], object]]:
