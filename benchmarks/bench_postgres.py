@@ -74,6 +74,7 @@ from unittest import mock
 import favorledger
 from favorledger import Favor, Ledger
 from favorledger.io import postgres
+from favorledger.io.postgres.schema import EVERY_LINK, chain_links
 from favorledger.testing.postgres import TemporaryServer
 
 PEOPLE = [f"p{i}" for i in range(200)]
@@ -312,31 +313,48 @@ def per_round(url: str) -> float:
     return float(got[0] / max(got[1], 1))
 
 
-def sealed_late(url: str) -> tuple[int, int, int] | None:
-    """On a version 6 ledger (sealed on insert): the entries stored, those
-    left queued at the end (nobody wrote or read after them), and those
+def sealed_late(url: str) -> tuple[int, int, int, float | None] | None:
+    """On a ledger sealed on insert (version 6 and on): the entries stored,
+    those left queued at the end (nobody wrote or read after them), those
     sealed after an entry with a higher ``seq`` (the chain's order is the
-    order of sealing); None on an older ledger."""
+    order of sealing), and from version 7, which keeps a row per sealing
+    round, the entries per round; None on an older ledger."""
     import psycopg
 
     conninfo, name = postgres.split_url(url)
     with psycopg.connect(conninfo) as connection:
-        found = connection.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = %s"
-            " AND tablename = 'chain'",
-            (name,),
-        ).fetchone()
-        if found is None or not found[0]:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (name,)
+            ).fetchall()
+        }
+        if not tables & {"chain", "rounds"}:
             return None
+        version = 7 if "rounds" in tables else 6
+        links = chain_links(name, version, "0", EVERY_LINK)
         got = connection.execute(
             f"SELECT (SELECT count(*) FROM {name}.entries),"
             f" (SELECT count(*) FROM {name}.pending),"
             " (SELECT count(*) FROM (SELECT seq < max(seq) OVER (ORDER BY pos"
             " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS late"
-            f" FROM {name}.chain) c WHERE late)"
+            f" FROM {links} c) c WHERE late)"
         ).fetchone()
+        rounds = None
+        if version == 7:
+            found = connection.execute(
+                f"SELECT sum(size)::float / count(*) FROM {name}.rounds"
+            ).fetchone()
+            rounds = None if found is None else found[0]
     assert got is not None
-    return int(got[0]), int(got[1]), int(got[2])
+    return int(got[0]), int(got[1]), int(got[2]), rounds
+
+
+def _late(found: tuple[int, int, int, float | None] | None) -> str:
+    assert found is not None
+    stored, queued, late, per_round = found
+    rounds = "-" if per_round is None else f"{per_round:.1f}"
+    return f"{stored}, {queued}, {late}, {rounds}"
 
 
 def favors(count: int) -> list[Favor]:
@@ -477,8 +495,9 @@ def main(argv: list[str] | None = None) -> None:
                 if all(found is not None for found in late):
                     print(
                         f"{mode}, {writers} writers (each repeat): stored, left"
-                        " queued at the end, sealed after a higher seq:"
-                        f" {'; '.join(f'{a}, {b}, {c}' for a, b, c in late)}"  # type: ignore[misc]
+                        " queued at the end, sealed after a higher seq,"
+                        " entries per sealing round (version 7):"
+                        f" {'; '.join(_late(found) for found in late)}"
                     )
                     continue
                 sizes = [

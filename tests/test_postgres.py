@@ -179,14 +179,14 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
         f"TRUNCATE {table}",
         "UPDATE favorledger.favorledger_schema SET version = 9",
         "TRUNCATE favorledger.favorledger_schema",
-        "UPDATE favorledger.chain SET digest = repeat('0', 64)",
-        "DELETE FROM favorledger.chain",
-        "TRUNCATE favorledger.chain",
+        "UPDATE favorledger.rounds SET digests = digests",
+        "DELETE FROM favorledger.rounds",
+        "TRUNCATE favorledger.rounds",
         "TRUNCATE favorledger.inbox",
         "TRUNCATE favorledger.seals",
     ]:
         assert "append-only" in _refused(postgres_url, statement), statement
-    assert sql(postgres_url, "SELECT count(*) FROM favorledger.chain") == [(1,)]
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.rounds") == [(1,)]
     assert "inbox_type_check" in _refused(
         postgres_url,
         "INSERT INTO favorledger.inbox (id, type, at, body)"
@@ -200,12 +200,20 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
     with pytest.raises(psycopg.Error, match=r"append-only|chained|next seq"):
         sql(postgres_url, upsert, body, link(GENESIS, body))
     upsert = (
-        f"INSERT INTO favorledger.chain VALUES (1, 1, '{'0' * 64}')"
-        " ON CONFLICT (pos) DO UPDATE SET digest = excluded.digest"
+        f"INSERT INTO favorledger.rounds VALUES (1, 1, ARRAY[1], ARRAY['{'0' * 64}'])"
+        " ON CONFLICT (pos) DO UPDATE SET digests = excluded.digests"
     )
     assert "append-only" in _refused(postgres_url, upsert)
-    clash = f"INSERT INTO favorledger.chain VALUES (2, 1, '{'0' * 64}')"
-    assert "chain_seq_key" in _refused(postgres_url, clash)  # sealed once
+    for malformed in [  # a round's shape is checked as it is inserted
+        f"2, ARRAY[1, 1], ARRAY['{'0' * 64}']",
+        f"2, ARRAY[1], ARRAY['{'0' * 64}']",
+        "0, ARRAY[]::bigint[], ARRAY[]::text[]",
+        f"1, ARRAY[1], ARRAY['{'0' * 63}Z']",
+        f"1, ARRAY[1], ARRAY['{'0' * 63}']",
+        "1, ARRAY[1], ARRAY[NULL]::text[]",
+    ]:
+        insert = f"INSERT INTO favorledger.rounds VALUES (2, {malformed})"
+        assert 'check constraint "rounds_' in _refused(postgres_url, insert), malformed
     assert rows(postgres_url) == before
     assert check_store(postgres_url) == []  # a raw insert: test_postgres_sealed
 
@@ -248,9 +256,9 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
             ["the trigger seals_no_update is missing", "the index seals_pkey is"],
         ),
         (
-            "ALTER TABLE favorledger.chain DISABLE TRIGGER chain_no_update;"
-            " UPDATE favorledger.chain SET digest = repeat('0', 64) WHERE pos = 2",
-            ["the trigger chain_no_update is disabled", "entry 2: its digest"],
+            "ALTER TABLE favorledger.rounds DISABLE TRIGGER rounds_no_update;"
+            " UPDATE favorledger.rounds SET digests[1] = repeat('0', 64) WHERE pos = 2",
+            ["the trigger rounds_no_update is disabled", "entry 2: its digest"],
         ),
     ],
 )
@@ -290,14 +298,14 @@ def test_an_app_role_without_update_delete_truncate_cannot_edit_even_unguarded(
     with Ledger.open(app_url) as led:
         led.record("bob", "ann", 1, id="f2", at=T1)
         assert led.balance("ann") == 2
-    sealed = "SELECT count(*) FROM favorledger.chain"
+    sealed = "SELECT sum(size) FROM favorledger.rounds"
     assert sql(postgres_url, sealed) == [(2,)]  # sealed with the owner's rights
     with psycopg.connect(split_url(app_url)[0], autocommit=True) as connection:
         for statement in [
             "UPDATE favorledger.entries SET body = body",
             "DELETE FROM favorledger.entries",
             "TRUNCATE favorledger.entries",
-            "DELETE FROM favorledger.chain",
+            "DELETE FROM favorledger.rounds",
             "DELETE FROM favorledger.pending",
             "DELETE FROM favorledger.inbox",
             "TRUNCATE favorledger.seals",
@@ -318,7 +326,7 @@ def test_an_app_role_granted_only_the_log_appends_one_favor_at_a_time(
     app_url = app_role(
         postgres_url,
         "SELECT, INSERT ON favorledger.entries",
-        "SELECT, INSERT ON favorledger.chain",
+        "SELECT, INSERT ON favorledger.rounds",
         "SELECT ON favorledger.favorledger_schema",
     )
     with open_ledger(app_url) as led:
@@ -488,13 +496,12 @@ def test_a_new_ledger_has_exactly_the_indexes_its_queries_read(
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 1, id="f1", at=T1)
     assert sorted(sql(postgres_url, _INDEXES)) == [
-        ("chain_pkey",),
-        ("chain_seq_key",),
         ("entries_entry_id",),
         ("entries_person_statement",),
         ("entries_pkey",),
         ("favorledger_schema_pkey",),
         ("inbox_pkey",),
+        ("rounds_pkey",),
         ("seals_pkey",),
     ]
 

@@ -18,7 +18,7 @@ from favorledger.io.postgres import missing_grants
 from tests.test_postgres import app_role, sql
 
 READER = (
-    "SELECT ON favorledger.entries, favorledger.chain, favorledger.favorledger_schema"
+    "SELECT ON favorledger.entries, favorledger.rounds, favorledger.favorledger_schema"
 )
 
 
@@ -45,7 +45,7 @@ def test_a_role_that_may_not_read_the_chain_is_told_so(postgres_url: str) -> Non
     with pytest.raises(fl.StorePermissionError) as refused:
         fl.Ledger.open(entries_only)
     assert refused.value.needed in (
-        "SELECT on table favorledger.chain",
+        "SELECT on table favorledger.rounds",
         "SELECT on table favorledger.favorledger_schema",
     ), refused.value.needed
 
@@ -61,8 +61,8 @@ def test_a_role_without_insert_is_told_so_and_nothing_is_stored(
                 led.record("alice", "bob", 1, reason=f"try {attempt}")
             message = str(refused.value)
             # version 6 appends to both tables; whichever the server refuses
-            # first is named (the hand-in's entries, or a locked write's chain)
-            assert re.search(r"INSERT on table favorledger\.(entries|chain)", message)
+            # first is named (the hand-in's entries, or a locked write's rounds)
+            assert re.search(r"INSERT on table favorledger\.(entries|rounds)", message)
             assert "may be stored" not in message
             assert "CONTEXT" not in message
             assert "nothing was written" in message
@@ -75,7 +75,7 @@ def test_missing_grants_lists_what_a_role_lacks_to_write(postgres_url: str) -> N
     assert missing_grants(postgres_url) == []
     assert missing_grants(app_role(postgres_url, READER)) == [
         "INSERT on favorledger.entries",
-        "INSERT on favorledger.chain",  # version 6's locked writes append there
+        "INSERT on favorledger.rounds",  # the locked writes append there too
     ]
     writer = app_role(postgres_url, READER.replace("SELECT", "SELECT, INSERT"))
     assert missing_grants(writer) == []

@@ -21,6 +21,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -38,7 +39,12 @@ from favorledger.io.postgres import (
     store_head,
 )
 from favorledger.io.postgres import store as postgres
-from favorledger.io.postgres.schema import _LOCK_CLASS
+from favorledger.io.postgres.schema import (
+    _LOCK_CLASS,
+    EVERY_LINK,
+    ROUND_MAX,
+    chain_links,
+)
 from favorledger.io.store import utc_text
 from favorledger.testing.postgres import TemporaryServer
 from tests.test_postgres import T1, T2, app_role, rows, sql
@@ -50,11 +56,17 @@ _ledgers = itertools.count()
 ``test_postgres.py`` is imported twice, so its counter is not shared)."""
 
 
+def links(ledger: str = "favorledger") -> str:
+    """The chain's links ``(pos, seq, digest)`` of a ledger at the current
+    version, as a ``FROM`` item: its rounds, unnested."""
+    return chain_links(ledger, SCHEMA_VERSION, "0", EVERY_LINK)
+
+
 def chain(url: str, ledger: str = "favorledger") -> list[tuple[Any, ...]]:
     """``(pos, seq, id)`` of every sealed entry, in the chain's order."""
     return sql(
         url,
-        f"SELECT c.pos, c.seq, e.id FROM {ledger}.chain c JOIN {ledger}.entries e"
+        f"SELECT c.pos, c.seq, e.id FROM {links(ledger)} c JOIN {ledger}.entries e"
         " ON e.seq = c.seq ORDER BY c.pos",
     )
 
@@ -87,12 +99,13 @@ def _favor(favor_id: str, value: int = 1) -> tuple[str, str, str, str]:
 
 @settings(max_examples=5, deadline=None)
 @given(led=rich_ledgers())
-def test_a_version_5_ledger_is_migrated_to_6_keeping_its_head_and_check(
+def test_a_version_5_ledger_is_migrated_keeping_its_head_and_check(
     postgres_server: TemporaryServer, led: Ledger
 ) -> None:
-    """Every stored entry gets its chain row at ``pos = seq`` with its own
-    digest: the head, ``check(expect_head=...)`` and the replayed ledger stay
-    exactly as they were; a read-only open changes nothing; writes after the
+    """Every stored entry gets its link at ``pos = seq`` with its own
+    digest (through version 6's chain into version 7's rounds): the head,
+    ``check(expect_head=...)`` and the replayed ledger stay exactly as they
+    were; a read-only open changes nothing; writes after the
     migration extend the same chain."""
     name = f"sealed{next(_ledgers)}"
     url = f"{postgres_server.url()}?ledger={name}"
@@ -111,6 +124,7 @@ def test_a_version_5_ledger_is_migrated_to_6_keeping_its_head_and_check(
     with open_ledger(url, readonly=True) as reading:  # reading: no change
         assert snapshot(reading) == expected
     assert ("chain",) not in sql(url, tables)
+    assert ("rounds",) not in sql(url, tables)
     with open_ledger(url) as led6:  # opening for writing migrates it
         assert snapshot(led6) == expected
         assert led6.head == head
@@ -118,9 +132,10 @@ def test_a_version_5_ledger_is_migrated_to_6_keeping_its_head_and_check(
     assert [(pos, seq) for pos, seq, _ in chain(url, name)] == [
         (seq, seq) for seq, *_ in before
     ]
-    assert sql(url, f"SELECT digest FROM {name}.chain ORDER BY pos") == [
+    assert sql(url, f"SELECT digest FROM {links(name)} c ORDER BY pos") == [
         (row[-1],) for row in before
     ]
+    assert ("chain",) not in sql(url, tables)  # version 7 keeps rounds instead
     assert store_head(url) == head
     assert check_store(url, expect_head=head) == []
     with open_ledger(url) as led6:
@@ -155,6 +170,133 @@ def test_favors_left_in_the_version_5_inbox_are_sealed_by_the_migration(
         assert led.balance("ann") == 3
     assert [row[2] for row in chain(postgres_url)] == ["f1", "f2"]
     assert check_store(postgres_url) == []
+
+
+def test_a_version_6_ledger_keeps_its_app_role_and_head_in_rounds(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version 7 moves version 6's chain, a row per entry, into rounds: the
+    same links in the same order (the same head), and every role that could
+    read or append to the chain can read or append to the rounds, so an app
+    role set up for version 6 keeps handing favors in and writing the locked
+    way after the owner's first writable open migrates the ledger."""
+    with monkeypatch.context() as then:  # what favorledger made at version 6
+        then.setattr(postgres, "SCHEMA_VERSION", 6)
+        then.setattr(postgres.PostgresStore, "schema_version", 6)
+        with open_ledger(postgres_url) as old:
+            old.record("ann", "bob", 1, id="f1", at=AT1)
+            old.record("ann", "bob", 2, id="f2", at=AT1)
+            old.reverse("f1", at=T2, id="r1")
+            head = old.head
+        v6_links = sql(
+            postgres_url, "SELECT pos, seq, digest FROM favorledger.chain ORDER BY pos"
+        )
+    app = app_role(
+        postgres_url,
+        "SELECT, INSERT ON favorledger.entries, favorledger.chain",
+        "INSERT ON favorledger.pending",
+        "SELECT ON favorledger.favorledger_schema",
+    )
+    with open_ledger(postgres_url) as led:  # the owner's writable open migrates
+        assert led.head == head
+    assert sql(postgres_url, f"SELECT * FROM {links()} c ORDER BY pos") == v6_links
+    assert sql(postgres_url, "SELECT count(*) FROM favorledger.rounds") == [(1,)]
+    assert store_head(postgres_url) == head
+    assert check_store(postgres_url, expect_head=head) == []
+    with open_ledger(app) as led:
+        led.record("ann", "bob", 4, id="f3", at=AT1)  # handed in
+        led.reverse("f2", at=T2, id="r2")  # the locked way
+        assert led._store.group_appends  # type: ignore[attr-defined]
+        assert led.balance("ann") == 4
+    assert [row[2] for row in chain(postgres_url)] == ["f1", "f2", "r1", "f3", "r2"]
+    assert check_store(postgres_url, expect_head=head) == []
+
+
+def test_a_batch_longer_than_a_round_is_split_and_reads_back_in_chunks(
+    postgres_url: str,
+) -> None:
+    """A locked batch is sealed a round per ``ROUND_MAX`` entries, and the
+    rounds need not start where a reader's chunks do: a reopen, a writer's
+    catch-up and a read-only reader's each read every entry once, in
+    order, with the digests of one chain."""
+    count = 2 * ROUND_MAX + 3
+    with (
+        open_ledger(postgres_url) as led,
+        open_ledger(postgres_url, readonly=True) as reading,
+        open_ledger(postgres_url) as writer,
+    ):
+        for i in range(3):  # three rounds of one
+            led.record("ann", "bob", 1, id=f"f{i}", at=AT1)
+        assert reading.refresh() == 3
+        assert writer.refresh() == 3
+        led.add_many(
+            Favor(giver="bob", receiver="ann", value=1, id=f"b{i}", at=AT1)
+            for i in range(count)
+        )
+        expected, head = snapshot(led), led.head
+        assert reading.refresh() == count  # the read-only chunks
+        assert writer.refresh() == count  # the writer's catch-up chunks
+        assert snapshot(reading) == snapshot(writer) == expected
+        assert reading.head == writer.head == head
+    sizes = sql(postgres_url, "SELECT size FROM favorledger.rounds")
+    assert sorted(size for (size,) in sizes) == [1, 1, 1, 3, ROUND_MAX, ROUND_MAX]
+    with open_ledger(postgres_url, readonly=True) as again:  # a reopen's chunks
+        assert snapshot(again) == expected
+        assert again.head == head
+    assert check_store(postgres_url, expect_head=head) == []
+
+
+def test_a_queue_longer_than_a_round_is_sealed_in_rounds(postgres_url: str) -> None:
+    """Favors handed in while the lock was held, more than a round holds, are
+    sealed by the next holder in rounds of at most ``ROUND_MAX``, in ``seq``
+    order, as one chain."""
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 1, id="f0", at=AT1)
+    hand_in = (
+        "WITH h AS (INSERT INTO favorledger.entries (id, type, at, body)"
+        " VALUES (%s, %s, %s, %s) RETURNING seq)"
+        " INSERT INTO favorledger.pending SELECT seq FROM h"
+    )
+    ids = [f"q{i}" for i in range(ROUND_MAX + 2)]
+    with (
+        psycopg.connect(split_url(postgres_url)[0]) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.executemany(hand_in, [_favor(favor_id) for favor_id in ids])
+    assert len(queued(postgres_url)) == len(ids)
+    with open_ledger(postgres_url) as led:  # a writable open seals the queue
+        assert [e.id for e in led.log] == ["f0", *ids]
+        head = led.head
+    sizes = sql(postgres_url, "SELECT size FROM favorledger.rounds")
+    assert sorted(size for (size,) in sizes) == [1, 2, ROUND_MAX]
+    assert queued(postgres_url) == []
+    assert check_store(postgres_url, expect_head=head) == []
+
+
+def test_the_documented_query_reads_the_ledger_in_its_order(
+    postgres_url: str,
+) -> None:
+    """``docs/storage.md`` shows the SQL that reads a ledger in its order
+    from the rounds: run as printed, it gives the log's entries in order,
+    a favor sealed late in its place."""
+    page = (Path(__file__).parent.parent / "docs" / "storage.md").read_text("utf-8")
+    shown = page.split("To read exactly the ledger")[1]
+    query = shown.split("```sql")[1].split("```")[0]
+    with open_ledger(postgres_url) as led:
+        led.record("ann", "bob", 5, id="f0", at=AT1)
+    call = "CALL favorledger.favorledger_hand_in(%s, %s, %s, %s, NULL, NULL)"
+    with psycopg.connect(split_url(postgres_url)[0]) as late:
+        with seal_lock_held(postgres_url):
+            late.execute(call, _favor("f1"))  # seq 2, committed last
+            with open_ledger(postgres_url) as led:
+                led.record("ann", "bob", 1, id="f2", at=AT1)
+        with open_ledger(postgres_url) as led:
+            led.record("ann", "bob", 1, id="f3", at=AT1)  # seals f2 and f3
+        late.commit()
+    with open_ledger(postgres_url) as led:
+        assert [e.id for e in led.log] == ["f0", "f2", "f3", "f1"]
+        expected = [(pos, "favor", dumps_entry(e)) for pos, e in enumerate(led.log, 1)]
+    assert sql(postgres_url, query.strip().rstrip(";")) == expected
 
 
 # ------------------------------------------------------------- the chain
@@ -206,24 +348,32 @@ def test_the_chain_may_differ_from_seq_order_and_checks_clean(
         ),
         (
             "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
-            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.chain"
-            f" SELECT 3, seq, '{'0' * 64}' FROM e",
+            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
+            f" SELECT 3, 1, ARRAY[seq], ARRAY['{'0' * 64}'] FROM e",
             "entry 3: its digest does not match",
         ),
         (
             "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
-            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.chain"
-            f" SELECT 5, seq, '{'0' * 64}' FROM e",
+            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
+            f" SELECT 5, 1, ARRAY[seq], ARRAY['{'0' * 64}'] FROM e",
             "entries 3 to 4 are missing",
         ),
+        (
+            "WITH e AS (SELECT %s::text, %s::text, %s::text, %s::text)"
+            " INSERT INTO favorledger.rounds SELECT 3, 1, ARRAY[1::bigint],"
+            f" ARRAY['{'0' * 64}'] FROM e",
+            "the entry 'f1' (row 1) is sealed more than once",
+        ),
     ],
-    ids=["entry only", "a wrong digest", "a gap"],
+    ids=["entry only", "a wrong digest", "a gap", "sealed twice"],
 )
 def test_a_raw_insert_is_reported_by_check(
     postgres_url: str, past_favorledger: str, reported: str
 ) -> None:
-    """Version 6 has no insert trigger (it cost throughput): a row inserted
-    past favorledger is stored, and ``check`` reports it."""
+    """Version 6 and on have no insert trigger (it cost throughput): a row
+    inserted past favorledger is stored, and ``check`` reports it; so is a
+    round that seals an entry again (version 7's rounds have no unique
+    index on the entries they hold)."""
     with open_ledger(postgres_url) as led:
         led.record("ann", "bob", 3, id="f1", at=AT1)
         led.record("ann", "bob", 1, id="f2", at=AT1)
@@ -348,7 +498,7 @@ def test_the_hand_in_needs_no_more_privileges_than_the_procedure(
         led.record("ann", "bob", 1, id="f0", at=AT1)
     app = app_role(
         postgres_url,
-        "SELECT, INSERT ON favorledger.entries, favorledger.chain",
+        "SELECT, INSERT ON favorledger.entries, favorledger.rounds",
         "INSERT ON favorledger.pending",
         "SELECT ON favorledger.favorledger_schema",
     )

@@ -284,7 +284,7 @@ def test_the_board_warns_at_start_and_names_the_privilege_on_a_write(
     fl.Ledger.open(postgres_url).close()
     reader = _role(
         postgres_url,
-        "SELECT ON favorledger.entries, favorledger.chain,"
+        "SELECT ON favorledger.entries, favorledger.rounds,"
         " favorledger.favorledger_schema",
     )
     _, warnings = describe(reader)
@@ -298,7 +298,7 @@ def test_the_board_warns_at_start_and_names_the_privilege_on_a_write(
     answer = refused.json()
     assert answer["stored"] is False
     assert answer["id"] == "p1"
-    lacks = re.compile(r"INSERT on table favorledger\.(entries|chain)")  # v6: both
+    lacks = re.compile(r"INSERT on table favorledger\.(entries|rounds)")  # both
     assert lacks.search(answer["error"]), answer["error"]
     assert page.status_code == 500
     assert lacks.search(page.text)

@@ -16,10 +16,13 @@ leaves no schema behind. It holds:
 * ``entries (seq, id, type, at, body, digest)``: the entries, one row each:
   ``body`` is the entry's JSON line; ids are unique as in the ledger. Since
   version 6 new rows carry no digest (``seq`` is an identity column);
-* ``chain (pos, seq, digest)`` (version 6): the digest chain
-  (:mod:`favorledger.io.chain`), one row per sealed entry in the order it
-  was sealed (``pos``, dense from 1; it need not follow ``seq``): the
-  ledger's order, which every reader, ``check`` and the head follow;
+* ``rounds (pos, size, seqs, digests)`` (version 7): the digest chain
+  (:mod:`favorledger.io.chain`), one row per sealing round: its entries in
+  the order they were sealed (``seqs``; the order need not follow
+  ``seq``), each one's link (``digests``) and the position of its last
+  (``pos``; positions are dense from 1): the ledger's order, which every
+  reader, ``check`` and the head follow (version 6 kept the same links as
+  ``chain (pos, seq, digest)``, a row per entry);
 * ``pending (seq)`` (version 6): the entries handed in and not sealed yet;
 * triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE`` on every
   table but ``pending`` (before version 6 an insert trigger also refused a
@@ -35,7 +38,7 @@ Writes. Every write is one transaction. It takes a transaction-scoped
 advisory lock that belongs to the ledger (one serialising lock per ledger),
 seals the queue (version 6), catches the ledger up with what other writers
 appended, checks every rule against that state, appends its entries with
-their ``chain`` rows, and commits. The commit is made visible and the
+their round of the chain, and commits. The commit is made visible and the
 lock released at once; the call then waits until the server has flushed the
 commit to disk (a second, tiny synchronous transaction that writes one
 record, ``pg_logical_emit_message``, after it in the write-ahead log), so
@@ -56,9 +59,10 @@ favorledger_hand_in(...)``, which does the same in PL/pgSQL), one
 transaction with one synchronous commit, inserts the favor, queues it in
 ``pending`` and, if nobody holds the ledger's lock
 (``pg_try_advisory_xact_lock``: nobody waits), seals every
-queued favor it can see, its own among them, into ``chain`` in ``seq``
-order after the last position. A favor is durable when the call returns
-and in the chain once its own or a later round has sealed it. The
+queued favor it can see, its own among them, into the chain in ``seq``
+order after the last position (one ``rounds`` row). A favor is durable
+when the call returns and in the chain once its own or a later round has
+sealed it. The
 statement returns only the favor's position, if it sealed it; unless that follows
 what the handle has read (then it indexes the favor at once), the handle
 indexes nothing and is *behind* until its next read, which seals the queue

@@ -8,12 +8,11 @@ only read.
 
 from __future__ import annotations
 
-from typing import Final
-
 from favorledger._exact import total
 from favorledger.errors import StoreError
 from favorledger.io.chain import GENESIS, is_digest
 from favorledger.io.postgres.connection import _psycopg
+from favorledger.io.postgres.schema import SEALED_IN_ROUNDS, SEALED_ON_INSERT
 from favorledger.io.postgres.store import PostgresStore, _schema_problems
 from favorledger.io.sqlite import DEFAULT_TIMEOUT, _ChainCheck, _row_problems
 from favorledger.ledger import Ledger
@@ -23,13 +22,12 @@ def store_head(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     """The digest of the last entry of the ledger at ``url`` (its head)."""
     store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
     try:
-        connection = store._live()
-        table, order = (
-            ("chain", "pos") if store.sealed_on_insert else ("entries", "seq")
-        )
-        row = connection.execute(
-            f"SELECT digest FROM {store._schema}.{table} ORDER BY {order} DESC LIMIT 1"
-        ).fetchone()
+        sql = f"SELECT digest FROM {store._schema}.entries ORDER BY seq DESC"
+        if store.version >= SEALED_IN_ROUNDS:
+            sql = f"SELECT digests[size] FROM {store._chain_table} ORDER BY pos DESC"
+        elif store.sealed_on_insert:
+            sql = f"SELECT digest FROM {store._chain_table} ORDER BY pos DESC"
+        row = store._live().execute(f"{sql} LIMIT 1").fetchone()
         return GENESIS if row is None else str(row[0])
     finally:
         store.close()
@@ -48,7 +46,7 @@ def missing_grants(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
         the role may not even read it).
     """
     store = PostgresStore.open(url, create=False, timeout=timeout, readonly=True)
-    wanted = _WRITER_NEEDS[store.sealed_on_insert]
+    wanted = _writer_needs(store.version)
     try:
         held = [
             bool(
@@ -72,18 +70,16 @@ def missing_grants(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
     ]
 
 
-_WRITER_NEEDS: Final = {
-    False: (("entries", "SELECT"), ("entries", "INSERT")),
-    True: (
-        ("entries", "SELECT"),
-        ("entries", "INSERT"),
-        ("chain", "SELECT"),
-        ("chain", "INSERT"),
-    ),
-}
-"""What a role needs of each table to record entries, before and from
-version 6 (whose locked writes append to ``chain``; ``pending`` is optional:
-a role without it takes the locked way, see docs/storage.md)."""
+def _writer_needs(version: int) -> tuple[tuple[str, str], ...]:
+    """What a role needs of each table to record entries in a ledger of
+    ``version``: from version 6 the locked writes append to the chain too
+    (``chain``; from version 7 ``rounds``). ``pending`` is optional: a role
+    without it takes the locked way (see docs/storage.md)."""
+    needs = (("entries", "SELECT"), ("entries", "INSERT"))
+    if version < SEALED_ON_INSERT:
+        return needs
+    chain = "rounds" if version >= SEALED_IN_ROUNDS else "chain"
+    return (*needs, (chain, "SELECT"), (chain, "INSERT"))
 
 
 def check_store(
@@ -129,6 +125,8 @@ def check_store(
         problems.extend(chain.finish())
         if store.sealed_on_insert:
             problems.extend(_unsealed(store))
+        if store.version >= SEALED_IN_ROUNDS:
+            problems.extend(_sealed_twice(store))
     except pg.Error as exc:
         problems.append(f"{store.path}: cannot read the store: {exc}")
         return problems
@@ -149,7 +147,7 @@ def _unsealed(store: PostgresStore) -> list[str]:
         store._live()
         .execute(
             f"SELECT e.seq, e.id FROM {store._schema}.entries e WHERE NOT EXISTS"
-            f" (SELECT 1 FROM {store._schema}.chain c WHERE c.seq = e.seq)"
+            f" (SELECT 1 FROM {_sealed_seqs(store)} c WHERE c.seq = e.seq)"
             f" AND NOT EXISTS (SELECT 1 FROM {store._schema}.pending p"
             " WHERE p.seq = e.seq) ORDER BY e.seq"
         )
@@ -158,5 +156,32 @@ def _unsealed(store: PostgresStore) -> list[str]:
     return [
         f"{store.path}: the entry {entry_id!r} (row {seq}) is neither in the chain"
         " nor queued: it was inserted past favorledger"
+        for seq, entry_id in found
+    ]
+
+
+def _sealed_seqs(store: PostgresStore) -> str:
+    """A ``FROM`` item of every sealed entry's ``seq`` (a row per link)."""
+    if store.version >= SEALED_IN_ROUNDS:
+        return f"(SELECT unnest(seqs) AS seq FROM {store._chain_table})"
+    return store._chain_table
+
+
+def _sealed_twice(store: PostgresStore) -> list[str]:
+    """Entries sealed more than once (version 7, whose rounds no unique
+    index covers: version 6's ``chain`` had one on ``seq``): a round
+    inserted past favorledger that repeats an entry."""
+    found = (
+        store._live()
+        .execute(
+            f"SELECT c.seq, min(e.id) FROM {_sealed_seqs(store)} c"
+            f" JOIN {store._schema}.entries e ON e.seq = c.seq"
+            " GROUP BY c.seq HAVING count(*) > 1 ORDER BY c.seq"
+        )
+        .fetchall()
+    )
+    return [
+        f"{store.path}: the entry {entry_id!r} (row {seq}) is sealed more than"
+        " once: a round was inserted past favorledger"
         for seq, entry_id in found
     ]

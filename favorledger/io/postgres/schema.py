@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 """The version of a ledger's tables this library writes and reads (2 adds the
 one-round-trip append, ``favorledger_add``; 3 the group append: the
 ``inbox`` and ``seals`` tables, ``favorledger_seal_inbox`` and
@@ -30,10 +30,19 @@ one-round-trip append, ``favorledger_add``; 3 the group append: the
 ``entries_type_at``, which no query of favorledger's reads; 6 seals on
 insert: the ``chain`` and ``pending`` tables, ``favorledger_seal``,
 ``favorledger_catch_up`` and a new ``favorledger_hand_in``; entries carry no
-digest and have no insert trigger)."""
+digest and have no insert trigger; 7 seals in rounds: the ``rounds`` table,
+one row per sealing round, replaces ``chain``)."""
 
 SEALED_ON_INSERT: Final = 6
-"""The first version whose chain is the ``chain`` table, in sealing order."""
+"""The first version whose chain is kept apart from ``entries``, in sealing
+order (version 6: the ``chain`` table, a row per entry)."""
+
+SEALED_IN_ROUNDS: Final = 7
+"""The first version whose chain is the ``rounds`` table, a row per sealing
+round."""
+
+ROUND_MAX: Final = 5000
+"""The most entries one ``rounds`` row holds (a longer round is split)."""
 
 _LOCK_CLASS: Final = int.from_bytes(b"FvLg", "big")
 """The first key of the ledger's advisory lock (the second: its name's hash)."""
@@ -524,6 +533,138 @@ _TRIGGERS_V6: Final = {
 """The triggers version 6 adds: the chain is append-only."""
 
 
+# ------------------------------------------------ version 7: sealed in rounds
+_ROUNDS: Final = (
+    f"""CREATE TABLE {{schema}}.rounds (
+        pos bigint PRIMARY KEY,
+        size integer NOT NULL,
+        seqs bigint[] NOT NULL,
+        digests text[] NOT NULL,
+        CHECK (array_ndims(seqs) = 1 AND array_ndims(digests) = 1
+            AND size BETWEEN 1 AND {ROUND_MAX} AND cardinality(seqs) = size
+            AND cardinality(digests) = size),
+        CHECK (length(array_to_string(digests, '')) = 64 * cardinality(digests)
+            AND array_to_string(digests, '') ~ '^[0-9a-f]*$')
+    )""",
+)
+"""Version 7's chain: one row per sealing round, append-only. ``seqs``: the
+round's entries (rows of ``entries``) in the order they were sealed;
+``digests``: each one's link in the chain; ``size``: how many; ``pos``:
+the position of its last entry (the positions are dense from 1, so its
+first is ``pos - size + 1``). Readers compute positions from ``size``:
+from ``cardinality(seqs)`` each row of a long round would decompress the
+whole array again (a reopen of 10^5 favors took 32 s instead of 2.5). One
+row, not one per entry, is what makes a round cheap: the chain of version
+6 wrote a row and two index entries per favor (``benchmarks/README.md``,
+"Sealed in rounds")."""
+
+_SEAL_V7: Final = f"""DECLARE
+    last_pos bigint;
+    last_digest text;
+    r record;
+    mine bigint;
+    seqs bigint[] := '{{{{}}}}';
+    digests text[] := '{{{{}}}}';
+    queued bigint[];
+BEGIN
+    WITH d AS (DELETE FROM {{schema}}.pending RETURNING seq)
+        SELECT array_agg(d.seq) INTO queued FROM d;
+    IF queued IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT c.pos, c.digests[c.size] INTO last_pos, last_digest
+        FROM {{schema}}.rounds c ORDER BY c.pos DESC LIMIT 1;
+    last_pos := coalesce(last_pos, 0);
+    last_digest := coalesce(last_digest, repeat('0', 64));
+    FOR r IN SELECT e.seq, e.body FROM {{schema}}.entries e
+            WHERE e.seq = ANY (queued) ORDER BY e.seq LOOP
+        last_pos := last_pos + 1;
+        last_digest := encode(sha256(convert_to(
+            last_digest || E'\\n' || r.body, 'UTF8')), 'hex');
+        seqs := seqs || r.seq;
+        digests := digests || last_digest;
+        IF r.seq = own THEN
+            mine := last_pos;
+        END IF;
+        IF cardinality(seqs) = {ROUND_MAX} THEN
+            INSERT INTO {{schema}}.rounds VALUES (last_pos, {ROUND_MAX}, seqs,
+                digests);
+            seqs := '{{{{}}}}';
+            digests := '{{{{}}}}';
+        END IF;
+    END LOOP;
+    IF cardinality(seqs) > 0 THEN
+        INSERT INTO {{schema}}.rounds VALUES (last_pos, cardinality(seqs), seqs,
+            digests);
+    END IF;
+    RETURN mine;
+END;"""
+"""``favorledger_seal(own)`` of version 7: as version 6's, but the round's
+entries go into one ``rounds`` row (a row per :data:`ROUND_MAX` of them),
+their digests the same links."""
+
+
+def chain_links(schema: str, version: int, after: str, span: int) -> str:
+    """A ``FROM`` item of the chain's links, ``(pos, seq, digest)``, among
+    them every link after position ``after`` (an SQL expression; the caller
+    filters on ``c.pos > after`` and orders) up to ``after + span``.
+
+    Version 6 reads its ``chain`` table; version 7 unnests the rounds that
+    end after ``after`` and begin no later than ``span`` positions past it,
+    found by a range of the primary key (a round holds at most
+    :data:`ROUND_MAX` entries).
+
+    Examples
+    --------
+    >>> chain_links('"club"', 6, "$1", 100)
+    '"club".chain'
+    >>> chain_links('"club"', 7, "$1", 100).split(" WHERE ")[1]
+    'rd.pos > $1 AND rd.pos <= $1 + 5100 AND rd.pos - rd.size < $1 + 100)'
+    """
+    if version < SEALED_IN_ROUNDS:
+        return f"{schema}.chain"
+    return (
+        "(SELECT rd.pos - rd.size + o.i AS pos, o.seq, o.digest"
+        f" FROM {schema}.rounds rd, unnest(rd.seqs, rd.digests) WITH ORDINALITY"
+        f" AS o (seq, digest, i) WHERE rd.pos > {after}"
+        f" AND rd.pos <= {after} + {span + ROUND_MAX}"
+        f" AND rd.pos - rd.size < {after} + {span})"
+    )
+
+
+EVERY_LINK: Final = 2**61
+"""A ``span`` for :func:`chain_links` that reaches the chain's end."""
+
+_CATCH_UP_V7: Final = _CATCH_UP.replace(
+    "{schema}.chain c", f"{chain_links('{schema}', 7, 'after', _CHUNK)} c"
+)
+"""``favorledger_catch_up(after)`` of version 7: the same, from the rounds."""
+
+_SERVER_FUNCTIONS_V7: Final = {
+    **_SERVER_FUNCTIONS_V6,
+    "favorledger_seal": (_SEAL_SIGNATURE, _SEAL_V7),
+    "favorledger_catch_up": (_CATCH_UP_SIGNATURE, _CATCH_UP_V7),
+}
+"""The functions a version 7 ledger's writers call."""
+
+_TRIGGERS_V7: Final = {
+    "rounds_no_update": (
+        "rounds",
+        "BEFORE UPDATE OR DELETE",
+        "ROW",
+        "favorledger_refuse",
+    ),
+    "rounds_no_truncate": (
+        "rounds",
+        "BEFORE TRUNCATE",
+        "STATEMENT",
+        "favorledger_refuse",
+    ),
+}
+"""The triggers version 7 adds (the chain's go with its table): the rounds
+are append-only."""
+
+
 def server_functions(version: int) -> dict[str, str]:
     """The writers' functions a ledger of ``version`` has, by name: their
     bodies (``{schema}`` and ``{name}`` still to fill).
@@ -536,7 +677,7 @@ def server_functions(version: int) -> dict[str, str]:
     ['favorledger_catch_up', 'favorledger_hand_in']
     """
     if version >= SEALED_ON_INSERT:
-        return {name: body for name, (_, body) in _SERVER_FUNCTIONS_V6.items()}
+        return {name: body for name, (_, body) in _sealed_functions(version).items()}
     return {
         name: body
         for name, (since, _, body) in _SERVER_FUNCTIONS.items()
@@ -553,7 +694,19 @@ def expected_triggers(version: int) -> dict[str, tuple[str, str, str, str]]:
     if version >= SEALED_ON_INSERT:
         del found["entries_append"]
         found.update(_TRIGGERS_V6)
+    if version >= SEALED_IN_ROUNDS:
+        for name in _TRIGGERS_V6:
+            del found[name]
+        found.update(_TRIGGERS_V7)
     return found
+
+
+def _sealed_functions(version: int) -> dict[str, tuple[str, str]]:
+    """The writers' functions of a ledger sealed on insert, by name: their
+    signatures and bodies."""
+    if version >= SEALED_IN_ROUNDS:
+        return _SERVER_FUNCTIONS_V7
+    return _SERVER_FUNCTIONS_V6
 
 
 # ---------------------------------------------------------------- migrations
@@ -570,16 +723,17 @@ def _trigger(name: str, table: str, events: str, level: str, function: str) -> s
     )
 
 
-def _function_v6(name: str) -> str:
-    signature, body = _SERVER_FUNCTIONS_V6[name]
+def _function_v6(name: str, version: int = SEALED_ON_INSERT) -> str:
+    signature, body = _sealed_functions(version)[name]
     kind = "PROCEDURE" if "RETURNS" not in signature else "FUNCTION"
     rights = (  # a caller's search_path must not reach the owner's rights
         " SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
         if name in _DEFINERS
         else ""
     )
+    replace = " OR REPLACE" if version > SEALED_ON_INSERT else ""
     return (
-        f"CREATE {kind} {{schema}}.{signature} LANGUAGE plpgsql{rights}"
+        f"CREATE{replace} {kind} {{schema}}.{signature} LANGUAGE plpgsql{rights}"
         f" AS $fl${body}$fl$"
     )
 
@@ -610,6 +764,37 @@ _SEALED_ON_INSERT: Final = (
 )
 """Version 6: sealed on insert (see :mod:`favorledger.io.postgres`)."""
 
+_GRANTS_TO_ROUNDS: Final = """DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT a.grantee, a.privilege_type FROM pg_class c,
+            aclexplode(c.relacl) a
+            WHERE c.oid = '{schema}.chain'::regclass AND a.grantee <> c.relowner
+            AND a.privilege_type IN ('SELECT', 'INSERT') LOOP
+        EXECUTE format('GRANT %s ON {schema}.rounds TO %s', g.privilege_type,
+            CASE WHEN g.grantee = 0 THEN 'PUBLIC'
+                ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
+    END LOOP;
+END $grants$"""
+"""Version 7's step that gives every role that may read (append to) the
+chain the same right on the rounds, so an app role keeps working."""
+
+_SEALED_IN_ROUNDS: Final = (
+    *_ROUNDS,
+    # the chain so far, in rounds of ROUND_MAX links: the same links, same head
+    "INSERT INTO {schema}.rounds (pos, size, seqs, digests)"
+    " SELECT max(pos), count(*), array_agg(seq ORDER BY pos),"
+    " array_agg(digest ORDER BY pos)"
+    f" FROM {{schema}}.chain GROUP BY (pos - 1) / {ROUND_MAX}",
+    _GRANTS_TO_ROUNDS,
+    "DROP TABLE {schema}.chain",  # its triggers go with it
+    *(_trigger(name, *how) for name, how in _TRIGGERS_V7.items()),
+    _function_v6("favorledger_seal", SEALED_IN_ROUNDS),
+    _function_v6("favorledger_catch_up", SEALED_IN_ROUNDS),
+)
+"""Version 7: sealed in rounds (see :mod:`favorledger.io.postgres`)."""
+
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (_function("favorledger_add"),),
     3: (
@@ -621,6 +806,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: (_function("favorledger_hand_in"),),
     5: ("DROP INDEX IF EXISTS {schema}.entries_type_at",),
     6: _SEALED_ON_INSERT,
+    7: _SEALED_IN_ROUNDS,
 }
 """The statements that bring a ledger from version ``v - 1`` to ``v``, by
 ``v`` (``{schema}`` stands for the ledger's quoted schema, ``{name}`` for its

@@ -35,11 +35,15 @@ from favorledger.io.postgres.schema import (
     _DEFINERS,
     _FUNCTIONS,
     _LOCK_CLASS,
+    EVERY_LINK,
     HAND_IN_STATEMENT,
     MIGRATIONS,
+    ROUND_MAX,
     SCHEMA_VERSION,
+    SEALED_IN_ROUNDS,
     SEALED_ON_INSERT,
     _schema_statements,
+    chain_links,
     expected_triggers,
     server_functions,
 )
@@ -126,13 +130,6 @@ class PostgresStore(ConnectedStore):
         ).encode()
         self._catch_up_sql = (
             f"SELECT {self._schema}.favorledger_catch_up($1)"
-        ).encode()
-        self._sealed_sql = (
-            "SELECT json_agg(json_build_array(r.pos, r.id, r.type, r.at, r.body,"
-            " r.digest) ORDER BY r.pos) FROM (SELECT c.pos, e.id, e.type, e.at,"
-            f" e.body, c.digest FROM {self._schema}.chain c JOIN"
-            f" {self._schema}.entries e ON e.seq = c.seq WHERE c.pos > $1"
-            f" ORDER BY c.pos LIMIT {_CHUNK}) r"
         ).encode()
         self.behind = False
         """Whether favors this handle handed in are stored after its read
@@ -360,20 +357,12 @@ class PostgresStore(ConnectedStore):
         if not self._born():
             return  # nothing stored yet
         pg = _psycopg()
-        sql = (
-            f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
-            " WHERE seq > %s ORDER BY seq"
-        )
-        if self.sealed_on_insert:
-            sql = (
-                f"SELECT c.pos, e.id, e.type, e.at, e.body, c.digest FROM"
-                f" {self._schema}.chain c JOIN {self._schema}.entries e"
-                " ON e.seq = c.seq WHERE c.pos > %s ORDER BY c.pos"
-            )
         try:
             connection = self._live()
             if self._depth:  # inside a write: the catch-up is short
-                yield from connection.execute(sql, (after,)).fetchall()
+                sql = self._rows_sql(EVERY_LINK)
+                params = (after,) * sql.count("%s")
+                yield from connection.execute(sql, params).fetchall()
                 return
             if self.sealed_on_insert and not self._readonly:
                 self._redialled(  # every favor committed so far is read
@@ -381,8 +370,9 @@ class PostgresStore(ConnectedStore):
                         f"SELECT {self._schema}.favorledger_seal_queued()"
                     )
                 )
+            sql = f"{self._rows_sql(_CHUNK)} LIMIT {_CHUNK}"
             while True:
-                found = self._read(f"{sql} LIMIT {_CHUNK}", after)
+                found = self._read(sql, after)
                 yield from found
                 if len(found) < _CHUNK:
                     return
@@ -390,6 +380,20 @@ class PostgresStore(ConnectedStore):
         except pg.Error as exc:
             why = f"{self._path}: cannot read the store: {exc}"
             raise self._refused(exc, "SELECT", why) from exc
+
+    def _rows_sql(self, span: int) -> str:
+        """The rows after ``%s`` (each ``%s`` in it), in order: every one,
+        or on a ledger sealed in rounds at least the first ``span``."""
+        if not self.sealed_on_insert:
+            return (
+                f"SELECT seq, id, type, at, body, digest FROM {self._schema}.entries"
+                " WHERE seq > %s ORDER BY seq"
+            )
+        return (
+            f"SELECT c.pos, e.id, e.type, e.at, e.body, c.digest FROM"
+            f" {self._links('%s', span)} c JOIN {self._schema}.entries e"
+            " ON e.seq = c.seq WHERE c.pos > %s ORDER BY c.pos"
+        )
 
     def unread(self) -> Iterator[tuple[int, Entry]]:
         """``(seq, entry)`` for each entry stored since the owner last read
@@ -416,7 +420,7 @@ class PostgresStore(ConnectedStore):
         chain."""
         sql = self._recent_sql
         if self.sealed_on_insert:
-            sql = self._sealed_sql if self._readonly else self._catch_up_sql
+            sql = self._sealed_sql() if self._readonly else self._catch_up_sql
         try:
             found = self._redialled(lambda: self._call(sql, (str(after),))[0])
         except _psycopg().Error as exc:
@@ -426,9 +430,28 @@ class PostgresStore(ConnectedStore):
         return [] if found is None else [tuple(row) for row in json.loads(found)]
 
     def _read(self, sql: str, after: int) -> list[Row]:
-        """The rows ``sql`` selects after ``after``; a connection the server
-        dropped while it was idle (a restart) is re-opened, once."""
-        return self._redialled(lambda: self._live().execute(sql, (after,)).fetchall())
+        """The rows ``sql`` selects after ``after`` (each ``%s`` in it);
+        a connection the server dropped while it was idle (a restart) is
+        re-opened, once."""
+        params = (after,) * sql.count("%s")
+        return self._redialled(lambda: self._live().execute(sql, params).fetchall())
+
+    def _links(self, after: str, span: int) -> str:
+        """The chain's links after ``after`` as a ``FROM`` item
+        (:func:`~favorledger.io.postgres.schema.chain_links`, for this
+        ledger's version)."""
+        return chain_links(self._schema, self.version, after, span)
+
+    def _sealed_sql(self) -> bytes:
+        """A read-only store's catch-up: up to :data:`_CHUNK` sealed rows
+        after ``$1``, as one JSON value (it seals nothing)."""
+        return (
+            "SELECT json_agg(json_build_array(r.pos, r.id, r.type, r.at, r.body,"
+            " r.digest) ORDER BY r.pos) FROM (SELECT c.pos, e.id, e.type, e.at,"
+            f" e.body, c.digest FROM {self._links('$1', _CHUNK)} c JOIN"
+            f" {self._schema}.entries e ON e.seq = c.seq WHERE c.pos > $1"
+            f" ORDER BY c.pos LIMIT {_CHUNK}) r"
+        ).encode()
 
     def quick_check(self) -> list[str]:
         """What ``check`` would say of the schema (a function, trigger or
@@ -449,8 +472,9 @@ class PostgresStore(ConnectedStore):
             " ORDER BY seq DESC LIMIT 2"
         )
         if self.sealed_on_insert:
+            last = f"(SELECT coalesce(max(pos), 0) - 2 FROM {self._chain_table})"
             sql = (
-                f"SELECT c.pos, e.body, c.digest FROM {self._schema}.chain c"
+                f"SELECT c.pos, e.body, c.digest FROM {self._links(last, 2)} c"
                 f" JOIN {self._schema}.entries e ON e.seq = c.seq"
                 " ORDER BY c.pos DESC LIMIT 2"
             )
@@ -462,8 +486,10 @@ class PostgresStore(ConnectedStore):
         """The number of stored entries (sealed, on a version 6 ledger)."""
         if not self._born():
             return 0
-        table = "chain" if self.sealed_on_insert else "entries"
-        row = self._live().execute(f"SELECT count(*) FROM {self._schema}.{table}")
+        sql = f"SELECT count(*) FROM {self._schema}.entries"
+        if self.sealed_on_insert:  # positions are dense from 1
+            sql = f"SELECT coalesce(max(pos), 0) FROM {self._chain_table}"
+        row = self._live().execute(sql)
         found = row.fetchone()
         return int(found[0]) if found else 0
 
@@ -547,6 +573,13 @@ class PostgresStore(ConnectedStore):
         """Whether the ledger is sealed on insert (version 6): its chain is
         the ``chain`` table, in the order entries were sealed."""
         return self.version >= SEALED_ON_INSERT
+
+    @property
+    def _chain_table(self) -> str:
+        """The table that holds the chain (version 6 and on): ``chain``, or
+        from version 7 ``rounds``, whose ``pos`` is a round's last."""
+        table = "rounds" if self.version >= SEALED_IN_ROUNDS else "chain"
+        return f"{self._schema}.{table}"
 
     @property
     def hands_in(self) -> bool:
@@ -798,25 +831,35 @@ class PostgresStore(ConnectedStore):
     def _insert_sealed(self, rows: list[Row]) -> None:
         """Insert ``rows`` (``pos``, id, type, at, body, digest: chained by
         :meth:`_hold` after the last sealed entry, under the lock) into
-        ``entries`` and their links into ``chain`` (version 6), in statements
-        of up to :data:`_CHUNK` rows. The entries' ``seq`` comes from the
-        table; each ``chain`` row finds its entry by (id, type, at), which
-        the unique indexes make unique."""
+        ``entries`` and their links into the chain, in statements of up to
+        :data:`_CHUNK` rows: into ``chain`` a row per entry (version 6), into
+        ``rounds`` a round per statement (version 7). The entries' ``seq``
+        comes from the table; each link finds its entry by (id, type, at),
+        which the unique indexes make unique."""
         connection = self._connection
         assert connection is not None
+        links = (
+            f" INSERT INTO {self._schema}.chain (pos, seq, digest)"
+            " SELECT src.pos, ins.seq, src.digest"
+        )
+        if self.version >= SEALED_IN_ROUNDS:
+            links = (
+                f" INSERT INTO {self._schema}.rounds (pos, size, seqs, digests)"
+                " SELECT max(src.pos), count(*), array_agg(ins.seq ORDER BY src.pos),"
+                " array_agg(src.digest ORDER BY src.pos)"
+            )
         sql = (
             "WITH src AS (SELECT * FROM unnest(%s::bigint[], %s::text[],"
             " %s::text[], %s::text[], %s::text[], %s::text[])"
             " AS s (pos, id, type, at, body, digest)),"
             f" ins AS (INSERT INTO {self._schema}.entries (id, type, at, body)"
             " SELECT id, type, at, body FROM src ORDER BY pos"
-            " RETURNING seq, id, type, at)"
-            f" INSERT INTO {self._schema}.chain (pos, seq, digest)"
-            " SELECT src.pos, ins.seq, src.digest FROM src JOIN ins"
+            f" RETURNING seq, id, type, at){links} FROM src JOIN ins"
             " ON ins.id = src.id AND ins.type = src.type AND ins.at = src.at"
         )
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
+        step = min(_CHUNK, ROUND_MAX)
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
             connection.execute(
                 sql, [list(column) for column in zip(*chunk, strict=True)]
             )
@@ -932,7 +975,9 @@ def _index_problems(store: PostgresStore) -> list[str]:
     wanted.append(("entries", "entries_person_statement"))
     if store.version >= 3:
         wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
-    if store.sealed_on_insert:
+    if store.version >= SEALED_IN_ROUNDS:
+        wanted.append(("rounds", "rounds_pkey"))
+    elif store.sealed_on_insert:
         wanted += [("chain", "chain_pkey"), ("chain", "chain_seq_key")]
     return [
         f"{store.path}: the index {index} is missing"
