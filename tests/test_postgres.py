@@ -200,17 +200,18 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
     with pytest.raises(psycopg.Error, match=r"append-only|chained|next seq"):
         sql(postgres_url, upsert, body, link(GENESIS, body))
     upsert = (
-        f"INSERT INTO favorledger.rounds VALUES (1, 1, ARRAY[1], ARRAY['{'0' * 64}'])"
+        "INSERT INTO favorledger.rounds VALUES"
+        f" (1, 1, ARRAY[1], ARRAY['{'0' * 64}'], '0')"
         " ON CONFLICT (pos) DO UPDATE SET digests = excluded.digests"
     )
     assert "append-only" in _refused(postgres_url, upsert)
     for malformed in [  # a round's shape is checked as it is inserted
-        f"2, ARRAY[1, 1], ARRAY['{'0' * 64}']",
-        f"2, ARRAY[1], ARRAY['{'0' * 64}']",
-        "0, ARRAY[]::bigint[], ARRAY[]::text[]",
-        f"1, ARRAY[1], ARRAY['{'0' * 63}Z']",
-        f"1, ARRAY[1], ARRAY['{'0' * 63}']",
-        "1, ARRAY[1], ARRAY[NULL]::text[]",
+        f"2, ARRAY[1, 1], ARRAY['{'0' * 64}'], '0'",
+        f"2, ARRAY[1], ARRAY['{'0' * 64}'], '0'",
+        "0, ARRAY[]::bigint[], ARRAY[]::text[], '0'",
+        f"1, ARRAY[1], ARRAY['{'0' * 63}Z'], '0'",
+        f"1, ARRAY[1], ARRAY['{'0' * 63}'], '0'",
+        "1, ARRAY[1], ARRAY[NULL]::text[], '0'",
     ]:
         insert = f"INSERT INTO favorledger.rounds VALUES (2, {malformed})"
         assert 'check constraint "rounds_' in _refused(postgres_url, insert), malformed
@@ -501,6 +502,7 @@ def test_a_new_ledger_has_exactly_the_indexes_its_queries_read(
         ("entries_pkey",),
         ("favorledger_schema_pkey",),
         ("inbox_pkey",),
+        ("pending_xid",),
         ("rounds_pkey",),
         ("seals_pkey",),
     ]

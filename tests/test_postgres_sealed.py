@@ -349,19 +349,19 @@ def test_the_chain_may_differ_from_seq_order_and_checks_clean(
         (
             "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
             " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
-            f" SELECT 3, 1, ARRAY[seq], ARRAY['{'0' * 64}'] FROM e",
+            f" SELECT 3, 1, ARRAY[seq], ARRAY['{'0' * 64}'], '0' FROM e",
             "entry 3: its digest does not match",
         ),
         (
             "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
             " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
-            f" SELECT 5, 1, ARRAY[seq], ARRAY['{'0' * 64}'] FROM e",
+            f" SELECT 5, 1, ARRAY[seq], ARRAY['{'0' * 64}'], '0' FROM e",
             "entries 3 to 4 are missing",
         ),
         (
             "WITH e AS (SELECT %s::text, %s::text, %s::text, %s::text)"
             " INSERT INTO favorledger.rounds SELECT 3, 1, ARRAY[1::bigint],"
-            f" ARRAY['{'0' * 64}'] FROM e",
+            f" ARRAY['{'0' * 64}'], '0' FROM e",
             "the entry 'f1' (row 1) is sealed more than once",
         ),
     ],

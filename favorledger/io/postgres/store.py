@@ -44,6 +44,7 @@ from favorledger.io.postgres.schema import (
     SEALED_ON_INSERT,
     _schema_statements,
     chain_links,
+    definer_settings,
     expected_triggers,
     server_functions,
 )
@@ -844,9 +845,13 @@ class PostgresStore(ConnectedStore):
         )
         if self.version >= SEALED_IN_ROUNDS:
             links = (
-                f" INSERT INTO {self._schema}.rounds (pos, size, seqs, digests)"
-                " SELECT max(src.pos), count(*), array_agg(ins.seq ORDER BY src.pos),"
-                " array_agg(src.digest ORDER BY src.pos)"
+                f" INSERT INTO {self._schema}.rounds (pos, size, seqs, digests,"
+                " horizon) SELECT max(src.pos), count(*),"
+                " array_agg(ins.seq ORDER BY src.pos),"
+                " array_agg(src.digest ORDER BY src.pos),"
+                # the queue is untouched: the last round's horizon holds
+                f" coalesce((SELECT r.horizon FROM {self._schema}.rounds r"
+                " ORDER BY r.pos DESC LIMIT 1), '0')"
             )
         sql = (
             "WITH src AS (SELECT * FROM unnest(%s::bigint[], %s::text[],"
@@ -918,16 +923,18 @@ def _function_problems(store: PostgresStore) -> list[str]:
         if function not in functions:
             found.append(f"{path}: the function {function} is missing")
         elif _squeeze(functions[function]) != expected or (
-            store.sealed_on_insert and rights[function] != _rights(function)
+            store.sealed_on_insert
+            and rights[function] != _rights(function, store.version)
         ):
             found.append(f"{path}: the function {function} was changed")
     return found
 
 
-def _rights(function: str) -> tuple[bool, list[str] | None]:
-    """``prosecdef`` and ``proconfig`` of a version 6 server function."""
+def _rights(function: str, version: int) -> tuple[bool, list[str] | None]:
+    """``prosecdef`` and ``proconfig`` of a server function of a ledger of
+    ``version`` (6 or later)."""
     if function in _DEFINERS:
-        return True, ["search_path=pg_catalog, pg_temp"]
+        return True, definer_settings(version)
     return False, None
 
 
@@ -976,7 +983,7 @@ def _index_problems(store: PostgresStore) -> list[str]:
     if store.version >= 3:
         wanted += [("inbox", "inbox_pkey"), ("seals", "seals_pkey")]
     if store.version >= SEALED_IN_ROUNDS:
-        wanted.append(("rounds", "rounds_pkey"))
+        wanted += [("rounds", "rounds_pkey"), ("pending", "pending_xid")]
     elif store.sealed_on_insert:
         wanted += [("chain", "chain_pkey"), ("chain", "chain_seq_key")]
     return [
