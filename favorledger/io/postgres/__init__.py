@@ -23,7 +23,9 @@ leaves no schema behind. It holds:
   (``pos``; positions are dense from 1): the ledger's order, which every
   reader, ``check`` and the head follow (version 6 kept the same links as
   ``chain (pos, seq, digest)``, a row per entry);
-* ``pending (seq)`` (version 6): the entries handed in and not sealed yet;
+* ``pending (seq, xid)`` (version 6; ``xid`` since 7): the entries handed
+  in and not sealed yet, and the transaction that queued each (a round
+  reads the queue above the last round's ``horizon`` only);
 * triggers that refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE`` on every
   table but ``pending`` (before version 6 an insert trigger also refused a
   row off the chain; since, ``check`` reports one);
