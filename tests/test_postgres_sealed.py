@@ -18,6 +18,7 @@ on version 6):
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -299,6 +300,42 @@ def test_the_documented_query_reads_the_ledger_in_its_order(
     assert sql(postgres_url, query.strip().rstrip(";")) == expected
 
 
+def test_a_ledger_restored_into_another_server_seals_its_new_favors() -> None:
+    """A round's horizon is a transaction id of the server that sealed it.
+    Restored into a server whose ids are lower (a new cluster), the last
+    horizon lies above every new favor's: the next round sees that it was
+    not taken here and looks at the whole queue, so new favors are sealed
+    and read, and ``check`` is clean."""
+    burn = (
+        "CREATE PROCEDURE public.burn() LANGUAGE plpgsql AS $$ BEGIN"
+        " FOR i IN 1..3000 LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP;"
+        " END $$"
+    )
+    with TemporaryServer() as source, TemporaryServer() as target:
+        source.psql(burn)
+        source.psql("CALL public.burn()")  # the source's ids run far ahead
+        with open_ledger(source.url()) as led:
+            led.record("ann", "bob", 1, id="f0", at=AT1)
+            led.record("ann", "bob", 2, id="f1", at=AT1)
+            head = led.head
+        dump = os.path.join(source.directory, "ledger.dump")  # the servers' user's
+        source.run("pg_dump", ["-Fc", "-f", dump, "-U", source.user, "postgres"])
+        target.run("pg_restore", ["-U", target.user, "-d", "postgres", dump])
+        url = target.url()
+        last_round = "SELECT horizon FROM favorledger.rounds ORDER BY pos DESC"
+        (last,) = sql(url, last_round)[0]
+        (now,) = sql(url, "SELECT pg_current_xact_id()")[0]
+        assert int(str(last)) > int(str(now))  # the restored horizon is foreign
+        with open_ledger(url) as led:
+            led.record("ann", "bob", 4, id="f2", at=AT1)
+            led.record("ann", "bob", 8, id="f3", at=AT1)
+        with open_ledger(url, readonly=True) as led:
+            assert [e.id for e in led.log] == ["f0", "f1", "f2", "f3"]
+            assert led.balance("ann") == 15
+        assert queued(url) == []
+        assert check_store(url, expect_head=head) == []
+
+
 # ------------------------------------------------------------- the chain
 
 
@@ -364,8 +401,27 @@ def test_the_chain_may_differ_from_seq_order_and_checks_clean(
             f" ARRAY['{'0' * 64}'], '0' FROM e",
             "the entry 'f1' (row 1) is sealed more than once",
         ),
+        (
+            "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
+            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
+            f" SELECT 9000, 1, ARRAY[seq], ARRAY['{'0' * 64}'], '0' FROM e",
+            "the chain's rounds skip positions 3 to 8999",
+        ),
+        (
+            "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
+            " VALUES (%s, %s, %s, %s) RETURNING seq)"
+            " INSERT INTO favorledger.pending (seq, xid) SELECT seq, '3' FROM e",
+            "the entry in row 3 is queued below the seal's horizon",
+        ),
     ],
-    ids=["entry only", "a wrong digest", "a gap", "sealed twice"],
+    ids=[
+        "entry only",
+        "a wrong digest",
+        "a gap",
+        "sealed twice",
+        "a gap past a chunk",
+        "queued below the horizon",
+    ],
 )
 def test_a_raw_insert_is_reported_by_check(
     postgres_url: str, past_favorledger: str, reported: str

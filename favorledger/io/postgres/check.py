@@ -127,6 +127,8 @@ def check_store(
             problems.extend(_unsealed(store))
         if store.version >= SEALED_IN_ROUNDS:
             problems.extend(_sealed_twice(store))
+            problems.extend(_rounds_out_of_step(store))
+            problems.extend(_queued_below_the_horizon(store))
     except pg.Error as exc:
         problems.append(f"{store.path}: cannot read the store: {exc}")
         return problems
@@ -184,4 +186,52 @@ def _sealed_twice(store: PostgresStore) -> list[str]:
         f"{store.path}: the entry {entry_id!r} (row {seq}) is sealed more than"
         " once: a round was inserted past favorledger"
         for seq, entry_id in found
+    ]
+
+
+def _rounds_out_of_step(store: PostgresStore) -> list[str]:
+    """Rounds that do not begin right after the round before (version 7):
+    positions skipped, or sealed again by an overlapping round. Readers
+    read a window of positions at a time, so a round past a long gap would
+    not be read at all; this looks at the rounds themselves."""
+    found = (
+        store._live()
+        .execute(
+            "SELECT first, last, coalesce(before, 0) FROM (SELECT pos - size + 1"
+            " AS first, pos AS last, lag(pos) OVER (ORDER BY pos) AS before"
+            f" FROM {store._chain_table}) r"
+            " WHERE first <> coalesce(before, 0) + 1 ORDER BY last"
+        )
+        .fetchall()
+    )
+    return [
+        f"{store.path}: the chain's rounds skip positions {before + 1} to {first - 1}"
+        if first > before + 1
+        else f"{store.path}: the round of positions {first} to {last} overlaps"
+        " the round before it"
+        for first, last, before in found
+    ]
+
+
+def _queued_below_the_horizon(store: PostgresStore) -> list[str]:
+    """Entries queued below the last round's horizon (version 7), which no
+    round will look at: queued past favorledger with an old transaction id.
+    (A horizon above this server's own, as after a restore into another
+    server, is not one: the next round looks at the whole queue.)"""
+    horizon = (
+        f"(SELECT r.horizon FROM {store._chain_table} r ORDER BY r.pos DESC LIMIT 1)"
+    )
+    found = (
+        store._live()
+        .execute(
+            f"SELECT p.seq FROM {store._schema}.pending p WHERE p.xid < {horizon}"
+            f" AND {horizon} <= pg_snapshot_xmin(pg_current_snapshot())"
+            " ORDER BY p.seq"
+        )
+        .fetchall()
+    )
+    return [
+        f"{store.path}: the entry in row {seq} is queued below the seal's"
+        " horizon and will never be sealed: it was queued past favorledger"
+        for (seq,) in found
     ]

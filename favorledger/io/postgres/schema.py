@@ -542,10 +542,13 @@ _ROUNDS: Final = (
         digests text[] NOT NULL,
         horizon xid8 NOT NULL,
         CHECK (array_ndims(seqs) = 1 AND array_ndims(digests) = 1
+            AND array_lower(seqs, 1) = 1 AND array_lower(digests, 1) = 1
             AND size BETWEEN 1 AND {ROUND_MAX} AND cardinality(seqs) = size
-            AND cardinality(digests) = size),
-        CHECK (length(array_to_string(digests, '')) = 64 * cardinality(digests)
-            AND array_to_string(digests, '') ~ '^[0-9a-f]*$')
+            AND cardinality(digests) = size
+            AND array_position(seqs, NULL) IS NULL
+            AND array_position(digests, NULL) IS NULL),
+        CHECK (array_to_string(digests, ',')
+            ~ '^[0-9a-f]{{{{64}}}}(,[0-9a-f]{{{{64}}}})*$')
     )""",
     "ALTER TABLE {schema}.pending ADD COLUMN"
     " xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
@@ -586,6 +589,9 @@ BEGIN
         FROM {{schema}}.rounds c ORDER BY c.pos DESC LIMIT 1;
     -- before the delete's snapshot: every transaction below it has ended
     horizon := pg_snapshot_xmin(pg_current_snapshot());
+    IF mark > horizon THEN  -- not this server's: restored from another
+        mark := NULL;  -- look at the whole queue once
+    END IF;
     WITH d AS (DELETE FROM {{schema}}.pending
             WHERE xid >= coalesce(mark, '0') RETURNING seq)
         SELECT array_agg(d.seq) INTO queued FROM d;
@@ -628,7 +634,11 @@ aborted queued nothing). Entries below the last horizon were sealed
 before, by the same argument; so after the delete no entry below the new
 horizon is queued, or ever will be. The sealer's own transaction is still
 running, so its own entry is above it. Sealers hold the ledger's lock, so
-rounds come one at a time."""
+rounds come one at a time. The oldest running transaction only moves up on
+one server, so a last horizon above the current one was not taken here (a
+ledger dumped and restored into another server, whose transaction ids
+start lower, or a round inserted past favorledger): the round then looks
+at the whole queue, and records this server's horizon."""
 
 
 def chain_links(schema: str, version: int, after: str, span: int) -> str:
@@ -667,14 +677,22 @@ _CATCH_UP_V7: Final = _CATCH_UP.replace(
 )
 """``favorledger_catch_up(after)`` of version 7: the same, from the rounds."""
 
-_SEAL_QUEUED_V7: Final = _SEAL_QUEUED.replace(
-    "SELECT 1 FROM {schema}.pending)",
-    "SELECT 1 FROM {schema}.pending WHERE xid >= coalesce((SELECT r.horizon"
-    " FROM {schema}.rounds r ORDER BY r.pos DESC LIMIT 1), '0'))",
-)
+_SEAL_QUEUED_V7: Final = f"""DECLARE
+    mark xid8;
+BEGIN
+    SELECT r.horizon INTO mark FROM {{schema}}.rounds r ORDER BY r.pos DESC LIMIT 1;
+    IF mark > pg_snapshot_xmin(pg_current_snapshot()) THEN
+        mark := NULL;  -- not this server's (see favorledger_seal)
+    END IF;
+    IF EXISTS (SELECT 1 FROM {{schema}}.pending
+            WHERE xid >= coalesce(mark, '0')) THEN
+        PERFORM pg_advisory_xact_lock({_LOCK});
+        PERFORM {{schema}}.favorledger_seal(NULL);
+    END IF;
+END;"""
 """``favorledger_seal_queued()`` of version 7: the same, looking at the
-queue above the last round's horizon only (a stale horizon is lower, so
-looking above it misses nothing)."""
+queue above the last round's horizon only (a horizon read without the
+lock may be stale, and so lower: looking above it misses nothing)."""
 
 _SERVER_FUNCTIONS_V7: Final = {
     **_SERVER_FUNCTIONS_V6,
