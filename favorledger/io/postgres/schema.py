@@ -649,23 +649,25 @@ def chain_links(schema: str, version: int, after: str, span: int) -> str:
     Version 6 reads its ``chain`` table; version 7 unnests the rounds that
     end after ``after`` and begin no later than ``span`` positions past it,
     found by a range of the primary key (a round holds at most
-    :data:`ROUND_MAX` entries).
+    :data:`ROUND_MAX` entries), at most ``span`` of them (each holds one
+    position of the range at least: rounds of one favor, one writer's, are
+    read no further than the range).
 
     Examples
     --------
     >>> chain_links('"club"', 6, "$1", 100)
     '"club".chain'
-    >>> chain_links('"club"', 7, "$1", 100).split(" WHERE ")[1]
-    'rd.pos > $1 AND rd.pos <= $1 + 5100 AND rd.pos - rd.size < $1 + 100)'
+    >>> chain_links('"club"', 7, "$1", 100).split(" WHERE ")[1].split(") rd")[0]
+    'pos > $1 AND pos <= $1 + 5100 AND pos - size < $1 + 100 ORDER BY pos LIMIT 100'
     """
     if version < SEALED_IN_ROUNDS:
         return f"{schema}.chain"
     return (
         "(SELECT rd.pos - rd.size + o.i AS pos, o.seq, o.digest"
-        f" FROM {schema}.rounds rd, unnest(rd.seqs, rd.digests) WITH ORDINALITY"
-        f" AS o (seq, digest, i) WHERE rd.pos > {after}"
-        f" AND rd.pos <= {after} + {span + ROUND_MAX}"
-        f" AND rd.pos - rd.size < {after} + {span})"
+        f" FROM (SELECT * FROM {schema}.rounds WHERE pos > {after}"
+        f" AND pos <= {after} + {span + ROUND_MAX} AND pos - size < {after} + {span}"
+        f" ORDER BY pos LIMIT {span}) rd,"
+        " unnest(rd.seqs, rd.digests) WITH ORDINALITY AS o (seq, digest, i))"
     )
 
 
