@@ -547,8 +547,8 @@ _ROUNDS: Final = (
             AND cardinality(digests) = size
             AND array_position(seqs, NULL) IS NULL
             AND array_position(digests, NULL) IS NULL),
-        CHECK (array_to_string(digests, ',')
-            ~ '^[0-9a-f]{{{{64}}}}(,[0-9a-f]{{{{64}}}})*$')
+        CHECK (length(array_to_string(digests, '')) = 64 * size
+            AND array_to_string(digests, '') ~ '^[0-9a-f]*$')
     )""",
     "ALTER TABLE {schema}.pending ADD COLUMN"
     " xid xid8 NOT NULL DEFAULT pg_current_xact_id()",
@@ -564,6 +564,12 @@ whole array again (a reopen of 10^5 favors took 32 s instead of 2.5). One
 row, not one per entry, is what makes a round cheap: the chain of version
 6 wrote a row and two index entries per favor (``benchmarks/README.md``,
 "Sealed in rounds").
+
+The checks on a round are cheap ones (array bounds, no NULLs, as many
+digests as entries, hex digits and their total length): a regular
+expression for 64 digits each doubled the insert of a one-favor round
+(0.085 against 0.04 ms). A digest of the wrong length can never be a link
+of the chain, so ``check`` reports it anyway.
 
 ``horizon``: every queued entry whose transaction id is below it has been
 sealed (by this round or one before), and none can still be queued (see
