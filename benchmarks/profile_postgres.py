@@ -280,19 +280,29 @@ def ceilings(
 
 
 def pgbench_cost(
-    server: TemporaryServer, body: str, clients: int, seconds: int
+    server: TemporaryServer,
+    body: str,
+    clients: int,
+    seconds: int,
+    *,
+    prepared: bool = False,
 ) -> tuple[float, float]:
     """Calls per second and server CPU (ms) per call of one pgbench script
-    (``:n`` is a random number in it)."""
+    (``:n`` and ``:r`` are random numbers in it); ``prepared``: each
+    statement prepared once per connection (``-M prepared``), as the store
+    sends its hand-in."""
     script = os.path.join(server.directory, "piece.sql")
     with open(script, "w", encoding="utf-8") as file:
-        file.write(f"\\set n random(1, 1000000000)\n{body}\n")
+        file.write(
+            f"\\set n random(1, 1000000000)\n\\set r random(1, 1000000000)\n{body}\n"
+        )
     os.chmod(script, 0o644)
     cpu0 = _server_cpu(server)
+    mode = ("-M", "prepared") if prepared else ()
     done = server.run(
         "pgbench",
         [
-            *("-n", "-c", str(clients), "-j", str(min(clients, 2))),
+            *("-n", *mode, "-c", str(clients), "-j", str(min(clients, 2))),
             *("-T", str(seconds), "-f", script, "-U", server.user, "postgres"),
         ],
     )

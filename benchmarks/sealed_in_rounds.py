@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
-from profile_postgres import _server_cpu
+from profile_postgres import pgbench_cost
 
 from favorledger import Favor, Ledger
 from favorledger.io.postgres import store as postgres
@@ -80,25 +80,8 @@ def prepared_cost(
     server: TemporaryServer, body: str, clients: int, seconds: int
 ) -> tuple[float, float]:
     """Calls per second and server CPU (ms) per call of one pgbench script
-    run with ``-M prepared``."""
-    script = os.path.join(server.directory, "piece.sql")
-    with open(script, "w", encoding="utf-8") as file:
-        file.write(
-            f"\\set n random(1, 1000000000)\n\\set r random(1, 1000000000)\n{body}\n"
-        )
-    os.chmod(script, 0o644)
-    before = _server_cpu(server)
-    done = server.run(
-        "pgbench",
-        [
-            *("-n", "-M", "prepared", "-c", str(clients), "-j", "2"),
-            *("-T", str(seconds), "-f", script, "-U", server.user, "postgres"),
-        ],
-    )
-    cpu = _server_cpu(server) - before
-    line = next(x for x in done.stdout.splitlines() if x.startswith("tps ="))
-    rate = float(line.split()[2])
-    return rate, cpu / max(rate * seconds, 1) * 1000
+    run with ``-M prepared`` (``profile_postgres.pgbench_cost``)."""
+    return pgbench_cost(server, body, clients, seconds, prepared=True)
 
 
 def hand_ins(server: TemporaryServer, clients: int, seconds: int, repeats: int) -> None:
