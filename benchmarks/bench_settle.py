@@ -275,7 +275,7 @@ def skeleton(led: Ledger) -> list[Transfer]:
     columns: tuple[list[int], list[int], list[int]] = ([], [], [])
     settlement._greedy(debtors, creditors, n, columns)
     payers, payees, numbers = columns
-    amounts = settlement._quotients(numbers, 100 * n)
+    amounts = settlement._quotients(numbers, -100 * n)  # keys are -size * n
     made: list[Any] = list(map(object.__new__, repeat(settlement._TWIN, len(amounts))))
     name = people.__getitem__
     for t, p, q, x in zip(
@@ -605,11 +605,14 @@ def main() -> None:
         "--ledger-sizes",
         type=int,
         nargs="+",
-        default=[900, 10**5, 10**6],
-        help="people in part 0's ledgers",
+        default=None,
+        help="people in part 0's ledgers (default 900, 10**5 and 10**6;"
+        " with --stages, 900)",
     )
     args = parser.parse_args()
-    ledger_sizes = [900, 10**4] if args.quick else args.ledger_sizes
+    ledger_sizes = args.ledger_sizes or ([900] if args.stages else [900, 10**5, 10**6])
+    if args.quick:
+        ledger_sizes = [900, 10**4]
     if args.quick:
         debts_sizes, large, exact, network = (
             [100, 900, 1100],
