@@ -198,9 +198,26 @@ def test_a_version_6_ledger_keeps_its_app_role_and_head_in_rounds(
         "INSERT ON favorledger.pending",
         "SELECT ON favorledger.favorledger_schema",
     )
+    lead_role = f"sealedlead{next(_ledgers)}"  # may pass on reading the chain
+    sql(postgres_url, f"CREATE ROLE {lead_role}")
+    sql(
+        postgres_url,
+        f"GRANT SELECT ON favorledger.chain TO {lead_role} WITH GRANT OPTION",
+    )
     with open_ledger(postgres_url) as led:  # the owner's writable open migrates
         assert led.head == head
     assert sql(postgres_url, f"SELECT * FROM {links()} c ORDER BY pos") == v6_links
+    rights = [
+        f"has_table_privilege('{lead_role}', 'favorledger.rounds', '{p}')"
+        for p in ("SELECT WITH GRANT OPTION", "INSERT", "SELECT")
+    ]
+    rights.append(
+        f"has_table_privilege('{app.split('//')[1].split('@')[0]}',"
+        " 'favorledger.rounds', 'SELECT WITH GRANT OPTION')"
+    )
+    assert sql(postgres_url, "SELECT " + ", ".join(rights)) == [
+        (True, False, True, False)
+    ]
     assert sql(postgres_url, "SELECT count(*) FROM favorledger.rounds") == [(1,)]
     assert store_head(postgres_url) == head
     assert check_store(postgres_url, expect_head=head) == []

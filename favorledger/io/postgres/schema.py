@@ -850,17 +850,20 @@ _GRANTS_TO_ROUNDS: Final = """DO $grants$
 DECLARE
     g record;
 BEGIN
-    FOR g IN SELECT a.grantee, a.privilege_type FROM pg_class c,
+    FOR g IN SELECT a.grantee, a.privilege_type, a.is_grantable FROM pg_class c,
             aclexplode(c.relacl) a
             WHERE c.oid = '{schema}.chain'::regclass AND a.grantee <> c.relowner
             AND a.privilege_type IN ('SELECT', 'INSERT') LOOP
-        EXECUTE format('GRANT %s ON {schema}.rounds TO %s', g.privilege_type,
+        EXECUTE format('GRANT %s ON {schema}.rounds TO %s%s', g.privilege_type,
             CASE WHEN g.grantee = 0 THEN 'PUBLIC'
-                ELSE quote_ident(pg_get_userbyid(g.grantee)) END);
+                ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+            CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
     END LOOP;
 END $grants$"""
 """Version 7's step that gives every role that may read (append to) the
-chain the same right on the rounds, so an app role keeps working."""
+chain the same right on the rounds, so an app role keeps working; a role
+that could grant it on the chain can grant it on the rounds (column grants
+are not carried: favorledger's documented grants are on whole tables)."""
 
 _SEALED_IN_ROUNDS: Final = (
     *_ROUNDS,
