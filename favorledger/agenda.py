@@ -53,7 +53,7 @@ from favorledger import trading
 from favorledger._exact import Amount
 from favorledger.balances import valued_debts
 from favorledger.errors import InvalidValueError
-from favorledger.model import moment_or_now
+from favorledger.model import Entry, moment_or_now
 from favorledger.view import require_person
 
 if TYPE_CHECKING:
@@ -253,16 +253,19 @@ def _unreturned(
 def _exhausted(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem]:
     from favorledger.priorities import ask_capacity
 
-    past = ledger.as_of(moment)
+    past = ledger if _dated_by(ledger, moment) else ledger.as_of(moment)
     if me not in past.people:
         return []
     items = []
+    mine: list[Entry] | None = None  # me's history, read once if needed
     for tie in past.ties(me):
         other = tie.b if tie.a == me else tie.a
         if ask_capacity(past, me, other) > 0:
             continue
+        if mine is None:
+            mine = past.history(me)
         theirs = {entry.id for entry in past.history(other)}
-        shared = [entry for entry in past.history(me) if entry.id in theirs]
+        shared = [entry for entry in mine if entry.id in theirs]
         items.append(
             AgendaItem(
                 "ease-off",
@@ -277,3 +280,9 @@ def _exhausted(ledger: LedgerView, me: str, moment: datetime) -> list[AgendaItem
             )
         )
     return items
+
+
+def _dated_by(ledger: LedgerView, moment: datetime) -> bool:
+    """Whether every entry of ``ledger`` is dated at or before ``moment``
+    (then the ledger as of that moment is the ledger itself: no copy)."""
+    return all(entry.at <= moment for entry in ledger.log)

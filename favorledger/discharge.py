@@ -480,6 +480,7 @@ class _Debts:
         self.extra: dict[str, set[str]] = {}  # pairs the overlay put in touch
         self.people: _PeopleIndex | None = None
         self.found: dict[str, list[str]] = {}  # creditors, until a move
+        self.nets: dict[_Pair, Amount] = {}  # net debts found, until a move
 
     def _people(self) -> _PeopleIndex:
         """The ledger's people index, found once: nothing is recorded while
@@ -489,12 +490,19 @@ class _Debts:
         return self.people
 
     def net(self, debtor: str, creditor: str) -> Amount:
+        """Kept once found: a route asks for the same pairs again and again,
+        and exact arithmetic on fractions costs microseconds a step."""
+        net = self.nets.get((debtor, creditor))
+        if net is not None:
+            return net
         row, back = self.owed.get(debtor), self.owed.get(creditor)
         there = ZERO if row is None else row.get(creditor, ZERO)
         here = ZERO if back is None else back.get(debtor, ZERO)
         net = _exact.sub(there, here) if here else there
-        if self.moved:
-            net = _exact.add(net, self.moved.get((debtor, creditor), ZERO))
+        moved = self.moved.get((debtor, creditor)) if self.moved else None
+        if moved:
+            net = _exact.add(net, moved)
+        self.nets[debtor, creditor] = net
         return net
 
     def move(self, debtor: str, creditor: str, amount: Amount) -> None:
@@ -506,6 +514,8 @@ class _Debts:
         self.extra.setdefault(creditor, set()).add(debtor)
         self.found.pop(debtor, None)  # only their creditors change
         self.found.pop(creditor, None)
+        self.nets.pop(pair, None)  # and only their net debts
+        self.nets.pop(back, None)
 
     def creditors(self, debtor: str) -> list[str]:
         """Whom ``debtor`` owes (net), by id (kept until the next move: a
@@ -616,7 +626,8 @@ class _Debts:
         return used
 
     def _spare(self, edge: _Pair, used: Mapping[_Pair, Amount]) -> Amount:
-        return _exact.sub(self.net(*edge), used.get(edge, ZERO))
+        net, taken = self.net(*edge), used.get(edge)
+        return net if taken is None else _exact.sub(net, taken)
 
     def _chain(
         self, payer: str, payee: str, used: Mapping[_Pair, Amount]
@@ -925,6 +936,13 @@ _AMOUNT: Final = operator.attrgetter("amount")
 
 
 # ---------------------------------------------------------------- snapshots
+def _same_store(ledger: Indexed, other: Indexed) -> bool:
+    """Whether both ledgers are handles of one store (opened from the same
+    file name or URL: the same log)."""
+    path = getattr(ledger, "path", None)
+    return path is not None and path == getattr(other, "path", None)
+
+
 class Snapshot:
     """The ledger as it stood at one moment of its log (and, optionally, as
     of a date): what late explanations are computed from.
@@ -962,9 +980,15 @@ class Snapshot:
         return _Debts(self._replica)
 
     def since(self, ledger: Indexed) -> Sequence[Entry] | None:
-        """What ``ledger`` recorded after this snapshot, if its log is the
-        one the snapshot was taken of (it may have grown); else ``None``."""
+        """What ``ledger`` recorded after this snapshot, if it is the ledger
+        the snapshot was taken of, or another handle of its store, and its
+        log is the one it had (it may have grown); else ``None``. Another
+        ledger (a copy, a view ``as_of`` a moment) may share the start of
+        its log and still have held more when the snapshot was taken:
+        nothing says what it recorded since."""
         entries, n = ledger.index.entries, self._length
+        if ledger is not self._ledger and not _same_store(ledger, self._ledger):
+            return None
         if len(entries) < n or (n and entries[n - 1].id != self._head):
             return None
         return entries[n:]

@@ -164,7 +164,9 @@ class Ledger:
     ledger exactly as it was.
 
     The ledger is not thread-safe; guard it with a lock if several threads
-    write to it.
+    use it. Any thread may use it, one at a time, a stored ledger too (a web
+    app may open it at start-up and write from each request's thread under
+    the lock).
 
     Examples
     --------

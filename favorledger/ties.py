@@ -26,7 +26,7 @@ Ratio(1, 3)), (['bob', 'carol'], 'implied', Ratio(1, 3))]
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
@@ -138,12 +138,16 @@ class TieIndex:
         elif isinstance(entry, Reversal) and entry.favor_id in self._ledger.favors:
             self._count_favor(self._ledger.favors[entry.favor_id], -1)
 
-    def implied(self) -> list[Tie]:
-        """The implied ties, in the order their pairs first met."""
+    def implied(self, person: str | None = None) -> list[Tie]:
+        """The implied ties (of ``person`` only, if given), in the order
+        their pairs first met."""
         stated = self._ledger.stated_ties
+        counts: Iterable[tuple[frozenset[str], int]] = self._count.items()
+        if person is not None:  # made for their pairs only
+            counts = [(pair, n) for pair, n in counts if person in pair]
         return [
             _implied(pair, n, self._latest[pair])
-            for pair, n in self._count.items()
+            for pair, n in counts
             if n > 0 and pair not in stated
         ]
 
@@ -205,10 +209,10 @@ def ties(ledger: TieSource, person: str | None = None) -> list[Tie]:
         if kept is None:
             raise unknown_person(person, ledger.people)
         person = kept
-    found = [*ledger.stated_ties.values(), *ledger.tie_index().implied()]
     if person is None:
-        return found
-    return [tie for tie in found if person in tie.pair]
+        return [*ledger.stated_ties.values(), *ledger.tie_index().implied()]
+    stated = [tie for tie in ledger.stated_ties.values() if person in tie.pair]
+    return [*stated, *ledger.tie_index().implied(person)]
 
 
 def _implied(pair: frozenset[str], n: int, at: datetime) -> Tie:

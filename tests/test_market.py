@@ -325,6 +325,38 @@ def test_the_agenda_says_when_to_ease_off():
     assert all(i.action != "ease-off" for i in agenda(led, "me", today=today))
 
 
+def test_the_agenda_of_a_past_day_eases_off_by_that_day():
+    """A favor given back after ``today`` does not lift that day's ease-off
+    (the agenda reads the ledger as it stood on ``today``; it reads the
+    ledger itself, uncopied, only when nothing is dated after)."""
+    led = Ledger()
+    led.tie("me", "hal", "0.5", kind="colleague", at=T0)
+    led.record("hal", "me", 1, at=T0, id="big-help")
+    led.record("me", "hal", 1, at=T0 + timedelta(days=2), id="given-back")
+    then = agenda(led, "me", today=T0 + timedelta(days=1))
+    assert [(i.action, i.person) for i in then] == [("ease-off", "hal")]
+    assert agenda(led, "me", today=T0 + timedelta(days=3)) == []
+
+
+@given(ledgers(market=True), st.data())
+def test_ease_off_rows_read_the_ledger_as_of_today(led, data):
+    """Whatever was recorded after ``today``, the ease-off rows are those of
+    the ledger as it stood then."""
+    people = sorted(led.people)
+    me, other = data.draw(st.permutations(people))[:2]
+    times_seen = sorted({e.at for e in led.log})
+    led.tie(me, other, data.draw(st.sampled_from(["0.1", "0.5", "1"])), at=T0)
+    today = data.draw(st.sampled_from([T0, *times_seen]))
+    if today < T0:
+        today = T0
+
+    def ease_off(ledger):
+        rows = agenda(ledger, me, today=today)
+        return [(i.person, i.entries, i.amount) for i in rows if i.action == "ease-off"]
+
+    assert ease_off(led) == ease_off(led.as_of(today))
+
+
 # ------------------------------------------------------- pledge time rules
 @given(PAIRS, values(), times(), st.integers(0, 10**6))
 def test_a_pledge_cannot_expire_before_it_is_made(pair, value, at, seconds_before):

@@ -82,6 +82,19 @@ def test_a_stated_tie_overrides_the_implied_one(led, data):
     assert (tie.kind, tie.strength) == ("colleague", Fraction(9, 10))
 
 
+@given(ledgers(max_favors=12), st.data())
+def test_a_persons_ties_are_every_tie_naming_them_in_order(led, data):
+    """``ties(person)`` is ``ties()`` filtered to the pairs naming them, in
+    the same order (stated first, then implied), whether or not some ties
+    are stated."""
+    people = sorted(led.people)
+    pairs = st.permutations(people).map(lambda order: order[:2])
+    for a, b in data.draw(st.lists(pairs, max_size=3)):
+        led.tie(a, b, "0.5")
+    for person in people:
+        assert led.ties(person) == [t for t in led.ties() if person in t.pair]
+
+
 @given(ledgers(max_favors=10))
 def test_reversed_favors_imply_nothing(led):
     """A reversed favor no longer counts toward an implied tie."""

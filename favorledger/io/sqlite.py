@@ -882,10 +882,21 @@ class SqliteStore(LogStore):
 
     # --------------------------------------------------------------- closing
     def close(self) -> None:
-        """Close the connection (idempotent). Later writes raise StoreError."""
-        if not self._closed:
-            self._closed = True
+        """Close the connection (idempotent). Later writes raise StoreError.
+
+        Raises
+        ------
+        StoreError
+            If SQLite could not close it (the handle then stays open, and
+            closing it again tries again).
+        """
+        if self._closed:
+            return
+        try:
             self._connection.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._path}: could not close: {_why(exc)}") from exc
+        self._closed = True
 
 
 def _store_name(path: str | os.PathLike[str]) -> str:
@@ -924,10 +935,20 @@ def _special_file(name: str) -> str | None:
 
 
 def _connect(name: str, timeout: float, *, readonly: bool) -> sqlite3.Connection:
+    """A connection any thread may use (``check_same_thread=False``): a
+    ledger is used from one thread at a time (the caller's lock, see
+    :class:`~favorledger.Ledger`), not always the one that opened it (a web
+    app opens it at start-up and writes from a request's thread)."""
     if not readonly:
-        return sqlite3.connect(name, timeout=timeout, isolation_level=None)
+        return sqlite3.connect(
+            name, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
     return sqlite3.connect(
-        _uri(name, "ro"), timeout=timeout, isolation_level=None, uri=True
+        _uri(name, "ro"),
+        timeout=timeout,
+        isolation_level=None,
+        uri=True,
+        check_same_thread=False,
     )
 
 
