@@ -89,9 +89,31 @@ class Ratio(Fraction):
 
     >>> round(Ratio(4, 3), 2), round(Ratio(1250, 3), -2), round(Ratio(5, 2))
     (Decimal('1.33'), Decimal('400'), 2)
+
+    A format with a precision or a presentation type (``e``, ``f``, ``g``,
+    ``%``) shows it as a ``Decimal`` of that value would show, rounded half
+    to even from the exact value, so a balance formats alike whichever kind
+    it is:
+
+    >>> f"{Ratio(-4, 3):.2f}", f"{Ratio(2, 3):>8.1%}", f"{Ratio(10**6, 3):,.0f}"
+    ('-1.33', '   66.7%', '333,333')
     """
 
     __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        found = _FORMAT.fullmatch(spec)
+        if found is None:
+            raise ValueError(f"Invalid format specifier {spec!r} for a Ratio")
+        kind, places = found["kind"], found["places"]
+        if not kind and places is None:  # no number format: the text, aligned
+            text = str(self)
+            if self >= 0 and found["sign"] in ("+", " "):
+                text = found["sign"] + text
+            return format(text, (found["align"] or ">") + found["width"])
+        return format(_rounded_for(self, kind, places), spec)
 
     def __add__(self, other: object) -> Amount:  # type: ignore[override]
         return _apply(Fraction.__add__, self, other)
@@ -136,6 +158,36 @@ class Ratio(Fraction):
         rounded = normalize(Fraction.__round__(self, ndigits))
         assert isinstance(rounded, Decimal)  # its denominator is a power of ten
         return rounded
+
+
+_FORMAT: Final = re.compile(
+    r"(?P<align>(?:.?[<>=^])?)(?P<sign>[-+ ]?)z?#?0?(?P<width>[0-9]*)[,_]?"
+    r"(?:\.(?P<places>[0-9]+))?(?P<kind>[eEfFgG%]?)",
+    re.DOTALL,
+)
+"""A format specification of the float presentation types (what
+:meth:`Ratio.__format__` takes: the ``Decimal`` formatter's own)."""
+
+
+def _rounded_for(value: Fraction, kind: str, places: str | None) -> Decimal:
+    """``value`` rounded half to even, exactly, to the digits the format
+    ``kind`` shows at ``places`` (default 6): a ``Decimal`` the formatter
+    then shows as it is, with no second rounding."""
+    digits = 6 if places is None else int(places)
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    if kind in "fF%" and kind:  # digits after the point (of the percentage)
+        shift = digits + 2 if kind == "%" else digits
+        return Decimal(f"{sign}{round(size * 10**shift)}E-{shift}")
+    if kind in "gG" or not kind:  # significant digits: at least one
+        digits = max(digits, 1) - 1
+    if not size:
+        return Decimal(f"{sign}0")
+    top = len(str(size.numerator)) - len(str(size.denominator))
+    if size < Fraction(10) ** top:  # now 10**top <= size < 10**(top + 1)
+        top -= 1
+    kept = round(size / Fraction(10) ** (top - digits))  # may round up to 10**n:
+    return Decimal(f"{sign}{kept}E{top - digits}")  # its extra digit is a 0
 
 
 Amount: TypeAlias = Decimal | Ratio

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from favorledger import InvalidValueError, Ledger, Ratio, Transfer, total
+from favorledger import InvalidValueError, Ledger, Ratio, Transfer, _exact, total
 from favorledger._exact import (
     MAX_TEXT,
     MAX_VALUE,
@@ -308,3 +308,66 @@ def test_a_derived_amount_is_kept_exactly_at_any_size_or_fineness(raw, as_text) 
     for wrong in (0, -raw, Decimal(0), Decimal("-0"), Decimal("NaN"), "0/5"):
         with pytest.raises(InvalidValueError, match=r"^Transfer\.amount must be"):
             Transfer("ann", "bob", wrong)
+
+
+# ------------------------------------------------------------- formatting
+_SPECS = st.builds(
+    lambda fill_align, sign, z, zero, width, group, places, kind: (
+        f"{fill_align}{sign}{z}{zero}{width}{group}{places}{kind}"
+    ),
+    st.sampled_from(["", "<", ">", "^", "*>", "="]),
+    st.sampled_from(["", "+", "-", " "]),
+    st.sampled_from(["", "z"]),
+    st.sampled_from(["", "0"]),
+    st.sampled_from(["", "1", "12"]),
+    st.sampled_from(["", ",", "_"]),
+    st.sampled_from(["", ".0", ".1", ".2", ".7", ".15"]),
+    st.sampled_from(["e", "E", "f", "F", "g", "G", "%", ""]),
+).filter(lambda spec: spec[-1:] in tuple("eEfFgG%") or "." in spec)
+
+
+@given(
+    st.fractions(max_denominator=10**15).filter(
+        lambda f: not _exact.is_decimal_denominator(f.denominator)
+    ),
+    _SPECS,
+)
+@example(Fraction(-1, 3000), ".2f")  # rounds to a negative zero, kept
+@example(Fraction(999999, 1000001), ".2g")  # rounds up to the next power of ten
+@example(Fraction(2, 3), ".0e")
+def test_a_ratio_formats_as_the_decimal_of_its_value(
+    value: Fraction, spec: str
+) -> None:
+    """``f"{balance:.2f}"`` works for every balance (newcomer trial 8: on
+    Python 3.11 a ``Ratio`` raised ``TypeError``): a ``Ratio`` formats as
+    the ``Decimal`` of its exact value, to 60 more digits than shown, does
+    (rounded half to even: no tie can fall there for these denominators)."""
+    ratio = _exact.normalize(value)
+    assert isinstance(ratio, Ratio)
+    with decimal.localcontext() as context:
+        context.prec = 100
+        near = Decimal(value.numerator) / Decimal(value.denominator)
+    shown = spec
+    if "." not in spec:  # as a float: 6 digits by default
+        shown = f"{spec[:-1]}.6{spec[-1]}"
+    if shown.endswith("F"):  # the same for a finite value; 3.11's Decimal
+        shown = shown[:-1] + "f"  # keeps "-0.0" with "zF" (not with "zf")
+    try:
+        expected = format(near, shown)
+    except ValueError:  # a Decimal takes no "_" with this kind: nor does it
+        with pytest.raises(ValueError, match="format"):
+            format(ratio, spec)
+        return
+    assert format(ratio, spec) == expected
+
+
+def test_a_ratio_without_a_number_format_shows_its_fraction() -> None:
+    third = Ratio(1, 3)
+    assert [f"{third}", f"{third:>6}", f"{third:*<6}", f"{-third:+}"] == [
+        "1/3",
+        "   1/3",
+        "1/3***",
+        "-1/3",
+    ]
+    with pytest.raises(ValueError, match="format specifier 'x'"):
+        format(third, "x")
