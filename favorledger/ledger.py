@@ -175,7 +175,8 @@ class Ledger:
     >>> led.record("ann", "cat", 1)
     Traceback (most recent call last):
     ...
-    favorledger.errors.UnknownPersonError: person 'cat' is not in the ledger
+    favorledger.errors.UnknownPersonError: person 'cat' is not in the ledger \
+(Favor.receiver; a strict ledger takes only people added first: add_person('cat'))
     """
 
     def __init__(
@@ -940,7 +941,11 @@ recorded with a different body: value 1 != 2
         Raises
         ------
         InvalidValueError, InvalidEntryError
-            If a transfer is malformed or ``at`` is not a timezone-aware time.
+            If ``plan`` holds something other than transfers, a transfer is
+            malformed, or ``at`` is not a timezone-aware time.
+        UnknownPersonError
+            If a transfer names someone the ledger does not hold (unless
+            ``allow_overpayment``: then it pays them as a favor would).
         MarketError
             If ``at`` is before the latest entry they settle (the message
             names it); nothing is recorded.
@@ -966,10 +971,19 @@ recorded with a different body: value 1 != 2
         """
         stamp = utcnow() if at is None else as_moment(at)
         plan_kind = getattr(plan, "kind", None)
+        if not isinstance(plan, Plan | Iterable):
+            raise InvalidValueError(f"a plan holds Transfers, got {plan!r}")
         transfers = list(plan.transfers if isinstance(plan, Plan) else plan)
         for transfer in transfers:
             if not isinstance(transfer, Transfer):
                 raise InvalidValueError(f"a plan holds Transfers, got {transfer!r}")
+            if not allow_overpayment:  # a typo is no overpayment: say so
+                for role in ("payer", "payee"):
+                    person = getattr(transfer, role)
+                    if kept_id(person, self._people) is None:
+                        raise UnknownPersonError(
+                            f"{self._unknown(person)} (Transfer.{role})"
+                        )
         plans = plans_of(transfers)
         set_off = plan_kind == "set-off"
         with self.batch():  # caught up with the store: then find the debts
@@ -1230,6 +1244,17 @@ recorded with a different body: value 1 != 2
     def _unknown(self, person: object) -> UnknownPersonError:
         return unknown_person(person, self._people)
 
+    def _stranger(self, entry: Entry, person: str) -> UnknownPersonError:
+        """The error of a strict ledger for an ``entry`` naming a ``person``
+        it does not hold: which field names them, and what to do."""
+        fields = attrs.fields(type(entry))
+        named = [f.name for f in fields if getattr(entry, f.name, None) == person]
+        field = f"{type(entry).__name__}.{named[0]}; " if named else ""
+        return UnknownPersonError(
+            f"{self._unknown(person)} ({field}a strict ledger takes only people"
+            f" added first: add_person({person!r}))"
+        )
+
     def _favor(self, favor_id: str) -> Favor:
         try:
             return self._favors[favor_id]
@@ -1247,6 +1272,17 @@ recorded with a different body: value 1 != 2
         found = None if kept is None else self._market.entries[kept]
         if isinstance(found, Settlement | Assignment):
             return found
+        other = self._stored(entry_id) if type(entry_id) is str else None
+        if other is not None and not isinstance(other, Favor):
+            undid = (
+                f" (it reverses {other.favor_id!r})"
+                if isinstance(other, Reversal)
+                else ""
+            )
+            raise UnknownFavorError(
+                f"{entry_id!r} is a {type(other).__name__.lower()}, which cannot"
+                f" be reversed: only a favor, a settlement or an assignment can{undid}"
+            )
         return self._favor(entry_id)
 
     def _net(self, debtor: str, creditor: str) -> Amount:
@@ -1309,7 +1345,7 @@ recorded with a different body: value 1 != 2
         if self._strict:
             for person in people:
                 if person not in self._people:
-                    raise self._unknown(person)
+                    raise self._stranger(entry, person)
         if self._sink is not None:
             self._sink.write(entry)
         self._log.append(entry)

@@ -37,6 +37,7 @@ from favorledger import (
     StoreError,
     Tie,
     Transfer,
+    UnknownFavorError,
     UnknownPersonError,
     trading,
 )
@@ -558,3 +559,55 @@ def test_a_snapshot_checks_what_is_added_to_it_as_any_ledger_does() -> None:
         with pytest.raises(MarketError, match="exceeds what 'bob' owes 'ann'"):
             ledger.add(too_much)
     assert state(snapshot) == before
+
+
+@given(
+    field=st.sampled_from(["giver", "receiver", "via"]),
+    known=st.lists(
+        st.sampled_from(["ann", "bob", "cy", "dee"]), min_size=3, unique=True
+    ),
+)
+def test_a_strict_ledger_names_the_field_of_a_stranger_and_what_to_do(
+    field: str, known: list[str]
+) -> None:
+    """A strict ledger's refusal of a stranger says which field names them
+    and that people are added first (newcomer trial 8: it said only that the
+    person is not in the ledger); nothing changes."""
+    led = Ledger(strict=True)
+    for person in known:
+        led.add_person(person)
+    names = dict(zip(["giver", "receiver", "via"], known, strict=False))
+    names[field] = "zed"
+    before = (len(led.log), dict(led.people))
+    with pytest.raises(UnknownPersonError) as refused:
+        led.record(names["giver"], names["receiver"], 1, via=names["via"])
+    assert f"'zed' is not in the ledger (Favor.{field};" in str(refused.value)
+    assert "add_person('zed')" in str(refused.value)
+    assert (len(led.log), dict(led.people)) == before
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "said"),
+    [
+        (
+            "r1",
+            "'r1' is a reversal, which cannot be reversed: only a favor, a"
+            " settlement or an assignment can (it reverses 'f1')",
+        ),
+        ("t1", "'t1' is a tie, which cannot be reversed"),
+        ("zz", "favor 'zz' is not in the ledger"),
+    ],
+)
+def test_reversing_an_entry_that_is_no_favor_says_what_it_is(
+    entry_id: str, said: str
+) -> None:
+    """``reverse`` of a reversal's id said the id was not in the ledger
+    (newcomer trial 8); it says what the entry is, and changes nothing."""
+    led = Ledger()
+    led.record("ann", "bob", 1, id="f1")
+    led.reverse("f1", id="r1")
+    led.tie("ann", "bob", "0.5", id="t1")
+    with pytest.raises(UnknownFavorError) as refused:
+        led.reverse(entry_id)
+    assert said in str(refused.value)
+    assert [e.id for e in led.log] == ["f1", "r1", "t1"]

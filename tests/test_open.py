@@ -7,6 +7,7 @@ nothing is created.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,21 @@ def test_an_unknown_scheme_is_refused_and_creates_nothing(
     assert list(tmp_path.iterdir()) == []
     with Ledger.open(tmp_path / "favors.db") as led:  # a file name: SQLite
         assert isinstance(led, StoredLedger)
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [("sqlite:///favors.db", "favors.db"), ("sqlite:////tmp/club.db", "/tmp/club.db")],
+)
+def test_an_sqlite_url_is_answered_with_the_path_to_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, path: str
+) -> None:
+    """An SQLAlchemy-style URL gets the file's path to give instead of a
+    question about installed packages (newcomer trial 8); nothing is made."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError, match=re.escape(f"by its file's path: {path!r}")):
+        Ledger.open(url)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from favorledger import Ledger, OverpaymentError, Transfer
+from favorledger import (
+    InvalidValueError,
+    Ledger,
+    OverpaymentError,
+    Transfer,
+    UnknownPersonError,
+)
 from favorledger.settlement import settle
 from favorledger.testing.strategies import ledgers
 
@@ -66,7 +72,7 @@ def test_an_unknown_payer_is_refused_and_not_created() -> None:
     led = Ledger()
     led.record("ann", "bob", 2)
     before = state(led)
-    with pytest.raises(OverpaymentError, match="'zed'"):
+    with pytest.raises(UnknownPersonError, match="'zed'"):
         led.apply([Transfer("zed", "ann", 1)])
     assert state(led) == before
     assert "zed" not in led.people
@@ -200,7 +206,7 @@ def test_no_plan_pushes_another_ledgers_balance_past_zero(
     balances = other.balances()
     try:
         other.apply(plan)
-    except OverpaymentError:
+    except (OverpaymentError, UnknownPersonError):  # or names a stranger
         assert state(other) == before
         return
     for person, now in other.balances().items():
@@ -221,3 +227,31 @@ def test_a_plan_made_as_of_a_past_moment_pays_the_balances_of_then() -> None:
     assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom()] == [
         ("ann", "bob", Decimal(3))
     ]
+
+
+@given(
+    role=st.sampled_from(["payer", "payee"]),
+    typo=st.sampled_from(["zed", "an", "bobb"]),
+)
+def test_a_transfer_naming_a_stranger_is_refused_as_unknown(
+    role: str, typo: str
+) -> None:
+    """A misspelt name in a transfer made by hand is an unknown person, not
+    an overpayment (newcomer trial 8: "'zed' has a balance of 0" read like a
+    money problem); nothing is recorded."""
+    led = Ledger()
+    led.record("ann", "bob", 3, id="f1")
+    names = {"payer": "bob", "payee": "ann", role: typo}
+    before = (len(led.log), led.balances())
+    with pytest.raises(UnknownPersonError, match=f"'{typo}'.*Transfer.{role}"):
+        led.apply([Transfer(names["payer"], names["payee"], 1)])
+    assert (len(led.log), led.balances()) == before
+
+
+@pytest.mark.parametrize("plan", [5, None, 1.5])
+def test_apply_refuses_what_is_not_a_plan(plan: object) -> None:
+    led = Ledger()
+    led.record("ann", "bob", 3, id="f1")
+    with pytest.raises(InvalidValueError, match="a plan holds Transfers, got"):
+        led.apply(plan)  # type: ignore[arg-type]
+    assert len(led.log) == 1
