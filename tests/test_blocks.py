@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_integrity import _V2_SCHEMA, old_store, schema_names
+from test_integrity import _V2_SCHEMA, _raw, old_store, schema_names
 from test_sqlite import rich_ledgers, snapshot
 
 from favorledger import Favor, Ledger
@@ -612,3 +612,24 @@ def test_a_reader_keeps_no_entries_for_a_seal(tmp_path: Path) -> None:
             assert reading.refresh() == 1
             assert reading._store._tail == []  # type: ignore[union-attr]
         assert len(writing._store._tail) == 2  # type: ignore[union-attr]
+
+
+def test_a_block_whose_other_rows_are_gone_is_not_used(tmp_path: Path) -> None:
+    """A block lists the seqs of its entries that are not plain favors (here
+    two reversals) and reopening merges their rows in; if one of those rows
+    was deleted past favorledger, the block no longer fits the rows: the
+    range is read from its rows, as they are, and ``check`` reports the gap."""
+    path = tmp_path / "favors.db"
+    with block_size(6), open_ledger(path) as led:
+        led.record("ann", "bob", 1, id="a", at=T0)
+        led.reverse("a", id="X", at="2024-01-02T00:00Z")
+        led.record("ann", "bob", 2, id="b", at=T0)
+        led.reverse("b", id="Y", at="2024-01-02T00:00Z")
+        led.record("ann", "bob", 3, id="c", at=T0)
+        led.record("ann", "bob", 4, id="d", at=T0)
+    assert [(b[0], b[1]) for b in block_rows(path)] == [(1, 6)]
+    _raw(path, "DROP TRIGGER entries_no_delete", "DELETE FROM entries WHERE seq = 2")
+    assert reopened(path) == _from_rows(path)
+    assert any(
+        "entry 2" in problem or "entries 2" in problem for problem in check_store(path)
+    )

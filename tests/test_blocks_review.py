@@ -288,3 +288,26 @@ def test_check_of_a_store_without_its_blocks_table_reads_it_all(
     problems = check_store(path)
     assert any("the table blocks is missing" in p for p in problems), problems
     assert not any("cannot read the store" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "insert",
+    [
+        f"INSERT INTO blocks VALUES (7, 8, 'x', '{'0' * 64}')",  # a wrong digest
+        "INSERT INTO blocks SELECT 7, 6, 'x', digest FROM entries WHERE seq = 6",
+        "INSERT INTO blocks SELECT 6, 8, 'x', digest FROM entries WHERE seq = 8",
+    ],
+    ids=["the digest is not its last entry's", "it ends before it begins", "overlap"],
+)
+def test_the_database_refuses_a_block_out_of_place(tmp_path: Path, insert: str) -> None:
+    """Each clause of the blocks' insert trigger: a block must begin right
+    after the last one, not end before it begins, and carry the digest of
+    its last entry. A block in the right place with another digest, or
+    ending before it begins, is refused; nothing changes."""
+    path = tmp_path / "favors.db"
+    _store(path)
+    before = block_rows(path)
+    with pytest.raises(sqlite3.IntegrityError, match="not the next block"):
+        _raw(path, insert)
+    assert block_rows(path) == before
+    assert check_store(path) == []

@@ -397,6 +397,23 @@ def test_editing_bytes_in_the_file_is_reported(tmp_path: Path) -> None:
     assert any("entry 1: its digest does not match" in p for p in problems)
 
 
+def test_a_head_past_a_broken_link_is_not_held(tmp_path: Path) -> None:
+    """A head is held only by an unbroken chain: an entry edited in place
+    (its digest kept) breaks the link there, and the remembered head, which
+    the stored digests still show further on, is reported as not held."""
+    path = tmp_path / "favors.db"
+    _favor_store(path)
+    remembered = store_head(path)
+    _raw(
+        path,
+        "DROP TRIGGER entries_no_update",
+        "UPDATE entries SET body = replace(body, '\"2\"', '\"20\"') WHERE seq = 2",
+    )
+    problems = check_store(path, expect_head=remembered)
+    assert any("entry 2" in problem for problem in problems), problems
+    assert any("expected head" in problem for problem in problems), problems
+
+
 def test_a_cut_tail_or_a_rewritten_chain_is_caught_by_a_remembered_head(
     tmp_path: Path,
 ) -> None:

@@ -214,6 +214,7 @@ def test_the_database_refuses_edits_and_appends_off_the_chain(
         "1, ARRAY[1], ARRAY[NULL]::text[], '0'",
         f"1, '[0:0]={{1}}', '[0:0]={{{'0' * 64}}}', '0'",  # not from index 1
         f"1, ARRAY[NULL]::bigint[], ARRAY['{'0' * 64}'], '0'",
+        f"2, ARRAY[1, 2], ARRAY['{'0' * 128}'], '0'",  # fewer digests than seqs
     ]:
         insert = f"INSERT INTO favorledger.rounds VALUES (2, {malformed})"
         assert 'check constraint "rounds_' in _refused(postgres_url, insert), malformed

@@ -344,11 +344,15 @@ def test_a_ledger_restored_into_another_server_seals_its_new_favors() -> None:
         (now,) = sql(url, "SELECT pg_current_xact_id()")[0]
         assert int(str(last)) > int(str(now))  # the restored horizon is foreign
         with open_ledger(url) as led:
+            with seal_lock_held(url):  # queued, below the foreign horizon:
+                led.record("ann", "bob", 16, id="fq", at=AT1)
+                assert queued(url) != []
+                assert check_store(url) == []  # not "queued below the horizon"
             led.record("ann", "bob", 4, id="f2", at=AT1)
             led.record("ann", "bob", 8, id="f3", at=AT1)
         with open_ledger(url, readonly=True) as led:
-            assert [e.id for e in led.log] == ["f0", "f1", "f2", "f3"]
-            assert led.balance("ann") == 15
+            assert [e.id for e in led.log] == ["f0", "f1", "fq", "f2", "f3"]
+            assert led.balance("ann") == 31
         assert queued(url) == []
         assert check_store(url, expect_head=head) == []
 
@@ -430,6 +434,13 @@ def test_the_chain_may_differ_from_seq_order_and_checks_clean(
             " INSERT INTO favorledger.pending (seq, xid) SELECT seq, '3' FROM e",
             "the entry in row 3 is queued below the seal's horizon",
         ),
+        (
+            "WITH e AS (INSERT INTO favorledger.entries (id, type, at, body)"
+            " VALUES (%s, %s, %s, %s) RETURNING seq) INSERT INTO favorledger.rounds"
+            f" SELECT 3, 2, ARRAY[1::bigint, seq], ARRAY['{'0' * 64}', '{'0' * 64}'],"
+            " '0' FROM e",
+            "the round of positions 2 to 3 overlaps the round before it",
+        ),
     ],
     ids=[
         "entry only",
@@ -438,6 +449,7 @@ def test_the_chain_may_differ_from_seq_order_and_checks_clean(
         "sealed twice",
         "a gap past a chunk",
         "queued below the horizon",
+        "an overlap",
     ],
 )
 def test_a_raw_insert_is_reported_by_check(

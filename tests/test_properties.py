@@ -23,9 +23,11 @@ from favorledger import (
     Ledger,
     Person,
     Reversal,
+    Transfer,
     total,
 )
 from favorledger.balances import valued_balances, valued_debts
+from favorledger.settlement import settle
 from favorledger.testing.strategies import favors, ledgers, times
 
 FAVOR_LISTS = st.lists(favors(), max_size=25)
@@ -289,6 +291,51 @@ def test_as_of_holds_exactly_what_was_dated_by_then(led: Ledger, moment) -> None
     assert valued_balances(led, at=moment) == past.balances()
     assert valued_debts(led, at=moment) == past.who_owes_whom()
     assert total(past.balances().values()) == 0
+
+
+@given(ledgers(market=True), st.data())
+@settings(deadline=None)
+def test_balances_at_an_entrys_own_moment_are_those_of_as_of(led: Ledger, data) -> None:
+    """At the very moment of an entry, settlements, assignments and their
+    reversals count as ``as_of`` that moment counts them: dated at or
+    before it, they count. The moments drawn are the entries' own, where a
+    slip of the boundary shows."""
+    moments = sorted({e.at for e in led.log})
+    if not moments:
+        return
+    plan = settle(led, method="greedy")
+    if plan:
+        later = data.draw(st.integers(0, 2), label="days after the last entry")
+        applied_at = max(moments) + timedelta(days=later)
+        entries = led.apply(plan, at=applied_at)
+        if data.draw(st.booleans(), label="reversed"):
+            led.reverse(entries[0].id, at=applied_at + timedelta(days=1))
+        moments = sorted({e.at for e in led.log})
+    moment = data.draw(st.sampled_from(moments), label="moment")
+    past = led.as_of(moment)
+    assert valued_balances(led, at=moment) == past.balances()
+    assert valued_debts(led, at=moment) == past.who_owes_whom()
+
+
+def test_a_settlement_reversed_at_the_moment_asked_is_undone_then() -> None:
+    """Ann is owed 5; Bob pays it; the payment is reversed on 1 March. On
+    1 March, Bob owes Ann 5 again, as ``as_of`` 1 March says."""
+    led = Ledger()
+    led.record("ann", "bob", 5, id="f1", at="2024-01-01T00:00Z")
+    (paid,) = led.apply([Transfer("bob", "ann", 5)], at="2024-02-01T00:00Z")
+    led.reverse(paid.id, id="r1", at="2024-03-01T00:00Z")
+    then = "2024-03-01T00:00Z"
+    assert (
+        led.balances(at=then)
+        == led.as_of(then).balances()
+        == {
+            "ann": 5,
+            "bob": -5,
+        }
+    )
+    assert [(d.debtor, d.creditor, d.amount) for d in led.who_owes_whom(at=then)] == [
+        ("bob", "ann", 5)
+    ]
 
 
 @given(ledgers(), st.data())
