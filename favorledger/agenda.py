@@ -34,7 +34,7 @@ Examples
 >>> _ = trading.ask(led, "me", "dan", 1, due="2024-05-01T00:00+00:00", id="a1",
 ...             at="2024-04-20T00:00+00:00", reason="an intro to his boss")
 >>> _ = trading.ask(led, "eve", "me", 2, id="a2", at="2024-01-15T00:00+00:00")
->>> for item in agenda(led, "me", today="2024-06-01T00:00+00:00"):
+>>> for item in agenda(led, "me", at="2024-06-01T00:00+00:00"):
 ...     print(item.action, item.person, item.entries)
 answer eve ('a2',)
 chase dan ('a1',)
@@ -89,6 +89,7 @@ def agenda(
     ledger: LedgerView,
     me: str,
     *,
+    at: datetime | str | None = None,
     today: datetime | str | None = None,
     return_after: timedelta = timedelta(days=90),
     expiring_within: timedelta = timedelta(days=14),
@@ -101,9 +102,11 @@ def agenda(
         The ledger to read.
     me
         Whose agenda.
+    at
+        The moment to plan for (timezone-aware datetime or ISO-8601 text);
+        default now. ``at``, as every other query names its moment.
     today
-        The day to plan (timezone-aware datetime or ISO-8601 text); default
-        now.
+        The old name of ``at`` (give one of them).
     return_after
         How old an unreturned favor must be to be listed; also how long
         after it was made an ask without a due date is due.
@@ -121,7 +124,8 @@ def agenda(
     UnknownPersonError
         If ``me`` is not in the ledger.
     InvalidValueError
-        If ``today`` is not a timezone-aware time, or a window is negative.
+        If ``at`` is not a timezone-aware time, both ``at`` and ``today``
+        are given, or a window is negative.
 
     Examples
     --------
@@ -129,16 +133,20 @@ def agenda(
     >>> led = Ledger()
     >>> _ = trading.pledge(led, "fay", "me", 2, id="p1", at="2024-01-01T00:00Z",
     ...                expires="2024-01-10T00:00Z")
-    >>> [(i.action, i.person) for i in agenda(led, "me", today="2024-01-05T00:00Z")]
+    >>> [(i.action, i.person) for i in agenda(led, "me", at="2024-01-05T00:00Z")]
     [('call-pledge', 'fay')]
-    >>> agenda(led, "me", today="2024-01-05")
+    >>> agenda(led, "me", at="2024-01-05")
     Traceback (most recent call last):
     ...
-    favorledger.errors.InvalidValueError: today must be timezone-aware, got \
+    favorledger.errors.InvalidValueError: at must be timezone-aware, got \
 naive '2024-01-05'
     """
     me = require_person(ledger, me)  # UnknownPersonError for a stranger
-    moment = moment_or_now(today, "today")
+    if at is not None and today is not None:
+        raise InvalidValueError(
+            f"give at or today (its old name), not both: got at={at!r}, today={today!r}"
+        )
+    moment = moment_or_now(today, "today") if at is None else moment_or_now(at, "at")
     for name, window in (
         ("return_after", return_after),
         ("expiring_within", expiring_within),
@@ -207,7 +215,7 @@ def _pledges(
                 AgendaItem(
                     "call-pledge",
                     pledge.giver,
-                    f"{pledge.giver} pledged you {pledge.reason or pledge.kind};"
+                    f"{pledge.giver} pledged you {pledge.reason or _a(pledge.kind)};"
                     f" it expires {pledge.expires.date()}",
                     pledge.at,
                     pledge.expires,
@@ -286,3 +294,8 @@ def _dated_by(ledger: LedgerView, moment: datetime) -> bool:
     """Whether every entry of ``ledger`` is dated at or before ``moment``
     (then the ledger as of that moment is the ledger itself: no copy)."""
     return all(entry.at <= moment for entry in ledger.log)
+
+
+def _a(kind: str) -> str:
+    """A kind of favor with its article: ``a lift``, ``an errand``."""
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from favorledger import (
     Favor,
     InvalidEntryError,
+    InvalidValueError,
     Ledger,
     MarketError,
     UnknownPersonError,
@@ -310,6 +311,44 @@ def test_dated_views_include_assignments(led, data, moment):
         )
     assert led.who_owes_whom(at=moment) == led.as_of(moment).who_owes_whom()
     assert led.balances(at=moment) == led.as_of(moment).balances()
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "said"),
+    [
+        ("favor", "", "pledged you a favor;"),
+        ("errand", "", "pledged you an errand;"),
+        ("lift", "a ride to town", "pledged you a ride to town;"),
+    ],
+)
+def test_a_pledge_about_to_expire_is_named_in_words(kind, reason, said):
+    """The call-pledge row reads as a sentence (newcomer trial 8: "ann
+    pledged you favor")."""
+    led = Ledger()
+    trading.pledge(
+        led,
+        "fay",
+        "me",
+        2,
+        kind=kind,
+        reason=reason,
+        at=T0,
+        expires=T0 + timedelta(days=9),
+    )
+    (row,) = agenda(led, "me", today=T0 + timedelta(days=1))
+    assert row.action == "call-pledge"
+    assert said in row.reason
+
+
+def test_the_agenda_takes_its_moment_as_at_like_every_query():
+    """``agenda(..., at=)`` as ``balances(at=)`` and the command's ``--at``
+    (newcomer trial 8); ``today`` stays as its old name; not both."""
+    led = Ledger()
+    trading.pledge(led, "fay", "me", 2, at=T0, expires=T0 + timedelta(days=9))
+    then = T0 + timedelta(days=1)
+    assert agenda(led, "me", at=then) == agenda(led, "me", today=then) != []
+    with pytest.raises(InvalidValueError, match="give at or today"):
+        agenda(led, "me", at=then, today=then)
 
 
 def test_the_agenda_says_when_to_ease_off():

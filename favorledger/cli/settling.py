@@ -272,7 +272,7 @@ def _agenda(run: Run) -> int:
         raise UsageError(f"--at must be an ISO-8601 date or time, got {today!r}")
     with run.read() as led:
         person = require_person(led, a.person)  # as the ledger keeps it
-        items = agenda(led, person, today=today)
+        items = agenda(led, person, at=today)
         owing = "" if items or run.json else _owing(led, person, today)
     if run.json:
         run.emit(
