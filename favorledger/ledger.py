@@ -996,7 +996,7 @@ recorded with a different body: value 1 != 2
                 transfers,
                 at=stamp,
                 reason=reason,
-                kind=kind or plan_kind or "settlement",
+                kind=(plan_kind or "settlement") if kind is None else kind,
                 set_off=set_off,
                 passed=getattr(plan, "passed", ()),
             )

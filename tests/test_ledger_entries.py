@@ -26,6 +26,7 @@ from favorledger import (
     Debt,
     DuplicateFavorError,
     Favor,
+    InvalidEntryError,
     InvalidFavorError,
     InvalidValueError,
     Ledger,
@@ -611,3 +612,14 @@ def test_reversing_an_entry_that_is_no_favor_says_what_it_is(
         led.reverse(entry_id)
     assert said in str(refused.value)
     assert [e.id for e in led.log] == ["f1", "r1", "t1"]
+
+
+@pytest.mark.parametrize("kind", ["", "  ", 5])
+def test_apply_refuses_a_kind_no_entry_may_have(kind: object) -> None:
+    """An empty kind is refused as a favor's is (newcomer trial 8: apply
+    took ``kind=""`` as the default); nothing is recorded."""
+    led = Ledger()
+    led.record("ann", "bob", 3, id="f1")
+    with pytest.raises(InvalidEntryError, match=r"Settlement\.kind must be"):
+        led.apply([Transfer("bob", "ann", 1)], kind=kind)  # type: ignore[arg-type]
+    assert [e.id for e in led.log] == ["f1"]
