@@ -558,3 +558,32 @@ def test_gross_clearing_as_of_a_moment_ignores_later_favors() -> None:
         Debt("bob", "cat", Decimal(2)),
         Debt("cat", "ann", Decimal(2)),
     )
+
+
+@given(ledgers(max_people=7, max_favors=25))
+@settings(deadline=None)
+def test_the_solver_sees_only_groups_around_which_debt_can_flow(
+    led: Ledger,
+) -> None:
+    """In net mode debt is cleared only around cycles of debts, so each
+    group handed to the solver is strongly connected by the net debts: a
+    debt that can flow back only by running against another debt is left
+    out, and the solver's answer cannot depend on it (the mutation review
+    found a slip of ``cap > amount`` that handed it whole weakly connected
+    parts)."""
+    groups: list[list[str]] = []
+    solve = clearing_module._with_networkx
+
+    def recording(group: list[str], *rest: object) -> object:
+        groups.append(list(group))
+        return solve(group, *rest)  # type: ignore[arg-type]
+
+    debts = nx.DiGraph()
+    debts.add_edges_from((d.debtor, d.creditor) for d in led.who_owes_whom())
+    original, clearing_module._with_networkx = solve, recording  # type: ignore[assignment]
+    try:
+        clear_cycles(led, solver="networkx")
+    finally:
+        clearing_module._with_networkx = original
+    for group in groups:
+        assert nx.is_strongly_connected(debts.subgraph(group)), group
