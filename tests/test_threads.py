@@ -78,3 +78,21 @@ def test_closing_from_another_thread_closes_the_file(tmp_path: Path) -> None:
     led.close()  # again: nothing to do
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         store._connection.execute("SELECT 1")  # type: ignore[attr-defined]
+
+
+def test_a_postgresql_ledger_takes_writes_from_any_thread(postgres_url: str) -> None:
+    """The same on the PostgreSQL store: opened on one thread, written and
+    closed on others, one at a time."""
+    led = Ledger.open(postgres_url)
+    _in_threads(
+        [
+            lambda: led.record("ann", "bob", 2, id="f1", at=AT),
+            lambda: led.reverse("f1", id="r1", at=AT),
+            lambda: led.record("bob", "ann", 1, id="f2", at=AT),
+            led.close,
+        ]
+    )
+    assert led.closed
+    with Ledger.open(postgres_url, readonly=True) as again:
+        assert [e.id for e in again.log] == ["f1", "r1", "f2"]
+        assert again.balance("bob") == 1
