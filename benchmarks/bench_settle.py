@@ -613,7 +613,6 @@ def main() -> None:
     ledger_sizes = args.ledger_sizes or ([900] if args.stages else [900, 10**5, 10**6])
     if args.quick:
         ledger_sizes = [900, 10**4]
-    if args.quick:
         debts_sizes, large, exact, network = (
             [100, 900, 1100],
             [10**4],

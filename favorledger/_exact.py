@@ -176,10 +176,10 @@ def _rounded_for(value: Fraction, kind: str, places: str | None) -> Decimal:
     digits = 6 if places is None else int(places)
     sign = "-" if value < 0 else ""
     size = abs(value)
-    if kind in "fF%" and kind:  # digits after the point (of the percentage)
+    if kind in ("f", "F", "%"):  # digits after the point (of the percentage)
         shift = digits + 2 if kind == "%" else digits
         return Decimal(f"{sign}{round(size * 10**shift)}E-{shift}")
-    if kind in "gG" or not kind:  # significant digits: at least one
+    if kind in ("g", "G", ""):  # significant digits: at least one
         digits = max(digits, 1) - 1
     if not size:
         return Decimal(f"{sign}0")

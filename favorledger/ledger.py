@@ -981,9 +981,7 @@ recorded with a different body: value 1 != 2
                 for role in ("payer", "payee"):
                     person = getattr(transfer, role)
                     if kept_id(person, self._people) is None:
-                        raise UnknownPersonError(
-                            f"{self._unknown(person)} (Transfer.{role})"
-                        )
+                        raise self._unknown(person, f"Transfer.{role}")
         plans = plans_of(transfers)
         set_off = plan_kind == "set-off"
         with self.batch():  # caught up with the store: then find the debts
@@ -1241,8 +1239,11 @@ recorded with a different body: value 1 != 2
         return graph
 
     # --------------------------------------------------------------- internals
-    def _unknown(self, person: object) -> UnknownPersonError:
-        return unknown_person(person, self._people)
+    def _unknown(self, person: object, where: str = "") -> UnknownPersonError:
+        """The error for a ``person`` the ledger does not hold, saying
+        ``where`` they were named, if given."""
+        error = unknown_person(person, self._people)
+        return UnknownPersonError(f"{error} ({where})") if where else error
 
     def _stranger(self, entry: Entry, person: str) -> UnknownPersonError:
         """The error of a strict ledger for an ``entry`` naming a ``person``
@@ -1250,9 +1251,10 @@ recorded with a different body: value 1 != 2
         fields = attrs.fields(type(entry))
         named = [f.name for f in fields if getattr(entry, f.name, None) == person]
         field = f"{type(entry).__name__}.{named[0]}; " if named else ""
-        return UnknownPersonError(
-            f"{self._unknown(person)} ({field}a strict ledger takes only people"
-            f" added first: add_person({person!r}))"
+        return self._unknown(
+            person,
+            f"{field}a strict ledger takes only people added first:"
+            f" add_person({person!r})",
         )
 
     def _favor(self, favor_id: str) -> Favor:

@@ -121,10 +121,8 @@ def opener(location: object) -> Callable[..., object]:
             found = _OPENERS[scheme] = point.load()
     if found is None:
         hint = "is the package that provides it installed?"
-        if scheme in ("sqlite", "sqlite3", "file"):  # an SQLite store is a path
-            path = text.split("://", 1)[1]
-            if scheme != "file":  # as SQLAlchemy reads it: sqlite:///name.db
-                path = path.removeprefix("/")
+        if scheme in ("sqlite", "sqlite3"):  # SQLAlchemy's sqlite:///name.db
+            path = text.split("://", 1)[1].removeprefix("/")
             hint = f"an SQLite store is opened by its file's path: {path!r}"
         raise StoreError(
             f"no favorledger store opens {scheme or 'file'} locations, got"

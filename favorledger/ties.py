@@ -26,7 +26,7 @@ Ratio(1, 3)), (['bob', 'carol'], 'implied', Ratio(1, 3))]
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol
@@ -142,13 +142,10 @@ class TieIndex:
         """The implied ties (of ``person`` only, if given), in the order
         their pairs first met."""
         stated = self._ledger.stated_ties
-        counts: Iterable[tuple[frozenset[str], int]] = self._count.items()
-        if person is not None:  # made for their pairs only
-            counts = [(pair, n) for pair, n in counts if person in pair]
         return [
             _implied(pair, n, self._latest[pair])
-            for pair, n in counts
-            if n > 0 and pair not in stated
+            for pair, n in self._count.items()
+            if n > 0 and pair not in stated and (person is None or person in pair)
         ]
 
     def _node(self, person: str) -> None:

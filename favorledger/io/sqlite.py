@@ -939,15 +939,12 @@ def _connect(name: str, timeout: float, *, readonly: bool) -> sqlite3.Connection
     ledger is used from one thread at a time (the caller's lock, see
     :class:`~favorledger.Ledger`), not always the one that opened it (a web
     app opens it at start-up and writes from a request's thread)."""
-    if not readonly:
-        return sqlite3.connect(
-            name, timeout=timeout, isolation_level=None, check_same_thread=False
-        )
+    where = _uri(name, "ro") if readonly else name
     return sqlite3.connect(
-        _uri(name, "ro"),
+        where,
         timeout=timeout,
         isolation_level=None,
-        uri=True,
+        uri=readonly,
         check_same_thread=False,
     )
 
