@@ -97,6 +97,12 @@ class Ratio(Fraction):
 
     >>> f"{Ratio(-4, 3):.2f}", f"{Ratio(2, 3):>8.1%}", f"{Ratio(10**6, 3):,.0f}"
     ('-1.33', '   66.7%', '333,333')
+    >>> f"{Ratio(1, 3):.2x}"
+    Traceback (most recent call last):
+    ...
+    favorledger.errors.InvalidValueError: Invalid format specifier '.2x' for a \
+Ratio (it takes those of a Decimal: e, f, g or %, with fill, sign, width, \
+grouping and precision)
     """
 
     __slots__ = ()
@@ -106,14 +112,23 @@ class Ratio(Fraction):
             return str(self)
         found = _FORMAT.fullmatch(spec)
         if found is None:
-            raise ValueError(f"Invalid format specifier {spec!r} for a Ratio")
+            raise InvalidValueError(
+                f"Invalid format specifier {spec!r} for a Ratio (it takes those"
+                " of a Decimal: e, f, g or %, with fill, sign, width, grouping"
+                " and precision)"
+            )
         kind, places = found["kind"], found["places"]
         if not kind and places is None:  # no number format: the text, aligned
             text = str(self)
             if self >= 0 and found["sign"] in ("+", " "):
                 text = found["sign"] + text
             return format(text, (found["align"] or ">") + found["width"])
-        return format(_rounded_for(self, kind, places), spec)
+        try:
+            return format(_rounded_for(self, kind, places), spec)
+        except ValueError as exc:  # one a Decimal refuses ("_" with "e")
+            raise InvalidValueError(
+                f"Invalid format specifier {spec!r} for a Ratio: {exc}"
+            ) from None
 
     def __add__(self, other: object) -> Amount:  # type: ignore[override]
         return _apply(Fraction.__add__, self, other)

@@ -355,7 +355,7 @@ def test_a_ratio_formats_as_the_decimal_of_its_value(
     try:
         expected = format(near, shown)
     except ValueError:  # a Decimal takes no "_" with this kind: nor does it
-        with pytest.raises(ValueError, match="format"):
+        with pytest.raises(InvalidValueError, match="format"):
             format(ratio, spec)
         return
     assert format(ratio, spec) == expected
@@ -369,5 +369,5 @@ def test_a_ratio_without_a_number_format_shows_its_fraction() -> None:
         "1/3***",
         "-1/3",
     ]
-    with pytest.raises(ValueError, match="format specifier 'x'"):
+    with pytest.raises(InvalidValueError, match="format specifier 'x'"):
         format(third, "x")

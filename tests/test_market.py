@@ -380,7 +380,9 @@ def test_the_agenda_of_a_past_day_eases_off_by_that_day():
 @given(ledgers(market=True), st.data())
 def test_ease_off_rows_read_the_ledger_as_of_today(led, data):
     """Whatever was recorded after ``today``, the ease-off rows are those of
-    the ledger as it stood then."""
+    the ledger as it stood then, whichever name the moment is given by
+    (``at``, or its old name ``today``)."""
+    name = data.draw(st.sampled_from(["at", "today"]), label="keyword")
     people = sorted(led.people)
     me, other = data.draw(st.permutations(people))[:2]
     times_seen = sorted({e.at for e in led.log})
@@ -390,7 +392,7 @@ def test_ease_off_rows_read_the_ledger_as_of_today(led, data):
         today = T0
 
     def ease_off(ledger):
-        rows = agenda(ledger, me, today=today)
+        rows = agenda(ledger, me, **{name: today})
         return [(i.person, i.entries, i.amount) for i in rows if i.action == "ease-off"]
 
     assert ease_off(led) == ease_off(led.as_of(today))
